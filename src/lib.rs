@@ -1,0 +1,19 @@
+//! flightdeck: a terminal operations console.
+//!
+//! The library holds every capability; the binary (`src/main.rs`) only parses the command line and
+//! picks a consumer: the headless printer (`headless`) or, later, the console (`tui`). Nothing outside
+//! `tui/` imports ratatui or crossterm (checked by `tests/it/layering.rs`).
+
+pub mod cli;
+pub mod config;
+pub mod dbtool;
+pub mod engine;
+pub mod error;
+pub mod headless;
+pub mod identity;
+pub mod paths;
+pub mod sandbox;
+pub mod steps;
+pub mod store;
+pub mod time;
+pub mod workflow;

@@ -1,0 +1,2 @@
+//! The flightdeck binary.
+fn main() {}

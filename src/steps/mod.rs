@@ -1,0 +1,68 @@
+//! Step kinds: one file per action key, registered by one line in [`KINDS`].
+//!
+//! A kind parses its action value at load time into a normalised JSON spec (so plans serialise),
+//! lists the templates in it (so validation can check their variables), describes itself for the
+//! plan, and executes as a boxed future against the engine's [`StepCx`].
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use serde_json::Value;
+
+use crate::engine::{StepCx, StepOutcome};
+use crate::workflow::template::Template;
+
+pub mod approve;
+pub mod run;
+pub mod uses;
+
+/// A boxed, sendable future (async fns in traits are not object-safe).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A kind of step, named by its action key.
+pub trait StepKind: Send + Sync {
+    /// The action key (`run`, `approve`, `uses`, ...).
+    fn key(&self) -> &'static str;
+
+    /// Other step keys this kind accepts beside its action key (`with` for `uses`).
+    fn extra_keys(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Checks the action value (and any extra keys present) and returns the normalised spec.
+    /// The error text says what is wrong and what to write instead.
+    fn parse(&self, action: &Value, extras: &BTreeMap<String, Value>) -> Result<Value, String>;
+
+    /// The templates inside a spec, each with the field it came from.
+    fn templates(&self, spec: &Value) -> Vec<(String, Template)>;
+
+    /// One line for the plan (`run: ./deploy.sh web 1.2.3`), from the unrendered spec.
+    fn describe(&self, spec: &Value) -> String;
+
+    /// True if the step changes something (a dry run skips it unless it has `dry_run`).
+    fn mutates(&self) -> bool {
+        true
+    }
+
+    /// Executes one attempt.
+    fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome>;
+}
+
+/// Every registered kind. Adding a kind: a new file beside this one and one line here.
+pub static KINDS: &[&dyn StepKind] = &[&run::Run, &approve::Approve, &uses::Uses];
+
+/// The kind registered for an action key.
+pub fn kind(key: &str) -> Option<&'static dyn StepKind> {
+    KINDS.iter().copied().find(|k| k.key() == key)
+}
+
+/// The action keys of every kind, for "expected one of" messages.
+pub fn action_keys() -> Vec<&'static str> {
+    KINDS.iter().map(|k| k.key()).collect()
+}
+
+/// Reads a string field of a JSON object spec as a template.
+pub fn template_field(spec: &Value, field: &str) -> Option<Template> {
+    spec.get(field).and_then(Value::as_str).map(Template::new)
+}

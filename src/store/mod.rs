@@ -1,0 +1,8 @@
+//! SQLite store (being written).
+pub mod records;
+/// Store errors.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    Sqlite(String),
+}

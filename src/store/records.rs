@@ -1,0 +1,169 @@
+//! Rows of the store as Rust data: what the engine writes and the CLI and console read.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::event::{RunStatus, StepStatus};
+use crate::time::Micros;
+
+/// A run as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Run id (`20261124-193840-deploy-3f2a`).
+    pub id: String,
+    /// Workflow name.
+    pub workflow: String,
+    /// Workflow title at the time.
+    pub title: String,
+    /// Environment name.
+    pub environment: String,
+    /// Whether the environment was production.
+    pub production: bool,
+    /// `interactive`, `automated`, `dry_run`, `emergency`.
+    pub mode: String,
+    /// Current state (`running` runs whose lock is free are reported `interrupted` by readers).
+    pub status: RunStatus,
+    /// Operator uid.
+    pub operator_uid: u32,
+    /// Operator login name.
+    pub operator: String,
+    /// Host name the run started on.
+    pub host: String,
+    /// Start time.
+    pub started_at: Micros,
+    /// End time, once final.
+    pub finished_at: Option<Micros>,
+    /// Process life (1, then 2 after a resume, ...).
+    pub life: u32,
+    /// Exit code, once final.
+    pub exit_code: Option<i32>,
+    /// Why it failed, was rejected or cancelled.
+    pub message: Option<String>,
+    /// The plan as JSON (`workflow::plan::Plan`), stored at start and used by resume.
+    pub plan_json: String,
+}
+
+/// One step's state within a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// Run id.
+    pub run: String,
+    /// Full step id.
+    pub step: String,
+    /// Position in the plan (0-based).
+    pub idx: u32,
+    /// State.
+    pub status: StepStatus,
+    /// Attempts made so far.
+    pub attempt: u32,
+    /// Start of the latest attempt.
+    pub started_at: Option<Micros>,
+    /// End of the latest attempt.
+    pub finished_at: Option<Micros>,
+    /// Exit code of its process.
+    pub exit_code: Option<i32>,
+    /// pid of the running child (committed before the step is reported started).
+    pub pid: Option<i32>,
+    /// Process group of the running child.
+    pub pgid: Option<i32>,
+    /// Start time of the child in clock ticks since boot (/proc/PID/stat field 22), to tell pid reuse.
+    pub proc_start: Option<u64>,
+    /// Outputs written to `$FLIGHTDECK_OUTPUT`, as a JSON object of strings.
+    pub outputs_json: String,
+    /// Why it failed or was skipped.
+    pub message: Option<String>,
+    /// Path of its log file.
+    pub log_path: Option<String>,
+}
+
+/// An approval or rejection recorded at a gate (by the engine or by `flightdeck approve`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalRecord {
+    /// Row id (increasing).
+    pub id: i64,
+    /// Run id.
+    pub run: String,
+    /// `STEP#ATTEMPT`.
+    pub gate: String,
+    /// Approver uid.
+    pub uid: u32,
+    /// Approver login name.
+    pub name: String,
+    /// `approve`, `reject`, `phrase`, `choose`.
+    pub decision: String,
+    /// Typed phrase or chosen option.
+    pub value: Option<String>,
+    /// Free text.
+    pub comment: Option<String>,
+    /// When.
+    pub at: Micros,
+}
+
+/// An entry of the hash-chained audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// Sequence number from 1.
+    pub seq: i64,
+    /// When.
+    pub at: Micros,
+    /// Actor uid.
+    pub uid: u32,
+    /// Actor login name.
+    pub actor: String,
+    /// What happened (`run.start`, `gate.approve`, `gate.bypass`, `run.finish`, `run.resume`, ...).
+    pub action: String,
+    /// The run concerned, if any.
+    pub run: Option<String>,
+    /// Details as JSON.
+    pub detail: String,
+    /// Hash of the previous entry (hex; 64 zeros for the first).
+    pub prev_hash: String,
+    /// sha256(prev_hash ‖ canonical JSON of this row without hashes), hex.
+    pub hash: String,
+}
+
+/// A deployment in the DORA ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeploymentRecord {
+    /// Deployment id (the run id for runs; `tag:v1.2.0` for imports).
+    pub id: String,
+    /// Service.
+    pub service: String,
+    /// Environment name.
+    pub environment: String,
+    /// Whether that environment is production.
+    pub production: bool,
+    /// Commit deployed.
+    pub sha: Option<String>,
+    /// Version deployed.
+    pub version: Option<String>,
+    /// `normal`, `hotfix`, `rollback`, `fix-forward`.
+    pub kind: String,
+    /// `succeeded` or `failed`.
+    pub status: String,
+    /// Start.
+    pub started_at: Micros,
+    /// Finish.
+    pub finished_at: Micros,
+    /// The run that made it, if any.
+    pub run: Option<String>,
+    /// The deployment it remediates, if any.
+    pub remediates: Option<String>,
+}
+
+/// Result of checking the audit chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditVerdict {
+    /// Entries checked.
+    pub checked: i64,
+    /// Count kept in the meta row.
+    pub expected: i64,
+    /// Problems found (empty when intact), e.g. "entry 17: hash does not match its content".
+    pub problems: Vec<String>,
+}
+
+impl AuditVerdict {
+    /// True when the chain is intact.
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
