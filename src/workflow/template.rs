@@ -2,7 +2,7 @@
 //!
 //! A template is kept as its source text (so plans serialise as written) and parsed when needed.
 //! Paths are dotted: `params.NAME`, `environment.KEY`, `steps.ID.outputs.KEY`, `env.VAR`,
-//! `secrets.NAME`. In shell commands every substituted value becomes one shell-quoted word.
+//! `secrets.NAME`, `run.KEY` (`id`, `operator`, `data_dir`, `project_dir`, `workflow`). In shell commands every substituted value becomes one shell-quoted word.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -183,6 +183,8 @@ pub struct Scope<'a> {
     pub step_prefix: Option<&'a str>,
     /// `secrets.*` values resolved for this run.
     pub secrets: &'a BTreeMap<String, String>,
+    /// `run.*`: `id`, `operator`, `data_dir`, `project_dir`, `workflow`.
+    pub run: &'a BTreeMap<String, Value>,
 }
 
 impl Scope<'_> {
@@ -194,6 +196,7 @@ impl Scope<'_> {
             ["environment", key] => self.environment.get(*key).cloned(),
             ["env", var] => std::env::var(var).ok().map(Value::String),
             ["secrets", name] => self.secrets.get(*name).cloned().map(Value::String),
+            ["run", key] => self.run.get(*key).cloned(),
             ["steps", id, "outputs", key] => self.output(id, key).map(Value::String),
             _ => None,
         }
@@ -257,7 +260,7 @@ mod tests {
     #[test]
     fn renders_and_quotes() {
         let (p, e, o, s) = scope_parts();
-        let scope = Scope { params: &p, environment: &e, outputs: &o, step_prefix: None, secrets: &s };
+        let scope = Scope { params: &p, environment: &e, outputs: &o, step_prefix: None, secrets: &s, run: &e };
         let t =
             Template::new("deploy {{ params.service }} {{steps.pre.outputs.sha}} to {{ environment.name }}");
         assert_eq!(t.render(&scope, true).unwrap(), "deploy 'web app' abc123 to staging");
@@ -273,7 +276,7 @@ mod tests {
     fn task_prefix_and_group_outputs() {
         let (p, e, o, s) = scope_parts();
         let inside =
-            Scope { params: &p, environment: &e, outputs: &o, step_prefix: Some("migrate"), secrets: &s };
+            Scope { params: &p, environment: &e, outputs: &o, step_prefix: Some("migrate"), secrets: &s, run: &e };
         let t = Template::new("{{ steps.backup.outputs.path }}");
         assert_eq!(t.render(&inside, false).unwrap(), "/tmp/x");
         let outside = Scope { step_prefix: None, ..inside };
@@ -286,7 +289,7 @@ mod tests {
         assert!(matches!(Template::new("a {{ params.x").parse(), Err(TemplateError::Unclosed { offset: 2 })));
         assert!(matches!(Template::new("{{ oops }}").parse(), Err(TemplateError::BadPath { .. })));
         let (p, e, o, s) = scope_parts();
-        let scope = Scope { params: &p, environment: &e, outputs: &o, step_prefix: None, secrets: &s };
+        let scope = Scope { params: &p, environment: &e, outputs: &o, step_prefix: None, secrets: &s, run: &e };
         let err = Template::new("{{ steps.nope.outputs.x }}").render(&scope, true).unwrap_err();
         assert!(err.to_string().contains("steps.nope.outputs.x"));
     }
