@@ -1,0 +1,272 @@
+//! Approval gates: who may approve, how many distinct people, typed phrases and choices, `--yes`,
+//! auto-approve, emergency bypass, timeouts, and approvals recorded from other terminals.
+//!
+//! Every answer, local or remote, is a row in the store's approvals table; the gate counts rows.
+//! Local decisions arrive on the engine's channel and are stamped with this process's operator;
+//! `flightdeck approve` inserts rows from another terminal, which the gate polls once a second.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::engine::context::{StepCx, StepOutcome};
+use crate::engine::event::{Approval, Decision, EventKind, GateForm, GateInfo, RunStatus, StepStatus};
+use crate::steps::approve::ApproveSpec;
+use crate::store::RunUpdate;
+use crate::store::records::ApprovalRecord;
+use crate::time::{Micros, now};
+use crate::workflow::plan::Mode;
+
+mod tally;
+
+use tally::{Tally, Verdict};
+
+/// How often the gate looks for approvals recorded by other processes.
+const POLL: Duration = Duration::from_secs(1);
+
+pub(crate) async fn run_gate(cx: &mut StepCx, spec: &ApproveSpec) -> StepOutcome {
+    let info = match build_info(cx, spec) {
+        Ok(i) => i,
+        Err(e) => return StepOutcome::failed(e),
+    };
+    if let Err(e) = cx.started(&format!("gate: {}", info.message)).await {
+        return StepOutcome::failed(format!("store: {e}"));
+    }
+    let mut tally = Tally::new(&info, &cx.shared.plan.environment, cx.shared.operator.uid);
+    if let Some(outcome) = bypass(cx, &info, &tally).await {
+        return outcome;
+    }
+    let opts = cx.shared.plan.options.clone();
+    if opts.yes || cx.shared.plan.environment.auto_approve {
+        let decision = implicit_answer(&info);
+        if let Some(done) = answer_locally(cx, &info, &mut tally, decision).await {
+            return done;
+        }
+    }
+    if tally.satisfied() {
+        return pass(cx, &tally);
+    }
+    if !opts.interactive && !opts.wait_approvals {
+        return StepOutcome::Rejected(format!(
+            "gate {} needs {} approval(s) and no one can answer here: run on a terminal, pass --yes, or --wait-approvals and `flightdeck approve {}`",
+            info.gate,
+            tally.missing(),
+            cx.shared.run_id
+        ));
+    }
+    wait(cx, info, tally).await
+}
+
+fn build_info(cx: &StepCx, spec: &ApproveSpec) -> Result<GateInfo, String> {
+    let env = &cx.shared.plan.environment;
+    let form = if let Some(p) = &spec.phrase {
+        GateForm::Phrase { phrase: cx.render(p)? }
+    } else if !spec.choices.is_empty() {
+        GateForm::Choice { choices: spec.choices.clone(), default: spec.default.clone() }
+    } else if let Some(p) = &env.confirm_phrase {
+        GateForm::Phrase { phrase: p.clone() }
+    } else {
+        GateForm::YesNo { default_yes: spec.default.as_deref() == Some("yes") }
+    };
+    let mut facts = BTreeMap::new();
+    for (k, t) in &spec.facts {
+        facts.insert(k.clone(), cx.render(t)?);
+    }
+    facts.entry("environment".into()).or_insert_with(|| env.name.clone());
+    facts.entry("workflow".into()).or_insert_with(|| cx.shared.plan.workflow.clone());
+    let deadline = env
+        .approval_timeout_ms()
+        .map(|ms| Micros(now().0 + i64::try_from(ms).unwrap_or(i64::MAX / 2) * 1000));
+    Ok(GateInfo {
+        gate: format!("{}#{}", cx.step_id(), cx.attempt()),
+        step: cx.step_id().to_string(),
+        message: cx.render(&spec.message)?,
+        form,
+        facts,
+        required: env.approvals,
+        approvals: Vec::new(),
+        deadline,
+        self_approval: env.allow_self_approval,
+    })
+}
+
+/// Dry runs and emergency mode pass gates without asking; each bypass is recorded and audited.
+async fn bypass(cx: &mut StepCx, info: &GateInfo, tally: &Tally) -> Option<StepOutcome> {
+    let plan = &cx.shared.plan;
+    let reason = match plan.options.mode {
+        Mode::DryRun => "dry run: gate not asked".to_string(),
+        Mode::Emergency => {
+            let why = plan.options.emergency_reason.clone().unwrap_or_default();
+            if tally.operator_alone_suffices() {
+                format!("emergency: {why}")
+            } else if plan.environment.break_glass {
+                format!("emergency (break glass, {} approval(s) waived): {why}", info.required)
+            } else {
+                return None;
+            }
+        }
+        Mode::Interactive | Mode::Automated => return None,
+    };
+    let kind = EventKind::GateBypassed { gate: info.gate.clone(), reason: reason.clone() };
+    if let Err(e) = cx.shared.emit(kind, None, None).await {
+        return Some(StepOutcome::failed(format!("store: {e}")));
+    }
+    if plan.options.mode == Mode::Emergency {
+        let detail = json!({ "gate": info.gate, "reason": reason, "required": info.required });
+        if let Err(e) = cx.shared.audit("gate.bypass", detail).await {
+            return Some(StepOutcome::failed(format!("store: {e}")));
+        }
+    }
+    if let GateForm::Choice { choices, default } = &info.form {
+        let pick = default.clone().or_else(|| choices.first().cloned()).unwrap_or_default();
+        cx.step_outputs.insert("choice".into(), pick);
+    }
+    Some(StepOutcome::Succeeded)
+}
+
+/// The answer `--yes` or auto-approve gives on the operator's behalf.
+fn implicit_answer(info: &GateInfo) -> Decision {
+    let gate = info.gate.clone();
+    match &info.form {
+        GateForm::YesNo { .. } => Decision::Approve { gate, comment: Some("--yes".into()) },
+        GateForm::Phrase { phrase } => Decision::Phrase { gate, text: phrase.clone() },
+        GateForm::Choice { choices, default } => Decision::Choose {
+            gate,
+            option: default.clone().or_else(|| choices.first().cloned()).unwrap_or_default(),
+        },
+    }
+}
+
+/// Records a decision made in this process; returns the outcome if it ends the gate.
+async fn answer_locally(
+    cx: &mut StepCx,
+    info: &GateInfo,
+    tally: &mut Tally,
+    d: Decision,
+) -> Option<StepOutcome> {
+    let op = cx.shared.operator.clone();
+    let row = match tally::record_for(&d, info, &cx.shared.run_id, &op) {
+        Some(r) => r,
+        None => return None,
+    };
+    let id = match cx.shared.store.add_approval(&row).await {
+        Ok(id) => id,
+        Err(e) => return Some(StepOutcome::failed(format!("store: {e}"))),
+    };
+    let action = if row.decision == "reject" { "gate.reject" } else { "gate.approve" };
+    let detail =
+        json!({ "gate": info.gate, "decision": row.decision, "value": row.value, "comment": row.comment });
+    if let Err(e) = cx.shared.audit_as(&op, action, detail).await {
+        return Some(StepOutcome::failed(format!("store: {e}")));
+    }
+    consider(cx, info, tally, ApprovalRecord { id, ..row }).await
+}
+
+/// Applies one recorded answer to the tally and reports it; returns the outcome if it ends the gate.
+async fn consider(
+    cx: &mut StepCx,
+    info: &GateInfo,
+    tally: &mut Tally,
+    row: ApprovalRecord,
+) -> Option<StepOutcome> {
+    let verdict = tally.consider(&row);
+    let approval = tally::approval_of(&row);
+    let kind = match &verdict {
+        Verdict::PhraseMismatch => {
+            EventKind::GatePhraseMismatch { gate: info.gate.clone(), operator: row.name.clone() }
+        }
+        _ => EventKind::GateAnswered { gate: info.gate.clone(), approval, remaining: tally.missing() },
+    };
+    if let Err(e) = cx.shared.emit(kind, None, None).await {
+        return Some(StepOutcome::failed(format!("store: {e}")));
+    }
+    if let Verdict::NotCounted(why) = &verdict {
+        cx.log(crate::engine::event::Stream::System, format!("{}: {why}", row.name)).await;
+    }
+    match verdict {
+        Verdict::Rejected => Some(StepOutcome::Rejected(format!(
+            "rejected by {}{}",
+            row.name,
+            row.comment.as_deref().map(|c| format!(": {c}")).unwrap_or_default()
+        ))),
+        _ if tally.satisfied() => Some(pass(cx, tally)),
+        _ => None,
+    }
+}
+
+fn pass(cx: &mut StepCx, tally: &Tally) -> StepOutcome {
+    if let Some(choice) = &tally.choice {
+        cx.step_outputs.insert("choice".into(), choice.clone());
+    }
+    cx.step_outputs.insert("approved_by".into(), tally.approver_names().join(","));
+    StepOutcome::Succeeded
+}
+
+async fn wait(cx: &mut StepCx, mut info: GateInfo, mut tally: Tally) -> StepOutcome {
+    info.approvals = tally.approvals();
+    cx.record.status = StepStatus::Waiting;
+    let run = RunUpdate { status: RunStatus::Waiting, finished_at: None, exit_code: None, message: None };
+    let kind = EventKind::GateWaiting { info: info.clone() };
+    if let Err(e) = cx.shared.emit(kind, Some(run), Some(&cx.record)).await {
+        return StepOutcome::failed(format!("store: {e}"));
+    }
+    let outcome = wait_loop(cx, &info, &mut tally).await;
+    cx.record.status = StepStatus::Running;
+    let back = RunUpdate { status: RunStatus::Running, finished_at: None, exit_code: None, message: None };
+    if let Err(e) = cx.shared.store.record(None, Some(back), Some(&cx.record)).await {
+        return StepOutcome::failed(format!("store: {e}"));
+    }
+    outcome
+}
+
+async fn wait_loop(cx: &mut StepCx, info: &GateInfo, tally: &mut Tally) -> StepOutcome {
+    let shared = std::sync::Arc::clone(&cx.shared);
+    let cancel = shared.cancel.clone();
+    let timeout = info.deadline.map(|d| {
+        let ms = u64::try_from(d.millis_since(now())).unwrap_or(0);
+        tokio::time::Instant::now() + Duration::from_millis(ms)
+    });
+    let mut seen: HashSet<i64> = HashSet::new();
+    let mut ticker = tokio::time::interval(POLL);
+    loop {
+        let mut decisions = shared.decisions.lock().await;
+        tokio::select! {
+            d = decisions.recv() => {
+                drop(decisions);
+                let Some(d) = d else { continue };
+                if tally::gate_of(&d) != Some(info.gate.as_str()) { continue; }
+                if let Some(done) = answer_locally(cx, info, tally, d).await { return done; }
+            }
+            _ = ticker.tick() => {
+                drop(decisions);
+                if let Some(done) = poll_store(cx, info, tally, &mut seen).await { return done; }
+            }
+            () = crate::engine::sleep_until_opt(timeout) => {
+                return StepOutcome::Rejected(format!("gate {} timed out waiting for approvals", info.gate));
+            }
+            () = cancel.cancelled() => return StepOutcome::Cancelled,
+        }
+    }
+}
+
+async fn poll_store(
+    cx: &mut StepCx,
+    info: &GateInfo,
+    tally: &mut Tally,
+    seen: &mut HashSet<i64>,
+) -> Option<StepOutcome> {
+    let rows = match cx.shared.store.approvals(&cx.shared.run_id, Some(&info.gate)) {
+        Ok(r) => r,
+        Err(e) => return Some(StepOutcome::failed(format!("store: {e}"))),
+    };
+    for row in rows {
+        if !seen.insert(row.id) || tally.has_seen(row.id) {
+            continue;
+        }
+        if let Some(done) = consider(cx, info, tally, row).await {
+            return Some(done);
+        }
+    }
+    None
+}

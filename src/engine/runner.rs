@@ -1,0 +1,418 @@
+//! The run loop: steps in order, `when` skipping, dry runs, attempts with retries and backoff,
+//! timeouts, failure handling, and the end of the run (ledger row, final event, audit).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::engine::context::{StepCx, StepOutcome};
+use crate::engine::event::{Decision, Event, EventKind, FailureAction, RunStatus, StepInfo, StepStatus};
+use crate::engine::logfile::{DEFAULT_CAP, LogFile};
+use crate::engine::shared::Shared;
+use crate::engine::{EngineError, RunSpec, Summary};
+use crate::store::RunLock;
+use crate::store::records::StepRecord;
+use crate::time::now;
+use crate::workflow::model::OnFail;
+use crate::workflow::plan::{Mode, PlanStep};
+use crate::workflow::template::{Outputs, Scope};
+
+/// How the step loop ended.
+pub(crate) struct End {
+    pub status: RunStatus,
+    pub message: Option<String>,
+}
+
+/// How one step ended (after its retries).
+pub(crate) enum StepEnd {
+    Done,
+    Failed(String),
+    Rejected(String),
+    Cancelled,
+}
+
+/// One run's executor state.
+pub(crate) struct Runner {
+    pub shared: Arc<Shared>,
+    pub records: Vec<StepRecord>,
+    pub outputs: Outputs,
+    /// Steps that succeeded, in the order they did (rollback runs them in reverse).
+    pub completed: Vec<usize>,
+    task_params: BTreeMap<String, BTreeMap<String, Value>>,
+    _lock: RunLock,
+}
+
+impl Runner {
+    pub fn new(
+        spec: RunSpec,
+        events: mpsc::Sender<Event>,
+        decisions: mpsc::Receiver<Decision>,
+        cancel: CancellationToken,
+    ) -> Runner {
+        let shared = Shared::new(&spec, events, decisions, cancel);
+        let records = initial_records(&spec);
+        let mut outputs = Outputs::new();
+        let mut completed = Vec::new();
+        for (i, r) in records.iter().enumerate() {
+            if r.status == StepStatus::Succeeded {
+                completed.push(i);
+            }
+            if r.status.is_done()
+                && let Ok(o) = serde_json::from_str::<BTreeMap<String, String>>(&r.outputs_json)
+            {
+                outputs.insert(r.step.clone(), o);
+            }
+        }
+        Runner { shared, records, outputs, completed, task_params: BTreeMap::new(), _lock: spec.lock }
+    }
+
+    pub async fn run(mut self) -> Result<Summary, EngineError> {
+        self.announce().await?;
+        let end = self.steps().await?;
+        self.finish(end).await
+    }
+
+    async fn announce(&mut self) -> Result<(), EngineError> {
+        let plan = Arc::clone(&self.shared.plan);
+        let steps = plan
+            .steps
+            .iter()
+            .zip(&self.records)
+            .map(|(ps, r)| StepInfo {
+                id: ps.id.clone(),
+                label: ps.label(),
+                kind: ps.step.action.kind.clone(),
+                group: ps.call.as_ref().map(|c| c.id.clone()),
+                status: r.status,
+            })
+            .collect();
+        let kind = EventKind::RunStarted {
+            workflow: plan.workflow.clone(),
+            environment: plan.environment.name.clone(),
+            mode: plan.options.mode.as_str().to_string(),
+            operator: self.shared.operator.name.clone(),
+            steps,
+        };
+        self.shared.emit(kind, Some(crate::store::RunUpdate::running()), None).await?;
+        let action = if self.shared.life > 1 { "run.resume" } else { "run.start" };
+        let detail =
+            json!({ "life": self.shared.life, "mode": plan.options.mode.as_str(), "params": plan.params });
+        self.shared.audit(action, detail).await?;
+        Ok(())
+    }
+
+    async fn steps(&mut self) -> Result<End, EngineError> {
+        let mut i = 0;
+        while i < self.records.len() {
+            if self.records[i].status.is_done() {
+                i += 1;
+                continue;
+            }
+            if self.shared.life > 1 && self.records[i].status == StepStatus::Running {
+                if let Some(end) = self.confirm_rerun(i).await? {
+                    return Ok(end);
+                }
+            }
+            let failure = match self.step(i).await? {
+                StepEnd::Done => {
+                    i += 1;
+                    continue;
+                }
+                StepEnd::Rejected(m) => return Ok(End { status: RunStatus::Rejected, message: Some(m) }),
+                StepEnd::Cancelled => return Ok(cancelled()),
+                StepEnd::Failed(m) => m,
+            };
+            match self.on_failure(i, &failure).await? {
+                FailureAction::Retry => {}
+                FailureAction::Skip => {
+                    self.mark_skipped(i, "skipped by the operator after failing").await?;
+                    i += 1;
+                }
+                FailureAction::Rollback => return self.rollback(&failure).await,
+                FailureAction::Abort if self.shared.cancel.is_cancelled() => return Ok(cancelled()),
+                FailureAction::Abort => {
+                    if self.shared.plan.steps[i].step.on_fail == OnFail::Continue
+                        && !self.shared.plan.options.interactive
+                    {
+                        i += 1;
+                        continue;
+                    }
+                    let label = self.shared.plan.steps[i].id.clone();
+                    return Ok(End {
+                        status: RunStatus::Failed,
+                        message: Some(format!("step {label} failed: {failure}")),
+                    });
+                }
+            }
+        }
+        Ok(End { status: RunStatus::Succeeded, message: None })
+    }
+
+    /// Executes step `i` with its retries.
+    async fn step(&mut self, i: usize) -> Result<StepEnd, EngineError> {
+        let ps = self.shared.plan.steps[i].clone();
+        let params = match self.params_for(&ps) {
+            Ok(p) => p,
+            Err(e) => return self.fail_without_start(i, e).await,
+        };
+        if let Some(reason) = self.skip_reason(&ps, &params) {
+            self.mark_skipped(i, &reason).await?;
+            return Ok(StepEnd::Done);
+        }
+        let retry = ps.step.retry;
+        let mut retries_used = 0;
+        loop {
+            let (outcome, cx) = self.attempt(i, &ps, &params).await?;
+            let StepOutcome::Failed(msg) = outcome else {
+                return self.conclude(i, cx, outcome).await;
+            };
+            if retries_used >= retry.count || self.shared.cancel.is_cancelled() {
+                return self.conclude(i, cx, StepOutcome::Failed(msg)).await;
+            }
+            retries_used += 1;
+            let delay = retry.delay_ms(retries_used);
+            self.records[i] = cx.record;
+            let kind = EventKind::StepRetrying {
+                step: ps.id.clone(),
+                attempt: self.records[i].attempt,
+                delay_ms: delay,
+                error: msg,
+            };
+            self.shared.emit(kind, None, Some(&self.records[i])).await?;
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(delay)) => {}
+                () = self.shared.cancel.cancelled() => {}
+            }
+        }
+    }
+
+    /// One attempt: a fresh context, the kind's execution (or the dry-run command), under the timeout.
+    async fn attempt(
+        &mut self,
+        i: usize,
+        ps: &PlanStep,
+        params: &BTreeMap<String, Value>,
+    ) -> Result<(StepOutcome, StepCx), EngineError> {
+        let mut record = self.records[i].clone();
+        record.attempt += 1;
+        record.exit_code = None;
+        record.message = None;
+        let log_path = self.shared.store.log_dir(&self.shared.run_id).join(format!("{}.log", ps.id));
+        record.log_path = Some(log_path.display().to_string());
+        let mut log = LogFile::open(&log_path, DEFAULT_CAP)
+            .map_err(|source| EngineError::Log { path: log_path.clone(), source })?;
+        if record.attempt > 1 {
+            log.write_line(&format!("── attempt {} ──", record.attempt));
+        }
+        let mut cx = StepCx::new(
+            Arc::clone(&self.shared),
+            ps.clone(),
+            record,
+            self.outputs.clone(),
+            params.clone(),
+            log,
+        );
+        cx.deadline = ps.step.timeout_ms.map(|ms| tokio::time::Instant::now() + Duration::from_millis(ms));
+        let outcome = self.execute(ps, &mut cx).await;
+        if !cx.has_started() {
+            cx.started(&describe(ps)).await?;
+        }
+        Ok((outcome, cx))
+    }
+
+    async fn execute(&self, ps: &PlanStep, cx: &mut StepCx) -> StepOutcome {
+        let Some(kind) = crate::steps::kind(&ps.step.action.kind) else {
+            return StepOutcome::failed(format!("unknown step kind {:?}", ps.step.action.kind));
+        };
+        if self.shared.plan.options.mode == Mode::DryRun && kind.mutates() {
+            return match &ps.step.dry_run {
+                Some(t) => match cx.render_shell(t) {
+                    Ok(cmd) => cx.shell(&cmd).await,
+                    Err(e) => StepOutcome::failed(e),
+                },
+                None => StepOutcome::Succeeded,
+            };
+        }
+        kind.execute(&ps.step.action.spec, cx).await
+    }
+
+    /// Records the final outcome of a step's attempts.
+    async fn conclude(&mut self, i: usize, cx: StepCx, outcome: StepOutcome) -> Result<StepEnd, EngineError> {
+        let mut record = cx.record;
+        record.finished_at = Some(now());
+        record.exit_code = cx.exit_code;
+        record.outputs_json = serde_json::to_string(&cx.step_outputs).unwrap_or_else(|_| "{}".into());
+        let dry_skip = self.shared.plan.options.mode == Mode::DryRun
+            && cx.plan_step.step.dry_run.is_none()
+            && crate::steps::kind(&cx.plan_step.step.action.kind).is_some_and(|k| k.mutates());
+        let (status, end, message) = match outcome {
+            StepOutcome::Succeeded if dry_skip => (
+                StepStatus::Skipped,
+                StepEnd::Done,
+                Some(format!("dry run: would {}", describe(&cx.plan_step))),
+            ),
+            StepOutcome::Succeeded => (StepStatus::Succeeded, StepEnd::Done, None),
+            StepOutcome::Failed(m) => (StepStatus::Failed, StepEnd::Failed(m.clone()), Some(m)),
+            StepOutcome::Rejected(m) => (StepStatus::Failed, StepEnd::Rejected(m.clone()), Some(m)),
+            StepOutcome::Cancelled => (StepStatus::Cancelled, StepEnd::Cancelled, Some("cancelled".into())),
+        };
+        if let Some(e) = &cx.log.error {
+            self.shared.emit_log(&record.step, crate::engine::event::Stream::System, e.clone()).await;
+        }
+        record.status = status;
+        record.message.clone_from(&message);
+        if status == StepStatus::Succeeded {
+            self.completed.push(i);
+            self.outputs.insert(record.step.clone(), cx.step_outputs.clone());
+        }
+        let duration_ms = match (record.started_at, record.finished_at) {
+            (Some(s), Some(f)) => f.millis_since(s),
+            _ => 0,
+        };
+        let kind = EventKind::StepFinished {
+            step: record.step.clone(),
+            attempt: record.attempt,
+            status,
+            exit_code: record.exit_code,
+            duration_ms,
+            outputs: cx.step_outputs,
+            message,
+        };
+        self.records[i] = record;
+        self.shared.emit(kind, None, Some(&self.records[i])).await?;
+        Ok(end)
+    }
+
+    async fn fail_without_start(&mut self, i: usize, message: String) -> Result<StepEnd, EngineError> {
+        let ps = self.shared.plan.steps[i].clone();
+        let (_, cx) = (StepOutcome::Succeeded, self.bare_cx(i, &ps)?);
+        let mut cx = cx;
+        cx.started(&describe(&ps)).await?;
+        self.conclude(i, cx, StepOutcome::Failed(message)).await
+    }
+
+    fn bare_cx(&self, i: usize, ps: &PlanStep) -> Result<StepCx, EngineError> {
+        let mut record = self.records[i].clone();
+        record.attempt += 1;
+        let log_path = self.shared.store.log_dir(&self.shared.run_id).join(format!("{}.log", ps.id));
+        let log = LogFile::open(&log_path, DEFAULT_CAP)
+            .map_err(|source| EngineError::Log { path: log_path, source })?;
+        Ok(StepCx::new(
+            Arc::clone(&self.shared),
+            ps.clone(),
+            record,
+            self.outputs.clone(),
+            BTreeMap::new(),
+            log,
+        ))
+    }
+
+    pub(crate) async fn mark_skipped(&mut self, i: usize, reason: &str) -> Result<(), EngineError> {
+        let record = &mut self.records[i];
+        record.status = StepStatus::Skipped;
+        record.message = Some(reason.to_string());
+        record.finished_at = Some(now());
+        let kind = EventKind::StepFinished {
+            step: record.step.clone(),
+            attempt: record.attempt,
+            status: StepStatus::Skipped,
+            exit_code: None,
+            duration_ms: 0,
+            outputs: BTreeMap::new(),
+            message: Some(reason.to_string()),
+        };
+        self.shared.emit(kind, None, Some(&self.records[i])).await?;
+        Ok(())
+    }
+
+    /// The parameters a step sees: the run's, or its task call's inputs rendered in the caller's scope.
+    pub(crate) fn params_for(&mut self, ps: &PlanStep) -> Result<BTreeMap<String, Value>, String> {
+        let Some(call) = &ps.call else { return Ok(self.shared.plan.params.clone()) };
+        if let Some(p) = self.task_params.get(&call.id) {
+            return Ok(p.clone());
+        }
+        let env = self.shared.plan.environment.template_vars();
+        let scope = self.caller_scope(&env);
+        let mut params = call.defaults.clone();
+        for (k, t) in &call.with {
+            let v = t.render(&scope, false).map_err(|e| format!("task input {k}: {e}"))?;
+            params.insert(k.clone(), Value::String(v));
+        }
+        self.task_params.insert(call.id.clone(), params.clone());
+        Ok(params)
+    }
+
+    fn caller_scope<'a>(&'a self, env: &'a BTreeMap<String, Value>) -> Scope<'a> {
+        Scope {
+            params: &self.shared.plan.params,
+            environment: env,
+            outputs: &self.outputs,
+            step_prefix: None,
+            secrets: &self.shared.secrets,
+            run: &self.shared.run_vars,
+        }
+    }
+
+    fn skip_reason(&self, ps: &PlanStep, params: &BTreeMap<String, Value>) -> Option<String> {
+        let env = self.shared.plan.environment.template_vars();
+        if let Some(w) = ps.call.as_ref().and_then(|c| c.when.as_ref())
+            && !w.eval(&self.caller_scope(&env))
+        {
+            return Some(format!("when `{}` is false", w.source()));
+        }
+        let w = ps.step.when.as_ref()?;
+        let scope =
+            Scope { params, step_prefix: ps.call.as_ref().map(|c| c.id.as_str()), ..self.caller_scope(&env) };
+        (!w.eval(&scope)).then(|| format!("when `{}` is false", w.source()))
+    }
+}
+
+fn cancelled() -> End {
+    End { status: RunStatus::Cancelled, message: Some("cancelled by the operator".into()) }
+}
+
+/// The plan line of a step.
+pub(crate) fn describe(ps: &PlanStep) -> String {
+    crate::steps::kind(&ps.step.action.kind)
+        .map_or_else(|| ps.step.action.kind.clone(), |k| k.describe(&ps.step.action.spec))
+}
+
+/// Step records for a run: stored ones from earlier lives, pending for the rest.
+fn initial_records(spec: &RunSpec) -> Vec<StepRecord> {
+    spec.plan
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(idx, ps)| {
+            spec.previous
+                .iter()
+                .find(|r| r.step == ps.id)
+                .cloned()
+                .unwrap_or_else(|| pending_record(&spec.run_id, idx, &ps.id))
+        })
+        .collect()
+}
+
+/// A step record that has not started.
+pub(crate) fn pending_record(run: &str, idx: usize, step: &str) -> StepRecord {
+    StepRecord {
+        run: run.to_string(),
+        step: step.to_string(),
+        idx: u32::try_from(idx).unwrap_or(u32::MAX),
+        status: StepStatus::Pending,
+        attempt: 0,
+        started_at: None,
+        finished_at: None,
+        exit_code: None,
+        pid: None,
+        pgid: None,
+        proc_start: None,
+        outputs_json: "{}".into(),
+        message: None,
+        log_path: None,
+    }
+}

@@ -1,1 +1,0 @@
-//! headless (being written).

@@ -1,0 +1,133 @@
+//! Parameter values from text (`-p key=value`, the launch form) to typed JSON, checked against the
+//! declared type, choices, pattern and `required`.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::{PlanError, type_hint, unknown_param};
+use crate::workflow::model::{Param, ParamType};
+
+/// Checks every given value and fills defaults; errors name the parameter and what it takes.
+pub(super) fn resolve(
+    declared: &[Param],
+    given: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, Value>, PlanError> {
+    if let Some(unknown) = given.keys().find(|k| !declared.iter().any(|p| &p.name == *k)) {
+        return Err(unknown_param(unknown, declared));
+    }
+    let mut out = BTreeMap::new();
+    for p in declared {
+        let value = match given.get(&p.name) {
+            Some(text) => coerce_param(p, text)?,
+            None => match &p.default {
+                Some(d) => d.clone(),
+                None if p.required => {
+                    return Err(PlanError::Param {
+                        name: p.name.clone(),
+                        message: format!("is required ({}): give it with -p {}=VALUE", type_hint(p), p.name),
+                    });
+                }
+                None => continue,
+            },
+        };
+        out.insert(p.name.clone(), value);
+    }
+    Ok(out)
+}
+
+/// Converts one text value to the parameter's type, or says what it takes.
+pub fn coerce_param(p: &Param, text: &str) -> Result<Value, PlanError> {
+    let bad = |why: String| PlanError::Param { name: p.name.clone(), message: why };
+    match &p.ty {
+        ParamType::Bool => match text.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" | "1" | "on" => Ok(Value::Bool(true)),
+            "false" | "no" | "n" | "0" | "off" => Ok(Value::Bool(false)),
+            _ => Err(bad(format!("{text:?} is not true or false"))),
+        },
+        ParamType::Number => text
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .or_else(|_| text.trim().parse::<f64>().map(Value::from))
+            .map_err(|_| bad(format!("{text:?} is not a number"))),
+        ParamType::Choice { choices } => {
+            if choices.iter().any(|c| c == text) {
+                Ok(Value::String(text.to_string()))
+            } else {
+                Err(bad(format!("{text:?} is not one of {}", choices.join(", "))))
+            }
+        }
+        ParamType::String => {
+            if p.required && text.trim().is_empty() {
+                return Err(bad("must not be empty".into()));
+            }
+            if let Some(pat) = &p.pattern {
+                let re = regex::Regex::new(&format!("^(?:{pat})$"))
+                    .map_err(|e| bad(format!("its pattern does not compile: {e}")))?;
+                if !re.is_match(text) {
+                    return Err(bad(format!("{text:?} does not match {pat}")));
+                }
+            }
+            Ok(Value::String(text.to_string()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn param(
+        name: &str,
+        ty: ParamType,
+        default: Option<Value>,
+        required: bool,
+        pattern: Option<&str>,
+    ) -> Param {
+        Param {
+            name: name.into(),
+            prompt: name.into(),
+            ty,
+            default,
+            required,
+            pattern: pattern.map(str::to_string),
+            help: None,
+        }
+    }
+
+    #[test]
+    fn types_values_and_fills_defaults() {
+        let declared = vec![
+            param("version", ParamType::String, None, true, Some(r"v?[0-9]+\.[0-9]+\.[0-9]+")),
+            param("migrate", ParamType::Bool, Some(Value::Bool(true)), false, None),
+            param("count", ParamType::Number, None, false, None),
+        ];
+        let mut given = BTreeMap::new();
+        given.insert("version".to_string(), "1.2.3".to_string());
+        given.insert("count".to_string(), "3".to_string());
+        let out = resolve(&declared, &given).unwrap();
+        assert_eq!(out["version"], Value::String("1.2.3".into()));
+        assert_eq!(out["migrate"], Value::Bool(true));
+        assert_eq!(out["count"], Value::from(3));
+    }
+
+    #[test]
+    fn errors_name_the_parameter() {
+        let declared = vec![
+            param("version", ParamType::String, None, true, Some(r"[0-9]+\.[0-9]+\.[0-9]+")),
+            param("tier", ParamType::Choice { choices: vec!["a".into(), "b".into()] }, None, false, None),
+        ];
+        let err = resolve(&declared, &BTreeMap::new()).unwrap_err().to_string();
+        assert!(err.contains("\"version\"") && err.contains("-p version="), "{err}");
+        let mut given = BTreeMap::new();
+        given.insert("version".to_string(), "1.2".to_string());
+        assert!(resolve(&declared, &given).unwrap_err().to_string().contains("does not match"));
+        given.insert("version".to_string(), "1.2.0".to_string());
+        given.insert("tier".to_string(), "c".to_string());
+        assert!(resolve(&declared, &given).unwrap_err().to_string().contains("not one of a, b"));
+        given.remove("tier");
+        given.insert("verison".to_string(), "x".to_string());
+        assert!(resolve(&declared, &given).unwrap_err().to_string().contains("did you mean \"version\""));
+    }
+}

@@ -1,0 +1,74 @@
+//! Helpers: a temporary project (config + workflows) with its own data directory, and a way to run
+//! the real `flightdeck` binary in it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A temporary project directory with its own data directory.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+    pub home: tempfile::TempDir,
+}
+
+impl Project {
+    /// A project with `config` as flightdeck.toml and the given workflow files.
+    pub fn new(config: &str, workflows: &[(&str, &str)]) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let home = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("flightdeck.toml"), config).unwrap();
+        for (name, text) in workflows {
+            let path = dir.path().join("workflows").join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        Project { dir, home }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A `flightdeck` command in this project, stdin closed (no terminal).
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(bin());
+        c.args(args)
+            .current_dir(self.path())
+            .env("FLIGHTDECK_HOME", self.home.path())
+            .env("FLIGHTDECK_DEMO_FAST", "1")
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs `flightdeck ARGS` to completion.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    /// The store file.
+    pub fn db(&self) -> PathBuf {
+        self.home.path().join("flightdeck.db")
+    }
+
+    /// Reads a file of the project as text ("" if missing).
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path().join(name)).unwrap_or_default()
+    }
+}
+
+/// The binary under test.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_flightdeck"))
+}
+
+/// stdout and stderr as text, for assertion messages.
+pub fn text(o: &Output) -> String {
+    format!("status {:?}\n--- stdout\n{}\n--- stderr\n{}", o.status.code(), String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// Parses `--json` output into events.
+pub fn events(o: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&o.stdout).lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+/// A config with one plain environment.
+pub const LOCAL: &str = "[environments.local]\nallow_root_approval = true\n";

@@ -1,0 +1,69 @@
+//! Crash safety: a headless run killed with SIGKILL mid-step is found interrupted, and `resume`
+//! finishes it without re-running finished steps; the journal shows both lives.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use crate::common::{LOCAL, Project, text};
+
+const WF: &str = r#"
+title = "crash"
+[[steps]]
+id = "first"
+run = "echo first >> trace"
+
+[[steps]]
+id = "second"
+run = "echo second-start >> trace; sleep 30; echo second-end >> trace"
+
+[[steps]]
+id = "third"
+run = "echo third >> trace"
+"#;
+
+#[test]
+fn sigkill_mid_step_then_resume_completes_without_rerunning_finished_steps() {
+    let p = Project::new(LOCAL, &[("crash.toml", WF)]);
+    let mut child = p.cmd(&["run", "crash", "--json"]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let run = loop {
+        let line = lines.next().expect("the run ended before its second step").unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if v["event"] == "step_started" && v["step"] == "second" {
+            break v["run"].as_str().unwrap().to_string();
+        }
+    };
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    // The machine "crashed": the step's own process group dies too.
+    let conn = rusqlite::Connection::open(p.db()).unwrap();
+    let pgid: i32 = conn.query_row("SELECT pgid FROM steps WHERE run = ?1 AND step = 'second'", [&run], |r| r.get(0)).unwrap();
+    nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), nix::sys::signal::Signal::SIGKILL).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+
+    let runs = p.run(&["runs", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&runs.stdout).unwrap();
+    assert_eq!(v[0]["status"], "interrupted", "{}", text(&runs));
+
+    // Not idempotent: without --yes and without a terminal, resume refuses.
+    let out = p.run(&["resume", &run]);
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out));
+
+    let out = p.run(&["resume", &run, "--yes", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(p.read("trace"), "first\nsecond-start\nsecond-start\nsecond-end\nthird\n");
+
+    let journal = p.run(&["log", &run, "--events"]);
+    let lives: std::collections::BTreeSet<i64> = String::from_utf8_lossy(&journal.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|e| e["life"].as_i64())
+        .collect();
+    assert!(lives.contains(&1) && lives.len() >= 2, "journal lives: {lives:?}");
+    let started: Vec<String> = String::from_utf8_lossy(&journal.stdout)
+        .lines()
+        .filter(|l| l.contains("\"step_started\""))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(started.iter().filter(|l| l.contains("\"first\"")).count(), 1, "first ran twice");
+}
