@@ -159,3 +159,29 @@ fn lookup_by_name_and_persona() {
     assert_eq!(names(Persona::Rita), ["release"]);
     assert!(!groups.contains_key(&Persona::Phoenix));
 }
+
+#[test]
+fn the_readme_examples_are_valid() {
+    let readme =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows/README.md")).unwrap();
+    let blocks: Vec<&str> =
+        readme.split("```toml\n").skip(1).filter_map(|b| b.split_once("```").map(|(code, _)| code)).collect();
+    let files: Vec<(&str, &str)> = blocks
+        .iter()
+        .filter_map(|b| b.strip_prefix("# file: workflows/").and_then(|rest| rest.split_once('\n')))
+        .collect();
+    assert_eq!(files.len(), 2, "the README shows a workflow and a task");
+    let dir = project(&files);
+    let catalog =
+        Catalog::load(dir.path()).unwrap_or_else(|d| panic!("{}", crate::workflow::diag::render_all(&d)));
+    assert_eq!(catalog.workflows["deploy"].steps.len(), 5);
+    let whens: Vec<&str> = blocks
+        .iter()
+        .flat_map(|b| b.lines())
+        .filter_map(|l| l.strip_prefix("when = \"").and_then(|w| w.strip_suffix('"')))
+        .collect();
+    assert!(whens.len() >= 6, "{whens:?}");
+    for w in whens {
+        assert!(crate::workflow::expr::WhenExpr::parse(w).is_ok(), "README example `{w}` does not parse");
+    }
+}
