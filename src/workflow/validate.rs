@@ -38,23 +38,8 @@ fn check_uses(wf: &Workflow, step: &Step, catalog: &Catalog, out: &mut Vec<Diagn
     };
     let empty = Map::new();
     let with = step.action.spec.get("with").and_then(Value::as_object).unwrap_or(&empty);
-    let inputs: Vec<&str> = task.params.iter().map(|p| p.name.as_str()).collect();
-    for (key, value) in with {
-        match task.param(key) {
-            None => out.push(at(
-                format!("`with.{key}` is not an input of task `{task_name}`"),
-                if inputs.is_empty() {
-                    format!("task `{task_name}` takes no inputs: remove `with`")
-                } else {
-                    list_help(key, &inputs, "its inputs")
-                },
-            )),
-            Some(param) => {
-                if let Some(problem) = literal_problem(param, value) {
-                    out.push(at(format!("`with.{key}`: {problem}"), "give a valid value".into()));
-                }
-            }
-        }
+    for (message, help) in with_problems(task, with) {
+        out.push(at(message, help));
     }
     for p in task.params.iter().filter(|p| p.required && p.default.is_none() && !with.contains_key(&p.name)) {
         out.push(at(
@@ -62,6 +47,29 @@ fn check_uses(wf: &Workflow, step: &Step, catalog: &Catalog, out: &mut Vec<Diagn
             format!("add it: with = {{ {} = \"...\" }}", p.name),
         ));
     }
+}
+
+/// Inputs the task does not declare, and literal inputs it cannot take: (message, help) each.
+fn with_problems(task: &Workflow, with: &Map<String, Value>) -> Vec<(String, String)> {
+    let inputs: Vec<&str> = task.params.iter().map(|p| p.name.as_str()).collect();
+    let mut out = Vec::new();
+    for (key, value) in with {
+        match task.param(key) {
+            None if inputs.is_empty() => out.push((
+                format!("`with.{key}` is not an input of task `{}`", task.name),
+                format!("task `{}` takes no inputs: remove `with`", task.name),
+            )),
+            None => out.push((
+                format!("`with.{key}` is not an input of task `{}`", task.name),
+                list_help(key, &inputs, "its inputs"),
+            )),
+            Some(param) => out.extend(
+                literal_problem(param, value)
+                    .map(|problem| (format!("`with.{key}`: {problem}"), "give a valid value".to_string())),
+            ),
+        }
+    }
+    out
 }
 
 /// For a literal (untemplated) input: why it cannot be a value of `param`, if it cannot.
