@@ -3,6 +3,7 @@
 mod common;
 mod engine_runs;
 mod gates;
+mod invalid;
 mod layering;
 mod resume;
 mod store_cli;

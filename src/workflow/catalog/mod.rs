@@ -1,0 +1,196 @@
+//! The catalogue of workflows and tasks: the built-in ones embedded in the binary (this
+//! repository's `workflows/*.toml` and `workflows/tasks/*.toml`, see `build.rs`), overridden by a
+//! project's files of the same name, then checked across files. Every file's problems are
+//! collected, so one `flightdeck validate` shows them all.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::workflow::diag::{Diagnostic, nearest};
+use crate::workflow::model::{Persona, Workflow};
+use crate::workflow::parse::parse_workflow;
+use crate::workflow::validate::validate;
+
+#[cfg(test)]
+mod tests;
+
+/// `(path under workflows/, is_task, text)` of every built-in file.
+static BUILTIN: &[(&str, bool, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_workflows.rs"));
+
+/// Every workflow and task known, by name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Catalog {
+    /// Workflows (`workflows/*.toml`) by name.
+    pub workflows: BTreeMap<String, Workflow>,
+    /// Tasks (`workflows/tasks/*.toml`) by name.
+    pub tasks: BTreeMap<String, Workflow>,
+}
+
+impl Catalog {
+    /// The built-in catalogue, checked.
+    pub fn builtin() -> Result<Catalog, Vec<Diagnostic>> {
+        let mut loader = Loader::default();
+        loader.add_builtins();
+        loader.validate_all();
+        loader.finish()
+    }
+
+    /// The built-in catalogue overridden by `PROJECT/workflows/*.toml` and
+    /// `PROJECT/workflows/tasks/*.toml` (a missing directory is fine), checked across files.
+    pub fn load(project_dir: &Path) -> Result<Catalog, Vec<Diagnostic>> {
+        let mut loader = Loader::default();
+        loader.add_builtins();
+        loader.add_dir(&project_dir.join("workflows"));
+        loader.validate_all();
+        loader.finish()
+    }
+
+    /// Checks the files or directories in `paths` (for `flightdeck validate PATH...`) on top of the
+    /// project's catalogue, so `uses` resolves. Files under a `tasks` directory are tasks; a
+    /// directory contributes its `*.toml` and its `tasks/*.toml`. Only problems of `paths` count.
+    pub fn load_paths(paths: &[PathBuf], project_dir: &Path) -> Result<Catalog, Vec<Diagnostic>> {
+        let mut base = Loader::default();
+        base.add_builtins();
+        base.add_dir(&project_dir.join("workflows"));
+        let mut loader = Loader { catalog: base.catalog, ..Loader::default() };
+        loader.track = true;
+        for path in paths {
+            if path.is_dir() {
+                loader.add_dir(path);
+            } else if path.is_file() {
+                let is_task = path.parent().and_then(Path::file_name).is_some_and(|n| n == "tasks");
+                loader.add_file(path, is_task);
+            } else {
+                let msg = "no such file or directory";
+                let help = "give workflow files (.toml) or directories holding them";
+                loader.diags.push(Diagnostic::new(path, 0, 0, msg).with_help(help));
+            }
+        }
+        let given = std::mem::take(&mut loader.given);
+        for (is_task, name) in given.keys() {
+            let map = if *is_task { &loader.catalog.tasks } else { &loader.catalog.workflows };
+            if let Some(wf) = map.get(name) {
+                loader.diags.extend(validate(wf, &loader.catalog));
+            }
+        }
+        loader.finish()
+    }
+
+    /// The workflow called `name`, or an error listing the names and the nearest.
+    pub fn workflow(&self, name: &str) -> Result<&Workflow, String> {
+        if let Some(wf) = self.workflows.get(name) {
+            return Ok(wf);
+        }
+        let names: Vec<&str> = self.workflows.keys().map(String::as_str).collect();
+        let hint = if self.tasks.contains_key(name) {
+            format!(" ({name:?} is a task: a workflow runs it with uses = {name:?})")
+        } else {
+            nearest(name, &names).map(|n| format!(" (did you mean {n:?}?)")).unwrap_or_default()
+        };
+        let list = if names.is_empty() {
+            "there are no workflows; add one under workflows/".to_string()
+        } else {
+            format!("available are {}", names.join(", "))
+        };
+        Err(format!("unknown workflow {name:?}{hint}: {list}"))
+    }
+
+    /// Workflows (not tasks) grouped by persona, each group sorted by name.
+    pub fn by_persona(&self) -> BTreeMap<Persona, Vec<&Workflow>> {
+        let mut out: BTreeMap<Persona, Vec<&Workflow>> = BTreeMap::new();
+        for wf in self.workflows.values() {
+            out.entry(wf.persona).or_default().push(wf);
+        }
+        out
+    }
+}
+
+/// Builds a catalogue file by file, collecting diagnostics.
+#[derive(Default)]
+struct Loader {
+    catalog: Catalog,
+    diags: Vec<Diagnostic>,
+    /// Record the files added, to validate only those and to catch two files of one name.
+    track: bool,
+    given: BTreeMap<(bool, String), PathBuf>,
+}
+
+impl Loader {
+    fn add_builtins(&mut self) {
+        for (path, is_task, text) in BUILTIN {
+            self.add_text(text, &Path::new("<builtin>").join(path), *is_task);
+        }
+    }
+
+    /// A directory's `*.toml` (tasks if the directory is named `tasks`) and its `tasks/*.toml`.
+    fn add_dir(&mut self, dir: &Path) {
+        if dir.file_name().is_some_and(|n| n == "tasks") {
+            for file in toml_files(dir) {
+                self.add_file(&file, true);
+            }
+            return;
+        }
+        for file in toml_files(dir) {
+            self.add_file(&file, false);
+        }
+        for file in toml_files(&dir.join("tasks")) {
+            self.add_file(&file, true);
+        }
+    }
+
+    fn add_file(&mut self, path: &Path, is_task: bool) {
+        match std::fs::read_to_string(path) {
+            Ok(text) => self.add_text(&text, path, is_task),
+            Err(e) => self.diags.push(
+                Diagnostic::new(path, 0, 0, format!("cannot read: {e}"))
+                    .with_help("check the file's permissions"),
+            ),
+        }
+    }
+
+    fn add_text(&mut self, text: &str, path: &Path, is_task: bool) {
+        let wf = match parse_workflow(text, path, is_task) {
+            Ok(wf) => wf,
+            Err(diags) => {
+                self.diags.extend(diags);
+                return;
+            }
+        };
+        if self.track {
+            let key = (is_task, wf.name.clone());
+            if let Some(other) = self.given.get(&key).filter(|o| o.as_path() != path) {
+                let what = if is_task { "task" } else { "workflow" };
+                let msg = format!("a second {what} named `{}` (the first is {})", wf.name, other.display());
+                self.diags.push(Diagnostic::new(path, 0, 0, msg).with_help("rename one of the files"));
+                return;
+            }
+            self.given.insert(key, path.to_path_buf());
+        }
+        let map = if is_task { &mut self.catalog.tasks } else { &mut self.catalog.workflows };
+        map.insert(wf.name.clone(), wf);
+    }
+
+    fn validate_all(&mut self) {
+        for wf in self.catalog.workflows.values().chain(self.catalog.tasks.values()) {
+            self.diags.extend(validate(wf, &self.catalog));
+        }
+    }
+
+    fn finish(self) -> Result<Catalog, Vec<Diagnostic>> {
+        if self.diags.is_empty() { Ok(self.catalog) } else { Err(self.diags) }
+    }
+}
+
+/// The `*.toml` files directly in `dir`, sorted (none if it does not exist).
+fn toml_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = read
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}

@@ -1,1 +1,0 @@
-//! parse (being written).
