@@ -260,7 +260,8 @@ mod tests {
     #[test]
     fn renders_and_quotes() {
         let (p, e, o, s) = scope_parts();
-        let scope = Scope { params: &p, environment: &e, outputs: &o, step_prefix: None, secrets: &s, run: &e };
+        let scope =
+            Scope { params: &p, environment: &e, outputs: &o, step_prefix: None, secrets: &s, run: &e };
         let t =
             Template::new("deploy {{ params.service }} {{steps.pre.outputs.sha}} to {{ environment.name }}");
         assert_eq!(t.render(&scope, true).unwrap(), "deploy 'web app' abc123 to staging");
@@ -275,8 +276,14 @@ mod tests {
     #[test]
     fn task_prefix_and_group_outputs() {
         let (p, e, o, s) = scope_parts();
-        let inside =
-            Scope { params: &p, environment: &e, outputs: &o, step_prefix: Some("migrate"), secrets: &s, run: &e };
+        let inside = Scope {
+            params: &p,
+            environment: &e,
+            outputs: &o,
+            step_prefix: Some("migrate"),
+            secrets: &s,
+            run: &e,
+        };
         let t = Template::new("{{ steps.backup.outputs.path }}");
         assert_eq!(t.render(&inside, false).unwrap(), "/tmp/x");
         let outside = Scope { step_prefix: None, ..inside };
@@ -289,7 +296,8 @@ mod tests {
         assert!(matches!(Template::new("a {{ params.x").parse(), Err(TemplateError::Unclosed { offset: 2 })));
         assert!(matches!(Template::new("{{ oops }}").parse(), Err(TemplateError::BadPath { .. })));
         let (p, e, o, s) = scope_parts();
-        let scope = Scope { params: &p, environment: &e, outputs: &o, step_prefix: None, secrets: &s, run: &e };
+        let scope =
+            Scope { params: &p, environment: &e, outputs: &o, step_prefix: None, secrets: &s, run: &e };
         let err = Template::new("{{ steps.nope.outputs.x }}").render(&scope, true).unwrap_err();
         assert!(err.to_string().contains("steps.nope.outputs.x"));
     }
