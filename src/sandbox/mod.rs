@@ -25,6 +25,8 @@ pub mod verify;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod workflow_tests;
 
 /// The URL the commands use when none is given (the demo's staging sandbox).
 pub const DEFAULT_URL: &str = "http://127.0.0.1:7878";
