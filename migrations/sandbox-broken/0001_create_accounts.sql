@@ -1,0 +1,1 @@
+../sandbox/0001_create_accounts.sql

@@ -1,0 +1,1 @@
+../sandbox/0002_add_plan_column.sql

@@ -1,0 +1,1 @@
+../sandbox/0003_create_deploy_notes.sql

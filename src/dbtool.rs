@@ -1,1 +1,0 @@
-//! dbtool (being written).
