@@ -107,8 +107,8 @@ pub enum StoreError {
     /// A caller passed arguments the store cannot act on (a bug in the caller).
     #[error("store: {0}")]
     Invalid(String),
-    /// The writer thread has stopped (it panicked); the process should exit.
-    #[error("store: the writer thread has stopped; restart flightdeck")]
+    /// The writer thread dropped the job (a bug made it panic) or has stopped.
+    #[error("store: the write was lost inside the store (a bug); restart flightdeck and report it")]
     WriterGone,
 }
 

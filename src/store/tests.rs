@@ -86,6 +86,22 @@ fn raw(store: &Store) -> Connection {
     conn
 }
 
+#[test]
+fn store_is_clone_send_sync() {
+    fn check<T: Clone + Send + Sync + 'static>() {}
+    check::<Store>();
+}
+
+#[tokio::test]
+async fn a_panicking_job_loses_only_itself() {
+    let dir = TempDir::new().unwrap();
+    let store = open(&dir);
+    let lost = store.write("panicking on purpose", |_| -> Result<(), StoreError> { panic!("boom") }).await;
+    assert!(matches!(lost, Err(StoreError::WriterGone)), "{lost:?}");
+    store.create_run(&run_rec("r1", 1), &[]).await.unwrap();
+    assert!(store.run("r1").unwrap().is_some(), "the writer thread still works");
+}
+
 #[tokio::test]
 async fn runs_steps_and_journal_round_trip() {
     let dir = TempDir::new().unwrap();

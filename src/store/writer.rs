@@ -7,6 +7,7 @@
 //!
 //! [`Store`]: super::Store
 
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::mpsc;
 
@@ -30,7 +31,9 @@ impl WriterHandle {
             .name("flightdeck-store-writer".into())
             .spawn(move || {
                 for job in queue {
-                    job(&mut conn);
+                    // A panicking job drops its reply (its caller sees WriterGone) and rolls back its
+                    // transaction; the thread lives on for the other callers.
+                    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut conn)));
                 }
             })
             .map_err(|source| StoreError::Io {
