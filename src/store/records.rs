@@ -117,7 +117,7 @@ pub struct AuditRecord {
     pub detail: String,
     /// Hash of the previous entry (hex; 64 zeros for the first).
     pub prev_hash: String,
-    /// sha256(prev_hash ‖ canonical JSON of this row without hashes), hex.
+    /// `sha256(prev_hash ‖ canonical JSON of this row without hashes)`, hex.
     pub hash: String,
 }
 
