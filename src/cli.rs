@@ -13,7 +13,7 @@ pub struct Cli {
     /// flightdeck.toml or workflows/).
     #[arg(short = 'C', long = "project", global = true, value_name = "DIR")]
     pub project: Option<PathBuf>,
-    /// Data directory for the store, logs and locks (overrides FLIGHTDECK_HOME).
+    /// Data directory for the store, logs and locks (overrides `FLIGHTDECK_HOME`).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// What to do (default: open the console).
@@ -47,7 +47,7 @@ pub enum Command {
     /// The demo sandbox service.
     #[command(subcommand)]
     Sandbox(crate::sandbox::SandboxCommand),
-    /// SQLite migrations, backups and restores (used by the execute-migration task).
+    /// `SQLite` migrations, backups and restores (used by the execute-migration task).
     #[command(subcommand)]
     Db(crate::dbtool::DbCommand),
 }
@@ -75,6 +75,7 @@ pub struct ShowArgs {
 
 /// `run`.
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // flags are naturally booleans
 pub struct RunArgs {
     /// Workflow name.
     pub workflow: String,
@@ -110,7 +111,7 @@ pub struct RunsArgs {
     /// Only this environment.
     #[arg(long = "env", short = 'e')]
     pub env: Option<String>,
-    /// Only this status (running, succeeded, failed, rolled_back, rejected, cancelled, interrupted).
+    /// Only this status (running, succeeded, failed, `rolled_back`, rejected, cancelled, interrupted).
     #[arg(long)]
     pub status: Option<String>,
     /// At most this many.

@@ -21,7 +21,7 @@ pub struct Paths {
     pub data_dir: PathBuf,
     /// Why this data directory was chosen.
     pub data_dir_source: &'static str,
-    /// The SQLite store.
+    /// The `SQLite` store.
     pub db_file: PathBuf,
     /// Per-run step logs.
     pub logs_dir: PathBuf,

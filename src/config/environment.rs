@@ -25,6 +25,7 @@ pub const POLICY_KEYS: &[&str] = &[
 ];
 
 /// `[environments.NAME]`.
+#[allow(clippy::struct_excessive_bools)] // policy switches are naturally booleans
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Environment {
     /// The table's name (filled in after parsing).

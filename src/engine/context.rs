@@ -148,7 +148,7 @@ impl StepCx {
             attempt: self.record.attempt,
             detail: self.shared.redact(detail.to_string()),
         };
-        let run = RunUpdate::running();
+        let run = RunUpdate::status(crate::engine::event::RunStatus::Running);
         self.shared.emit(kind, Some(run), Some(&self.record)).await
     }
 

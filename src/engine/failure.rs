@@ -80,9 +80,9 @@ impl Runner {
 
     fn still_running(&self, i: usize) -> bool {
         let r = &self.records[i];
-        let (Some(pgid), Some(pid)) = (r.pgid, r.pid) else { return false };
-        let same_process = r.proc_start.is_none() || proc_start_time(pid) == r.proc_start;
-        group_alive(pgid) && same_process
+        let (Some(group), Some(leader)) = (r.pgid, r.pid) else { return false };
+        let same_process = r.proc_start.is_none() || proc_start_time(leader) == r.proc_start;
+        group_alive(group) && same_process
     }
 
     async fn wait_rerun_confirmation(&self, step: &str) -> bool {

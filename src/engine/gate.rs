@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::engine::context::{StepCx, StepOutcome};
-use crate::engine::event::{Approval, Decision, EventKind, GateForm, GateInfo, RunStatus, StepStatus};
+use crate::engine::event::{Decision, EventKind, GateForm, GateInfo, RunStatus, StepStatus};
 use crate::steps::approve::ApproveSpec;
 use crate::store::RunUpdate;
 use crate::store::records::ApprovalRecord;
@@ -146,10 +146,7 @@ async fn answer_locally(
     d: Decision,
 ) -> Option<StepOutcome> {
     let op = cx.shared.operator.clone();
-    let row = match tally::record_for(&d, info, &cx.shared.run_id, &op) {
-        Some(r) => r,
-        None => return None,
-    };
+    let row = tally::record_for(&d, info, &cx.shared.run_id, &op)?;
     let id = match cx.shared.store.add_approval(&row).await {
         Ok(id) => id,
         Err(e) => return Some(StepOutcome::failed(format!("store: {e}"))),

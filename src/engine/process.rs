@@ -194,9 +194,22 @@ pub fn proc_start_time(pid: i32) -> Option<u64> {
     after.split_whitespace().nth(19)?.parse().ok()
 }
 
-/// True if the process group `pgid` still has a member.
+/// True if the process group `pgid` still has a live (not zombie) member. Scans /proc, because a
+/// zombie still answers `kill(0)` and nothing reaps orphans where PID 1 is not an init.
 pub fn group_alive(pgid: i32) -> bool {
-    killpg(Pid::from_raw(pgid), None).is_ok()
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return killpg(Pid::from_raw(pgid), None).is_ok();
+    };
+    dir.filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .any(|stat| {
+            let Some((_, after)) = stat.rsplit_once(')') else { return false };
+            let mut fields = after.split_whitespace();
+            let state = fields.next().unwrap_or("Z");
+            let pgrp = fields.nth(1).and_then(|f| f.parse::<i32>().ok());
+            state != "Z" && state != "X" && pgrp == Some(pgid)
+        })
 }
 
 #[cfg(test)]

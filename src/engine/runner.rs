@@ -97,7 +97,9 @@ impl Runner {
             operator: self.shared.operator.name.clone(),
             steps,
         };
-        self.shared.emit(kind, Some(crate::store::RunUpdate::running()), None).await?;
+        self.shared
+            .emit(kind, Some(crate::store::RunUpdate::status(crate::engine::event::RunStatus::Running)), None)
+            .await?;
         let action = if self.shared.life > 1 { "run.resume" } else { "run.start" };
         let detail =
             json!({ "life": self.shared.life, "mode": plan.options.mode.as_str(), "params": plan.params });
@@ -112,10 +114,11 @@ impl Runner {
                 i += 1;
                 continue;
             }
-            if self.shared.life > 1 && self.records[i].status == StepStatus::Running {
-                if let Some(end) = self.confirm_rerun(i).await? {
-                    return Ok(end);
-                }
+            if self.shared.life > 1
+                && self.records[i].status == StepStatus::Running
+                && let Some(end) = self.confirm_rerun(i).await?
+            {
+                return Ok(end);
             }
             let failure = match self.step(i).await? {
                 StepEnd::Done => {
@@ -248,7 +251,8 @@ impl Runner {
         record.outputs_json = serde_json::to_string(&cx.step_outputs).unwrap_or_else(|_| "{}".into());
         let dry_skip = self.shared.plan.options.mode == Mode::DryRun
             && cx.plan_step.step.dry_run.is_none()
-            && crate::steps::kind(&cx.plan_step.step.action.kind).is_some_and(|k| k.mutates());
+            && crate::steps::kind(&cx.plan_step.step.action.kind)
+                .is_some_and(crate::steps::StepKind::mutates);
         let (status, end, message) = match outcome {
             StepOutcome::Succeeded if dry_skip => (
                 StepStatus::Skipped,

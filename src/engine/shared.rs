@@ -137,15 +137,3 @@ impl Shared {
         out
     }
 }
-
-impl RunUpdate {
-    /// The run is executing (no end yet).
-    pub(crate) fn running() -> RunUpdate {
-        RunUpdate {
-            status: crate::engine::event::RunStatus::Running,
-            finished_at: None,
-            exit_code: None,
-            message: None,
-        }
-    }
-}

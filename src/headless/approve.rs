@@ -23,17 +23,7 @@ pub async fn approve(ctx: &Ctx, a: &ApproveArgs) -> Result<i32, Error> {
     }
     let gate = match &a.gate {
         Some(g) => g.clone(),
-        None => store
-            .steps(&run.id)?
-            .iter()
-            .find(|s| s.status == StepStatus::Waiting)
-            .map(|s| format!("{}#{}", s.step, s.attempt))
-            .ok_or_else(|| {
-                Error::Precondition(format!(
-                    "run {} is not waiting at a gate; name one as STEP#ATTEMPT",
-                    run.id
-                ))
-            })?,
+        None => waiting_gate(&store, &run.id)?,
     };
     let op = Operator::current();
     let (decision, value) = if a.reject {
@@ -74,4 +64,16 @@ pub async fn approve(ctx: &Ctx, a: &ApproveArgs) -> Result<i32, Error> {
         run.id, op.name, op.uid
     );
     Ok(exit::OK)
+}
+
+/// The gate a run is waiting at, as `STEP#ATTEMPT`.
+fn waiting_gate(store: &crate::store::Store, run: &str) -> Result<String, Error> {
+    store
+        .steps(run)?
+        .iter()
+        .find(|s| s.status == StepStatus::Waiting)
+        .map(|s| format!("{}#{}", s.step, s.attempt))
+        .ok_or_else(|| {
+            Error::Precondition(format!("run {run} is not waiting at a gate; name one as STEP#ATTEMPT"))
+        })
 }

@@ -79,7 +79,6 @@ impl Printer {
                 Stream::Stdout => format!("  │ {line}"),
                 Stream::System => format!("  ! {line}"),
             },
-            EventKind::StepProgress { .. } => return None,
             EventKind::StepRetrying { step, attempt, delay_ms, error } => format!(
                 "↻ {} attempt {attempt} failed ({error}); retrying in {}",
                 self.label(step),
@@ -88,22 +87,7 @@ impl Printer {
             EventKind::StepFinished { step, status, duration_ms, message, .. } => {
                 finished_line(self.label(step), *status, *duration_ms, message.as_deref())
             }
-            EventKind::GateWaiting { info } => {
-                let facts: Vec<String> = info.facts.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                let form = match &info.form {
-                    GateForm::YesNo { .. } => "yes/no".to_string(),
-                    GateForm::Phrase { phrase } => format!("type \"{phrase}\""),
-                    GateForm::Choice { choices, .. } => format!("choose {}", choices.join(" | ")),
-                };
-                format!(
-                    "⏸ gate {}: {}  [{}]  needs {} approval(s), {} so far; {form}",
-                    info.gate,
-                    info.message,
-                    facts.join(" "),
-                    info.required,
-                    info.approvals.len()
-                )
-            }
+            EventKind::GateWaiting { info } => gate_line(info),
             EventKind::GateAnswered { gate, approval, remaining } => {
                 let what = if approval.approved { "approved" } else { "rejected" };
                 format!("  {gate} {what} by {} ({remaining} more needed)", approval.name)
@@ -125,7 +109,7 @@ impl Printer {
                     format!("↺ rolling back: {}", steps.join(" → "))
                 }
             }
-            EventKind::RunFinished { .. } => return None,
+            EventKind::RunFinished { .. } | EventKind::StepProgress { .. } => return None,
         })
     }
 
@@ -150,4 +134,21 @@ fn finished_line(label: &str, status: StepStatus, ms: i64, message: Option<&str>
         _ => "✗",
     };
     format!("{mark} {label} {} ({}){why}", status.as_str(), human_duration(ms))
+}
+
+fn gate_line(info: &crate::engine::event::GateInfo) -> String {
+    let facts: Vec<String> = info.facts.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let form = match &info.form {
+        GateForm::YesNo { .. } => "yes/no".to_string(),
+        GateForm::Phrase { phrase } => format!("type \"{phrase}\""),
+        GateForm::Choice { choices, .. } => format!("choose {}", choices.join(" | ")),
+    };
+    format!(
+        "⏸ gate {}: {}  [{}]  needs {} approval(s), {} so far; {form}",
+        info.gate,
+        info.message,
+        facts.join(" "),
+        info.required,
+        info.approvals.len()
+    )
 }

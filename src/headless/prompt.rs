@@ -42,15 +42,15 @@ impl Prompter {
             EventKind::GateWaiting { info } => self.ask(info.gate.clone(), gate_question(info.clone())),
             EventKind::FailureMenu { step, attempt, error, default } => {
                 let key = format!("fail:{step}#{attempt}");
-                self.ask(key, failure_question(step.clone(), *attempt, error.clone(), *default));
+                self.ask(key, failure_question(step.clone(), *attempt, error, *default));
             }
             EventKind::RerunNeeded { step, still_running } => {
                 self.ask(format!("rerun:{step}"), rerun_question(step.clone(), *still_running));
             }
-            EventKind::StepFinished { step, .. } | EventKind::StepStarted { step, .. } => {
-                if self.asking.as_ref().is_some_and(|(k, _)| k.starts_with(&format!("{step}#"))) {
-                    self.settle();
-                }
+            EventKind::StepFinished { step, .. } | EventKind::StepStarted { step, .. }
+                if self.asking.as_ref().is_some_and(|(k, _)| k.starts_with(&format!("{step}#"))) =>
+            {
+                self.settle();
             }
             EventKind::RunFinished { .. } => self.settle(),
             _ => {}
@@ -150,7 +150,7 @@ fn choice_question(gate: String, choices: Vec<String>, default: Option<String>) 
     }
 }
 
-fn failure_question(step: String, attempt: u32, error: String, default: FailureAction) -> Question {
+fn failure_question(step: String, attempt: u32, error: &str, default: FailureAction) -> Question {
     let name = |a: FailureAction| match a {
         FailureAction::Retry => "retry",
         FailureAction::Skip => "skip",

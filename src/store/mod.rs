@@ -180,6 +180,12 @@ pub struct Store {
     inner: Arc<Inner>,
 }
 
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("db_path", &self.inner.db_path).finish_non_exhaustive()
+    }
+}
+
 struct Inner {
     data_dir: PathBuf,
     db_path: PathBuf,

@@ -244,8 +244,9 @@ fn missing_hint(path: &VarPath) -> String {
 mod tests {
     use super::*;
 
-    fn scope_parts() -> (BTreeMap<String, Value>, BTreeMap<String, Value>, Outputs, BTreeMap<String, String>)
-    {
+    type Parts = (BTreeMap<String, Value>, BTreeMap<String, Value>, Outputs, BTreeMap<String, String>);
+
+    fn scope_parts() -> Parts {
         let mut params = BTreeMap::new();
         params.insert("service".into(), Value::String("web app".into()));
         let mut env = BTreeMap::new();
@@ -259,15 +260,21 @@ mod tests {
 
     #[test]
     fn renders_and_quotes() {
-        let (p, e, o, s) = scope_parts();
-        let scope =
-            Scope { params: &p, environment: &e, outputs: &o, step_prefix: None, secrets: &s, run: &e };
+        let (params, env, outputs, secrets) = scope_parts();
+        let scope = Scope {
+            params: &params,
+            environment: &env,
+            outputs: &outputs,
+            step_prefix: None,
+            secrets: &secrets,
+            run: &env,
+        };
         let t =
             Template::new("deploy {{ params.service }} {{steps.pre.outputs.sha}} to {{ environment.name }}");
         assert_eq!(t.render(&scope, true).unwrap(), "deploy 'web app' abc123 to staging");
         assert_eq!(t.render(&scope, false).unwrap(), "deploy web app abc123 to staging");
         let evil = Template::new("echo {{ params.service }}");
-        let mut p2 = p.clone();
+        let mut p2 = params.clone();
         p2.insert("service".into(), Value::String("x'; rm -rf /; '".into()));
         let scope2 = Scope { params: &p2, ..scope };
         assert_eq!(evil.render(&scope2, true).unwrap(), r"echo 'x'\''; rm -rf /; '\'''");
@@ -275,14 +282,14 @@ mod tests {
 
     #[test]
     fn task_prefix_and_group_outputs() {
-        let (p, e, o, s) = scope_parts();
+        let (params, env, outputs, secrets) = scope_parts();
         let inside = Scope {
-            params: &p,
-            environment: &e,
-            outputs: &o,
+            params: &params,
+            environment: &env,
+            outputs: &outputs,
             step_prefix: Some("migrate"),
-            secrets: &s,
-            run: &e,
+            secrets: &secrets,
+            run: &env,
         };
         let t = Template::new("{{ steps.backup.outputs.path }}");
         assert_eq!(t.render(&inside, false).unwrap(), "/tmp/x");
@@ -295,9 +302,15 @@ mod tests {
     fn errors_name_the_problem() {
         assert!(matches!(Template::new("a {{ params.x").parse(), Err(TemplateError::Unclosed { offset: 2 })));
         assert!(matches!(Template::new("{{ oops }}").parse(), Err(TemplateError::BadPath { .. })));
-        let (p, e, o, s) = scope_parts();
-        let scope =
-            Scope { params: &p, environment: &e, outputs: &o, step_prefix: None, secrets: &s, run: &e };
+        let (params, env, outputs, secrets) = scope_parts();
+        let scope = Scope {
+            params: &params,
+            environment: &env,
+            outputs: &outputs,
+            step_prefix: None,
+            secrets: &secrets,
+            run: &env,
+        };
         let err = Template::new("{{ steps.nope.outputs.x }}").render(&scope, true).unwrap_err();
         assert!(err.to_string().contains("steps.nope.outputs.x"));
     }

@@ -62,7 +62,12 @@ pub fn bin() -> PathBuf {
 
 /// stdout and stderr as text, for assertion messages.
 pub fn text(o: &Output) -> String {
-    format!("status {:?}\n--- stdout\n{}\n--- stderr\n{}", o.status.code(), String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// Parses `--json` output into events.

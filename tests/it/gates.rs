@@ -68,7 +68,7 @@ fn yes_gives_one_approval() {
 #[test]
 fn two_approvals_cannot_be_given_by_one_operator() {
     let p = Project::new(&config("approvals = 2"), &[("gated.toml", GATED)]);
-    let mut child = spawn(&p, &["run", "gated", "--yes", "--wait-approvals", "--json"]);
+    let child = spawn(&p, &["run", "gated", "--yes", "--wait-approvals", "--json"]);
     let run = wait_for_status(&p, "waiting");
     // The same operator approves again from another process: recorded, not counted.
     let out = p.run(&["approve", &run, "--comment", "me again"]);
@@ -92,7 +92,7 @@ fn two_approvals_cannot_be_given_by_one_operator() {
 #[test]
 fn phrase_gate_needs_the_exact_phrase() {
     let p = Project::new(&config("confirm_phrase = \"DEPLOY TO PRODUCTION\""), &[("gated.toml", GATED)]);
-    let mut child = spawn(&p, &["run", "gated", "--wait-approvals", "--json"]);
+    let child = spawn(&p, &["run", "gated", "--wait-approvals", "--json"]);
     let run = wait_for_status(&p, "waiting");
     let out = p.run(&["approve", &run]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -116,7 +116,7 @@ fn second_person_completes_a_two_approval_gate() {
         return;
     }
     let p = Project::new(&config("approvals = 2"), &[("gated.toml", GATED)]);
-    let mut child = spawn(&p, &["run", "gated", "--yes", "--wait-approvals", "--json"]);
+    let child = spawn(&p, &["run", "gated", "--yes", "--wait-approvals", "--json"]);
     let run = wait_for_status(&p, "waiting");
     // Let uid 65534 (nobody) write the shared store, as a group-shared data dir would.
     let home = p.home.path();
@@ -135,7 +135,7 @@ fn second_person_completes_a_two_approval_gate() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(p.read("trace"), "shipped\n");
     let ev = events(&out);
-    let last_answer = ev.iter().filter(|e| e["event"] == "gate_answered").last().unwrap();
+    let last_answer = ev.iter().rfind(|e| e["event"] == "gate_answered").unwrap();
     assert_eq!(last_answer["approval"]["uid"], 65534);
     assert_eq!(last_answer["remaining"], 0);
 }

@@ -1,4 +1,6 @@
-//! Integration tests: the real binary, real child processes, real SQLite files, temp directories.
+//! Integration tests: the real binary, real child processes, real `SQLite` files, temp directories.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failures
 
 mod common;
 mod engine_runs;

@@ -14,7 +14,7 @@ run = "echo first >> trace"
 
 [[steps]]
 id = "second"
-run = "echo second-start >> trace; sleep 30; echo second-end >> trace"
+run = "echo second-start >> trace; sleep 2; echo second-end >> trace"
 
 [[steps]]
 id = "third"
@@ -37,7 +37,9 @@ fn sigkill_mid_step_then_resume_completes_without_rerunning_finished_steps() {
     child.wait().unwrap();
     // The machine "crashed": the step's own process group dies too.
     let conn = rusqlite::Connection::open(p.db()).unwrap();
-    let pgid: i32 = conn.query_row("SELECT pgid FROM steps WHERE run = ?1 AND step = 'second'", [&run], |r| r.get(0)).unwrap();
+    let pgid: i32 = conn
+        .query_row("SELECT pgid FROM steps WHERE run = ?1 AND step = 'second'", [&run], |r| r.get(0))
+        .unwrap();
     nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), nix::sys::signal::Signal::SIGKILL).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(200));
 
@@ -54,12 +56,12 @@ fn sigkill_mid_step_then_resume_completes_without_rerunning_finished_steps() {
     assert_eq!(p.read("trace"), "first\nsecond-start\nsecond-start\nsecond-end\nthird\n");
 
     let journal = p.run(&["log", &run, "--events"]);
-    let lives: std::collections::BTreeSet<i64> = String::from_utf8_lossy(&journal.stdout)
+    let seen_lives: std::collections::BTreeSet<i64> = String::from_utf8_lossy(&journal.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter_map(|e| e["life"].as_i64())
         .collect();
-    assert!(lives.contains(&1) && lives.len() >= 2, "journal lives: {lives:?}");
+    assert!(seen_lives.contains(&1) && seen_lives.len() >= 2, "journal lives: {seen_lives:?}");
     let started: Vec<String> = String::from_utf8_lossy(&journal.stdout)
         .lines()
         .filter(|l| l.contains("\"step_started\""))

@@ -15,6 +15,8 @@ fn audit_verify_detects_an_edited_row() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
 
     let conn = rusqlite::Connection::open(p.db()).unwrap();
+    // The store refuses edits through triggers; someone tampering drops them first.
+    conn.execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;").unwrap();
     let changed = conn.execute("UPDATE audit SET actor = 'mallory' WHERE seq = 1", []).unwrap();
     assert_eq!(changed, 1);
     drop(conn);

@@ -83,11 +83,10 @@ impl Tally {
         }
         let matches = match (&self.form, row.decision.as_str()) {
             (GateForm::Phrase { phrase }, "phrase") => row.value.as_deref() == Some(phrase.as_str()),
-            (GateForm::Phrase { .. }, _) => false,
             (GateForm::Choice { choices, .. }, "choose") => {
                 row.value.as_ref().is_some_and(|v| choices.contains(v))
             }
-            (GateForm::Choice { .. }, _) => false,
+            (GateForm::Phrase { .. } | GateForm::Choice { .. }, _) => false,
             (GateForm::YesNo { .. }, d) => d == "approve",
         };
         if !matches {
