@@ -72,7 +72,10 @@ impl Printer {
             }
             EventKind::StepStarted { step, attempt, detail } => {
                 let again = if *attempt > 1 { format!(" (attempt {attempt})") } else { String::new() };
-                format!("● {}{again}: {detail}", self.label(step))
+                let mut lines = detail.lines().map(str::trim).filter(|l| !l.is_empty() && *l != "set -e");
+                let first = lines.next().unwrap_or_default();
+                let more = if lines.next().is_some() { " …" } else { "" };
+                format!("● {}{again}: {first}{more}", self.label(step))
             }
             EventKind::StepLog { stream, line, .. } => match stream {
                 Stream::Stderr => format!("  ┆ {line}"),
