@@ -16,6 +16,12 @@ pub struct Cli {
     /// Data directory for the store, logs and locks (overrides `FLIGHTDECK_HOME`).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Console theme: default, light, high-contrast, mono, or NAME for themes/NAME.toml.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Colour depth: truecolor, 256 or 16 (default: from COLORTERM and TERM).
+    #[arg(long, global = true, value_name = "DEPTH", value_parser = ["truecolor", "24bit", "256", "16"])]
+    pub color: Option<String>,
     /// What to do (default: open the console).
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -16,4 +16,5 @@ pub mod sandbox;
 pub mod steps;
 pub mod store;
 pub mod time;
+pub mod tui;
 pub mod workflow;
