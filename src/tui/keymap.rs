@@ -161,11 +161,40 @@ pub fn intent(ctxs: &[Ctx], key: Key) -> Option<Intent> {
 /// The key hints of a context for the footer: (key, label).
 pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
     match ctx {
-        Ctx::List => &[("↑↓", "select"), ("enter", "launch"), ("tab", "persona"), ("r", "runs"), ("a", "audit"), (":", "command"), ("?", "help"), ("q", "quit")],
-        Ctx::Run => &[("↑↓", "step"), ("f", "follow"), ("w", "wrap"), ("/", "search"), ("PgUp/Dn", "scroll"), ("x", "cancel"), ("esc", "back"), ("?", "help")],
-        Ctx::Gate => &[("y", "approve"), ("n", "reject"), ("←→", "choose"), ("enter", "confirm"), ("esc", "close")],
-        Ctx::FailureMenu => &[("r", "retry"), ("s", "skip"), ("b", "roll back"), ("a", "abort"), ("enter", "confirm")],
-        Ctx::Runs => &[("↑↓", "select"), ("enter", "open"), ("/", "filter"), ("R", "resume"), ("esc", "back"), ("?", "help")],
+        Ctx::List => &[
+            ("↑↓", "select"),
+            ("enter", "launch"),
+            ("tab", "persona"),
+            ("r", "runs"),
+            ("a", "audit"),
+            (":", "command"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+        Ctx::Run => &[
+            ("↑↓", "step"),
+            ("f", "follow"),
+            ("w", "wrap"),
+            ("/", "search"),
+            ("PgUp/Dn", "scroll"),
+            ("x", "cancel"),
+            ("esc", "back"),
+            ("?", "help"),
+        ],
+        Ctx::Gate => {
+            &[("y", "approve"), ("n", "reject"), ("←→", "choose"), ("enter", "confirm"), ("esc", "close")]
+        }
+        Ctx::FailureMenu => {
+            &[("r", "retry"), ("s", "skip"), ("b", "roll back"), ("a", "abort"), ("enter", "confirm")]
+        }
+        Ctx::Runs => &[
+            ("↑↓", "select"),
+            ("enter", "open"),
+            ("/", "filter"),
+            ("R", "resume"),
+            ("esc", "back"),
+            ("?", "help"),
+        ],
         Ctx::Global => &[("esc", "back"), (":", "command"), ("?", "help"), ("q", "quit")],
     }
 }

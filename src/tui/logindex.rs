@@ -60,7 +60,7 @@ impl LogIndex {
                 if *b == b'\n' {
                     self.lines += 1;
                     self.indexed = pos + i as u64 + 1;
-                    if self.lines % STRIDE == 0 {
+                    if self.lines.is_multiple_of(STRIDE) {
                         self.marks.push(self.indexed);
                     }
                 }

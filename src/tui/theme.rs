@@ -1,6 +1,6 @@
 //! Themes: semantic colour roles read from `themes/*.toml`, degraded to the terminal's colour depth.
 //!
-//! A theme file maps roles (ok, fail, env_production, ...) to styles written as words: a foreground
+//! A theme file maps roles (ok, fail, `env_production`, ...) to styles written as words: a foreground
 //! colour, `on BACKGROUND`, and modifiers. A user theme may set some roles; the rest fall back to the
 //! default theme. Truecolour styles degrade to the 256-colour cube or the 16 base colours; the
 //! monochrome theme (selected by `NO_COLOR`) uses attributes only.
@@ -96,7 +96,9 @@ pub enum ThemeError {
         message: String,
     },
     /// No theme has that name.
-    #[error("no theme {0:?}: bundled themes are default, light, high-contrast, mono; or put NAME.toml in themes/")]
+    #[error(
+        "no theme {0:?}: bundled themes are default, light, high-contrast, mono; or put NAME.toml in themes/"
+    )]
     Unknown(String),
 }
 
@@ -136,7 +138,10 @@ impl Theme {
     }
 
     fn plain() -> Theme {
-        Theme { name: "plain".into(), styles: ROLE_NAMES.iter().map(|(r, _)| (*r, Style::default())).collect() }
+        Theme {
+            name: "plain".into(),
+            styles: ROLE_NAMES.iter().map(|(r, _)| (*r, Style::default())).collect(),
+        }
     }
 
     /// Loads a theme by name: `DIR/NAME.toml` from `user_dir` first, then the bundled ones.
@@ -148,7 +153,8 @@ impl Theme {
                 return Theme::parse(&text, &path.display().to_string(), Some(&base));
             }
         }
-        let (_, text) = BUNDLED.iter().find(|(n, _)| *n == name).ok_or_else(|| ThemeError::Unknown(name.into()))?;
+        let (_, text) =
+            BUNDLED.iter().find(|(n, _)| *n == name).ok_or_else(|| ThemeError::Unknown(name.into()))?;
         Theme::parse(text, name, Some(&base))
     }
 
@@ -188,7 +194,9 @@ pub fn parse_style(spec: &str) -> Result<Style, String> {
             style = style.fg(parse_color(w)?);
             first_colour = false;
         } else {
-            return Err(format!("unexpected `{w}`: write COLOUR [on COLOUR] [bold|dim|italic|underlined|reversed]"));
+            return Err(format!(
+                "unexpected `{w}`: write COLOUR [on COLOUR] [bold|dim|italic|underlined|reversed]"
+            ));
         }
     }
     Ok(style)

@@ -58,6 +58,9 @@ fn deploy_good_then_bad_build_rolls_back() {
     assert_eq!(rows, vec![("1.1.0".into(), "succeeded".into()), ("2.0.0-bad".into(), "failed".into())]);
     // The migration task ran against the sandbox database, backup first.
     let db = p.home.path().join("sandbox/staging.db");
-    let n: i64 = rusqlite::Connection::open(db).unwrap().query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0)).unwrap();
+    let n: i64 = rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, 3);
 }

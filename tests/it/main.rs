@@ -9,4 +9,5 @@ mod gates;
 mod invalid;
 mod layering;
 mod resume;
+mod screens;
 mod store_cli;

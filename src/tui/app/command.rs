@@ -9,7 +9,8 @@ use crate::tui::msg::{Effect, Key, KeyCode};
 use crate::workflow::model::Persona;
 
 /// The commands, for completion and help.
-pub const COMMANDS: &[&str] = &["audit", "break", "fix", "help", "home", "persona", "quit", "run", "runs", "theme"];
+pub const COMMANDS: &[&str] =
+    &["audit", "break", "fix", "help", "home", "persona", "quit", "run", "runs", "theme"];
 
 impl App {
     pub(super) fn cmdline_key(&mut self, key: Key) -> Vec<Effect> {
@@ -44,8 +45,12 @@ impl App {
             COMMANDS.iter().map(|c| (*c).to_string()).collect()
         } else {
             match words.first().copied() {
-                Some("run") if words.len() <= 2 => self.init.workflows.iter().map(|w| w.name.clone()).collect(),
-                Some("run" | "break" | "fix") => self.init.environments.iter().map(|(n, _)| n.clone()).collect(),
+                Some("run") if words.len() <= 2 => {
+                    self.init.workflows.iter().map(|w| w.name.clone()).collect()
+                }
+                Some("run" | "break" | "fix") => {
+                    self.init.environments.iter().map(|(n, _)| n.clone()).collect()
+                }
                 Some("persona") => Persona::MENU.iter().map(|p| p.key().to_string()).collect(),
                 Some("theme") => self.init.themes.clone(),
                 _ => Vec::new(),
@@ -59,7 +64,11 @@ impl App {
         let line = input.value();
         let cands = self.candidates(&line);
         if let [only] = cands.as_slice() {
-            let keep = if line.ends_with(' ') { line.clone() } else { line.rsplit_once(' ').map_or(String::new(), |(a, _)| format!("{a} ")) };
+            let keep = if line.ends_with(' ') {
+                line.clone()
+            } else {
+                line.rsplit_once(' ').map_or(String::new(), |(a, _)| format!("{a} "))
+            };
             self.cmdline = Some(crate::tui::app::input::TextInput::new(&format!("{keep}{only} ")));
             self.completions.clear();
         } else {
@@ -98,7 +107,8 @@ impl App {
             ["theme", name] => vec![Effect::SetTheme { name: (*name).to_string() }],
             ["persona", name] => self.open_persona(name),
             ["break" | "fix", rest @ ..] => {
-                let environment = rest.first().map_or_else(|| self.init.default_env.clone(), |e| (*e).to_string());
+                let environment =
+                    rest.first().map_or_else(|| self.init.default_env.clone(), |e| (*e).to_string());
                 vec![Effect::Sandbox { action: words[0].to_string(), environment }]
             }
             ["run", workflow, rest @ ..] => self.command_run(workflow, rest),
@@ -140,8 +150,10 @@ impl App {
         for field in &mut form.fields {
             let Some(v) = values.get(&field.name) else { continue };
             match &mut field.value {
-                FieldValue::Text(t) => *t = crate::tui::app::input::TextInput::new(v),
-                FieldValue::Choice { options, selected } => *selected = options.iter().position(|o| o == v).unwrap_or(*selected),
+                FieldValue::Text(t) => **t = crate::tui::app::input::TextInput::new(v),
+                FieldValue::Choice { options, selected } => {
+                    *selected = options.iter().position(|o| o == v).unwrap_or(*selected);
+                }
                 FieldValue::Bool(b) => *b = matches!(v.as_str(), "true" | "yes" | "1" | "on"),
             }
         }

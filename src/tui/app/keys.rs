@@ -14,7 +14,11 @@ impl App {
         self.notice = None;
         if self.confirm_quit {
             self.confirm_quit = false;
-            return if matches!(key.code, KeyCode::Char('y' | 'Y')) { vec![Effect::Quit] } else { Vec::new() };
+            return if matches!(key.code, KeyCode::Char('y' | 'Y')) {
+                vec![Effect::Quit]
+            } else {
+                Vec::new()
+            };
         }
         if self.help {
             self.help = false;
@@ -178,9 +182,15 @@ impl App {
             .iter()
             .filter(|r| {
                 q.is_empty()
-                    || [r.id.as_str(), r.workflow.as_str(), r.environment.as_str(), r.status.as_str(), r.operator.as_str()]
-                        .iter()
-                        .any(|f| f.to_lowercase().contains(&q))
+                    || [
+                        r.id.as_str(),
+                        r.workflow.as_str(),
+                        r.environment.as_str(),
+                        r.status.as_str(),
+                        r.operator.as_str(),
+                    ]
+                    .iter()
+                    .any(|f| f.to_lowercase().contains(&q))
             })
             .collect()
     }
@@ -222,7 +232,11 @@ pub(super) fn move_row(row: usize, n: usize, intent: Intent) -> usize {
 }
 
 /// Text typed on the run screen: the search input and the phrase of a phrase gate.
-fn run_text_key(rs: &mut RunScreen, view: &crate::tui::app::run_view::RunView, key: Key) -> Option<Vec<Effect>> {
+fn run_text_key(
+    rs: &mut RunScreen,
+    view: &crate::tui::app::run_view::RunView,
+    key: Key,
+) -> Option<Vec<Effect>> {
     if let Some(input) = rs.search_input.as_mut() {
         match key.code {
             KeyCode::Enter => {
@@ -242,13 +256,20 @@ fn run_text_key(rs: &mut RunScreen, view: &crate::tui::app::run_view::RunView, k
         return Some(Vec::new());
     }
     let gate = view.gate.as_ref()?;
-    let GateForm::Phrase { .. } = &gate.form else { return None };
+    let GateForm::Phrase { phrase } = &gate.form else { return None };
     if rs.answered.as_deref() == Some(gate.gate.as_str()) || key.code == KeyCode::Esc {
         return None;
     }
+    if key.ctrl && key.code == KeyCode::Char('r') {
+        rs.answered = Some(gate.gate.clone());
+        let decision = Decision::Reject { gate: gate.gate.clone(), comment: None };
+        return Some(vec![Effect::Decide { run: rs.run.clone(), decision }]);
+    }
     if key.code == KeyCode::Enter {
         let text = rs.phrase.value();
-        if text.is_empty() {
+        if &text != phrase {
+            // Nothing is sent until the phrase matches exactly; the dialog says so.
+            rs.phrase_mismatch = !text.is_empty();
             return Some(Vec::new());
         }
         rs.answered = Some(gate.gate.clone());
@@ -256,12 +277,14 @@ fn run_text_key(rs: &mut RunScreen, view: &crate::tui::app::run_view::RunView, k
         let decision = Decision::Phrase { gate: gate.gate.clone(), text };
         return Some(vec![Effect::Decide { run: rs.run.clone(), decision }]);
     }
+    rs.phrase_mismatch = false;
     rs.phrase.key(key).then(Vec::new)
 }
 
 /// The failure action to the left or right of `a` in the menu.
 pub(super) fn cycle_action(a: FailureAction, forward: bool) -> FailureAction {
-    const ORDER: [FailureAction; 4] = [FailureAction::Retry, FailureAction::Skip, FailureAction::Rollback, FailureAction::Abort];
+    const ORDER: [FailureAction; 4] =
+        [FailureAction::Retry, FailureAction::Skip, FailureAction::Rollback, FailureAction::Abort];
     let i = ORDER.iter().position(|x| *x == a).unwrap_or(0);
     ORDER[if forward { (i + 1) % 4 } else { (i + 3) % 4 }]
 }

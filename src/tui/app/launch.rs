@@ -13,7 +13,7 @@ use crate::workflow::template::value_text;
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldValue {
     /// Free text.
-    Text(TextInput),
+    Text(Box<TextInput>),
     /// One of several options.
     Choice {
         /// The options.
@@ -103,13 +103,11 @@ impl LaunchForm {
     /// Handles a key; returns the launch effect when the operator confirms the preview.
     pub fn key(&mut self, key: Key) -> Option<Effect> {
         if self.preview {
-            return match key.code {
-                KeyCode::Enter => self.launch(),
-                _ => {
-                    self.preview = false;
-                    None
-                }
-            };
+            if key.code == KeyCode::Enter {
+                return self.launch();
+            }
+            self.preview = false;
+            return None;
         }
         match key.code {
             KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % self.fields.len().max(1),
@@ -129,8 +127,12 @@ impl LaunchForm {
                 t.key(key);
             }
             FieldValue::Choice { options, selected } => match key.code {
-                KeyCode::Right | KeyCode::Char(' ' | 'l') => *selected = (*selected + 1) % options.len().max(1),
-                KeyCode::Left | KeyCode::Char('h') => *selected = (*selected + options.len().max(1) - 1) % options.len().max(1),
+                KeyCode::Right | KeyCode::Char(' ' | 'l') => {
+                    *selected = (*selected + 1) % options.len().max(1);
+                }
+                KeyCode::Left | KeyCode::Char('h') => {
+                    *selected = (*selected + options.len().max(1) - 1) % options.len().max(1);
+                }
                 _ => {}
             },
             FieldValue::Bool(b) => {
@@ -158,7 +160,8 @@ impl LaunchForm {
                 continue;
             }
             if let Err(e) = coerce_param(param, &text) {
-                field.error = Some(e.to_string().split_once(": ").map_or(e.to_string(), |(_, m)| m.to_string()));
+                field.error =
+                    Some(e.to_string().split_once(": ").map_or(e.to_string(), |(_, m)| m.to_string()));
                 ok = false;
             }
         }
@@ -196,8 +199,17 @@ fn param_field(p: &crate::workflow::model::Param) -> Field {
             options: choices.clone(),
             selected: choices.iter().position(|c| *c == default_text).unwrap_or(0),
         },
-        ParamType::Bool => FieldValue::Bool(p.default.as_ref().and_then(serde_json::Value::as_bool).unwrap_or(false)),
-        ParamType::String | ParamType::Number => FieldValue::Text(TextInput::new(&default_text)),
+        ParamType::Bool => {
+            FieldValue::Bool(p.default.as_ref().and_then(serde_json::Value::as_bool).unwrap_or(false))
+        }
+        ParamType::String | ParamType::Number => FieldValue::Text(Box::new(TextInput::new(&default_text))),
     };
-    Field { name: p.name.clone(), label: p.prompt.clone(), value, error: None, help: p.help.clone(), required: p.required }
+    Field {
+        name: p.name.clone(),
+        label: p.prompt.clone(),
+        value,
+        error: None,
+        help: p.help.clone(),
+        required: p.required,
+    }
 }

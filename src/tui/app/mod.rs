@@ -12,8 +12,8 @@ use crate::workflow::model::{Persona, Workflow};
 mod command;
 pub mod input;
 mod keys;
-mod run_keys;
 pub mod launch;
+mod run_keys;
 pub mod run_view;
 
 use input::TextInput;
@@ -46,6 +46,7 @@ pub struct Init {
 }
 
 /// The run screen's own state (the run itself is in [`App::views`]).
+#[allow(clippy::struct_excessive_bools)] // independent view switches
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunScreen {
     /// Run id.
@@ -68,6 +69,8 @@ pub struct RunScreen {
     pub found: Option<usize>,
     /// The typed-phrase input of a phrase gate.
     pub phrase: TextInput,
+    /// The typed phrase was submitted and does not match.
+    pub phrase_mismatch: bool,
     /// The highlighted option of a choice gate (0 = first).
     pub choice: usize,
     /// The gate this console already answered (so a key press sends one decision, once).
@@ -94,6 +97,7 @@ impl RunScreen {
             pending_search: None,
             found: None,
             phrase: TextInput::new(""),
+            phrase_mismatch: false,
             choice: 0,
             answered: None,
             confirm_cancel: false,
@@ -249,7 +253,8 @@ impl App {
                 if let crate::engine::event::EventKind::GateWaiting { info } = &event.kind {
                     self.gate_opened(&event.run, info);
                 }
-                let view = self.views.entry(event.run.clone()).or_insert_with(|| RunView::new(&event.run, true));
+                let view =
+                    self.views.entry(event.run.clone()).or_insert_with(|| RunView::new(&event.run, true));
                 view.apply(event.at, &event.kind);
                 if ended { vec![Effect::LoadRuns] } else { Vec::new() }
             }
@@ -284,7 +289,8 @@ impl App {
                     view.apply(e.at, &e.kind);
                 }
                 if view.finished.is_none() && run.status == RunStatus::Interrupted {
-                    view.finished = Some((RunStatus::Interrupted, 8, Some("the process died: R resumes it".into())));
+                    view.finished =
+                        Some((RunStatus::Interrupted, 8, Some("the process died: R resumes it".into())));
                 }
                 self.views.insert(run.id.clone(), view);
                 let mut screen = RunScreen::new(&run.id);

@@ -196,9 +196,16 @@ impl RunView {
                 self.push_log(&step, Stream::System, &format!("passed without asking: {reason}"));
             }
             EventKind::FailureMenu { step, attempt, error, default } => {
-                self.failure = Some(FailureMenu { step: step.clone(), attempt: *attempt, error: error.clone(), selected: *default });
+                self.failure = Some(FailureMenu {
+                    step: step.clone(),
+                    attempt: *attempt,
+                    error: error.clone(),
+                    selected: *default,
+                });
             }
-            EventKind::RerunNeeded { step, still_running } => self.rerun = Some((step.clone(), *still_running)),
+            EventKind::RerunNeeded { step, still_running } => {
+                self.rerun = Some((step.clone(), *still_running));
+            }
             EventKind::RollbackStarted { .. } => {
                 self.rolling_back = true;
                 self.failure = None;

@@ -19,21 +19,17 @@ use crate::workflow::plan::{self, Mode, PlanRequest, RunOptions};
 impl Console {
     pub(super) async fn effect(&mut self, effect: Effect, app: &mut App) -> Vec<Msg> {
         match effect {
-            Effect::Launch { workflow, environment, params, dry_run } => match self.launch(&workflow, &environment, &params, dry_run).await {
-                Ok(run) => vec![Msg::RunLaunched { run }],
-                Err(message) => vec![Msg::LaunchFailed { message }],
-            },
+            Effect::Launch { workflow, environment, params, dry_run } => {
+                match self.launch(&workflow, &environment, &params, dry_run).await {
+                    Ok(run) => vec![Msg::RunLaunched { run }],
+                    Err(message) => vec![Msg::LaunchFailed { message }],
+                }
+            }
             Effect::Resume { run } => match self.resume(&run).await {
                 Ok(run) => vec![Msg::RunLaunched { run }],
                 Err(message) => vec![Msg::Notice { text: message }],
             },
-            Effect::Decide { run, decision } => {
-                let sent = match self.live.get(&run) {
-                    Some(l) => l.decisions.send(decision).await.is_ok(),
-                    None => false,
-                };
-                if sent { Vec::new() } else { notice(format!("run {run} is not driven by this console: use `flightdeck approve {run}`")) }
-            }
+            Effect::Decide { run, decision } => self.decide(&run, decision).await,
             Effect::Cancel { run } => {
                 if let Some(l) = self.live.get(&run) {
                     l.cancel.cancel();
@@ -50,34 +46,45 @@ impl Console {
                 (Err(e), _) | (_, Err(e)) => notice(format!("cannot read the audit log: {e}")),
             },
             Effect::Sandbox { action, environment } => self.sandbox(&action, &environment).await,
-            Effect::SetTheme { name } => match Theme::load(&name, Some(&self.ctx.paths.project_dir.join("themes"))) {
-                Ok(t) => {
-                    self.theme = t.degraded(self.depth);
-                    app.theme.clone_from(&name);
-                    notice(format!("theme {name}"))
+            Effect::SetTheme { name } => {
+                match Theme::load(&name, Some(&self.ctx.paths.project_dir.join("themes"))) {
+                    Ok(t) => {
+                        self.theme = t.degraded(self.depth);
+                        app.theme.clone_from(&name);
+                        notice(format!("theme {name}"))
+                    }
+                    Err(e) => notice(e.to_string()),
                 }
-                Err(e) => notice(e.to_string()),
-            },
-            Effect::SetMouse { on } => {
-                let r = if on {
-                    crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)
-                } else {
-                    crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture)
-                };
-                notice(match r {
-                    Ok(()) => format!("mouse capture {}", if on { "on (shift+drag selects text)" } else { "off" }),
-                    Err(e) => format!("mouse: {e}"),
-                })
             }
+            Effect::SetMouse { on } => set_mouse(on),
             Effect::Quit => Vec::new(),
         }
     }
 
-    async fn launch(&mut self, workflow: &str, environment: &str, params: &std::collections::BTreeMap<String, String>, dry_run: bool) -> Result<String, String> {
+    async fn decide(&self, run: &str, decision: crate::engine::Decision) -> Vec<Msg> {
+        let sent = match self.live.get(run) {
+            Some(l) => l.decisions.send(decision).await.is_ok(),
+            None => false,
+        };
+        if sent {
+            Vec::new()
+        } else {
+            notice(format!("run {run} is not driven by this console: use `flightdeck approve {run}`"))
+        }
+    }
+
+    async fn launch(
+        &mut self,
+        workflow: &str,
+        environment: &str,
+        params: &std::collections::BTreeMap<String, String>,
+        dry_run: bool,
+    ) -> Result<String, String> {
         let wf = self.catalog.workflow(workflow)?;
         let env = self.ctx.config.environment(environment)?;
         let mode = if dry_run { Mode::DryRun } else { Mode::Interactive };
-        let options = RunOptions { mode, yes: false, interactive: true, wait_approvals: true, emergency_reason: None };
+        let options =
+            RunOptions { mode, yes: false, interactive: true, wait_approvals: true, emergency_reason: None };
         let req = PlanRequest {
             workflow: wf,
             environment: env,
@@ -87,13 +94,18 @@ impl Console {
             data_dir: self.ctx.paths.data_dir.clone(),
         };
         let plan = plan::build(req, &self.catalog).map_err(|e| e.to_string())?;
-        let spec = engine::prepare_run(plan, &self.store, Operator::current(), Ctx::flightdeck_bin()).await.map_err(|e| e.to_string())?;
+        let spec = engine::prepare_run(plan, &self.store, Operator::current(), Ctx::flightdeck_bin())
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(self.spawn(spec))
     }
 
     async fn resume(&mut self, run: &str) -> Result<String, String> {
         let options = RunOptions { interactive: true, wait_approvals: true, ..RunOptions::default() };
-        let (spec, _) = engine::prepare_resume(&self.store, run, Operator::current(), Ctx::flightdeck_bin(), options).await.map_err(|e| e.to_string())?;
+        let (spec, _) =
+            engine::prepare_resume(&self.store, run, Operator::current(), Ctx::flightdeck_bin(), options)
+                .await
+                .map_err(|e| e.to_string())?;
         Ok(self.spawn(spec))
     }
 
@@ -115,7 +127,11 @@ impl Console {
         let token = cancel.clone();
         let done = tokio::spawn(async move {
             if let Err(e) = engine::run(spec, etx, drx, token).await {
-                let _ = tx.send(Msg::Notice { text: format!("the run stopped: {e}; `flightdeck resume` continues it") }).await;
+                let _ = tx
+                    .send(Msg::Notice {
+                        text: format!("the run stopped: {e}; `flightdeck resume` continues it"),
+                    })
+                    .await;
             }
         });
         self.live.insert(run.clone(), Live { decisions: dtx, cancel, done });
@@ -127,7 +143,8 @@ impl Console {
             app.push(crate::tui::app::Screen::Run(Box::new(crate::tui::app::RunScreen::for_run(run))));
             return Vec::new();
         }
-        let loaded = self.store.run(run).and_then(|r| Ok((r, self.store.steps(run)?, self.store.journal(run)?)));
+        let loaded =
+            self.store.run(run).and_then(|r| Ok((r, self.store.steps(run)?, self.store.journal(run)?)));
         match loaded {
             Ok((Some(record), steps, events)) => vec![Msg::RunOpened { run: record, steps, events }],
             Ok((None, _, _)) => notice(format!("no run {run}")),
@@ -137,8 +154,15 @@ impl Console {
 
     async fn sandbox(&self, action: &str, environment: &str) -> Vec<Msg> {
         use crate::sandbox::client::{LoopbackUrl, post};
-        let url = self.ctx.config.environment(environment).ok().and_then(|e| e.vars.get("url").and_then(|v| v.as_str().map(str::to_string)));
-        let Some(url) = url else { return notice(format!("environment {environment} has no url for a sandbox")) };
+        let url = self
+            .ctx
+            .config
+            .environment(environment)
+            .ok()
+            .and_then(|e| e.vars.get("url").and_then(|v| v.as_str().map(str::to_string)));
+        let Some(url) = url else {
+            return notice(format!("environment {environment} has no url for a sandbox"));
+        };
         let target = match LoopbackUrl::parse(&url) {
             Ok(u) => u.join(&format!("/admin/{action}")),
             Err(e) => return notice(e.to_string()),
@@ -155,4 +179,16 @@ use crate::headless::Ctx;
 
 fn notice(text: String) -> Vec<Msg> {
     vec![Msg::Notice { text }]
+}
+
+fn set_mouse(on: bool) -> Vec<Msg> {
+    let r = if on {
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)
+    } else {
+        crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture)
+    };
+    notice(match r {
+        Ok(()) => format!("mouse capture {}", if on { "on (shift+drag selects text)" } else { "off" }),
+        Err(e) => format!("mouse: {e}"),
+    })
 }

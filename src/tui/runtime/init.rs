@@ -18,7 +18,10 @@ pub fn init(console: &Console, theme: String) -> Init {
     let runs = console.store.runs(&RunFilter { limit: 50, ..RunFilter::default() }).unwrap_or_default();
     let mut themes: Vec<String> = BUNDLED.iter().map(|(n, _)| (*n).to_string()).collect();
     if let Ok(dir) = std::fs::read_dir(ctx.paths.project_dir.join("themes")) {
-        themes.extend(dir.filter_map(Result::ok).filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned())));
+        themes.extend(
+            dir.filter_map(Result::ok)
+                .filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned())),
+        );
     }
     themes.sort();
     themes.dedup();
@@ -38,10 +41,15 @@ pub fn init(console: &Console, theme: String) -> Init {
 
 /// `branch@sha7` of the repository holding `dir`, read from `.git` without running git ("" if none).
 pub fn git_head(dir: &Path) -> String {
-    let Some(git) = dir.ancestors().map(|d| d.join(".git")).find(|g| g.exists()) else { return String::new() };
+    let Some(git) = dir.ancestors().map(|d| d.join(".git")).find(|g| g.exists()) else {
+        return String::new();
+    };
     let git = if git.is_file() {
         // A worktree: `.git` is a file pointing at the real git dir.
-        match std::fs::read_to_string(&git).ok().and_then(|t| t.strip_prefix("gitdir:").map(|p| p.trim().to_string())) {
+        match std::fs::read_to_string(&git)
+            .ok()
+            .and_then(|t| t.strip_prefix("gitdir:").map(|p| p.trim().to_string()))
+        {
             Some(p) => dir.join(p),
             None => return String::new(),
         }
@@ -50,12 +58,18 @@ pub fn git_head(dir: &Path) -> String {
     };
     let Ok(head) = std::fs::read_to_string(git.join("HEAD")) else { return String::new() };
     let head = head.trim();
-    let Some(reference) = head.strip_prefix("ref: ") else { return format!("detached@{}", &head[..head.len().min(7)]) };
+    let Some(reference) = head.strip_prefix("ref: ") else {
+        return format!("detached@{}", &head[..head.len().min(7)]);
+    };
     let branch = reference.strip_prefix("refs/heads/").unwrap_or(reference);
     let sha = std::fs::read_to_string(git.join(reference))
         .ok()
         .or_else(|| packed_ref(&git, reference))
-        .or_else(|| std::fs::read_to_string(git.join("commondir")).ok().and_then(|c| std::fs::read_to_string(git.join(c.trim()).join(reference)).ok()))
+        .or_else(|| {
+            std::fs::read_to_string(git.join("commondir"))
+                .ok()
+                .and_then(|c| std::fs::read_to_string(git.join(c.trim()).join(reference)).ok())
+        })
         .map(|s| s.trim().chars().take(7).collect::<String>())
         .unwrap_or_default();
     if sha.is_empty() { branch.to_string() } else { format!("{branch}@{sha}") }
@@ -63,15 +77,23 @@ pub fn git_head(dir: &Path) -> String {
 
 fn packed_ref(git: &Path, reference: &str) -> Option<String> {
     let text = std::fs::read_to_string(git.join("packed-refs")).ok()?;
-    text.lines().find(|l| l.ends_with(reference)).and_then(|l| l.split_whitespace().next()).map(str::to_string)
+    text.lines()
+        .find(|l| l.ends_with(reference))
+        .and_then(|l| l.split_whitespace().next())
+        .map(str::to_string)
 }
 
 /// The theme: `--theme`, else the config's, else `mono` under `NO_COLOR`, else `default`; degraded
 /// to the terminal's colour depth.
 pub fn theme(ctx: &Ctx, opts: &ConsoleOptions) -> Result<(Theme, ColorDepth), Error> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let name = opts.theme.clone().or_else(|| ctx.config.theme.clone()).unwrap_or_else(|| if no_color { "mono".into() } else { "default".into() });
-    let theme = Theme::load(&name, Some(&ctx.paths.project_dir.join("themes"))).map_err(|e| Error::Invalid(e.to_string()))?;
+    let name = opts
+        .theme
+        .clone()
+        .or_else(|| ctx.config.theme.clone())
+        .unwrap_or_else(|| if no_color { "mono".into() } else { "default".into() });
+    let theme = Theme::load(&name, Some(&ctx.paths.project_dir.join("themes")))
+        .map_err(|e| Error::Invalid(e.to_string()))?;
     if no_color || theme.name == "mono" {
         // Keep bold/reverse, which carry the meaning in the monochrome theme.
         crossterm::style::force_color_output(true);

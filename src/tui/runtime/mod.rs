@@ -63,13 +63,24 @@ pub struct Console {
 /// Opens the console; returns the exit code.
 pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        return Err(Error::Invalid("the console needs a terminal; for scripts use the subcommands (flightdeck --help)".into()));
+        return Err(Error::Invalid(
+            "the console needs a terminal; for scripts use the subcommands (flightdeck --help)".into(),
+        ));
     }
     let catalog = ctx.catalog()?;
     let store = ctx.store()?;
     let (theme, depth) = init::theme(ctx, &opts)?;
     let (tx, rx) = mpsc::channel(4096);
-    let mut console = Console { ctx: ctx.clone(), catalog, store, theme, depth, live: HashMap::new(), indexes: HashMap::new(), tx };
+    let mut console = Console {
+        ctx: ctx.clone(),
+        catalog,
+        store,
+        theme,
+        depth,
+        live: HashMap::new(),
+        indexes: HashMap::new(),
+        tx,
+    };
     let mut terminal = ratatui::try_init().map_err(|e| Error::io("cannot set up the terminal", e))?;
     let size = terminal.size().map_or((80, 24), |s| (s.width, s.height));
     let app = App::new(init::init(&console, console.theme.name.clone()), size);
@@ -80,7 +91,12 @@ pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
 }
 
 impl Console {
-    async fn event_loop(&mut self, terminal: &mut DefaultTerminal, mut app: App, mut rx: mpsc::Receiver<Msg>) -> Result<(), Error> {
+    async fn event_loop(
+        &mut self,
+        terminal: &mut DefaultTerminal,
+        mut app: App,
+        mut rx: mpsc::Receiver<Msg>,
+    ) -> Result<(), Error> {
         let mut term_events = EventStream::new();
         let mut clock = tokio::time::interval(Duration::from_secs(1));
         let mut dirty = true;
@@ -91,7 +107,8 @@ impl Console {
                 dirty = false;
                 last_draw = Instant::now();
             }
-            let wait = if dirty { FRAME.saturating_sub(last_draw.elapsed()) } else { Duration::from_secs(3600) };
+            let wait =
+                if dirty { FRAME.saturating_sub(last_draw.elapsed()) } else { Duration::from_secs(3600) };
             let msgs = tokio::select! {
                 ev = term_events.next() => match ev {
                     Some(Ok(ev)) => keys::convert(&ev).into_iter().collect(),
@@ -124,9 +141,11 @@ impl Console {
         }
         self.fill_window(app);
         let theme = &self.theme;
-        crossterm::execute!(std::io::stdout(), crossterm::terminal::BeginSynchronizedUpdate).map_err(|e| Error::io("drawing", e))?;
+        crossterm::execute!(std::io::stdout(), crossterm::terminal::BeginSynchronizedUpdate)
+            .map_err(|e| Error::io("drawing", e))?;
         terminal.draw(|f| crate::tui::view::view(app, theme, f)).map_err(|e| Error::io("drawing", e))?;
-        crossterm::execute!(std::io::stdout(), crossterm::terminal::EndSynchronizedUpdate).map_err(|e| Error::io("drawing", e))?;
+        crossterm::execute!(std::io::stdout(), crossterm::terminal::EndSynchronizedUpdate)
+            .map_err(|e| Error::io("drawing", e))?;
         Ok(())
     }
 

@@ -43,7 +43,8 @@ impl Console {
         let view = app.views.get(&rs.run)?;
         let step = view.steps.get(selected_step(view, rs))?.id.clone();
         let path = self.store.log_dir(&rs.run).join(format!("{step}.log"));
-        let index = self.indexes.entry((rs.run.clone(), step.clone())).or_insert_with(|| LogIndex::new(&path));
+        let index =
+            self.indexes.entry((rs.run.clone(), step.clone())).or_insert_with(|| LogIndex::new(&path));
         index.refresh().ok()?;
         Some((rs.run.clone(), step, index))
     }

@@ -51,7 +51,12 @@ fn degrade_color(c: Color, depth: ColorDepth) -> Color {
 const CUBE: [u8; 6] = [0, 95, 135, 175, 215, 255];
 
 fn nearest_256(r: u8, g: u8, b: u8) -> u8 {
-    let idx = |v: u8| CUBE.iter().enumerate().min_by_key(|(_, c)| (i32::from(**c) - i32::from(v)).abs()).map_or(0, |(i, _)| i);
+    let idx = |v: u8| {
+        CUBE.iter()
+            .enumerate()
+            .min_by_key(|(_, c)| (i32::from(**c) - i32::from(v)).abs())
+            .map_or(0, |(i, _)| i)
+    };
     let (ri, gi, bi) = (idx(r), idx(g), idx(b));
     let cube = (CUBE[ri], CUBE[gi], CUBE[bi]);
     let avg = (u32::from(r) + u32::from(g) + u32::from(b)) / 3;

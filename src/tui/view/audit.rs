@@ -12,7 +12,11 @@ use crate::tui::view::widgets::{ellipsize, panel, row_style, short_time, span};
 /// Draws the audit screen.
 pub fn audit(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some((entries, verdict)) = &app.audit else {
-        frame.render_widget(Paragraph::new(span(" loading the audit log…", theme, Role::Muted)).block(panel("Audit", theme, true)), area);
+        frame.render_widget(
+            Paragraph::new(span(" loading the audit log…", theme, Role::Muted))
+                .block(panel("Audit", theme, true)),
+            area,
+        );
         return;
     };
     let [status, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
@@ -31,12 +35,19 @@ pub fn audit(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .skip(first)
         .take(height)
         .map(|(i, e)| {
-            let role = if e.action.contains("bypass") || e.action.contains("reject") { Role::Warn } else { Role::Text };
+            let role = if e.action.contains("bypass") || e.action.contains("reject") {
+                Role::Warn
+            } else {
+                Role::Text
+            };
             Line::from(vec![
                 span(format!("{:>5} {} ", e.seq, short_time(e.at)), theme, Role::Muted),
                 span(format!("{:<10}", ellipsize(&e.actor, 10)), theme, Role::Text),
                 span(format!("{:<22}", e.action), theme, role),
-                Span::styled(ellipsize(&format!("{} {}", e.run.as_deref().unwrap_or("-"), e.detail), width.max(10)), row_style(theme, i == app.audit_row)),
+                Span::styled(
+                    ellipsize(&format!("{} {}", e.run.as_deref().unwrap_or("-"), e.detail), width.max(10)),
+                    row_style(theme, i == app.audit_row),
+                ),
             ])
         })
         .collect();

@@ -15,7 +15,9 @@ use crate::tui::view::widgets::{clock, span};
 /// The environment the header shows: the run's or the launch form's, else the default.
 fn environment(app: &App) -> String {
     match app.screen() {
-        Screen::Run(rs) => app.views.get(&rs.run).map_or_else(|| app.init.default_env.clone(), |v| v.environment.clone()),
+        Screen::Run(rs) => {
+            app.views.get(&rs.run).map_or_else(|| app.init.default_env.clone(), |v| v.environment.clone())
+        }
         Screen::Launch(form) => form.environment(),
         _ => app.init.default_env.clone(),
     }
@@ -35,7 +37,12 @@ pub fn env_badge<'a>(app: &App, env: &str, theme: &Theme) -> Span<'a> {
 pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let env = environment(app);
     let sep = || span(" │ ", theme, Role::Border);
-    let mut spans = vec![span(" flightdeck", theme, Role::Accent), sep(), span(app.init.project.clone(), theme, Role::Title), sep()];
+    let mut spans = vec![
+        span(" flightdeck", theme, Role::Accent),
+        sep(),
+        span(app.init.project.clone(), theme, Role::Title),
+        sep(),
+    ];
     spans.push(env_badge(app, &env, theme));
     if !app.init.branch.is_empty() {
         spans.push(sep());
@@ -68,7 +75,11 @@ pub fn footer_ctx(app: &App) -> Ctx {
 /// The bottom line: the command line, a notice, or the keys that work here.
 pub fn footer(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     if let Some(input) = &app.cmdline {
-        let mut spans = vec![span(":", theme, Role::Accent), span(input.value(), theme, Role::Text), span("█", theme, Role::Accent)];
+        let mut spans = vec![
+            span(":", theme, Role::Accent),
+            span(input.value(), theme, Role::Text),
+            span("█", theme, Role::Accent),
+        ];
         if !app.completions.is_empty() {
             spans.push(span(format!("   {}", app.completions.join("  ")), theme, Role::Muted));
         }
@@ -81,7 +92,18 @@ pub fn footer(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let extra: &[(&str, &str)] = match app.screen() {
         Screen::Launch(f) if f.preview => &[("enter", "start the run"), ("any key", "edit"), ("esc", "back")],
-        Screen::Launch(_) => &[("tab/↑↓", "field"), ("←→/space", "change"), ("enter", "preview"), ("esc", "back")],
+        Screen::Launch(_) => {
+            &[("tab/↑↓", "field"), ("←→/space", "change"), ("enter", "preview"), ("esc", "back")]
+        }
+        Screen::Run(rs)
+            if app
+                .views
+                .get(&rs.run)
+                .and_then(|v| v.gate.as_ref())
+                .is_some_and(|g| matches!(g.form, crate::engine::event::GateForm::Phrase { .. })) =>
+        {
+            &[("type", "the phrase"), ("enter", "submit"), ("ctrl-r", "reject"), ("esc", "back")]
+        }
         _ => hints(footer_ctx(app)),
     };
     let mut spans = vec![Span::raw(" ")];

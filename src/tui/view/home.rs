@@ -28,7 +28,13 @@ pub fn home(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     recent_runs(app, theme, frame, bottom);
 }
 
-fn workflow_lines<'a>(app: &App, persona: Persona, theme: &Theme, selected: Option<usize>, width: usize) -> Vec<Line<'a>> {
+fn workflow_lines<'a>(
+    app: &App,
+    persona: Persona,
+    theme: &Theme,
+    selected: Option<usize>,
+    width: usize,
+) -> Vec<Line<'a>> {
     let wfs = app.workflows_of(persona);
     if wfs.is_empty() {
         return vec![Line::from(span("no workflows yet", theme, Role::Muted))];
@@ -38,12 +44,19 @@ fn workflow_lines<'a>(app: &App, persona: Persona, theme: &Theme, selected: Opti
         let sel = selected == Some(i);
         let marker = if sel { "▸ " } else { "  " };
         let last = app.last_run_of(&w.name).map(|r| run_mark(r.status));
-        let mut spans = vec![Span::styled(format!("{marker}{}", ellipsize(&w.name, width.saturating_sub(4))), row_style(theme, sel))];
+        let mut spans = vec![Span::styled(
+            format!("{marker}{}", ellipsize(&w.name, width.saturating_sub(4))),
+            row_style(theme, sel),
+        )];
         if let Some((glyph, role)) = last {
             spans.push(span(format!(" {glyph}"), theme, role));
         }
         lines.push(Line::from(spans));
-        lines.push(Line::from(span(format!("    {}", ellipsize(&w.title, width.saturating_sub(4))), theme, Role::Muted)));
+        lines.push(Line::from(span(
+            format!("    {}", ellipsize(&w.title, width.saturating_sub(4))),
+            theme,
+            Role::Muted,
+        )));
     }
     lines
 }
@@ -52,11 +65,16 @@ fn recent_runs(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
     for r in app.recent.iter().take(usize::from(area.height.saturating_sub(2))) {
         let (glyph, role) = run_mark(r.status);
-        let took = r.finished_at.map_or_else(|| "…".to_string(), |f| human_duration(f.millis_since(r.started_at)));
+        let took =
+            r.finished_at.map_or_else(|| "…".to_string(), |f| human_duration(f.millis_since(r.started_at)));
         lines.push(Line::from(vec![
             span(format!(" {glyph} "), theme, role),
             span(format!("{:<16}", ellipsize(&r.workflow, 16)), theme, Role::Text),
-            span(format!("{:<12}", ellipsize(&r.environment, 12)), theme, if r.production { Role::Fail } else { Role::Muted }),
+            span(
+                format!("{:<12}", ellipsize(&r.environment, 12)),
+                theme,
+                if r.production { Role::Fail } else { Role::Muted },
+            ),
             span(format!("{:<12}", r.status.as_str()), theme, role),
             span(format!("{:<10}", ellipsize(&r.operator, 10)), theme, Role::Muted),
             span(format!("{}  {took:>7}  ", short_time(r.started_at)), theme, Role::Muted),
@@ -64,7 +82,11 @@ fn recent_runs(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         ]));
     }
     if lines.is_empty() {
-        lines.push(Line::from(span(" no runs yet: pick a workflow above and press enter", theme, Role::Muted)));
+        lines.push(Line::from(span(
+            " no runs yet: pick a workflow above and press enter",
+            theme,
+            Role::Muted,
+        )));
     }
     frame.render_widget(Paragraph::new(lines).block(panel("Recent runs (r: all)", theme, false)), area);
 }
@@ -77,7 +99,14 @@ pub fn persona(app: &App, persona: Persona, theme: &Theme, frame: &mut Frame, ar
         let sel = app.row == i;
         let last = app.last_run_of(&w.name).map_or_else(
             || "never run".to_string(),
-            |r| format!("last run {} {} {}", run_mark(r.status).0, r.status.as_str(), short_time(r.started_at)),
+            |r| {
+                format!(
+                    "last run {} {} {}",
+                    run_mark(r.status).0,
+                    r.status.as_str(),
+                    short_time(r.started_at)
+                )
+            },
         );
         lines.push(Line::from(vec![
             Span::styled(format!("{}{:<24}", if sel { "▸ " } else { "  " }, w.name), row_style(theme, sel)),
@@ -91,5 +120,8 @@ pub fn persona(app: &App, persona: Persona, theme: &Theme, frame: &mut Frame, ar
         lines.push(Line::from(span("no workflows for this persona yet", theme, Role::Muted)));
     }
     let title = format!("{} — enter launches, 1/2/3 switch", persona.heading());
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(&title, theme, true)), area);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(&title, theme, true)),
+        area,
+    );
 }

@@ -55,7 +55,10 @@ fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {
     let text = vec![
         Line::styled("terminal too small", theme.style(Role::Warn)),
         Line::styled(
-            format!("flightdeck needs {}x{}; this one is {}x{}", MIN_SIZE.0, MIN_SIZE.1, area.width, area.height),
+            format!(
+                "flightdeck needs {}x{}; this one is {}x{}",
+                MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+            ),
             theme.style(Role::Text),
         ),
         Line::styled("enlarge the window (q quits)", theme.style(Role::Muted)),

@@ -37,7 +37,10 @@ pub fn run(app: &App, rs: &RunScreen, theme: &Theme, frame: &mut Frame, area: Re
     let (info, steps, log) = split(area);
     info_line(app, view, theme, frame, info);
     let selected = selected_step(view, rs);
-    frame.render_widget(Paragraph::new(step_lines(app, view, selected, theme)).block(panel("Steps", theme, false)), steps);
+    frame.render_widget(
+        Paragraph::new(step_lines(app, view, selected, theme)).block(panel("Steps", theme, false)),
+        steps,
+    );
     log_panel(app, view, rs, selected, theme, frame, log);
     overlay::run_dialogs(view, rs, theme, frame, log);
 }
@@ -62,7 +65,11 @@ fn info_line(app: &App, view: &RunView, theme: &Theme, frame: &mut Frame, area: 
     let spans = vec![
         span(format!(" {glyph} {state}"), theme, role),
         span(format!("  {} ", view.workflow), theme, Role::Title),
-        span(format!(" run {}  mode {}  by {}  {elapsed}", view.id, view.mode, view.operator), theme, Role::Muted),
+        span(
+            format!(" run {}  mode {}  by {}  {elapsed}", view.id, view.mode, view.operator),
+            theme,
+            Role::Muted,
+        ),
     ];
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -91,7 +98,15 @@ fn step_lines<'a>(app: &App, view: &RunView, selected: usize, theme: &Theme) -> 
         .collect()
 }
 
-fn log_panel(app: &App, view: &RunView, rs: &RunScreen, selected: usize, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn log_panel(
+    app: &App,
+    view: &RunView,
+    rs: &RunScreen,
+    selected: usize,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let Some(step) = view.steps.get(selected) else {
         frame.render_widget(Paragraph::new("").block(panel("Log", theme, true)), area);
         return;
@@ -106,7 +121,8 @@ fn log_panel(app: &App, view: &RunView, rs: &RunScreen, selected: usize, theme: 
         flags.push_str(" [wrap]");
     }
     if let Some(q) = &rs.query {
-        flags.push_str(&format!(" /{q}"));
+        flags.push_str(" /");
+        flags.push_str(q);
     }
     let title = format!("{} — {} line(s){flags}", step.label, total);
     let query = rs.query.as_deref().filter(|q| !q.is_empty());
@@ -126,7 +142,13 @@ fn log_panel(app: &App, view: &RunView, rs: &RunScreen, selected: usize, theme: 
 }
 
 /// The lines to show: the runtime's window of the log file when it matches, else the in-memory tail.
-fn visible_lines(app: &App, view: &RunView, rs: &RunScreen, step: &str, height: usize) -> (usize, Vec<(Stream, String)>, usize) {
+fn visible_lines(
+    app: &App,
+    view: &RunView,
+    rs: &RunScreen,
+    step: &str,
+    height: usize,
+) -> (usize, Vec<(Stream, String)>, usize) {
     if let Some(w) = app.log_window.as_ref().filter(|w| w.run == view.id && w.step == step) {
         let lines = w.lines.iter().map(|l| (Stream::Stdout, l.clone())).collect();
         return (w.first, lines, w.total);

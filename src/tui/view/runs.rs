@@ -17,7 +17,10 @@ pub fn runs(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let height = usize::from(area.height.saturating_sub(3));
     let first = app.runs_row.saturating_sub(height.saturating_sub(1));
     let mut lines = vec![Line::from(span(
-        format!("   {:<14}{:<12}{:<13}{:<10}{:<13}{:>8}  {}", "workflow", "environment", "status", "operator", "started", "took", "run"),
+        format!(
+            "   {:<14}{:<12}{:<13}{:<10}{:<13}{:>8}  {}",
+            "workflow", "environment", "status", "operator", "started", "took", "run"
+        ),
         theme,
         Role::Muted,
     ))];
@@ -33,7 +36,10 @@ pub fn runs(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             short_time(r.started_at),
             r.id
         );
-        lines.push(Line::from(vec![span(format!(" {glyph} "), theme, role), Span::styled(text, row_style(theme, i == app.runs_row))]));
+        lines.push(Line::from(vec![
+            span(format!(" {glyph} "), theme, role),
+            Span::styled(text, row_style(theme, i == app.runs_row)),
+        ]));
     }
     if runs.is_empty() {
         lines.push(Line::from(span("   no runs match", theme, Role::Muted)));

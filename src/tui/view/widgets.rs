@@ -16,10 +16,9 @@ pub fn step_mark(s: StepStatus) -> (&'static str, Role) {
         StepStatus::Running => ("▶", Role::Running),
         StepStatus::Waiting => ("⏸", Role::Warn),
         StepStatus::Succeeded => ("✓", Role::Ok),
-        StepStatus::Failed => ("✗", Role::Fail),
+        StepStatus::Failed | StepStatus::RollbackFailed => ("✗", Role::Fail),
         StepStatus::Skipped => ("–", Role::Muted),
         StepStatus::RolledBack => ("↺", Role::Warn),
-        StepStatus::RollbackFailed => ("✗", Role::Fail),
         StepStatus::Cancelled => ("■", Role::Fail),
     }
 }
@@ -46,11 +45,12 @@ pub fn span<'a>(text: impl Into<std::borrow::Cow<'a, str>>, theme: &Theme, role:
 /// A bordered panel with a title; the focused one is drawn in the accent role.
 pub fn panel<'a>(title: &'a str, theme: &Theme, focused: bool) -> Block<'a> {
     let border = if focused { theme.style(Role::Accent) } else { theme.style(Role::Border) };
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(border)
-        .title(Span::styled(format!(" {title} "), if focused { theme.style(Role::Accent) } else { theme.style(Role::Title) }))
+    Block::default().borders(Borders::ALL).border_type(BorderType::Rounded).border_style(border).title(
+        Span::styled(
+            format!(" {title} "),
+            if focused { theme.style(Role::Accent) } else { theme.style(Role::Title) },
+        ),
+    )
 }
 
 /// `HH:MM:SS` of an instant (UTC).
