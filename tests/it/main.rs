@@ -4,6 +4,7 @@
 
 mod common;
 mod demo;
+mod e2e_tmux;
 mod engine_runs;
 mod gates;
 mod invalid;

@@ -64,7 +64,9 @@ fn every_screen_at_80x24_and_160x48() {
             let t = render(&a, &theme);
             insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
             let svg = flightdeck::tui::svg::buffer_to_svg(t.backend().buffer());
-            std::fs::write(dir.join(format!("{name}_{w}x{h}.svg")), svg).unwrap();
+            let svg_path = dir.join(format!("{name}_{w}x{h}.svg"));
+            std::fs::write(&svg_path, svg).unwrap();
+            to_png(&svg_path);
         }
     }
 }
@@ -89,4 +91,10 @@ fn too_small_and_monochrome() {
         svg,
     )
     .unwrap();
+}
+
+/// Writes a PNG beside the SVG when a converter (rsvg-convert, from librsvg2-bin) is installed.
+fn to_png(svg: &std::path::Path) {
+    let png = svg.with_extension("png");
+    let _ = std::process::Command::new("rsvg-convert").arg(svg).arg("-o").arg(&png).status();
 }

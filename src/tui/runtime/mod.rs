@@ -98,12 +98,17 @@ impl Console {
         mut rx: mpsc::Receiver<Msg>,
     ) -> Result<(), Error> {
         let mut term_events = EventStream::new();
-        let mut clock = tokio::time::interval(Duration::from_secs(1));
+        // The first tick comes a second after the first frame, so start-up draws once.
+        let mut clock =
+            tokio::time::interval_at(Instant::now() + Duration::from_secs(1), Duration::from_secs(1));
+        let mut only_clock = false;
         let mut dirty = true;
         let mut last_draw = Instant::now().checked_sub(FRAME).unwrap_or_else(Instant::now);
         loop {
             if dirty && last_draw.elapsed() >= FRAME {
-                self.draw(terminal, &mut app)?;
+                // A clock tick changes a few cells: skip the synchronized-update wrapper (16 bytes).
+                self.draw(terminal, &mut app, !only_clock)?;
+                only_clock = false;
                 dirty = false;
                 last_draw = Instant::now();
             }
@@ -119,6 +124,9 @@ impl Console {
                 _ = clock.tick() => vec![Msg::Tick { now: crate::time::now() }],
                 () = tokio::time::sleep(wait) => Vec::new(),
             };
+            if !msgs.is_empty() {
+                only_clock = (!dirty || only_clock) && msgs.iter().all(|m| matches!(m, Msg::Tick { .. }));
+            }
             for msg in msgs {
                 dirty = true;
                 let mut effects = app.update(msg);
@@ -135,17 +143,26 @@ impl Console {
         }
     }
 
-    fn draw(&mut self, terminal: &mut DefaultTerminal, app: &mut App) -> Result<(), Error> {
+    fn draw(
+        &mut self,
+        terminal: &mut DefaultTerminal,
+        app: &mut App,
+        synchronized: bool,
+    ) -> Result<(), Error> {
         for msg in self.prepare(app) {
             let _ = app.update(msg);
         }
         self.fill_window(app);
         let theme = &self.theme;
-        crossterm::execute!(std::io::stdout(), crossterm::terminal::BeginSynchronizedUpdate)
-            .map_err(|e| Error::io("drawing", e))?;
+        if synchronized {
+            crossterm::queue!(std::io::stdout(), crossterm::terminal::BeginSynchronizedUpdate)
+                .map_err(|e| Error::io("drawing", e))?;
+        }
         terminal.draw(|f| crate::tui::view::view(app, theme, f)).map_err(|e| Error::io("drawing", e))?;
-        crossterm::execute!(std::io::stdout(), crossterm::terminal::EndSynchronizedUpdate)
-            .map_err(|e| Error::io("drawing", e))?;
+        if synchronized {
+            crossterm::execute!(std::io::stdout(), crossterm::terminal::EndSynchronizedUpdate)
+                .map_err(|e| Error::io("drawing", e))?;
+        }
         Ok(())
     }
 
