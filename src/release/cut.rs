@@ -58,7 +58,11 @@ pub fn apply(
     }
     let log_path = dir.join(&cfg.changelog);
     let existing = std::fs::read_to_string(&log_path).ok();
-    let text = changelog::prepend(existing.as_deref(), &plan.changelog);
+    // A section written earlier (changelog-generation) is kept as it is.
+    let text = match existing.as_deref() {
+        Some(t) if changelog::extract(t, &version).is_some() => t.to_string(),
+        other => changelog::prepend(other, &plan.changelog),
+    };
     if dry_run {
         return Ok(out);
     }
