@@ -7,5 +7,6 @@ mod engine_runs;
 mod gates;
 mod invalid;
 mod layering;
+mod release;
 mod resume;
 mod store_cli;

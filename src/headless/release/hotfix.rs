@@ -11,7 +11,9 @@ use super::{err, make_plan, outputs};
 /// Runs one `release hotfix` subcommand.
 pub fn dispatch(ctx: &Ctx, command: HotfixCommand) -> Result<i32, Error> {
     match command {
-        HotfixCommand::Start { from, dry_run } => start(ctx, from.as_deref().filter(|f| !f.is_empty()), dry_run),
+        HotfixCommand::Start { from, dry_run } => {
+            start(ctx, from.as_deref().filter(|f| !f.is_empty()), dry_run)
+        }
         HotfixCommand::Check => check(ctx),
         HotfixCommand::Finish { push, dry_run } => finish(ctx, push, dry_run),
         HotfixCommand::Merge { branch, push, dry_run } => merge(ctx, branch, push, dry_run),
@@ -84,7 +86,8 @@ fn merge(ctx: &Ctx, branch: Option<String>, push: bool, dry_run: bool) -> Result
     let dir = &ctx.paths.project_dir;
     let cfg = &ctx.config.release;
     let repo = plan::open(dir).map_err(err)?;
-    let branch = branch.filter(|b| !b.is_empty()).or_else(|| history::current_branch(&repo)).unwrap_or_default();
+    let branch =
+        branch.filter(|b| !b.is_empty()).or_else(|| history::current_branch(&repo)).unwrap_or_default();
     if !branch.starts_with("hotfix/") {
         return Err(Error::Invalid(format!("{branch:?} is not a hotfix branch: pass --branch hotfix/X.Y.Z")));
     }

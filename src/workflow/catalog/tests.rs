@@ -151,7 +151,12 @@ fn lookup_by_name_and_persona() {
     let catalog = Catalog::load(dir.path()).unwrap();
     assert_eq!(catalog.workflow("deploy").unwrap().name, "deploy");
     let err = catalog.workflow("deplyo").unwrap_err();
-    assert!(err.contains("did you mean \"deploy\"?") && err.contains("deploy, ") && err.contains("release, rollback"), "{err}");
+    assert!(
+        err.contains("did you mean \"deploy\"?")
+            && err.contains("deploy, ")
+            && err.contains("release, rollback"),
+        "{err}"
+    );
     assert!(catalog.workflow("clean").unwrap_err().contains("is a task"));
     let groups = catalog.by_persona();
     let names = |p: Persona| groups[&p].iter().map(|w| w.name.as_str()).collect::<Vec<_>>();

@@ -1,0 +1,98 @@
+//! Release management end to end: `flightdeck run release` on a temp repository with a bare
+//! remote, the refusals of `release tag` (exit 8), and the hotfix workflow (in `release/hotfix.rs`).
+
+use crate::common::{LOCAL, text};
+
+mod gitenv;
+mod hotfix;
+
+use gitenv::{CARGO, Git, released_project};
+
+#[test]
+fn release_workflow_bumps_commits_tags_and_pushes() {
+    let git = Git::new();
+    let (p, remote) = released_project(&git, LOCAL);
+    let dir = p.path();
+    git.commit(dir, "search.rs", "// search\n", "feat(api): add search");
+    git.commit(dir, "input.rs", "// input\n", "fix: handle empty input");
+    git.commit(dir, "README.md", "# web\n", "docs: readme");
+
+    let plan = git.flightdeck(&p, &["release", "plan", "--json"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    assert_eq!(plan["current"]["tag"], "v1.2.3");
+    assert_eq!(plan["next"], "1.3.0");
+    assert_eq!(plan["drivers"][0]["summary"], "feat(api): add search");
+
+    let out = git.flightdeck(&p, &["run", "release", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    assert_eq!(p.read("Cargo.toml"), CARGO.replace("1.2.3", "1.3.0"), "only the version changed");
+    let log = p.read("CHANGELOG.md");
+    assert!(log.starts_with("# Changelog\n\n## [Unreleased]\n\n## [1.3.0] - "), "{log}");
+    assert!(log.ends_with("\n## [1.2.3] - 2026-01-02\n\n- first  release\n"), "{log}");
+    assert!(log.contains("### Added\n\n- **api:** add search ("), "{log}");
+    assert_eq!(git.run(dir, &["log", "-1", "--format=%s"]), "chore(release): v1.3.0");
+    assert_eq!(git.run(dir, &["cat-file", "-t", "v1.3.0"]), "tag", "an annotated tag");
+    let message = git.run(dir, &["tag", "-l", "--format=%(contents)", "v1.3.0"]);
+    assert!(message.starts_with("Release v1.3.0\n\n## [1.3.0] - "), "{message}");
+    assert!(message.contains("### Fixed\n\n- handle empty input"), "{message}");
+    let remote_tags = git.run(remote.path(), &["tag", "-l"]);
+    assert!(remote_tags.lines().any(|t| t == "v1.3.0"), "{remote_tags}");
+    let head = git.run(dir, &["rev-parse", "HEAD"]);
+    assert_eq!(git.run(remote.path(), &["rev-parse", "main"]), head, "the branch was pushed");
+    assert_eq!(git.run(remote.path(), &["rev-parse", "v1.3.0^{commit}"]), head);
+
+    let again = git.flightdeck(&p, &["release", "tag"]);
+    assert_eq!(again.status.code(), Some(8), "nothing to release: {}", text(&again));
+}
+
+#[test]
+fn release_dry_run_changes_nothing() {
+    let git = Git::new();
+    let (p, _remote) = released_project(&git, LOCAL);
+    git.commit(p.path(), "a.rs", "// a\n", "fix: a");
+    let head = git.run(p.path(), &["rev-parse", "HEAD"]);
+    let out = git.flightdeck(&p, &["run", "release", "--yes", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("would tag HEAD as v1.2.4"), "{}", text(&out));
+    assert_eq!(git.run(p.path(), &["rev-parse", "HEAD"]), head);
+    assert_eq!(p.read("Cargo.toml"), CARGO);
+    assert_eq!(git.run(p.path(), &["tag", "-l", "v1.2.4"]), "");
+}
+
+#[test]
+fn tag_refuses_dirty_tree_existing_tag_and_behind_upstream() {
+    let git = Git::new();
+    let (p, remote) = released_project(&git, LOCAL);
+    let dir = p.path();
+    git.commit(dir, "a.rs", "// a\n", "fix: a");
+
+    std::fs::write(dir.join("Cargo.toml"), CARGO.replace("web", "web2")).unwrap();
+    let out = git.flightdeck(&p, &["release", "tag"]);
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("uncommitted changes (Cargo.toml)"),
+        "{}",
+        text(&out)
+    );
+    git.run(dir, &["checkout", "--", "Cargo.toml"]);
+
+    git.run(dir, &["switch", "-q", "-c", "side", "v1.2.3"]);
+    git.commit(dir, "side.rs", "// side\n", "fix: side");
+    git.run(dir, &["tag", "-a", "v1.2.4", "-m", "elsewhere"]);
+    git.run(dir, &["switch", "-q", "main"]);
+    let out = git.flightdeck(&p, &["release", "tag"]);
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tag v1.2.4 already exists"), "{}", text(&out));
+
+    let other = tempfile::tempdir().unwrap();
+    let clone = other.path().join("c");
+    git.run(other.path(), &["clone", "-q", &remote.path().display().to_string(), "c"]);
+    git.commit(&clone, "b.rs", "// b\n", "fix: b");
+    git.run(&clone, &["push", "-q", "origin", "main"]);
+    git.run(dir, &["fetch", "-q", "origin"]);
+    let out = git.flightdeck(&p, &["release", "tag", "--version", "1.2.5"]);
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("behind origin/main"), "{}", text(&out));
+}
