@@ -62,7 +62,8 @@ pub fn wants_signing(repo: &Repository) -> bool {
 }
 
 /// Creates the annotated tag `name` on HEAD with `message`; signed through `git tag -s` when
-/// `sign`. Returns the tag object's id.
+/// `sign` (with `--cleanup=whitespace`, so the changelog's `## ` headings are not taken for
+/// comments). Returns the tag object's id.
 pub fn create(
     repo: &Repository,
     dir: &Path,
@@ -72,7 +73,11 @@ pub fn create(
 ) -> Result<String, ReleaseError> {
     check_tag_free(repo, name)?;
     if sign {
-        gitcmd::git_with_input(dir, &["tag", "-s", "-F", "-", name, "HEAD"], Some(message))?;
+        gitcmd::git_with_input(
+            dir,
+            &["tag", "-s", "--cleanup=whitespace", "-F", "-", name, "HEAD"],
+            Some(message),
+        )?;
         return Ok(gitcmd::git(dir, &["rev-parse", &format!("refs/tags/{name}")])?.trim().to_string());
     }
     let head = repo

@@ -96,3 +96,50 @@ fn tag_refuses_dirty_tree_existing_tag_and_behind_upstream() {
     assert_eq!(out.status.code(), Some(8), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("behind origin/main"), "{}", text(&out));
 }
+
+#[test]
+fn signed_tag_when_git_config_asks() {
+    let git = Git::new();
+    let (p, _remote) = released_project(&git, LOCAL);
+    let dir = p.path();
+    let key = git.home.path().join("signing");
+    let keygen = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "rita", "-f"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(keygen.status.success(), "{}", text(&keygen));
+    git.run(dir, &["config", "gpg.format", "ssh"]);
+    git.run(dir, &["config", "user.signingkey", &format!("{}.pub", key.display())]);
+    git.run(dir, &["config", "tag.gpgSign", "true"]);
+    git.commit(dir, "a.rs", "// a\n", "fix: a");
+    let out = git.flightdeck(&p, &["release", "tag", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let tagged: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(tagged["signed"], true);
+    let object = git.run(dir, &["cat-file", "-p", "v1.2.4"]);
+    assert!(object.contains("-----BEGIN SSH SIGNATURE-----"), "{object}");
+    assert!(object.contains("Release v1.2.4\n\n## [1.2.4] - "), "{object}");
+}
+
+#[test]
+fn changelog_generation_writes_the_section_the_release_keeps() {
+    let git = Git::new();
+    let (p, _remote) = released_project(&git, LOCAL);
+    git.commit(p.path(), "a.rs", "// a\n", "perf(db): batch inserts");
+    let preview = git.flightdeck(&p, &["release", "changelog"]);
+    assert_eq!(preview.status.code(), Some(0), "{}", text(&preview));
+    assert!(String::from_utf8_lossy(&preview.stdout).contains("### Performance\n\n- **db:** batch inserts"));
+    let out = git.flightdeck(&p, &["run", "changelog-generation", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let written = p.read("CHANGELOG.md");
+    assert!(written.contains("## [1.2.4] - "), "{written}");
+    assert_eq!(
+        git.run(p.path(), &["log", "-1", "--format=%s"]),
+        "docs(changelog): update for the next release"
+    );
+    let out = git.flightdeck(&p, &["run", "release", "--yes", "-p", "push=false"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(p.read("CHANGELOG.md"), written, "the section written earlier is kept");
+    assert_eq!(git.run(p.path(), &["cat-file", "-t", "v1.2.4"]), "tag");
+}

@@ -61,6 +61,13 @@ fn finish(ctx: &Ctx, push: bool, dry_run: bool) -> Result<i32, Error> {
     let cfg = &ctx.config.release;
     let repo = plan::open(dir).map_err(err)?;
     let pat = pattern(cfg, None).map_err(err)?;
+    let on_hotfix = history::current_branch(&repo).is_some_and(|b| b.starts_with("hotfix/"));
+    if dry_run && !on_hotfix {
+        println!(
+            "would bump the patch of the production tag on the hotfix branch, write the changelog, commit and tag"
+        );
+        return Ok(exit::OK);
+    }
     hotfix::check(&repo, &pat).map_err(err)?;
     let v = ReleaseVersionArgs { hotfix: true, ..ReleaseVersionArgs::default() };
     let p = make_plan(ctx, &v)?;
@@ -91,16 +98,19 @@ fn merge(ctx: &Ctx, branch: Option<String>, push: bool, dry_run: bool) -> Result
     if !branch.starts_with("hotfix/") {
         return Err(Error::Invalid(format!("{branch:?} is not a hotfix branch: pass --branch hotfix/X.Y.Z")));
     }
+    if dry_run {
+        println!(
+            "would merge {branch} into {} (cherry-picking the fix if the merge conflicts)",
+            cfg.main_branch
+        );
+        return Ok(exit::OK);
+    }
     let pat = pattern(cfg, None).map_err(err)?;
     let tip = history::resolve(&repo, &branch).map_err(err)?;
     let base_tip = history::resolve(&repo, &format!("{branch}^")).ok();
     let base = base_tip.and_then(|b| history::latest_reachable(&repo, &pat, b).ok().flatten());
     let since = base.as_ref().and_then(|b| git2::Oid::from_str(&b.sha).ok());
     let fixes = history::commits_since(&repo, tip, since).map_err(err)?;
-    if dry_run {
-        println!("would merge {branch} into {} ({} commit(s))", cfg.main_branch, fixes.len());
-        return Ok(exit::OK);
-    }
     crate::release::tag::check_clean(&repo).map_err(err)?;
     let how = hotfix::merge_back(dir, &cfg.main_branch, &branch, &fixes).map_err(err)?;
     if push {

@@ -5,7 +5,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use super::gitenv::{Git, released_project};
+use super::gitenv::{CARGO, Git, released_project};
 use crate::common::{LOCAL, Project, text};
 
 fn newest_run(p: &Project, status: &str) -> String {
@@ -23,10 +23,15 @@ fn newest_run(p: &Project, status: &str) -> String {
     panic!("no run reached {status}");
 }
 
-fn moved_on(git: &Git) -> (Project, tempfile::TempDir) {
+/// Main moves past v1.2.3: a feature, a pre-release (its version written into Cargo.toml when
+/// `bump_main`, so that merging the hotfix back conflicts), and a breaking change.
+fn moved_on(git: &Git, bump_main: bool) -> (Project, tempfile::TempDir) {
     let (p, remote) = released_project(git, LOCAL);
     let dir = p.path();
     git.commit(dir, "new.rs", "// new\n", "feat: new stuff on main");
+    if bump_main {
+        git.commit(dir, "Cargo.toml", &CARGO.replace("1.2.3", "1.3.0-rc.1"), "chore(release): v1.3.0-rc.1");
+    }
     git.run(dir, &["tag", "-a", "v1.3.0-rc.1", "-m", "rc"]);
     git.commit(dir, "more.rs", "// more\n", "feat!: even newer");
     (p, remote)
@@ -35,7 +40,7 @@ fn moved_on(git: &Git) -> (Project, tempfile::TempDir) {
 #[test]
 fn hotfix_without_a_fix_halts() {
     let git = Git::new();
-    let (p, _remote) = moved_on(&git);
+    let (p, _remote) = moved_on(&git, false);
     let out = git.flightdeck(&p, &["run", "hotfix", "--yes", "-p", "from=v1.2.3"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("no fix"), "{}", text(&out));
@@ -43,9 +48,42 @@ fn hotfix_without_a_fix_halts() {
 }
 
 #[test]
-fn hotfix_patches_the_production_tag_and_merges_back() {
+fn hotfix_dry_run_changes_nothing() {
     let git = Git::new();
-    let (p, remote) = moved_on(&git);
+    let (p, _remote) = moved_on(&git, false);
+    let head = git.run(p.path(), &["rev-parse", "HEAD"]);
+    let out = git.flightdeck(&p, &["run", "hotfix", "--yes", "--dry-run", "-p", "from=v1.2.3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("would create hotfix/1.2.4 from v1.2.3"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(git.run(p.path(), &["branch", "--list", "hotfix/*"]), "");
+    assert_eq!(git.run(p.path(), &["rev-parse", "HEAD"]), head);
+}
+
+#[test]
+fn hotfix_patches_the_production_tag_and_merges_back() {
+    let (p, out) = hotfix_run(false);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("merged hotfix/1.2.4 into main"), "{}", text(&out));
+    assert_eq!(p.read("Cargo.toml"), CARGO.replace("1.2.3", "1.2.4"));
+}
+
+#[test]
+fn hotfix_cherry_picks_when_the_merge_conflicts() {
+    let (p, out) = hotfix_run(true);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("cherry-picked hotfix/1.2.4 into main"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(p.read("Cargo.toml"), CARGO.replace("1.2.3", "1.3.0-rc.1"), "main keeps its version");
+}
+
+fn hotfix_run(bump_main: bool) -> (Project, std::process::Output) {
+    let git = Git::new();
+    let (p, remote) = moved_on(&git, bump_main);
     let dir = p.path();
     let args = ["run", "hotfix", "--wait-approvals", "-p", "from=v1.2.3", "-p", "deployment=dep-42"];
     let child = git.env(&mut p.cmd(&args)).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
@@ -80,4 +118,5 @@ fn hotfix_patches_the_production_tag_and_merges_back() {
     assert_eq!(deployments.len(), 1);
     assert_eq!(deployments[0].kind, "hotfix");
     assert_eq!(deployments[0].version.as_deref(), Some("1.2.4"));
+    (p, out)
 }
