@@ -14,6 +14,9 @@ pub struct ReleaseConfig {
     /// The package released (fills `{package}` in the tag pattern).
     #[serde(default)]
     pub package: Option<String>,
+    /// Only commits changing these paths count (a monorepo package's directory); default: all.
+    #[serde(default)]
+    pub paths: Vec<String>,
     /// Before 1.0, a feature bumps the minor (git-cliff's switch; default: the patch, Cargo rules).
     #[serde(default)]
     pub features_always_bump_minor: bool,
@@ -63,6 +66,7 @@ impl Default for ReleaseConfig {
         ReleaseConfig {
             tag_pattern: default_tag_pattern(),
             package: None,
+            paths: Vec::new(),
             features_always_bump_minor: false,
             breaking_always_bump_major: false,
             changelog: default_changelog(),

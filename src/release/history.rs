@@ -75,6 +75,36 @@ pub fn commits_since(
     Ok(out)
 }
 
+/// Keeps the commits that change something under one of `paths` (all when `paths` is empty):
+/// a monorepo package's commits. A commit is compared with its first parent.
+pub fn touching(
+    repo: &Repository,
+    commits: Vec<ReleaseCommit>,
+    paths: &[String],
+) -> Result<Vec<ReleaseCommit>, ReleaseError> {
+    if paths.is_empty() {
+        return Ok(commits);
+    }
+    let mut out = Vec::new();
+    for c in commits {
+        let oid = Oid::from_str(&c.sha).map_err(ReleaseError::git("parsing a sha"))?;
+        let commit = repo.find_commit(oid).map_err(ReleaseError::git(format!("reading commit {oid}")))?;
+        let tree = commit.tree().map_err(ReleaseError::git("reading a tree"))?;
+        let parent = commit.parent(0).ok().and_then(|p| p.tree().ok());
+        let mut opts = git2::DiffOptions::new();
+        for p in paths {
+            opts.pathspec(p);
+        }
+        let diff = repo
+            .diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut opts))
+            .map_err(ReleaseError::git(format!("diffing commit {oid}")))?;
+        if diff.deltas().len() > 0 {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
 /// Resolves a revision (`HEAD`, a branch, a tag) to a commit id.
 pub fn resolve(repo: &Repository, rev: &str) -> Result<Oid, ReleaseError> {
     let obj = repo.revparse_single(rev).map_err(ReleaseError::git(format!("resolving {rev:?}")))?;

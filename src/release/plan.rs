@@ -68,6 +68,12 @@ pub struct Plan {
 /// The name the console uses for [`Plan`].
 pub type ReleaseView = Plan;
 
+/// The release view of the repository containing `dir` at instant `now`, with the configured
+/// defaults (what the console's release screen shows before the operator changes anything).
+pub fn view(dir: &Path, cfg: &ReleaseConfig, now: Micros) -> Result<ReleaseView, ReleaseError> {
+    plan(&open(dir)?, cfg, &PlanOptions::default(), now)
+}
+
 /// Opens the repository containing `dir`.
 pub fn open(dir: &Path) -> Result<Repository, ReleaseError> {
     Repository::discover(dir)
@@ -95,7 +101,7 @@ pub fn plan(
         .map(|t| git2::Oid::from_str(&t.sha))
         .transpose()
         .map_err(ReleaseError::git("parsing a sha"))?;
-    let commits = history::commits_since(repo, head, since)?;
+    let commits = history::touching(repo, history::commits_since(repo, head, since)?, &cfg.paths)?;
     let req = request(cfg, opts)?;
     let b = bump::next_version(current.as_ref().map(|c| &c.version), &commits, &req)?;
     let links = history::remote_url(repo, &cfg.remote).as_deref().and_then(Links::from_remote);

@@ -9,6 +9,8 @@ pub enum Op {
     C(&'static str),
     /// An annotated tag on HEAD.
     T(&'static str),
+    /// A commit changing this file (path, message).
+    F(&'static str, &'static str),
 }
 
 pub struct TempRepo {
@@ -32,6 +34,9 @@ impl TempRepo {
                     r.commit(m);
                 }
                 Op::T(t) => r.tag(t),
+                Op::F(f, m) => {
+                    r.commit_file(f, m);
+                }
             }
         }
         r
@@ -43,10 +48,16 @@ impl TempRepo {
     }
 
     pub fn commit(&mut self, message: &str) -> git2::Oid {
+        self.commit_file("log.txt", message)
+    }
+
+    pub fn commit_file(&mut self, file: &str, message: &str) -> git2::Oid {
         self.n += 1;
-        std::fs::write(self.dir.path().join("log.txt"), format!("change {}\n", self.n)).unwrap();
+        let path = self.dir.path().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, format!("change {}\n", self.n)).unwrap();
         let mut index = self.repo.index().unwrap();
-        index.add_path(std::path::Path::new("log.txt")).unwrap();
+        index.add_path(std::path::Path::new(file)).unwrap();
         index.write().unwrap();
         let tree = self.repo.find_tree(index.write_tree().unwrap()).unwrap();
         let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());

@@ -2,7 +2,7 @@
 //! `BREAKING-CHANGE` footers; non-conventional and docs-only commits; pre-releases; both switches;
 //! tag prefixes; monorepo package tags; overrides.
 
-use super::repo::{Op, Op::C, Op::T, TempRepo};
+use super::repo::{Op, Op::C, Op::F, Op::T, TempRepo};
 use crate::config::ReleaseConfig;
 use crate::release::Level;
 use crate::release::plan::{PlanOptions, plan};
@@ -141,6 +141,22 @@ fn cases() -> Vec<Case> {
                 &[BASE, T("web-v0.3.0"), C("fix: a"), T("api-v1.2.0"), C("feat: b")],
                 Some("web-v0.3.1"),
             )
+        },
+        Case {
+            cfg: |c| {
+                c.tag_pattern = "{package}-v{version}".into();
+                c.package = Some("api".into());
+                c.paths = vec!["api".into()];
+            },
+            ..case(
+                "monorepo paths: only the package's commits",
+                &[BASE, T("api-v1.0.0"), F("web/x.rs", "feat: web thing"), F("api/y.rs", "fix: api thing")],
+                Some("api-v1.0.1"),
+            )
+        },
+        Case {
+            cfg: |c| c.paths = vec!["api".into()],
+            ..case("paths: nothing under them", &[BASE, T("v1.0.0"), F("web/x.rs", "feat: web thing")], None)
         },
         Case {
             opts: |o| o.version = Some("3.0.0".into()),
