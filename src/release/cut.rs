@@ -45,17 +45,7 @@ pub fn apply(
         changelog: cfg.changelog.clone(),
         commit: None,
     };
-    for path in files::detect(dir, &cfg.version_files) {
-        let text = std::fs::read_to_string(&path)
-            .map_err(ReleaseError::io(format!("reading {}", path.display())))?;
-        let kind = files::FileKind::of(&path);
-        let old = files::read_version(&text, kind)
-            .map_err(|e| ReleaseError::Invalid(format!("{}: {e}", path.display())))?;
-        if !dry_run {
-            files::write_version(&path, &version)?;
-        }
-        out.files.push((rel(dir, &path), old));
-    }
+    out.files = write_files(repo, dir, cfg, &version, dry_run)?;
     let log_path = dir.join(&cfg.changelog);
     let existing = std::fs::read_to_string(&log_path).ok();
     // A section written earlier (changelog-generation) is kept as it is.
@@ -71,6 +61,36 @@ pub fn apply(
         let mut paths: Vec<String> = out.files.iter().map(|(p, _)| p.display().to_string()).collect();
         paths.push(cfg.changelog.display().to_string());
         out.commit = Some(gitcmd::commit_paths(dir, &paths, &format!("chore(release): {tag_name}"))?);
+    }
+    Ok(out)
+}
+
+/// Writes `version` into every version file (and a tracked Cargo.lock); returns each file with
+/// its old version.
+fn write_files(
+    repo: &Repository,
+    dir: &Path,
+    cfg: &ReleaseConfig,
+    version: &str,
+    dry_run: bool,
+) -> Result<Vec<(PathBuf, String)>, ReleaseError> {
+    let mut out = Vec::new();
+    for path in files::detect(dir, &cfg.version_files) {
+        let text = std::fs::read_to_string(&path)
+            .map_err(ReleaseError::io(format!("reading {}", path.display())))?;
+        let kind = files::FileKind::of(&path);
+        let old = files::read_version(&text, kind)
+            .map_err(|e| ReleaseError::Invalid(format!("{}: {e}", path.display())))?;
+        if !dry_run {
+            files::write_version(&path, version)?;
+            if kind == files::FileKind::Cargo
+                && let Some(lock) = files::update_cargo_lock(&path, &old, version)?
+                && !repo.status_should_ignore(&rel(dir, &lock)).unwrap_or(true)
+            {
+                out.push((rel(dir, &lock), old.clone()));
+            }
+        }
+        out.push((rel(dir, &path), old));
     }
     Ok(out)
 }

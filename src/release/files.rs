@@ -1,4 +1,4 @@
-//! Version files: Cargo.toml (`[package]` or `[workspace.package]`), pyproject.toml (`[project]` or
+//! Version files: Cargo.toml (`[package]` or `[workspace.package]`; its entry in Cargo.lock follows), pyproject.toml (`[project]` or
 //! `[tool.poetry]`), package.json (the top-level `"version"`) and a plain VERSION file. Edits keep
 //! everything else byte for byte (`toml_edit` for TOML, an in-place string splice for JSON, since
 //! `serde_json` would re-indent the file), and the file is re-read after writing to check.
@@ -100,6 +100,49 @@ pub fn write_version(path: &Path, version: &str) -> Result<String, ReleaseError>
         Ok(v) if v == version => Ok(old),
         Ok(v) => Err(ReleaseError::Invalid(format!("{shown}: wrote {version} but read back {v}"))),
         Err(e) => Err(ReleaseError::Invalid(format!("{shown}: after writing: {e}"))),
+    }
+}
+
+/// `Cargo.lock` text with the entry of package `name` at `old` moved to `new` (pure); `None`
+/// when the lock file has no such entry.
+pub fn set_lock_version(text: &str, name: &str, old: &str, new: &str) -> Result<Option<String>, String> {
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| format!("not valid TOML: {e}"))?;
+    let Some(packages) = doc.get_mut("package").and_then(toml_edit::Item::as_array_of_tables_mut) else {
+        return Ok(None);
+    };
+    let entry = packages.iter_mut().find(|t| {
+        t.get("name").and_then(toml_edit::Item::as_str) == Some(name)
+            && t.get("version").and_then(toml_edit::Item::as_str) == Some(old)
+    });
+    let Some(value) = entry.and_then(|t| t.get_mut("version")).and_then(toml_edit::Item::as_value_mut) else {
+        return Ok(None);
+    };
+    let decor = value.decor().clone();
+    *value = toml_edit::Value::from(new);
+    *value.decor_mut() = decor;
+    Ok(Some(doc.to_string()))
+}
+
+/// After `Cargo.toml` at `cargo_toml` moved from `old` to `new`: the same move in the `Cargo.lock`
+/// beside it, if it has the package. Returns the lock file's path when it changed.
+pub fn update_cargo_lock(cargo_toml: &Path, old: &str, new: &str) -> Result<Option<PathBuf>, ReleaseError> {
+    let lock = cargo_toml.with_file_name("Cargo.lock");
+    let Ok(lock_text) = std::fs::read_to_string(&lock) else { return Ok(None) };
+    let manifest = std::fs::read_to_string(cargo_toml).map_err(ReleaseError::io("re-reading Cargo.toml"))?;
+    let doc: toml_edit::DocumentMut =
+        manifest.parse().map_err(|e| ReleaseError::Invalid(format!("Cargo.toml: {e}")))?;
+    let Some(name) = doc.get("package").and_then(|p| p.get("name")).and_then(toml_edit::Item::as_str) else {
+        return Ok(None);
+    };
+    let shown = lock.display().to_string();
+    match set_lock_version(&lock_text, name, old, new)
+        .map_err(|e| ReleaseError::Invalid(format!("{shown}: {e}")))?
+    {
+        Some(text) => {
+            std::fs::write(&lock, text).map_err(ReleaseError::io(format!("writing {shown}")))?;
+            Ok(Some(lock))
+        }
+        None => Ok(None),
     }
 }
 

@@ -13,6 +13,8 @@ fn release_workflow_bumps_commits_tags_and_pushes() {
     let git = Git::new();
     let (p, remote) = released_project(&git, LOCAL);
     let dir = p.path();
+    let lock = "version = 4\n\n[[package]]\nname = \"web\"\nversion = \"1.2.3\"\n";
+    git.commit(dir, "Cargo.lock", lock, "build: lock file");
     git.commit(dir, "search.rs", "// search\n", "feat(api): add search");
     git.commit(dir, "input.rs", "// input\n", "fix: handle empty input");
     git.commit(dir, "README.md", "# web\n", "docs: readme");
@@ -28,6 +30,8 @@ fn release_workflow_bumps_commits_tags_and_pushes() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
     assert_eq!(p.read("Cargo.toml"), CARGO.replace("1.2.3", "1.3.0"), "only the version changed");
+    assert_eq!(p.read("Cargo.lock"), lock.replace("1.2.3", "1.3.0"), "the lock file follows");
+    assert_eq!(git.run(dir, &["status", "--porcelain"]), "", "everything committed");
     let log = p.read("CHANGELOG.md");
     assert!(log.starts_with("# Changelog\n\n## [Unreleased]\n\n## [1.3.0] - "), "{log}");
     assert!(log.ends_with("\n## [1.2.3] - 2026-01-02\n\n- first  release\n"), "{log}");
