@@ -77,3 +77,31 @@ impl Default for ReleaseConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::Config;
+
+    #[test]
+    fn release_table_parses_and_defaults() {
+        let c = Config::parse("", Path::new("flightdeck.toml")).unwrap();
+        assert_eq!(c.release.tag_pattern, "v{version}");
+        assert_eq!(c.release.changelog, Path::new("CHANGELOG.md"));
+        let text = "[release]\ntag_pattern = \"{package}-v{version}\"\npackage = \"api\"\n\
+                    paths = [\"crates/api\"]\nfeatures_always_bump_minor = true\nversion_files = [\"crates/api/Cargo.toml\"]\n";
+        let c = Config::parse(text, Path::new("flightdeck.toml")).unwrap();
+        assert!(c.release.features_always_bump_minor && !c.release.breaking_always_bump_major);
+        assert_eq!(c.release.package.as_deref(), Some("api"));
+        assert_eq!(c.release.version_files, [Path::new("crates/api/Cargo.toml")]);
+    }
+
+    #[test]
+    fn unknown_release_key_names_the_nearest() {
+        let e = Config::parse("[release]\ntag_patern = \"v{version}\"\n", Path::new("flightdeck.toml"))
+            .unwrap_err();
+        assert_eq!(e.line, 2);
+        assert_eq!(e.help.as_deref(), Some("did you mean `tag_pattern`?"));
+    }
+}

@@ -40,7 +40,17 @@ pub fn latest_reachable(
     pattern: &TagPattern,
     head: Oid,
 ) -> Result<Option<TaggedVersion>, ReleaseError> {
-    for t in release_tags(repo, pattern)? {
+    latest_reachable_where(repo, pattern, head, |_| true)
+}
+
+/// Like [`latest_reachable`], among the tags `keep` accepts (e.g. stable releases only).
+pub fn latest_reachable_where(
+    repo: &Repository,
+    pattern: &TagPattern,
+    head: Oid,
+    keep: impl Fn(&TaggedVersion) -> bool,
+) -> Result<Option<TaggedVersion>, ReleaseError> {
+    for t in release_tags(repo, pattern)?.into_iter().filter(|t| keep(t)) {
         let oid = Oid::from_str(&t.sha).map_err(ReleaseError::git("parsing a sha"))?;
         let reachable = oid == head
             || repo.graph_descendant_of(head, oid).map_err(ReleaseError::git("walking history"))?;

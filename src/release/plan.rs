@@ -53,7 +53,8 @@ pub struct Plan {
     pub drivers: Vec<ReleaseCommit>,
     /// Every commit since the last release, newest first.
     pub commits: Vec<ReleaseCommit>,
-    /// The commits grouped as the changelog shows them.
+    /// The commits grouped as the changelog shows them (finalising a pre-release: every commit
+    /// since the last stable release).
     pub groups: Vec<ChangelogGroup>,
     /// The changelog section this release adds (empty when nothing to release).
     pub changelog: String,
@@ -96,16 +97,18 @@ pub fn plan(
     let pat = pattern(cfg, package.as_deref())?;
     let head = history::resolve(repo, "HEAD")?;
     let current = history::latest_reachable(repo, &pat, head)?;
-    let since = current
-        .as_ref()
-        .map(|t| git2::Oid::from_str(&t.sha))
-        .transpose()
-        .map_err(ReleaseError::git("parsing a sha"))?;
-    let commits = history::touching(repo, history::commits_since(repo, head, since)?, &cfg.paths)?;
-    let req = request(cfg, opts)?;
-    let b = bump::next_version(current.as_ref().map(|c| &c.version), &commits, &req)?;
+    let commits = range(repo, cfg, head, current.as_ref())?;
+    let b = bump::next_version(current.as_ref().map(|c| &c.version), &commits, &request(cfg, opts)?)?;
+    // Finalising a pre-release: the changelog covers everything since the last stable release.
+    let base = match (&b.next, &current) {
+        (Some(n), Some(c)) if n.pre.is_empty() && !c.version.pre.is_empty() => {
+            history::latest_reachable_where(repo, &pat, head, |t| t.version.pre.is_empty())?
+        }
+        _ => current.clone(),
+    };
+    let logged = if base == current { commits.clone() } else { range(repo, cfg, head, base.as_ref())? };
     let links = history::remote_url(repo, &cfg.remote).as_deref().and_then(Links::from_remote);
-    let groups = changelog::group(&commits);
+    let groups = changelog::group(&logged);
     let date = now.to_timestamp().map(|t| t.strftime("%Y-%m-%d").to_string()).unwrap_or_default();
     let next_tag = b.next.as_ref().map(|v| pat.format(v));
     let changelog = match (&b.next, &next_tag) {
@@ -113,7 +116,7 @@ pub fn plan(
             let s = Section {
                 version: v.to_string(),
                 tag: tag.clone(),
-                previous_tag: current.as_ref().map(|c| c.tag.clone()),
+                previous_tag: base.as_ref().map(|c| c.tag.clone()),
                 date: date.clone(),
                 hotfix: opts.hotfix,
             };
@@ -122,23 +125,37 @@ pub fn plan(
         _ => String::new(),
     };
     let drivers = commits.iter().filter(|c| b.drivers.contains(&c.sha)).cloned().collect();
+    let branch = history::current_branch(repo);
+    let (next, level, reason, head, hotfix) = (b.next, b.level, b.reason, head.to_string(), opts.hotfix);
     Ok(Plan {
         package,
-        branch: history::current_branch(repo),
-        head: head.to_string(),
+        branch,
+        head,
         current,
-        next: b.next,
+        next,
         next_tag,
-        level: b.level,
-        reason: b.reason,
+        level,
+        reason,
         drivers,
         commits,
         groups,
         changelog,
-        hotfix: opts.hotfix,
+        hotfix,
         links,
         date,
     })
+}
+
+/// The commits after `since` up to `head` that concern the package (`[release] paths`).
+fn range(
+    repo: &Repository,
+    cfg: &ReleaseConfig,
+    head: git2::Oid,
+    since: Option<&TaggedVersion>,
+) -> Result<Vec<ReleaseCommit>, ReleaseError> {
+    let since =
+        since.map(|t| git2::Oid::from_str(&t.sha)).transpose().map_err(ReleaseError::git("parsing a sha"))?;
+    history::touching(repo, history::commits_since(repo, head, since)?, &cfg.paths)
 }
 
 fn request(cfg: &ReleaseConfig, opts: &PlanOptions) -> Result<BumpRequest, ReleaseError> {

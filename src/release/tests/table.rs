@@ -228,3 +228,12 @@ fn explicit_version_below_current_is_refused() {
     let e = plan(&repo.repo, &ReleaseConfig::default(), &opts, Micros(0)).unwrap_err();
     assert!(e.to_string().contains("not above the current version 1.2.3"), "{e}");
 }
+
+#[test]
+fn finalising_a_pre_release_logs_everything_since_the_last_stable_release() {
+    let repo = TempRepo::with(&[BASE, T("v1.2.3"), C("feat: big"), T("v1.3.0-rc.1"), C("fix: polish")]);
+    let p = plan(&repo.repo, &ReleaseConfig::default(), &PlanOptions::default(), Micros(0)).unwrap();
+    assert_eq!(p.next_tag.as_deref(), Some("v1.3.0"));
+    assert_eq!(p.commits.len(), 1, "the bump looks at the commits since the rc");
+    assert!(p.changelog.contains("- big (") && p.changelog.contains("- polish ("), "{}", p.changelog);
+}
