@@ -147,3 +147,21 @@ fn changelog_generation_writes_the_section_the_release_keeps() {
     assert_eq!(p.read("CHANGELOG.md"), written, "the section written earlier is kept");
     assert_eq!(git.run(p.path(), &["cat-file", "-t", "v1.2.4"]), "tag");
 }
+
+#[test]
+fn plan_text_and_bad_input() {
+    let git = Git::new();
+    let (p, _remote) = released_project(&git, LOCAL);
+    git.commit(p.path(), "a.rs", "// a\n", "feat(ui)!: new layout");
+    let out = git.flightdeck(&p, &["release", "plan"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("current  v1.2.3 (1.2.3) at "), "{stdout}");
+    assert!(stdout.contains("next     v2.0.0  major bump from 1.2.3: 1 breaking change(s)\n"), "{stdout}");
+    assert!(stdout.contains("### Breaking\n\n- **ui:** new layout ("), "{stdout}");
+    let out = git.flightdeck(&p, &["release", "plan", "--level", "huge"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown level \"huge\""), "{}", text(&out));
+    let out = git.flightdeck(&p, &["release", "plan", "--version", "1.0.0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
