@@ -183,3 +183,36 @@ pub fn prepend(existing: Option<&str>, section: &str) -> String {
     }
     out
 }
+
+/// `text` with `section` (of `version`) inserted above the first earlier version, so a hotfix
+/// of an older line lands in version order on the main branch; unchanged when the version has a
+/// section already. Every existing byte is kept.
+pub fn insert_in_order(text: &str, section: &str, version: &semver::Version) -> String {
+    if extract(text, &version.to_string()).is_some() {
+        return text.to_string();
+    }
+    let heading_version = |i: usize| {
+        let line = text[i..].lines().next().unwrap_or_default();
+        let inner = line.strip_prefix("## [")?.split(']').next()?;
+        semver::Version::parse(inner).ok()
+    };
+    let at = line_starts(text)
+        .filter(|&i| text[i..].starts_with("## ["))
+        .find(|&i| heading_version(i).is_some_and(|v| v < *version));
+    let block = format!("{}\n", section.trim_end());
+    match at {
+        Some(i) => format!("{}{block}\n{}", &text[..i], &text[i..]),
+        None if text.is_empty() => prepend(None, &block),
+        None => format!(
+            "{}{}{block}",
+            text,
+            if text.ends_with("\n\n") {
+                ""
+            } else if text.ends_with('\n') {
+                "\n"
+            } else {
+                "\n\n"
+            }
+        ),
+    }
+}

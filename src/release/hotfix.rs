@@ -115,3 +115,31 @@ pub fn merge_back(
     }
     Ok(MergeBack::CherryPicked)
 }
+
+/// After a cherry-pick: copies the hotfix's changelog section (from `branch`'s changelog file)
+/// into the checked-out main branch's changelog, in version order, and commits it. Returns
+/// false when there was nothing to copy.
+pub fn carry_changelog(
+    repo: &Repository,
+    dir: &Path,
+    changelog: &Path,
+    branch: &str,
+) -> Result<bool, ReleaseError> {
+    let Some(version) = branch.strip_prefix("hotfix/").and_then(|v| semver::Version::parse(v).ok()) else {
+        return Ok(false);
+    };
+    let spec = format!("{branch}:{}", changelog.display());
+    let Ok(blob) = repo.revparse_single(&spec).and_then(|o| o.peel_to_blob()) else { return Ok(false) };
+    let theirs = String::from_utf8_lossy(blob.content()).into_owned();
+    let Some(section) = super::changelog::extract(&theirs, &version.to_string()) else { return Ok(false) };
+    let path = dir.join(changelog);
+    let ours = std::fs::read_to_string(&path).unwrap_or_default();
+    let text = super::changelog::insert_in_order(&ours, &section, &version);
+    if text == ours {
+        return Ok(false);
+    }
+    std::fs::write(&path, text).map_err(ReleaseError::io(format!("writing {}", path.display())))?;
+    let message = format!("docs(changelog): hotfix {version}");
+    gitcmd::commit_paths(dir, &[changelog.display().to_string()], &message)?;
+    Ok(true)
+}

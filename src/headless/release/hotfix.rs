@@ -113,6 +113,11 @@ fn merge(ctx: &Ctx, branch: Option<String>, push: bool, dry_run: bool) -> Result
     let fixes = history::commits_since(&repo, tip, since).map_err(err)?;
     crate::release::tag::check_clean(&repo).map_err(err)?;
     let how = hotfix::merge_back(dir, &cfg.main_branch, &branch, &fixes).map_err(err)?;
+    if how == hotfix::MergeBack::CherryPicked
+        && hotfix::carry_changelog(&repo, dir, &cfg.changelog, &branch).map_err(err)?
+    {
+        println!("added the {branch} changelog section to {}", cfg.changelog.display());
+    }
     if push {
         crate::release::gitcmd::git(dir, &["push", &cfg.remote, &format!("refs/heads/{}", cfg.main_branch)])
             .map_err(err)?;

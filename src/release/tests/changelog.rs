@@ -2,7 +2,7 @@
 //! hotfix marking, forge links.
 
 use crate::release::ReleaseCommit;
-use crate::release::changelog::{Links, Section, extract, group, prepend, render_section};
+use crate::release::changelog::{Links, Section, extract, group, insert_in_order, prepend, render_section};
 
 fn commits() -> Vec<ReleaseCommit> {
     [
@@ -107,4 +107,16 @@ fn prepend_creates_a_file_and_handles_a_missing_unreleased_heading() {
     let old = "# Changes\n\n## [1.0.0] - 2020-01-01\n\n- x\n";
     let out = prepend(Some(old), new);
     assert_eq!(out, format!("# Changes\n\n## [Unreleased]\n\n{new}\n## [1.0.0] - 2020-01-01\n\n- x\n"));
+}
+
+#[test]
+fn a_hotfix_section_lands_in_version_order() {
+    let main = "# Changelog\n\n## [Unreleased]\n\n## [1.3.0] - 2026-02-01\n\n- new\n\n## [1.2.3] - 2026-01-02\n\n- old\n";
+    let hotfix = "## [1.2.4] - 2026-02-03 [HOTFIX]\n\n- fix\n";
+    let v = semver::Version::new(1, 2, 4);
+    let out = insert_in_order(main, hotfix, &v);
+    assert_eq!(out, main.replace("## [1.2.3]", "## [1.2.4] - 2026-02-03 [HOTFIX]\n\n- fix\n\n## [1.2.3]"));
+    assert_eq!(insert_in_order(&out, hotfix, &v), out, "once only");
+    let only_newer = "# Changelog\n\n## [2.0.0] - 2026-03-01\n\n- x\n";
+    assert_eq!(insert_in_order(only_newer, hotfix, &v), format!("{only_newer}\n{hotfix}"));
 }

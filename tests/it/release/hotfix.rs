@@ -79,6 +79,12 @@ fn hotfix_cherry_picks_when_the_merge_conflicts() {
         text(&out)
     );
     assert_eq!(p.read("Cargo.toml"), CARGO.replace("1.2.3", "1.3.0-rc.1"), "main keeps its version");
+    let log = p.read("CHANGELOG.md");
+    assert!(
+        log.contains("## [1.2.4] - ") && log.contains("[HOTFIX]"),
+        "main's changelog has the hotfix: {log}"
+    );
+    assert!(log.ends_with("## [1.2.3] - 2026-01-02\n\n- first  release\n"), "{log}");
 }
 
 fn hotfix_run(bump_main: bool) -> (Project, std::process::Output) {
