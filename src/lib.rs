@@ -12,6 +12,7 @@ pub mod error;
 pub mod headless;
 pub mod identity;
 pub mod paths;
+pub mod release;
 pub mod sandbox;
 pub mod steps;
 pub mod store;

@@ -11,8 +11,10 @@ use serde_json::Value;
 use crate::workflow::diag::{Diagnostic, line_col, nearest};
 
 mod environment;
+mod release;
 
 pub use environment::Environment;
+pub use release::ReleaseConfig;
 
 /// The name of the project config file.
 pub const FILE_NAME: &str = "flightdeck.toml";
@@ -39,6 +41,9 @@ pub struct Config {
     /// Environments by name.
     #[serde(default)]
     pub environments: BTreeMap<String, Environment>,
+    /// `[release]`: tag pattern, bump switches, changelog and version files.
+    #[serde(default)]
+    pub release: ReleaseConfig,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -82,6 +87,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             sandbox: None,
             environments,
+            release: ReleaseConfig::default(),
             path: None,
         }
     }

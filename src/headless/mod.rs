@@ -16,6 +16,7 @@ mod approve;
 mod printer;
 mod prompt;
 mod query;
+mod release;
 mod run;
 
 /// What every command needs: the project, its config, and the paths in use.
@@ -78,5 +79,6 @@ pub async fn dispatch(cli: Cli, command: Command) -> Result<i32, Error> {
         Command::Info(a) => query::info(&ctx, a.json),
         Command::Sandbox(c) => crate::sandbox::run_command(c, &ctx.paths).await,
         Command::Db(c) => crate::dbtool::run_command(c),
+        Command::Release(c) => release::dispatch(&ctx, c).await,
     }
 }

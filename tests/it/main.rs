@@ -9,6 +9,7 @@ mod engine_runs;
 mod gates;
 mod invalid;
 mod layering;
+mod release;
 mod resume;
 mod screens;
 mod store_cli;
