@@ -358,3 +358,61 @@ pub fn keys(codes: &[KeyCode]) -> Vec<Msg> {
 pub fn typed(text: &str) -> Vec<Msg> {
     text.chars().map(|c| Msg::Key(Key::ch(c))).collect()
 }
+
+/// A release plan: three commits since v1.4.2, one of them a feature.
+pub fn release_plan() -> Msg {
+    use crate::release::changelog::{Section, group, render_section};
+    use crate::release::{Level, ReleaseCommit, TaggedVersion};
+    let t = NOW.0 / 1_000_000;
+    let commits = vec![
+        ReleaseCommit::parse(
+            "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
+            "feat(api): paginate /v1/items",
+            "Rita",
+            t - 3600,
+        ),
+        ReleaseCommit::parse(
+            "b2c3d4e5f60718293a4b5c6d7e8f901234567890",
+            "fix(auth): refresh tokens before expiry",
+            "Diana",
+            t - 7200,
+        ),
+        ReleaseCommit::parse(
+            "c3d4e5f60718293a4b5c6d7e8f90123456789012",
+            "docs: runbook for the payments queue",
+            "Phoenix",
+            t - 9000,
+        ),
+    ];
+    let groups = group(&commits);
+    let section = Section {
+        version: "1.5.0".into(),
+        tag: "v1.5.0".into(),
+        previous_tag: Some("v1.4.2".into()),
+        date: "2026-11-18".into(),
+        hotfix: false,
+    };
+    let changelog = render_section(&section, &groups, None);
+    let plan = crate::release::Plan {
+        package: None,
+        branch: Some("main".into()),
+        head: commits[0].sha.clone(),
+        current: Some(TaggedVersion {
+            tag: "v1.4.2".into(),
+            version: semver::Version::new(1, 4, 2),
+            sha: "9f8e7d6".into(),
+        }),
+        next: Some(semver::Version::new(1, 5, 0)),
+        next_tag: Some("v1.5.0".into()),
+        level: Some(Level::Minor),
+        reason: "minor bump from 1.4.2: 1 feature(s)".into(),
+        drivers: vec![commits[0].clone()],
+        commits: commits.clone(),
+        groups,
+        changelog,
+        hotfix: false,
+        links: None,
+        date: "2026-11-18".into(),
+    };
+    Msg::ReleaseLoaded { plan: Ok(Box::new(plan)) }
+}

@@ -87,6 +87,8 @@ pub enum Intent {
     Launch,
     /// Open a persona's screen (1 Diana, 2 Rita, 3 Phoenix).
     Persona(u8),
+    /// Rita's release screen.
+    Release,
 }
 
 use Intent as I;
@@ -149,6 +151,7 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Global, c('r'), I::Runs),
     (Ctx::Global, c('a'), I::Audit),
     (Ctx::Global, c('m'), I::Mouse),
+    (Ctx::Global, c('v'), I::Release),
 ];
 
 /// The intent of `key` in `ctxs` (most specific first), falling back to the global table.
@@ -167,6 +170,7 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("tab", "persona"),
             ("r", "runs"),
             ("a", "audit"),
+            ("v", "release"),
             (":", "command"),
             ("?", "help"),
             ("q", "quit"),

@@ -132,6 +132,11 @@ pub enum Msg {
         /// Lines in the log.
         total: usize,
     },
+    /// The release plan of the project's repository (or why there is none).
+    ReleaseLoaded {
+        /// The plan, or the error text.
+        plan: Result<Box<crate::release::Plan>, String>,
+    },
     /// A short message for the status line.
     Notice {
         /// The text.
@@ -180,6 +185,8 @@ pub enum Effect {
     },
     /// Load the audit log.
     LoadAudit,
+    /// Compute the release plan of the project's repository.
+    LoadRelease,
     /// Run a sandbox command (`break`, `fix`) against an environment's sandbox.
     Sandbox {
         /// `break` or `fix`.

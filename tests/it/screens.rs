@@ -45,6 +45,7 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
         ("audit", vec![], vec![Msg::Key(Key::ch('a')), fixtures::audit(true)]),
         ("audit_broken", vec![], vec![Msg::Key(Key::ch('a')), fixtures::audit(false)]),
         ("help", history(), vec![Msg::Key(Key::ch('?'))]),
+        ("release", history(), vec![Msg::Key(Key::ch('v')), fixtures::release_plan()]),
         ("command_line", history(), {
             let mut m = vec![Msg::Key(Key::ch(':'))];
             m.extend(typed("ru"));

@@ -10,7 +10,7 @@ use crate::workflow::model::Persona;
 
 /// The commands, for completion and help.
 pub const COMMANDS: &[&str] =
-    &["audit", "break", "fix", "help", "home", "persona", "quit", "run", "runs", "theme"];
+    &["audit", "break", "fix", "help", "home", "persona", "quit", "release", "run", "runs", "theme"];
 
 impl App {
     pub(super) fn cmdline_key(&mut self, key: Key) -> Vec<Effect> {
@@ -100,6 +100,7 @@ impl App {
                 self.screens.push(Screen::Audit);
                 vec![Effect::LoadAudit]
             }
+            ["release", ..] => self.open_release(),
             ["help", ..] => {
                 self.help = true;
                 Vec::new()

@@ -71,6 +71,7 @@ impl App {
             Screen::Home | Screen::Persona(_) => vec![Ctx::List],
             Screen::Runs => vec![Ctx::Runs],
             Screen::Audit | Screen::Launch(_) => vec![],
+            Screen::Release => vec![Ctx::List],
             Screen::Run(rs) => {
                 let Some(view) = self.views.get(&rs.run) else { return vec![Ctx::Run] };
                 if rs.confirm_cancel {
@@ -115,6 +116,7 @@ impl App {
                 self.screens.push(Screen::Audit);
                 return vec![Effect::LoadAudit];
             }
+            Intent::Release => return self.open_release(),
             _ => return self.screen_intent(intent),
         }
         Vec::new()
@@ -131,6 +133,12 @@ impl App {
                 Vec::new()
             }
             Screen::Run(_) => self.run_intent(intent),
+            Screen::Release => {
+                if matches!(intent, Intent::Select | Intent::Launch) {
+                    self.launch_named("release");
+                }
+                Vec::new()
+            }
             Screen::Launch(_) => Vec::new(),
         }
     }
@@ -167,6 +175,24 @@ impl App {
             self.row = move_row(self.row, self.workflows_of(persona).len(), intent);
         }
         Vec::new()
+    }
+
+    /// Opens Rita's release screen and asks for the plan.
+    pub(super) fn open_release(&mut self) -> Vec<Effect> {
+        if !matches!(self.screen(), Screen::Release) {
+            self.screens.push(Screen::Release);
+        }
+        vec![Effect::LoadRelease]
+    }
+
+    /// Opens the launch form of the workflow called `name`, if it exists.
+    pub(super) fn launch_named(&mut self, name: &str) {
+        let Some(wf) = self.init.workflows.iter().find(|w| w.name == name).cloned() else {
+            self.notice = Some(format!("no workflow {name:?} in the catalogue"));
+            return;
+        };
+        let form = LaunchForm::new(&wf, &self.init.environments, &self.init.default_env);
+        self.screens.push(Screen::Launch(Box::new(form)));
     }
 
     fn open_launch(&mut self, persona: Persona) {

@@ -120,6 +120,8 @@ pub enum Screen {
     Runs,
     /// The audit log.
     Audit,
+    /// Rita's release screen.
+    Release,
 }
 
 /// A window of log lines the runtime read from a step's log file for the current view.
@@ -180,6 +182,8 @@ pub struct App {
     pub now: Micros,
     /// Theme name.
     pub theme: String,
+    /// The release plan, once loaded.
+    pub release: Option<Result<Box<crate::release::Plan>, String>>,
     /// Log lines prepared by the runtime for the run screen.
     pub log_window: Option<LogWindow>,
 }
@@ -209,6 +213,7 @@ impl App {
             mouse: false,
             size,
             log_window: None,
+            release: None,
         }
     }
 
@@ -300,6 +305,10 @@ impl App {
             }
             Msg::AuditLoaded { entries, verdict } => {
                 self.audit = Some((entries, verdict));
+                Vec::new()
+            }
+            Msg::ReleaseLoaded { plan } => {
+                self.release = Some(plan);
                 Vec::new()
             }
             Msg::LogSearched { run, line, total } => {

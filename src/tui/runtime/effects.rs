@@ -45,6 +45,17 @@ impl Console {
                 (Ok(entries), Ok(verdict)) => vec![Msg::AuditLoaded { entries, verdict }],
                 (Err(e), _) | (_, Err(e)) => notice(format!("cannot read the audit log: {e}")),
             },
+            Effect::LoadRelease => {
+                let cfg = self.ctx.config.release.clone();
+                let dir = self.ctx.paths.project_dir.clone();
+                let plan = tokio::task::spawn_blocking(move || {
+                    crate::release::plan::view(&dir, &cfg, crate::time::now())
+                })
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map(Box::new).map_err(|e| e.to_string()));
+                vec![Msg::ReleaseLoaded { plan }]
+            }
             Effect::Sandbox { action, environment } => self.sandbox(&action, &environment).await,
             Effect::SetTheme { name } => {
                 match Theme::load(&name, Some(&self.ctx.paths.project_dir.join("themes"))) {

@@ -62,6 +62,7 @@ pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 pub fn footer_ctx(app: &App) -> Ctx {
     match app.screen() {
         Screen::Home | Screen::Persona(_) => Ctx::List,
+        Screen::Release => Ctx::Global,
         Screen::Runs => Ctx::Runs,
         Screen::Run(rs) => match app.views.get(&rs.run) {
             Some(v) if v.failure.is_some() => Ctx::FailureMenu,
@@ -95,6 +96,7 @@ pub fn footer(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         Screen::Launch(_) => {
             &[("tab/↑↓", "field"), ("←→/space", "change"), ("enter", "preview"), ("esc", "back")]
         }
+        Screen::Release => &[("enter", "launch the release workflow"), ("esc", "back"), ("?", "help")],
         Screen::Run(rs)
             if app
                 .views

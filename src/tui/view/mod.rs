@@ -14,6 +14,7 @@ mod chrome;
 mod home;
 mod launch;
 mod overlay;
+mod release;
 mod run;
 mod runs;
 pub mod widgets;
@@ -40,6 +41,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Screen::Run(rs) => run::run(app, rs, theme, frame, body),
         Screen::Runs => runs::runs(app, theme, frame, body),
         Screen::Audit => audit::audit(app, theme, frame, body),
+        Screen::Release => release::release(app, theme, frame, body),
     }
     chrome::footer(app, theme, frame, footer);
     overlay::overlays(app, theme, frame, body);
