@@ -68,10 +68,9 @@ impl App {
 
     fn contexts(&self) -> Vec<Ctx> {
         match self.screen() {
-            Screen::Home | Screen::Persona(_) => vec![Ctx::List],
+            Screen::Home | Screen::Persona(_) | Screen::Release => vec![Ctx::List],
             Screen::Runs => vec![Ctx::Runs],
             Screen::Audit | Screen::Launch(_) => vec![],
-            Screen::Release => vec![Ctx::List],
             Screen::Run(rs) => {
                 let Some(view) = self.views.get(&rs.run) else { return vec![Ctx::Run] };
                 if rs.confirm_cancel {

@@ -62,14 +62,13 @@ pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 pub fn footer_ctx(app: &App) -> Ctx {
     match app.screen() {
         Screen::Home | Screen::Persona(_) => Ctx::List,
-        Screen::Release => Ctx::Global,
         Screen::Runs => Ctx::Runs,
         Screen::Run(rs) => match app.views.get(&rs.run) {
             Some(v) if v.failure.is_some() => Ctx::FailureMenu,
             Some(v) if v.gate.is_some() => Ctx::Gate,
             _ => Ctx::Run,
         },
-        Screen::Launch(_) | Screen::Audit => Ctx::Global,
+        Screen::Launch(_) | Screen::Audit | Screen::Release => Ctx::Global,
     }
 }
 
