@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::release::Plan;
 use crate::tui::app::App;
 use crate::tui::theme::{Role, Theme};
 use crate::tui::view::widgets::{ellipsize, panel, span};
@@ -14,11 +15,8 @@ use crate::tui::view::widgets::{ellipsize, panel, span};
 pub fn release(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let plan = match &app.release {
         None => {
-            return frame.render_widget(
-                Paragraph::new(span(" computing the release plan…", theme, Role::Muted))
-                    .block(panel("Release", theme, true)),
-                area,
-            );
+            let p = Paragraph::new(span(" computing the release plan…", theme, Role::Muted));
+            return frame.render_widget(p.block(panel("Release", theme, true)), area);
         }
         Some(Err(e)) => {
             let lines = vec![
@@ -38,7 +36,24 @@ pub fn release(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
-    let width = usize::from(left.width.saturating_sub(4));
+    let lines = summary_lines(plan, theme, usize::from(left.width.saturating_sub(4)));
+    let hotfix = if plan.hotfix { " (hotfix)" } else { "" };
+    let title = format!("Release{hotfix} — {} commit(s) since the last tag", plan.commits.len());
+    frame.render_widget(Paragraph::new(lines).block(panel(&title, theme, true)), left);
+    let preview: Vec<Line> = plan
+        .changelog
+        .lines()
+        .map(|l| {
+            Line::from(span(l.to_string(), theme, if l.starts_with('#') { Role::Title } else { Role::Text }))
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(preview).wrap(Wrap { trim: false }).block(panel("Changelog preview", theme, false)),
+        right,
+    );
+}
+
+fn summary_lines<'a>(plan: &Plan, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     let current = plan
         .current
         .as_ref()
@@ -56,10 +71,7 @@ pub fn release(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     if !plan.drivers.is_empty() {
         lines.push(Line::from(span("decided by", theme, Role::Title)));
         for c in plan.drivers.iter().take(5) {
-            lines.push(Line::from(vec![
-                span(format!("  {} ", c.short), theme, Role::Muted),
-                span(ellipsize(&c.summary, width.saturating_sub(10)), theme, Role::Text),
-            ]));
+            lines.push(commit_line(&c.short, &c.summary, theme, width));
         }
         lines.push(Line::default());
     }
@@ -68,31 +80,15 @@ pub fn release(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(span(format!("{} ({})", g.title, g.commits.len()), theme, role)));
         for c in &g.commits {
             let scope = c.scope.as_ref().map(|s| format!("{s}: ")).unwrap_or_default();
-            lines.push(Line::from(vec![
-                span(format!("  {} ", c.short), theme, Role::Muted),
-                span(
-                    ellipsize(&format!("{scope}{}", c.description), width.saturating_sub(10)),
-                    theme,
-                    Role::Text,
-                ),
-            ]));
+            lines.push(commit_line(&c.short, &format!("{scope}{}", c.description), theme, width));
         }
     }
-    let title = format!(
-        "Release{} — {} commit(s) since the last tag",
-        if plan.hotfix { " (hotfix)" } else { "" },
-        plan.commits.len()
-    );
-    frame.render_widget(Paragraph::new(lines).block(panel(&title, theme, true)), left);
-    let preview: Vec<Line> = plan
-        .changelog
-        .lines()
-        .map(|l| {
-            Line::from(span(l.to_string(), theme, if l.starts_with('#') { Role::Title } else { Role::Text }))
-        })
-        .collect();
-    frame.render_widget(
-        Paragraph::new(preview).wrap(Wrap { trim: false }).block(panel("Changelog preview", theme, false)),
-        right,
-    );
+    lines
+}
+
+fn commit_line<'a>(short: &str, text: &str, theme: &Theme, width: usize) -> Line<'a> {
+    Line::from(vec![
+        span(format!("  {short} "), theme, Role::Muted),
+        span(ellipsize(text, width.saturating_sub(10)), theme, Role::Text),
+    ])
 }
