@@ -9,7 +9,7 @@ use crate::time::Micros;
 
 const APPROVAL_COLS: &str = "id, run, gate, uid, name, decision, value, comment, at";
 
-const DEPLOYMENT_COLS: &str = "id, service, environment, production, sha, version, kind, status, started_at, finished_at, run, remediates";
+const DEPLOYMENT_COLS: &str = "id, service, environment, production, sha, version, kind, status, started_at, finished_at, run, remediates, actor";
 
 impl Store {
     /// Records an approval or rejection (its `id` is ignored) and returns the new row id.
@@ -65,7 +65,7 @@ impl Store {
             tx.execute(
                 &format!(
                     "INSERT OR REPLACE INTO deployments ({DEPLOYMENT_COLS}) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
                 ),
                 params![
                     d.id,
@@ -80,6 +80,7 @@ impl Store {
                     d.finished_at.0,
                     d.run,
                     d.remediates,
+                    d.actor,
                 ],
             )
             .ctx(&format!("recording deployment {}", d.id))?;
@@ -154,5 +155,6 @@ fn deployment_from_row(row: &Row<'_>) -> rusqlite::Result<DeploymentRecord> {
         finished_at: Micros(row.get(9)?),
         run: row.get(10)?,
         remediates: row.get(11)?,
+        actor: row.get(12)?,
     })
 }

@@ -222,6 +222,7 @@ async fn deployments_upsert_and_order_by_finish_and_runs_link() {
         finished_at: Micros(finished),
         run: None,
         remediates: None,
+        actor: None,
     };
     store.add_deployment(&dep("b", 200)).await.unwrap();
     store.add_deployment(&dep("a", 300)).await.unwrap();
