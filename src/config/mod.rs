@@ -10,8 +10,10 @@ use serde_json::Value;
 
 use crate::workflow::diag::{Diagnostic, line_col, nearest};
 
+mod dora;
 mod environment;
 
+pub use dora::{DoraConfig, ServiceConfig};
 pub use environment::Environment;
 
 /// The name of the project config file.
@@ -39,6 +41,12 @@ pub struct Config {
     /// Environments by name.
     #[serde(default)]
     pub environments: BTreeMap<String, Environment>,
+    /// `[dora]`: time zone and default window of the DORA metrics.
+    #[serde(default)]
+    pub dora: DoraConfig,
+    /// `[services.NAME]`: each service's repository and paths, for DORA.
+    #[serde(default)]
+    pub services: BTreeMap<String, ServiceConfig>,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -82,6 +90,8 @@ impl Default for Config {
             store: StoreConfig::default(),
             sandbox: None,
             environments,
+            dora: DoraConfig::default(),
+            services: BTreeMap::new(),
             path: None,
         }
     }
