@@ -24,6 +24,19 @@ pub enum MetricKey {
     ReworkRate,
 }
 
+impl MetricKey {
+    /// The key as in JSON: `deployment_frequency`, `change_lead_time`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            MetricKey::DeploymentFrequency => "deployment_frequency",
+            MetricKey::ChangeLeadTime => "change_lead_time",
+            MetricKey::ChangeFailRate => "change_fail_rate",
+            MetricKey::RecoveryTime => "recovery_time",
+            MetricKey::ReworkRate => "rework_rate",
+        }
+    }
+}
+
 /// Which way a metric moved against the previous window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -51,3 +51,6 @@ impl DoraError {
         move |source| DoraError::Git { what, source }
     }
 }
+
+#[cfg(test)]
+mod tests;

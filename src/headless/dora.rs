@@ -61,8 +61,8 @@ pub fn csv(d: &Dashboard) -> String {
     for c in &d.metrics {
         let _ = writeln!(
             s,
-            "{:?},{},{},{},{},{},{},{:?}",
-            c.key,
+            "{},{},{},{},{},{},{},{:?}",
+            c.key.name(),
             c.value.map_or(String::new(), |v| format!("{v}")),
             c.unit,
             quote(&c.display),
