@@ -51,9 +51,7 @@ pub async fn ledger(ctx: &Ctx, c: LedgerCommand) -> Result<i32, Error> {
         LedgerCommand::Export(a) => print!("{}", export(&store.deployments()?, a.format)),
         LedgerCommand::Import(a) => {
             let records = import_records(ctx, &a)?;
-            for d in &records {
-                store.add_deployment(d).await?;
-            }
+            store.add_deployments(&records).await?;
             println!("imported {} deployments", records.len());
         }
     }

@@ -60,14 +60,21 @@ impl Store {
 
     /// Adds a deployment to the ledger, or replaces the one with the same id.
     pub async fn add_deployment(&self, d: &DeploymentRecord) -> Result<(), StoreError> {
-        let d = d.clone();
-        self.write("recording a deployment", move |tx| {
-            tx.execute(
-                &format!(
+        self.add_deployments(std::slice::from_ref(d)).await
+    }
+
+    /// Adds (or replaces) several deployments in one transaction, for imports.
+    pub async fn add_deployments(&self, ds: &[DeploymentRecord]) -> Result<(), StoreError> {
+        let ds = ds.to_vec();
+        self.write("recording deployments", move |tx| {
+            let mut stmt = tx
+                .prepare_cached(&format!(
                     "INSERT OR REPLACE INTO deployments ({DEPLOYMENT_COLS}) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-                ),
-                params![
+                ))
+                .ctx("preparing to record deployments")?;
+            for d in &ds {
+                stmt.execute(params![
                     d.id,
                     d.service,
                     d.environment,
@@ -81,9 +88,9 @@ impl Store {
                     d.run,
                     d.remediates,
                     d.actor,
-                ],
-            )
-            .ctx(&format!("recording deployment {}", d.id))?;
+                ])
+                .ctx(&format!("recording deployment {}", d.id))?;
+            }
             Ok(())
         })
         .await

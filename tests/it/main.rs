@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failures
 
 mod common;
+mod dora;
 mod engine_runs;
 mod gates;
 mod invalid;
