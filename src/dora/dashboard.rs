@@ -153,7 +153,8 @@ pub fn select(
     for d in deployments {
         let env_ok = q.environment.as_ref().map_or(d.production, |e| &d.environment == e);
         let svc_ok = q.service.as_ref().is_none_or(|s| &d.service == s);
-        if env_ok && svc_ok && d.status != "failed" {
+        let deployed = matches!(d.status.as_str(), "succeeded" | "degraded" | "failed-in-prod");
+        if env_ok && svc_ok && deployed {
             by_service.entry(d.service.clone()).or_default().push(d);
         }
     }

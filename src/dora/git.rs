@@ -50,9 +50,8 @@ pub fn walk(repo: &Repository, shas: &[Option<&str>], paths: &[String]) -> (Hist
             history.rollback[i] = repo.graph_descendant_of(p, o).unwrap_or(false);
         }
         history.shipped.push(shipped);
-        if oid.is_some() {
-            prev = oid;
-        }
+        // Only the next deployment judges a rollback; without a SHA, neither side can be judged.
+        prev = oid;
     }
     (history, notes)
 }

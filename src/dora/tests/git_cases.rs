@@ -148,3 +148,21 @@ fn a_path_filter_keeps_only_the_services_commits() {
     let m = metrics_of(&f, "2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z");
     assert_eq!(m.lead_time.median_secs, Some(2.0 * HOUR));
 }
+
+#[test]
+fn a_rollback_is_judged_on_the_next_deployment_only() {
+    let r = Repo::new();
+    let a = r.commit("f", "a", "2026-03-02T00:00:00Z");
+    let b = r.commit("f", "b", "2026-03-02T01:00:00Z");
+    let c = r.commit("f", "c", "2026-03-02T02:00:00Z");
+    let deps = [
+        dep("d1", &a, "2026-03-02T00:30:00Z"),
+        dep("d2", &b, "2026-03-02T01:30:00Z"),
+        dep("d3", &c, "2026-03-02T02:30:00Z"),
+        dep("d4", &a, "2026-03-02T03:30:00Z"), // a is an ancestor of b and c: d3 failed, not d2
+    ];
+    let f = r.facts(&deps, &[], &[]);
+    let failed: Vec<bool> = f.iter().map(|f| !f.failed.is_empty()).collect();
+    assert_eq!(failed, [false, false, true, false]);
+    assert!(f[3].unplanned);
+}

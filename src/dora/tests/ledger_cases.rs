@@ -112,3 +112,20 @@ fn the_dashboard_cards_trend_and_weekly_series() {
     // d4 impaired at 4 March 12:00, window ends 16 March 00:00: 11.5 days.
     assert_eq!(d.unresolved[0].age_hours, 276.0);
 }
+
+#[test]
+fn deploy_days_are_counted_in_the_configured_time_zone() {
+    let deps = [dep("d1", "a", "2026-03-03T03:00:00Z"), dep("d2", "b", "2026-03-03T20:00:00Z")];
+    let f = facts(&deps, &[], &no_history());
+    // UTC: both on 3 March, one deploy day in the week of 2 March.
+    assert_eq!(
+        metrics_of(&f, "2026-03-02T00:00:00Z", "2026-03-09T00:00:00Z").deploy_days_per_week,
+        Some(1.0)
+    );
+    // New York (UTC-5): 2 March 22:00 and 3 March 15:00, two deploy days. The ISO week ends at
+    // 04:00Z: daylight saving time starts on Sunday 8 March.
+    let ny = TimeZone::get("America/New_York").unwrap();
+    let w = Window::new(at("2026-03-02T05:00:00Z"), at("2026-03-09T04:00:00Z"), ny).unwrap();
+    assert_eq!(w.weeks().len(), 1);
+    assert_eq!(compute(&f, &w).deploy_days_per_week, Some(2.0));
+}
