@@ -16,7 +16,7 @@ COMMITS=${1:-100000}
 EVERY=${2:-10}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+[ -n "${KEEP:-}" ] && echo "keeping $WORK" || trap 'rm -rf "$WORK"' EXIT
 
 cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
 FD="$ROOT/target/release/flightdeck"
@@ -89,12 +89,15 @@ echo "  ledger ready in $(echo "$(date +%s.%N) - $START" | bc) s"
 
 RANGE=(--since 2023-01-01 --until 2026-01-01)
 "$FD" dora "${RANGE[@]}" --json > /dev/null   # warm the page cache
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 for fmt in json text; do
     flag=(); [ "$fmt" = json ] && flag=(--json)
     /usr/bin/time -v "$FD" dora "${RANGE[@]}" "${flag[@]}" > "$WORK/out.$fmt" 2> "$WORK/time.$fmt"
     wall=$(grep 'Elapsed (wall clock)' "$WORK/time.$fmt" | awk '{print $NF}')
     rss=$(grep 'Maximum resident set size' "$WORK/time.$fmt" | awk '{print $NF}')
-    echo "flightdeck dora --$fmt: wall $wall, peak RSS $((rss / 1024)) MiB, output $(wc -c < "$WORK/out.$fmt") bytes"
+    user=$(grep 'User time' "$WORK/time.$fmt" | awk '{print $NF}')
+    sys=$(grep 'System time' "$WORK/time.$fmt" | awk '{print $NF}')
+    echo "flightdeck dora --$fmt: wall $wall (user ${user} s, sys ${sys} s), peak RSS $((rss / 1024)) MiB, output $(wc -c < "$WORK/out.$fmt") bytes"
 done
 python3 - "$WORK/out.json" <<'PY'
 import json, sys

@@ -17,8 +17,11 @@ use super::DoraError;
 use super::facts::{Commit, History};
 use crate::time::Micros;
 
-/// Opens the repository at or above `path`.
+/// Opens the repository at or above `path`. Reads skip libgit2's object cache and its per-object
+/// hash check: each commit is read once, and those two cost a third of the walk.
 pub fn open(path: &Path) -> Result<Repository, DoraError> {
+    git2::opts::enable_caching(false);
+    git2::opts::strict_hash_verification(false);
     Repository::discover(path)
         .map_err(DoraError::git(format!("opening a git repository at {}", path.display())))
 }
@@ -57,6 +60,14 @@ pub fn walk(repo: &Repository, shas: &[Option<&str>], paths: &[String]) -> (Hist
 }
 
 fn resolve(repo: &Repository, rev: &str) -> Option<Oid> {
+    // A full SHA that exists needs no parse here (the walk reads it next); anything else is a
+    // revision for revparse.
+    if rev.len() == 40
+        && let Ok(oid) = Oid::from_str(rev)
+        && repo.odb().is_ok_and(|odb| odb.exists(oid))
+    {
+        return Some(oid);
+    }
     repo.revparse_single(rev).ok()?.peel_to_commit().ok().map(|c| c.id())
 }
 
