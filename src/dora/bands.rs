@@ -11,12 +11,12 @@
 //! m >= 5; 4 if m >= 1; 3 if at least one deployment per 30 days; 2 if at least one per 182.5 days;
 //! else 1. Durations use the survey's cut-offs: 1 h, 24 h, 168 h, 730 h (a month), 4380 h.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::metrics::Metrics;
 
 /// A survey answer bucket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Band {
     /// 6 (best) to 1.
     pub score: u8,
@@ -25,7 +25,7 @@ pub struct Band {
 }
 
 /// A performance cluster of a given report year.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cluster {
     /// `elite`, `high`, `medium`, `low`, or `high or medium`.
     pub label: String,

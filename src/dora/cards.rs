@@ -1,7 +1,7 @@
 //! The five metric cards of the dashboard: value in the card's unit, display text, band, dated
 //! cluster, trend against the previous window and the weekly series. Pure.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::bands::{
     Band, Cluster, duration_band, frequency_band, frequency_cluster, lead_time_cluster, recovery_cluster,
@@ -9,7 +9,7 @@ use super::bands::{
 use super::metrics::Metrics;
 
 /// Which metric a card shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MetricKey {
     /// Deployment frequency (unit: per day).
@@ -38,7 +38,7 @@ impl MetricKey {
 }
 
 /// Which way a metric moved against the previous window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrendDirection {
     /// Better than before.
@@ -52,7 +52,7 @@ pub enum TrendDirection {
 }
 
 /// A metric against the previous window of the same length.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trend {
     /// The previous window's value, in the card's unit.
     pub previous: Option<f64>,
@@ -63,7 +63,7 @@ pub struct Trend {
 }
 
 /// One metric card.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Card {
     /// Which metric.
     pub key: MetricKey,

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::cards::cards;
 use super::facts::{Fact, History, facts, short};
@@ -32,7 +32,7 @@ pub struct DashboardQuery {
 }
 
 /// The window as shown.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WindowInfo {
     /// First instant inside.
     pub since: Micros,
@@ -45,7 +45,7 @@ pub struct WindowInfo {
 }
 
 /// One ISO week of the series.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeekLabel {
     /// `2026-W07`.
     pub label: String,
@@ -56,7 +56,7 @@ pub struct WeekLabel {
 }
 
 /// A commit shipped by a deployment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitRow {
     /// Full SHA.
     pub sha: String,
@@ -71,7 +71,7 @@ pub struct CommitRow {
 }
 
 /// A deployment of the window.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeploymentRow {
     /// The ledger row.
     pub deployment: DeploymentRecord,
@@ -88,7 +88,7 @@ pub struct DeploymentRow {
 }
 
 /// A failed deployment not restored by the window's end.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unresolved {
     /// Deployment id.
     pub id: String,
@@ -101,7 +101,7 @@ pub struct Unresolved {
 }
 
 /// The dashboard.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     /// The window.
     pub window: WindowInfo,

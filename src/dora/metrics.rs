@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::facts::Fact;
 use super::stats::{median, median_f64, p90};
@@ -13,7 +13,7 @@ use jiff::Span;
 use jiff::civil::Date;
 
 /// Change lead time over the commits first shipped by deployments in the window.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct LeadTime {
     /// Median, seconds.
     pub median_secs: Option<f64>,
@@ -26,7 +26,7 @@ pub struct LeadTime {
 }
 
 /// Failed deployment recovery time.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Recovery {
     /// Median of restored - impaired over failures restored inside the window, seconds.
     pub median_secs: Option<f64>,
@@ -37,7 +37,7 @@ pub struct Recovery {
 }
 
 /// Every metric for one window.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Metrics {
     /// |D|.
     pub deployments: usize,

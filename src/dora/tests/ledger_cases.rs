@@ -111,6 +111,9 @@ fn the_dashboard_cards_trend_and_weekly_series() {
     assert_eq!(d.unresolved.len(), 1);
     // d4 impaired at 4 March 12:00, window ends 16 March 00:00: 11.5 days.
     assert_eq!(d.unresolved[0].age_hours, 276.0);
+    // The view-model is data: it survives JSON both ways.
+    let json = serde_json::to_string(&d).unwrap();
+    assert_eq!(serde_json::from_str::<crate::dora::Dashboard>(&json).unwrap(), d);
 }
 
 #[test]
