@@ -12,7 +12,7 @@ use crate::error::{Error, exit};
 use crate::headless::Ctx;
 use crate::headless::dora::{err, quote};
 use crate::identity::Operator;
-use crate::store::records::{DeploymentRecord, IncidentRecord};
+use crate::store::records::{DeploymentRecord, IncidentRecord, ReleaseRecord};
 use crate::time::{Micros, now};
 
 const CSV_HEADER: &str =
@@ -52,10 +52,28 @@ pub async fn ledger(ctx: &Ctx, c: LedgerCommand) -> Result<i32, Error> {
         LedgerCommand::Import(a) => {
             let records = import_records(ctx, &a)?;
             store.add_deployments(&records).await?;
+            if a.from_tags.is_some() {
+                for d in &records {
+                    store.add_release(&release_of(d)).await?;
+                }
+            }
             println!("imported {} deployments", records.len());
         }
     }
     Ok(exit::OK)
+}
+
+/// The release a tag stands for.
+fn release_of(d: &DeploymentRecord) -> ReleaseRecord {
+    let tag = d.version.clone();
+    ReleaseRecord {
+        id: d.id.clone(),
+        service: d.service.clone(),
+        version: tag.clone().unwrap_or_default(),
+        tag,
+        sha: d.sha.clone(),
+        created_at: d.finished_at,
+    }
 }
 
 fn record_from_args(ctx: &Ctx, a: &LedgerAddArgs) -> Result<DeploymentRecord, Error> {
