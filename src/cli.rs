@@ -53,6 +53,14 @@ pub enum Command {
     /// The demo sandbox service.
     #[command(subcommand)]
     Sandbox(crate::sandbox::SandboxCommand),
+    /// DORA metrics of a service and window, from the ledger and git history.
+    Dora(DoraArgs),
+    /// The DORA ledger of deployments: add, list, export, import (also from tags).
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// Incidents in the DORA ledger: open, resolve, list.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
     /// `SQLite` migrations, backups and restores (used by the execute-migration task).
     #[command(subcommand)]
     Db(crate::dbtool::DbCommand),
@@ -349,4 +357,164 @@ pub struct ReleaseLinkArgs {
     /// The deployment (or run) it remediates.
     #[arg(long)]
     pub remediates: String,
+}
+
+/// `dora`.
+#[derive(Debug, Args)]
+pub struct DoraArgs {
+    /// Only this service (default: every service, each with its own history).
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Only this environment (default: every production environment).
+    #[arg(long = "env", short = 'e')]
+    pub env: Option<String>,
+    /// Window ending now: 7d, 30d, 90d, 180d (default `[dora] window`, else 90d).
+    #[arg(long, conflicts_with_all = ["since", "until"])]
+    pub window: Option<String>,
+    /// Window start (a date in `[dora] time_zone`, or an RFC 3339 instant).
+    #[arg(long, requires = "until")]
+    pub since: Option<String>,
+    /// Window end, exclusive.
+    #[arg(long, requires = "since")]
+    pub until: Option<String>,
+    /// Print the dashboard as JSON.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print the five metrics as CSV.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// `ledger`.
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Record a deployment by hand.
+    Add(LedgerAddArgs),
+    /// List deployments, oldest first.
+    List(JsonFlag),
+    /// Write the ledger to stdout.
+    Export(LedgerExportArgs),
+    /// Read deployments from a JSONL or CSV file (as written by export), or from git tags.
+    Import(LedgerImportArgs),
+}
+
+/// `ledger add`.
+#[derive(Debug, Args)]
+pub struct LedgerAddArgs {
+    /// Service.
+    #[arg(long)]
+    pub service: String,
+    /// Environment (default: the first production environment, else `production`).
+    #[arg(long = "env", short = 'e')]
+    pub env: Option<String>,
+    /// Commit deployed (any revision git understands).
+    #[arg(long)]
+    pub sha: Option<String>,
+    /// Version deployed.
+    #[arg(long)]
+    pub version: Option<String>,
+    /// normal, hotfix, rollback or fix-forward.
+    #[arg(long, default_value = "normal")]
+    pub kind: String,
+    /// succeeded, failed (the attempt failed) or degraded (deployed, then failed in production).
+    #[arg(long, default_value = "succeeded")]
+    pub status: String,
+    /// Start (default: the finish).
+    #[arg(long)]
+    pub started: Option<String>,
+    /// Finish (default: now).
+    #[arg(long)]
+    pub finished: Option<String>,
+    /// The deployment this one remediates.
+    #[arg(long)]
+    pub remediates: Option<String>,
+    /// Id (default: `dep-` and the finish time).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Who deployed (default: you).
+    #[arg(long)]
+    pub actor: Option<String>,
+}
+
+/// `ledger export`.
+#[derive(Debug, Args)]
+pub struct LedgerExportArgs {
+    /// jsonl or csv.
+    #[arg(long, default_value = "jsonl")]
+    pub format: LedgerFormat,
+}
+
+/// Ledger file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LedgerFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated with a header line.
+    Csv,
+}
+
+/// `ledger import`.
+#[derive(Debug, Args)]
+pub struct LedgerImportArgs {
+    /// A JSONL or CSV file.
+    #[arg(required_unless_present = "from_tags", conflicts_with = "from_tags")]
+    pub file: Option<PathBuf>,
+    /// Import each tag matching this glob (`v*`) as a production deployment at its tag time.
+    #[arg(long, value_name = "PATTERN")]
+    pub from_tags: Option<String>,
+    /// The service the tags belong to (default: the only `[services]` entry, else the project name).
+    #[arg(long)]
+    pub service: Option<String>,
+}
+
+/// `incident`.
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Open an incident.
+    Open(IncidentOpenArgs),
+    /// Resolve an incident.
+    Resolve(IncidentResolveArgs),
+    /// List incidents.
+    List(JsonFlag),
+}
+
+/// `incident open`.
+#[derive(Debug, Args)]
+pub struct IncidentOpenArgs {
+    /// One-line description.
+    pub title: String,
+    /// Service affected.
+    #[arg(long)]
+    pub service: String,
+    /// Environment (default: the first production environment, else `production`).
+    #[arg(long = "env", short = 'e')]
+    pub env: Option<String>,
+    /// Severity.
+    #[arg(long, default_value = "sev2")]
+    pub severity: String,
+    /// The deployment that caused it.
+    #[arg(long)]
+    pub caused_by: Option<String>,
+    /// When the impairment began (default: now).
+    #[arg(long)]
+    pub started: Option<String>,
+    /// When it was noticed (default: the start).
+    #[arg(long)]
+    pub detected: Option<String>,
+    /// Id (default: `inc-` and the start time).
+    #[arg(long)]
+    pub id: Option<String>,
+}
+
+/// `incident resolve`.
+#[derive(Debug, Args)]
+pub struct IncidentResolveArgs {
+    /// Incident id.
+    pub id: String,
+    /// When it was resolved (default: now).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// When it was mitigated (default: the resolution).
+    #[arg(long)]
+    pub mitigated: Option<String>,
 }

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod dbtool;
+pub mod dora;
 pub mod engine;
 pub mod error;
 pub mod headless;

@@ -10,9 +10,11 @@ use serde_json::Value;
 
 use crate::workflow::diag::{Diagnostic, line_col, nearest};
 
+mod dora;
 mod environment;
 mod release;
 
+pub use dora::{DoraConfig, ServiceConfig};
 pub use environment::Environment;
 pub use release::ReleaseConfig;
 
@@ -44,6 +46,12 @@ pub struct Config {
     /// `[release]`: tag pattern, bump switches, changelog and version files.
     #[serde(default)]
     pub release: ReleaseConfig,
+    /// `[dora]`: time zone and default window of the DORA metrics.
+    #[serde(default)]
+    pub dora: DoraConfig,
+    /// `[services.NAME]`: each service's repository and paths, for DORA.
+    #[serde(default)]
+    pub services: BTreeMap<String, ServiceConfig>,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -88,6 +96,8 @@ impl Default for Config {
             sandbox: None,
             environments,
             release: ReleaseConfig::default(),
+            dora: DoraConfig::default(),
+            services: BTreeMap::new(),
             path: None,
         }
     }

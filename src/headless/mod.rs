@@ -13,6 +13,8 @@ use crate::store::Store;
 use crate::workflow::catalog::Catalog;
 
 mod approve;
+mod dora;
+mod ledger;
 mod printer;
 mod prompt;
 mod query;
@@ -80,5 +82,8 @@ pub async fn dispatch(cli: Cli, command: Command) -> Result<i32, Error> {
         Command::Sandbox(c) => crate::sandbox::run_command(c, &ctx.paths).await,
         Command::Db(c) => crate::dbtool::run_command(c),
         Command::Release(c) => release::dispatch(&ctx, c).await,
+        Command::Dora(a) => dora::dora(&ctx, &a),
+        Command::Ledger(c) => ledger::ledger(&ctx, c).await,
+        Command::Incident(c) => ledger::incident(&ctx, c).await,
     }
 }

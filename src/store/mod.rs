@@ -10,6 +10,7 @@
 //! running or waiting whose lock is free as [`RunStatus::Interrupted`] without writing it.
 
 mod audit;
+mod incidents;
 mod ledger;
 pub mod lock;
 pub mod records;
