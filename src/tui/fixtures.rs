@@ -416,3 +416,48 @@ pub fn release_plan() -> Msg {
     };
     Msg::ReleaseLoaded { plan: Ok(Box::new(plan)) }
 }
+
+/// A DORA dashboard over 30 days: eight production deployments of `web`, one of them failed and
+/// remediated by a hotfix two hours later (or, with `empty`, a window with no deployments).
+pub fn dora_dashboard(empty: bool) -> Msg {
+    use crate::dora::facts::{Commit, History, facts};
+    use crate::dora::{DashboardQuery, Window, dashboard_from_parts};
+    use crate::store::records::DeploymentRecord;
+    let day = 86_400_000_000_i64;
+    let mut deps = Vec::new();
+    let mut shipped = Vec::new();
+    let n = if empty { 0 } else { 8 };
+    for i in 0..n {
+        let finished = Micros(NOW.0 - (29 - i64::from(i) * 4) * day);
+        let hotfix = i == 6;
+        deps.push(DeploymentRecord {
+            id: format!("dep-{i}"),
+            service: "web".into(),
+            environment: "production".into(),
+            production: true,
+            sha: Some(format!("{i:07x}abcdef")),
+            version: Some(format!("1.{i}.0")),
+            kind: if hotfix { "hotfix".into() } else { "normal".into() },
+            status: "succeeded".into(),
+            started_at: Micros(finished.0 - 600_000_000),
+            finished_at: if hotfix { Micros(NOW.0 - (29 - 5 * 4) * day + 7_200_000_000) } else { finished },
+            run: None,
+            remediates: hotfix.then(|| "dep-5".to_string()),
+            actor: Some("diana".into()),
+        });
+        let commits = (0..=(i % 3)).map(|c| Commit {
+            sha: format!("{i}{c}a1b2c3d4e5f6"),
+            author_time: Micros(finished.0 - (i64::from(c) + 2) * 3_600_000_000),
+            summary: format!("feat: change {i}.{c}"),
+            reverts: Vec::new(),
+        });
+        shipped.push(commits.collect());
+    }
+    let history = History { rollback: vec![false; shipped.len()], shipped };
+    let window = Window::last_days(NOW, 30, jiff::tz::TimeZone::UTC);
+    let dashboard = window.map(|w| {
+        let q = DashboardQuery { service: None, environment: None, window: w };
+        Box::new(dashboard_from_parts(facts(&deps, &[], &history), &q, NOW, Vec::new()))
+    });
+    Msg::DoraLoaded { dashboard: dashboard.map_err(|e| e.to_string()) }
+}

@@ -18,6 +18,8 @@ pub enum Ctx {
     Gate,
     /// Run history.
     Runs,
+    /// The DORA dashboard.
+    Dora,
 }
 
 /// What a key means.
@@ -89,6 +91,12 @@ pub enum Intent {
     Persona(u8),
     /// Rita's release screen.
     Release,
+    /// The DORA dashboard.
+    Dora,
+    /// Next DORA window length.
+    CycleWindow,
+    /// Next service.
+    CycleService,
 }
 
 use Intent as I;
@@ -152,6 +160,9 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Global, c('a'), I::Audit),
     (Ctx::Global, c('m'), I::Mouse),
     (Ctx::Global, c('v'), I::Release),
+    (Ctx::Global, c('d'), I::Dora),
+    (Ctx::Dora, c('w'), I::CycleWindow),
+    (Ctx::Dora, c('s'), I::CycleService),
 ];
 
 /// The intent of `key` in `ctxs` (most specific first), falling back to the global table.
@@ -196,6 +207,14 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("enter", "open"),
             ("/", "filter"),
             ("R", "resume"),
+            ("esc", "back"),
+            ("?", "help"),
+        ],
+        Ctx::Dora => &[
+            ("w", "window"),
+            ("s", "service"),
+            ("↑↓", "deployment"),
+            ("enter", "commits"),
             ("esc", "back"),
             ("?", "help"),
         ],

@@ -137,6 +137,11 @@ pub enum Msg {
         /// The plan, or the error text.
         plan: Result<Box<crate::release::Plan>, String>,
     },
+    /// The DORA dashboard (or why it could not be computed).
+    DoraLoaded {
+        /// The dashboard, or the error text.
+        dashboard: Result<Box<crate::dora::Dashboard>, String>,
+    },
     /// A short message for the status line.
     Notice {
         /// The text.
@@ -187,6 +192,15 @@ pub enum Effect {
     LoadAudit,
     /// Compute the release plan of the project's repository.
     LoadRelease,
+    /// Compute the DORA dashboard.
+    LoadDora {
+        /// One service, or all.
+        service: Option<String>,
+        /// One environment, or every production one.
+        environment: Option<String>,
+        /// Window length in days, ending now.
+        days: i64,
+    },
     /// Run a sandbox command (`break`, `fix`) against an environment's sandbox.
     Sandbox {
         /// `break` or `fix`.

@@ -32,7 +32,7 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
     runs.push(Msg::RunsLoaded { runs: history() });
     vec![
         ("home_empty", vec![], vec![]),
-        ("home", history(), vec![]),
+        ("home", history(), vec![fixtures::dora_dashboard(false)]),
         ("persona_diana", history(), vec![Msg::Key(Key::ch('1'))]),
         ("launch_error", vec![], launch_error),
         ("launch_preview", vec![], launch_preview),
@@ -46,6 +46,18 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
         ("audit_broken", vec![], vec![Msg::Key(Key::ch('a')), fixtures::audit(false)]),
         ("help", history(), vec![Msg::Key(Key::ch('?'))]),
         ("release", history(), vec![Msg::Key(Key::ch('v')), fixtures::release_plan()]),
+        ("dora", history(), vec![Msg::Key(Key::ch('d')), fixtures::dora_dashboard(false)]),
+        (
+            "dora_commits",
+            history(),
+            vec![
+                Msg::Key(Key::ch('d')),
+                fixtures::dora_dashboard(false),
+                Msg::Key(Key::ch('j')),
+                Msg::Key(Key::new(KeyCode::Enter)),
+            ],
+        ),
+        ("dora_empty", vec![], vec![Msg::Key(Key::ch('d')), fixtures::dora_dashboard(true)]),
         ("command_line", history(), {
             let mut m = vec![Msg::Key(Key::ch(':'))];
             m.extend(typed("ru"));

@@ -10,7 +10,7 @@ use crate::workflow::model::Persona;
 
 /// The commands, for completion and help.
 pub const COMMANDS: &[&str] =
-    &["audit", "break", "fix", "help", "home", "persona", "quit", "release", "run", "runs", "theme"];
+    &["audit", "break", "dora", "fix", "help", "home", "persona", "quit", "release", "run", "runs", "theme"];
 
 impl App {
     pub(super) fn cmdline_key(&mut self, key: Key) -> Vec<Effect> {
@@ -101,6 +101,7 @@ impl App {
                 vec![Effect::LoadAudit]
             }
             ["release", ..] => self.open_release(),
+            ["dora", ..] => self.open_dora(),
             ["help", ..] => {
                 self.help = true;
                 Vec::new()

@@ -69,6 +69,7 @@ impl App {
     fn contexts(&self) -> Vec<Ctx> {
         match self.screen() {
             Screen::Home | Screen::Persona(_) | Screen::Release => vec![Ctx::List],
+            Screen::Dora => vec![Ctx::Dora],
             Screen::Runs => vec![Ctx::Runs],
             Screen::Audit | Screen::Launch(_) => vec![],
             Screen::Run(rs) => {
@@ -116,6 +117,7 @@ impl App {
                 return vec![Effect::LoadAudit];
             }
             Intent::Release => return self.open_release(),
+            Intent::Dora => return self.open_dora(),
             _ => return self.screen_intent(intent),
         }
         Vec::new()
@@ -132,6 +134,7 @@ impl App {
                 Vec::new()
             }
             Screen::Run(_) => self.run_intent(intent),
+            Screen::Dora => self.dora_intent(intent),
             Screen::Release => {
                 if matches!(intent, Intent::Select | Intent::Launch) {
                     self.launch_named("release");
@@ -182,6 +185,63 @@ impl App {
             self.screens.push(Screen::Release);
         }
         vec![Effect::LoadRelease]
+    }
+
+    /// Opens the DORA screen and asks for the dashboard.
+    pub(super) fn open_dora(&mut self) -> Vec<Effect> {
+        if !matches!(self.screen(), Screen::Dora) {
+            self.screens.push(Screen::Dora);
+        }
+        vec![self.dora_effect()]
+    }
+
+    /// The effect that (re)computes the dashboard for the current choices.
+    pub fn dora_effect(&self) -> Effect {
+        Effect::LoadDora {
+            service: self.dora_view.service.clone(),
+            environment: None,
+            days: self.dora_view.days,
+        }
+    }
+
+    fn dora_intent(&mut self, intent: Intent) -> Vec<Effect> {
+        let rows = match &self.dora {
+            Some(Ok(d)) => d.deployments.len(),
+            _ => 0,
+        };
+        let v = &mut self.dora_view;
+        match intent {
+            Intent::CycleWindow => {
+                v.days = match v.days {
+                    7 => 30,
+                    30 => 90,
+                    90 => 180,
+                    _ => 7,
+                };
+                return vec![self.dora_effect()];
+            }
+            Intent::CycleService => {
+                let services: Vec<String> = match &self.dora {
+                    Some(Ok(d)) => {
+                        let mut s: Vec<String> =
+                            d.deployments.iter().map(|r| r.deployment.service.clone()).collect();
+                        s.sort();
+                        s.dedup();
+                        s
+                    }
+                    _ => Vec::new(),
+                };
+                let next = match &v.service {
+                    None => services.first().cloned(),
+                    Some(cur) => services.iter().skip_while(|s| *s != cur).nth(1).cloned(),
+                };
+                v.service = next;
+                return vec![self.dora_effect()];
+            }
+            Intent::Select => v.expanded = !v.expanded,
+            _ => v.row = move_row(v.row, rows, intent),
+        }
+        Vec::new()
     }
 
     /// Opens the launch form of the workflow called `name`, if it exists.

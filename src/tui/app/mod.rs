@@ -122,6 +122,27 @@ pub enum Screen {
     Audit,
     /// Rita's release screen.
     Release,
+    /// The DORA dashboard.
+    Dora,
+}
+
+/// The DORA screen's choices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoraView {
+    /// Window length in days (7, 30, 90, 180).
+    pub days: i64,
+    /// One service, or all.
+    pub service: Option<String>,
+    /// Selected deployment row.
+    pub row: usize,
+    /// Showing the selected deployment's commits.
+    pub expanded: bool,
+}
+
+impl Default for DoraView {
+    fn default() -> Self {
+        DoraView { days: 90, service: None, row: 0, expanded: false }
+    }
 }
 
 /// A window of log lines the runtime read from a step's log file for the current view.
@@ -182,6 +203,10 @@ pub struct App {
     pub now: Micros,
     /// Theme name.
     pub theme: String,
+    /// The DORA dashboard, once computed.
+    pub dora: Option<Result<Box<crate::dora::Dashboard>, String>>,
+    /// The DORA screen's choices.
+    pub dora_view: DoraView,
     /// The release plan, once loaded.
     pub release: Option<Result<Box<crate::release::Plan>, String>>,
     /// Log lines prepared by the runtime for the run screen.
@@ -214,6 +239,8 @@ impl App {
             size,
             log_window: None,
             release: None,
+            dora: None,
+            dora_view: DoraView::default(),
         }
     }
 
@@ -305,6 +332,10 @@ impl App {
             }
             Msg::AuditLoaded { entries, verdict } => {
                 self.audit = Some((entries, verdict));
+                Vec::new()
+            }
+            Msg::DoraLoaded { dashboard } => {
+                self.dora = Some(dashboard);
                 Vec::new()
             }
             Msg::ReleaseLoaded { plan } => {

@@ -56,6 +56,11 @@ impl Console {
                 .and_then(|r| r.map(Box::new).map_err(|e| e.to_string()));
                 vec![Msg::ReleaseLoaded { plan }]
             }
+            Effect::LoadDora { service, environment, days } => {
+                let (store, config, dir) =
+                    (self.store.clone(), self.ctx.config.clone(), self.ctx.paths.project_dir.clone());
+                vec![load_dora(store, config, dir, service, environment, days).await]
+            }
             Effect::Sandbox { action, environment } => self.sandbox(&action, &environment).await,
             Effect::SetTheme { name } => {
                 match Theme::load(&name, Some(&self.ctx.paths.project_dir.join("themes"))) {
@@ -202,4 +207,29 @@ fn set_mouse(on: bool) -> Vec<Msg> {
         Ok(()) => format!("mouse capture {}", if on { "on (shift+drag selects text)" } else { "off" }),
         Err(e) => format!("mouse: {e}"),
     })
+}
+
+/// Computes the DORA dashboard off the async threads.
+pub(super) async fn load_dora(
+    store: crate::store::Store,
+    config: crate::config::Config,
+    dir: std::path::PathBuf,
+    service: Option<String>,
+    environment: Option<String>,
+    days: i64,
+) -> Msg {
+    let result = tokio::task::spawn_blocking(move || {
+        let now = crate::time::now();
+        let tz =
+            crate::dora::window::time_zone(config.dora.time_zone.as_deref()).map_err(|e| e.to_string())?;
+        let window = crate::dora::Window::last_days(now, days, tz).map_err(|e| e.to_string())?;
+        let query = crate::dora::DashboardQuery { service, environment, window };
+        crate::dora::compute_dashboard(&store, &config, &dir, &query, now)
+            .map(Box::new)
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    Msg::DoraLoaded { dashboard: result }
 }

@@ -84,6 +84,12 @@ pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
     let mut terminal = ratatui::try_init().map_err(|e| Error::io("cannot set up the terminal", e))?;
     let size = terminal.size().map_or((80, 24), |s| (s.width, s.height));
     let app = App::new(init::init(&console, console.theme.name.clone()), size);
+    // The Home summary fills in once the metrics are computed, after the first frame.
+    let (tx, store, config, dir) =
+        (console.tx.clone(), console.store.clone(), ctx.config.clone(), ctx.paths.project_dir.clone());
+    tokio::spawn(async move {
+        let _ = tx.send(effects::load_dora(store, config, dir, None, None, 90).await).await;
+    });
     let result = console.event_loop(&mut terminal, app, rx).await;
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();

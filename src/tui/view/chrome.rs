@@ -63,6 +63,7 @@ pub fn footer_ctx(app: &App) -> Ctx {
     match app.screen() {
         Screen::Home | Screen::Persona(_) => Ctx::List,
         Screen::Runs => Ctx::Runs,
+        Screen::Dora => Ctx::Dora,
         Screen::Run(rs) => match app.views.get(&rs.run) {
             Some(v) if v.failure.is_some() => Ctx::FailureMenu,
             Some(v) if v.gate.is_some() => Ctx::Gate,

@@ -15,7 +15,10 @@ use crate::workflow::model::Persona;
 /// Draws Home.
 pub fn home(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let recent_h = u16::try_from(app.recent.len().clamp(1, 8) + 2).unwrap_or(10);
-    let [top, bottom] = Layout::vertical([Constraint::Min(6), Constraint::Length(recent_h)]).areas(area);
+    let [top, summary, bottom] =
+        Layout::vertical([Constraint::Min(6), Constraint::Length(3), Constraint::Length(recent_h)])
+            .areas(area);
+    summary_panel(app, theme, frame, summary);
     let cols = Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(top);
     for (i, persona) in Persona::MENU.iter().enumerate() {
         let focused = app.home_col == i;
@@ -124,4 +127,32 @@ pub fn persona(app: &App, persona: Persona, theme: &Theme, frame: &mut Frame, ar
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(&title, theme, true)),
         area,
     );
+}
+
+/// One line of delivery (DORA) figures for Home.
+fn summary_panel(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let line = match &app.dora {
+        None => Line::from(span(" DORA: computing…", theme, Role::Muted)),
+        Some(Err(e)) => Line::from(span(
+            format!(" DORA: {}", ellipsize(e, usize::from(area.width.saturating_sub(12)))),
+            theme,
+            Role::Warn,
+        )),
+        Some(Ok(d)) => {
+            let mut spans = vec![span(" DORA 90d ", theme, Role::Title)];
+            let names = ["deploys", "lead", "fail", "recovery", "rework"];
+            for (card, name) in d.metrics.iter().zip(names) {
+                let role = match card.trend.direction {
+                    crate::dora::cards::TrendDirection::Worse => Role::Fail,
+                    crate::dora::cards::TrendDirection::Better => Role::Ok,
+                    _ => Role::Text,
+                };
+                spans.push(span(format!(" {name} "), theme, Role::Muted));
+                spans.push(span(card.display.clone(), theme, role));
+            }
+            spans.push(span("   d: dashboard", theme, Role::Key));
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(Paragraph::new(line).block(panel("Delivery", theme, false)), area);
 }

@@ -11,6 +11,7 @@ use crate::tui::theme::{Role, Theme};
 
 mod audit;
 mod chrome;
+mod dora;
 mod home;
 mod launch;
 mod overlay;
@@ -42,6 +43,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Screen::Runs => runs::runs(app, theme, frame, body),
         Screen::Audit => audit::audit(app, theme, frame, body),
         Screen::Release => release::release(app, theme, frame, body),
+        Screen::Dora => dora::dora(app, theme, frame, body),
     }
     chrome::footer(app, theme, frame, footer);
     overlay::overlays(app, theme, frame, body);
