@@ -10,6 +10,7 @@ pub mod dbtool;
 pub mod engine;
 pub mod error;
 pub mod headless;
+pub mod health;
 pub mod identity;
 pub mod paths;
 pub mod sandbox;

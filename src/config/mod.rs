@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::workflow::diag::{Diagnostic, line_col, nearest};
 
 mod environment;
+pub mod monitors;
 
 pub use environment::Environment;
 
@@ -39,6 +40,9 @@ pub struct Config {
     /// Environments by name.
     #[serde(default)]
     pub environments: BTreeMap<String, Environment>,
+    /// Health monitors by name (`[monitors.NAME]`).
+    #[serde(default)]
+    pub monitors: BTreeMap<String, monitors::MonitorConfig>,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -82,6 +86,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             sandbox: None,
             environments,
+            monitors: BTreeMap::new(),
             path: None,
         }
     }
@@ -108,6 +113,9 @@ impl Config {
         for (name, env) in &mut config.environments {
             env.name.clone_from(name);
             env.check(text, path)?;
+        }
+        for (name, monitor) in &config.monitors {
+            monitor.check(name, text, path)?;
         }
         if let Some(d) = &config.default_environment
             && !config.environments.contains_key(d)
