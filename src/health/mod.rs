@@ -7,3 +7,7 @@ pub mod maintenance;
 pub mod monitor;
 
 pub use monitor::{Monitor, ProbeSpec, monitors_for};
+pub mod probe;
+pub mod result;
+
+pub use result::{CheckResult, Reason};

@@ -15,7 +15,7 @@ mod tests;
 
 use serde::{Deserialize, Serialize};
 
-pub use eval::Observation;
+pub use eval::{Observation, eval_all};
 
 /// What a condition reads from a probe result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
