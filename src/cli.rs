@@ -47,6 +47,8 @@ pub enum Command {
     /// The demo sandbox service.
     #[command(subcommand)]
     Sandbox(crate::sandbox::SandboxCommand),
+    /// Run the project's health monitors: one round (`--once`) or live until interrupted.
+    Health(HealthArgs),
     /// `SQLite` migrations, backups and restores (used by the execute-migration task).
     #[command(subcommand)]
     Db(crate::dbtool::DbCommand),
@@ -196,4 +198,21 @@ pub enum AuditAction {
 pub struct ValidateArgs {
     /// Files or directories (default: the project's workflows and the built-in ones).
     pub paths: Vec<PathBuf>,
+}
+
+/// `health`.
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Environment whose monitors to run (default: the default environment).
+    #[arg(long = "env", short = 'e')]
+    pub env: Option<String>,
+    /// Probe every monitor once, print the results and exit (6 if any failed).
+    #[arg(long)]
+    pub once: bool,
+    /// Stop live mode after this long (`30s`, `5m`); default: until interrupted.
+    #[arg(long = "for", value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Print JSON (one line per transition in live mode).
+    #[arg(long)]
+    pub json: bool,
 }

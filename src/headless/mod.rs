@@ -13,6 +13,7 @@ use crate::store::Store;
 use crate::workflow::catalog::Catalog;
 
 mod approve;
+mod health;
 mod printer;
 mod prompt;
 mod query;
@@ -78,5 +79,6 @@ pub async fn dispatch(cli: Cli, command: Command) -> Result<i32, Error> {
         Command::Info(a) => query::info(&ctx, a.json),
         Command::Sandbox(c) => crate::sandbox::run_command(c, &ctx.paths).await,
         Command::Db(c) => crate::dbtool::run_command(c),
+        Command::Health(a) => health::health(&ctx, &a).await,
     }
 }
