@@ -5,6 +5,9 @@
 mod common;
 mod engine_runs;
 mod gates;
+mod health;
+mod health_engine;
+mod health_servers;
 mod invalid;
 mod layering;
 mod resume;
