@@ -224,3 +224,81 @@ fn a_bad_deploy_fails_its_check_and_rolls_back() {
     let progress = ok.iter().filter(|e| e["event"] == "step_progress" && e["step"] == "verify").count();
     assert!(progress >= 2, "the check probed {progress} times");
 }
+
+const CHECK_TASK: &str = r#"
+title = "gate on health"
+[[steps]]
+id = "verify"
+uses = "check-health"
+with = { monitor = "web", for = "500ms" }
+on_fail = "rollback"
+
+[[steps]]
+id = "after"
+run = "echo after >> trace"
+"#;
+
+#[test]
+fn the_check_health_task_passes_on_a_healthy_monitor_and_fails_on_a_sick_one() {
+    let ok = http(Behaviour::Fixed(200, r#"{"status":"UP"}"#));
+    let sick = http(Behaviour::Script(vec![200, 200, 500]));
+    for (server, code) in [(&ok, 0), (&sick, 3)] {
+        let config = format!(
+            "[environments.local]\nallow_root_approval = true\n[monitors.web]\nurl = \"{}\"\ninterval = \"100ms\"\nconditions = [\"[STATUS] == 200\"]\n",
+            server.url("/health")
+        );
+        let p = Project::new(&config, &[("gate.toml", CHECK_TASK)]);
+        let out = p.run(&["run", "gate", "--json"]);
+        assert_eq!(out.status.code(), Some(code), "{}", text(&out));
+        let ev = events(&out);
+        let probes: Vec<&Value> =
+            ev.iter().filter(|e| e["event"] == "step_progress" && e["step"] == "verify.check").collect();
+        if code == 0 {
+            assert!(probes.len() >= 3, "{} probes", probes.len());
+            assert!(probes.iter().all(|e| e["data"]["result"]["success"] == true));
+            assert_eq!(p.read("trace"), "after\n");
+        } else {
+            assert_eq!(probes.len(), 3, "stops at the first failing probe");
+            assert_eq!(probes[2]["data"]["result"]["reason"], "status");
+            assert_eq!(p.read("trace"), "");
+        }
+    }
+}
+
+#[test]
+fn a_check_naming_an_unknown_monitor_fails_with_the_known_ones() {
+    let p = Project::new(
+        "[environments.local]\n[monitors.api]\ntcp = \"127.0.0.1:1\"\n",
+        &[(
+            "gate.toml",
+            "title = \"g\"\n[[steps]]\nid = \"c\"\ncheck = { monitor = \"web\", for = \"1s\" }\n",
+        )],
+    );
+    let out = p.run(&["run", "gate", "--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let ev = events(&out);
+    let done = ev.iter().find(|e| e["event"] == "step_finished").unwrap();
+    assert!(
+        done["message"].as_str().unwrap().contains("no monitor \"web\"")
+            && done["message"].as_str().unwrap().contains("api"),
+        "{done}"
+    );
+}
+
+#[test]
+fn check_steps_with_bad_values_are_refused_at_validation() {
+    for (action, needle) in [
+        ("check = { monitor = \"web\" }", "for"),
+        ("check = { monitor = \"web\", url = \"http://x\", for = \"1s\" }", "not both"),
+        ("check = { url = \"http://x\", for = \"soon\" }", "not a duration"),
+        ("check = { url = \"http://x\", for = \"1s\", conditions = [\"[STATSU] == 200\"] }", "[STATUS]"),
+        ("check = \"web\"", "must be a table"),
+    ] {
+        let wf = format!("title = \"g\"\n[[steps]]\nid = \"c\"\n{action}\n");
+        let p = Project::new("[environments.local]\n", &[("gate.toml", &wf)]);
+        let out = p.run(&["validate"]);
+        assert_eq!(out.status.code(), Some(2), "{action}: {}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle) && err.contains("gate.toml:4"), "{action}: {err}");
+    }
+}
