@@ -302,3 +302,19 @@ fn check_steps_with_bad_values_are_refused_at_validation() {
         assert!(err.contains(needle) && err.contains("gate.toml:4"), "{action}: {err}");
     }
 }
+
+#[test]
+fn dns_monitors_ask_their_own_nameserver() {
+    let (port, stop) = crate::health_servers::dns();
+    let (code, r, t) = once(&format!(
+        "[monitors.app]\ndns = \"app.test\"\nnameserver = \"127.0.0.1:{port}\"\nconditions = [\"[DNS_RCODE] == NOERROR\", \"[IP] == 10.0.0.7\"]\n\
+         [monitors.gone]\ndns = \"gone.test\"\nnameserver = \"127.0.0.1:{port}\"\ntimeout = \"3s\"\n"
+    ));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(code, Some(6), "{t}");
+    let app = r.iter().find(|x| x["monitor"] == "app").unwrap();
+    let gone = r.iter().find(|x| x["monitor"] == "gone").unwrap();
+    assert_eq!(app["success"], true, "{t}");
+    assert_eq!(gone["reason"], "dns", "{t}");
+    assert_eq!(gone["conditions"][0]["actual"], "NXDOMAIN", "{t}");
+}

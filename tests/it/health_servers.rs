@@ -177,3 +177,39 @@ pub fn closed_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
+
+/// A UDP DNS server: `app.test.` A is 10.0.0.7, every other name is NXDOMAIN. Returns its port.
+pub fn dns() -> (u16, Arc<AtomicBool>) {
+    use hickory_resolver::proto::op::{Message, OpCode, ResponseCode};
+    use hickory_resolver::proto::rr::{RData, Record, rdata::A};
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    let port = sock.local_addr().unwrap().port();
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop2 = Arc::clone(&stop);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        for _ in 0..3000 {
+            if stop2.load(Ordering::SeqCst) {
+                return;
+            }
+            let Ok((n, peer)) = sock.recv_from(&mut buf) else { continue };
+            let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
+            let mut resp = Message::response(query.metadata.id, OpCode::Query);
+            resp.metadata.recursion_available = true;
+            resp.metadata.recursion_desired = query.metadata.recursion_desired;
+            for q in &query.queries {
+                resp.add_query(q.clone());
+                if q.name().to_ascii() == "app.test." {
+                    resp.add_answer(Record::from_rdata(q.name().clone(), 60, RData::A(A::new(10, 0, 0, 7))));
+                } else {
+                    resp.metadata.response_code = ResponseCode::NXDomain;
+                }
+            }
+            if let Ok(bytes) = resp.to_vec() {
+                let _ = sock.send_to(&bytes, peer);
+            }
+        }
+    });
+    (port, stop)
+}
