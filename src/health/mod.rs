@@ -17,6 +17,6 @@ pub mod view;
 
 pub use monitor::{Monitor, ProbeSpec, monitors_for};
 pub use result::{CheckResult, Reason};
-pub use scheduler::{HealthEvent, Plan, RunSummary, run, spawn};
+pub use scheduler::{HealthEvent, Plan, RunSummary, plan_for, run, spawn};
 pub use state::{MonitorState, Transition, TransitionKind};
 pub use view::{MonitorView, ResponseView, Snapshot, Summary};

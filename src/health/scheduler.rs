@@ -55,6 +55,11 @@ impl Plan {
     }
 }
 
+/// The plan for every monitor of `config` that applies to environment `env`, with the defaults.
+pub fn plan_for(config: &crate::config::Config, env: &str, store: Option<Store>) -> Result<Plan, String> {
+    Ok(Plan::new(crate::health::monitors_for(config, env)?, store))
+}
+
 /// Something that must reach listeners: a monitor changed state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HealthEvent {

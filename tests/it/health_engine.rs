@@ -111,3 +111,27 @@ async fn a_maintenance_window_holds_the_alert_back() {
     let hits = s.hits.load(std::sync::atomic::Ordering::SeqCst);
     assert!(hits >= 4, "{hits} probes: too few ran during the window");
 }
+
+#[tokio::test]
+async fn spawn_runs_in_the_background_and_publishes_snapshots() {
+    let s = http(Behaviour::Fixed(200, r#"{"status":"UP"}"#));
+    let cfg = FAST.replace("URL", &s.url("/")).replace("1s", "50ms");
+    let cancel = CancellationToken::new();
+    let (mut snaps, _events, handle) = flightdeck::health::spawn(plan(&cfg, None), cancel.clone());
+    let mut state = MonitorState::Pending;
+    for _ in 0..100 {
+        if tokio::time::timeout(Duration::from_secs(5), snaps.changed()).await.is_err() {
+            break;
+        }
+        state = snaps.borrow().monitor("web").map_or(MonitorState::Pending, |m| m.state);
+        if state == MonitorState::Up {
+            break;
+        }
+    }
+    cancel.cancel();
+    let summary = handle.await.unwrap();
+    assert_eq!(state, MonitorState::Up);
+    assert!(summary.checks >= 1 && summary.down.is_empty());
+    let json = serde_json::to_value(&*snaps.borrow()).unwrap();
+    assert_eq!(json["monitors"][0]["state"], "UP");
+}
