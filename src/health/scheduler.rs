@@ -111,7 +111,7 @@ pub async fn run(
     let mut tracks: Vec<Track> =
         plan.monitors.iter().map(|m| Track::new(m, plan.history, window_ms)).collect();
     let (mut tasks, mut results) = start_workers(&plan, &clock, &cancel);
-    publish(&snapshots, &tracks, clock.now());
+    publish(&snapshots, &mut tracks, clock.now());
     let mut summary = RunSummary::default();
     let mut tick = tokio::time::interval(plan.publish_every.max(Duration::from_millis(1)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -133,13 +133,13 @@ pub async fn run(
                 }
             }
             _ = tick.tick(), if dirty => {
-                publish(&snapshots, &tracks, clock.now());
+                publish(&snapshots, &mut tracks, clock.now());
                 dirty = false;
             }
         }
     }
     tasks.shutdown().await;
-    publish(&snapshots, &tracks, clock.now());
+    publish(&snapshots, &mut tracks, clock.now());
     summary.down = tracks
         .iter()
         .map(|t| t.view(clock.now()))
@@ -173,8 +173,8 @@ fn start_workers(plan: &Plan, clock: &Arc<Clock>, cancel: &CancellationToken) ->
     (tasks, results)
 }
 
-fn publish(snapshots: &watch::Sender<Snapshot>, tracks: &[Track], now: Micros) {
-    let snap = Snapshot { at: now, monitors: tracks.iter().map(|t| t.view(now)).collect() };
+fn publish(snapshots: &watch::Sender<Snapshot>, tracks: &mut [Track], now: Micros) {
+    let snap = Snapshot { at: now, monitors: tracks.iter_mut().map(|t| t.view_cached(now)).collect() };
     snapshots.send_replace(snap);
 }
 

@@ -137,6 +137,8 @@ pub struct Track {
     samples: VecDeque<ResponseView>,
     capacity: usize,
     view: MonitorView,
+    /// The last computed view, until a new result arrives.
+    cached: Option<MonitorView>,
 }
 
 impl Track {
@@ -168,11 +170,13 @@ impl Track {
             samples: VecDeque::with_capacity(capacity.min(1024)),
             capacity: capacity.max(1),
             view,
+            cached: None,
         }
     }
 
     /// Records a result (after the tracker has seen it).
     pub fn record(&mut self, r: &CheckResult) {
+        self.cached = None;
         if self.samples.len() == self.capacity {
             self.samples.pop_front();
         }
@@ -200,6 +204,17 @@ impl Track {
             v.last_failure =
                 Some(FailureView { at: r.at, reason, message: r.message.clone().unwrap_or_default() });
         }
+    }
+
+    /// The view for a snapshot: recomputed only when a result arrived since the last call (the
+    /// window figures are as of that call).
+    pub fn view_cached(&mut self, now: Micros) -> MonitorView {
+        if let Some(v) = &self.cached {
+            return v.clone();
+        }
+        let v = self.view(now);
+        self.cached = Some(v.clone());
+        v
     }
 
     /// The view as of `now` (window figures computed here, so only when a snapshot is published).
