@@ -99,7 +99,6 @@ impl Monitor {
         base: &std::path::Path,
     ) -> Result<Monitor, String> {
         let vars = env.template_vars();
-        let fill = |s: &str| fill_env(s, &vars);
         let dur = |s: &str| {
             parse_duration(s).map(Duration::from_millis).ok_or_else(|| format!("{s:?} is not a duration"))
         };
@@ -108,34 +107,7 @@ impl Monitor {
             Some(j) => dur(j)?,
             None => interval / 10,
         };
-        let ca_file = cfg.ca_file.as_ref().map(|p| base.join(p));
-        let probe = match cfg.target_key()? {
-            "url" => ProbeSpec::Http(HttpSpec {
-                url: fill(cfg.url.as_deref().unwrap_or_default())?,
-                method: cfg.method.clone().unwrap_or_else(|| "GET".into()).to_ascii_uppercase(),
-                headers: cfg
-                    .headers
-                    .iter()
-                    .map(|(k, v)| Ok((k.clone(), fill(v)?)))
-                    .collect::<Result<_, String>>()?,
-                body: cfg.body.as_deref().map(fill).transpose()?,
-                follow_redirects: cfg.follow_redirects,
-                max_body: cfg.max_body,
-                ca_file,
-                insecure: cfg.insecure_skip_verify,
-            }),
-            "tcp" => ProbeSpec::Tcp { addr: fill(cfg.tcp.as_deref().unwrap_or_default())? },
-            "tls" => ProbeSpec::Tls {
-                addr: fill(cfg.tls.as_deref().unwrap_or_default())?,
-                server_name: cfg.server_name.as_deref().map(fill).transpose()?,
-                ca_file,
-            },
-            _ => ProbeSpec::Dns {
-                name: fill(cfg.dns.as_deref().unwrap_or_default())?,
-                nameserver: fill(cfg.nameserver.as_deref().unwrap_or_default())?,
-                record: cfg.record.clone().unwrap_or_else(|| "A".into()).to_ascii_uppercase(),
-            },
-        };
+        let probe = probe_spec(cfg, &vars, base)?;
         let sources: Vec<String> =
             if cfg.conditions.is_empty() { default_conditions(&probe) } else { cfg.conditions.clone() };
         let conditions = sources.iter().map(|c| Condition::parse(c)).collect::<Result<_, _>>()?;
@@ -173,6 +145,44 @@ impl Monitor {
             ProbeSpec::Dns { .. } => "dns",
         }
     }
+}
+
+/// The probe of `cfg`, its templates filled from the environment's `vars`.
+fn probe_spec(
+    cfg: &MonitorConfig,
+    vars: &BTreeMap<String, serde_json::Value>,
+    base: &std::path::Path,
+) -> Result<ProbeSpec, String> {
+    let fill = |s: &str| fill_env(s, vars);
+    let ca_file = cfg.ca_file.as_ref().map(|p| base.join(p));
+    let probe = match cfg.target_key()? {
+        "url" => ProbeSpec::Http(HttpSpec {
+            url: fill(cfg.url.as_deref().unwrap_or_default())?,
+            method: cfg.method.clone().unwrap_or_else(|| "GET".into()).to_ascii_uppercase(),
+            headers: cfg
+                .headers
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), fill(v)?)))
+                .collect::<Result<_, String>>()?,
+            body: cfg.body.as_deref().map(fill).transpose()?,
+            follow_redirects: cfg.follow_redirects,
+            max_body: cfg.max_body,
+            ca_file,
+            insecure: cfg.insecure_skip_verify,
+        }),
+        "tcp" => ProbeSpec::Tcp { addr: fill(cfg.tcp.as_deref().unwrap_or_default())? },
+        "tls" => ProbeSpec::Tls {
+            addr: fill(cfg.tls.as_deref().unwrap_or_default())?,
+            server_name: cfg.server_name.as_deref().map(fill).transpose()?,
+            ca_file,
+        },
+        _ => ProbeSpec::Dns {
+            name: fill(cfg.dns.as_deref().unwrap_or_default())?,
+            nameserver: fill(cfg.nameserver.as_deref().unwrap_or_default())?,
+            record: cfg.record.clone().unwrap_or_else(|| "A".into()).to_ascii_uppercase(),
+        },
+    };
+    Ok(probe)
 }
 
 /// The conditions a monitor without any gets.
