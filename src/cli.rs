@@ -16,6 +16,12 @@ pub struct Cli {
     /// Data directory for the store, logs and locks (overrides `FLIGHTDECK_HOME`).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Console theme: default, light, high-contrast, mono, or NAME for themes/NAME.toml.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Colour depth: truecolor, 256 or 16 (default: from COLORTERM and TERM).
+    #[arg(long, global = true, value_name = "DEPTH", value_parser = ["truecolor", "24bit", "256", "16"])]
+    pub color: Option<String>,
     /// What to do (default: open the console).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -47,11 +53,22 @@ pub enum Command {
     /// The demo sandbox service.
     #[command(subcommand)]
     Sandbox(crate::sandbox::SandboxCommand),
+    /// DORA metrics of a service and window, from the ledger and git history.
+    Dora(DoraArgs),
+    /// The DORA ledger of deployments: add, list, export, import (also from tags).
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// Incidents in the DORA ledger: open, resolve, list.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
     /// Run the project's health monitors: one round (`--once`) or live until interrupted.
     Health(HealthArgs),
     /// `SQLite` migrations, backups and restores (used by the execute-migration task).
     #[command(subcommand)]
     Db(crate::dbtool::DbCommand),
+    /// Release management: next version, changelog, tags, hotfixes.
+    #[command(subcommand)]
+    Release(ReleaseCommand),
 }
 
 /// `--json`.
@@ -200,6 +217,309 @@ pub struct ValidateArgs {
     pub paths: Vec<PathBuf>,
 }
 
+/// `release`: version from commits, changelog, tags, hotfixes.
+#[derive(Debug, Subcommand)]
+pub enum ReleaseCommand {
+    /// The next version: current version and tag, next version, the reason and the commits.
+    Plan(ReleasePlanArgs),
+    /// The changelog section of the next release (preview), or prepend it to the changelog file.
+    Changelog(ReleaseChangelogArgs),
+    /// Write the next version into the version files and the changelog, and commit them.
+    Bump(ReleaseBumpArgs),
+    /// Tag HEAD with the next version (annotated, carrying its changelog section) and push.
+    Tag(ReleaseTagArgs),
+    /// The hotfix flow: branch from the production tag, check the fix, finish, merge back.
+    #[command(subcommand)]
+    Hotfix(HotfixCommand),
+    /// Record that a run remediates a deployment (or an earlier run), for DORA.
+    Link(ReleaseLinkArgs),
+}
+
+/// What decides the next version (shared by the release commands).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ReleaseVersionArgs {
+    /// An explicit next version (overrides the commits).
+    #[arg(long = "version", value_name = "X.Y.Z")]
+    pub version: Option<String>,
+    /// Force a level: major, minor or patch.
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Make or continue a pre-release with this identifier (rc, beta, alpha).
+    #[arg(long, value_name = "ID")]
+    pub pre: Option<String>,
+    /// The package, for `{package}` in the tag pattern.
+    #[arg(long)]
+    pub package: Option<String>,
+    /// A hotfix release: patch from the release tag below HEAD, marked in the changelog.
+    #[arg(long)]
+    pub hotfix: bool,
+}
+
+/// `release plan`.
+#[derive(Debug, Args)]
+pub struct ReleasePlanArgs {
+    /// What decides the version.
+    #[command(flatten)]
+    pub v: ReleaseVersionArgs,
+    /// Print JSON (the release view-model) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `release changelog`.
+#[derive(Debug, Args)]
+pub struct ReleaseChangelogArgs {
+    /// What decides the version.
+    #[command(flatten)]
+    pub v: ReleaseVersionArgs,
+    /// Prepend the section to the changelog file instead of printing it.
+    #[arg(long)]
+    pub write: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `release bump`.
+#[derive(Debug, Args)]
+pub struct ReleaseBumpArgs {
+    /// What decides the version.
+    #[command(flatten)]
+    pub v: ReleaseVersionArgs,
+    /// Say what would change; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write the files but do not commit them.
+    #[arg(long)]
+    pub no_commit: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `release tag`.
+#[derive(Debug, Args)]
+pub struct ReleaseTagArgs {
+    /// What decides the version.
+    #[command(flatten)]
+    pub v: ReleaseVersionArgs,
+    /// Push the branch and the tag with `git push`.
+    #[arg(long)]
+    pub push: bool,
+    /// Check and show the tag message; create nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `release hotfix ...`.
+#[derive(Debug, Subcommand)]
+pub enum HotfixCommand {
+    /// Create and check out `hotfix/<version>` from the production tag.
+    Start {
+        /// The production tag (default: the highest stable release tag).
+        #[arg(long, value_name = "TAG")]
+        from: Option<String>,
+        /// Say what would happen; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Check the hotfix branch holds a fix (refuses with exit 8 on an empty diff).
+    Check,
+    /// Bump the patch from the production tag, write the changelog, commit, tag (and push).
+    Finish {
+        /// Push the branch and the tag.
+        #[arg(long)]
+        push: bool,
+        /// Say what would happen; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Merge the hotfix branch back into the main branch (cherry-pick the fix if the merge conflicts).
+    Merge {
+        /// The hotfix branch (default: the checked-out one).
+        #[arg(long)]
+        branch: Option<String>,
+        /// Push the main branch afterwards.
+        #[arg(long)]
+        push: bool,
+        /// Say what would happen; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// `release link`.
+#[derive(Debug, Args)]
+pub struct ReleaseLinkArgs {
+    /// The run doing the remediation (usually `{{ run.id }}`).
+    pub run: String,
+    /// The deployment (or run) it remediates.
+    #[arg(long)]
+    pub remediates: String,
+}
+
+/// `dora`.
+#[derive(Debug, Args)]
+pub struct DoraArgs {
+    /// Only this service (default: every service, each with its own history).
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Only this environment (default: every production environment).
+    #[arg(long = "env", short = 'e')]
+    pub env: Option<String>,
+    /// Window ending now: 7d, 30d, 90d, 180d (default `[dora] window`, else 90d).
+    #[arg(long, conflicts_with_all = ["since", "until"])]
+    pub window: Option<String>,
+    /// Window start (a date in `[dora] time_zone`, or an RFC 3339 instant).
+    #[arg(long, requires = "until")]
+    pub since: Option<String>,
+    /// Window end, exclusive.
+    #[arg(long, requires = "since")]
+    pub until: Option<String>,
+    /// Print the dashboard as JSON.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print the five metrics as CSV.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// `ledger`.
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Record a deployment by hand.
+    Add(LedgerAddArgs),
+    /// List deployments, oldest first.
+    List(JsonFlag),
+    /// Write the ledger to stdout.
+    Export(LedgerExportArgs),
+    /// Read deployments from a JSONL or CSV file (as written by export), or from git tags.
+    Import(LedgerImportArgs),
+}
+
+/// `ledger add`.
+#[derive(Debug, Args)]
+pub struct LedgerAddArgs {
+    /// Service.
+    #[arg(long)]
+    pub service: String,
+    /// Environment (default: the first production environment, else `production`).
+    #[arg(long = "env", short = 'e')]
+    pub env: Option<String>,
+    /// Commit deployed (any revision git understands).
+    #[arg(long)]
+    pub sha: Option<String>,
+    /// Version deployed.
+    #[arg(long)]
+    pub version: Option<String>,
+    /// normal, hotfix, rollback or fix-forward.
+    #[arg(long, default_value = "normal")]
+    pub kind: String,
+    /// succeeded, failed (the attempt failed) or degraded (deployed, then failed in production).
+    #[arg(long, default_value = "succeeded")]
+    pub status: String,
+    /// Start (default: the finish).
+    #[arg(long)]
+    pub started: Option<String>,
+    /// Finish (default: now).
+    #[arg(long)]
+    pub finished: Option<String>,
+    /// The deployment this one remediates.
+    #[arg(long)]
+    pub remediates: Option<String>,
+    /// Id (default: `dep-` and the finish time).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Who deployed (default: you).
+    #[arg(long)]
+    pub actor: Option<String>,
+}
+
+/// `ledger export`.
+#[derive(Debug, Args)]
+pub struct LedgerExportArgs {
+    /// jsonl or csv.
+    #[arg(long, default_value = "jsonl")]
+    pub format: LedgerFormat,
+}
+
+/// Ledger file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LedgerFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated with a header line.
+    Csv,
+}
+
+/// `ledger import`.
+#[derive(Debug, Args)]
+pub struct LedgerImportArgs {
+    /// A JSONL or CSV file.
+    #[arg(required_unless_present = "from_tags", conflicts_with = "from_tags")]
+    pub file: Option<PathBuf>,
+    /// Import each tag matching this glob (`v*`) as a production deployment at its tag time.
+    #[arg(long, value_name = "PATTERN")]
+    pub from_tags: Option<String>,
+    /// The service the tags belong to (default: the only `[services]` entry, else the project name).
+    #[arg(long)]
+    pub service: Option<String>,
+}
+
+/// `incident`.
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Open an incident.
+    Open(IncidentOpenArgs),
+    /// Resolve an incident.
+    Resolve(IncidentResolveArgs),
+    /// List incidents.
+    List(JsonFlag),
+}
+
+/// `incident open`.
+#[derive(Debug, Args)]
+pub struct IncidentOpenArgs {
+    /// One-line description.
+    pub title: String,
+    /// Service affected.
+    #[arg(long)]
+    pub service: String,
+    /// Environment (default: the first production environment, else `production`).
+    #[arg(long = "env", short = 'e')]
+    pub env: Option<String>,
+    /// Severity.
+    #[arg(long, default_value = "sev2")]
+    pub severity: String,
+    /// The deployment that caused it.
+    #[arg(long)]
+    pub caused_by: Option<String>,
+    /// When the impairment began (default: now).
+    #[arg(long)]
+    pub started: Option<String>,
+    /// When it was noticed (default: the start).
+    #[arg(long)]
+    pub detected: Option<String>,
+    /// Id (default: `inc-` and the start time).
+    #[arg(long)]
+    pub id: Option<String>,
+}
+
+/// `incident resolve`.
+#[derive(Debug, Args)]
+pub struct IncidentResolveArgs {
+    /// Incident id.
+    pub id: String,
+    /// When it was resolved (default: now).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// When it was mitigated (default: the resolution).
+    #[arg(long)]
+    pub mitigated: Option<String>,
+}
 /// `health`.
 #[derive(Debug, Args)]
 pub struct HealthArgs {

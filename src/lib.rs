@@ -7,14 +7,17 @@
 pub mod cli;
 pub mod config;
 pub mod dbtool;
+pub mod dora;
 pub mod engine;
 pub mod error;
 pub mod headless;
 pub mod health;
 pub mod identity;
 pub mod paths;
+pub mod release;
 pub mod sandbox;
 pub mod steps;
 pub mod store;
 pub mod time;
+pub mod tui;
 pub mod workflow;

@@ -15,12 +15,11 @@ fn main() {
         }
     };
     let code = runtime.block_on(async move {
-        let Some(command) = cli.command.take() else {
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            return exit::OK;
+        let result = match cli.command.take() {
+            Some(command) => flightdeck::headless::dispatch(cli, command).await,
+            None => console(&cli).await,
         };
-        match flightdeck::headless::dispatch(cli, command).await {
+        match result {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("flightdeck: {e}");
@@ -30,4 +29,11 @@ fn main() {
     });
     // Drop the runtime without waiting for blocked stdin readers.
     std::process::exit(code);
+}
+
+async fn console(cli: &Cli) -> Result<i32, flightdeck::error::Error> {
+    let ctx = flightdeck::headless::Ctx::load(cli)?;
+    let opts =
+        flightdeck::tui::runtime::ConsoleOptions { theme: cli.theme.clone(), color: cli.color.clone() };
+    flightdeck::tui::runtime::run(&ctx, opts).await
 }

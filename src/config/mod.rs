@@ -10,10 +10,14 @@ use serde_json::Value;
 
 use crate::workflow::diag::{Diagnostic, line_col, nearest};
 
+mod dora;
 mod environment;
 pub mod monitors;
+mod release;
 
+pub use dora::{DoraConfig, ServiceConfig};
 pub use environment::Environment;
+pub use release::ReleaseConfig;
 
 /// The name of the project config file.
 pub const FILE_NAME: &str = "flightdeck.toml";
@@ -40,6 +44,15 @@ pub struct Config {
     /// Environments by name.
     #[serde(default)]
     pub environments: BTreeMap<String, Environment>,
+    /// `[release]`: tag pattern, bump switches, changelog and version files.
+    #[serde(default)]
+    pub release: ReleaseConfig,
+    /// `[dora]`: time zone and default window of the DORA metrics.
+    #[serde(default)]
+    pub dora: DoraConfig,
+    /// `[services.NAME]`: each service's repository and paths, for DORA.
+    #[serde(default)]
+    pub services: BTreeMap<String, ServiceConfig>,
     /// Health monitors by name (`[monitors.NAME]`).
     #[serde(default)]
     pub monitors: BTreeMap<String, monitors::MonitorConfig>,
@@ -86,6 +99,9 @@ impl Default for Config {
             store: StoreConfig::default(),
             sandbox: None,
             environments,
+            release: ReleaseConfig::default(),
+            dora: DoraConfig::default(),
+            services: BTreeMap::new(),
             monitors: BTreeMap::new(),
             path: None,
         }

@@ -80,6 +80,7 @@ impl Runner {
             finished_at: now(),
             run: Some(self.shared.run_id.clone()),
             remediates: render(&spec.remediates),
+            actor: Some(self.shared.operator.name.clone()),
         };
         self.shared.store.add_deployment(&record).await?;
         if let Some(target) = &record.remediates {

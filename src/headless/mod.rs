@@ -13,10 +13,13 @@ use crate::store::Store;
 use crate::workflow::catalog::Catalog;
 
 mod approve;
+mod dora;
 mod health;
+mod ledger;
 mod printer;
 mod prompt;
 mod query;
+mod release;
 mod run;
 
 /// What every command needs: the project, its config, and the paths in use.
@@ -79,6 +82,10 @@ pub async fn dispatch(cli: Cli, command: Command) -> Result<i32, Error> {
         Command::Info(a) => query::info(&ctx, a.json),
         Command::Sandbox(c) => crate::sandbox::run_command(c, &ctx.paths).await,
         Command::Db(c) => crate::dbtool::run_command(c),
+        Command::Release(c) => release::dispatch(&ctx, c).await,
+        Command::Dora(a) => dora::dora(&ctx, &a),
+        Command::Ledger(c) => ledger::ledger(&ctx, c).await,
+        Command::Incident(c) => ledger::incident(&ctx, c).await,
         Command::Health(a) => health::health(&ctx, &a).await,
     }
 }

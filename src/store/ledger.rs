@@ -9,7 +9,7 @@ use crate::time::Micros;
 
 const APPROVAL_COLS: &str = "id, run, gate, uid, name, decision, value, comment, at";
 
-const DEPLOYMENT_COLS: &str = "id, service, environment, production, sha, version, kind, status, started_at, finished_at, run, remediates";
+const DEPLOYMENT_COLS: &str = "id, service, environment, production, sha, version, kind, status, started_at, finished_at, run, remediates, actor";
 
 impl Store {
     /// Records an approval or rejection (its `id` is ignored) and returns the new row id.
@@ -60,14 +60,21 @@ impl Store {
 
     /// Adds a deployment to the ledger, or replaces the one with the same id.
     pub async fn add_deployment(&self, d: &DeploymentRecord) -> Result<(), StoreError> {
-        let d = d.clone();
-        self.write("recording a deployment", move |tx| {
-            tx.execute(
-                &format!(
+        self.add_deployments(std::slice::from_ref(d)).await
+    }
+
+    /// Adds (or replaces) several deployments in one transaction, for imports.
+    pub async fn add_deployments(&self, ds: &[DeploymentRecord]) -> Result<(), StoreError> {
+        let ds = ds.to_vec();
+        self.write("recording deployments", move |tx| {
+            let mut stmt = tx
+                .prepare_cached(&format!(
                     "INSERT OR REPLACE INTO deployments ({DEPLOYMENT_COLS}) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-                ),
-                params![
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+                ))
+                .ctx("preparing to record deployments")?;
+            for d in &ds {
+                stmt.execute(params![
                     d.id,
                     d.service,
                     d.environment,
@@ -80,9 +87,10 @@ impl Store {
                     d.finished_at.0,
                     d.run,
                     d.remediates,
-                ],
-            )
-            .ctx(&format!("recording deployment {}", d.id))?;
+                    d.actor,
+                ])
+                .ctx(&format!("recording deployment {}", d.id))?;
+            }
             Ok(())
         })
         .await
@@ -154,5 +162,6 @@ fn deployment_from_row(row: &Row<'_>) -> rusqlite::Result<DeploymentRecord> {
         finished_at: Micros(row.get(9)?),
         run: row.get(10)?,
         remediates: row.get(11)?,
+        actor: row.get(12)?,
     })
 }

@@ -11,6 +11,7 @@
 
 mod audit;
 mod health;
+mod incidents;
 mod ledger;
 pub mod lock;
 pub mod records;

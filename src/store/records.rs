@@ -148,6 +148,57 @@ pub struct DeploymentRecord {
     pub run: Option<String>,
     /// The deployment it remediates, if any.
     pub remediates: Option<String>,
+    /// Who deployed (the run's operator, or whoever added the row).
+    #[serde(default)]
+    pub actor: Option<String>,
+}
+
+/// An incident in the DORA ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentRecord {
+    /// Incident id (`inc-...`).
+    pub id: String,
+    /// Service affected.
+    pub service: String,
+    /// Environment affected.
+    pub environment: String,
+    /// Severity as the team names it (`sev1`, `major`, ...).
+    pub severity: String,
+    /// One-line description.
+    pub title: String,
+    /// When the impairment began.
+    pub started_at: Micros,
+    /// When it was noticed.
+    #[serde(default)]
+    pub detected_at: Option<Micros>,
+    /// When users stopped being hurt.
+    #[serde(default)]
+    pub mitigated_at: Option<Micros>,
+    /// When it was closed.
+    #[serde(default)]
+    pub resolved_at: Option<Micros>,
+    /// The deployment that caused it, if known.
+    #[serde(default)]
+    pub caused_by: Option<String>,
+}
+
+/// A release (a version cut, tagged or not) in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseRecord {
+    /// Release id.
+    pub id: String,
+    /// Service.
+    pub service: String,
+    /// Version.
+    pub version: String,
+    /// Tag name, if tagged.
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// Commit released.
+    #[serde(default)]
+    pub sha: Option<String>,
+    /// When it was cut.
+    pub created_at: Micros,
 }
 
 /// Result of checking the audit chain.

@@ -16,7 +16,7 @@ use super::{Ctx, StoreError};
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The migrations, oldest first.
-const MIGRATIONS: &[&str] = &[V1, V2_HEALTH];
+const MIGRATIONS: &[&str] = &[V1, V2_DORA, V3_HEALTH];
 
 /// The schema version this binary writes.
 #[allow(clippy::cast_possible_wrap)]
@@ -125,9 +125,38 @@ CREATE TABLE run_links (
 );
 ";
 
+/// DORA ledger: who deployed, incidents (with the deployment that caused them) and releases.
+const V2_DORA: &str = "
+ALTER TABLE deployments ADD COLUMN actor TEXT;
+CREATE INDEX deployments_service ON deployments (service, environment, finished_at);
+
+CREATE TABLE incidents (
+    id TEXT PRIMARY KEY NOT NULL,
+    service TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    title TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    detected_at INTEGER,
+    mitigated_at INTEGER,
+    resolved_at INTEGER,
+    caused_by TEXT
+);
+CREATE INDEX incidents_caused_by ON incidents (caused_by);
+
+CREATE TABLE releases (
+    id TEXT PRIMARY KEY NOT NULL,
+    service TEXT NOT NULL,
+    version TEXT NOT NULL,
+    tag TEXT,
+    sha TEXT,
+    created_at INTEGER NOT NULL
+);
+";
+
 /// Health monitor state transitions (`UP`, `DOWN`, `PENDING`, `MAINTENANCE`, `RECOVERED_AFTER_RETRY`), for the
 /// run and incident timeline.
-const V2_HEALTH: &str = "
+const V3_HEALTH: &str = "
 CREATE TABLE health_transitions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at INTEGER NOT NULL,

@@ -222,6 +222,7 @@ async fn deployments_upsert_and_order_by_finish_and_runs_link() {
         finished_at: Micros(finished),
         run: None,
         remediates: None,
+        actor: None,
     };
     store.add_deployment(&dep("b", 200)).await.unwrap();
     store.add_deployment(&dep("a", 300)).await.unwrap();
@@ -403,3 +404,38 @@ fn audit_hash_for_test(r: &AuditRecord) -> String {
 }
 
 mod proc;
+
+#[tokio::test]
+async fn incidents_open_resolve_and_releases() {
+    use crate::store::records::{IncidentRecord, ReleaseRecord};
+    let dir = TempDir::new().unwrap();
+    let store = open(&dir);
+    let inc = IncidentRecord {
+        id: "inc-1".into(),
+        service: "api".into(),
+        environment: "production".into(),
+        severity: "sev1".into(),
+        title: "errors".into(),
+        started_at: Micros(100),
+        detected_at: Some(Micros(110)),
+        mitigated_at: None,
+        resolved_at: None,
+        caused_by: Some("dep-1".into()),
+    };
+    store.add_incident(&inc).await.unwrap();
+    assert!(store.resolve_incident("inc-1", Micros(500), None).await.unwrap());
+    assert!(!store.resolve_incident("nope", Micros(500), None).await.unwrap());
+    let got = store.incident("inc-1").unwrap().unwrap();
+    assert_eq!((got.mitigated_at, got.resolved_at), (Some(Micros(500)), Some(Micros(500))));
+    assert_eq!(store.incidents().unwrap().len(), 1);
+    let rel = ReleaseRecord {
+        id: "r1".into(),
+        service: "api".into(),
+        version: "1.2.0".into(),
+        tag: Some("v1.2.0".into()),
+        sha: None,
+        created_at: Micros(7),
+    };
+    store.add_release(&rel).await.unwrap();
+    assert_eq!(store.releases().unwrap(), vec![rel]);
+}

@@ -3,6 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failures
 
 mod common;
+mod demo;
+mod dora;
+mod e2e_tmux;
 mod engine_runs;
 mod gates;
 mod health;
@@ -10,5 +13,7 @@ mod health_engine;
 mod health_servers;
 mod invalid;
 mod layering;
+mod release;
 mod resume;
+mod screens;
 mod store_cli;

@@ -1,0 +1,317 @@
+//! `flightdeck ledger add|list|export|import` and `flightdeck incident open|resolve|list`: the DORA
+//! ledger by hand, to and from JSONL/CSV files, and bootstrapped from a repository's tags.
+
+use std::fmt::Write as _;
+
+use crate::cli::{
+    IncidentCommand, IncidentOpenArgs, LedgerAddArgs, LedgerCommand, LedgerFormat, LedgerImportArgs,
+};
+use crate::dora::window::{parse_instant, time_zone};
+use crate::dora::{git, tags};
+use crate::error::{Error, exit};
+use crate::headless::Ctx;
+use crate::headless::dora::{err, quote};
+use crate::identity::Operator;
+use crate::store::records::{DeploymentRecord, IncidentRecord, ReleaseRecord};
+use crate::time::{Micros, now};
+
+const CSV_HEADER: &str =
+    "id,service,environment,production,sha,version,kind,status,started_at,finished_at,run,remediates,actor";
+
+/// An instant from a flag (date in `[dora] time_zone` or RFC 3339), or `default`.
+fn instant(ctx: &Ctx, text: Option<&String>, default: Micros) -> Result<Micros, Error> {
+    let Some(text) = text else { return Ok(default) };
+    let tz = time_zone(ctx.config.dora.time_zone.as_deref()).map_err(err)?;
+    parse_instant(text, &tz).map_err(err)
+}
+
+/// The environment a ledger entry goes to by default, and whether it is production.
+fn environment(ctx: &Ctx, name: Option<&String>) -> (String, bool) {
+    let name = name.cloned().unwrap_or_else(|| {
+        ctx.config
+            .environments
+            .iter()
+            .find(|(_, e)| e.production)
+            .map_or_else(|| "production".to_string(), |(n, _)| n.clone())
+    });
+    let production = ctx.config.environments.get(&name).map_or(name == "production", |e| e.production);
+    (name, production)
+}
+
+/// `flightdeck ledger ...`.
+pub async fn ledger(ctx: &Ctx, c: LedgerCommand) -> Result<i32, Error> {
+    let store = ctx.store()?;
+    match c {
+        LedgerCommand::Add(a) => {
+            let d = record_from_args(ctx, &a)?;
+            store.add_deployment(&d).await?;
+            println!("recorded deployment {}", d.id);
+        }
+        LedgerCommand::List(j) => print!("{}", list(&store.deployments()?, j.json)),
+        LedgerCommand::Export(a) => print!("{}", export(&store.deployments()?, a.format)),
+        LedgerCommand::Import(a) => {
+            let records = import_records(ctx, &a)?;
+            store.add_deployments(&records).await?;
+            if a.from_tags.is_some() {
+                for d in &records {
+                    store.add_release(&release_of(d)).await?;
+                }
+            }
+            println!("imported {} deployments", records.len());
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// The release a tag stands for.
+fn release_of(d: &DeploymentRecord) -> ReleaseRecord {
+    let tag = d.version.clone();
+    ReleaseRecord {
+        id: d.id.clone(),
+        service: d.service.clone(),
+        version: tag.clone().unwrap_or_default(),
+        tag,
+        sha: d.sha.clone(),
+        created_at: d.finished_at,
+    }
+}
+
+fn record_from_args(ctx: &Ctx, a: &LedgerAddArgs) -> Result<DeploymentRecord, Error> {
+    if !matches!(a.kind.as_str(), "normal" | "hotfix" | "rollback" | "fix-forward") {
+        return Err(Error::Invalid(format!(
+            "--kind {:?}: use normal, hotfix, rollback or fix-forward",
+            a.kind
+        )));
+    }
+    if !matches!(a.status.as_str(), "succeeded" | "failed" | "degraded") {
+        return Err(Error::Invalid(format!("--status {:?}: use succeeded, failed or degraded", a.status)));
+    }
+    let finished = instant(ctx, a.finished.as_ref(), now())?;
+    let started = instant(ctx, a.started.as_ref(), finished)?;
+    let (environment, production) = environment(ctx, a.env.as_ref());
+    Ok(DeploymentRecord {
+        id: a.id.clone().unwrap_or_else(|| format!("dep-{}", finished.0)),
+        service: a.service.clone(),
+        environment,
+        production,
+        sha: a.sha.clone(),
+        version: a.version.clone(),
+        kind: a.kind.clone(),
+        status: a.status.clone(),
+        started_at: started,
+        finished_at: finished,
+        run: None,
+        remediates: a.remediates.clone(),
+        actor: Some(a.actor.clone().unwrap_or_else(|| Operator::current().name)),
+    })
+}
+
+fn list(deps: &[DeploymentRecord], json: bool) -> String {
+    if json {
+        return serde_json::to_string_pretty(deps).unwrap_or_default() + "\n";
+    }
+    let mut s = format!(
+        "{:<24} {:<10} {:<12} {:<9} {:<11} {:<10} {}\n",
+        "id", "service", "environment", "sha", "kind", "status", "finished"
+    );
+    for d in deps {
+        let sha = d.sha.as_deref().map_or("-", |x| x.get(..8).unwrap_or(x));
+        let _ = writeln!(
+            s,
+            "{:<24} {:<10} {:<12} {:<9} {:<11} {:<10} {}",
+            d.id,
+            d.service,
+            d.environment,
+            sha,
+            d.kind,
+            d.status,
+            d.finished_at.to_rfc3339()
+        );
+    }
+    s
+}
+
+/// The ledger as JSONL or CSV.
+pub fn export(deps: &[DeploymentRecord], format: LedgerFormat) -> String {
+    let mut s = String::new();
+    if format == LedgerFormat::Csv {
+        s.push_str(CSV_HEADER);
+        s.push('\n');
+    }
+    for d in deps {
+        if format == LedgerFormat::Jsonl {
+            s.push_str(&serde_json::to_string(d).unwrap_or_default());
+        } else {
+            let o = |v: &Option<String>| quote(v.as_deref().unwrap_or(""));
+            let _ = write!(
+                s,
+                "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                quote(&d.id),
+                quote(&d.service),
+                quote(&d.environment),
+                d.production,
+                o(&d.sha),
+                o(&d.version),
+                quote(&d.kind),
+                quote(&d.status),
+                d.started_at.0,
+                d.finished_at.0,
+                o(&d.run),
+                o(&d.remediates),
+                o(&d.actor)
+            );
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn import_records(ctx: &Ctx, a: &LedgerImportArgs) -> Result<Vec<DeploymentRecord>, Error> {
+    if let Some(pattern) = &a.from_tags {
+        let service =
+            a.service.clone().unwrap_or_else(|| match ctx.config.services.keys().collect::<Vec<_>>()[..] {
+                [only] => only.clone(),
+                _ => ctx.config.project_name(&ctx.paths.project_dir),
+            });
+        let dir = ctx.config.services.get(&service).and_then(|s| s.repo.as_ref());
+        let dir = dir.map_or_else(|| ctx.paths.project_dir.clone(), |r| ctx.paths.project_dir.join(r));
+        let repo = git::open(&dir).map_err(err)?;
+        let (env, _) = environment(ctx, None);
+        return tags::deployments_from_tags(&repo, pattern, &service, &env).map_err(err);
+    }
+    let Some(path) = &a.file else { return Err(Error::Invalid("name a FILE or --from-tags PATTERN".into())) };
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    parse_file(&text).map_err(|(line, msg)| Error::Invalid(format!("{}:{line}: {msg}", path.display())))
+}
+
+/// Parses JSONL (lines starting with `{`) or CSV with the export's header.
+pub fn parse_file(text: &str) -> Result<Vec<DeploymentRecord>, (usize, String)> {
+    let mut out = Vec::new();
+    let mut csv_header: Option<Vec<String>> = None;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        if line.trim_start().starts_with('{') {
+            out.push(serde_json::from_str(line).map_err(|e| (i + 1, e.to_string()))?);
+        } else if let Some(h) = &csv_header {
+            out.push(csv_record(h, &split_csv(line)).map_err(|e| (i + 1, e))?);
+        } else {
+            csv_header = Some(split_csv(line));
+        }
+    }
+    Ok(out)
+}
+
+fn csv_record(header: &[String], fields: &[String]) -> Result<DeploymentRecord, String> {
+    let get =
+        |k: &str| header.iter().position(|h| h == k).and_then(|i| fields.get(i)).cloned().unwrap_or_default();
+    let opt = |k: &str| Some(get(k)).filter(|v| !v.is_empty());
+    let num = |k: &str| {
+        get(k).parse::<i64>().map(Micros).map_err(|_| format!("{k} {:?} is not microseconds", get(k)))
+    };
+    Ok(DeploymentRecord {
+        id: get("id"),
+        service: get("service"),
+        environment: get("environment"),
+        production: get("production") == "true",
+        sha: opt("sha"),
+        version: opt("version"),
+        kind: get("kind"),
+        status: get("status"),
+        started_at: num("started_at")?,
+        finished_at: num("finished_at")?,
+        run: opt("run"),
+        remediates: opt("remediates"),
+        actor: opt("actor"),
+    })
+}
+
+/// Splits one CSV line (fields may be quoted, `""` is a quote).
+fn split_csv(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                if let Some(f) = fields.last_mut() {
+                    f.push('"');
+                }
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(String::new()),
+            (c, _) => {
+                if let Some(f) = fields.last_mut() {
+                    f.push(c);
+                }
+            }
+        }
+    }
+    fields
+}
+
+/// `flightdeck incident ...`.
+pub async fn incident(ctx: &Ctx, c: IncidentCommand) -> Result<i32, Error> {
+    let store = ctx.store()?;
+    match c {
+        IncidentCommand::Open(a) => {
+            let inc = incident_from_args(ctx, &a)?;
+            store.add_incident(&inc).await?;
+            println!("opened incident {}", inc.id);
+        }
+        IncidentCommand::Resolve(a) => {
+            let at = instant(ctx, a.at.as_ref(), now())?;
+            let mitigated = a.mitigated.as_ref().map(|m| instant(ctx, Some(m), at)).transpose()?;
+            if !store.resolve_incident(&a.id, at, mitigated).await? {
+                return Err(Error::Invalid(format!(
+                    "no incident {:?}; `flightdeck incident list` lists them",
+                    a.id
+                )));
+            }
+            println!("resolved incident {}", a.id);
+        }
+        IncidentCommand::List(j) => {
+            let all = store.incidents()?;
+            if j.json {
+                println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+            } else {
+                for i in &all {
+                    let resolved = i
+                        .resolved_at
+                        .map_or_else(|| "open".to_string(), |r| format!("resolved {}", r.to_rfc3339()));
+                    let cause = i.caused_by.as_deref().unwrap_or("-");
+                    println!(
+                        "{:<22} {:<6} {:<10} {} caused by {cause}, {resolved}: {}",
+                        i.id,
+                        i.severity,
+                        i.service,
+                        i.started_at.to_rfc3339(),
+                        i.title
+                    );
+                }
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn incident_from_args(ctx: &Ctx, a: &IncidentOpenArgs) -> Result<IncidentRecord, Error> {
+    let started = instant(ctx, a.started.as_ref(), now())?;
+    let detected = instant(ctx, a.detected.as_ref(), started)?;
+    Ok(IncidentRecord {
+        id: a.id.clone().unwrap_or_else(|| format!("inc-{}", started.0)),
+        service: a.service.clone(),
+        environment: environment(ctx, a.env.as_ref()).0,
+        severity: a.severity.clone(),
+        title: a.title.clone(),
+        started_at: started,
+        detected_at: Some(detected),
+        mitigated_at: None,
+        resolved_at: None,
+        caused_by: a.caused_by.clone(),
+    })
+}

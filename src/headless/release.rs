@@ -1,0 +1,194 @@
+//! `flightdeck release ...`: the release library printed as text or JSON. When run as a workflow
+//! step (`$FLIGHTDECK_OUTPUT` set), each command also writes its results as step outputs
+//! (`version`, `tag`, `previous`, `branch`, ...).
+
+use std::io::Write as _;
+
+use serde::Serialize;
+
+use super::Ctx;
+use crate::cli::{ReleaseCommand, ReleaseVersionArgs};
+use crate::error::{Error, exit};
+use crate::release::plan::{self, PlanOptions};
+use crate::release::{Plan, ReleaseError, cut};
+
+mod hotfix;
+
+/// Runs one `release` subcommand.
+pub async fn dispatch(ctx: &Ctx, command: ReleaseCommand) -> Result<i32, Error> {
+    match command {
+        ReleaseCommand::Plan(a) => {
+            let p = make_plan(ctx, &a.v)?;
+            plan_outputs(&p)?;
+            if a.json {
+                print_json(&p);
+            } else {
+                print_plan(&p);
+            }
+            Ok(exit::OK)
+        }
+        ReleaseCommand::Changelog(a) => changelog(ctx, &a.v, a.write, a.json),
+        ReleaseCommand::Bump(a) => bump(ctx, &a.v, !a.no_commit, a.dry_run, a.json),
+        ReleaseCommand::Tag(a) => tag(ctx, &a.v, a.push, a.dry_run, a.json),
+        ReleaseCommand::Hotfix(c) => hotfix::dispatch(ctx, c),
+        ReleaseCommand::Link(a) => {
+            let store = ctx.store()?;
+            store.link_runs(&a.run, "remediates", &a.remediates).await?;
+            println!("run {} remediates {}", a.run, a.remediates);
+            Ok(exit::OK)
+        }
+    }
+}
+
+/// Maps a release error to the command's error (refusals exit 8, bad input 2).
+pub(super) fn err(e: ReleaseError) -> Error {
+    match e {
+        ReleaseError::Refused(m) => Error::Precondition(m),
+        ReleaseError::Invalid(m) => Error::Invalid(m),
+        other => Error::io("release", std::io::Error::other(other.to_string())),
+    }
+}
+
+fn options(v: &ReleaseVersionArgs) -> Result<PlanOptions, Error> {
+    let level = v
+        .level
+        .as_deref()
+        .filter(|l| !l.is_empty() && *l != "auto")
+        .map(str::parse)
+        .transpose()
+        .map_err(err)?;
+    Ok(PlanOptions {
+        package: v.package.clone().filter(|p| !p.is_empty()),
+        version: v.version.clone().filter(|p| !p.is_empty()),
+        level,
+        pre: v.pre.clone().filter(|p| !p.is_empty()),
+        hotfix: v.hotfix,
+    })
+}
+
+/// The plan for the project's repository now.
+pub(super) fn make_plan(ctx: &Ctx, v: &ReleaseVersionArgs) -> Result<Plan, Error> {
+    let repo = plan::open(&ctx.paths.project_dir).map_err(err)?;
+    plan::plan(&repo, &ctx.config.release, &options(v)?, crate::time::now()).map_err(err)
+}
+
+fn changelog(ctx: &Ctx, v: &ReleaseVersionArgs, write: bool, json: bool) -> Result<i32, Error> {
+    let p = make_plan(ctx, v)?;
+    if p.next.is_none() {
+        return Err(Error::Precondition(format!("nothing to release: {}", p.reason)));
+    }
+    let path = ctx.paths.project_dir.join(&ctx.config.release.changelog);
+    if write {
+        let existing = std::fs::read_to_string(&path).ok();
+        let text = crate::release::changelog::prepend(existing.as_deref(), &p.changelog);
+        std::fs::write(&path, text).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        outputs(&[("changelog", &path.display().to_string())])?;
+    }
+    if json {
+        print_json(
+            &serde_json::json!({ "version": p.next, "tag": p.next_tag, "written": write, "path": path, "section": p.changelog }),
+        );
+    } else if write {
+        println!("wrote the {} section to {}", p.next_tag.unwrap_or_default(), path.display());
+    } else {
+        print!("{}", p.changelog);
+    }
+    Ok(exit::OK)
+}
+
+fn bump(ctx: &Ctx, v: &ReleaseVersionArgs, commit: bool, dry_run: bool, json: bool) -> Result<i32, Error> {
+    let p = make_plan(ctx, v)?;
+    let dir = &ctx.paths.project_dir;
+    let repo = plan::open(dir).map_err(err)?;
+    let applied = cut::apply(&repo, dir, &ctx.config.release, &p, commit, dry_run).map_err(err)?;
+    plan_outputs(&p)?;
+    if json {
+        print_json(&applied);
+        return Ok(exit::OK);
+    }
+    let verb = if dry_run { "would write" } else { "wrote" };
+    for (path, old) in &applied.files {
+        println!("{verb} {} in {} (was {old})", applied.version, path.display());
+    }
+    println!("{verb} the changelog section to {}", applied.changelog.display());
+    if let Some(c) = &applied.commit {
+        println!("committed {c}: chore(release): {}", p.next_tag.as_deref().unwrap_or_default());
+    }
+    Ok(exit::OK)
+}
+
+fn tag(ctx: &Ctx, v: &ReleaseVersionArgs, push: bool, dry_run: bool, json: bool) -> Result<i32, Error> {
+    let p = make_plan(ctx, v)?;
+    let (Some(version), Some(tag_name)) = (&p.next, &p.next_tag) else {
+        return Err(Error::Precondition(format!("nothing to release: {}", p.reason)));
+    };
+    let dir = &ctx.paths.project_dir;
+    let repo = plan::open(dir).map_err(err)?;
+    let version = version.to_string();
+    let flags = (push, dry_run);
+    let t = cut::tag_release(&repo, dir, &ctx.config.release, (&version, tag_name), &p.changelog, flags)
+        .map_err(err)?;
+    plan_outputs(&p)?;
+    if json {
+        print_json(&t);
+    } else if dry_run {
+        println!(
+            "would tag HEAD as {}{}; message:\n{}",
+            t.tag,
+            if push { " and push" } else { "" },
+            t.message
+        );
+    } else {
+        let how = if t.signed { "signed" } else { "annotated" };
+        println!("tagged HEAD as {} ({how}){}", t.tag, if t.pushed { ", pushed" } else { "" });
+    }
+    Ok(exit::OK)
+}
+
+fn print_plan(p: &Plan) {
+    match &p.current {
+        Some(c) => println!("current  {} ({}) at {}", c.tag, c.version, &c.sha[..c.sha.len().min(7)]),
+        None => println!("current  none (no release tag yet)"),
+    }
+    match &p.next_tag {
+        Some(t) => println!("next     {t}  {}", p.reason),
+        None => println!("next     nothing to release: {}", p.reason),
+    }
+    for d in &p.drivers {
+        println!("driver   {} {}", d.short, d.summary);
+    }
+    println!("commits  {}", p.commits.len());
+    if !p.changelog.is_empty() {
+        println!();
+        print!("{}", p.changelog);
+    }
+}
+
+pub(super) fn print_json<T: Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("cannot print JSON: {e}"),
+    }
+}
+
+fn plan_outputs(p: &Plan) -> Result<(), Error> {
+    let version = p.next.as_ref().map(ToString::to_string).unwrap_or_default();
+    let previous = p.current.as_ref().map(|c| c.tag.clone()).unwrap_or_default();
+    let tag = p.next_tag.clone().unwrap_or_default();
+    outputs(&[("version", &version), ("tag", &tag), ("previous", &previous), ("reason", &p.reason)])
+}
+
+/// Appends `key=value` lines to `$FLIGHTDECK_OUTPUT` when it is set (inside a workflow step).
+pub(super) fn outputs(pairs: &[(&str, &str)]) -> Result<(), Error> {
+    let Some(path) = std::env::var_os("FLIGHTDECK_OUTPUT") else { return Ok(()) };
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .map_err(|e| Error::io("opening $FLIGHTDECK_OUTPUT", e))?;
+    for (k, v) in pairs {
+        let v = v.replace('\n', " ");
+        writeln!(f, "{k}={v}").map_err(|e| Error::io("writing $FLIGHTDECK_OUTPUT", e))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! One commit as a release sees it: its Conventional Commits parts (git-conventional: type, scope,
+//! `!`, `BREAKING CHANGE:` / `BREAKING-CHANGE:` footers) and the changelog group it falls in.
+
+use serde::{Deserialize, Serialize};
+
+/// The changelog group of a commit, in the order groups appear in a changelog section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Group {
+    /// Any breaking change (`!` or a `BREAKING CHANGE` footer), whatever its type.
+    Breaking,
+    /// `feat`.
+    Added,
+    /// `fix`.
+    Fixed,
+    /// `refactor`, `style`.
+    Changed,
+    /// `perf`.
+    Performance,
+    /// `security`, `sec`, or a `fix(security)`.
+    Security,
+    /// `deprecate`, `deprecated`.
+    Deprecated,
+    /// `remove`, `removed`.
+    Removed,
+    /// `revert`.
+    Reverted,
+    /// `docs`.
+    Documentation,
+    /// `chore`, `ci`, `build`, `test`, `tests`.
+    Maintenance,
+    /// Non-conventional commits and unknown types.
+    Other,
+}
+
+impl Group {
+    /// The section title in the changelog.
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Breaking => "Breaking",
+            Group::Added => "Added",
+            Group::Fixed => "Fixed",
+            Group::Changed => "Changed",
+            Group::Performance => "Performance",
+            Group::Security => "Security",
+            Group::Deprecated => "Deprecated",
+            Group::Removed => "Removed",
+            Group::Reverted => "Reverted",
+            Group::Documentation => "Documentation",
+            Group::Maintenance => "Maintenance",
+            Group::Other => "Other",
+        }
+    }
+
+    fn of(kind: Option<&str>, scope: Option<&str>, breaking: bool) -> Group {
+        if breaking {
+            return Group::Breaking;
+        }
+        match (kind, scope) {
+            (Some("fix"), Some("security")) | (Some("security" | "sec"), _) => Group::Security,
+            (Some("feat"), _) => Group::Added,
+            (Some("fix"), _) => Group::Fixed,
+            (Some("refactor" | "style"), _) => Group::Changed,
+            (Some("perf"), _) => Group::Performance,
+            (Some("deprecate" | "deprecated"), _) => Group::Deprecated,
+            (Some("remove" | "removed"), _) => Group::Removed,
+            (Some("revert"), _) => Group::Reverted,
+            (Some("docs" | "doc"), _) => Group::Documentation,
+            (Some("chore" | "ci" | "build" | "test" | "tests"), _) => Group::Maintenance,
+            _ => Group::Other,
+        }
+    }
+}
+
+/// A commit with its Conventional Commits parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseCommit {
+    /// Full SHA.
+    pub sha: String,
+    /// Seven-character SHA.
+    pub short: String,
+    /// The whole message.
+    pub message: String,
+    /// The first line.
+    pub summary: String,
+    /// Author name.
+    pub author: String,
+    /// Author time, Unix seconds.
+    pub time: i64,
+    /// The conventional type, lower case (`None`: not a conventional commit).
+    pub kind: Option<String>,
+    /// The scope, if any.
+    pub scope: Option<String>,
+    /// The description (the summary for a non-conventional commit).
+    pub description: String,
+    /// True for `!` or a `BREAKING CHANGE` / `BREAKING-CHANGE` footer.
+    pub breaking: bool,
+    /// The text of the breaking-change footer, if one was given.
+    pub breaking_note: Option<String>,
+    /// The changelog group.
+    pub group: Group,
+}
+
+impl ReleaseCommit {
+    /// Parses a commit message (pure).
+    pub fn parse(sha: &str, message: &str, author: &str, time: i64) -> ReleaseCommit {
+        let summary = message.lines().next().unwrap_or_default().trim().to_string();
+        let mut c = ReleaseCommit {
+            sha: sha.to_string(),
+            short: sha.chars().take(7).collect(),
+            message: message.to_string(),
+            summary: summary.clone(),
+            author: author.to_string(),
+            time,
+            kind: None,
+            scope: None,
+            description: summary,
+            breaking: false,
+            breaking_note: None,
+            group: Group::Other,
+        };
+        if let Ok(cc) = git_conventional::Commit::parse(message.trim()) {
+            c.kind = Some(cc.type_().as_str().to_ascii_lowercase());
+            c.scope = cc.scope().map(|s| s.as_str().to_string());
+            c.description = cc.description().to_string();
+            c.breaking = cc.breaking();
+            c.breaking_note =
+                cc.footers().iter().find(|f| f.breaking()).map(|f| f.value().trim().to_string());
+        }
+        c.group = Group::of(c.kind.as_deref(), c.scope.as_deref(), c.breaking);
+        c
+    }
+
+    /// True for the commits a release makes itself (`chore(release): ...`), which never drive a bump
+    /// nor appear in the changelog.
+    pub fn is_release_commit(&self) -> bool {
+        self.kind.as_deref() == Some("chore") && self.scope.as_deref() == Some("release")
+    }
+
+    /// True for a conventional `feat`.
+    pub fn is_feature(&self) -> bool {
+        self.kind.as_deref() == Some("feat")
+    }
+}

@@ -1,0 +1,315 @@
+//! Key handling: overlays first (quit confirmation, help, command line, text inputs), then the
+//! screen's intents from the keymap.
+
+use crate::engine::event::{Decision, FailureAction, GateForm};
+use crate::tui::app::input::TextInput;
+use crate::tui::app::launch::LaunchForm;
+use crate::tui::app::{App, RunScreen, Screen};
+use crate::tui::keymap::{Ctx, Intent, intent};
+use crate::tui::msg::{Effect, Key, KeyCode};
+use crate::workflow::model::Persona;
+
+impl App {
+    pub(super) fn key(&mut self, key: Key) -> Vec<Effect> {
+        self.notice = None;
+        if self.confirm_quit {
+            self.confirm_quit = false;
+            return if matches!(key.code, KeyCode::Char('y' | 'Y')) {
+                vec![Effect::Quit]
+            } else {
+                Vec::new()
+            };
+        }
+        if self.help {
+            self.help = false;
+            return Vec::new();
+        }
+        if self.cmdline.is_some() {
+            return self.cmdline_key(key);
+        }
+        if let Some(effects) = self.text_input_key(key) {
+            return effects;
+        }
+        let ctxs = self.contexts();
+        let Some(intent) = intent(&ctxs, key) else { return Vec::new() };
+        self.intent(intent)
+    }
+
+    /// Keys typed into the focused text input of the screen, if it has one.
+    fn text_input_key(&mut self, key: Key) -> Option<Vec<Effect>> {
+        if let Some(input) = self.filter_input.as_mut() {
+            match key.code {
+                KeyCode::Enter | KeyCode::Esc => {
+                    self.runs_filter = if key.code == KeyCode::Esc { String::new() } else { input.value() };
+                    self.filter_input = None;
+                    self.runs_row = 0;
+                }
+                _ => {
+                    input.key(key);
+                }
+            }
+            return Some(Vec::new());
+        }
+        match self.screens.last_mut()? {
+            Screen::Launch(form) => {
+                if key.code == KeyCode::Esc {
+                    self.screens.pop();
+                    return Some(Vec::new());
+                }
+                Some(form.key(key).into_iter().collect())
+            }
+            Screen::Run(rs) => {
+                let view = self.views.get(&rs.run)?;
+                run_text_key(rs, view, key)
+            }
+            _ => None,
+        }
+    }
+
+    fn contexts(&self) -> Vec<Ctx> {
+        match self.screen() {
+            Screen::Home | Screen::Persona(_) | Screen::Release => vec![Ctx::List],
+            Screen::Runs => vec![Ctx::Runs],
+            Screen::Audit | Screen::Launch(_) => vec![],
+            Screen::Run(rs) => {
+                let Some(view) = self.views.get(&rs.run) else { return vec![Ctx::Run] };
+                if rs.confirm_cancel {
+                    vec![Ctx::Gate]
+                } else if view.failure.is_some() {
+                    vec![Ctx::FailureMenu, Ctx::Run]
+                } else if view.gate.is_some() || view.rerun.is_some() {
+                    vec![Ctx::Gate, Ctx::Run]
+                } else {
+                    vec![Ctx::Run]
+                }
+            }
+        }
+    }
+
+    fn intent(&mut self, intent: Intent) -> Vec<Effect> {
+        match intent {
+            Intent::Quit => {
+                if self.run_active() {
+                    self.confirm_quit = true;
+                    return Vec::new();
+                }
+                return vec![Effect::Quit];
+            }
+            Intent::Back => {
+                if self.screens.len() > 1 {
+                    self.screens.pop();
+                }
+                return Vec::new();
+            }
+            Intent::Help => self.help = true,
+            Intent::Command => self.cmdline = Some(TextInput::new("")),
+            Intent::Mouse => {
+                self.mouse = !self.mouse;
+                return vec![Effect::SetMouse { on: self.mouse }];
+            }
+            Intent::Runs => {
+                self.screens.push(Screen::Runs);
+                return vec![Effect::LoadRuns];
+            }
+            Intent::Audit => {
+                self.screens.push(Screen::Audit);
+                return vec![Effect::LoadAudit];
+            }
+            Intent::Release => return self.open_release(),
+            _ => return self.screen_intent(intent),
+        }
+        Vec::new()
+    }
+
+    fn screen_intent(&mut self, intent: Intent) -> Vec<Effect> {
+        match self.screen().clone() {
+            Screen::Home => self.home_intent(intent),
+            Screen::Persona(p) => self.persona_intent(p, intent),
+            Screen::Runs => self.runs_intent(intent),
+            Screen::Audit => {
+                let n = self.audit.as_ref().map_or(0, |(e, _)| e.len());
+                self.audit_row = move_row(self.audit_row, n, intent);
+                Vec::new()
+            }
+            Screen::Run(_) => self.run_intent(intent),
+            Screen::Release => {
+                if matches!(intent, Intent::Select | Intent::Launch) {
+                    self.launch_named("release");
+                }
+                Vec::new()
+            }
+            Screen::Launch(_) => Vec::new(),
+        }
+    }
+
+    fn home_intent(&mut self, intent: Intent) -> Vec<Effect> {
+        match intent {
+            Intent::Left => self.home_col = (self.home_col + 2) % 3,
+            Intent::Right | Intent::NextPane => self.home_col = (self.home_col + 1) % 3,
+            Intent::Persona(n) => self.screens.push(Screen::Persona(Persona::MENU[usize::from(n).min(2)])),
+            Intent::Select | Intent::Launch => {
+                let persona = Persona::MENU[self.home_col];
+                self.open_launch(persona);
+                return Vec::new();
+            }
+            _ => {}
+        }
+        let n = self.workflows_of(Persona::MENU[self.home_col]).len();
+        if matches!(intent, Intent::Left | Intent::Right | Intent::NextPane) {
+            self.row = self.row.min(n.saturating_sub(1));
+        } else {
+            self.row = move_row(self.row, n, intent);
+        }
+        Vec::new()
+    }
+
+    fn persona_intent(&mut self, persona: Persona, intent: Intent) -> Vec<Effect> {
+        if matches!(intent, Intent::Select | Intent::Launch) {
+            self.open_launch(persona);
+        } else if let Intent::Persona(n) = intent {
+            self.screens.pop();
+            self.screens.push(Screen::Persona(Persona::MENU[usize::from(n).min(2)]));
+            self.row = 0;
+        } else {
+            self.row = move_row(self.row, self.workflows_of(persona).len(), intent);
+        }
+        Vec::new()
+    }
+
+    /// Opens Rita's release screen and asks for the plan.
+    pub(super) fn open_release(&mut self) -> Vec<Effect> {
+        if !matches!(self.screen(), Screen::Release) {
+            self.screens.push(Screen::Release);
+        }
+        vec![Effect::LoadRelease]
+    }
+
+    /// Opens the launch form of the workflow called `name`, if it exists.
+    pub(super) fn launch_named(&mut self, name: &str) {
+        let Some(wf) = self.init.workflows.iter().find(|w| w.name == name).cloned() else {
+            self.notice = Some(format!("no workflow {name:?} in the catalogue"));
+            return;
+        };
+        let form = LaunchForm::new(&wf, &self.init.environments, &self.init.default_env);
+        self.screens.push(Screen::Launch(Box::new(form)));
+    }
+
+    fn open_launch(&mut self, persona: Persona) {
+        let Some(wf) = self.workflows_of(persona).get(self.row).map(|w| (*w).clone()) else { return };
+        let form = LaunchForm::new(&wf, &self.init.environments, &self.init.default_env);
+        self.screens.push(Screen::Launch(Box::new(form)));
+    }
+
+    /// The runs shown on the runs screen, filtered.
+    pub fn filtered_runs(&self) -> Vec<&crate::store::records::RunRecord> {
+        let q = self.runs_filter.to_lowercase();
+        self.recent
+            .iter()
+            .filter(|r| {
+                q.is_empty()
+                    || [
+                        r.id.as_str(),
+                        r.workflow.as_str(),
+                        r.environment.as_str(),
+                        r.status.as_str(),
+                        r.operator.as_str(),
+                    ]
+                    .iter()
+                    .any(|f| f.to_lowercase().contains(&q))
+            })
+            .collect()
+    }
+
+    fn runs_intent(&mut self, intent: Intent) -> Vec<Effect> {
+        let runs = self.filtered_runs();
+        let selected = runs.get(self.runs_row).map(|r| (r.id.clone(), r.status));
+        match intent {
+            Intent::Search => self.filter_input = Some(TextInput::new(&self.runs_filter)),
+            Intent::Select => {
+                if let Some((id, _)) = selected {
+                    return vec![Effect::OpenRun { run: id }];
+                }
+            }
+            Intent::Resume => {
+                if let Some((id, crate::engine::event::RunStatus::Interrupted)) = selected {
+                    return vec![Effect::Resume { run: id }];
+                }
+                self.notice = Some("only an interrupted run can be resumed".into());
+            }
+            _ => self.runs_row = move_row(self.runs_row, runs.len(), intent),
+        }
+        Vec::new()
+    }
+}
+
+/// Moves a selection within `n` rows.
+pub(super) fn move_row(row: usize, n: usize, intent: Intent) -> usize {
+    let last = n.saturating_sub(1);
+    match intent {
+        Intent::Up => row.saturating_sub(1),
+        Intent::Down => (row + 1).min(last),
+        Intent::PageUp => row.saturating_sub(10),
+        Intent::PageDown => (row + 10).min(last),
+        Intent::Top => 0,
+        Intent::Bottom => last,
+        _ => row.min(last),
+    }
+}
+
+/// Text typed on the run screen: the search input and the phrase of a phrase gate.
+fn run_text_key(
+    rs: &mut RunScreen,
+    view: &crate::tui::app::run_view::RunView,
+    key: Key,
+) -> Option<Vec<Effect>> {
+    if let Some(input) = rs.search_input.as_mut() {
+        match key.code {
+            KeyCode::Enter => {
+                let q = input.value();
+                rs.search_input = None;
+                if !q.is_empty() {
+                    rs.query = Some(q.clone());
+                    rs.pending_search = Some((q, false));
+                    rs.follow = false;
+                }
+            }
+            KeyCode::Esc => rs.search_input = None,
+            _ => {
+                input.key(key);
+            }
+        }
+        return Some(Vec::new());
+    }
+    let gate = view.gate.as_ref()?;
+    let GateForm::Phrase { phrase } = &gate.form else { return None };
+    if rs.answered.as_deref() == Some(gate.gate.as_str()) || key.code == KeyCode::Esc {
+        return None;
+    }
+    if key.ctrl && key.code == KeyCode::Char('r') {
+        rs.answered = Some(gate.gate.clone());
+        let decision = Decision::Reject { gate: gate.gate.clone(), comment: None };
+        return Some(vec![Effect::Decide { run: rs.run.clone(), decision }]);
+    }
+    if key.code == KeyCode::Enter {
+        let text = rs.phrase.value();
+        if &text != phrase {
+            // Nothing is sent until the phrase matches exactly; the dialog says so.
+            rs.phrase_mismatch = !text.is_empty();
+            return Some(Vec::new());
+        }
+        rs.answered = Some(gate.gate.clone());
+        rs.phrase = TextInput::new("");
+        let decision = Decision::Phrase { gate: gate.gate.clone(), text };
+        return Some(vec![Effect::Decide { run: rs.run.clone(), decision }]);
+    }
+    rs.phrase_mismatch = false;
+    rs.phrase.key(key).then(Vec::new)
+}
+
+/// The failure action to the left or right of `a` in the menu.
+pub(super) fn cycle_action(a: FailureAction, forward: bool) -> FailureAction {
+    const ORDER: [FailureAction; 4] =
+        [FailureAction::Retry, FailureAction::Skip, FailureAction::Rollback, FailureAction::Abort];
+    let i = ORDER.iter().position(|x| *x == a).unwrap_or(0);
+    ORDER[if forward { (i + 1) % 4 } else { (i + 3) % 4 }]
+}

@@ -1,0 +1,368 @@
+//! The console's state and its `update(msg) -> effects`: no I/O, no awaiting, no clock reads.
+//! What the console shows is a function of this state (see `tui::view`).
+
+use std::collections::BTreeMap;
+
+use crate::engine::event::RunStatus;
+use crate::store::records::{AuditRecord, AuditVerdict, RunRecord};
+use crate::time::Micros;
+use crate::tui::msg::{Effect, Msg};
+use crate::workflow::model::{Persona, Workflow};
+
+mod command;
+pub mod input;
+mod keys;
+pub mod launch;
+mod run_keys;
+pub mod run_view;
+
+use input::TextInput;
+use launch::LaunchForm;
+use run_view::RunView;
+
+/// What the console is told at start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Init {
+    /// Project name.
+    pub project: String,
+    /// `branch@sha` of the project's repository (empty if none).
+    pub branch: String,
+    /// Operator login name.
+    pub operator: String,
+    /// Environments: name and whether production.
+    pub environments: Vec<(String, bool)>,
+    /// The default environment.
+    pub default_env: String,
+    /// Every workflow.
+    pub workflows: Vec<Workflow>,
+    /// Recent runs.
+    pub runs: Vec<RunRecord>,
+    /// Now.
+    pub now: Micros,
+    /// Theme name.
+    pub theme: String,
+    /// Names of the themes that can be chosen.
+    pub themes: Vec<String>,
+}
+
+/// The run screen's own state (the run itself is in [`App::views`]).
+#[allow(clippy::struct_excessive_bools)] // independent view switches
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunScreen {
+    /// Run id.
+    pub run: String,
+    /// Selected step.
+    pub selected: usize,
+    /// Follow: select the busy step and stick to the end of its log.
+    pub follow: bool,
+    /// Wrap long lines.
+    pub wrap: bool,
+    /// Lines scrolled up from the end of the log (when not following).
+    pub scroll: usize,
+    /// The search input while typing.
+    pub search_input: Option<TextInput>,
+    /// The last search.
+    pub query: Option<String>,
+    /// A search the runtime should perform: (query, forward).
+    pub pending_search: Option<(String, bool)>,
+    /// The line the last search found (0-based, in the whole log).
+    pub found: Option<usize>,
+    /// The typed-phrase input of a phrase gate.
+    pub phrase: TextInput,
+    /// The typed phrase was submitted and does not match.
+    pub phrase_mismatch: bool,
+    /// The highlighted option of a choice gate (0 = first).
+    pub choice: usize,
+    /// The gate this console already answered (so a key press sends one decision, once).
+    pub answered: Option<String>,
+    /// Asking "cancel this run?".
+    pub confirm_cancel: bool,
+}
+
+impl RunScreen {
+    /// The run screen of `run`, following it.
+    pub fn for_run(run: &str) -> RunScreen {
+        RunScreen::new(run)
+    }
+
+    fn new(run: &str) -> RunScreen {
+        RunScreen {
+            run: run.to_string(),
+            selected: 0,
+            follow: true,
+            wrap: false,
+            scroll: 0,
+            search_input: None,
+            query: None,
+            pending_search: None,
+            found: None,
+            phrase: TextInput::new(""),
+            phrase_mismatch: false,
+            choice: 0,
+            answered: None,
+            confirm_cancel: false,
+        }
+    }
+}
+
+/// A screen on the stack.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    /// The three personas and recent runs.
+    Home,
+    /// One persona's workflows.
+    Persona(Persona),
+    /// A launch form.
+    Launch(Box<LaunchForm>),
+    /// A run.
+    Run(Box<RunScreen>),
+    /// Run history.
+    Runs,
+    /// The audit log.
+    Audit,
+    /// Rita's release screen.
+    Release,
+}
+
+/// A window of log lines the runtime read from a step's log file for the current view.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogWindow {
+    /// Run id.
+    pub run: String,
+    /// Step id.
+    pub step: String,
+    /// Index of the first line in `lines`.
+    pub first: usize,
+    /// The lines.
+    pub lines: Vec<String>,
+    /// Lines in the whole file.
+    pub total: usize,
+}
+
+/// The console state.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Start-up facts.
+    pub init: Init,
+    /// The screen stack (Home at the bottom).
+    pub screens: Vec<Screen>,
+    /// Home: selected persona column.
+    pub home_col: usize,
+    /// Home / persona: selected row.
+    pub row: usize,
+    /// Runs screen: selected row.
+    pub runs_row: usize,
+    /// Runs screen: filter text.
+    pub runs_filter: String,
+    /// Runs screen: the filter input while typing.
+    pub filter_input: Option<TextInput>,
+    /// Audit screen: entries and verdict.
+    pub audit: Option<(Vec<AuditRecord>, AuditVerdict)>,
+    /// Audit screen: scroll.
+    pub audit_row: usize,
+    /// Runs known to the console.
+    pub views: BTreeMap<String, RunView>,
+    /// Recent runs from the store.
+    pub recent: Vec<RunRecord>,
+    /// The `:` command line while typing.
+    pub cmdline: Option<TextInput>,
+    /// Completion candidates for the command line.
+    pub completions: Vec<String>,
+    /// Help overlay shown.
+    pub help: bool,
+    /// Asking whether to quit with a run active.
+    pub confirm_quit: bool,
+    /// Status-line message.
+    pub notice: Option<String>,
+    /// Mouse capture on.
+    pub mouse: bool,
+    /// Terminal size.
+    pub size: (u16, u16),
+    /// The clock.
+    pub now: Micros,
+    /// Theme name.
+    pub theme: String,
+    /// The release plan, once loaded.
+    pub release: Option<Result<Box<crate::release::Plan>, String>>,
+    /// Log lines prepared by the runtime for the run screen.
+    pub log_window: Option<LogWindow>,
+}
+
+impl App {
+    /// The console at start: Home.
+    pub fn new(init: Init, size: (u16, u16)) -> App {
+        App {
+            recent: init.runs.clone(),
+            now: init.now,
+            theme: init.theme.clone(),
+            init,
+            screens: vec![Screen::Home],
+            home_col: 0,
+            row: 0,
+            runs_row: 0,
+            runs_filter: String::new(),
+            filter_input: None,
+            audit: None,
+            audit_row: 0,
+            views: BTreeMap::new(),
+            cmdline: None,
+            completions: Vec::new(),
+            help: false,
+            confirm_quit: false,
+            notice: None,
+            mouse: false,
+            size,
+            log_window: None,
+            release: None,
+        }
+    }
+
+    /// The screen on top.
+    pub fn screen(&self) -> &Screen {
+        self.screens.last().unwrap_or(&Screen::Home)
+    }
+
+    fn screen_mut(&mut self) -> Option<&mut Screen> {
+        self.screens.last_mut()
+    }
+
+    /// Workflows on a persona's menu.
+    pub fn workflows_of(&self, persona: Persona) -> Vec<&Workflow> {
+        self.init.workflows.iter().filter(|w| w.persona == persona).collect()
+    }
+
+    /// True if a run started here is still going.
+    pub fn run_active(&self) -> bool {
+        self.views.values().any(RunView::active)
+    }
+
+    /// The latest stored run of a workflow.
+    pub fn last_run_of(&self, workflow: &str) -> Option<&RunRecord> {
+        self.recent.iter().find(|r| r.workflow == workflow)
+    }
+
+    /// Applies a message; returns what the runtime must do.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Key(key) => self.key(key),
+            Msg::Resize { width, height } => {
+                self.size = (width, height);
+                Vec::new()
+            }
+            Msg::Tick { now } => {
+                self.now = now;
+                Vec::new()
+            }
+            Msg::Engine(event) => {
+                let ended = matches!(event.kind, crate::engine::event::EventKind::RunFinished { .. });
+                if let crate::engine::event::EventKind::GateWaiting { info } = &event.kind {
+                    self.gate_opened(&event.run, info);
+                }
+                let view =
+                    self.views.entry(event.run.clone()).or_insert_with(|| RunView::new(&event.run, true));
+                view.apply(event.at, &event.kind);
+                if ended { vec![Effect::LoadRuns] } else { Vec::new() }
+            }
+            other => self.update_data(other),
+        }
+    }
+
+    fn update_data(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::RunLaunched { run } => {
+                self.views.entry(run.clone()).or_insert_with(|| RunView::new(&run, true));
+                if matches!(self.screen(), Screen::Launch(_)) {
+                    self.screens.pop();
+                }
+                self.screens.push(Screen::Run(Box::new(RunScreen::new(&run))));
+                vec![Effect::LoadRuns]
+            }
+            Msg::LaunchFailed { message } => {
+                if let Some(Screen::Launch(form)) = self.screen_mut() {
+                    form.preview = false;
+                }
+                self.notice = Some(message);
+                Vec::new()
+            }
+            Msg::RunsLoaded { runs } => {
+                self.recent = runs;
+                Vec::new()
+            }
+            Msg::RunOpened { run, steps: _, events } => {
+                let mut view = RunView::new(&run.id, false);
+                for e in &events {
+                    view.apply(e.at, &e.kind);
+                }
+                if view.finished.is_none() && run.status == RunStatus::Interrupted {
+                    view.finished =
+                        Some((RunStatus::Interrupted, 8, Some("the process died: R resumes it".into())));
+                }
+                self.views.insert(run.id.clone(), view);
+                let mut screen = RunScreen::new(&run.id);
+                screen.follow = false;
+                self.screens.push(Screen::Run(Box::new(screen)));
+                Vec::new()
+            }
+            Msg::AuditLoaded { entries, verdict } => {
+                self.audit = Some((entries, verdict));
+                Vec::new()
+            }
+            Msg::ReleaseLoaded { plan } => {
+                self.release = Some(plan);
+                Vec::new()
+            }
+            Msg::LogSearched { run, line, total } => {
+                self.searched(&run, line, total);
+                Vec::new()
+            }
+            Msg::Notice { text } => {
+                self.notice = Some(text);
+                Vec::new()
+            }
+            Msg::Key(_) | Msg::Resize { .. } | Msg::Tick { .. } | Msg::Engine(_) => Vec::new(),
+        }
+    }
+
+    /// A gate opened: the run screen preselects the default choice and clears the phrase input.
+    fn gate_opened(&mut self, run: &str, info: &crate::engine::event::GateInfo) {
+        for screen in &mut self.screens {
+            if let Screen::Run(rs) = screen
+                && rs.run == run
+            {
+                rs.phrase = TextInput::new("");
+                rs.choice = match &info.form {
+                    crate::engine::event::GateForm::Choice { choices, default } => {
+                        default.as_ref().and_then(|d| choices.iter().position(|c| c == d)).unwrap_or(0)
+                    }
+                    _ => 0,
+                };
+            }
+        }
+    }
+
+    fn searched(&mut self, run: &str, line: Option<usize>, total: usize) {
+        let Some(Screen::Run(rs)) = self.screens.last_mut() else { return };
+        if rs.run != run {
+            return;
+        }
+        rs.pending_search = None;
+        match line {
+            Some(l) => {
+                rs.found = Some(l);
+                rs.follow = false;
+                // Show the match a few lines below the top of the log panel.
+                let height = usize::from(crate::tui::view::log_area(self.size).height);
+                rs.scroll = total.saturating_sub(l + height.saturating_sub(3)).min(total);
+            }
+            None => self.notice = Some(format!("no match for {:?}", rs.query.clone().unwrap_or_default())),
+        }
+    }
+
+    /// Opens a screen on top of the stack.
+    pub fn push(&mut self, screen: Screen) {
+        self.screens.push(screen);
+    }
+}
+
+#[cfg(test)]
+mod tests;

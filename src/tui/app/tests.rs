@@ -1,0 +1,139 @@
+use crate::engine::event::{Decision, FailureAction};
+use crate::tui::app::{App, Screen};
+use crate::tui::fixtures::{self, app, approval, failing_verify, gate, history, keys, run_until_gate, typed};
+use crate::tui::msg::{Effect, Key, KeyCode, Msg};
+
+fn feed(app: &mut App, msgs: Vec<Msg>) -> Vec<Effect> {
+    msgs.into_iter().flat_map(|m| app.update(m)).collect()
+}
+
+fn decisions(effects: &[Effect]) -> Vec<&Decision> {
+    effects
+        .iter()
+        .filter_map(|e| if let Effect::Decide { decision, .. } = e { Some(decision) } else { None })
+        .collect()
+}
+
+#[test]
+fn approving_emits_exactly_one_decision() {
+    let mut msgs = run_until_gate("staging");
+    msgs.push(gate("staging", vec![], 1));
+    let mut a = app((80, 24), vec![], msgs);
+    let first = a.update(Msg::Key(Key::ch('y')));
+    assert_eq!(decisions(&first), vec![&Decision::Approve { gate: "promote#1".into(), comment: None }]);
+    let again = a.update(Msg::Key(Key::ch('y')));
+    assert!(decisions(&again).is_empty(), "a second key press sent another decision: {again:?}");
+}
+
+#[test]
+fn a_phrase_that_does_not_match_emits_nothing() {
+    let mut msgs = run_until_gate("production");
+    msgs.push(gate("production", vec![approval("rita", 1001)], 2));
+    let mut a = app((80, 24), vec![], msgs);
+    let mut wrong = typed("deploy to production");
+    wrong.push(Msg::Key(Key::new(KeyCode::Enter)));
+    assert!(decisions(&feed(&mut a, wrong)).is_empty());
+    let Screen::Run(rs) = a.screen() else { panic!("not on the run screen") };
+    assert!(rs.phrase_mismatch);
+    // 'y' and 'n' are text here, not approve/reject.
+    let mut fixed: Vec<Msg> = std::iter::repeat_n(Msg::Key(Key::new(KeyCode::Backspace)), 30).collect();
+    fixed.extend(typed("DEPLOY TO PRODUCTION"));
+    fixed.push(Msg::Key(Key::new(KeyCode::Enter)));
+    let effects = feed(&mut a, fixed);
+    assert_eq!(
+        decisions(&effects),
+        vec![&Decision::Phrase { gate: "promote#1".into(), text: "DEPLOY TO PRODUCTION".into() }]
+    );
+}
+
+#[test]
+fn quitting_with_an_active_run_asks_first() {
+    let mut a = app((80, 24), vec![], run_until_gate("staging"));
+    assert!(a.run_active());
+    assert!(a.update(Msg::Key(Key::ch('q'))).is_empty());
+    assert!(a.confirm_quit);
+    assert!(a.update(Msg::Key(Key::ch('n'))).is_empty(), "any key but y stays");
+    assert!(!a.confirm_quit);
+    let _ = a.update(Msg::Key(Key::ch('q')));
+    assert_eq!(a.update(Msg::Key(Key::ch('y'))), vec![Effect::Quit]);
+    let mut idle = app((80, 24), history(), vec![]);
+    assert_eq!(idle.update(Msg::Key(Key::ch('q'))), vec![Effect::Quit]);
+}
+
+#[test]
+fn failure_menu_sends_the_chosen_action() {
+    let mut a = app((80, 24), vec![], failing_verify());
+    let effects = a.update(Msg::Key(Key::new(KeyCode::Enter)));
+    assert_eq!(
+        decisions(&effects),
+        vec![&Decision::OnFailure { step: "verify".into(), attempt: 1, action: FailureAction::Rollback }]
+    );
+    let mut b = app((80, 24), vec![], failing_verify());
+    let effects = b.update(Msg::Key(Key::ch('r')));
+    assert_eq!(
+        decisions(&effects),
+        vec![&Decision::OnFailure { step: "verify".into(), attempt: 1, action: FailureAction::Retry }]
+    );
+}
+
+#[test]
+fn launch_form_validates_then_launches() {
+    let mut a = app((80, 24), vec![], vec![]);
+    let _ = a.update(Msg::Key(Key::new(KeyCode::Enter)));
+    let Screen::Launch(form) = a.screen() else { panic!("enter on Home opens the launch form") };
+    assert_eq!(form.workflow.name, "deploy");
+    // Enter without the required version: an error beside the field, no launch.
+    let effects = feed(&mut a, keys(&[KeyCode::Enter, KeyCode::Enter]));
+    assert!(effects.is_empty());
+    let Screen::Launch(form) = a.screen() else { panic!() };
+    assert!(form.fields.iter().any(|f| f.name == "version" && f.error.as_deref() == Some("required")));
+    let mut msgs = typed("1.2");
+    msgs.push(Msg::Key(Key::new(KeyCode::Enter)));
+    assert!(feed(&mut a, msgs).is_empty());
+    let Screen::Launch(form) = a.screen() else { panic!() };
+    assert!(form.fields.iter().any(|f| f.error.as_deref().is_some_and(|e| e.contains("does not match"))));
+    let mut msgs = typed(".0");
+    msgs.extend(keys(&[KeyCode::Enter, KeyCode::Enter]));
+    let effects = feed(&mut a, msgs);
+    let Some(Effect::Launch { workflow, environment, params, dry_run }) = effects.first() else {
+        panic!("no launch: {effects:?}")
+    };
+    assert_eq!((workflow.as_str(), environment.as_str(), *dry_run), ("deploy", "staging", false));
+    assert_eq!(params.get("version").map(String::as_str), Some("1.2.0"));
+}
+
+#[test]
+fn command_line_completes_and_runs() {
+    let mut a = app((80, 24), vec![], vec![]);
+    let mut msgs = vec![Msg::Key(Key::ch(':'))];
+    msgs.extend(typed("ru"));
+    let _ = feed(&mut a, msgs);
+    assert_eq!(a.completions, vec!["run".to_string(), "runs".to_string()]);
+    let mut msgs = typed("n dep");
+    msgs.push(Msg::Key(Key::new(KeyCode::Tab)));
+    let _ = feed(&mut a, msgs);
+    assert_eq!(
+        a.cmdline.as_ref().map(crate::tui::app::input::TextInput::value).as_deref(),
+        Some("run deploy ")
+    );
+    let mut msgs = typed("--env production version=1.3.0");
+    msgs.push(Msg::Key(Key::new(KeyCode::Enter)));
+    let _ = feed(&mut a, msgs);
+    let Screen::Launch(form) = a.screen() else { panic!("`:run` opens the filled-in form") };
+    assert!(form.preview, "a valid :run goes straight to the plan preview");
+    assert_eq!(form.environment(), "production");
+    assert_eq!(a.command("theme light"), vec![Effect::SetTheme { name: "light".into() }]);
+    assert_eq!(
+        a.command("break"),
+        vec![Effect::Sandbox { action: "break".into(), environment: "staging".into() }]
+    );
+}
+
+#[test]
+fn messages_round_trip_as_json() {
+    for m in fixtures::rolled_back() {
+        let text = serde_json::to_string(&m).unwrap();
+        let back: Msg = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, m);
+    }
+}

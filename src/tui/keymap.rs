@@ -1,0 +1,217 @@
+//! One table maps keys to intents, per screen. Screens react to intents, never to raw keys
+//! (text inputs excepted), so the keys people know from k9s and lazygit live in one place.
+
+use crate::tui::msg::{Key, KeyCode};
+
+/// Where a key was pressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ctx {
+    /// Any screen (checked after the screen's own table).
+    Global,
+    /// Home and persona lists.
+    List,
+    /// A run.
+    Run,
+    /// The failure menu of a run.
+    FailureMenu,
+    /// A yes/no or choice gate.
+    Gate,
+    /// Run history.
+    Runs,
+}
+
+/// What a key means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    /// Leave (asks first while a run is active).
+    Quit,
+    /// Back / close.
+    Back,
+    /// Help for this screen.
+    Help,
+    /// The `:` command line.
+    Command,
+    /// `/` filter or search.
+    Search,
+    /// Move up.
+    Up,
+    /// Move down.
+    Down,
+    /// Move left / previous option.
+    Left,
+    /// Move right / next option.
+    Right,
+    /// Page up.
+    PageUp,
+    /// Page down.
+    PageDown,
+    /// To the top.
+    Top,
+    /// To the bottom.
+    Bottom,
+    /// Open / confirm.
+    Select,
+    /// Next pane.
+    NextPane,
+    /// Follow the log.
+    Follow,
+    /// Wrap long lines.
+    Wrap,
+    /// Next search match.
+    SearchNext,
+    /// Previous search match.
+    SearchPrev,
+    /// Approve a gate.
+    Approve,
+    /// Reject a gate.
+    Reject,
+    /// Retry the failed step.
+    Retry,
+    /// Skip the failed step.
+    Skip,
+    /// Roll back.
+    Rollback,
+    /// Abort the run.
+    Abort,
+    /// Cancel the running run.
+    Cancel,
+    /// Run history.
+    Runs,
+    /// Audit log.
+    Audit,
+    /// Resume an interrupted run.
+    Resume,
+    /// Toggle mouse capture.
+    Mouse,
+    /// Launch the selected workflow.
+    Launch,
+    /// Open a persona's screen (1 Diana, 2 Rita, 3 Phoenix).
+    Persona(u8),
+    /// Rita's release screen.
+    Release,
+}
+
+use Intent as I;
+use KeyCode as K;
+
+const fn k(code: KeyCode) -> Key {
+    Key { code, ctrl: false, alt: false }
+}
+
+const fn c(ch: char) -> Key {
+    k(K::Char(ch))
+}
+
+/// The table: (context, key, intent). Earlier rows win.
+pub const TABLE: &[(Ctx, Key, Intent)] = &[
+    (Ctx::Gate, c('y'), I::Approve),
+    (Ctx::Gate, c('n'), I::Reject),
+    (Ctx::Gate, k(K::Left), I::Left),
+    (Ctx::Gate, k(K::Right), I::Right),
+    (Ctx::Gate, k(K::Enter), I::Select),
+    (Ctx::FailureMenu, c('r'), I::Retry),
+    (Ctx::FailureMenu, c('s'), I::Skip),
+    (Ctx::FailureMenu, c('b'), I::Rollback),
+    (Ctx::FailureMenu, c('a'), I::Abort),
+    (Ctx::FailureMenu, k(K::Left), I::Left),
+    (Ctx::FailureMenu, k(K::Right), I::Right),
+    (Ctx::FailureMenu, k(K::Enter), I::Select),
+    (Ctx::Run, c('f'), I::Follow),
+    (Ctx::Run, c('w'), I::Wrap),
+    (Ctx::Run, c('n'), I::SearchNext),
+    (Ctx::Run, c('N'), I::SearchPrev),
+    (Ctx::Run, c('x'), I::Cancel),
+    (Ctx::Run, c('R'), I::Resume),
+    (Ctx::Runs, c('R'), I::Resume),
+    (Ctx::List, c('l'), I::Launch),
+    (Ctx::List, c('1'), I::Persona(0)),
+    (Ctx::List, c('2'), I::Persona(1)),
+    (Ctx::List, c('3'), I::Persona(2)),
+    (Ctx::Global, c('q'), I::Quit),
+    (Ctx::Global, Key { code: K::Char('c'), ctrl: true, alt: false }, I::Quit),
+    (Ctx::Global, k(K::Esc), I::Back),
+    (Ctx::Global, c('?'), I::Help),
+    (Ctx::Global, c(':'), I::Command),
+    (Ctx::Global, c('/'), I::Search),
+    (Ctx::Global, k(K::Up), I::Up),
+    (Ctx::Global, c('k'), I::Up),
+    (Ctx::Global, k(K::Down), I::Down),
+    (Ctx::Global, c('j'), I::Down),
+    (Ctx::Global, k(K::Left), I::Left),
+    (Ctx::Global, c('h'), I::Left),
+    (Ctx::Global, k(K::Right), I::Right),
+    (Ctx::Global, k(K::PageUp), I::PageUp),
+    (Ctx::Global, k(K::PageDown), I::PageDown),
+    (Ctx::Global, c('g'), I::Top),
+    (Ctx::Global, k(K::Home), I::Top),
+    (Ctx::Global, c('G'), I::Bottom),
+    (Ctx::Global, k(K::End), I::Bottom),
+    (Ctx::Global, k(K::Enter), I::Select),
+    (Ctx::Global, k(K::Tab), I::NextPane),
+    (Ctx::Global, c('r'), I::Runs),
+    (Ctx::Global, c('a'), I::Audit),
+    (Ctx::Global, c('m'), I::Mouse),
+    (Ctx::Global, c('v'), I::Release),
+];
+
+/// The intent of `key` in `ctxs` (most specific first), falling back to the global table.
+pub fn intent(ctxs: &[Ctx], key: Key) -> Option<Intent> {
+    ctxs.iter()
+        .chain(std::iter::once(&Ctx::Global))
+        .find_map(|ctx| TABLE.iter().find(|(c, k, _)| c == ctx && *k == key).map(|(_, _, i)| *i))
+}
+
+/// The key hints of a context for the footer: (key, label).
+pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
+    match ctx {
+        Ctx::List => &[
+            ("↑↓", "select"),
+            ("enter", "launch"),
+            ("tab", "persona"),
+            ("r", "runs"),
+            ("a", "audit"),
+            ("v", "release"),
+            (":", "command"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+        Ctx::Run => &[
+            ("↑↓", "step"),
+            ("f", "follow"),
+            ("w", "wrap"),
+            ("/", "search"),
+            ("PgUp/Dn", "scroll"),
+            ("x", "cancel"),
+            ("esc", "back"),
+            ("?", "help"),
+        ],
+        Ctx::Gate => {
+            &[("y", "approve"), ("n", "reject"), ("←→", "choose"), ("enter", "confirm"), ("esc", "close")]
+        }
+        Ctx::FailureMenu => {
+            &[("r", "retry"), ("s", "skip"), ("b", "roll back"), ("a", "abort"), ("enter", "confirm")]
+        }
+        Ctx::Runs => &[
+            ("↑↓", "select"),
+            ("enter", "open"),
+            ("/", "filter"),
+            ("R", "resume"),
+            ("esc", "back"),
+            ("?", "help"),
+        ],
+        Ctx::Global => &[("esc", "back"), (":", "command"), ("?", "help"), ("q", "quit")],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specific_context_wins_over_global() {
+        assert_eq!(intent(&[Ctx::Run], c('n')), Some(I::SearchNext));
+        assert_eq!(intent(&[Ctx::Gate, Ctx::Run], c('n')), Some(I::Reject));
+        assert_eq!(intent(&[Ctx::List], c('q')), Some(I::Quit));
+        assert_eq!(intent(&[Ctx::List], c('Z')), None);
+    }
+}

@@ -1,0 +1,12 @@
+//! The console: ratatui front end over the same engines the headless CLI uses. `app` holds state and
+//! `update(msg) -> effects`; `view` draws; `runtime` owns the terminal, the engines and the I/O.
+
+pub mod app;
+pub mod fixtures;
+pub mod keymap;
+pub mod logindex;
+pub mod msg;
+pub mod runtime;
+pub mod svg;
+pub mod theme;
+pub mod view;

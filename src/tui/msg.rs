@@ -1,0 +1,209 @@
+//! Messages into the console and effects out of it. Both are plain serde data: tests build screens
+//! from fixture messages, and a second terminal can later send the same messages over a socket.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::event::{Decision, Event};
+use crate::store::records::{AuditRecord, AuditVerdict, RunRecord, StepRecord};
+use crate::time::Micros;
+
+/// A key press, independent of the terminal library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Key {
+    /// The key.
+    pub code: KeyCode,
+    /// Ctrl held.
+    pub ctrl: bool,
+    /// Alt held.
+    pub alt: bool,
+}
+
+impl Key {
+    /// A plain key.
+    pub fn new(code: KeyCode) -> Key {
+        Key { code, ctrl: false, alt: false }
+    }
+
+    /// A plain character.
+    pub fn ch(c: char) -> Key {
+        Key::new(KeyCode::Char(c))
+    }
+
+    /// Ctrl + a character.
+    pub fn ctrl(c: char) -> Key {
+        Key { code: KeyCode::Char(c), ctrl: true, alt: false }
+    }
+}
+
+/// Key codes the console uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum KeyCode {
+    /// A printable character.
+    Char(char),
+    /// Enter.
+    Enter,
+    /// Escape.
+    Esc,
+    /// Tab.
+    Tab,
+    /// Shift-Tab.
+    BackTab,
+    /// Backspace.
+    Backspace,
+    /// Delete.
+    Delete,
+    /// Arrow up.
+    Up,
+    /// Arrow down.
+    Down,
+    /// Arrow left.
+    Left,
+    /// Arrow right.
+    Right,
+    /// Page up.
+    PageUp,
+    /// Page down.
+    PageDown,
+    /// Home.
+    Home,
+    /// End.
+    End,
+}
+
+/// Everything that can happen to the console.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "msg", rename_all = "snake_case")]
+pub enum Msg {
+    /// A key was pressed.
+    Key(Key),
+    /// The terminal was resized.
+    Resize {
+        /// Columns.
+        width: u16,
+        /// Rows.
+        height: u16,
+    },
+    /// The clock ticked (once a second).
+    Tick {
+        /// Now.
+        now: Micros,
+    },
+    /// An engine event of a run this console started or attached to.
+    Engine(Event),
+    /// A run this console asked for has started.
+    RunLaunched {
+        /// Run id.
+        run: String,
+    },
+    /// Starting a run failed (bad parameters, policy, store).
+    LaunchFailed {
+        /// Why.
+        message: String,
+    },
+    /// Recent runs from the store.
+    RunsLoaded {
+        /// Newest first.
+        runs: Vec<RunRecord>,
+    },
+    /// A stored run, opened read-only.
+    RunOpened {
+        /// The run.
+        run: RunRecord,
+        /// Its steps.
+        steps: Vec<StepRecord>,
+        /// Its journal.
+        events: Vec<Event>,
+    },
+    /// The audit log and its verification.
+    AuditLoaded {
+        /// Newest first.
+        entries: Vec<AuditRecord>,
+        /// The chain check.
+        verdict: AuditVerdict,
+    },
+    /// The result of a log search the run screen asked for.
+    LogSearched {
+        /// Run id.
+        run: String,
+        /// The matching line (0-based), if any.
+        line: Option<usize>,
+        /// Lines in the log.
+        total: usize,
+    },
+    /// The release plan of the project's repository (or why there is none).
+    ReleaseLoaded {
+        /// The plan, or the error text.
+        plan: Result<Box<crate::release::Plan>, String>,
+    },
+    /// A short message for the status line.
+    Notice {
+        /// The text.
+        text: String,
+    },
+}
+
+/// What the console asks its runtime to do (update itself never does I/O).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+pub enum Effect {
+    /// Start a workflow.
+    Launch {
+        /// Workflow name.
+        workflow: String,
+        /// Environment.
+        environment: String,
+        /// Parameter values as typed.
+        params: BTreeMap<String, String>,
+        /// Dry run.
+        dry_run: bool,
+    },
+    /// Send a decision to a live run.
+    Decide {
+        /// Run id.
+        run: String,
+        /// The decision.
+        decision: Decision,
+    },
+    /// Cancel a live run.
+    Cancel {
+        /// Run id.
+        run: String,
+    },
+    /// Resume an interrupted run.
+    Resume {
+        /// Run id.
+        run: String,
+    },
+    /// Load recent runs.
+    LoadRuns,
+    /// Load a stored run to view it.
+    OpenRun {
+        /// Run id.
+        run: String,
+    },
+    /// Load the audit log.
+    LoadAudit,
+    /// Compute the release plan of the project's repository.
+    LoadRelease,
+    /// Run a sandbox command (`break`, `fix`) against an environment's sandbox.
+    Sandbox {
+        /// `break` or `fix`.
+        action: String,
+        /// Environment name.
+        environment: String,
+    },
+    /// Switch theme.
+    SetTheme {
+        /// Theme name.
+        name: String,
+    },
+    /// Turn mouse capture on or off.
+    SetMouse {
+        /// On.
+        on: bool,
+    },
+    /// Leave the console.
+    Quit,
+}

@@ -1,0 +1,191 @@
+//! The console's runtime: owns the terminal, the engines and all I/O. It selects over terminal
+//! events, engine events and a one-second clock, feeds them to `App::update`, carries out the
+//! effects, and draws once when something changed, at most every [`FRAME`], inside a synchronized
+//! update. The terminal is restored on quit, on error and on panic (ratatui's panic hook).
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use crossterm::event::EventStream;
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::error::{Error, exit};
+use crate::headless::Ctx;
+use crate::store::Store;
+use crate::tui::app::App;
+use crate::tui::logindex::LogIndex;
+use crate::tui::msg::{Effect, Msg};
+use crate::tui::theme::{ColorDepth, Theme};
+use crate::workflow::catalog::Catalog;
+
+mod effects;
+mod init;
+mod keys;
+mod prepare;
+
+pub use init::git_head;
+
+/// The shortest time between two frames.
+pub const FRAME: Duration = Duration::from_millis(50);
+
+/// How the console was asked to look.
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleOptions {
+    /// `--theme`.
+    pub theme: Option<String>,
+    /// `--color`.
+    pub color: Option<String>,
+}
+
+/// A run this console drives.
+struct Live {
+    decisions: mpsc::Sender<crate::engine::Decision>,
+    cancel: tokio_util::sync::CancellationToken,
+    done: tokio::task::JoinHandle<()>,
+}
+
+/// Everything the runtime holds besides the app state.
+pub struct Console {
+    ctx: Ctx,
+    catalog: Catalog,
+    store: Store,
+    theme: Theme,
+    depth: ColorDepth,
+    live: HashMap<String, Live>,
+    indexes: HashMap<(String, String), LogIndex>,
+    tx: mpsc::Sender<Msg>,
+}
+
+/// Opens the console; returns the exit code.
+pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Error::Invalid(
+            "the console needs a terminal; for scripts use the subcommands (flightdeck --help)".into(),
+        ));
+    }
+    let catalog = ctx.catalog()?;
+    let store = ctx.store()?;
+    let (theme, depth) = init::theme(ctx, &opts)?;
+    let (tx, rx) = mpsc::channel(4096);
+    let mut console = Console {
+        ctx: ctx.clone(),
+        catalog,
+        store,
+        theme,
+        depth,
+        live: HashMap::new(),
+        indexes: HashMap::new(),
+        tx,
+    };
+    let mut terminal = ratatui::try_init().map_err(|e| Error::io("cannot set up the terminal", e))?;
+    let size = terminal.size().map_or((80, 24), |s| (s.width, s.height));
+    let app = App::new(init::init(&console, console.theme.name.clone()), size);
+    let result = console.event_loop(&mut terminal, app, rx).await;
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    ratatui::restore();
+    result.map(|()| exit::OK)
+}
+
+impl Console {
+    async fn event_loop(
+        &mut self,
+        terminal: &mut DefaultTerminal,
+        mut app: App,
+        mut rx: mpsc::Receiver<Msg>,
+    ) -> Result<(), Error> {
+        let mut term_events = EventStream::new();
+        // The first tick comes a second after the first frame, so start-up draws once.
+        let mut clock =
+            tokio::time::interval_at(Instant::now() + Duration::from_secs(1), Duration::from_secs(1));
+        let mut only_clock = false;
+        let mut dirty = true;
+        let mut last_draw = Instant::now().checked_sub(FRAME).unwrap_or_else(Instant::now);
+        loop {
+            if dirty && last_draw.elapsed() >= FRAME {
+                // A clock tick changes a few cells: skip the synchronized-update wrapper (16 bytes).
+                self.draw(terminal, &mut app, !only_clock)?;
+                only_clock = false;
+                dirty = false;
+                last_draw = Instant::now();
+            }
+            let wait =
+                if dirty { FRAME.saturating_sub(last_draw.elapsed()) } else { Duration::from_secs(3600) };
+            let msgs = tokio::select! {
+                ev = term_events.next() => match ev {
+                    Some(Ok(ev)) => keys::convert(&ev).into_iter().collect(),
+                    Some(Err(e)) => return Err(Error::io("reading the terminal", e)),
+                    None => return Ok(()),
+                },
+                Some(first) = rx.recv() => drain(first, &mut rx),
+                _ = clock.tick() => vec![Msg::Tick { now: crate::time::now() }],
+                () = tokio::time::sleep(wait) => Vec::new(),
+            };
+            if !msgs.is_empty() {
+                only_clock = (!dirty || only_clock) && msgs.iter().all(|m| matches!(m, Msg::Tick { .. }));
+            }
+            for msg in msgs {
+                dirty = true;
+                let mut effects = app.update(msg);
+                while let Some(effect) = (!effects.is_empty()).then(|| effects.remove(0)) {
+                    if effect == Effect::Quit {
+                        self.shutdown().await;
+                        return Ok(());
+                    }
+                    for reply in self.effect(effect, &mut app).await {
+                        effects.extend(app.update(reply));
+                    }
+                }
+            }
+        }
+    }
+
+    fn draw(
+        &mut self,
+        terminal: &mut DefaultTerminal,
+        app: &mut App,
+        synchronized: bool,
+    ) -> Result<(), Error> {
+        for msg in self.prepare(app) {
+            let _ = app.update(msg);
+        }
+        self.fill_window(app);
+        let theme = &self.theme;
+        if synchronized {
+            crossterm::queue!(std::io::stdout(), crossterm::terminal::BeginSynchronizedUpdate)
+                .map_err(|e| Error::io("drawing", e))?;
+        }
+        terminal.draw(|f| crate::tui::view::view(app, theme, f)).map_err(|e| Error::io("drawing", e))?;
+        if synchronized {
+            crossterm::execute!(std::io::stdout(), crossterm::terminal::EndSynchronizedUpdate)
+                .map_err(|e| Error::io("drawing", e))?;
+        }
+        Ok(())
+    }
+
+    /// Cancels the runs this console drives and waits (bounded) for them to record it.
+    async fn shutdown(&mut self) {
+        for live in self.live.values() {
+            live.cancel.cancel();
+        }
+        let deadline = Instant::now() + Duration::from_secs(7);
+        for (_, live) in self.live.drain() {
+            let _ = tokio::time::timeout_at(deadline, live.done).await;
+        }
+    }
+}
+
+/// The first message and everything else already queued (bounded), so a burst draws once.
+fn drain(first: Msg, rx: &mut mpsc::Receiver<Msg>) -> Vec<Msg> {
+    let mut out = vec![first];
+    while out.len() < 2048 {
+        match rx.try_recv() {
+            Ok(m) => out.push(m),
+            Err(_) => break,
+        }
+    }
+    out
+}

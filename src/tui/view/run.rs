@@ -1,0 +1,182 @@
+//! The run screen: steps with state, attempt and duration on the left; the selected step's log on
+//! the right (follow, wrap, search, scroll); the approval dialog and the failure menu over the log.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::engine::event::Stream;
+use crate::time::human_duration;
+use crate::tui::app::run_view::RunView;
+use crate::tui::app::{App, RunScreen};
+use crate::tui::theme::{Role, Theme};
+use crate::tui::view::overlay;
+use crate::tui::view::widgets::{ellipsize, panel, row_style, run_mark, span, step_mark};
+
+const STEPS_WIDTH: u16 = 34;
+
+fn split(body: Rect) -> (Rect, Rect, Rect) {
+    let [info, main] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(body);
+    let [steps, log] = Layout::horizontal([Constraint::Length(STEPS_WIDTH), Constraint::Min(10)]).areas(main);
+    (info, steps, log)
+}
+
+/// The inside of the log panel for a body area.
+pub fn log_area(body: Rect) -> Rect {
+    let (_, _, log) = split(body);
+    Rect::new(log.x + 1, log.y + 1, log.width.saturating_sub(2), log.height.saturating_sub(2))
+}
+
+/// Draws a run.
+pub fn run(app: &App, rs: &RunScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(view) = app.views.get(&rs.run) else {
+        frame.render_widget(Paragraph::new(span("loading…", theme, Role::Muted)), area);
+        return;
+    };
+    let (info, steps, log) = split(area);
+    info_line(app, view, theme, frame, info);
+    let selected = selected_step(view, rs);
+    frame.render_widget(
+        Paragraph::new(step_lines(app, view, selected, theme)).block(panel("Steps", theme, false)),
+        steps,
+    );
+    log_panel(app, view, rs, selected, theme, frame, log);
+    overlay::run_dialogs(view, rs, theme, frame, log);
+}
+
+/// The step whose log is shown: the busy one when following, else the one selected.
+pub fn selected_step(view: &RunView, rs: &RunScreen) -> usize {
+    if rs.follow { view.current_step() } else { rs.selected.min(view.steps.len().saturating_sub(1)) }
+}
+
+fn info_line(app: &App, view: &RunView, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let (glyph, role, state) = match &view.finished {
+        Some((st, code, _)) => {
+            let (g, r) = run_mark(*st);
+            (g, r, format!("{} (exit {code})", st.as_str()))
+        }
+        None if view.gate.is_some() => ("⏸", Role::Warn, "waiting for approval".to_string()),
+        None if view.rolling_back => ("↺", Role::Warn, "rolling back".to_string()),
+        None if view.live => ("▶", Role::Running, "running".to_string()),
+        None => ("·", Role::Muted, "stored".to_string()),
+    };
+    let elapsed = view.started.map(|s| human_duration(app.now.millis_since(s))).unwrap_or_default();
+    let spans = vec![
+        span(format!(" {glyph} {state}"), theme, role),
+        span(format!("  {} ", view.workflow), theme, Role::Title),
+        span(
+            format!(" run {}  mode {}  by {}  {elapsed}", view.id, view.mode, view.operator),
+            theme,
+            Role::Muted,
+        ),
+    ];
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn step_lines<'a>(app: &App, view: &RunView, selected: usize, theme: &Theme) -> Vec<Line<'a>> {
+    let width = usize::from(STEPS_WIDTH) - 4;
+    view.steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let (glyph, role) = step_mark(s.status);
+            let took = match (s.started, s.finished) {
+                (Some(a), Some(b)) => human_duration(b.millis_since(a)),
+                (Some(a), None) => human_duration(app.now.millis_since(a)),
+                _ => String::new(),
+            };
+            let retry = if s.attempt > 1 { format!("×{}", s.attempt) } else { String::new() };
+            let label_w = width.saturating_sub(3 + took.len() + retry.len());
+            let label = format!("{:<label_w$}", ellipsize(&s.label, label_w));
+            Line::from(vec![
+                span(format!("{glyph} "), theme, role),
+                Span::styled(label, row_style(theme, i == selected)),
+                span(format!("{retry} {took}"), theme, Role::Muted),
+            ])
+        })
+        .collect()
+}
+
+fn log_panel(
+    app: &App,
+    view: &RunView,
+    rs: &RunScreen,
+    selected: usize,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let Some(step) = view.steps.get(selected) else {
+        frame.render_widget(Paragraph::new("").block(panel("Log", theme, true)), area);
+        return;
+    };
+    let height = usize::from(area.height.saturating_sub(2));
+    let (first, lines, total) = visible_lines(app, view, rs, &step.id, height);
+    let mut flags = String::new();
+    if rs.follow {
+        flags.push_str(" [follow]");
+    }
+    if rs.wrap {
+        flags.push_str(" [wrap]");
+    }
+    if let Some(q) = &rs.query {
+        flags.push_str(" /");
+        flags.push_str(q);
+    }
+    let title = format!("{} — {} line(s){flags}", step.label, total);
+    let query = rs.query.as_deref().filter(|q| !q.is_empty());
+    let text: Vec<Line> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, (stream, l))| log_line(l, stream, query, rs.found == Some(first + i), theme))
+        .collect();
+    let mut p = Paragraph::new(text).block(panel(&title, theme, true));
+    if rs.wrap {
+        p = p.wrap(Wrap { trim: false });
+    }
+    if let Some(m) = step.message.as_ref().filter(|_| total == 0) {
+        p = Paragraph::new(span(format!(" {m}"), theme, Role::Muted)).block(panel(&title, theme, true));
+    }
+    frame.render_widget(p, area);
+}
+
+/// The lines to show: the runtime's window of the log file when it matches, else the in-memory tail.
+fn visible_lines(
+    app: &App,
+    view: &RunView,
+    rs: &RunScreen,
+    step: &str,
+    height: usize,
+) -> (usize, Vec<(Stream, String)>, usize) {
+    if let Some(w) = app.log_window.as_ref().filter(|w| w.run == view.id && w.step == step) {
+        let lines = w.lines.iter().map(|l| (Stream::Stdout, l.clone())).collect();
+        return (w.first, lines, w.total);
+    }
+    let Some(tail) = view.logs.get(step) else { return (0, Vec::new(), 0) };
+    let total = tail.len();
+    let end = total.saturating_sub(if rs.follow { 0 } else { rs.scroll });
+    let start = end.saturating_sub(height);
+    let counted = view.line_counts.get(step).copied().unwrap_or(total);
+    let lines = tail.iter().skip(start).take(end - start).map(|l| (l.stream, l.text.clone())).collect();
+    (start + counted - total, lines, counted)
+}
+
+fn log_line<'a>(text: String, stream: Stream, query: Option<&str>, found: bool, theme: &Theme) -> Line<'a> {
+    let base = match (found, stream) {
+        (true, _) => theme.style(Role::Selection),
+        (_, Stream::Stderr) => theme.style(Role::Warn),
+        (_, Stream::System) => theme.style(Role::Accent),
+        (_, Stream::Stdout) => theme.style(Role::Text),
+    };
+    let Some(q) = query else { return Line::from(Span::styled(text, base)) };
+    let mut spans = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(pos) = rest.find(q) {
+        spans.push(Span::styled(rest[..pos].to_string(), base));
+        spans.push(Span::styled(q.to_string(), theme.style(Role::Selection)));
+        rest = &rest[pos + q.len()..];
+    }
+    spans.push(Span::styled(rest.to_string(), base));
+    Line::from(spans)
+}

@@ -1,0 +1,54 @@
+//! Run history: newest first, filtered with `/`; enter opens a run read-only, R resumes an
+//! interrupted one.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::time::human_duration;
+use crate::tui::app::App;
+use crate::tui::theme::{Role, Theme};
+use crate::tui::view::widgets::{ellipsize, panel, row_style, run_mark, short_time, span};
+
+/// Draws the runs screen.
+pub fn runs(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let runs = app.filtered_runs();
+    let height = usize::from(area.height.saturating_sub(3));
+    let first = app.runs_row.saturating_sub(height.saturating_sub(1));
+    let mut lines = vec![Line::from(span(
+        format!(
+            "   {:<14}{:<12}{:<13}{:<10}{:<13}{:>8}  {}",
+            "workflow", "environment", "status", "operator", "started", "took", "run"
+        ),
+        theme,
+        Role::Muted,
+    ))];
+    for (i, r) in runs.iter().enumerate().skip(first).take(height) {
+        let (glyph, role) = run_mark(r.status);
+        let took = r.finished_at.map_or_else(|| "…".into(), |f| human_duration(f.millis_since(r.started_at)));
+        let text = format!(
+            "{:<14}{:<12}{:<13}{:<10}{:<13}{took:>8}  {}",
+            ellipsize(&r.workflow, 13),
+            ellipsize(&r.environment, 11),
+            r.status.as_str(),
+            ellipsize(&r.operator, 9),
+            short_time(r.started_at),
+            r.id
+        );
+        lines.push(Line::from(vec![
+            span(format!(" {glyph} "), theme, role),
+            Span::styled(text, row_style(theme, i == app.runs_row)),
+        ]));
+    }
+    if runs.is_empty() {
+        lines.push(Line::from(span("   no runs match", theme, Role::Muted)));
+    }
+    let filter = match &app.filter_input {
+        Some(input) => format!(" — filter: {}█", input.value()),
+        None if !app.runs_filter.is_empty() => format!(" — filter: {}", app.runs_filter),
+        None => String::new(),
+    };
+    let title = format!("Runs ({}){filter}", runs.len());
+    frame.render_widget(Paragraph::new(lines).block(panel(&title, theme, true)), area);
+}

@@ -1,0 +1,79 @@
+//! Small shared pieces of the view: status marks (a glyph and a role, so meaning survives without
+//! colour), panel blocks, and time formatting.
+
+use ratatui::style::Style;
+use ratatui::text::Span;
+use ratatui::widgets::{Block, BorderType, Borders};
+
+use crate::engine::event::{RunStatus, StepStatus};
+use crate::time::Micros;
+use crate::tui::theme::{Role, Theme};
+
+/// Glyph and role of a step state.
+pub fn step_mark(s: StepStatus) -> (&'static str, Role) {
+    match s {
+        StepStatus::Pending => ("·", Role::Pending),
+        StepStatus::Running => ("▶", Role::Running),
+        StepStatus::Waiting => ("⏸", Role::Warn),
+        StepStatus::Succeeded => ("✓", Role::Ok),
+        StepStatus::Failed | StepStatus::RollbackFailed => ("✗", Role::Fail),
+        StepStatus::Skipped => ("–", Role::Muted),
+        StepStatus::RolledBack => ("↺", Role::Warn),
+        StepStatus::Cancelled => ("■", Role::Fail),
+    }
+}
+
+/// Glyph and role of a run state.
+pub fn run_mark(s: RunStatus) -> (&'static str, Role) {
+    match s {
+        RunStatus::Running => ("▶", Role::Running),
+        RunStatus::Waiting => ("⏸", Role::Warn),
+        RunStatus::Succeeded => ("✓", Role::Ok),
+        RunStatus::Failed => ("✗", Role::Fail),
+        RunStatus::RolledBack => ("↺", Role::Warn),
+        RunStatus::Rejected => ("⊘", Role::Fail),
+        RunStatus::Cancelled => ("■", Role::Fail),
+        RunStatus::Interrupted => ("!", Role::Warn),
+    }
+}
+
+/// A styled span for a role.
+pub fn span<'a>(text: impl Into<std::borrow::Cow<'a, str>>, theme: &Theme, role: Role) -> Span<'a> {
+    Span::styled(text, theme.style(role))
+}
+
+/// A bordered panel with a title; the focused one is drawn in the accent role.
+pub fn panel<'a>(title: &'a str, theme: &Theme, focused: bool) -> Block<'a> {
+    let border = if focused { theme.style(Role::Accent) } else { theme.style(Role::Border) };
+    Block::default().borders(Borders::ALL).border_type(BorderType::Rounded).border_style(border).title(
+        Span::styled(
+            format!(" {title} "),
+            if focused { theme.style(Role::Accent) } else { theme.style(Role::Title) },
+        ),
+    )
+}
+
+/// `HH:MM:SS` of an instant (UTC).
+pub fn clock(t: Micros) -> String {
+    t.to_timestamp().map_or_else(String::new, |ts| ts.strftime("%H:%M:%S").to_string())
+}
+
+/// `MM-DD HH:MM` of an instant (UTC).
+pub fn short_time(t: Micros) -> String {
+    t.to_timestamp().map_or_else(String::new, |ts| ts.strftime("%m-%d %H:%M").to_string())
+}
+
+/// Style for the selected row (or the plain text style).
+pub fn row_style(theme: &Theme, selected: bool) -> Style {
+    if selected { theme.style(Role::Selection) } else { theme.style(Role::Text) }
+}
+
+/// Cuts `s` to at most `max` characters, marking the cut with `…`.
+pub fn ellipsize(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}

@@ -1,0 +1,115 @@
+//! End to end in a real terminal: the console runs inside tmux (a private server socket), and the
+//! test types keys and reads the screen with `capture-pane`, polling up to a deadline. It deploys a
+//! good version with an approval, then a bad build whose failure the operator answers with roll back.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::common::Project;
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux is installed (scripts/install-test-deps.sh)")
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let out = self.cmd(&["send-keys", "-t", "fd", k]);
+            assert!(out.status.success(), "send-keys {k}: {}", String::from_utf8_lossy(&out.stderr));
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "fd"]).stdout).into_owned()
+    }
+
+    /// Waits until the screen shows `text`; panics with the screen after 30 s.
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "waited 30 s for {text:?}; the screen shows:\n{s}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn console_deploys_approves_and_rolls_back_in_tmux() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+    let config =
+        format!("project = \"e2e\"\n[environments.staging]\nurl = \"{url}\"\nallow_root_approval = true\n");
+    let p = Project::new(&config, &[]);
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sandbox"),
+        &p.path().join("migrations/sandbox"),
+    );
+    let tmux = Tmux { socket: format!("fd-e2e-{}", std::process::id()) };
+    let line = format!(
+        "cd {} && FLIGHTDECK_HOME={} FLIGHTDECK_DEMO_FAST=1 TERM=xterm-256color {}; sleep 5",
+        p.path().display(),
+        p.home.path().display(),
+        crate::common::bin().display()
+    );
+    let out = tmux.cmd(&["new-session", "-d", "-s", "fd", "-x", "100", "-y", "30", &line]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    tmux.wait_for("Diana — DevOps");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Launch deploy");
+    tmux.keys(&["Tab", "1.2.0", "Enter"]);
+    tmux.wait_for("enter starts the run");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Approval needed");
+    tmux.keys(&["y"]);
+    let s = tmux.wait_for("succeeded (exit 0)");
+    assert!(s.contains("✓ Verify health"), "{s}");
+
+    tmux.keys(&["Escape", ":", "run deploy version=2.0.0-bad migrate=false", "Enter"]);
+    tmux.wait_for("enter starts the run");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Approval needed");
+    tmux.keys(&["y"]);
+    tmux.wait_for("Step failed");
+    tmux.keys(&["b"]);
+    let s = tmux.wait_for("rolled_back (exit 3)");
+    assert!(s.contains("↺ Roll out"), "the rollout's rollback did not complete:\n{s}");
+
+    tmux.keys(&["q"]);
+    let status = p.run(&["sandbox", "status", "--url", &url]);
+    assert!(
+        String::from_utf8_lossy(&status.stdout).contains("version 1.2.0"),
+        "{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+    let _ = p.run(&["sandbox", "stop", "--url", &url]);
+}

@@ -1,0 +1,101 @@
+//! Snapshot tests of every screen in its key states, at 80x24 and 160x48, built from fixture
+//! messages; the same states regenerate `screenshots/` (SVG).
+
+use flightdeck::tui::app::App;
+use flightdeck::tui::fixtures::{
+    self, app, approval, failing_verify, gate, history, keys, rolled_back, run_until_gate, typed,
+};
+use flightdeck::tui::msg::{Key, KeyCode, Msg};
+use flightdeck::tui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn render(app: &App, theme: &Theme) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    t.draw(|f| flightdeck::tui::view::view(app, theme, f)).unwrap();
+    t
+}
+
+/// Every fixture state: name and the messages that lead there.
+fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Vec<Msg>)> {
+    let mut gate_staging = run_until_gate("staging");
+    gate_staging.push(gate("staging", vec![], 1));
+    let mut gate_prod = run_until_gate("production");
+    gate_prod.push(gate("production", vec![approval("rita", 1001)], 2));
+    gate_prod.extend(typed("DEPLOY TO PROD"));
+    let mut launch_error = keys(&[KeyCode::Enter, KeyCode::Enter]);
+    launch_error.extend(keys(&[KeyCode::Tab]));
+    let mut launch_preview = vec![Msg::Key(Key::new(KeyCode::Enter)), Msg::Key(Key::new(KeyCode::Tab))];
+    launch_preview.extend(typed("1.2.0"));
+    launch_preview.push(Msg::Key(Key::new(KeyCode::Enter)));
+    let mut runs = vec![Msg::Key(Key::ch('r'))];
+    runs.push(Msg::RunsLoaded { runs: history() });
+    vec![
+        ("home_empty", vec![], vec![]),
+        ("home", history(), vec![]),
+        ("persona_diana", history(), vec![Msg::Key(Key::ch('1'))]),
+        ("launch_error", vec![], launch_error),
+        ("launch_preview", vec![], launch_preview),
+        ("run_running", vec![], run_until_gate("staging")),
+        ("run_gate", vec![], gate_staging),
+        ("run_phrase_gate", vec![], gate_prod),
+        ("run_failed_menu", vec![], failing_verify()),
+        ("run_finished", vec![], rolled_back()),
+        ("runs", history(), runs),
+        ("audit", vec![], vec![Msg::Key(Key::ch('a')), fixtures::audit(true)]),
+        ("audit_broken", vec![], vec![Msg::Key(Key::ch('a')), fixtures::audit(false)]),
+        ("help", history(), vec![Msg::Key(Key::ch('?'))]),
+        ("release", history(), vec![Msg::Key(Key::ch('v')), fixtures::release_plan()]),
+        ("command_line", history(), {
+            let mut m = vec![Msg::Key(Key::ch(':'))];
+            m.extend(typed("ru"));
+            m
+        }),
+    ]
+}
+
+#[test]
+fn every_screen_at_80x24_and_160x48() {
+    let theme = Theme::default_theme();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, runs, msgs) in states() {
+        for (w, h) in [(80, 24), (160, 48)] {
+            let a = app((w, h), runs.clone(), msgs.clone());
+            let t = render(&a, &theme);
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
+            let svg = flightdeck::tui::svg::buffer_to_svg(t.backend().buffer());
+            let svg_path = dir.join(format!("{name}_{w}x{h}.svg"));
+            std::fs::write(&svg_path, svg).unwrap();
+            to_png(&svg_path);
+        }
+    }
+}
+
+#[test]
+fn too_small_and_monochrome() {
+    let a = app((60, 20), history(), vec![]);
+    let t = render(&a, &Theme::default_theme());
+    insta::assert_snapshot!("too_small_60x20", t.backend());
+    let mut gate_prod = run_until_gate("production");
+    gate_prod.push(gate("production", vec![], 2));
+    let a = app((80, 24), vec![], gate_prod);
+    let mono = Theme::load("mono", None).unwrap();
+    let t = render(&a, &mono);
+    // Without colour, the production badge and the waiting state still stand out by attributes.
+    let buf = t.backend().buffer();
+    let badge = (0..80).find(|&x| buf[(x, 0)].symbol() == "▲").expect("production badge");
+    assert!(buf[(badge, 0)].modifier.contains(ratatui::style::Modifier::REVERSED));
+    let svg = flightdeck::tui::svg::buffer_to_svg(buf);
+    std::fs::write(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots/run_phrase_gate_mono_80x24.svg"),
+        svg,
+    )
+    .unwrap();
+}
+
+/// Writes a PNG beside the SVG when a converter (rsvg-convert, from librsvg2-bin) is installed.
+fn to_png(svg: &std::path::Path) {
+    let png = svg.with_extension("png");
+    let _ = std::process::Command::new("rsvg-convert").arg(svg).arg("-o").arg(&png).status();
+}
