@@ -61,6 +61,8 @@ pub enum Command {
     /// Incidents in the DORA ledger: open, resolve, list.
     #[command(subcommand)]
     Incident(IncidentCommand),
+    /// Run the project's health monitors: one round (`--once`) or live until interrupted.
+    Health(HealthArgs),
     /// `SQLite` migrations, backups and restores (used by the execute-migration task).
     #[command(subcommand)]
     Db(crate::dbtool::DbCommand),
@@ -517,4 +519,20 @@ pub struct IncidentResolveArgs {
     /// When it was mitigated (default: the resolution).
     #[arg(long)]
     pub mitigated: Option<String>,
+}
+/// `health`.
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Environment whose monitors to run (default: the default environment).
+    #[arg(long = "env", short = 'e')]
+    pub env: Option<String>,
+    /// Probe every monitor once, print the results and exit (6 if any failed).
+    #[arg(long)]
+    pub once: bool,
+    /// Stop live mode after this long (`30s`, `5m`); default: until interrupted.
+    #[arg(long = "for", value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Print JSON (one line per transition in live mode).
+    #[arg(long)]
+    pub json: bool,
 }

@@ -11,6 +11,7 @@ pub mod dora;
 pub mod engine;
 pub mod error;
 pub mod headless;
+pub mod health;
 pub mod identity;
 pub mod paths;
 pub mod release;

@@ -12,6 +12,7 @@ use crate::workflow::diag::{Diagnostic, line_col, nearest};
 
 mod dora;
 mod environment;
+pub mod monitors;
 mod release;
 
 pub use dora::{DoraConfig, ServiceConfig};
@@ -52,6 +53,9 @@ pub struct Config {
     /// `[services.NAME]`: each service's repository and paths, for DORA.
     #[serde(default)]
     pub services: BTreeMap<String, ServiceConfig>,
+    /// Health monitors by name (`[monitors.NAME]`).
+    #[serde(default)]
+    pub monitors: BTreeMap<String, monitors::MonitorConfig>,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -98,6 +102,7 @@ impl Default for Config {
             release: ReleaseConfig::default(),
             dora: DoraConfig::default(),
             services: BTreeMap::new(),
+            monitors: BTreeMap::new(),
             path: None,
         }
     }
@@ -124,6 +129,9 @@ impl Config {
         for (name, env) in &mut config.environments {
             env.name.clone_from(name);
             env.check(text, path)?;
+        }
+        for (name, monitor) in &config.monitors {
+            monitor.check(name, text, path)?;
         }
         if let Some(d) = &config.default_environment
             && !config.environments.contains_key(d)

@@ -14,6 +14,7 @@ use crate::workflow::catalog::Catalog;
 
 mod approve;
 mod dora;
+mod health;
 mod ledger;
 mod printer;
 mod prompt;
@@ -85,5 +86,6 @@ pub async fn dispatch(cli: Cli, command: Command) -> Result<i32, Error> {
         Command::Dora(a) => dora::dora(&ctx, &a),
         Command::Ledger(c) => ledger::ledger(&ctx, c).await,
         Command::Incident(c) => ledger::incident(&ctx, c).await,
+        Command::Health(a) => health::health(&ctx, &a).await,
     }
 }

@@ -10,6 +10,7 @@
 //! running or waiting whose lock is free as [`RunStatus::Interrupted`] without writing it.
 
 mod audit;
+mod health;
 mod incidents;
 mod ledger;
 pub mod lock;
@@ -30,6 +31,7 @@ use rusqlite::Connection;
 use crate::engine::event::RunStatus;
 use crate::time::Micros;
 
+pub use health::HealthTransitionRecord;
 pub use lock::RunLock;
 pub use schema::SCHEMA_VERSION;
 

@@ -16,7 +16,7 @@ use super::{Ctx, StoreError};
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The migrations, oldest first.
-const MIGRATIONS: &[&str] = &[V1, V2_DORA];
+const MIGRATIONS: &[&str] = &[V1, V2_DORA, V3_HEALTH];
 
 /// The schema version this binary writes.
 #[allow(clippy::cast_possible_wrap)]
@@ -152,6 +152,23 @@ CREATE TABLE releases (
     sha TEXT,
     created_at INTEGER NOT NULL
 );
+";
+
+/// Health monitor state transitions (`UP`, `DOWN`, `PENDING`, `MAINTENANCE`, `RECOVERED_AFTER_RETRY`), for the
+/// run and incident timeline.
+const V3_HEALTH: &str = "
+CREATE TABLE health_transitions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    monitor TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    from_state TEXT NOT NULL,
+    to_state TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    reason TEXT,
+    message TEXT
+);
+CREATE INDEX health_transitions_at ON health_transitions (at);
 ";
 
 /// Opens a connection to `path` with the store's settings: busy timeout, WAL, foreign keys.

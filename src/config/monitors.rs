@@ -1,0 +1,189 @@
+//! `[monitors.NAME]` in `flightdeck.toml`: what to probe (an HTTP(S) URL, a TCP address, a TLS
+//! endpoint or a DNS name), how often, how patiently, and the conditions a result must meet.
+//!
+//! Values may use `{{ environment.KEY }}` (for example `url = "{{ environment.url }}/health"`), so one
+//! monitor serves every environment; `environments = [...]` limits it to some. Conditions are parsed
+//! when the file is loaded; an error names the file and the line of the bad condition.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::health::condition::Condition;
+use crate::time::parse_duration;
+use crate::workflow::diag::Diagnostic;
+
+/// One monitor as written in the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorConfig {
+    /// HTTP(S) URL to request.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// `host:port` to connect to over TCP.
+    #[serde(default)]
+    pub tcp: Option<String>,
+    /// `host:port` whose TLS certificate to check (chain, hostname, expiry).
+    #[serde(default)]
+    pub tls: Option<String>,
+    /// A name to resolve.
+    #[serde(default)]
+    pub dns: Option<String>,
+    /// Only these environments (default: all).
+    #[serde(default)]
+    pub environments: Vec<String>,
+    /// Time between probes (`30s`).
+    #[serde(default = "default_interval")]
+    pub interval: String,
+    /// Longest a probe may take (`10s`).
+    #[serde(default = "default_timeout")]
+    pub timeout: String,
+    /// Largest random delay added to each interval (default: a tenth of the interval).
+    #[serde(default)]
+    pub jitter: Option<String>,
+    /// Consecutive failures before the monitor is DOWN.
+    #[serde(default = "default_failure_threshold")]
+    pub failure_threshold: u32,
+    /// Consecutive successes before a DOWN monitor is UP again.
+    #[serde(default = "one")]
+    pub success_threshold: u32,
+    /// Conditions every result must meet (default depends on the probe: `[STATUS] < 400` for HTTP).
+    #[serde(default)]
+    pub conditions: Vec<String>,
+    /// HTTP method (default GET).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// HTTP request headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// HTTP request body.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Follow HTTP redirects (at most 10).
+    #[serde(default = "yes")]
+    pub follow_redirects: bool,
+    /// Most body bytes read; the rest is not read and the result is marked truncated.
+    #[serde(default = "default_max_body")]
+    pub max_body: u64,
+    /// A PEM file of extra trusted CA certificates (HTTPS and TLS probes).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Accept any certificate (HTTPS); a TLS probe still reports what it found.
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
+    /// The name to verify the certificate against (default: the host).
+    #[serde(default)]
+    pub server_name: Option<String>,
+    /// DNS server `IP:PORT` (required for DNS monitors).
+    #[serde(default)]
+    pub nameserver: Option<String>,
+    /// DNS record type: A, AAAA, CNAME, MX, TXT, NS (default A).
+    #[serde(default)]
+    pub record: Option<String>,
+    /// Windows in which failures raise no alert.
+    #[serde(default)]
+    pub maintenance: Vec<MaintenanceConfig>,
+}
+
+/// A maintenance window: absolute (`start`, `end` as RFC 3339) or daily (`daily = "02:00"`, `for`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceConfig {
+    /// Start instant, RFC 3339 (`2026-11-24T02:00:00Z`).
+    #[serde(default)]
+    pub start: Option<String>,
+    /// End instant, RFC 3339.
+    #[serde(default)]
+    pub end: Option<String>,
+    /// Every day at this UTC time (`HH:MM`).
+    #[serde(default)]
+    pub daily: Option<String>,
+    /// Length of a daily window (`30m`).
+    #[serde(default, rename = "for")]
+    pub duration: Option<String>,
+}
+
+fn default_interval() -> String {
+    "30s".into()
+}
+fn default_timeout() -> String {
+    "10s".into()
+}
+fn default_failure_threshold() -> u32 {
+    3
+}
+fn one() -> u32 {
+    1
+}
+fn yes() -> bool {
+    true
+}
+/// 1 MiB.
+fn default_max_body() -> u64 {
+    1 << 20
+}
+
+impl MonitorConfig {
+    /// The probe kind's key (`url`, `tcp`, `tls`, `dns`), checking exactly one is set.
+    pub fn target_key(&self) -> Result<&'static str, String> {
+        let set: Vec<&'static str> = [
+            ("url", self.url.is_some()),
+            ("tcp", self.tcp.is_some()),
+            ("tls", self.tls.is_some()),
+            ("dns", self.dns.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(k, on)| on.then_some(k))
+        .collect();
+        match set.as_slice() {
+            [one] => Ok(one),
+            [] => Err("a monitor needs one of url, tcp, tls or dns".into()),
+            many => Err(format!("a monitor probes one thing; it sets {}", many.join(" and "))),
+        }
+    }
+
+    /// Checks values serde cannot: one target, durations, thresholds, conditions, windows.
+    pub fn check(&self, name: &str, text: &str, path: &Path) -> Result<(), Diagnostic> {
+        let table = format!("monitors.{name}");
+        let line = |key: &str| crate::config::find_line_in_table(text, &table, key);
+        let err = |key: &str, msg: String| Diagnostic::new(path, line(key), 1, msg);
+        let kind = self.target_key().map_err(|m| err("url", format!("[{table}]: {m}")))?;
+        for (key, value) in [("interval", Some(&self.interval)), ("timeout", Some(&self.timeout))]
+            .into_iter()
+            .chain([("jitter", self.jitter.as_ref())])
+        {
+            if let Some(v) = value
+                && parse_duration(v).is_none_or(|ms| ms == 0 && key != "jitter")
+            {
+                return Err(err(key, format!("{key} {v:?} in [{table}] is not a duration"))
+                    .with_help("write e.g. \"500ms\", \"30s\" or \"5m\""));
+            }
+        }
+        if self.failure_threshold == 0 || self.success_threshold == 0 {
+            return Err(err("failure_threshold", format!("thresholds in [{table}] must be at least 1")));
+        }
+        if kind == "dns"
+            && self.nameserver.as_deref().is_none_or(|n| n.parse::<std::net::SocketAddr>().is_err())
+        {
+            return Err(err("nameserver", format!("DNS monitor [{table}] needs nameserver = \"IP:PORT\""))
+                .with_help("for example nameserver = \"127.0.0.1:53\""));
+        }
+        for c in &self.conditions {
+            if let Err(m) = Condition::parse(c) {
+                let at = find_text_line(text, c).unwrap_or_else(|| line("conditions"));
+                return Err(Diagnostic::new(path, at, 1, m));
+            }
+        }
+        for w in &self.maintenance {
+            crate::health::maintenance::Window::from_config(w)
+                .map_err(|m| err("maintenance", format!("[{table}] maintenance: {m}")))?;
+        }
+        Ok(())
+    }
+}
+
+/// The 1-based line holding `needle` inside a quoted string, if any.
+fn find_text_line(text: &str, needle: &str) -> Option<u32> {
+    text.lines().position(|l| l.contains(needle)).and_then(|i| u32::try_from(i + 1).ok())
+}

@@ -1,0 +1,103 @@
+//! `flightdeck health [--env NAME] [--once] [--for D] [--json]`: one round of probes, or the live
+//! engine printing each state transition until interrupted; exit 6 when a monitor is down.
+
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::HealthArgs;
+use crate::error::{Error, exit};
+use crate::headless::Ctx;
+use crate::health::probe::{Clients, probe};
+use crate::health::{CheckResult, HealthEvent, Monitor, Plan, Snapshot, monitors_for};
+use crate::time::{now, parse_duration};
+
+/// `flightdeck health`.
+pub async fn health(ctx: &Ctx, a: &HealthArgs) -> Result<i32, Error> {
+    let env = a.env.clone().unwrap_or_else(|| ctx.config.default_env().to_string());
+    let monitors = monitors_for(&ctx.config, &env).map_err(Error::Invalid)?;
+    if monitors.is_empty() {
+        eprintln!("no monitors apply to environment {env}; add [monitors.NAME] to flightdeck.toml");
+        return Ok(exit::OK);
+    }
+    if a.once {
+        return once(&env, &monitors, a.json).await;
+    }
+    let limit = match &a.duration {
+        Some(d) => Some(Duration::from_millis(parse_duration(d).ok_or_else(|| {
+            Error::Invalid(format!("--for {d:?} is not a duration; write e.g. \"30s\" or \"5m\""))
+        })?)),
+        None => None,
+    };
+    live(ctx, monitors, limit, a.json).await
+}
+
+/// Probes every monitor once, concurrently; exit 6 if any failed.
+async fn once(env: &str, monitors: &[Monitor], json: bool) -> Result<i32, Error> {
+    let clients = Clients::new();
+    let mut set = tokio::task::JoinSet::new();
+    for (i, m) in monitors.iter().enumerate() {
+        let (m, clients) = (m.clone(), clients.clone());
+        set.spawn(async move { (i, probe(&m, &clients, now()).await) });
+    }
+    let mut results: Vec<(usize, CheckResult)> = set.join_all().await;
+    results.sort_by_key(|(i, _)| *i);
+    let results: Vec<CheckResult> = results.into_iter().map(|(_, r)| r).collect();
+    let down = results.iter().any(|r| !r.success);
+    if json {
+        let out = json!({ "environment": env, "down": down, "results": results });
+        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| Error::Invalid(e.to_string()))?);
+    } else {
+        for r in &results {
+            let state = if r.success { "UP" } else { "DOWN" };
+            let cert = r.cert_days_left.map(|d| format!("  cert {d}d")).unwrap_or_default();
+            println!("{:<16} {:<5} {}{cert}", r.monitor, state, r.line());
+        }
+    }
+    Ok(if down { exit::MONITOR_DOWN } else { exit::OK })
+}
+
+/// Runs the engine, printing transitions, until Ctrl-C or `limit`.
+async fn live(ctx: &Ctx, monitors: Vec<Monitor>, limit: Option<Duration>, json: bool) -> Result<i32, Error> {
+    let plan = Plan::new(monitors, Some(ctx.store()?));
+    let cancel = CancellationToken::new();
+    let (snap_tx, snap_rx) = watch::channel(Snapshot::default());
+    let (ev_tx, mut ev_rx) = mpsc::channel::<HealthEvent>(256);
+    let engine = tokio::spawn(crate::health::run(plan, snap_tx, ev_tx, cancel.clone()));
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        match limit {
+            Some(d) => tokio::select! { () = tokio::time::sleep(d) => {}, _ = tokio::signal::ctrl_c() => {} },
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+        stop.cancel();
+    });
+    while let Some(ev) = ev_rx.recv().await {
+        if json {
+            println!("{}", serde_json::to_string(&ev).map_err(|e| Error::Invalid(e.to_string()))?);
+        } else {
+            let t = &ev.transition;
+            println!(
+                "{} {:<16} {} -> {} {}",
+                ev.at.to_rfc3339(),
+                ev.monitor,
+                t.from.as_str(),
+                t.to.as_str(),
+                ev.result.line()
+            );
+        }
+    }
+    let summary = engine.await.map_err(|e| Error::Invalid(format!("the health engine stopped: {e}")))?;
+    let snap = snap_rx.borrow().clone();
+    if !json {
+        for m in &snap.monitors {
+            let up = m.uptime_pct.map_or_else(|| "-".into(), |p| format!("{p:.1}%"));
+            println!("{:<16} {:<11} uptime {up:<7} checks {}", m.name, m.state.as_str(), m.checks);
+        }
+    }
+    Ok(if summary.down.is_empty() { exit::OK } else { exit::MONITOR_DOWN })
+}

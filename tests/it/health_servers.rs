@@ -1,0 +1,215 @@
+//! Real servers on 127.0.0.1 port 0 for the health tests, on plain threads (so they also serve
+//! while a test's tokio clock is paused): HTTP with a chosen behaviour, and HTTPS with a
+//! certificate made by rcgen. Each stops when dropped; every loop is bounded.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio_rustls::rustls;
+
+/// How the HTTP server answers.
+#[derive(Clone)]
+pub enum Behaviour {
+    /// This status and body.
+    Fixed(u16, &'static str),
+    /// 200 after a delay.
+    Slow(Duration),
+    /// Accept, read, and never answer.
+    Silent,
+    /// 200 with a body of this many bytes, written until the client goes away.
+    Huge(usize),
+    /// The i-th request gets the i-th status (the last one repeats).
+    Script(Vec<u16>),
+}
+
+/// A server that stops when dropped.
+pub struct Server {
+    pub port: u16,
+    pub hits: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+/// Starts an HTTP server; `handle` serves one accepted connection.
+fn serve(handle: impl Fn(TcpStream, usize) + Send + Sync + 'static) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let stop = Arc::new(AtomicBool::new(false));
+    let hits = Arc::new(AtomicUsize::new(0));
+    let (stop2, hits2, handle) = (Arc::clone(&stop), Arc::clone(&hits), Arc::new(handle));
+    std::thread::spawn(move || {
+        for conn in listener.incoming().take(100_000) {
+            if stop2.load(Ordering::SeqCst) {
+                return;
+            }
+            let Ok(conn) = conn else { continue };
+            let n = hits2.fetch_add(1, Ordering::SeqCst);
+            let handle = Arc::clone(&handle);
+            std::thread::spawn(move || handle(conn, n));
+        }
+    });
+    Server { port, hits, stop }
+}
+
+/// Reads one request head (bounded), so the client sees its request taken.
+fn read_head(conn: &mut impl Read) {
+    let mut buf = [0u8; 4096];
+    let mut seen = Vec::new();
+    for _ in 0..64 {
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+        if seen.windows(4).any(|w| w == b"\r\n\r\n") {
+            return;
+        }
+    }
+}
+
+fn respond(conn: &mut impl Write, status: u16, body: &str) {
+    let head = format!(
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = conn.write_all(head.as_bytes());
+    let _ = conn.write_all(body.as_bytes());
+}
+
+pub fn http(b: Behaviour) -> Server {
+    serve(move |mut conn, n| {
+        conn.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        read_head(&mut conn);
+        match &b {
+            Behaviour::Fixed(status, body) => respond(&mut conn, *status, body),
+            Behaviour::Slow(d) => {
+                std::thread::sleep(*d);
+                respond(&mut conn, 200, r#"{"status":"UP"}"#);
+            }
+            Behaviour::Silent => std::thread::sleep(Duration::from_secs(30)),
+            Behaviour::Huge(len) => {
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n");
+                let _ = conn.write_all(head.as_bytes());
+                let chunk = vec![b'x'; 64 * 1024];
+                for _ in 0..len.div_ceil(chunk.len()) {
+                    if conn.write_all(&chunk).is_err() {
+                        return;
+                    }
+                }
+            }
+            Behaviour::Script(statuses) => {
+                let status = statuses[n.min(statuses.len() - 1)];
+                respond(&mut conn, status, r#"{"status":"UP"}"#);
+            }
+        }
+    })
+}
+
+/// A CA and the PEM of its certificate.
+pub struct Ca {
+    pub issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+    pub pem: String,
+}
+
+pub fn ca() -> Ca {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.distinguished_name.push(rcgen::DnType::CommonName, "flightdeck test CA");
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    Ca { pem: cert.pem(), issuer: rcgen::Issuer::new(params, key) }
+}
+
+/// A leaf for `localhost`, signed by `ca` (or self-signed), valid until `not_after` (y, m, d).
+pub fn leaf(ca: Option<&Ca>, not_after: Option<(i32, u8, u8)>) -> (Vec<u8>, Vec<u8>) {
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    if let Some((y, m, d)) = not_after {
+        params.not_after = rcgen::date_time_ymd(y, m, d);
+    }
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = match ca {
+        Some(ca) => params.signed_by(&key, &ca.issuer).unwrap(),
+        None => params.self_signed(&key).unwrap(),
+    };
+    (cert.der().to_vec(), key.serialize_der())
+}
+
+/// An HTTPS server presenting `cert` that answers every request with 200 `{"status":"UP"}`.
+pub fn https(cert: Vec<u8>, key: Vec<u8>) -> Server {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.into()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(key)),
+        )
+        .unwrap();
+    let config = Arc::new(config);
+    serve(move |conn, _| {
+        conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let Ok(session) = rustls::ServerConnection::new(Arc::clone(&config)) else { return };
+        let mut tls = rustls::StreamOwned::new(session, conn);
+        read_head(&mut tls);
+        respond(&mut tls, 200, r#"{"status":"UP"}"#);
+        tls.conn.send_close_notify();
+        let _ = tls.flush();
+    })
+}
+
+/// A free port with nothing listening (bound, then closed).
+pub fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// A UDP DNS server: `app.test.` A is 10.0.0.7, every other name is NXDOMAIN. Returns its port.
+pub fn dns() -> (u16, Arc<AtomicBool>) {
+    use hickory_resolver::proto::op::{Message, OpCode, ResponseCode};
+    use hickory_resolver::proto::rr::{RData, Record, rdata::A};
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    let port = sock.local_addr().unwrap().port();
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop2 = Arc::clone(&stop);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        for _ in 0..3000 {
+            if stop2.load(Ordering::SeqCst) {
+                return;
+            }
+            let Ok((n, peer)) = sock.recv_from(&mut buf) else { continue };
+            let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
+            let mut resp = Message::response(query.metadata.id, OpCode::Query);
+            resp.metadata.recursion_available = true;
+            resp.metadata.recursion_desired = query.metadata.recursion_desired;
+            for q in &query.queries {
+                resp.add_query(q.clone());
+                if q.name().to_ascii() == "app.test." {
+                    resp.add_answer(Record::from_rdata(q.name().clone(), 60, RData::A(A::new(10, 0, 0, 7))));
+                } else {
+                    resp.metadata.response_code = ResponseCode::NXDomain;
+                }
+            }
+            if let Ok(bytes) = resp.to_vec() {
+                let _ = sock.send_to(&bytes, peer);
+            }
+        }
+    });
+    (port, stop)
+}
