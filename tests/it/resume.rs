@@ -33,6 +33,11 @@ fn sigkill_mid_step_then_resume_completes_without_rerunning_finished_steps() {
             break v["run"].as_str().unwrap().to_string();
         }
     };
+    // The step is reported started once its process exists; wait until it is visibly mid-flight.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !p.read("trace").contains("second-start") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     child.kill().unwrap(); // SIGKILL: no chance to clean up
     child.wait().unwrap();
     // The machine "crashed": the step's own process group dies too.
