@@ -69,9 +69,10 @@ fn build_info(cx: &StepCx, spec: &ApproveSpec) -> Result<GateInfo, String> {
     } else {
         GateForm::YesNo { default_yes: spec.default.as_deref() == Some("yes") }
     };
+    // Facts describe the action; one that cannot be rendered (a skipped step's output) shows as "?".
     let mut facts = BTreeMap::new();
     for (k, t) in &spec.facts {
-        facts.insert(k.clone(), cx.render(t)?);
+        facts.insert(k.clone(), cx.render(t).unwrap_or_else(|_| "?".into()));
     }
     facts.entry("environment".into()).or_insert_with(|| env.name.clone());
     facts.entry("workflow".into()).or_insert_with(|| cx.shared.plan.workflow.clone());

@@ -54,9 +54,15 @@ impl Runner {
         let record = self.records[i].clone();
         let mut cx =
             StepCx::new(Arc::clone(&self.shared), ps.clone(), record, self.outputs.clone(), params, log);
+        let dry = self.shared.plan.options.mode == crate::workflow::plan::Mode::DryRun;
         let outcome = match cx.render_shell(&template) {
-            Ok(cmd) if self.shared.plan.options.mode == crate::workflow::plan::Mode::DryRun => {
+            Ok(cmd) if dry => {
                 cx.started(&format!("rollback (dry run, not run): {cmd}")).await?;
+                StepOutcome::Succeeded
+            }
+            // A dry run skipped the steps whose outputs the command names: show it as written.
+            Err(_) if dry => {
+                cx.started(&format!("rollback (dry run, not run): {}", template.source())).await?;
                 StepOutcome::Succeeded
             }
             Ok(cmd) => cx.shell(&cmd).await,

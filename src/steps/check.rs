@@ -121,8 +121,10 @@ impl StepKind for Check {
         format!("check: {what} healthy for {d}")
     }
 
+    /// A check verifies what the run changed, so a dry run (which changed nothing) skips it
+    /// unless the step names its own `dry_run` command.
     fn mutates(&self) -> bool {
-        false
+        true
     }
 
     fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {

@@ -40,6 +40,12 @@ fn deploy_good_then_bad_build_rolls_back() {
     let status = p.run(&["sandbox", "status", "--url", &url]);
     assert!(String::from_utf8_lossy(&status.stdout).contains("version 1.1.0"), "{}", text(&status));
 
+    // A dry run plans the whole deploy without changing the live version.
+    let out = p.run(&["run", "deploy", "-p", "version=3.0.0", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let status = p.run(&["sandbox", "status", "--url", &url]);
+    assert!(String::from_utf8_lossy(&status.stdout).contains("version 1.1.0"), "{}", text(&status));
+
     let out = p.run(&["run", "deploy", "-p", "version=2.0.0-bad", "--yes"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
