@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod headless;
 pub mod identity;
+pub mod load;
 pub mod paths;
 pub mod sandbox;
 pub mod steps;
