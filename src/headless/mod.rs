@@ -13,6 +13,7 @@ use crate::store::Store;
 use crate::workflow::catalog::Catalog;
 
 mod approve;
+mod load;
 mod printer;
 mod prompt;
 mod query;
@@ -76,6 +77,7 @@ pub async fn dispatch(cli: Cli, command: Command) -> Result<i32, Error> {
         Command::Audit(a) => query::audit(&ctx, &a),
         Command::Validate(a) => query::validate(&ctx, &a),
         Command::Info(a) => query::info(&ctx, a.json),
+        Command::Load(a) => load::load(&ctx, *a).await,
         Command::Sandbox(c) => crate::sandbox::run_command(c, &ctx.paths).await,
         Command::Db(c) => crate::dbtool::run_command(c),
     }

@@ -22,13 +22,15 @@ mod http1;
 mod http2;
 pub mod plan;
 pub mod report;
+pub mod spec;
 pub mod stats;
 pub mod threshold;
 mod worker;
 
 pub use engine::run;
 pub use plan::{Model, Plan, Profile, Stage, Stop, Target};
-pub use report::{Report, Snapshot};
+pub use report::{Ended, Report, Snapshot};
+pub use spec::LoadSpec;
 pub use threshold::{Threshold, Verdict};
 
 /// Why a request produced no response.
