@@ -24,6 +24,7 @@ pub mod plan;
 pub mod report;
 pub mod spec;
 pub mod stats;
+pub mod summary;
 pub mod threshold;
 mod worker;
 

@@ -14,6 +14,7 @@ use crate::engine::{StepCx, StepOutcome};
 use crate::workflow::template::Template;
 
 pub mod approve;
+pub mod load;
 pub mod run;
 pub mod uses;
 
@@ -50,7 +51,7 @@ pub trait StepKind: Send + Sync {
 }
 
 /// Every registered kind. Adding a kind: a new file beside this one and one line here.
-pub static KINDS: &[&dyn StepKind] = &[&run::Run, &approve::Approve, &uses::Uses];
+pub static KINDS: &[&dyn StepKind] = &[&run::Run, &approve::Approve, &uses::Uses, &load::Load];
 
 /// The kind registered for an action key.
 pub fn kind(key: &str) -> Option<&'static dyn StepKind> {
