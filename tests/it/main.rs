@@ -7,5 +7,7 @@ mod engine_runs;
 mod gates;
 mod invalid;
 mod layering;
+mod load;
+mod load_servers;
 mod resume;
 mod store_cli;
