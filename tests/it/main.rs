@@ -9,5 +9,6 @@ mod invalid;
 mod layering;
 mod load;
 mod load_servers;
+mod load_step;
 mod resume;
 mod store_cli;
