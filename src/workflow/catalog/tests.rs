@@ -151,13 +151,17 @@ fn lookup_by_name_and_persona() {
     let catalog = Catalog::load(dir.path()).unwrap();
     assert_eq!(catalog.workflow("deploy").unwrap().name, "deploy");
     let err = catalog.workflow("deplyo").unwrap_err();
-    assert!(err.contains("did you mean \"deploy\"?") && err.contains("deploy, release, rollback"), "{err}");
+    assert!(
+        err.contains("did you mean \"deploy\"?") && err.contains("deploy, load-test, release, rollback"),
+        "{err}"
+    );
     assert!(catalog.workflow("clean").unwrap_err().contains("is a task"));
     let groups = catalog.by_persona();
     let names = |p: Persona| groups[&p].iter().map(|w| w.name.as_str()).collect::<Vec<_>>();
     assert_eq!(names(Persona::Diana), ["deploy", "rollback"]);
     assert_eq!(names(Persona::Rita), ["release"]);
-    assert!(!groups.contains_key(&Persona::Phoenix));
+    // The built-in catalogue (embedded) adds load-test for Phoenix.
+    assert_eq!(names(Persona::Phoenix), ["load-test"]);
 }
 
 #[test]
