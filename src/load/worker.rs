@@ -136,9 +136,11 @@ fn worker_thread(shared: &Arc<Shared>, w: usize, conns: &[usize]) {
         return;
     };
     rt.block_on(async {
+        // One child token per thread: waiting on it never contends with other threads.
+        let stop = shared.stop.child_token();
         let mut set = tokio::task::JoinSet::new();
         for &i in conns {
-            set.spawn(connection(Arc::clone(shared), w, i));
+            set.spawn(connection(Arc::clone(shared), stop.clone(), w, i));
         }
         while set.join_next().await.is_some() {}
     });
@@ -173,9 +175,8 @@ async fn exchange(shared: &Shared, conn: &mut Option<Conn>) -> Result<Answer, Er
 }
 
 /// One connection's loop.
-async fn connection(shared: Arc<Shared>, w: usize, index: usize) {
+async fn connection(shared: Arc<Shared>, stop: CancellationToken, w: usize, index: usize) {
     let mut conn: Option<Conn> = None;
-    let stop = shared.stop.clone();
     while !stop.is_cancelled() {
         if !active(&shared, index) {
             conn = None;
@@ -223,6 +224,9 @@ fn record(
 /// In the closed model with stages, connection `index` works only while the ramp asks for more
 /// than `index` connections; in the open model every connection is available.
 fn active(shared: &Shared, index: usize) -> bool {
+    if shared.stages.is_empty() {
+        return true;
+    }
     match (shared.model, shared.level(Instant::now())) {
         #[allow(clippy::cast_precision_loss)]
         (Model::Closed, Some(level)) => (index as f64) < level.ceil(),
