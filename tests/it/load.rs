@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::common::Project;
-use crate::load_servers::{self, http, refused_url, resetting};
+use crate::load_servers::{self, http, http2, refused_url, resetting};
 
 fn fast() -> load_servers::Server {
     http(|_| (200, Duration::ZERO))
@@ -46,6 +46,18 @@ fn counts_every_request_exactly() {
     assert_eq!(s.served.load(Ordering::SeqCst), 200, "the server saw exactly the requests counted");
     assert!(j["summary"]["requestsPerSec"].as_f64().unwrap() > 0.0);
     assert!(j["latencyPercentiles"]["p99"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn http2_counts_and_statuses() {
+    let s = http2(|n| (if n % 5 == 4 { 404 } else { 200 }, Duration::ZERO));
+    let p = Project::new("", &[]);
+    let (code, j) = load_json(&p, &[&s.url(), "--http2", "-n", "50", "-c", "2", "-m", "POST", "-d", "{}"]);
+    assert_eq!(code, 0, "{j}");
+    assert_eq!(j["statusCodeDistribution"]["200"], 40, "{j}");
+    assert_eq!(j["statusCodeDistribution"]["404"], 10, "{j}");
+    assert_eq!(s.served.load(Ordering::SeqCst), 50);
+    assert_eq!(j["flightdeck"]["http2"], true);
 }
 
 #[test]

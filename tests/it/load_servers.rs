@@ -11,7 +11,7 @@ use std::time::Duration;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio_util::sync::CancellationToken;
 
 /// Per request number (from 0): the status to answer and how long to wait first.
@@ -38,6 +38,15 @@ impl Server {
 
 /// An HTTP/1.1 keep-alive server answering `hello` with the behaviour's status after its delay.
 pub fn http(behaviour: impl Fn(u64) -> (u16, Duration) + Send + Sync + 'static) -> Server {
+    serve(false, behaviour)
+}
+
+/// The same server speaking HTTP/2 over cleartext (prior knowledge).
+pub fn http2(behaviour: impl Fn(u64) -> (u16, Duration) + Send + Sync + 'static) -> Server {
+    serve(true, behaviour)
+}
+
+fn serve(h2: bool, behaviour: impl Fn(u64) -> (u16, Duration) + Send + Sync + 'static) -> Server {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
@@ -67,9 +76,15 @@ pub fn http(behaviour: impl Fn(u64) -> (u16, Duration) + Send + Sync + 'static) 
                             Ok::<_, Infallible>(resp)
                         }
                     });
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service);
-                    tokio::select! { () = token.cancelled() => {}, _ = conn => {} }
+                    let io = TokioIo::new(stream);
+                    if h2 {
+                        let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                            .serve_connection(io, service);
+                        tokio::select! { () = token.cancelled() => {}, _ = conn => {} }
+                    } else {
+                        let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
+                        tokio::select! { () = token.cancelled() => {}, _ = conn => {} }
+                    }
                 });
             }
         });
