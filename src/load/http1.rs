@@ -50,8 +50,9 @@ pub struct Answer {
 impl Conn {
     /// Connects with `TCP_NODELAY`.
     pub async fn connect(addr: SocketAddr) -> Result<Conn, ErrorClass> {
+        // A peer that resets during the handshake is a reset, like one that resets later.
         let stream = TcpStream::connect(addr).await.map_err(|e| match ErrorClass::of_io(&e) {
-            ErrorClass::Refused | ErrorClass::Timeout => ErrorClass::of_io(&e),
+            c @ (ErrorClass::Refused | ErrorClass::Timeout | ErrorClass::Reset) => c,
             _ => ErrorClass::Connect,
         })?;
         let _ = stream.set_nodelay(true);

@@ -200,30 +200,30 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn parse(v: Value) -> Result<Value, String> {
-        Load.parse(&v, &BTreeMap::new())
+    fn parse(v: &Value) -> Result<Value, String> {
+        Load.parse(v, &BTreeMap::new())
     }
 
     #[test]
     fn parses_specs_and_names_mistakes() {
-        let spec = parse(json!({ "url": "{{ environment.url }}", "profile": "{{ params.profile }}", "thresholds": ["p95 < 500ms"] }))
+        let spec = parse(&json!({ "url": "{{ environment.url }}", "profile": "{{ params.profile }}", "thresholds": ["p95 < 500ms"] }))
             .unwrap();
         assert_eq!(Load.templates(&spec).len(), 2, "url and profile are templates");
-        assert!(parse(json!({ "url": "http://x/", "conections": 5 })).unwrap_err().contains("conections"));
+        assert!(parse(&json!({ "url": "http://x/", "conections": 5 })).unwrap_err().contains("conections"));
         assert!(
-            parse(json!({ "url": "http://x/", "thresholds": ["p95 fast"] }))
+            parse(&json!({ "url": "http://x/", "thresholds": ["p95 fast"] }))
                 .unwrap_err()
                 .contains("bad threshold")
         );
         assert!(
-            parse(json!({ "url": "http://x/", "profile": "hurricane" }))
+            parse(&json!({ "url": "http://x/", "profile": "hurricane" }))
                 .unwrap_err()
                 .contains("unknown profile")
         );
-        assert!(parse(json!({ "duration": "10s" })).unwrap_err().contains("needs `url`"));
-        assert!(parse(json!("http://x/")).unwrap_err().contains("must be a table"));
+        assert!(parse(&json!({ "duration": "10s" })).unwrap_err().contains("needs `url`"));
+        assert!(parse(&json!("http://x/")).unwrap_err().contains("must be a table"));
         let d = Load
-            .describe(&parse(json!({ "url": "http://x/", "connections": 8, "duration": "30s" })).unwrap());
+            .describe(&parse(&json!({ "url": "http://x/", "connections": 8, "duration": "30s" })).unwrap());
         assert_eq!(d, "load: http://x/ connections=8 duration=30s");
     }
 }
