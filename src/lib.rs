@@ -13,6 +13,7 @@ pub mod error;
 pub mod headless;
 pub mod health;
 pub mod identity;
+pub mod load;
 pub mod paths;
 pub mod release;
 pub mod sandbox;

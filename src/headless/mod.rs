@@ -16,6 +16,7 @@ mod approve;
 mod dora;
 mod health;
 mod ledger;
+mod load;
 mod printer;
 mod prompt;
 mod query;
@@ -80,6 +81,7 @@ pub async fn dispatch(cli: Cli, command: Command) -> Result<i32, Error> {
         Command::Audit(a) => query::audit(&ctx, &a),
         Command::Validate(a) => query::validate(&ctx, &a),
         Command::Info(a) => query::info(&ctx, a.json),
+        Command::Load(a) => load::load(&ctx, *a).await,
         Command::Sandbox(c) => crate::sandbox::run_command(c, &ctx.paths).await,
         Command::Db(c) => crate::dbtool::run_command(c),
         Command::Release(c) => release::dispatch(&ctx, c).await,

@@ -15,6 +15,7 @@ use crate::workflow::template::Template;
 
 pub mod approve;
 pub mod check;
+pub mod load;
 pub mod run;
 pub mod uses;
 
@@ -51,7 +52,7 @@ pub trait StepKind: Send + Sync {
 }
 
 /// Every registered kind. Adding a kind: a new file beside this one and one line here.
-pub static KINDS: &[&dyn StepKind] = &[&run::Run, &approve::Approve, &uses::Uses, &check::Check];
+pub static KINDS: &[&dyn StepKind] = &[&run::Run, &approve::Approve, &uses::Uses, &check::Check, &load::Load];
 
 /// The kind registered for an action key.
 pub fn kind(key: &str) -> Option<&'static dyn StepKind> {

@@ -16,7 +16,7 @@ use super::{Ctx, StoreError};
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The migrations, oldest first.
-const MIGRATIONS: &[&str] = &[V1, V2_DORA, V3_HEALTH];
+const MIGRATIONS: &[&str] = &[V1, V2_DORA, V3_HEALTH, V_LOAD];
 
 /// The schema version this binary writes.
 #[allow(clippy::cast_possible_wrap)]
@@ -221,3 +221,21 @@ fn check_not_newer(conn: &Connection) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// Load results and named baselines (`load::baseline`).
+const V_LOAD: &str = "
+CREATE TABLE load_results (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    run TEXT,
+    passed INTEGER NOT NULL,
+    report TEXT NOT NULL
+);
+CREATE INDEX load_results_url ON load_results (url, at);
+CREATE TABLE load_baselines (
+    name TEXT PRIMARY KEY NOT NULL,
+    result INTEGER NOT NULL REFERENCES load_results (id),
+    saved_at INTEGER NOT NULL
+);
+";

@@ -1,0 +1,138 @@
+//! The view-model of a load test: the [`Snapshot`] published while it runs (what the console's Load
+//! screen and the `load` step draw) and the final [`Report`], with an oha-compatible JSON form.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::load::baseline::Comparison;
+use crate::load::stats::{Bucket, Percentiles};
+use crate::load::{ErrorClass, Model, Verdict};
+
+/// One second of the test.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// Seconds from the start to the end of this second.
+    pub t_s: f64,
+    /// Requests finished in it.
+    pub rps: f64,
+    /// Latency of its responses.
+    pub latency: Percentiles,
+    /// Failed requests in it (transport errors and status >= 400).
+    pub errors: u64,
+}
+
+/// The latest state of a running test (about ten a second on the `watch` channel).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Seconds since the start.
+    pub elapsed_s: f64,
+    /// Planned duration in seconds (when the test stops on time).
+    pub planned_duration_s: Option<f64>,
+    /// Planned request count (when it stops on a count).
+    pub planned_requests: Option<u64>,
+    /// Share done, 0..1 (by time or by count).
+    pub progress: f64,
+    /// What the stages ask for now: connections (closed model) or requests/s (open model).
+    pub level: f64,
+    /// Requests finished: responses plus transport errors.
+    pub requests: u64,
+    /// Responses received (any status).
+    pub responses: u64,
+    /// Transport errors.
+    pub errors: u64,
+    /// Failed requests (transport error or status >= 400) / requests.
+    pub error_rate: f64,
+    /// Requests/s over the last second.
+    pub rps_now: f64,
+    /// Requests/s since the start.
+    pub rps_mean: f64,
+    /// Per-second series (the last [`SERIES_LEN`] seconds).
+    pub series: Vec<Point>,
+    /// Latency over the whole test so far.
+    pub latency: Percentiles,
+    /// Latency histogram for display.
+    pub histogram: Vec<Bucket>,
+    /// Responses by status code.
+    pub status: BTreeMap<u16, u64>,
+    /// Transport errors by class.
+    pub error_classes: BTreeMap<ErrorClass, u64>,
+    /// Response bytes read.
+    pub bytes_in: u64,
+    /// Request bytes written.
+    pub bytes_out: u64,
+    /// Threshold verdicts so far.
+    pub verdicts: Vec<Verdict>,
+    /// True in the last snapshot.
+    pub finished: bool,
+}
+
+/// How many per-second points a snapshot keeps.
+pub const SERIES_LEN: usize = 600;
+
+/// Why the test ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "reason", content = "detail")]
+pub enum Ended {
+    /// Its duration passed or its requests were all sent.
+    Completed,
+    /// The caller cancelled it.
+    Cancelled,
+    /// A threshold marked `abort` failed (its expression).
+    Aborted(String),
+}
+
+/// The result of a finished test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub url: String,
+    pub method: String,
+    pub model: Model,
+    pub connections: usize,
+    pub threads: usize,
+    pub http2: bool,
+    pub ended: Ended,
+    /// The final snapshot (`finished` is true; verdicts are final).
+    pub stats: Snapshot,
+    /// The comparison with a baseline, when one was asked for.
+    pub comparison: Option<Comparison>,
+}
+
+impl Report {
+    /// True when every threshold passed and no baseline regression was flagged.
+    pub fn passed(&self) -> bool {
+        self.stats.verdicts.iter().all(|v| v.passed) && self.comparison.as_ref().is_none_or(|c| !c.regressed)
+    }
+
+    /// oha's summary JSON (`summary.requestsPerSec`, `latencyPercentiles` in seconds, ...) with the
+    /// whole report under `flightdeck`.
+    #[allow(clippy::cast_precision_loss)]
+    pub fn to_json(&self) -> Value {
+        let s = &self.stats;
+        let sec = |ms: f64| ms / 1000.0;
+        let success = if s.requests == 0 { 0.0 } else { s.responses as f64 / s.requests as f64 };
+        let per_req = s.bytes_in.checked_div(s.responses).unwrap_or(0);
+        json!({
+            "summary": {
+                "successRate": success,
+                "total": s.elapsed_s,
+                "slowest": sec(s.latency.max),
+                "fastest": sec(s.latency.min),
+                "average": sec(s.latency.mean),
+                "requestsPerSec": s.rps_mean,
+                "totalData": s.bytes_in,
+                "sizePerRequest": per_req,
+                "sizePerSec": if s.elapsed_s > 0.0 { s.bytes_in as f64 / s.elapsed_s } else { 0.0 },
+            },
+            "latencyPercentiles": {
+                "p50": sec(s.latency.p50), "p90": sec(s.latency.p90), "p95": sec(s.latency.p95),
+                "p99": sec(s.latency.p99), "p99.9": sec(s.latency.p999),
+            },
+            "statusCodeDistribution": s.status.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+            "errorDistribution": serde_json::to_value(&s.error_classes).unwrap_or(Value::Null),
+            "passed": self.passed(),
+            "flightdeck": serde_json::to_value(self).unwrap_or(Value::Null),
+        })
+    }
+}
