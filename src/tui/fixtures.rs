@@ -461,3 +461,79 @@ pub fn dora_dashboard(empty: bool) -> Msg {
     });
     Msg::DoraLoaded { dashboard: dashboard.map_err(|e| e.to_string()) }
 }
+
+fn monitor(
+    name: &str,
+    state: crate::health::MonitorState,
+    latency: &[u64],
+    failure: Option<(crate::health::Reason, &str)>,
+) -> crate::health::MonitorView {
+    use crate::health::condition::ConditionResult;
+    use crate::health::view::{FailureView, ResponseView};
+    let ok = failure.is_none();
+    let recent = latency
+        .iter()
+        .rev()
+        .take(10)
+        .rev()
+        .enumerate()
+        .map(|(i, l)| ResponseView {
+            at: Micros(NOW.0 - (10 - i64::try_from(i).unwrap_or(0)) * 10_000_000),
+            status: Some(if ok { 200 } else { 500 }),
+            latency_ms: *l,
+            success: ok,
+            reason: failure.map(|f| f.0),
+        })
+        .collect();
+    crate::health::MonitorView {
+        name: name.into(),
+        environment: "staging".into(),
+        kind: "http".into(),
+        target: format!("GET http://127.0.0.1:7878/{name}/health"),
+        state,
+        since: Some(Micros(NOW.0 - 3_600_000_000)),
+        last_latency_ms: latency.last().copied(),
+        latency_history: latency.to_vec(),
+        window_ms: 3_600_000,
+        uptime_pct: Some(if ok { 100.0 } else { 96.5 }),
+        p50_ms: Some(12),
+        p95_ms: Some(if ok { 31 } else { 240 }),
+        cert_days_left: (name == "api").then_some(12),
+        last_failure: failure.map(|(reason, message)| FailureView {
+            at: Micros(NOW.0 - 10_000_000),
+            reason,
+            message: message.into(),
+        }),
+        conditions: vec![
+            ConditionResult {
+                condition: "[STATUS] == 200".into(),
+                passed: ok,
+                actual: if ok { "200".into() } else { "500".into() },
+            },
+            ConditionResult { condition: "[RESPONSE_TIME] < 300".into(), passed: true, actual: "14".into() },
+        ],
+        recent,
+        checks: 360,
+        consecutive_failures: if ok { 0 } else { 4 },
+        truncated: false,
+    }
+}
+
+/// Three monitors: web and api up, payments down with 500s.
+pub fn health_snapshot() -> Msg {
+    use crate::health::{MonitorState, Reason};
+    let snapshot = crate::health::Snapshot {
+        at: NOW,
+        monitors: vec![
+            monitor("web", MonitorState::Up, &[12, 14, 11, 13, 30, 12, 11, 12, 13, 12, 14, 12], None),
+            monitor("api", MonitorState::Up, &[20, 22, 25, 21, 19, 23, 60, 22, 21, 20, 22, 21], None),
+            monitor(
+                "payments",
+                MonitorState::Down,
+                &[15, 16, 15, 90, 240, 200, 210, 230, 250, 240, 220, 230],
+                Some((Reason::Status, "HTTP 500: [STATUS] == 200 failed")),
+            ),
+        ],
+    };
+    Msg::HealthSnapshot { snapshot: Box::new(snapshot) }
+}

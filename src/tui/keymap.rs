@@ -93,6 +93,8 @@ pub enum Intent {
     Release,
     /// The DORA dashboard.
     Dora,
+    /// The health screen.
+    Health,
     /// Next DORA window length.
     CycleWindow,
     /// Next service.
@@ -161,6 +163,7 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Global, c('m'), I::Mouse),
     (Ctx::Global, c('v'), I::Release),
     (Ctx::Global, c('d'), I::Dora),
+    (Ctx::Global, c('H'), I::Health),
     (Ctx::Dora, c('w'), I::CycleWindow),
     (Ctx::Dora, c('s'), I::CycleService),
 ];

@@ -142,6 +142,11 @@ pub enum Msg {
         /// The dashboard, or the error text.
         dashboard: Result<Box<crate::dora::Dashboard>, String>,
     },
+    /// The latest health snapshot of the default environment's monitors.
+    HealthSnapshot {
+        /// The snapshot.
+        snapshot: Box<crate::health::Snapshot>,
+    },
     /// A short message for the status line.
     Notice {
         /// The text.

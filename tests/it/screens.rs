@@ -32,7 +32,19 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
     runs.push(Msg::RunsLoaded { runs: history() });
     vec![
         ("home_empty", vec![], vec![]),
-        ("home", history(), vec![fixtures::dora_dashboard(false)]),
+        ("home", history(), vec![fixtures::dora_dashboard(false), fixtures::health_snapshot()]),
+        ("health", history(), vec![fixtures::health_snapshot(), Msg::Key(Key::ch('H'))]),
+        (
+            "health_detail",
+            history(),
+            vec![
+                fixtures::health_snapshot(),
+                Msg::Key(Key::ch('H')),
+                Msg::Key(Key::ch('j')),
+                Msg::Key(Key::ch('j')),
+                Msg::Key(Key::new(KeyCode::Enter)),
+            ],
+        ),
         ("persona_diana", history(), vec![Msg::Key(Key::ch('1'))]),
         ("launch_error", vec![], launch_error),
         ("launch_preview", vec![], launch_preview),

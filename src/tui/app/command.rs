@@ -9,8 +9,10 @@ use crate::tui::msg::{Effect, Key, KeyCode};
 use crate::workflow::model::Persona;
 
 /// The commands, for completion and help.
-pub const COMMANDS: &[&str] =
-    &["audit", "break", "dora", "fix", "help", "home", "persona", "quit", "release", "run", "runs", "theme"];
+pub const COMMANDS: &[&str] = &[
+    "audit", "break", "dora", "fix", "health", "help", "home", "persona", "quit", "release", "run", "runs",
+    "theme",
+];
 
 impl App {
     pub(super) fn cmdline_key(&mut self, key: Key) -> Vec<Effect> {
@@ -102,6 +104,10 @@ impl App {
             }
             ["release", ..] => self.open_release(),
             ["dora", ..] => self.open_dora(),
+            ["health", ..] => {
+                self.open_health();
+                Vec::new()
+            }
             ["help", ..] => {
                 self.help = true;
                 Vec::new()

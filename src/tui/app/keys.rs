@@ -71,7 +71,7 @@ impl App {
             Screen::Home | Screen::Persona(_) | Screen::Release => vec![Ctx::List],
             Screen::Dora => vec![Ctx::Dora],
             Screen::Runs => vec![Ctx::Runs],
-            Screen::Audit | Screen::Launch(_) => vec![],
+            Screen::Audit | Screen::Launch(_) | Screen::Health => vec![],
             Screen::Run(rs) => {
                 let Some(view) = self.views.get(&rs.run) else { return vec![Ctx::Run] };
                 if rs.confirm_cancel {
@@ -118,6 +118,7 @@ impl App {
             }
             Intent::Release => return self.open_release(),
             Intent::Dora => return self.open_dora(),
+            Intent::Health => self.open_health(),
             _ => return self.screen_intent(intent),
         }
         Vec::new()
@@ -135,6 +136,15 @@ impl App {
             }
             Screen::Run(_) => self.run_intent(intent),
             Screen::Dora => self.dora_intent(intent),
+            Screen::Health => {
+                let n = self.health.as_ref().map_or(0, |h| h.monitors.len());
+                if intent == Intent::Select {
+                    self.health_detail = !self.health_detail;
+                } else {
+                    self.health_row = move_row(self.health_row, n, intent);
+                }
+                Vec::new()
+            }
             Screen::Release => {
                 if matches!(intent, Intent::Select | Intent::Launch) {
                     self.launch_named("release");
@@ -185,6 +195,14 @@ impl App {
             self.screens.push(Screen::Release);
         }
         vec![Effect::LoadRelease]
+    }
+
+    /// Opens the health screen (health runs in the background from the start).
+    pub(super) fn open_health(&mut self) {
+        if !matches!(self.screen(), Screen::Health) {
+            self.health_detail = false;
+            self.screens.push(Screen::Health);
+        }
     }
 
     /// Opens the DORA screen and asks for the dashboard.

@@ -124,6 +124,8 @@ pub enum Screen {
     Release,
     /// The DORA dashboard.
     Dora,
+    /// Live health of the monitors.
+    Health,
 }
 
 /// The DORA screen's choices.
@@ -161,6 +163,7 @@ pub struct LogWindow {
 }
 
 /// The console state.
+#[allow(clippy::struct_excessive_bools)] // independent overlay and view switches
 #[derive(Debug, Clone)]
 pub struct App {
     /// Start-up facts.
@@ -203,6 +206,12 @@ pub struct App {
     pub now: Micros,
     /// Theme name.
     pub theme: String,
+    /// The latest health snapshot.
+    pub health: Option<Box<crate::health::Snapshot>>,
+    /// Health screen: selected monitor.
+    pub health_row: usize,
+    /// Health screen: showing the selected monitor's detail.
+    pub health_detail: bool,
     /// The DORA dashboard, once computed.
     pub dora: Option<Result<Box<crate::dora::Dashboard>, String>>,
     /// The DORA screen's choices.
@@ -241,6 +250,9 @@ impl App {
             release: None,
             dora: None,
             dora_view: DoraView::default(),
+            health: None,
+            health_row: 0,
+            health_detail: false,
         }
     }
 
@@ -290,7 +302,21 @@ impl App {
                 view.apply(event.at, &event.kind);
                 if ended { vec![Effect::LoadRuns] } else { Vec::new() }
             }
+            msg @ (Msg::HealthSnapshot { .. } | Msg::DoraLoaded { .. } | Msg::ReleaseLoaded { .. }) => {
+                self.update_loaded(msg);
+                Vec::new()
+            }
             other => self.update_data(other),
+        }
+    }
+
+    /// Data the runtime computed in the background.
+    fn update_loaded(&mut self, msg: Msg) {
+        match msg {
+            Msg::HealthSnapshot { snapshot } => self.health = Some(snapshot),
+            Msg::DoraLoaded { dashboard } => self.dora = Some(dashboard),
+            Msg::ReleaseLoaded { plan } => self.release = Some(plan),
+            _ => {}
         }
     }
 
@@ -334,14 +360,6 @@ impl App {
                 self.audit = Some((entries, verdict));
                 Vec::new()
             }
-            Msg::DoraLoaded { dashboard } => {
-                self.dora = Some(dashboard);
-                Vec::new()
-            }
-            Msg::ReleaseLoaded { plan } => {
-                self.release = Some(plan);
-                Vec::new()
-            }
             Msg::LogSearched { run, line, total } => {
                 self.searched(&run, line, total);
                 Vec::new()
@@ -350,7 +368,13 @@ impl App {
                 self.notice = Some(text);
                 Vec::new()
             }
-            Msg::Key(_) | Msg::Resize { .. } | Msg::Tick { .. } | Msg::Engine(_) => Vec::new(),
+            Msg::Key(_)
+            | Msg::Resize { .. }
+            | Msg::Tick { .. }
+            | Msg::Engine(_)
+            | Msg::HealthSnapshot { .. }
+            | Msg::DoraLoaded { .. }
+            | Msg::ReleaseLoaded { .. } => Vec::new(),
         }
     }
 
@@ -386,6 +410,20 @@ impl App {
                 rs.scroll = total.saturating_sub(l + height.saturating_sub(3)).min(total);
             }
             None => self.notice = Some(format!("no match for {:?}", rs.query.clone().unwrap_or_default())),
+        }
+    }
+
+    /// Whether a new health snapshot changes what this screen shows (else no redraw is needed:
+    /// over SSH every frame costs bytes, even an empty one).
+    pub fn health_change_visible(&self, new: &crate::health::Snapshot) -> bool {
+        let Some(old) = self.health.as_deref() else { return true };
+        let brief = |s: &crate::health::Snapshot| -> Vec<(String, crate::health::MonitorState, Option<u64>)> {
+            s.monitors.iter().take(4).map(|m| (m.name.clone(), m.state, m.last_latency_ms)).collect()
+        };
+        match self.screen() {
+            Screen::Health => true,
+            Screen::Home => old.summary() != new.summary() || brief(old) != brief(new),
+            _ => old.summary() != new.summary(),
         }
     }
 

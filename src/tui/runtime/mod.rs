@@ -58,6 +58,7 @@ pub struct Console {
     live: HashMap<String, Live>,
     indexes: HashMap<(String, String), LogIndex>,
     tx: mpsc::Sender<Msg>,
+    health_cancel: tokio_util::sync::CancellationToken,
 }
 
 /// Opens the console; returns the exit code.
@@ -80,6 +81,7 @@ pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
         live: HashMap::new(),
         indexes: HashMap::new(),
         tx,
+        health_cancel: tokio_util::sync::CancellationToken::new(),
     };
     let mut terminal = ratatui::try_init().map_err(|e| Error::io("cannot set up the terminal", e))?;
     let size = terminal.size().map_or((80, 24), |s| (s.width, s.height));
@@ -90,6 +92,7 @@ pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
     tokio::spawn(async move {
         let _ = tx.send(effects::load_dora(store, config, dir, None, None, 90).await).await;
     });
+    console.start_health();
     let result = console.event_loop(&mut terminal, app, rx).await;
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
@@ -134,7 +137,9 @@ impl Console {
                 only_clock = (!dirty || only_clock) && msgs.iter().all(|m| matches!(m, Msg::Tick { .. }));
             }
             for msg in msgs {
-                dirty = true;
+                let quiet =
+                    matches!(&msg, Msg::HealthSnapshot { snapshot } if !app.health_change_visible(snapshot));
+                dirty |= !quiet;
                 let mut effects = app.update(msg);
                 while let Some(effect) = (!effects.is_empty()).then(|| effects.remove(0)) {
                     if effect == Effect::Quit {
@@ -172,8 +177,41 @@ impl Console {
         Ok(())
     }
 
+    /// Runs the default environment's monitors in the background for the whole session; their
+    /// snapshots arrive as `Msg::HealthSnapshot`.
+    fn start_health(&mut self) {
+        let env = self.ctx.config.default_env().to_string();
+        let plan = match crate::health::plan_for(&self.ctx.config, &env, Some(self.store.clone())) {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = self.tx.try_send(Msg::Notice { text: format!("health: {e}") });
+                return;
+            }
+        };
+        let (mut snaps, mut events, _done) = crate::health::spawn(plan, self.health_cancel.clone());
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    changed = snaps.changed() => {
+                        if changed.is_err() {
+                            break;
+                        }
+                        let snapshot = Box::new(snaps.borrow_and_update().clone());
+                        if tx.send(Msg::HealthSnapshot { snapshot }).await.is_err() {
+                            break;
+                        }
+                    }
+                    // Transitions are already in the store; keep the channel drained.
+                    Some(_) = events.recv() => {}
+                }
+            }
+        });
+    }
+
     /// Cancels the runs this console drives and waits (bounded) for them to record it.
     async fn shutdown(&mut self) {
+        self.health_cancel.cancel();
         for live in self.live.values() {
             live.cancel.cancel();
         }

@@ -37,22 +37,29 @@ pub fn env_badge<'a>(app: &App, env: &str, theme: &Theme) -> Span<'a> {
 pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let env = environment(app);
     let sep = || span(" │ ", theme, Role::Border);
+    let mut tail = vec![sep(), span(app.init.operator.clone(), theme, Role::Text)];
+    if let Some(h) = app.health.as_deref().filter(|h| !h.monitors.is_empty()) {
+        tail.push(sep());
+        tail.extend(crate::tui::view::health::summary(h, theme));
+    }
     let mut spans = vec![
         span(" flightdeck", theme, Role::Accent),
         sep(),
         span(app.init.project.clone(), theme, Role::Title),
         sep(),
+        env_badge(app, &env, theme),
     ];
-    spans.push(env_badge(app, &env, theme));
-    if !app.init.branch.is_empty() {
+    let right = format!("{} UTC ", clock(app.now));
+    let width = |v: &[Span]| v.iter().map(Span::width).sum::<usize>();
+    // branch@sha is the first thing to give way on a narrow terminal.
+    let room =
+        usize::from(area.width).saturating_sub(width(&spans) + width(&tail) + right.chars().count() + 1);
+    if !app.init.branch.is_empty() && app.init.branch.chars().count() + 3 <= room {
         spans.push(sep());
         spans.push(span(app.init.branch.clone(), theme, Role::Muted));
     }
-    spans.push(sep());
-    spans.push(span(app.init.operator.clone(), theme, Role::Text));
-    let left: usize = spans.iter().map(Span::width).sum();
-    let right = format!("{} UTC ", clock(app.now));
-    let pad = usize::from(area.width).saturating_sub(left + right.chars().count());
+    spans.extend(tail);
+    let pad = usize::from(area.width).saturating_sub(width(&spans) + right.chars().count());
     spans.push(Span::raw(" ".repeat(pad)));
     spans.push(span(right, theme, Role::Muted));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -69,7 +76,7 @@ pub fn footer_ctx(app: &App) -> Ctx {
             Some(v) if v.gate.is_some() => Ctx::Gate,
             _ => Ctx::Run,
         },
-        Screen::Launch(_) | Screen::Audit | Screen::Release => Ctx::Global,
+        Screen::Launch(_) | Screen::Audit | Screen::Release | Screen::Health => Ctx::Global,
     }
 }
 

@@ -16,7 +16,7 @@ use crate::workflow::model::Persona;
 pub fn home(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let recent_h = u16::try_from(app.recent.len().clamp(1, 8) + 2).unwrap_or(10);
     let [top, summary, bottom] =
-        Layout::vertical([Constraint::Min(6), Constraint::Length(3), Constraint::Length(recent_h)])
+        Layout::vertical([Constraint::Min(6), Constraint::Length(4), Constraint::Length(recent_h)])
             .areas(area);
     summary_panel(app, theme, frame, summary);
     let cols = Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(top);
@@ -154,5 +154,24 @@ fn summary_panel(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             Line::from(spans)
         }
     };
-    frame.render_widget(Paragraph::new(line).block(panel("Delivery", theme, false)), area);
+    let health = match app.health.as_deref() {
+        None => Line::from(span(" Health: starting the monitors…", theme, Role::Muted)),
+        Some(h) => {
+            let mut spans = vec![span(" Health ", theme, Role::Title)];
+            spans.extend(crate::tui::view::health::summary(h, theme));
+            for m in h.monitors.iter().take(4) {
+                let (glyph, role) = crate::tui::view::health::state_mark(m.state);
+                spans.push(span(format!("   {glyph} {}", m.name), theme, role));
+                if let Some(l) = m.last_latency_ms {
+                    spans.push(span(format!(" {l}ms"), theme, Role::Muted));
+                }
+            }
+            spans.push(span("   H: health", theme, Role::Key));
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(vec![health, line]).block(panel("Health and delivery", theme, false)),
+        area,
+    );
 }

@@ -12,6 +12,7 @@ use crate::tui::theme::{Role, Theme};
 mod audit;
 mod chrome;
 mod dora;
+pub mod health;
 mod home;
 mod launch;
 mod overlay;
@@ -44,6 +45,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Screen::Audit => audit::audit(app, theme, frame, body),
         Screen::Release => release::release(app, theme, frame, body),
         Screen::Dora => dora::dora(app, theme, frame, body),
+        Screen::Health => health::health(app, theme, frame, body),
     }
     chrome::footer(app, theme, frame, footer);
     overlay::overlays(app, theme, frame, body);
