@@ -417,8 +417,8 @@ impl App {
     /// over SSH every frame costs bytes, even an empty one).
     pub fn health_change_visible(&self, new: &crate::health::Snapshot) -> bool {
         let Some(old) = self.health.as_deref() else { return true };
-        let brief = |s: &crate::health::Snapshot| -> Vec<(String, crate::health::MonitorState, Option<u64>)> {
-            s.monitors.iter().take(4).map(|m| (m.name.clone(), m.state, m.last_latency_ms)).collect()
+        let brief = |s: &crate::health::Snapshot| -> Vec<(String, crate::health::MonitorState)> {
+            s.monitors.iter().take(4).map(|m| (m.name.clone(), m.state)).collect()
         };
         match self.screen() {
             Screen::Health => true,

@@ -89,10 +89,13 @@ pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
     // The Home summary fills in once the metrics are computed, after the first frame.
     let (tx, store, config, dir) =
         (console.tx.clone(), console.store.clone(), ctx.config.clone(), ctx.paths.project_dir.clone());
+    // Draw at once, fill in later: the metrics and the monitors start after the first frame.
+    let settle = Duration::from_millis(150);
     tokio::spawn(async move {
+        tokio::time::sleep(settle).await;
         let _ = tx.send(effects::load_dora(store, config, dir, None, None, 90).await).await;
     });
-    console.start_health();
+    console.start_health(settle);
     let result = console.event_loop(&mut terminal, app, rx).await;
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
@@ -179,7 +182,7 @@ impl Console {
 
     /// Runs the default environment's monitors in the background for the whole session; their
     /// snapshots arrive as `Msg::HealthSnapshot`.
-    fn start_health(&mut self) {
+    fn start_health(&mut self, delay: Duration) {
         let env = self.ctx.config.default_env().to_string();
         let plan = match crate::health::plan_for(&self.ctx.config, &env, Some(self.store.clone())) {
             Ok(p) => p,
@@ -188,9 +191,11 @@ impl Console {
                 return;
             }
         };
-        let (mut snaps, mut events, _done) = crate::health::spawn(plan, self.health_cancel.clone());
+        let cancel = self.health_cancel.clone();
         let tx = self.tx.clone();
         tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let (mut snaps, mut events, _done) = crate::health::spawn(plan, cancel);
             loop {
                 tokio::select! {
                     changed = snaps.changed() => {

@@ -23,7 +23,7 @@ pub fn state_mark(s: MonitorState) -> (&'static str, Role) {
     }
 }
 
-/// The summary spans for the header and Home: `✓ 3 up` or `✗ 1 down · 2 up`.
+/// The summary spans for the header and Home: `✓ 3 up`, `✗ 1 down ✓ 2`, `… 1 pending`.
 pub fn summary<'a>(snapshot: &Snapshot, theme: &Theme) -> Vec<Span<'a>> {
     let s = snapshot.summary();
     if snapshot.monitors.is_empty() {
@@ -33,12 +33,15 @@ pub fn summary<'a>(snapshot: &Snapshot, theme: &Theme) -> Vec<Span<'a>> {
     if s.down > 0 {
         out.push(span(format!("✗ {} down ", s.down), theme, Role::Fail));
     }
-    out.push(span(format!("✓ {} up", s.up), theme, if s.down > 0 { Role::Muted } else { Role::Ok }));
+    if s.up > 0 || s.down == 0 && s.pending == 0 {
+        out.push(span(format!("✓ {}", s.up), theme, if s.down > 0 { Role::Muted } else { Role::Ok }));
+        out.push(span(if s.down > 0 { " " } else { " up " }, theme, Role::Muted));
+    }
     if s.pending > 0 {
-        out.push(span(format!(" … {} pending", s.pending), theme, Role::Pending));
+        out.push(span(format!("…{} ", s.pending), theme, Role::Pending));
     }
     if s.maintenance > 0 {
-        out.push(span(format!(" ⚒ {} maintenance", s.maintenance), theme, Role::Muted));
+        out.push(span(format!("⚒{}", s.maintenance), theme, Role::Muted));
     }
     out
 }

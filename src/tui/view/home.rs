@@ -161,10 +161,8 @@ fn summary_panel(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             spans.extend(crate::tui::view::health::summary(h, theme));
             for m in h.monitors.iter().take(4) {
                 let (glyph, role) = crate::tui::view::health::state_mark(m.state);
-                spans.push(span(format!("   {glyph} {}", m.name), theme, role));
-                if let Some(l) = m.last_latency_ms {
-                    spans.push(span(format!(" {l}ms"), theme, Role::Muted));
-                }
+                // State only: a latency here would redraw Home at every probe (bytes over SSH).
+                spans.push(span(format!("  {glyph} {} {}", m.name, m.state.as_str()), theme, role));
             }
             spans.push(span("   H: health", theme, Role::Key));
             Line::from(spans)
