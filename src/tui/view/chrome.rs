@@ -61,7 +61,8 @@ pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     spans.extend(tail);
     let pad = usize::from(area.width).saturating_sub(width(&spans) + right.chars().count());
     spans.push(Span::raw(" ".repeat(pad)));
-    spans.push(span(right, theme, Role::Muted));
+    // The clock ticks every second: in the terminal's own colours it costs no colour escape codes.
+    spans.push(Span::raw(right));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
