@@ -58,6 +58,11 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
             ],
         ),
         ("dora_empty", vec![], vec![Msg::Key(Key::ch('d')), fixtures::dora_dashboard(true)]),
+        ("load_setup", vec![], vec![Msg::Key(Key::ch('L'))]),
+        ("load_running", vec![], fixtures::load_running()),
+        ("load_finished_pass", vec![], fixtures::load_finished(false, false)),
+        ("load_finished_fail", vec![], fixtures::load_finished(true, false)),
+        ("load_baseline", vec![], fixtures::load_finished(false, true)),
         ("command_line", history(), {
             let mut m = vec![Msg::Key(Key::ch(':'))];
             m.extend(typed("ru"));

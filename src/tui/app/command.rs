@@ -1,5 +1,6 @@
 //! The `:` command line: `:home`, `:runs`, `:audit`, `:run WORKFLOW [--env NAME] [key=value...]`,
-//! `:persona NAME`, `:theme NAME`, `:break [ENV]`, `:fix [ENV]`, `:help`, `:quit`, with Tab completion.
+//! `:persona NAME`, `:load`, `:theme NAME`, `:break [ENV]`, `:fix [ENV]`, `:help`, `:quit`, with Tab
+//! completion.
 
 use std::collections::BTreeMap;
 
@@ -9,8 +10,10 @@ use crate::tui::msg::{Effect, Key, KeyCode};
 use crate::workflow::model::Persona;
 
 /// The commands, for completion and help.
-pub const COMMANDS: &[&str] =
-    &["audit", "break", "dora", "fix", "help", "home", "persona", "quit", "release", "run", "runs", "theme"];
+pub const COMMANDS: &[&str] = &[
+    "audit", "break", "dora", "fix", "help", "home", "load", "persona", "quit", "release", "run", "runs",
+    "theme",
+];
 
 impl App {
     pub(super) fn cmdline_key(&mut self, key: Key) -> Vec<Effect> {
@@ -102,6 +105,7 @@ impl App {
             }
             ["release", ..] => self.open_release(),
             ["dora", ..] => self.open_dora(),
+            ["load", ..] => self.open_load(),
             ["help", ..] => {
                 self.help = true;
                 Vec::new()

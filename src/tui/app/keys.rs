@@ -62,6 +62,7 @@ impl App {
                 let view = self.views.get(&rs.run)?;
                 run_text_key(rs, view, key)
             }
+            Screen::Load => self.load_text_key(key),
             _ => None,
         }
     }
@@ -70,6 +71,7 @@ impl App {
         match self.screen() {
             Screen::Home | Screen::Persona(_) | Screen::Release => vec![Ctx::List],
             Screen::Dora => vec![Ctx::Dora],
+            Screen::Load => vec![Ctx::Load],
             Screen::Runs => vec![Ctx::Runs],
             Screen::Audit | Screen::Launch(_) => vec![],
             Screen::Run(rs) => {
@@ -118,6 +120,7 @@ impl App {
             }
             Intent::Release => return self.open_release(),
             Intent::Dora => return self.open_dora(),
+            Intent::Load => return self.open_load(),
             _ => return self.screen_intent(intent),
         }
         Vec::new()
@@ -135,6 +138,7 @@ impl App {
             }
             Screen::Run(_) => self.run_intent(intent),
             Screen::Dora => self.dora_intent(intent),
+            Screen::Load => self.load_intent(intent),
             Screen::Release => {
                 if matches!(intent, Intent::Select | Intent::Launch) {
                     self.launch_named("release");

@@ -25,6 +25,7 @@ use crate::workflow::catalog::Catalog;
 mod effects;
 mod init;
 mod keys;
+mod load;
 mod prepare;
 
 pub use init::git_head;
@@ -58,6 +59,8 @@ pub struct Console {
     live: HashMap<String, Live>,
     indexes: HashMap<(String, String), LogIndex>,
     tx: mpsc::Sender<Msg>,
+    /// The load test this console started: its cancel token and task.
+    load: Option<(tokio_util::sync::CancellationToken, tokio::task::JoinHandle<()>)>,
 }
 
 /// Opens the console; returns the exit code.
@@ -80,6 +83,7 @@ pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
         live: HashMap::new(),
         indexes: HashMap::new(),
         tx,
+        load: None,
     };
     let mut terminal = ratatui::try_init().map_err(|e| Error::io("cannot set up the terminal", e))?;
     let size = terminal.size().map_or((80, 24), |s| (s.width, s.height));
@@ -176,6 +180,9 @@ impl Console {
     async fn shutdown(&mut self) {
         for live in self.live.values() {
             live.cancel.cancel();
+        }
+        if let Some((cancel, _)) = &self.load {
+            cancel.cancel();
         }
         let deadline = Instant::now() + Duration::from_secs(7);
         for (_, live) in self.live.drain() {

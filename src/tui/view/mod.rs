@@ -14,6 +14,7 @@ mod chrome;
 mod dora;
 mod home;
 mod launch;
+mod load;
 mod overlay;
 mod release;
 mod run;
@@ -44,6 +45,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Screen::Audit => audit::audit(app, theme, frame, body),
         Screen::Release => release::release(app, theme, frame, body),
         Screen::Dora => dora::dora(app, theme, frame, body),
+        Screen::Load => load::load(app, theme, frame, body),
     }
     chrome::footer(app, theme, frame, footer);
     overlay::overlays(app, theme, frame, body);

@@ -204,6 +204,7 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         Screen::Audit => "Audit",
         Screen::Release => "Release",
         Screen::Dora => "DORA",
+        Screen::Load => "Load",
     };
     let mut lines = vec![Line::from(span(format!("Keys on {screen}"), theme, Role::Title))];
     for (k, label) in hints(footer_ctx(app)) {
