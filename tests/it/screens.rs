@@ -59,6 +59,15 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
         ),
         ("dora_empty", vec![], vec![Msg::Key(Key::ch('d')), fixtures::dora_dashboard(true)]),
         ("load_setup", vec![], vec![Msg::Key(Key::ch('L'))]),
+        ("load_setup_error", vec![], {
+            let mut m = vec![Msg::Key(Key::ch('L'))];
+            m.extend(keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Tab]));
+            m.extend(typed("fast"));
+            m.extend(keys(&[KeyCode::Tab, KeyCode::Right, KeyCode::Right, KeyCode::Tab]));
+            m.extend(typed("p95 < 50ms, error_rate <"));
+            m.push(Msg::Key(Key::new(KeyCode::Enter)));
+            m
+        }),
         ("load_running", vec![], fixtures::load_running()),
         ("load_finished_pass", vec![], fixtures::load_finished(false, false)),
         ("load_finished_fail", vec![], fixtures::load_finished(true, false)),

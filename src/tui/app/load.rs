@@ -162,7 +162,7 @@ impl LoadView {
         let rate_text = self.text("rate");
         let rate = rate_text.parse::<u64>().ok().filter(|r| *r > 0);
         if !rate_text.is_empty() && rate.is_none() {
-            self.set_error("rate", "requests per second: a whole number above 0, or empty".into());
+            self.set_error("rate", "whole requests/s above 0, or empty".into());
         }
         let thresholds = split_thresholds(&self.text("thresholds"));
         if let Some(e) = thresholds.iter().find_map(|t| Threshold::parse(t).err()) {

@@ -100,3 +100,61 @@ async fn forward(mut view: watch::Receiver<Snapshot>, tx: mpsc::Sender<Msg>) {
         tokio::time::sleep(FORWARD_EVERY).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A keep-alive HTTP/1.1 server answering every request with `200 ok`.
+    async fn server() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = vec![0_u8; 4096];
+                    while let Ok(n) = sock.read(&mut buf).await {
+                        let requests = buf[..n].windows(4).filter(|w| w == b"\r\n\r\n").count();
+                        let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".repeat(requests);
+                        if n == 0 || sock.write_all(&answer).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        format!("http://{addr}/")
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_console_test_forwards_snapshots_then_settles_its_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let effect = Effect::StartLoad {
+            url: server().await,
+            connections: 2,
+            duration: "1s".into(),
+            rate: None,
+            profile: None,
+            thresholds: vec!["error_rate < 1%".into()],
+            baseline: None,
+            environment: "local".into(),
+        };
+        let spec = spec_of(&effect).unwrap();
+        let (progress, view) = watch::channel(Snapshot::default());
+        let (tx, mut rx) = mpsc::channel(64);
+        let forwarder = tokio::spawn(forward(view, tx));
+        let report =
+            run(spec.plan().unwrap(), progress, CancellationToken::new(), &store, &spec).await.unwrap();
+        forwarder.await.unwrap();
+        let mut snapshots = 0;
+        while let Ok(m) = rx.try_recv() {
+            assert!(matches!(m, Msg::LoadProgress { .. }));
+            snapshots += 1;
+        }
+        // About ten snapshots a second are published; at most ~5 a second reach the console.
+        assert!((1..=7).contains(&snapshots), "{snapshots} snapshots forwarded");
+        assert!(report.stats.responses > 0 && report.passed(), "{report:?}");
+    }
+}
