@@ -12,6 +12,9 @@ use crate::tui::app::{App, Init};
 use crate::tui::msg::{Key, KeyCode, Msg};
 use crate::workflow::catalog::Catalog;
 
+mod load;
+pub use load::{load_finished, load_running, load_snapshot, load_started};
+
 /// 2026-11-18 09:30:00 UTC, the fixtures' "now".
 pub const NOW: Micros = Micros(1_794_994_200_000_000);
 
@@ -35,6 +38,7 @@ pub fn init(runs: Vec<RunRecord>) -> Init {
         now: NOW,
         theme: "default".into(),
         themes: vec!["default".into(), "high-contrast".into(), "light".into(), "mono".into()],
+        load_url: None,
     }
 }
 

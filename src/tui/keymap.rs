@@ -20,6 +20,8 @@ pub enum Ctx {
     Runs,
     /// The DORA dashboard.
     Dora,
+    /// The Load screen (running or finished test).
+    Load,
 }
 
 /// What a key means.
@@ -99,6 +101,8 @@ pub enum Intent {
     CycleWindow,
     /// Next service.
     CycleService,
+    /// Phoenix's Load screen.
+    Load,
 }
 
 use Intent as I;
@@ -164,8 +168,10 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Global, c('v'), I::Release),
     (Ctx::Global, c('d'), I::Dora),
     (Ctx::Global, c('H'), I::Health),
+    (Ctx::Global, c('L'), I::Load),
     (Ctx::Dora, c('w'), I::CycleWindow),
     (Ctx::Dora, c('s'), I::CycleService),
+    (Ctx::Load, c('x'), I::Cancel),
 ];
 
 /// The intent of `key` in `ctxs` (most specific first), falling back to the global table.
@@ -221,6 +227,7 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("esc", "back"),
             ("?", "help"),
         ],
+        Ctx::Load => &[("x", "cancel"), ("enter", "new test"), ("esc", "back"), ("?", "help")],
         Ctx::Global => &[("esc", "back"), (":", "command"), ("?", "help"), ("q", "quit")],
     }
 }

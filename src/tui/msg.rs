@@ -147,6 +147,16 @@ pub enum Msg {
         /// The snapshot.
         snapshot: Box<crate::health::Snapshot>,
     },
+    /// The latest snapshot of the load test this console started (at most ~5 a second).
+    LoadProgress {
+        /// The snapshot.
+        snapshot: Box<crate::load::Snapshot>,
+    },
+    /// The load test ended (or could not start).
+    LoadFinished {
+        /// The report, or why there is none.
+        report: Result<Box<crate::load::Report>, String>,
+    },
     /// A short message for the status line.
     Notice {
         /// The text.
@@ -213,6 +223,27 @@ pub enum Effect {
         /// Environment name.
         environment: String,
     },
+    /// Start a load test (Phoenix's Load screen).
+    StartLoad {
+        /// Target URL.
+        url: String,
+        /// Connections.
+        connections: usize,
+        /// Duration (`30s`, `2m`).
+        duration: String,
+        /// Requests per second (the open model); none = the closed model.
+        rate: Option<u64>,
+        /// A named profile (baseline, peak, stress, spike, soak).
+        profile: Option<String>,
+        /// Threshold expressions.
+        thresholds: Vec<String>,
+        /// Compare with this saved baseline.
+        baseline: Option<String>,
+        /// The environment whose policy applies (production refuses remote targets).
+        environment: String,
+    },
+    /// Cancel the running load test.
+    CancelLoad,
     /// Switch theme.
     SetTheme {
         /// Theme name.

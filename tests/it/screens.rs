@@ -17,6 +17,7 @@ fn render(app: &App, theme: &Theme) -> Terminal<TestBackend> {
 }
 
 /// Every fixture state: name and the messages that lead there.
+#[allow(clippy::too_many_lines)] // one fixture state per line
 fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Vec<Msg>)> {
     let mut gate_staging = run_until_gate("staging");
     gate_staging.push(gate("staging", vec![], 1));
@@ -70,6 +71,20 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
             ],
         ),
         ("dora_empty", vec![], vec![Msg::Key(Key::ch('d')), fixtures::dora_dashboard(true)]),
+        ("load_setup", vec![], vec![Msg::Key(Key::ch('L'))]),
+        ("load_setup_error", vec![], {
+            let mut m = vec![Msg::Key(Key::ch('L'))];
+            m.extend(keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Tab]));
+            m.extend(typed("fast"));
+            m.extend(keys(&[KeyCode::Tab, KeyCode::Right, KeyCode::Right, KeyCode::Tab]));
+            m.extend(typed("p95 < 50ms, error_rate <"));
+            m.push(Msg::Key(Key::new(KeyCode::Enter)));
+            m
+        }),
+        ("load_running", vec![], fixtures::load_running()),
+        ("load_finished_pass", vec![], fixtures::load_finished(false, false)),
+        ("load_finished_fail", vec![], fixtures::load_finished(true, false)),
+        ("load_baseline", vec![], fixtures::load_finished(false, true)),
         ("command_line", history(), {
             let mut m = vec![Msg::Key(Key::ch(':'))];
             m.extend(typed("ru"));

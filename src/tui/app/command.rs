@@ -1,5 +1,6 @@
 //! The `:` command line: `:home`, `:runs`, `:audit`, `:run WORKFLOW [--env NAME] [key=value...]`,
-//! `:persona NAME`, `:theme NAME`, `:break [ENV]`, `:fix [ENV]`, `:help`, `:quit`, with Tab completion.
+//! `:persona NAME`, `:load`, `:theme NAME`, `:break [ENV]`, `:fix [ENV]`, `:help`, `:quit`, with Tab
+//! completion.
 
 use std::collections::BTreeMap;
 
@@ -10,8 +11,8 @@ use crate::workflow::model::Persona;
 
 /// The commands, for completion and help.
 pub const COMMANDS: &[&str] = &[
-    "audit", "break", "dora", "fix", "health", "help", "home", "persona", "quit", "release", "run", "runs",
-    "theme",
+    "audit", "break", "dora", "fix", "health", "help", "home", "load", "persona", "quit", "release", "run",
+    "runs", "theme",
 ];
 
 impl App {
@@ -108,6 +109,7 @@ impl App {
                 self.open_health();
                 Vec::new()
             }
+            ["load", ..] => self.open_load(),
             ["help", ..] => {
                 self.help = true;
                 Vec::new()

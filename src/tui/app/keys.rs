@@ -62,6 +62,7 @@ impl App {
                 let view = self.views.get(&rs.run)?;
                 run_text_key(rs, view, key)
             }
+            Screen::Load => self.load_text_key(key),
             _ => None,
         }
     }
@@ -70,6 +71,7 @@ impl App {
         match self.screen() {
             Screen::Home | Screen::Persona(_) | Screen::Release => vec![Ctx::List],
             Screen::Dora => vec![Ctx::Dora],
+            Screen::Load => vec![Ctx::Load],
             Screen::Runs => vec![Ctx::Runs],
             Screen::Audit | Screen::Launch(_) | Screen::Health => vec![],
             Screen::Run(rs) => {
@@ -119,6 +121,7 @@ impl App {
             Intent::Release => return self.open_release(),
             Intent::Dora => return self.open_dora(),
             Intent::Health => self.open_health(),
+            Intent::Load => return self.open_load(),
             _ => return self.screen_intent(intent),
         }
         Vec::new()
@@ -145,6 +148,7 @@ impl App {
                 }
                 Vec::new()
             }
+            Screen::Load => self.load_intent(intent),
             Screen::Release => {
                 if matches!(intent, Intent::Select | Intent::Launch) {
                     self.launch_named("release");

@@ -13,11 +13,13 @@ mod command;
 pub mod input;
 mod keys;
 pub mod launch;
+pub mod load;
 mod run_keys;
 pub mod run_view;
 
 use input::TextInput;
 use launch::LaunchForm;
+use load::LoadView;
 use run_view::RunView;
 
 /// What the console is told at start.
@@ -43,6 +45,8 @@ pub struct Init {
     pub theme: String,
     /// Names of the themes that can be chosen.
     pub themes: Vec<String>,
+    /// The default environment's `url` var (the Load screen's default target).
+    pub load_url: Option<String>,
 }
 
 /// The run screen's own state (the run itself is in [`App::views`]).
@@ -126,6 +130,8 @@ pub enum Screen {
     Dora,
     /// Live health of the monitors.
     Health,
+    /// Phoenix's load test.
+    Load,
 }
 
 /// The DORA screen's choices.
@@ -220,11 +226,14 @@ pub struct App {
     pub release: Option<Result<Box<crate::release::Plan>, String>>,
     /// Log lines prepared by the runtime for the run screen.
     pub log_window: Option<LogWindow>,
+    /// The Load screen's form, snapshot and report.
+    pub load: LoadView,
 }
 
 impl App {
     /// The console at start: Home.
     pub fn new(init: Init, size: (u16, u16)) -> App {
+        let load = LoadView::new(init.load_url.as_deref());
         App {
             recent: init.runs.clone(),
             now: init.now,
@@ -253,6 +262,7 @@ impl App {
             health: None,
             health_row: 0,
             health_detail: false,
+            load,
         }
     }
 
@@ -368,6 +378,7 @@ impl App {
                 self.notice = Some(text);
                 Vec::new()
             }
+            m @ (Msg::LoadProgress { .. } | Msg::LoadFinished { .. }) => self.load_msg(m),
             Msg::Key(_)
             | Msg::Resize { .. }
             | Msg::Tick { .. }

@@ -137,3 +137,54 @@ fn messages_round_trip_as_json() {
         assert_eq!(back, m);
     }
 }
+
+fn starts(effects: &[Effect]) -> usize {
+    effects.iter().filter(|e| matches!(e, Effect::StartLoad { .. })).count()
+}
+
+#[test]
+fn enter_on_a_valid_load_setup_emits_exactly_one_start() {
+    let mut a = app((80, 24), vec![], vec![Msg::Key(Key::ch('L'))]);
+    assert_eq!(a.screen(), &Screen::Load);
+    let effects = a.update(Msg::Key(Key::new(KeyCode::Enter)));
+    assert_eq!(starts(&effects), 1, "{effects:?}");
+    let Some(Effect::StartLoad { url, connections, rate, environment, .. }) = effects.first() else {
+        panic!("no StartLoad: {effects:?}")
+    };
+    assert_eq!(
+        (url.as_str(), *connections, *rate, environment.as_str()),
+        ("http://127.0.0.1:7878/", 50, None, "staging")
+    );
+    // Running: enter again starts nothing; x cancels.
+    assert_eq!(starts(&a.update(Msg::Key(Key::new(KeyCode::Enter)))), 0);
+    assert_eq!(a.update(Msg::Key(Key::ch('x'))), vec![Effect::CancelLoad]);
+}
+
+#[test]
+fn an_invalid_load_url_shows_an_error_and_emits_nothing() {
+    let mut msgs = vec![Msg::Key(Key::ch('L'))];
+    msgs.extend(std::iter::repeat_n(Msg::Key(Key::new(KeyCode::Backspace)), 40));
+    msgs.extend(typed("ftp://example.com/"));
+    msgs.push(Msg::Key(Key::new(KeyCode::Enter)));
+    let mut a = app((80, 24), vec![], vec![]);
+    let effects = feed(&mut a, msgs);
+    assert!(effects.is_empty(), "{effects:?}");
+    let url = a.load.fields.iter().find(|f| f.name == "url").expect("url field");
+    assert!(url.error.as_deref().is_some_and(|e| e.contains("scheme")), "{:?}", url.error);
+    assert_eq!(a.load.phase, crate::tui::app::load::LoadPhase::Setup);
+}
+
+#[test]
+fn a_bad_threshold_and_rate_are_refused_beside_their_fields() {
+    let mut a = app((80, 24), vec![], vec![Msg::Key(Key::ch('L'))]);
+    let mut msgs = keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Tab]);
+    msgs.extend(typed("fast"));
+    msgs.extend(keys(&[KeyCode::Tab, KeyCode::Tab]));
+    msgs.extend(typed("p95 <"));
+    msgs.push(Msg::Key(Key::new(KeyCode::Enter)));
+    assert!(feed(&mut a, msgs).is_empty());
+    let errors: Vec<&str> =
+        a.load.fields.iter().filter(|f| f.error.is_some()).map(|f| f.name.as_str()).collect();
+    assert_eq!(errors, vec!["rate", "thresholds"]);
+    assert_eq!(a.load.focus, 3, "focus moves to the first error");
+}

@@ -72,6 +72,7 @@ impl Console {
                     Err(e) => notice(e.to_string()),
                 }
             }
+            Effect::StartLoad { .. } | Effect::CancelLoad => self.load_effect(&effect),
             Effect::SetMouse { on } => set_mouse(on),
             Effect::Quit => Vec::new(),
         }

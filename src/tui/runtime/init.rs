@@ -36,6 +36,11 @@ pub fn init(console: &Console, theme: String) -> Init {
         now: crate::time::now(),
         theme,
         themes,
+        load_url: ctx
+            .config
+            .environment(ctx.config.default_env())
+            .ok()
+            .and_then(|e| e.vars.get("url").and_then(|v| v.as_str().map(str::to_string))),
     }
 }
 

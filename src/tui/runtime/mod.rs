@@ -25,6 +25,7 @@ use crate::workflow::catalog::Catalog;
 mod effects;
 mod init;
 mod keys;
+mod load;
 mod prepare;
 
 pub use init::git_head;
@@ -59,6 +60,8 @@ pub struct Console {
     indexes: HashMap<(String, String), LogIndex>,
     tx: mpsc::Sender<Msg>,
     health_cancel: tokio_util::sync::CancellationToken,
+    /// The load test this console started: its cancel token and task.
+    load: Option<(tokio_util::sync::CancellationToken, tokio::task::JoinHandle<()>)>,
 }
 
 /// Opens the console; returns the exit code.
@@ -82,6 +85,7 @@ pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
         indexes: HashMap::new(),
         tx,
         health_cancel: tokio_util::sync::CancellationToken::new(),
+        load: None,
     };
     let mut terminal = ratatui::try_init().map_err(|e| Error::io("cannot set up the terminal", e))?;
     let size = terminal.size().map_or((80, 24), |s| (s.width, s.height));
@@ -219,6 +223,9 @@ impl Console {
         self.health_cancel.cancel();
         for live in self.live.values() {
             live.cancel.cancel();
+        }
+        if let Some((cancel, _)) = &self.load {
+            cancel.cancel();
         }
         let deadline = Instant::now() + Duration::from_secs(7);
         for (_, live) in self.live.drain() {

@@ -72,6 +72,7 @@ pub fn footer_ctx(app: &App) -> Ctx {
         Screen::Home | Screen::Persona(_) => Ctx::List,
         Screen::Runs => Ctx::Runs,
         Screen::Dora => Ctx::Dora,
+        Screen::Load => Ctx::Load,
         Screen::Run(rs) => match app.views.get(&rs.run) {
             Some(v) if v.failure.is_some() => Ctx::FailureMenu,
             Some(v) if v.gate.is_some() => Ctx::Gate,
@@ -105,6 +106,9 @@ pub fn footer(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             &[("tab/↑↓", "field"), ("←→/space", "change"), ("enter", "preview"), ("esc", "back")]
         }
         Screen::Release => &[("enter", "launch the release workflow"), ("esc", "back"), ("?", "help")],
+        Screen::Load if app.load.phase == crate::tui::app::load::LoadPhase::Setup => {
+            &[("tab/↑↓", "field"), ("←→", "profile"), ("enter", "start the test"), ("esc", "back")]
+        }
         Screen::Run(rs)
             if app
                 .views

@@ -15,6 +15,7 @@ mod dora;
 pub mod health;
 mod home;
 mod launch;
+mod load;
 mod overlay;
 mod release;
 mod run;
@@ -46,6 +47,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Screen::Release => release::release(app, theme, frame, body),
         Screen::Dora => dora::dora(app, theme, frame, body),
         Screen::Health => health::health(app, theme, frame, body),
+        Screen::Load => load::load(app, theme, frame, body),
     }
     chrome::footer(app, theme, frame, footer);
     overlay::overlays(app, theme, frame, body);

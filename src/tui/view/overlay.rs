@@ -205,6 +205,7 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         Screen::Release => "Release",
         Screen::Dora => "DORA",
         Screen::Health => "Health",
+        Screen::Load => "Load",
     };
     let mut lines = vec![Line::from(span(format!("Keys on {screen}"), theme, Role::Title))];
     for (k, label) in hints(footer_ctx(app)) {
