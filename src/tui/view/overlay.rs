@@ -219,7 +219,9 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
     for (k, label) in [
         (":", "command line: home runs audit run WF --env E k=v theme NAME persona NAME break fix quit"),
         ("esc", "back"),
-        ("H L d v", "health · load test · DORA · release"), ("r a", "runs · audit"), ("m", "mouse capture on/off"),
+        ("H L d v", "health · load test · DORA · release"),
+        ("r a", "runs · audit"),
+        ("m", "mouse capture on/off"),
         ("q", "quit (asks if a run is active)"),
     ] {
         lines.push(Line::from(vec![
