@@ -43,6 +43,29 @@ pub struct Field {
 }
 
 impl Field {
+    /// Applies an editing key: text input, ←→/space through choices, space/←→ toggles a switch.
+    pub fn edit(&mut self, key: Key) {
+        match &mut self.value {
+            FieldValue::Text(t) => {
+                t.key(key);
+            }
+            FieldValue::Choice { options, selected } => {
+                let n = options.len().max(1);
+                match key.code {
+                    KeyCode::Right | KeyCode::Char(' ' | 'l') => *selected = (*selected + 1) % n,
+                    KeyCode::Left | KeyCode::Char('h') => *selected = (*selected + n - 1) % n,
+                    _ => {}
+                }
+            }
+            FieldValue::Bool(b) => {
+                if matches!(key.code, KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right) {
+                    *b = !*b;
+                }
+            }
+        }
+        self.error = None;
+    }
+
     /// The value as text.
     pub fn text(&self) -> String {
         match &self.value {
@@ -121,27 +144,9 @@ impl LaunchForm {
     }
 
     fn edit(&mut self, key: Key) {
-        let Some(field) = self.fields.get_mut(self.focus) else { return };
-        match &mut field.value {
-            FieldValue::Text(t) => {
-                t.key(key);
-            }
-            FieldValue::Choice { options, selected } => match key.code {
-                KeyCode::Right | KeyCode::Char(' ' | 'l') => {
-                    *selected = (*selected + 1) % options.len().max(1);
-                }
-                KeyCode::Left | KeyCode::Char('h') => {
-                    *selected = (*selected + options.len().max(1) - 1) % options.len().max(1);
-                }
-                _ => {}
-            },
-            FieldValue::Bool(b) => {
-                if matches!(key.code, KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right) {
-                    *b = !*b;
-                }
-            }
+        if let Some(field) = self.fields.get_mut(self.focus) {
+            field.edit(key);
         }
-        field.error = None;
     }
 
     /// Checks every field, setting errors; true when all are valid.

@@ -120,22 +120,9 @@ impl LoadView {
     }
 
     fn edit(&mut self, key: Key) {
-        let Some(field) = self.fields.get_mut(self.focus) else { return };
-        match &mut field.value {
-            FieldValue::Text(t) => {
-                t.key(key);
-            }
-            FieldValue::Choice { options, selected } => {
-                let n = options.len().max(1);
-                match key.code {
-                    KeyCode::Right | KeyCode::Char(' ' | 'l') => *selected = (*selected + 1) % n,
-                    KeyCode::Left | KeyCode::Char('h') => *selected = (*selected + n - 1) % n,
-                    _ => {}
-                }
-            }
-            FieldValue::Bool(b) => *b = !*b,
+        if let Some(field) = self.fields.get_mut(self.focus) {
+            field.edit(key);
         }
-        field.error = None;
         self.error = None;
     }
 
