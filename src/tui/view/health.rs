@@ -96,7 +96,8 @@ fn monitor_line<'a>(
     let cert = m.cert_days_left.map_or_else(|| "-".into(), |d| format!("{d}d"));
     let why =
         m.last_failure.as_ref().map_or_else(String::new, |f| format!("{}: {}", f.reason.as_str(), f.message));
-    let fixed = format!("{:<14}{:<6}", ellipsize(&m.name, 13), m.state.as_str());
+    let state = if m.state == MonitorState::Maintenance { "MAINT" } else { m.state.as_str() };
+    let fixed = format!("{:<14}{:<8}", ellipsize(&m.name, 13), state);
     let nums = format!(
         " {:>7} {:>8} {:>7} {:>7} {:>6}  ",
         ms(m.last_latency_ms),
