@@ -61,7 +61,7 @@ pub fn health(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let spark_w = if width >= 120 { 30 } else { 12 };
     let mut lines = vec![Line::from(span(
         format!(
-            "   {:<14}{:<6}{:<spark_w$} {:>7} {:>8} {:>7} {:>7} {:>6}  why",
+            "   {:<14}{:<8}{:<spark_w$} {:>7} {:>8} {:>7} {:>7} {:>6}  why",
             "monitor", "state", "latency", "last", "uptime", "p50", "p95", "cert"
         ),
         theme,
