@@ -31,5 +31,8 @@ trap 'rm -rf "$DATA"' EXIT
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(-d 10 -c 50,1 -r 3)
 
+# flightdeck twice: headless, and with its live view drawn in a pseudo-terminal (160x48), to show
+# what watching costs (target: within 5% of headless).
 "$here/loadgen_anchor.sh" "${args[@]}" --name flightdeck \
+  --tty-cmd flightdeck-tui "'$BIN' --data-dir '$DATA' load {url} -c {conns} -z {secs}s --threads {threads} --tui --json -o {out}" \
   "'$BIN' --data-dir '$DATA' load {url} -c {conns} -z {secs}s --threads {threads} --json -o {out}"

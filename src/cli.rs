@@ -545,6 +545,9 @@ pub struct HealthArgs {
 pub struct LoadArgs {
     /// Target URL (`http://HOST:PORT/PATH`); requests go nowhere else.
     pub url: String,
+    /// Draw the live view (the console's Load screen) while the test runs.
+    #[arg(long)]
+    pub tui: bool,
     /// Run for this long (`10s`, `2m`); default 10s.
     #[arg(short = 'z', value_name = "DURATION")]
     pub duration: Option<String>,

@@ -18,8 +18,17 @@ pub async fn load(ctx: &Ctx, a: LoadArgs) -> Result<i32, Error> {
     let plan = spec.plan().map_err(|e| Error::Invalid(e.to_string()))?;
     confirm_target(ctx, &a, &plan)?;
     let store = ctx.store()?;
-    let (progress, _view) = watch::channel(Snapshot::default());
+    let (progress, view) = watch::channel(Snapshot::default());
+    let view_done = CancellationToken::new();
     let cancel = CancellationToken::new();
+    let live = a.tui.then(|| {
+        tokio::spawn(crate::tui::live::watch_load(
+            view,
+            plan.target.url.clone(),
+            cancel.clone(),
+            view_done.clone(),
+        ))
+    });
     let on_signal = cancel.clone();
     let signal = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -28,6 +37,10 @@ pub async fn load(ctx: &Ctx, a: LoadArgs) -> Result<i32, Error> {
     });
     let result = load::run(plan, progress, cancel).await;
     signal.abort();
+    view_done.cancel();
+    if let Some(live) = live {
+        let _ = live.await;
+    }
     let mut report = result.map_err(|e| Error::Invalid(e.to_string()))?;
     load::spec::settle(&store, &spec, &mut report, None).map_err(|e| Error::Invalid(e.to_string()))?;
     let json = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod fixtures;
 pub mod keymap;
+pub mod live;
 pub mod logindex;
 pub mod msg;
 pub mod runtime;

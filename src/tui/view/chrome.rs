@@ -46,9 +46,11 @@ pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         span(" flightdeck", theme, Role::Accent),
         sep(),
         span(app.init.project.clone(), theme, Role::Title),
-        sep(),
-        env_badge(app, &env, theme),
     ];
+    if !env.is_empty() {
+        spans.push(sep());
+        spans.push(env_badge(app, &env, theme));
+    }
     let right = format!("{} UTC ", clock(app.now));
     let width = |v: &[Span]| v.iter().map(Span::width).sum::<usize>();
     // branch@sha is the first thing to give way on a narrow terminal.
