@@ -77,3 +77,19 @@ pub fn events(o: &Output) -> Vec<serde_json::Value> {
 
 /// A config with one plain environment.
 pub const LOCAL: &str = "[environments.local]\nallow_root_approval = true\n";
+
+/// Polls `flightdeck runs --json` until the newest run has `status`; its id. Panics after 30 s.
+pub fn wait_for_newest_run(p: &Project, status: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        let out = p.run(&["runs", "--json"]);
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            && let Some(run) = v.as_array().and_then(|a| a.first())
+            && run["status"] == status
+        {
+            return run["id"].as_str().unwrap().to_string();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("no run reached {status}");
+}

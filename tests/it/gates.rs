@@ -2,7 +2,7 @@
 //! and `flightdeck approve` from another process.
 
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::common::{Project, events, text};
 
@@ -22,22 +22,6 @@ run = "echo shipped >> trace"
 
 fn config(extra: &str) -> String {
     format!("[environments.local]\nallow_root_approval = true\n{extra}\n")
-}
-
-/// Polls `flightdeck runs --json` until the newest run has `status`, or panics after 20 s.
-fn wait_for_status(p: &Project, status: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        let out = p.run(&["runs", "--json"]);
-        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&out.stdout)
-            && let Some(run) = v.as_array().and_then(|a| a.first())
-            && run["status"] == status
-        {
-            return run["id"].as_str().unwrap().to_string();
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("no run reached {status}");
 }
 
 fn spawn(p: &Project, args: &[&str]) -> Child {
@@ -69,7 +53,7 @@ fn yes_gives_one_approval() {
 fn two_approvals_cannot_be_given_by_one_operator() {
     let p = Project::new(&config("approvals = 2"), &[("gated.toml", GATED)]);
     let child = spawn(&p, &["run", "gated", "--yes", "--wait-approvals", "--json"]);
-    let run = wait_for_status(&p, "waiting");
+    let run = crate::common::wait_for_newest_run(&p, "waiting");
     // The same operator approves again from another process: recorded, not counted.
     let out = p.run(&["approve", &run, "--comment", "me again"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -93,7 +77,7 @@ fn two_approvals_cannot_be_given_by_one_operator() {
 fn phrase_gate_needs_the_exact_phrase() {
     let p = Project::new(&config("confirm_phrase = \"DEPLOY TO PRODUCTION\""), &[("gated.toml", GATED)]);
     let child = spawn(&p, &["run", "gated", "--wait-approvals", "--json"]);
-    let run = wait_for_status(&p, "waiting");
+    let run = crate::common::wait_for_newest_run(&p, "waiting");
     let out = p.run(&["approve", &run]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = p.run(&["approve", &run, "--phrase", "deploy to production"]);
@@ -117,7 +101,7 @@ fn second_person_completes_a_two_approval_gate() {
     }
     let p = Project::new(&config("approvals = 2"), &[("gated.toml", GATED)]);
     let child = spawn(&p, &["run", "gated", "--yes", "--wait-approvals", "--json"]);
-    let run = wait_for_status(&p, "waiting");
+    let run = crate::common::wait_for_newest_run(&p, "waiting");
     // Let uid 65534 (nobody) write the shared store, as a group-shared data dir would.
     let home = p.home.path();
     let out = std::process::Command::new("chmod").args(["-R", "a+rwX"]).arg(home).output().unwrap();

@@ -3,25 +3,9 @@
 //! pushed, the run is linked to the deployment it remediates, and the fix reaches main.
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use super::gitenv::{CARGO, Git, released_project};
 use crate::common::{LOCAL, Project, text};
-
-fn newest_run(p: &Project, status: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        let out = p.run(&["runs", "--json"]);
-        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&out.stdout)
-            && let Some(run) = v.as_array().and_then(|a| a.first())
-            && run["status"] == status
-        {
-            return run["id"].as_str().unwrap().to_string();
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("no run reached {status}");
-}
 
 /// Main moves past v1.2.3: a feature, a pre-release (its version written into Cargo.toml when
 /// `bump_main`, so that merging the hotfix back conflicts), and a breaking change.
@@ -93,7 +77,7 @@ fn hotfix_run(bump_main: bool) -> (Project, std::process::Output) {
     let dir = p.path();
     let args = ["run", "hotfix", "--wait-approvals", "-p", "from=v1.2.3", "-p", "deployment=dep-42"];
     let child = git.env(&mut p.cmd(&args)).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let run = newest_run(&p, "waiting");
+    let run = crate::common::wait_for_newest_run(&p, "waiting");
     assert_eq!(git.run(dir, &["branch", "--show-current"]), "hotfix/1.2.4");
     git.commit(dir, "fix.rs", "// the fix\n", "fix(db): reconnect after failover");
     let out = p.run(&["approve", &run]);
