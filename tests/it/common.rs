@@ -93,3 +93,26 @@ pub fn wait_for_newest_run(p: &Project, status: &str) -> String {
     }
     panic!("no run reached {status}");
 }
+
+/// Makes sure a command-line tool the test drives is installed, running the project's own
+/// `scripts/install-test-deps.sh` (Debian packages) when it is missing, so `cargo test` alone sets up.
+pub fn ensure_tool(tool: &str) {
+    let present = |t: &str| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {t}"))
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if present(tool) {
+        return;
+    }
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-test-deps.sh");
+    let out = std::process::Command::new("bash").arg(&script).output().unwrap();
+    assert!(
+        present(tool),
+        "{tool} is missing and {} could not install it:\n{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

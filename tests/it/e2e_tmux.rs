@@ -64,6 +64,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn console_deploys_approves_and_rolls_back_in_tmux() {
+    crate::common::ensure_tool("tmux");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}");
     let config =

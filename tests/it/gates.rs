@@ -99,6 +99,7 @@ fn second_person_completes_a_two_approval_gate() {
         eprintln!("SKIPPED second_person_completes_a_two_approval_gate: needs root to act as a second uid");
         return;
     }
+    crate::common::ensure_tool("setpriv");
     let p = Project::new(&config("approvals = 2"), &[("gated.toml", GATED)]);
     let child = spawn(&p, &["run", "gated", "--yes", "--wait-approvals", "--json"]);
     let run = crate::common::wait_for_newest_run(&p, "waiting");
