@@ -167,10 +167,7 @@ impl Console {
         app: &mut App,
         synchronized: bool,
     ) -> Result<(), Error> {
-        for msg in self.prepare(app) {
-            let _ = app.update(msg);
-        }
-        self.fill_window(app);
+        self.prepare(app);
         let theme = &self.theme;
         if synchronized {
             crossterm::queue!(std::io::stdout(), crossterm::terminal::BeginSynchronizedUpdate)

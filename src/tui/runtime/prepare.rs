@@ -1,6 +1,7 @@
 //! Before a frame: the run screen's log lines are read from the step's log file through its line
 //! index (only the visible window), and a pending search is run over the whole file. This is the
-//! console's only file reading on the draw path, kept out of `update` and `view`.
+//! console's only file reading on the draw path, kept out of `update` and `view`; the index is
+//! refreshed once per frame.
 
 use crate::tui::app::{App, LogWindow, Screen};
 use crate::tui::logindex::LogIndex;
@@ -9,21 +10,22 @@ use crate::tui::runtime::Console;
 use crate::tui::view::{log_area, selected_step};
 
 impl Console {
-    /// Runs a pending log search; returns its result as a message.
-    pub(super) fn prepare(&mut self, app: &App) -> Vec<Msg> {
-        let Some((run, step, index)) = self.current_log(app) else { return Vec::new() };
-        let Some(Screen::Run(rs)) = app.screens.last() else { return Vec::new() };
-        let Some((query, forward)) = &rs.pending_search else { return Vec::new() };
-        let line = index.search(query, rs.found, *forward).unwrap_or(None);
-        let total = index.len();
-        let _ = step;
-        vec![Msg::LogSearched { run, line, total }]
-    }
-
-    /// Reads the visible lines of the selected step's log into `app.log_window`.
-    pub(super) fn fill_window(&mut self, app: &mut App) {
+    /// Runs a pending log search (its result goes through `update`), then reads the visible lines
+    /// of the selected step's log into `app.log_window`.
+    pub(super) fn prepare(&mut self, app: &mut App) {
         app.log_window = None;
-        let Some((run, step, index)) = self.current_log(app) else { return };
+        let Some((run, step)) = current_step(app) else { return };
+        let path = self.store.log_dir(&run).join(format!("{step}.log"));
+        let index = self.indexes.entry((run.clone(), step.clone())).or_insert_with(|| LogIndex::new(&path));
+        if index.refresh().is_err() {
+            return;
+        }
+        if let Some(Screen::Run(rs)) = app.screens.last()
+            && let Some((query, forward)) = &rs.pending_search
+        {
+            let line = index.search(query, rs.found, *forward).unwrap_or(None);
+            let _ = app.update(Msg::LogSearched { run: run.clone(), line, total: index.len() });
+        }
         let Some(Screen::Run(rs)) = app.screens.last() else { return };
         let total = index.len();
         if total == 0 {
@@ -36,16 +38,12 @@ impl Console {
             app.log_window = Some(LogWindow { run, step, first, lines, total });
         }
     }
+}
 
-    /// The run, step and refreshed log index the run screen shows, if any.
-    fn current_log(&mut self, app: &App) -> Option<(String, String, &LogIndex)> {
-        let Some(Screen::Run(rs)) = app.screens.last() else { return None };
-        let view = app.views.get(&rs.run)?;
-        let step = view.steps.get(selected_step(view, rs))?.id.clone();
-        let path = self.store.log_dir(&rs.run).join(format!("{step}.log"));
-        let index =
-            self.indexes.entry((rs.run.clone(), step.clone())).or_insert_with(|| LogIndex::new(&path));
-        index.refresh().ok()?;
-        Some((rs.run.clone(), step, index))
-    }
+/// The run and step whose log the run screen shows, if it is on top.
+fn current_step(app: &App) -> Option<(String, String)> {
+    let Some(Screen::Run(rs)) = app.screens.last() else { return None };
+    let view = app.views.get(&rs.run)?;
+    let step = view.steps.get(selected_step(view, rs))?.id.clone();
+    Some((rs.run.clone(), step))
 }

@@ -32,41 +32,45 @@ pub fn overlays(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         help(app, theme, frame, body);
     }
     if app.confirm_quit {
-        let lines = vec![
-            Line::from(span("A run started here is still active.", theme, Role::Warn)),
-            Line::from(span(
-                "Quitting stops it: its step gets SIGTERM; `flightdeck resume` continues later.",
-                theme,
-                Role::Text,
-            )),
-            Line::from(vec![
-                span("y", theme, Role::Key),
-                span(" quit   ", theme, Role::Muted),
-                span("any other key", theme, Role::Key),
-                span(" stay", theme, Role::Muted),
-            ]),
-        ];
+        let lines = confirm_lines(
+            "A run started here is still active.".into(),
+            "Quitting stops it: its step gets SIGTERM; `flightdeck resume` continues later.",
+            (" quit   ", "any other key", " stay"),
+            theme,
+        );
         dialog(frame, body, "Quit?", lines, theme, 60);
     }
+}
+
+/// A y/n confirmation: the question, what happens, and the keys (`y` label, other key, its label).
+fn confirm_lines<'a>(
+    question: String,
+    consequence: &'a str,
+    keys: (&'a str, &'a str, &'a str),
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let (yes, other, no) = keys;
+    vec![
+        Line::from(span(question, theme, Role::Warn)),
+        Line::from(span(consequence, theme, Role::Text)),
+        Line::from(vec![
+            span("y", theme, Role::Key),
+            span(yes, theme, Role::Muted),
+            span(other, theme, Role::Key),
+            span(no, theme, Role::Muted),
+        ]),
+    ]
 }
 
 /// Dialogs of the run screen, over its log.
 pub fn run_dialogs(view: &RunView, rs: &RunScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
     if rs.confirm_cancel {
-        let lines = vec![
-            Line::from(span(format!("Cancel run {}?", view.id), theme, Role::Warn)),
-            Line::from(span(
-                "The running step's process group gets SIGTERM, then SIGKILL after 5 s.",
-                theme,
-                Role::Text,
-            )),
-            Line::from(vec![
-                span("y", theme, Role::Key),
-                span(" cancel the run   ", theme, Role::Muted),
-                span("n", theme, Role::Key),
-                span(" keep it", theme, Role::Muted),
-            ]),
-        ];
+        let lines = confirm_lines(
+            format!("Cancel run {}?", view.id),
+            "The running step's process group gets SIGTERM, then SIGKILL after 5 s.",
+            (" cancel the run   ", "n", " keep it"),
+            theme,
+        );
         dialog(frame, area, "Cancel", lines, theme, 64);
     } else if let Some(menu) = &view.failure {
         dialog(frame, area, "Step failed — what now?", failure_lines(menu, theme), theme, 64);

@@ -11,6 +11,10 @@ use crate::workflow::model::{Persona, Workflow};
 use crate::workflow::parse::parse_workflow;
 use crate::workflow::validate::validate;
 
+mod files;
+
+use files::toml_files;
+
 #[cfg(test)]
 mod tests;
 
@@ -179,18 +183,4 @@ impl Loader {
     fn finish(self) -> Result<Catalog, Vec<Diagnostic>> {
         if self.diags.is_empty() { Ok(self.catalog) } else { Err(self.diags) }
     }
-}
-
-/// The `*.toml` files directly in `dir`, sorted (none if it does not exist).
-fn toml_files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(read) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = read
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    files
 }
