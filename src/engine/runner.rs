@@ -403,20 +403,5 @@ fn initial_records(spec: &RunSpec) -> Vec<StepRecord> {
 
 /// A step record that has not started.
 pub(crate) fn pending_record(run: &str, idx: usize, step: &str) -> StepRecord {
-    StepRecord {
-        run: run.to_string(),
-        step: step.to_string(),
-        idx: u32::try_from(idx).unwrap_or(u32::MAX),
-        status: StepStatus::Pending,
-        attempt: 0,
-        started_at: None,
-        finished_at: None,
-        exit_code: None,
-        pid: None,
-        pgid: None,
-        proc_start: None,
-        outputs_json: "{}".into(),
-        message: None,
-        log_path: None,
-    }
+    StepRecord::pending(run, step, u32::try_from(idx).unwrap_or(u32::MAX))
 }

@@ -75,6 +75,28 @@ pub struct StepRecord {
     pub log_path: Option<String>,
 }
 
+impl StepRecord {
+    /// A step of `run` at position `idx` that has not started.
+    pub fn pending(run: &str, step: &str, idx: u32) -> StepRecord {
+        StepRecord {
+            run: run.to_string(),
+            step: step.to_string(),
+            idx,
+            status: StepStatus::Pending,
+            attempt: 0,
+            started_at: None,
+            finished_at: None,
+            exit_code: None,
+            pid: None,
+            pgid: None,
+            proc_start: None,
+            outputs_json: "{}".into(),
+            message: None,
+            log_path: None,
+        }
+    }
+}
+
 /// An approval or rejection recorded at a gate (by the engine or by `flightdeck approve`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalRecord {

@@ -38,22 +38,7 @@ fn run_rec(id: &str, started: i64) -> RunRecord {
 }
 
 fn step_rec(run: &str, step: &str, idx: u32) -> StepRecord {
-    StepRecord {
-        run: run.into(),
-        step: step.into(),
-        idx,
-        status: StepStatus::Pending,
-        attempt: 0,
-        started_at: None,
-        finished_at: None,
-        exit_code: None,
-        pid: None,
-        pgid: None,
-        proc_start: None,
-        outputs_json: "{}".into(),
-        message: None,
-        log_path: None,
-    }
+    StepRecord::pending(run, step, idx)
 }
 
 fn event(run: &str, life: u32, seq: u64, kind: EventKind) -> Event {
