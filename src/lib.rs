@@ -15,6 +15,7 @@ pub mod health;
 pub mod identity;
 pub mod load;
 pub mod paths;
+pub mod project;
 pub mod release;
 pub mod sandbox;
 pub mod steps;

@@ -32,7 +32,7 @@ fn main() {
 }
 
 async fn console(cli: &Cli) -> Result<i32, flightdeck::error::Error> {
-    let ctx = flightdeck::headless::Ctx::load(cli)?;
+    let ctx = flightdeck::headless::load_ctx(cli)?;
     let opts =
         flightdeck::tui::runtime::ConsoleOptions { theme: cli.theme.clone(), color: cli.color.clone() };
     flightdeck::tui::runtime::run(&ctx, opts).await

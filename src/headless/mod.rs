@@ -3,14 +3,8 @@
 //! Each `flightdeck` subcommand is one function here returning the process exit code
 //! (see `error::exit`); `main.rs` only parses and dispatches.
 
-use std::path::PathBuf;
-
 use crate::cli::{Cli, Command};
-use crate::config::Config;
 use crate::error::Error;
-use crate::paths::{Paths, find_project_dir};
-use crate::store::Store;
-use crate::workflow::catalog::Catalog;
 
 mod approve;
 mod dora;
@@ -23,53 +17,16 @@ mod query;
 mod release;
 mod run;
 
-/// What every command needs: the project, its config, and the paths in use.
-#[derive(Debug, Clone)]
-pub struct Ctx {
-    /// Loaded `flightdeck.toml` (or defaults).
-    pub config: Config,
-    /// Every path in use.
-    pub paths: Paths,
-}
+pub use crate::project::Project as Ctx;
 
-impl Ctx {
-    /// Resolves the project directory and loads its config.
-    pub fn load(cli: &Cli) -> Result<Ctx, Error> {
-        let cwd = std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
-        let project_dir = match &cli.project {
-            Some(p) => cwd.join(p),
-            None => find_project_dir(&cwd),
-        };
-        if !project_dir.is_dir() {
-            return Err(Error::Invalid(format!(
-                "project directory {} does not exist",
-                project_dir.display()
-            )));
-        }
-        let config = Config::load(&project_dir)?;
-        let paths = Paths::resolve(&project_dir, cli.data_dir.as_deref(), &config);
-        Ok(Ctx { config, paths })
-    }
-
-    /// The built-in and project workflows, validated.
-    pub fn catalog(&self) -> Result<Catalog, Error> {
-        Catalog::load(&self.paths.project_dir).map_err(Error::Diagnostics)
-    }
-
-    /// Opens the store in the data directory.
-    pub fn store(&self) -> Result<Store, Error> {
-        Ok(Store::open(&self.paths.data_dir)?)
-    }
-
-    /// The path of this binary, exported to steps as `$FLIGHTDECK`.
-    pub fn flightdeck_bin() -> PathBuf {
-        std::env::current_exe().unwrap_or_else(|_| PathBuf::from("flightdeck"))
-    }
+/// Loads the project the command line names (`--project`, `--data-dir`).
+pub fn load_ctx(cli: &Cli) -> Result<Ctx, Error> {
+    Ctx::open(cli.project.as_deref(), cli.data_dir.as_deref())
 }
 
 /// Runs one subcommand and returns its exit code.
 pub async fn dispatch(cli: Cli, command: Command) -> Result<i32, Error> {
-    let ctx = Ctx::load(&cli)?;
+    let ctx = load_ctx(&cli)?;
     match command {
         Command::List(a) => query::list(&ctx, a.json),
         Command::Show(a) => query::show(&ctx, &a),
