@@ -14,6 +14,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::process::{cmdline_has, group_alive, process_live};
 
+/// A live process whose command line has the argument `arg` (scans /proc).
+fn find_by_arg(arg: &str) -> Option<i32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
+        .find(|&pid| cmdline_has(pid, arg) && process_live(pid))
+}
+
 /// The marker files of one execution of a step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Markers {
@@ -59,7 +68,14 @@ impl Markers {
         if let Some(pgid) = self.begun_pid() {
             return if self.group_is_ours(pgid) { Found::Alive(pgid) } else { Found::Vanished };
         }
-        if self.intent.exists() { Found::NeverBegan } else { Found::NoMarkers }
+        if !self.intent.exists() {
+            return Found::NoMarkers;
+        }
+        // Spawned but killed before it wrote `begun`: find the wrapper by the status path it carries.
+        match find_by_arg(&self.status.display().to_string()) {
+            Some(pid) => Found::Alive(pid),
+            None => Found::NeverBegan,
+        }
     }
 
     /// True while the process group `pgid` recorded in `begun` is still this execution's: its leader
