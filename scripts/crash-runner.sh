@@ -97,7 +97,7 @@ analyse() {
               printf "%d %d %d %d\n", lost, again + 0, second + 0, unconf + 0 }' "$trace"
 }
 
-newest() { fd runs --json | grep -o '"id": *"[^"]*"' | head -1 | sed 's/.*"\([^"]*\)"$/\1/'; }
+newest() { fd runs --json | { grep -o '"id": *"[^"]*"' | head -1 | sed 's/.*"\([^"]*\)"$/\1/' || true; }; }
 
 cd "$project"
 prev_run=""

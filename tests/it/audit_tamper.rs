@@ -24,7 +24,8 @@ fn audited() -> Project {
 
 fn open(p: &Project) -> Connection {
     let conn = Connection::open(p.db()).unwrap();
-    conn.execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;").unwrap();
+    conn.execute_batch("DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;")
+        .unwrap();
     conn
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::common::{Project, text};
 
 /// Config with an environment that has its own keys.
-const CONFIG: &str = "[environments.staging]\nregion = \"eu-west-3\"\nallow_root_approval = true\n";
+const CONFIG: &str = "[environments.staging]\nurl = \"https://staging.example\"\nallow_root_approval = true\n";
 
 /// Shell that SIGKILLs the flightdeck process running the step (the wrapper's parent).
 const KILL_ENGINE: &str = "kill -9 $(cut -d' ' -f4 /proc/$PPID/stat)";
@@ -152,7 +152,7 @@ on_fail = "rollback"
 
 #[test]
 fn the_environment_is_the_same_after_a_resume() {
-    let line = "echo {{ environment.name }}/$FLIGHTDECK_ENV/{{ environment.region }} >> trace";
+    let line = "echo {{ environment.name }}/$FLIGHTDECK_ENV/{{ environment.url }} >> trace";
     let wf = format!(
         r#"
 title = "env"
@@ -174,7 +174,7 @@ run = "{line}"
     wait_until("the crash step's end", || p.home.path().join(format!("logs/{run}/crash.1.status")).exists());
     let out = p.run(&["resume", &run]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(p.read("trace"), "staging/staging/eu-west-3\nstaging/staging/eu-west-3\n");
+    assert_eq!(p.read("trace"), "staging/staging/https://staging.example\nstaging/staging/https://staging.example\n");
 }
 
 #[test]
