@@ -151,7 +151,8 @@ impl Tail {
 }
 
 fn line_text(bytes: Vec<u8>) -> String {
-    let mut text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let mut text =
+        String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     if text.ends_with('\r') {
         text.pop();
     }

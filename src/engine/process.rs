@@ -34,6 +34,7 @@ s=$?
 echo $s > "$4.tmp" && mv -f "$4.tmp" "$4"
 exit $s"#;
 
+#[derive(Clone, Copy)]
 enum Stop {
     Exited(Option<i32>, Option<ExitStatus>),
     Vanished,
@@ -75,9 +76,9 @@ pub(crate) async fn run_shell(cx: &mut StepCx, command: &str) -> StepOutcome {
         }
         return StepOutcome::failed(format!("store: {e}"));
     }
-    let Some(pgid) = pid else { return StepOutcome::failed("the step's process has no pid") };
+    let Some(group) = pid else { return StepOutcome::failed("the step's process has no pid") };
     let mut tail = Tail::new(cx.log.path(), offset);
-    supervise(cx, pgid, Some(child), &m, &mut tail).await
+    supervise(cx, group, Some(child), &m, &mut tail).await
 }
 
 /// Waits for the live process group of an execution an earlier engine started (never a second copy).
@@ -125,7 +126,13 @@ async fn forward(cx: &StepCx, lines: Vec<String>) {
     }
 }
 
-async fn watch(cx: &mut StepCx, pgid: i32, mut child: Option<&mut Child>, m: &Markers, tail: &mut Tail) -> Stop {
+async fn watch(
+    cx: &mut StepCx,
+    pgid: i32,
+    mut child: Option<&mut Child>,
+    m: &Markers,
+    tail: &mut Tail,
+) -> Stop {
     let cancel = cx.shared.cancel.clone();
     let deadline = cx.deadline;
     let mut tick = tokio::time::interval(POLL);
@@ -243,7 +250,9 @@ fn outcome(cx: &mut StepCx, stop: Stop) -> StepOutcome {
                 crate::time::human_duration(i64::try_from(ms).unwrap_or(i64::MAX))
             ))
         }
-        Stop::Vanished => StepOutcome::failed("its process group was killed before it recorded an exit status"),
+        Stop::Vanished => {
+            StepOutcome::failed("its process group was killed before it recorded an exit status")
+        }
         Stop::Exited(Some(code), _) => exit_outcome(cx, Some(code), None),
         Stop::Exited(None, Some(status)) => {
             use std::os::unix::process::ExitStatusExt;

@@ -42,7 +42,8 @@ impl Runner {
         let log_path = self.shared.store.log_dir(&self.shared.run_id).join(format!("{}.log", ps.id));
         let log = LogFile::open(&log_path, DEFAULT_CAP)
             .map_err(|source| EngineError::Log { path: log_path.clone(), source })?;
-        let mut cx = StepCx::new(Arc::clone(&self.shared), ps.clone(), record, self.outputs.clone(), params, log);
+        let mut cx =
+            StepCx::new(Arc::clone(&self.shared), ps.clone(), record, self.outputs.clone(), params, log);
         cx.rollback = rollback;
         cx.deadline = ps.step.timeout_ms.map(|ms| tokio::time::Instant::now() + Duration::from_millis(ms));
         let what = if rollback { "rollback".to_string() } else { describe(ps) };

@@ -106,8 +106,7 @@ impl Runner {
             .await?;
         // `run.start`, with the plan hash, was written with the run (`prepare_run`).
         if self.shared.life > 1 {
-            let detail =
-                json!({ "life": self.shared.life, "mode": plan.options.mode.as_str(), "params": plan.params });
+            let detail = json!({ "life": self.shared.life, "mode": plan.options.mode.as_str(), "params": plan.params });
             self.shared.audit("run.resume", detail).await?;
         }
         Ok(())

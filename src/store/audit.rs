@@ -120,7 +120,10 @@ impl Store {
 /// Re-chains a log written with the old unkeyed SHA-256 scheme under the HMAC key, once, if that
 /// chain is intact, and audits it (called when a store is opened, before the writer thread starts). A
 /// broken old chain is left as it is for `audit verify` to report.
-pub(super) fn upgrade_chain(conn: &mut rusqlite::Connection, dir: &std::path::Path) -> Result<(), StoreError> {
+pub(super) fn upgrade_chain(
+    conn: &mut rusqlite::Connection,
+    dir: &std::path::Path,
+) -> Result<(), StoreError> {
     let what = "re-chaining the audit log";
     let empty = conn.query_row("SELECT count(*) FROM audit", [], |r| r.get::<_, i64>(0)).ctx(what)? == 0;
     // A head file means this store was HMAC-chained already: a chain without the scheme row now is a
@@ -151,7 +154,11 @@ fn all_rows(tx: &rusqlite::Connection) -> Result<Vec<AuditRecord>, StoreError> {
 }
 
 /// Appends `entry` within `tx`; the caller publishes the head file after the commit.
-pub(super) fn append(tx: &Transaction<'_>, key: &ChainKey, entry: NewAudit) -> Result<AuditRecord, StoreError> {
+pub(super) fn append(
+    tx: &Transaction<'_>,
+    key: &ChainKey,
+    entry: NewAudit,
+) -> Result<AuditRecord, StoreError> {
     let count: i64 = meta(tx, "audit_count")?.map_or(Ok(0), |c| c.parse()).map_err(|_| {
         StoreError::Invalid("the meta row audit_count is not a number; run `flightdeck audit verify`".into())
     })?;
@@ -180,7 +187,17 @@ pub(super) fn append(tx: &Transaction<'_>, key: &ChainKey, entry: NewAudit) -> R
 fn insert(tx: &Transaction<'_>, rec: &AuditRecord) -> Result<(), StoreError> {
     tx.execute(
         &format!("INSERT INTO audit ({AUDIT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
-        params![rec.seq, rec.at.0, rec.uid, rec.actor, rec.action, rec.run, rec.detail, rec.prev_hash, rec.hash],
+        params![
+            rec.seq,
+            rec.at.0,
+            rec.uid,
+            rec.actor,
+            rec.action,
+            rec.run,
+            rec.detail,
+            rec.prev_hash,
+            rec.hash
+        ],
     )
     .ctx(&format!("appending audit entry {}", rec.seq))?;
     Ok(())
@@ -207,8 +224,11 @@ fn rechain(tx: &Transaction<'_>, key: &ChainKey) -> Result<Option<AuditRecord>, 
         let mut r = r.clone();
         r.prev_hash = prev;
         r.hash = entry_mac(&r, key).map_err(|e| StoreError::Invalid(format!("audit detail: {e}")))?;
-        tx.execute("UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE seq = ?1", params![r.seq, r.prev_hash, r.hash])
-            .ctx(what)?;
+        tx.execute(
+            "UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE seq = ?1",
+            params![r.seq, r.prev_hash, r.hash],
+        )
+        .ctx(what)?;
         prev = r.hash;
     }
     tx.execute_batch(TRIGGERS).ctx(what)?;
@@ -234,7 +254,12 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 ";
 
 /// The meta rows against the stored rows.
-fn meta_problems(expected: Option<i64>, count: Option<&str>, head: Option<&str>, last: (i64, &str)) -> Vec<String> {
+fn meta_problems(
+    expected: Option<i64>,
+    count: Option<&str>,
+    head: Option<&str>,
+    last: (i64, &str),
+) -> Vec<String> {
     let mut problems = Vec::new();
     match expected {
         Some(n) if n > last.0 => problems.push(format!(
@@ -410,8 +435,11 @@ mod tests {
         for mut r in all_rows(&conn).unwrap() {
             r.prev_hash = prev;
             r.hash = legacy_hash(&r).unwrap();
-            conn.execute("UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE seq = ?1", params![r.seq, r.prev_hash, r.hash])
-                .unwrap();
+            conn.execute(
+                "UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE seq = ?1",
+                params![r.seq, r.prev_hash, r.hash],
+            )
+            .unwrap();
             prev = r.hash;
         }
         conn.execute("UPDATE meta SET value = ?1 WHERE key = 'audit_head'", [&prev]).unwrap();

@@ -57,8 +57,11 @@ fn recompute(p: &Project, mac: impl Fn(&str, &str) -> String) {
     let mut prev = "0".repeat(64);
     for r in rows(p) {
         let h = mac(&prev, &canonical(&r));
-        conn.execute("UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE seq = ?1", rusqlite::params![r.0, prev, h])
-            .unwrap();
+        conn.execute(
+            "UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE seq = ?1",
+            rusqlite::params![r.0, prev, h],
+        )
+        .unwrap();
         prev = h;
     }
     conn.execute("UPDATE meta SET value = ?1 WHERE key = 'audit_head'", [&prev]).unwrap();
@@ -102,7 +105,8 @@ fn a_truncated_tail_with_the_meta_row_fixed_is_detected() {
     let p = audited();
     let n = i64::try_from(rows(&p).len()).unwrap();
     let conn = open(&p);
-    let prev: String = conn.query_row("SELECT hash FROM audit WHERE seq = ?1", [n - 1], |r| r.get(0)).unwrap();
+    let prev: String =
+        conn.query_row("SELECT hash FROM audit WHERE seq = ?1", [n - 1], |r| r.get(0)).unwrap();
     conn.execute("DELETE FROM audit WHERE seq = ?1", [n]).unwrap();
     conn.execute("UPDATE meta SET value = ?1 WHERE key = 'audit_count'", [(n - 1).to_string()]).unwrap();
     conn.execute("UPDATE meta SET value = ?1 WHERE key = 'audit_head'", [&prev]).unwrap();
@@ -134,7 +138,8 @@ fn a_chain_recomputed_with_the_old_unkeyed_sha_is_detected() {
 fn a_wiped_log_is_detected() {
     let p = audited();
     let conn = open(&p);
-    conn.execute_batch("DELETE FROM audit; DELETE FROM meta WHERE key IN ('audit_count', 'audit_head');").unwrap();
+    conn.execute_batch("DELETE FROM audit; DELETE FROM meta WHERE key IN ('audit_count', 'audit_head');")
+        .unwrap();
     assert_broken(&p, "truncated or wiped");
 }
 

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use crate::common::{Project, text};
 
 /// Config with an environment that has its own keys.
-const CONFIG: &str = "[environments.staging]\nurl = \"https://staging.example\"\nallow_root_approval = true\n";
+const CONFIG: &str =
+    "[environments.staging]\nurl = \"https://staging.example\"\nallow_root_approval = true\n";
 
 /// Shell that SIGKILLs the flightdeck process running the step (the wrapper's parent).
 const KILL_ENGINE: &str = "kill -9 $(cut -d' ' -f4 /proc/$PPID/stat)";
@@ -33,10 +34,6 @@ fn newest_run(p: &Project) -> (String, i64) {
         Ok((r.get(0)?, r.get(1)?))
     })
     .unwrap()
-}
-
-fn count(haystack: &str, line: &str) -> usize {
-    haystack.lines().filter(|l| *l == line).count()
 }
 
 #[test]
@@ -82,7 +79,9 @@ run = "echo after-{{{{ steps.deploy.outputs.sha }}}} >> trace"
     let status = start(&p, "ended").wait().unwrap();
     assert_eq!(status.code(), None, "the engine was not killed");
     let (run, _) = newest_run(&p);
-    wait_until("the step's status file", || p.home.path().join(format!("logs/{run}/deploy.1.status")).exists());
+    wait_until("the step's status file", || {
+        p.home.path().join(format!("logs/{run}/deploy.1.status")).exists()
+    });
     let out = p.run(&["resume", &run, "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(p.read("trace"), "ran\nafter-abc\n");
@@ -174,7 +173,10 @@ run = "{line}"
     wait_until("the crash step's end", || p.home.path().join(format!("logs/{run}/crash.1.status")).exists());
     let out = p.run(&["resume", &run]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(p.read("trace"), "staging/staging/https://staging.example\nstaging/staging/https://staging.example\n");
+    assert_eq!(
+        p.read("trace"),
+        "staging/staging/https://staging.example\nstaging/staging/https://staging.example\n"
+    );
 }
 
 #[test]

@@ -78,7 +78,10 @@ fn assert_step_group_gone(p: &Project, step: &str) {
     }
     assert!(gone(), "process group {pgid} of step {step} is still alive");
     let gc: i32 = p.read("gc.pid").trim().parse().expect("the grandchild wrote its pid");
-    assert!(nix::sys::signal::kill(nix::unistd::Pid::from_raw(gc), None).is_err(), "grandchild {gc} survived");
+    assert!(
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(gc), None).is_err(),
+        "grandchild {gc} survived"
+    );
 }
 
 #[test]
