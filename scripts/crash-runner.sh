@@ -21,6 +21,8 @@
 #                    is read with CRASH_RUNNER_PID_CMD)
 #   CRASH_RUNNER_PID_CMD  shell printing the runner's pid (default: cat "$FLIGHTDECK_HOME/runner.pid")
 #   CRASH_MAX_DELAY_MS    the longest random wait before a kill (default 1500)
+#   CRASH_SECONDS         stop starting new runs after this many seconds (default: no limit); the
+#                         summary then says how many kills were done instead of N
 set -euo pipefail
 
 N=${1:?usage: scripts/crash-runner.sh N}
@@ -101,7 +103,12 @@ newest() { fd runs --json | { grep -o '"id": *"[^"]*"' | head -1 | sed 's/.*"\([
 
 cd "$project"
 prev_run=""
+limit=${CRASH_SECONDS:-0}
 while (( kills < N )); do
+    if (( limit > 0 && $(date +%s) - start_s >= limit )); then
+        echo "crash-runner: time limit of ${limit}s reached after $kills of $N kills" >&2
+        break
+    fi
     : > "$trace"
     echo "L 1 no" >> "$trace"
     attempt run crash
@@ -140,6 +147,7 @@ while (( kills < N )); do
     read -r l a s u < <(analyse)
     lost=$((lost + l)); again=$((again + a)); second=$((second + s)); unconfirmed=$((unconfirmed + u))
     runs=$((runs + 1))
+    echo "run $runs: $kills kills, $confirms confirmations; lost $lost, again $again, second $second, unconfirmed $unconfirmed ($(( $(date +%s) - start_s ))s)" >&2
 done
 
 elapsed=$(( $(date +%s) - start_s ))

@@ -169,10 +169,15 @@ mod tests {
         let m = Markers::new(&dir.path().join("s.log"), "1");
         let status = m.status.display().to_string();
         let mut child = std::process::Command::new("sh")
-            .args(["-c", "sleep 5", "flightdeck-step", &status])
+            .args(["-c", "sleep 5; true", "flightdeck-step", &status])
             .spawn()
             .unwrap();
         let pid = i32::try_from(child.id()).unwrap();
+        // Until the child has exec'd `sh`, its command line is still ours.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !cmdline_has(pid, &status) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         std::fs::write(&m.begun, format!("{pid}\n")).unwrap();
         let found = m.inspect();
         child.kill().unwrap();
