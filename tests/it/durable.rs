@@ -206,3 +206,40 @@ run = "echo after >> trace"
     assert!(!p.path().join("pwned").exists(), "the edited command ran");
     assert_eq!(newest_run(&p).1, 1, "a refused resume consumed a life");
 }
+
+#[test]
+fn cancelling_a_resume_kills_the_adopted_group() {
+    let wf = r#"
+title = "adoptkill"
+[[steps]]
+id = "long"
+run = '''sh -c 'trap "" TERM; sleep 60' & echo started >> trace; sleep 60; echo end >> trace'''
+"#;
+    let p = Project::new(CONFIG, &[("adoptkill.toml", wf)]);
+    let mut child = start(&p, "adoptkill");
+    wait_until("the step to start", || p.read("trace").contains("started"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (run, _) = newest_run(&p);
+    let begun = p.home.path().join(format!("logs/{run}/long.1.begun"));
+    let pgid: i32 = std::fs::read_to_string(begun).unwrap().trim().parse().unwrap();
+    let mut resume = p.cmd(&["resume", &run, "--json"]).stdout(Stdio::piped()).spawn().unwrap();
+    let lines = std::io::BufRead::lines(std::io::BufReader::new(resume.stdout.take().unwrap()));
+    let mut adopted = false;
+    let mut lines = lines.map_while(Result::ok);
+    for line in lines.by_ref() {
+        if line.contains("adopted") {
+            adopted = true;
+            break;
+        }
+    }
+    assert!(adopted, "the resume did not adopt the live step");
+    let group = nix::unistd::Pid::from_raw(pgid);
+    assert!(nix::sys::signal::killpg(group, None).is_ok(), "the step's group died before the cancel");
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(resume.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let rest: Vec<String> = lines.collect();
+    assert_eq!(resume.wait().unwrap().code(), Some(5), "{rest:?}");
+    wait_until("the adopted group to be gone", || nix::sys::signal::killpg(group, None).is_err());
+    assert_eq!(p.read("trace"), "started\n", "the step ran to its end");
+}
