@@ -48,6 +48,8 @@ pub struct StepCx {
     pub(crate) env_vars: BTreeMap<String, Value>,
     pub(crate) deadline: Option<tokio::time::Instant>,
     pub(crate) log: LogFile,
+    /// This execution is the step's rollback (its marker files are tagged `rollback`).
+    pub(crate) rollback: bool,
     started: bool,
     /// Outputs this attempt wrote.
     pub step_outputs: BTreeMap<String, String>,
@@ -74,6 +76,7 @@ impl StepCx {
             env_vars,
             deadline: None,
             log,
+            rollback: false,
             started: false,
             step_outputs: BTreeMap::new(),
             exit_code: None,

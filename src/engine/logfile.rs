@@ -1,10 +1,12 @@
-//! One step's log file: plain lines, appended across attempts, capped and rotated to `.1`.
+//! One step's log file: plain lines, appended across attempts, capped and rotated to `.1`; and
+//! [`Tail`], which follows what a step's process appends to it (the process writes the file itself,
+//! so its output never depends on the engine draining a pipe).
 //!
 //! Writes are best effort: a full disk must not stop a deploy half way, so a failed write is
 //! remembered and reported once in the step's log stream instead of failing the step.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// Default cap of one step's log before it rotates (64 MiB).
@@ -70,9 +72,124 @@ impl LogFile {
     }
 }
 
+/// Most bytes [`Tail::poll`] reads at once, and the longest line it holds before passing it on.
+const TAIL_CHUNK: usize = 256 * 1024;
+const MAX_LINE: usize = 64 * 1024;
+
+/// Follows a file another process appends to: complete lines only, a line split across writes is
+/// joined, memory bounded by [`TAIL_CHUNK`] and [`MAX_LINE`].
+#[derive(Debug)]
+pub struct Tail {
+    path: PathBuf,
+    offset: u64,
+    partial: Vec<u8>,
+}
+
+impl Tail {
+    /// Follows `path` from byte `offset`.
+    pub fn new(path: &Path, offset: u64) -> Tail {
+        Tail { path: path.to_path_buf(), offset, partial: Vec::new() }
+    }
+
+    /// Follows `path` from its current end (0 if it does not exist yet).
+    pub fn at_end(path: &Path) -> Tail {
+        Tail::new(path, std::fs::metadata(path).map_or(0, |m| m.len()))
+    }
+
+    /// The complete lines appended since the last call (a missing file has none). A file that
+    /// shrank (rotated or truncated) is followed from its start.
+    pub fn poll(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let Ok(mut file) = File::open(&self.path) else { return lines };
+        let len = file.metadata().map_or(0, |m| m.len());
+        if len < self.offset {
+            self.offset = 0;
+        }
+        if file.seek(SeekFrom::Start(self.offset)).is_err() {
+            return lines;
+        }
+        let mut buf = vec![0u8; TAIL_CHUNK];
+        loop {
+            let n = match file.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            self.offset += n as u64;
+            self.take_lines(&buf[..n], &mut lines);
+            if lines.len() > 4096 {
+                break;
+            }
+        }
+        lines
+    }
+
+    /// What is left of an unterminated last line, once the writer has ended.
+    pub fn finish(&mut self) -> Option<String> {
+        if self.partial.is_empty() {
+            return None;
+        }
+        Some(line_text(std::mem::take(&mut self.partial)))
+    }
+
+    fn take_lines(&mut self, bytes: &[u8], out: &mut Vec<String>) {
+        for chunk in bytes.split_inclusive(|&b| b == b'\n') {
+            let complete = chunk.last() == Some(&b'\n');
+            let mut rest = if complete { &chunk[..chunk.len() - 1] } else { chunk };
+            while !rest.is_empty() {
+                let take = (MAX_LINE - self.partial.len()).min(rest.len());
+                self.partial.extend_from_slice(&rest[..take]);
+                rest = &rest[take..];
+                if self.partial.len() >= MAX_LINE {
+                    out.push(line_text(std::mem::take(&mut self.partial)));
+                }
+            }
+            if complete {
+                out.push(line_text(std::mem::take(&mut self.partial)));
+            }
+        }
+    }
+}
+
+fn line_text(bytes: Vec<u8>) -> String {
+    let mut text =
+        String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    if text.ends_with('\r') {
+        text.pop();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tail_joins_split_lines_and_follows_appends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.log");
+        std::fs::write(&path, "old\n").unwrap();
+        let mut tail = Tail::at_end(&path);
+        assert!(tail.poll().is_empty());
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"one\ntw").unwrap();
+        assert_eq!(tail.poll(), vec!["one".to_string()]);
+        f.write_all(b"o\r\nthree").unwrap();
+        assert_eq!(tail.poll(), vec!["two".to_string()]);
+        assert_eq!(tail.finish().as_deref(), Some("three"));
+        assert_eq!(tail.finish(), None);
+    }
+
+    #[test]
+    fn tail_bounds_a_line_without_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.log");
+        std::fs::write(&path, vec![b'x'; MAX_LINE * 2 + 10]).unwrap();
+        let mut tail = Tail::new(&path, 0);
+        let lines = tail.poll();
+        assert_eq!(lines.len(), 2);
+        assert!(lines.iter().all(|l| l.len() == MAX_LINE));
+        assert_eq!(tail.finish().map(|l| l.len()), Some(10));
+    }
 
     #[test]
     fn appends_and_rotates_at_cap() {

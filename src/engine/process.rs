@@ -1,38 +1,68 @@
-//! Running a step's shell command: `sh -c` in its own process group, output streamed line by line,
-//! pid and process start committed before the step is reported started, outputs read from
-//! `$FLIGHTDECK_OUTPUT`, and on timeout or cancellation SIGTERM to the group then SIGKILL.
+//! Running a step's shell command so that it outlives the engine: the start is committed, then a
+//! small `sh` wrapper is spawned in its own process group (see [`crate::engine::markers`]) with the
+//! command's output appended straight to the step's log file, its pid, group and /proc start time
+//! committed right after. The engine follows the log file for log events and learns the end from the
+//! wrapper's status file, so a step that finishes while no engine watches is still known finished.
+//! A resumed run adopts a live group instead of starting a second copy. On timeout or cancellation
+//! the whole group gets SIGTERM, then SIGKILL after [`GRACE`].
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
-use tokio::sync::mpsc;
 
 use crate::engine::context::{StepCx, StepOutcome};
 use crate::engine::event::Stream;
+use crate::engine::logfile::Tail;
+use crate::engine::markers::Markers;
 use crate::workflow::template::value_text;
 
 /// How long a process group has between SIGTERM and SIGKILL.
 pub const GRACE: Duration = Duration::from_secs(5);
 
+/// How often a running step's log file and status file are polled.
+const POLL: Duration = Duration::from_millis(40);
+
+/// The wrapper: `$1` command, `$2` log, `$3` begun marker, `$4` status file.
+const WRAPPER: &str = r#"echo $$ > "$3.tmp" && mv -f "$3.tmp" "$3" || exit 125
+sh -c "$1" </dev/null >>"$2" 2>&1
+s=$?
+echo $s > "$4.tmp" && mv -f "$4.tmp" "$4"
+exit $s"#;
+
+#[derive(Clone, Copy)]
 enum Stop {
-    Exited(std::io::Result<ExitStatus>),
+    Exited(Option<i32>, Option<ExitStatus>),
+    Vanished,
     TimedOut,
     Cancelled,
 }
 
+/// The marker files of the execution `cx` is running.
+pub(crate) fn markers(cx: &StepCx) -> Markers {
+    let tag = if cx.rollback { "rollback".to_string() } else { cx.attempt().to_string() };
+    Markers::new(cx.log.path(), &tag)
+}
+
 /// Runs `command` for the step in `cx`; see the module docs.
 pub(crate) async fn run_shell(cx: &mut StepCx, command: &str) -> StepOutcome {
-    let out_path = cx.log.path().with_extension(format!("{}.outputs", cx.attempt()));
-    if let Err(e) = std::fs::write(&out_path, b"") {
-        return StepOutcome::failed(format!("cannot create outputs file {}: {e}", out_path.display()));
+    let m = markers(cx);
+    m.clear();
+    for p in [&m.intent, &m.outputs] {
+        if let Err(e) = std::fs::write(p, b"") {
+            return StepOutcome::failed(format!("cannot create {}: {e}", p.display()));
+        }
     }
-    let mut child = match build_command(cx, command, &out_path).and_then(|mut c| c.spawn()) {
+    // The start is committed before anything is spawned.
+    if let Err(e) = cx.started(command).await {
+        return StepOutcome::failed(format!("store: {e}"));
+    }
+    let offset = std::fs::metadata(cx.log.path()).map_or(0, |md| md.len());
+    let mut child = match build_command(cx, command, &m).and_then(|mut c| c.spawn()) {
         Ok(c) => c,
         Err(e) => return StepOutcome::failed(format!("cannot start `sh -c`: {e}")),
     };
@@ -40,23 +70,102 @@ pub(crate) async fn run_shell(cx: &mut StepCx, command: &str) -> StepOutcome {
     cx.record.pid = pid;
     cx.record.pgid = pid;
     cx.record.proc_start = pid.and_then(proc_start_time);
-    if let Err(e) = cx.started(command).await {
-        terminate(pid, &mut child).await;
+    if let Err(e) = cx.shared.store.record(None, None, Some(&cx.record)).await {
+        if let Some(pg) = pid {
+            stop_group(pg, Some(&mut child)).await;
+        }
         return StepOutcome::failed(format!("store: {e}"));
     }
-    let (tx, mut rx) = mpsc::channel::<(Stream, String)>(256);
-    spawn_reader(child.stdout.take(), Stream::Stdout, tx.clone());
-    spawn_reader(child.stderr.take(), Stream::Stderr, tx);
-    let stop = watch(cx, &mut child, &mut rx).await;
-    if !matches!(stop, Stop::Exited(_)) {
-        terminate(pid, &mut child).await;
+    let Some(group) = pid else { return StepOutcome::failed("the step's process has no pid") };
+    let mut tail = Tail::new(cx.log.path(), offset);
+    supervise(cx, group, Some(child), &m, &mut tail).await
+}
+
+/// Waits for the live process group of an execution an earlier engine started (never a second copy).
+pub(crate) async fn adopt(cx: &mut StepCx, pgid: i32) -> StepOutcome {
+    let m = markers(cx);
+    cx.log(Stream::System, format!("adopting the step's running process group {pgid}")).await;
+    let mut tail = Tail::at_end(cx.log.path());
+    supervise(cx, pgid, None, &m, &mut tail).await
+}
+
+/// The result of an execution whose wrapper recorded `code` while no engine watched.
+pub(crate) async fn recorded(cx: &mut StepCx, code: i32) -> StepOutcome {
+    let m = markers(cx);
+    cx.log(Stream::System, format!("the step had ended with status {code} while flightdeck was down")).await;
+    finish(cx, &m, Stop::Exited(Some(code), None))
+}
+
+async fn supervise(
+    cx: &mut StepCx,
+    pgid: i32,
+    mut child: Option<Child>,
+    m: &Markers,
+    tail: &mut Tail,
+) -> StepOutcome {
+    let stop = watch(cx, pgid, child.as_mut(), m, tail).await;
+    if matches!(stop, Stop::TimedOut | Stop::Cancelled) {
+        stop_group(pgid, child.as_mut()).await;
     }
-    drain(cx, &mut rx).await;
-    cx.step_outputs = read_outputs(&out_path);
+    forward(cx, tail.poll()).await;
+    if let Some(last) = tail.finish() {
+        forward(cx, vec![last]).await;
+    }
+    finish(cx, m, stop)
+}
+
+fn finish(cx: &mut StepCx, m: &Markers, stop: Stop) -> StepOutcome {
+    cx.step_outputs = read_outputs(&m.outputs);
     outcome(cx, stop)
 }
 
-fn build_command(cx: &StepCx, command: &str, out_path: &Path) -> std::io::Result<Command> {
+async fn forward(cx: &StepCx, lines: Vec<String>) {
+    for line in lines {
+        let line = cx.shared.redact(line);
+        cx.shared.emit_log(&cx.plan_step.id, Stream::Stdout, line).await;
+    }
+}
+
+async fn watch(
+    cx: &mut StepCx,
+    pgid: i32,
+    mut child: Option<&mut Child>,
+    m: &Markers,
+    tail: &mut Tail,
+) -> Stop {
+    let cancel = cx.shared.cancel.clone();
+    let deadline = cx.deadline;
+    let mut tick = tokio::time::interval(POLL);
+    loop {
+        tokio::select! {
+            status = wait_child(child.as_deref_mut()) => {
+                return Stop::Exited(m.exit_status(), status.ok());
+            }
+            _ = tick.tick() => {
+                forward(cx, tail.poll()).await;
+                if child.is_none() {
+                    if let Some(code) = m.exit_status() {
+                        return Stop::Exited(Some(code), None);
+                    }
+                    if !m.group_is_ours(pgid) {
+                        return m.exit_status().map_or(Stop::Vanished, |c| Stop::Exited(Some(c), None));
+                    }
+                }
+            }
+            () = crate::engine::sleep_until_opt(deadline) => return Stop::TimedOut,
+            () = cancel.cancelled() => return Stop::Cancelled,
+        }
+    }
+}
+
+async fn wait_child(child: Option<&mut Child>) -> std::io::Result<ExitStatus> {
+    match child {
+        Some(c) => c.wait().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn build_command(cx: &StepCx, command: &str, m: &Markers) -> std::io::Result<Command> {
     let plan = &cx.shared.plan;
     let dir = match &cx.plan_step.step.dir {
         Some(t) => plan.project_dir.join(cx.render(t).map_err(std::io::Error::other)?),
@@ -64,10 +173,15 @@ fn build_command(cx: &StepCx, command: &str, out_path: &Path) -> std::io::Result
     };
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
+        .arg(WRAPPER)
+        .arg("flightdeck-step")
         .arg(command)
+        .arg(cx.log.path())
+        .arg(&m.begun)
+        .arg(&m.status)
         .current_dir(dir)
         .env("FLIGHTDECK", &cx.shared.flightdeck_bin)
-        .env("FLIGHTDECK_OUTPUT", out_path)
+        .env("FLIGHTDECK_OUTPUT", &m.outputs)
         .env("FLIGHTDECK_HOME", &plan.data_dir)
         .env("FLIGHTDECK_RUN", &cx.shared.run_id)
         .env("FLIGHTDECK_STEP", &cx.plan_step.id)
@@ -75,10 +189,11 @@ fn build_command(cx: &StepCx, command: &str, out_path: &Path) -> std::io::Result
         .env("FLIGHTDECK_ENV", &plan.environment.name)
         .envs(param_vars(&cx.params))
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .process_group(0)
-        .kill_on_drop(true);
+        // The step outlives the engine on purpose: a resumed run adopts it.
+        .kill_on_drop(false);
     for (k, t) in &cx.plan_step.step.env {
         cmd.env(k, cx.render(t).map_err(std::io::Error::other)?);
     }
@@ -95,58 +210,33 @@ fn param_vars(params: &BTreeMap<String, serde_json::Value>) -> Vec<(String, Stri
         .collect()
 }
 
-fn spawn_reader<R: AsyncRead + Unpin + Send + 'static>(
-    pipe: Option<R>,
-    stream: Stream,
-    tx: mpsc::Sender<(Stream, String)>,
-) {
-    let Some(pipe) = pipe else { return };
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(pipe).split(b'\n');
-        while let Ok(Some(bytes)) = lines.next_segment().await {
-            let mut text = String::from_utf8_lossy(&bytes).into_owned();
-            if text.ends_with('\r') {
-                text.pop();
-            }
-            if tx.send((stream, text)).await.is_err() {
-                break;
-            }
-        }
-    });
+/// SIGTERM to the whole process group, SIGKILL to the group after [`GRACE`] if any member is left
+/// (a grandchild that traps SIGTERM dies too). Reaps `child` if given. Bounded in time.
+pub(crate) async fn stop_group(pgid: i32, mut child: Option<&mut Child>) {
+    let group = Pid::from_raw(pgid);
+    let _ = killpg(group, Signal::SIGTERM);
+    if !wait_group_gone(pgid, child.as_deref_mut(), GRACE).await {
+        let _ = killpg(group, Signal::SIGKILL);
+        wait_group_gone(pgid, child.as_deref_mut(), Duration::from_secs(2)).await;
+    }
+    if let Some(c) = child {
+        let _ = tokio::time::timeout(Duration::from_secs(1), c.wait()).await;
+    }
 }
 
-async fn watch(cx: &mut StepCx, child: &mut Child, rx: &mut mpsc::Receiver<(Stream, String)>) -> Stop {
-    let cancel = cx.shared.cancel.clone();
-    let deadline = cx.deadline;
+async fn wait_group_gone(pgid: i32, mut child: Option<&mut Child>, within: Duration) -> bool {
+    let until = tokio::time::Instant::now() + within;
     loop {
-        tokio::select! {
-            Some((stream, line)) = rx.recv() => cx.log(stream, line).await,
-            status = child.wait() => return Stop::Exited(status),
-            () = crate::engine::sleep_until_opt(deadline) => return Stop::TimedOut,
-            () = cancel.cancelled() => return Stop::Cancelled,
+        if let Some(c) = child.as_deref_mut() {
+            let _ = c.try_wait();
         }
-    }
-}
-
-/// Reads the lines still buffered after the process ended (bounded: a grandchild that keeps
-/// the pipe open cannot hold the step forever).
-async fn drain(cx: &mut StepCx, rx: &mut mpsc::Receiver<(Stream, String)>) {
-    let until = tokio::time::Instant::now() + Duration::from_secs(2);
-    while let Ok(Some((stream, line))) = tokio::time::timeout_at(until, rx.recv()).await {
-        cx.log(stream, line).await;
-    }
-}
-
-/// SIGTERM to the process group, SIGKILL after [`GRACE`].
-pub(crate) async fn terminate(pgid: Option<i32>, child: &mut Child) {
-    if let Some(pg) = pgid {
-        let _ = killpg(Pid::from_raw(pg), Signal::SIGTERM);
-    }
-    if tokio::time::timeout(GRACE, child.wait()).await.is_err() {
-        if let Some(pg) = pgid {
-            let _ = killpg(Pid::from_raw(pg), Signal::SIGKILL);
+        if !group_alive(pgid) {
+            return true;
         }
-        let _ = child.wait().await;
+        if tokio::time::Instant::now() >= until {
+            return false;
+        }
+        tokio::time::sleep(POLL).await;
     }
 }
 
@@ -160,22 +250,33 @@ fn outcome(cx: &mut StepCx, stop: Stop) -> StepOutcome {
                 crate::time::human_duration(i64::try_from(ms).unwrap_or(i64::MAX))
             ))
         }
-        Stop::Exited(Err(e)) => StepOutcome::failed(format!("waiting for the process failed: {e}")),
-        Stop::Exited(Ok(status)) => {
-            use std::os::unix::process::ExitStatusExt;
-            cx.exit_code = status.code();
-            match (status.code(), status.signal()) {
-                (Some(0), _) => StepOutcome::Succeeded,
-                (Some(code), _) => StepOutcome::failed(format!("exited with code {code}")),
-                (None, Some(sig)) => StepOutcome::failed(format!("killed by signal {sig}")),
-                (None, None) => StepOutcome::failed("ended without an exit code"),
-            }
+        Stop::Vanished => {
+            StepOutcome::failed("its process group was killed before it recorded an exit status")
         }
+        Stop::Exited(Some(code), _) => exit_outcome(cx, Some(code), None),
+        Stop::Exited(None, Some(status)) => {
+            use std::os::unix::process::ExitStatusExt;
+            exit_outcome(cx, status.code(), status.signal())
+        }
+        Stop::Exited(None, None) => StepOutcome::failed("ended without an exit status"),
+    }
+}
+
+fn exit_outcome(cx: &mut StepCx, code: Option<i32>, signal: Option<i32>) -> StepOutcome {
+    cx.exit_code = code;
+    match (code, signal) {
+        (Some(0), _) => StepOutcome::Succeeded,
+        (Some(code), _) if code > 128 => {
+            StepOutcome::failed(format!("killed by signal {} (exit status {code})", code - 128))
+        }
+        (Some(code), _) => StepOutcome::failed(format!("exited with code {code}")),
+        (None, Some(sig)) => StepOutcome::failed(format!("killed by signal {sig}")),
+        (None, None) => StepOutcome::failed("ended without an exit code"),
     }
 }
 
 /// Parses `key=value` lines written to `$FLIGHTDECK_OUTPUT`.
-pub fn read_outputs(path: &PathBuf) -> BTreeMap<String, String> {
+pub fn read_outputs(path: &Path) -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     text.lines()
         .filter_map(|l| l.split_once('='))
@@ -192,6 +293,19 @@ pub fn proc_start_time(pid: i32) -> Option<u64> {
     // The command name (field 2) may contain spaces; fields after it follow the last ')'.
     let after = stat.rsplit_once(')')?.1;
     after.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// True if `pid` is a live (not zombie) process.
+pub fn process_live(pid: i32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+    let state = stat.rsplit_once(')').and_then(|(_, after)| after.split_whitespace().next());
+    !matches!(state, None | Some("Z" | "X"))
+}
+
+/// True if the command line of `pid` has an argument equal to `arg`.
+pub fn cmdline_has(pid: i32, arg: &str) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .is_ok_and(|c| c.split(|&b| b == 0).any(|a| a == arg.as_bytes()))
 }
 
 /// True if the process group `pgid` still has a live (not zombie) member. Scans /proc, because a

@@ -1,4 +1,6 @@
-//! Rollback: the `rollback` commands of completed steps, newest first, then the end of the run.
+//! Rollback: the `rollback` commands of completed steps, newest first, then the end of the run. A
+//! resumed rollback skips the steps already rolled back and finishes (records or adopts) the one that
+//! was mid-flight: nothing is rolled back twice.
 
 use std::sync::Arc;
 
@@ -6,8 +8,10 @@ use crate::engine::EngineError;
 use crate::engine::context::{StepCx, StepOutcome};
 use crate::engine::event::{EventKind, RunStatus, StepStatus};
 use crate::engine::logfile::{DEFAULT_CAP, LogFile};
+use crate::engine::markers::Resolution;
 use crate::engine::runner::{End, Runner};
 use crate::time::now;
+use crate::workflow::plan::PlanStep;
 
 impl Runner {
     /// Runs the rollbacks of every completed step that has one, newest first.
@@ -29,8 +33,19 @@ impl Runner {
                     message: Some("cancelled during rollback".into()),
                 });
             }
-            if !self.rollback_one(i).await? {
-                failed.push(self.shared.plan.steps[i].id.clone());
+            match self.rollback_one(i).await? {
+                Some(true) => {}
+                Some(false) => failed.push(self.shared.plan.steps[i].id.clone()),
+                None => {
+                    let step = &self.shared.plan.steps[i].id;
+                    return Ok(End {
+                        status: RunStatus::Interrupted,
+                        message: Some(format!(
+                            "the rollback of step {step} was running when the previous process died and it \
+                             is not idempotent; confirm its re-run with `flightdeck resume --yes`"
+                        )),
+                    });
+                }
             }
         }
         Ok(if failed.is_empty() {
@@ -43,9 +58,23 @@ impl Runner {
         })
     }
 
-    async fn rollback_one(&mut self, i: usize) -> Result<bool, EngineError> {
+    /// Rolls back step `i`: `Some(ok)`, or `None` when an interrupted rollback needs confirmation.
+    async fn rollback_one(&mut self, i: usize) -> Result<Option<bool>, EngineError> {
         let ps = self.shared.plan.steps[i].clone();
-        let Some(template) = ps.step.rollback.clone() else { return Ok(true) };
+        match self.records[i].status {
+            StepStatus::RolledBack => return Ok(Some(true)),
+            StepStatus::RollbackFailed => return Ok(Some(false)),
+            StepStatus::Running => match self.resolution(i, true) {
+                Resolution::Confirm if !self.shared.plan.options.yes => return Ok(None),
+                Resolution::Run | Resolution::Confirm => {}
+                found => {
+                    let (outcome, cx) = self.recovered(i, &ps, found, true).await?;
+                    return self.rollback_done(i, &ps, cx, &outcome).await.map(Some);
+                }
+            },
+            _ => {}
+        }
+        let Some(template) = ps.step.rollback.clone() else { return Ok(Some(true)) };
         let params = self.params_for(&ps).unwrap_or_default();
         let log_path = self.shared.store.log_dir(&self.shared.run_id).join(format!("{}.log", ps.id));
         let mut log = LogFile::open(&log_path, DEFAULT_CAP)
@@ -54,6 +83,7 @@ impl Runner {
         let record = self.records[i].clone();
         let mut cx =
             StepCx::new(Arc::clone(&self.shared), ps.clone(), record, self.outputs.clone(), params, log);
+        cx.rollback = true;
         let dry = self.shared.plan.options.mode == crate::workflow::plan::Mode::DryRun;
         let outcome = match cx.render_shell(&template) {
             Ok(cmd) if dry => {
@@ -71,7 +101,18 @@ impl Runner {
         if !cx.has_started() {
             cx.started("rollback").await?;
         }
-        let ok = outcome == StepOutcome::Succeeded;
+        self.rollback_done(i, &ps, cx, &outcome).await.map(Some)
+    }
+
+    /// Records how step `i`'s rollback ended; true if it succeeded.
+    async fn rollback_done(
+        &mut self,
+        i: usize,
+        ps: &PlanStep,
+        cx: StepCx,
+        outcome: &StepOutcome,
+    ) -> Result<bool, EngineError> {
+        let ok = *outcome == StepOutcome::Succeeded;
         let mut record = cx.record;
         record.status = if ok { StepStatus::RolledBack } else { StepStatus::RollbackFailed };
         record.finished_at = Some(now());

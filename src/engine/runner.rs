@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::engine::context::{StepCx, StepOutcome};
 use crate::engine::event::{Decision, Event, EventKind, FailureAction, RunStatus, StepInfo, StepStatus};
 use crate::engine::logfile::{DEFAULT_CAP, LogFile};
+use crate::engine::markers::Resolution;
 use crate::engine::shared::Shared;
 use crate::engine::{EngineError, RunSpec, Summary};
 use crate::store::RunLock;
@@ -72,7 +73,10 @@ impl Runner {
 
     pub async fn run(mut self) -> Result<Summary, EngineError> {
         self.announce().await?;
-        let end = self.steps().await?;
+        let end = match self.interrupted_rollback() {
+            Some(failure) => self.rollback(&failure).await?,
+            None => self.steps().await?,
+        };
         self.finish(end).await
     }
 
@@ -100,10 +104,11 @@ impl Runner {
         self.shared
             .emit(kind, Some(crate::store::RunUpdate::status(crate::engine::event::RunStatus::Running)), None)
             .await?;
-        let action = if self.shared.life > 1 { "run.resume" } else { "run.start" };
-        let detail =
-            json!({ "life": self.shared.life, "mode": plan.options.mode.as_str(), "params": plan.params });
-        self.shared.audit(action, detail).await?;
+        // `run.start`, with the plan hash, was written with the run (`prepare_run`).
+        if self.shared.life > 1 {
+            let detail = json!({ "life": self.shared.life, "mode": plan.options.mode.as_str(), "params": plan.params });
+            self.shared.audit("run.resume", detail).await?;
+        }
         Ok(())
     }
 
@@ -114,13 +119,19 @@ impl Runner {
                 i += 1;
                 continue;
             }
-            if self.shared.life > 1
-                && self.records[i].status == StepStatus::Running
-                && let Some(end) = self.confirm_rerun(i).await?
-            {
-                return Ok(end);
+            let mut recovered = None;
+            if self.shared.life > 1 && self.records[i].status == StepStatus::Running {
+                match self.resolution(i, false) {
+                    Resolution::Run => {}
+                    Resolution::Confirm => {
+                        if let Some(end) = self.confirm_rerun(i).await? {
+                            return Ok(end);
+                        }
+                    }
+                    found => recovered = Some(found),
+                }
             }
-            let failure = match self.step(i).await? {
+            let failure = match self.step(i, recovered).await? {
                 StepEnd::Done => {
                     i += 1;
                     continue;
@@ -155,21 +166,30 @@ impl Runner {
         Ok(End { status: RunStatus::Succeeded, message: None })
     }
 
-    /// Executes step `i` with its retries.
-    async fn step(&mut self, i: usize) -> Result<StepEnd, EngineError> {
+    /// Executes step `i` with its retries; `recovered` finishes first what an earlier life started.
+    async fn step(&mut self, i: usize, recovered: Option<Resolution>) -> Result<StepEnd, EngineError> {
         let ps = self.shared.plan.steps[i].clone();
         let params = match self.params_for(&ps) {
             Ok(p) => p,
             Err(e) => return self.fail_without_start(i, e).await,
         };
-        if let Some(reason) = self.skip_reason(&ps, &params) {
+        if recovered.is_none()
+            && let Some(reason) = self.skip_reason(&ps, &params)
+        {
             self.mark_skipped(i, &reason).await?;
             return Ok(StepEnd::Done);
         }
         let retry = ps.step.retry;
         let mut retries_used = 0;
+        let mut recovered = recovered;
         loop {
-            let (outcome, cx) = self.attempt(i, &ps, &params).await?;
+            let (outcome, cx) = match recovered.take() {
+                Some(r) => {
+                    retries_used = self.records[i].attempt.saturating_sub(1);
+                    self.recovered(i, &ps, r, false).await?
+                }
+                None => self.attempt(i, &ps, &params).await?,
+            };
             let StepOutcome::Failed(msg) = outcome else {
                 return self.conclude(i, cx, outcome).await;
             };

@@ -1,18 +1,22 @@
-//! Starting and resuming runs: ids, the run's lock, its first records, and what a resumed run must
-//! settle before it continues.
+//! Starting and resuming runs: ids, the run's lock, its first records with the `run.start` audit
+//! entry that carries the plan hash, and what a resumed run must settle before it continues: the
+//! stored plan must still match its hash, the environment comes back whole, and a step whose fate is
+//! unknown and that is not idempotent needs a confirmation (`--yes`) before anything is written.
 
 use std::hash::{BuildHasher, Hasher};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
 use std::sync::Arc;
 
 use crate::engine::RunSpec;
 use crate::engine::event::{RunStatus, StepStatus};
-use crate::engine::process::{group_alive, proc_start_time};
+use crate::engine::markers::{Found, Markers, Resolution, decide};
 use crate::engine::runner::pending_record;
 use crate::error::Error;
 use crate::identity::{Operator, hostname};
-use crate::store::Store;
-use crate::store::records::RunRecord;
+use crate::store::records::{RunRecord, StepRecord};
+use crate::store::{NewAudit, Store, plan_hash};
 use crate::time::{Micros, now};
 use crate::workflow::plan::{Plan, RunOptions};
 
@@ -59,7 +63,20 @@ pub async fn prepare_run(
         plan_json,
     };
     let steps: Vec<_> = plan.steps.iter().enumerate().map(|(i, s)| pending_record(&id, i, &s.id)).collect();
-    store.create_run(&record, &steps).await?;
+    let hash = plan_hash(&record.plan_json)
+        .map_err(|e| Error::Invalid(format!("cannot hash the stored plan: {e}")))?;
+    let start = NewAudit {
+        at: started,
+        uid: operator.uid,
+        actor: operator.name.clone(),
+        action: "run.start".into(),
+        run: Some(id.clone()),
+        detail: json!({
+            "life": 1, "mode": plan.options.mode.as_str(), "params": plan.params, "plan_hash": hash,
+            "workflow": plan.workflow, "environment": plan.environment.name,
+        }),
+    };
+    store.create_run_audited(&record, &steps, start).await?;
     Ok(RunSpec {
         run_id: id,
         life: 1,
@@ -79,12 +96,16 @@ pub struct ResumeCheck {
     pub step: String,
     /// Marked idempotent: re-runs without asking.
     pub idempotent: bool,
-    /// Its process group is still alive.
+    /// Its process group is still alive (it will be adopted, never started twice).
     pub still_running: bool,
+    /// What its marker files say, and so what the resume does with it.
+    pub resolution: Resolution,
 }
 
 /// Locks an interrupted run and loads it for another life. `options` replace how the stored plan
-/// asks people (the resuming operator may be on a terminal where the first one was not).
+/// asks people (the resuming operator may be on a terminal where the first one was not). Refuses,
+/// before anything is written, a stored plan that no longer matches the hash in its `run.start`
+/// entry, and a step that needs confirmation when `options` can give none.
 pub async fn prepare_resume(
     store: &Store,
     id: &str,
@@ -102,28 +123,28 @@ pub async fn prepare_resume(
         )));
     }
     let lock = store.lock_run(&record.id)?;
+    check_plan(store, &record)?;
     let mut plan: Plan = serde_json::from_str(&record.plan_json)
         .map_err(|e| Error::Invalid(format!("run {} has an unreadable stored plan: {e}", record.id)))?;
+    restore_environment(&mut plan);
     plan.options = RunOptions {
         mode: plan.options.mode,
         emergency_reason: plan.options.emergency_reason.clone(),
         ..options
     };
-    let life = store.begin_life(&record.id).await?;
     let previous = store.steps(&record.id)?;
-    let checks = previous
-        .iter()
-        .filter(|r| r.status == StepStatus::Running)
-        .map(|r| {
-            let idempotent = plan.steps.iter().any(|s| s.id == r.step && s.step.idempotent);
-            let same = r.pid.is_none_or(|pid| r.proc_start.is_none() || proc_start_time(pid) == r.proc_start);
-            ResumeCheck {
-                step: r.step.clone(),
-                idempotent,
-                still_running: r.pgid.is_some_and(group_alive) && same,
-            }
-        })
-        .collect();
+    let checks = resume_checks(&plan, &previous);
+    if let Some(c) = checks.iter().find(|c| c.resolution == Resolution::Confirm)
+        && !plan.options.yes
+        && !plan.options.interactive
+    {
+        return Err(Error::Precondition(format!(
+            "step {} of run {} was running when its process died, its end is unknown and it is not \
+             idempotent: pass --yes to re-run it",
+            c.step, record.id
+        )));
+    }
+    let life = store.begin_life(&record.id).await?;
     let spec = RunSpec {
         run_id: record.id,
         life,
@@ -135,6 +156,63 @@ pub async fn prepare_resume(
         flightdeck_bin: bin,
     };
     Ok((spec, checks))
+}
+
+/// Refuses a run whose stored plan does not match the hash its `run.start` entry recorded.
+fn check_plan(store: &Store, record: &RunRecord) -> Result<(), Error> {
+    let recorded = store.recorded_plan_hash(&record.id).map_err(|e| Error::Precondition(e.to_string()))?;
+    let Some(recorded) = recorded else {
+        return Err(Error::Precondition(format!(
+            "run {} has no plan hash in its run.start audit entry (started by an older flightdeck, or \
+             the entry is gone); it cannot be resumed safely: start a new run",
+            record.id
+        )));
+    };
+    let actual = plan_hash(&record.plan_json).unwrap_or_default();
+    if actual != recorded {
+        return Err(Error::Precondition(format!(
+            "the stored plan of run {} was changed after it started (its hash {} differs from {} in \
+             the run.start audit entry); refusing to resume it: start a new run",
+            record.id,
+            short(&actual),
+            short(&recorded)
+        )));
+    }
+    Ok(())
+}
+
+fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}
+
+/// The environment's name is not read back by its deserializer (it comes from the config's table
+/// key), so a stored plan carries it among the extra keys: put it back where templates look.
+fn restore_environment(plan: &mut Plan) {
+    if let Some(toml::Value::String(name)) = plan.environment.vars.remove("name")
+        && plan.environment.name.is_empty()
+    {
+        plan.environment.name = name;
+    }
+}
+
+/// The resume decision for every step stored as running.
+fn resume_checks(plan: &Plan, previous: &[StepRecord]) -> Vec<ResumeCheck> {
+    previous
+        .iter()
+        .filter(|r| r.status == StepStatus::Running)
+        .map(|r| {
+            let idempotent = plan.steps.iter().any(|s| s.id == r.step && s.step.idempotent);
+            let found = r.log_path.as_deref().map_or(Found::NoMarkers, |log| {
+                Markers::new(Path::new(log), &r.attempt.to_string()).inspect()
+            });
+            ResumeCheck {
+                step: r.step.clone(),
+                idempotent,
+                still_running: matches!(found, Found::Alive(_)),
+                resolution: decide(found, idempotent),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -63,22 +63,9 @@ pub async fn resume(ctx: &Ctx, a: ResumeArgs) -> Result<i32, Error> {
     let interactive = std::io::stdin().is_terminal();
     let options =
         RunOptions { yes: a.yes, interactive, wait_approvals: a.wait_approvals, ..RunOptions::default() };
-    let (spec, checks) =
+    // prepare_resume refuses (before writing anything) what needs a confirmation it cannot get.
+    let (spec, _checks) =
         engine::prepare_resume(&store, &a.run, Operator::current(), Ctx::flightdeck_bin(), options).await?;
-    for c in checks.iter().filter(|c| !c.idempotent) {
-        if c.still_running && !interactive {
-            return Err(Error::Precondition(format!(
-                "step {} of run {} is still running in its old process group: wait for it to end, or resume on a terminal to kill it",
-                c.step, spec.run_id
-            )));
-        }
-        if !interactive && !a.yes {
-            return Err(Error::Precondition(format!(
-                "step {} of run {} was running when its process died and is not idempotent: pass --yes to re-run it",
-                c.step, spec.run_id
-            )));
-        }
-    }
     drive(spec, a.json, interactive).await
 }
 

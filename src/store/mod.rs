@@ -10,6 +10,7 @@
 //! running or waiting whose lock is free as [`RunStatus::Interrupted`] without writing it.
 
 mod audit;
+mod chainkey;
 mod health;
 mod incidents;
 mod ledger;
@@ -31,6 +32,8 @@ use rusqlite::Connection;
 use crate::engine::event::RunStatus;
 use crate::time::Micros;
 
+pub use audit::plan_hash;
+pub use chainkey::{HEAD_FILE as AUDIT_HEAD_FILE, KEY_FILE as AUDIT_KEY_FILE};
 pub use health::HealthTransitionRecord;
 pub use lock::RunLock;
 pub use schema::SCHEMA_VERSION;
@@ -206,6 +209,8 @@ impl Store {
         let db_path = data_dir.join(DB_FILE);
         let mut write_conn = schema::connect(&db_path)?;
         schema::migrate(&mut write_conn)?;
+        // Best effort: a store whose old chain cannot be re-chained is reported by `audit verify`.
+        let _ = audit::upgrade_chain(&mut write_conn, data_dir);
         let reader = schema::connect(&db_path)?;
         let writer = writer::WriterHandle::spawn(write_conn, &db_path)?;
         let inner = Inner { data_dir: data_dir.to_path_buf(), db_path, reader: Mutex::new(reader), writer };

@@ -4,7 +4,7 @@
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
-use super::{Ctx, RunFilter, RunUpdate, Store, StoreError};
+use super::{Ctx, NewAudit, RunFilter, RunUpdate, Store, StoreError};
 use crate::engine::event::{Event, RunStatus};
 use crate::store::records::{RunRecord, StepRecord};
 use crate::time::Micros;
@@ -25,18 +25,31 @@ impl Store {
         let run = run.clone();
         let steps = steps.to_vec();
         self.write("creating a run", move |tx| {
-            tx.execute(
-                &format!("INSERT INTO runs ({RUN_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
-                params![
-                    run.id, run.workflow, run.title, run.environment, run.production, run.mode,
-                    run.status.as_str(), run.operator_uid, run.operator, run.host, run.started_at.0,
-                    run.finished_at.map(|m| m.0), run.life, run.exit_code, run.message, run.plan_json,
-                ],
-            )
-            .ctx(&format!("storing run {}", run.id))?;
+            insert_run(tx, &run)?;
             steps.iter().try_for_each(|s| upsert_step(tx, s))
         })
         .await
+    }
+
+    /// Like [`Store::create_run`], with the run's `run.start` audit entry appended in the same
+    /// transaction, so no run exists without the entry that records its plan hash.
+    pub async fn create_run_audited(
+        &self,
+        run: &RunRecord,
+        steps: &[StepRecord],
+        start: NewAudit,
+    ) -> Result<(), StoreError> {
+        let key = super::chainkey::load_or_create_key(self.data_dir())?;
+        let run = run.clone();
+        let steps = steps.to_vec();
+        let rec = self
+            .write("creating a run", move |tx| {
+                insert_run(tx, &run)?;
+                steps.iter().try_for_each(|s| upsert_step(tx, s))?;
+                super::audit::append(tx, &key, start)
+            })
+            .await?;
+        self.publish_head(rec.seq, &rec.hash)
     }
 
     /// In one transaction: journals `event` (unless its kind is not journaled), applies `run_update`
@@ -262,6 +275,19 @@ pub(super) fn run_exists(tx: &Transaction<'_>, run: &str) -> Result<bool, StoreE
         .optional()
         .map(|found| found.is_some())
         .ctx(&format!("looking up run {run}"))
+}
+
+fn insert_run(tx: &Transaction<'_>, run: &RunRecord) -> Result<(), StoreError> {
+    tx.execute(
+        &format!("INSERT INTO runs ({RUN_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
+        params![
+            run.id, run.workflow, run.title, run.environment, run.production, run.mode,
+            run.status.as_str(), run.operator_uid, run.operator, run.host, run.started_at.0,
+            run.finished_at.map(|m| m.0), run.life, run.exit_code, run.message, run.plan_json,
+        ],
+    )
+    .ctx(&format!("storing run {}", run.id))?;
+    Ok(())
 }
 
 fn update_run(tx: &Transaction<'_>, run: &str, u: &RunUpdate) -> Result<(), StoreError> {

@@ -359,8 +359,10 @@ async fn audit_detects_a_removed_middle_entry() {
 async fn audit_detects_a_truncated_tail() {
     let v = tampered("DELETE FROM audit WHERE seq = 5").await;
     assert_eq!((v.checked, v.expected), (4, 5));
-    assert_eq!(v.problems.len(), 1, "{:?}", v.problems);
+    // The meta row and the head file outside the database both say 5 were written.
+    assert_eq!(v.problems.len(), 2, "{:?}", v.problems);
     assert!(v.problems[0].starts_with("entries 5..=5: missing at the end"), "{:?}", v.problems);
+    assert!(v.problems[1].contains("head file outside the database"), "{:?}", v.problems);
 }
 
 #[tokio::test]
@@ -378,7 +380,14 @@ async fn audit_detects_a_rehashed_entry_by_its_successor() {
     let hash = audit_hash_for_test(&forged);
     conn.execute("UPDATE audit SET detail = ?1, hash = ?2 WHERE seq = 1", [&forged.detail, &hash]).unwrap();
     let v = store.verify_audit().unwrap();
-    assert_eq!(v.problems, vec!["entry 2: does not chain to entry 1 (one of them was altered)".to_string()]);
+    // Without the key an unkeyed hash is no valid MAC, and the successor's link breaks too.
+    assert_eq!(
+        v.problems,
+        vec![
+            "entry 1: MAC does not match its content (edited, or chained with another key)".to_string(),
+            "entry 2: does not chain to entry 1 (one of them was altered)".to_string()
+        ]
+    );
 }
 
 fn audit_hash_for_test(r: &AuditRecord) -> String {

@@ -56,16 +56,45 @@ retries = { count = 2, backoff = "10ms" }
     assert_eq!(done["status"], "succeeded");
 }
 
+/// A step whose grandchild ignores SIGTERM: only a SIGKILL to the whole group stops it.
+const STUBBORN: &str = r#"run = '''sh -c 'trap "" TERM; echo $$ > gc.tmp; mv gc.tmp gc.pid; sleep 30; touch gc-finished' & while [ ! -e gc.pid ]; do sleep 0.01; done; echo ready; sleep 30; touch finished'''"#;
+
+/// Asserts the process group recorded for `step` of the newest run is gone (`kill -0 -PGID` fails),
+/// polling a bounded while for the kernel to finish reaping.
+fn assert_step_group_gone(p: &Project, step: &str) {
+    let conn = rusqlite::Connection::open(p.db()).unwrap();
+    let pgid: i32 = conn
+        .query_row(
+            "SELECT pgid FROM steps WHERE step = ?1 AND run = (SELECT id FROM runs ORDER BY started_at DESC LIMIT 1)",
+            [step],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(pgid > 1, "no process group recorded for {step}");
+    let gone = || nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), None).is_err();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !gone() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(gone(), "process group {pgid} of step {step} is still alive");
+    let gc: i32 = p.read("gc.pid").trim().parse().expect("the grandchild wrote its pid");
+    assert!(
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(gc), None).is_err(),
+        "grandchild {gc} survived"
+    );
+}
+
 #[test]
 fn timeout_fails_the_step_and_kills_it() {
-    let wf = "title = \"slow\"\n[[steps]]\nid = \"slow\"\nrun = \"sleep 30; touch finished\"\ntimeout = \"300ms\"\n";
-    let p = Project::new(LOCAL, &[("slow.toml", wf)]);
+    let wf = format!("title = \"slow\"\n[[steps]]\nid = \"slow\"\n{STUBBORN}\ntimeout = \"2s\"\n");
+    let p = Project::new(LOCAL, &[("slow.toml", &wf)]);
     let t = std::time::Instant::now();
     let out = p.run(&["run", "slow"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("timed out after 300ms"), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("timed out after 2.0s"), "{}", text(&out));
     assert!(t.elapsed().as_secs() < 20, "the sleep was not killed");
     assert!(!p.path().join("finished").exists());
+    assert_step_group_gone(&p, "slow");
 }
 
 #[test]
@@ -142,14 +171,15 @@ run = "echo prod >> trace"
 
 #[test]
 fn sigterm_cancels_and_kills_the_step_group() {
-    let wf = "title = \"long\"\n[[steps]]\nid = \"long\"\nrun = \"sleep 30 & wait; touch finished\"\n";
-    let p = Project::new(LOCAL, &[("long.toml", wf)]);
+    let wf = format!("title = \"long\"\n[[steps]]\nid = \"long\"\n{STUBBORN}\n");
+    let p = Project::new(LOCAL, &[("long.toml", &wf)]);
     let mut child = p.cmd(&["run", "long", "--json"]).stdout(std::process::Stdio::piped()).spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
     let mut seen_start = false;
     for line in lines.by_ref() {
-        if line.unwrap().contains("\"step_started\"") {
+        // The step logs `ready` once its SIGTERM-trapping grandchild is running.
+        if line.unwrap().contains("\"ready\"") {
             seen_start = true;
             break;
         }
@@ -165,6 +195,7 @@ fn sigterm_cancels_and_kills_the_step_group() {
     assert_eq!(status.code(), Some(5), "{rest:?}");
     assert!(rest.iter().any(|l| l.contains("\"cancelled\"")), "{rest:?}");
     assert!(!p.path().join("finished").exists());
+    assert_step_group_gone(&p, "long");
 }
 
 #[test]

@@ -2,9 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failures
 
+mod audit_tamper;
 mod common;
 mod demo;
 mod dora;
+mod durable;
 mod e2e_tmux;
 mod engine_runs;
 mod gates;

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Crash test of exactly-once steps: SIGKILL the process that owns a run at random moments and resume,
+# N times, then count what went wrong. Usage: scripts/crash-runner.sh N
+#
+# The workflow has 50 steps sleeping 0-40 ms; odd-numbered steps are `idempotent = false`. Each step
+# appends `S <step> <pid>` to a shared file when it starts and `E <step> <pid>` when it ends, so copies
+# are countable. Before each resume the script appends `L <life> yes|no` (whether it passed --yes).
+# A resume is first tried without --yes; only when flightdeck refuses and asks for --yes is it retried
+# with it (counted as a confirmation).
+#
+# Printed (all four must be 0):
+#   steps lost                          a step of a finished run with no end line
+#   finished steps run again            a step started after a copy of it had ended
+#   second copies started               a step started while another copy of it was running
+#   non-idempotent re-run unconfirmed   a non-idempotent step started again in a life without --yes
+#
+# Environment:
+#   FLIGHTDECK_BIN   the binary (default: target/release/flightdeck if built, else target/debug)
+#   CRASH_KILL       which process to SIGKILL: `engine` (default; today `flightdeck run`/`resume`
+#                    own the engine) or `runner` (the `flightdeck runner` daemon once it lands; its pid
+#                    is read with CRASH_RUNNER_PID_CMD)
+#   CRASH_RUNNER_PID_CMD  shell printing the runner's pid (default: cat "$FLIGHTDECK_HOME/runner.pid")
+#   CRASH_MAX_DELAY_MS    the longest random wait before a kill (default 1500)
+#   CRASH_SECONDS         stop starting new runs after this many seconds (default: no limit); the
+#                         summary then says how many kills were done instead of N
+set -euo pipefail
+
+N=${1:?usage: scripts/crash-runner.sh N}
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [[ -z "${FLIGHTDECK_BIN:-}" ]]; then
+    FLIGHTDECK_BIN=$root/target/debug/flightdeck
+    [[ -x $root/target/release/flightdeck ]] && FLIGHTDECK_BIN=$root/target/release/flightdeck
+fi
+[[ -x $FLIGHTDECK_BIN ]] || { echo "crash-runner: no binary at $FLIGHTDECK_BIN (cargo build first)" >&2; exit 2; }
+CRASH_KILL=${CRASH_KILL:-engine}
+MAX_DELAY=${CRASH_MAX_DELAY_MS:-1500}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+project=$work/project
+export FLIGHTDECK_HOME=$work/home
+CRASH_RUNNER_PID_CMD=${CRASH_RUNNER_PID_CMD:-cat "$FLIGHTDECK_HOME/runner.pid"}
+mkdir -p "$project/workflows" "$FLIGHTDECK_HOME"
+printf '[environments.local]\nallow_root_approval = true\n' > "$project/flightdeck.toml"
+trace=$work/trace
+
+nonidem=""
+{
+    echo 'title = "crash"'
+    for i in $(seq -w 1 50); do
+        ms=$(( (10#$i * 37) % 41 ))
+        idem=true
+        if (( 10#$i % 2 == 1 )); then idem=false; nonidem="$nonidem s$i"; fi
+        printf '[[steps]]\nid = "s%s"\nidempotent = %s\n' "$i" "$idem"
+        printf "run = '''echo \"S s%s \$\$\" >> %s; sleep 0.%03d; echo \"E s%s \$\$\" >> %s'''\n" \
+            "$i" "$trace" "$ms" "$i" "$trace"
+    done
+} > "$project/workflows/crash.toml"
+
+fd() { (cd "$project" && "$FLIGHTDECK_BIN" "$@" </dev/null); }
+
+kills=0 confirms=0 runs=0 lost=0 again=0 second=0 unconfirmed=0 failed_runs=0
+start_s=$(date +%s)
+
+# Starts `flightdeck ARGS` in the background, SIGKILLs the target after a random delay unless the
+# command ended first. Sets $rc (exit code, or "killed") and $out (its stderr).
+attempt() {
+    "$FLIGHTDECK_BIN" "$@" </dev/null >/dev/null 2>"$work/err" &
+    local pid=$! delay=$(( (RANDOM * 32768 + RANDOM) % (MAX_DELAY + 1) ))
+    local until=$(( $(date +%s%N) / 1000000 + delay ))
+    while kill -0 "$pid" 2>/dev/null && (( $(date +%s%N) / 1000000 < until )); do sleep 0.01; done
+    if kill -0 "$pid" 2>/dev/null; then
+        local target=$pid
+        [[ $CRASH_KILL == runner ]] && target=$(eval "$CRASH_RUNNER_PID_CMD")
+        kill -9 "$target" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        rc=killed
+        kills=$((kills + 1))
+    else
+        rc=0
+        wait "$pid" || rc=$?
+    fi
+    out=$(cat "$work/err")
+}
+
+# Counts the four failures in one finished run's trace.
+analyse() {
+    awk -v nonidem="$nonidem" '
+        BEGIN { n = split(nonidem, a, " "); for (i = 1; i <= n; i++) ni[a[i]] = 1; yes = "no" }
+        $1 == "L" { yes = $3 }
+        $1 == "S" { s = $2
+                    if (running[s] > 0) second++
+                    if (ended[s]) again++
+                    if (started[s] && ni[s] && yes == "no") unconf++
+                    started[s]++; running[s]++ }
+        $1 == "E" { ended[$2] = 1; running[$2]-- }
+        END { lost = 0
+              for (i = 1; i <= 50; i++) { s = sprintf("s%02d", i); if (!ended[s]) lost++ }
+              printf "%d %d %d %d\n", lost, again + 0, second + 0, unconf + 0 }' "$trace"
+}
+
+newest() { fd runs --json | { grep -o '"id": *"[^"]*"' | head -1 | sed 's/.*"\([^"]*\)"$/\1/' || true; }; }
+
+cd "$project"
+prev_run=""
+limit=${CRASH_SECONDS:-0}
+while (( kills < N )); do
+    if (( limit > 0 && $(date +%s) - start_s >= limit )); then
+        echo "crash-runner: time limit of ${limit}s reached after $kills of $N kills" >&2
+        break
+    fi
+    : > "$trace"
+    echo "L 1 no" >> "$trace"
+    attempt run crash
+    run=$(newest)
+    if [[ -z $run || $run == "$prev_run" ]]; then
+        # Killed before the run was stored: nothing ran (the trace says so), start again.
+        [[ $(grep -c '^S' "$trace") == 0 ]] || { echo "crash-runner: steps ran in an unstored run" >&2; lost=$((lost + 1)); }
+        continue
+    fi
+    prev_run=$run
+    life=1
+    while [[ $rc != 0 ]]; do
+        if [[ $rc != killed && $rc != 8 ]] || (( life > 10 * N + 100 )); then
+            echo "crash-runner: run $run ended with exit $rc: $out" >&2
+            failed_runs=$((failed_runs + 1))
+            break
+        fi
+        yes=no
+        if [[ $rc == 8 ]]; then
+            if [[ $out == *--yes* ]]; then
+                yes=yes; confirms=$((confirms + 1))
+            elif [[ $out == *"already ended"* ]]; then
+                break
+            else
+                echo "crash-runner: resume of $run refused: $out" >&2
+                failed_runs=$((failed_runs + 1))
+                break
+            fi
+        fi
+        life=$((life + 1))
+        echo "L $life $yes" >> "$trace"
+        if [[ $yes == yes ]]; then attempt resume "$run" --yes; else attempt resume "$run"; fi
+    done
+    # Wait (bounded) for adopted stragglers of a killed life to write their end lines.
+    sleep 0.1
+    read -r l a s u < <(analyse)
+    lost=$((lost + l)); again=$((again + a)); second=$((second + s)); unconfirmed=$((unconfirmed + u))
+    runs=$((runs + 1))
+    echo "run $runs: $kills kills, $confirms confirmations; lost $lost, again $again, second $second, unconfirmed $unconfirmed ($(( $(date +%s) - start_s ))s)" >&2
+done
+
+elapsed=$(( $(date +%s) - start_s ))
+echo "crash-runner: $kills SIGKILLs of the $CRASH_KILL over $runs runs of a 50-step workflow in ${elapsed}s"
+echo "confirmations asked (--yes given): $confirms"
+echo "runs that did not finish: $failed_runs"
+echo "steps lost: $lost"
+echo "finished steps run again: $again"
+echo "second copies started: $second"
+echo "non-idempotent steps re-run without confirmation: $unconfirmed"
+(( lost + again + second + unconfirmed + failed_runs == 0 ))

@@ -1,0 +1,188 @@
+//! The files beside a step's log that let a step outlive the process that started it, and the
+//! resume decision table built on them.
+//!
+//! For one execution (an attempt `N`, or the step's rollback) the engine writes `<step>.N.intent`
+//! before it commits the start, then spawns a small `sh` wrapper in its own process group that writes
+//! `<step>.N.begun` (its pid, which is the group id), runs the command with stdout and stderr appended
+//! to the step's log, and writes the exit status to `<step>.N.status` atomically (tmp + rename).
+//! Outputs go to `<step>.N.outputs`. A resumed run reads these files to decide, without guessing,
+//! whether the step finished, is still running, never began, or is unknown.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::process::{cmdline_has, group_alive, process_live};
+
+/// A live process whose command line has the argument `arg` (scans /proc).
+fn find_by_arg(arg: &str) -> Option<i32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
+        .find(|&pid| cmdline_has(pid, arg) && process_live(pid))
+}
+
+/// The marker files of one execution of a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Markers {
+    /// Written by the engine before it commits the start.
+    pub intent: PathBuf,
+    /// Written by the wrapper before the command runs: the wrapper's pid (= process group).
+    pub begun: PathBuf,
+    /// Written by the wrapper, atomically, when the command ended: its exit status.
+    pub status: PathBuf,
+    /// `$FLIGHTDECK_OUTPUT`.
+    pub outputs: PathBuf,
+}
+
+impl Markers {
+    /// The markers of execution `tag` (an attempt number, or `rollback`) of the step logging to `log`.
+    pub fn new(log: &Path, tag: &str) -> Markers {
+        let at = |ext: &str| log.with_extension(format!("{tag}.{ext}"));
+        Markers { intent: at("intent"), begun: at("begun"), status: at("status"), outputs: at("outputs") }
+    }
+
+    /// Removes the files of an earlier execution with the same tag (none exist for a fresh attempt).
+    pub fn clear(&self) {
+        for p in [&self.intent, &self.begun, &self.status, &self.status.with_extension("status.tmp")] {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+
+    /// The exit status the wrapper recorded, if it did.
+    pub fn exit_status(&self) -> Option<i32> {
+        std::fs::read_to_string(&self.status).ok()?.trim().parse().ok()
+    }
+
+    /// The wrapper's pid (its process group) as it recorded it.
+    pub fn begun_pid(&self) -> Option<i32> {
+        std::fs::read_to_string(&self.begun).ok()?.trim().parse().ok()
+    }
+
+    /// What the files and /proc say about this execution.
+    pub fn inspect(&self) -> Found {
+        if let Some(code) = self.exit_status() {
+            return Found::Finished(code);
+        }
+        if let Some(pgid) = self.begun_pid() {
+            return if self.group_is_ours(pgid) { Found::Alive(pgid) } else { Found::Vanished };
+        }
+        if !self.intent.exists() {
+            return Found::NoMarkers;
+        }
+        // Spawned but killed before it wrote `begun`: find the wrapper by the status path it carries.
+        match find_by_arg(&self.status.display().to_string()) {
+            Some(pid) => Found::Alive(pid),
+            None => Found::NeverBegan,
+        }
+    }
+
+    /// True while the process group `pgid` recorded in `begun` is still this execution's: its leader
+    /// is live and its command line names our status file, or the leader is gone but members remain
+    /// (a group id cannot be reused while the group has members).
+    pub fn group_is_ours(&self, pgid: i32) -> bool {
+        if process_live(pgid) {
+            return cmdline_has(pgid, &self.status.display().to_string());
+        }
+        group_alive(pgid)
+    }
+}
+
+/// What the marker files of a step that was mid-flight say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Found {
+    /// The command ended with this status (the wrapper recorded it).
+    Finished(i32),
+    /// The wrapper's process group (this id) is still running.
+    Alive(i32),
+    /// The start was committed but no wrapper began.
+    NeverBegan,
+    /// The wrapper began, recorded no status, and its group is gone (killed from outside).
+    Vanished,
+    /// The step ran no process through the wrapper (another kind, or an older flightdeck).
+    NoMarkers,
+}
+
+/// What a resumed run does with a step that was mid-flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Resolution {
+    /// Record this exit status as the step's result; never run it again.
+    Record(i32),
+    /// Wait for the live process group (or kill it on request); never start a second copy.
+    Adopt(i32),
+    /// Run it: it never began, or it is idempotent.
+    Run,
+    /// Ask the operator (`ConfirmRerun`, `--yes`) before running it again.
+    Confirm,
+}
+
+/// The resume decision table.
+pub fn decide(found: Found, idempotent: bool) -> Resolution {
+    match found {
+        Found::Finished(code) => Resolution::Record(code),
+        Found::Alive(pgid) => Resolution::Adopt(pgid),
+        Found::NeverBegan => Resolution::Run,
+        Found::Vanished | Found::NoMarkers if idempotent => Resolution::Run,
+        Found::Vanished | Found::NoMarkers => Resolution::Confirm,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_decision_table() {
+        for idem in [true, false] {
+            assert_eq!(decide(Found::Finished(0), idem), Resolution::Record(0));
+            assert_eq!(decide(Found::Finished(3), idem), Resolution::Record(3));
+            assert_eq!(decide(Found::Alive(42), idem), Resolution::Adopt(42));
+            assert_eq!(decide(Found::NeverBegan, idem), Resolution::Run);
+        }
+        assert_eq!(decide(Found::Vanished, true), Resolution::Run);
+        assert_eq!(decide(Found::Vanished, false), Resolution::Confirm);
+        assert_eq!(decide(Found::NoMarkers, true), Resolution::Run);
+        assert_eq!(decide(Found::NoMarkers, false), Resolution::Confirm);
+    }
+
+    #[test]
+    fn inspect_reads_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Markers::new(&dir.path().join("deploy.log"), "2");
+        assert_eq!(m.status, dir.path().join("deploy.2.status"));
+        assert_eq!(m.inspect(), Found::NoMarkers);
+        std::fs::write(&m.intent, "").unwrap();
+        assert_eq!(m.inspect(), Found::NeverBegan);
+        // A pid that is not ours (pid 1 does not name our status file) with no status: vanished.
+        std::fs::write(&m.begun, "1\n").unwrap();
+        assert_eq!(m.inspect(), Found::Vanished);
+        std::fs::write(&m.status, "7\n").unwrap();
+        assert_eq!(m.inspect(), Found::Finished(7));
+        m.clear();
+        assert_eq!(m.inspect(), Found::NoMarkers);
+    }
+
+    #[test]
+    fn a_live_wrapper_is_found_alive() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Markers::new(&dir.path().join("s.log"), "1");
+        let status = m.status.display().to_string();
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "sleep 5; true", "flightdeck-step", &status])
+            .spawn()
+            .unwrap();
+        let pid = i32::try_from(child.id()).unwrap();
+        // Until the child has exec'd `sh`, its command line is still ours.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !cmdline_has(pid, &status) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        std::fs::write(&m.begun, format!("{pid}\n")).unwrap();
+        let found = m.inspect();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(found, Found::Alive(pid));
+        assert_eq!(m.inspect(), Found::Vanished);
+    }
+}
