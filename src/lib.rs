@@ -16,6 +16,7 @@ pub mod identity;
 pub mod load;
 pub mod paths;
 pub mod release;
+pub mod runner;
 pub mod sandbox;
 pub mod steps;
 pub mod store;
