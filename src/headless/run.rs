@@ -29,7 +29,8 @@ pub async fn run(ctx: &Ctx, a: RunArgs) -> Result<i32, Error> {
         dry_run: a.dry_run,
         emergency: a.emergency,
         interactive,
-        wait_approvals: a.wait_approvals,
+        // A detached run waits at gates for answers from `flightdeck approve` or an attached client.
+        wait_approvals: a.wait_approvals || a.detach,
     };
     let params = parse_params(&a.params)?;
     let req = Request::Start { workflow: a.workflow, env: a.env, params, options };

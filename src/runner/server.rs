@@ -234,7 +234,7 @@ fn tighten_store(dir: &Path) -> Result<(), RunnerError> {
     };
     set(dir.join("logs"), 0o700)?;
     set(dir.join("runs"), 0o700)?;
-    for f in [crate::store::DB_FILE, "flightdeck.db-wal", "flightdeck.db-shm", LOCK_FILE] {
+    for f in [crate::store::DB_FILE, "flightdeck.db-wal", "flightdeck.db-shm", LOCK_FILE, LOG_FILE] {
         set(dir.join(f), 0o600)?;
     }
     Ok(())

@@ -18,5 +18,8 @@ mod load_servers;
 mod load_step;
 mod release;
 mod resume;
+mod runner_detach;
+mod runner_users;
 mod screens;
 mod store_cli;
+mod users;
