@@ -156,8 +156,8 @@ pub async fn decide(ctx: &Ctx, run: &str, decision: Decision) -> Result<crate::e
     }
 }
 
-/// Ctrl-C cancels the run (foreground `run`/`resume`) or detaches (`attach`); SIGHUP and SIGTERM
-/// detach. A cancel typed at a prompt cancels too.
+/// Ctrl-C and SIGTERM cancel the run (foreground `run`/`resume`) or detach (`attach`); SIGHUP (a
+/// closed terminal, a dropped SSH link) detaches. A cancel typed at a prompt cancels too.
 fn watch_signals(
     ctx: Ctx,
     run: String,
@@ -175,7 +175,7 @@ fn watch_signals(
             _ = tokio::signal::ctrl_c() => ctrl_c_cancels,
             () = typed.cancelled() => true,
             _ = hup.recv() => false,
-            _ = term.recv() => false,
+            _ = term.recv() => ctrl_c_cancels,
         };
         if !cancel {
             eprintln!("flightdeck: detached; run {run} goes on (`flightdeck attach {run}`)");

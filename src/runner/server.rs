@@ -217,7 +217,12 @@ fn take_lock(dir: &Path) -> Result<File, RunnerError> {
         .open(&path)
         .map_err(|e| RunnerError::Io { what: "open".into(), path: path.clone(), source: e })?;
     match file.try_lock() {
-        Ok(()) => Ok(file),
+        Ok(()) => {
+            // The holder's pid, for people and scripts (`kill $(cat runner.lock)`).
+            let mut f = &file;
+            let _ = f.set_len(0).and_then(|()| writeln!(f, "{}", std::process::id()));
+            Ok(file)
+        }
         Err(TryLockError::WouldBlock) => Err(RunnerError::AlreadyRunning { dir: dir.to_path_buf() }),
         Err(TryLockError::Error(e)) => Err(RunnerError::Io { what: "lock".into(), path, source: e }),
     }

@@ -54,7 +54,8 @@ fn wait_status(p: &Project, run: &str, want: &str) {
 
 /// Spawns a foreground `run --json` and reads until its `wait` step printed; the child and run id.
 fn start_foreground(p: &Project) -> (std::process::Child, String) {
-    let mut child = p.cmd(&["run", "waits", "--json"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child =
+        p.cmd(&["run", "waits", "--json"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let run = loop {
         let line = lines.next().expect("the run ended before its step printed").unwrap();
@@ -71,7 +72,11 @@ fn closing_a_client_mid_run_does_not_cancel_the_run() {
     let p = Project::new(LOCAL, &[("waits.toml", WAITS)]);
     let (mut child, run) = start_foreground(&p);
     // The terminal goes away: SIGHUP, then SIGKILL for good measure.
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGHUP).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id().cast_signed()),
+        nix::sys::signal::Signal::SIGHUP,
+    )
+    .unwrap();
     let _ = child.kill();
     child.wait().unwrap();
     std::fs::write(p.path().join("go"), "").unwrap();
@@ -83,7 +88,11 @@ fn closing_a_client_mid_run_does_not_cancel_the_run() {
 fn ctrl_c_on_a_foreground_run_cancels_it() {
     let p = Project::new(LOCAL, &[("waits.toml", WAITS)]);
     let (mut child, run) = start_foreground(&p);
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id().cast_signed()),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(5), "a cancelled run exits 5");
     wait_status(&p, &run, "cancelled");
@@ -116,7 +125,9 @@ fn read_events(r: &mut BufReader<UnixStream>, limit: usize) -> (Vec<(u64, u64)>,
         }
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         match v["response"].as_str() {
-            Some("event") => seen.push((v["event"]["life"].as_u64().unwrap(), v["event"]["seq"].as_u64().unwrap())),
+            Some("event") => {
+                seen.push((v["event"]["life"].as_u64().unwrap(), v["event"]["seq"].as_u64().unwrap()));
+            }
             Some("ended") => return (seen, true),
             other => panic!("unexpected response {other:?}: {line}"),
         }
@@ -131,7 +142,8 @@ fn a_reattaching_client_gets_every_event_exactly_once() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let run = String::from_utf8_lossy(&out.stdout).trim().to_string();
     // One client follows from the start to the end without a break.
-    let (mut whole_r, _whole_w) = raw(&p, &serde_json::json!({ "request": "attach", "run": run, "from": null }));
+    let (mut whole_r, _whole_w) =
+        raw(&p, &serde_json::json!({ "request": "attach", "run": run, "from": null }));
     // Another reads 50 events, leaves, and comes back from its cursor.
     let (mut r, w) = raw(&p, &serde_json::json!({ "request": "attach", "run": run, "from": null }));
     let (first, ended) = read_events(&mut r, 50);

@@ -9,7 +9,9 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::common::text;
-use crate::users::{RootRunner, as_user, data_dir, ensure_users, run_as, sh_as, shared_project, uid, wait_status};
+use crate::users::{
+    RootRunner, as_user, data_dir, ensure_users, run_as, sh_as, shared_project, uid, wait_status,
+};
 
 const CONFIG: &str = "[environments.prod]\nproduction = true\napprovals = 2\nallow_self_approval = false\n";
 
@@ -161,7 +163,11 @@ fn two_people_pass_a_two_person_gate_and_two_attached_clients_both_see_2_of_2() 
     let _runner = RootRunner::start(&p);
     let run = start(&p, "fd-alice");
     let attach = |user: &str| {
-        as_user(&p, user, &["attach", &run, "--json"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+        as_user(&p, user, &["attach", &run, "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
     };
     let (mut first, mut second) = (attach("fd-alice"), attach("fd-carol"));
     go(&p);
@@ -172,7 +178,8 @@ fn two_people_pass_a_two_person_gate_and_two_attached_clients_both_see_2_of_2() 
     }
     for child in [&mut first, &mut second] {
         let lines = read_until_end(child);
-        let answers: Vec<&serde_json::Value> = lines.iter().filter(|e| e["event"] == "gate_answered").collect();
+        let answers: Vec<&serde_json::Value> =
+            lines.iter().filter(|e| e["event"] == "gate_answered").collect();
         assert_eq!(answers.len(), 2, "{lines:?}");
         assert_eq!(answers[0]["approval"]["name"], "fd-bob");
         assert_eq!(answers[1]["approval"]["name"], "fd-carol");
