@@ -44,7 +44,7 @@ impl Server {
             Err(e) => return Response::error(e.exit_code(), e.to_string()),
         };
         match engine::prepare_run(plan, &self.store, op, self.bin.clone()).await {
-            Ok(spec) => self.spawn(spec),
+            Ok(spec) => self.spawn(spec, Vec::new()),
             Err(e) => Response::error(e.exit_code(), e.to_string()),
         }
     }
@@ -80,7 +80,8 @@ impl Server {
         }
         let detail = json!({ "life": spec.life, "operator": spec.operator.name });
         self.audit(&by, "run.resume_requested", Some(&spec.run_id), detail).await;
-        self.spawn(spec)
+        let confirm = checks.iter().filter(|c| !c.idempotent).map(|c| c.step.clone()).collect();
+        self.spawn(spec, confirm)
     }
 
     async fn resume_live(&self, live: &Arc<LiveRun>, by: Operator, options: &StartOptions) -> Response {
@@ -106,12 +107,12 @@ impl Server {
     }
 
     /// Starts the engine for a prepared run; the runner relays its events and keeps it until it ends.
-    pub fn spawn(self: &Arc<Server>, spec: RunSpec) -> Response {
+    pub fn spawn(self: &Arc<Server>, spec: RunSpec, confirm: Vec<String>) -> Response {
         let (etx, mut erx) = mpsc::channel(1024);
         let (dtx, drx) = mpsc::channel(64);
         let cancel = CancellationToken::new();
         let (run_id, run_life) = (spec.run_id.clone(), spec.life);
-        let live = LiveRun::new(run_id.clone(), run_life, dtx, cancel.clone());
+        let live = LiveRun::new(run_id.clone(), run_life, dtx, cancel.clone(), confirm);
         self.insert_live(Arc::clone(&live));
         let server = Arc::clone(self);
         tokio::spawn(async move {

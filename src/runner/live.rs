@@ -54,14 +54,17 @@ pub struct Subscription {
 }
 
 impl LiveRun {
-    /// A live run with an empty hub.
+    /// A live run with an empty hub; `rerun_needed` lists the steps whose re-run waits for a
+    /// confirmation (known before the engine asks, so a request racing its question sees them).
     pub fn new(
         id: String,
         life: u32,
         decisions: mpsc::Sender<Stamped>,
         cancel: CancellationToken,
+        rerun_needed: Vec<String>,
     ) -> Arc<LiveRun> {
-        Arc::new(LiveRun { id, life, decisions, cancel, hub: Mutex::new(Hub::default()) })
+        let hub = Hub { rerun_needed, ..Hub::default() };
+        Arc::new(LiveRun { id, life, decisions, cancel, hub: Mutex::new(hub) })
     }
 
     fn hub(&self) -> MutexGuard<'_, Hub> {
@@ -140,7 +143,9 @@ impl LiveRun {
 fn track(hub: &mut Hub, kind: &EventKind) {
     match kind {
         EventKind::GateWaiting { info } => hub.open_gate = Some(info.gate.clone()),
-        EventKind::RerunNeeded { step, .. } => hub.rerun_needed.push(step.clone()),
+        EventKind::RerunNeeded { step, .. } if !hub.rerun_needed.contains(step) => {
+            hub.rerun_needed.push(step.clone());
+        }
         EventKind::StepStarted { step, .. } | EventKind::StepFinished { step, .. } => {
             if hub.open_gate.as_deref().is_some_and(|g| g.split('#').next() == Some(step.as_str())) {
                 hub.open_gate = None;
