@@ -44,6 +44,10 @@ pub enum Command {
     Resume(ResumeArgs),
     /// Approve (or reject) a waiting gate of a run, from any terminal on this host.
     Approve(ApproveArgs),
+    /// Follow a live run from any terminal: steps, log, gates (closing it detaches).
+    Attach(AttachArgs),
+    /// The process that owns every live run of a data directory (clients start it on demand).
+    Runner(RunnerArgs),
     /// Show the audit log, or verify its hash chain.
     Audit(AuditArgs),
     /// Check workflow and task files (default: the whole project catalogue).
@@ -121,6 +125,30 @@ pub struct RunArgs {
     /// One JSON event per line on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Print the run id and return; the run goes on in the runner (`flightdeck attach RUN`).
+    #[arg(long)]
+    pub detach: bool,
+}
+
+/// `attach`.
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// Run id (or a unique prefix).
+    pub run: String,
+    /// One JSON event per line on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `runner`.
+#[derive(Debug, Args)]
+pub struct RunnerArgs {
+    /// Exit after this many seconds with no runs and no clients (0: never).
+    #[arg(long, value_name = "SECS", env = "FLIGHTDECK_RUNNER_IDLE", default_value_t = 30)]
+    pub idle_exit: u64,
+    /// The group whose members may connect to the socket (socket 0660, data directory 0710).
+    #[arg(long, value_name = "GROUP", env = "FLIGHTDECK_RUNNER_GROUP")]
+    pub group: Option<String>,
 }
 
 /// `runs`.

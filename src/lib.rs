@@ -17,6 +17,7 @@ pub mod load;
 pub mod paths;
 pub mod project;
 pub mod release;
+pub mod runner;
 pub mod sandbox;
 pub mod steps;
 pub mod store;

@@ -49,6 +49,16 @@ impl Project {
         Ok(Store::open(&self.paths.data_dir)?)
     }
 
+    /// How to reach (or start) this data directory's runner.
+    pub fn connect(&self, client: &str) -> crate::runner::Connect {
+        crate::runner::Connect {
+            data_dir: self.paths.data_dir.clone(),
+            project_dir: self.paths.project_dir.clone(),
+            bin: Project::flightdeck_bin(),
+            client: client.to_string(),
+        }
+    }
+
     /// The path of this binary, exported to steps as `$FLIGHTDECK`.
     pub fn flightdeck_bin() -> PathBuf {
         std::env::current_exe().unwrap_or_else(|_| PathBuf::from("flightdeck"))

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::engine::EngineError;
 use crate::engine::event::{Decision, EventKind, FailureAction, RunStatus};
 use crate::engine::process::{group_alive, proc_start_time};
 use crate::engine::runner::{End, Runner};
+use crate::engine::{EngineError, Reply};
 use crate::workflow::model::OnFail;
 
 impl Runner {
@@ -43,8 +43,14 @@ impl Runner {
         loop {
             tokio::select! {
                 d = decisions.recv() => match d {
-                    Some(Decision::OnFailure { step: s, attempt: a, action }) if s == step && a == attempt => return action,
-                    Some(_) => {}
+                    Some(d) => match &d.decision {
+                        Decision::OnFailure { step: s, attempt: a, action } if s == step && *a == attempt => {
+                            let action = *action;
+                            d.answer(Reply::counted(format!("{step}: {action:?}")));
+                            return action;
+                        }
+                        _ => d.answer(Reply::refused(format!("the run is waiting for a decision on failed step {step}"))),
+                    },
                     None => return FailureAction::Abort,
                 },
                 () = cancel.cancelled() => return FailureAction::Abort,
@@ -91,8 +97,13 @@ impl Runner {
         loop {
             tokio::select! {
                 d = decisions.recv() => match d {
-                    Some(Decision::ConfirmRerun { step: s }) if s == step => return true,
-                    Some(_) => {}
+                    Some(d) => {
+                        if matches!(&d.decision, Decision::ConfirmRerun { step: s } if s == step) {
+                            d.answer(Reply::counted(format!("re-run of {step} confirmed")));
+                            return true;
+                        }
+                        d.answer(Reply::refused(format!("the run is waiting for a re-run confirmation of {step}")));
+                    }
                     None => return false,
                 },
                 () = cancel.cancelled() => return false,

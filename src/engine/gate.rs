@@ -1,17 +1,21 @@
 //! Approval gates: who may approve, how many distinct people, typed phrases and choices, `--yes`,
-//! auto-approve, emergency bypass, timeouts, and approvals recorded from other terminals.
+//! auto-approve, emergency bypass, timeouts.
 //!
-//! Every answer, local or remote, is a row in the store's approvals table; the gate counts rows.
-//! Local decisions arrive on the engine's channel and are stamped with this process's operator;
-//! `flightdeck approve` inserts rows from another terminal, which the gate polls once a second.
+//! A gate instance counts only the decisions that reach it on the engine's channel while it is open,
+//! each stamped by the runner with the socket peer's identity (`SO_PEERCRED`). Rows in the store's
+//! approvals table are a record of those answers, never read back: a row inserted by anyone else
+//! counts for nothing. Every answer is audited, counted or refused, with the reason, and a passing
+//! gate audits the approvals that made it pass.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::json;
 
+use crate::engine::Reply;
 use crate::engine::context::{StepCx, StepOutcome};
 use crate::engine::event::{Decision, EventKind, GateForm, GateInfo, RunStatus, StepStatus};
+use crate::identity::Operator;
 use crate::steps::approve::ApproveSpec;
 use crate::store::RunUpdate;
 use crate::store::records::ApprovalRecord;
@@ -21,9 +25,6 @@ use crate::workflow::plan::Mode;
 mod tally;
 
 use tally::{Tally, Verdict};
-
-/// How often the gate looks for approvals recorded by other processes.
-const POLL: Duration = Duration::from_secs(1);
 
 pub(crate) async fn run_gate(cx: &mut StepCx, spec: &ApproveSpec) -> StepOutcome {
     let info = match build_info(cx, spec) {
@@ -40,12 +41,13 @@ pub(crate) async fn run_gate(cx: &mut StepCx, spec: &ApproveSpec) -> StepOutcome
     let opts = cx.shared.plan.options.clone();
     if opts.yes || cx.shared.plan.environment.auto_approve {
         let decision = implicit_answer(&info);
-        if let Some(done) = answer_locally(cx, &info, &mut tally, decision).await {
+        let operator = cx.shared.operator.clone();
+        if let (Some(done), _) = answer(cx, &info, &mut tally, &decision, &operator).await {
             return done;
         }
     }
     if tally.satisfied() {
-        return pass(cx, &tally);
+        return pass(cx, &info, &tally).await;
     }
     if !opts.interactive && !opts.wait_approvals {
         return StepOutcome::Rejected(format!(
@@ -139,37 +141,65 @@ fn implicit_answer(info: &GateInfo) -> Decision {
     }
 }
 
-/// Records a decision made in this process; returns the outcome if it ends the gate.
-async fn answer_locally(
+/// Applies a decision stamped with who made it; audits it, counted or refused, with the reason.
+/// Returns the outcome if it ends the gate, and the reply for its sender.
+async fn answer(
     cx: &mut StepCx,
     info: &GateInfo,
     tally: &mut Tally,
-    d: Decision,
-) -> Option<StepOutcome> {
-    let op = cx.shared.operator.clone();
-    let row = tally::record_for(&d, info, &cx.shared.run_id, &op)?;
+    d: &Decision,
+    by: &Operator,
+) -> (Option<StepOutcome>, Reply) {
+    let Some(row) = tally::record_for(d, info, &cx.shared.run_id, by) else {
+        return (None, Reply::refused(format!("the run is waiting at gate {}", info.gate)));
+    };
     let id = match cx.shared.store.add_approval(&row).await {
         Ok(id) => id,
-        Err(e) => return Some(StepOutcome::failed(format!("store: {e}"))),
+        Err(e) => {
+            return (Some(StepOutcome::failed(format!("store: {e}"))), Reply::refused(format!("store: {e}")));
+        }
     };
+    let row = ApprovalRecord { id, ..row };
+    let verdict = tally.consider(&row);
+    let reply = reply_for(&verdict, info, tally);
     let action = if row.decision == "reject" { "gate.reject" } else { "gate.approve" };
-    let detail =
-        json!({ "gate": info.gate, "decision": row.decision, "value": row.value, "comment": row.comment });
-    if let Err(e) = cx.shared.audit_as(&op, action, detail).await {
-        return Some(StepOutcome::failed(format!("store: {e}")));
+    let detail = json!({
+        "gate": info.gate, "decision": row.decision, "value": row.value, "comment": row.comment,
+        "counted": reply.counted, "reason": reply.message,
+    });
+    if let Err(e) = cx.shared.audit_as(by, action, detail).await {
+        return (Some(StepOutcome::failed(format!("store: {e}"))), reply);
     }
-    consider(cx, info, tally, ApprovalRecord { id, ..row }).await
+    (report(cx, info, tally, &row, verdict).await, reply)
 }
 
-/// Applies one recorded answer to the tally and reports it; returns the outcome if it ends the gate.
-async fn consider(
+/// What the sender of an answer is told.
+fn reply_for(verdict: &Verdict, info: &GateInfo, tally: &Tally) -> Reply {
+    match verdict {
+        Verdict::Counted => Reply::counted(format!(
+            "counted at gate {}: {} of {} approval(s)",
+            info.gate,
+            tally.approvals().len(),
+            info.required.max(1)
+        )),
+        Verdict::Rejected => Reply::counted(format!("gate {} rejected", info.gate)),
+        Verdict::NotCounted(why) => Reply::refused(format!("not counted at gate {}: {why}", info.gate)),
+        Verdict::PhraseMismatch => Reply::refused(format!(
+            "not counted at gate {}: the answer does not match what the gate asks (exact phrase or a listed choice)",
+            info.gate
+        )),
+    }
+}
+
+/// Reports one considered answer; returns the outcome if it ends the gate.
+async fn report(
     cx: &mut StepCx,
     info: &GateInfo,
-    tally: &mut Tally,
-    row: ApprovalRecord,
+    tally: &Tally,
+    row: &ApprovalRecord,
+    verdict: Verdict,
 ) -> Option<StepOutcome> {
-    let verdict = tally.consider(&row);
-    let approval = tally::approval_of(&row);
+    let approval = tally::approval_of(row);
     let kind = match &verdict {
         Verdict::PhraseMismatch => {
             EventKind::GatePhraseMismatch { gate: info.gate.clone(), operator: row.name.clone() }
@@ -188,16 +218,23 @@ async fn consider(
             row.name,
             row.comment.as_deref().map(|c| format!(": {c}")).unwrap_or_default()
         ))),
-        _ if tally.satisfied() => Some(pass(cx, tally)),
+        _ if tally.satisfied() => Some(pass(cx, info, tally).await),
         _ => None,
     }
 }
 
-fn pass(cx: &mut StepCx, tally: &Tally) -> StepOutcome {
+/// The gate passes: records the choice and who approved, and audits which approvals made it pass.
+async fn pass(cx: &mut StepCx, info: &GateInfo, tally: &Tally) -> StepOutcome {
     if let Some(choice) = &tally.choice {
         cx.step_outputs.insert("choice".into(), choice.clone());
     }
     cx.step_outputs.insert("approved_by".into(), tally.approver_names().join(","));
+    let approvers: Vec<_> =
+        tally.approvals().iter().map(|a| json!({ "uid": a.uid, "name": a.name })).collect();
+    let detail = json!({ "gate": info.gate, "required": info.required, "approvals": approvers });
+    if let Err(e) = cx.shared.audit("gate.pass", detail).await {
+        return StepOutcome::failed(format!("store: {e}"));
+    }
     StepOutcome::Succeeded
 }
 
@@ -225,20 +262,22 @@ async fn wait_loop(cx: &mut StepCx, info: &GateInfo, tally: &mut Tally) -> StepO
         let ms = u64::try_from(d.millis_since(now())).unwrap_or(0);
         tokio::time::Instant::now() + Duration::from_millis(ms)
     });
-    let mut seen: HashSet<i64> = HashSet::new();
-    let mut ticker = tokio::time::interval(POLL);
     loop {
         let mut decisions = shared.decisions.lock().await;
         tokio::select! {
             d = decisions.recv() => {
                 drop(decisions);
-                let Some(d) = d else { continue };
-                if tally::gate_of(&d) != Some(info.gate.as_str()) { continue; }
-                if let Some(done) = answer_locally(cx, info, tally, d).await { return done; }
-            }
-            _ = ticker.tick() => {
-                drop(decisions);
-                if let Some(done) = poll_store(cx, info, tally, &mut seen).await { return done; }
+                let Some(d) = d else {
+                    return StepOutcome::Rejected(format!("gate {}: nobody is left to answer", info.gate));
+                };
+                if tally::gate_of(&d.decision) != Some(info.gate.as_str()) {
+                    let msg = format!("not counted: the open gate is {}, not {:?}", info.gate, tally::gate_of(&d.decision).unwrap_or("(not a gate answer)"));
+                    d.answer(Reply::refused(msg));
+                    continue;
+                }
+                let (done, reply) = answer(cx, info, tally, &d.decision, &d.by).await;
+                d.answer(reply);
+                if let Some(done) = done { return done; }
             }
             () = crate::engine::sleep_until_opt(timeout) => {
                 return StepOutcome::Rejected(format!("gate {} timed out waiting for approvals", info.gate));
@@ -246,25 +285,4 @@ async fn wait_loop(cx: &mut StepCx, info: &GateInfo, tally: &mut Tally) -> StepO
             () = cancel.cancelled() => return StepOutcome::Cancelled,
         }
     }
-}
-
-async fn poll_store(
-    cx: &mut StepCx,
-    info: &GateInfo,
-    tally: &mut Tally,
-    seen: &mut HashSet<i64>,
-) -> Option<StepOutcome> {
-    let rows = match cx.shared.store.approvals(&cx.shared.run_id, Some(&info.gate)) {
-        Ok(r) => r,
-        Err(e) => return Some(StepOutcome::failed(format!("store: {e}"))),
-    };
-    for row in rows {
-        if !seen.insert(row.id) || tally.has_seen(row.id) {
-            continue;
-        }
-        if let Some(done) = consider(cx, info, tally, row).await {
-            return Some(done);
-        }
-    }
-    None
 }

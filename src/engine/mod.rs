@@ -1,9 +1,10 @@
 //! The async executor: `run(spec, events, decisions, cancel) -> Summary`.
 //!
 //! Steps run in order. Each state change is committed to the store before its event is sent; log
-//! lines go to per-step log files. Gates wait for decisions from the local channel and for approvals
-//! recorded in the store by `flightdeck approve` from other terminals. The engine prints nothing and
-//! does not know who listens: the headless printer and the console are two consumers of its events.
+//! lines go to per-step log files. Gates count only the decisions that reach them on the engine's
+//! channel, each stamped by the receiving side (the runner) with the identity the kernel gave it;
+//! nothing another process writes into the store counts. The engine prints nothing and does not know
+//! who listens: the runner is its one consumer and relays its events to every attached client.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -34,6 +35,53 @@ mod start;
 pub use context::{StepCx, StepOutcome};
 pub use event::{Decision, Event, EventKind, RunStatus, StepStatus};
 pub use start::{ResumeCheck, new_run_id, prepare_resume, prepare_run};
+
+/// A decision as it reaches the engine: stamped by the side that received it with who made it (the
+/// socket peer's uid for the runner), with an optional channel for what became of it.
+#[derive(Debug)]
+pub struct Stamped {
+    /// The decision.
+    pub decision: Decision,
+    /// Who made it.
+    pub by: Operator,
+    /// Told whether the answer counted, and why not.
+    pub reply: Option<tokio::sync::oneshot::Sender<Reply>>,
+}
+
+impl Stamped {
+    /// A decision made by `by` with no one waiting for the verdict.
+    pub fn new(decision: Decision, by: Operator) -> Stamped {
+        Stamped { decision, by, reply: None }
+    }
+
+    /// Answers the sender (a sender that stopped listening is fine).
+    pub fn answer(self, reply: Reply) {
+        if let Some(tx) = self.reply {
+            let _ = tx.send(reply);
+        }
+    }
+}
+
+/// What became of a decision: counted (or acted on), or refused with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    /// True if it counted towards the gate (or was acted on).
+    pub counted: bool,
+    /// What happened, or why it did not count.
+    pub message: String,
+}
+
+impl Reply {
+    /// A counted answer.
+    pub fn counted(message: impl Into<String>) -> Reply {
+        Reply { counted: true, message: message.into() }
+    }
+
+    /// A refused answer.
+    pub fn refused(message: impl Into<String>) -> Reply {
+        Reply { counted: false, message: message.into() }
+    }
+}
 
 /// Everything a run needs: its plan, its store, who operates it, and where it stands.
 #[derive(Debug)]
@@ -91,7 +139,7 @@ pub enum EngineError {
 pub async fn run(
     spec: RunSpec,
     events: mpsc::Sender<Event>,
-    decisions: mpsc::Receiver<Decision>,
+    decisions: mpsc::Receiver<Stamped>,
     cancel: CancellationToken,
 ) -> Result<Summary, EngineError> {
     runner::Runner::new(spec, events, decisions, cancel).run().await

@@ -10,11 +10,11 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::context::{StepCx, StepOutcome};
-use crate::engine::event::{Decision, Event, EventKind, FailureAction, RunStatus, StepInfo, StepStatus};
+use crate::engine::event::{Event, EventKind, FailureAction, RunStatus, StepInfo, StepStatus};
 use crate::engine::logfile::{DEFAULT_CAP, LogFile};
 use crate::engine::markers::Resolution;
 use crate::engine::shared::Shared;
-use crate::engine::{EngineError, RunSpec, Summary};
+use crate::engine::{EngineError, RunSpec, Stamped, Summary};
 use crate::store::RunLock;
 use crate::store::records::StepRecord;
 use crate::time::now;
@@ -51,7 +51,7 @@ impl Runner {
     pub fn new(
         spec: RunSpec,
         events: mpsc::Sender<Event>,
-        decisions: mpsc::Receiver<Decision>,
+        decisions: mpsc::Receiver<Stamped>,
         cancel: CancellationToken,
     ) -> Runner {
         let shared = Shared::new(&spec, events, decisions, cancel);

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::event::{Decision, Event, EventKind, Stream};
+use crate::engine::Stamped;
+use crate::engine::event::{Event, EventKind, Stream};
 use crate::identity::Operator;
 use crate::store::records::StepRecord;
 use crate::store::{NewAudit, RunUpdate, Store, StoreError};
@@ -26,7 +27,7 @@ pub(crate) struct Shared {
     pub operator: Operator,
     pub flightdeck_bin: PathBuf,
     pub cancel: CancellationToken,
-    pub decisions: tokio::sync::Mutex<mpsc::Receiver<Decision>>,
+    pub decisions: tokio::sync::Mutex<mpsc::Receiver<Stamped>>,
     /// `run.*` template variables.
     pub run_vars: BTreeMap<String, Value>,
     /// Secret values for `secrets.*` (and redaction).
@@ -39,7 +40,7 @@ impl Shared {
     pub fn new(
         spec: &crate::engine::RunSpec,
         events: mpsc::Sender<Event>,
-        decisions: mpsc::Receiver<Decision>,
+        decisions: mpsc::Receiver<Stamped>,
         cancel: CancellationToken,
     ) -> Arc<Shared> {
         let plan = Arc::clone(&spec.plan);

@@ -31,10 +31,12 @@ pub async fn dispatch(cli: Cli, command: Command) -> Result<i32, Error> {
         Command::List(a) => query::list(&ctx, a.json),
         Command::Show(a) => query::show(&ctx, &a),
         Command::Run(a) => run::run(&ctx, a).await,
-        Command::Runs(a) => query::runs(&ctx, &a),
+        Command::Runs(a) => query::runs(&ctx, &a).await,
         Command::Log(a) => query::log(&ctx, &a),
         Command::Resume(a) => run::resume(&ctx, a).await,
         Command::Approve(a) => approve::approve(&ctx, &a).await,
+        Command::Attach(a) => run::attach(&ctx, &a).await,
+        Command::Runner(a) => runner(&ctx, &a).await,
         Command::Audit(a) => query::audit(&ctx, &a),
         Command::Validate(a) => query::validate(&ctx, &a),
         Command::Info(a) => query::info(&ctx, a.json),
@@ -46,5 +48,23 @@ pub async fn dispatch(cli: Cli, command: Command) -> Result<i32, Error> {
         Command::Ledger(c) => ledger::ledger(&ctx, c).await,
         Command::Incident(c) => ledger::incident(&ctx, c).await,
         Command::Health(a) => health::health(&ctx, &a).await,
+    }
+}
+
+/// `flightdeck runner`: serves the data directory until idle.
+async fn runner(ctx: &Ctx, a: &crate::cli::RunnerArgs) -> Result<i32, Error> {
+    let cfg = crate::runner::RunnerConfig {
+        project_dir: ctx.paths.project_dir.clone(),
+        data_dir: ctx.paths.data_dir.clone(),
+        idle_exit: (a.idle_exit > 0).then(|| std::time::Duration::from_secs(a.idle_exit)),
+        group: a.group.clone(),
+        bin: Ctx::flightdeck_bin(),
+    };
+    match crate::runner::serve(cfg).await {
+        Ok(()) => Ok(crate::error::exit::OK),
+        Err(crate::runner::RunnerError::AlreadyRunning { dir }) => {
+            Err(Error::Precondition(format!("a runner already serves {}", dir.display())))
+        }
+        Err(e) => Err(Error::Invalid(e.to_string())),
     }
 }

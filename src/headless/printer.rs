@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::io::Write;
 
+use crate::engine::Summary;
 use crate::engine::event::{Event, EventKind, GateForm, RunStatus, StepStatus, Stream};
-use crate::engine::{RunSpec, Summary};
 use crate::time::human_duration;
 
 /// Prints events as they arrive.
@@ -21,26 +21,6 @@ impl Printer {
         Printer { json, labels: HashMap::new() }
     }
 
-    /// The first line: what runs where, as whom.
-    pub fn header(&mut self, spec: &RunSpec) {
-        if self.json {
-            return;
-        }
-        let plan = &spec.plan;
-        let prod = if plan.environment.production { " [PRODUCTION]" } else { "" };
-        let life = if spec.life > 1 { format!(", resumed (life {})", spec.life) } else { String::new() };
-        println!(
-            "▶ {} → {}{}  run {}  operator {}  mode {}{}",
-            plan.workflow,
-            plan.environment.name,
-            prod,
-            spec.run_id,
-            spec.operator.name,
-            plan.options.mode.as_str(),
-            life
-        );
-    }
-
     /// One event.
     pub fn event(&mut self, e: &Event) {
         if self.json {
@@ -50,6 +30,10 @@ impl Printer {
                 let _ = out.flush();
             }
             return;
+        }
+        if let EventKind::RunStarted { workflow, environment, mode, operator, .. } = &e.kind {
+            let life = if e.life > 1 { format!(", resumed (life {})", e.life) } else { String::new() };
+            println!("▶ {workflow} → {environment}  run {}  operator {operator}  mode {mode}{life}", e.run);
         }
         if let Some(line) = self.text(&e.kind) {
             println!("{line}");

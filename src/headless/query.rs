@@ -9,7 +9,6 @@ use crate::engine::event::RunStatus;
 use crate::error::{Error, exit};
 use crate::headless::Ctx;
 use crate::identity::Operator;
-use crate::store::RunFilter;
 use crate::time::human_duration;
 use crate::workflow::catalog::Catalog;
 use crate::workflow::model::{Persona, Workflow};
@@ -101,15 +100,21 @@ pub fn describe_workflow(wf: &Workflow, catalog: &Catalog) -> String {
 }
 
 /// `flightdeck runs`.
-pub fn runs(ctx: &Ctx, a: &RunsArgs) -> Result<i32, Error> {
+pub async fn runs(ctx: &Ctx, a: &RunsArgs) -> Result<i32, Error> {
     let status = match &a.status {
         Some(s) => Some(RunStatus::parse(s).ok_or_else(|| Error::Invalid(format!("unknown status {s:?}: use running, waiting, succeeded, failed, rolled_back, rejected, cancelled or interrupted")))?),
         None => None,
     };
-    let store = ctx.store()?;
-    let filter =
-        RunFilter { workflow: a.workflow.clone(), environment: a.env.clone(), status, limit: a.limit };
-    let runs = store.runs(&filter)?;
+    let runs = runs_from_runner(ctx).await?;
+    let mut runs: Vec<_> = runs
+        .into_iter()
+        .filter(|r| a.workflow.as_ref().is_none_or(|w| *w == r.workflow))
+        .filter(|r| a.env.as_ref().is_none_or(|e| *e == r.environment))
+        .filter(|r| status.is_none_or(|s| s == r.status))
+        .collect();
+    if a.limit > 0 {
+        runs.truncate(a.limit);
+    }
     if a.json {
         return print_json(&runs);
     }
@@ -130,6 +135,18 @@ pub fn runs(ctx: &Ctx, a: &RunsArgs) -> Result<i32, Error> {
         );
     }
     Ok(exit::OK)
+}
+
+/// Every run, newest first, as the runner reports them (operators on a shared bastion cannot read
+/// the store itself).
+async fn runs_from_runner(ctx: &Ctx) -> Result<Vec<crate::store::records::RunRecord>, Error> {
+    use crate::runner::protocol::{Request, Response};
+    let mut client = crate::headless::run::connect(ctx, "runs").await?;
+    match client.call(&Request::ListRuns { limit: 0 }).await.map_err(crate::headless::run::client_error)? {
+        Response::Runs { runs } => Ok(runs),
+        Response::Error { message, .. } => Err(Error::Invalid(message)),
+        other => Err(Error::Invalid(format!("unexpected answer from the runner: {other:?}"))),
+    }
 }
 
 /// `flightdeck log RUN [STEP]`.

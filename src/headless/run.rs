@@ -1,5 +1,7 @@
-//! `flightdeck run` and `flightdeck resume`: plan, start the engine, print its events, answer its
-//! prompts on a terminal, and exit with the code the run's outcome maps to.
+//! `flightdeck run`, `resume` and `attach`: clients of the runner. They ask it to start or resume a
+//! run, then follow the run's events (printing them, answering prompts on a terminal) and exit with
+//! the code the outcome maps to. Ctrl-C on a foreground `run` or `resume` cancels the run; closing
+//! the terminal (SIGHUP) or Ctrl-C on `attach` only detaches: the run goes on in the runner.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -7,106 +9,206 @@ use std::io::IsTerminal;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{ResumeArgs, RunArgs};
-use crate::engine::{self, RunSpec};
-use crate::error::Error;
+use crate::cli::{AttachArgs, ResumeArgs, RunArgs};
+use crate::engine::Decision;
+use crate::error::{Error, exit};
 use crate::headless::Ctx;
 use crate::headless::printer::Printer;
 use crate::headless::prompt::Prompter;
-use crate::identity::Operator;
-use crate::workflow::plan::{self, Mode, PlanError, PlanRequest, RunOptions};
+use crate::runner::protocol::{Cursor, Request, Response, StartOptions};
+use crate::runner::{Client, ClientError};
+
+/// How many times a follower reconnects after its stream broke.
+const RECONNECTS: u32 = 20;
 
 /// `flightdeck run WORKFLOW ...`.
 pub async fn run(ctx: &Ctx, a: RunArgs) -> Result<i32, Error> {
-    let catalog = ctx.catalog()?;
-    let wf = catalog.workflow(&a.workflow).map_err(Error::Invalid)?;
-    let env_name = a.env.clone().unwrap_or_else(|| ctx.config.default_env().to_string());
-    let env = ctx.config.environment(&env_name).map_err(Error::Invalid)?;
-    let params = parse_params(&a.params)?;
-    let interactive = std::io::stdin().is_terminal();
-    let mode = if a.dry_run {
-        Mode::DryRun
-    } else if a.emergency.is_some() {
-        Mode::Emergency
-    } else if a.yes {
-        Mode::Automated
-    } else {
-        Mode::Interactive
-    };
-    let options = RunOptions {
-        mode,
+    let interactive = std::io::stdin().is_terminal() && !a.detach;
+    let options = StartOptions {
         yes: a.yes,
+        dry_run: a.dry_run,
+        emergency: a.emergency,
         interactive,
-        wait_approvals: a.wait_approvals,
-        emergency_reason: a.emergency,
+        // A detached run waits at gates for answers from `flightdeck approve` or an attached client.
+        wait_approvals: a.wait_approvals || a.detach,
     };
-    let req = PlanRequest {
-        workflow: wf,
-        environment: env,
-        params: &params,
-        options,
-        project_dir: ctx.paths.project_dir.clone(),
-        data_dir: ctx.paths.data_dir.clone(),
-    };
-    let plan = plan::build(req, &catalog).map_err(|e| match e {
-        PlanError::Policy(m) => Error::Precondition(m),
-        other => Error::Invalid(other.to_string()),
-    })?;
-    let store = ctx.store()?;
-    let spec = engine::prepare_run(plan, &store, Operator::current(), Ctx::flightdeck_bin()).await?;
-    drive(spec, a.json, interactive).await
+    let params = parse_params(&a.params)?;
+    let req = Request::Start { workflow: a.workflow, env: a.env, params, options };
+    start_and_follow(ctx, &req, a.json, a.detach, interactive).await
 }
 
 /// `flightdeck resume RUN`.
 pub async fn resume(ctx: &Ctx, a: ResumeArgs) -> Result<i32, Error> {
-    let store = ctx.store()?;
     let interactive = std::io::stdin().is_terminal();
     let options =
-        RunOptions { yes: a.yes, interactive, wait_approvals: a.wait_approvals, ..RunOptions::default() };
-    // prepare_resume refuses (before writing anything) what needs a confirmation it cannot get.
-    let (spec, _checks) =
-        engine::prepare_resume(&store, &a.run, Operator::current(), Ctx::flightdeck_bin(), options).await?;
-    drive(spec, a.json, interactive).await
+        StartOptions { yes: a.yes, interactive, wait_approvals: a.wait_approvals, ..StartOptions::default() };
+    let req = Request::Resume { run: a.run, options };
+    start_and_follow(ctx, &req, a.json, false, interactive).await
 }
 
-/// Runs the engine, printing events and answering prompts, until the run ends.
-async fn drive(spec: RunSpec, json: bool, interactive: bool) -> Result<i32, Error> {
-    let (etx, mut erx) = mpsc::channel(1024);
-    let (dtx, drx) = mpsc::channel(16);
+/// `flightdeck attach RUN`.
+pub async fn attach(ctx: &Ctx, a: &AttachArgs) -> Result<i32, Error> {
+    let interactive = std::io::stdin().is_terminal();
+    follow(ctx, &a.run, a.json, interactive, false).await
+}
+
+async fn start_and_follow(
+    ctx: &Ctx,
+    req: &Request,
+    json: bool,
+    detach: bool,
+    interactive: bool,
+) -> Result<i32, Error> {
+    let mut client = connect(ctx, "run").await?;
+    let run = match client.call(req).await.map_err(client_error)? {
+        Response::Started { run, .. } => run,
+        Response::Error { code, message } => {
+            eprintln!("flightdeck: {message}");
+            return Ok(code);
+        }
+        other => return Err(Error::Invalid(format!("unexpected answer from the runner: {other:?}"))),
+    };
+    if detach {
+        println!("{run}");
+        return Ok(exit::OK);
+    }
+    follow(ctx, &run, json, interactive, true).await
+}
+
+/// Follows a run to its end: prints events, asks questions on a terminal, reconnects after a
+/// broken stream from the last event seen. Returns the run's exit code.
+async fn follow(
+    ctx: &Ctx,
+    run: &str,
+    json: bool,
+    interactive: bool,
+    ctrl_c_cancels: bool,
+) -> Result<i32, Error> {
     let cancel = CancellationToken::new();
-    watch_signals(cancel.clone());
-    let mut printer = Printer::new(json);
-    printer.header(&spec);
-    let handle = tokio::spawn(engine::run(spec, etx, drx, cancel.clone()));
+    let (dtx, drx) = mpsc::channel(16);
+    tokio::spawn(send_decisions(ctx.clone(), run.to_string(), drx));
     let mut prompter = interactive.then(|| Prompter::new(dtx.clone(), cancel.clone()));
-    while let Some(event) = erx.recv().await {
-        printer.event(&event);
-        if let Some(p) = prompter.as_mut() {
-            p.event(&event);
+    let detached = CancellationToken::new();
+    watch_signals(ctx.clone(), run.to_string(), cancel.clone(), detached.clone(), ctrl_c_cancels);
+    let mut printer = Printer::new(json);
+    let mut cursor: Option<Cursor> = None;
+    let mut failures = 0;
+    loop {
+        let mut client = connect(ctx, "attach").await?;
+        client.send(&Request::Attach { run: run.to_string(), from: cursor }).await.map_err(client_error)?;
+        loop {
+            let msg = tokio::select! {
+                m = client.next() => m,
+                () = detached.cancelled() => return Ok(exit::OK),
+            };
+            match msg {
+                Ok(Some(Response::Event { event })) => {
+                    if cursor.is_some_and(|c| Cursor::of(&event) <= c) {
+                        continue;
+                    }
+                    cursor = Some(Cursor::of(&event));
+                    printer.event(&event);
+                    if let Some(p) = prompter.as_mut() {
+                        p.event(&event);
+                    }
+                }
+                Ok(Some(Response::Ended { summary, exit_code, .. })) => {
+                    if let Some(s) = summary {
+                        printer.summary(&s);
+                    }
+                    return Ok(exit_code);
+                }
+                Ok(Some(Response::Error { code, message })) => {
+                    eprintln!("flightdeck: {message}");
+                    return Ok(code);
+                }
+                Ok(Some(_) | None) | Err(_) => break,
+            }
+        }
+        failures += 1;
+        if failures > RECONNECTS {
+            return Err(Error::Invalid(format!(
+                "lost the runner while following run {run}; `flightdeck attach {run}` follows it again"
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Sends each answer typed at a prompt to the runner and reports a refused one.
+async fn send_decisions(ctx: Ctx, run: String, mut rx: mpsc::Receiver<Decision>) {
+    while let Some(decision) = rx.recv().await {
+        match decide(&ctx, &run, decision).await {
+            Ok(reply) if !reply.counted => eprintln!("flightdeck: {}", reply.message),
+            Ok(_) => {}
+            Err(e) => eprintln!("flightdeck: {e}"),
         }
     }
-    drop(dtx);
-    let summary = handle
-        .await
-        .map_err(|e| Error::Invalid(format!("internal: the engine task failed: {e}")))?
-        .map_err(|e| Error::Invalid(format!("the run stopped: {e}; `flightdeck resume` continues it")))?;
-    printer.summary(&summary);
-    Ok(summary.exit_code)
 }
 
-/// Ctrl-C and SIGTERM cancel the run (its current step's process group gets SIGTERM, then SIGKILL).
-fn watch_signals(cancel: CancellationToken) {
+/// Sends one decision over a new connection; the runner's verdict.
+pub async fn decide(ctx: &Ctx, run: &str, decision: Decision) -> Result<crate::engine::Reply, Error> {
+    let mut client = connect(ctx, "decide").await?;
+    match client.call(&Request::Decide { run: run.to_string(), decision }).await.map_err(client_error)? {
+        Response::Decided { reply } => Ok(reply),
+        Response::Error { message, .. } => Ok(crate::engine::Reply::refused(message)),
+        other => Err(Error::Invalid(format!("unexpected answer from the runner: {other:?}"))),
+    }
+}
+
+/// Ctrl-C and SIGTERM cancel the run (foreground `run`/`resume`) or detach (`attach`); SIGHUP (a
+/// closed terminal, a dropped SSH link) detaches. A cancel typed at a prompt cancels too.
+fn watch_signals(
+    ctx: Ctx,
+    run: String,
+    typed: CancellationToken,
+    detached: CancellationToken,
+    ctrl_c_cancels: bool,
+) {
+    use tokio::signal::unix::{SignalKind, signal};
     tokio::spawn(async move {
-        let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else {
+        let (Ok(mut hup), Ok(mut term)) = (signal(SignalKind::hangup()), signal(SignalKind::terminate()))
+        else {
             return;
         };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+        let cancel = tokio::select! {
+            _ = tokio::signal::ctrl_c() => ctrl_c_cancels,
+            () = typed.cancelled() => true,
+            _ = hup.recv() => false,
+            _ = term.recv() => ctrl_c_cancels,
+        };
+        if !cancel {
+            eprintln!("flightdeck: detached; run {run} goes on (`flightdeck attach {run}`)");
+            detached.cancel();
+            return;
         }
         eprintln!("flightdeck: cancelling the run (the current step gets SIGTERM, then SIGKILL after 5s)");
-        cancel.cancel();
+        if let Err(e) = cancel_run(&ctx, &run).await {
+            eprintln!("flightdeck: {e}");
+            detached.cancel();
+        }
     });
+}
+
+/// Asks the runner to cancel a run.
+pub async fn cancel_run(ctx: &Ctx, run: &str) -> Result<(), Error> {
+    let mut client = connect(ctx, "cancel").await?;
+    match client.call(&Request::Cancel { run: run.to_string() }).await.map_err(client_error)? {
+        Response::Done { .. } => Ok(()),
+        Response::Error { message, .. } => Err(Error::Precondition(message)),
+        other => Err(Error::Invalid(format!("unexpected answer from the runner: {other:?}"))),
+    }
+}
+
+/// Connects to the data directory's runner, starting it when none answers.
+pub async fn connect(ctx: &Ctx, what: &str) -> Result<Client, Error> {
+    Client::connect(&ctx.connect(what)).await.map_err(client_error)
+}
+
+/// A client error as a command error.
+#[allow(clippy::needless_pass_by_value)] // used as map_err(client_error)
+pub fn client_error(e: ClientError) -> Error {
+    Error::Io { context: "runner".into(), source: std::io::Error::other(e.to_string()) }
 }
 
 /// `-p name=value` pairs.

@@ -15,6 +15,7 @@ mod health;
 mod incidents;
 mod ledger;
 pub mod lock;
+mod orphans;
 pub mod records;
 mod runs;
 mod schema;

@@ -35,6 +35,8 @@ impl Project {
             .current_dir(self.path())
             .env("FLIGHTDECK_HOME", self.home.path())
             .env("FLIGHTDECK_DEMO_FAST", "1")
+            // Each test's data directory gets its own runner: let it exit soon after the test.
+            .env("FLIGHTDECK_RUNNER_IDLE", "2")
             .stdin(Stdio::null());
         c
     }

@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use crate::common::Project;
 
-struct Tmux {
-    socket: String,
+pub struct Tmux {
+    pub socket: String,
 }
 
 impl Tmux {
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
+    pub fn cmd(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
             .arg("-L")
             .arg(&self.socket)
@@ -22,7 +22,7 @@ impl Tmux {
             .expect("tmux is installed (scripts/install-test-deps.sh)")
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub fn keys(&self, keys: &[&str]) {
         for k in keys {
             let out = self.cmd(&["send-keys", "-t", "fd", k]);
             assert!(out.status.success(), "send-keys {k}: {}", String::from_utf8_lossy(&out.stderr));
@@ -30,12 +30,12 @@ impl Tmux {
         }
     }
 
-    fn screen(&self) -> String {
+    pub fn screen(&self) -> String {
         String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "fd"]).stdout).into_owned()
     }
 
     /// Waits until the screen shows `text`; panics with the screen after 30 s.
-    fn wait_for(&self, text: &str) -> String {
+    pub fn wait_for(&self, text: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let s = self.screen();
@@ -76,7 +76,7 @@ fn console_deploys_approves_and_rolls_back_in_tmux() {
     );
     let tmux = Tmux { socket: format!("fd-e2e-{}", std::process::id()) };
     let line = format!(
-        "cd {} && FLIGHTDECK_HOME={} FLIGHTDECK_DEMO_FAST=1 TERM=xterm-256color {}; sleep 5",
+        "cd {} && FLIGHTDECK_HOME={} FLIGHTDECK_DEMO_FAST=1 FLIGHTDECK_RUNNER_IDLE=2 TERM=xterm-256color {}; sleep 5",
         p.path().display(),
         p.home.path().display(),
         crate::common::bin().display()

@@ -1,5 +1,5 @@
 //! Approval gates from the command line: no terminal, --yes, two-person approvals, typed phrases,
-//! and `flightdeck approve` from another process.
+//! and `flightdeck approve` from another process (exit 0 only when the answer counted, else 4).
 
 use std::process::{Child, Stdio};
 use std::time::Duration;
@@ -54,9 +54,10 @@ fn two_approvals_cannot_be_given_by_one_operator() {
     let p = Project::new(&config("approvals = 2"), &[("gated.toml", GATED)]);
     let child = spawn(&p, &["run", "gated", "--yes", "--wait-approvals", "--json"]);
     let run = crate::common::wait_for_newest_run(&p, "waiting");
-    // The same operator approves again from another process: recorded, not counted.
+    // The same operator approves again from another process: audited, not counted (exit 4).
     let out = p.run(&["approve", &run, "--comment", "me again"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already approved"), "{}", text(&out));
     std::thread::sleep(Duration::from_millis(2500));
     let runs = p.run(&["runs", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&runs.stdout).unwrap();
@@ -79,9 +80,9 @@ fn phrase_gate_needs_the_exact_phrase() {
     let child = spawn(&p, &["run", "gated", "--wait-approvals", "--json"]);
     let run = crate::common::wait_for_newest_run(&p, "waiting");
     let out = p.run(&["approve", &run]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     let out = p.run(&["approve", &run, "--phrase", "deploy to production"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(p.read("trace"), "", "a wrong phrase passed the gate");
     let out = p.run(&["approve", &run, "--phrase", "DEPLOY TO PRODUCTION"]);
@@ -95,32 +96,32 @@ fn phrase_gate_needs_the_exact_phrase() {
 
 #[test]
 fn second_person_completes_a_two_approval_gate() {
-    if !nix::unistd::getuid().is_root() {
-        eprintln!("SKIPPED second_person_completes_a_two_approval_gate: needs root to act as a second uid");
-        return;
-    }
-    crate::common::ensure_tool("setpriv");
-    let p = Project::new(&config("approvals = 2"), &[("gated.toml", GATED)]);
-    let child = spawn(&p, &["run", "gated", "--yes", "--wait-approvals", "--json"]);
-    let run = crate::common::wait_for_newest_run(&p, "waiting");
-    // Let uid 65534 (nobody) write the shared store, as a group-shared data dir would.
-    let home = p.home.path();
-    let out = std::process::Command::new("chmod").args(["-R", "a+rwX"]).arg(home).output().unwrap();
-    assert!(out.status.success());
-    let out = std::process::Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(crate::common::bin())
-        .args(["approve", &run, "--comment", "second pair of eyes"])
-        .current_dir(p.path())
-        .env("FLIGHTDECK_HOME", home)
-        .output()
+    crate::users::ensure_users();
+    let p = crate::users::shared_project(&config("approvals = 2"), &[("gated.toml", GATED)]);
+    let _runner = crate::users::RootRunner::start(&p);
+    let child = crate::users::as_user(&p, "root", &["run", "gated", "--yes", "--wait-approvals", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let run = loop {
+        let out = crate::users::run_as(&p, "root", &["runs", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        if v[0]["status"] == "waiting" {
+            break v[0]["id"].as_str().unwrap().to_string();
+        }
+        assert!(std::time::Instant::now() < deadline, "the run never waited at its gate");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // A second person, through the socket only (the store is not theirs to read or write).
+    let out = crate::users::run_as(&p, "fd-bob", &["approve", &run, "--comment", "second pair of eyes"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(p.read("trace"), "shipped\n");
     let ev = events(&out);
     let last_answer = ev.iter().rfind(|e| e["event"] == "gate_answered").unwrap();
-    assert_eq!(last_answer["approval"]["uid"], 65534);
+    assert_eq!(last_answer["approval"]["uid"], crate::users::uid("fd-bob"));
     assert_eq!(last_answer["remaining"], 0);
 }

@@ -38,21 +38,36 @@ fn sigkill_mid_step_then_resume_completes_without_rerunning_finished_steps() {
     while !p.read("trace").contains("second-start") && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    // The runner dies (SIGKILL: no chance to clean up); the client goes with it.
+    let runner_pid: i32 =
+        std::fs::read_to_string(p.home.path().join("runner.lock")).unwrap().trim().parse().unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(runner_pid), nix::sys::signal::Signal::SIGKILL)
+        .unwrap();
+    child.kill().unwrap();
     child.wait().unwrap();
     // The machine "crashed": the step's own process group dies too.
     let conn = rusqlite::Connection::open(p.db()).unwrap();
     let pgid: i32 = conn
         .query_row("SELECT pgid FROM steps WHERE run = ?1 AND step = 'second'", [&run], |r| r.get(0))
         .unwrap();
-    nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), nix::sys::signal::Signal::SIGKILL).unwrap();
+    let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), nix::sys::signal::Signal::SIGKILL);
     std::thread::sleep(std::time::Duration::from_millis(200));
 
-    let runs = p.run(&["runs", "--json"]);
-    let v: serde_json::Value = serde_json::from_slice(&runs.stdout).unwrap();
-    assert_eq!(v[0]["status"], "interrupted", "{}", text(&runs));
+    // The next client starts a runner, which recovers the run: the step's fate is unknown and it
+    // is not idempotent, so the run waits for a confirmation instead of running it again.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let runs = p.run(&["runs", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&runs.stdout).unwrap();
+        if v[0]["status"] == "running" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the run was not recovered: {}", text(&runs));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(p.read("trace"), "first\nsecond-start\n", "a step ran before anyone confirmed");
 
-    // Not idempotent: without --yes and without a terminal, resume refuses.
+    // Without --yes and without a terminal, resume refuses.
     let out = p.run(&["resume", &run]);
     assert_eq!(out.status.code(), Some(8), "{}", text(&out));
 

@@ -1,8 +1,6 @@
 //! Counting answers at a gate: distinct eligible approvers, self- and root-approval rules,
 //! typed phrases, choices, and rejections. Pure: no I/O, unit-tested.
 
-use std::collections::HashSet;
-
 use crate::config::Environment;
 use crate::engine::event::{Approval, Decision, GateForm, GateInfo};
 use crate::identity::Operator;
@@ -32,7 +30,6 @@ pub(crate) struct Tally {
     allow_root: bool,
     env: String,
     counted: Vec<ApprovalRecord>,
-    seen: HashSet<i64>,
     /// The option chosen at a choice gate.
     pub choice: Option<String>,
 }
@@ -47,7 +44,6 @@ impl Tally {
             allow_root: env.allow_root_approval,
             env: env.name.clone(),
             counted: Vec::new(),
-            seen: HashSet::new(),
             choice: None,
         }
     }
@@ -70,14 +66,8 @@ impl Tally {
         Ok(())
     }
 
-    /// True if `id` was already considered.
-    pub fn has_seen(&self, id: i64) -> bool {
-        self.seen.contains(&id)
-    }
-
     /// Applies one answer.
     pub fn consider(&mut self, row: &ApprovalRecord) -> Verdict {
-        self.seen.insert(row.id);
         if row.decision == "reject" {
             return Verdict::Rejected;
         }

@@ -1,20 +1,16 @@
-//! Carrying out the console's effects: starting and resuming runs, sending decisions, cancelling,
+//! Carrying out the console's effects: starting and resuming runs, sending decisions and cancelling
+//! (all through the runner),
 //! loading runs and the audit log, sandbox switches, theme and mouse. Each returns the messages
 //! that report its result.
 
 use std::time::Duration;
 
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
-
-use crate::engine::{self, RunSpec};
-use crate::identity::Operator;
+use crate::runner::protocol::{Request, Response, StartOptions};
 use crate::store::RunFilter;
 use crate::tui::app::App;
 use crate::tui::msg::{Effect, Msg};
-use crate::tui::runtime::{Console, Live};
+use crate::tui::runtime::{Console, Live, attach};
 use crate::tui::theme::Theme;
-use crate::workflow::plan::{self, Mode, PlanRequest, RunOptions};
 
 impl Console {
     pub(super) async fn effect(&mut self, effect: Effect, app: &mut App) -> Vec<Msg> {
@@ -29,13 +25,8 @@ impl Console {
                 Ok(run) => vec![Msg::RunLaunched { run }],
                 Err(message) => vec![Msg::Notice { text: message }],
             },
-            Effect::Decide { run, decision } => self.decide(&run, decision).await,
-            Effect::Cancel { run } => {
-                if let Some(l) = self.live.get(&run) {
-                    l.cancel.cancel();
-                }
-                Vec::new()
-            }
+            Effect::Decide { run, decision } => self.decide(&run, decision),
+            Effect::Cancel { run } => self.cancel(&run).await,
             Effect::LoadRuns => match self.store.runs(&RunFilter { limit: 200, ..RunFilter::default() }) {
                 Ok(runs) => vec![Msg::RunsLoaded { runs }],
                 Err(e) => notice(format!("cannot read runs: {e}")),
@@ -78,18 +69,33 @@ impl Console {
         }
     }
 
-    async fn decide(&self, run: &str, decision: crate::engine::Decision) -> Vec<Msg> {
-        let sent = match self.live.get(run) {
-            Some(l) => l.decisions.send(decision).await.is_ok(),
-            None => false,
-        };
-        if sent {
-            Vec::new()
-        } else {
-            notice(format!("run {run} is not driven by this console: use `flightdeck approve {run}`"))
+    /// Sends a decision through the runner; a refused one shows as a notice.
+    fn decide(&self, run: &str, decision: crate::engine::Decision) -> Vec<Msg> {
+        let connect = self.ctx.connect("console");
+        let (tx, run) = (self.tx.clone(), run.to_string());
+        tokio::spawn(async move {
+            let text = match attach::request(&connect, &Request::Decide { run, decision }).await {
+                Ok(Response::Decided { reply }) if reply.counted => return,
+                Ok(Response::Decided { reply }) => reply.message,
+                Ok(Response::Error { message, .. }) | Err(message) => message,
+                Ok(other) => format!("unexpected answer from the runner: {other:?}"),
+            };
+            let _ = tx.send(Msg::Notice { text }).await;
+        });
+        Vec::new()
+    }
+
+    /// Asks the runner to cancel a run (`x`): the only way the console stops one.
+    async fn cancel(&self, run: &str) -> Vec<Msg> {
+        match attach::request(&self.ctx.connect("console"), &Request::Cancel { run: run.to_string() }).await {
+            Ok(Response::Done { message } | Response::Error { message, .. }) | Err(message) => {
+                notice(message)
+            }
+            Ok(other) => notice(format!("unexpected answer from the runner: {other:?}")),
         }
     }
 
+    /// Asks the runner to start a run; the runner builds the plan from its own project.
     async fn launch(
         &mut self,
         workflow: &str,
@@ -97,68 +103,45 @@ impl Console {
         params: &std::collections::BTreeMap<String, String>,
         dry_run: bool,
     ) -> Result<String, String> {
-        let wf = self.catalog.workflow(workflow)?;
-        let env = self.ctx.config.environment(environment)?;
-        let mode = if dry_run { Mode::DryRun } else { Mode::Interactive };
         let options =
-            RunOptions { mode, yes: false, interactive: true, wait_approvals: true, emergency_reason: None };
-        let req = PlanRequest {
-            workflow: wf,
-            environment: env,
-            params,
+            StartOptions { dry_run, interactive: true, wait_approvals: true, ..StartOptions::default() };
+        let req = Request::Start {
+            workflow: workflow.to_string(),
+            env: Some(environment.to_string()),
+            params: params.clone(),
             options,
-            project_dir: self.ctx.paths.project_dir.clone(),
-            data_dir: self.ctx.paths.data_dir.clone(),
         };
-        let plan = plan::build(req, &self.catalog).map_err(|e| e.to_string())?;
-        let spec = engine::prepare_run(plan, &self.store, Operator::current(), Ctx::flightdeck_bin())
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(self.spawn(spec))
+        let run = attach::started(attach::request(&self.ctx.connect("console"), &req).await)?;
+        self.follow(&run);
+        Ok(run)
     }
 
     async fn resume(&mut self, run: &str) -> Result<String, String> {
-        let options = RunOptions { interactive: true, wait_approvals: true, ..RunOptions::default() };
-        let (spec, _) =
-            engine::prepare_resume(&self.store, run, Operator::current(), Ctx::flightdeck_bin(), options)
-                .await
-                .map_err(|e| e.to_string())?;
-        Ok(self.spawn(spec))
+        let options = StartOptions { interactive: true, wait_approvals: true, ..StartOptions::default() };
+        let req = Request::Resume { run: run.to_string(), options };
+        let run = attach::started(attach::request(&self.ctx.connect("console"), &req).await)?;
+        self.follow(&run);
+        Ok(run)
     }
 
-    /// Starts the engine for a prepared run; its events come back as `Msg::Engine`.
-    fn spawn(&mut self, spec: RunSpec) -> String {
-        let run = spec.run_id.clone();
-        let (etx, mut erx) = mpsc::channel(1024);
-        let (dtx, drx) = mpsc::channel(16);
-        let cancel = CancellationToken::new();
-        let tx = self.tx.clone();
-        tokio::spawn(async move {
-            while let Some(e) = erx.recv().await {
-                if tx.send(Msg::Engine(e)).await.is_err() {
-                    break;
-                }
-            }
-        });
-        let tx = self.tx.clone();
-        let token = cancel.clone();
-        let done = tokio::spawn(async move {
-            if let Err(e) = engine::run(spec, etx, drx, token).await {
-                let _ = tx
-                    .send(Msg::Notice {
-                        text: format!("the run stopped: {e}; `flightdeck resume` continues it"),
-                    })
-                    .await;
-            }
-        });
-        self.live.insert(run.clone(), Live { decisions: dtx, cancel, done });
-        run
+    /// Follows a run in the runner; its events come back as `Msg::Engine`.
+    fn follow(&mut self, run: &str) {
+        if self.live.get(run).is_some_and(|l| !l.done.is_finished()) {
+            return;
+        }
+        let done = attach::follow(self.ctx.connect("console"), run.to_string(), self.tx.clone());
+        self.live.insert(run.to_string(), Live { done });
     }
 
     fn open_run(&mut self, run: &str, app: &mut App) -> Vec<Msg> {
         if app.views.get(run).is_some_and(|v| v.live) {
             app.push(crate::tui::app::Screen::Run(Box::new(crate::tui::app::RunScreen::for_run(run))));
             return Vec::new();
+        }
+        // A run the runner executes now: attach, the same live view as the console that started it.
+        if self.store.is_live(run) {
+            self.follow(run);
+            return vec![Msg::RunLaunched { run: run.to_string() }];
         }
         let loaded =
             self.store.run(run).and_then(|r| Ok((r, self.store.steps(run)?, self.store.journal(run)?)));
@@ -191,8 +174,6 @@ impl Console {
         }
     }
 }
-
-use crate::project::Project as Ctx;
 
 fn notice(text: String) -> Vec<Msg> {
     vec![Msg::Notice { text }]

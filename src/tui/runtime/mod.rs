@@ -22,6 +22,7 @@ use crate::tui::msg::{Effect, Msg};
 use crate::tui::theme::{ColorDepth, Theme};
 use crate::workflow::catalog::Catalog;
 
+mod attach;
 mod effects;
 mod init;
 mod keys;
@@ -42,10 +43,8 @@ pub struct ConsoleOptions {
     pub color: Option<String>,
 }
 
-/// A run this console drives.
+/// A run this console follows in the runner.
 struct Live {
-    decisions: mpsc::Sender<crate::engine::Decision>,
-    cancel: tokio_util::sync::CancellationToken,
     done: tokio::task::JoinHandle<()>,
 }
 
@@ -150,7 +149,7 @@ impl Console {
                 let mut effects = app.update(msg);
                 while let Some(effect) = (!effects.is_empty()).then(|| effects.remove(0)) {
                     if effect == Effect::Quit {
-                        self.shutdown().await;
+                        self.shutdown();
                         return Ok(());
                     }
                     for reply in self.effect(effect, &mut app).await {
@@ -215,18 +214,15 @@ impl Console {
         });
     }
 
-    /// Cancels the runs this console drives and waits (bounded) for them to record it.
-    async fn shutdown(&mut self) {
+    /// Detaches from the runs this console follows (they go on in the runner) and stops its own
+    /// background work.
+    fn shutdown(&mut self) {
         self.health_cancel.cancel();
-        for live in self.live.values() {
-            live.cancel.cancel();
-        }
         if let Some((cancel, _)) = &self.load {
             cancel.cancel();
         }
-        let deadline = Instant::now() + Duration::from_secs(7);
         for (_, live) in self.live.drain() {
-            let _ = tokio::time::timeout_at(deadline, live.done).await;
+            live.done.abort();
         }
     }
 }

@@ -34,7 +34,7 @@ pub fn overlays(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
     if app.confirm_quit {
         let lines = confirm_lines(
             "A run started here is still active.".into(),
-            "Quitting stops it: its step gets SIGTERM; `flightdeck resume` continues later.",
+            "It goes on in the runner: `flightdeck attach RUN` or the runs list shows it again.",
             (" quit   ", "any other key", " stay"),
             theme,
         );

@@ -1,0 +1,241 @@
+//! Starting and resuming runs inside the runner. The runner builds every plan from its own project's
+//! catalogue and config (a client sends a workflow name and values, never commands or a plan), and
+//! the run's operator is always the identity that started it, whoever resumes it later.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::json;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::engine::{self, RunSpec};
+use crate::error::{Error, exit};
+use crate::identity::Operator;
+use crate::runner::live::LiveRun;
+use crate::runner::protocol::{Response, StartOptions};
+use crate::runner::server::Server;
+use crate::store::NewAudit;
+use crate::time::now;
+use crate::workflow::catalog::Catalog;
+use crate::workflow::plan::{self, Mode, PlanError, PlanRequest, RunOptions};
+
+impl Server {
+    /// Builds the plan of `workflow` from the runner's project and starts it for `op`.
+    pub async fn start(
+        self: &Arc<Server>,
+        op: Operator,
+        workflow: &str,
+        env: Option<&str>,
+        params: &BTreeMap<String, String>,
+        options: StartOptions,
+    ) -> Response {
+        let config = match Config::load(&self.project_dir) {
+            Ok(c) => c,
+            Err(d) => return Response::error(exit::USAGE, d.to_string()),
+        };
+        let catalog = match Catalog::load(&self.project_dir) {
+            Ok(c) => c,
+            Err(d) => return Response::error(exit::USAGE, crate::workflow::diag::render_all(&d)),
+        };
+        let plan = match build_plan(&config, &catalog, self, workflow, env, params, options) {
+            Ok(p) => p,
+            Err(e) => return Response::error(e.exit_code(), e.to_string()),
+        };
+        match engine::prepare_run(plan, &self.store, op, self.bin.clone()).await {
+            Ok(spec) => self.spawn(spec, Vec::new()),
+            Err(e) => Response::error(e.exit_code(), e.to_string()),
+        }
+    }
+
+    /// Resumes an interrupted run for `by`; its operator stays the one who started it. For a run
+    /// already live here, `--yes` confirms the re-runs it waits for.
+    pub async fn resume(self: &Arc<Server>, by: Operator, run: &str, options: StartOptions) -> Response {
+        let record = match self.store.run(run) {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                return Response::error(exit::USAGE, format!("no run {run:?}: see `flightdeck runs`"));
+            }
+            Err(e) => return Response::error(exit::INTERNAL, e.to_string()),
+        };
+        if let Some(live) = self.live(&record.id) {
+            return self.resume_live(&live, by, &options).await;
+        }
+        let operator = Operator { uid: record.operator_uid, name: record.operator.clone() };
+        let run_options = RunOptions {
+            yes: options.yes,
+            interactive: options.interactive,
+            wait_approvals: options.wait_approvals,
+            ..RunOptions::default()
+        };
+        let prepared =
+            engine::prepare_resume(&self.store, &record.id, operator, self.bin.clone(), run_options).await;
+        let (spec, checks) = match prepared {
+            Ok(p) => p,
+            Err(e) => return Response::error(e.exit_code(), e.to_string()),
+        };
+        if let Some(refusal) = refuse_rerun(&checks, &spec.run_id, &options) {
+            return refusal;
+        }
+        let detail = json!({ "life": spec.life, "operator": spec.operator.name });
+        self.audit(&by, "run.resume_requested", Some(&spec.run_id), detail).await;
+        let confirm = checks.iter().filter(|c| !c.idempotent).map(|c| c.step.clone()).collect();
+        self.spawn(spec, confirm)
+    }
+
+    async fn resume_live(&self, live: &Arc<LiveRun>, by: Operator, options: &StartOptions) -> Response {
+        let waiting = live.rerun_needed();
+        if waiting.is_empty() || options.interactive {
+            return Response::Started { run: live.id.clone(), life: live.life };
+        }
+        if !options.yes {
+            return Response::error(
+                exit::PRECONDITION,
+                format!(
+                    "run {} waits for a confirmation to re-run {} (it was running when the runner died and is not idempotent): pass --yes, or answer on a terminal",
+                    live.id,
+                    waiting.join(", ")
+                ),
+            );
+        }
+        for step in waiting {
+            let d = engine::Decision::ConfirmRerun { step };
+            let _ = live.decisions.send(engine::Stamped::new(d, by.clone())).await;
+        }
+        Response::Started { run: live.id.clone(), life: live.life }
+    }
+
+    /// Starts the engine for a prepared run; the runner relays its events and keeps it until it ends.
+    pub fn spawn(self: &Arc<Server>, spec: RunSpec, confirm: Vec<String>) -> Response {
+        let (etx, mut erx) = mpsc::channel(1024);
+        let (dtx, drx) = mpsc::channel(64);
+        let cancel = CancellationToken::new();
+        let (run_id, run_life) = (spec.run_id.clone(), spec.life);
+        let live = LiveRun::new(run_id.clone(), run_life, dtx, cancel.clone(), confirm);
+        self.insert_live(Arc::clone(&live));
+        let server = Arc::clone(self);
+        tokio::spawn(async move {
+            let engine = tokio::spawn(engine::run(spec, etx, drx, cancel));
+            while let Some(e) = erx.recv().await {
+                live.publish(e);
+            }
+            let (summary, status) = match engine.await {
+                Ok(Ok(s)) => {
+                    let st = s.status;
+                    (Some(s), st)
+                }
+                Ok(Err(e)) => {
+                    server.log(&format!("run {}: the engine stopped: {e}", live.id));
+                    (None, engine::RunStatus::Interrupted)
+                }
+                Err(e) => {
+                    server.log(&format!("run {}: the engine task failed: {e}", live.id));
+                    (None, engine::RunStatus::Interrupted)
+                }
+            };
+            live.finish(summary, status);
+            server.remove_live(&live.id);
+        });
+        Response::Started { run: run_id, life: run_life }
+    }
+
+    /// Appends an audit entry as `who` (a failure is logged: the request itself already happened).
+    pub async fn audit(&self, who: &Operator, action: &str, run: Option<&str>, detail: serde_json::Value) {
+        let entry = NewAudit {
+            at: now(),
+            uid: who.uid,
+            actor: who.name.clone(),
+            action: action.to_string(),
+            run: run.map(str::to_string),
+            detail,
+        };
+        if let Err(e) = self.store.audit(entry).await {
+            self.log(&format!("cannot audit {action}: {e}"));
+        }
+    }
+
+    /// Resumes every run a dead runner left running: re-runs of steps with unknown fate wait for
+    /// an operator's confirmation (`flightdeck resume RUN --yes`, or a terminal).
+    pub async fn recover(self: &Arc<Server>) {
+        let runs = match self.store.orphaned_runs() {
+            Ok(r) => r,
+            Err(e) => return self.log(&format!("cannot look for runs to recover: {e}")),
+        };
+        let me = Operator::current();
+        for run in runs {
+            let options = StartOptions { interactive: true, wait_approvals: true, ..StartOptions::default() };
+            match self.resume(me.clone(), &run, options).await {
+                Response::Started { life, .. } => self.log(&format!("recovered run {run} (life {life})")),
+                other => self.log(&format!("cannot recover run {run}: {other:?}")),
+            }
+        }
+    }
+}
+
+/// A resume that would re-run a non-idempotent step nobody confirmed is refused.
+fn refuse_rerun(checks: &[engine::ResumeCheck], run: &str, options: &StartOptions) -> Option<Response> {
+    for c in checks.iter().filter(|c| !c.idempotent) {
+        if c.still_running && !options.interactive {
+            return Some(Response::error(
+                exit::PRECONDITION,
+                format!(
+                    "step {} of run {run} is still running in its old process group: wait for it to end, or resume on a terminal to kill it",
+                    c.step
+                ),
+            ));
+        }
+        if !options.interactive && !options.yes {
+            return Some(Response::error(
+                exit::PRECONDITION,
+                format!(
+                    "step {} of run {run} was running when its process died and is not idempotent: pass --yes to re-run it",
+                    c.step
+                ),
+            ));
+        }
+    }
+    None
+}
+
+fn build_plan(
+    config: &Config,
+    catalog: &Catalog,
+    server: &Server,
+    workflow: &str,
+    env: Option<&str>,
+    params: &BTreeMap<String, String>,
+    o: StartOptions,
+) -> Result<crate::workflow::plan::Plan, Error> {
+    let wf = catalog.workflow(workflow).map_err(Error::Invalid)?;
+    let env_name = env.map_or_else(|| config.default_env().to_string(), str::to_string);
+    let environment = config.environment(&env_name).map_err(Error::Invalid)?;
+    let mode = if o.dry_run {
+        Mode::DryRun
+    } else if o.emergency.is_some() {
+        Mode::Emergency
+    } else if o.yes {
+        Mode::Automated
+    } else {
+        Mode::Interactive
+    };
+    let options = RunOptions {
+        mode,
+        yes: o.yes,
+        interactive: o.interactive,
+        wait_approvals: o.wait_approvals,
+        emergency_reason: o.emergency,
+    };
+    let req = PlanRequest {
+        workflow: wf,
+        environment,
+        params,
+        options,
+        project_dir: server.project_dir.clone(),
+        data_dir: server.data_dir.clone(),
+    };
+    plan::build(req, catalog).map_err(|e| match e {
+        PlanError::Policy(m) => Error::Precondition(m),
+        other => Error::Invalid(other.to_string()),
+    })
+}

@@ -1,0 +1,273 @@
+//! The runner process: one per data directory (an `flock` on `runner.lock`), the only writer of the
+//! store, listening on `runner.sock`. It creates the data directory 0700 (0710 with the operators'
+//! group, so they can reach the socket but list and read nothing), the store 0600 and the socket
+//! 0660 with a group (0600 without). It resumes runs a dead runner left running, and exits after an
+//! idle period with no runs and no clients, or when its socket is removed.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::net::UnixListener;
+use tokio::time::Instant;
+
+use crate::runner::live::LiveRun;
+use crate::runner::{LOCK_FILE, LOG_FILE, RunnerError, SOCKET_FILE};
+use crate::store::Store;
+
+/// How the runner is set up.
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    /// The project whose workflows it runs.
+    pub project_dir: PathBuf,
+    /// Its data directory.
+    pub data_dir: PathBuf,
+    /// Exit after this long with no runs and no clients (`None`: never).
+    pub idle_exit: Option<Duration>,
+    /// The group whose members may connect (socket 0660), if any.
+    pub group: Option<String>,
+    /// The flightdeck binary, exported to steps as `$FLIGHTDECK`.
+    pub bin: PathBuf,
+}
+
+/// The runner's shared state.
+#[derive(Debug)]
+pub struct Server {
+    /// The project directory.
+    pub project_dir: PathBuf,
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// The store (this process is its only writer).
+    pub store: Store,
+    /// The flightdeck binary.
+    pub bin: PathBuf,
+    runs: Mutex<HashMap<String, Arc<LiveRun>>>,
+    clients: AtomicUsize,
+    last_busy: Mutex<Instant>,
+}
+
+impl Server {
+    /// The live run with this exact id.
+    pub fn live(&self, run: &str) -> Option<Arc<LiveRun>> {
+        self.runs.lock().unwrap_or_else(PoisonError::into_inner).get(run).cloned()
+    }
+
+    pub(crate) fn insert_live(&self, live: Arc<LiveRun>) {
+        self.runs.lock().unwrap_or_else(PoisonError::into_inner).insert(live.id.clone(), live);
+        self.touch();
+    }
+
+    pub(crate) fn remove_live(&self, run: &str) {
+        self.runs.lock().unwrap_or_else(PoisonError::into_inner).remove(run);
+        self.touch();
+    }
+
+    fn live_count(&self) -> usize {
+        self.runs.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    /// Notes activity (the idle period starts again).
+    pub fn touch(&self) {
+        *self.last_busy.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+    }
+
+    /// A client connected; the returned guard counts it until dropped.
+    pub fn client(self: &Arc<Server>) -> ClientGuard {
+        self.clients.fetch_add(1, Ordering::SeqCst);
+        self.touch();
+        ClientGuard(Arc::clone(self))
+    }
+
+    /// A line in the runner's log (its stderr, `runner.log` when started on demand).
+    pub fn log(&self, line: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{} flightdeck runner: {line}", crate::time::now().to_rfc3339());
+    }
+
+    fn idle_for(&self) -> Option<Duration> {
+        if self.live_count() > 0 || self.clients.load(Ordering::SeqCst) > 0 {
+            return None;
+        }
+        Some(self.last_busy.lock().unwrap_or_else(PoisonError::into_inner).elapsed())
+    }
+}
+
+/// Counts a connected client while alive.
+#[derive(Debug)]
+pub struct ClientGuard(Arc<Server>);
+
+impl Drop for ClientGuard {
+    fn drop(&mut self) {
+        self.0.clients.fetch_sub(1, Ordering::SeqCst);
+        self.0.touch();
+    }
+}
+
+/// Runs the runner until it is idle for `idle_exit`, its socket is removed, or SIGTERM/SIGINT.
+pub async fn serve(cfg: RunnerConfig) -> Result<(), RunnerError> {
+    // Its own session: a terminal closing or an SSH link dropping does not reach it. Fails harmlessly
+    // when started as a process group leader (from a shell, or by systemd).
+    let _ = nix::unistd::setsid();
+    let gid = group_id(cfg.group.as_deref())?;
+    prepare_dir(&cfg.data_dir, gid)?;
+    let _lock = take_lock(&cfg.data_dir)?;
+    let store = Store::open(&cfg.data_dir).map_err(RunnerError::Store)?;
+    tighten_store(&cfg.data_dir)?;
+    let sock = cfg.data_dir.join(SOCKET_FILE);
+    let listener = bind(&sock, gid)?;
+    let server = Arc::new(Server {
+        project_dir: cfg.project_dir.clone(),
+        data_dir: cfg.data_dir.clone(),
+        store,
+        bin: cfg.bin.clone(),
+        runs: Mutex::new(HashMap::new()),
+        clients: AtomicUsize::new(0),
+        last_busy: Mutex::new(Instant::now()),
+    });
+    server.log(&format!(
+        "pid {} serving {} for project {}",
+        std::process::id(),
+        sock.display(),
+        cfg.project_dir.display()
+    ));
+    server.recover().await;
+    accept_loop(&server, &listener, &sock, cfg.idle_exit).await;
+    server.log("exiting");
+    Ok(())
+}
+
+async fn accept_loop(server: &Arc<Server>, listener: &UnixListener, sock: &Path, idle: Option<Duration>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    loop {
+        tokio::select! {
+            conn = listener.accept() => match conn {
+                Ok((stream, _)) => {
+                    let s = Arc::clone(server);
+                    tokio::spawn(async move { crate::runner::conn::handle(s, stream).await });
+                }
+                Err(e) => server.log(&format!("accept: {e}")),
+            },
+            _ = tick.tick() => {
+                if !sock.exists() {
+                    server.log("the socket was removed; stopping");
+                    return;
+                }
+                if idle.is_some_and(|limit| server.idle_for().is_some_and(|d| d >= limit)) {
+                    let _ = std::fs::remove_file(sock);
+                    return;
+                }
+            }
+            () = recv_opt(term.as_mut()) => {
+                server.log("SIGTERM: live runs stay interrupted and resume at the next start");
+                let _ = std::fs::remove_file(sock);
+                return;
+            }
+        }
+    }
+}
+
+async fn recv_opt(s: Option<&mut tokio::signal::unix::Signal>) {
+    match s {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+fn group_id(group: Option<&str>) -> Result<Option<nix::unistd::Gid>, RunnerError> {
+    let Some(name) = group.filter(|g| !g.is_empty()) else { return Ok(None) };
+    match nix::unistd::Group::from_name(name) {
+        Ok(Some(g)) => Ok(Some(g.gid)),
+        _ => Err(RunnerError::Setup(format!(
+            "group {name:?} does not exist: create it (groupadd {name}) or drop --group / FLIGHTDECK_RUNNER_GROUP"
+        ))),
+    }
+}
+
+/// Creates the data directory and sets its mode: 0700, or 0710 owned by the group.
+fn prepare_dir(dir: &Path, gid: Option<nix::unistd::Gid>) -> Result<(), RunnerError> {
+    let io = |what: &str, e: std::io::Error| RunnerError::Io {
+        what: what.into(),
+        path: dir.to_path_buf(),
+        source: e,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| io("create", e))?;
+    let mode = if gid.is_some() { 0o710 } else { 0o700 };
+    if let Some(g) = gid {
+        nix::unistd::chown(dir, None, Some(g)).map_err(|e| io("change the group of", e.into()))?;
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode)).map_err(|e| io("set the mode of", e))
+}
+
+/// Takes `runner.lock`; a second runner for the same data directory is refused.
+fn take_lock(dir: &Path) -> Result<File, RunnerError> {
+    let path = dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| RunnerError::Io { what: "open".into(), path: path.clone(), source: e })?;
+    match file.try_lock() {
+        Ok(()) => {
+            // The holder's pid, for people and scripts (`kill $(cat runner.lock)`).
+            let mut f = &file;
+            let _ = f.set_len(0).and_then(|()| writeln!(f, "{}", std::process::id()));
+            Ok(file)
+        }
+        Err(TryLockError::WouldBlock) => Err(RunnerError::AlreadyRunning { dir: dir.to_path_buf() }),
+        Err(TryLockError::Error(e)) => Err(RunnerError::Io { what: "lock".into(), path, source: e }),
+    }
+}
+
+/// The store and its directories: readable and writable by the runner's user only.
+fn tighten_store(dir: &Path) -> Result<(), RunnerError> {
+    let set = |p: PathBuf, mode: u32| {
+        if p.exists() {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode))
+                .map_err(|e| RunnerError::Io { what: "set the mode of".into(), path: p, source: e })?;
+        }
+        Ok::<(), RunnerError>(())
+    };
+    set(dir.join("logs"), 0o700)?;
+    set(dir.join("runs"), 0o700)?;
+    for f in [crate::store::DB_FILE, "flightdeck.db-wal", "flightdeck.db-shm", LOCK_FILE, LOG_FILE] {
+        set(dir.join(f), 0o600)?;
+    }
+    Ok(())
+}
+
+/// Binds the socket (replacing a stale one: the lock proves no runner serves it) and sets its mode.
+fn bind(sock: &Path, gid: Option<nix::unistd::Gid>) -> Result<UnixListener, RunnerError> {
+    let io = |what: &str, e: std::io::Error| RunnerError::Io {
+        what: what.into(),
+        path: sock.to_path_buf(),
+        source: e,
+    };
+    match std::fs::remove_file(sock) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io("remove the stale socket", e)),
+    }
+    let listener = UnixListener::bind(sock).map_err(|e| io("listen on", e))?;
+    if let Some(g) = gid {
+        nix::unistd::chown(sock, None, Some(g)).map_err(|e| io("change the group of", e.into()))?;
+    }
+    let mode = if gid.is_some() { 0o660 } else { 0o600 };
+    std::fs::set_permissions(sock, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| io("set the mode of", e))?;
+    Ok(listener)
+}
+
+/// Opens the log file an on-demand runner writes to (append), if the data directory allows.
+pub fn open_log(dir: &Path) -> Option<File> {
+    OpenOptions::new().create(true).append(true).open(dir.join(LOG_FILE)).ok()
+}
