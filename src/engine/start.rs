@@ -5,14 +5,13 @@
 
 use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::json;
-use std::sync::Arc;
 
 use crate::engine::RunSpec;
 use crate::engine::event::{RunStatus, StepStatus};
 use crate::engine::markers::{Found, Markers, Resolution, decide};
-use crate::engine::runner::pending_record;
 use crate::error::Error;
 use crate::identity::{Operator, hostname};
 use crate::store::records::{RunRecord, StepRecord};
@@ -213,6 +212,27 @@ fn resume_checks(plan: &Plan, previous: &[StepRecord]) -> Vec<ResumeCheck> {
             }
         })
         .collect()
+}
+
+/// Step records for a run: stored ones from earlier lives, pending for the rest.
+pub(crate) fn initial_records(spec: &RunSpec) -> Vec<StepRecord> {
+    spec.plan
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(idx, ps)| {
+            spec.previous
+                .iter()
+                .find(|r| r.step == ps.id)
+                .cloned()
+                .unwrap_or_else(|| pending_record(&spec.run_id, idx, &ps.id))
+        })
+        .collect()
+}
+
+/// A step record that has not started.
+pub(crate) fn pending_record(run: &str, idx: usize, step: &str) -> StepRecord {
+    StepRecord::pending(run, step, u32::try_from(idx).unwrap_or(u32::MAX))
 }
 
 #[cfg(test)]
