@@ -27,8 +27,10 @@ pub const GRACE: Duration = Duration::from_secs(5);
 /// How often a running step's log file and status file are polled.
 const POLL: Duration = Duration::from_millis(40);
 
-/// The wrapper: `$1` command, `$2` log, `$3` begun marker, `$4` status file.
-const WRAPPER: &str = r#"echo $$ > "$3.tmp" && mv -f "$3.tmp" "$3" || exit 125
+/// The wrapper: `$1` command, `$2` log, `$3` begun marker, `$4` status file. `begun` needs no rename:
+/// a wrapper that died before finishing it never ran the command (an empty marker reads as absent).
+/// The status is written to a temporary file and renamed, so a reader never sees half of it.
+const WRAPPER: &str = r#"echo $$ > "$3" || exit 125
 sh -c "$1" </dev/null >>"$2" 2>&1
 s=$?
 echo $s > "$4.tmp" && mv -f "$4.tmp" "$4"

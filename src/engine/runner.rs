@@ -14,6 +14,7 @@ use crate::engine::event::{Event, EventKind, FailureAction, RunStatus, StepInfo,
 use crate::engine::logfile::{DEFAULT_CAP, LogFile};
 use crate::engine::markers::Resolution;
 use crate::engine::shared::Shared;
+use crate::engine::start::initial_records;
 use crate::engine::{EngineError, RunSpec, Stamped, Summary};
 use crate::store::RunLock;
 use crate::store::records::StepRecord;
@@ -403,25 +404,4 @@ fn cancelled() -> End {
 pub(crate) fn describe(ps: &PlanStep) -> String {
     crate::steps::kind(&ps.step.action.kind)
         .map_or_else(|| ps.step.action.kind.clone(), |k| k.describe(&ps.step.action.spec))
-}
-
-/// Step records for a run: stored ones from earlier lives, pending for the rest.
-fn initial_records(spec: &RunSpec) -> Vec<StepRecord> {
-    spec.plan
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(idx, ps)| {
-            spec.previous
-                .iter()
-                .find(|r| r.step == ps.id)
-                .cloned()
-                .unwrap_or_else(|| pending_record(&spec.run_id, idx, &ps.id))
-        })
-        .collect()
-}
-
-/// A step record that has not started.
-pub(crate) fn pending_record(run: &str, idx: usize, step: &str) -> StepRecord {
-    StepRecord::pending(run, step, u32::try_from(idx).unwrap_or(u32::MAX))
 }

@@ -5,14 +5,13 @@
 
 use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
-
-use serde_json::json;
 use std::sync::Arc;
 
+use serde_json::json;
+
 use crate::engine::RunSpec;
-use crate::engine::event::{RunStatus, StepStatus};
+use crate::engine::event::{EventKind, RunStatus, StepStatus};
 use crate::engine::markers::{Found, Markers, Resolution, decide};
-use crate::engine::runner::pending_record;
 use crate::error::Error;
 use crate::identity::{Operator, hostname};
 use crate::store::records::{RunRecord, StepRecord};
@@ -133,7 +132,9 @@ pub async fn prepare_resume(
         ..options
     };
     let previous = store.steps(&record.id)?;
-    let checks = resume_checks(&plan, &previous);
+    let rolling_back =
+        store.journal(&record.id)?.iter().any(|e| matches!(e.kind, EventKind::RollbackStarted { .. }));
+    let checks = resume_checks(&plan, &previous, rolling_back);
     if let Some(c) = checks.iter().find(|c| c.resolution == Resolution::Confirm)
         && !plan.options.yes
         && !plan.options.interactive
@@ -195,15 +196,16 @@ fn restore_environment(plan: &mut Plan) {
     }
 }
 
-/// The resume decision for every step stored as running.
-fn resume_checks(plan: &Plan, previous: &[StepRecord]) -> Vec<ResumeCheck> {
+/// The resume decision for every step stored as running (its rollback's, when the run was rolling back).
+fn resume_checks(plan: &Plan, previous: &[StepRecord], rolling_back: bool) -> Vec<ResumeCheck> {
     previous
         .iter()
         .filter(|r| r.status == StepStatus::Running)
         .map(|r| {
             let idempotent = plan.steps.iter().any(|s| s.id == r.step && s.step.idempotent);
             let found = r.log_path.as_deref().map_or(Found::NoMarkers, |log| {
-                Markers::new(Path::new(log), &r.attempt.to_string()).inspect()
+                let tag = if rolling_back { "rollback".to_string() } else { r.attempt.to_string() };
+                Markers::new(Path::new(log), &tag).inspect()
             });
             ResumeCheck {
                 step: r.step.clone(),
@@ -213,6 +215,27 @@ fn resume_checks(plan: &Plan, previous: &[StepRecord]) -> Vec<ResumeCheck> {
             }
         })
         .collect()
+}
+
+/// Step records for a run: stored ones from earlier lives, pending for the rest.
+pub(crate) fn initial_records(spec: &RunSpec) -> Vec<StepRecord> {
+    spec.plan
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(idx, ps)| {
+            spec.previous
+                .iter()
+                .find(|r| r.step == ps.id)
+                .cloned()
+                .unwrap_or_else(|| pending_record(&spec.run_id, idx, &ps.id))
+        })
+        .collect()
+}
+
+/// A step record that has not started.
+pub(crate) fn pending_record(run: &str, idx: usize, step: &str) -> StepRecord {
+    StepRecord::pending(run, step, u32::try_from(idx).unwrap_or(u32::MAX))
 }
 
 #[cfg(test)]

@@ -236,8 +236,8 @@ run = '''sh -c 'trap "" TERM; sleep 60' & echo started >> trace; sleep 60; echo 
     assert!(adopted, "the resume did not adopt the live step");
     let group = nix::unistd::Pid::from_raw(pgid);
     assert!(nix::sys::signal::killpg(group, None).is_ok(), "the step's group died before the cancel");
-    let pid = nix::unistd::Pid::from_raw(i32::try_from(resume.id()).unwrap());
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let resumer = nix::unistd::Pid::from_raw(i32::try_from(resume.id()).unwrap());
+    nix::sys::signal::kill(resumer, nix::sys::signal::Signal::SIGTERM).unwrap();
     let rest: Vec<String> = lines.collect();
     assert_eq!(resume.wait().unwrap().code(), Some(5), "{rest:?}");
     wait_until("the adopted group to be gone", || nix::sys::signal::killpg(group, None).is_err());
