@@ -9,27 +9,29 @@
 //! character by a visible escape, so the operator sees that it was there and the terminal does
 //! nothing with it:
 //!
-//! | input                                   | shown as            |
-//! |-----------------------------------------|---------------------|
-//! | C0 controls (U+0000–U+001F) except tab and newline, and DEL (U+007F) | `\x1b`, `\r`, `\x07`, `\x7f` … |
-//! | C1 controls (U+0080–U+009F, e.g. the 8-bit CSI U+009B) | `\u{9b}`  |
-//! | bidi controls (U+061C, U+200E/F, U+202A–U+202E, U+2066–U+2069) | `\u{202e}` |
-//! | `\r` directly before `\n` (CRLF)         | dropped (a CRLF line ends like an LF line) |
-//! | tab, and newline in [`for_terminal`]     | kept                |
-//! | newline in [`one_line`]                  | `\n`                |
+//! | input                                                    | shown as                       |
+//! |----------------------------------------------------------|--------------------------------|
+//! | C0 controls (U+0000–U+001F) except tab and newline, DEL  | `\u001b`, `\r`, `\u0007`, `\u007f` … |
+//! | C1 controls (U+0080–U+009F, e.g. the 8-bit CSI U+009B)   | `\u009b`                       |
+//! | bidi controls (U+061C, U+200E/F, U+202A–E, U+2066–9)     | `\u202e`                       |
+//! | `\r` directly before `\n` (CRLF)                          | dropped (ends like an LF line) |
+//! | tab, and newline in [`for_terminal`]                     | kept                           |
+//! | newline in [`one_line`]                                  | `\n`                           |
 //!
-//! Printable text, including every non-ASCII letter and emoji, passes through unchanged and
-//! without allocation ([`Cow::Borrowed`]). The escapes are for reading, not for reversing: a
-//! literal backslash is not doubled. JSON output does not use this module: serde already escapes
-//! every control character.
+//! The escapes are JSON's own (`\uXXXX`, `\r`, `\n`), so sanitizing a line of JSON written by
+//! serde leaves it valid JSON with the same meaning (serde escapes C0 itself but leaves DEL, C1
+//! and bidi controls raw; those become `\uXXXX` escapes here). One rule therefore serves text and
+//! JSON output alike. Printable text, including every non-ASCII letter and emoji, passes through
+//! unchanged and without allocation ([`Cow::Borrowed`]). The escapes are for reading, not for
+//! reversing: a literal backslash in text is not doubled.
 //!
 //! Usage from any layer (the module is pure and has no dependencies):
 //!
 //! ```
 //! use flightdeck::sanitize::{for_terminal, one_line, Safe};
-//! assert_eq!(for_terminal("ok\x1b[2Jdone"), "ok\\x1b[2Jdone");
+//! assert_eq!(for_terminal("ok\x1b[2Jdone"), "ok\\u001b[2Jdone");
 //! assert_eq!(one_line("a\nb"), "a\\nb");
-//! assert_eq!(format!("{}", Safe("title\x1b]0;pwned\x07")), "title\\x1b]0;pwned\\x07");
+//! assert_eq!(format!("{}", Safe("title\x1b]0;pwned\x07")), "title\\u001b]0;pwned\\u0007");
 //! ```
 
 use std::borrow::Cow;
@@ -128,12 +130,9 @@ fn push_escape(out: &mut String, c: char) {
     match c {
         '\r' => out.push_str("\\r"),
         '\n' => out.push_str("\\n"),
-        '\u{0}'..='\u{7f}' => {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "\\x{:02x}", u32::from(c));
-        }
         _ => {
-            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            // Writing to a String cannot fail.
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
         }
     }
 }
@@ -157,11 +156,11 @@ mod tests {
 
     #[test]
     fn escape_sequences_become_visible() {
-        assert_eq!(for_terminal("a\x1b[2Jb"), "a\\x1b[2Jb");
-        assert_eq!(for_terminal("\x1b]0;title\x07"), "\\x1b]0;title\\x07");
-        assert_eq!(for_terminal("\x1b]52;c;aGk=\x1b\\"), "\\x1b]52;c;aGk=\\x1b\\");
-        assert_eq!(for_terminal("8bit\u{9b}31m"), "8bit\\u{9b}31m");
-        assert_eq!(for_terminal("del\x7f nul\0"), "del\\x7f nul\\x00");
+        assert_eq!(for_terminal("a\x1b[2Jb"), "a\\u001b[2Jb");
+        assert_eq!(for_terminal("\x1b]0;title\x07"), "\\u001b]0;title\\u0007");
+        assert_eq!(for_terminal("\x1b]52;c;aGk=\x1b\\"), "\\u001b]52;c;aGk=\\u001b\\");
+        assert_eq!(for_terminal("8bit\u{9b}31m"), "8bit\\u009b31m");
+        assert_eq!(for_terminal("del\x7f nul\0"), "del\\u007f nul\\u0000");
     }
 
     #[test]
@@ -176,18 +175,18 @@ mod tests {
     fn one_line_escapes_newlines_and_keeps_tabs() {
         assert_eq!(one_line("a\nb\tc"), "a\\nb\tc");
         assert_eq!(format!("{}", SafeLine("x\ny")), "x\\ny");
-        assert_eq!(format!("{}", Safe("x\ny\x1b")), "x\ny\\x1b");
+        assert_eq!(format!("{}", Safe("x\ny\x1b")), "x\ny\\u001b");
     }
 
     #[test]
     fn bidi_overrides_are_shown() {
-        assert_eq!(for_terminal("abc\u{202e}fed"), "abc\\u{202e}fed");
-        assert_eq!(for_terminal("\u{2066}x\u{2069}"), "\\u{2066}x\\u{2069}");
+        assert_eq!(for_terminal("abc\u{202e}fed"), "abc\\u202efed");
+        assert_eq!(for_terminal("\u{2066}x\u{2069}"), "\\u2066x\\u2069");
     }
 
     #[test]
     fn invalid_utf8_bytes_are_replaced_then_sanitized() {
-        assert_eq!(bytes_for_terminal(b"ok\xff\x1b[H"), "ok\u{fffd}\\x1b[H");
+        assert_eq!(bytes_for_terminal(b"ok\xff\x1b[H"), "ok\u{fffd}\\u001b[H");
         assert_eq!(bytes_for_terminal(b"fine"), "fine");
         assert!(is_terminal_safe("fine ✓"));
         assert!(!is_terminal_safe("\x1bc"));
@@ -201,5 +200,15 @@ mod tests {
         assert!(!out.contains('\u{202e}'));
         let line = one_line(&all);
         assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn sanitized_json_stays_valid_json_with_the_same_value() {
+        let value = serde_json::json!({ "out": "a\u{1b}[2J\u{9b}\u{7f}\u{202e}\r\n\tz ✓" });
+        let text = serde_json::to_string(&value).unwrap_or_default();
+        let safe = one_line(&text);
+        assert!(safe.chars().all(|c| c == '\t' || !c.is_control()), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap_or_default();
+        assert_eq!(back, value);
     }
 }
