@@ -59,9 +59,11 @@ pub async fn approve(ctx: &Ctx, a: &ApproveArgs) -> Result<i32, Error> {
             detail,
         })
         .await?;
-    println!(
+    crate::outln!(
         "recorded {decision} of {gate} on run {} by {} (uid {}); the run picks it up within a second",
-        run.id, op.name, op.uid
+        run.id,
+        op.name,
+        op.uid
     );
     Ok(exit::OK)
 }

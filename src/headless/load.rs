@@ -30,10 +30,11 @@ pub async fn load(ctx: &Ctx, a: LoadArgs) -> Result<i32, Error> {
         ))
     });
     let on_signal = cancel.clone();
+    let shutdown = ctx.shutdown.clone();
+    shutdown.handle();
     let signal = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_signal.cancel();
-        }
+        shutdown.wait().await;
+        on_signal.cancel();
     });
     let result = load::run(plan, progress, cancel).await;
     signal.abort();
@@ -49,9 +50,9 @@ pub async fn load(ctx: &Ctx, a: LoadArgs) -> Result<i32, Error> {
             .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
     }
     if a.json {
-        println!("{json}");
+        crate::outln!("{json}");
     } else {
-        print!("{}", load::summary::text(&report));
+        crate::out!("{}", load::summary::text(&report));
     }
     Ok(match report.ended {
         Ended::Cancelled => exit::CANCELLED,
@@ -101,7 +102,7 @@ fn confirm_target(ctx: &Ctx, a: &LoadArgs, plan: &Plan) -> Result<(), Error> {
     if !std::io::stdin().is_terminal() {
         return Err(refuse());
     }
-    eprint!("Load-test {} in production ({name})? Type {phrase:?} to go on: ", plan.target.url);
+    crate::err!("Load-test {} in production ({name})? Type {phrase:?} to go on: ", plan.target.url);
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).map_err(|e| Error::io("cannot read the confirmation", e))?;
     if line.trim() == phrase { Ok(()) } else { Err(refuse()) }

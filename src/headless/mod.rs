@@ -9,6 +9,7 @@ use crate::cli::{Cli, Command};
 use crate::config::Config;
 use crate::error::Error;
 use crate::paths::{Paths, find_project_dir};
+use crate::shutdown::Shutdown;
 use crate::store::Store;
 use crate::workflow::catalog::Catalog;
 
@@ -30,6 +31,11 @@ pub struct Ctx {
     pub config: Config,
     /// Every path in use.
     pub paths: Paths,
+    /// The process's one stop request (signals, stdout closing); long-running commands call
+    /// `shutdown.handle()` and stop when it triggers.
+    pub shutdown: Shutdown,
+    /// Why flightdeck's own log could not be opened, if it could not.
+    pub log_error: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 impl Ctx {
@@ -48,7 +54,23 @@ impl Ctx {
         }
         let config = Config::load(&project_dir)?;
         let paths = Paths::resolve(&project_dir, cli.data_dir.as_deref(), &config);
-        Ok(Ctx { config, paths })
+        Ok(Ctx { config, paths, shutdown: Shutdown::new(), log_error: std::sync::Arc::default() })
+    }
+
+    /// This context with the process's shutdown (created once in `main`).
+    #[must_use]
+    pub fn with_shutdown(mut self, shutdown: Shutdown) -> Ctx {
+        self.shutdown = shutdown;
+        self
+    }
+
+    /// Starts flightdeck's own log in the data directory. A log that cannot be opened (a data
+    /// directory this user may not write) is not an error: the command goes on without it, and
+    /// `flightdeck info` says so.
+    pub fn start_log(&self) {
+        if let Err(e) = crate::logging::init(&self.paths.data_dir) {
+            self.log_error.get_or_init(|| e.to_string());
+        }
     }
 
     /// The built-in and project workflows, validated.
@@ -68,8 +90,9 @@ impl Ctx {
 }
 
 /// Runs one subcommand and returns its exit code.
-pub async fn dispatch(cli: Cli, command: Command) -> Result<i32, Error> {
-    let ctx = Ctx::load(&cli)?;
+pub async fn dispatch(cli: Cli, command: Command, shutdown: Shutdown) -> Result<i32, Error> {
+    let ctx = Ctx::load(&cli)?.with_shutdown(shutdown);
+    ctx.start_log();
     match command {
         Command::List(a) => query::list(&ctx, a.json),
         Command::Show(a) => query::show(&ctx, &a),
@@ -82,7 +105,7 @@ pub async fn dispatch(cli: Cli, command: Command) -> Result<i32, Error> {
         Command::Validate(a) => query::validate(&ctx, &a),
         Command::Info(a) => query::info(&ctx, a.json),
         Command::Load(a) => load::load(&ctx, *a).await,
-        Command::Sandbox(c) => crate::sandbox::run_command(c, &ctx.paths).await,
+        Command::Sandbox(c) => crate::sandbox::run_command(c, &ctx.paths, &ctx.shutdown).await,
         Command::Db(c) => crate::dbtool::run_command(c),
         Command::Release(c) => release::dispatch(&ctx, c).await,
         Command::Dora(a) => dora::dora(&ctx, &a),

@@ -2,7 +2,6 @@
 //! as JSON lines (`--json`: one event per line on stdout, nothing else there).
 
 use std::collections::HashMap;
-use std::io::Write;
 
 use crate::engine::event::{Event, EventKind, GateForm, RunStatus, StepStatus, Stream};
 use crate::engine::{RunSpec, Summary};
@@ -29,7 +28,7 @@ impl Printer {
         let plan = &spec.plan;
         let prod = if plan.environment.production { " [PRODUCTION]" } else { "" };
         let life = if spec.life > 1 { format!(", resumed (life {})", spec.life) } else { String::new() };
-        println!(
+        crate::outln!(
             "▶ {} → {}{}  run {}  operator {}  mode {}{}",
             plan.workflow,
             plan.environment.name,
@@ -44,15 +43,14 @@ impl Printer {
     /// One event.
     pub fn event(&mut self, e: &Event) {
         if self.json {
-            if let Ok(line) = serde_json::to_string(e) {
-                let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{line}");
-                let _ = out.flush();
+            match serde_json::to_string(e) {
+                Ok(line) => crate::outln!("{line}"),
+                Err(err) => tracing::warn!(error = %err, "cannot print an event as JSON"),
             }
             return;
         }
         if let Some(line) = self.text(&e.kind) {
-            println!("{line}");
+            crate::outln!("{line}");
         }
     }
 
@@ -123,7 +121,7 @@ impl Printer {
         }
         let mark = if s.status == RunStatus::Succeeded { "■" } else { "✗" };
         let why = s.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default();
-        println!("{mark} run {} {}{why} (exit {})", s.run, s.status.as_str(), s.exit_code);
+        crate::outln!("{mark} run {} {}{why} (exit {})", s.run, s.status.as_str(), s.exit_code);
     }
 }
 

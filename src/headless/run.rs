@@ -14,6 +14,7 @@ use crate::headless::Ctx;
 use crate::headless::printer::Printer;
 use crate::headless::prompt::Prompter;
 use crate::identity::Operator;
+use crate::shutdown::Shutdown;
 use crate::workflow::plan::{self, Mode, PlanError, PlanRequest, RunOptions};
 
 /// `flightdeck run WORKFLOW ...`.
@@ -54,7 +55,7 @@ pub async fn run(ctx: &Ctx, a: RunArgs) -> Result<i32, Error> {
     })?;
     let store = ctx.store()?;
     let spec = engine::prepare_run(plan, &store, Operator::current(), Ctx::flightdeck_bin()).await?;
-    drive(spec, a.json, interactive).await
+    drive(spec, a.json, interactive, &ctx.shutdown).await
 }
 
 /// `flightdeck resume RUN`.
@@ -79,15 +80,15 @@ pub async fn resume(ctx: &Ctx, a: ResumeArgs) -> Result<i32, Error> {
             )));
         }
     }
-    drive(spec, a.json, interactive).await
+    drive(spec, a.json, interactive, &ctx.shutdown).await
 }
 
 /// Runs the engine, printing events and answering prompts, until the run ends.
-async fn drive(spec: RunSpec, json: bool, interactive: bool) -> Result<i32, Error> {
+async fn drive(spec: RunSpec, json: bool, interactive: bool, shutdown: &Shutdown) -> Result<i32, Error> {
     let (etx, mut erx) = mpsc::channel(1024);
     let (dtx, drx) = mpsc::channel(16);
     let cancel = CancellationToken::new();
-    watch_signals(cancel.clone());
+    watch_shutdown(shutdown, cancel.clone());
     let mut printer = Printer::new(json);
     printer.header(&spec);
     let handle = tokio::spawn(engine::run(spec, etx, drx, cancel.clone()));
@@ -107,17 +108,17 @@ async fn drive(spec: RunSpec, json: bool, interactive: bool) -> Result<i32, Erro
     Ok(summary.exit_code)
 }
 
-/// Ctrl-C and SIGTERM cancel the run (its current step's process group gets SIGTERM, then SIGKILL).
-fn watch_signals(cancel: CancellationToken) {
+/// The process's shutdown (Ctrl-C, SIGTERM, SIGHUP, stdout closed) cancels the run (its current
+/// step's process group gets SIGTERM, then SIGKILL).
+fn watch_shutdown(shutdown: &Shutdown, cancel: CancellationToken) {
+    shutdown.handle();
+    let shutdown = shutdown.clone();
     tokio::spawn(async move {
-        let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else {
-            return;
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-        eprintln!("flightdeck: cancelling the run (the current step gets SIGTERM, then SIGKILL after 5s)");
+        let reason = shutdown.wait().await;
+        crate::errln!(
+            "flightdeck: {}: cancelling the run (the current step gets SIGTERM, then SIGKILL after 5s)",
+            reason.describe()
+        );
         cancel.cancel();
     });
 }

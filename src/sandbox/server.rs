@@ -157,7 +157,7 @@ async fn accept_loop(listener: TcpListener, app: App, shutdown: CancellationToke
                     });
                 }
                 Err(e) => {
-                    eprintln!("sandbox: accept failed: {e}");
+                    crate::errln!("sandbox: accept failed: {e}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             },
@@ -201,7 +201,7 @@ impl App {
         if let Some(path) = &self.state_file
             && let Err(e) = state.save(path)
         {
-            eprintln!("sandbox: {e}");
+            crate::errln!("sandbox: {e}");
         }
     }
 
