@@ -256,6 +256,8 @@ pub fn info(ctx: &Ctx, json: bool) -> Result<i32, Error> {
         "project": ctx.config.project_name(&ctx.paths.project_dir),
         "default_environment": ctx.config.default_env(),
         "environments": envs,
+        "log_file": ctx.paths.log_file,
+        "log_error": ctx.log_error.get(),
     });
     if json {
         return print_json(&value);
@@ -278,6 +280,10 @@ pub fn info(ctx: &Ctx, json: bool) -> Result<i32, Error> {
     crate::outln!("logs            {}", p.logs_dir.display());
     crate::outln!("run locks       {}", p.runs_dir.display());
     crate::outln!("sandbox state   {}", p.sandbox_dir.display());
+    match ctx.log_error.get() {
+        None => crate::outln!("log file        {}", p.log_file.display()),
+        Some(e) => crate::outln!("log file        {}  (not written: {e})", p.log_file.display()),
+    }
     let names: Vec<String> = ctx
         .config
         .environments

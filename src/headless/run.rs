@@ -102,8 +102,8 @@ async fn drive(spec: RunSpec, json: bool, interactive: bool, shutdown: &Shutdown
     drop(dtx);
     let summary = handle
         .await
-        .map_err(|e| Error::Invalid(format!("internal: the engine task failed: {e}")))?
-        .map_err(|e| Error::Invalid(format!("the run stopped: {e}; `flightdeck resume` continues it")))?;
+        .map_err(|e| Error::Internal(format!("internal: the engine task failed: {e}")))?
+        .map_err(|e| Error::Internal(format!("the run stopped: {e}; `flightdeck resume` continues it")))?;
     printer.summary(&summary);
     Ok(summary.exit_code)
 }
