@@ -17,6 +17,7 @@ pub mod load;
 pub mod logging;
 pub mod output;
 pub mod paths;
+pub mod project;
 pub mod release;
 pub mod sandbox;
 pub mod sanitize;

@@ -62,7 +62,7 @@ fn report(e: &Error) {
 }
 
 async fn console(cli: &Cli, shutdown: Shutdown) -> Result<i32, Error> {
-    let ctx = flightdeck::headless::Ctx::load(cli)?.with_shutdown(shutdown);
+    let ctx = flightdeck::headless::load_ctx(cli)?.with_shutdown(shutdown);
     ctx.start_log();
     let opts =
         flightdeck::tui::runtime::ConsoleOptions { theme: cli.theme.clone(), color: cli.color.clone() };

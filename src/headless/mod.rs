@@ -3,15 +3,9 @@
 //! Each `flightdeck` subcommand is one function here returning the process exit code
 //! (see `error::exit`); `main.rs` only parses and dispatches.
 
-use std::path::PathBuf;
-
 use crate::cli::{Cli, Command};
-use crate::config::Config;
 use crate::error::Error;
-use crate::paths::{Paths, find_project_dir};
 use crate::shutdown::Shutdown;
-use crate::store::Store;
-use crate::workflow::catalog::Catalog;
 
 mod approve;
 mod dora;
@@ -24,74 +18,16 @@ mod query;
 mod release;
 mod run;
 
-/// What every command needs: the project, its config, and the paths in use.
-#[derive(Debug, Clone)]
-pub struct Ctx {
-    /// Loaded `flightdeck.toml` (or defaults).
-    pub config: Config,
-    /// Every path in use.
-    pub paths: Paths,
-    /// The process's one stop request (signals, stdout closing); long-running commands call
-    /// `shutdown.handle()` and stop when it triggers.
-    pub shutdown: Shutdown,
-    /// Why flightdeck's own log could not be opened, if it could not.
-    pub log_error: std::sync::Arc<std::sync::OnceLock<String>>,
-}
+pub use crate::project::Project as Ctx;
 
-impl Ctx {
-    /// Resolves the project directory and loads its config.
-    pub fn load(cli: &Cli) -> Result<Ctx, Error> {
-        let cwd = std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
-        let project_dir = match &cli.project {
-            Some(p) => cwd.join(p),
-            None => find_project_dir(&cwd),
-        };
-        if !project_dir.is_dir() {
-            return Err(Error::Invalid(format!(
-                "project directory {} does not exist",
-                project_dir.display()
-            )));
-        }
-        let config = Config::load(&project_dir)?;
-        let paths = Paths::resolve(&project_dir, cli.data_dir.as_deref(), &config);
-        Ok(Ctx { config, paths, shutdown: Shutdown::new(), log_error: std::sync::Arc::default() })
-    }
-
-    /// This context with the process's shutdown (created once in `main`).
-    #[must_use]
-    pub fn with_shutdown(mut self, shutdown: Shutdown) -> Ctx {
-        self.shutdown = shutdown;
-        self
-    }
-
-    /// Starts flightdeck's own log in the data directory. A log that cannot be opened (a data
-    /// directory this user may not write) is not an error: the command goes on without it, and
-    /// `flightdeck info` says so.
-    pub fn start_log(&self) {
-        if let Err(e) = crate::logging::init(&self.paths.data_dir) {
-            self.log_error.get_or_init(|| e.to_string());
-        }
-    }
-
-    /// The built-in and project workflows, validated.
-    pub fn catalog(&self) -> Result<Catalog, Error> {
-        Catalog::load(&self.paths.project_dir).map_err(Error::Diagnostics)
-    }
-
-    /// Opens the store in the data directory.
-    pub fn store(&self) -> Result<Store, Error> {
-        Ok(Store::open(&self.paths.data_dir)?)
-    }
-
-    /// The path of this binary, exported to steps as `$FLIGHTDECK`.
-    pub fn flightdeck_bin() -> PathBuf {
-        std::env::current_exe().unwrap_or_else(|_| PathBuf::from("flightdeck"))
-    }
+/// Loads the project the command line names (`--project`, `--data-dir`).
+pub fn load_ctx(cli: &Cli) -> Result<Ctx, Error> {
+    Ctx::open(cli.project.as_deref(), cli.data_dir.as_deref())
 }
 
 /// Runs one subcommand and returns its exit code.
 pub async fn dispatch(cli: Cli, command: Command, shutdown: Shutdown) -> Result<i32, Error> {
-    let ctx = Ctx::load(&cli)?.with_shutdown(shutdown);
+    let ctx = load_ctx(&cli)?.with_shutdown(shutdown);
     ctx.start_log();
     let db_file = ctx.paths.db_file.clone();
     run_command(&ctx, command).await.map_err(|e| e.with_store_path(&db_file))

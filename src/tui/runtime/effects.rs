@@ -192,7 +192,7 @@ impl Console {
     }
 }
 
-use crate::headless::Ctx;
+use crate::project::Project as Ctx;
 
 fn notice(text: String) -> Vec<Msg> {
     vec![Msg::Notice { text }]

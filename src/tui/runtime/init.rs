@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use crate::error::Error;
-use crate::headless::Ctx;
 use crate::identity::Operator;
+use crate::project::Project as Ctx;
 use crate::store::RunFilter;
 use crate::tui::app::Init;
 use crate::tui::runtime::{Console, ConsoleOptions};

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::project::Project as Ctx;
 use crate::store::Store;
 use crate::tui::app::App;
 use crate::tui::logindex::LogIndex;

@@ -1,0 +1,78 @@
+//! The project a command works on: its directory, its loaded `flightdeck.toml` and every path in use.
+//!
+//! Both consumers of the core, the headless CLI and the console, start from a [`Project`].
+
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::paths::{Paths, find_project_dir};
+use crate::shutdown::Shutdown;
+use crate::store::Store;
+use crate::workflow::catalog::Catalog;
+
+/// What every command needs: the project, its config, and the paths in use.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// Loaded `flightdeck.toml` (or defaults).
+    pub config: Config,
+    /// Every path in use.
+    pub paths: Paths,
+    /// The process's one stop request (signals, stdout closing); long-running commands call
+    /// `shutdown.handle()` and stop when it triggers.
+    pub shutdown: Shutdown,
+    /// Why flightdeck's own log could not be opened, if it could not.
+    pub log_error: std::sync::Arc<std::sync::OnceLock<String>>,
+}
+
+impl Project {
+    /// Resolves the project directory (`project`, relative to the current directory, else the
+    /// nearest directory upwards holding `flightdeck.toml`) and loads its config.
+    pub fn open(project: Option<&Path>, data_dir: Option<&Path>) -> Result<Project, Error> {
+        let cwd = std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
+        let project_dir = match project {
+            Some(p) => cwd.join(p),
+            None => find_project_dir(&cwd),
+        };
+        if !project_dir.is_dir() {
+            return Err(Error::Invalid(format!(
+                "project directory {} does not exist",
+                project_dir.display()
+            )));
+        }
+        let config = Config::load(&project_dir)?;
+        let paths = Paths::resolve(&project_dir, data_dir, &config);
+        Ok(Project { config, paths, shutdown: Shutdown::new(), log_error: std::sync::Arc::default() })
+    }
+
+    /// This project with the process's shutdown (created once in `main`).
+    #[must_use]
+    pub fn with_shutdown(mut self, shutdown: Shutdown) -> Project {
+        self.shutdown = shutdown;
+        self
+    }
+
+    /// Starts flightdeck's own log in the data directory. A log that cannot be opened (a data
+    /// directory this user may not write) is not an error: the command goes on without it, and
+    /// `flightdeck info` says so.
+    pub fn start_log(&self) {
+        if let Err(e) = crate::logging::init(&self.paths.data_dir) {
+            self.log_error.get_or_init(|| e.to_string());
+        }
+    }
+
+    /// The built-in and project workflows, validated.
+    pub fn catalog(&self) -> Result<Catalog, Error> {
+        Catalog::load(&self.paths.project_dir).map_err(Error::Diagnostics)
+    }
+
+    /// Opens the store in the data directory.
+    pub fn store(&self) -> Result<Store, Error> {
+        Ok(Store::open(&self.paths.data_dir)?)
+    }
+
+    /// The path of this binary, exported to steps as `$FLIGHTDECK`.
+    pub fn flightdeck_bin() -> PathBuf {
+        std::env::current_exe().unwrap_or_else(|_| PathBuf::from("flightdeck"))
+    }
+}
