@@ -39,8 +39,10 @@ pub async fn load(ctx: &Ctx, a: LoadArgs) -> Result<i32, Error> {
     let result = load::run(plan, progress, cancel).await;
     signal.abort();
     view_done.cancel();
-    if let Some(live) = live {
-        let _ = live.await;
+    if let Some(live) = live
+        && let Err(e) = live.await
+    {
+        tracing::warn!(error = %e, "the live load view ended abnormally");
     }
     let mut report = result.map_err(|e| Error::Invalid(e.to_string()))?;
     load::spec::settle(&store, &spec, &mut report, None).map_err(|e| Error::Invalid(e.to_string()))?;

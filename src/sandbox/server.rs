@@ -93,8 +93,9 @@ impl RunningSandbox {
 
     /// Waits until it stops (after `POST /admin/shutdown` or a cancelled token).
     pub async fn wait(self) {
-        // A panicked server task has nothing more to report than that it stopped.
-        let _ = self.task.await;
+        if let Err(e) = self.task.await {
+            tracing::warn!(error = %e, "the sandbox server task ended abnormally");
+        }
     }
 
     /// Stops it and waits until it has.
