@@ -126,6 +126,16 @@ mod tests {
             .with_store_path(Path::new("/data/flightdeck.db"));
         assert_eq!(busy.exit_code(), exit::INTERNAL);
         assert!(busy.to_string().contains("[store /data/flightdeck.db]"), "{busy}");
+        let full = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            Some("database or disk is full".into()),
+        );
+        let full = Error::Store(StoreError::Sqlite { what: "record".into(), source: full })
+            .with_store_path(Path::new("/data/flightdeck.db"));
+        assert_eq!(full.exit_code(), exit::INTERNAL);
+        assert!(
+            full.to_string().contains("disk is full") && full.to_string().contains("/data/flightdeck.db")
+        );
         let locked = Error::Store(StoreError::Locked { run: "r1".into() }).with_store_path(Path::new("/x"));
         assert!(!locked.to_string().contains("[store"), "{locked}");
     }
