@@ -215,3 +215,54 @@ fn info_shows_the_log_file_and_errors_are_logged_there() {
     let json: serde_json::Value = serde_json::from_slice(&p.run(&["info", "--json"]).stdout).unwrap();
     assert_eq!(json["log_file"], log.display().to_string());
 }
+
+/// The pid of the only child of `pid` (from /proc), waiting up to 30 s for it to appear.
+fn only_child(pid: u32) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let children =
+            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        if let Some(child) = children.split_whitespace().next() {
+            return child.parse().unwrap();
+        }
+        assert!(Instant::now() < deadline, "no child process of {pid}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sigterm_ends_the_console_and_restores_the_terminal() {
+    ensure_tool("script");
+    let p = Project::new(LOCAL, &[("quick.toml", QUICK)]);
+    let line = format!("exec '{}'", crate::common::bin().display());
+    let mut script = Command::new("script")
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .current_dir(p.path())
+        .env("FLIGHTDECK_HOME", p.home.path())
+        .env("TERM", "xterm-256color")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = script.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stdout, &mut all);
+        all
+    });
+    let console = only_child(script.id());
+    // Give the console time to enter the alternate screen (it draws within a frame of starting).
+    std::thread::sleep(Duration::from_secs(2));
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(console), nix::sys::signal::Signal::SIGTERM).unwrap();
+    let stdin = script.stdin.take();
+    let (code, err) = finish(script);
+    drop(stdin);
+    let bytes = reader.join().unwrap();
+    let shown = String::from_utf8_lossy(&bytes);
+    assert_eq!(code, Some(0), "the console ends cleanly on SIGTERM: {err}\n{shown:?}");
+    assert!(shown.contains("\x1b[?1049h"), "the console had started: {shown:?}");
+    let left =
+        shown.rfind("\x1b[?1049l").unwrap_or_else(|| panic!("the alternate screen was not left: {shown:?}"));
+    assert!(left > shown.rfind("\x1b[?1049h").unwrap(), "{shown:?}");
+}
