@@ -59,11 +59,12 @@ pub async fn serve(
     let mut opts = ServeOptions::new(port);
     opts.state_file.clone_from(&state_file);
     opts.initial_version = version;
+    // From here a signal stops the server cleanly (before, it ends the process at once).
+    shutdown.handle();
     let running = server::start(opts).await.map_err(|e| Error::Precondition(e.to_string()))?;
     let where_ = state_file.map_or_else(|| "memory only".to_string(), |p| p.display().to_string());
     crate::outln!("sandbox listening on {} (state: {where_})", running.url());
     let token = running.shutdown_token();
-    shutdown.handle();
     tokio::spawn(stop_on_signal(token, shutdown.clone()));
     running.wait().await;
     crate::outln!("sandbox stopped");

@@ -266,3 +266,65 @@ fn sigterm_ends_the_console_and_restores_the_terminal() {
         shown.rfind("\x1b[?1049l").unwrap_or_else(|| panic!("the alternate screen was not left: {shown:?}"));
     assert!(left > shown.rfind("\x1b[?1049h").unwrap(), "{shown:?}");
 }
+
+/// Sends `signal` to `child` once its stdout has shown `ready`, and returns its exit code and all
+/// of its stdout.
+fn signal_when_ready(
+    mut child: Child,
+    ready: &str,
+    signal: nix::sys::signal::Signal,
+) -> (Option<i32>, String) {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.contains(ready)) {
+        seen.push(
+            rx.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| panic!("no {ready:?} in {seen:?}")),
+        );
+    }
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap()), signal).unwrap();
+    let (code, err) = finish(child);
+    seen.extend(rx.try_iter());
+    (code, format!("{}\n--- stderr\n{err}", seen.join("\n")))
+}
+
+#[test]
+fn sigint_stops_health_watch_and_sigterm_stops_the_sandbox_cleanly() {
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in server.incoming().take(1000) {
+            let Ok(mut conn) = conn else { continue };
+            let mut buf = [0u8; 2048];
+            let _ = std::io::Read::read(&mut conn, &mut buf);
+            let _ = std::io::Write::write_all(
+                &mut conn,
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+            );
+        }
+    });
+    let config = format!("{LOCAL}[monitors.web]\nurl = \"http://127.0.0.1:{port}/\"\ninterval = \"1s\"\n");
+    let p = Project::new(&config, &[]);
+    let watch =
+        p.cmd(&["health", "--for", "10m"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let (code, out) = signal_when_ready(watch, "web", nix::sys::signal::Signal::SIGINT);
+    assert_eq!(code, Some(0), "health stops on Ctrl-C with its summary: {out}");
+    assert!(out.contains("uptime"), "the summary was printed: {out}");
+
+    let serve = p
+        .cmd(&["sandbox", "serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (code, out) = signal_when_ready(serve, "sandbox listening", nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("sandbox stopped"), "{out}");
+}
