@@ -66,8 +66,22 @@ fn step_output_and_parameters_are_escaped_in_run_and_log_but_raw_keeps_the_bytes
     assert!(shown.contains(r"p\u001b]0;param-title\u0007"), "the parameter shown escaped:\n{shown}");
     assert!(shown.contains(r"\rOVER"), "{shown}");
 
+    // `--json` on a terminal: serde escapes C0, the printer escapes DEL, C1 and bidi, and every
+    // line still parses to the same event.
+    let json = on_a_pty(&p, &["run", "hostile", "--yes", "--json", "-p", param], &[]);
+    assert_terminal_safe(&json, "run --json");
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&json)
+        .lines()
+        .map(|l| serde_json::from_str(l.trim_end_matches('\r')).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+        .collect();
+    let logged: Vec<&str> = events.iter().filter_map(|e| e["line"].as_str()).collect();
+    assert!(
+        logged.iter().any(|l| l.contains("\u{1b}]0;pwned\u{7}") && l.contains("OVER\u{9b}1m")),
+        "{logged:?}"
+    );
+
     let runs: serde_json::Value = serde_json::from_slice(&p.run(&["runs", "--json"]).stdout).unwrap();
-    let id = runs[0]["id"].as_str().unwrap().to_string();
+    let id = runs[1]["id"].as_str().unwrap().to_string();
     let log = on_a_pty(&p, &["log", &id], &[]);
     assert_terminal_safe(&log, "log");
     assert!(String::from_utf8_lossy(&log).contains(r"\u001b]0;pwned"));
