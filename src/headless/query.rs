@@ -170,20 +170,28 @@ pub fn log(ctx: &Ctx, a: &LogArgs) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-/// Streams one step log to stdout line by line (bounded memory), sanitized unless `raw`.
+/// Streams one step log to stdout in 64 KiB batches (bounded memory), sanitized line by line
+/// unless `raw`.
 fn print_log_file(path: &std::path::Path, raw: bool) -> std::io::Result<()> {
     use std::io::BufRead as _;
+    const BATCH: usize = 64 * 1024;
     let mut reader = std::io::BufReader::new(std::fs::File::open(path)?);
     let mut line = Vec::new();
+    let mut batch: Vec<u8> = Vec::with_capacity(BATCH + 1024);
     while !crate::output::stdout_closed() {
         line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
-            break;
-        }
+        let n = reader.read_until(b'\n', &mut line)?;
         if raw {
-            crate::output::write_stdout_bytes(&line);
+            batch.extend_from_slice(&line);
         } else {
-            crate::out!("{}", String::from_utf8_lossy(&line));
+            batch.extend_from_slice(crate::sanitize::bytes_for_terminal(&line).as_bytes());
+        }
+        if n == 0 || batch.len() >= BATCH {
+            crate::output::write_stdout_bytes(&batch);
+            batch.clear();
+        }
+        if n == 0 {
+            break;
         }
     }
     Ok(())
