@@ -328,3 +328,27 @@ fn sigint_stops_health_watch_and_sigterm_stops_the_sandbox_cleanly() {
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("sandbox stopped"), "{out}");
 }
+
+/// One shutdown path: a second signal listener would race the shared one (which ends the process
+/// at once for commands that did not take over signals), so only `src/shutdown.rs` may install one.
+#[test]
+fn only_the_shutdown_module_installs_signal_handlers() {
+    fn visit(dir: &std::path::Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                visit(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("src/shutdown.rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (n, line) in text.lines().enumerate() {
+                    if line.contains("signal::ctrl_c") || line.contains("SignalKind::") {
+                        found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    visit(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut found);
+    assert!(found.is_empty(), "use ctx.shutdown (src/shutdown.rs) instead:\n{}", found.join("\n"));
+}
