@@ -16,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
     let mut out = String::from("&[\n");
     for (sub, prefix, is_task) in [("workflows", "", false), ("workflows/tasks", "tasks/", true)] {
-        for file in toml_files(&root.join(sub)) {
+        for file in toml_files(&root.join(sub))? {
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let path = file.to_string_lossy().into_owned();
             writeln!(out, "    ({:?}, {is_task}, include_str!({path:?})),", format!("{prefix}{name}"))?;

@@ -5,6 +5,7 @@
 set -euo pipefail
 need=()
 command -v setpriv >/dev/null || need+=(util-linux)
+command -v script >/dev/null || need+=(bsdutils) # script(1): the pty for the terminal-safe output tests
 command -v git >/dev/null || need+=(git)
 command -v tmux >/dev/null || need+=(tmux)
 if [ ${#need[@]} -gt 0 ]; then

@@ -181,6 +181,10 @@ pub struct LogArgs {
     /// Print the run's journal (its events) instead of step output.
     #[arg(long)]
     pub events: bool,
+    /// Print step output bytes exactly as stored (escape sequences included); by default control
+    /// characters are shown as visible escapes such as `\u001b`.
+    #[arg(long)]
+    pub raw: bool,
 }
 
 /// `resume`.

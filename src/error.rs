@@ -1,5 +1,8 @@
 //! The exit codes every command maps its outcome to (DESIGN §10), and the top-level error type.
 
+use std::path::{Path, PathBuf};
+
+use crate::store::StoreError;
 use crate::workflow::diag::{Diagnostic, render_all};
 
 /// Process exit codes.
@@ -36,9 +39,20 @@ pub enum Error {
     /// A precondition refused.
     #[error("{0}")]
     Precondition(String),
+    /// Something failed that the user did not cause (a task died, the store stopped mid-run).
+    #[error("{0}")]
+    Internal(String),
     /// The store failed.
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] StoreError),
+    /// The store at a known file failed (busy, disk full, unreadable): the message names it.
+    #[error("{source} [store {}]", path.display())]
+    StoreAt {
+        /// The store's database file.
+        path: PathBuf,
+        /// The cause.
+        source: StoreError,
+    },
     /// Reading or writing a file failed.
     #[error("{context}: {source}")]
     Io {
@@ -55,7 +69,20 @@ impl Error {
         match self {
             Error::Invalid(_) | Error::Diagnostics(_) => exit::USAGE,
             Error::Precondition(_) => exit::PRECONDITION,
-            Error::Store(_) | Error::Io { .. } => exit::INTERNAL,
+            Error::Store(e) | Error::StoreAt { source: e, .. } => store_exit_code(e),
+            Error::Io { .. } | Error::Internal(_) => exit::INTERNAL,
+        }
+    }
+
+    /// Names the store file in a store failure that does not name a path itself (a busy or full
+    /// database), so the user knows which file to look at.
+    #[must_use]
+    pub fn with_store_path(self, db_file: &Path) -> Error {
+        match self {
+            Error::Store(source @ (StoreError::Sqlite { .. } | StoreError::WriterGone)) => {
+                Error::StoreAt { path: db_file.to_path_buf(), source }
+            }
+            other => other,
         }
     }
 
@@ -65,8 +92,51 @@ impl Error {
     }
 }
 
+/// A store error's exit code: a run locked by another process is a refused precondition (8), an
+/// unknown or ambiguous run id is bad input (2), anything else (busy, disk full, I/O) is 1.
+fn store_exit_code(e: &StoreError) -> i32 {
+    match e {
+        StoreError::Locked { .. } => exit::PRECONDITION,
+        StoreError::NotFound { .. } | StoreError::Ambiguous { .. } => exit::USAGE,
+        _ => exit::INTERNAL,
+    }
+}
+
 impl From<Diagnostic> for Error {
     fn from(d: Diagnostic) -> Self {
         Error::Diagnostics(vec![d])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_errors_map_to_the_readme_exit_codes() {
+        let locked = Error::Store(StoreError::Locked { run: "r1".into() });
+        assert_eq!(locked.exit_code(), exit::PRECONDITION);
+        let unknown = Error::Store(StoreError::NotFound { run: "r1".into() });
+        assert_eq!(unknown.exit_code(), exit::USAGE);
+        let busy = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            Some("database is locked".into()),
+        );
+        let busy = Error::Store(StoreError::Sqlite { what: "begin".into(), source: busy })
+            .with_store_path(Path::new("/data/flightdeck.db"));
+        assert_eq!(busy.exit_code(), exit::INTERNAL);
+        assert!(busy.to_string().contains("[store /data/flightdeck.db]"), "{busy}");
+        let full = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            Some("database or disk is full".into()),
+        );
+        let full = Error::Store(StoreError::Sqlite { what: "record".into(), source: full })
+            .with_store_path(Path::new("/data/flightdeck.db"));
+        assert_eq!(full.exit_code(), exit::INTERNAL);
+        assert!(
+            full.to_string().contains("disk is full") && full.to_string().contains("/data/flightdeck.db")
+        );
+        let locked = Error::Store(StoreError::Locked { run: "r1".into() }).with_store_path(Path::new("/x"));
+        assert!(!locked.to_string().contains("[store"), "{locked}");
     }
 }

@@ -29,6 +29,8 @@ pub struct Paths {
     pub runs_dir: PathBuf,
     /// The demo sandbox's state.
     pub sandbox_dir: PathBuf,
+    /// flightdeck's own diagnostic log (`tracing`), see `crate::logging`.
+    pub log_file: PathBuf,
 }
 
 impl Paths {
@@ -52,6 +54,7 @@ impl Paths {
             logs_dir: data_dir.join("logs"),
             runs_dir: data_dir.join("runs"),
             sandbox_dir: data_dir.join("sandbox"),
+            log_file: data_dir.join(crate::logging::FILE_NAME),
             data_dir,
             data_dir_source,
         }

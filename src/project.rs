@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::error::Error;
 use crate::paths::{Paths, find_project_dir};
+use crate::shutdown::Shutdown;
 use crate::store::Store;
 use crate::workflow::catalog::Catalog;
 
@@ -17,6 +18,11 @@ pub struct Project {
     pub config: Config,
     /// Every path in use.
     pub paths: Paths,
+    /// The process's one stop request (signals, stdout closing); long-running commands call
+    /// `shutdown.handle()` and stop when it triggers.
+    pub shutdown: Shutdown,
+    /// Why flightdeck's own log could not be opened, if it could not.
+    pub log_error: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 impl Project {
@@ -36,7 +42,23 @@ impl Project {
         }
         let config = Config::load(&project_dir)?;
         let paths = Paths::resolve(&project_dir, data_dir, &config);
-        Ok(Project { config, paths })
+        Ok(Project { config, paths, shutdown: Shutdown::new(), log_error: std::sync::Arc::default() })
+    }
+
+    /// This project with the process's shutdown (created once in `main`).
+    #[must_use]
+    pub fn with_shutdown(mut self, shutdown: Shutdown) -> Project {
+        self.shutdown = shutdown;
+        self
+    }
+
+    /// Starts flightdeck's own log in the data directory. A log that cannot be opened (a data
+    /// directory this user may not write) is not an error: the command goes on without it, and
+    /// `flightdeck info` says so.
+    pub fn start_log(&self) {
+        if let Err(e) = crate::logging::init(&self.paths.data_dir) {
+            self.log_error.get_or_init(|| e.to_string());
+        }
     }
 
     /// The built-in and project workflows, validated.

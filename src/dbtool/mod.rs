@@ -75,10 +75,10 @@ pub fn run_command(cmd: DbCommand) -> Result<i32, Error> {
         DbCommand::Backup { database, out } => {
             let r = backup::backup(&database, &out)?;
             if r.source_was_missing {
-                println!("{} does not exist yet: the backup is an empty database", database.display());
+                crate::outln!("{} does not exist yet: the backup is an empty database", database.display());
             }
             let out_abs = absolute(&out);
-            println!(
+            crate::outln!(
                 "backed up {} to {} ({} pages, {} bytes, integrity ok)",
                 database.display(),
                 out_abs.display(),
@@ -90,7 +90,7 @@ pub fn run_command(cmd: DbCommand) -> Result<i32, Error> {
         }
         DbCommand::Restore { database, from } => {
             let r = backup::restore(&database, &from)?;
-            println!(
+            crate::outln!(
                 "restored {} from {} ({} pages, integrity ok)",
                 database.display(),
                 from.display(),
@@ -108,7 +108,7 @@ fn absolute(p: &Path) -> PathBuf {
 
 fn run_migrate(database: &Path, dir: &Path, dry_run: bool) -> Result<i32, Error> {
     let report = migrate::migrate(database, dir, dry_run, |m| {
-        println!("applied {}", m.path.display());
+        crate::outln!("applied {}", m.path.display());
     })?;
     warn_missing(&report);
     let (applied, version) = if dry_run {
@@ -120,7 +120,7 @@ fn run_migrate(database: &Path, dir: &Path, dry_run: bool) -> Result<i32, Error>
     };
     let version = version_text(version);
     let verb = if dry_run { "would apply" } else { "applied" };
-    println!("{}: {verb} {applied} migration(s); version {version}", database.display());
+    crate::outln!("{}: {verb} {applied} migration(s); version {version}", database.display());
     let applied = applied.to_string();
     if dry_run {
         write_outputs(&[("pending", &applied), ("version", &version)])?;
@@ -132,48 +132,50 @@ fn run_migrate(database: &Path, dir: &Path, dry_run: bool) -> Result<i32, Error>
 
 fn print_pending(database: &Path, report: &MigrateReport) {
     if report.pending.is_empty() {
-        println!("{}: nothing to apply (dry run)", database.display());
+        crate::outln!("{}: nothing to apply (dry run)", database.display());
     }
     for m in &report.pending {
-        println!("-- pending {} (sha256 {})", m.path.display(), &m.checksum[..12.min(m.checksum.len())]);
+        crate::outln!("-- pending {} (sha256 {})", m.path.display(), &m.checksum[..12.min(m.checksum.len())]);
         for line in m.sql.lines() {
-            println!("   {line}");
+            crate::outln!("   {line}");
         }
     }
 }
 
 fn warn_missing(report: &MigrateReport) {
     for a in &report.missing_files {
-        eprintln!(
+        crate::errln!(
             "warning: migration {:04}_{} was applied on {} but its file is gone",
-            a.version, a.name, a.applied_at
+            a.version,
+            a.name,
+            a.applied_at
         );
     }
 }
 
 fn status(database: &Path, dir: Option<&Path>) -> Result<i32, Error> {
     let Some(conn) = migrate::open_ro(database)? else {
-        println!("{} does not exist yet: no migrations applied", database.display());
+        crate::outln!("{} does not exist yet: no migrations applied", database.display());
         write_outputs(&[("version", "none")])?;
         return Ok(exit::OK);
     };
     let already = migrate::applied(&conn, database)?;
     drop(conn);
     let size = std::fs::metadata(database).map_or(0, |m| m.len());
-    println!("{} ({size} bytes)", database.display());
+    crate::outln!("{} ({size} bytes)", database.display());
     for a in &already {
-        println!("  applied {:04}_{} on {}", a.version, a.name, a.applied_at);
+        crate::outln!("  applied {:04}_{} on {}", a.version, a.name, a.applied_at);
     }
     let mut report = MigrateReport { already, ..MigrateReport::default() };
     if let Some(dir) = dir {
         report = migrate::plan(migrate::read_dir(dir)?, report.already)?;
         for m in &report.pending {
-            println!("  pending {}", m.path.display());
+            crate::outln!("  pending {}", m.path.display());
         }
         warn_missing(&report);
     }
     let version = version_text(report.version());
-    println!("version {version}");
+    crate::outln!("version {version}");
     write_outputs(&[("version", &version)])?;
     Ok(exit::OK)
 }

@@ -22,10 +22,10 @@ pub async fn approve(ctx: &Ctx, a: &ApproveArgs) -> Result<i32, Error> {
     };
     let reply = decide(ctx, &a.run, decision).await?;
     if reply.counted {
-        println!("{}", reply.message);
+        crate::outln!("{}", reply.message);
         Ok(exit::OK)
     } else {
-        eprintln!("flightdeck: {}", reply.message);
+        crate::errln!("flightdeck: {}", reply.message);
         Ok(exit::REJECTED)
     }
 }

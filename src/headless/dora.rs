@@ -47,7 +47,7 @@ pub fn dora(ctx: &Ctx, a: &DoraArgs) -> Result<i32, Error> {
     } else {
         text(&d)
     };
-    print!("{out}");
+    crate::out!("{out}");
     Ok(exit::OK)
 }
 

@@ -19,7 +19,7 @@ pub async fn health(ctx: &Ctx, a: &HealthArgs) -> Result<i32, Error> {
     let env = a.env.clone().unwrap_or_else(|| ctx.config.default_env().to_string());
     let monitors = monitors_for(&ctx.config, &env).map_err(Error::Invalid)?;
     if monitors.is_empty() {
-        eprintln!("no monitors apply to environment {env}; add [monitors.NAME] to flightdeck.toml");
+        crate::errln!("no monitors apply to environment {env}; add [monitors.NAME] to flightdeck.toml");
         return Ok(exit::OK);
     }
     if a.once {
@@ -48,12 +48,12 @@ async fn once(env: &str, monitors: &[Monitor], json: bool) -> Result<i32, Error>
     let down = results.iter().any(|r| !r.success);
     if json {
         let out = json!({ "environment": env, "down": down, "results": results });
-        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| Error::Invalid(e.to_string()))?);
+        crate::outln!("{}", serde_json::to_string_pretty(&out).map_err(|e| Error::Invalid(e.to_string()))?);
     } else {
         for r in &results {
             let state = if r.success { "UP" } else { "DOWN" };
             let cert = r.cert_days_left.map(|d| format!("  cert {d}d")).unwrap_or_default();
-            println!("{:<16} {:<5} {}{cert}", r.monitor, state, r.line());
+            crate::outln!("{:<16} {:<5} {}{cert}", r.monitor, state, r.line());
         }
     }
     Ok(if down { exit::MONITOR_DOWN } else { exit::OK })
@@ -67,21 +67,23 @@ async fn live(ctx: &Ctx, monitors: Vec<Monitor>, limit: Option<Duration>, json: 
     let (ev_tx, mut ev_rx) = mpsc::channel::<HealthEvent>(256);
     let engine = tokio::spawn(crate::health::run(plan, snap_tx, ev_tx, cancel.clone()));
     let stop = cancel.clone();
+    let shutdown = ctx.shutdown.clone();
+    shutdown.handle();
     tokio::spawn(async move {
         match limit {
-            Some(d) => tokio::select! { () = tokio::time::sleep(d) => {}, _ = tokio::signal::ctrl_c() => {} },
+            Some(d) => tokio::select! { () = tokio::time::sleep(d) => {}, _ = shutdown.wait() => {} },
             None => {
-                let _ = tokio::signal::ctrl_c().await;
+                shutdown.wait().await;
             }
         }
         stop.cancel();
     });
     while let Some(ev) = ev_rx.recv().await {
         if json {
-            println!("{}", serde_json::to_string(&ev).map_err(|e| Error::Invalid(e.to_string()))?);
+            crate::outln!("{}", serde_json::to_string(&ev).map_err(|e| Error::Invalid(e.to_string()))?);
         } else {
             let t = &ev.transition;
-            println!(
+            crate::outln!(
                 "{} {:<16} {} -> {} {}",
                 ev.at.to_rfc3339(),
                 ev.monitor,
@@ -96,7 +98,7 @@ async fn live(ctx: &Ctx, monitors: Vec<Monitor>, limit: Option<Duration>, json: 
     if !json {
         for m in &snap.monitors {
             let up = m.uptime_pct.map_or_else(|| "-".into(), |p| format!("{p:.1}%"));
-            println!("{:<16} {:<11} uptime {up:<7} checks {}", m.name, m.state.as_str(), m.checks);
+            crate::outln!("{:<16} {:<11} uptime {up:<7} checks {}", m.name, m.state.as_str(), m.checks);
         }
     }
     Ok(if summary.down.is_empty() { exit::OK } else { exit::MONITOR_DOWN })

@@ -45,10 +45,10 @@ pub async fn ledger(ctx: &Ctx, c: LedgerCommand) -> Result<i32, Error> {
         LedgerCommand::Add(a) => {
             let d = record_from_args(ctx, &a)?;
             store.add_deployment(&d).await?;
-            println!("recorded deployment {}", d.id);
+            crate::outln!("recorded deployment {}", d.id);
         }
-        LedgerCommand::List(j) => print!("{}", list(&store.deployments()?, j.json)),
-        LedgerCommand::Export(a) => print!("{}", export(&store.deployments()?, a.format)),
+        LedgerCommand::List(j) => crate::out!("{}", list(&store.deployments()?, j.json)),
+        LedgerCommand::Export(a) => crate::out!("{}", export(&store.deployments()?, a.format)),
         LedgerCommand::Import(a) => {
             let records = import_records(ctx, &a)?;
             store.add_deployments(&records).await?;
@@ -57,7 +57,7 @@ pub async fn ledger(ctx: &Ctx, c: LedgerCommand) -> Result<i32, Error> {
                     store.add_release(&release_of(d)).await?;
                 }
             }
-            println!("imported {} deployments", records.len());
+            crate::outln!("imported {} deployments", records.len());
         }
     }
     Ok(exit::OK)
@@ -261,7 +261,7 @@ pub async fn incident(ctx: &Ctx, c: IncidentCommand) -> Result<i32, Error> {
         IncidentCommand::Open(a) => {
             let inc = incident_from_args(ctx, &a)?;
             store.add_incident(&inc).await?;
-            println!("opened incident {}", inc.id);
+            crate::outln!("opened incident {}", inc.id);
         }
         IncidentCommand::Resolve(a) => {
             let at = instant(ctx, a.at.as_ref(), now())?;
@@ -272,19 +272,19 @@ pub async fn incident(ctx: &Ctx, c: IncidentCommand) -> Result<i32, Error> {
                     a.id
                 )));
             }
-            println!("resolved incident {}", a.id);
+            crate::outln!("resolved incident {}", a.id);
         }
         IncidentCommand::List(j) => {
             let all = store.incidents()?;
             if j.json {
-                println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+                crate::outln!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
             } else {
                 for i in &all {
                     let resolved = i
                         .resolved_at
                         .map_or_else(|| "open".to_string(), |r| format!("resolved {}", r.to_rfc3339()));
                     let cause = i.caused_by.as_deref().unwrap_or("-");
-                    println!(
+                    crate::outln!(
                         "{:<22} {:<6} {:<10} {} caused by {cause}, {resolved}: {}",
                         i.id,
                         i.severity,

@@ -30,16 +30,19 @@ pub async fn load(ctx: &Ctx, a: LoadArgs) -> Result<i32, Error> {
         ))
     });
     let on_signal = cancel.clone();
+    let shutdown = ctx.shutdown.clone();
+    shutdown.handle();
     let signal = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_signal.cancel();
-        }
+        shutdown.wait().await;
+        on_signal.cancel();
     });
     let result = load::run(plan, progress, cancel).await;
     signal.abort();
     view_done.cancel();
-    if let Some(live) = live {
-        let _ = live.await;
+    if let Some(live) = live
+        && let Err(e) = live.await
+    {
+        tracing::warn!(error = %e, "the live load view ended abnormally");
     }
     let mut report = result.map_err(|e| Error::Invalid(e.to_string()))?;
     load::spec::settle(&store, &spec, &mut report, None).map_err(|e| Error::Invalid(e.to_string()))?;
@@ -49,9 +52,9 @@ pub async fn load(ctx: &Ctx, a: LoadArgs) -> Result<i32, Error> {
             .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
     }
     if a.json {
-        println!("{json}");
+        crate::outln!("{json}");
     } else {
-        print!("{}", load::summary::text(&report));
+        crate::out!("{}", load::summary::text(&report));
     }
     Ok(match report.ended {
         Ended::Cancelled => exit::CANCELLED,
@@ -101,7 +104,7 @@ fn confirm_target(ctx: &Ctx, a: &LoadArgs, plan: &Plan) -> Result<(), Error> {
     if !std::io::stdin().is_terminal() {
         return Err(refuse());
     }
-    eprint!("Load-test {} in production ({name})? Type {phrase:?} to go on: ", plan.target.url);
+    crate::err!("Load-test {} in production ({name})? Type {phrase:?} to go on: ", plan.target.url);
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).map_err(|e| Error::io("cannot read the confirmation", e))?;
     if line.trim() == phrase { Ok(()) } else { Err(refuse()) }

@@ -5,6 +5,7 @@
 
 use crate::cli::{Cli, Command};
 use crate::error::Error;
+use crate::shutdown::Shutdown;
 
 mod approve;
 mod dora;
@@ -25,29 +26,35 @@ pub fn load_ctx(cli: &Cli) -> Result<Ctx, Error> {
 }
 
 /// Runs one subcommand and returns its exit code.
-pub async fn dispatch(cli: Cli, command: Command) -> Result<i32, Error> {
-    let ctx = load_ctx(&cli)?;
+pub async fn dispatch(cli: Cli, command: Command, shutdown: Shutdown) -> Result<i32, Error> {
+    let ctx = load_ctx(&cli)?.with_shutdown(shutdown);
+    ctx.start_log();
+    let db_file = ctx.paths.db_file.clone();
+    run_command(&ctx, command).await.map_err(|e| e.with_store_path(&db_file))
+}
+
+async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
     match command {
-        Command::List(a) => query::list(&ctx, a.json),
-        Command::Show(a) => query::show(&ctx, &a),
-        Command::Run(a) => run::run(&ctx, a).await,
-        Command::Runs(a) => query::runs(&ctx, &a).await,
-        Command::Log(a) => query::log(&ctx, &a),
-        Command::Resume(a) => run::resume(&ctx, a).await,
-        Command::Approve(a) => approve::approve(&ctx, &a).await,
-        Command::Attach(a) => run::attach(&ctx, &a).await,
-        Command::Runner(a) => runner(&ctx, &a).await,
-        Command::Audit(a) => query::audit(&ctx, &a),
-        Command::Validate(a) => query::validate(&ctx, &a),
-        Command::Info(a) => query::info(&ctx, a.json),
-        Command::Load(a) => load::load(&ctx, *a).await,
-        Command::Sandbox(c) => crate::sandbox::run_command(c, &ctx.paths).await,
+        Command::List(a) => query::list(ctx, a.json),
+        Command::Show(a) => query::show(ctx, &a),
+        Command::Run(a) => run::run(ctx, a).await,
+        Command::Runs(a) => query::runs(ctx, &a).await,
+        Command::Log(a) => query::log(ctx, &a),
+        Command::Resume(a) => run::resume(ctx, a).await,
+        Command::Approve(a) => approve::approve(ctx, &a).await,
+        Command::Attach(a) => run::attach(ctx, &a).await,
+        Command::Runner(a) => runner(ctx, &a).await,
+        Command::Audit(a) => query::audit(ctx, &a),
+        Command::Validate(a) => query::validate(ctx, &a),
+        Command::Info(a) => query::info(ctx, a.json),
+        Command::Load(a) => load::load(ctx, *a).await,
+        Command::Sandbox(c) => crate::sandbox::run_command(c, &ctx.paths, &ctx.shutdown).await,
         Command::Db(c) => crate::dbtool::run_command(c),
-        Command::Release(c) => release::dispatch(&ctx, c).await,
-        Command::Dora(a) => dora::dora(&ctx, &a),
-        Command::Ledger(c) => ledger::ledger(&ctx, c).await,
-        Command::Incident(c) => ledger::incident(&ctx, c).await,
-        Command::Health(a) => health::health(&ctx, &a).await,
+        Command::Release(c) => release::dispatch(ctx, c).await,
+        Command::Dora(a) => dora::dora(ctx, &a),
+        Command::Ledger(c) => ledger::ledger(ctx, c).await,
+        Command::Incident(c) => ledger::incident(ctx, c).await,
+        Command::Health(a) => health::health(ctx, &a).await,
     }
 }
 
@@ -59,7 +66,9 @@ async fn runner(ctx: &Ctx, a: &crate::cli::RunnerArgs) -> Result<i32, Error> {
         idle_exit: (a.idle_exit > 0).then(|| std::time::Duration::from_secs(a.idle_exit)),
         group: a.group.clone(),
         bin: Ctx::flightdeck_bin(),
+        stop: ctx.shutdown.token(),
     };
+    ctx.shutdown.handle();
     match crate::runner::serve(cfg).await {
         Ok(()) => Ok(crate::error::exit::OK),
         Err(crate::runner::RunnerError::AlreadyRunning { dir }) => {

@@ -2,7 +2,6 @@
 //! as JSON lines (`--json`: one event per line on stdout, nothing else there).
 
 use std::collections::HashMap;
-use std::io::Write;
 
 use crate::engine::Summary;
 use crate::engine::event::{Event, EventKind, GateForm, RunStatus, StepStatus, Stream};
@@ -24,19 +23,21 @@ impl Printer {
     /// One event.
     pub fn event(&mut self, e: &Event) {
         if self.json {
-            if let Ok(line) = serde_json::to_string(e) {
-                let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{line}");
-                let _ = out.flush();
+            match serde_json::to_string(e) {
+                Ok(line) => crate::outln!("{line}"),
+                Err(err) => tracing::warn!(error = %err, "cannot print an event as JSON"),
             }
             return;
         }
         if let EventKind::RunStarted { workflow, environment, mode, operator, .. } = &e.kind {
             let life = if e.life > 1 { format!(", resumed (life {})", e.life) } else { String::new() };
-            println!("▶ {workflow} → {environment}  run {}  operator {operator}  mode {mode}{life}", e.run);
+            crate::outln!(
+                "▶ {workflow} → {environment}  run {}  operator {operator}  mode {mode}{life}",
+                e.run
+            );
         }
         if let Some(line) = self.text(&e.kind) {
-            println!("{line}");
+            crate::outln!("{line}");
         }
     }
 
@@ -107,7 +108,7 @@ impl Printer {
         }
         let mark = if s.status == RunStatus::Succeeded { "■" } else { "✗" };
         let why = s.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default();
-        println!("{mark} run {} {}{why} (exit {})", s.run, s.status.as_str(), s.exit_code);
+        crate::outln!("{mark} run {} {}{why} (exit {})", s.run, s.status.as_str(), s.exit_code);
     }
 }
 

@@ -3,7 +3,7 @@
 //! One thread reads stdin lines for the whole process; each question is a task that takes lines
 //! from it, and is dropped if the question is settled elsewhere (another terminal approved).
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::sync::Arc;
 
 use tokio::sync::{Mutex, mpsc};
@@ -70,8 +70,7 @@ impl Prompter {
         let cancel = self.cancel.clone();
         let handle = tokio::spawn(async move {
             loop {
-                eprint!("{}", question.prompt);
-                let _ = std::io::stderr().flush();
+                crate::err!("{}", question.prompt);
                 let Some(line) = lines.lock().await.recv().await else { return };
                 match (question.parse)(line.trim()) {
                     Answer::Decision(d) => {
@@ -82,7 +81,7 @@ impl Prompter {
                         cancel.cancel();
                         return;
                     }
-                    Answer::Again(why) => eprintln!("{why}"),
+                    Answer::Again(why) => crate::errln!("{why}"),
                 }
             }
         });

@@ -17,7 +17,7 @@ use crate::workflow::plan::type_hint;
 fn print_json(v: &impl serde::Serialize) -> Result<i32, Error> {
     let text =
         serde_json::to_string_pretty(v).map_err(|e| Error::Invalid(format!("cannot print JSON: {e}")))?;
-    println!("{text}");
+    crate::outln!("{text}");
     Ok(exit::OK)
 }
 
@@ -35,12 +35,12 @@ pub fn list(ctx: &Ctx, json: bool) -> Result<i32, Error> {
     }
     for persona in Persona::MENU.into_iter().chain([Persona::None]) {
         let Some(list) = by.get(&persona).filter(|l| !l.is_empty()) else { continue };
-        println!("{}", persona.heading());
+        crate::outln!("{}", persona.heading());
         for w in list {
-            println!("  {:<22} {}", w.name, w.title);
+            crate::outln!("  {:<22} {}", w.name, w.title);
         }
     }
-    println!("tasks: {}", catalog.tasks.keys().cloned().collect::<Vec<_>>().join(", "));
+    crate::outln!("tasks: {}", catalog.tasks.keys().cloned().collect::<Vec<_>>().join(", "));
     Ok(exit::OK)
 }
 
@@ -51,7 +51,7 @@ pub fn show(ctx: &Ctx, a: &ShowArgs) -> Result<i32, Error> {
     if a.json {
         return print_json(wf);
     }
-    print!("{}", describe_workflow(wf, &catalog));
+    crate::out!("{}", describe_workflow(wf, &catalog));
     Ok(exit::OK)
 }
 
@@ -119,12 +119,12 @@ pub async fn runs(ctx: &Ctx, a: &RunsArgs) -> Result<i32, Error> {
         return print_json(&runs);
     }
     if runs.is_empty() {
-        println!("no runs yet: start one with `flightdeck run WORKFLOW`");
+        crate::outln!("no runs yet: start one with `flightdeck run WORKFLOW`");
     }
     for r in runs {
         let took =
             r.finished_at.map_or_else(|| "…".to_string(), |f| human_duration(f.millis_since(r.started_at)));
-        println!(
+        crate::outln!(
             "{:<40} {:<12} {:<11} {:<12} {:<10} {} {took}",
             r.id,
             r.workflow,
@@ -157,7 +157,13 @@ pub fn log(ctx: &Ctx, a: &LogArgs) -> Result<i32, Error> {
         .ok_or_else(|| Error::Invalid(format!("no run {:?}: see `flightdeck runs`", a.run)))?;
     if a.events {
         for e in store.journal(&run.id)? {
-            println!("{}", serde_json::to_string(&e).unwrap_or_default());
+            match serde_json::to_string(&e) {
+                Ok(line) => crate::outln!("{line}"),
+                Err(err) => tracing::warn!(error = %err, run = %run.id, "cannot print a journal entry"),
+            }
+            if crate::output::stdout_closed() {
+                break;
+            }
         }
         return Ok(exit::OK);
     }
@@ -170,13 +176,42 @@ pub fn log(ctx: &Ctx, a: &LogArgs) -> Result<i32, Error> {
     }
     for r in steps.iter().filter(|r| a.step.as_ref().is_none_or(|s| s == &r.step)) {
         let Some(path) = &r.log_path else { continue };
-        println!("── {} ({}) ──", r.step, r.status.as_str());
-        match std::fs::read_to_string(path) {
-            Ok(text) => print!("{text}"),
-            Err(e) => println!("(cannot read {path}: {e})"),
+        crate::outln!("── {} ({}) ──", r.step, r.status.as_str());
+        if let Err(e) = print_log_file(std::path::Path::new(path), a.raw) {
+            crate::outln!("(cannot read {path}: {e})");
+        }
+        if crate::output::stdout_closed() {
+            break;
         }
     }
     Ok(exit::OK)
+}
+
+/// Streams one step log to stdout in 64 KiB batches (bounded memory), sanitized line by line
+/// unless `raw`.
+fn print_log_file(path: &std::path::Path, raw: bool) -> std::io::Result<()> {
+    use std::io::BufRead as _;
+    const BATCH: usize = 64 * 1024;
+    let mut reader = std::io::BufReader::new(std::fs::File::open(path)?);
+    let mut line = Vec::new();
+    let mut batch: Vec<u8> = Vec::with_capacity(BATCH + 1024);
+    while !crate::output::stdout_closed() {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line)?;
+        if raw {
+            batch.extend_from_slice(&line);
+        } else {
+            batch.extend_from_slice(crate::sanitize::bytes_for_terminal(&line).as_bytes());
+        }
+        if n == 0 || batch.len() >= BATCH {
+            crate::output::write_stdout_bytes(&batch);
+            batch.clear();
+        }
+        if n == 0 {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// `flightdeck audit [verify]`.
@@ -187,14 +222,15 @@ pub fn audit(ctx: &Ctx, a: &AuditArgs) -> Result<i32, Error> {
         if a.json {
             print_json(&verdict)?;
         } else if verdict.ok() {
-            println!("audit chain intact: {} entries verified", verdict.checked);
+            crate::outln!("audit chain intact: {} entries verified", verdict.checked);
         } else {
-            println!(
+            crate::outln!(
                 "audit chain BROKEN ({} entries checked, {} expected):",
-                verdict.checked, verdict.expected
+                verdict.checked,
+                verdict.expected
             );
             for p in &verdict.problems {
-                println!("  {p}");
+                crate::outln!("  {p}");
             }
         }
         return Ok(if verdict.ok() { exit::OK } else { exit::PRECONDITION });
@@ -205,7 +241,14 @@ pub fn audit(ctx: &Ctx, a: &AuditArgs) -> Result<i32, Error> {
     }
     for e in entries {
         let run = e.run.as_deref().unwrap_or("-");
-        println!("{:>5} {} {:<10} {:<22} {run} {}", e.seq, e.at.to_rfc3339(), e.actor, e.action, e.detail);
+        crate::outln!(
+            "{:>5} {} {:<10} {:<22} {run} {}",
+            e.seq,
+            e.at.to_rfc3339(),
+            e.actor,
+            e.action,
+            e.detail
+        );
     }
     Ok(exit::OK)
 }
@@ -218,7 +261,7 @@ pub fn validate(ctx: &Ctx, a: &ValidateArgs) -> Result<i32, Error> {
         Catalog::load_paths(&a.paths, &ctx.paths.project_dir)
     };
     let catalog = result.map_err(Error::Diagnostics)?;
-    println!("ok: {} workflow(s), {} task(s) valid", catalog.workflows.len(), catalog.tasks.len());
+    crate::outln!("ok: {} workflow(s), {} task(s) valid", catalog.workflows.len(), catalog.tasks.len());
     Ok(exit::OK)
 }
 
@@ -238,30 +281,40 @@ pub fn info(ctx: &Ctx, json: bool) -> Result<i32, Error> {
         "project": ctx.config.project_name(&ctx.paths.project_dir),
         "default_environment": ctx.config.default_env(),
         "environments": envs,
+        "log_file": ctx.paths.log_file,
+        "log_error": ctx.log_error.get(),
     });
     if json {
         return print_json(&value);
     }
     let p = &ctx.paths;
-    println!("flightdeck {}", env!("CARGO_PKG_VERSION"));
-    println!("operator        {} (uid {})", op.name, op.uid);
-    println!("project         {} ({})", ctx.config.project_name(&p.project_dir), p.project_dir.display());
-    println!(
+    crate::outln!("flightdeck {}", env!("CARGO_PKG_VERSION"));
+    crate::outln!("operator        {} (uid {})", op.name, op.uid);
+    crate::outln!(
+        "project         {} ({})",
+        ctx.config.project_name(&p.project_dir),
+        p.project_dir.display()
+    );
+    crate::outln!(
         "config          {}",
         p.config_file.as_ref().map_or_else(|| "(none: defaults)".into(), |c| c.display().to_string())
     );
-    println!("workflows       {}", p.workflows_dir.display());
-    println!("data dir        {}  ({})", p.data_dir.display(), p.data_dir_source);
-    println!("store           {}", p.db_file.display());
-    println!("logs            {}", p.logs_dir.display());
-    println!("run locks       {}", p.runs_dir.display());
-    println!("sandbox state   {}", p.sandbox_dir.display());
+    crate::outln!("workflows       {}", p.workflows_dir.display());
+    crate::outln!("data dir        {}  ({})", p.data_dir.display(), p.data_dir_source);
+    crate::outln!("store           {}", p.db_file.display());
+    crate::outln!("logs            {}", p.logs_dir.display());
+    crate::outln!("run locks       {}", p.runs_dir.display());
+    crate::outln!("sandbox state   {}", p.sandbox_dir.display());
+    match ctx.log_error.get() {
+        None => crate::outln!("log file        {}", p.log_file.display()),
+        Some(e) => crate::outln!("log file        {}  (not written: {e})", p.log_file.display()),
+    }
     let names: Vec<String> = ctx
         .config
         .environments
         .values()
         .map(|e| if e.production { format!("{} (production)", e.name) } else { e.name.clone() })
         .collect();
-    println!("environments    {}  default {}", names.join(", "), ctx.config.default_env());
+    crate::outln!("environments    {}  default {}", names.join(", "), ctx.config.default_env());
     Ok(exit::OK)
 }

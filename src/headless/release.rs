@@ -34,7 +34,7 @@ pub async fn dispatch(ctx: &Ctx, command: ReleaseCommand) -> Result<i32, Error> 
         ReleaseCommand::Link(a) => {
             let store = ctx.store()?;
             store.link_runs(&a.run, "remediates", &a.remediates).await?;
-            println!("run {} remediates {}", a.run, a.remediates);
+            crate::outln!("run {} remediates {}", a.run, a.remediates);
             Ok(exit::OK)
         }
     }
@@ -89,9 +89,9 @@ fn changelog(ctx: &Ctx, v: &ReleaseVersionArgs, write: bool, json: bool) -> Resu
             &serde_json::json!({ "version": p.next, "tag": p.next_tag, "written": write, "path": path, "section": p.changelog }),
         );
     } else if write {
-        println!("wrote the {} section to {}", p.next_tag.unwrap_or_default(), path.display());
+        crate::outln!("wrote the {} section to {}", p.next_tag.unwrap_or_default(), path.display());
     } else {
-        print!("{}", p.changelog);
+        crate::out!("{}", p.changelog);
     }
     Ok(exit::OK)
 }
@@ -108,11 +108,11 @@ fn bump(ctx: &Ctx, v: &ReleaseVersionArgs, commit: bool, dry_run: bool, json: bo
     }
     let verb = if dry_run { "would write" } else { "wrote" };
     for (path, old) in &applied.files {
-        println!("{verb} {} in {} (was {old})", applied.version, path.display());
+        crate::outln!("{verb} {} in {} (was {old})", applied.version, path.display());
     }
-    println!("{verb} the changelog section to {}", applied.changelog.display());
+    crate::outln!("{verb} the changelog section to {}", applied.changelog.display());
     if let Some(c) = &applied.commit {
-        println!("committed {c}: chore(release): {}", p.next_tag.as_deref().unwrap_or_default());
+        crate::outln!("committed {c}: chore(release): {}", p.next_tag.as_deref().unwrap_or_default());
     }
     Ok(exit::OK)
 }
@@ -132,7 +132,7 @@ fn tag(ctx: &Ctx, v: &ReleaseVersionArgs, push: bool, dry_run: bool, json: bool)
     if json {
         print_json(&t);
     } else if dry_run {
-        println!(
+        crate::outln!(
             "would tag HEAD as {}{}; message:\n{}",
             t.tag,
             if push { " and push" } else { "" },
@@ -140,34 +140,34 @@ fn tag(ctx: &Ctx, v: &ReleaseVersionArgs, push: bool, dry_run: bool, json: bool)
         );
     } else {
         let how = if t.signed { "signed" } else { "annotated" };
-        println!("tagged HEAD as {} ({how}){}", t.tag, if t.pushed { ", pushed" } else { "" });
+        crate::outln!("tagged HEAD as {} ({how}){}", t.tag, if t.pushed { ", pushed" } else { "" });
     }
     Ok(exit::OK)
 }
 
 fn print_plan(p: &Plan) {
     match &p.current {
-        Some(c) => println!("current  {} ({}) at {}", c.tag, c.version, &c.sha[..c.sha.len().min(7)]),
-        None => println!("current  none (no release tag yet)"),
+        Some(c) => crate::outln!("current  {} ({}) at {}", c.tag, c.version, &c.sha[..c.sha.len().min(7)]),
+        None => crate::outln!("current  none (no release tag yet)"),
     }
     match &p.next_tag {
-        Some(t) => println!("next     {t}  {}", p.reason),
-        None => println!("next     nothing to release: {}", p.reason),
+        Some(t) => crate::outln!("next     {t}  {}", p.reason),
+        None => crate::outln!("next     nothing to release: {}", p.reason),
     }
     for d in &p.drivers {
-        println!("driver   {} {}", d.short, d.summary);
+        crate::outln!("driver   {} {}", d.short, d.summary);
     }
-    println!("commits  {}", p.commits.len());
+    crate::outln!("commits  {}", p.commits.len());
     if !p.changelog.is_empty() {
-        println!();
-        print!("{}", p.changelog);
+        crate::outln!();
+        crate::out!("{}", p.changelog);
     }
 }
 
 pub(super) fn print_json<T: Serialize>(value: &T) {
     match serde_json::to_string_pretty(value) {
-        Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("cannot print JSON: {e}"),
+        Ok(s) => crate::outln!("{s}"),
+        Err(e) => crate::errln!("cannot print JSON: {e}"),
     }
 }
 

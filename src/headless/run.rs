@@ -63,13 +63,13 @@ async fn start_and_follow(
     let run = match client.call(req).await.map_err(client_error)? {
         Response::Started { run, .. } => run,
         Response::Error { code, message } => {
-            eprintln!("flightdeck: {message}");
+            crate::errln!("flightdeck: {message}");
             return Ok(code);
         }
         other => return Err(Error::Invalid(format!("unexpected answer from the runner: {other:?}"))),
     };
     if detach {
-        println!("{run}");
+        crate::outln!("{run}");
         return Ok(exit::OK);
     }
     follow(ctx, &run, json, interactive, true).await
@@ -119,7 +119,7 @@ async fn follow(
                     return Ok(exit_code);
                 }
                 Ok(Some(Response::Error { code, message })) => {
-                    eprintln!("flightdeck: {message}");
+                    crate::errln!("flightdeck: {message}");
                     return Ok(code);
                 }
                 Ok(Some(_) | None) | Err(_) => break,
@@ -139,9 +139,9 @@ async fn follow(
 async fn send_decisions(ctx: Ctx, run: String, mut rx: mpsc::Receiver<Decision>) {
     while let Some(decision) = rx.recv().await {
         match decide(&ctx, &run, decision).await {
-            Ok(reply) if !reply.counted => eprintln!("flightdeck: {}", reply.message),
+            Ok(reply) if !reply.counted => crate::errln!("flightdeck: {}", reply.message),
             Ok(_) => {}
-            Err(e) => eprintln!("flightdeck: {e}"),
+            Err(e) => crate::errln!("flightdeck: {e}"),
         }
     }
 }
@@ -165,26 +165,24 @@ fn watch_signals(
     detached: CancellationToken,
     ctrl_c_cancels: bool,
 ) {
-    use tokio::signal::unix::{SignalKind, signal};
+    use crate::shutdown::Reason;
+    ctx.shutdown.handle();
+    let stop = ctx.shutdown.clone();
     tokio::spawn(async move {
-        let (Ok(mut hup), Ok(mut term)) = (signal(SignalKind::hangup()), signal(SignalKind::terminate()))
-        else {
-            return;
-        };
         let cancel = tokio::select! {
-            _ = tokio::signal::ctrl_c() => ctrl_c_cancels,
+            reason = stop.wait() => matches!(reason, Reason::Interrupt | Reason::Terminate) && ctrl_c_cancels,
             () = typed.cancelled() => true,
-            _ = hup.recv() => false,
-            _ = term.recv() => ctrl_c_cancels,
         };
         if !cancel {
-            eprintln!("flightdeck: detached; run {run} goes on (`flightdeck attach {run}`)");
+            crate::errln!("flightdeck: detached; run {run} goes on (`flightdeck attach {run}`)");
             detached.cancel();
             return;
         }
-        eprintln!("flightdeck: cancelling the run (the current step gets SIGTERM, then SIGKILL after 5s)");
+        crate::errln!(
+            "flightdeck: cancelling the run (the current step gets SIGTERM, then SIGKILL after 5s)"
+        );
         if let Err(e) = cancel_run(&ctx, &run).await {
-            eprintln!("flightdeck: {e}");
+            crate::errln!("flightdeck: {e}");
             detached.cancel();
         }
     });

@@ -106,7 +106,9 @@ pub fn merge_back(
     gitcmd::git(dir, &["merge", "--abort"])?;
     for c in fixes.iter().rev().filter(|c| !c.is_release_commit()) {
         if let Err(e) = gitcmd::git(dir, &["cherry-pick", "-x", &c.sha]) {
-            let _ = gitcmd::git(dir, &["cherry-pick", "--abort"]);
+            if let Err(abort) = gitcmd::git(dir, &["cherry-pick", "--abort"]) {
+                tracing::warn!(error = %abort, dir = %dir.display(), "git cherry-pick --abort failed");
+            }
             return Err(ReleaseError::Refused(format!(
                 "neither merging {branch} into {main} nor cherry-picking {} works ({e}): resolve by hand",
                 c.short

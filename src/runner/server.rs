@@ -33,6 +33,8 @@ pub struct RunnerConfig {
     pub group: Option<String>,
     /// The flightdeck binary, exported to steps as `$FLIGHTDECK`.
     pub bin: PathBuf,
+    /// Stops the runner (SIGTERM, SIGINT: the process's one shutdown path).
+    pub stop: tokio_util::sync::CancellationToken,
 }
 
 /// The runner's shared state.
@@ -136,14 +138,19 @@ pub async fn serve(cfg: RunnerConfig) -> Result<(), RunnerError> {
         cfg.project_dir.display()
     ));
     server.recover().await;
-    accept_loop(&server, &listener, &sock, cfg.idle_exit).await;
+    accept_loop(&server, &listener, &sock, cfg.idle_exit, &cfg.stop).await;
     server.log("exiting");
     Ok(())
 }
 
-async fn accept_loop(server: &Arc<Server>, listener: &UnixListener, sock: &Path, idle: Option<Duration>) {
+async fn accept_loop(
+    server: &Arc<Server>,
+    listener: &UnixListener,
+    sock: &Path,
+    idle: Option<Duration>,
+    stop: &tokio_util::sync::CancellationToken,
+) {
     let mut tick = tokio::time::interval(Duration::from_millis(200));
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     loop {
         tokio::select! {
             conn = listener.accept() => match conn {
@@ -163,21 +170,12 @@ async fn accept_loop(server: &Arc<Server>, listener: &UnixListener, sock: &Path,
                     return;
                 }
             }
-            () = recv_opt(term.as_mut()) => {
-                server.log("SIGTERM: live runs stay interrupted and resume at the next start");
+            () = stop.cancelled() => {
+                server.log("stopping on a signal: live runs stay interrupted and resume at the next start");
                 let _ = std::fs::remove_file(sock);
                 return;
             }
         }
-    }
-}
-
-async fn recv_opt(s: Option<&mut tokio::signal::unix::Signal>) {
-    match s {
-        Some(s) => {
-            s.recv().await;
-        }
-        None => std::future::pending().await,
     }
 }
 

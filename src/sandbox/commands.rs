@@ -45,7 +45,13 @@ pub async fn fetch_state(base: &LoopbackUrl) -> Result<SandboxState, Error> {
 }
 
 /// `sandbox serve`: runs the service until Ctrl-C, SIGTERM or `POST /admin/shutdown`.
-pub async fn serve(port: u16, state: Option<PathBuf>, version: String, paths: &Paths) -> Result<i32, Error> {
+pub async fn serve(
+    port: u16,
+    state: Option<PathBuf>,
+    version: String,
+    paths: &Paths,
+    shutdown: &crate::shutdown::Shutdown,
+) -> Result<i32, Error> {
     if !is_version(&version) {
         return Err(Error::Invalid(format!("--version {version:?} is not a semantic version such as 1.2.3")));
     }
@@ -53,28 +59,21 @@ pub async fn serve(port: u16, state: Option<PathBuf>, version: String, paths: &P
     let mut opts = ServeOptions::new(port);
     opts.state_file.clone_from(&state_file);
     opts.initial_version = version;
+    // From here a signal stops the server cleanly (before, it ends the process at once).
+    shutdown.handle();
     let running = server::start(opts).await.map_err(|e| Error::Precondition(e.to_string()))?;
     let where_ = state_file.map_or_else(|| "memory only".to_string(), |p| p.display().to_string());
-    println!("sandbox listening on {} (state: {where_})", running.url());
+    crate::outln!("sandbox listening on {} (state: {where_})", running.url());
     let token = running.shutdown_token();
-    tokio::spawn(stop_on_signal(token));
+    tokio::spawn(stop_on_signal(token, shutdown.clone()));
     running.wait().await;
-    println!("sandbox stopped");
+    crate::outln!("sandbox stopped");
     Ok(exit::OK)
 }
 
-async fn stop_on_signal(token: CancellationToken) {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+async fn stop_on_signal(token: CancellationToken, shutdown: crate::shutdown::Shutdown) {
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = term => {}
+        _ = shutdown.wait() => {}
         () = token.cancelled() => {}
     }
     token.cancel();
@@ -102,13 +101,13 @@ pub async fn status(url: &str, as_json: bool, outputs: bool) -> Result<i32, Erro
     if as_json {
         let v = json!({ "url": url, "reachable": code.is_some(), "healthy": healthy, "status": status,
             "http_status": code, "reason": reason, "version": version, "previous": previous, "state": state });
-        println!("{v}");
+        crate::outln!("{v}");
     } else {
         let version_part = if version.is_empty() { String::new() } else { format!(", version {version}") };
         let previous_part =
             if previous.is_empty() { String::new() } else { format!(" (previous {previous})") };
         let reason_part = reason.as_ref().map(|r| format!(" — {r}")).unwrap_or_default();
-        println!("{url}: {status}{version_part}{previous_part}{reason_part}");
+        crate::outln!("{url}: {status}{version_part}{previous_part}{reason_part}");
     }
     if outputs {
         let healthy = if healthy { "true" } else { "false" };
@@ -134,8 +133,8 @@ pub async fn deploy(url: &str, version: &str, timeout: &str) -> Result<i32, Erro
         .await
         .map_err(|e| client_error(&e, url))?;
     match resp.status {
-        200 => println!("{version} is already live on {url}"),
-        202 => println!("rolling out {} → {version} on {url}", before.version),
+        200 => crate::outln!("{version} is already live on {url}"),
+        202 => crate::outln!("rolling out {} → {version} on {url}", before.version),
         code => {
             return Err(Error::Precondition(format!(
                 "{url} refused the deploy ({code}): {}",
@@ -145,7 +144,7 @@ pub async fn deploy(url: &str, version: &str, timeout: &str) -> Result<i32, Erro
     }
     let started = Instant::now();
     if resp.status == 202 && !wait_live(&base, version, limit).await? {
-        eprintln!(
+        crate::errln!(
             "error: {version} was not live on {url} after {}",
             human_duration(millis(started.elapsed()))
         );
@@ -153,13 +152,13 @@ pub async fn deploy(url: &str, version: &str, timeout: &str) -> Result<i32, Erro
     }
     let after = fetch_state(&base).await?;
     let health = after.health();
-    println!(
+    crate::outln!(
         "{version} is live on {url} (was {}) after {}",
         before.version,
         human_duration(millis(started.elapsed()))
     );
     if health.status != "UP" {
-        println!("warning: /health says {}: {}", health.status, health.reason.unwrap_or_default());
+        crate::outln!("warning: /health says {}: {}", health.status, health.reason.unwrap_or_default());
     }
     write_outputs(&[("previous", &before.version), ("version", version)])?;
     Ok(exit::OK)
@@ -193,7 +192,7 @@ async fn wait_live(base: &LoopbackUrl, version: &str, limit: Duration) -> Result
             Some(_) => {}
         }
         if last_print.elapsed() >= Duration::from_secs(1) {
-            println!("  still rolling out {version} … {}", human_duration(millis(started.elapsed())));
+            crate::outln!("  still rolling out {version} … {}", human_duration(millis(started.elapsed())));
             last_print = Instant::now();
         }
         tokio::time::sleep(poll).await;
@@ -208,7 +207,7 @@ pub async fn admin(url: &str, path: &str) -> Result<i32, Error> {
     if resp.status != 200 {
         return Err(Error::Invalid(format!("{url}{path} answered {}: {}", resp.status, resp.body.trim())));
     }
-    println!("{url}{path}: {}", resp.body.trim());
+    crate::outln!("{url}{path}: {}", resp.body.trim());
     Ok(exit::OK)
 }
 
@@ -217,7 +216,7 @@ pub async fn stop(url: &str) -> Result<i32, Error> {
     let base = parse_url(url)?;
     match client::post(&base.join("/admin/shutdown"), REQUEST_TIMEOUT).await {
         Err(e) if e.is_unreachable() => {
-            println!("nothing is running at {url}");
+            crate::outln!("nothing is running at {url}");
             return Ok(exit::OK);
         }
         Err(e) => return Err(client_error(&e, url)),
@@ -226,11 +225,11 @@ pub async fn stop(url: &str) -> Result<i32, Error> {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(3) {
         if client::get(&base.join("/health"), Duration::from_millis(500)).await.is_err() {
-            println!("sandbox at {url} stopped");
+            crate::outln!("sandbox at {url} stopped");
             return Ok(exit::OK);
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    eprintln!("error: the sandbox at {url} still answers 3 s after being asked to stop");
+    crate::errln!("error: the sandbox at {url} still answers 3 s after being asked to stop");
     Ok(exit::STEP_FAILED)
 }

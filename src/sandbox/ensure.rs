@@ -25,7 +25,7 @@ pub async fn ensure(url: &str, initial_version: &str, paths: &Paths) -> Result<i
         )));
     }
     if let Some(line) = answers(&base).await {
-        println!("sandbox at {url} is running: {line}");
+        crate::outln!("sandbox at {url} is running: {line}");
         return Ok(exit::OK);
     }
     if base.port == 0 {
@@ -36,7 +36,7 @@ pub async fn ensure(url: &str, initial_version: &str, paths: &Paths) -> Result<i
     let started = Instant::now();
     while started.elapsed() < START_WAIT {
         if let Some(line) = answers(&base).await {
-            println!("started the sandbox at {url} (pid {}, log {}): {line}", child.id(), log.display());
+            crate::outln!("started the sandbox at {url} (pid {}, log {}): {line}", child.id(), log.display());
             return Ok(exit::OK);
         }
         if let Ok(Some(status)) = child.try_wait() {

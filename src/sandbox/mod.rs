@@ -127,9 +127,15 @@ pub enum SandboxCommand {
 }
 
 /// Runs one sandbox command; returns the exit code.
-pub async fn run_command(cmd: SandboxCommand, paths: &Paths) -> Result<i32, Error> {
+pub async fn run_command(
+    cmd: SandboxCommand,
+    paths: &Paths,
+    shutdown: &crate::shutdown::Shutdown,
+) -> Result<i32, Error> {
     match cmd {
-        SandboxCommand::Serve { port, state, version } => commands::serve(port, state, version, paths).await,
+        SandboxCommand::Serve { port, state, version } => {
+            commands::serve(port, state, version, paths, shutdown).await
+        }
         SandboxCommand::Ensure { url, initial_version } => {
             ensure::ensure(&url, &initial_version, paths).await
         }

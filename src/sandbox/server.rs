@@ -93,8 +93,9 @@ impl RunningSandbox {
 
     /// Waits until it stops (after `POST /admin/shutdown` or a cancelled token).
     pub async fn wait(self) {
-        // A panicked server task has nothing more to report than that it stopped.
-        let _ = self.task.await;
+        if let Err(e) = self.task.await {
+            tracing::warn!(error = %e, "the sandbox server task ended abnormally");
+        }
     }
 
     /// Stops it and waits until it has.
@@ -157,7 +158,7 @@ async fn accept_loop(listener: TcpListener, app: App, shutdown: CancellationToke
                     });
                 }
                 Err(e) => {
-                    eprintln!("sandbox: accept failed: {e}");
+                    crate::errln!("sandbox: accept failed: {e}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             },
@@ -201,7 +202,7 @@ impl App {
         if let Some(path) = &self.state_file
             && let Err(e) = state.save(path)
         {
-            eprintln!("sandbox: {e}");
+            crate::errln!("sandbox: {e}");
         }
     }
 

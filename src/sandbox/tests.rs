@@ -235,9 +235,12 @@ async fn ensure_leaves_a_running_sandbox_alone() {
     let tmp = tempfile::tempdir().unwrap();
     let paths = crate::paths::Paths::resolve(tmp.path(), Some(tmp.path()), &crate::config::Config::default());
     let cmd = SandboxCommand::Ensure { url: s.url(), initial_version: "1.0.0".into() };
-    assert_eq!(super::run_command(cmd, &paths).await.unwrap(), exit::OK);
+    assert_eq!(super::run_command(cmd, &paths, &crate::shutdown::Shutdown::new()).await.unwrap(), exit::OK);
     assert!(!paths.sandbox_dir.exists(), "nothing may be spawned when the sandbox answers");
     let bad = SandboxCommand::Ensure { url: "http://10.1.2.3:7878".into(), initial_version: "1.0.0".into() };
-    assert_eq!(super::run_command(bad, &paths).await.unwrap_err().exit_code(), exit::USAGE);
+    assert_eq!(
+        super::run_command(bad, &paths, &crate::shutdown::Shutdown::new()).await.unwrap_err().exit_code(),
+        exit::USAGE
+    );
     s.stop().await;
 }

@@ -53,9 +53,11 @@ pub async fn run(url: &str, opts: &VerifyOptions) -> Result<i32, Error> {
     for i in 1..=opts.checks {
         let started = Instant::now();
         match check(&base, opts).await {
-            Ok(line) => println!("check {i}/{}: {line} ({} ms)", opts.checks, started.elapsed().as_millis()),
+            Ok(line) => {
+                crate::outln!("check {i}/{}: {line} ({} ms)", opts.checks, started.elapsed().as_millis());
+            }
             Err(why) => {
-                eprintln!("error: check {i}/{} of {url}/health failed: {why}", opts.checks);
+                crate::errln!("error: check {i}/{} of {url}/health failed: {why}", opts.checks);
                 return Ok(exit::MONITOR_DOWN);
             }
         }
@@ -63,7 +65,7 @@ pub async fn run(url: &str, opts: &VerifyOptions) -> Result<i32, Error> {
             tokio::time::sleep(opts.interval).await;
         }
     }
-    println!("verified {url}: {} of {} checks UP", opts.checks, opts.checks);
+    crate::outln!("verified {url}: {} of {} checks UP", opts.checks, opts.checks);
     Ok(exit::OK)
 }
 

@@ -33,7 +33,9 @@ impl WriterHandle {
                 for job in queue {
                     // A panicking job drops its reply (its caller sees WriterGone) and rolls back its
                     // transaction; the thread lives on for the other callers.
-                    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut conn)));
+                    if std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut conn))).is_err() {
+                        tracing::error!("a store write job panicked; its transaction was rolled back");
+                    }
                 }
             })
             .map_err(|source| StoreError::Io {

@@ -171,6 +171,20 @@ pub struct Action {
     pub kind: String,
     /// The kind's own data, as its parser normalised it.
     pub spec: serde_json::Value,
+    /// Where the action's value is in its file, for messages (`uses` naming an unknown task).
+    #[serde(skip)]
+    pub at: SourcePos,
+}
+
+/// A 1-based (line, column) in a workflow file, for messages only: not serialized (a stored plan
+/// has none) and ignored by `==`, so it never makes two equal workflows differ.
+#[derive(Debug, Clone, Copy, Default, Eq)]
+pub struct SourcePos(pub Option<(u32, u32)>);
+
+impl PartialEq for SourcePos {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
 }
 
 /// One step of a workflow or task.

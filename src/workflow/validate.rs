@@ -30,10 +30,16 @@ fn check_uses(wf: &Workflow, step: &Step, catalog: &Catalog, out: &mut Vec<Diagn
     }
     let Some(task) = catalog.tasks.get(task_name) else {
         let names: Vec<&str> = catalog.tasks.keys().map(String::as_str).collect();
-        out.push(at(
-            format!("step `{}` uses unknown task `{task_name}`", step.id),
-            list_help(task_name, &names, "tasks"),
-        ));
+        let (line, column) = step.action.at.0.unwrap_or((step.line, 0));
+        out.push(
+            Diagnostic::new(
+                &wf.source,
+                line,
+                column,
+                format!("step `{}` uses unknown task `{task_name}`", step.id),
+            )
+            .with_help(list_help(task_name, &names, "tasks")),
+        );
         return;
     };
     let empty = Map::new();

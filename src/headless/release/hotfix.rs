@@ -35,7 +35,7 @@ fn start(ctx: &Ctx, from: Option<&str>, dry_run: bool) -> Result<i32, Error> {
         ("base_sha", &h.base.sha),
     ])?;
     let verb = if dry_run { "would create" } else { "created" };
-    println!(
+    crate::outln!(
         "{verb} {} from {} ({}); commit the fix there",
         h.branch,
         h.base.tag,
@@ -48,9 +48,9 @@ fn check(ctx: &Ctx) -> Result<i32, Error> {
     let repo = plan::open(&ctx.paths.project_dir).map_err(err)?;
     let pat = pattern(&ctx.config.release, None).map_err(err)?;
     let (base, commits) = hotfix::check(&repo, &pat).map_err(err)?;
-    println!("{} fix commit(s) on top of {}:", commits.len(), base.tag);
+    crate::outln!("{} fix commit(s) on top of {}:", commits.len(), base.tag);
     for c in &commits {
-        println!("  {} {}", c.short, c.summary);
+        crate::outln!("  {} {}", c.short, c.summary);
     }
     outputs(&[("base", &base.tag), ("fixes", &commits.len().to_string())])?;
     Ok(exit::OK)
@@ -63,7 +63,7 @@ fn finish(ctx: &Ctx, push: bool, dry_run: bool) -> Result<i32, Error> {
     let pat = pattern(cfg, None).map_err(err)?;
     let on_hotfix = history::current_branch(&repo).is_some_and(|b| b.starts_with("hotfix/"));
     if dry_run && !on_hotfix {
-        println!(
+        crate::outln!(
             "would bump the patch of the production tag on the hotfix branch, write the changelog, commit and tag"
         );
         return Ok(exit::OK);
@@ -73,7 +73,7 @@ fn finish(ctx: &Ctx, push: bool, dry_run: bool) -> Result<i32, Error> {
     let p = make_plan(ctx, &v)?;
     let applied = cut::apply(&repo, dir, cfg, &p, true, dry_run).map_err(err)?;
     let (Some(tag_name), true) = (p.next_tag.clone(), !dry_run) else {
-        println!("would release {} on {}", p.next_tag.unwrap_or_default(), p.branch.unwrap_or_default());
+        crate::outln!("would release {} on {}", p.next_tag.unwrap_or_default(), p.branch.unwrap_or_default());
         return Ok(exit::OK);
     };
     let t = cut::tag_release(&repo, dir, cfg, (&applied.version, &tag_name), &p.changelog, (push, false))
@@ -85,7 +85,7 @@ fn finish(ctx: &Ctx, push: bool, dry_run: bool) -> Result<i32, Error> {
         ("sha", &sha),
         ("previous", &p.current.map(|c| c.tag).unwrap_or_default()),
     ])?;
-    println!("released hotfix {}{}", t.tag, if t.pushed { ", pushed" } else { "" });
+    crate::outln!("released hotfix {}{}", t.tag, if t.pushed { ", pushed" } else { "" });
     Ok(exit::OK)
 }
 
@@ -99,7 +99,7 @@ fn merge(ctx: &Ctx, branch: Option<String>, push: bool, dry_run: bool) -> Result
         return Err(Error::Invalid(format!("{branch:?} is not a hotfix branch: pass --branch hotfix/X.Y.Z")));
     }
     if dry_run {
-        println!(
+        crate::outln!(
             "would merge {branch} into {} (cherry-picking the fix if the merge conflicts)",
             cfg.main_branch
         );
@@ -116,7 +116,7 @@ fn merge(ctx: &Ctx, branch: Option<String>, push: bool, dry_run: bool) -> Result
     if how == hotfix::MergeBack::CherryPicked
         && hotfix::carry_changelog(&repo, dir, &cfg.changelog, &branch).map_err(err)?
     {
-        println!("added the {branch} changelog section to {}", cfg.changelog.display());
+        crate::outln!("added the {branch} changelog section to {}", cfg.changelog.display());
     }
     if push {
         crate::release::gitcmd::git(dir, &["push", &cfg.remote, &format!("refs/heads/{}", cfg.main_branch)])
@@ -127,6 +127,6 @@ fn merge(ctx: &Ctx, branch: Option<String>, push: bool, dry_run: bool) -> Result
         hotfix::MergeBack::CherryPicked => "cherry-picked",
     };
     outputs(&[("merge", how)])?;
-    println!("{how} {branch} into {}{}", cfg.main_branch, if push { ", pushed" } else { "" });
+    crate::outln!("{how} {branch} into {}{}", cfg.main_branch, if push { ", pushed" } else { "" });
     Ok(exit::OK)
 }

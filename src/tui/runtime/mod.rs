@@ -70,6 +70,7 @@ pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
             "the console needs a terminal; for scripts use the subcommands (flightdeck --help)".into(),
         ));
     }
+    ctx.shutdown.handle();
     let catalog = ctx.catalog()?;
     let store = ctx.store()?;
     let (theme, depth) = init::theme(ctx, &opts)?;
@@ -118,6 +119,8 @@ impl Console {
             tokio::time::interval_at(Instant::now() + Duration::from_secs(1), Duration::from_secs(1));
         let mut only_clock = false;
         let mut dirty = true;
+        // SIGTERM/SIGHUP (the SSH link went away) end the console as `q` does.
+        let stop = self.ctx.shutdown.clone();
         let mut last_draw = Instant::now().checked_sub(FRAME).unwrap_or_else(Instant::now);
         loop {
             if dirty && last_draw.elapsed() >= FRAME {
@@ -138,6 +141,10 @@ impl Console {
                 Some(first) = rx.recv() => drain(first, &mut rx),
                 _ = clock.tick() => vec![Msg::Tick { now: crate::time::now() }],
                 () = tokio::time::sleep(wait) => Vec::new(),
+                _ = stop.wait() => {
+                    self.shutdown();
+                    return Ok(());
+                }
             };
             if !msgs.is_empty() {
                 only_clock = (!dirty || only_clock) && msgs.iter().all(|m| matches!(m, Msg::Tick { .. }));

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::workflow::diag::{Diagnostic, nearest};
 use crate::workflow::model::{Persona, Workflow};
-use crate::workflow::parse::parse_workflow;
+use crate::workflow::parse::parse_workflow_partial;
 use crate::workflow::validate::validate;
 
 mod files;
@@ -129,16 +129,26 @@ impl Loader {
     /// A directory's `*.toml` (tasks if the directory is named `tasks`) and its `tasks/*.toml`.
     fn add_dir(&mut self, dir: &Path) {
         if dir.file_name().is_some_and(|n| n == "tasks") {
-            for file in toml_files(dir) {
-                self.add_file(&file, true);
-            }
+            self.add_files_of(dir, true);
             return;
         }
-        for file in toml_files(dir) {
-            self.add_file(&file, false);
-        }
-        for file in toml_files(&dir.join("tasks")) {
-            self.add_file(&file, true);
+        self.add_files_of(dir, false);
+        self.add_files_of(&dir.join("tasks"), true);
+    }
+
+    /// Adds every `*.toml` of `dir`; a directory that exists but cannot be listed is an error
+    /// naming it (never a silent fall-back to the built-ins).
+    fn add_files_of(&mut self, dir: &Path, is_task: bool) {
+        match toml_files(dir) {
+            Ok(files) => {
+                for file in files {
+                    self.add_file(&file, is_task);
+                }
+            }
+            Err(e) => self.diags.push(
+                Diagnostic::new(dir, 0, 0, format!("cannot read the workflow directory {}: {e}", dir.display()))
+                    .with_help("make it a directory this user can read and list (chmod u+rx), or remove it to use only the built-in workflows"),
+            ),
         }
     }
 
@@ -152,14 +162,12 @@ impl Loader {
         }
     }
 
+    /// Parses one file. A file with problems still joins the catalogue (as far as it could be read)
+    /// so that its `uses` steps are checked too; its diagnostics make [`Loader::finish`] fail.
     fn add_text(&mut self, text: &str, path: &Path, is_task: bool) {
-        let wf = match parse_workflow(text, path, is_task) {
-            Ok(wf) => wf,
-            Err(diags) => {
-                self.diags.extend(diags);
-                return;
-            }
-        };
+        let (wf, diags) = parse_workflow_partial(text, path, is_task);
+        self.diags.extend(diags);
+        let Some(wf) = wf else { return };
         if self.track {
             let key = (is_task, wf.name.clone());
             if let Some(other) = self.given.get(&key).filter(|o| o.as_path() != path) {
@@ -180,7 +188,13 @@ impl Loader {
         }
     }
 
-    fn finish(self) -> Result<Catalog, Vec<Diagnostic>> {
-        if self.diags.is_empty() { Ok(self.catalog) } else { Err(self.diags) }
+    fn finish(mut self) -> Result<Catalog, Vec<Diagnostic>> {
+        if self.diags.is_empty() {
+            return Ok(self.catalog);
+        }
+        // File by file, in line order: parse and cross-file problems of one file together.
+        self.diags.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        self.diags.dedup();
+        Err(self.diags)
     }
 }

@@ -93,7 +93,10 @@ fn a_missing_workflows_dir_is_fine_and_problems_of_every_file_are_collected() {
     let diags = Catalog::load(dir.path()).unwrap_err();
     assert!(find(&diags, "`run` must be a string").file.ends_with("a.toml"));
     assert!(find(&diags, "`persona` = \"nobody\"").file.ends_with("b.toml"));
-    assert_eq!(find(&diags, "uses unknown task `exec`").line, 4, "a workflow that parsed is validated");
+    let exec = find(&diags, "uses unknown task `exec`");
+    assert_eq!((exec.line, exec.column), (6, 8), "at the `uses` value of a workflow that parsed");
+    let nope = find(&diags, "uses unknown task `nope`");
+    assert!(nope.file.ends_with("b.toml"), "a file with a parse error is still checked across files");
 }
 
 #[test]
@@ -131,7 +134,7 @@ fn uses_problems_are_reported_at_the_step() {
     let dir = project(&[("tasks/execute-migration.toml", TASK), ("w.toml", &workflow("diana", step))]);
     let diags = Catalog::load(dir.path()).unwrap_err();
     let unknown = find(&diags, "unknown task `execute-migraton`");
-    assert_eq!(unknown.line, 4);
+    assert_eq!((unknown.line, unknown.column), (6, 8), "line and column of the `uses` value");
     assert!(unknown.help.as_deref().unwrap_or_default().contains("did you mean `execute-migration`?"));
     let key = find(&diags, "`with.databse` is not an input of task `execute-migration`");
     assert_eq!(key.line, 8);
@@ -189,4 +192,16 @@ fn the_readme_examples_are_valid() {
     for w in whens {
         assert!(crate::workflow::expr::WhenExpr::parse(w).is_ok(), "README example `{w}` does not parse");
     }
+}
+
+#[test]
+fn a_workflows_path_that_cannot_be_listed_is_an_error_naming_it() {
+    // A file where the directory should be: read_dir fails even for root (chmod 000 would not).
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("workflows"), "not a directory").unwrap();
+    let diags = Catalog::load(dir.path()).unwrap_err();
+    let d = find(&diags, "cannot read the workflow directory");
+    assert_eq!(d.file, dir.path().join("workflows"));
+    assert!(d.message.contains(&dir.path().join("workflows").display().to_string()), "{d:?}");
+    assert!(d.help.as_deref().unwrap_or_default().contains("built-in"), "{d:?}");
 }

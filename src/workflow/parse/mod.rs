@@ -34,9 +34,19 @@ const DEPLOYMENT_KEYS: [&str; 5] = ["service", "sha", "version", "kind", "remedi
 /// Parses the text of `file` (used in messages; its stem is the workflow's name). `is_task` for
 /// files under `workflows/tasks/`. On failure, returns every problem found, in file order.
 pub fn parse_workflow(text: &str, file: &Path, is_task: bool) -> Result<Workflow, Vec<Diagnostic>> {
+    match parse_workflow_partial(text, file, is_task) {
+        (Some(wf), diags) if diags.is_empty() => Ok(wf),
+        (_, diags) => Err(diags),
+    }
+}
+
+/// Like [`parse_workflow`], but also returns what could be read of a file with problems (every
+/// step whose own keys were fine), so checks across files (`uses` naming a task) still run and
+/// `validate` reports every error of the file at once. `None` only for a TOML syntax error.
+pub fn parse_workflow_partial(text: &str, file: &Path, is_task: bool) -> (Option<Workflow>, Vec<Diagnostic>) {
     let (doc, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
-        return Err(errors.iter().map(|e| syntax_diag(e, text, file)).collect());
+        return (None, errors.iter().map(|e| syntax_diag(e, text, file)).collect());
     }
     let mut cx = Ctx::new(text, file);
     let table = doc.get_ref();
@@ -50,12 +60,9 @@ pub fn parse_workflow(text: &str, file: &Path, is_task: bool) -> Result<Workflow
     duplicate_ids(&mut cx, &parsed);
     let ids: Vec<(String, u32)> = parsed.iter().map(|p| (p.step.id.clone(), p.step.line)).collect();
     refs::check(&mut cx, &sites, &Known { params: &params, steps: &ids });
-    if !cx.diags.is_empty() {
-        let mut diags = cx.diags;
-        diags.sort_by_key(|d| (d.line, d.column));
-        return Err(diags);
-    }
-    Ok(Workflow {
+    let mut diags = cx.diags;
+    diags.sort_by_key(|d| (d.line, d.column));
+    let wf = Workflow {
         name,
         title: head.title,
         persona: head.persona,
@@ -66,7 +73,8 @@ pub fn parse_workflow(text: &str, file: &Path, is_task: bool) -> Result<Workflow
         steps: parsed.into_iter().map(|p| p.step).collect(),
         source: file.to_path_buf(),
         is_task,
-    })
+    };
+    (Some(wf), diags)
 }
 
 struct Header {

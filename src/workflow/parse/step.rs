@@ -10,7 +10,7 @@ use toml::de::DeTable;
 use super::refs::{Site, Source};
 use super::value::{Ctx, Item, key_span, to_json, unknown_key_help};
 use crate::steps::{self, StepKind};
-use crate::workflow::model::{Action, OnFail, Retry, Step};
+use crate::workflow::model::{Action, OnFail, Retry, SourcePos, Step};
 use crate::workflow::template::Template;
 
 mod control;
@@ -80,7 +80,7 @@ fn parse_step(cx: &mut Ctx<'_>, index: usize, item: &Item<'_>) -> Option<Parsed>
         dir: None,
         dry_run: None,
         idempotent: false,
-        action: Action { kind: String::new(), spec: serde_json::Value::Null },
+        action: Action { kind: String::new(), spec: serde_json::Value::Null, at: SourcePos::default() },
         line,
     };
     let mut sites = Vec::new();
@@ -187,7 +187,8 @@ fn action(
                 let what = format!("`{field}`");
                 sites.push(Site { what, src: Source::Template(template), span: at, before: Some(index) });
             }
-            step.action = Action { kind: key.to_string(), spec };
+            let at = SourcePos(Some(crate::workflow::diag::line_col(cx.text, value.span().start)));
+            step.action = Action { kind: key.to_string(), spec, at };
         }
         Err(msg) => cx.error(&span, format!("step `{}`: {msg}", step.id), None),
     }
