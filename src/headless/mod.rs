@@ -74,6 +74,7 @@ async fn runner(ctx: &Ctx, a: &crate::cli::RunnerArgs) -> Result<i32, Error> {
         Err(crate::runner::RunnerError::AlreadyRunning { dir }) => {
             Err(Error::Precondition(format!("a runner already serves {}", dir.display())))
         }
-        Err(e) => Err(Error::Invalid(e.to_string())),
+        Err(crate::runner::RunnerError::Store(e)) => Err(Error::Store(e)),
+        Err(e) => Err(Error::Internal(e.to_string())),
     }
 }

@@ -155,9 +155,11 @@ async fn start_and_connect(c: &Connect, sock: &Path) -> Result<UnixStream, Clien
             if let Ok(s) = connect_soon(sock).await {
                 return Ok(s);
             }
+            let log = c.data_dir.join(crate::runner::LOG_FILE);
             return Err(unreachable(format!(
-                "the runner started on demand exited ({status}); see {}",
-                c.data_dir.join(crate::runner::LOG_FILE).display()
+                "the runner started on demand exited ({status}){}; see {}",
+                last_error_line(&log).map(|l| format!(": {l}")).unwrap_or_default(),
+                log.display()
             )));
         }
         if tokio::time::Instant::now() >= deadline {
@@ -186,4 +188,11 @@ fn reap(mut child: std::process::Child) {
     std::thread::spawn(move || {
         let _ = child.wait();
     });
+}
+
+/// The last line of the runner's log that reports an error (what made it exit), if any.
+fn last_error_line(log: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(log).ok()?;
+    let line = text.lines().rev().find(|l| l.contains("flightdeck:") || l.contains("error"))?;
+    Some(crate::sanitize::one_line(line.trim()).into_owned())
 }
