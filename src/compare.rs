@@ -72,7 +72,7 @@ impl CmpOp {
     }
 
     /// Whether `a OP b` holds.
-    pub fn holds<T: PartialOrd>(self, a: T, b: T) -> bool {
+    pub fn holds<T: PartialOrd + Copy>(self, a: T, b: T) -> bool {
         self.holds_ordering(a.partial_cmp(&b))
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use flightdeck::config::Config;
-use flightdeck::health::{HealthEvent, MonitorState, Plan, Snapshot, TransitionKind, monitors_for, run};
+use flightdeck::health::{HealthEvent, MonitorState, Plan, Snapshot, TransitionKind, monitor_set, run};
 use flightdeck::store::Store;
 use flightdeck::time::Micros;
 use tokio::sync::{mpsc, watch};
@@ -21,7 +21,7 @@ const ORIGIN: Micros = Micros(1_767_225_600_000_000);
 fn plan(monitor: &str, store: Option<Store>) -> Plan {
     let text = format!("[environments.local]\n[monitors.web]\n{monitor}");
     let config = Config::parse(&text, Path::new("flightdeck.toml")).unwrap();
-    let mut plan = Plan::new(monitors_for(&config, "local").unwrap(), store);
+    let mut plan = Plan::new(monitor_set(&config, "local").unwrap().monitors, store);
     plan.origin = Some(ORIGIN);
     plan.publish_every = Duration::from_millis(100);
     plan

@@ -82,7 +82,7 @@ fn is_equal(a: &Resolved, b: &Resolved) -> bool {
             if !matches!(other, Resolved::Any(..)) =>
         {
             let t = other.text();
-            items.iter().any(|i| *i == t)
+            items.contains(&t)
         }
         _ => {
             let (x, y) = (a.text(), b.text());

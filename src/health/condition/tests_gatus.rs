@@ -110,6 +110,13 @@ fn gatus_body_and_json_paths() {
             body(r#"{"data": {"id": 1}}"#),
             false,
         ),
+    ]);
+}
+
+/// `TestCondition_evaluate`: two placeholders, array bodies, nulls, numbers along JSON paths.
+#[test]
+fn gatus_json_paths_nulls_and_numbers() {
+    check(&[
         (
             "body-jsonpath-double-placeholder",
             "[BODY].user.firstName != [BODY].user.lastName",
@@ -137,6 +144,13 @@ fn gatus_body_and_json_paths() {
             body(r#"{"statusCode": 500, "message": "Internal Server Error"}"#),
             false,
         ),
+    ]);
+}
+
+/// `TestCondition_evaluate`: numbers along JSON paths.
+#[test]
+fn gatus_numbers_along_json_paths() {
+    check(&[
         ("body-jsonpath-complex-int", "[BODY].data.id == 1", body(r#"{"data": {"id": 1}}"#), true),
         (
             "body-jsonpath-complex-array-int",
@@ -234,11 +248,10 @@ fn gatus_hex_octal_binary_literals() {
     ]);
 }
 
-/// `TestCondition_evaluate`: connected, certificate expiration (0 without TLS), `len()`, `has()`.
+/// `TestCondition_evaluate`: connected, certificate expiration (0 without TLS).
 #[test]
-fn gatus_connected_certificates_len_and_has() {
+fn gatus_connected_and_certificates() {
     let up = R { connected: true, ..R::default() };
-    let article = "{\n  \"article\": {\n    \"id\": 123,\n    \"title\": \"Hello, world!\",\n    \"author\": \"John Doe\",\n    \"tags\": [\"hello\", \"world\"],\n    \"content\": \"I really like Gatus!\"\n  }\n}";
     check(&[
         ("connected", "[CONNECTED] == true", up, true),
         ("connected-failure", "[CONNECTED] == true", R::default(), false),
@@ -267,6 +280,14 @@ fn gatus_connected_certificates_len_and_has() {
             cert_hours(24),
             false,
         ),
+    ]);
+}
+
+/// `TestCondition_evaluate`: `len()` and `has()`.
+#[test]
+fn gatus_len_and_has() {
+    let article = "{\n  \"article\": {\n    \"id\": 123,\n    \"title\": \"Hello, world!\",\n    \"author\": \"John Doe\",\n    \"tags\": [\"hello\", \"world\"],\n    \"content\": \"I really like Gatus!\"\n  }\n}";
+    check(&[
         (
             "len-body-jsonpath-complex",
             "len([BODY].data.name) == 4",

@@ -20,6 +20,7 @@ pub fn state_mark(s: MonitorState) -> (&'static str, Role) {
         MonitorState::Down => ("✗", Role::Fail),
         MonitorState::Pending => ("…", Role::Pending),
         MonitorState::Maintenance => ("⚒", Role::Muted),
+        MonitorState::Disabled => ("⊘", Role::Fail),
     }
 }
 
