@@ -4,6 +4,7 @@
 //! headers, an expired certificate, one root store for HTTPS and TLS, a bad condition that disables
 //! only its monitor, and Gatus's condition rules end to end.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 use std::process::Output;
@@ -123,15 +124,14 @@ fn gzip_br_and_deflate_bodies_are_decoded_before_the_conditions() {
         ("br", http(Behaviour::Encoded("br", brotli(body)))),
         ("deflate", http(Behaviour::Encoded("deflate", zlib(body)))),
     ];
-    let monitors: String = servers
-        .iter()
-        .map(|(name, s)| {
-            format!(
-                "[monitors.{name}]\nurl = \"{}\"\nconditions = [\"[BODY].status == UP\", \"len([BODY].items) == 3\"]\n",
-                s.url("/")
-            )
-        })
-        .collect();
+    let mut monitors = String::new();
+    for (name, s) in &servers {
+        let _ = write!(
+            monitors,
+            "[monitors.{name}]\nurl = \"{}\"\nconditions = [\"[BODY].status == UP\", \"len([BODY].items) == 3\"]\n",
+            s.url("/")
+        );
+    }
     let (code, doc, t) = once(&project(&monitors));
     assert_eq!(code, Some(0), "{t}");
     for (name, _) in &servers {
