@@ -2,8 +2,10 @@
 //! endpoint or a DNS name), how often, how patiently, and the conditions a result must meet.
 //!
 //! Values may use `{{ environment.KEY }}` (for example `url = "{{ environment.url }}/health"`), so one
-//! monitor serves every environment; `environments = [...]` limits it to some. Conditions are parsed
-//! when the file is loaded; an error names the file and the line of the bad condition.
+//! monitor serves every environment; `environments = [...]` limits it to some. Conditions and the
+//! other values are checked when the file is loaded ([`MonitorConfig::check`]); a problem names the
+//! file and line and disables that monitor only (`Config::monitor_problems`), the rest of the file
+//! still loads.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -63,7 +65,8 @@ pub struct MonitorConfig {
     /// Follow HTTP redirects (at most 10).
     #[serde(default = "yes")]
     pub follow_redirects: bool,
-    /// Most body bytes read; the rest is not read and the result is marked truncated.
+    /// Most body bytes read (after decoding), and only when a condition reads the body; a longer
+    /// body fails with reason `body` and the result is marked truncated.
     #[serde(default = "default_max_body")]
     pub max_body: u64,
     /// A PEM file of extra trusted CA certificates (HTTPS and TLS probes).

@@ -210,8 +210,7 @@ fn a_certificate_that_expired_yesterday_has_minus_one_days_left() {
     std::fs::write(
         p.path().join("flightdeck.toml"),
         format!(
-            "[environments.local]\n[monitors.cert]\ntls = \"localhost:{0}\"\nca_file = \"ca.pem\"\n\
-             [monitors.expiry]\ntls = \"localhost:{0}\"\ninsecure_skip_verify = true\nca_file = \"ca.pem\"\nconditions = [\"[CERTIFICATE_EXPIRATION] > 0\"]\n",
+            "[environments.local]\n[monitors.cert]\ntls = \"localhost:{0}\"\nca_file = \"ca.pem\"\n",
             s.port
         ),
     )
@@ -274,6 +273,9 @@ fn a_bad_condition_disables_only_its_monitor_with_file_and_line() {
     assert!(problem.contains("flightdeck.toml:8: ") && problem.contains("syntax error in pattern"), "{t}");
     let info = p.run(&["info"]);
     assert_eq!(info.status.code(), Some(0), "one bad monitor no longer stops the project: {}", text(&info));
+    let validate = p.run(&["validate"]);
+    assert_eq!(validate.status.code(), Some(2), "{}", text(&validate));
+    assert!(String::from_utf8_lossy(&validate.stderr).contains("flightdeck.toml:8"), "{}", text(&validate));
     let plain = p.run(&["health", "--once"]);
     assert!(
         String::from_utf8_lossy(&plain.stdout).contains("bad              DISABLED config: "),
