@@ -50,6 +50,7 @@ fn once_measured(p: &Project) -> (Output, u64) {
     // GNU time writes "Command exited with non-zero status N" before the figure when N != 0.
     let report = std::fs::read_to_string(&rss_file).unwrap();
     let kb = report.lines().last().unwrap_or_default().trim().parse().unwrap();
+    eprintln!("health --once peak RSS: {kb} kB");
     (out, kb)
 }
 
