@@ -309,3 +309,20 @@ fn gatus_rules_hold_against_a_real_server_and_hostile_bodies_are_quoted_safely()
     assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}'), "{stdout:?}");
     assert!(stdout.contains("\\u{1b}]0;pwned"), "{stdout}");
 }
+
+#[test]
+fn a_check_naming_a_disabled_monitor_fails_with_its_problem() {
+    let p = Project::new(
+        "[environments.local]\n[monitors.web]\ntcp = \"127.0.0.1:1\"\nconditions = [\"[CONNECTED] == pat([yes)\"]\n",
+        &[(
+            "gate.toml",
+            "title = \"g\"\n[[steps]]\nid = \"c\"\ncheck = { monitor = \"web\", for = \"1s\" }\n",
+        )],
+    );
+    let out = p.run(&["run", "gate", "--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let ev = crate::common::events(&out);
+    let done = ev.iter().find(|e| e["event"] == "step_finished").unwrap();
+    let msg = done["message"].as_str().unwrap();
+    assert!(msg.contains("monitor \"web\" is disabled") && msg.contains("flightdeck.toml:4"), "{done}");
+}
