@@ -53,8 +53,8 @@ pub struct Config {
     /// `[services.NAME]`: each service's repository and paths, for DORA.
     #[serde(default)]
     pub services: BTreeMap<String, ServiceConfig>,
-    /// Health monitors by name (`[monitors.NAME]`).
-    #[serde(default)]
+    /// Health monitors by name (`[monitors.NAME]`); one that cannot be read is disabled alone.
+    #[serde(default, deserialize_with = "monitors::lenient")]
     pub monitors: BTreeMap<String, monitors::MonitorConfig>,
     /// Monitors whose own values are invalid (a bad condition, duration, ...), by name: each is
     /// disabled alone, with its file and line, instead of failing the whole file.

@@ -87,6 +87,29 @@ pub struct MonitorConfig {
     /// Windows in which failures raise no alert.
     #[serde(default)]
     pub maintenance: Vec<MaintenanceConfig>,
+    /// Why the table could not be read at all (unknown key, wrong type); see [`lenient`].
+    #[serde(skip)]
+    pub unreadable: Option<String>,
+}
+
+/// Reads `[monitors]` leniently: a table serde refuses (an unknown key, a wrong type) becomes a
+/// monitor carrying only its problem, so [`MonitorConfig::check`] disables it alone.
+pub fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, MonitorConfig>, D::Error> {
+    let raw = BTreeMap::<String, toml::Value>::deserialize(d)?;
+    let mut out = BTreeMap::new();
+    for (name, value) in raw {
+        let cfg = match value.try_into::<MonitorConfig>() {
+            Ok(cfg) => cfg,
+            Err(e) => {
+                let empty = toml::Value::Table(toml::Table::new());
+                let mut cfg: MonitorConfig = empty.try_into().map_err(serde::de::Error::custom)?;
+                cfg.unreadable = Some(e.message().trim().to_string());
+                cfg
+            }
+        };
+        out.insert(name, cfg);
+    }
+    Ok(out)
 }
 
 /// A maintenance window: absolute (`start`, `end` as RFC 3339) or daily (`daily = "02:00"`, `for`).
@@ -151,6 +174,15 @@ impl MonitorConfig {
         let table = format!("monitors.{name}");
         let line = |key: &str| crate::config::find_line_in_table(text, &table, key);
         let err = |key: &str, msg: String| Diagnostic::new(path, line(key), 1, msg);
+        if let Some(m) = &self.unreadable {
+            let key =
+                m.strip_prefix("unknown field `").and_then(|r| r.split_once('`')).map_or("", |(k, _)| k);
+            let d = Diagnostic::new(path, line(key), 1, format!("[{table}]: {m}"));
+            return Err(match crate::config::unknown_field_help(m) {
+                Some(help) => d.with_help(help),
+                None => d,
+            });
+        }
         let kind = self.target_key().map_err(|m| err("url", format!("[{table}]: {m}")))?;
         for (key, value) in [("interval", Some(&self.interval)), ("timeout", Some(&self.timeout))]
             .into_iter()
