@@ -5,6 +5,7 @@
 //! `tui/` imports ratatui or crossterm (checked by `tests/it/layering.rs`).
 
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod dbtool;
 pub mod dora;

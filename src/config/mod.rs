@@ -53,9 +53,13 @@ pub struct Config {
     /// `[services.NAME]`: each service's repository and paths, for DORA.
     #[serde(default)]
     pub services: BTreeMap<String, ServiceConfig>,
-    /// Health monitors by name (`[monitors.NAME]`).
-    #[serde(default)]
+    /// Health monitors by name (`[monitors.NAME]`); one that cannot be read is disabled alone.
+    #[serde(default, deserialize_with = "monitors::lenient")]
     pub monitors: BTreeMap<String, monitors::MonitorConfig>,
+    /// Monitors whose own values are invalid (a bad condition, duration, ...), by name: each is
+    /// disabled alone, with its file and line, instead of failing the whole file.
+    #[serde(skip)]
+    pub monitor_problems: BTreeMap<String, Diagnostic>,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -103,6 +107,7 @@ impl Default for Config {
             dora: DoraConfig::default(),
             services: BTreeMap::new(),
             monitors: BTreeMap::new(),
+            monitor_problems: BTreeMap::new(),
             path: None,
         }
     }
@@ -131,7 +136,9 @@ impl Config {
             env.check(text, path)?;
         }
         for (name, monitor) in &config.monitors {
-            monitor.check(name, text, path)?;
+            if let Err(d) = monitor.check(name, text, path) {
+                config.monitor_problems.insert(name.clone(), d);
+            }
         }
         if let Some(d) = &config.default_environment
             && !config.environments.contains_key(d)

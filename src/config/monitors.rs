@@ -2,8 +2,10 @@
 //! endpoint or a DNS name), how often, how patiently, and the conditions a result must meet.
 //!
 //! Values may use `{{ environment.KEY }}` (for example `url = "{{ environment.url }}/health"`), so one
-//! monitor serves every environment; `environments = [...]` limits it to some. Conditions are parsed
-//! when the file is loaded; an error names the file and the line of the bad condition.
+//! monitor serves every environment; `environments = [...]` limits it to some. Conditions and the
+//! other values are checked when the file is loaded ([`MonitorConfig::check`]); a problem names the
+//! file and line and disables that monitor only (`Config::monitor_problems`), the rest of the file
+//! still loads.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -63,7 +65,8 @@ pub struct MonitorConfig {
     /// Follow HTTP redirects (at most 10).
     #[serde(default = "yes")]
     pub follow_redirects: bool,
-    /// Most body bytes read; the rest is not read and the result is marked truncated.
+    /// Most body bytes read (after decoding), and only when a condition reads the body; a longer
+    /// body fails with reason `body` and the result is marked truncated.
     #[serde(default = "default_max_body")]
     pub max_body: u64,
     /// A PEM file of extra trusted CA certificates (HTTPS and TLS probes).
@@ -84,6 +87,29 @@ pub struct MonitorConfig {
     /// Windows in which failures raise no alert.
     #[serde(default)]
     pub maintenance: Vec<MaintenanceConfig>,
+    /// Why the table could not be read at all (unknown key, wrong type); see [`lenient`].
+    #[serde(skip)]
+    pub unreadable: Option<String>,
+}
+
+/// Reads `[monitors]` leniently: a table serde refuses (an unknown key, a wrong type) becomes a
+/// monitor carrying only its problem, so [`MonitorConfig::check`] disables it alone.
+pub fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, MonitorConfig>, D::Error> {
+    let raw = BTreeMap::<String, toml::Value>::deserialize(d)?;
+    let mut out = BTreeMap::new();
+    for (name, value) in raw {
+        let cfg = match value.try_into::<MonitorConfig>() {
+            Ok(cfg) => cfg,
+            Err(e) => {
+                let empty = toml::Value::Table(toml::Table::new());
+                let mut cfg: MonitorConfig = empty.try_into().map_err(serde::de::Error::custom)?;
+                cfg.unreadable = Some(e.message().trim().to_string());
+                cfg
+            }
+        };
+        out.insert(name, cfg);
+    }
+    Ok(out)
 }
 
 /// A maintenance window: absolute (`start`, `end` as RFC 3339) or daily (`daily = "02:00"`, `for`).
@@ -148,6 +174,15 @@ impl MonitorConfig {
         let table = format!("monitors.{name}");
         let line = |key: &str| crate::config::find_line_in_table(text, &table, key);
         let err = |key: &str, msg: String| Diagnostic::new(path, line(key), 1, msg);
+        if let Some(m) = &self.unreadable {
+            let key =
+                m.strip_prefix("unknown field `").and_then(|r| r.split_once('`')).map_or("", |(k, _)| k);
+            let d = Diagnostic::new(path, line(key), 1, format!("[{table}]: {m}"));
+            return Err(match crate::config::unknown_field_help(m) {
+                Some(help) => d.with_help(help),
+                None => d,
+            });
+        }
         let kind = self.target_key().map_err(|m| err("url", format!("[{table}]: {m}")))?;
         for (key, value) in [("interval", Some(&self.interval)), ("timeout", Some(&self.timeout))]
             .into_iter()

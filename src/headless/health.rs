@@ -1,5 +1,6 @@
 //! `flightdeck health [--env NAME] [--once] [--for D] [--json]`: one round of probes, or the live
-//! engine printing each state transition until interrupted; exit 6 when a monitor is down.
+//! engine printing each state transition until interrupted; exit 6 when a monitor is down, else 2
+//! when a monitor is disabled by an invalid configuration (the others still run).
 
 use std::time::Duration;
 
@@ -11,19 +12,22 @@ use crate::cli::HealthArgs;
 use crate::error::{Error, exit};
 use crate::headless::Ctx;
 use crate::health::probe::{Clients, probe};
-use crate::health::{CheckResult, HealthEvent, Monitor, Plan, Snapshot, monitors_for};
+use crate::health::{CheckResult, DisabledMonitor, HealthEvent, Monitor, Plan, Snapshot, monitor_set};
 use crate::time::{now, parse_duration};
 
 /// `flightdeck health`.
 pub async fn health(ctx: &Ctx, a: &HealthArgs) -> Result<i32, Error> {
     let env = a.env.clone().unwrap_or_else(|| ctx.config.default_env().to_string());
-    let monitors = monitors_for(&ctx.config, &env).map_err(Error::Invalid)?;
-    if monitors.is_empty() {
+    let set = monitor_set(&ctx.config, &env).map_err(Error::Invalid)?;
+    if set.monitors.is_empty() && set.disabled.is_empty() {
         crate::errln!("no monitors apply to environment {env}; add [monitors.NAME] to flightdeck.toml");
         return Ok(exit::OK);
     }
+    for d in &set.disabled {
+        crate::errln!("monitor {} is disabled: {}", d.name, d.problem);
+    }
     if a.once {
-        return once(&env, &monitors, a.json).await;
+        return once(&env, &set.monitors, &set.disabled, a.json).await;
     }
     let limit = match &a.duration {
         Some(d) => Some(Duration::from_millis(parse_duration(d).ok_or_else(|| {
@@ -31,11 +35,27 @@ pub async fn health(ctx: &Ctx, a: &HealthArgs) -> Result<i32, Error> {
         })?)),
         None => None,
     };
-    live(ctx, monitors, limit, a.json).await
+    live(ctx, set.monitors, set.disabled, limit, a.json).await
+}
+
+/// Exit 6 if a monitor is down, else 2 if one is disabled, else 0.
+fn verdict(down: bool, disabled: bool) -> i32 {
+    if down {
+        exit::MONITOR_DOWN
+    } else if disabled {
+        exit::USAGE
+    } else {
+        exit::OK
+    }
 }
 
 /// Probes every monitor once, concurrently; exit 6 if any failed.
-async fn once(env: &str, monitors: &[Monitor], json: bool) -> Result<i32, Error> {
+async fn once(
+    env: &str,
+    monitors: &[Monitor],
+    disabled: &[DisabledMonitor],
+    json: bool,
+) -> Result<i32, Error> {
     let clients = Clients::new();
     let mut set = tokio::task::JoinSet::new();
     for (i, m) in monitors.iter().enumerate() {
@@ -47,7 +67,7 @@ async fn once(env: &str, monitors: &[Monitor], json: bool) -> Result<i32, Error>
     let results: Vec<CheckResult> = results.into_iter().map(|(_, r)| r).collect();
     let down = results.iter().any(|r| !r.success);
     if json {
-        let out = json!({ "environment": env, "down": down, "results": results });
+        let out = json!({ "environment": env, "down": down, "results": results, "disabled": disabled });
         crate::outln!("{}", serde_json::to_string_pretty(&out).map_err(|e| Error::Invalid(e.to_string()))?);
     } else {
         for r in &results {
@@ -55,13 +75,23 @@ async fn once(env: &str, monitors: &[Monitor], json: bool) -> Result<i32, Error>
             let cert = r.cert_days_left.map(|d| format!("  cert {d}d")).unwrap_or_default();
             crate::outln!("{:<16} {:<5} {}{cert}", r.monitor, state, r.line());
         }
+        for d in disabled {
+            crate::outln!("{:<16} DISABLED config: {}", d.name, d.problem);
+        }
     }
-    Ok(if down { exit::MONITOR_DOWN } else { exit::OK })
+    Ok(verdict(down, !disabled.is_empty()))
 }
 
 /// Runs the engine, printing transitions, until Ctrl-C or `limit`.
-async fn live(ctx: &Ctx, monitors: Vec<Monitor>, limit: Option<Duration>, json: bool) -> Result<i32, Error> {
-    let plan = Plan::new(monitors, Some(ctx.store()?));
+async fn live(
+    ctx: &Ctx,
+    monitors: Vec<Monitor>,
+    disabled: Vec<DisabledMonitor>,
+    limit: Option<Duration>,
+    json: bool,
+) -> Result<i32, Error> {
+    let mut plan = Plan::new(monitors, Some(ctx.store()?));
+    plan.disabled = disabled;
     let cancel = CancellationToken::new();
     let (snap_tx, snap_rx) = watch::channel(Snapshot::default());
     let (ev_tx, mut ev_rx) = mpsc::channel::<HealthEvent>(256);
@@ -101,5 +131,5 @@ async fn live(ctx: &Ctx, monitors: Vec<Monitor>, limit: Option<Duration>, json: 
             crate::outln!("{:<16} {:<11} uptime {up:<7} checks {}", m.name, m.state.as_str(), m.checks);
         }
     }
-    Ok(if summary.down.is_empty() { exit::OK } else { exit::MONITOR_DOWN })
+    Ok(verdict(!summary.down.is_empty(), !summary.disabled.is_empty()))
 }

@@ -260,7 +260,16 @@ pub fn validate(ctx: &Ctx, a: &ValidateArgs) -> Result<i32, Error> {
     } else {
         Catalog::load_paths(&a.paths, &ctx.paths.project_dir)
     };
-    let catalog = result.map_err(Error::Diagnostics)?;
+    // A monitor disabled by a bad value in flightdeck.toml is a validation error too.
+    let monitors: Vec<_> =
+        if a.paths.is_empty() { ctx.config.monitor_problems.values().cloned().collect() } else { Vec::new() };
+    let catalog = result.map_err(|mut d| {
+        d.extend(monitors.iter().cloned());
+        Error::Diagnostics(d)
+    })?;
+    if !monitors.is_empty() {
+        return Err(Error::Diagnostics(monitors));
+    }
     crate::outln!("ok: {} workflow(s), {} task(s) valid", catalog.workflows.len(), catalog.tasks.len());
     Ok(exit::OK)
 }

@@ -15,7 +15,7 @@ pub mod scheduler;
 pub mod state;
 pub mod view;
 
-pub use monitor::{Monitor, ProbeSpec, monitors_for};
+pub use monitor::{DisabledMonitor, Monitor, MonitorSet, ProbeSpec, monitor_set};
 pub use result::{CheckResult, Reason};
 pub use scheduler::{HealthEvent, Plan, RunSummary, plan_for, run, spawn};
 pub use state::{MonitorState, Transition, TransitionKind};

@@ -217,19 +217,68 @@ pub fn fill_env(text: &str, vars: &BTreeMap<String, serde_json::Value>) -> Resul
     Ok(out)
 }
 
-/// Every monitor of `config` that applies to environment `env`, resolved. Errors name the monitor.
-pub fn monitors_for(config: &Config, env: &str) -> Result<Vec<Monitor>, String> {
+/// A monitor that is not probed because its configuration is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisabledMonitor {
+    /// Its name in `flightdeck.toml`.
+    pub name: String,
+    /// The environment it was resolved for.
+    pub environment: String,
+    /// What is wrong, with file and line (`flightdeck.toml:4: unknown placeholder [STAUTS] ...`).
+    pub problem: String,
+}
+
+/// The monitors that apply to one environment: the ones ready to run and the disabled ones.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MonitorSet {
+    /// Ready to run, in name order.
+    pub monitors: Vec<Monitor>,
+    /// Not run: their configuration is invalid.
+    pub disabled: Vec<DisabledMonitor>,
+}
+
+/// Every monitor of `config` that applies to environment `env`: one with an invalid value (a bad
+/// condition, a missing template key) is disabled alone, its problem naming file and line. The
+/// only error is an unknown environment.
+pub fn monitor_set(config: &Config, env: &str) -> Result<MonitorSet, String> {
     let environment = config.environment(env)?;
     let base =
         config.path.as_ref().and_then(|p| p.parent()).map_or_else(PathBuf::new, std::path::Path::to_path_buf);
-    config
-        .monitors
-        .iter()
-        .filter(|(_, m)| m.environments.is_empty() || m.environments.iter().any(|e| e == env))
-        .map(|(name, m)| {
-            Monitor::resolve(name, m, environment, &base).map_err(|e| format!("monitor {name}: {e}"))
-        })
-        .collect()
+    let file =
+        config.path.as_ref().map_or_else(|| "flightdeck.toml".to_string(), |p| p.display().to_string());
+    let mut set = MonitorSet::default();
+    for (name, m) in &config.monitors {
+        if !(m.environments.is_empty() || m.environments.iter().any(|e| e == env)) {
+            continue;
+        }
+        let problem = match config.monitor_problems.get(name) {
+            Some(d) => Some(problem_text(d)),
+            None => match Monitor::resolve(name, m, environment, &base) {
+                Ok(monitor) => {
+                    set.monitors.push(monitor);
+                    None
+                }
+                Err(e) => Some(format!("{file}:{}: monitor {name}: {e}", find_monitor_line(config, name))),
+            },
+        };
+        if let Some(problem) = problem {
+            set.disabled.push(DisabledMonitor { name: name.clone(), environment: env.to_string(), problem });
+        }
+    }
+    Ok(set)
+}
+
+/// `file:line: message (help)`.
+fn problem_text(d: &crate::workflow::diag::Diagnostic) -> String {
+    let help = d.help.as_ref().map(|h| format!(" ({h})")).unwrap_or_default();
+    format!("{}:{}: {}{help}", d.file.display(), d.line, d.message)
+}
+
+/// The line of `[monitors.NAME]` in the config file, or 0.
+fn find_monitor_line(config: &Config, name: &str) -> u32 {
+    let Some(text) = config.path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()) else { return 0 };
+    let header = format!("[monitors.{name}]");
+    text.lines().position(|l| l.trim() == header).and_then(|i| u32::try_from(i + 1).ok()).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -259,41 +308,49 @@ environments = ["production"]
     #[test]
     fn monitors_resolve_per_environment() {
         let c = Config::parse(CONFIG, Path::new("f.toml")).unwrap();
-        let staging = monitors_for(&c, "staging").unwrap();
+        let staging = monitor_set(&c, "staging").unwrap().monitors;
         assert_eq!(staging.len(), 1);
         assert_eq!(staging[0].target(), "GET http://127.0.0.1:7878/health");
         assert_eq!(staging[0].interval, Duration::from_secs(5));
         assert_eq!(staging[0].jitter, Duration::from_millis(500));
         assert_eq!(staging[0].failure_threshold, 3);
-        let prod = monitors_for(&c, "production").unwrap();
+        let prod = monitor_set(&c, "production").unwrap().monitors;
         assert_eq!(prod.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["db", "web"]);
         assert_eq!(prod[0].conditions[0].source, "[CONNECTED] == true");
     }
 
     #[test]
-    fn a_bad_condition_names_file_and_line() {
+    fn a_bad_condition_disables_that_monitor_only_naming_file_and_line() {
         let text = CONFIG.replace("[BODY].status == UP", "[BODDY].status == UP");
-        let e = Config::parse(&text, Path::new("f.toml")).unwrap_err();
+        let c = Config::parse(&text, Path::new("f.toml")).unwrap();
+        let e = &c.monitor_problems["web"];
         assert_eq!(e.line, 12, "{e}");
         assert!(e.message.contains("did you mean [BODY]"), "{e}");
         assert_eq!(e.file, Path::new("f.toml"));
+        let prod = monitor_set(&c, "production").unwrap();
+        assert_eq!(prod.monitors.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["db"]);
+        assert_eq!(prod.disabled.len(), 1);
+        assert!(prod.disabled[0].problem.starts_with("f.toml:12: "), "{:?}", prod.disabled);
     }
 
     #[test]
-    fn unknown_keys_and_bad_values_are_errors_with_lines() {
-        let e =
-            Config::parse(&CONFIG.replace("interval = \"5s\"", "intervall = \"5s\""), Path::new("f.toml"))
-                .unwrap_err();
+    fn unknown_keys_and_bad_values_disable_the_monitor_with_lines() {
+        let problem = |text: &str, name: &str| {
+            Config::parse(text, Path::new("f.toml")).unwrap().monitor_problems.get(name).cloned().unwrap()
+        };
+        let e = problem(&CONFIG.replace("interval = \"5s\"", "intervall = \"5s\""), "web");
         assert_eq!(e.line, 11, "{e}");
         assert!(e.help.unwrap_or_default().contains("interval"));
-        let e = Config::parse(&CONFIG.replace("\"5s\"", "\"soon\""), Path::new("f.toml")).unwrap_err();
-        assert_eq!(e.line, 11, "{e}");
-        let e = Config::parse(&CONFIG.replace("tcp = ", "url = \"http://x\"\ntcp = "), Path::new("f.toml"))
-            .unwrap_err();
+        let e = problem(&CONFIG.replace("interval = \"5s\"", "interval = 5"), "web");
+        assert!(e.message.contains("[monitors.web]") && e.message.contains("invalid type"), "{e}");
+        assert_eq!(problem(&CONFIG.replace("\"5s\"", "\"soon\""), "web").line, 11);
+        let e = problem(&CONFIG.replace("tcp = ", "url = \"http://x\"\ntcp = "), "db");
         assert!(e.message.contains("url and tcp"), "{e}");
-        let dns = "[monitors.ns]\ndns = \"example.test\"\n";
-        let e = Config::parse(dns, Path::new("f.toml")).unwrap_err();
+        let e = problem("[monitors.ns]\ndns = \"example.test\"\n", "ns");
         assert!(e.message.contains("nameserver"), "{e}");
+        let c =
+            Config::parse(&CONFIG.replace("interval = \"5s\"", "intervall = \"5s\""), Path::new("f.toml"));
+        assert_eq!(monitor_set(&c.unwrap(), "production").unwrap().monitors.len(), 1, "db still runs");
     }
 
     #[test]

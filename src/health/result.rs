@@ -18,12 +18,18 @@ pub enum Reason {
     Tls,
     /// No answer within the monitor's timeout.
     Timeout,
+    /// Redirects past the limit (a loop).
+    Redirect,
+    /// The answer is not valid HTTP (not HTTP at all, headers too large, closed mid-response).
+    Protocol,
     /// A condition on the HTTP status failed.
     Status,
     /// A condition on the body failed, or the body could not be read.
     Body,
     /// Another condition failed (response time, certificate expiry, ...).
     Condition,
+    /// The monitor's configuration is invalid, so it is not probed.
+    Config,
 }
 
 impl Reason {
@@ -34,9 +40,12 @@ impl Reason {
             Reason::Connect => "connect",
             Reason::Tls => "tls",
             Reason::Timeout => "timeout",
+            Reason::Redirect => "redirect",
+            Reason::Protocol => "protocol",
             Reason::Status => "status",
             Reason::Body => "body",
             Reason::Condition => "condition",
+            Reason::Config => "config",
         }
     }
 }
@@ -60,11 +69,13 @@ pub struct CheckResult {
     pub message: Option<String>,
     /// HTTP status, if any.
     pub status: Option<u16>,
-    /// Body bytes read (never more than the monitor's `max_body`).
+    /// Body bytes read, after decoding (never more than the monitor's `max_body`; 0 when no
+    /// condition reads the body).
     pub bytes_read: u64,
     /// True if the body was longer than `max_body` and the rest was not read.
     pub truncated: bool,
-    /// Whole days until the leaf certificate expires, when one was seen.
+    /// Whole days until the leaf certificate expires, when one was seen; once expired, whole days
+    /// since, negative and never 0 (expired yesterday: -1).
     pub cert_days_left: Option<i64>,
     /// Each condition's outcome (empty when the probe failed before any could be judged).
     pub conditions: Vec<ConditionResult>,

@@ -13,11 +13,11 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::health::maintenance::in_maintenance;
-use crate::health::monitor::Monitor;
+use crate::health::monitor::{DisabledMonitor, Monitor};
 use crate::health::probe::{Clients, probe};
 use crate::health::result::CheckResult;
 use crate::health::state::{MonitorState, Transition, TransitionKind};
-use crate::health::view::{Snapshot, Track};
+use crate::health::view::{MonitorView, Snapshot, Track, disabled_view};
 use crate::store::{HealthTransitionRecord, Store};
 use crate::time::Micros;
 
@@ -26,6 +26,8 @@ use crate::time::Micros;
 pub struct Plan {
     /// The monitors.
     pub monitors: Vec<Monitor>,
+    /// Monitors not probed (invalid configuration), shown as DISABLED in every snapshot.
+    pub disabled: Vec<DisabledMonitor>,
     /// Where transitions are written (none: not written).
     pub store: Option<Store>,
     /// Most probes in flight at once.
@@ -45,6 +47,7 @@ impl Plan {
     pub fn new(monitors: Vec<Monitor>, store: Option<Store>) -> Plan {
         Plan {
             monitors,
+            disabled: Vec::new(),
             store,
             concurrency: 64,
             history: 256,
@@ -55,9 +58,13 @@ impl Plan {
     }
 }
 
-/// The plan for every monitor of `config` that applies to environment `env`, with the defaults.
+/// The plan for every monitor of `config` that applies to environment `env`, with the defaults;
+/// monitors with an invalid configuration are carried as disabled.
 pub fn plan_for(config: &crate::config::Config, env: &str, store: Option<Store>) -> Result<Plan, String> {
-    Ok(Plan::new(crate::health::monitors_for(config, env)?, store))
+    let set = crate::health::monitor_set(config, env)?;
+    let mut plan = Plan::new(set.monitors, store);
+    plan.disabled = set.disabled;
+    Ok(plan)
 }
 
 /// Something that must reach listeners: a monitor changed state.
@@ -82,6 +89,8 @@ pub struct RunSummary {
     pub checks: u64,
     /// Monitors DOWN at the end.
     pub down: Vec<String>,
+    /// Monitors not probed (invalid configuration).
+    pub disabled: Vec<String>,
 }
 
 struct Clock {
@@ -111,8 +120,14 @@ pub async fn run(
     let mut tracks: Vec<Track> =
         plan.monitors.iter().map(|m| Track::new(m, plan.history, window_ms)).collect();
     let (mut tasks, mut results) = start_workers(&plan, &clock, &cancel);
-    publish(&snapshots, &mut tracks, clock.now());
-    let mut summary = RunSummary::default();
+    let disabled: Vec<MonitorView> =
+        plan.disabled.iter().map(|d| disabled_view(d, window_ms, clock.now())).collect();
+    let publish = |tracks: &mut [Track], now: Micros| publish(&snapshots, tracks, &disabled, now);
+    publish(&mut tracks, clock.now());
+    let mut summary = RunSummary {
+        disabled: plan.disabled.iter().map(|d| d.name.clone()).collect(),
+        ..RunSummary::default()
+    };
     let mut tick = tokio::time::interval(plan.publish_every.max(Duration::from_millis(1)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut dirty = false;
@@ -133,13 +148,13 @@ pub async fn run(
                 }
             }
             _ = tick.tick(), if dirty => {
-                publish(&snapshots, &mut tracks, clock.now());
+                publish(&mut tracks, clock.now());
                 dirty = false;
             }
         }
     }
     tasks.shutdown().await;
-    publish(&snapshots, &mut tracks, clock.now());
+    publish(&mut tracks, clock.now());
     summary.down = tracks
         .iter()
         .map(|t| t.view(clock.now()))
@@ -173,9 +188,10 @@ fn start_workers(plan: &Plan, clock: &Arc<Clock>, cancel: &CancellationToken) ->
     (tasks, results)
 }
 
-fn publish(snapshots: &watch::Sender<Snapshot>, tracks: &mut [Track], now: Micros) {
-    let snap = Snapshot { at: now, monitors: tracks.iter_mut().map(|t| t.view_cached(now)).collect() };
-    snapshots.send_replace(snap);
+fn publish(snapshots: &watch::Sender<Snapshot>, tracks: &mut [Track], disabled: &[MonitorView], now: Micros) {
+    let mut monitors: Vec<MonitorView> = tracks.iter_mut().map(|t| t.view_cached(now)).collect();
+    monitors.extend(disabled.iter().cloned());
+    snapshots.send_replace(Snapshot { at: now, monitors });
 }
 
 /// Writes a transition to the store (a failed write is reported in the event's message) and sends it.

@@ -16,6 +16,8 @@ pub enum MonitorState {
     Down,
     /// Inside a maintenance window: results are kept, no alert is raised.
     Maintenance,
+    /// Not probed: its configuration is invalid (the problem names file and line).
+    Disabled,
 }
 
 impl MonitorState {
@@ -26,6 +28,7 @@ impl MonitorState {
             MonitorState::Up => "UP",
             MonitorState::Down => "DOWN",
             MonitorState::Maintenance => "MAINTENANCE",
+            MonitorState::Disabled => "DISABLED",
         }
     }
 }

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use crate::health::condition::ConditionResult;
-use crate::health::monitor::Monitor;
+use crate::health::monitor::{DisabledMonitor, Monitor};
 use crate::health::result::{CheckResult, Reason};
 use crate::health::state::{MonitorState, Tracker};
 use crate::time::Micros;
@@ -37,6 +37,8 @@ pub struct Summary {
     pub pending: usize,
     /// Monitors in maintenance.
     pub maintenance: usize,
+    /// Monitors not probed because their configuration is invalid.
+    pub disabled: usize,
 }
 
 impl Snapshot {
@@ -49,6 +51,7 @@ impl Snapshot {
                 MonitorState::Down => s.down += 1,
                 MonitorState::Pending => s.pending += 1,
                 MonitorState::Maintenance => s.maintenance += 1,
+                MonitorState::Disabled => s.disabled += 1,
             }
         }
         s
@@ -238,6 +241,31 @@ impl Track {
         v.p50_ms = nearest_rank(&lat, 50);
         v.p95_ms = nearest_rank(&lat, 95);
         v
+    }
+}
+
+/// The view of a disabled monitor: state DISABLED, its problem as the last failure (`config`).
+pub fn disabled_view(d: &DisabledMonitor, window_ms: u64, at: Micros) -> MonitorView {
+    MonitorView {
+        name: d.name.clone(),
+        environment: d.environment.clone(),
+        kind: "-".into(),
+        target: "(disabled)".into(),
+        state: MonitorState::Disabled,
+        since: Some(at),
+        last_latency_ms: None,
+        latency_history: Vec::new(),
+        window_ms,
+        uptime_pct: None,
+        p50_ms: None,
+        p95_ms: None,
+        cert_days_left: None,
+        last_failure: Some(FailureView { at, reason: Reason::Config, message: d.problem.clone() }),
+        conditions: Vec::new(),
+        recent: Vec::new(),
+        checks: 0,
+        consecutive_failures: 0,
+        truncated: false,
     }
 }
 

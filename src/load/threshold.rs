@@ -20,29 +20,8 @@ pub enum Metric {
     Requests,
 }
 
-/// A comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Op {
-    #[serde(rename = "<")]
-    Lt,
-    #[serde(rename = "<=")]
-    Le,
-    #[serde(rename = ">")]
-    Gt,
-    #[serde(rename = ">=")]
-    Ge,
-}
-
-impl Op {
-    fn holds(self, a: f64, b: f64) -> bool {
-        match self {
-            Op::Lt => a < b,
-            Op::Le => a <= b,
-            Op::Gt => a > b,
-            Op::Ge => a >= b,
-        }
-    }
-}
+/// A comparison: the operator type shared with health conditions.
+pub use crate::compare::CmpOp as Op;
 
 /// One pass/fail criterion.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -172,6 +172,14 @@ fn resolve(spec: &CheckSpec, cx: &StepCx) -> Result<Monitor, String> {
             let known: Vec<&str> = config.monitors.keys().map(String::as_str).collect();
             format!("check: no monitor {name:?} in flightdeck.toml (defined: {})", known.join(", "))
         })?;
+        if let Some(d) = config.monitor_problems.get(name) {
+            return Err(format!(
+                "check: monitor {name:?} is disabled: {}:{}: {}",
+                d.file.display(),
+                d.line,
+                d.message
+            ));
+        }
         (name.clone(), plan.project_dir.clone(), found.clone())
     } else {
         let url = spec.url.as_ref().map(|u| cx.render(u)).transpose()?.unwrap_or_default();

@@ -46,21 +46,11 @@ pub enum Expr {
     Cmp(Box<Expr>, CmpOp, Box<Expr>),
 }
 
-/// Comparison operators.
+/// Comparison operators: the six shared with health conditions and load thresholds, plus `in`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CmpOp {
-    /// `==`
-    Eq,
-    /// `!=`
-    Ne,
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
+    /// `==`, `!=`, `<`, `<=`, `>`, `>=`.
+    Ord(crate::compare::CmpOp),
     /// `in`
     In,
     /// `not in`

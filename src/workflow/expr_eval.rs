@@ -10,6 +10,7 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
+use crate::compare::CmpOp as Op;
 use crate::workflow::expr::{CmpOp, Expr};
 use crate::workflow::template::{Scope, value_text};
 
@@ -40,14 +41,11 @@ pub(crate) fn truthy(v: &Value) -> bool {
 
 fn compare(a: &Value, op: CmpOp, b: &Value) -> bool {
     match op {
-        CmpOp::Eq => loose_eq(a, b),
-        CmpOp::Ne => !loose_eq(a, b),
+        CmpOp::Ord(Op::Eq) => loose_eq(a, b),
+        CmpOp::Ord(Op::Ne) => !loose_eq(a, b),
         CmpOp::In => contains(b, a),
         CmpOp::NotIn => !contains(b, a),
-        CmpOp::Lt => order(a, b).is_some_and(Ordering::is_lt),
-        CmpOp::Le => order(a, b).is_some_and(Ordering::is_le),
-        CmpOp::Gt => order(a, b).is_some_and(Ordering::is_gt),
-        CmpOp::Ge => order(a, b).is_some_and(Ordering::is_ge),
+        CmpOp::Ord(op) => op.holds_ordering(order(a, b)),
     }
 }
 

@@ -228,12 +228,10 @@ impl Parser {
 
     fn cmp_op(&mut self) -> Option<(CmpOp, &'static str)> {
         let op = match self.peek().map(|t| &t.kind) {
-            Some(TokKind::Sym("==")) => (CmpOp::Eq, "=="),
-            Some(TokKind::Sym("!=")) => (CmpOp::Ne, "!="),
-            Some(TokKind::Sym("<")) => (CmpOp::Lt, "<"),
-            Some(TokKind::Sym("<=")) => (CmpOp::Le, "<="),
-            Some(TokKind::Sym(">")) => (CmpOp::Gt, ">"),
-            Some(TokKind::Sym(">=")) => (CmpOp::Ge, ">="),
+            Some(TokKind::Sym(s)) if crate::compare::CmpOp::from_symbol(s).is_some() => {
+                let op = crate::compare::CmpOp::from_symbol(s)?;
+                (CmpOp::Ord(op), op.symbol())
+            }
             Some(TokKind::Word(w)) if w == "in" => (CmpOp::In, "in"),
             Some(TokKind::Word(w)) if w == "not" => {
                 let next_is_in = matches!(self.toks.get(self.pos + 1), Some(Tok { kind: TokKind::Word(w), .. }) if w == "in");
@@ -361,7 +359,10 @@ mod tests {
         let Expr::Cmp(_, CmpOp::In, list) = *cmp else { panic!("expected in") };
         assert_eq!(*list, Expr::List(vec![Expr::Lit(Value::from(1)), Expr::Lit(Value::from("y"))]));
         assert!(matches!(parse("params.x not in ['a']").unwrap(), Expr::Cmp(_, CmpOp::NotIn, _)));
-        assert!(matches!(parse("(params.n >= -2.5)").unwrap(), Expr::Cmp(_, CmpOp::Ge, _)));
+        assert!(matches!(
+            parse("(params.n >= -2.5)").unwrap(),
+            Expr::Cmp(_, CmpOp::Ord(crate::compare::CmpOp::Ge), _)
+        ));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use flightdeck::config::Config;
-use flightdeck::health::{HealthEvent, MonitorState, Plan, Snapshot, TransitionKind, monitors_for, run};
+use flightdeck::health::{HealthEvent, MonitorState, Plan, Snapshot, TransitionKind, monitor_set, run};
 use flightdeck::store::Store;
 use flightdeck::time::Micros;
 use tokio::sync::{mpsc, watch};
@@ -21,7 +21,7 @@ const ORIGIN: Micros = Micros(1_767_225_600_000_000);
 fn plan(monitor: &str, store: Option<Store>) -> Plan {
     let text = format!("[environments.local]\n[monitors.web]\n{monitor}");
     let config = Config::parse(&text, Path::new("flightdeck.toml")).unwrap();
-    let mut plan = Plan::new(monitors_for(&config, "local").unwrap(), store);
+    let mut plan = Plan::new(monitor_set(&config, "local").unwrap().monitors, store);
     plan.origin = Some(ORIGIN);
     plan.publish_every = Duration::from_millis(100);
     plan
@@ -134,4 +134,46 @@ async fn spawn_runs_in_the_background_and_publishes_snapshots() {
     assert!(summary.checks >= 1 && summary.down.is_empty());
     let json = serde_json::to_value(&*snaps.borrow()).unwrap();
     assert_eq!(json["monitors"][0]["state"], "UP");
+}
+
+/// A monitor with a bad condition is carried by `plan_for` as disabled: the snapshot shows it
+/// DISABLED with reason `config` and its line, beside the healthy one that is probed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_monitor_is_in_every_snapshot_beside_the_probed_ones() {
+    let s = http(Behaviour::Fixed(200, r#"{"status":"UP"}"#));
+    let text = format!(
+        "[environments.local]\n[monitors.web]\nurl = \"{}\"\ninterval = \"50ms\"\n[monitors.bad]\nurl = \"{}\"\nconditions = [\"[STAUTS] == 200\"]\n",
+        s.url("/"),
+        s.url("/")
+    );
+    let config = Config::parse(&text, Path::new("flightdeck.toml")).unwrap();
+    let plan = flightdeck::health::plan_for(&config, "local", None).unwrap();
+    assert_eq!((plan.monitors.len(), plan.disabled.len()), (1, 1));
+    let cancel = CancellationToken::new();
+    let (mut snaps, _events, handle) = flightdeck::health::spawn(plan, cancel.clone());
+    let mut web = MonitorState::Pending;
+    for _ in 0..100 {
+        if tokio::time::timeout(Duration::from_secs(5), snaps.changed()).await.is_err() {
+            break;
+        }
+        web = snaps.borrow().monitor("web").map_or(MonitorState::Pending, |m| m.state);
+        if web == MonitorState::Up {
+            break;
+        }
+    }
+    cancel.cancel();
+    let summary = handle.await.unwrap();
+    let snap = snaps.borrow().clone();
+    assert_eq!(web, MonitorState::Up);
+    let bad = snap.monitor("bad").unwrap();
+    assert_eq!(bad.state, MonitorState::Disabled);
+    let why = bad.last_failure.as_ref().unwrap();
+    assert_eq!(why.reason.as_str(), "config");
+    assert!(
+        why.message.starts_with("flightdeck.toml:7: ") && why.message.contains("[STATUS]"),
+        "{}",
+        why.message
+    );
+    assert_eq!((snap.summary().up, snap.summary().disabled), (1, 1));
+    assert_eq!(summary.disabled, ["bad"]);
 }

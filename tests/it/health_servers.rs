@@ -23,6 +23,18 @@ pub enum Behaviour {
     Huge(usize),
     /// The i-th request gets the i-th status (the last one repeats).
     Script(Vec<u16>),
+    /// 200 with this `Content-Encoding` and these (encoded) body bytes.
+    Encoded(&'static str, Vec<u8>),
+    /// A gzip body that decodes to 1 GiB of zeros (about 1 MB on the wire).
+    GzipBomb,
+    /// 302 to itself, forever.
+    RedirectLoop,
+    /// Not HTTP at all: an SSH banner.
+    NotHttp,
+    /// A status line, then 2 MB of headers.
+    HugeHeaders,
+    /// Headers at once (Content-Length 100), then no body for 10 s.
+    HeadersThenStall,
 }
 
 /// A server that stops when dropped.
@@ -115,8 +127,85 @@ pub fn http(b: Behaviour) -> Server {
                 let status = statuses[n.min(statuses.len() - 1)];
                 respond(&mut conn, status, r#"{"status":"UP"}"#);
             }
+            hostile => serve_hostile(&mut conn, hostile),
         }
     })
+}
+
+/// The hostile behaviours; every write stops at the first error (the client went away).
+fn serve_hostile(conn: &mut TcpStream, b: &Behaviour) {
+    match b {
+        Behaviour::Encoded(encoding, body) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Encoding: {encoding}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = conn.write_all(head.as_bytes()).and_then(|()| conn.write_all(body));
+        }
+        Behaviour::GzipBomb => {
+            let (first, repeat, tail) = gzip_bomb_parts();
+            let len = first.len() + repeat.len() * 1023 + tail.len();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+            );
+            if conn.write_all(head.as_bytes()).and_then(|()| conn.write_all(&first)).is_err() {
+                return;
+            }
+            for _ in 0..1023 {
+                if conn.write_all(&repeat).is_err() {
+                    return;
+                }
+            }
+            let _ = conn.write_all(&tail);
+        }
+        Behaviour::RedirectLoop => {
+            let head =
+                "HTTP/1.1 302 Found\r\nLocation: /loop\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            let _ = conn.write_all(head.as_bytes());
+        }
+        Behaviour::NotHttp => {
+            let _ = conn.write_all(b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n");
+        }
+        Behaviour::HugeHeaders => {
+            let pad = "x".repeat(1 << 20);
+            let head =
+                format!("HTTP/1.1 200 OK\r\nX-Pad-A: {pad}\r\nX-Pad-B: {pad}\r\nContent-Length: 0\r\n\r\n");
+            let _ = conn.write_all(head.as_bytes());
+        }
+        Behaviour::HeadersThenStall => {
+            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
+            let _ = conn.flush();
+            std::thread::sleep(Duration::from_secs(10));
+        }
+        _ => {}
+    }
+}
+
+/// A gzip stream decoding to 1 GiB of zeros, in three parts: the header with the first MiB, one
+/// MiB's deflate block (sent 1023 times: after a full flush the compressor's output for the same
+/// input repeats byte for byte, which the helper checks), and the final block with the trailer.
+/// The trailer's CRC is not computed: a client that read to the end would fail on it, and the
+/// tests would see that as a wrong message.
+pub fn gzip_bomb_parts() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    use flate2::{Compress, Compression, FlushCompress};
+    let zeros = vec![0u8; 1 << 20];
+    let mut c = Compress::new(Compression::fast(), false);
+    let mut block = |input: &[u8], flush| {
+        let (start, mut out) = (c.total_in(), Vec::with_capacity(256 * 1024));
+        c.compress_vec(input, &mut out, flush).unwrap();
+        assert_eq!(c.total_in() - start, input.len() as u64, "one call compresses a MiB of zeros");
+        out
+    };
+    let b1 = block(&zeros, FlushCompress::Full);
+    let b2 = block(&zeros, FlushCompress::Full);
+    let b3 = block(&zeros, FlushCompress::Full);
+    assert_eq!(b2, b3, "a full flush should make the blocks repeat");
+    let end = block(&[], FlushCompress::Finish);
+    let mut first = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    first.extend_from_slice(&b1);
+    let mut tail = end;
+    tail.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0]);
+    (first, b2, tail)
 }
 
 /// A CA and the PEM of its certificate.
@@ -172,7 +261,8 @@ pub fn https(cert: Vec<u8>, key: Vec<u8>) -> Server {
     })
 }
 
-/// A free port with nothing listening (bound, then closed).
+/// A port with nothing listening: bound, then closed (another process could take it in between;
+/// the tests that use it only need a refused connection on loopback).
 pub fn closed_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()

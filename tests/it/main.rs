@@ -14,6 +14,7 @@ mod engine_runs;
 mod gates;
 mod health;
 mod health_engine;
+mod health_hostile;
 mod health_servers;
 mod invalid;
 mod layering;

@@ -1,18 +1,25 @@
 //! Evaluating conditions against one probe's observation: a pure function, no I/O, no clock.
+//! Equality is Gatus's `isEqual` (`condition.go`): `pat()` and `any()` on either side, then
+//! integers as numbers, then text; ordering is `sanitizeAndResolveNumerical` (see [`Number`]).
 
-use serde_json::Value;
+use super::excerpt::excerpt;
+use super::gonum::{Number, parse_int};
+use super::pattern;
+use super::resolve::{Body, Resolved, resolve};
+use super::{Condition, ConditionResult, Operand};
 
-use super::{Condition, ConditionResult, Func, Op, PathSeg, Placeholder, Rhs};
-use crate::time::parse_duration;
+/// Bytes of a resolved value quoted in a result.
+const QUOTE_BYTES: usize = 200;
 
 /// What one probe saw, as the conditions read it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Observation {
     /// HTTP status, if an HTTP response arrived.
     pub status: Option<u16>,
-    /// Milliseconds the probe took.
+    /// Milliseconds until the response headers (HTTP) or the whole probe (other kinds).
     pub response_time_ms: u64,
-    /// The body as read (at most the monitor's `max_body` bytes).
+    /// The body as read (decoded, at most the monitor's `max_body` bytes; empty when no
+    /// condition reads it).
     pub body: Vec<u8>,
     /// Whether a connection was made.
     pub connected: bool,
@@ -24,174 +31,65 @@ pub struct Observation {
     pub dns_rcode: Option<String>,
 }
 
-/// A resolved left-hand value.
-#[derive(Debug, Clone, PartialEq)]
-enum Val {
-    Num(f64),
-    Text(String),
-    Bool(bool),
-}
-
-impl Val {
-    fn show(&self) -> String {
-        match self {
-            Val::Num(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{n:.0}"),
-            Val::Num(n) => n.to_string(),
-            Val::Text(t) => t.clone(),
-            Val::Bool(b) => b.to_string(),
-        }
-    }
-}
-
 /// Evaluates every condition (the body is parsed as JSON at most once).
 pub fn eval_all(conditions: &[Condition], obs: &Observation) -> Vec<ConditionResult> {
-    let needs_json = conditions.iter().any(|c| match &c.placeholder {
-        Placeholder::Body(path) => !path.is_empty() || c.func != Func::Value,
-        _ => false,
-    });
-    let json: Option<Value> = if needs_json { serde_json::from_slice(&obs.body).ok() } else { None };
-    conditions.iter().map(|c| c.eval_with(obs, json.as_ref())).collect()
+    let body = Body::new(&obs.body);
+    conditions.iter().map(|c| c.eval_with(obs, &body)).collect()
 }
 
 impl Condition {
     /// Evaluates this condition alone.
     pub fn eval(&self, obs: &Observation) -> ConditionResult {
-        eval_all(std::slice::from_ref(self), obs).pop().unwrap_or(ConditionResult {
-            condition: self.source.clone(),
-            passed: false,
-            actual: String::new(),
-        })
+        self.eval_with(obs, &Body::new(&obs.body))
     }
 
-    fn eval_with(&self, obs: &Observation, json: Option<&Value>) -> ConditionResult {
-        let left = self.resolve(obs, json);
-        let passed = left.as_ref().is_some_and(|v| compare(v, self.op, &self.rhs, &self.placeholder));
-        let actual = left.map_or_else(|| "(missing)".to_string(), |v| v.show());
-        ConditionResult { condition: self.source.clone(), passed, actual }
-    }
-
-    #[allow(clippy::cast_precision_loss)]
-    fn resolve(&self, obs: &Observation, json: Option<&Value>) -> Option<Val> {
-        match &self.placeholder {
-            Placeholder::Status => obs.status.map(|s| Val::Num(f64::from(s))),
-            Placeholder::ResponseTime => Some(Val::Num(obs.response_time_ms as f64)),
-            Placeholder::Connected => Some(Val::Bool(obs.connected)),
-            Placeholder::CertificateExpiration => obs.cert_expiration_ms.map(|ms| Val::Num(ms as f64)),
-            Placeholder::Ip => obs.ip.clone().map(Val::Text),
-            Placeholder::DnsRcode => obs.dns_rcode.clone().map(Val::Text),
-            Placeholder::Body(path) if path.is_empty() && self.func == Func::Value => {
-                Some(Val::Text(String::from_utf8_lossy(&obs.body).trim().to_string()))
-            }
-            Placeholder::Body(path) => {
-                let found = json.and_then(|j| walk(j, path));
-                match self.func {
-                    Func::Has => Some(Val::Bool(found.is_some())),
-                    Func::Len => found.and_then(length).map(|n| Val::Num(n as f64)),
-                    Func::Value => found.and_then(json_val),
-                }
-            }
-        }
-    }
-}
-
-fn walk<'a>(mut v: &'a Value, path: &[PathSeg]) -> Option<&'a Value> {
-    for seg in path {
-        v = match seg {
-            PathSeg::Key(k) => v.get(k)?,
-            PathSeg::Index(i) => v.get(*i)?,
-        };
-    }
-    Some(v)
-}
-
-fn length(v: &Value) -> Option<usize> {
-    match v {
-        Value::Array(a) => Some(a.len()),
-        Value::Object(o) => Some(o.len()),
-        Value::String(s) => Some(s.chars().count()),
-        _ => None,
-    }
-}
-
-fn json_val(v: &Value) -> Option<Val> {
-    match v {
-        Value::Number(n) => n.as_f64().map(Val::Num),
-        Value::String(s) => Some(Val::Text(s.clone())),
-        Value::Bool(b) => Some(Val::Bool(*b)),
-        Value::Null => Some(Val::Text("null".into())),
-        other => Some(Val::Text(other.to_string())),
-    }
-}
-
-/// A right-hand literal as a number: plain numbers, or durations in milliseconds (`72h`, `300ms`).
-#[allow(clippy::cast_precision_loss)]
-fn literal_number(lit: &str, placeholder: &Placeholder) -> Option<f64> {
-    if let Ok(n) = lit.parse::<f64>() {
-        return Some(n);
-    }
-    match placeholder {
-        Placeholder::ResponseTime | Placeholder::CertificateExpiration => {
-            parse_duration(lit).map(|ms| ms as f64)
-        }
-        _ => None,
-    }
-}
-
-fn compare(left: &Val, op: Op, rhs: &Rhs, placeholder: &Placeholder) -> bool {
-    let text = left.show();
-    let equal = match rhs {
-        Rhs::Pattern(p) => glob(p, &text),
-        Rhs::Any(items) => items.iter().any(|i| equal_to(left, i, placeholder)),
-        Rhs::Literal(lit) => {
-            if !matches!(op, Op::Eq | Op::Ne) {
-                return match (left, literal_number(lit, placeholder)) {
-                    (Val::Num(l), Some(r)) => ordered(*l, op, r),
-                    _ => false,
-                };
-            }
-            equal_to(left, lit, placeholder)
-        }
-    };
-    if op == Op::Ne { !equal } else { equal }
-}
-
-fn equal_to(left: &Val, lit: &str, placeholder: &Placeholder) -> bool {
-    match left {
-        Val::Num(l) => literal_number(lit, placeholder).is_some_and(|r| (l - r).abs() < f64::EPSILON),
-        Val::Bool(b) => lit.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
-        Val::Text(t) => t == lit,
-    }
-}
-
-fn ordered(l: f64, op: Op, r: f64) -> bool {
-    match op {
-        Op::Lt => l < r,
-        Op::Le => l <= r,
-        Op::Gt => l > r,
-        Op::Ge => l >= r,
-        Op::Eq | Op::Ne => false,
-    }
-}
-
-/// Glob match where `*` matches any run of characters (iterative, no backtracking blow-up).
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && p[pi] != '*' && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
+    fn eval_with(&self, obs: &Observation, body: &Body<'_>) -> ConditionResult {
+        let left = resolve(&self.left, obs, body);
+        let right = resolve(&self.right, obs, body);
+        let passed = if self.op.is_ordering() {
+            let (l, r) = (Number::read(&left.text()), Number::read(&right.text()));
+            self.op.holds_ordering(l.partial_cmp(r))
         } else {
-            return false;
+            let equal = is_equal(&left, &right);
+            if self.op == super::Op::Eq { equal } else { !equal }
+        };
+        ConditionResult { condition: self.source.clone(), passed, actual: self.actual(&left, &right) }
+    }
+
+    /// The resolved placeholder side(s), for "why".
+    fn actual(&self, left: &Resolved, right: &Resolved) -> String {
+        let dynamic = |o: &Operand| matches!(o, Operand::Placeholder { .. } | Operand::FuncOfLiteral { .. });
+        let text = match (dynamic(&self.left), dynamic(&self.right)) {
+            (true, true) => format!("{} vs {}", left.shown(), right.shown()),
+            (false, true) => right.shown(),
+            _ => left.shown(),
+        };
+        excerpt(&text, QUOTE_BYTES)
+    }
+}
+
+/// Gatus's `isEqual`: a pattern against the other side's text, `any()` against the other side's
+/// text, then integers by value (Go syntax), then text: decimals compare as text, so a version
+/// `1.2` is not `1.20`.
+fn is_equal(a: &Resolved, b: &Resolved) -> bool {
+    match (a, b) {
+        (Resolved::Pattern(p), other) | (other, Resolved::Pattern(p))
+            if !matches!(other, Resolved::Pattern(_)) =>
+        {
+            pattern::matches(p, &other.text())
+        }
+        (Resolved::Any(items, _), other) | (other, Resolved::Any(items, _))
+            if !matches!(other, Resolved::Any(..)) =>
+        {
+            let t = other.text();
+            items.contains(&t)
+        }
+        _ => {
+            let (x, y) = (a.text(), b.text());
+            if let (Some(i), Some(j)) = (parse_int(&x), parse_int(&y)) {
+                return i == j;
+            }
+            x == y
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
 }

@@ -1,4 +1,4 @@
-//! Condition parsing and evaluation.
+//! Condition parsing and evaluation beyond Gatus's own cases: messages, escaping, errors.
 
 use super::*;
 
@@ -19,7 +19,7 @@ fn holds(cond: &str, o: &Observation) -> bool {
 }
 
 #[test]
-fn gatus_examples_evaluate() {
+fn flightdeck_examples_evaluate() {
     let o = obs(200, r#"{"status":"UP","items":[{"id":7},{"id":8}],"version":"1.2.0"}"#);
     for c in [
         "[STATUS] == 200",
@@ -38,6 +38,7 @@ fn gatus_examples_evaluate() {
         "[BODY].status != DOWN",
         "[IP] == 127.0.0.1",
         "[DNS_RCODE] == NOERROR",
+        "[BODY].version == 1.2.0",
     ] {
         assert!(holds(c, &o), "{c} should hold");
     }
@@ -45,56 +46,77 @@ fn gatus_examples_evaluate() {
 
 #[test]
 fn failing_conditions_report_the_actual_value() {
-    let o = obs(500, r#"{"status":"DOWN"}"#);
+    let o = obs(500, r#"{"status":"DOWN","a":"john","b":"doe"}"#);
     let r = Condition::parse("[STATUS] == 200").unwrap().eval(&o);
-    assert!(!r.passed);
-    assert_eq!(r.actual, "500");
+    assert_eq!((r.passed, r.actual.as_str()), (false, "500"));
     let r = Condition::parse("[BODY].status == UP").unwrap().eval(&o);
     assert_eq!((r.passed, r.actual.as_str()), (false, "DOWN"));
     let r = Condition::parse("[BODY].items[3].id == 7").unwrap().eval(&o);
     assert_eq!((r.passed, r.actual.as_str()), (false, "(missing)"));
+    let r = Condition::parse("[BODY].a == [BODY].b").unwrap().eval(&o);
+    assert_eq!((r.passed, r.actual.as_str()), (false, "john vs doe"));
+    let r = Condition::parse("any(200, 204) == [STATUS]").unwrap().eval(&o);
+    assert_eq!((r.passed, r.actual.as_str()), (false, "500"));
     assert!(!holds("[CERTIFICATE_EXPIRATION] > 72h", &o));
-    assert!(!holds("[STATUS] == any(200, 204)", &o));
     assert!(!holds("[RESPONSE_TIME] < 100", &o));
+}
+
+#[test]
+fn a_huge_or_hostile_body_is_quoted_short_and_escaped() {
+    let body = format!("\u{1b}]0;owned\u{7}{}", "x".repeat(1 << 20));
+    let r = Condition::parse("[BODY] == pat(*UP*)").unwrap().eval(&obs(200, &body));
+    assert!(!r.passed);
+    assert!(r.actual.len() < 260, "{} bytes", r.actual.len());
+    assert!(r.actual.starts_with("\\u{1b}]0;owned\\u{7}xxx"), "{}", &r.actual[..40]);
+    assert!(!r.actual.contains('\u{1b}'));
 }
 
 #[test]
 fn a_non_json_body_fails_path_conditions_without_panicking() {
     let o = obs(200, "<html>not json</html>");
     assert!(!holds("[BODY].status == UP", &o));
+    assert!(holds("[BODY].status != UP", &o));
     assert!(!holds("len([BODY].items) > 0", &o));
     assert!(holds("[BODY] == pat(<html>*)", &o));
-}
-
-#[test]
-fn missing_status_fails_rather_than_matching() {
-    let o = Observation { connected: false, ..Observation::default() };
-    assert!(!holds("[STATUS] != 500", &o) || o.status.is_some());
-    assert!(holds("[CONNECTED] == false", &o));
+    assert!(holds("len([BODY]) == 21", &o));
 }
 
 #[test]
 fn parse_errors_say_what_to_write() {
-    let e = Condition::parse("[STATSU] == 200").unwrap_err();
-    assert!(e.contains("did you mean [STATUS]"), "{e}");
-    let e = Condition::parse("[STATUS] 200").unwrap_err();
-    assert!(e.contains("no operator"), "{e}");
-    let e = Condition::parse("[STATUS] ==").unwrap_err();
-    assert!(e.contains("nothing right"), "{e}");
-    let e = Condition::parse("[BODY].items[x] == 1").unwrap_err();
-    assert!(e.contains("not an array index"), "{e}");
-    let e = Condition::parse("len([STATUS]) > 1").unwrap_err();
-    assert!(e.contains("apply to [BODY]"), "{e}");
-    let e = Condition::parse("[STATUS] < pat(2*)").unwrap_err();
-    assert!(e.contains("only with == and !="), "{e}");
-    let e = Condition::parse("STATUS == 200").unwrap_err();
-    assert!(e.contains("must be a placeholder"), "{e}");
+    for (cond, needle) in [
+        ("[STATSU] == 200", "did you mean [STATUS]"),
+        ("[STATUS] 200", "no operator"),
+        ("[STATUS] ==", "nothing right"),
+        ("== 200", "nothing left"),
+        ("[BODY].items[x] == 1", "not an array index"),
+        ("[STATUS].code == 1", "only [BODY] takes a path"),
+        ("[STATUS] < pat(2*)", "only with == and !="),
+        ("[BODY] == pat([abc)", "syntax error in pattern"),
+        ("[CONTEXT].x == 1", "not supported"),
+    ] {
+        let e = Condition::parse(cond).unwrap_err();
+        assert!(e.contains(needle), "{cond}: {e}");
+    }
 }
 
 #[test]
-fn operators_inside_paths_are_not_split() {
+fn literals_in_brackets_are_not_placeholders() {
+    let o = obs(200, "[1,2]");
+    assert!(holds("[BODY] == [1,2]", &o));
+    assert!(holds("[body] == [1,2]", &o));
+    assert!(holds("STATUS != 200", &o), "a bare word is a literal, as in Gatus");
+}
+
+#[test]
+fn operators_split_where_gatus_splits() {
     let c = Condition::parse("[BODY].a[1] >= 2").unwrap();
     assert_eq!(c.op, Op::Ge);
-    assert_eq!(c.placeholder, Placeholder::Body(vec![PathSeg::Key("a".into()), PathSeg::Index(1)]));
+    let path = vec![PathSeg::Key("a".into()), PathSeg::Index(1)];
+    assert!(matches!(&c.left, Operand::Placeholder { placeholder: Placeholder::Body(p), .. } if *p == path));
     assert!(c.eval(&obs(200, r#"{"a":[1,3]}"#)).passed);
+    let c = Condition::parse("[BODY] == pat(*a == b*)").unwrap();
+    assert_eq!(c.right, Operand::Pattern("*a == b*".into()));
+    assert!(c.eval(&obs(200, "x a == b y")).passed);
+    let c = Condition::parse("[BODY] != a<b").unwrap();
+    assert_eq!((c.op, c.right.clone()), (Op::Ne, Operand::Literal("a<b".into())));
 }

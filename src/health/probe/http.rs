@@ -1,19 +1,26 @@
 //! The HTTP(S) probe: one request through a shared reqwest client (keep-alive pools are reused
-//! between probes), the body read chunk by chunk up to `max_body`, the leaf certificate's expiry
-//! read from reqwest's TLS info.
+//! between probes) whose TLS trusts [`super::trust`]'s roots. `[RESPONSE_TIME]` is the time to the
+//! response headers, as in Gatus. The body is read only when a condition reads it, decoded
+//! (gzip, br, deflate) chunk by chunk, at most `max_body` decoded bytes, before the monitor's
+//! deadline; a longer body is reported as such and never judged truncated.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use reqwest::redirect::Policy;
-use tokio_rustls::rustls;
+use tokio::time::Instant;
 
-use super::{ProbeError, Raw, cert_expiration_ms, chain_text};
+use super::trust::Trust;
+use super::{ProbeError, Raw, cert_expiration_ms, classify};
 use crate::health::condition::Observation;
 use crate::health::monitor::HttpSpec;
 use crate::health::result::Reason;
 use crate::time::Micros;
+
+/// Redirects followed before a probe fails with `redirect`.
+pub const MAX_REDIRECTS: usize = 10;
 
 type ClientKey = (bool, bool, Option<PathBuf>);
 
@@ -21,8 +28,13 @@ type ClientKey = (bool, bool, Option<PathBuf>);
 #[derive(Debug, Default, Clone)]
 pub struct Clients {
     http: Arc<Mutex<HashMap<ClientKey, reqwest::Client>>>,
-    pub(super) verifiers: Arc<Mutex<HashMap<Option<PathBuf>, Arc<rustls::client::WebPkiServerVerifier>>>>,
+    pub(super) trust: Trust,
 }
+
+/// The redirect limit was passed.
+#[derive(Debug, thiserror::Error)]
+#[error("too many redirects ({0})")]
+pub struct TooManyRedirects(pub usize);
 
 impl Clients {
     /// A new, empty set.
@@ -36,20 +48,23 @@ impl Clients {
         if let Some(c) = map.get(&key) {
             return Ok(c.clone());
         }
-        let mut b = reqwest::Client::builder()
-            .redirect(if spec.follow_redirects { Policy::limited(10) } else { Policy::none() })
+        let policy = if spec.follow_redirects {
+            Policy::custom(|attempt| {
+                if attempt.previous().len() > MAX_REDIRECTS {
+                    attempt.error(TooManyRedirects(MAX_REDIRECTS))
+                } else {
+                    attempt.follow()
+                }
+            })
+        } else {
+            Policy::none()
+        };
+        let tls = self.trust.client_config(spec.ca_file.as_deref(), spec.insecure)?;
+        let client = reqwest::Client::builder()
+            .redirect(policy)
             .tls_info(true)
+            .tls_backend_preconfigured(tls)
             .user_agent(concat!("flightdeck-health/", env!("CARGO_PKG_VERSION")))
-            .tls_danger_accept_invalid_certs(spec.insecure);
-        if let Some(path) = &spec.ca_file {
-            let pem = std::fs::read(path).map_err(|e| {
-                ProbeError::new(Reason::Tls, format!("cannot read ca_file {}: {e}", path.display()))
-            })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| ProbeError::new(Reason::Tls, format!("ca_file {}: {e}", path.display())))?;
-            b = b.tls_certs_merge(certs);
-        }
-        let client = b
             .build()
             .map_err(|e| ProbeError::new(Reason::Connect, format!("cannot build the HTTP client: {e}")))?;
         map.insert(key, client.clone());
@@ -57,8 +72,14 @@ impl Clients {
     }
 }
 
-/// Sends the request and reads the body up to `max_body`.
-pub async fn probe(spec: &HttpSpec, clients: &Clients, now: Micros) -> Result<Raw, ProbeError> {
+/// Sends the request and, when `read_body`, reads the body up to `max_body` before `deadline`.
+pub async fn probe(
+    spec: &HttpSpec,
+    clients: &Clients,
+    now: Micros,
+    deadline: Instant,
+    read_body: bool,
+) -> Result<Raw, ProbeError> {
     let client = clients.client(spec)?;
     let method = reqwest::Method::from_bytes(spec.method.as_bytes())
         .map_err(|_| ProbeError::new(Reason::Connect, format!("bad HTTP method {:?}", spec.method)))?;
@@ -69,7 +90,12 @@ pub async fn probe(spec: &HttpSpec, clients: &Clients, now: Micros) -> Result<Ra
     if let Some(body) = &spec.body {
         req = req.body(body.clone());
     }
-    let mut resp = req.send().await.map_err(|e| classify(&e))?;
+    let started = Instant::now();
+    let mut resp = match tokio::time::timeout_at(deadline, req.send()).await {
+        Err(_) => return Err(timeout("no response headers", started)),
+        Ok(r) => r.map_err(|e| classify(&e))?,
+    };
+    let headers_ms = millis(started.elapsed());
     let cert_ms = resp
         .extensions()
         .get::<reqwest::tls::TlsInfo>()
@@ -77,13 +103,25 @@ pub async fn probe(spec: &HttpSpec, clients: &Clients, now: Micros) -> Result<Ra
         .and_then(|der| cert_expiration_ms(der, now));
     let status = resp.status().as_u16();
     let ip = resp.remote_addr().map(|a| a.ip().to_string());
-    let (body, truncated) = read_capped(&mut resp, spec.max_body).await?;
+    let (body, truncated) = if read_body {
+        match tokio::time::timeout_at(deadline, read_capped(&mut resp, spec.max_body)).await {
+            Err(_) => {
+                return Err(timeout(
+                    &format!("HTTP {status} after {headers_ms}ms, but the body was not complete"),
+                    started,
+                ));
+            }
+            Ok(r) => r?,
+        }
+    } else {
+        (Vec::new(), false)
+    };
     Ok(Raw {
         bytes_read: body.len() as u64,
         truncated,
         obs: Observation {
             status: Some(status),
-            response_time_ms: 0,
+            response_time_ms: headers_ms,
             body,
             connected: true,
             cert_expiration_ms: cert_ms,
@@ -94,14 +132,25 @@ pub async fn probe(spec: &HttpSpec, clients: &Clients, now: Micros) -> Result<Ra
     })
 }
 
-/// Reads at most `max` bytes; true if more was on offer (the rest is never read).
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn timeout(what: &str, started: Instant) -> ProbeError {
+    let waited =
+        crate::time::human_duration(i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX));
+    ProbeError::new(Reason::Timeout, format!("{what} within the timeout ({waited})"))
+}
+
+/// Reads at most `max` decoded bytes; true if more was on offer (the rest is never read).
 async fn read_capped(resp: &mut reqwest::Response, max: u64) -> Result<(Vec<u8>, bool), ProbeError> {
     let cap = usize::try_from(max).unwrap_or(usize::MAX);
     let mut body = Vec::with_capacity(cap.min(64 * 1024));
     while let Some(chunk) = resp.chunk().await.map_err(|e| {
         let mut err = classify(&e);
-        if !matches!(err.reason, Reason::Timeout) {
+        if !matches!(err.reason, Reason::Timeout | Reason::Protocol) {
             err.reason = Reason::Body;
+            err.message = format!("cannot read the body: {}", err.message);
         }
         err
     })? {
@@ -113,32 +162,4 @@ async fn read_capped(resp: &mut reqwest::Response, max: u64) -> Result<(Vec<u8>,
         body.extend_from_slice(&chunk);
     }
     Ok((body, false))
-}
-
-/// The class of a reqwest error, found by walking its sources.
-fn classify(e: &reqwest::Error) -> ProbeError {
-    let text = chain_text(e);
-    let lower = text.to_ascii_lowercase();
-    let mut reason = if e.is_timeout() { Reason::Timeout } else { Reason::Connect };
-    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = src {
-        if s.downcast_ref::<rustls::Error>().is_some()
-            || s.downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
-        {
-            reason = Reason::Tls;
-        }
-        src = s.source();
-    }
-    if reason == Reason::Connect {
-        if lower.contains("dns error") || lower.contains("failed to lookup address") {
-            reason = Reason::Dns;
-        } else if lower.contains("certificate") || lower.contains("handshake") || lower.contains("tls") {
-            reason = Reason::Tls;
-        } else if e.is_body() || e.is_decode() {
-            reason = Reason::Body;
-        }
-    }
-    ProbeError::new(reason, text)
 }

@@ -1,21 +1,29 @@
 //! Probes: one attempt to reach a monitor's target, judged by its conditions, with the failure's
-//! class. HTTP(S) goes through reqwest (body read up to `max_body`); TCP is a connect; TLS does its
-//! own handshake with tokio-rustls so it can report chain, hostname and expiry separately (reqwest
-//! aborts on a failed verification and shows only the leaf); DNS asks the configured server.
+//! class. HTTP(S) goes through reqwest (body read only for body conditions, up to `max_body`); TCP
+//! is a connect; TLS does its own handshake with tokio-rustls so it can report chain, hostname and
+//! expiry separately (reqwest aborts on a failed verification and shows only the leaf); DNS asks
+//! the configured server. HTTPS and TLS trust the same roots ([`trust`]). Every message that
+//! quotes what a server sent is escaped and cut short ([`excerpt`]).
 
+mod classify;
 mod dns;
 mod http;
 mod tcp;
 mod tls;
+pub mod trust;
 
 use std::time::Duration;
 
-use crate::health::condition::{Observation, eval_all};
+use crate::health::condition::{Observation, eval_all, excerpt};
 use crate::health::monitor::{Monitor, ProbeSpec};
 use crate::health::result::{CheckResult, Reason};
 use crate::time::{Micros, human_duration};
 
-pub use http::Clients;
+pub use classify::classify;
+pub use http::{Clients, MAX_REDIRECTS, TooManyRedirects};
+
+/// Bytes of a message kept in a result.
+const MESSAGE_BYTES: usize = 400;
 
 /// A probe that could not produce an observation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,9 +45,9 @@ impl ProbeError {
 pub struct Raw {
     /// For the conditions.
     pub obs: Observation,
-    /// Body bytes read.
+    /// Body bytes read (decoded).
     pub bytes_read: u64,
-    /// The body was cut at `max_body`.
+    /// The body was longer than `max_body`; the rest was not read.
     pub truncated: bool,
     /// A verification problem found by the TLS probe (chain or hostname).
     pub tls_problem: Option<String>,
@@ -48,13 +56,23 @@ pub struct Raw {
 /// Probes `monitor` once; `now` is the wall-clock start (used for certificate expiry).
 pub async fn probe(monitor: &Monitor, clients: &Clients, now: Micros) -> CheckResult {
     let started = tokio::time::Instant::now();
-    let outcome = tokio::time::timeout(monitor.timeout, run(&monitor.probe, clients, now)).await;
-    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let deadline = started + monitor.timeout;
+    let read_body = monitor.conditions.iter().any(crate::health::condition::Condition::reads_body);
+    let outcome = match &monitor.probe {
+        ProbeSpec::Http(h) => http::probe(h, clients, now, deadline, read_body).await,
+        other => match tokio::time::timeout_at(deadline, run(other, clients, now)).await {
+            Err(_) => {
+                Err(ProbeError::new(Reason::Timeout, format!("no answer within {}", show(monitor.timeout))))
+            }
+            Ok(r) => r,
+        },
+    };
+    let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let mut result = CheckResult {
         monitor: monitor.name.clone(),
         environment: monitor.environment.clone(),
         at: now,
-        latency_ms,
+        latency_ms: elapsed_ms,
         success: false,
         reason: None,
         message: None,
@@ -65,10 +83,12 @@ pub async fn probe(monitor: &Monitor, clients: &Clients, now: Micros) -> CheckRe
         conditions: Vec::new(),
     };
     match outcome {
-        Err(_) => fail(&mut result, Reason::Timeout, format!("no answer within {}", show(monitor.timeout))),
-        Ok(Err(e)) => fail(&mut result, e.reason, e.message),
-        Ok(Ok(mut raw)) => {
-            raw.obs.response_time_ms = latency_ms;
+        Err(e) => fail(&mut result, e.reason, &e.message),
+        Ok(mut raw) => {
+            if !matches!(monitor.probe, ProbeSpec::Http(_)) {
+                raw.obs.response_time_ms = elapsed_ms;
+            }
+            result.latency_ms = raw.obs.response_time_ms;
             judge(monitor, &raw, &mut result);
         }
     }
@@ -79,10 +99,16 @@ fn show(d: Duration) -> String {
     human_duration(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-fn fail(r: &mut CheckResult, reason: Reason, message: String) {
+fn fail(r: &mut CheckResult, reason: Reason, message: &str) {
     r.success = false;
     r.reason = Some(reason);
-    r.message = Some(message);
+    r.message = Some(excerpt(message, MESSAGE_BYTES));
+}
+
+/// Whole days until expiry; once expired, whole days since, negative and never 0.
+pub fn cert_days_left(ms: i64) -> i64 {
+    const DAY: i64 = 86_400_000;
+    if ms >= 0 { ms / DAY } else { -((-ms / DAY).max(1)) }
 }
 
 /// Fills the result from an observation: conditions, their verdict and the failure class.
@@ -90,10 +116,13 @@ fn judge(monitor: &Monitor, raw: &Raw, r: &mut CheckResult) {
     r.status = raw.obs.status;
     r.bytes_read = raw.bytes_read;
     r.truncated = raw.truncated;
-    r.cert_days_left = raw.obs.cert_expiration_ms.map(|ms| ms.div_euclid(86_400_000));
+    r.cert_days_left = raw.obs.cert_expiration_ms.map(cert_days_left);
     r.conditions = eval_all(&monitor.conditions, &raw.obs);
     if let Some(problem) = &raw.tls_problem {
-        return fail(r, Reason::Tls, problem.clone());
+        return fail(r, Reason::Tls, problem);
+    }
+    if raw.truncated {
+        return body_too_long(monitor, r);
     }
     let failed: Vec<usize> = (0..r.conditions.len()).filter(|i| !r.conditions[*i].passed).collect();
     let Some(first) = failed.first().copied() else {
@@ -105,25 +134,46 @@ fn judge(monitor: &Monitor, raw: &Raw, r: &mut CheckResult) {
         Reason::Status
     } else if cond.reads_body() {
         Reason::Body
-    } else if matches!(
-        cond.placeholder,
-        crate::health::condition::Placeholder::DnsRcode | crate::health::condition::Placeholder::Ip
-    ) && matches!(monitor.probe, ProbeSpec::Dns { .. })
-    {
+    } else if cond.reads_dns() && matches!(monitor.probe, ProbeSpec::Dns { .. }) {
         Reason::Dns
     } else {
         Reason::Condition
     };
     let c = &r.conditions[first];
     let more = if failed.len() > 1 { format!(" (and {} more)", failed.len() - 1) } else { String::new() };
-    let truncated =
-        if raw.truncated && reason == Reason::Body { " (body truncated at max_body)" } else { "" };
-    fail(r, reason, format!("{} failed: got {}{more}{truncated}", c.condition, c.actual));
+    let message = format!("{} failed: got {}{more}", c.condition, c.actual);
+    fail(r, reason, &message);
+}
+
+/// A body over `max_body` with body conditions: DOWN `body`, the body conditions not judged.
+fn body_too_long(monitor: &Monitor, r: &mut CheckResult) {
+    let max = match &monitor.probe {
+        ProbeSpec::Http(h) => h.max_body,
+        _ => r.bytes_read,
+    };
+    for (c, res) in monitor.conditions.iter().zip(r.conditions.iter_mut()) {
+        if c.reads_body() {
+            res.passed = false;
+            res.actual = "(body over max_body)".into();
+        }
+    }
+    let status = r.status.map(|s| format!("HTTP {s}: ")).unwrap_or_default();
+    let message = format!("{status}body exceeds {} (max_body = {max}); the rest was not read", size(max));
+    fail(r, Reason::Body, &message);
+}
+
+/// `1 MiB`, `64 KiB`, `512 B`.
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} B"),
+    }
 }
 
 async fn run(spec: &ProbeSpec, clients: &Clients, now: Micros) -> Result<Raw, ProbeError> {
     match spec {
-        ProbeSpec::Http(h) => http::probe(h, clients, now).await,
+        ProbeSpec::Http(_) => Err(ProbeError::new(Reason::Connect, "HTTP probes run through http::probe")),
         ProbeSpec::Tcp { addr } => tcp::probe(addr).await,
         ProbeSpec::Tls { addr, server_name, ca_file } => {
             tls::probe(addr, server_name.as_deref(), ca_file.as_deref(), clients, now).await
@@ -151,4 +201,26 @@ pub fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
         src = s.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_left_are_whole_days_and_never_zero_once_expired() {
+        const H: i64 = 3_600_000;
+        assert_eq!(cert_days_left(47 * H), 1);
+        assert_eq!(cert_days_left(23 * H), 0);
+        assert_eq!(cert_days_left(-H), -1);
+        assert_eq!(cert_days_left(-29 * H), -1, "expired yesterday");
+        assert_eq!(cert_days_left(-49 * H), -2);
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(size(1 << 20), "1 MiB");
+        assert_eq!(size(65536), "64 KiB");
+        assert_eq!(size(1000), "1000 B");
+    }
 }

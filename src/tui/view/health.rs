@@ -20,6 +20,7 @@ pub fn state_mark(s: MonitorState) -> (&'static str, Role) {
         MonitorState::Down => ("✗", Role::Fail),
         MonitorState::Pending => ("…", Role::Pending),
         MonitorState::Maintenance => ("⚒", Role::Muted),
+        MonitorState::Disabled => ("⊘", Role::Fail),
     }
 }
 
@@ -42,6 +43,9 @@ pub fn summary<'a>(snapshot: &Snapshot, theme: &Theme) -> Vec<Span<'a>> {
     }
     if s.maintenance > 0 {
         out.push(span(format!("⚒{}", s.maintenance), theme, Role::Muted));
+    }
+    if s.disabled > 0 {
+        out.push(span(format!(" ⊘{} off", s.disabled), theme, Role::Fail));
     }
     out
 }
@@ -96,7 +100,11 @@ fn monitor_line<'a>(
     let cert = m.cert_days_left.map_or_else(|| "-".into(), |d| format!("{d}d"));
     let why =
         m.last_failure.as_ref().map_or_else(String::new, |f| format!("{}: {}", f.reason.as_str(), f.message));
-    let state = if m.state == MonitorState::Maintenance { "MAINT" } else { m.state.as_str() };
+    let state = match m.state {
+        MonitorState::Maintenance => "MAINT",
+        MonitorState::Disabled => "OFF",
+        other => other.as_str(),
+    };
     let fixed = format!("{:<14}{:<8}", ellipsize(&m.name, 13), state);
     let nums = format!(
         " {:>7} {:>8} {:>7} {:>7} {:>6}  ",
