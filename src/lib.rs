@@ -17,6 +17,7 @@ pub mod load;
 pub mod paths;
 pub mod release;
 pub mod sandbox;
+pub mod secrets;
 pub mod steps;
 pub mod store;
 pub mod time;

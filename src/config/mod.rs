@@ -14,6 +14,7 @@ mod dora;
 mod environment;
 pub mod monitors;
 mod release;
+pub mod secrets;
 
 pub use dora::{DoraConfig, ServiceConfig};
 pub use environment::Environment;
@@ -56,6 +57,12 @@ pub struct Config {
     /// Health monitors by name (`[monitors.NAME]`).
     #[serde(default)]
     pub monitors: BTreeMap<String, monitors::MonitorConfig>,
+    /// `[secret_providers.NAME]`: where secrets are read from.
+    #[serde(default)]
+    pub secret_providers: BTreeMap<String, secrets::ProviderConfig>,
+    /// `[secrets.NAME]`: each secret's provider, path and key, per environment.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, secrets::SecretConfig>,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -103,6 +110,8 @@ impl Default for Config {
             dora: DoraConfig::default(),
             services: BTreeMap::new(),
             monitors: BTreeMap::new(),
+            secret_providers: BTreeMap::new(),
+            secrets: BTreeMap::new(),
             path: None,
         }
     }
@@ -133,6 +142,7 @@ impl Config {
         for (name, monitor) in &config.monitors {
             monitor.check(name, text, path)?;
         }
+        secrets::check(&config.secret_providers, &config.secrets, &config.env_names(), text, path)?;
         if let Some(d) = &config.default_environment
             && !config.environments.contains_key(d)
         {
