@@ -26,6 +26,7 @@ mod logfile;
 mod process;
 mod rollback;
 mod runner;
+mod secrets;
 mod shared;
 mod start;
 

@@ -53,6 +53,7 @@ pub(crate) async fn run_shell(cx: &mut StepCx, command: &str) -> StepOutcome {
     }
     drain(cx, &mut rx).await;
     cx.step_outputs = read_outputs(&out_path);
+    cx.shared.scrub_file(&out_path);
     outcome(cx, stop)
 }
 

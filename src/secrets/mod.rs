@@ -129,3 +129,38 @@ pub fn secret(value: String, version: Option<String>) -> Result<Secret, Problem>
 
 #[cfg(test)]
 mod tests;
+
+/// Secret values a step can use in templates (`secrets.NAME`), wiped when dropped; `Debug` shows
+/// names only.
+#[derive(Default)]
+pub struct SecretValues(std::collections::BTreeMap<String, String>);
+
+impl SecretValues {
+    /// Adds (or replaces) `name`, wiping any old value.
+    pub fn insert(&mut self, name: &str, value: &str) {
+        if let Some(mut old) = self.0.insert(name.to_string(), value.to_string()) {
+            zeroize::Zeroize::zeroize(&mut old);
+        }
+    }
+}
+
+impl std::ops::Deref for SecretValues {
+    type Target = std::collections::BTreeMap<String, String>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl Drop for SecretValues {
+    fn drop(&mut self) {
+        for v in self.0.values_mut() {
+            zeroize::Zeroize::zeroize(v);
+        }
+    }
+}
+
+impl std::fmt::Debug for SecretValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
