@@ -22,6 +22,7 @@ mod prompt;
 mod query;
 mod release;
 mod run;
+mod secrets;
 
 /// What every command needs: the project, its config, and the paths in use.
 #[derive(Debug, Clone)]
@@ -89,5 +90,6 @@ pub async fn dispatch(cli: Cli, command: Command) -> Result<i32, Error> {
         Command::Ledger(c) => ledger::ledger(&ctx, c).await,
         Command::Incident(c) => ledger::incident(&ctx, c).await,
         Command::Health(a) => health::health(&ctx, &a).await,
+        Command::Secrets(c) => secrets::dispatch(&ctx, c).await,
     }
 }

@@ -97,7 +97,7 @@ async fn env_provider_reads_and_refuses_short_values() {
     let (_, v) = s.read("path", None).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v.value.as_str(), std::env::var("PATH").unwrap_or_default());
     let e = s.read("gone", None).await.err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(e.contains("secret `gone`") && e.contains("$FD_TEST_NOT_SET_7731") && e.contains("flightdeck.toml:6"), "{e}");
+    assert!(e.contains("secret `gone`") && e.contains("$FD_TEST_NOT_SET_7731") && e.contains("flightdeck.toml:7"), "{e}");
     let short = super::secret("abc".into(), None).err();
     assert_eq!(short, Some(Problem::TooShort { len: 3 }));
 }

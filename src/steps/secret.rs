@@ -27,8 +27,13 @@ const KEYS: [&str; 8] = ["check", "rotate", "disable", "restore", "ensure", "env
 /// The `secret` kind.
 pub struct SecretKind;
 
-/// The secrets a spec acts on that must exist before the run starts (not `ensure`d ones).
+/// The secrets a spec acts on that must exist before the run starts (not `ensure`d ones, not
+/// names given by templates: those are checked when the step starts).
 pub fn names(spec: &Value) -> Vec<String> {
+    raw_names(spec).into_iter().filter(|n| !n.contains("{{")).collect()
+}
+
+fn raw_names(spec: &Value) -> Vec<String> {
     let list = |k: &str| -> Vec<String> {
         spec.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect()).unwrap_or_default()
     };
@@ -73,14 +78,18 @@ impl StepKind for SecretKind {
             o @ ("check" | "ensure") if !name_list(o) => Err(format!("`{o}` must be a list of secret names, e.g. {o} = [\"db_password\"]")),
             o @ ("rotate" | "disable" | "restore") if !m.get(o).is_some_and(Value::is_string) => Err(format!("`{o}` must be a secret name")),
             o @ ("disable" | "restore") if !m.get("version").is_some_and(Value::is_string) => Err(format!("`{o}` needs `version = \"...\"` (e.g. \"{{{{ steps.rotate.outputs.previous }}}}\")")),
-            "env_file" if !m.get("vars").is_some_and(|v| v.as_object().is_some_and(|o| o.values().all(Value::is_string))) => Err("`env_file` needs `vars = { VAR = \"secret_name\" }`".into()),
+            "env_file" if !m.get("vars").is_some_and(|v| v.is_string() || v.as_object().is_some_and(|o| o.values().all(Value::is_string))) => Err("`env_file` needs `vars = { VAR = \"secret_name\" }`".into()),
             _ if m.get("length").is_some_and(|l| l.as_u64().is_none_or(|n| n < 8 || n > 4096)) => Err("`length` must be a number from 8 to 4096".into()),
             _ => Ok(Value::Object(m)),
         }
     }
 
     fn templates(&self, spec: &Value) -> Vec<(String, Template)> {
-        ["version", "env_file"].iter().filter_map(|f| template_field(spec, f).map(|t| ((*f).to_string(), t))).collect()
+        let mut out: Vec<(String, Template)> =
+            ["version", "env_file"].iter().filter_map(|f| template_field(spec, f).map(|t| ((*f).to_string(), t))).collect();
+        out.extend(raw_names(spec).into_iter().map(|n| ("secret".to_string(), Template::new(n))));
+        out.extend(spec.get("ensure").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(|n| ("secret".to_string(), Template::new(n))));
+        out
     }
 
     fn describe(&self, spec: &Value) -> String {
@@ -121,8 +130,44 @@ fn env_of(cx: &StepCx) -> String {
     cx.shared.plan.environment.name.clone()
 }
 
+/// The secret names under `key` (a list or one string), rendered.
+fn rendered(spec: &Value, key: &str, cx: &StepCx) -> Result<Vec<String>, String> {
+    let raw: Vec<&str> = match spec.get(key) {
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        Some(Value::String(s)) => vec![s.as_str()],
+        _ => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for n in raw {
+        let text = cx.render(&Template::new(n))?;
+        for name in text.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()) {
+            if name == "*" {
+                out.extend(cx.shared.secret_set.names());
+            } else {
+                out.push(name.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `vars = { VAR = "name" }`, or `vars = "VAR=name,VAR2=name2"` (rendered).
+fn vars(spec: &Value, cx: &StepCx) -> Result<Vec<(String, String)>, String> {
+    match spec.get("vars") {
+        Some(Value::Object(o)) => Ok(o.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect()),
+        Some(Value::String(s)) => cx
+            .render(&Template::new(s.as_str()))?
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| p.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).ok_or_else(|| format!("`vars`: {p:?} is not VAR=secret_name")))
+            .collect(),
+        _ => Err("`env_file` needs `vars = { VAR = \"secret_name\" }`".into()),
+    }
+}
+
 async fn check(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
-    for name in names(spec) {
+    for name in rendered(spec, "check", cx)? {
         let s = cx.shared.read_secret(&name, Some(cx.step_id())).await?;
         let v = s.version.clone().unwrap_or_else(|| "-".into());
         cx.log(Stream::System, format!("secret {name}: readable (version {v})")).await;
@@ -138,7 +183,7 @@ fn length(spec: &Value, cx: &StepCx, name: &str) -> usize {
 }
 
 async fn rotate(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
-    let name = spec.get("rotate").and_then(Value::as_str).unwrap_or_default().to_string();
+    let name = rendered(spec, "rotate", cx)?.concat();
     let env = env_of(cx);
     let old = cx.shared.read_secret(&name, Some(cx.step_id())).await?;
     let previous = old.version.clone().ok_or_else(|| format!("secret `{name}`: its provider keeps no versions, so it cannot be rotated with rollback; use an openbao or aws provider"))?;
@@ -157,7 +202,7 @@ async fn rotate(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
 
 async fn change(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
     let o = op(spec).to_string();
-    let name = spec.get(&o).and_then(Value::as_str).unwrap_or_default().to_string();
+    let name = rendered(spec, &o, cx)?.concat();
     let t = template_field(spec, "version").ok_or("no `version`")?;
     let version = cx.render(&t)?;
     let env = env_of(cx);
@@ -173,7 +218,7 @@ async fn change(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
 
 async fn ensure(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
     let env = env_of(cx);
-    let wanted: Vec<String> = spec.get("ensure").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect()).unwrap_or_default();
+    let wanted = rendered(spec, "ensure", cx)?;
     let mut created = Vec::new();
     for name in wanted {
         match cx.shared.secret_set.read(&name, Some(&env)).await {
@@ -199,10 +244,11 @@ async fn ensure(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
 async fn env_file(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
     let t = template_field(spec, "env_file").ok_or("no `env_file`")?;
     let path = cx.shared.plan.project_dir.join(cx.render(&t)?);
-    let vars: Vec<(String, String)> = spec.get("vars").and_then(Value::as_object).map(|o| o.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect()).unwrap_or_default();
+    let vars = vars(spec, cx)?;
     let mut text = zeroize::Zeroizing::new(String::new());
     for (var, name) in &vars {
-        let s = cx.shared.read_secret(name, Some(cx.step_id())).await?;
+        let name = cx.render(&Template::new(name.as_str()))?;
+        let s = cx.shared.read_secret(&name, Some(cx.step_id())).await?;
         let escaped = s.value.replace('\\', "\\\\").replace('"', "\\\"");
         text.push_str(&format!("{var}=\"{escaped}\"\n"));
     }
