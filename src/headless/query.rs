@@ -201,6 +201,9 @@ pub fn validate(ctx: &Ctx, a: &ValidateArgs) -> Result<i32, Error> {
         Catalog::load_paths(&a.paths, &ctx.paths.project_dir)
     };
     let catalog = result.map_err(Error::Diagnostics)?;
+    for wf in catalog.workflows.values().chain(catalog.tasks.values()) {
+        crate::secrets::lint::command_line_warnings(wf).iter().for_each(|w| eprintln!("{w}"));
+    }
     println!("ok: {} workflow(s), {} task(s) valid", catalog.workflows.len(), catalog.tasks.len());
     Ok(exit::OK)
 }

@@ -1,4 +1,4 @@
-//! The `dotenv` provider (a `KEY=value` file), and the parsers the encrypted-file providers share:
+//! The `dotenv` provider (a `KEY=value` file, or a JSON object), and the parsers the encrypted-file providers share:
 //! dotenv text and flat or nested JSON objects, read into a name → value map that is zeroized on drop.
 
 use std::collections::BTreeMap;
@@ -28,7 +28,7 @@ impl Provider for DotenvProvider {
             let text = Zeroizing::new(tokio::fs::read_to_string(&self.file).await.map_err(|e| {
                 Problem::Malformed { file: self.file.display().to_string(), detail: e.to_string() }
             })?);
-            let values = parse_dotenv(&text, &self.file.display().to_string())?;
+            let values = parse_any(&text, &self.file.display().to_string())?;
             pick(&values, loc, &self.file.display().to_string())
         })
     }

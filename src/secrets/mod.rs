@@ -13,6 +13,7 @@ mod agefile;
 mod aws;
 mod dotenv;
 mod env;
+pub mod lint;
 mod error;
 pub mod generate;
 mod openbao;

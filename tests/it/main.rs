@@ -19,4 +19,7 @@ mod load_step;
 mod release;
 mod resume;
 mod screens;
+mod secrets;
+mod secrets_canary;
+mod secrets_infra;
 mod store_cli;
