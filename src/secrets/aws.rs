@@ -91,9 +91,10 @@ impl AwsProvider {
 
     /// The secret string and version id (`version` None = `AWSCURRENT`).
     async fn get(&self, id: &str, version: Option<&str>) -> Result<(zeroize::Zeroizing<String>, String), Problem> {
-        let mut body = json!({ "SecretId": id });
+        // `VersionStage` is AWS's default; naming it also makes moto follow stage moves.
+        let mut body = json!({ "SecretId": id, "VersionStage": "AWSCURRENT" });
         if let Some(v) = version {
-            body["VersionId"] = json!(v);
+            body = json!({ "SecretId": id, "VersionId": v });
         }
         let Some(v) = self.call("GetSecretValue", &body).await? else {
             return Err(match version {

@@ -68,7 +68,7 @@ fn aws_config(server: &Server) -> String {
 fn aws_current(server: &Server) -> (String, Value) {
     let out = boto(
         server,
-        "v = sm.get_secret_value(SecretId='payments/db')\nl = sm.list_secret_version_ids(SecretId='payments/db', IncludeDeprecated=True)\nprint(json.dumps({'s': v['SecretString'], 'id': v['VersionId'], 'versions': [{'id': x['VersionId'], 'stages': x.get('VersionStages', [])} for x in l['Versions']]}))",
+        "v = sm.get_secret_value(SecretId='payments/db', VersionStage='AWSCURRENT')\nl = sm.list_secret_version_ids(SecretId='payments/db', IncludeDeprecated=True)\nprint(json.dumps({'s': v['SecretString'], 'id': v['VersionId'], 'versions': [{'id': x['VersionId'], 'stages': x.get('VersionStages', [])} for x in l['Versions']]}))",
     );
     let v: Value = serde_json::from_str(out.trim()).unwrap();
     let s: Value = serde_json::from_str(v["s"].as_str().unwrap()).unwrap();
@@ -93,8 +93,9 @@ fn aws_rotation_disables_the_old_version_and_a_failing_verify_rolls_back() {
 
     let out = p.run(&["run", "rotate-bad", "--yes"]);
     assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rolled back"), "{}", text(&out));
     let (after, v) = aws_current(&server);
-    assert_eq!(after, rotated, "the version current before the failed rotation is current again: {v}");
+    assert_eq!(after, rotated, "the version current before the failed rotation is current again: {v}\n{}", text(&out));
 }
 
 #[test]
@@ -214,7 +215,7 @@ fn file_and_aws_failure_modes_name_the_secret_provider_and_line() {
     assert_names(&msg, "x", "f", &["cannot decrypt", "sops:"]);
     let (code, msg) = check(&cfg("[secret_providers.bao]\nkind = \"env\"\n[secrets.x]\nprovider = \"boa\"\n"), "x");
     assert_eq!(code, Some(2), "{msg}");
-    assert!(msg.contains("unknown provider \"boa\"") && msg.contains("did you mean \"bao\"") && msg.contains("flightdeck.toml:5"), "{msg}");
+    assert!(msg.contains("unknown provider \"boa\"") && msg.contains("did you mean \"bao\"") && msg.contains("flightdeck.toml:7"), "{msg}");
     let server = moto();
     let (_, msg) = check(&aws_config(&server), "db_password");
     assert_names(&msg, "db_password", "aws", &["path \"payments/db\" not found"]);
