@@ -37,7 +37,7 @@ pub struct ProviderConfig {
     /// openbao: token (a template such as `{{ env.BAO_TOKEN }}`).
     #[serde(default)]
     pub token: Option<String>,
-    /// openbao: AppRole login instead of a token.
+    /// openbao: `AppRole` login instead of a token.
     #[serde(default)]
     pub approle: Option<AppRole>,
     /// openbao: the KV v2 mount (default `secret`).
@@ -172,9 +172,12 @@ pub fn check(
         let mut used = vec![(s.provider.as_str(), find_line_in_table(text, &table, "provider"))];
         for (env, o) in &s.environments {
             if !envs.contains(env) {
-                return Err(Diagnostic::new(path, find_line_in_table(text, &table, "environments"), 1, format!(
-                    "secret {name:?} overrides environment {env:?}, which is not defined"
-                ))
+                return Err(Diagnostic::new(
+                    path,
+                    find_line_in_table(text, &table, "environments"),
+                    1,
+                    format!("secret {name:?} overrides environment {env:?}, which is not defined"),
+                )
                 .with_help(format!("use one of: {}", envs.join(", "))));
             }
             if let Some(p) = &o.provider {
@@ -187,8 +190,13 @@ pub fn check(
                     || format!("define [secret_providers.{p}]"),
                     |n| format!("did you mean {n:?}? (or define [secret_providers.{p}])"),
                 );
-                return Err(Diagnostic::new(path, line, 1, format!("secret {name:?}: unknown provider {p:?}"))
-                    .with_help(hint));
+                return Err(Diagnostic::new(
+                    path,
+                    line,
+                    1,
+                    format!("secret {name:?}: unknown provider {p:?}"),
+                )
+                .with_help(hint));
             }
         }
         if s.rotate_every.is_some() && s.rotate_every_secs().is_none() {
@@ -196,7 +204,10 @@ pub fn check(
                 path,
                 find_line_in_table(text, &table, "rotate_every"),
                 1,
-                format!("secret {name:?}: rotate_every {:?} is not a period", s.rotate_every.as_deref().unwrap_or("")),
+                format!(
+                    "secret {name:?}: rotate_every {:?} is not a period",
+                    s.rotate_every.as_deref().unwrap_or("")
+                ),
             )
             .with_help("write a number and a unit: 90d, 12h, 30m, 2w"));
         }

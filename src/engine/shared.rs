@@ -59,7 +59,8 @@ impl Shared {
             ("project_dir".to_string(), Value::String(plan.project_dir.display().to_string())),
             ("workflow".to_string(), Value::String(plan.workflow.clone())),
         ]);
-        let secret_set = SecretSet::new(&Config::load(&plan.project_dir).unwrap_or_default(), &plan.project_dir);
+        let secret_set =
+            SecretSet::new(&Config::load(&plan.project_dir).unwrap_or_default(), &plan.project_dir);
         Arc::new(Shared {
             run_id: spec.run_id.clone(),
             life: spec.life,
@@ -158,9 +159,9 @@ impl Shared {
         match v {
             Value::String(s) => Value::String(self.redactor.redact(&s)),
             Value::Array(a) => Value::Array(a.into_iter().map(|x| self.redact_value(x)).collect()),
-            Value::Object(m) => {
-                Value::Object(m.into_iter().map(|(k, x)| (self.redactor.redact(&k), self.redact_value(x))).collect())
-            }
+            Value::Object(m) => Value::Object(
+                m.into_iter().map(|(k, x)| (self.redactor.redact(&k), self.redact_value(x))).collect(),
+            ),
             other => other,
         }
     }
@@ -173,7 +174,14 @@ impl Shared {
         match serde_json::to_value(&event).map(|v| serde_json::from_value::<Event>(self.redact_value(v))) {
             Ok(Ok(clean)) => clean,
             // An event that does not round-trip keeps only its envelope and says why.
-            _ => Event { kind: EventKind::StepLog { step: String::new(), stream: Stream::System, line: "[redacted event]".into() }, ..event },
+            _ => Event {
+                kind: EventKind::StepLog {
+                    step: String::new(),
+                    stream: Stream::System,
+                    line: "[redacted event]".into(),
+                },
+                ..event
+            },
         }
     }
 

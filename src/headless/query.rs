@@ -202,7 +202,9 @@ pub fn validate(ctx: &Ctx, a: &ValidateArgs) -> Result<i32, Error> {
     };
     let catalog = result.map_err(Error::Diagnostics)?;
     for wf in catalog.workflows.values().chain(catalog.tasks.values()) {
-        crate::secrets::lint::command_line_warnings(wf).iter().for_each(|w| eprintln!("{w}"));
+        for w in crate::secrets::lint::command_line_warnings(wf) {
+            eprintln!("{w}");
+        }
     }
     println!("ok: {} workflow(s), {} task(s) valid", catalog.workflows.len(), catalog.tasks.len());
     Ok(exit::OK)

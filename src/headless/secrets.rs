@@ -58,7 +58,10 @@ async fn list(ctx: &Ctx, set: &SecretSet, redactor: &Redactor, a: &SecretsArgs) 
     if rows.is_empty() {
         println!("no secrets: add [secret_providers.NAME] and [secrets.NAME] to flightdeck.toml");
     }
-    println!("{:<20} {:<12} {:<8} {:<12} {:<26} {:<8} DUE", "SECRET", "PROVIDER", "KIND", "VERSION", "LAST ROTATED", "EVERY");
+    println!(
+        "{:<20} {:<12} {:<8} {:<12} {:<26} {:<8} DUE",
+        "SECRET", "PROVIDER", "KIND", "VERSION", "LAST ROTATED", "EVERY"
+    );
     for r in &rows {
         let due = match (&r.due, r.overdue) {
             (Some(d), true) => format!("{d} (overdue)"),
@@ -89,7 +92,10 @@ async fn check(ctx: &Ctx, set: &SecretSet, redactor: &Redactor, a: &SecretsCheck
             Ok((provider, s)) => {
                 redactor.add(&s.value);
                 let v = s.version.clone();
-                (json!({ "secret": name, "ok": true, "provider": provider, "version": v }), format!("ok      {name} ({provider}, version {})", v.as_deref().unwrap_or("-")))
+                (
+                    json!({ "secret": name, "ok": true, "provider": provider, "version": v }),
+                    format!("ok      {name} ({provider}, version {})", v.as_deref().unwrap_or("-")),
+                )
             }
             Err(e @ SecretError::Unknown { .. }) => return Err(secret_error(&e, redactor)),
             Err(e) => {
@@ -102,35 +108,66 @@ async fn check(ctx: &Ctx, set: &SecretSet, redactor: &Redactor, a: &SecretsCheck
     Ok(if failed == 0 { exit::OK } else { exit::PRECONDITION })
 }
 
-async fn rotate(ctx: &Ctx, set: &SecretSet, redactor: &Redactor, a: &SecretsRotateArgs) -> Result<i32, Error> {
+async fn rotate(
+    ctx: &Ctx,
+    set: &SecretSet,
+    redactor: &Redactor,
+    a: &SecretsRotateArgs,
+) -> Result<i32, Error> {
     let env = env_name(ctx, a.env.as_ref())?;
     let (_, old) = set.read(&a.name, Some(&env)).await.map_err(|e| secret_error(&e, redactor))?;
     redactor.add(&old.value);
     let previous = old.version.clone();
     drop(old);
-    let len = a.length.or_else(|| set.config(&a.name).ok().and_then(|c| c.length)).unwrap_or(generate::DEFAULT_LENGTH);
+    let len = a
+        .length
+        .or_else(|| set.config(&a.name).ok().and_then(|c| c.length))
+        .unwrap_or(generate::DEFAULT_LENGTH);
     let value = generate::generate(len).map_err(|e| Error::io("cannot generate a value", e))?;
     redactor.add(&value);
-    let (provider, version) = set.write(&a.name, Some(&env), &value).await.map_err(|e| secret_error(&e, redactor))?;
+    let (provider, version) =
+        set.write(&a.name, Some(&env), &value).await.map_err(|e| secret_error(&e, redactor))?;
     let (_, back) = set.read(&a.name, Some(&env)).await.map_err(|e| secret_error(&e, redactor))?;
     if *back.value != *value {
-        return Err(Error::Precondition(format!("secret `{}`: the value read back after writing version {version} differs; check the provider", a.name)));
+        return Err(Error::Precondition(format!(
+            "secret `{}`: the value read back after writing version {version} differs; check the provider",
+            a.name
+        )));
     }
     drop((back, value));
     audit(ctx, "secret.rotate", json!({ "secret": a.name, "provider": provider, "version": version, "previous": previous, "environment": env })).await?;
-    let text = format!("rotated {} ({provider}): version {version} is current, previous {}", a.name, previous.as_deref().unwrap_or("-"));
-    print(redactor, a.json, &json!({ "secret": a.name, "provider": provider, "version": version, "previous": previous }), &text);
+    let text = format!(
+        "rotated {} ({provider}): version {version} is current, previous {}",
+        a.name,
+        previous.as_deref().unwrap_or("-")
+    );
+    print(
+        redactor,
+        a.json,
+        &json!({ "secret": a.name, "provider": provider, "version": version, "previous": previous }),
+        &text,
+    );
     Ok(exit::OK)
 }
 
 async fn change(ctx: &Ctx, set: &SecretSet, a: &SecretsVersionArgs, restore: bool) -> Result<i32, Error> {
     let env = env_name(ctx, a.env.as_ref())?;
     let redactor = Redactor::new();
-    let r = if restore { set.make_current(&a.name, Some(&env), &a.version).await } else { set.disable(&a.name, Some(&env), &a.version).await };
+    let r = if restore {
+        set.make_current(&a.name, Some(&env), &a.version).await
+    } else {
+        set.disable(&a.name, Some(&env), &a.version).await
+    };
     r.map_err(|e| secret_error(&e, &redactor))?;
-    let (action, verb) = if restore { ("secret.restore", "is current again") } else { ("secret.disable", "is disabled") };
+    let (action, verb) =
+        if restore { ("secret.restore", "is current again") } else { ("secret.disable", "is disabled") };
     audit(ctx, action, json!({ "secret": a.name, "version": a.version, "environment": env })).await?;
-    print(&redactor, a.json, &json!({ "secret": a.name, "version": a.version, "action": action }), &format!("{} version {} {verb}", a.name, a.version));
+    print(
+        &redactor,
+        a.json,
+        &json!({ "secret": a.name, "version": a.version, "action": action }),
+        &format!("{} version {} {verb}", a.name, a.version),
+    );
     Ok(exit::OK)
 }
 
@@ -138,7 +175,14 @@ async fn audit(ctx: &Ctx, action: &str, detail: Value) -> Result<(), Error> {
     let op = Operator::current();
     let store = ctx.store()?;
     store
-        .audit(NewAudit { at: crate::time::now(), uid: op.uid, actor: op.name, action: action.into(), run: None, detail })
+        .audit(NewAudit {
+            at: crate::time::now(),
+            uid: op.uid,
+            actor: op.name,
+            action: action.into(),
+            run: None,
+            detail,
+        })
         .await?;
     Ok(())
 }

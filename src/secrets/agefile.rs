@@ -38,9 +38,10 @@ impl AgeProvider {
     fn decrypt(&self) -> Result<Zeroizing<String>, Problem> {
         let file = self.file.display().to_string();
         let fail = |detail: String| Problem::Decrypt { file: file.clone(), detail };
-        let keys = Zeroizing::new(std::fs::read_to_string(&self.identity).map_err(|e| {
-            fail(format!("cannot read identity {}: {e}", self.identity.display()))
-        })?);
+        let keys = Zeroizing::new(
+            std::fs::read_to_string(&self.identity)
+                .map_err(|e| fail(format!("cannot read identity {}: {e}", self.identity.display())))?,
+        );
         let identities: Vec<age::x25519::Identity> = keys
             .lines()
             .map(str::trim)

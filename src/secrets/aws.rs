@@ -1,5 +1,5 @@
 //! The `aws` provider: AWS Secrets Manager's JSON API (`X-Amz-Target: secretsmanager.*`), signed
-//! with SigV4, endpoint configurable (moto in tests). Versions are version ids with staging labels:
+//! with `SigV4`, endpoint configurable (moto in tests). Versions are version ids with staging labels:
 //! a write stages a new `AWSCURRENT`; making an old one current moves the label back; disabling one
 //! removes its remaining labels (it becomes deprecated).
 
@@ -29,7 +29,12 @@ impl AwsProvider {
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| Problem::Other(format!("cannot build an HTTP client: {e}")))?;
-        Ok(AwsProvider { endpoint: endpoint.trim_end_matches('/').to_string(), region: region.into(), creds, http })
+        Ok(AwsProvider {
+            endpoint: endpoint.trim_end_matches('/').to_string(),
+            region: region.into(),
+            creds,
+            http,
+        })
     }
 
     /// One API call; `ResourceNotFoundException` gives `Ok(None)`.
@@ -54,7 +59,13 @@ impl AwsProvider {
         if let Some(t) = &self.creds.session_token {
             headers.push(("x-amz-security-token".to_string(), t.clone()));
         }
-        let req = sigv4::Request { method: "POST", path: "/", query: "", headers: &headers, body: payload.as_bytes() };
+        let req = sigv4::Request {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &headers,
+            body: payload.as_bytes(),
+        };
         let auth = sigv4::authorization(&self.creds, &self.region, "secretsmanager", &amz_date, &req);
         let mut rb = self.http.post(url).header("authorization", auth).body(payload);
         for (k, v) in headers.iter().filter(|(k, _)| k != "host") {
@@ -78,7 +89,9 @@ impl AwsProvider {
         let detail = format!("HTTP {status} {kind}: {message}");
         match kind {
             "ResourceNotFoundException" => Ok(None),
-            "UnrecognizedClientException" | "InvalidSignatureException" | "AccessDeniedException"
+            "UnrecognizedClientException"
+            | "InvalidSignatureException"
+            | "AccessDeniedException"
             | "ExpiredTokenException" => {
                 Err(Problem::Unauthorized { address: self.endpoint.clone(), detail })
             }
@@ -90,7 +103,11 @@ impl AwsProvider {
     }
 
     /// The secret string and version id (`version` None = `AWSCURRENT`).
-    async fn get(&self, id: &str, version: Option<&str>) -> Result<(zeroize::Zeroizing<String>, String), Problem> {
+    async fn get(
+        &self,
+        id: &str,
+        version: Option<&str>,
+    ) -> Result<(zeroize::Zeroizing<String>, String), Problem> {
         // `VersionStage` is AWS's default; naming it also makes moto follow stage moves.
         let mut body = json!({ "SecretId": id, "VersionStage": "AWSCURRENT" });
         if let Some(v) = version {
@@ -102,8 +119,9 @@ impl AwsProvider {
                 None => Problem::PathMissing { path: id.to_string() },
             });
         };
-        let s = v.get("SecretString").and_then(Value::as_str).ok_or_else(|| {
-            Problem::Malformed { file: id.to_string(), detail: "no SecretString (binary secrets are not supported)".into() }
+        let s = v.get("SecretString").and_then(Value::as_str).ok_or_else(|| Problem::Malformed {
+            file: id.to_string(),
+            detail: "no SecretString (binary secrets are not supported)".into(),
         })?;
         let ver = v.get("VersionId").and_then(Value::as_str).unwrap_or("").to_string();
         Ok((zeroize::Zeroizing::new(s.to_string()), ver))
@@ -111,7 +129,10 @@ impl AwsProvider {
 
     async fn stages(&self, id: &str) -> Result<Vec<(String, Vec<String>, Option<String>)>, Problem> {
         let body = json!({ "SecretId": id, "IncludeDeprecated": true });
-        let v = self.call("ListSecretVersionIds", &body).await?.ok_or_else(|| Problem::PathMissing { path: id.into() })?;
+        let v = self
+            .call("ListSecretVersionIds", &body)
+            .await?
+            .ok_or_else(|| Problem::PathMissing { path: id.into() })?;
         let versions = v.get("Versions").and_then(Value::as_array).cloned().unwrap_or_default();
         Ok(versions
             .iter()
@@ -122,13 +143,19 @@ impl AwsProvider {
                     .and_then(Value::as_array)
                     .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
                     .unwrap_or_default();
-                let created = x.get("CreatedDate").map(|c| c.to_string());
+                let created = x.get("CreatedDate").map(ToString::to_string);
                 (id, st, created)
             })
             .collect())
     }
 
-    async fn move_stage(&self, id: &str, stage: &str, to: Option<&str>, from: Option<&str>) -> Result<(), Problem> {
+    async fn move_stage(
+        &self,
+        id: &str,
+        stage: &str,
+        to: Option<&str>,
+        from: Option<&str>,
+    ) -> Result<(), Problem> {
         let mut body = json!({ "SecretId": id, "VersionStage": stage });
         if let Some(t) = to {
             body["MoveToVersionId"] = json!(t);
@@ -136,7 +163,9 @@ impl AwsProvider {
         if let Some(f) = from {
             body["RemoveFromVersionId"] = json!(f);
         }
-        self.call("UpdateSecretVersionStage", &body).await?.ok_or_else(|| Problem::PathMissing { path: id.into() })?;
+        self.call("UpdateSecretVersionStage", &body)
+            .await?
+            .ok_or_else(|| Problem::PathMissing { path: id.into() })?;
         Ok(())
     }
 }
@@ -144,8 +173,10 @@ impl AwsProvider {
 /// The value for `key` inside a JSON secret string, or the whole string when there is no key.
 fn pick_key(s: &str, id: &str, key: Option<&str>) -> Result<String, Problem> {
     let Some(key) = key else { return Ok(s.to_string()) };
-    let v: Value = serde_json::from_str(s)
-        .map_err(|_| Problem::Malformed { file: id.into(), detail: format!("`key = {key:?}` needs a JSON object") })?;
+    let v: Value = serde_json::from_str(s).map_err(|_| Problem::Malformed {
+        file: id.into(),
+        detail: format!("`key = {key:?}` needs a JSON object"),
+    })?;
     match v.get(key) {
         Some(Value::String(x)) => Ok(x.clone()),
         Some(other) => Ok(other.to_string()),
@@ -192,8 +223,12 @@ impl Provider for AwsProvider {
             } else {
                 ("CreateSecret", json!({ "Name": id, "SecretString": text }))
             };
-            let v = self.call(action, &body).await?.ok_or_else(|| Problem::PathMissing { path: id.into() })?;
-            v.get("VersionId").and_then(Value::as_str).map(String::from).ok_or_else(|| Problem::Other(format!("{action} returned no VersionId")))
+            let v =
+                self.call(action, &body).await?.ok_or_else(|| Problem::PathMissing { path: id.into() })?;
+            v.get("VersionId")
+                .and_then(Value::as_str)
+                .map(String::from)
+                .ok_or_else(|| Problem::Other(format!("{action} returned no VersionId")))
         })
     }
 
@@ -222,7 +257,10 @@ impl Provider for AwsProvider {
             if !stages.iter().any(|(v, _, _)| v == version) {
                 return Err(Problem::VersionMissing { version: format!("{version} of {id:?}") });
             }
-            let current = stages.iter().find(|(_, st, _)| st.iter().any(|s| s == "AWSCURRENT")).map(|(v, _, _)| v.clone());
+            let current = stages
+                .iter()
+                .find(|(_, st, _)| st.iter().any(|s| s == "AWSCURRENT"))
+                .map(|(v, _, _)| v.clone());
             if current.as_deref() == Some(version) {
                 return Ok(());
             }
@@ -238,7 +276,9 @@ impl Provider for AwsProvider {
                 return Err(Problem::VersionMissing { version: format!("{version} of {id:?}") });
             };
             if st.iter().any(|s| s == "AWSCURRENT") {
-                return Err(Problem::Other(format!("version {version} of {id:?} is current; make another current first")));
+                return Err(Problem::Other(format!(
+                    "version {version} of {id:?} is current; make another current first"
+                )));
             }
             for s in st {
                 self.move_stage(id, s, None, Some(version)).await?;

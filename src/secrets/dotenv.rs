@@ -58,11 +58,17 @@ pub fn parse_dotenv(text: &str, file: &str) -> Result<Values, Problem> {
         }
         let line = line.strip_prefix("export ").unwrap_or(line);
         let Some((k, v)) = line.split_once('=') else {
-            return Err(Problem::Malformed { file: file.into(), detail: format!("line {} has no `=`", i + 1) });
+            return Err(Problem::Malformed {
+                file: file.into(),
+                detail: format!("line {} has no `=`", i + 1),
+            });
         };
         let k = k.trim();
         if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-') {
-            return Err(Problem::Malformed { file: file.into(), detail: format!("line {} has a bad name", i + 1) });
+            return Err(Problem::Malformed {
+                file: file.into(),
+                detail: format!("line {} has a bad name", i + 1),
+            });
         }
         let v = v.trim();
         let v = unquote(v).unwrap_or(v);

@@ -67,7 +67,9 @@ pub enum Problem {
         kind: &'static str,
     },
     /// The value is too short to redact safely.
-    #[error("value is {len} characters long; secrets must have at least 8 (shorter ones cannot be redacted safely)")]
+    #[error(
+        "value is {len} characters long; secrets must have at least 8 (shorter ones cannot be redacted safely)"
+    )]
     TooShort {
         /// Its length.
         len: usize,
@@ -90,7 +92,7 @@ pub enum SecretError {
         /// `flightdeck.toml:LINE`.
         at: String,
         /// What happened.
-        problem: Problem,
+        problem: Box<Problem>,
     },
     /// The secret is not configured.
     #[error("secret `{secret}` is not defined in {file}{hint}; add a [secrets.{secret}] table")]

@@ -8,7 +8,8 @@ use regex::Regex;
 
 use crate::workflow::model::Workflow;
 
-static REF: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\{\{\s*secrets\.([A-Za-z0-9_-]+)\s*\}\}").ok());
+static REF: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"\{\{\s*secrets\.([A-Za-z0-9_-]+)\s*\}\}").ok());
 
 /// One warning per command that holds a secret: `FILE:LINE: warning: ...`.
 pub fn command_line_warnings(wf: &Workflow) -> Vec<String> {

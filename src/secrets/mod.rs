@@ -13,15 +13,15 @@ mod agefile;
 mod aws;
 mod dotenv;
 mod env;
-pub mod lint;
 mod error;
 pub mod generate;
+pub mod lint;
 mod openbao;
 pub mod redact;
 mod set;
-mod status;
 pub mod sigv4;
 mod sops;
+mod status;
 
 pub use error::{Problem, SecretError};
 pub use redact::Redactor;
@@ -84,7 +84,7 @@ pub struct VersionInfo {
     pub created: Option<String>,
 }
 
-/// A store of secrets. Every provider reads; versioned ones (OpenBao, AWS) also write, list
+/// A store of secrets. Every provider reads; versioned ones (`OpenBao`, AWS) also write, list
 /// versions, make one current and disable one.
 pub trait Provider: Send + Sync + std::fmt::Debug {
     /// The `kind` in `flightdeck.toml`.

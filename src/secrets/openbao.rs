@@ -1,5 +1,5 @@
-//! The `openbao` provider: OpenBao or HashiCorp Vault KV v2 over HTTP (`/v1/MOUNT/data/PATH`),
-//! logging in with a token or AppRole. Versions are KV versions: a write makes a new one, making
+//! The `openbao` provider: `OpenBao` or `HashiCorp` Vault KV v2 over HTTP (`/v1/MOUNT/data/PATH`),
+//! logging in with a token or `AppRole`. Versions are KV versions: a write makes a new one, making
 //! an old one current writes its data again (as `kv rollback` does), disabling soft-deletes it.
 
 use std::time::Duration;
@@ -15,7 +15,7 @@ use super::{BoxFuture, Location, Problem, Provider, Secret, VersionInfo, secret}
 pub enum Auth {
     /// A token.
     Token(Zeroizing<String>),
-    /// AppRole credentials (logged in on first use).
+    /// `AppRole` credentials (logged in on first use).
     AppRole {
         /// Auth mount.
         mount: String,
@@ -63,7 +63,9 @@ impl OpenBaoProvider {
             Auth::Token(t) => t.clone(),
             Auth::AppRole { mount, role_id, secret_id } => {
                 let body = json!({ "role_id": role_id.as_str(), "secret_id": secret_id.as_str() });
-                let v = self.send(reqwest::Method::POST, &format!("auth/{mount}/login"), None, Some(&body)).await?;
+                let v = self
+                    .send(reqwest::Method::POST, &format!("auth/{mount}/login"), None, Some(&body))
+                    .await?;
                 let t = v.pointer("/auth/client_token").and_then(Value::as_str).ok_or_else(|| {
                     Problem::Other(format!("AppRole login at {} returned no client_token", self.address))
                 })?;
@@ -101,7 +103,10 @@ impl OpenBaoProvider {
         match status.as_u16() {
             200..=299 => Ok(v),
             404 => Ok(Value::Null),
-            401 | 403 => Err(Problem::Unauthorized { address: self.address.clone(), detail: format!("HTTP {status} {errors}") }),
+            401 | 403 => Err(Problem::Unauthorized {
+                address: self.address.clone(),
+                detail: format!("HTTP {status} {errors}"),
+            }),
             _ => Err(Problem::Other(format!("{url}: HTTP {status} {errors}"))),
         }
     }
@@ -118,7 +123,9 @@ impl OpenBaoProvider {
         let data = v.pointer("/data/data").and_then(Value::as_object).cloned();
         let Some(data) = data else {
             return Err(match version {
-                Some(ver) => Problem::VersionMissing { version: format!("{ver} of {path:?} (missing or disabled)") },
+                Some(ver) => {
+                    Problem::VersionMissing { version: format!("{ver} of {path:?} (missing or disabled)") }
+                }
                 None => Problem::PathMissing { path: format!("{}/{path}", self.mount) },
             });
         };
@@ -205,7 +212,9 @@ impl Provider for OpenBaoProvider {
             let path = loc.path_or_name();
             let n: u64 = version.parse().map_err(|_| Problem::VersionMissing { version: version.into() })?;
             let body = json!({ "versions": [n] });
-            self.call(reqwest::Method::POST, &format!("{}/delete/{path}", self.mount), Some(&body)).await.map(|_| ())
+            self.call(reqwest::Method::POST, &format!("{}/delete/{path}", self.mount), Some(&body))
+                .await
+                .map(|_| ())
         })
     }
 }

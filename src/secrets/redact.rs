@@ -5,6 +5,7 @@
 //! (PEM keys) on its own. Works on whole lines of text, so a value a process wrote in two pieces of
 //! one line is still found.
 
+use std::fmt::Write;
 use std::sync::RwLock;
 
 use base64::Engine;
@@ -114,7 +115,10 @@ fn ascii_json(c: char) -> String {
         c if c.is_ascii() && !c.is_ascii_control() => c.to_string(),
         c => {
             let mut buf = [0u16; 2];
-            c.encode_utf16(&mut buf).iter().map(|u| format!("\\u{u:04x}")).collect()
+            c.encode_utf16(&mut buf).iter().fold(String::new(), |mut s, u| {
+                let _ = write!(s, "\\u{u:04x}");
+                s
+            })
         }
     }
 }

@@ -104,7 +104,7 @@ impl SecretSet {
             secret: secret.clone(),
             provider: provider.clone(),
             at: self.at(&format!("secrets.{secret}"), "provider"),
-            problem,
+            problem: Box::new(problem),
         }
     }
 
@@ -117,7 +117,12 @@ impl SecretSet {
     }
 
     /// Writes a new current value; returns (provider, new version).
-    pub async fn write(&self, name: &str, env: Option<&str>, value: &str) -> Result<(String, String), SecretError> {
+    pub async fn write(
+        &self,
+        name: &str,
+        env: Option<&str>,
+        value: &str,
+    ) -> Result<(String, String), SecretError> {
         let (pname, loc) = self.locate(name, env)?;
         let p = self.provider(&pname)?;
         let v = p.write(&loc, value).await.map_err(self.wrap(name, &pname))?;
@@ -131,7 +136,12 @@ impl SecretSet {
     }
 
     /// Makes `version` current again.
-    pub async fn make_current(&self, name: &str, env: Option<&str>, version: &str) -> Result<(), SecretError> {
+    pub async fn make_current(
+        &self,
+        name: &str,
+        env: Option<&str>,
+        version: &str,
+    ) -> Result<(), SecretError> {
         let (pname, loc) = self.locate(name, env)?;
         self.provider(&pname)?.make_current(&loc, version).await.map_err(self.wrap(name, &pname))
     }
@@ -179,16 +189,20 @@ impl SecretSet {
             "sops" => Arc::new(SopsProvider {
                 file: self.path(c.file.as_ref(), "file")?,
                 bin: c.sops_bin.clone().unwrap_or_else(|| PathBuf::from("sops")),
-                identity: c.identity.as_ref().map(|_| self.path(c.identity.as_ref(), "identity")).transpose()?,
+                identity: c
+                    .identity
+                    .as_ref()
+                    .map(|_| self.path(c.identity.as_ref(), "identity"))
+                    .transpose()?,
             }),
-            "openbao" => Arc::new(self.openbao(c)?),
+            "openbao" => Arc::new(Self::openbao(c)?),
             "aws" => Arc::new(aws(c)?),
             other => return Err(format!("unknown kind {other:?}")),
         };
         Ok(p)
     }
 
-    fn openbao(&self, c: &ProviderConfig) -> Result<OpenBaoProvider, String> {
+    fn openbao(c: &ProviderConfig) -> Result<OpenBaoProvider, String> {
         let address = render(c.address.as_deref().ok_or("needs `address`")?, "address")?;
         let auth = match (&c.token, &c.approle) {
             (Some(t), _) => Auth::Token(Zeroizing::new(render(t, "token")?)),
@@ -199,7 +213,8 @@ impl SecretSet {
             },
             (None, None) => return Err("needs `token` or `approle`".into()),
         };
-        OpenBaoProvider::new(&address, c.mount.as_deref().unwrap_or("secret"), auth).map_err(|e| e.to_string())
+        OpenBaoProvider::new(&address, c.mount.as_deref().unwrap_or("secret"), auth)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -210,7 +225,8 @@ fn aws(c: &ProviderConfig) -> Result<AwsProvider, String> {
         }
         Ok(vars.iter().find_map(|k| std::env::var(k).ok().filter(|s| !s.is_empty())))
     };
-    let region = field(&c.region, "region", &["AWS_REGION", "AWS_DEFAULT_REGION"])?.unwrap_or_else(|| "us-east-1".into());
+    let region = field(&c.region, "region", &["AWS_REGION", "AWS_DEFAULT_REGION"])?
+        .unwrap_or_else(|| "us-east-1".into());
     let endpoint = field(&c.endpoint, "endpoint", &[])?
         .unwrap_or_else(|| format!("https://secretsmanager.{region}.amazonaws.com"));
     let access_key_id = field(&c.access_key_id, "access_key_id", &["AWS_ACCESS_KEY_ID"])?
@@ -218,7 +234,8 @@ fn aws(c: &ProviderConfig) -> Result<AwsProvider, String> {
     let secret_access_key = field(&c.secret_access_key, "secret_access_key", &["AWS_SECRET_ACCESS_KEY"])?
         .ok_or("no secret key: set `secret_access_key` or $AWS_SECRET_ACCESS_KEY")?;
     let session_token = field(&c.session_token, "session_token", &["AWS_SESSION_TOKEN"])?;
-    let creds = Credentials { access_key_id, secret_access_key: Zeroizing::new(secret_access_key), session_token };
+    let creds =
+        Credentials { access_key_id, secret_access_key: Zeroizing::new(secret_access_key), session_token };
     AwsProvider::new(&endpoint, &region, creds).map_err(|e| e.to_string())
 }
 
@@ -235,7 +252,5 @@ fn render(t: &str, field: &str) -> Result<String, String> {
         secrets: &empty_s,
         run: &empty_v,
     };
-    crate::workflow::template::Template::new(t)
-        .render(&scope, false)
-        .map_err(|e| format!("`{field}`: {e}"))
+    crate::workflow::template::Template::new(t).render(&scope, false).map_err(|e| format!("`{field}`: {e}"))
 }

@@ -7,7 +7,12 @@ use super::{SecretSet, SecretStatus};
 impl SecretSet {
     /// The status of every secret in `env` at time `now` (values read are added to `redactor`
     /// and dropped at once, so a failure message can never show them).
-    pub async fn statuses(&self, env: Option<&str>, now: jiff::Timestamp, redactor: &Redactor) -> Vec<SecretStatus> {
+    pub async fn statuses(
+        &self,
+        env: Option<&str>,
+        now: jiff::Timestamp,
+        redactor: &Redactor,
+    ) -> Vec<SecretStatus> {
         let mut out = Vec::new();
         for name in self.names() {
             out.push(self.status(&name, env, now, redactor).await);
@@ -15,7 +20,13 @@ impl SecretSet {
         out
     }
 
-    async fn status(&self, name: &str, env: Option<&str>, now: jiff::Timestamp, redactor: &Redactor) -> SecretStatus {
+    async fn status(
+        &self,
+        name: &str,
+        env: Option<&str>,
+        now: jiff::Timestamp,
+        redactor: &Redactor,
+    ) -> SecretStatus {
         let cfg = self.config(name).ok();
         let provider = cfg.map(|c| c.for_env(env).provider).unwrap_or_default();
         let kind = self.provider(&provider).map(|p| p.kind().to_string()).unwrap_or_default();

@@ -97,7 +97,10 @@ async fn env_provider_reads_and_refuses_short_values() {
     let (_, v) = s.read("path", None).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v.value.as_str(), std::env::var("PATH").unwrap_or_default());
     let e = s.read("gone", None).await.err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(e.contains("secret `gone`") && e.contains("$FD_TEST_NOT_SET_7731") && e.contains("flightdeck.toml:7"), "{e}");
+    assert!(
+        e.contains("secret `gone`") && e.contains("$FD_TEST_NOT_SET_7731") && e.contains("flightdeck.toml:7"),
+        "{e}"
+    );
     let short = super::secret("abc".into(), None).err();
     assert_eq!(short, Some(Problem::TooShort { len: 3 }));
 }
@@ -105,7 +108,8 @@ async fn env_provider_reads_and_refuses_short_values() {
 #[tokio::test]
 async fn dotenv_provider_reads_a_key_and_names_missing_ones() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.path().join("app.env"), "DB_PASSWORD=correct-horse-battery\nOTHER=x\n").unwrap_or_default();
+    std::fs::write(dir.path().join("app.env"), "DB_PASSWORD=correct-horse-battery\nOTHER=x\n")
+        .unwrap_or_default();
     let s = set(
         "[secret_providers.f]\nkind = \"dotenv\"\nfile = \"app.env\"\n[secrets.db]\nprovider = \"f\"\nkey = \"DB_PASSWORD\"\n[secrets.nope]\nprovider = \"f\"\nkey = \"MISSING\"\n",
         dir.path(),
@@ -132,10 +136,19 @@ fn unknown_provider_and_kind_suggest_the_nearest() {
         .err()
         .map(|d| d.to_string())
         .unwrap_or_default();
-    assert!(e.contains("unknown provider \"boa\"") && e.contains("did you mean \"bao\"") && e.contains(":6"), "{e}");
-    let e = Config::parse("[secret_providers.x]\nkind = \"vaultt\"\n", p).err().map(|d| d.to_string()).unwrap_or_default();
+    assert!(
+        e.contains("unknown provider \"boa\"") && e.contains("did you mean \"bao\"") && e.contains(":6"),
+        "{e}"
+    );
+    let e = Config::parse("[secret_providers.x]\nkind = \"vaultt\"\n", p)
+        .err()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
     assert!(e.contains("unknown kind \"vaultt\"") && e.contains("not supported yet"), "{e}");
-    let e = Config::parse("[secret_providers.x]\nkind = \"age\"\nfile = \"a.age\"\n", p).err().map(|d| d.to_string()).unwrap_or_default();
+    let e = Config::parse("[secret_providers.x]\nkind = \"age\"\nfile = \"a.age\"\n", p)
+        .err()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
     assert!(e.contains("needs `identity`"), "{e}");
     let _ = BTreeMap::<String, String>::new();
 }

@@ -10,6 +10,7 @@
 //!   env file with mode 0600.
 
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
 use serde_json::{Map, Value, json};
 
@@ -35,7 +36,10 @@ pub fn names(spec: &Value) -> Vec<String> {
 
 fn raw_names(spec: &Value) -> Vec<String> {
     let list = |k: &str| -> Vec<String> {
-        spec.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect()).unwrap_or_default()
+        spec.get(k)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+            .unwrap_or_default()
     };
     let mut out = list("check");
     for k in ["rotate", "disable", "restore"] {
@@ -52,13 +56,20 @@ fn op(spec: &Value) -> &str {
 }
 
 fn parse_table(action: &Value) -> Result<Map<String, Value>, String> {
-    let t = action.as_object().ok_or("`secret` must be a table, e.g. secret = { check = [\"db_password\"] }")?;
+    let t =
+        action.as_object().ok_or("`secret` must be a table, e.g. secret = { check = [\"db_password\"] }")?;
     let ops: Vec<&str> = OPS.iter().copied().filter(|k| t.contains_key(*k)).collect();
     if ops.len() != 1 {
-        return Err(format!("`secret` needs exactly one of {}; found {}", OPS.join(", "), if ops.is_empty() { "none".into() } else { ops.join(", ") }));
+        return Err(format!(
+            "`secret` needs exactly one of {}; found {}",
+            OPS.join(", "),
+            if ops.is_empty() { "none".into() } else { ops.join(", ") }
+        ));
     }
     if let Some(k) = t.keys().find(|k| !KEYS.contains(&k.as_str()) && k.as_str() != "vars") {
-        let hint = crate::workflow::diag::nearest(k, &KEYS).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+        let hint = crate::workflow::diag::nearest(k, &KEYS)
+            .map(|n| format!(" (did you mean `{n}`?)"))
+            .unwrap_or_default();
         return Err(format!("unknown key `{k}` in `secret`{hint}"));
     }
     let mut m = t.clone();
@@ -73,22 +84,49 @@ impl StepKind for SecretKind {
 
     fn parse(&self, action: &Value, _extras: &BTreeMap<String, Value>) -> Result<Value, String> {
         let m = parse_table(action)?;
-        let name_list = |k: &str| m.get(k).and_then(Value::as_array).is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_string));
+        let name_list = |k: &str| {
+            m.get(k)
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_string))
+        };
         match m.get("op").and_then(Value::as_str).unwrap_or_default() {
-            o @ ("check" | "ensure") if !name_list(o) => Err(format!("`{o}` must be a list of secret names, e.g. {o} = [\"db_password\"]")),
-            o @ ("rotate" | "disable" | "restore") if !m.get(o).is_some_and(Value::is_string) => Err(format!("`{o}` must be a secret name")),
-            o @ ("disable" | "restore") if !m.get("version").is_some_and(Value::is_string) => Err(format!("`{o}` needs `version = \"...\"` (e.g. \"{{{{ steps.rotate.outputs.previous }}}}\")")),
-            "env_file" if !m.get("vars").is_some_and(|v| v.is_string() || v.as_object().is_some_and(|o| o.values().all(Value::is_string))) => Err("`env_file` needs `vars = { VAR = \"secret_name\" }`".into()),
-            _ if m.get("length").is_some_and(|l| l.as_u64().is_none_or(|n| n < 8 || n > 4096)) => Err("`length` must be a number from 8 to 4096".into()),
+            o @ ("check" | "ensure") if !name_list(o) => {
+                Err(format!("`{o}` must be a list of secret names, e.g. {o} = [\"db_password\"]"))
+            }
+            o @ ("rotate" | "disable" | "restore") if !m.get(o).is_some_and(Value::is_string) => {
+                Err(format!("`{o}` must be a secret name"))
+            }
+            o @ ("disable" | "restore") if !m.get("version").is_some_and(Value::is_string) => Err(format!(
+                "`{o}` needs `version = \"...\"` (e.g. \"{{{{ steps.rotate.outputs.previous }}}}\")"
+            )),
+            "env_file"
+                if !m.get("vars").is_some_and(|v| {
+                    v.is_string() || v.as_object().is_some_and(|o| o.values().all(Value::is_string))
+                }) =>
+            {
+                Err("`env_file` needs `vars = { VAR = \"secret_name\" }`".into())
+            }
+            _ if m.get("length").is_some_and(|l| l.as_u64().is_none_or(|n| !(8..=4096).contains(&n))) => {
+                Err("`length` must be a number from 8 to 4096".into())
+            }
             _ => Ok(Value::Object(m)),
         }
     }
 
     fn templates(&self, spec: &Value) -> Vec<(String, Template)> {
-        let mut out: Vec<(String, Template)> =
-            ["version", "env_file"].iter().filter_map(|f| template_field(spec, f).map(|t| ((*f).to_string(), t))).collect();
+        let mut out: Vec<(String, Template)> = ["version", "env_file"]
+            .iter()
+            .filter_map(|f| template_field(spec, f).map(|t| ((*f).to_string(), t)))
+            .collect();
         out.extend(raw_names(spec).into_iter().map(|n| ("secret".to_string(), Template::new(n))));
-        out.extend(spec.get("ensure").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(|n| ("secret".to_string(), Template::new(n))));
+        out.extend(
+            spec.get("ensure")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|n| ("secret".to_string(), Template::new(n))),
+        );
         out
     }
 
@@ -154,13 +192,19 @@ fn rendered(spec: &Value, key: &str, cx: &StepCx) -> Result<Vec<String>, String>
 /// `vars = { VAR = "name" }`, or `vars = "VAR=name,VAR2=name2"` (rendered).
 fn vars(spec: &Value, cx: &StepCx) -> Result<Vec<(String, String)>, String> {
     match spec.get("vars") {
-        Some(Value::Object(o)) => Ok(o.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect()),
+        Some(Value::Object(o)) => {
+            Ok(o.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
+        }
         Some(Value::String(s)) => cx
             .render(&Template::new(s.as_str()))?
             .split(',')
             .map(str::trim)
             .filter(|p| !p.is_empty())
-            .map(|p| p.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).ok_or_else(|| format!("`vars`: {p:?} is not VAR=secret_name")))
+            .map(|p| {
+                p.split_once('=')
+                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                    .ok_or_else(|| format!("`vars`: {p:?} is not VAR=secret_name"))
+            })
             .collect(),
         _ => Err("`env_file` needs `vars = { VAR = \"secret_name\" }`".into()),
     }
@@ -179,7 +223,11 @@ async fn check(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
 
 fn length(spec: &Value, cx: &StepCx, name: &str) -> usize {
     let configured = cx.shared.secret_set.config(name).ok().and_then(|c| c.length);
-    spec.get("length").and_then(Value::as_u64).and_then(|n| usize::try_from(n).ok()).or(configured).unwrap_or(generate::DEFAULT_LENGTH)
+    spec.get("length")
+        .and_then(Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok())
+        .or(configured)
+        .unwrap_or(generate::DEFAULT_LENGTH)
 }
 
 async fn rotate(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
@@ -188,9 +236,11 @@ async fn rotate(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
     let old = cx.shared.read_secret(&name, Some(cx.step_id())).await?;
     let previous = old.version.clone().ok_or_else(|| format!("secret `{name}`: its provider keeps no versions, so it cannot be rotated with rollback; use an openbao or aws provider"))?;
     drop(old);
-    let value = generate::generate(length(spec, cx, &name)).map_err(|e| format!("cannot generate a value: {e}"))?;
+    let value =
+        generate::generate(length(spec, cx, &name)).map_err(|e| format!("cannot generate a value: {e}"))?;
     cx.shared.redactor.add(&value);
-    let (provider, version) = cx.shared.secret_set.write(&name, Some(&env), &value).await.map_err(|e| e.to_string())?;
+    let (provider, version) =
+        cx.shared.secret_set.write(&name, Some(&env), &value).await.map_err(|e| e.to_string())?;
     drop(value);
     let detail = json!({ "secret": name, "provider": provider, "version": version, "previous": previous });
     cx.shared.audit("secret.rotate", detail).await.map_err(|e| format!("store: {e}"))?;
@@ -207,7 +257,11 @@ async fn change(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
     let version = cx.render(&t)?;
     let env = env_of(cx);
     let set = &cx.shared.secret_set;
-    let r = if o == "disable" { set.disable(&name, Some(&env), &version).await } else { set.make_current(&name, Some(&env), &version).await };
+    let r = if o == "disable" {
+        set.disable(&name, Some(&env), &version).await
+    } else {
+        set.make_current(&name, Some(&env), &version).await
+    };
     r.map_err(|e| e.to_string())?;
     let detail = json!({ "secret": name, "version": version });
     cx.shared.audit(&format!("secret.{o}"), detail).await.map_err(|e| format!("store: {e}"))?;
@@ -226,11 +280,21 @@ async fn ensure(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
                 cx.shared.redactor.add(&s.value);
                 cx.log(Stream::System, format!("secret {name}: present")).await;
             }
-            Err(SecretError::Provider { problem: Problem::PathMissing { .. } | Problem::KeyMissing { .. }, .. }) => {
-                let value = generate::generate(length(spec, cx, &name)).map_err(|e| format!("cannot generate a value: {e}"))?;
+            Err(SecretError::Provider { problem, .. })
+                if matches!(*problem, Problem::PathMissing { .. } | Problem::KeyMissing { .. }) =>
+            {
+                let value = generate::generate(length(spec, cx, &name))
+                    .map_err(|e| format!("cannot generate a value: {e}"))?;
                 cx.shared.redactor.add(&value);
-                let (provider, version) = cx.shared.secret_set.write(&name, Some(&env), &value).await.map_err(|e| e.to_string())?;
-                cx.shared.audit("secret.create", json!({ "secret": name, "provider": provider, "version": version })).await.map_err(|e| format!("store: {e}"))?;
+                let (provider, version) =
+                    cx.shared.secret_set.write(&name, Some(&env), &value).await.map_err(|e| e.to_string())?;
+                cx.shared
+                    .audit(
+                        "secret.create",
+                        json!({ "secret": name, "provider": provider, "version": version }),
+                    )
+                    .await
+                    .map_err(|e| format!("store: {e}"))?;
                 cx.log(Stream::System, format!("secret {name}: created (version {version})")).await;
                 created.push(name);
             }
@@ -250,7 +314,7 @@ async fn env_file(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
         let name = cx.render(&Template::new(name.as_str()))?;
         let s = cx.shared.read_secret(&name, Some(cx.step_id())).await?;
         let escaped = s.value.replace('\\', "\\\\").replace('"', "\\\"");
-        text.push_str(&format!("{var}=\"{escaped}\"\n"));
+        let _ = writeln!(text, "{var}=\"{escaped}\"");
     }
     write_private(&path, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     cx.log(Stream::System, format!("wrote {} ({} variables, mode 0600)", path.display(), vars.len())).await;

@@ -1,5 +1,5 @@
-//! Secrets against real providers: rotation with OpenBao and moto (incl. a failing verify that
-//! leaves the old version current, read back from the provider), age, sops and AppRole reads in a
+//! Secrets against real providers: rotation with `OpenBao` and moto (incl. a failing verify that
+//! leaves the old version current, read back from the provider), age, sops and `AppRole` reads in a
 //! run, every provider failure mode's message, a resumed run re-reading its secrets, and the
 //! `validate` warning for secrets on a command line. The canary test is in `secrets_canary`.
 
@@ -26,7 +26,8 @@ fn kv(server: &Server) -> Value {
 }
 
 fn kv_meta(server: &Server) -> Value {
-    serde_json::from_str(&bao(server, &["kv", "metadata", "get", "-format=json", "secret/payments/db"])).unwrap()
+    serde_json::from_str(&bao(server, &["kv", "metadata", "get", "-format=json", "secret/payments/db"]))
+        .unwrap()
 }
 
 #[test]
@@ -83,19 +84,31 @@ fn aws_rotation_disables_the_old_version_and_a_failing_verify_rolls_back() {
         "r = sm.create_secret(Name='payments/db', SecretString=json.dumps({'password': 'initial-password-1', 'user': 'app'}))\nprint(r['VersionId'])",
     );
     let first = first.trim().to_string();
-    let p = Project::new(&aws_config(&server), &[("rotate-ok.toml", &rotate_wf("true")), ("rotate-bad.toml", &rotate_wf("exit 1"))]);
+    let p = Project::new(
+        &aws_config(&server),
+        &[("rotate-ok.toml", &rotate_wf("true")), ("rotate-bad.toml", &rotate_wf("exit 1"))],
+    );
     let out = p.run(&["run", "rotate-ok", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let (rotated, v) = aws_current(&server);
     assert_ne!(rotated, "initial-password-1");
     let old = v["versions"].as_array().unwrap().iter().find(|x| x["id"] == first.as_str()).cloned();
-    assert_eq!(old.map(|o| o["stages"].clone()), Some(Value::Array(vec![])), "old version has no stage left: {v}");
+    assert_eq!(
+        old.map(|o| o["stages"].clone()),
+        Some(Value::Array(vec![])),
+        "old version has no stage left: {v}"
+    );
 
     let out = p.run(&["run", "rotate-bad", "--yes"]);
     assert_ne!(out.status.code(), Some(0), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("rolled back"), "{}", text(&out));
     let (after, v) = aws_current(&server);
-    assert_eq!(after, rotated, "the version current before the failed rotation is current again: {v}\n{}", text(&out));
+    assert_eq!(
+        after,
+        rotated,
+        "the version current before the failed rotation is current again: {v}\n{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -103,7 +116,11 @@ fn age_sops_and_approle_values_reach_a_step_through_env() {
     let server = openbao();
     bao(&server, &["kv", "put", "secret/app/api", "token=approle-token-value"]);
     bao(&server, &["auth", "enable", "approle"]);
-    std::fs::write(server.dir.path().join("read.hcl"), "path \"secret/data/*\" { capabilities = [\"read\"] }\n").unwrap();
+    std::fs::write(
+        server.dir.path().join("read.hcl"),
+        "path \"secret/data/*\" { capabilities = [\"read\"] }\n",
+    )
+    .unwrap();
     let hcl = server.dir.path().join("read.hcl");
     bao(&server, &["policy", "write", "read-kv", hcl.to_str().unwrap()]);
     bao(&server, &["write", "auth/approle/role/fd", "token_policies=read-kv"]);
@@ -117,7 +134,12 @@ fn age_sops_and_approle_values_reach_a_step_through_env() {
     let public = String::from_utf8_lossy(&kg.stderr).trim().trim_start_matches("Public key: ").to_string();
     let p = Project::new(LOCAL_ONLY, &[]);
     std::fs::write(p.path().join("plain.env"), "AGE_SECRET=age-file-value-1\n").unwrap();
-    let age = std::process::Command::new("age").args(["-r", &public, "-o"]).arg(p.path().join("secrets.env.age")).arg(p.path().join("plain.env")).output().unwrap();
+    let age = std::process::Command::new("age")
+        .args(["-r", &public, "-o"])
+        .arg(p.path().join("secrets.env.age"))
+        .arg(p.path().join("plain.env"))
+        .output()
+        .unwrap();
     assert!(age.status.success(), "age: {}", String::from_utf8_lossy(&age.stderr));
     std::fs::write(p.path().join("plain.yaml"), "db:\n  password: sops-file-value-1\n").unwrap();
     let sops = std::process::Command::new(venv_bin("sops"))
@@ -154,7 +176,10 @@ const LOCAL_ONLY: &str = "[environments.local]\nallow_root_approval = true\n";
 fn check(config: &str, name: &str) -> (Option<i32>, String) {
     let p = Project::new(config, &[]);
     let out = p.run(&["secrets", "check", name]);
-    (out.status.code(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    (
+        out.status.code(),
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+    )
 }
 
 fn assert_names(msg: &str, secret: &str, provider: &str, words: &[&str]) {
@@ -202,20 +227,54 @@ fn file_and_aws_failure_modes_name_the_secret_provider_and_line() {
         assert!(std::process::Command::new("age-keygen").arg("-o").arg(k).output().unwrap().status.success());
     }
     let enc = dir.path().join("s.age");
-    let age = std::process::Command::new("age").arg("-i").arg(&key).arg("-e").arg("-o").arg(&enc).arg("/etc/hostname").output().unwrap();
+    let age = std::process::Command::new("age")
+        .arg("-i")
+        .arg(&key)
+        .arg("-e")
+        .arg("-o")
+        .arg(&enc)
+        .arg("/etc/hostname")
+        .output()
+        .unwrap();
     assert!(age.status.success(), "{}", String::from_utf8_lossy(&age.stderr));
     let cfg = |body: &str| format!("{LOCAL_ONLY}\n{body}");
-    let (_, msg) = check(&cfg(&format!("[secret_providers.f]\nkind = \"age\"\nfile = \"{}\"\nidentity = \"{}\"\n[secrets.x]\nprovider = \"f\"\n", enc.display(), other.display())), "x");
+    let (_, msg) = check(
+        &cfg(&format!(
+            "[secret_providers.f]\nkind = \"age\"\nfile = \"{}\"\nidentity = \"{}\"\n[secrets.x]\nprovider = \"f\"\n",
+            enc.display(),
+            other.display()
+        )),
+        "x",
+    );
     assert_names(&msg, "x", "f", &["cannot decrypt"]);
     std::fs::write(dir.path().join("bad.env"), "GOOD=long-enough-1\nnot a pair\n").unwrap();
-    let (_, msg) = check(&cfg(&format!("[secret_providers.f]\nkind = \"dotenv\"\nfile = \"{}\"\n[secrets.x]\nprovider = \"f\"\nkey = \"GOOD\"\n", dir.path().join("bad.env").display())), "x");
+    let (_, msg) = check(
+        &cfg(&format!(
+            "[secret_providers.f]\nkind = \"dotenv\"\nfile = \"{}\"\n[secrets.x]\nprovider = \"f\"\nkey = \"GOOD\"\n",
+            dir.path().join("bad.env").display()
+        )),
+        "x",
+    );
     assert_names(&msg, "x", "f", &["malformed", "line 2"]);
     std::fs::write(dir.path().join("plain.yaml"), "a: notencrypted\n").unwrap();
-    let (_, msg) = check(&cfg(&format!("[secret_providers.f]\nkind = \"sops\"\nfile = \"{}\"\nsops_bin = \"{}\"\n[secrets.x]\nprovider = \"f\"\nkey = \"a\"\n", dir.path().join("plain.yaml").display(), venv_bin("sops").display())), "x");
+    let (_, msg) = check(
+        &cfg(&format!(
+            "[secret_providers.f]\nkind = \"sops\"\nfile = \"{}\"\nsops_bin = \"{}\"\n[secrets.x]\nprovider = \"f\"\nkey = \"a\"\n",
+            dir.path().join("plain.yaml").display(),
+            venv_bin("sops").display()
+        )),
+        "x",
+    );
     assert_names(&msg, "x", "f", &["cannot decrypt", "sops:"]);
-    let (code, msg) = check(&cfg("[secret_providers.bao]\nkind = \"env\"\n[secrets.x]\nprovider = \"boa\"\n"), "x");
+    let (code, msg) =
+        check(&cfg("[secret_providers.bao]\nkind = \"env\"\n[secrets.x]\nprovider = \"boa\"\n"), "x");
     assert_eq!(code, Some(2), "{msg}");
-    assert!(msg.contains("unknown provider \"boa\"") && msg.contains("did you mean \"bao\"") && msg.contains("flightdeck.toml:7"), "{msg}");
+    assert!(
+        msg.contains("unknown provider \"boa\"")
+            && msg.contains("did you mean \"bao\"")
+            && msg.contains("flightdeck.toml:7"),
+        "{msg}"
+    );
     let server = moto();
     let (_, msg) = check(&aws_config(&server), "db_password");
     assert_names(&msg, "db_password", "aws", &["path \"payments/db\" not found"]);
@@ -224,8 +283,13 @@ fn file_and_aws_failure_modes_name_the_secret_provider_and_line() {
 #[test]
 fn a_resumed_run_reads_its_secrets_again() {
     let p = Project::new(
-        &format!("{LOCAL_ONLY}\n[secret_providers.f]\nkind = \"dotenv\"\nfile = \"app.env\"\n[secrets.token]\nprovider = \"f\"\nkey = \"TOKEN\"\n"),
-        &[("use.toml", "title = \"Use\"\n[[steps]]\nid = \"use\"\nenv = { T = \"{{ secrets.token }}\" }\nrun = 'test \"$T\" = second-value-22'\n")],
+        &format!(
+            "{LOCAL_ONLY}\n[secret_providers.f]\nkind = \"dotenv\"\nfile = \"app.env\"\n[secrets.token]\nprovider = \"f\"\nkey = \"TOKEN\"\n"
+        ),
+        &[(
+            "use.toml",
+            "title = \"Use\"\n[[steps]]\nid = \"use\"\nenv = { T = \"{{ secrets.token }}\" }\nrun = 'test \"$T\" = second-value-22'\n",
+        )],
     );
     std::fs::write(p.path().join("app.env"), "OTHER=x\n").unwrap();
     let out = p.run(&["run", "use", "--yes", "--json"]);
@@ -246,9 +310,19 @@ fn a_resumed_run_reads_its_secrets_again() {
 fn validate_warns_about_secrets_on_a_command_line() {
     let p = Project::new(
         &format!("{LOCAL_ONLY}\n[secret_providers.f]\nkind = \"env\"\n[secrets.token]\nprovider = \"f\"\n"),
-        &[("leak.toml", "title = \"Leak\"\n[[steps]]\nid = \"bad\"\nrun = 'curl -H \"X: {{ secrets.token }}\" http://127.0.0.1:1/'\n")],
+        &[(
+            "leak.toml",
+            "title = \"Leak\"\n[[steps]]\nid = \"bad\"\nrun = 'curl -H \"X: {{ secrets.token }}\" http://127.0.0.1:1/'\n",
+        )],
     );
     let out = p.run(&["validate"]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("warning") && err.contains("leak.toml") && err.contains("secrets.token") && err.contains("env = {"), "{}", text(&out));
+    assert!(
+        err.contains("warning")
+            && err.contains("leak.toml")
+            && err.contains("secrets.token")
+            && err.contains("env = {"),
+        "{}",
+        text(&out)
+    );
 }

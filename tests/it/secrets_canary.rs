@@ -125,14 +125,23 @@ fn canary_secret_never_leaves_in_any_encoding() {
     outputs.push(("audit".into(), p.run(&["audit"]).stdout));
     let mut files = Vec::new();
     files_under(p.home.path(), &mut files);
-    assert!(files.iter().any(|f| f.to_string_lossy().ends_with(".db-wal") || f.to_string_lossy().ends_with(".db")), "{files:?}");
+    assert!(
+        files
+            .iter()
+            .any(|f| f.to_string_lossy().ends_with(".db-wal") || f.to_string_lossy().ends_with(".db")),
+        "{files:?}"
+    );
     for f in &files {
         outputs.push((f.display().to_string(), std::fs::read(f).unwrap()));
     }
     let mut needles = encodings(&value);
     needles.extend(pem.iter().cloned());
     // Positive control: the steps did print it, and flightdeck masked what they printed.
-    let log_text: String = outputs.iter().filter(|(n, _)| n.starts_with("flightdeck log")).map(|(_, b)| String::from_utf8_lossy(b).into_owned()).collect();
+    let log_text: String = outputs
+        .iter()
+        .filter(|(n, _)| n.starts_with("flightdeck log"))
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .collect();
     assert!(log_text.matches("[redacted]").count() >= 12, "the steps' output was masked: {log_text}");
     assert!(std::fs::read_to_string(&file).unwrap().contains(&serde_json::to_string(&value).unwrap()[1..25]));
     let mut matches = Vec::new();

@@ -1,4 +1,4 @@
-//! Real secret servers for the secrets tests: an OpenBao dev server and a moto (AWS) server, each
+//! Real secret servers for the secrets tests: an `OpenBao` dev server and a moto (AWS) server, each
 //! on a loopback port it binds itself (a random port is tried; if the server cannot bind it, it
 //! exits and another is tried), in a temp dir, killed when dropped. Their binaries come from the
 //! repo's `.venv-infra`, installed by `scripts/install-test-deps.sh` when missing.
@@ -15,7 +15,12 @@ pub fn venv_bin(name: &str) -> PathBuf {
     let p = root.join(".venv-infra/bin").join(name);
     if !p.exists() {
         let out = Command::new("bash").arg(root.join("scripts/install-test-deps.sh")).output().unwrap();
-        assert!(p.exists(), "{} missing after install-test-deps.sh:\n{}", p.display(), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            p.exists(),
+            "{} missing after install-test-deps.sh:\n{}",
+            p.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     p
 }
@@ -79,7 +84,9 @@ fn start(make: impl Fn(u16, &std::path::Path) -> Command, ready_path: &str, read
             if server.child.try_wait().unwrap().is_some() {
                 break; // could not bind (or crashed): try another port
             }
-            if http_status(port, ready_path) == Some(ready_status) && server.child.try_wait().unwrap().is_none() {
+            if http_status(port, ready_path) == Some(ready_status)
+                && server.child.try_wait().unwrap().is_none()
+            {
                 return server;
             }
             std::thread::sleep(Duration::from_millis(100));
