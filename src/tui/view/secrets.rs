@@ -29,32 +29,39 @@ pub fn secrets(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let height = usize::from(area.height.saturating_sub(3));
     let first = app.secrets_row.saturating_sub(height.saturating_sub(1));
+    let wide = area.width >= 100;
+    let rest = usize::from(area.width).saturating_sub(if wide { 72 } else { 63 }).max(10);
+    let kind = if wide { format!("{:<8} ", "KIND") } else { String::new() };
     let head = format!(
-        " {:<20} {:<12} {:<8} {:<10} {:<20} {:<7} {}",
-        "SECRET", "PROVIDER", "KIND", "VERSION", "LAST ROTATED", "EVERY", "DUE"
+        " {:<18} {:<10} {kind}{:<10} {:<10} {:<6} {}",
+        "SECRET", "PROVIDER", "VERSION", "ROTATED", "EVERY", "DUE"
     );
     let mut lines = vec![Line::from(span(head, theme, Role::Muted))];
     lines.extend(
-        rows.iter().enumerate().skip(first).take(height).map(|(i, r)| row(r, i == app.secrets_row, theme)),
+        rows.iter()
+            .enumerate()
+            .skip(first)
+            .take(height)
+            .map(|(i, r)| row(r, i == app.secrets_row, wide, rest, theme)),
     );
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-fn row<'a>(r: &SecretStatus, selected: bool, theme: &Theme) -> Line<'a> {
+fn row<'a>(r: &SecretStatus, selected: bool, wide: bool, rest: usize, theme: &Theme) -> Line<'a> {
     let day =
-        |s: &Option<String>| s.as_deref().map_or_else(|| "-".to_string(), |t| t.chars().take(16).collect());
+        |s: &Option<String>| s.as_deref().map_or_else(|| "-".to_string(), |t| t.chars().take(10).collect());
     let (due, role) = match (&r.error, r.overdue) {
-        (Some(e), _) => (format!("unreadable: {}", ellipsize(e, 60)), Role::Fail),
+        (Some(e), _) => (ellipsize(&format!("unreadable: {e}"), rest), Role::Fail),
         (None, true) => (format!("{} overdue", day(&r.due)), Role::Fail),
         (None, false) => (day(&r.due), Role::Ok),
     };
+    let kind = if wide { format!("{:<8} ", r.kind) } else { String::new() };
     Line::from(vec![
         Span::styled(
             format!(
-                " {:<20} {:<12} {:<8} {:<10} {:<20} {:<7} ",
-                ellipsize(&r.name, 20),
-                ellipsize(&r.provider, 12),
-                r.kind,
+                " {:<18} {:<10} {kind}{:<10} {:<10} {:<6} ",
+                ellipsize(&r.name, 18),
+                ellipsize(&r.provider, 10),
                 ellipsize(r.version.as_deref().unwrap_or("-"), 10),
                 day(&r.last_rotated),
                 r.rotate_every.as_deref().unwrap_or("-"),
