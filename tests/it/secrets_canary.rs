@@ -3,9 +3,9 @@
 //! command's error, into `$FLIGHTDECK_OUTPUT` and in a gate message and its facts. Then every byte
 //! flightdeck wrote is searched for every encoding; 0 matches. Places searched: every file under
 //! the data directory (the store file, its WAL and SHM, step logs, outputs files), stdout and
-//! stderr of a text run and a `--json` run, and of `flightdeck log`, `runs --json`, `audit`.
-//! Not searched here: a tmux capture of the console and a webhook receiver (no notification
-//! step exists yet).
+//! stderr of a text run and a `--json` run, and of `flightdeck log`, `runs --json`, `audit`; and
+//! (second test) every tmux capture of the console running the same workflow. Not searched: a
+//! webhook receiver (flightdeck has no notification step yet).
 
 use std::io::Read;
 use std::path::Path;
@@ -159,4 +159,68 @@ fn canary_secret_never_leaves_in_any_encoding() {
 
 fn memfind(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The console in tmux runs the canary workflow; every screen captured on the way (the print
+/// step's log, the gate with its message and facts, the failure menu) holds no encoding of it.
+#[test]
+fn canary_never_reaches_the_console_screen() {
+    crate::common::ensure_tool("tmux");
+    let value = canary();
+    let store = tempfile::tempdir().unwrap();
+    let file = store.path().join("secrets.json");
+    let pem = "-----BEGIN PRIVATE KEY-----\nMIIBVgIBADANBgkqhkiG9w0BAQEFAASCAUAwggE8AgEAAkEA\n-----END PRIVATE KEY-----";
+    std::fs::write(&file, serde_json::json!({ "canary": value, "pem": pem }).to_string()).unwrap();
+    let config = format!(
+        "project = \"canary\"\n[environments.local]\nallow_root_approval = true\n\n[secret_providers.file]\nkind = \"dotenv\"\nfile = \"{}\"\n\n[secrets.canary]\nprovider = \"file\"\n\n[secrets.pem]\nprovider = \"file\"\n",
+        file.display()
+    );
+    let p = Project::new(&config, &[("canary.toml", WORKFLOW)]);
+    let socket = format!("fd-canary-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux").arg("-L").arg(&socket).args(args).output().unwrap()
+    };
+    let line = format!(
+        "cd {} && FLIGHTDECK_HOME={} TERM=xterm-256color {}; sleep 5",
+        p.path().display(),
+        p.home.path().display(),
+        crate::common::bin().display()
+    );
+    assert!(tmux(&["new-session", "-d", "-s", "fd", "-x", "160", "-y", "48", &line]).status.success());
+    let mut captures: Vec<String> = Vec::new();
+    let mut wait_for = |text: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let s = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "fd"]).stdout).into_owned();
+            captures.push(s.clone());
+            if s.contains(text) {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "waited for {text:?}; screen:\n{s}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    let keys = |ks: &[&str]| {
+        for k in ks {
+            assert!(tmux(&["send-keys", "-t", "fd", k]).status.success());
+            std::thread::sleep(std::time::Duration::from_millis(150));
+        }
+    };
+    wait_for("Diana");
+    keys(&[":", "run canary", "Enter"]);
+    wait_for("enter starts the run");
+    keys(&["Enter"]);
+    wait_for("Approval needed");
+    wait_for("[redacted]");
+    keys(&["y"]);
+    wait_for("Step failed");
+    keys(&["a"]);
+    wait_for("failed");
+    keys(&["q"]);
+    let _ = tmux(&["kill-server"]);
+    let needles = encodings(&value);
+    let shown: Vec<&String> =
+        captures.iter().filter(|c| needles.iter().any(|n| c.contains(n.as_str()))).collect();
+    assert!(shown.is_empty(), "the console showed the secret:\n{}", shown.first().map_or("", |s| s.as_str()));
+    eprintln!("console: {} tmux captures searched, 0 matches", captures.len());
 }
