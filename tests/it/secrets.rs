@@ -326,3 +326,52 @@ fn validate_warns_about_secrets_on_a_command_line() {
         text(&out)
     );
 }
+
+#[test]
+fn provision_creates_missing_secrets_and_writes_a_private_env_file_then_cli_lists_and_rotates() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = openbao();
+    bao(&server, &["kv", "put", "secret/payments/db", "password=initial-password-1"]);
+    let config = format!(
+        "{}\n[secrets.api_token]\nprovider = \"bao\"\npath = \"payments/api\"\nkey = \"token\"\nlength = 40\n",
+        bao_config(&server, "root-token")
+    );
+    let p = Project::new(&config, &[]);
+    let out = p.run(&[
+        "run",
+        "secrets-provision",
+        "--yes",
+        "-p",
+        "vars=PGPASSWORD=db_password,API_TOKEN=api_token",
+        "-p",
+        "env_file=deploy/app.env",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let created: Value =
+        serde_json::from_str(&bao(&server, &["kv", "get", "-format=json", "secret/payments/api"])).unwrap();
+    let token = created["data"]["data"]["token"].as_str().unwrap().to_string();
+    assert_eq!(token.len(), 40, "generated with the secret's length");
+    let env_file = p.path().join("deploy/app.env");
+    let mode = std::fs::metadata(&env_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let body = std::fs::read_to_string(&env_file).unwrap();
+    assert_eq!(body, format!("PGPASSWORD=\"initial-password-1\"\nAPI_TOKEN=\"{token}\"\n"));
+    assert!(!text(&out).contains(&token), "the generated value was printed");
+
+    let list = p.run(&["secrets", "list", "--json"]);
+    let v: Value = serde_json::from_slice(&list.stdout).unwrap_or_else(|_| panic!("{}", text(&list)));
+    let db = v["secrets"].as_array().unwrap().iter().find(|s| s["name"] == "db_password").cloned().unwrap();
+    assert_eq!(db["version"], "1");
+    assert_eq!(db["rotate_every"], "90d");
+    assert_eq!(db["overdue"], false, "{db}");
+    assert!(db["due"].as_str().is_some_and(|d| d.starts_with("20")), "{db}");
+    let rot = p.run(&["secrets", "rotate", "db_password", "--json"]);
+    assert_eq!(rot.status.code(), Some(0), "{}", text(&rot));
+    let r: Value = serde_json::from_slice(&rot.stdout).unwrap();
+    assert_eq!((r["version"].as_str(), r["previous"].as_str()), (Some("2"), Some("1")));
+    assert_ne!(kv(&server)["data"]["data"]["password"], "initial-password-1");
+    assert!(
+        !String::from_utf8_lossy(&rot.stdout)
+            .contains(kv(&server)["data"]["data"]["password"].as_str().unwrap())
+    );
+}
