@@ -9,7 +9,7 @@ use regex::Regex;
 use serde_json::json;
 
 use crate::engine::context::StepCx;
-use crate::engine::event::{RunStatus, Stream};
+use crate::engine::event::{EventKind, RunStatus, Stream};
 use crate::engine::runner::{End, Runner};
 use crate::engine::shared::Shared;
 use crate::workflow::plan::PlanStep;
@@ -85,7 +85,13 @@ impl StepCx {
             let s = self.shared.read_secret(&name, Some(&self.plan_step.id.clone())).await?;
             let version = s.version.clone().unwrap_or_else(|| "-".into());
             self.secrets.insert(&name, &s.value);
-            self.log(Stream::System, format!("secret {name}: read (version {version})")).await;
+            drop(s);
+            let (provider, _) = self
+                .shared
+                .secret_set
+                .locate(&name, Some(&self.shared.plan.environment.name))
+                .map_err(|e| e.to_string())?;
+            self.journal_line(format!("secret {name}: read from {provider} (version {version})")).await?;
         }
         Ok(())
     }
@@ -96,5 +102,15 @@ impl StepCx {
         SECRET_REF
             .as_ref()
             .is_some_and(|re| re.captures_iter(&text).any(|c| c.get(1).is_some_and(|m| m.as_str() == name)))
+    }
+}
+
+impl StepCx {
+    /// A system line in the step's log that is also kept in the run's journal (unlike output lines).
+    async fn journal_line(&mut self, line: String) -> Result<(), String> {
+        let line = self.shared.redact(line);
+        self.log.write_line(&line);
+        let kind = EventKind::StepLog { step: self.plan_step.id.clone(), stream: Stream::System, line };
+        self.shared.emit(kind, None, None).await.map_err(|e| format!("store: {e}"))
     }
 }

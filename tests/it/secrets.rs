@@ -304,6 +304,16 @@ fn a_resumed_run_reads_its_secrets_again() {
     let audit = String::from_utf8_lossy(&p.run(&["audit"]).stdout).into_owned();
     assert!(audit.matches("secret.read").count() >= 2, "pre-check and step reads in life 2: {audit}");
     assert!(!audit.contains("second-value-22"), "{audit}");
+    let db = rusqlite::Connection::open(p.db()).unwrap();
+    let journal: Vec<String> = db
+        .prepare("SELECT event FROM journal WHERE run = ?1 AND life = 2")
+        .unwrap()
+        .query_map([&id], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(journal.iter().any(|e| e.contains("secret token: read from f (version -)")), "{journal:#?}");
+    assert!(!journal.iter().any(|e| e.contains("second-value-22")), "{journal:#?}");
 }
 
 #[test]
