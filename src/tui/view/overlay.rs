@@ -225,7 +225,7 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         (":", "command line: home runs audit run WF --env E k=v theme NAME persona NAME break fix quit"),
         ("esc", "back"),
         ("H L d v", "health · load test · DORA · release"),
-        ("r a", "runs · audit"),
+        ("r a S", "runs · audit · secrets"),
         ("m", "mouse capture on/off"),
         ("q", "quit (asks if a run is active)"),
     ] {
