@@ -76,21 +76,26 @@ impl AwsProvider {
             .await
             .map_err(|e| Problem::Unreachable { address: self.endpoint.clone(), detail: error_chain(&e) })?;
         let status = resp.status();
-        let v: Value = serde_json::from_str(&resp.text().await.unwrap_or_default()).unwrap_or(Value::Null);
+        let body = resp.text().await.unwrap_or_default();
+        let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
         if status.is_success() {
             return Ok(Some(v));
         }
-        self.error(status, &v)
+        self.error(status, &v, &body)
     }
 
-    fn error(&self, status: reqwest::StatusCode, v: &Value) -> Result<Option<Value>, Problem> {
+    fn error(&self, status: reqwest::StatusCode, v: &Value, body: &str) -> Result<Option<Value>, Problem> {
         let kind = v.get("__type").and_then(Value::as_str).unwrap_or("").rsplit('#').next().unwrap_or("");
-        let message = v.get("message").or_else(|| v.get("Message")).and_then(Value::as_str).unwrap_or("");
+        let kind = if kind.is_empty() { xml_field(body, "Code") } else { kind };
+        let message = v.get("message").or_else(|| v.get("Message")).and_then(Value::as_str);
+        let message = message.unwrap_or_else(|| xml_field(body, "Message"));
         let detail = format!("HTTP {status} {kind}: {message}");
         match kind {
             "ResourceNotFoundException" => Ok(None),
             "UnrecognizedClientException"
             | "InvalidSignatureException"
+            | "SignatureDoesNotMatch"
+            | "InvalidClientTokenId"
             | "AccessDeniedException"
             | "ExpiredTokenException" => {
                 Err(Problem::Unauthorized { address: self.endpoint.clone(), detail })
@@ -168,6 +173,14 @@ impl AwsProvider {
             .ok_or_else(|| Problem::PathMissing { path: id.into() })?;
         Ok(())
     }
+}
+
+/// The text of `<TAG>...</TAG>` in an XML error body (the IAM-style errors), or "".
+fn xml_field<'a>(body: &'a str, tag: &str) -> &'a str {
+    let open = format!("<{tag}>");
+    body.split_once(open.as_str())
+        .and_then(|(_, rest)| rest.split_once(format!("</{tag}>").as_str()))
+        .map_or("", |(inside, _)| inside)
 }
 
 /// The value for `key` inside a JSON secret string, or the whole string when there is no key.

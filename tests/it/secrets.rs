@@ -385,3 +385,33 @@ fn provision_creates_missing_secrets_and_writes_a_private_env_file_then_cli_list
             .contains(kv(&server)["data"]["data"]["password"].as_str().unwrap())
     );
 }
+
+/// moto checking signatures: flightdeck's SigV4 requests with an IAM user's keys are accepted, and
+/// a wrong secret key is refused with a message naming the secret, the provider and the line.
+#[test]
+fn aws_signatures_are_verified_by_moto_with_iam_keys() {
+    // The three setup calls below are the only unauthenticated ones.
+    let server = crate::secrets_infra::moto_with_auth(Some(3));
+    let keys = boto(
+        &server,
+        "iam = boto3.client('iam', endpoint_url=sm.meta.endpoint_url, region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test')\niam.create_user(UserName='fd')\nk = iam.create_access_key(UserName='fd')['AccessKey']\niam.put_user_policy(UserName='fd', PolicyName='sm', PolicyDocument=json.dumps({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 'secretsmanager:*', 'Resource': '*'}]}))\nprint(k['AccessKeyId'], k['SecretAccessKey'])",
+    );
+    let (id, secret) = keys.trim().split_once(' ').unwrap();
+    let config = |key: &str| {
+        format!(
+            "{LOCAL_ONLY}\n[secret_providers.aws]\nkind = \"aws\"\nendpoint = \"{}\"\nregion = \"us-east-1\"\naccess_key_id = \"{id}\"\nsecret_access_key = \"{key}\"\n\n[secrets.api]\nprovider = \"aws\"\npath = \"app/api\"\n",
+            server.url()
+        )
+    };
+    let p = Project::new(&config(secret), &[]);
+    let ensure = "title = \"Ensure\"\n[[steps]]\nid = \"e\"\nsecret = { ensure = [\"api\"] }\n";
+    std::fs::create_dir_all(p.path().join("workflows")).unwrap();
+    std::fs::write(p.path().join("workflows/ensure.toml"), ensure).unwrap();
+    let out = p.run(&["run", "ensure", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "a signed CreateSecret is accepted: {}", text(&out));
+    let (code, msg) = check(&config(secret), "api");
+    assert_eq!(code, Some(0), "{msg}");
+    let (code, msg) = check(&config("wrong-secret-key-123"), "api");
+    assert_eq!(code, Some(8), "{msg}");
+    assert_names(&msg, "api", "aws", &["unauthorized", "SignatureDoesNotMatch"]);
+}

@@ -115,11 +115,20 @@ pub fn openbao() -> Server {
 
 /// `moto_server` (AWS emulator; any credentials are accepted).
 pub fn moto() -> Server {
+    moto_with_auth(None)
+}
+
+/// `moto_server`; with `Some(n)`, after `n` unauthenticated requests it checks IAM access keys
+/// and SigV4 signatures (`INITIAL_NO_AUTH_ACTION_COUNT`).
+pub fn moto_with_auth(free_requests: Option<u32>) -> Server {
     let moto = venv_bin("moto_server");
     start(
         |port, _| {
             let mut c = Command::new(&moto);
             c.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+            if let Some(n) = free_requests {
+                c.env("INITIAL_NO_AUTH_ACTION_COUNT", n.to_string());
+            }
             c
         },
         "/moto-api/",
