@@ -386,7 +386,7 @@ fn provision_creates_missing_secrets_and_writes_a_private_env_file_then_cli_list
     );
 }
 
-/// moto checking signatures: flightdeck's SigV4 requests with an IAM user's keys are accepted, and
+/// moto checking signatures: flightdeck's `SigV4` requests with an IAM user's keys are accepted, and
 /// a wrong secret key is refused with a message naming the secret, the provider and the line.
 #[test]
 fn aws_signatures_are_verified_by_moto_with_iam_keys() {

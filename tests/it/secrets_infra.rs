@@ -119,7 +119,7 @@ pub fn moto() -> Server {
 }
 
 /// `moto_server`; with `Some(n)`, after `n` unauthenticated requests it checks IAM access keys
-/// and SigV4 signatures (`INITIAL_NO_AUTH_ACTION_COUNT`).
+/// and `SigV4` signatures (`INITIAL_NO_AUTH_ACTION_COUNT`).
 pub fn moto_with_auth(free_requests: Option<u32>) -> Server {
     let moto = venv_bin("moto_server");
     start(
