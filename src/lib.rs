@@ -23,6 +23,7 @@ pub mod release;
 pub mod runner;
 pub mod sandbox;
 pub mod sanitize;
+pub mod secrets;
 pub mod shutdown;
 pub mod steps;
 pub mod store;

@@ -14,6 +14,7 @@ mod dora;
 mod environment;
 pub mod monitors;
 mod release;
+pub mod secrets;
 
 pub use dora::{DoraConfig, ServiceConfig};
 pub use environment::Environment;
@@ -60,6 +61,12 @@ pub struct Config {
     /// disabled alone, with its file and line, instead of failing the whole file.
     #[serde(skip)]
     pub monitor_problems: BTreeMap<String, Diagnostic>,
+    /// `[secret_providers.NAME]`: where secrets are read from.
+    #[serde(default)]
+    pub secret_providers: BTreeMap<String, secrets::ProviderConfig>,
+    /// `[secrets.NAME]`: each secret's provider, path and key, per environment.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, secrets::SecretConfig>,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -108,6 +115,8 @@ impl Default for Config {
             services: BTreeMap::new(),
             monitors: BTreeMap::new(),
             monitor_problems: BTreeMap::new(),
+            secret_providers: BTreeMap::new(),
+            secrets: BTreeMap::new(),
             path: None,
         }
     }
@@ -140,6 +149,7 @@ impl Config {
                 config.monitor_problems.insert(name.clone(), d);
             }
         }
+        secrets::check(&config.secret_providers, &config.secrets, &config.env_names(), text, path)?;
         if let Some(d) = &config.default_environment
             && !config.environments.contains_key(d)
         {

@@ -55,6 +55,8 @@ pub struct StepCx {
     pub step_outputs: BTreeMap<String, String>,
     /// Exit code of the process this attempt ran, if any.
     pub exit_code: Option<i32>,
+    /// The secrets this step's templates name, read when it started (wiped on drop).
+    pub(crate) secrets: crate::secrets::SecretValues,
 }
 
 impl StepCx {
@@ -80,6 +82,7 @@ impl StepCx {
             started: false,
             step_outputs: BTreeMap::new(),
             exit_code: None,
+            secrets: crate::secrets::SecretValues::default(),
         }
     }
 
@@ -100,7 +103,7 @@ impl StepCx {
             environment: &self.env_vars,
             outputs: &self.outputs,
             step_prefix: self.plan_step.call.as_ref().map(|c| c.id.as_str()),
-            secrets: &self.shared.secrets,
+            secrets: &self.secrets,
             run: &self.shared.run_vars,
         }
     }

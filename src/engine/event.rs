@@ -443,8 +443,13 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    /// True for events written to the journal (log lines go to the log files instead).
+    /// True for events written to the journal (output lines go to the log files instead; a
+    /// system line sent through `emit`, such as which secret version a step read, is kept).
     pub fn is_journaled(&self) -> bool {
-        !matches!(self, EventKind::StepLog { .. } | EventKind::StepProgress { .. })
+        match self {
+            EventKind::StepLog { stream, .. } => *stream == Stream::System,
+            EventKind::StepProgress { .. } => false,
+            _ => true,
+        }
     }
 }

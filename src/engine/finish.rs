@@ -31,7 +31,7 @@ impl Runner {
             run: self.shared.run_id.clone(),
             status: end.status,
             exit_code,
-            message: end.message,
+            message: end.message.map(|m| self.shared.redact(m)),
             steps: self.records.iter().map(|r| (r.step.clone(), r.status)).collect(),
         })
     }

@@ -29,6 +29,7 @@ mod process;
 mod recover;
 mod rollback;
 mod runner;
+mod secrets;
 mod shared;
 mod start;
 

@@ -118,6 +118,9 @@ async fn supervise(
 
 fn finish(cx: &mut StepCx, m: &Markers, stop: Stop) -> StepOutcome {
     cx.step_outputs = read_outputs(&m.outputs);
+    // The step wrote straight to these files: no secret value may stay in them (issue 15).
+    cx.shared.scrub_file(&m.outputs);
+    cx.shared.scrub_file(cx.log.path());
     outcome(cx, stop)
 }
 

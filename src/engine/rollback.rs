@@ -85,6 +85,8 @@ impl Runner {
             StepCx::new(Arc::clone(&self.shared), ps.clone(), record, self.outputs.clone(), params, log);
         cx.rollback = true;
         let dry = self.shared.plan.options.mode == crate::workflow::plan::Mode::DryRun;
+        // A rollback command reads the secrets it names anew; one that fails shows in the render error.
+        let _ = cx.load_secrets().await;
         let outcome = match cx.render_shell(&template) {
             Ok(cmd) if dry => {
                 cx.started(&format!("rollback (dry run, not run): {cmd}")).await?;

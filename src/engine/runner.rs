@@ -74,6 +74,9 @@ impl Runner {
 
     pub async fn run(mut self) -> Result<Summary, EngineError> {
         self.announce().await?;
+        if let Some(end) = self.precheck_secrets().await {
+            return self.finish(end).await;
+        }
         let end = match self.interrupted_rollback() {
             Some(failure) => self.rollback(&failure).await?,
             None => self.steps().await?,
@@ -252,6 +255,9 @@ impl Runner {
         let Some(kind) = crate::steps::kind(&ps.step.action.kind) else {
             return StepOutcome::failed(format!("unknown step kind {:?}", ps.step.action.kind));
         };
+        if let Err(e) = cx.load_secrets().await {
+            return StepOutcome::failed(e);
+        }
         if self.shared.plan.options.mode == Mode::DryRun && kind.mutates() {
             return match &ps.step.dry_run {
                 Some(t) => match cx.render_shell(t) {

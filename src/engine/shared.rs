@@ -1,5 +1,8 @@
 //! State shared by the runner and every step context: the store, the event sender with its
-//! sequence counter, the decision receiver, the cancellation token and the run's fixed facts.
+//! sequence counter, the decision receiver, the cancellation token, the run's fixed facts, its
+//! secret providers, and redaction: every event, state change, audit entry and log line passes
+//! through [`Shared::redact`] here before it is written or sent, so no secret value read in the run
+//! (in any encoding `secrets::redact` knows) leaves the engine.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -9,9 +12,11 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::Config;
 use crate::engine::Stamped;
 use crate::engine::event::{Event, EventKind, Stream};
 use crate::identity::Operator;
+use crate::secrets::{Redactor, SecretSet};
 use crate::store::records::StepRecord;
 use crate::store::{NewAudit, RunUpdate, Store, StoreError};
 use crate::time::now;
@@ -30,8 +35,12 @@ pub(crate) struct Shared {
     pub decisions: tokio::sync::Mutex<mpsc::Receiver<Stamped>>,
     /// `run.*` template variables.
     pub run_vars: BTreeMap<String, Value>,
-    /// Secret values for `secrets.*` (and redaction).
+    /// Secret values for `secrets.*` outside a step (always empty: steps read their own).
     pub secrets: BTreeMap<String, String>,
+    /// The project's secret providers and secrets (from `flightdeck.toml`, read at start).
+    pub secret_set: SecretSet,
+    /// Every value read in this run, in every encoding.
+    pub redactor: Redactor,
     events: mpsc::Sender<Event>,
     seq: Mutex<u64>,
 }
@@ -51,6 +60,8 @@ impl Shared {
             ("project_dir".to_string(), Value::String(plan.project_dir.display().to_string())),
             ("workflow".to_string(), Value::String(plan.workflow.clone())),
         ]);
+        let secret_set =
+            SecretSet::new(&Config::load(&plan.project_dir).unwrap_or_default(), &plan.project_dir);
         Arc::new(Shared {
             run_id: spec.run_id.clone(),
             life: spec.life,
@@ -62,6 +73,8 @@ impl Shared {
             decisions: tokio::sync::Mutex::new(decisions),
             run_vars,
             secrets: BTreeMap::new(),
+            secret_set,
+            redactor: Redactor::new(),
             events,
             seq: Mutex::new(0),
         })
@@ -83,8 +96,13 @@ impl Shared {
         run: Option<RunUpdate>,
         step: Option<&StepRecord>,
     ) -> Result<(), StoreError> {
-        let event = self.envelope(kind);
-        self.store.record(Some(&event), run, step).await?;
+        let event = self.redact_event(self.envelope(kind));
+        let run = run.map(|mut r| {
+            r.message = r.message.map(|m| self.redact(m));
+            r
+        });
+        let step = step.map(|r| self.redact_record(r));
+        self.store.record(Some(&event), run, step.as_ref()).await?;
         // Nobody listening is fine: the store holds the truth.
         let _ = self.events.send(event).await;
         Ok(())
@@ -92,12 +110,14 @@ impl Shared {
 
     /// Sends a log line (already written to the step's log file; not journaled).
     pub async fn emit_log(&self, step: &str, stream: Stream, line: String) {
+        let line = self.redact(line);
         let event = self.envelope(EventKind::StepLog { step: step.to_string(), stream, line });
         let _ = self.events.send(event).await;
     }
 
     /// Sends kind-specific progress (not journaled).
     pub async fn emit_progress(&self, step: &str, data: Value) {
+        let data = self.redact_value(data);
         let event = self.envelope(EventKind::StepProgress { step: step.to_string(), data });
         let _ = self.events.send(event).await;
     }
@@ -109,7 +129,7 @@ impl Shared {
 
     /// Appends to the audit log as `who`.
     pub async fn audit_as(&self, who: &Operator, action: &str, detail: Value) -> Result<(), StoreError> {
-        let mut detail = detail;
+        let mut detail = self.redact_value(detail);
         if let Value::Object(m) = &mut detail {
             m.entry("workflow").or_insert_with(|| json!(self.plan.workflow));
             m.entry("environment").or_insert_with(|| json!(self.plan.environment.name));
@@ -127,14 +147,63 @@ impl Shared {
             .map(|_| ())
     }
 
-    /// Replaces secret values in `text` with `[redacted]`.
+    /// Replaces every secret value read in this run, in every encoding, with `[redacted]`.
     pub fn redact(&self, text: String) -> String {
-        let mut out = text;
-        for v in self.secrets.values().filter(|v| v.len() >= 4) {
-            if out.contains(v.as_str()) {
-                out = out.replace(v.as_str(), "[redacted]");
-            }
+        if self.redactor.is_empty() { text } else { self.redactor.redact(&text) }
+    }
+
+    /// Redacts every string inside a JSON value.
+    pub fn redact_value(&self, v: Value) -> Value {
+        if self.redactor.is_empty() {
+            return v;
         }
-        out
+        match v {
+            Value::String(s) => Value::String(self.redactor.redact(&s)),
+            Value::Array(a) => Value::Array(a.into_iter().map(|x| self.redact_value(x)).collect()),
+            Value::Object(m) => Value::Object(
+                m.into_iter().map(|(k, x)| (self.redactor.redact(&k), self.redact_value(x))).collect(),
+            ),
+            other => other,
+        }
+    }
+
+    /// An event with every string in it redacted (messages, outputs, gate facts, details).
+    pub fn redact_event(&self, event: Event) -> Event {
+        if self.redactor.is_empty() {
+            return event;
+        }
+        match serde_json::to_value(&event).map(|v| serde_json::from_value::<Event>(self.redact_value(v))) {
+            Ok(Ok(clean)) => clean,
+            // An event that does not round-trip keeps only its envelope and says why.
+            _ => Event {
+                kind: EventKind::StepLog {
+                    step: String::new(),
+                    stream: Stream::System,
+                    line: "[redacted event]".into(),
+                },
+                ..event
+            },
+        }
+    }
+
+    /// A step record with its message and outputs redacted.
+    pub fn redact_record(&self, r: &StepRecord) -> StepRecord {
+        let mut r = r.clone();
+        r.message = r.message.map(|m| self.redact(m));
+        r.outputs_json = self.redact(std::mem::take(&mut r.outputs_json));
+        r
+    }
+
+    /// Rewrites a file a step process wrote (its `$FLIGHTDECK_OUTPUT`) with secrets redacted.
+    pub fn scrub_file(&self, path: &std::path::Path) {
+        if self.redactor.is_empty() {
+            return;
+        }
+        if let Ok(text) = std::fs::read_to_string(path)
+            && self.redactor.finds(&text)
+        {
+            let clean: Vec<String> = text.lines().map(|l| self.redactor.redact(l)).collect();
+            let _ = std::fs::write(path, clean.join("\n") + "\n");
+        }
     }
 }

@@ -17,6 +17,7 @@ mod prompt;
 mod query;
 mod release;
 mod run;
+mod secrets;
 
 pub use crate::project::Project as Ctx;
 
@@ -55,6 +56,7 @@ async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
         Command::Ledger(c) => ledger::ledger(ctx, c).await,
         Command::Incident(c) => ledger::incident(ctx, c).await,
         Command::Health(a) => health::health(ctx, &a).await,
+        Command::Secrets(c) => secrets::dispatch(ctx, c).await,
     }
 }
 

@@ -270,6 +270,11 @@ pub fn validate(ctx: &Ctx, a: &ValidateArgs) -> Result<i32, Error> {
     if !monitors.is_empty() {
         return Err(Error::Diagnostics(monitors));
     }
+    for wf in catalog.workflows.values().chain(catalog.tasks.values()) {
+        for w in crate::secrets::lint::command_line_warnings(wf) {
+            crate::errln!("{w}");
+        }
+    }
     crate::outln!("ok: {} workflow(s), {} task(s) valid", catalog.workflows.len(), catalog.tasks.len());
     Ok(exit::OK)
 }

@@ -17,6 +17,7 @@ pub mod approve;
 pub mod check;
 pub mod load;
 pub mod run;
+pub mod secret;
 pub mod uses;
 
 /// A boxed, sendable future (async fns in traits are not object-safe).
@@ -52,7 +53,8 @@ pub trait StepKind: Send + Sync {
 }
 
 /// Every registered kind. Adding a kind: a new file beside this one and one line here.
-pub static KINDS: &[&dyn StepKind] = &[&run::Run, &approve::Approve, &uses::Uses, &check::Check, &load::Load];
+pub static KINDS: &[&dyn StepKind] =
+    &[&run::Run, &approve::Approve, &uses::Uses, &check::Check, &load::Load, &secret::SecretKind];
 
 /// The kind registered for an action key.
 pub fn kind(key: &str) -> Option<&'static dyn StepKind> {

@@ -103,6 +103,8 @@ pub enum Intent {
     CycleService,
     /// Phoenix's Load screen.
     Load,
+    /// Diana's Secrets screen.
+    Secrets,
 }
 
 use Intent as I;
@@ -169,6 +171,7 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Global, c('d'), I::Dora),
     (Ctx::Global, c('H'), I::Health),
     (Ctx::Global, c('L'), I::Load),
+    (Ctx::Global, c('S'), I::Secrets),
     (Ctx::Dora, c('w'), I::CycleWindow),
     (Ctx::Dora, c('s'), I::CycleService),
     (Ctx::Load, c('x'), I::Cancel),

@@ -116,6 +116,11 @@ pub enum Msg {
         /// Its journal.
         events: Vec<Event>,
     },
+    /// The Secrets screen's rows (names, versions, dates; never values).
+    SecretsLoaded {
+        /// One per configured secret.
+        secrets: Vec<crate::secrets::SecretStatus>,
+    },
     /// The audit log and its verification.
     AuditLoaded {
         /// Newest first.
@@ -205,6 +210,8 @@ pub enum Effect {
     },
     /// Load the audit log.
     LoadAudit,
+    /// Read the secrets' versions for the Secrets screen.
+    LoadSecrets,
     /// Compute the release plan of the project's repository.
     LoadRelease,
     /// Compute the DORA dashboard.

@@ -85,12 +85,57 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
         ("load_finished_pass", vec![], fixtures::load_finished(false, false)),
         ("load_finished_fail", vec![], fixtures::load_finished(true, false)),
         ("load_baseline", vec![], fixtures::load_finished(false, true)),
+        ("secrets", vec![], vec![Msg::Key(Key::ch('S')), secrets_loaded()]),
         ("command_line", history(), {
             let mut m = vec![Msg::Key(Key::ch(':'))];
             m.extend(typed("ru"));
             m
         }),
     ]
+}
+
+/// The Secrets screen's rows: one current, one overdue, one unreadable.
+fn secrets_loaded() -> Msg {
+    let row = |name: &str,
+               provider: &str,
+               kind: &str,
+               version: Option<&str>,
+               last: Option<&str>,
+               due: Option<&str>| {
+        flightdeck::secrets::SecretStatus {
+            name: name.into(),
+            provider: provider.into(),
+            kind: kind.into(),
+            version: version.map(String::from),
+            last_rotated: last.map(String::from),
+            rotate_every: Some("90d".into()),
+            due: due.map(String::from),
+            overdue: false,
+            error: None,
+        }
+    };
+    let fresh = row(
+        "db_password",
+        "bao",
+        "openbao",
+        Some("7"),
+        Some("2026-11-02T09:14:00Z"),
+        Some("2027-01-31T09:14:00Z"),
+    );
+    let mut old = row(
+        "api_token",
+        "aws",
+        "aws",
+        Some("a1b2c3d4"),
+        Some("2026-05-01T08:00:00Z"),
+        Some("2026-07-30T08:00:00Z"),
+    );
+    old.overdue = true;
+    let mut broken = row("smtp_password", "bao", "openbao", None, None, None);
+    broken.error = Some(
+        "secret `smtp_password` (provider `bao`, flightdeck.toml:14): path \"secret/smtp\" not found".into(),
+    );
+    Msg::SecretsLoaded { secrets: vec![fresh, old, broken] }
 }
 
 #[test]

@@ -103,6 +103,10 @@ impl App {
                 self.screens.push(Screen::Audit);
                 vec![Effect::LoadAudit]
             }
+            ["secrets", ..] => {
+                self.screens.push(Screen::Secrets);
+                vec![Effect::LoadSecrets]
+            }
             ["release", ..] => self.open_release(),
             ["dora", ..] => self.open_dora(),
             ["health", ..] => {

@@ -73,7 +73,7 @@ impl App {
             Screen::Dora => vec![Ctx::Dora],
             Screen::Load => vec![Ctx::Load],
             Screen::Runs => vec![Ctx::Runs],
-            Screen::Audit | Screen::Launch(_) | Screen::Health => vec![],
+            Screen::Audit | Screen::Launch(_) | Screen::Health | Screen::Secrets => vec![],
             Screen::Run(rs) => {
                 let Some(view) = self.views.get(&rs.run) else { return vec![Ctx::Run] };
                 if rs.confirm_cancel {
@@ -122,6 +122,10 @@ impl App {
             Intent::Dora => return self.open_dora(),
             Intent::Health => self.open_health(),
             Intent::Load => return self.open_load(),
+            Intent::Secrets => {
+                self.screens.push(Screen::Secrets);
+                return vec![Effect::LoadSecrets];
+            }
             _ => return self.screen_intent(intent),
         }
         Vec::new()
@@ -149,6 +153,11 @@ impl App {
                 Vec::new()
             }
             Screen::Load => self.load_intent(intent),
+            Screen::Secrets => {
+                let n = self.secrets.as_ref().map_or(0, Vec::len);
+                self.secrets_row = move_row(self.secrets_row, n, intent);
+                Vec::new()
+            }
             Screen::Release => {
                 if matches!(intent, Intent::Select | Intent::Launch) {
                     self.launch_named("release");

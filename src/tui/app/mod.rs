@@ -132,6 +132,8 @@ pub enum Screen {
     Health,
     /// Phoenix's load test.
     Load,
+    /// Diana's secrets: versions and rotation dates, never values.
+    Secrets,
 }
 
 /// The DORA screen's choices.
@@ -190,6 +192,10 @@ pub struct App {
     pub audit: Option<(Vec<AuditRecord>, AuditVerdict)>,
     /// Audit screen: scroll.
     pub audit_row: usize,
+    /// Secrets screen: each secret's status (no values), once loaded.
+    pub secrets: Option<Vec<crate::secrets::SecretStatus>>,
+    /// Secrets screen: selected row.
+    pub secrets_row: usize,
     /// Runs known to the console.
     pub views: BTreeMap<String, RunView>,
     /// Recent runs from the store.
@@ -247,6 +253,8 @@ impl App {
             filter_input: None,
             audit: None,
             audit_row: 0,
+            secrets: None,
+            secrets_row: 0,
             views: BTreeMap::new(),
             cmdline: None,
             completions: Vec::new(),
@@ -364,6 +372,10 @@ impl App {
                 let mut screen = RunScreen::new(&run.id);
                 screen.follow = false;
                 self.screens.push(Screen::Run(Box::new(screen)));
+                Vec::new()
+            }
+            Msg::SecretsLoaded { secrets } => {
+                self.secrets = Some(secrets);
                 Vec::new()
             }
             Msg::AuditLoaded { entries, verdict } => {

@@ -13,6 +13,7 @@ use crate::tui::runtime::{Console, Live, attach};
 use crate::tui::theme::Theme;
 
 impl Console {
+    #[allow(clippy::too_many_lines)] // a dispatch table: one arm per effect
     pub(super) async fn effect(&mut self, effect: Effect, app: &mut App) -> Vec<Msg> {
         match effect {
             Effect::Launch { workflow, environment, params, dry_run } => {
@@ -36,6 +37,7 @@ impl Console {
                 (Ok(entries), Ok(verdict)) => vec![Msg::AuditLoaded { entries, verdict }],
                 (Err(e), _) | (_, Err(e)) => notice(format!("cannot read the audit log: {e}")),
             },
+            Effect::LoadSecrets => vec![load_secrets(&self.ctx.config, &self.ctx.paths.project_dir).await],
             Effect::LoadRelease => {
                 let cfg = self.ctx.config.release.clone();
                 let dir = self.ctx.paths.project_dir.clone();
@@ -214,4 +216,12 @@ pub(super) async fn load_dora(
     .map_err(|e| e.to_string())
     .and_then(|r| r);
     Msg::DoraLoaded { dashboard: result }
+}
+
+/// The Secrets screen's rows in the default environment (values read are dropped at once).
+async fn load_secrets(config: &crate::config::Config, dir: &std::path::Path) -> Msg {
+    let set = crate::secrets::SecretSet::new(config, dir);
+    let redactor = crate::secrets::Redactor::new();
+    let env = config.default_env().to_string();
+    Msg::SecretsLoaded { secrets: set.statuses(Some(&env), jiff::Timestamp::now(), &redactor).await }
 }

@@ -80,7 +80,7 @@ pub fn footer_ctx(app: &App) -> Ctx {
             Some(v) if v.gate.is_some() => Ctx::Gate,
             _ => Ctx::Run,
         },
-        Screen::Launch(_) | Screen::Audit | Screen::Release | Screen::Health => Ctx::Global,
+        Screen::Launch(_) | Screen::Audit | Screen::Release | Screen::Health | Screen::Secrets => Ctx::Global,
     }
 }
 

@@ -20,6 +20,7 @@ mod overlay;
 mod release;
 mod run;
 mod runs;
+mod secrets;
 pub mod widgets;
 
 pub use run::selected_step;
@@ -47,6 +48,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Screen::Release => release::release(app, theme, frame, body),
         Screen::Dora => dora::dora(app, theme, frame, body),
         Screen::Health => health::health(app, theme, frame, body),
+        Screen::Secrets => secrets::secrets(app, theme, frame, body),
         Screen::Load => load::load(app, theme, frame, body),
     }
     chrome::footer(app, theme, frame, footer);

@@ -209,6 +209,7 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         Screen::Release => "Release",
         Screen::Dora => "DORA",
         Screen::Health => "Health",
+        Screen::Secrets => "Secrets",
         Screen::Load => "Load",
     };
     let mut lines = vec![Line::from(span(format!("Keys on {screen}"), theme, Role::Title))];
@@ -224,7 +225,7 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         (":", "command line: home runs audit run WF --env E k=v theme NAME persona NAME break fix quit"),
         ("esc", "back"),
         ("H L d v", "health · load test · DORA · release"),
-        ("r a", "runs · audit"),
+        ("r a S", "runs · audit · secrets"),
         ("m", "mouse capture on/off"),
         ("q", "quit (asks if a run is active)"),
     ] {
