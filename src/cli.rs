@@ -255,6 +255,9 @@ pub struct ReleaseVersionArgs {
     /// A hotfix release: patch from the release tag below HEAD, marked in the changelog.
     #[arg(long)]
     pub hotfix: bool,
+    /// Finalise the current pre-release (1.0.0-rc.2 -> 1.0.0), with or without new commits.
+    #[arg(long = "final", conflicts_with_all = ["version", "pre", "level"])]
+    pub finalize: bool,
 }
 
 /// `release plan`.

@@ -63,6 +63,7 @@ fn options(v: &ReleaseVersionArgs) -> Result<PlanOptions, Error> {
         level,
         pre: v.pre.clone().filter(|p| !p.is_empty()),
         hotfix: v.hotfix,
+        finalize: v.finalize,
     })
 }
 

@@ -10,6 +10,7 @@ pub mod bump;
 pub mod changelog;
 pub mod commits;
 pub mod cut;
+pub mod detect;
 pub mod files;
 pub mod gitcmd;
 pub mod history;
