@@ -4,7 +4,7 @@
 //! rules before 1.0 (a breaking change bumps the minor, a feature the patch; 0.0.x always the
 //! patch), any other commit a patch, and git-cliff's two switches `features_always_bump_minor` and
 //! `breaking_always_bump_major`. Around it: flightdeck's own release commits (`chore(release): TAG`)
-//! are ignored; a pre-release continues by default whatever the commits (next_version's rule:
+//! are ignored; a pre-release continues by default whatever the commits (`next_version`'s rule:
 //! `1.0.0-rc.1` + a breaking change → `1.0.0-rc.2`), moves to a later identifier with `--pre`
 //! (never back: `beta` after `rc` is refused) and is finalised only on request (`--final` or an
 //! explicit version, with or without new commits); an explicit version or a level overrides; with
@@ -192,7 +192,7 @@ fn auto_stable(current: &Version, commits: &[&ReleaseCommit], req: &BumpRequest)
     }
 }
 
-/// The next number of the current pre-release, whatever the commits (next_version increments a
+/// The next number of the current pre-release, whatever the commits (`next_version` increments a
 /// pre-release "independently by the type of commits").
 fn pre_continue(current: &Version, commits: &[&ReleaseCommit], req: &BumpRequest) -> Bump {
     let shas = commits.iter().map(|c| c.sha.clone()).collect();

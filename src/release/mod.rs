@@ -15,9 +15,11 @@ pub mod files;
 pub mod gitcmd;
 pub mod history;
 pub mod hotfix;
+pub mod jsonspan;
 pub mod pattern;
 pub mod plan;
 pub mod tag;
+pub mod writes;
 
 pub use bump::{Bump, BumpRequest, BumpRules, Level};
 pub use changelog::{ChangelogGroup, Links};

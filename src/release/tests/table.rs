@@ -294,8 +294,7 @@ fn unmatched_version_tags_stop_the_plan_with_a_hint() {
     let e = plan(&repo.repo, &ReleaseConfig::default(), &PlanOptions::default(), Micros(0)).unwrap_err();
     assert!(matches!(e, crate::release::ReleaseError::Refused(_)), "{e}");
     assert!(e.to_string().contains("the highest release-2.4.1"), "{e}");
-    let mut cfg = ReleaseConfig::default();
-    cfg.tag_pattern = Some("v{version}".into());
+    let cfg = ReleaseConfig { tag_pattern: Some("v{version}".into()), ..ReleaseConfig::default() };
     let e = plan(&repo.repo, &cfg, &PlanOptions::default(), Micros(0)).unwrap_err();
     assert!(e.to_string().contains("configured tag pattern \"v{version}\""), "{e}");
     assert!(e.to_string().contains("tag_pattern = \"release-{version}\""), "{e}");
