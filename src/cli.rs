@@ -441,6 +441,12 @@ pub struct LedgerAddArgs {
     /// Who deployed (default: you).
     #[arg(long)]
     pub actor: Option<String>,
+    /// Record `--sha` as given even when it is not a commit of the service's repository.
+    #[arg(long)]
+    pub allow_unknown_sha: bool,
+    /// Overwrite a deployment with the same id.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 /// `ledger export`.
@@ -472,6 +478,12 @@ pub struct LedgerImportArgs {
     /// The service the tags belong to (default: the only `[services]` entry, else the project name).
     #[arg(long)]
     pub service: Option<String>,
+    /// Keep SHAs that are not commits of the service's repository as given.
+    #[arg(long)]
+    pub allow_unknown_sha: bool,
+    /// Overwrite deployments whose id is already in the ledger.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 /// `incident`.

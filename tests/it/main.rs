@@ -5,6 +5,7 @@
 mod common;
 mod demo;
 mod dora;
+mod dora_inputs;
 mod e2e_tmux;
 mod engine_runs;
 mod gates;
