@@ -558,7 +558,7 @@ pub struct HealthArgs {
 #[derive(Debug, Args)]
 #[allow(clippy::struct_excessive_bools)] // flags are naturally booleans
 pub struct LoadArgs {
-    /// Target URL (`http://HOST:PORT/PATH`); requests go nowhere else.
+    /// Target URL (`http[s]://HOST:PORT/PATH`); requests go nowhere else.
     pub url: String,
     /// Draw the live view (the console's Load screen) while the test runs.
     #[arg(long)]
@@ -624,4 +624,10 @@ pub struct LoadArgs {
     /// Confirm a non-loopback target in a production environment.
     #[arg(long)]
     pub yes: bool,
+    /// HTTPS: accept any server certificate (a self-signed test server).
+    #[arg(long, short = 'k')]
+    pub insecure: bool,
+    /// HTTPS: trust the CA certificates in this PEM file besides the usual roots.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
 }

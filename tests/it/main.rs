@@ -15,6 +15,7 @@ mod health_servers;
 mod invalid;
 mod layering;
 mod load;
+mod load_https;
 mod load_servers;
 mod load_step;
 mod release;
