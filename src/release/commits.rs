@@ -134,7 +134,7 @@ impl ReleaseCommit {
     /// True for the commit a flightdeck release makes itself (`chore(release): TAG`, one line whose
     /// description is a tag carrying a version), which never drives a bump nor appears in the
     /// changelog. Other `chore(release)` commits (`chore(release): sign the tarballs`) count, as in
-    /// git-cliff, whose default config skips only its own `^chore\(release\): prepare for`.
+    /// git-cliff, whose shipped configurations skip only their own `^chore\(release\): prepare for`.
     pub fn is_release_commit(&self) -> bool {
         self.kind.as_deref() == Some("chore")
             && self.scope.as_deref() == Some("release")

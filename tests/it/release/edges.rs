@@ -126,7 +126,7 @@ fn changelog_write_twice_keeps_one_section_and_moves_the_unreleased_link() {
     );
     assert!(written.contains("[1.2.4]: https://github.com/acme/web/compare/v1.2.3...v1.2.4\n"), "{written}");
     assert_eq!(written.matches("[1.2.4]: ").count(), 1, "{written}");
-    // Only flightdeck's own `chore(release): TAG` is left out (git-cliff's default skips only its own
+    // Only flightdeck's own `chore(release): TAG` is left out (git-cliff's shipped configurations skip only their own
     // "chore(release): prepare for").
     assert!(written.contains("### Maintenance\n\n- **release:** sign the tarballs ("), "{written}");
     assert!(written.contains("### Fixed\n\n- a ("), "{written}");
