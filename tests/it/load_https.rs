@@ -24,6 +24,8 @@ enum Reply {
     UntilClose(usize),
     /// A `Content-Length` body of this many bytes, streamed.
     Length(u64),
+    /// A chunked body of this many bytes, streamed in 64 KiB chunks.
+    ChunkedLength(u64),
 }
 
 const CHUNKED: &str = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n\
@@ -84,7 +86,8 @@ fn serve_raw(mut conn: TcpStream, reply: Reply, lines: &Mutex<Vec<String>>) {
                 let _ = conn.write_all(&vec![b'x'; n]);
                 return;
             }
-            Reply::Length(n) => stream_body(&mut conn, n),
+            Reply::Length(n) => stream_body(&mut conn, n, false),
+            Reply::ChunkedLength(n) => stream_body(&mut conn, n, true),
         };
         if !ok {
             return;
@@ -92,20 +95,26 @@ fn serve_raw(mut conn: TcpStream, reply: Reply, lines: &Mutex<Vec<String>>) {
     }
 }
 
-fn stream_body(conn: &mut TcpStream, n: u64) -> bool {
-    if conn.write_all(format!("HTTP/1.1 200 OK\r\nContent-Length: {n}\r\n\r\n").as_bytes()).is_err() {
+fn stream_body(conn: &mut TcpStream, n: u64, chunked: bool) -> bool {
+    let framing =
+        if chunked { "Transfer-Encoding: chunked".to_string() } else { format!("Content-Length: {n}") };
+    if conn.write_all(format!("HTTP/1.1 200 OK\r\n{framing}\r\n\r\n").as_bytes()).is_err() {
         return false;
     }
     let block = vec![0u8; 64 * 1024];
     let mut left = n;
     while left > 0 {
         let k = usize::try_from(left.min(block.len() as u64)).unwrap();
-        if conn.write_all(&block[..k]).is_err() {
+        let chunk_head = format!("{k:x}\r\n");
+        if chunked && conn.write_all(chunk_head.as_bytes()).is_err() {
+            return false;
+        }
+        if conn.write_all(&block[..k]).is_err() || (chunked && conn.write_all(b"\r\n").is_err()) {
             return false;
         }
         left -= k as u64;
     }
-    true
+    !chunked || conn.write_all(b"0\r\n\r\n").is_ok()
 }
 
 fn load_json(p: &Project, args: &[&str]) -> (i32, Value) {
@@ -162,11 +171,11 @@ fn peak_rss_kb(child: &mut std::process::Child) -> u64 {
     peak
 }
 
-#[test]
-fn two_hundred_megabyte_bodies_stay_in_bounded_memory() {
+/// Runs `flightdeck load` against `reply` (4 requests on 4 connections) and returns the JSON and
+/// the peak resident set in kB.
+fn big_bodies(reply: Reply) -> (Value, u64) {
     let p = Project::new(LOCAL, &[]);
-    let body: u64 = 200 * 1024 * 1024;
-    let s = raw(Reply::Length(body));
+    let s = raw(reply);
     let url = format!("http://{}/big", s.addr);
     let mut child = p
         .cmd(&["load", &url, "-n", "4", "-c", "4", "--threads", "2", "--json", "--timeout", "200s"])
@@ -176,10 +185,20 @@ fn two_hundred_megabyte_bodies_stay_in_bounded_memory() {
     let peak = peak_rss_kb(&mut child);
     let out = child.wait_with_output().unwrap();
     let j: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
-    assert_eq!(j["statusCodeDistribution"]["200"], 4, "{j}");
-    assert!(j["summary"]["totalData"].as_u64().unwrap() > 4 * body, "{j}");
-    // Buffering one body whole would take 200 MB; four connections reading at once, 800 MB.
-    assert!(peak > 0 && peak < 100 * 1024, "peak resident set {peak} kB");
+    (j, peak)
+}
+
+#[test]
+fn two_hundred_megabyte_bodies_stay_in_bounded_memory() {
+    let body: u64 = 200 * 1024 * 1024;
+    for reply in [Reply::Length(body), Reply::ChunkedLength(body)] {
+        let (j, peak) = big_bodies(reply);
+        assert_eq!(j["statusCodeDistribution"]["200"], 4, "{j}");
+        assert_eq!(j["errorDistribution"], serde_json::json!({}), "{j}");
+        assert!(j["summary"]["totalData"].as_u64().unwrap() > 4 * body, "{j}");
+        // Buffering one body whole would take 200 MB; four connections reading at once, 800 MB.
+        assert!(peak > 0 && peak < 100 * 1024, "peak resident set {peak} kB");
+    }
 }
 
 /// An HTTPS keep-alive server (hyper over tokio-rustls) on `localhost` port 0: counts the TLS
