@@ -1,4 +1,4 @@
-//! oha's JSON output, key for key (oha 1.15's `print_json` in `src/printer.rs` and its
+//! oha's JSON output, key for key (oha 1.16's `print_json` in `src/printer.rs` and its
 //! `schema.json`): `summary`, `metrics`, `responseTimeHistogram`, `latencyPercentiles` (p10 to
 //! p99.99), `firstByteHistogram`, `firstBytePercentiles`, `rps` (mean, stddev, min, max,
 //! percentiles), `details` (`DNSDialup`, `DNSLookup`, `firstByte`), `statusCodeDistribution` and

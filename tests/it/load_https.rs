@@ -317,7 +317,7 @@ fn shape(v: &Value, prefix: &str, out: &mut BTreeSet<String>) {
 #[test]
 fn json_has_ohas_keys_and_flightdecks_own_under_flightdeck() {
     let fixture: Value =
-        serde_json::from_str(include_str!("fixtures/oha-1.15.0.json")).expect("the oha fixture parses");
+        serde_json::from_str(include_str!("fixtures/oha-1.16.0.json")).expect("the oha fixture parses");
     let p = Project::new(LOCAL, &[]);
     let s = raw(Reply::Chunked);
     let (code, j) = load_json(&p, &[&format!("http://{}/", s.addr), "-n", "200", "-c", "2"]);
