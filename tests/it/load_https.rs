@@ -1,5 +1,5 @@
-//! The load generator against real local servers: HTTPS (rustls, SNI, `--insecure`, `--cacert`)
-//! with connection reuse; chunked, close-delimited and 200 MB bodies read to the end in bounded
+//! The load generator against real local servers: HTTPS (rustls, SNI, `--insecure`, `--cacert`,
+//! HTTP/2 through ALPN) with connection reuse; chunked, close-delimited and 200 MB bodies read to the end in bounded
 //! memory; the `#fragment` never sent; and `--json` with oha's key set (compared with a fixture
 //! built from oha's source, see `fixtures/README.md`).
 
@@ -202,7 +202,8 @@ fn two_hundred_megabyte_bodies_stay_in_bounded_memory() {
 }
 
 /// An HTTPS keep-alive server (hyper over tokio-rustls) on `localhost` port 0: counts the TLS
-/// connections it accepts and records the SNI names it is sent.
+/// connections it accepts and records the SNI names it is sent and the protocols ALPN settled on
+/// (`alpn:h2`, `alpn:http/1.1`); HTTP/2 when the client asks for `h2`.
 struct Tls {
     addr: SocketAddr,
     accepted: Arc<AtomicU64>,
@@ -219,7 +220,7 @@ impl Drop for Tls {
 fn tls_server(cert: Vec<u8>, key: Vec<u8>) -> Tls {
     use tokio_rustls::rustls;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_no_client_auth()
@@ -228,6 +229,7 @@ fn tls_server(cert: Vec<u8>, key: Vec<u8>) -> Tls {
             rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(key)),
         )
         .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     // `localhost` as the load generator will resolve it (the first address).
     let listener = TcpListener::bind("localhost:0").unwrap();
@@ -252,13 +254,22 @@ fn tls_server(cert: Vec<u8>, key: Vec<u8>) -> Tls {
                     if let Some(name) = stream.get_ref().1.server_name() {
                         s.lock().unwrap().insert(name.to_string());
                     }
+                    let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
+                    s.lock().unwrap().insert(format!("alpn:{}", if h2 { "h2" } else { "http/1.1" }));
                     let service = hyper::service::service_fn(|_req| async {
                         Ok::<_, std::convert::Infallible>(hyper::Response::new(http_body_util::Full::new(
                             hyper::body::Bytes::from_static(b"secure hello"),
                         )))
                     });
                     let io = hyper_util::rt::TokioIo::new(stream);
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+                    if h2 {
+                        let builder =
+                            hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new());
+                        let _ = builder.serve_connection(io, service).await;
+                    } else {
+                        let _ =
+                            hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+                    }
                 });
             }
         });
@@ -286,6 +297,14 @@ fn https_checks_the_certificate_sends_sni_and_reuses_connections() {
     assert_eq!(j["statusCodeDistribution"]["200"], 40, "{j}");
     assert_eq!(s.accepted.load(Ordering::SeqCst) - before, 2, "two connections, each reused");
     assert!(s.sni.lock().unwrap().contains("localhost"), "SNI names the host");
+    assert!(!s.sni.lock().unwrap().contains("alpn:h2"), "HTTP/1.1 asks for http/1.1");
+    let before = s.accepted.load(Ordering::SeqCst);
+    let ca_arg = ca_file.to_str().unwrap();
+    let (code, j) = load_json(&p, &[&url, "--cacert", ca_arg, "--http2", "-n", "20", "-c", "2"]);
+    assert_eq!(code, 0, "{j}");
+    assert_eq!(j["statusCodeDistribution"]["200"], 20, "HTTP/2 over TLS (ALPN h2): {j}");
+    assert_eq!(s.accepted.load(Ordering::SeqCst) - before, 2);
+    assert!(s.sni.lock().unwrap().contains("alpn:h2"), "{:?}", s.sni.lock().unwrap());
     assert!(j["details"]["DNSDialup"]["slowest"].as_f64().unwrap() > 0.0, "connect (TCP + TLS) is timed");
 
     let (self_cert, self_key) = leaf(None, None);
