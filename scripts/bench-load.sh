@@ -11,6 +11,7 @@
 # `cargo install oha --locked` (skipped with a printed note if it cannot be built).
 #
 # Usage: scripts/bench-load.sh [loadgen_anchor options]    e.g. -d 10 -c 50,1 -r 3
+#        scripts/bench-load.sh --https -d 10 -c 50,1 -r 3  (nginx over TLS, same generators)
 # Defaults: -d 10 -c 50,1 -r 3. Traffic goes to 127.0.0.1 only.
 
 set -euo pipefail
@@ -34,5 +35,5 @@ args=("$@")
 # flightdeck twice: headless, and with its live view drawn in a pseudo-terminal (160x48), to show
 # what watching costs (target: within 5% of headless).
 "$here/loadgen_anchor.sh" "${args[@]}" --name flightdeck \
-  --tty-cmd flightdeck-tui "'$BIN' --data-dir '$DATA' load {url} -c {conns} -z {secs}s --threads {threads} --tui --json -o {out}" \
-  "'$BIN' --data-dir '$DATA' load {url} -c {conns} -z {secs}s --threads {threads} --json -o {out}"
+  --tty-cmd flightdeck-tui "'$BIN' --data-dir '$DATA' load {url} {insecure} -c {conns} -z {secs}s --threads {threads} --tui --json -o {out}" \
+  "'$BIN' --data-dir '$DATA' load {url} {insecure} -c {conns} -z {secs}s --threads {threads} --json -o {out}"

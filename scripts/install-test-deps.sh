@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite uses beyond the Rust toolchain, if missing (Debian packages).
 # setpriv (util-linux) for the two-person approval test, tmux for the end-to-end console test,
-# git for the release and DORA tests, time (/usr/bin/time) for the health memory-bound tests. Idempotent; installs nothing when all is there.
+# git for the release and DORA tests, time (/usr/bin/time) for the health memory-bound tests, npm for the
+# package-lock.json release test. Idempotent; installs nothing when all is there.
 set -euo pipefail
 need=()
 command -v setpriv >/dev/null || need+=(util-linux)
@@ -9,6 +10,7 @@ command -v script >/dev/null || need+=(bsdutils) # script(1): the pty for the te
 command -v git >/dev/null || need+=(git)
 command -v tmux >/dev/null || need+=(tmux)
 [ -x /usr/bin/time ] || need+=(time)
+command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing: ${need[*]} (install them with apt-get, as root)" >&2

@@ -28,12 +28,15 @@
 #   --cmd NAME CMD      add another extra command (repeatable)
 #   --tty-cmd NAME CMD  same, run inside a pseudo-terminal
 #   --no-install   never apt-get/cargo install missing tools; fail instead
+#   --https        the target is nginx over TLS 1.2/1.3 (a fresh self-signed certificate for
+#                  127.0.0.1, session cache on); oha gets --insecure, {insecure} becomes
+#                  --insecure (wrk does not verify certificates)
 #   --raw FILE     also write every run's raw figures (TSV) to FILE
 #   --keep         keep the scratch directory (its path is printed)
 #   -h, --help     this text
 #
 # Extra commands are run with `bash -c`. Placeholders are substituted:
-#   {url} {conns} {secs} {threads} {out}
+#   {url} {conns} {secs} {threads} {out} {insecure}
 # and the same values are exported as LOADGEN_URL, LOADGEN_CONNS, LOADGEN_SECS,
 # LOADGEN_THREADS, LOADGEN_OUT. {out} is a per-run file path for results.
 # Results are read from {out} if it was written, else from the command's stdout,
@@ -73,6 +76,7 @@ INSTALL=1
 RAW_OUT=""
 KEEP=0
 GRACE=30            # seconds allowed beyond SECS before a run is killed
+HTTPS=0             # --https: the target is nginx over TLS (self-signed, generators skip verification)
 declare -a X_NAME=() X_CMD=() X_TTY=()
 THIRD=""
 
@@ -92,6 +96,7 @@ while [ $# -gt 0 ]; do
       [ $# -ge 3 ] || die "$1 needs NAME and COMMAND" 2
       X_NAME+=("$2"); X_CMD+=("$3"); X_TTY+=("$([ "$1" = --tty-cmd ] && echo 1 || echo 0)"); shift 3 ;;
     --no-install) INSTALL=0; shift ;;
+    --https) HTTPS=1; shift ;;
     --raw) RAW_OUT="${2:?}"; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -186,7 +191,21 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-write_conf() {  # $1 = port
+if [ "$HTTPS" = 1 ]; then
+  command -v openssl >/dev/null 2>&1 || die "--https needs openssl"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -days 2 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || die "openssl could not make a certificate"
+fi
+
+tls_server() {  # $1 = TLS port; prints nothing unless --https
+  [ "$HTTPS" = 1 ] || return 0
+  printf '  server {\n    listen 127.0.0.1:%s ssl backlog=4096;\n' "$1"
+  printf '    ssl_certificate %s;\n    ssl_certificate_key %s;\n' "$WORK/cert.pem" "$WORK/key.pem"
+  printf '    ssl_session_cache shared:SSL:10m;\n'
+  printf '    location / { default_type text/plain; return 200 "Hello, World!"; }\n  }\n'
+}
+
+write_conf() {  # $1 = port, $2 = TLS port (--https)
   local aff=""
   [ -n "$SRV_CPU" ] && aff="worker_cpu_affinity $(awk -v c="$SRV_CPU" 'BEGIN{s="1";for(i=0;i<c;i++)s=s"0";print s}');"
   cat >"$WORK/nginx.conf" <<EOF
@@ -212,6 +231,7 @@ http {
     location = /__nginx_status { stub_status; }
     location / { default_type text/plain; return 200 "Hello, World!"; }
   }
+$(tls_server "$2")
 }
 EOF
 }
@@ -220,7 +240,9 @@ PORT=""
 for _ in $(seq 10); do
   p=$(( (RANDOM % 20000) + 20000 ))
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then continue; fi   # something answers there
-  write_conf "$p"
+  sp=$((p + 1))
+  if [ "$HTTPS" = 1 ] && (exec 3<>"/dev/tcp/127.0.0.1/$sp") 2>/dev/null; then continue; fi
+  write_conf "$p" "$sp"
   srv_prefix=()
   [ -n "$SRV_CPU" ] && srv_prefix=(taskset -c "$SRV_CPU")
   "${srv_prefix[@]}" "$NGINX" -p "$WORK" -e "$WORK/error.log" -c "$WORK/nginx.conf" </dev/null >"$WORK/nginx.out" 2>&1 &
@@ -235,8 +257,11 @@ for _ in $(seq 10); do
 done
 [ -n "$PORT" ] || { cat "$WORK/error.log" "$WORK/nginx.out" >&2 2>/dev/null || true; die "nginx did not start on a free 127.0.0.1 port"; }
 URL="http://127.0.0.1:$PORT/"
+INSECURE=""
+OHA_TLS_ARG=()
+if [ "$HTTPS" = 1 ]; then URL="https://127.0.0.1:$((PORT + 1))/"; INSECURE="--insecure"; OHA_TLS_ARG=(--insecure); fi
 STATUS_URL="http://127.0.0.1:$PORT/__nginx_status"
-body=$(curl -s --max-time 2 "$URL") || die "target did not answer"
+body=$(curl -sk --max-time 2 "$URL") || die "target did not answer"
 [ "$body" = "Hello, World!" ] || die "unexpected body from target: '$body'"
 WORKER_PID=$(pgrep -P "$NGINX_PID" | head -1) || true
 [ -n "$WORKER_PID" ] || die "nginx worker process not found"
@@ -323,7 +348,7 @@ run_one() {
 
 subst() {  # $1 = template, $2 conns, $3 out
   local s="$1"
-  s=${s//\{url\}/$URL}; s=${s//\{conns\}/$2}; s=${s//\{secs\}/$SECS}; s=${s//\{threads\}/$THREADS}; s=${s//\{out\}/$3}
+  s=${s//\{url\}/$URL}; s=${s//\{insecure\}/$INSECURE}; s=${s//\{conns\}/$2}; s=${s//\{secs\}/$SECS}; s=${s//\{threads\}/$THREADS}; s=${s//\{out\}/$3}
   printf '%s' "$s"
 }
 
@@ -340,7 +365,7 @@ for conns in "${CONNS[@]}"; do
   for rep in $(seq "$REPS"); do
     run_one wrk "$conns" "$rep" 0 wrk -t"$wt" -c"$conns" -d"${SECS}s" --latency "$URL"
     sleep 1
-    [ "$HAVE_OHA" = 1 ] && run_one oha "$conns" "$rep" 0 oha -z "${SECS}s" -c "$conns" "${OHA_THREADS_ARG[@]}" --no-tui \
+    [ "$HAVE_OHA" = 1 ] && run_one oha "$conns" "$rep" 0 oha -z "${SECS}s" -c "$conns" "${OHA_THREADS_ARG[@]}" "${OHA_TLS_ARG[@]}" --no-tui \
       --output-format json -o "$WORK/runs/oha-c$conns-r$rep.json" "$URL"
     [ "$HAVE_OHA" = 1 ] && sleep 1
     for i in "${!X_NAME[@]}"; do

@@ -360,6 +360,9 @@ pub struct ReleaseVersionArgs {
     /// A hotfix release: patch from the release tag below HEAD, marked in the changelog.
     #[arg(long)]
     pub hotfix: bool,
+    /// Finalise the current pre-release (1.0.0-rc.2 -> 1.0.0), with or without new commits.
+    #[arg(long = "final", conflicts_with_all = ["version", "pre", "level"])]
+    pub finalize: bool,
 }
 
 /// `release plan`.
@@ -543,6 +546,12 @@ pub struct LedgerAddArgs {
     /// Who deployed (default: you).
     #[arg(long)]
     pub actor: Option<String>,
+    /// Record `--sha` as given even when it is not a commit of the service's repository.
+    #[arg(long)]
+    pub allow_unknown_sha: bool,
+    /// Overwrite a deployment with the same id.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 /// `ledger export`.
@@ -574,6 +583,12 @@ pub struct LedgerImportArgs {
     /// The service the tags belong to (default: the only `[services]` entry, else the project name).
     #[arg(long)]
     pub service: Option<String>,
+    /// Keep SHAs that are not commits of the service's repository as given.
+    #[arg(long)]
+    pub allow_unknown_sha: bool,
+    /// Overwrite deployments whose id is already in the ledger.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 /// `incident`.
@@ -648,7 +663,7 @@ pub struct HealthArgs {
 #[derive(Debug, Args)]
 #[allow(clippy::struct_excessive_bools)] // flags are naturally booleans
 pub struct LoadArgs {
-    /// Target URL (`http://HOST:PORT/PATH`); requests go nowhere else.
+    /// Target URL (`http[s]://HOST:PORT/PATH`); requests go nowhere else.
     pub url: String,
     /// Draw the live view (the console's Load screen) while the test runs.
     #[arg(long)]
@@ -714,4 +729,10 @@ pub struct LoadArgs {
     /// Confirm a non-loopback target in a production environment.
     #[arg(long)]
     pub yes: bool,
+    /// HTTPS: accept any server certificate (a self-signed test server).
+    #[arg(long, short = 'k')]
+    pub insecure: bool,
+    /// HTTPS: trust the CA certificates in this PEM file besides the usual roots.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
 }

@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseConfig {
-    /// Tag names: `v{version}` (default), or `{package}-v{version}` in a monorepo.
-    #[serde(default = "default_tag_pattern")]
-    pub tag_pattern: String,
+    /// Tag names: `v{version}`, `{version}`, or `{package}-v{version}` in a monorepo; unset: detected
+    /// from the repository's tags (`v{version}` when it has none).
+    #[serde(default)]
+    pub tag_pattern: Option<String>,
     /// The package released (fills `{package}` in the tag pattern).
     #[serde(default)]
     pub package: Option<String>,
@@ -41,10 +42,6 @@ pub struct ReleaseConfig {
     pub main_branch: String,
 }
 
-fn default_tag_pattern() -> String {
-    "v{version}".into()
-}
-
 fn default_changelog() -> PathBuf {
     PathBuf::from("CHANGELOG.md")
 }
@@ -64,7 +61,7 @@ fn default_main_branch() -> String {
 impl Default for ReleaseConfig {
     fn default() -> Self {
         ReleaseConfig {
-            tag_pattern: default_tag_pattern(),
+            tag_pattern: None,
             package: None,
             paths: Vec::new(),
             features_always_bump_minor: false,
@@ -87,7 +84,7 @@ mod tests {
     #[test]
     fn release_table_parses_and_defaults() {
         let c = Config::parse("", Path::new("flightdeck.toml")).unwrap();
-        assert_eq!(c.release.tag_pattern, "v{version}");
+        assert_eq!(c.release.tag_pattern, None);
         assert_eq!(c.release.changelog, Path::new("CHANGELOG.md"));
         let text = "[release]\ntag_pattern = \"{package}-v{version}\"\npackage = \"api\"\n\
                     paths = [\"crates/api\"]\nfeatures_always_bump_minor = true\nversion_files = [\"crates/api/Cargo.toml\"]\n";

@@ -242,7 +242,7 @@ fn unresolved(facts: &[Fact], m: &Metrics, w: &Window, now: Micros) -> Vec<Unres
             id: f.dep.id.clone(),
             service: f.dep.service.clone(),
             impaired: f.impaired,
-            age_hours: (end.0 - f.impaired.0) as f64 / 3.6e9,
+            age_hours: (end.0 - f.impaired.0).max(0) as f64 / 3.6e9,
         })
         .collect()
 }

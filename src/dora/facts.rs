@@ -54,7 +54,8 @@ impl Fact {
     /// Lead times in microseconds of the counted commits (none for the baseline).
     pub fn lead_times(&self) -> impl Iterator<Item = i64> + '_ {
         let n = if self.baseline { 0 } else { self.commits.len() };
-        self.commits[..n].iter().map(|c| self.dep.finished_at.0 - c.author_time.0)
+        // A commit dated after its deployment (a skewed clock) counts as zero, never negative.
+        self.commits[..n].iter().map(|c| (self.dep.finished_at.0 - c.author_time.0).max(0))
     }
 }
 

@@ -128,7 +128,7 @@ fn recovery(all: &[Fact], d: &[&Fact], w: &Window) -> Recovery {
     let mut spans: Vec<i64> = all
         .iter()
         .filter(|f| !f.failed.is_empty())
-        .filter_map(|f| f.restored.filter(|r| w.contains(*r)).map(|r| r.0 - f.impaired.0))
+        .filter_map(|f| f.restored.filter(|r| w.contains(*r)).map(|r| (r.0 - f.impaired.0).max(0)))
         .collect();
     let unresolved = d
         .iter()

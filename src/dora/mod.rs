@@ -13,6 +13,7 @@ pub mod cards;
 pub mod dashboard;
 pub mod facts;
 pub mod git;
+pub mod inputs;
 pub mod metrics;
 pub mod stats;
 pub mod tags;

@@ -39,6 +39,18 @@ pub fn dora(ctx: &Ctx, a: &DoraArgs) -> Result<i32, Error> {
         window: window(ctx, a, now).map_err(err)?,
     };
     let store = ctx.store()?;
+    if let Some(name) = &a.service {
+        let mut known: Vec<String> = ctx.config.services.keys().cloned().collect();
+        known.extend(store.deployments()?.into_iter().map(|d| d.service));
+        known.sort();
+        known.dedup();
+        if !known.contains(name) {
+            let list = if known.is_empty() { "none yet".to_string() } else { known.join(", ") };
+            return Err(Error::Invalid(format!(
+                "no service {name:?} in [services] or the ledger; the services are: {list}"
+            )));
+        }
+    }
     let d = compute_dashboard(&store, &ctx.config, &ctx.paths.project_dir, &query, now).map_err(err)?;
     let out = if a.json {
         serde_json::to_string_pretty(&d).map_err(|e| Error::Invalid(format!("writing JSON: {e}")))? + "\n"

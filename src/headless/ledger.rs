@@ -1,13 +1,15 @@
 //! `flightdeck ledger add|list|export|import` and `flightdeck incident open|resolve|list`: the DORA
 //! ledger by hand, to and from JSONL/CSV files, and bootstrapped from a repository's tags.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use crate::cli::{
     IncidentCommand, IncidentOpenArgs, LedgerAddArgs, LedgerCommand, LedgerFormat, LedgerImportArgs,
 };
 use crate::dora::window::{parse_instant, time_zone};
-use crate::dora::{git, tags};
+use crate::dora::{git, inputs, tags};
 use crate::error::{Error, exit};
 use crate::headless::Ctx;
 use crate::headless::dora::{err, quote};
@@ -44,20 +46,34 @@ pub async fn ledger(ctx: &Ctx, c: LedgerCommand) -> Result<i32, Error> {
     match c {
         LedgerCommand::Add(a) => {
             let d = record_from_args(ctx, &a)?;
+            let ids: HashSet<String> = store.deployments()?.into_iter().map(|d| d.id).collect();
+            let replaced = ids.contains(&d.id);
+            if replaced && !a.replace {
+                return Err(Error::Invalid(format!(
+                    "deployment {:?} is already in the ledger: pass --replace to overwrite it",
+                    d.id
+                )));
+            }
+            let d = checked(ctx, d, &ids, a.allow_unknown_sha).map_err(Error::Invalid)?;
             store.add_deployment(&d).await?;
-            crate::outln!("recorded deployment {}", d.id);
+            crate::outln!("{} deployment {}", if replaced { "replaced" } else { "recorded" }, d.id);
         }
         LedgerCommand::List(j) => crate::out!("{}", list(&store.deployments()?, j.json)),
         LedgerCommand::Export(a) => crate::out!("{}", export(&store.deployments()?, a.format)),
         LedgerCommand::Import(a) => {
-            let records = import_records(ctx, &a)?;
+            let ids: HashSet<String> = store.deployments()?.into_iter().map(|d| d.id).collect();
+            let (records, replaced) = check_import(ctx, import_records(ctx, &a)?, &ids, &a)?;
             store.add_deployments(&records).await?;
+            let mut releases = 0;
             if a.from_tags.is_some() {
                 for d in &records {
                     store.add_release(&release_of(d)).await?;
+                    releases += 1;
                 }
             }
-            crate::outln!("imported {} deployments", records.len());
+            let written = store.deployments()?.len().saturating_sub(ids.len()) + replaced;
+            crate::out!("imported {written} deployments ({replaced} replacing earlier rows)");
+            crate::outln!("{}", if releases > 0 { format!(" and {releases} releases") } else { String::new() });
         }
     }
     Ok(exit::OK)
@@ -76,16 +92,72 @@ fn release_of(d: &DeploymentRecord) -> ReleaseRecord {
     }
 }
 
+/// The repository of `service`: `[services.NAME] repo`, else the project directory.
+fn service_repo(ctx: &Ctx, service: &str) -> PathBuf {
+    let repo = ctx.config.services.get(service).and_then(|s| s.repo.as_ref());
+    repo.map_or_else(|| ctx.paths.project_dir.clone(), |r| ctx.paths.project_dir.join(r))
+}
+
+/// The checks `ledger add` and `ledger import` share (kind, status, production, times,
+/// `remediates` among `known`), and the SHA resolved to a full commit id of the service's
+/// repository (kept as given only with `allow_unknown_sha`).
+fn checked(
+    ctx: &Ctx,
+    mut d: DeploymentRecord,
+    known: &HashSet<String>,
+    allow_unknown_sha: bool,
+) -> Result<DeploymentRecord, String> {
+    let expected = environment(ctx, Some(&d.environment)).1;
+    inputs::check_deployment(&d, expected, known).map_err(|e| e.to_string())?;
+    if let Some(rev) = d.sha.clone() {
+        match inputs::resolve_sha(&service_repo(ctx, &d.service), &rev) {
+            Ok(full) => d.sha = Some(full),
+            Err(_) if allow_unknown_sha => {}
+            Err(e) => {
+                return Err(format!(
+                    "sha {rev:?}: {e}; give a commit of that repository, or pass --allow-unknown-sha to \
+                     record it as given"
+                ));
+            }
+        }
+    }
+    Ok(d)
+}
+
+/// Checks every imported row as `ledger add` would, plus duplicate ids (within the file, and in
+/// the ledger unless `--replace`); all or nothing. Returns the rows and how many replace one.
+fn check_import(
+    ctx: &Ctx,
+    rows: Vec<(String, DeploymentRecord)>,
+    existing: &HashSet<String>,
+    a: &LedgerImportArgs,
+) -> Result<(Vec<DeploymentRecord>, usize), Error> {
+    let mut known = existing.clone();
+    known.extend(rows.iter().map(|(_, d)| d.id.clone()));
+    let (mut seen, mut out, mut errors, mut replaced) = (HashSet::new(), Vec::new(), Vec::new(), 0);
+    for (at, d) in rows {
+        if !seen.insert(d.id.clone()) {
+            errors.push(format!("{at}: id {:?} appears twice in the import", d.id));
+        } else if existing.contains(&d.id) && !a.replace {
+            errors.push(format!("{at}: deployment {:?} is already in the ledger (pass --replace)", d.id));
+        } else {
+            replaced += usize::from(existing.contains(&d.id));
+            match checked(ctx, d, &known, a.allow_unknown_sha) {
+                Ok(d) => out.push(d),
+                Err(e) => errors.push(format!("{at}: {e}")),
+            }
+        }
+    }
+    if errors.is_empty() {
+        return Ok((out, replaced));
+    }
+    let more = errors.len().saturating_sub(5);
+    errors.truncate(5);
+    let tail = if more > 0 { format!("\n... and {more} more") } else { String::new() };
+    Err(Error::Invalid(format!("nothing imported:\n{}{tail}", errors.join("\n"))))
+}
+
 fn record_from_args(ctx: &Ctx, a: &LedgerAddArgs) -> Result<DeploymentRecord, Error> {
-    if !matches!(a.kind.as_str(), "normal" | "hotfix" | "rollback" | "fix-forward") {
-        return Err(Error::Invalid(format!(
-            "--kind {:?}: use normal, hotfix, rollback or fix-forward",
-            a.kind
-        )));
-    }
-    if !matches!(a.status.as_str(), "succeeded" | "failed" | "degraded") {
-        return Err(Error::Invalid(format!("--status {:?}: use succeeded, failed or degraded", a.status)));
-    }
     let finished = instant(ctx, a.finished.as_ref(), now())?;
     let started = instant(ctx, a.started.as_ref(), finished)?;
     let (environment, production) = environment(ctx, a.env.as_ref());
@@ -166,7 +238,7 @@ pub fn export(deps: &[DeploymentRecord], format: LedgerFormat) -> String {
     s
 }
 
-fn import_records(ctx: &Ctx, a: &LedgerImportArgs) -> Result<Vec<DeploymentRecord>, Error> {
+fn import_records(ctx: &Ctx, a: &LedgerImportArgs) -> Result<Vec<(String, DeploymentRecord)>, Error> {
     if let Some(pattern) = &a.from_tags {
         let service =
             a.service.clone().unwrap_or_else(|| match ctx.config.services.keys().collect::<Vec<_>>()[..] {
@@ -177,16 +249,22 @@ fn import_records(ctx: &Ctx, a: &LedgerImportArgs) -> Result<Vec<DeploymentRecor
         let dir = dir.map_or_else(|| ctx.paths.project_dir.clone(), |r| ctx.paths.project_dir.join(r));
         let repo = git::open(&dir).map_err(err)?;
         let (env, _) = environment(ctx, None);
-        return tags::deployments_from_tags(&repo, pattern, &service, &env).map_err(err);
+        let deps = tags::deployments_from_tags(&repo, pattern, &service, &env).map_err(err)?;
+        return Ok(deps
+            .into_iter()
+            .map(|d| (format!("tag {}", d.version.clone().unwrap_or_default()), d))
+            .collect());
     }
     let Some(path) = &a.file else { return Err(Error::Invalid("name a FILE or --from-tags PATTERN".into())) };
     let text =
         std::fs::read_to_string(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-    parse_file(&text).map_err(|(line, msg)| Error::Invalid(format!("{}:{line}: {msg}", path.display())))
+    let rows = parse_file(&text)
+        .map_err(|(line, msg)| Error::Invalid(format!("{}:{line}: {msg}", path.display())))?;
+    Ok(rows.into_iter().map(|(line, d)| (format!("{}:{line}", path.display()), d)).collect())
 }
 
-/// Parses JSONL (lines starting with `{`) or CSV with the export's header.
-pub fn parse_file(text: &str) -> Result<Vec<DeploymentRecord>, (usize, String)> {
+/// Parses JSONL (lines starting with `{`) or CSV with the export's header; each row with its line.
+pub fn parse_file(text: &str) -> Result<Vec<(usize, DeploymentRecord)>, (usize, String)> {
     let mut out = Vec::new();
     let mut csv_header: Option<Vec<String>> = None;
     for (i, line) in text.lines().enumerate() {
@@ -195,9 +273,9 @@ pub fn parse_file(text: &str) -> Result<Vec<DeploymentRecord>, (usize, String)> 
             continue;
         }
         if line.trim_start().starts_with('{') {
-            out.push(serde_json::from_str(line).map_err(|e| (i + 1, e.to_string()))?);
+            out.push((i + 1, serde_json::from_str(line).map_err(|e| (i + 1, e.to_string()))?));
         } else if let Some(h) = &csv_header {
-            out.push(csv_record(h, &split_csv(line)).map_err(|e| (i + 1, e))?);
+            out.push((i + 1, csv_record(h, &split_csv(line)).map_err(|e| (i + 1, e))?));
         } else {
             csv_header = Some(split_csv(line));
         }
@@ -260,18 +338,23 @@ pub async fn incident(ctx: &Ctx, c: IncidentCommand) -> Result<i32, Error> {
     match c {
         IncidentCommand::Open(a) => {
             let inc = incident_from_args(ctx, &a)?;
+            let ids: HashSet<String> = store.deployments()?.into_iter().map(|d| d.id).collect();
+            inputs::check_incident(&inc, &ids).map_err(err)?;
             store.add_incident(&inc).await?;
             crate::outln!("opened incident {}", inc.id);
         }
         IncidentCommand::Resolve(a) => {
             let at = instant(ctx, a.at.as_ref(), now())?;
             let mitigated = a.mitigated.as_ref().map(|m| instant(ctx, Some(m), at)).transpose()?;
-            if !store.resolve_incident(&a.id, at, mitigated).await? {
+            let Some(inc) = store.incident(&a.id)? else {
                 return Err(Error::Invalid(format!(
                     "no incident {:?}; `flightdeck incident list` lists them",
                     a.id
                 )));
-            }
+            };
+            inputs::check_resolve(&inc, at, mitigated)
+                .map_err(|e| Error::Invalid(format!("incident {}: {e}", a.id)))?;
+            store.resolve_incident(&a.id, at, mitigated).await?;
             crate::outln!("resolved incident {}", a.id);
         }
         IncidentCommand::List(j) => {

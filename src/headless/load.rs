@@ -82,6 +82,8 @@ fn spec_of(a: &LoadArgs) -> LoadSpec {
         baseline: a.baseline.clone(),
         save_baseline: a.save_baseline.clone(),
         tolerance: Some(a.tolerance),
+        insecure: a.insecure,
+        cacert: a.cacert.as_ref().map(|p| p.display().to_string()),
     }
 }
 

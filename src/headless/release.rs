@@ -63,6 +63,7 @@ fn options(v: &ReleaseVersionArgs) -> Result<PlanOptions, Error> {
         level,
         pre: v.pre.clone().filter(|p| !p.is_empty()),
         hotfix: v.hotfix,
+        finalize: v.finalize,
     })
 }
 
@@ -80,7 +81,12 @@ fn changelog(ctx: &Ctx, v: &ReleaseVersionArgs, write: bool, json: bool) -> Resu
     let path = ctx.paths.project_dir.join(&ctx.config.release.changelog);
     if write {
         let existing = std::fs::read_to_string(&path).ok();
-        let text = crate::release::changelog::prepend(existing.as_deref(), &p.changelog);
+        let (version, tag) = (
+            p.next.as_ref().map(ToString::to_string).unwrap_or_default(),
+            p.next_tag.clone().unwrap_or_default(),
+        );
+        let text =
+            crate::release::changelog::write_section(existing.as_deref(), &p.changelog, &version, &tag);
         std::fs::write(&path, text).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
         outputs(&[("changelog", &path.display().to_string())])?;
     }
@@ -107,10 +113,15 @@ fn bump(ctx: &Ctx, v: &ReleaseVersionArgs, commit: bool, dry_run: bool, json: bo
         return Ok(exit::OK);
     }
     let verb = if dry_run { "would write" } else { "wrote" };
-    for (path, old) in &applied.files {
-        crate::outln!("{verb} {} in {} (was {old})", applied.version, path.display());
+    for w in &applied.files {
+        match &w.old {
+            Some(old) => crate::outln!("{verb} {} in {} (was {old})", applied.version, w.path.display()),
+            None if w.path == applied.changelog => {
+                crate::outln!("{verb} the changelog section to {}", w.path.display());
+            }
+            None => crate::outln!("{verb} {} (lock file entries follow the version)", w.path.display()),
+        }
     }
-    crate::outln!("{verb} the changelog section to {}", applied.changelog.display());
     if let Some(c) = &applied.commit {
         crate::outln!("committed {c}: chore(release): {}", p.next_tag.as_deref().unwrap_or_default());
     }
@@ -118,12 +129,20 @@ fn bump(ctx: &Ctx, v: &ReleaseVersionArgs, commit: bool, dry_run: bool, json: bo
 }
 
 fn tag(ctx: &Ctx, v: &ReleaseVersionArgs, push: bool, dry_run: bool, json: bool) -> Result<i32, Error> {
-    let p = make_plan(ctx, v)?;
+    let mut p = make_plan(ctx, v)?;
+    let dir = &ctx.paths.project_dir;
+    let repo = plan::open(dir).map_err(err)?;
+    let asked = v.version.is_some() || v.level.is_some() || v.pre.is_some() || v.finalize;
+    if !asked
+        && let Some((version, tag)) =
+            cut::committed_release(&repo, dir, &ctx.config.release, &p).map_err(err)?
+    {
+        p.next = Some(version);
+        p.next_tag = Some(tag);
+    }
     let (Some(version), Some(tag_name)) = (&p.next, &p.next_tag) else {
         return Err(Error::Precondition(format!("nothing to release: {}", p.reason)));
     };
-    let dir = &ctx.paths.project_dir;
-    let repo = plan::open(dir).map_err(err)?;
     let version = version.to_string();
     let flags = (push, dry_run);
     let t = cut::tag_release(&repo, dir, &ctx.config.release, (&version, tag_name), &p.changelog, flags)

@@ -6,6 +6,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::load::Verdict;
+use crate::load::oha::Figures;
 use crate::load::plan::{Model, Plan, Stop, stage_value};
 use crate::load::report::{Point, SERIES_LEN, Snapshot};
 use crate::load::stats::{Tally, buckets};
@@ -131,6 +132,11 @@ impl Collector {
             bytes_out: o.bytes_out,
             verdicts,
             finished,
+            oha: if finished {
+                Figures::of(&o.latency, &o.first_byte, &o.connect)
+            } else {
+                Figures::default()
+            },
         }
     }
 

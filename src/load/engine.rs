@@ -24,14 +24,17 @@ pub async fn run(
     cancel: CancellationToken,
 ) -> Result<Report, LoadError> {
     plan.validate()?;
+    let looked_up = std::time::Instant::now();
     let addr = resolve(&plan).await?;
+    let dns_s = looked_up.elapsed().as_secs_f64();
     let stop = CancellationToken::new();
     let start = Instant::now();
     let shared = Arc::new(Shared::new(&plan, addr, stop.clone(), start)?);
     let done = spawn_workers(&shared)?;
     let (ended, elapsed, collector) = supervise(&plan, &shared, &progress, &cancel, done).await;
     let verdicts = collector.verdicts(&plan, elapsed);
-    let stats = collector.snapshot(&plan, elapsed, verdicts, true);
+    let mut stats = collector.snapshot(&plan, elapsed, verdicts, true);
+    stats.oha.dns_lookup = crate::load::oha::Triple { average: dns_s, fastest: dns_s, slowest: dns_s };
     progress.send_replace(stats.clone());
     Ok(Report {
         url: plan.target.url.clone(),

@@ -1,6 +1,6 @@
-//! A lean HTTP/1.1 keep-alive client for the hot path: the request is built once as bytes, the
-//! response head is parsed with `httparse`, the body is skipped by `Content-Length` or chunked
-//! framing (read until close otherwise). Written here rather than taken from hyper because hyper's
+//! A lean HTTP/1.1 keep-alive client for the hot path, plain or over TLS: the request is built once
+//! as bytes, the response head is parsed with `httparse`, the body is read and discarded by
+//! `Content-Length` or chunked framing (until close otherwise) in a bounded buffer. Written here rather than taken from hyper because hyper's
 //! per-request machinery costs more CPU per request than wrk spends in total (see the module doc
 //! of `load`).
 
@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
+use crate::load::tls::{self, Stream, Tls};
 use crate::load::{ErrorClass, Plan};
 
 /// Builds the request bytes once for the whole test.
@@ -31,10 +31,16 @@ pub fn request_bytes(plan: &Plan) -> Vec<u8> {
     bytes
 }
 
-/// One keep-alive connection.
+/// The longest response head accepted.
+const MAX_HEAD: usize = 64 * 1024;
+/// Bytes read at a time; with a head, the most a connection ever holds.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// One keep-alive connection. Bodies are read and discarded: the buffer holds at most one head and
+/// one read (`MAX_HEAD` + `READ_CHUNK`), whatever the body's size or framing.
 #[derive(Debug)]
 pub struct Conn {
-    stream: TcpStream,
+    stream: Stream,
     buf: Vec<u8>,
 }
 
@@ -45,93 +51,126 @@ pub struct Answer {
     pub bytes: u64,
     /// The server will close the connection.
     pub close: bool,
+    /// Microseconds from sending the request to its first response byte.
+    pub first_byte_us: u64,
 }
 
 impl Conn {
-    /// Connects with `TCP_NODELAY`.
-    pub async fn connect(addr: SocketAddr) -> Result<Conn, ErrorClass> {
-        // A peer that resets during the handshake is a reset, like one that resets later.
-        let stream = TcpStream::connect(addr).await.map_err(|e| match ErrorClass::of_io(&e) {
-            c @ (ErrorClass::Refused | ErrorClass::Timeout | ErrorClass::Reset) => c,
-            _ => ErrorClass::Connect,
-        })?;
-        let _ = stream.set_nodelay(true);
-        Ok(Conn { stream, buf: Vec::with_capacity(8192) })
+    /// Connects (and completes the TLS handshake for HTTPS).
+    pub async fn connect(addr: SocketAddr, tls: Option<&Tls>) -> Result<Conn, ErrorClass> {
+        let stream = tls::connect(addr, tls).await?;
+        Ok(Conn { stream, buf: Vec::with_capacity(READ_CHUNK) })
     }
 
-    /// Sends one request and reads its whole response.
+    /// Sends one request and reads its whole response, keeping none of the body.
     pub async fn send(&mut self, request: &[u8], head_only: bool) -> Result<Answer, ErrorClass> {
         self.stream.write_all(request).await.map_err(|e| ErrorClass::of_io(&e))?;
+        let start = std::time::Instant::now();
         self.buf.clear();
+        let mut first_byte_us = None;
         let (head_len, status, framing, close) = loop {
             self.fill().await?;
+            first_byte_us
+                .get_or_insert_with(|| u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX));
             if let Some(head) = parse_head(&self.buf)? {
                 break head;
             }
+            if self.buf.len() > MAX_HEAD {
+                return Err(ErrorClass::Protocol);
+            }
         };
+        self.buf.drain(..head_len);
         let no_body = head_only || status == 204 || status == 304 || (100..200).contains(&status);
         let framing = if no_body { Framing::Length(0) } else { framing };
-        let total = match framing {
-            Framing::Length(n) => self.read_to(head_len + n).await?,
-            Framing::Chunked => self.read_chunked(head_len).await?,
-            Framing::UntilClose => self.read_until_close().await?,
+        let body = match framing {
+            Framing::Length(n) => self.skip(n as u64).await?,
+            Framing::Chunked => self.skip_chunked().await?,
+            Framing::UntilClose => self.skip_until_close().await?,
         };
         let close = close || matches!(framing, Framing::UntilClose);
-        Ok(Answer { status, bytes: total as u64, close })
+        let first_byte_us = first_byte_us.unwrap_or(0);
+        Ok(Answer { status, bytes: head_len as u64 + body, close, first_byte_us })
     }
 
-    /// Reads more bytes; end of stream before a complete response is a reset.
+    /// Reads more bytes (at most [`READ_CHUNK`]); end of stream before a complete response is a reset.
     async fn fill(&mut self) -> Result<usize, ErrorClass> {
-        if self.buf.capacity() - self.buf.len() < 4096 {
-            self.buf.reserve(8192);
-        }
-        match self.stream.read_buf(&mut self.buf).await {
+        self.buf.reserve(READ_CHUNK);
+        let mut limited = (&mut self.stream).take(READ_CHUNK as u64);
+        match limited.read_buf(&mut self.buf).await {
             Ok(0) => Err(ErrorClass::Reset),
             Ok(n) => Ok(n),
             Err(e) => Err(ErrorClass::of_io(&e)),
         }
     }
 
-    async fn read_to(&mut self, want: usize) -> Result<usize, ErrorClass> {
-        while self.buf.len() < want {
+    /// Consumes `n` body bytes (those buffered first, then fresh reads); returns `n`.
+    async fn skip(&mut self, n: u64) -> Result<u64, ErrorClass> {
+        let mut left = n;
+        loop {
+            let take = usize::try_from(left).unwrap_or(usize::MAX).min(self.buf.len());
+            self.buf.drain(..take);
+            left -= take as u64;
+            if left == 0 {
+                return Ok(n);
+            }
             self.fill().await?;
         }
-        Ok(want)
     }
 
-    async fn read_until_close(&mut self) -> Result<usize, ErrorClass> {
+    /// Consumes a body delimited by the end of the connection.
+    async fn skip_until_close(&mut self) -> Result<u64, ErrorClass> {
+        let mut total = self.buf.len() as u64;
         loop {
-            match self.stream.read_buf(&mut self.buf).await {
-                Ok(0) => return Ok(self.buf.len()),
-                Ok(_) => {
-                    if self.buf.len() > 1 << 20 {
-                        self.buf.clear();
-                    }
-                }
-                Err(e) => return Err(ErrorClass::of_io(&e)),
+            self.buf.clear();
+            match self.fill().await {
+                Ok(n) => total += n as u64,
+                Err(ErrorClass::Reset) => return Ok(total),
+                Err(e) => return Err(e),
             }
         }
     }
 
-    /// Skips a chunked body; returns the bytes of the whole response.
-    async fn read_chunked(&mut self, mut at: usize) -> Result<usize, ErrorClass> {
-        loop {
-            let line_end = loop {
-                if let Some(i) = find_crlf(&self.buf[at..]) {
-                    break at + i;
-                }
-                self.fill().await?;
-            };
-            let size_text = std::str::from_utf8(&self.buf[at..line_end]).map_err(|_| ErrorClass::Protocol)?;
-            let size_text = size_text.split(';').next().unwrap_or_default().trim();
-            let size = usize::from_str_radix(size_text, 16).map_err(|_| ErrorClass::Protocol)?;
-            at = line_end + 2;
-            if size == 0 {
-                // Trailers are not supported: expect the final CRLF.
-                return self.read_to(at + 2).await;
+    /// One CRLF-terminated line from the buffer (reading more as needed), consumed; its length
+    /// without the CRLF is returned with its text.
+    async fn line(&mut self) -> Result<(usize, String), ErrorClass> {
+        let end = loop {
+            if let Some(i) = find_crlf(&self.buf) {
+                break i;
             }
-            self.read_to(at + size + 2).await?;
-            at += size + 2;
+            if self.buf.len() > MAX_HEAD {
+                return Err(ErrorClass::Protocol);
+            }
+            self.fill().await?;
+        };
+        let text = String::from_utf8_lossy(&self.buf[..end]).into_owned();
+        self.buf.drain(..end + 2);
+        Ok((end, text))
+    }
+
+    /// Consumes a chunked body and its trailers; returns its size on the wire.
+    async fn skip_chunked(&mut self) -> Result<u64, ErrorClass> {
+        let mut total = 0u64;
+        loop {
+            let (len, text) = self.line().await?;
+            total += len as u64 + 2;
+            let size_text = text.split(';').next().unwrap_or_default().trim();
+            let size = u64::from_str_radix(size_text, 16).map_err(|_| ErrorClass::Protocol)?;
+            if size == 0 {
+                // Trailer lines up to the empty line.
+                loop {
+                    let (len, _) = self.line().await?;
+                    total += len as u64 + 2;
+                    if len == 0 {
+                        return Ok(total);
+                    }
+                }
+            }
+            total += self.skip(size).await?;
+            let (len, _) = self.line().await?;
+            if len != 0 {
+                return Err(ErrorClass::Protocol);
+            }
+            total += 2;
         }
     }
 }

@@ -1,5 +1,6 @@
-//! HTTP/2 over cleartext (prior knowledge) through hyper's client connection: one HTTP/2
-//! connection per load connection, one request in flight on each.
+//! HTTP/2 through hyper's client connection (cleartext prior knowledge, or TLS with ALPN `h2`): one
+//! HTTP/2 connection per load connection, one request in flight on each; bodies are counted frame
+//! by frame and dropped, never collected.
 
 use std::net::SocketAddr;
 
@@ -7,9 +8,9 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http2::SendRequest;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::net::TcpStream;
 
 use crate::load::http1::Answer;
+use crate::load::tls::{self, Tls};
 use crate::load::{ErrorClass, Plan};
 
 /// One HTTP/2 connection.
@@ -33,7 +34,8 @@ impl Template {
         let bad =
             |e: String| crate::load::LoadError::Invalid(format!("cannot build the HTTP/2 request: {e}"));
         let method = hyper::Method::from_bytes(plan.method.as_bytes()).map_err(|e| bad(e.to_string()))?;
-        let uri: hyper::Uri = format!("http://{}{}", plan.target.authority(), plan.target.path)
+        let scheme = if plan.target.tls { "https" } else { "http" };
+        let uri: hyper::Uri = format!("{scheme}://{}{}", plan.target.authority(), plan.target.path)
             .parse()
             .map_err(|e: hyper::http::uri::InvalidUri| bad(e.to_string()))?;
         let mut headers = hyper::HeaderMap::new();
@@ -51,9 +53,8 @@ impl Template {
 
 impl Conn {
     /// Connects and performs the HTTP/2 handshake.
-    pub async fn connect(addr: SocketAddr) -> Result<Conn, ErrorClass> {
-        let stream = TcpStream::connect(addr).await.map_err(|e| ErrorClass::of_io(&e))?;
-        let _ = stream.set_nodelay(true);
+    pub async fn connect(addr: SocketAddr, tls: Option<&Tls>) -> Result<Conn, ErrorClass> {
+        let stream = tls::connect(addr, tls).await?;
         let (sender, conn) =
             hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
                 .await
@@ -71,10 +72,17 @@ impl Conn {
         *req.uri_mut() = t.uri.clone();
         *req.headers_mut() = t.headers.clone();
         self.sender.ready().await.map_err(|e| classify(&e))?;
+        let start = std::time::Instant::now();
         let resp = self.sender.send_request(req).await.map_err(|e| classify(&e))?;
+        let first_byte_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
         let status = resp.status().as_u16();
-        let body = resp.into_body().collect().await.map_err(|e| classify(&e))?;
-        Ok(Answer { status, bytes: body.to_bytes().len() as u64, close: false })
+        let mut body = resp.into_body();
+        let mut bytes = 0u64;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| classify(&e))?;
+            bytes += frame.data_ref().map_or(0, |d| d.len() as u64);
+        }
+        Ok(Answer { status, bytes, close: false, first_byte_us })
     }
 }
 

@@ -8,10 +8,11 @@
 //! by `Plan::threads`), record into a local [`stats::Tally`], and the collector merges those tallies:
 //! the view never walks raw samples and memory stays flat however long the test runs.
 //!
-//! Plain `http://` keep-alive goes through a lean HTTP/1.1 client (`http1.rs`: pre-built request
-//! bytes, `httparse` for the response head); hyper's client is not used there because its per-request
-//! machinery (channels, body types, header maps) costs more CPU than wrk per request. HTTP/2 (`h2c`,
-//! prior knowledge) goes through hyper.
+//! HTTP/1.1 keep-alive, plain or over TLS (`tls.rs`: rustls, SNI, `--insecure`, `--cacert`), goes
+//! through a lean client (`http1.rs`: pre-built request bytes, `httparse` for the response head,
+//! bodies read and discarded in a bounded buffer); hyper's client is not used there because its
+//! per-request machinery (channels, body types, header maps) costs more CPU than wrk per request.
+//! HTTP/2 (`h2c` prior knowledge, or ALPN `h2` over TLS) goes through hyper.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,12 +21,14 @@ mod collect;
 mod engine;
 mod http1;
 mod http2;
+pub mod oha;
 pub mod plan;
 pub mod report;
 pub mod spec;
 pub mod stats;
 pub mod summary;
 pub mod threshold;
+pub mod tls;
 mod worker;
 
 pub use engine::run;
@@ -50,11 +53,13 @@ pub enum ErrorClass {
     Protocol,
     /// Anything else.
     Other,
+    /// The TLS handshake failed (untrusted certificate, wrong name, no common protocol).
+    Tls,
 }
 
 impl ErrorClass {
     /// Number of classes.
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 7;
     /// Every class, in index order.
     pub const ALL: [ErrorClass; ErrorClass::COUNT] = [
         ErrorClass::Refused,
@@ -63,6 +68,7 @@ impl ErrorClass {
         ErrorClass::Connect,
         ErrorClass::Protocol,
         ErrorClass::Other,
+        ErrorClass::Tls,
     ];
 
     /// Position in [`ErrorClass::ALL`].

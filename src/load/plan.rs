@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::load::{LoadError, Threshold};
 
-/// Where requests go: only this host and port, over plain HTTP.
+/// Where requests go: only this host and port, over HTTP or HTTPS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
     /// The URL as the operator wrote it.
@@ -17,38 +17,46 @@ pub struct Target {
     pub host: String,
     /// TCP port.
     pub port: u16,
-    /// Path and query (`/` at least).
+    /// Path and query (`/` at least); never the `#fragment`, which is not sent.
     pub path: String,
+    /// HTTPS (TLS with the host name as SNI).
+    #[serde(default)]
+    pub tls: bool,
 }
 
 impl Target {
-    /// Parses `http://HOST[:PORT][/PATH]`. `https` is refused (not supported yet).
+    /// Parses `http[s]://HOST[:PORT][/PATH][?QUERY]` with `url::Url` (a `#fragment` is dropped, as a
+    /// browser does; credentials in the URL are refused).
     pub fn parse(url: &str) -> Result<Target, LoadError> {
         let bad = |reason: &str| LoadError::BadUrl { url: url.to_string(), reason: reason.to_string() };
-        let rest = match url.split_once("://") {
-            Some(("http", rest)) => rest,
-            Some(("https", _)) => {
-                return Err(bad("https is not supported by the load generator yet; use http://"));
-            }
-            Some((scheme, _)) => return Err(bad(&format!("unsupported scheme {scheme:?}; use http://"))),
-            None => return Err(bad("no scheme; write it as http://HOST:PORT/PATH")),
+        let u = url::Url::parse(url).map_err(|e| bad(&format!("{e}; write it as http://HOST:PORT/PATH")))?;
+        let tls = match u.scheme() {
+            "http" => false,
+            "https" => true,
+            scheme => return Err(bad(&format!("unsupported scheme {scheme:?}; use http:// or https://"))),
         };
-        let (authority, path) = match rest.find(['/', '?']) {
-            Some(i) => (&rest[..i], rest[i..].to_string()),
-            None => (rest, "/".to_string()),
-        };
-        let path = if path.starts_with('?') { format!("/{path}") } else { path };
-        let (host, port) = split_host_port(authority).ok_or_else(|| bad("cannot read HOST[:PORT]"))?;
-        if host.is_empty() {
-            return Err(bad("no host"));
+        if !u.username().is_empty() || u.password().is_some() {
+            return Err(bad("credentials in the URL are not sent; pass -H \"Authorization: ...\" instead"));
         }
-        Ok(Target { url: url.to_string(), host, port, path })
+        let host = match u.host() {
+            Some(url::Host::Domain(d)) => d.to_string(),
+            Some(url::Host::Ipv4(a)) => a.to_string(),
+            Some(url::Host::Ipv6(a)) => a.to_string(),
+            None => return Err(bad("no host")),
+        };
+        let port = u.port_or_known_default().ok_or_else(|| bad("no port"))?;
+        let path = match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        };
+        Ok(Target { url: url.to_string(), host, port, path, tls })
     }
 
     /// The `Host` header value.
     pub fn authority(&self) -> String {
         let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
-        if self.port == 80 { host } else { format!("{host}:{}", self.port) }
+        let default = if self.tls { 443 } else { 80 };
+        if self.port == default { host } else { format!("{host}:{}", self.port) }
     }
 
     /// True if the host is `localhost` or a loopback address.
@@ -58,23 +66,13 @@ impl Target {
     }
 }
 
-fn split_host_port(authority: &str) -> Option<(String, u16)> {
-    if authority.contains('@') {
-        return None;
-    }
-    if let Some(v6) = authority.strip_prefix('[') {
-        let (host, rest) = v6.split_once(']')?;
-        let port = match rest.strip_prefix(':') {
-            Some(p) => p.parse().ok()?,
-            None if rest.is_empty() => 80,
-            None => return None,
-        };
-        return Some((host.to_string(), port));
-    }
-    match authority.rsplit_once(':') {
-        Some((host, port)) => Some((host.to_string(), port.parse().ok()?)),
-        None => Some((authority.to_string(), 80)),
-    }
+/// How HTTPS connections check the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// Accept any certificate (a self-signed test server).
+    pub insecure: bool,
+    /// Trust the certificates in this PEM file besides the web PKI roots.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// How load is applied.
@@ -208,6 +206,8 @@ pub struct Plan {
     pub timeout: Duration,
     /// HTTP/2 over cleartext (prior knowledge) instead of HTTP/1.1.
     pub http2: bool,
+    /// Certificate checks for `https://` targets.
+    pub tls: TlsSettings,
     /// Pass/fail criteria.
     pub thresholds: Vec<Threshold>,
     /// How often a snapshot is published.
@@ -229,6 +229,7 @@ impl Plan {
             threads: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
             timeout: Duration::from_secs(20),
             http2: false,
+            tls: TlsSettings::default(),
             thresholds: Vec::new(),
             snapshot_every: Duration::from_millis(100),
         }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::load::baseline::Comparison;
 use crate::load::stats::{Bucket, Percentiles};
@@ -66,6 +66,10 @@ pub struct Snapshot {
     pub verdicts: Vec<Verdict>,
     /// True in the last snapshot.
     pub finished: bool,
+    /// oha's extra figures (percentiles p10 to p99.99, histograms, first byte, connect, DNS);
+    /// filled in the final snapshot only.
+    #[serde(default)]
+    pub oha: crate::load::oha::Figures,
 }
 
 /// How many per-second points a snapshot keeps.
@@ -105,34 +109,8 @@ impl Report {
         self.stats.verdicts.iter().all(|v| v.passed) && self.comparison.as_ref().is_none_or(|c| !c.regressed)
     }
 
-    /// oha's summary JSON (`summary.requestsPerSec`, `latencyPercentiles` in seconds, ...) with the
-    /// whole report under `flightdeck`.
-    #[allow(clippy::cast_precision_loss)]
+    /// oha's JSON, key for key, with the whole report under `flightdeck` (see [`crate::load::oha`]).
     pub fn to_json(&self) -> Value {
-        let s = &self.stats;
-        let sec = |ms: f64| ms / 1000.0;
-        let success = if s.requests == 0 { 0.0 } else { s.responses as f64 / s.requests as f64 };
-        let per_req = s.bytes_in.checked_div(s.responses).unwrap_or(0);
-        json!({
-            "summary": {
-                "successRate": success,
-                "total": s.elapsed_s,
-                "slowest": sec(s.latency.max),
-                "fastest": sec(s.latency.min),
-                "average": sec(s.latency.mean),
-                "requestsPerSec": s.rps_mean,
-                "totalData": s.bytes_in,
-                "sizePerRequest": per_req,
-                "sizePerSec": if s.elapsed_s > 0.0 { s.bytes_in as f64 / s.elapsed_s } else { 0.0 },
-            },
-            "latencyPercentiles": {
-                "p50": sec(s.latency.p50), "p90": sec(s.latency.p90), "p95": sec(s.latency.p95),
-                "p99": sec(s.latency.p99), "p99.9": sec(s.latency.p999),
-            },
-            "statusCodeDistribution": s.status.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
-            "errorDistribution": serde_json::to_value(&s.error_classes).unwrap_or(Value::Null),
-            "passed": self.passed(),
-            "flightdeck": serde_json::to_value(self).unwrap_or(Value::Null),
-        })
+        crate::load::oha::to_json(self)
     }
 }

@@ -41,6 +41,10 @@ pub struct LoadSpec {
     pub save_baseline: Option<String>,
     /// Regression tolerance in percent (default 10).
     pub tolerance: Option<f64>,
+    /// HTTPS: accept any certificate.
+    pub insecure: bool,
+    /// HTTPS: trust the certificates in this PEM file (besides the web PKI roots).
+    pub cacert: Option<String>,
 }
 
 fn duration(what: &str, text: &str) -> Result<Duration, LoadError> {
@@ -66,6 +70,10 @@ impl LoadSpec {
         plan.headers = self.headers.iter().map(|h| parse_header(h)).collect::<Result<_, _>>()?;
         plan.body = self.body.clone().unwrap_or_default().into_bytes();
         plan.http2 = self.http2;
+        plan.tls = crate::load::plan::TlsSettings {
+            insecure: self.insecure,
+            ca_file: self.cacert.as_ref().filter(|c| !c.is_empty()).map(std::path::PathBuf::from),
+        };
         if let Some(rate) = self.rate {
             plan.model = Model::Open { rate };
         }

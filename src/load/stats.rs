@@ -23,6 +23,10 @@ pub fn new_histogram() -> Histogram<u64> {
 pub struct Tally {
     /// Latencies of completed responses, in microseconds.
     pub latency: Histogram<u64>,
+    /// Times from sending a request to its first response byte, in microseconds.
+    pub first_byte: Histogram<u64>,
+    /// Times to open a connection (TCP, and TLS for HTTPS), in microseconds.
+    pub connect: Histogram<u64>,
     /// Responses by status code (index = status code, 0..600).
     pub status: Vec<u64>,
     /// Transport errors by class (index = [`ErrorClass::index`]).
@@ -37,6 +41,8 @@ impl Default for Tally {
     fn default() -> Self {
         Tally {
             latency: new_histogram(),
+            first_byte: new_histogram(),
+            connect: new_histogram(),
             status: vec![0; 600],
             errors: [0; ErrorClass::COUNT],
             bytes_in: 0,
@@ -56,6 +62,16 @@ impl Tally {
         self.bytes_out += bytes_out;
     }
 
+    /// Records the time to a response's first byte.
+    pub fn first_byte(&mut self, us: u64) {
+        self.first_byte.saturating_record(us.clamp(1, MAX_LATENCY_US));
+    }
+
+    /// Records the time a connection took to open.
+    pub fn connected(&mut self, us: u64) {
+        self.connect.saturating_record(us.clamp(1, MAX_LATENCY_US));
+    }
+
     /// Records one transport error.
     pub fn error(&mut self, class: ErrorClass, bytes_out: u64) {
         self.errors[class.index()] += 1;
@@ -66,6 +82,8 @@ impl Tally {
     pub fn merge(&mut self, other: &Tally) {
         // Both histograms share the same bounds, so adding cannot fail.
         let _ = self.latency.add(&other.latency);
+        let _ = self.first_byte.add(&other.first_byte);
+        let _ = self.connect.add(&other.connect);
         for (a, b) in self.status.iter_mut().zip(&other.status) {
             *a += b;
         }
@@ -80,6 +98,8 @@ impl Tally {
     pub fn take_into(&mut self, into: &mut Tally) {
         into.merge(self);
         self.latency.reset();
+        self.first_byte.reset();
+        self.connect.reset();
         self.status.iter_mut().for_each(|n| *n = 0);
         self.errors = [0; ErrorClass::COUNT];
         self.bytes_in = 0;

@@ -14,12 +14,14 @@ use tokio_util::sync::CancellationToken;
 use crate::load::http1::{self, Answer};
 use crate::load::plan::{Model, Plan, Stage, Stop, stage_value};
 use crate::load::stats::Tally;
+use crate::load::tls::Tls;
 use crate::load::{ErrorClass, LoadError, http2};
 
 /// What every worker thread shares.
 #[derive(Debug)]
 pub struct Shared {
     pub addr: SocketAddr,
+    pub tls: Option<Tls>,
     pub request: Vec<u8>,
     pub h2: Option<http2::Template>,
     pub head_only: bool,
@@ -53,6 +55,7 @@ impl Shared {
         let schedules = (0..threads).map(|w| Mutex::new(w as f64 / first_rate(plan).max(1e-9))).collect();
         Ok(Shared {
             addr,
+            tls: Tls::of(plan)?,
             request: http1::request_bytes(plan),
             h2,
             head_only: plan.method == "HEAD",
@@ -152,16 +155,21 @@ enum Conn {
     H2(http2::Conn),
 }
 
-async fn open(shared: &Shared) -> Result<Conn, ErrorClass> {
-    match shared.h2 {
-        Some(_) => http2::Conn::connect(shared.addr).await.map(Conn::H2),
-        None => http1::Conn::connect(shared.addr).await.map(Conn::H1),
-    }
+/// Opens a connection and records how long it took.
+async fn open(shared: &Shared, w: usize) -> Result<Conn, ErrorClass> {
+    let start = std::time::Instant::now();
+    let conn = match shared.h2 {
+        Some(_) => http2::Conn::connect(shared.addr, shared.tls.as_ref()).await.map(Conn::H2),
+        None => http1::Conn::connect(shared.addr, shared.tls.as_ref()).await.map(Conn::H1),
+    }?;
+    let us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    shared.tallies[w].lock().unwrap_or_else(PoisonError::into_inner).connected(us);
+    Ok(conn)
 }
 
-async fn exchange(shared: &Shared, conn: &mut Option<Conn>) -> Result<Answer, ErrorClass> {
+async fn exchange(shared: &Shared, w: usize, conn: &mut Option<Conn>) -> Result<Answer, ErrorClass> {
     if conn.is_none() {
-        *conn = Some(open(shared).await?);
+        *conn = Some(open(shared, w).await?);
     }
     let answer = match (conn.as_mut(), &shared.h2) {
         (Some(Conn::H1(c)), _) => c.send(&shared.request, shared.head_only).await,
@@ -195,7 +203,7 @@ async fn connection(shared: Arc<Shared>, stop: CancellationToken, w: usize, inde
         let out = tokio::select! {
             biased;
             () = stop.cancelled() => break,
-            r = tokio::time::timeout(shared.timeout, exchange(&shared, &mut conn)) => r,
+            r = tokio::time::timeout(shared.timeout, exchange(&shared, w, &mut conn)) => r,
         };
         record(&shared, w, intended, &out, &mut conn);
     }
@@ -212,7 +220,10 @@ fn record(
     let latency = u64::try_from(intended.elapsed().as_micros()).unwrap_or(u64::MAX);
     let mut t = shared.tallies[w].lock().unwrap_or_else(PoisonError::into_inner);
     match out {
-        Ok(Ok(a)) => t.response(a.status, latency, a.bytes, sent),
+        Ok(Ok(a)) => {
+            t.response(a.status, latency, a.bytes, sent);
+            t.first_byte(a.first_byte_us);
+        }
         Ok(Err(class)) => t.error(*class, sent),
         Err(_) => {
             *conn = None;

@@ -3,9 +3,12 @@
 //! The level comes from `next_version` (the rules release-plz and git-cliff share): Cargo/semver
 //! rules before 1.0 (a breaking change bumps the minor, a feature the patch; 0.0.x always the
 //! patch), any other commit a patch, and git-cliff's two switches `features_always_bump_minor` and
-//! `breaking_always_bump_major`. Around it: release commits (`chore(release): ...`) are ignored;
-//! pre-releases (`-rc.N`, `-beta.N`) start, continue or are finalised; an explicit version or a
-//! level overrides; with no tag yet the first version is the configured initial one.
+//! `breaking_always_bump_major`. Around it: flightdeck's own release commits (`chore(release): TAG`)
+//! are ignored; a pre-release continues by default whatever the commits (`next_version`'s rule:
+//! `1.0.0-rc.1` + a breaking change → `1.0.0-rc.2`), moves to a later identifier with `--pre`
+//! (never back: `beta` after `rc` is refused) and is finalised only on request (`--final` or an
+//! explicit version, with or without new commits); an explicit version or a level overrides; with
+//! no tag yet the first version is the configured initial one.
 
 use next_version::VersionUpdater;
 use semver::{Prerelease, Version};
@@ -63,6 +66,8 @@ pub struct BumpRequest {
     pub pre: Option<String>,
     /// The first version when there is no release tag.
     pub initial: Option<Version>,
+    /// Finalise the current pre-release (`1.0.0-rc.2` → `1.0.0`), with or without new commits.
+    pub finalize: bool,
 }
 
 /// The computed bump.
@@ -94,10 +99,16 @@ pub fn next_version(
         return Ok(exact(v.clone(), format!("explicit version {v}")));
     }
     let Some(current) = current else {
+        if req.finalize {
+            return Err(ReleaseError::Invalid("--final: there is no release yet to finalise".into()));
+        }
         let initial = req.initial.clone().unwrap_or_else(|| Version::new(0, 1, 0));
         let v = with_pre(initial, req.pre.as_deref());
         return Ok(exact(v, "first release: no earlier release tag".into()));
     };
+    if req.finalize {
+        return finalize(current);
+    }
     if let Some(level) = req.level {
         let v = with_pre(bump_level(&stable(current), level), req.pre.as_deref());
         return Ok(Bump {
@@ -106,6 +117,9 @@ pub fn next_version(
             reason: format!("{} bump requested", name(level)),
             drivers: Vec::new(),
         });
+    }
+    if let Some(moved) = pre_move(current, req.pre.as_deref())? {
+        return Ok(moved);
     }
     if commits.is_empty() {
         return Ok(Bump {
@@ -120,6 +134,42 @@ pub fn next_version(
     } else {
         Ok(pre_continue(current, &commits, req))
     }
+}
+
+fn finalize(current: &Version) -> Result<Bump, ReleaseError> {
+    if current.pre.is_empty() {
+        return Err(ReleaseError::Invalid(format!(
+            "--final: the current version {current} is not a pre-release; nothing to finalise"
+        )));
+    }
+    let v = stable(current);
+    Ok(Bump {
+        next: Some(v),
+        level: Some(Level::Exact),
+        reason: format!("finalises the pre-release {current}"),
+        drivers: Vec::new(),
+    })
+}
+
+/// The pre-release identifier of `v` (`rc` of `1.0.0-rc.2`).
+fn pre_id(v: &Version) -> &str {
+    v.pre.as_str().split('.').next().unwrap_or_default()
+}
+
+/// `--pre ID` on a pre-release with another identifier: moves forward to `ID.1` (no new commits
+/// needed), or refuses to go back (`beta` after `rc`, by semver's ordering of identifiers).
+fn pre_move(current: &Version, pre: Option<&str>) -> Result<Option<Bump>, ReleaseError> {
+    let id = pre_id(current);
+    let Some(p) = pre.filter(|p| !current.pre.is_empty() && p != &id) else { return Ok(None) };
+    let next = with_pre(stable(current), Some(p));
+    if next < *current {
+        return Err(ReleaseError::Refused(format!(
+            "--pre {p} would go backwards from {current} ({next} sorts before it): use --pre {id} to \
+             continue, a later identifier, or --final"
+        )));
+    }
+    let reason = format!("moves the pre-release from {id} to {p}");
+    Ok(Some(Bump { next: Some(next), level: Some(Level::Prerelease), reason, drivers: Vec::new() }))
 }
 
 fn auto_stable(current: &Version, commits: &[&ReleaseCommit], req: &BumpRequest) -> Bump {
@@ -142,18 +192,14 @@ fn auto_stable(current: &Version, commits: &[&ReleaseCommit], req: &BumpRequest)
     }
 }
 
+/// The next number of the current pre-release, whatever the commits (`next_version` increments a
+/// pre-release "independently by the type of commits").
 fn pre_continue(current: &Version, commits: &[&ReleaseCommit], req: &BumpRequest) -> Bump {
     let shas = commits.iter().map(|c| c.sha.clone()).collect();
-    let id = current.pre.as_str().split('.').next().unwrap_or_default();
-    let (next, reason) = match req.pre.as_deref() {
-        None => (stable(current), format!("finalises the pre-release {current}")),
-        Some(p) if p == id => {
-            let v = updater(req.rules).increment(current, commits.iter().map(|c| c.message.as_str()));
-            (v, format!("next {p} of {}", stable(current)))
-        }
-        Some(p) => (with_pre(stable(current), Some(p)), format!("moves the pre-release from {id} to {p}")),
-    };
-    Bump { next: Some(next), level: Some(Level::Prerelease), reason, drivers: shas }
+    let v = updater(req.rules).increment(current, commits.iter().map(|c| c.message.as_str()));
+    let reason =
+        format!("next {} of {}: pre-releases continue until --final", pre_id(current), stable(current));
+    Bump { next: Some(v), level: Some(Level::Prerelease), reason, drivers: shas }
 }
 
 fn updater(rules: BumpRules) -> VersionUpdater {

@@ -216,3 +216,48 @@ pub fn insert_in_order(text: &str, section: &str, version: &semver::Version) -> 
         ),
     }
 }
+
+/// `text` with the Keep a Changelog `[unreleased]: .../compare/OLD...HEAD` link moved to start at
+/// `tag`, and a `[version]: .../compare/OLD...TAG` link added below it (once). Unchanged when there
+/// is no such link.
+pub fn move_unreleased_link(text: &str, version: &str, tag: &str) -> String {
+    let Some(start) =
+        line_starts(text).find(|&i| text[i..].to_ascii_lowercase().starts_with("[unreleased]:"))
+    else {
+        return text.to_string();
+    };
+    let end = text[start..].find('\n').map_or(text.len(), |n| start + n);
+    let line = &text[start..end];
+    let Some(at) = line.rfind("compare/") else { return text.to_string() };
+    let range = &line[at + "compare/".len()..];
+    let Some((old, sep)) = range
+        .strip_suffix("...HEAD")
+        .map(|o| (o, "..."))
+        .or_else(|| range.strip_suffix("..HEAD").map(|o| (o, "..")))
+    else {
+        return text.to_string();
+    };
+    let colon = line.find(':').unwrap_or(0);
+    let (label, url) = (&line[..colon], line[colon + 1..at].trim_start());
+    let unreleased = format!("{label}: {url}compare/{tag}{sep}HEAD");
+    let has_own = line_starts(text).any(|i| text[i..].starts_with(&format!("[{version}]:")));
+    let own = if has_own || old == tag {
+        String::new()
+    } else {
+        format!("\n[{version}]: {url}compare/{old}{sep}{tag}")
+    };
+    format!("{}{unreleased}{own}{}", &text[..start], &text[end..])
+}
+
+/// `text` with the section of `version` replaced by `section`, or `section` prepended (and the
+/// `[unreleased]` link moved) when it has none: writing the same release twice keeps one section.
+pub fn write_section(text: Option<&str>, section: &str, version: &str, tag: &str) -> String {
+    if let Some(t) = text
+        && let Some(old) = extract(t, version)
+        && let Some(at) = t.find(&old)
+    {
+        let new = format!("{}\n", section.trim_end());
+        return format!("{}{new}{}", &t[..at], &t[at + old.len()..]);
+    }
+    move_unreleased_link(&prepend(text, section), version, tag)
+}

@@ -131,14 +131,31 @@ impl ReleaseCommit {
         c
     }
 
-    /// True for the commits a release makes itself (`chore(release): ...`), which never drive a bump
-    /// nor appear in the changelog.
+    /// True for the commit a flightdeck release makes itself (`chore(release): TAG`, one line whose
+    /// description is a tag carrying a version), which never drives a bump nor appears in the
+    /// changelog. Other `chore(release)` commits (`chore(release): sign the tarballs`) count, as in
+    /// git-cliff, whose shipped configurations skip only their own `^chore\(release\): prepare for`.
     pub fn is_release_commit(&self) -> bool {
-        self.kind.as_deref() == Some("chore") && self.scope.as_deref() == Some("release")
+        self.kind.as_deref() == Some("chore")
+            && self.scope.as_deref() == Some("release")
+            && self.message.trim().lines().count() == 1
+            && release_tag_version(self.description.trim()).is_some()
     }
 
     /// True for a conventional `feat`.
     pub fn is_feature(&self) -> bool {
         self.kind.as_deref() == Some("feat")
     }
+}
+
+/// The version a release tag name ends with (`v1.2.3`, `api-v1.2.3-rc.1`, `1.2.3`).
+pub fn release_tag_version(tag: &str) -> Option<semver::Version> {
+    if tag.is_empty() || tag.contains(char::is_whitespace) {
+        return None;
+    }
+    tag.char_indices()
+        .filter(|(i, c)| {
+            c.is_ascii_digit() && (*i == 0 || !tag[..*i].ends_with(|p: char| p.is_ascii_digit()))
+        })
+        .find_map(|(i, _)| semver::Version::parse(&tag[i..]).ok())
 }

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use git2::Repository;
 use serde::{Deserialize, Serialize};
 
-use super::{Plan, ReleaseError, changelog, files, gitcmd, tag};
+use super::writes::{self, FileWrite};
+use super::{Plan, ReleaseError, changelog, gitcmd, tag};
 use crate::config::ReleaseConfig;
 
 /// What [`apply`] changed (or would change).
@@ -15,16 +16,18 @@ use crate::config::ReleaseConfig;
 pub struct Applied {
     /// The version written.
     pub version: String,
-    /// Each version file with the version it held before.
-    pub files: Vec<(PathBuf, String)>,
+    /// Every file written (or that a dry run would write): version files with the version they
+    /// held, lock files, and the changelog.
+    pub files: Vec<FileWrite>,
     /// The changelog file written.
     pub changelog: PathBuf,
     /// The release commit (`None` in a dry run or without a commit).
     pub commit: Option<String>,
 }
 
-/// Writes the plan's version into the version files and its section into the changelog, and
-/// commits both when `commit`. Refuses on a dirty tree or when there is nothing to release.
+/// Writes the plan's version into the version files (and their lock files) and its section into
+/// the changelog, and commits them when `commit`. Refuses on a dirty tree or when there is nothing
+/// to release. A dry run plans the same writes and lists them.
 pub fn apply(
     repo: &Repository,
     dir: &Path,
@@ -39,64 +42,30 @@ pub fn apply(
     tag::check_clean(repo)?;
     tag::check_tag_free(repo, tag_name)?;
     let version = version.to_string();
-    let mut out = Applied {
-        version: version.clone(),
-        files: Vec::new(),
-        changelog: cfg.changelog.clone(),
-        commit: None,
-    };
-    out.files = write_files(repo, dir, cfg, &version, dry_run)?;
+    let mut files = writes::version_writes(dir, &cfg.version_files, &version)?;
     let log_path = dir.join(&cfg.changelog);
     let existing = std::fs::read_to_string(&log_path).ok();
     // A section written earlier (changelog-generation) is kept as it is.
-    let text = match existing.as_deref() {
-        Some(t) if changelog::extract(t, &version).is_some() => t.to_string(),
-        other => changelog::prepend(other, &plan.changelog),
-    };
+    if existing.as_deref().is_none_or(|t| changelog::extract(t, &version).is_none()) {
+        let text = changelog::prepend(existing.as_deref(), &plan.changelog);
+        let text = changelog::move_unreleased_link(&text, &version, tag_name);
+        files.push(FileWrite { path: cfg.changelog.clone(), old: None, text });
+    }
+    let mut out = Applied { version: version.clone(), files, changelog: cfg.changelog.clone(), commit: None };
     if dry_run {
         return Ok(out);
     }
-    std::fs::write(&log_path, text).map_err(ReleaseError::io(format!("writing {}", log_path.display())))?;
+    writes::apply(dir, &out.files, &version)?;
     if commit {
-        let mut paths: Vec<String> = out.files.iter().map(|(p, _)| p.display().to_string()).collect();
-        paths.push(cfg.changelog.display().to_string());
+        let paths: Vec<String> = out
+            .files
+            .iter()
+            .filter(|w| !repo.status_should_ignore(&w.path).unwrap_or(true))
+            .map(|w| w.path.display().to_string())
+            .collect();
         out.commit = Some(gitcmd::commit_paths(dir, &paths, &format!("chore(release): {tag_name}"))?);
     }
     Ok(out)
-}
-
-/// Writes `version` into every version file (and a tracked Cargo.lock); returns each file with
-/// its old version.
-fn write_files(
-    repo: &Repository,
-    dir: &Path,
-    cfg: &ReleaseConfig,
-    version: &str,
-    dry_run: bool,
-) -> Result<Vec<(PathBuf, String)>, ReleaseError> {
-    let mut out = Vec::new();
-    for path in files::detect(dir, &cfg.version_files) {
-        let text = std::fs::read_to_string(&path)
-            .map_err(ReleaseError::io(format!("reading {}", path.display())))?;
-        let kind = files::FileKind::of(&path);
-        let old = files::read_version(&text, kind)
-            .map_err(|e| ReleaseError::Invalid(format!("{}: {e}", path.display())))?;
-        if !dry_run {
-            files::write_version(&path, version)?;
-            if kind == files::FileKind::Cargo
-                && let Some(lock) = files::update_cargo_lock(&path, &old, version)?
-                && !repo.status_should_ignore(&rel(dir, &lock)).unwrap_or(true)
-            {
-                out.push((rel(dir, &lock), old.clone()));
-            }
-        }
-        out.push((rel(dir, &path), old));
-    }
-    Ok(out)
-}
-
-fn rel(dir: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(dir).map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
 }
 
 /// What [`tag_release`] did (or would do).
@@ -143,4 +112,37 @@ pub fn tag_release(
         out.pushed = true;
     }
     Ok(out)
+}
+
+/// The release `bump` committed and `release tag` must tag, never a recomputed one: the tag named
+/// by HEAD's own release commit (`chore(release): TAG`), else the version in the project's version
+/// files when it is above the current release (a bump committed by hand or with `--no-commit`).
+pub fn committed_release(
+    repo: &Repository,
+    dir: &Path,
+    cfg: &ReleaseConfig,
+    plan: &Plan,
+) -> Result<Option<(semver::Version, String)>, ReleaseError> {
+    let pat = super::plan::pattern(repo, cfg, plan.package.as_deref())?;
+    let head = repo.head().and_then(|h| h.peel_to_commit()).map_err(ReleaseError::git("reading HEAD"))?;
+    let message = String::from_utf8_lossy(head.message_bytes()).into_owned();
+    let c = super::ReleaseCommit::parse(&head.id().to_string(), &message, "", 0);
+    if c.is_release_commit()
+        && let Some(v) = pat.parse(c.description.trim())
+    {
+        return Ok(Some((v, c.description.trim().to_string())));
+    }
+    for path in super::files::detect(dir, &cfg.version_files) {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let Ok(found) = super::files::read_version(&text, super::files::FileKind::of(&path)) else {
+            continue;
+        };
+        let Ok(v) = semver::Version::parse(&found) else { continue };
+        if plan.current.as_ref().is_none_or(|cur| v > cur.version) {
+            let tag = pat.format(&v);
+            return Ok(Some((v, tag)));
+        }
+        break;
+    }
+    Ok(None)
 }

@@ -182,54 +182,6 @@ fn toml_version_table(doc: &mut toml_edit::DocumentMut, kind: FileKind) -> Optio
 
 /// Byte range of the top-level `"version"` string value (without quotes) in a JSON object.
 fn json_version_span(text: &str) -> Result<(usize, usize), String> {
-    let parsed: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
-    if !parsed.get("version").is_some_and(serde_json::Value::is_string) {
-        return Err(missing(FileKind::PackageJson));
-    }
-    let bytes = text.as_bytes();
-    let (mut depth, mut i) = (0usize, 0usize);
-    let mut expect_key = false;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'{' => {
-                depth += 1;
-                expect_key = true;
-            }
-            b'[' => depth += 1,
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            b',' => expect_key = true,
-            b'"' => {
-                let end = string_end(bytes, i);
-                if depth == 1 && expect_key && &text[i + 1..end] == "version" {
-                    return value_span(text, end + 1);
-                }
-                expect_key = false;
-                i = end;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    Err(missing(FileKind::PackageJson))
-}
-
-/// Index of the closing quote of the string opening at `start`.
-fn string_end(bytes: &[u8], start: usize) -> usize {
-    let mut i = start + 1;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'"' => return i,
-            _ => i += 1,
-        }
-    }
-    bytes.len()
-}
-
-fn value_span(text: &str, after_key: usize) -> Result<(usize, usize), String> {
-    let bytes = text.as_bytes();
-    let colon =
-        text[after_key..].find(':').map(|p| after_key + p).ok_or_else(|| missing(FileKind::PackageJson))?;
-    let open = text[colon..].find('"').map(|p| colon + p).ok_or_else(|| missing(FileKind::PackageJson))?;
-    Ok((open + 1, string_end(bytes, open)))
+    serde_json::from_str::<serde_json::Value>(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    super::jsonspan::string_at(text, &["version"]).ok_or_else(|| missing(FileKind::PackageJson))
 }

@@ -10,13 +10,16 @@ pub mod bump;
 pub mod changelog;
 pub mod commits;
 pub mod cut;
+pub mod detect;
 pub mod files;
 pub mod gitcmd;
 pub mod history;
 pub mod hotfix;
+pub mod jsonspan;
 pub mod pattern;
 pub mod plan;
 pub mod tag;
+pub mod writes;
 
 pub use bump::{Bump, BumpRequest, BumpRules, Level};
 pub use changelog::{ChangelogGroup, Links};

@@ -28,6 +28,8 @@ pub struct PlanOptions {
     pub pre: Option<String>,
     /// A hotfix: patch from the release tag below HEAD, marked in the changelog.
     pub hotfix: bool,
+    /// Finalise the current pre-release.
+    pub finalize: bool,
 }
 
 /// The release screen's view-model (also `flightdeck release plan --json`).
@@ -81,9 +83,14 @@ pub fn open(dir: &Path) -> Result<Repository, ReleaseError> {
         .map_err(ReleaseError::git(format!("opening the git repository at {}", dir.display())))
 }
 
-/// The tag pattern of `cfg` for `package` (default: the configured package).
-pub fn pattern(cfg: &ReleaseConfig, package: Option<&str>) -> Result<TagPattern, ReleaseError> {
-    TagPattern::new(&cfg.tag_pattern, package.or(cfg.package.as_deref()))
+/// The tag pattern of `cfg` for `package` (default: the configured package), checked against or
+/// detected from the repository's tags (see [`super::detect`]).
+pub fn pattern(
+    repo: &Repository,
+    cfg: &ReleaseConfig,
+    package: Option<&str>,
+) -> Result<TagPattern, ReleaseError> {
+    super::detect::pattern(repo, cfg, package)
 }
 
 /// Computes the plan for HEAD of `repo` at instant `now`.
@@ -94,7 +101,7 @@ pub fn plan(
     now: Micros,
 ) -> Result<Plan, ReleaseError> {
     let package = opts.package.clone().or_else(|| cfg.package.clone());
-    let pat = pattern(cfg, package.as_deref())?;
+    let pat = pattern(repo, cfg, package.as_deref())?;
     let head = history::resolve(repo, "HEAD")?;
     let current = history::latest_reachable(repo, &pat, head)?;
     let commits = range(repo, cfg, head, current.as_ref())?;
@@ -182,5 +189,6 @@ fn request(cfg: &ReleaseConfig, opts: &PlanOptions) -> Result<BumpRequest, Relea
         level: if opts.hotfix { Some(Level::Patch) } else { opts.level },
         pre: opts.pre.clone().filter(|p| !p.is_empty()),
         initial: Some(parse(&cfg.initial_version, "[release] initial_version")?),
+        finalize: opts.finalize,
     })
 }

@@ -167,7 +167,10 @@ fn ledger_export_import_round_trip_and_tags() {
         let file = p.path().join(format!("ledger.{format}"));
         std::fs::write(&file, &export.stdout).unwrap();
         let q = Project::new(CONFIG, &[]);
+        // q has no repository to check the SHAs against: moving a ledger needs the flag.
         let out = q.run(&["ledger", "import", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        let out = q.run(&["ledger", "import", file.to_str().unwrap(), "--allow-unknown-sha"]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
         let again = q.run(&["ledger", "list", "--json"]);
         let original = p.run(&["ledger", "list", "--json"]);

@@ -3,6 +3,8 @@
 
 use crate::common::{LOCAL, text};
 
+mod edges;
+mod files;
 mod gitenv;
 mod hotfix;
 

@@ -23,7 +23,7 @@ pub fn dispatch(ctx: &Ctx, command: HotfixCommand) -> Result<i32, Error> {
 fn start(ctx: &Ctx, from: Option<&str>, dry_run: bool) -> Result<i32, Error> {
     let dir = &ctx.paths.project_dir;
     let repo = plan::open(dir).map_err(err)?;
-    let pat = pattern(&ctx.config.release, None).map_err(err)?;
+    let pat = pattern(&repo, &ctx.config.release, None).map_err(err)?;
     let h = hotfix::prepare(&repo, &pat, from).map_err(err)?;
     if !dry_run {
         hotfix::start(&repo, dir, &h).map_err(err)?;
@@ -46,7 +46,7 @@ fn start(ctx: &Ctx, from: Option<&str>, dry_run: bool) -> Result<i32, Error> {
 
 fn check(ctx: &Ctx) -> Result<i32, Error> {
     let repo = plan::open(&ctx.paths.project_dir).map_err(err)?;
-    let pat = pattern(&ctx.config.release, None).map_err(err)?;
+    let pat = pattern(&repo, &ctx.config.release, None).map_err(err)?;
     let (base, commits) = hotfix::check(&repo, &pat).map_err(err)?;
     crate::outln!("{} fix commit(s) on top of {}:", commits.len(), base.tag);
     for c in &commits {
@@ -60,7 +60,7 @@ fn finish(ctx: &Ctx, push: bool, dry_run: bool) -> Result<i32, Error> {
     let dir = &ctx.paths.project_dir;
     let cfg = &ctx.config.release;
     let repo = plan::open(dir).map_err(err)?;
-    let pat = pattern(cfg, None).map_err(err)?;
+    let pat = pattern(&repo, cfg, None).map_err(err)?;
     let on_hotfix = history::current_branch(&repo).is_some_and(|b| b.starts_with("hotfix/"));
     if dry_run && !on_hotfix {
         crate::outln!(
@@ -105,7 +105,7 @@ fn merge(ctx: &Ctx, branch: Option<String>, push: bool, dry_run: bool) -> Result
         );
         return Ok(exit::OK);
     }
-    let pat = pattern(cfg, None).map_err(err)?;
+    let pat = pattern(&repo, cfg, None).map_err(err)?;
     let tip = history::resolve(&repo, &branch).map_err(err)?;
     let base_tip = history::resolve(&repo, &format!("{branch}^")).ok();
     let base = base_tip.and_then(|b| history::latest_reachable(&repo, &pat, b).ok().flatten());

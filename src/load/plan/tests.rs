@@ -13,7 +13,13 @@ fn parses_urls() {
     let t = Target::parse("http://[::1]:9/").unwrap();
     assert_eq!((t.host.as_str(), t.authority().as_str()), ("::1", "[::1]:9"));
     assert!(t.is_loopback());
-    assert!(Target::parse("https://x/").is_err());
+    let t = Target::parse("https://example.com/a#frag").unwrap();
+    assert_eq!((t.port, t.path.as_str(), t.authority().as_str(), t.tls), (443, "/a", "example.com", true));
+    let t = Target::parse("http://127.0.0.1:8080/p?q=1#section").unwrap();
+    assert_eq!(t.path, "/p?q=1", "the fragment is never sent");
+    assert!(Target::parse("https://127.0.0.1:8443/").unwrap().authority().ends_with(":8443"));
+    assert!(Target::parse("ftp://x/").is_err());
+    assert!(Target::parse("http://user:pw@x/").is_err());
     assert!(Target::parse("x:80").is_err());
     assert!(Target::parse("http://h:notaport/").is_err());
 }

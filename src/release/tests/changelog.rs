@@ -120,3 +120,21 @@ fn a_hotfix_section_lands_in_version_order() {
     let only_newer = "# Changelog\n\n## [2.0.0] - 2026-03-01\n\n- x\n";
     assert_eq!(insert_in_order(only_newer, hotfix, &v), format!("{only_newer}\n{hotfix}"));
 }
+
+#[test]
+fn the_unreleased_link_moves_with_either_range_separator() {
+    use crate::release::changelog::{move_unreleased_link, write_section};
+    // git-cliff's keepachangelog template writes `compare/A..B`; Keep a Changelog's own file `A...B`.
+    let cliff = "## [1.0.0] - 2026-01-01\n\n[unreleased]: https://github.com/o/r/compare/v1.0.0..HEAD\n";
+    let moved = move_unreleased_link(cliff, "1.1.0", "v1.1.0");
+    assert!(moved.ends_with(
+        "[unreleased]: https://github.com/o/r/compare/v1.1.0..HEAD\n[1.1.0]: https://github.com/o/r/compare/v1.0.0..v1.1.0\n"
+    ));
+    assert_eq!(move_unreleased_link(&moved, "1.1.0", "v1.1.0"), moved, "moving twice changes nothing");
+    assert_eq!(move_unreleased_link("no links\n", "1.1.0", "v1.1.0"), "no links\n");
+    let once = write_section(Some(cliff), "## [1.1.0] - 2026-02-01\n\n- a\n", "1.1.0", "v1.1.0");
+    let twice = write_section(Some(&once), "## [1.1.0] - 2026-02-01\n\n- a\n- b\n", "1.1.0", "v1.1.0");
+    assert_eq!(twice.matches("## [1.1.0]").count(), 1, "{twice}");
+    assert!(twice.contains("- a\n- b\n"), "the section is replaced: {twice}");
+    assert_eq!(twice.matches("[1.1.0]: ").count(), 1, "{twice}");
+}

@@ -65,8 +65,13 @@ fn cases() -> Vec<Case> {
         case("no commits since the tag", &[BASE, T("v1.2.3")], None),
         case(
             "only a release commit",
-            &[BASE, C("chore(release): v1.2.3"), T("v1.2.3"), C("chore(release): v1.2.3 again")],
+            &[BASE, C("chore(release): v1.2.3"), T("v1.2.3"), C("chore(release): v1.2.4")],
             None,
+        ),
+        case(
+            "other chore(release) commits count",
+            &[BASE, T("v1.2.3"), C("chore(release): sign the tarballs")],
+            Some("v1.2.4"),
         ),
         case("first release without a tag", &[BASE, C("feat: start")], Some("v0.1.0")),
         case(
@@ -78,7 +83,38 @@ fn cases() -> Vec<Case> {
             opts: |o| o.pre = Some("rc".into()),
             ..case("rc continues", &[BASE, T("v1.0.0-rc.1"), C("feat!: more")], Some("v1.0.0-rc.2"))
         },
-        case("pre-release finalised", &[BASE, T("v1.0.0-rc.2"), C("fix: last")], Some("v1.0.0")),
+        // next_version 0.3.5 (src/lib.rs): "Pre-release versions are incremented in the same way,
+        // independently by the type of commits": `1.0.0-rc.1` + `feat!` → `1.0.0-rc.2`.
+        case("rc continues by default", &[BASE, T("v1.0.0-rc.1"), C("feat!: more")], Some("v1.0.0-rc.2")),
+        case(
+            "pre-release of a pre-release",
+            &[BASE, T("v1.0.0-alpha.1.2"), C("fix: z")],
+            Some("v1.0.0-alpha.1.3"),
+        ),
+        Case {
+            opts: |o| o.finalize = true,
+            ..case("--final finalises", &[BASE, T("v1.0.0-rc.2"), C("fix: last")], Some("v1.0.0"))
+        },
+        Case {
+            opts: |o| o.finalize = true,
+            ..case("--final without new commits", &[BASE, C("fix: a"), T("v1.0.0-rc.2")], Some("v1.0.0"))
+        },
+        Case {
+            opts: |o| o.version = Some("1.0.0".into()),
+            ..case(
+                "--version finalises without commits",
+                &[BASE, C("fix: a"), T("v1.0.0-rc.2")],
+                Some("v1.0.0"),
+            )
+        },
+        Case {
+            opts: |o| o.pre = Some("rc".into()),
+            ..case(
+                "beta to rc without commits",
+                &[BASE, C("fix: a"), T("v2.0.0-beta.2")],
+                Some("v2.0.0-rc.1"),
+            )
+        },
         Case {
             opts: |o| o.pre = Some("rc".into()),
             ..case("rc starts", &[BASE, T("v1.2.3"), C("feat: x")], Some("v1.3.0-rc.1"))
@@ -111,11 +147,11 @@ fn cases() -> Vec<Case> {
             ..case("switch leaves 1.x alone", &[BASE, T("v1.1.0"), C("fix: x")], Some("v1.1.1"))
         },
         Case {
-            cfg: |c| c.tag_pattern = "{version}".into(),
+            cfg: |c| c.tag_pattern = Some("{version}".into()),
             ..case("bare version tags", &[BASE, T("1.4.0"), C("feat: x")], Some("1.5.0"))
         },
         Case {
-            cfg: |c| c.tag_pattern = "release-{version}".into(),
+            cfg: |c| c.tag_pattern = Some("release-{version}".into()),
             ..case(
                 "prefix ignores other tags",
                 &[BASE, T("release-1.0.0"), C("fix: a"), T("v9.9.9"), C("fix: b")],
@@ -124,7 +160,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             cfg: |c| {
-                c.tag_pattern = "{package}-v{version}".into();
+                c.tag_pattern = Some("{package}-v{version}".into());
                 c.package = Some("api".into());
             },
             ..case(
@@ -134,7 +170,7 @@ fn cases() -> Vec<Case> {
             )
         },
         Case {
-            cfg: |c| c.tag_pattern = "{package}-v{version}".into(),
+            cfg: |c| c.tag_pattern = Some("{package}-v{version}".into()),
             opts: |o| o.package = Some("web".into()),
             ..case(
                 "monorepo web",
@@ -144,7 +180,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             cfg: |c| {
-                c.tag_pattern = "{package}-v{version}".into();
+                c.tag_pattern = Some("{package}-v{version}".into());
                 c.package = Some("api".into());
                 c.paths = vec!["api".into()];
             },
@@ -232,8 +268,34 @@ fn explicit_version_below_current_is_refused() {
 #[test]
 fn finalising_a_pre_release_logs_everything_since_the_last_stable_release() {
     let repo = TempRepo::with(&[BASE, T("v1.2.3"), C("feat: big"), T("v1.3.0-rc.1"), C("fix: polish")]);
-    let p = plan(&repo.repo, &ReleaseConfig::default(), &PlanOptions::default(), Micros(0)).unwrap();
+    let opts = PlanOptions { finalize: true, ..PlanOptions::default() };
+    let p = plan(&repo.repo, &ReleaseConfig::default(), &opts, Micros(0)).unwrap();
     assert_eq!(p.next_tag.as_deref(), Some("v1.3.0"));
-    assert_eq!(p.commits.len(), 1, "the bump looks at the commits since the rc");
+    assert_eq!(p.commits.len(), 1, "the commits since the rc");
     assert!(p.changelog.contains("- big (") && p.changelog.contains("- polish ("), "{}", p.changelog);
+}
+
+#[test]
+fn pre_release_refuses_to_go_backwards_and_final_needs_a_pre_release() {
+    let repo = TempRepo::with(&[BASE, T("v1.0.0-rc.1"), C("fix: x")]);
+    let opts = PlanOptions { pre: Some("beta".into()), ..PlanOptions::default() };
+    let e = plan(&repo.repo, &ReleaseConfig::default(), &opts, Micros(0)).unwrap_err();
+    assert!(matches!(e, crate::release::ReleaseError::Refused(_)), "{e}");
+    assert!(e.to_string().contains("--pre beta would go backwards from 1.0.0-rc.1"), "{e}");
+    let repo = TempRepo::with(&[BASE, T("v1.0.0"), C("fix: x")]);
+    let opts = PlanOptions { finalize: true, ..PlanOptions::default() };
+    let e = plan(&repo.repo, &ReleaseConfig::default(), &opts, Micros(0)).unwrap_err();
+    assert!(e.to_string().contains("1.0.0 is not a pre-release"), "{e}");
+}
+
+#[test]
+fn unmatched_version_tags_stop_the_plan_with_a_hint() {
+    let repo = TempRepo::with(&[BASE, T("release-2.4.0"), C("fix: a"), T("release-2.4.1"), C("fix: b")]);
+    let e = plan(&repo.repo, &ReleaseConfig::default(), &PlanOptions::default(), Micros(0)).unwrap_err();
+    assert!(matches!(e, crate::release::ReleaseError::Refused(_)), "{e}");
+    assert!(e.to_string().contains("the highest release-2.4.1"), "{e}");
+    let cfg = ReleaseConfig { tag_pattern: Some("v{version}".into()), ..ReleaseConfig::default() };
+    let e = plan(&repo.repo, &cfg, &PlanOptions::default(), Micros(0)).unwrap_err();
+    assert!(e.to_string().contains("configured tag pattern \"v{version}\""), "{e}");
+    assert!(e.to_string().contains("tag_pattern = \"release-{version}\""), "{e}");
 }

@@ -1,0 +1,140 @@
+//! Which tag pattern a repository uses: the configured `tag_pattern`, else the one of `v{version}`,
+//! `{version}` and `{package}-v{version}` (or `NAME-v{version}` when the tags name one package)
+//! that most existing tags fit. When version tags exist but none fits, the release stops with the
+//! highest of them and the pattern that would match it, rather than starting again at the
+//! initial version.
+
+use git2::Repository;
+use semver::Version;
+
+use super::{ReleaseError, TagPattern};
+use crate::config::ReleaseConfig;
+
+/// The tag pattern of `cfg` for `package` (default: the configured package), checked against or
+/// detected from the tags of `repo`.
+pub fn pattern(
+    repo: &Repository,
+    cfg: &ReleaseConfig,
+    package: Option<&str>,
+) -> Result<TagPattern, ReleaseError> {
+    let package = package.or(cfg.package.as_deref()).filter(|p| !p.is_empty());
+    let names = tag_names(repo)?;
+    if let Some(configured) = &cfg.tag_pattern {
+        let pat = TagPattern::new(configured, package)?;
+        // A new package of a monorepo has no tag yet while the others have theirs.
+        if configured.contains("{package}") || names.iter().any(|n| pat.parse(n).is_some()) {
+            return Ok(pat);
+        }
+        return match highest(&names) {
+            Some(h) => Err(no_match(&format!("the configured tag pattern {configured:?}"), &h)),
+            None => Ok(pat),
+        };
+    }
+    detect(&names, package)
+}
+
+/// Detects the pattern from tag names (pure).
+pub fn detect(names: &[String], package: Option<&str>) -> Result<TagPattern, ReleaseError> {
+    let mut candidates = vec![TagPattern::new("v{version}", None)?, TagPattern::new("{version}", None)?];
+    if let Some(p) = package {
+        candidates.insert(0, TagPattern::new("{package}-v{version}", Some(p))?);
+    }
+    let count = |p: &TagPattern| names.iter().filter(|n| p.parse(n).is_some()).count();
+    let best = candidates.iter().map(|p| (count(p), p)).max_by_key(|(n, _)| *n);
+    if let Some((n, p)) = best
+        && n > 0
+    {
+        return Ok(p.clone());
+    }
+    let packages = package_names(names);
+    match (package, packages.as_slice()) {
+        // Other packages' tags: this package's first release.
+        (Some(p), [_, ..]) => TagPattern::new("{package}-v{version}", Some(p)),
+        (None, [only]) => TagPattern::new(&format!("{only}-v{{version}}"), None),
+        (None, [_, _, ..]) => Err(ReleaseError::Invalid(format!(
+            "the tags are of several packages ({}): pass --package NAME or set [release] package",
+            packages.join(", ")
+        ))),
+        _ => match highest(names) {
+            Some(h) => Err(no_match("any of v{version}, {version}, NAME-v{version}", &h)),
+            None => TagPattern::new("v{version}", None),
+        },
+    }
+}
+
+fn no_match(what: &str, (tag, pattern, count): &(String, String, usize)) -> ReleaseError {
+    ReleaseError::Refused(format!(
+        "no tag fits {what}, but the repository has {count} version tag(s), the highest {tag}: set \
+         [release] tag_pattern = {pattern:?} in flightdeck.toml to continue from it"
+    ))
+}
+
+fn tag_names(repo: &Repository) -> Result<Vec<String>, ReleaseError> {
+    let names = repo.tag_names(None).map_err(ReleaseError::git("listing tags"))?;
+    Ok(names.iter().filter_map(|n| n.ok().flatten().map(str::to_string)).collect())
+}
+
+/// The names `NAME` of `NAME-vX.Y.Z` tags, sorted and deduplicated.
+fn package_names(names: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = names
+        .iter()
+        .filter_map(|n| {
+            let (name, v) = n.rsplit_once("-v")?;
+            (!name.is_empty() && Version::parse(v).is_ok()).then(|| name.to_string())
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The tag carrying the highest version, the pattern that would match it, and how many tags
+/// carry a version at all.
+fn highest(names: &[String]) -> Option<(String, String, usize)> {
+    let versioned: Vec<(Version, &String, usize)> =
+        names.iter().filter_map(|n| version_in(n).map(|(v, at)| (v, n, at))).collect();
+    let (_, tag, at) = versioned.iter().max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)))?;
+    Some(((*tag).clone(), format!("{}{{version}}", &tag[..*at]), versioned.len()))
+}
+
+/// The version a tag ends with, and where it starts.
+fn version_in(tag: &str) -> Option<(Version, usize)> {
+    tag.char_indices()
+        .filter(|(i, c)| {
+            c.is_ascii_digit() && (*i == 0 || !tag[..*i].ends_with(|p: char| p.is_ascii_digit()))
+        })
+        .find_map(|(i, _)| Version::parse(&tag[i..]).ok().map(|v| (v, i)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(n: &[&str]) -> Vec<String> {
+        n.iter().map(|s| (*s).to_string()).collect()
+    }
+
+    #[test]
+    fn detects_the_pattern_most_tags_fit() {
+        let v = semver::Version::new(1, 2, 3);
+        let d = |n: &[&str], p| detect(&names(n), p).unwrap().format(&v);
+        assert_eq!(d(&[], None), "v1.2.3");
+        assert_eq!(d(&["v1.0.0", "v1.1.0", "nightly"], None), "v1.2.3");
+        assert_eq!(d(&["1.0.0", "1.1.0", "v0.1.0"], None), "1.2.3");
+        assert_eq!(d(&["api-v1.0.0", "api-v1.1.0"], None), "api-v1.2.3");
+        assert_eq!(d(&["api-v1.0.0", "web-v0.1.0"], Some("web")), "web-v1.2.3");
+        assert_eq!(d(&["api-v1.0.0"], Some("cli")), "cli-v1.2.3", "a new package of a monorepo");
+        assert_eq!(d(&["deploy-prod", "stable"], None), "v1.2.3", "no version tags at all");
+    }
+
+    #[test]
+    fn version_tags_that_fit_no_pattern_are_refused_with_the_highest() {
+        let e = detect(&names(&["release-1.9.0", "release-1.10.2", "release-1.2.0"]), None).unwrap_err();
+        let m = e.to_string();
+        assert!(matches!(e, ReleaseError::Refused(_)), "{m}");
+        assert!(m.contains("3 version tag(s), the highest release-1.10.2"), "{m}");
+        assert!(m.contains("tag_pattern = \"release-{version}\""), "{m}");
+        let e = detect(&names(&["api-v1.0.0", "web-v1.0.0"]), None).unwrap_err();
+        assert!(e.to_string().contains("several packages (api, web)"), "{e}");
+    }
+}
