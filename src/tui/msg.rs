@@ -90,6 +90,12 @@ pub enum Msg {
         /// Now.
         now: Micros,
     },
+    /// The runtime's clock as the next messages arrive (changes nothing visible by itself; dialogs
+    /// measure their grace period with it).
+    Clock {
+        /// Now.
+        now: Micros,
+    },
     /// An engine event of a run this console started or attached to.
     Engine(Event),
     /// A run this console asked for has started.

@@ -10,8 +10,27 @@ use crate::tui::msg::{Effect, Key, KeyCode};
 use crate::workflow::model::Persona;
 
 impl App {
+    /// True when the terminal is below the console's minimum size (only the notice shows).
+    pub fn too_small(&self) -> bool {
+        let (w, h) = crate::tui::view::MIN_SIZE;
+        self.size.0 < w || self.size.1 < h
+    }
+
+    /// True while the run screen's search input takes the keys.
+    fn typing_search(&self) -> bool {
+        matches!(self.screen(), Screen::Run(rs) if rs.search_input.is_some())
+    }
+
     pub(super) fn key(&mut self, key: Key) -> Vec<Effect> {
         self.notice = None;
+        if self.too_small() {
+            // Nothing on screen but the notice: only quitting works, and only with no run to stop.
+            let quit = key.code == KeyCode::Char('q') || key == Key::ctrl('c');
+            return if quit && !self.run_active() { vec![Effect::Quit] } else { Vec::new() };
+        }
+        if let Some(q) = self.relaunch.take() {
+            return if key.code == KeyCode::Char('y') { vec![q.launch] } else { Vec::new() };
+        }
         if self.confirm_quit {
             self.confirm_quit = false;
             return if matches!(key.code, KeyCode::Char('y' | 'Y')) {
@@ -26,6 +45,10 @@ impl App {
         }
         if self.cmdline.is_some() {
             return self.cmdline_key(key);
+        }
+        if let Some(left) = self.grace_left_ms().filter(|_| !self.typing_search()) {
+            self.notice = Some(format!("the dialog just opened: keys are ignored for {left} ms more"));
+            return Vec::new();
         }
         if let Some(effects) = self.text_input_key(key) {
             return effects;
@@ -56,11 +79,13 @@ impl App {
                     self.screens.pop();
                     return Some(Vec::new());
                 }
-                Some(form.key(key).into_iter().collect())
+                let effects: Vec<Effect> = form.key(key).into_iter().collect();
+                Some(effects.into_iter().flat_map(|e| self.launch_or_ask(e)).collect())
             }
             Screen::Run(rs) => {
                 let view = self.views.get(&rs.run)?;
-                run_text_key(rs, view, key)
+                let dialog_shown = self.dialog.as_deref().is_some_and(|d| d.starts_with("gate:"));
+                run_text_key(rs, view, key, dialog_shown)
             }
             Screen::Load => self.load_text_key(key),
             _ => None,
@@ -74,18 +99,13 @@ impl App {
             Screen::Load => vec![Ctx::Load],
             Screen::Runs => vec![Ctx::Runs],
             Screen::Audit | Screen::Launch(_) | Screen::Health => vec![],
-            Screen::Run(rs) => {
-                let Some(view) = self.views.get(&rs.run) else { return vec![Ctx::Run] };
-                if rs.confirm_cancel {
-                    vec![Ctx::Gate]
-                } else if view.failure.is_some() {
-                    vec![Ctx::FailureMenu, Ctx::Run]
-                } else if view.gate.is_some() || view.rerun.is_some() {
-                    vec![Ctx::Gate, Ctx::Run]
-                } else {
-                    vec![Ctx::Run]
-                }
-            }
+            Screen::Run(rs) => match self.dialog.as_deref() {
+                Some("cancel") => vec![Ctx::Gate],
+                Some(d) if d.starts_with("failure:") => vec![Ctx::FailureMenu, Ctx::Run],
+                Some(d) if d.starts_with("gate:") || d.starts_with("rerun:") => vec![Ctx::Gate, Ctx::Run],
+                _ if rs.hidden.is_some() => vec![Ctx::HiddenDialog, Ctx::Run],
+                _ => vec![Ctx::Run],
+            },
         }
     }
 
@@ -338,11 +358,13 @@ pub(super) fn move_row(row: usize, n: usize, intent: Intent) -> usize {
     }
 }
 
-/// Text typed on the run screen: the search input and the phrase of a phrase gate.
+/// Text typed on the run screen: the search input and the phrase of a phrase gate (when its dialog
+/// is on screen).
 fn run_text_key(
     rs: &mut RunScreen,
     view: &crate::tui::app::run_view::RunView,
     key: Key,
+    dialog_shown: bool,
 ) -> Option<Vec<Effect>> {
     if let Some(input) = rs.search_input.as_mut() {
         match key.code {
@@ -362,7 +384,7 @@ fn run_text_key(
         }
         return Some(Vec::new());
     }
-    let gate = view.gate.as_ref()?;
+    let gate = view.gate.as_ref().filter(|_| dialog_shown)?;
     let GateForm::Phrase { phrase } = &gate.form else { return None };
     if rs.answered.as_deref() == Some(gate.gate.as_str()) || key.code == KeyCode::Esc {
         return None;

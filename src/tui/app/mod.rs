@@ -10,6 +10,7 @@ use crate::tui::msg::{Effect, Msg};
 use crate::workflow::model::{Persona, Workflow};
 
 mod command;
+pub mod dialog;
 pub mod input;
 mod keys;
 pub mod launch;
@@ -81,6 +82,10 @@ pub struct RunScreen {
     pub answered: Option<String>,
     /// Asking "cancel this run?".
     pub confirm_cancel: bool,
+    /// The dialog hidden with `esc` (the run keeps waiting; `enter` shows it again).
+    pub hidden: Option<String>,
+    /// Lines the dialog's text is scrolled.
+    pub dialog_scroll: usize,
 }
 
 impl RunScreen {
@@ -105,6 +110,8 @@ impl RunScreen {
             choice: 0,
             answered: None,
             confirm_cancel: false,
+            hidden: None,
+            dialog_scroll: 0,
         }
     }
 }
@@ -228,6 +235,12 @@ pub struct App {
     pub log_window: Option<LogWindow>,
     /// The Load screen's form, snapshot and report.
     pub load: LoadView,
+    /// The dialog on screen when the last message was applied (see `dialog`).
+    pub dialog: Option<String>,
+    /// When that dialog appeared.
+    pub dialog_since: Micros,
+    /// "This workflow already has a run going: start another?"
+    pub relaunch: Option<dialog::RelaunchQuestion>,
 }
 
 impl App {
@@ -263,6 +276,9 @@ impl App {
             health_row: 0,
             health_detail: false,
             load,
+            dialog: None,
+            dialog_since: Micros(0),
+            relaunch: None,
         }
     }
 
@@ -292,13 +308,19 @@ impl App {
 
     /// Applies a message; returns what the runtime must do.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let effects = self.apply(msg);
+        self.track_dialog();
+        effects
+    }
+
+    fn apply(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(key) => self.key(key),
             Msg::Resize { width, height } => {
                 self.size = (width, height);
                 Vec::new()
             }
-            Msg::Tick { now } => {
+            Msg::Tick { now } | Msg::Clock { now } => {
                 self.now = now;
                 Vec::new()
             }
@@ -382,6 +404,7 @@ impl App {
             Msg::Key(_)
             | Msg::Resize { .. }
             | Msg::Tick { .. }
+            | Msg::Clock { .. }
             | Msg::Engine(_)
             | Msg::HealthSnapshot { .. }
             | Msg::DoraLoaded { .. }
@@ -389,19 +412,15 @@ impl App {
         }
     }
 
-    /// A gate opened: the run screen preselects the default choice and clears the phrase input.
-    fn gate_opened(&mut self, run: &str, info: &crate::engine::event::GateInfo) {
+    /// A gate opened: the run screen clears the phrase input (the highlight is set when the
+    /// dialog shows, see `dialog`).
+    fn gate_opened(&mut self, run: &str, _info: &crate::engine::event::GateInfo) {
         for screen in &mut self.screens {
             if let Screen::Run(rs) = screen
                 && rs.run == run
             {
                 rs.phrase = TextInput::new("");
-                rs.choice = match &info.form {
-                    crate::engine::event::GateForm::Choice { choices, default } => {
-                        default.as_ref().and_then(|d| choices.iter().position(|c| c == d)).unwrap_or(0)
-                    }
-                    _ => 0,
-                };
+                rs.phrase_mismatch = false;
             }
         }
     }
@@ -444,5 +463,7 @@ impl App {
     }
 }
 
+#[cfg(test)]
+mod dialog_tests;
 #[cfg(test)]
 mod tests;

@@ -18,6 +18,7 @@ fn decisions(effects: &[Effect]) -> Vec<&Decision> {
 fn approving_emits_exactly_one_decision() {
     let mut msgs = run_until_gate("staging");
     msgs.push(gate("staging", vec![], 1));
+    msgs.push(fixtures::after(1000));
     let mut a = app((80, 24), vec![], msgs);
     let first = a.update(Msg::Key(Key::ch('y')));
     assert_eq!(decisions(&first), vec![&Decision::Approve { gate: "promote#1".into(), comment: None }]);
@@ -29,6 +30,7 @@ fn approving_emits_exactly_one_decision() {
 fn a_phrase_that_does_not_match_emits_nothing() {
     let mut msgs = run_until_gate("production");
     msgs.push(gate("production", vec![approval("rita", 1001)], 2));
+    msgs.push(fixtures::after(1000));
     let mut a = app((80, 24), vec![], msgs);
     let mut wrong = typed("deploy to production");
     wrong.push(Msg::Key(Key::new(KeyCode::Enter)));
@@ -62,14 +64,23 @@ fn quitting_with_an_active_run_asks_first() {
 
 #[test]
 fn failure_menu_sends_the_chosen_action() {
-    let mut a = app((80, 24), vec![], failing_verify());
+    let mut msgs = failing_verify();
+    msgs.push(fixtures::after(1000));
+    let mut a = app((80, 24), vec![], msgs.clone());
     let effects = a.update(Msg::Key(Key::new(KeyCode::Enter)));
     assert_eq!(
         decisions(&effects),
         vec![&Decision::OnFailure { step: "verify".into(), attempt: 1, action: FailureAction::Rollback }]
     );
-    let mut b = app((80, 24), vec![], failing_verify());
-    let effects = b.update(Msg::Key(Key::ch('r')));
+    let mut b = app((80, 24), vec![], msgs);
+    // `r` means "runs" everywhere else: it never retries; the highlight and enter do.
+    assert!(decisions(&b.update(Msg::Key(Key::ch('r')))).is_empty());
+    let _ = b.update(Msg::Key(Key::new(KeyCode::Esc)));
+    let effects = feed(&mut b, keys(&[KeyCode::Enter, KeyCode::Left, KeyCode::Left]));
+    assert!(decisions(&effects).is_empty(), "{effects:?}");
+    let mut msgs = vec![fixtures::after(3000)];
+    msgs.extend(keys(&[KeyCode::Left, KeyCode::Left, KeyCode::Enter]));
+    let effects = feed(&mut b, msgs);
     assert_eq!(
         decisions(&effects),
         vec![&Decision::OnFailure { step: "verify".into(), attempt: 1, action: FailureAction::Retry }]

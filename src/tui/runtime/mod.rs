@@ -128,8 +128,15 @@ impl Console {
                 dirty = false;
                 last_draw = Instant::now();
             }
-            let wait =
+            let mut wait =
                 if dirty { FRAME.saturating_sub(last_draw.elapsed()) } else { Duration::from_secs(3600) };
+            // A dialog's grace period ends: wake to redraw it without the "keys ignored" line.
+            let wake = app.wake_at().map(|at| {
+                Duration::from_millis(u64::try_from(at.millis_since(crate::time::now())).unwrap_or(0))
+            });
+            if let Some(w) = wake {
+                wait = wait.min(w);
+            }
             let msgs = tokio::select! {
                 ev = term_events.next() => match ev {
                     Some(Ok(ev)) => keys::convert(&ev).into_iter().collect(),
@@ -138,8 +145,13 @@ impl Console {
                 },
                 Some(first) = rx.recv() => drain(first, &mut rx),
                 _ = clock.tick() => vec![Msg::Tick { now: crate::time::now() }],
-                () = tokio::time::sleep(wait) => Vec::new(),
+                () = tokio::time::sleep(wait) => match wake {
+                    Some(w) if w <= wait => vec![Msg::Tick { now: crate::time::now() }],
+                    _ => Vec::new(),
+                },
             };
+            // Dialogs measure their grace period with the time messages arrive (update reads no clock).
+            let _ = app.update(Msg::Clock { now: crate::time::now() });
             if !msgs.is_empty() {
                 only_clock = (!dirty || only_clock) && msgs.iter().all(|m| matches!(m, Msg::Tick { .. }));
             }

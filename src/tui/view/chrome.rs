@@ -38,6 +38,11 @@ pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let env = environment(app);
     let sep = || span(" │ ", theme, Role::Border);
     let mut tail = vec![sep(), span(app.init.operator.clone(), theme, Role::Text)];
+    let waiting = app.waiting_runs();
+    if waiting > 0 {
+        tail.push(sep());
+        tail.push(span(format!("⏸ {waiting} waiting"), theme, Role::Warn));
+    }
     if let Some(h) = app.health.as_deref().filter(|h| !h.monitors.is_empty()) {
         tail.push(sep());
         tail.extend(crate::tui::view::health::summary(h, theme));
@@ -75,9 +80,10 @@ pub fn footer_ctx(app: &App) -> Ctx {
         Screen::Runs => Ctx::Runs,
         Screen::Dora => Ctx::Dora,
         Screen::Load => Ctx::Load,
-        Screen::Run(rs) => match app.views.get(&rs.run) {
-            Some(v) if v.failure.is_some() => Ctx::FailureMenu,
-            Some(v) if v.gate.is_some() => Ctx::Gate,
+        Screen::Run(rs) => match app.dialog.as_deref() {
+            Some(d) if d.starts_with("failure:") => Ctx::FailureMenu,
+            Some(d) if d.starts_with("gate:") || d.starts_with("rerun:") => Ctx::Gate,
+            _ if rs.hidden.is_some() => Ctx::HiddenDialog,
             _ => Ctx::Run,
         },
         Screen::Launch(_) | Screen::Audit | Screen::Release | Screen::Health => Ctx::Global,
@@ -112,13 +118,20 @@ pub fn footer(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             &[("tab/↑↓", "field"), ("←→", "profile"), ("enter", "start the test"), ("esc", "back")]
         }
         Screen::Run(rs)
-            if app
-                .views
-                .get(&rs.run)
-                .and_then(|v| v.gate.as_ref())
-                .is_some_and(|g| matches!(g.form, crate::engine::event::GateForm::Phrase { .. })) =>
+            if app.dialog.as_deref().is_some_and(|d| d.starts_with("gate:"))
+                && app
+                    .views
+                    .get(&rs.run)
+                    .and_then(|v| v.gate.as_ref())
+                    .is_some_and(|g| matches!(g.form, crate::engine::event::GateForm::Phrase { .. })) =>
         {
-            &[("type", "the phrase"), ("enter", "submit"), ("ctrl-r", "reject"), ("esc", "back")]
+            &[
+                ("type", "the phrase"),
+                ("enter", "submit"),
+                ("ctrl-r", "reject"),
+                ("esc", "hide"),
+                ("?", "help"),
+            ]
         }
         _ => hints(footer_ctx(app)),
     };

@@ -11,6 +11,7 @@ use crate::tui::theme::{Role, Theme};
 
 mod audit;
 mod chrome;
+mod dialog;
 mod dora;
 pub mod health;
 mod home;

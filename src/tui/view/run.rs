@@ -11,7 +11,7 @@ use crate::time::human_duration;
 use crate::tui::app::run_view::RunView;
 use crate::tui::app::{App, RunScreen};
 use crate::tui::theme::{Role, Theme};
-use crate::tui::view::overlay;
+use crate::tui::view::dialog;
 use crate::tui::view::widgets::{ellipsize, panel, row_style, run_mark, span, step_mark};
 
 const STEPS_WIDTH: u16 = 34;
@@ -42,7 +42,7 @@ pub fn run(app: &App, rs: &RunScreen, theme: &Theme, frame: &mut Frame, area: Re
         steps,
     );
     log_panel(app, view, rs, selected, theme, frame, log);
-    overlay::run_dialogs(view, rs, theme, frame, log);
+    dialog::run_dialogs(app, view, rs, theme, frame, area);
 }
 
 /// The step whose log is shown: the busy one when following, else the one selected.
