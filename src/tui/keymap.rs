@@ -109,6 +109,8 @@ pub enum Intent {
     HideDialog,
     /// Show the hidden dialog again.
     ShowDialog,
+    /// The log full screen (steps hidden) and back.
+    Zoom,
 }
 
 use Intent as I;
@@ -147,6 +149,7 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::HiddenDialog, k(K::Enter), I::ShowDialog),
     (Ctx::Run, c('f'), I::Follow),
     (Ctx::Run, c('w'), I::Wrap),
+    (Ctx::Run, c('z'), I::Zoom),
     (Ctx::Run, c('n'), I::SearchNext),
     (Ctx::Run, c('N'), I::SearchPrev),
     (Ctx::Run, c('x'), I::Cancel),
@@ -216,6 +219,7 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("f", "follow"),
             ("w", "wrap"),
             ("/", "search"),
+            ("z", "full log"),
             ("PgUp/Dn", "scroll"),
             ("x", "cancel"),
             ("esc", "back"),

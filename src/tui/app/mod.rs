@@ -86,6 +86,8 @@ pub struct RunScreen {
     pub hidden: Option<String>,
     /// Lines the dialog's text is scrolled.
     pub dialog_scroll: usize,
+    /// The log takes the whole body (the steps panel hidden).
+    pub zoom: bool,
 }
 
 impl RunScreen {
@@ -112,6 +114,7 @@ impl RunScreen {
             confirm_cancel: false,
             hidden: None,
             dialog_scroll: 0,
+            zoom: false,
         }
     }
 }
@@ -426,6 +429,7 @@ impl App {
     }
 
     fn searched(&mut self, run: &str, line: Option<usize>, total: usize) {
+        let steps = self.views.get(run).map_or(0, |v| v.steps.len());
         let Some(Screen::Run(rs)) = self.screens.last_mut() else { return };
         if rs.run != run {
             return;
@@ -436,7 +440,7 @@ impl App {
                 rs.found = Some(l);
                 rs.follow = false;
                 // Show the match a few lines below the top of the log panel.
-                let height = usize::from(crate::tui::view::log_area(self.size).height);
+                let height = usize::from(crate::tui::view::log_area(self.size, steps, rs.zoom).height);
                 rs.scroll = total.saturating_sub(l + height.saturating_sub(3)).min(total);
             }
             None => self.notice = Some(format!("no match for {:?}", rs.query.clone().unwrap_or_default())),

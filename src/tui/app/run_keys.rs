@@ -74,6 +74,7 @@ fn log_intent(
             rs.scroll = 0;
         }
         Intent::Wrap => rs.wrap = !rs.wrap,
+        Intent::Zoom => rs.zoom = !rs.zoom,
         Intent::Search => rs.search_input = Some(crate::tui::app::input::TextInput::new("")),
         Intent::SearchNext | Intent::SearchPrev => {
             if let Some(q) = rs.query.clone() {

@@ -27,11 +27,15 @@ mod init;
 mod keys;
 mod load;
 mod prepare;
+mod scroll;
 
 pub use init::git_head;
 
 /// The shortest time between two frames.
 pub const FRAME: Duration = Duration::from_millis(50);
+
+/// The shortest time between two frames that only add log lines.
+pub const LOG_FRAME: Duration = Duration::from_millis(250);
 
 /// How the console was asked to look.
 #[derive(Debug, Clone, Default)]
@@ -62,6 +66,8 @@ pub struct Console {
     health_cancel: tokio_util::sync::CancellationToken,
     /// The load test this console started: its cancel token and task.
     load: Option<(tokio_util::sync::CancellationToken, tokio::task::JoinHandle<()>)>,
+    /// The log pane's scroll-region state.
+    scroll: scroll::LogScroll,
 }
 
 /// Opens the console; returns the exit code.
@@ -86,6 +92,7 @@ pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
         tx,
         health_cancel: tokio_util::sync::CancellationToken::new(),
         load: None,
+        scroll: scroll::LogScroll::default(),
     };
     let mut terminal = ratatui::try_init().map_err(|e| Error::io("cannot set up the terminal", e))?;
     let size = terminal.size().map_or((80, 24), |s| (s.width, s.height));
@@ -118,18 +125,24 @@ impl Console {
         let mut clock =
             tokio::time::interval_at(Instant::now() + Duration::from_secs(1), Duration::from_secs(1));
         let mut only_clock = false;
+        let mut only_log = false;
         let mut dirty = true;
         let mut last_draw = Instant::now().checked_sub(FRAME).unwrap_or_else(Instant::now);
         loop {
-            if dirty && last_draw.elapsed() >= FRAME {
-                // A clock tick changes a few cells: skip the synchronized-update wrapper (16 bytes).
-                self.draw(terminal, &mut app, !only_clock)?;
+            // Log lines alone draw at most every LOG_FRAME: two lines per frame cost less than two
+            // frames over SSH; a key still draws within FRAME.
+            let frame = if only_log { LOG_FRAME } else { FRAME };
+            if dirty && last_draw.elapsed() >= frame {
+                // A clock tick or a scrolled log changes a few cells: skip the synchronized-update
+                // wrapper (16 bytes).
+                self.draw(terminal, &mut app, !only_clock && !only_log)?;
                 only_clock = false;
+                only_log = false;
                 dirty = false;
                 last_draw = Instant::now();
             }
             let mut wait =
-                if dirty { FRAME.saturating_sub(last_draw.elapsed()) } else { Duration::from_secs(3600) };
+                if dirty { frame.saturating_sub(last_draw.elapsed()) } else { Duration::from_secs(3600) };
             // A dialog's grace period ends: wake to redraw it without the "keys ignored" line.
             let wake = app.wake_at().map(|at| {
                 Duration::from_millis(u64::try_from(at.millis_since(crate::time::now())).unwrap_or(0))
@@ -154,6 +167,7 @@ impl Console {
             let _ = app.update(Msg::Clock { now: crate::time::now() });
             if !msgs.is_empty() {
                 only_clock = (!dirty || only_clock) && msgs.iter().all(|m| matches!(m, Msg::Tick { .. }));
+                only_log = (!dirty || only_log) && msgs.iter().all(is_log_or_clock);
             }
             for msg in msgs {
                 let quiet =
@@ -185,7 +199,7 @@ impl Console {
             crossterm::queue!(std::io::stdout(), crossterm::terminal::BeginSynchronizedUpdate)
                 .map_err(|e| Error::io("drawing", e))?;
         }
-        terminal.draw(|f| crate::tui::view::view(app, theme, f)).map_err(|e| Error::io("drawing", e))?;
+        self.scroll.draw(app, theme, terminal).map_err(|e| Error::io("drawing", e))?;
         if synchronized {
             crossterm::execute!(std::io::stdout(), crossterm::terminal::EndSynchronizedUpdate)
                 .map_err(|e| Error::io("drawing", e))?;
@@ -240,6 +254,16 @@ impl Console {
         for (_, live) in self.live.drain() {
             let _ = tokio::time::timeout_at(deadline, live.done).await;
         }
+    }
+}
+
+/// A log line, a step's progress or the clock: what a streaming run view mostly receives.
+fn is_log_or_clock(m: &Msg) -> bool {
+    use crate::engine::event::EventKind;
+    match m {
+        Msg::Tick { .. } | Msg::Clock { .. } => true,
+        Msg::Engine(e) => matches!(e.kind, EventKind::StepLog { .. } | EventKind::StepProgress { .. }),
+        _ => false,
     }
 }
 

@@ -31,7 +31,8 @@ impl Console {
         if total == 0 {
             return;
         }
-        let height = usize::from(log_area(app.size).height);
+        let steps = app.views.get(&rs.run).map_or(0, |v| v.steps.len());
+        let height = usize::from(log_area(app.size, steps, rs.zoom).height);
         let end = if rs.follow { total } else { total.saturating_sub(rs.scroll) };
         let first = end.saturating_sub(height);
         if let Ok(lines) = index.read(first, end - first) {

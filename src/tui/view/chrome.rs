@@ -135,10 +135,23 @@ pub fn footer(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
         _ => hints(footer_ctx(app)),
     };
+    frame.render_widget(Paragraph::new(Line::from(hint_spans(extra, usize::from(area.width), theme))), area);
+}
+
+/// The key hints that fit in `width`, always ending with `? help` (hints give way from the end).
+fn hint_spans<'a>(hints: &[(&str, &str)], width: usize, theme: &Theme) -> Vec<Span<'a>> {
+    let help = ("?", "help");
+    let mut items: Vec<(&str, &str)> = hints.iter().copied().filter(|h| *h != help).collect();
+    let cost = |h: &(&str, &str)| h.0.chars().count() + h.1.chars().count() + 3;
+    let budget = width.saturating_sub(1 + cost(&help));
+    while items.iter().map(cost).sum::<usize>() > budget && !items.is_empty() {
+        items.pop();
+    }
+    items.push(help);
     let mut spans = vec![Span::raw(" ")];
-    for (k, label) in extra {
-        spans.push(span(*k, theme, Role::Key));
+    for (k, label) in items {
+        spans.push(span(k.to_string(), theme, Role::Key));
         spans.push(span(format!(" {label}  "), theme, Role::Muted));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    spans
 }
