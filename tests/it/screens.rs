@@ -161,3 +161,23 @@ fn to_png(svg: &std::path::Path) {
     let png = svg.with_extension("png");
     let _ = std::process::Command::new("rsvg-convert").arg(svg).arg("-o").arg(&png).status();
 }
+
+#[test]
+fn untrusted_text_is_made_visible_never_sent_as_control_codes() {
+    use flightdeck::engine::event::{Event, EventKind, Stream};
+    let mut msgs = run_until_gate("staging");
+    let run = "20261118-092800-deploy-3f2a".to_string();
+    let line = "\x1b[2J\x1b]52;c;aGk=\x07 owned\r50%";
+    msgs.push(Msg::Engine(Event {
+        run,
+        life: 1,
+        seq: 99,
+        at: fixtures::NOW,
+        kind: EventKind::StepLog { step: "migrate.apply".into(), stream: Stream::Stdout, line: line.into() },
+    }));
+    let a = app((80, 24), vec![], msgs);
+    let t = render(&a, &Theme::default_theme());
+    let text: String = t.backend().buffer().content().iter().map(ratatui::buffer::Cell::symbol).collect();
+    assert!(text.contains("␛[2J␛]52;c;aGk=␇ owned␍50%"), "{text}");
+    assert!(!text.chars().any(char::is_control), "a control character reached the screen");
+}

@@ -201,14 +201,14 @@ fn row_line<'a>(r: &DeploymentRow, selected: bool, theme: &Theme) -> Line<'a> {
     Line::from(vec![
         span(format!(" {mark} "), theme, role),
         Span::styled(
-            format!(
+            crate::tui::view::widgets::safe(format!(
                 "{} {:<10} {:<12} {:<9} {:>3} commit(s) lead {lead}{base}",
                 short_time(dep.finished_at),
                 ellipsize(&dep.service, 10),
                 ellipsize(&what, 12),
                 dep.kind,
                 r.commits.len()
-            ),
+            )),
             row_style(theme, selected),
         ),
     ])

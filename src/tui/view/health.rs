@@ -109,7 +109,7 @@ fn monitor_line<'a>(
     let used = 3 + fixed.chars().count() + spark_w + nums.chars().count();
     Line::from(vec![
         span(format!(" {glyph} "), theme, role),
-        Span::styled(fixed, row_style(theme, selected)),
+        Span::styled(crate::tui::view::widgets::safe(fixed), row_style(theme, selected)),
         span(format!("{:<spark_w$}", sparkline(&history, spark_w)), theme, Role::Running),
         span(nums, theme, Role::Text),
         span(ellipsize(&why, width.saturating_sub(used)), theme, Role::Fail),

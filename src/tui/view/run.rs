@@ -112,7 +112,7 @@ fn step_lines<'a>(app: &App, view: &RunView, selected: usize, theme: &Theme, wid
             let label = format!("{:<label_w$}", ellipsize(&s.label, label_w));
             Line::from(vec![
                 span(format!("{glyph} "), theme, role),
-                Span::styled(label, row_style(theme, i == selected)),
+                Span::styled(crate::tui::view::widgets::safe(label), row_style(theme, i == selected)),
                 span(format!("{retry} {took}"), theme, Role::Muted),
             ])
         })
@@ -194,6 +194,7 @@ fn visible_lines(
 }
 
 fn log_line<'a>(text: String, stream: Stream, query: Option<&str>, found: bool, theme: &Theme) -> Line<'a> {
+    let text = crate::tui::view::widgets::safe(text).into_owned();
     let base = match (found, stream) {
         (true, _) => theme.style(Role::Selection),
         (_, Stream::Stderr) => theme.style(Role::Warn),

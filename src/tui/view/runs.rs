@@ -38,7 +38,7 @@ pub fn runs(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         );
         lines.push(Line::from(vec![
             span(format!(" {glyph} "), theme, role),
-            Span::styled(text, row_style(theme, i == app.runs_row)),
+            Span::styled(crate::tui::view::widgets::safe(text), row_style(theme, i == app.runs_row)),
         ]));
     }
     if runs.is_empty() {

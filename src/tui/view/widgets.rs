@@ -37,9 +37,18 @@ pub fn run_mark(s: RunStatus) -> (&'static str, Role) {
     }
 }
 
-/// A styled span for a role.
+/// A styled span for a role; control characters in `text` are made visible (see `tui::sanitize`).
 pub fn span<'a>(text: impl Into<std::borrow::Cow<'a, str>>, theme: &Theme, role: Role) -> Span<'a> {
-    Span::styled(text, theme.style(role))
+    Span::styled(safe(text), theme.style(role))
+}
+
+/// `text` with control characters made visible, without copying text that has none.
+pub fn safe<'a>(text: impl Into<std::borrow::Cow<'a, str>>) -> std::borrow::Cow<'a, str> {
+    let text = text.into();
+    match crate::tui::sanitize::clean(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(o) => std::borrow::Cow::Owned(o),
+    }
 }
 
 /// A bordered panel with a title; the focused one is drawn in the accent role.
