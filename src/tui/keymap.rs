@@ -24,6 +24,8 @@ pub enum Ctx {
     Dora,
     /// The Load screen (running or finished test).
     Load,
+    /// The Health screen.
+    Health,
 }
 
 /// What a key means.
@@ -103,6 +105,8 @@ pub enum Intent {
     CycleWindow,
     /// Next service.
     CycleService,
+    /// Next environment (Health).
+    CycleEnv,
     /// Phoenix's Load screen.
     Load,
     /// Hide the dialog on screen (the run keeps waiting).
@@ -191,6 +195,7 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Dora, c('w'), I::CycleWindow),
     (Ctx::Dora, c('s'), I::CycleService),
     (Ctx::Load, c('x'), I::Cancel),
+    (Ctx::Health, c('e'), I::CycleEnv),
 ];
 
 /// The intent of `key` in `ctxs` (most specific first), falling back to the global table.
@@ -255,6 +260,9 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("?", "help"),
         ],
         Ctx::Load => &[("x", "cancel"), ("enter", "new test"), ("esc", "back"), ("?", "help")],
+        Ctx::Health => {
+            &[("↑↓", "monitor"), ("enter", "detail"), ("e", "environment"), ("esc", "back"), ("?", "help")]
+        }
         Ctx::Global => &[("esc", "back"), (":", "command"), ("?", "help"), ("q", "quit")],
     }
 }

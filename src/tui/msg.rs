@@ -248,6 +248,11 @@ pub enum Effect {
         /// The environment whose policy applies (production refuses remote targets).
         environment: String,
     },
+    /// Watch the monitors of another environment (Health and the header's summary).
+    WatchHealth {
+        /// Environment name.
+        environment: String,
+    },
     /// Cancel the running load test.
     CancelLoad,
     /// Switch theme.

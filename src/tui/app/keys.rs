@@ -98,7 +98,8 @@ impl App {
             Screen::Dora => vec![Ctx::Dora],
             Screen::Load => vec![Ctx::Load],
             Screen::Runs => vec![Ctx::Runs],
-            Screen::Audit | Screen::Launch(_) | Screen::Health => vec![],
+            Screen::Health => vec![Ctx::Health],
+            Screen::Audit | Screen::Launch(_) => vec![],
             Screen::Run(rs) => match self.dialog.as_deref() {
                 Some("cancel") => vec![Ctx::Gate],
                 Some(d) if d.starts_with("failure:") => vec![Ctx::FailureMenu, Ctx::Run],
@@ -122,7 +123,7 @@ impl App {
                 if self.screens.len() > 1 {
                     self.screens.pop();
                 }
-                return Vec::new();
+                return self.reload();
             }
             Intent::Help => self.help = true,
             Intent::Command => self.cmdline = Some(TextInput::new("")),
@@ -161,6 +162,12 @@ impl App {
             Screen::Dora => self.dora_intent(intent),
             Screen::Health => {
                 let n = self.health.as_ref().map_or(0, |h| h.monitors.len());
+                if intent == Intent::CycleEnv {
+                    let envs = &self.init.environments;
+                    let i = envs.iter().position(|(n, _)| *n == self.health_env).map_or(0, |i| i + 1);
+                    let next = envs.get(i % envs.len().max(1)).map(|(n, _)| n.clone());
+                    return next.map(|e| self.watch_health(e)).unwrap_or_default();
+                }
                 if intent == Intent::Select {
                     self.health_detail = !self.health_detail;
                 } else {
@@ -213,6 +220,17 @@ impl App {
         Vec::new()
     }
 
+    /// What the screen returned to must reload: it may have changed meanwhile.
+    fn reload(&self) -> Vec<Effect> {
+        match self.screen() {
+            Screen::Home | Screen::Runs => vec![Effect::LoadRuns],
+            Screen::Release => vec![Effect::LoadRelease],
+            Screen::Dora => vec![self.dora_effect()],
+            Screen::Audit => vec![Effect::LoadAudit],
+            _ => Vec::new(),
+        }
+    }
+
     /// Opens Rita's release screen and asks for the plan.
     pub(super) fn open_release(&mut self) -> Vec<Effect> {
         if !matches!(self.screen(), Screen::Release) {
@@ -227,6 +245,31 @@ impl App {
             self.health_detail = false;
             self.screens.push(Screen::Health);
         }
+    }
+
+    /// `:health [ENV]`: opens Health, watching `env` when given.
+    pub(super) fn open_health_env(&mut self, env: Option<&str>) -> Vec<Effect> {
+        self.open_health();
+        match env {
+            None => Vec::new(),
+            Some(e) if self.init.environments.iter().any(|(n, _)| n == e) => self.watch_health(e.to_string()),
+            Some(e) => {
+                let names: Vec<&str> = self.init.environments.iter().map(|(n, _)| n.as_str()).collect();
+                self.notice = Some(format!("no environment {e:?}: {}", names.join(", ")));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Starts watching `env`'s monitors (the old snapshot goes: it was another environment's).
+    fn watch_health(&mut self, env: String) -> Vec<Effect> {
+        if env == self.health_env {
+            return Vec::new();
+        }
+        self.health = None;
+        self.health_row = 0;
+        self.health_env.clone_from(&env);
+        vec![Effect::WatchHealth { environment: env }]
     }
 
     /// Opens the DORA screen and asks for the dashboard.

@@ -224,6 +224,8 @@ pub struct App {
     pub theme: String,
     /// The latest health snapshot.
     pub health: Option<Box<crate::health::Snapshot>>,
+    /// The environment whose monitors Health watches.
+    pub health_env: String,
     /// Health screen: selected monitor.
     pub health_row: usize,
     /// Health screen: showing the selected monitor's detail.
@@ -252,6 +254,7 @@ impl App {
         let load = LoadView::new(init.load_url.as_deref());
         App {
             recent: init.runs.clone(),
+            health_env: init.default_env.clone(),
             now: init.now,
             theme: init.theme.clone(),
             init,
@@ -323,7 +326,16 @@ impl App {
                 self.size = (width, height);
                 Vec::new()
             }
-            Msg::Tick { now } | Msg::Clock { now } => {
+            Msg::Tick { now } => {
+                self.now = now;
+                // Runs and Home's recent runs follow the store (every process, every operator).
+                if matches!(self.screen(), Screen::Home | Screen::Runs) {
+                    vec![Effect::LoadRuns]
+                } else {
+                    Vec::new()
+                }
+            }
+            Msg::Clock { now } => {
                 self.now = now;
                 Vec::new()
             }

@@ -199,3 +199,37 @@ fn a_bad_threshold_and_rate_are_refused_beside_their_fields() {
     assert_eq!(errors, vec!["rate", "thresholds"]);
     assert_eq!(a.load.focus, 3, "focus moves to the first error");
 }
+
+#[test]
+fn runs_follow_the_store_and_screens_reload_on_return() {
+    let mut a = app((80, 24), history(), vec![]);
+    assert_eq!(a.update(fixtures::after(1000)), vec![Effect::LoadRuns], "Home polls the runs each second");
+    let _ = a.update(Msg::Key(Key::ch('v')));
+    assert!(a.update(fixtures::after(2000)).is_empty(), "the release screen does not poll runs");
+    let _ = a.update(Msg::Key(Key::ch('r')));
+    let back = a.update(Msg::Key(Key::new(KeyCode::Esc)));
+    assert_eq!(back, vec![Effect::LoadRelease], "back on Release, the plan reloads");
+}
+
+#[test]
+fn health_watches_the_chosen_environment_and_quoted_values_stay_whole() {
+    let mut a = app((80, 24), history(), vec![fixtures::health_snapshot()]);
+    assert_eq!(
+        a.command("health production"),
+        vec![Effect::WatchHealth { environment: "production".into() }]
+    );
+    assert_eq!(
+        (a.screen(), a.health_env.as_str(), a.health.is_none()),
+        (&Screen::Health, "production", true)
+    );
+    assert_eq!(a.update(Msg::Key(Key::ch('e'))), vec![Effect::WatchHealth { environment: "staging".into() }]);
+    assert!(a.command("health nowhere").is_empty());
+    assert!(a.notice.as_deref().is_some_and(|n| n.contains("nowhere")));
+    let _ = a.command(r#"run rollback reason="INC-42 test""#);
+    let Screen::Launch(form) = a.screen() else { panic!("`:run` opens the form") };
+    let reason = form.fields.iter().find(|f| f.name == "reason").expect("rollback has a reason");
+    let crate::tui::app::launch::FieldValue::Text(t) = &reason.value else { panic!("reason is text") };
+    assert_eq!(t.value(), "INC-42 test");
+    assert!(a.command(r#"run deploy reason="unclosed"#).is_empty());
+    assert!(a.notice.as_deref().is_some_and(|n| n.contains("unbalanced")));
+}

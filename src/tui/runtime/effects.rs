@@ -36,31 +36,11 @@ impl Console {
                 }
                 Vec::new()
             }
-            Effect::LoadRuns => match self.store.runs(&RunFilter { limit: 200, ..RunFilter::default() }) {
-                Ok(runs) => vec![Msg::RunsLoaded { runs }],
-                Err(e) => notice(format!("cannot read runs: {e}")),
-            },
-            Effect::OpenRun { run } => self.open_run(&run, app),
-            Effect::LoadAudit => match (self.store.audit_log(1000), self.store.verify_audit()) {
-                (Ok(entries), Ok(verdict)) => vec![Msg::AuditLoaded { entries, verdict }],
-                (Err(e), _) | (_, Err(e)) => notice(format!("cannot read the audit log: {e}")),
-            },
-            Effect::LoadRelease => {
-                let cfg = self.ctx.config.release.clone();
-                let dir = self.ctx.paths.project_dir.clone();
-                let plan = tokio::task::spawn_blocking(move || {
-                    crate::release::plan::view(&dir, &cfg, crate::time::now())
-                })
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r.map(Box::new).map_err(|e| e.to_string()));
-                vec![Msg::ReleaseLoaded { plan }]
-            }
-            Effect::LoadDora { service, environment, days } => {
-                let (store, config, dir) =
-                    (self.store.clone(), self.ctx.config.clone(), self.ctx.paths.project_dir.clone());
-                vec![load_dora(store, config, dir, service, environment, days).await]
-            }
+            e @ (Effect::LoadRuns
+            | Effect::OpenRun { .. }
+            | Effect::LoadAudit
+            | Effect::LoadRelease
+            | Effect::LoadDora { .. }) => self.read_in_background(e, app),
             Effect::Sandbox { action, environment } => self.sandbox(&action, &environment).await,
             Effect::SetTheme { name } => {
                 match Theme::load(&name, Some(&self.ctx.paths.project_dir.join("themes"))) {
@@ -74,7 +54,59 @@ impl Console {
             }
             Effect::StartLoad { .. } | Effect::CancelLoad => self.load_effect(&effect),
             Effect::SetMouse { on } => set_mouse(on),
+            Effect::WatchHealth { environment } => {
+                self.health_cancel.cancel();
+                self.health_cancel = CancellationToken::new();
+                self.start_health(&environment, Duration::ZERO);
+                Vec::new()
+            }
             Effect::Quit => Vec::new(),
+        }
+    }
+
+    /// Reading the store, the repository or computing DORA runs in the background and reports
+    /// back as a message: keys and drawing never wait for it.
+    fn read_in_background(&mut self, effect: Effect, app: &mut App) -> Vec<Msg> {
+        match effect {
+            Effect::LoadRuns => {
+                let store = self.store.clone();
+                self.in_background(move || {
+                    match store.runs(&RunFilter { limit: 200, ..RunFilter::default() }) {
+                        Ok(runs) => Msg::RunsLoaded { runs },
+                        Err(e) => Msg::Notice { text: format!("cannot read runs: {e}") },
+                    }
+                })
+            }
+            Effect::OpenRun { run } => self.open_run(&run, app),
+            Effect::LoadAudit => {
+                let store = self.store.clone();
+                self.in_background(move || match (store.audit_log(1000), store.verify_audit()) {
+                    (Ok(entries), Ok(verdict)) => Msg::AuditLoaded { entries, verdict },
+                    (Err(e), _) | (_, Err(e)) => {
+                        Msg::Notice { text: format!("cannot read the audit log: {e}") }
+                    }
+                })
+            }
+            Effect::LoadRelease => {
+                let cfg = self.ctx.config.release.clone();
+                let dir = self.ctx.paths.project_dir.clone();
+                self.in_background(move || {
+                    let plan = crate::release::plan::view(&dir, &cfg, crate::time::now())
+                        .map(Box::new)
+                        .map_err(|e| release_error(&dir, &e.to_string()));
+                    Msg::ReleaseLoaded { plan }
+                })
+            }
+            Effect::LoadDora { service, environment, days } => {
+                let (store, config, dir) =
+                    (self.store.clone(), self.ctx.config.clone(), self.ctx.paths.project_dir.clone());
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let _ = tx.send(load_dora(store, config, dir, service, environment, days).await).await;
+                });
+                Vec::new()
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -160,13 +192,29 @@ impl Console {
             app.push(crate::tui::app::Screen::Run(Box::new(crate::tui::app::RunScreen::for_run(run))));
             return Vec::new();
         }
-        let loaded =
-            self.store.run(run).and_then(|r| Ok((r, self.store.steps(run)?, self.store.journal(run)?)));
-        match loaded {
-            Ok((Some(record), steps, events)) => vec![Msg::RunOpened { run: record, steps, events }],
-            Ok((None, _, _)) => notice(format!("no run {run}")),
-            Err(e) => notice(format!("cannot read run {run}: {e}")),
-        }
+        let (store, run) = (self.store.clone(), run.to_string());
+        self.in_background(move || {
+            let loaded = store.run(&run).and_then(|r| Ok((r, store.steps(&run)?, store.journal(&run)?)));
+            match loaded {
+                Ok((Some(record), steps, events)) => Msg::RunOpened { run: record, steps, events },
+                Ok((None, _, _)) => Msg::Notice { text: format!("no run {run}") },
+                Err(e) => Msg::Notice { text: format!("cannot read run {run}: {e}") },
+            }
+        })
+    }
+
+    /// Runs blocking work off the event loop; its message arrives through the console's channel.
+    fn in_background<F>(&self, work: F) -> Vec<Msg>
+    where
+        F: FnOnce() -> Msg + Send + 'static,
+    {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            if let Ok(msg) = tokio::task::spawn_blocking(work).await {
+                let _ = tx.send(msg).await;
+            }
+        });
+        Vec::new()
     }
 
     async fn sandbox(&self, action: &str, environment: &str) -> Vec<Msg> {
@@ -193,6 +241,19 @@ impl Console {
 }
 
 use crate::headless::Ctx;
+
+/// The release screen's error: a project that is not a git repository is said so, with what to do.
+fn release_error(dir: &std::path::Path, err: &str) -> String {
+    if !dir.join(".git").exists()
+        && (err.contains("repository") || err.contains("libgit2") || err.contains("git"))
+    {
+        return format!(
+            "{} is not a git repository: releases are cut from git history and tags (run `git init`, commit, then come back)",
+            dir.display()
+        );
+    }
+    err.to_string()
+}
 
 fn notice(text: String) -> Vec<Msg> {
     vec![Msg::Notice { text }]

@@ -106,7 +106,8 @@ pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
         tokio::time::sleep(settle).await;
         let _ = tx.send(effects::load_dora(store, config, dir, None, None, 90).await).await;
     });
-    console.start_health(settle);
+    let env = ctx.config.default_env().to_string();
+    console.start_health(&env, settle);
     let result = console.event_loop(&mut terminal, app, rx).await;
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
@@ -170,21 +171,34 @@ impl Console {
                 only_log = (!dirty || only_log) && msgs.iter().all(is_log_or_clock);
             }
             for msg in msgs {
-                let quiet =
-                    matches!(&msg, Msg::HealthSnapshot { snapshot } if !app.health_change_visible(snapshot));
-                dirty |= !quiet;
-                let mut effects = app.update(msg);
-                while let Some(effect) = (!effects.is_empty()).then(|| effects.remove(0)) {
-                    if effect == Effect::Quit {
-                        self.shutdown().await;
-                        return Ok(());
-                    }
-                    for reply in self.effect(effect, &mut app).await {
-                        effects.extend(app.update(reply));
-                    }
+                match self.apply(&mut app, msg).await {
+                    Some(changed) => dirty |= changed,
+                    None => return Ok(()),
                 }
             }
         }
+    }
+
+    /// Applies one message and carries out its effects; returns whether the screen may have
+    /// changed, or `None` to quit.
+    async fn apply(&mut self, app: &mut App, msg: Msg) -> Option<bool> {
+        // Unchanged data costs no frame (over SSH even an empty frame costs bytes).
+        let quiet = match &msg {
+            Msg::HealthSnapshot { snapshot } => !app.health_change_visible(snapshot),
+            Msg::RunsLoaded { runs } => runs == &app.recent,
+            _ => false,
+        };
+        let mut effects = app.update(msg);
+        while let Some(effect) = (!effects.is_empty()).then(|| effects.remove(0)) {
+            if effect == Effect::Quit {
+                self.shutdown().await;
+                return None;
+            }
+            for reply in self.effect(effect, app).await {
+                effects.extend(app.update(reply));
+            }
+        }
+        Some(!quiet)
     }
 
     fn draw(
@@ -209,9 +223,8 @@ impl Console {
 
     /// Runs the default environment's monitors in the background for the whole session; their
     /// snapshots arrive as `Msg::HealthSnapshot`.
-    fn start_health(&mut self, delay: Duration) {
-        let env = self.ctx.config.default_env().to_string();
-        let plan = match crate::health::plan_for(&self.ctx.config, &env, Some(self.store.clone())) {
+    fn start_health(&mut self, env: &str, delay: Duration) {
+        let plan = match crate::health::plan_for(&self.ctx.config, env, Some(self.store.clone())) {
             Ok(p) => p,
             Err(e) => {
                 let _ = self.tx.try_send(Msg::Notice { text: format!("health: {e}") });

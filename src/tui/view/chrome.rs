@@ -45,6 +45,8 @@ pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     if let Some(h) = app.health.as_deref().filter(|h| !h.monitors.is_empty()) {
         tail.push(sep());
+        // The summary names its environment: it need not be the one on screen.
+        tail.push(span(format!("{} ", app.health_env), theme, Role::Muted));
         tail.extend(crate::tui::view::health::summary(h, theme));
     }
     let mut spans = vec![
@@ -86,7 +88,8 @@ pub fn footer_ctx(app: &App) -> Ctx {
             _ if rs.hidden.is_some() => Ctx::HiddenDialog,
             _ => Ctx::Run,
         },
-        Screen::Launch(_) | Screen::Audit | Screen::Release | Screen::Health => Ctx::Global,
+        Screen::Health => Ctx::Health,
+        Screen::Launch(_) | Screen::Audit | Screen::Release => Ctx::Global,
     }
 }
 
