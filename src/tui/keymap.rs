@@ -89,8 +89,6 @@ pub enum Intent {
     Audit,
     /// Resume an interrupted run.
     Resume,
-    /// Toggle mouse capture.
-    Mouse,
     /// Launch the selected workflow.
     Launch,
     /// Open a persona's screen (1 Diana, 2 Rita, 3 Phoenix).
@@ -187,7 +185,6 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Global, k(K::Tab), I::NextPane),
     (Ctx::Global, c('r'), I::Runs),
     (Ctx::Global, c('a'), I::Audit),
-    (Ctx::Global, c('m'), I::Mouse),
     (Ctx::Global, c('v'), I::Release),
     (Ctx::Global, c('d'), I::Dora),
     (Ctx::Global, c('H'), I::Health),

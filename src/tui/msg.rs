@@ -260,11 +260,6 @@ pub enum Effect {
         /// Theme name.
         name: String,
     },
-    /// Turn mouse capture on or off.
-    SetMouse {
-        /// On.
-        on: bool,
-    },
     /// Leave the console.
     Quit,
 }

@@ -127,10 +127,6 @@ impl App {
             }
             Intent::Help => self.help = true,
             Intent::Command => self.cmdline = Some(TextInput::new("")),
-            Intent::Mouse => {
-                self.mouse = !self.mouse;
-                return vec![Effect::SetMouse { on: self.mouse }];
-            }
             Intent::Runs => {
                 self.screens.push(Screen::Runs);
                 return vec![Effect::LoadRuns];

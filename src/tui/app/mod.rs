@@ -214,8 +214,6 @@ pub struct App {
     pub confirm_quit: bool,
     /// Status-line message.
     pub notice: Option<String>,
-    /// Mouse capture on.
-    pub mouse: bool,
     /// Terminal size.
     pub size: (u16, u16),
     /// The clock.
@@ -272,7 +270,6 @@ impl App {
             help: false,
             confirm_quit: false,
             notice: None,
-            mouse: false,
             size,
             log_window: None,
             release: None,

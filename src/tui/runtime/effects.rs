@@ -1,5 +1,5 @@
 //! Carrying out the console's effects: starting and resuming runs, sending decisions, cancelling,
-//! loading runs and the audit log, sandbox switches, theme and mouse. Each returns the messages
+//! loading runs and the audit log, sandbox switches and theme. Each returns the messages
 //! that report its result.
 
 use std::time::Duration;
@@ -53,7 +53,6 @@ impl Console {
                 }
             }
             Effect::StartLoad { .. } | Effect::CancelLoad => self.load_effect(&effect),
-            Effect::SetMouse { on } => set_mouse(on),
             Effect::WatchHealth { environment } => {
                 self.health_cancel.cancel();
                 self.health_cancel = CancellationToken::new();
@@ -257,18 +256,6 @@ fn release_error(dir: &std::path::Path, err: &str) -> String {
 
 fn notice(text: String) -> Vec<Msg> {
     vec![Msg::Notice { text }]
-}
-
-fn set_mouse(on: bool) -> Vec<Msg> {
-    let r = if on {
-        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)
-    } else {
-        crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture)
-    };
-    notice(match r {
-        Ok(()) => format!("mouse capture {}", if on { "on (shift+drag selects text)" } else { "off" }),
-        Err(e) => format!("mouse: {e}"),
-    })
 }
 
 /// Computes the DORA dashboard off the async threads.

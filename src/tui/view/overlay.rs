@@ -113,7 +113,6 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         ("esc", "back"),
         ("H L d v", "health · load test · DORA · release"),
         ("r a", "runs · audit"),
-        ("m", "mouse capture on/off"),
         ("q", "quit (asks if a run is active)"),
     ] {
         lines.push(Line::from(vec![
