@@ -40,6 +40,8 @@ pub fn init(runs: Vec<RunRecord>) -> Init {
         now: NOW,
         theme: "default".into(),
         themes: vec!["default".into(), "high-contrast".into(), "light".into(), "mono".into()],
+        services: Vec::new(),
+        dora_days: 90,
         load_url: None,
     }
 }

@@ -294,24 +294,17 @@ impl App {
         match intent {
             Intent::CycleWindow => {
                 v.days = match v.days {
-                    7 => 30,
-                    30 => 90,
-                    90 => 180,
+                    d if d < 7 => 7,
+                    d if d < 30 => 30,
+                    d if d < 90 => 90,
+                    d if d < 180 => 180,
                     _ => 7,
                 };
                 return vec![self.dora_effect()];
             }
             Intent::CycleService => {
-                let services: Vec<String> = match &self.dora {
-                    Some(Ok(d)) => {
-                        let mut s: Vec<String> =
-                            d.deployments.iter().map(|r| r.deployment.service.clone()).collect();
-                        s.sort();
-                        s.dedup();
-                        s
-                    }
-                    _ => Vec::new(),
-                };
+                // Every configured service and every one seen, then all again.
+                let services = &self.init.services;
                 let next = match &v.service {
                     None => services.first().cloned(),
                     Some(cur) => services.iter().skip_while(|s| *s != cur).nth(1).cloned(),

@@ -48,6 +48,10 @@ pub struct Init {
     pub themes: Vec<String>,
     /// The default environment's `url` var (the Load screen's default target).
     pub load_url: Option<String>,
+    /// Services configured under `[services.NAME]` (the DORA screen's `s` cycles them).
+    pub services: Vec<String>,
+    /// The DORA window from `[dora] window`, in days.
+    pub dora_days: i64,
 }
 
 /// The run screen's own state (the run itself is in [`App::views`]).
@@ -250,6 +254,7 @@ impl App {
     /// The console at start: Home.
     pub fn new(init: Init, size: (u16, u16)) -> App {
         let load = LoadView::new(init.load_url.as_deref());
+        let dora_view = DoraView { days: init.dora_days, ..DoraView::default() };
         App {
             recent: init.runs.clone(),
             health_env: init.default_env.clone(),
@@ -274,7 +279,7 @@ impl App {
             log_window: None,
             release: None,
             dora: None,
-            dora_view: DoraView::default(),
+            dora_view,
             health: None,
             health_row: 0,
             health_detail: false,
@@ -358,7 +363,18 @@ impl App {
     fn update_loaded(&mut self, msg: Msg) {
         match msg {
             Msg::HealthSnapshot { snapshot } => self.health = Some(snapshot),
-            Msg::DoraLoaded { dashboard } => self.dora = Some(dashboard),
+            Msg::DoraLoaded { dashboard } => {
+                // Services seen in any dashboard join the cycle of `s` (with the configured ones).
+                if let Ok(d) = &dashboard {
+                    for r in &d.deployments {
+                        if !self.init.services.contains(&r.deployment.service) {
+                            self.init.services.push(r.deployment.service.clone());
+                        }
+                    }
+                    self.init.services.sort();
+                }
+                self.dora = Some(dashboard);
+            }
             Msg::ReleaseLoaded { plan } => self.release = Some(plan),
             _ => {}
         }

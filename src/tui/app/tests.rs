@@ -233,3 +233,19 @@ fn health_watches_the_chosen_environment_and_quoted_values_stay_whole() {
     assert!(a.command(r#"run deploy reason="unclosed"#).is_empty());
     assert!(a.notice.as_deref().is_some_and(|n| n.contains("unbalanced")));
 }
+
+#[test]
+fn dora_s_cycles_every_service_then_all() {
+    let mut a = app((80, 24), history(), vec![Msg::Key(Key::ch('d')), fixtures::dora_dashboard(false)]);
+    a.init.services.push("zeta-billing-service".into());
+    let seen = a.init.services.clone();
+    assert!(seen.len() >= 2, "{seen:?}");
+    let mut order = Vec::new();
+    for _ in 0..=seen.len() {
+        let _ = a.update(Msg::Key(Key::ch('s')));
+        order.push(a.dora_view.service.clone());
+    }
+    let mut want: Vec<Option<String>> = seen.iter().cloned().map(Some).collect();
+    want.push(None);
+    assert_eq!(order, want, "s visits every service once, then all");
+}

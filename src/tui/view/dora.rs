@@ -202,9 +202,9 @@ fn row_line<'a>(r: &DeploymentRow, selected: bool, theme: &Theme) -> Line<'a> {
         span(format!(" {mark} "), theme, role),
         Span::styled(
             crate::tui::view::widgets::safe(format!(
-                "{} {:<10} {:<12} {:<9} {:>3} commit(s) lead {lead}{base}",
+                "{} {:<16} {:<12} {:<9} {:>3} commit(s) lead {lead}{base}",
                 short_time(dep.finished_at),
-                ellipsize(&dep.service, 10),
+                ellipsize(&dep.service, 16),
                 ellipsize(&what, 12),
                 dep.kind,
                 r.commits.len()
