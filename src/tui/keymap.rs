@@ -113,6 +113,8 @@ pub enum Intent {
     ShowDialog,
     /// The log full screen (steps hidden) and back.
     Zoom,
+    /// Copy the current log line (the search match, else the newest line) with OSC 52.
+    Copy,
 }
 
 use Intent as I;
@@ -152,6 +154,7 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Run, c('f'), I::Follow),
     (Ctx::Run, c('w'), I::Wrap),
     (Ctx::Run, c('z'), I::Zoom),
+    (Ctx::Run, c('c'), I::Copy),
     (Ctx::Run, c('n'), I::SearchNext),
     (Ctx::Run, c('N'), I::SearchPrev),
     (Ctx::Run, c('x'), I::Cancel),
@@ -222,6 +225,7 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("w", "wrap"),
             ("/", "search"),
             ("z", "full log"),
+            ("c", "copy line"),
             ("PgUp/Dn", "scroll"),
             ("x", "cancel"),
             ("esc", "back"),

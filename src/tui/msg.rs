@@ -137,6 +137,12 @@ pub enum Msg {
         line: Option<usize>,
         /// Lines in the log.
         total: usize,
+        /// Which match this is (1-based; 0 for none).
+        #[serde(default)]
+        rank: usize,
+        /// Matching lines in the whole log.
+        #[serde(default)]
+        matches: usize,
     },
     /// The release plan of the project's repository (or why there is none).
     ReleaseLoaded {
@@ -259,6 +265,11 @@ pub enum Effect {
     SetTheme {
         /// Theme name.
         name: String,
+    },
+    /// Put text on the terminal's clipboard (OSC 52; works over SSH where the terminal allows it).
+    Copy {
+        /// The text.
+        text: String,
     },
     /// Leave the console.
     Quit,

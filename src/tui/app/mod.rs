@@ -92,6 +92,8 @@ pub struct RunScreen {
     pub dialog_scroll: usize,
     /// The log takes the whole body (the steps panel hidden).
     pub zoom: bool,
+    /// The current search match and the number of matching lines (0, 0 before a search).
+    pub match_info: (usize, usize),
 }
 
 impl RunScreen {
@@ -119,6 +121,7 @@ impl RunScreen {
             hidden: None,
             dialog_scroll: 0,
             zoom: false,
+            match_info: (0, 0),
         }
     }
 }
@@ -420,7 +423,10 @@ impl App {
                 self.audit = Some((entries, verdict));
                 Vec::new()
             }
-            Msg::LogSearched { run, line, total } => {
+            Msg::LogSearched { run, line, total, rank, matches } => {
+                if let Some(Screen::Run(rs)) = self.screens.last_mut() {
+                    rs.match_info = (rank, matches);
+                }
                 self.searched(&run, line, total);
                 Vec::new()
             }

@@ -43,7 +43,32 @@ impl App {
                 return effects;
             }
         }
+        if intent == Intent::Copy {
+            return self.copy_line();
+        }
+        let Some(Screen::Run(rs)) = self.screens.last_mut() else { return Vec::new() };
+        let Some(view) = self.views.get(&rs.run) else { return Vec::new() };
         log_intent(rs, view, intent)
+    }
+
+    /// The line to copy: the search match when it is on screen, else the newest line shown.
+    fn copy_line(&mut self) -> Vec<Effect> {
+        let Some(Screen::Run(rs)) = self.screens.last() else { return Vec::new() };
+        let from_window = self.log_window.as_ref().and_then(|w| match rs.found {
+            Some(f) if f >= w.first => w.lines.get(f - w.first).cloned(),
+            _ => w.lines.last().cloned(),
+        });
+        let line = from_window.or_else(|| {
+            let view = self.views.get(&rs.run)?;
+            let step = view.steps.get(crate::tui::view::selected_step(view, rs))?;
+            view.logs.get(&step.id)?.back().map(|l| l.text.clone())
+        });
+        let Some(text) = line else {
+            self.notice = Some("no line to copy".into());
+            return Vec::new();
+        };
+        self.notice = Some(format!("copied {} character(s) to the clipboard (OSC 52)", text.chars().count()));
+        vec![Effect::Copy { text }]
     }
 }
 

@@ -59,6 +59,13 @@ impl Console {
                 self.start_health(&environment, Duration::ZERO);
                 Vec::new()
             }
+            Effect::Copy { text } => {
+                use std::io::Write as _;
+                let mut out = std::io::stdout();
+                let _ = write!(out, "\x1b]52;c;{}\x07", base64(text.as_bytes()));
+                let _ = out.flush();
+                Vec::new()
+            }
             Effect::Quit => Vec::new(),
         }
     }
@@ -254,6 +261,24 @@ fn release_error(dir: &std::path::Path, err: &str) -> String {
     err.to_string()
 }
 
+/// Standard base64 (RFC 4648, with padding), for OSC 52.
+fn base64(data: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 fn notice(text: String) -> Vec<Msg> {
     vec![Msg::Notice { text }]
 }
@@ -281,4 +306,16 @@ pub(super) async fn load_dora(
     .map_err(|e| e.to_string())
     .and_then(|r| r);
     Msg::DoraLoaded { dashboard: result }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_rfc_4648() {
+        assert_eq!(super::base64(b""), "");
+        assert_eq!(super::base64(b"f"), "Zg==");
+        assert_eq!(super::base64(b"fo"), "Zm8=");
+        assert_eq!(super::base64(b"foo"), "Zm9v");
+        assert_eq!(super::base64(b"foobar"), "Zm9vYmFy");
+    }
 }

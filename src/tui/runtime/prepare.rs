@@ -23,8 +23,10 @@ impl Console {
         if let Some(Screen::Run(rs)) = app.screens.last()
             && let Some((query, forward)) = &rs.pending_search
         {
-            let line = index.search(query, rs.found, *forward).unwrap_or(None);
-            let _ = app.update(Msg::LogSearched { run: run.clone(), line, total: index.len() });
+            let (line, rank, matches) =
+                index.search_counted(query, rs.found, *forward).unwrap_or((None, 0, 0));
+            let total = index.len();
+            let _ = app.update(Msg::LogSearched { run: run.clone(), line, total, rank, matches });
         }
         let Some(Screen::Run(rs)) = app.screens.last() else { return };
         let total = index.len();

@@ -107,6 +107,19 @@ pub fn footer(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
         return;
     }
+    if let Screen::Run(rs) = app.screen()
+        && let Some(input) = &rs.search_input
+    {
+        // What you type, as you type it.
+        let spans = vec![
+            span("/", theme, Role::Accent),
+            span(input.value(), theme, Role::Text),
+            span("█", theme, Role::Accent),
+            span("   enter search · n/N next/previous · esc cancel", theme, Role::Muted),
+        ];
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     if let Some(n) = &app.notice {
         frame.render_widget(Paragraph::new(Line::from(span(format!(" {n}"), theme, Role::Warn))), area);
         return;

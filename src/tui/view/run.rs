@@ -3,6 +3,8 @@
 //! rows so that the runtime can scroll it with a terminal scroll region (see `runtime::scroll`);
 //! the approval dialog and the failure menu go over it.
 
+use std::fmt::Write as _;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -145,8 +147,8 @@ fn log_panel(
         flags.push_str(" [z: steps hidden]");
     }
     if let Some(q) = &rs.query {
-        flags.push_str(" /");
-        flags.push_str(q);
+        let (rank, matches) = rs.match_info;
+        let _ = write!(flags, " /{q} {rank}/{matches} match(es)");
     }
     // While following, no line counter: it would rewrite the title with every line over SSH.
     let title = if rs.follow && view.active() {
