@@ -254,5 +254,8 @@ fn dora_s_cycles_every_service_then_all() {
 fn c_copies_the_newest_line_of_the_step_shown() {
     let mut a = app((80, 24), vec![], run_until_gate("staging"));
     let effects = a.update(Msg::Key(Key::ch('c')));
-    assert_eq!(effects, vec![Effect::Copy { text: "staging.db: applied 1 migration(s); version 0003".into() }]);
+    assert_eq!(
+        effects,
+        vec![Effect::Copy { text: "staging.db: applied 1 migration(s); version 0003".into() }]
+    );
 }
