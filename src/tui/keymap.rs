@@ -113,6 +113,8 @@ pub enum Intent {
     ShowDialog,
     /// The log full screen (steps hidden) and back.
     Zoom,
+    /// The live filter of the log (`&`).
+    Filter,
     /// Copy the current log line (the search match, else the newest line) with OSC 52.
     Copy,
 }
@@ -155,6 +157,7 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Run, c('w'), I::Wrap),
     (Ctx::Run, c('z'), I::Zoom),
     (Ctx::Run, c('c'), I::Copy),
+    (Ctx::Run, c('&'), I::Filter),
     (Ctx::Run, c('n'), I::SearchNext),
     (Ctx::Run, c('N'), I::SearchPrev),
     (Ctx::Run, c('x'), I::Cancel),
@@ -225,6 +228,7 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("w", "wrap"),
             ("/", "search"),
             ("z", "full log"),
+            ("&", "filter"),
             ("c", "copy line"),
             ("PgUp/Dn", "scroll"),
             ("x", "cancel"),

@@ -130,6 +130,25 @@ impl LogIndex {
         Ok((pick, rank, hits.len()))
     }
 
+    /// The numbers of the lines containing `query`, in order.
+    pub fn matching(&self, query: &str) -> std::io::Result<Vec<usize>> {
+        let mut hits = Vec::new();
+        if query.is_empty() || self.lines == 0 {
+            return Ok(hits);
+        }
+        let mut reader = BufReader::new(File::open(&self.path)?.take(self.indexed));
+        let mut line = Vec::new();
+        let needle = query.as_bytes();
+        for n in 0..self.lines {
+            line.clear();
+            reader.read_until(b'\n', &mut line)?;
+            if line.windows(needle.len()).any(|w| w == needle) {
+                hits.push(n);
+            }
+        }
+        Ok(hits)
+    }
+
     /// Approximate memory held by the index, in bytes.
     pub fn memory(&self) -> usize {
         self.marks.capacity() * std::mem::size_of::<u64>() + std::mem::size_of::<Self>()

@@ -181,3 +181,22 @@ fn untrusted_text_is_made_visible_never_sent_as_control_codes() {
     assert!(text.contains("␛[2J␛]52;c;aGk=␇ owned␍50%"), "{text}");
     assert!(!text.chars().any(char::is_control), "a control character reached the screen");
 }
+
+#[test]
+fn the_live_filter_shows_only_matching_lines() {
+    let mut msgs = run_until_gate("staging");
+    msgs.push(Msg::Key(Key::ch('&')));
+    msgs.extend(typed("version"));
+    let a = app((80, 24), vec![], msgs);
+    let t = render(&a, &Theme::default_theme());
+    let rows: Vec<String> = (0..24)
+        .map(|y| (0..80).map(|x| t.backend().buffer()[(x, y)].symbol().to_string()).collect())
+        .collect();
+    let screen = rows.join("\n");
+    assert!(screen.contains("staging.db: applied 1 migration(s); version 0003"), "{screen}");
+    assert!(
+        !screen.contains("applied 0003_create_deploy_notes.sql"),
+        "a line without the filter shows:\n{screen}"
+    );
+    assert!(screen.contains("&version"), "the footer shows the filter as typed:\n{screen}");
+}

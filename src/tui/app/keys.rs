@@ -16,9 +16,9 @@ impl App {
         self.size.0 < w || self.size.1 < h
     }
 
-    /// True while the run screen's search input takes the keys.
+    /// True while the run screen's search or filter input takes the keys.
     fn typing_search(&self) -> bool {
-        matches!(self.screen(), Screen::Run(rs) if rs.search_input.is_some())
+        matches!(self.screen(), Screen::Run(rs) if rs.search_input.is_some() || rs.filter_input.is_some())
     }
 
     pub(super) fn key(&mut self, key: Key) -> Vec<Effect> {
@@ -398,6 +398,23 @@ fn run_text_key(
     key: Key,
     dialog_shown: bool,
 ) -> Option<Vec<Effect>> {
+    if let Some(input) = rs.filter_input.as_mut() {
+        // The filter applies as you type; enter keeps it, esc clears it.
+        match key.code {
+            KeyCode::Enter => rs.filter_input = None,
+            KeyCode::Esc => {
+                rs.filter_input = None;
+                rs.filter = None;
+            }
+            _ => {
+                input.key(key);
+                let v = input.value();
+                rs.filter = (!v.is_empty()).then_some(v);
+                rs.scroll = 0;
+            }
+        }
+        return Some(Vec::new());
+    }
     if let Some(input) = rs.search_input.as_mut() {
         match key.code {
             KeyCode::Enter => {

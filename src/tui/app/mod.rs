@@ -94,6 +94,10 @@ pub struct RunScreen {
     pub zoom: bool,
     /// The current search match and the number of matching lines (0, 0 before a search).
     pub match_info: (usize, usize),
+    /// The live filter: only lines containing it show.
+    pub filter: Option<String>,
+    /// The filter input while typing (the filter follows each key).
+    pub filter_input: Option<TextInput>,
 }
 
 impl RunScreen {
@@ -122,6 +126,8 @@ impl RunScreen {
             dialog_scroll: 0,
             zoom: false,
             match_info: (0, 0),
+            filter: None,
+            filter_input: None,
         }
     }
 }

@@ -101,6 +101,10 @@ fn log_intent(
         Intent::Wrap => rs.wrap = !rs.wrap,
         Intent::Zoom => rs.zoom = !rs.zoom,
         Intent::Search => rs.search_input = Some(crate::tui::app::input::TextInput::new("")),
+        Intent::Filter => {
+            rs.filter_input =
+                Some(crate::tui::app::input::TextInput::new(rs.filter.as_deref().unwrap_or("")));
+        }
         Intent::SearchNext | Intent::SearchPrev => {
             if let Some(q) = rs.query.clone() {
                 rs.pending_search = Some((q, intent == Intent::SearchNext));

@@ -29,6 +29,13 @@ impl Console {
             let _ = app.update(Msg::LogSearched { run: run.clone(), line, total, rank, matches });
         }
         let Some(Screen::Run(rs)) = app.screens.last() else { return };
+        if let Some(filter) = rs.filter.clone() {
+            let steps = app.views.get(&rs.run).map_or(0, |v| v.steps.len());
+            let height = usize::from(log_area(app.size, steps, rs.zoom).height);
+            app.log_window = filtered_window(index, &filter, rs.follow, rs.scroll, height)
+                .map(|(first, lines, total)| LogWindow { run, step, first, lines, total });
+            return;
+        }
         let total = index.len();
         if total == 0 {
             return;
@@ -41,6 +48,24 @@ impl Console {
             app.log_window = Some(LogWindow { run, step, first, lines, total });
         }
     }
+}
+
+/// The window of a filtered log: (first match shown, its lines, matches in all).
+fn filtered_window(
+    index: &LogIndex,
+    filter: &str,
+    follow: bool,
+    scroll: usize,
+    height: usize,
+) -> Option<(usize, Vec<String>, usize)> {
+    let hits = index.matching(filter).ok()?;
+    let end = hits.len().saturating_sub(if follow { 0 } else { scroll });
+    let first = end.saturating_sub(height);
+    let mut lines = Vec::with_capacity(end - first);
+    for &n in &hits[first..end] {
+        lines.extend(index.read(n, 1).ok()?);
+    }
+    Some((first, lines, hits.len()))
 }
 
 /// The run and step whose log the run screen shows, if it is on top.

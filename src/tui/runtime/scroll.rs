@@ -100,7 +100,7 @@ fn mark_new_rows(before: &mut Buffer, rendered: &Buffer, area: Rect, d: u16) {
 /// The log window the coming frame shows, when it can be scrolled (nothing drawn over it).
 fn shown(app: &App) -> Option<Shown> {
     let Screen::Run(rs) = app.screen() else { return None };
-    if app.dialog.is_some() || app.help || rs.wrap || rs.search_input.is_some() {
+    if app.dialog.is_some() || app.help || rs.wrap || rs.search_input.is_some() || rs.filter_input.is_some() {
         return None;
     }
     let w = app.log_window.as_ref()?;

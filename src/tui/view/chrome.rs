@@ -93,31 +93,41 @@ pub fn footer_ctx(app: &App) -> Ctx {
     }
 }
 
+/// What is being typed at the bottom: the command line, the log filter or the log search.
+fn input_line<'a>(app: &App, theme: &Theme) -> Option<Line<'a>> {
+    let typed = |lead: &'static str, value: String, help: String| {
+        Line::from(vec![
+            span(lead, theme, Role::Accent),
+            span(value, theme, Role::Text),
+            span("█", theme, Role::Accent),
+            span(help, theme, Role::Muted),
+        ])
+    };
+    if let Some(input) = &app.cmdline {
+        let help = if app.completions.is_empty() {
+            String::new()
+        } else {
+            format!("   {}", app.completions.join("  "))
+        };
+        return Some(typed(":", input.value(), help));
+    }
+    let Screen::Run(rs) = app.screen() else { return None };
+    if let Some(input) = &rs.filter_input {
+        return Some(typed(
+            "&",
+            input.value(),
+            "   only lines containing it · enter keep · esc clear".into(),
+        ));
+    }
+    // What you type, as you type it.
+    let input = rs.search_input.as_ref()?;
+    Some(typed("/", input.value(), "   enter search · n/N next/previous · esc cancel".into()))
+}
+
 /// The bottom line: the command line, a notice, or the keys that work here.
 pub fn footer(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    if let Some(input) = &app.cmdline {
-        let mut spans = vec![
-            span(":", theme, Role::Accent),
-            span(input.value(), theme, Role::Text),
-            span("█", theme, Role::Accent),
-        ];
-        if !app.completions.is_empty() {
-            spans.push(span(format!("   {}", app.completions.join("  ")), theme, Role::Muted));
-        }
-        frame.render_widget(Paragraph::new(Line::from(spans)), area);
-        return;
-    }
-    if let Screen::Run(rs) = app.screen()
-        && let Some(input) = &rs.search_input
-    {
-        // What you type, as you type it.
-        let spans = vec![
-            span("/", theme, Role::Accent),
-            span(input.value(), theme, Role::Text),
-            span("█", theme, Role::Accent),
-            span("   enter search · n/N next/previous · esc cancel", theme, Role::Muted),
-        ];
-        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    if let Some(line) = input_line(app, theme) {
+        frame.render_widget(Paragraph::new(line), area);
         return;
     }
     if let Some(n) = &app.notice {

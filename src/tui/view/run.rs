@@ -146,6 +146,9 @@ fn log_panel(
     if rs.zoom {
         flags.push_str(" [z: steps hidden]");
     }
+    if let Some(f) = &rs.filter {
+        let _ = write!(flags, " &{f}");
+    }
     if let Some(q) = &rs.query {
         let (rank, matches) = rs.match_info;
         let _ = write!(flags, " /{q} {rank}/{matches} match(es)");
@@ -187,6 +190,14 @@ fn visible_lines(
         return (w.first, lines, w.total);
     }
     let Some(tail) = view.logs.get(step) else { return (0, Vec::new(), 0) };
+    if let Some(f) = rs.filter.as_deref() {
+        let kept: Vec<(Stream, String)> =
+            tail.iter().filter(|l| l.text.contains(f)).map(|l| (l.stream, l.text.clone())).collect();
+        let end = kept.len().saturating_sub(if rs.follow { 0 } else { rs.scroll });
+        let start = end.saturating_sub(height);
+        let total = kept.len();
+        return (start, kept.into_iter().skip(start).take(end - start).collect(), total);
+    }
     let total = tail.len();
     let end = total.saturating_sub(if rs.follow { 0 } else { rs.scroll });
     let start = end.saturating_sub(height);
