@@ -68,11 +68,16 @@ pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         spans.push(span(app.init.branch.clone(), theme, Role::Muted));
     }
     spans.extend(tail);
-    let pad = usize::from(area.width).saturating_sub(width(&spans) + right.chars().count());
+    let clock_w = u16::try_from(right.chars().count()).unwrap_or(0).min(area.width);
+    let pad = usize::from(area.width).saturating_sub(width(&spans) + usize::from(clock_w));
     spans.push(Span::raw(" ".repeat(pad)));
+    // The left part gives way at its end; the clock always shows, at the right edge.
+    let left = Rect::new(area.x, area.y, area.width.saturating_sub(clock_w + 1), 1);
+    frame.render_widget(Paragraph::new(Line::from(spans)), left);
+    let gap = Rect::new(left.x + left.width, area.y, area.width - left.width - clock_w, 1);
+    frame.render_widget(Paragraph::new(" "), gap);
     // The clock ticks every second: in the terminal's own colours it costs no colour escape codes.
-    spans.push(Span::raw(right));
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(Paragraph::new(right), Rect::new(area.x + area.width - clock_w, area.y, clock_w, 1));
 }
 
 /// The context whose keys the footer lists.
