@@ -84,15 +84,24 @@ fn info_line(app: &App, view: &RunView, theme: &Theme, frame: &mut Frame, area: 
     };
     let elapsed =
         view.started.map(|s| human_duration(app.now.millis_since(s) / 1000 * 1000)).unwrap_or_default();
-    let spans = vec![
-        span(format!(" {glyph} {state}"), theme, role),
-        span(format!("  {} ", view.workflow), theme, Role::Title),
-        span(
-            format!(" run {}  mode {}  by {}  {elapsed}", view.id, view.mode, view.operator),
-            theme,
-            Role::Muted,
-        ),
-    ];
+    // Why a run ended comes before its id, mode and operator (the header and Runs show those).
+    let why = view.finished.as_ref().and_then(|f| f.2.clone());
+    let spans = match why {
+        Some(message) => vec![
+            span(format!(" {glyph} {state}"), theme, role),
+            span(format!("  {} ", view.workflow), theme, Role::Title),
+            span(format!(" {message}"), theme, Role::Warn),
+        ],
+        None => vec![
+            span(format!(" {glyph} {state}"), theme, role),
+            span(format!("  {} ", view.workflow), theme, Role::Title),
+            span(
+                format!(" run {}  mode {}  by {}  {elapsed}", view.id, view.mode, view.operator),
+                theme,
+                Role::Muted,
+            ),
+        ],
+    };
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
