@@ -12,7 +12,9 @@ use crate::tui::app::{App, Init};
 use crate::tui::msg::{Key, KeyCode, Msg};
 use crate::workflow::catalog::Catalog;
 
+mod gates;
 mod load;
+pub use gates::{after, answered, long_prod_gate, prod_gate_with_refusal, system_line};
 pub use load::{load_finished, load_running, load_snapshot, load_started};
 
 /// 2026-11-18 09:30:00 UTC, the fixtures' "now".
@@ -20,7 +22,7 @@ pub const NOW: Micros = Micros(1_794_994_200_000_000);
 
 const RUN: &str = "20261118-092800-deploy-3f2a";
 
-fn at(secs: i64) -> Micros {
+pub(crate) fn at(secs: i64) -> Micros {
     Micros(NOW.0 - 120_000_000 + secs * 1_000_000)
 }
 
@@ -38,6 +40,8 @@ pub fn init(runs: Vec<RunRecord>) -> Init {
         now: NOW,
         theme: "default".into(),
         themes: vec!["default".into(), "high-contrast".into(), "light".into(), "mono".into()],
+        services: Vec::new(),
+        dora_days: 90,
         load_url: None,
     }
 }
@@ -83,7 +87,7 @@ pub fn app(size: (u16, u16), runs: Vec<RunRecord>, msgs: Vec<Msg>) -> App {
     app
 }
 
-fn ev(seq: u64, secs: i64, kind: EventKind) -> Msg {
+pub(crate) fn ev(seq: u64, secs: i64, kind: EventKind) -> Msg {
     Msg::Engine(Event { run: RUN.into(), life: 1, seq, at: at(secs), kind })
 }
 

@@ -14,14 +14,18 @@ pub enum Ctx {
     Run,
     /// The failure menu of a run.
     FailureMenu,
-    /// A yes/no or choice gate.
+    /// A dialog on the run screen: a gate, a re-run confirmation, "cancel this run?".
     Gate,
+    /// The run screen while its dialog is hidden with `esc` (the run still waits).
+    HiddenDialog,
     /// Run history.
     Runs,
     /// The DORA dashboard.
     Dora,
     /// The Load screen (running or finished test).
     Load,
+    /// The Health screen.
+    Health,
 }
 
 /// What a key means.
@@ -85,8 +89,6 @@ pub enum Intent {
     Audit,
     /// Resume an interrupted run.
     Resume,
-    /// Toggle mouse capture.
-    Mouse,
     /// Launch the selected workflow.
     Launch,
     /// Open a persona's screen (1 Diana, 2 Rita, 3 Phoenix).
@@ -101,10 +103,22 @@ pub enum Intent {
     CycleWindow,
     /// Next service.
     CycleService,
+    /// Next environment (Health).
+    CycleEnv,
     /// Phoenix's Load screen.
     Load,
     /// Diana's Secrets screen.
     Secrets,
+    /// Hide the dialog on screen (the run keeps waiting).
+    HideDialog,
+    /// Show the hidden dialog again.
+    ShowDialog,
+    /// The log full screen (steps hidden) and back.
+    Zoom,
+    /// The live filter of the log (`&`).
+    Filter,
+    /// Copy the current log line (the search match, else the newest line) with OSC 52.
+    Copy,
 }
 
 use Intent as I;
@@ -120,20 +134,32 @@ const fn c(ch: char) -> Key {
 
 /// The table: (context, key, intent). Earlier rows win.
 pub const TABLE: &[(Ctx, Key, Intent)] = &[
+    // Dialogs answer only to keys that mean nothing else on the run screen: `y`, `ctrl-r`, and
+    // `enter` on the highlighted option (never `n`, `r`, `s`, `a`: search, runs, audit elsewhere).
     (Ctx::Gate, c('y'), I::Approve),
-    (Ctx::Gate, c('n'), I::Reject),
+    (Ctx::Gate, Key { code: K::Char('r'), ctrl: true, alt: false }, I::Reject),
     (Ctx::Gate, k(K::Left), I::Left),
+    (Ctx::Gate, c('h'), I::Left),
+    (Ctx::Gate, k(K::BackTab), I::Left),
     (Ctx::Gate, k(K::Right), I::Right),
+    (Ctx::Gate, c('l'), I::Right),
+    (Ctx::Gate, k(K::Tab), I::Right),
     (Ctx::Gate, k(K::Enter), I::Select),
-    (Ctx::FailureMenu, c('r'), I::Retry),
-    (Ctx::FailureMenu, c('s'), I::Skip),
-    (Ctx::FailureMenu, c('b'), I::Rollback),
-    (Ctx::FailureMenu, c('a'), I::Abort),
+    (Ctx::Gate, k(K::Esc), I::HideDialog),
     (Ctx::FailureMenu, k(K::Left), I::Left),
+    (Ctx::FailureMenu, c('h'), I::Left),
+    (Ctx::FailureMenu, k(K::BackTab), I::Left),
     (Ctx::FailureMenu, k(K::Right), I::Right),
+    (Ctx::FailureMenu, c('l'), I::Right),
+    (Ctx::FailureMenu, k(K::Tab), I::Right),
     (Ctx::FailureMenu, k(K::Enter), I::Select),
+    (Ctx::FailureMenu, k(K::Esc), I::HideDialog),
+    (Ctx::HiddenDialog, k(K::Enter), I::ShowDialog),
     (Ctx::Run, c('f'), I::Follow),
     (Ctx::Run, c('w'), I::Wrap),
+    (Ctx::Run, c('z'), I::Zoom),
+    (Ctx::Run, c('c'), I::Copy),
+    (Ctx::Run, c('&'), I::Filter),
     (Ctx::Run, c('n'), I::SearchNext),
     (Ctx::Run, c('N'), I::SearchPrev),
     (Ctx::Run, c('x'), I::Cancel),
@@ -156,6 +182,7 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Global, k(K::Left), I::Left),
     (Ctx::Global, c('h'), I::Left),
     (Ctx::Global, k(K::Right), I::Right),
+    (Ctx::Global, c('l'), I::Right),
     (Ctx::Global, k(K::PageUp), I::PageUp),
     (Ctx::Global, k(K::PageDown), I::PageDown),
     (Ctx::Global, c('g'), I::Top),
@@ -166,7 +193,6 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Global, k(K::Tab), I::NextPane),
     (Ctx::Global, c('r'), I::Runs),
     (Ctx::Global, c('a'), I::Audit),
-    (Ctx::Global, c('m'), I::Mouse),
     (Ctx::Global, c('v'), I::Release),
     (Ctx::Global, c('d'), I::Dora),
     (Ctx::Global, c('H'), I::Health),
@@ -175,6 +201,7 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Dora, c('w'), I::CycleWindow),
     (Ctx::Dora, c('s'), I::CycleService),
     (Ctx::Load, c('x'), I::Cancel),
+    (Ctx::Health, c('e'), I::CycleEnv),
 ];
 
 /// The intent of `key` in `ctxs` (most specific first), falling back to the global table.
@@ -203,16 +230,26 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("f", "follow"),
             ("w", "wrap"),
             ("/", "search"),
+            ("z", "full log"),
+            ("&", "filter"),
+            ("c", "copy line"),
             ("PgUp/Dn", "scroll"),
             ("x", "cancel"),
             ("esc", "back"),
             ("?", "help"),
         ],
-        Ctx::Gate => {
-            &[("y", "approve"), ("n", "reject"), ("←→", "choose"), ("enter", "confirm"), ("esc", "close")]
-        }
-        Ctx::FailureMenu => {
-            &[("r", "retry"), ("s", "skip"), ("b", "roll back"), ("a", "abort"), ("enter", "confirm")]
+        Ctx::Gate => &[
+            ("←→", "choose"),
+            ("enter", "confirm"),
+            ("y", "approve"),
+            ("ctrl-r", "reject"),
+            ("↑↓", "scroll"),
+            ("esc", "hide"),
+            ("?", "help"),
+        ],
+        Ctx::FailureMenu => &[("←→", "choose"), ("enter", "confirm"), ("esc", "hide"), ("?", "help")],
+        Ctx::HiddenDialog => {
+            &[("enter", "show the dialog"), ("↑↓", "step"), ("/", "search"), ("esc", "back"), ("?", "help")]
         }
         Ctx::Runs => &[
             ("↑↓", "select"),
@@ -231,6 +268,9 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("?", "help"),
         ],
         Ctx::Load => &[("x", "cancel"), ("enter", "new test"), ("esc", "back"), ("?", "help")],
+        Ctx::Health => {
+            &[("↑↓", "monitor"), ("enter", "detail"), ("e", "environment"), ("esc", "back"), ("?", "help")]
+        }
         Ctx::Global => &[("esc", "back"), (":", "command"), ("?", "help"), ("q", "quit")],
     }
 }
@@ -242,7 +282,8 @@ mod tests {
     #[test]
     fn specific_context_wins_over_global() {
         assert_eq!(intent(&[Ctx::Run], c('n')), Some(I::SearchNext));
-        assert_eq!(intent(&[Ctx::Gate, Ctx::Run], c('n')), Some(I::Reject));
+        assert_eq!(intent(&[Ctx::Gate, Ctx::Run], c('n')), Some(I::SearchNext), "n never answers a gate");
+        assert_eq!(intent(&[Ctx::FailureMenu, Ctx::Run], c('r')), Some(I::Runs), "r never retries");
         assert_eq!(intent(&[Ctx::List], c('q')), Some(I::Quit));
         assert_eq!(intent(&[Ctx::List], c('Z')), None);
     }

@@ -72,6 +72,8 @@ fn init(url: String) -> Init {
         now: crate::time::now(),
         theme: "default".into(),
         themes: Vec::new(),
+        services: Vec::new(),
+        dora_days: 90,
         load_url: Some(url),
     }
 }

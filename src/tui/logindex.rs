@@ -97,8 +97,18 @@ impl LogIndex {
 
     /// The first line containing `query` after (`forward`) or before `from`, wrapping around.
     pub fn search(&self, query: &str, from: Option<usize>, forward: bool) -> std::io::Result<Option<usize>> {
+        Ok(self.search_counted(query, from, forward)?.0)
+    }
+
+    /// As `search`, with the match's rank (1-based) among all matching lines and their count.
+    pub fn search_counted(
+        &self,
+        query: &str,
+        from: Option<usize>,
+        forward: bool,
+    ) -> std::io::Result<(Option<usize>, usize, usize)> {
         if query.is_empty() || self.lines == 0 {
-            return Ok(None);
+            return Ok((None, 0, 0));
         }
         let mut hits = Vec::new();
         let mut reader = BufReader::new(File::open(&self.path)?.take(self.indexed));
@@ -116,7 +126,27 @@ impl LogIndex {
             (Some(f), true) => hits.iter().copied().find(|&h| h > f).or_else(|| hits.first().copied()),
             (Some(f), false) => hits.iter().copied().rev().find(|&h| h < f).or_else(|| hits.last().copied()),
         };
-        Ok(pick)
+        let rank = pick.and_then(|p| hits.iter().position(|&h| h == p)).map_or(0, |i| i + 1);
+        Ok((pick, rank, hits.len()))
+    }
+
+    /// The numbers of the lines containing `query`, in order.
+    pub fn matching(&self, query: &str) -> std::io::Result<Vec<usize>> {
+        let mut hits = Vec::new();
+        if query.is_empty() || self.lines == 0 {
+            return Ok(hits);
+        }
+        let mut reader = BufReader::new(File::open(&self.path)?.take(self.indexed));
+        let mut line = Vec::new();
+        let needle = query.as_bytes();
+        for n in 0..self.lines {
+            line.clear();
+            reader.read_until(b'\n', &mut line)?;
+            if line.windows(needle.len()).any(|w| w == needle) {
+                hits.push(n);
+            }
+        }
+        Ok(hits)
     }
 
     /// Approximate memory held by the index, in bytes.
@@ -155,6 +185,9 @@ mod tests {
         assert_eq!(idx.search("line 5", Some(5), true).unwrap(), Some(50));
         assert_eq!(idx.search("line 5", Some(50), false).unwrap(), Some(5));
         assert_eq!(idx.search("nothing", None, true).unwrap(), None);
+        let (line, rank, count) = idx.search_counted("line 5", Some(5), true).unwrap();
+        assert_eq!((line, rank), (Some(50), 2), "line 50 is the second of the matches");
+        assert!(count > 2);
         assert!(idx.memory() < 1024);
     }
 }

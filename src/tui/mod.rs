@@ -8,6 +8,7 @@ pub mod live;
 pub mod logindex;
 pub mod msg;
 pub mod runtime;
+pub mod sanitize;
 pub mod svg;
 pub mod theme;
 pub mod view;

@@ -90,6 +90,12 @@ pub enum Msg {
         /// Now.
         now: Micros,
     },
+    /// The runtime's clock as the next messages arrive (changes nothing visible by itself; dialogs
+    /// measure their grace period with it).
+    Clock {
+        /// Now.
+        now: Micros,
+    },
     /// An engine event of a run this console started or attached to.
     Engine(Event),
     /// A run this console asked for has started.
@@ -136,6 +142,12 @@ pub enum Msg {
         line: Option<usize>,
         /// Lines in the log.
         total: usize,
+        /// Which match this is (1-based; 0 for none).
+        #[serde(default)]
+        rank: usize,
+        /// Matching lines in the whole log.
+        #[serde(default)]
+        matches: usize,
     },
     /// The release plan of the project's repository (or why there is none).
     ReleaseLoaded {
@@ -249,6 +261,11 @@ pub enum Effect {
         /// The environment whose policy applies (production refuses remote targets).
         environment: String,
     },
+    /// Watch the monitors of another environment (Health and the header's summary).
+    WatchHealth {
+        /// Environment name.
+        environment: String,
+    },
     /// Cancel the running load test.
     CancelLoad,
     /// Switch theme.
@@ -256,10 +273,10 @@ pub enum Effect {
         /// Theme name.
         name: String,
     },
-    /// Turn mouse capture on or off.
-    SetMouse {
-        /// On.
-        on: bool,
+    /// Put text on the terminal's clipboard (OSC 52; works over SSH where the terminal allows it).
+    Copy {
+        /// The text.
+        text: String,
     },
     /// Leave the console.
     Quit,

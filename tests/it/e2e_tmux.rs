@@ -91,6 +91,8 @@ fn console_deploys_approves_and_rolls_back_in_tmux() {
     tmux.wait_for("enter starts the run");
     tmux.keys(&["Enter"]);
     tmux.wait_for("Approval needed");
+    // A new dialog ignores keys for a moment; its key line shows once it listens.
+    tmux.wait_for("enter confirm · y approve");
     tmux.keys(&["y"]);
     let s = tmux.wait_for("succeeded (exit 0)");
     assert!(s.contains("✓ Verify health"), "{s}");
@@ -99,9 +101,12 @@ fn console_deploys_approves_and_rolls_back_in_tmux() {
     tmux.wait_for("enter starts the run");
     tmux.keys(&["Enter"]);
     tmux.wait_for("Approval needed");
+    tmux.wait_for("enter confirm · y approve");
     tmux.keys(&["y"]);
     tmux.wait_for("Step failed");
-    tmux.keys(&["b"]);
+    // The menu starts on the step's on_fail (roll back); enter confirms it once the menu listens.
+    tmux.wait_for("esc hide (the run waits)");
+    tmux.keys(&["Enter"]);
     let s = tmux.wait_for("rolled_back (exit 3)");
     assert!(s.contains("↺ Roll out"), "the rollout's rollback did not complete:\n{s}");
 

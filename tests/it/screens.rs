@@ -19,11 +19,29 @@ fn render(app: &App, theme: &Theme) -> Terminal<TestBackend> {
 /// Every fixture state: name and the messages that lead there.
 #[allow(clippy::too_many_lines)] // one fixture state per line
 fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Vec<Msg>)> {
-    let mut gate_staging = run_until_gate("staging");
-    gate_staging.push(gate("staging", vec![], 1));
+    let mut gate_grace = run_until_gate("staging");
+    gate_grace.push(gate("staging", vec![], 1));
+    gate_grace.push(fixtures::after(200));
+    let mut gate_staging = gate_grace.clone();
+    gate_staging.push(fixtures::after(1000));
     let mut gate_prod = run_until_gate("production");
     gate_prod.push(gate("production", vec![approval("rita", 1001)], 2));
+    gate_prod.push(fixtures::after(1000));
     gate_prod.extend(typed("DEPLOY TO PROD"));
+    let mut gate_tally = run_until_gate("production");
+    gate_tally.extend(fixtures::prod_gate_with_refusal());
+    gate_tally.push(fixtures::after(1000));
+    let mut gate_scrolled = gate_tally.clone();
+    gate_scrolled.extend(keys(&[KeyCode::PageDown]));
+    let mut gate_hidden = gate_staging.clone();
+    gate_hidden.extend(keys(&[KeyCode::Esc]));
+    let mut relaunch = gate_staging.clone();
+    relaunch.extend(keys(&[KeyCode::Esc]));
+    relaunch.push(Msg::Key(Key::ch(':')));
+    relaunch.extend(typed("run deploy version=1.2.1"));
+    relaunch.extend(keys(&[KeyCode::Enter, KeyCode::Enter]));
+    let mut failed_menu = failing_verify();
+    failed_menu.push(fixtures::after(1000));
     let mut launch_error = keys(&[KeyCode::Enter, KeyCode::Enter]);
     launch_error.extend(keys(&[KeyCode::Tab]));
     let mut launch_preview = vec![Msg::Key(Key::new(KeyCode::Enter)), Msg::Key(Key::new(KeyCode::Tab))];
@@ -50,9 +68,14 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
         ("launch_error", vec![], launch_error),
         ("launch_preview", vec![], launch_preview),
         ("run_running", vec![], run_until_gate("staging")),
+        ("run_gate_grace", vec![], gate_grace),
         ("run_gate", vec![], gate_staging),
+        ("run_gate_hidden", vec![], gate_hidden),
+        ("run_gate_tally", vec![], gate_tally),
+        ("run_gate_scrolled", vec![], gate_scrolled),
+        ("run_relaunch", vec![], relaunch),
         ("run_phrase_gate", vec![], gate_prod),
-        ("run_failed_menu", vec![], failing_verify()),
+        ("run_failed_menu", vec![], failed_menu),
         ("run_finished", vec![], rolled_back()),
         ("runs", history(), runs),
         ("audit", vec![], vec![Msg::Key(Key::ch('a')), fixtures::audit(true)]),
@@ -182,4 +205,43 @@ fn too_small_and_monochrome() {
 fn to_png(svg: &std::path::Path) {
     let png = svg.with_extension("png");
     let _ = std::process::Command::new("rsvg-convert").arg(svg).arg("-o").arg(&png).status();
+}
+
+#[test]
+fn untrusted_text_is_made_visible_never_sent_as_control_codes() {
+    use flightdeck::engine::event::{Event, EventKind, Stream};
+    let mut msgs = run_until_gate("staging");
+    let run = "20261118-092800-deploy-3f2a".to_string();
+    let line = "\x1b[2J\x1b]52;c;aGk=\x07 owned\r50%";
+    msgs.push(Msg::Engine(Event {
+        run,
+        life: 1,
+        seq: 99,
+        at: fixtures::NOW,
+        kind: EventKind::StepLog { step: "migrate.apply".into(), stream: Stream::Stdout, line: line.into() },
+    }));
+    let a = app((80, 24), vec![], msgs);
+    let t = render(&a, &Theme::default_theme());
+    let text: String = t.backend().buffer().content().iter().map(ratatui::buffer::Cell::symbol).collect();
+    assert!(text.contains("␛[2J␛]52;c;aGk=␇ owned␍50%"), "{text}");
+    assert!(!text.chars().any(char::is_control), "a control character reached the screen");
+}
+
+#[test]
+fn the_live_filter_shows_only_matching_lines() {
+    let mut msgs = run_until_gate("staging");
+    msgs.push(Msg::Key(Key::ch('&')));
+    msgs.extend(typed("version"));
+    let a = app((80, 24), vec![], msgs);
+    let t = render(&a, &Theme::default_theme());
+    let rows: Vec<String> = (0..24)
+        .map(|y| (0..80).map(|x| t.backend().buffer()[(x, y)].symbol().to_string()).collect())
+        .collect();
+    let screen = rows.join("\n");
+    assert!(screen.contains("staging.db: applied 1 migration(s); version 0003"), "{screen}");
+    assert!(
+        !screen.contains("applied 0003_create_deploy_notes.sql"),
+        "a line without the filter shows:\n{screen}"
+    );
+    assert!(screen.contains("&version"), "the footer shows the filter as typed:\n{screen}");
 }

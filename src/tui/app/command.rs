@@ -81,7 +81,12 @@ impl App {
 
     /// Executes a command line.
     pub fn command(&mut self, line: &str) -> Vec<Effect> {
-        let words: Vec<&str> = line.split_whitespace().collect();
+        // Shell-like words: `reason="INC-42 test"` stays one value.
+        let Some(owned) = shlex::split(line) else {
+            self.notice = Some(format!("unbalanced quotes in {line:?}: close the quote"));
+            return Vec::new();
+        };
+        let words: Vec<&str> = owned.iter().map(String::as_str).collect();
         match words.as_slice() {
             [] => Vec::new(),
             ["q" | "quit", ..] => {
@@ -109,10 +114,7 @@ impl App {
             }
             ["release", ..] => self.open_release(),
             ["dora", ..] => self.open_dora(),
-            ["health", ..] => {
-                self.open_health();
-                Vec::new()
-            }
+            ["health", env @ ..] => self.open_health_env(env.first().copied()),
             ["load", ..] => self.open_load(),
             ["help", ..] => {
                 self.help = true;

@@ -10,8 +10,27 @@ use crate::tui::msg::{Effect, Key, KeyCode};
 use crate::workflow::model::Persona;
 
 impl App {
+    /// True when the terminal is below the console's minimum size (only the notice shows).
+    pub fn too_small(&self) -> bool {
+        let (w, h) = crate::tui::view::MIN_SIZE;
+        self.size.0 < w || self.size.1 < h
+    }
+
+    /// True while the run screen's search or filter input takes the keys.
+    fn typing_search(&self) -> bool {
+        matches!(self.screen(), Screen::Run(rs) if rs.search_input.is_some() || rs.filter_input.is_some())
+    }
+
     pub(super) fn key(&mut self, key: Key) -> Vec<Effect> {
         self.notice = None;
+        if self.too_small() {
+            // Nothing on screen but the notice: only quitting works, and only with no run to stop.
+            let quit = key.code == KeyCode::Char('q') || key == Key::ctrl('c');
+            return if quit && !self.run_active() { vec![Effect::Quit] } else { Vec::new() };
+        }
+        if let Some(q) = self.relaunch.take() {
+            return if key.code == KeyCode::Char('y') { vec![q.launch] } else { Vec::new() };
+        }
         if self.confirm_quit {
             self.confirm_quit = false;
             return if matches!(key.code, KeyCode::Char('y' | 'Y')) {
@@ -26,6 +45,10 @@ impl App {
         }
         if self.cmdline.is_some() {
             return self.cmdline_key(key);
+        }
+        if let Some(left) = self.grace_left_ms().filter(|_| !self.typing_search()) {
+            self.notice = Some(format!("the dialog just opened: keys are ignored for {left} ms more"));
+            return Vec::new();
         }
         if let Some(effects) = self.text_input_key(key) {
             return effects;
@@ -56,11 +79,13 @@ impl App {
                     self.screens.pop();
                     return Some(Vec::new());
                 }
-                Some(form.key(key).into_iter().collect())
+                let effects: Vec<Effect> = form.key(key).into_iter().collect();
+                Some(effects.into_iter().flat_map(|e| self.launch_or_ask(e)).collect())
             }
             Screen::Run(rs) => {
                 let view = self.views.get(&rs.run)?;
-                run_text_key(rs, view, key)
+                let dialog_shown = self.dialog.as_deref().is_some_and(|d| d.starts_with("gate:"));
+                run_text_key(rs, view, key, dialog_shown)
             }
             Screen::Load => self.load_text_key(key),
             _ => None,
@@ -73,19 +98,15 @@ impl App {
             Screen::Dora => vec![Ctx::Dora],
             Screen::Load => vec![Ctx::Load],
             Screen::Runs => vec![Ctx::Runs],
-            Screen::Audit | Screen::Launch(_) | Screen::Health | Screen::Secrets => vec![],
-            Screen::Run(rs) => {
-                let Some(view) = self.views.get(&rs.run) else { return vec![Ctx::Run] };
-                if rs.confirm_cancel {
-                    vec![Ctx::Gate]
-                } else if view.failure.is_some() {
-                    vec![Ctx::FailureMenu, Ctx::Run]
-                } else if view.gate.is_some() || view.rerun.is_some() {
-                    vec![Ctx::Gate, Ctx::Run]
-                } else {
-                    vec![Ctx::Run]
-                }
-            }
+            Screen::Health => vec![Ctx::Health],
+            Screen::Audit | Screen::Launch(_) | Screen::Secrets => vec![],
+            Screen::Run(rs) => match self.dialog.as_deref() {
+                Some("cancel") => vec![Ctx::Gate],
+                Some(d) if d.starts_with("failure:") => vec![Ctx::FailureMenu, Ctx::Run],
+                Some(d) if d.starts_with("gate:") || d.starts_with("rerun:") => vec![Ctx::Gate, Ctx::Run],
+                _ if rs.hidden.is_some() => vec![Ctx::HiddenDialog, Ctx::Run],
+                _ => vec![Ctx::Run],
+            },
         }
     }
 
@@ -102,14 +123,10 @@ impl App {
                 if self.screens.len() > 1 {
                     self.screens.pop();
                 }
-                return Vec::new();
+                return self.reload();
             }
             Intent::Help => self.help = true,
             Intent::Command => self.cmdline = Some(TextInput::new("")),
-            Intent::Mouse => {
-                self.mouse = !self.mouse;
-                return vec![Effect::SetMouse { on: self.mouse }];
-            }
             Intent::Runs => {
                 self.screens.push(Screen::Runs);
                 return vec![Effect::LoadRuns];
@@ -145,6 +162,12 @@ impl App {
             Screen::Dora => self.dora_intent(intent),
             Screen::Health => {
                 let n = self.health.as_ref().map_or(0, |h| h.monitors.len());
+                if intent == Intent::CycleEnv {
+                    let envs = &self.init.environments;
+                    let i = envs.iter().position(|(n, _)| *n == self.health_env).map_or(0, |i| i + 1);
+                    let next = envs.get(i % envs.len().max(1)).map(|(n, _)| n.clone());
+                    return next.map(|e| self.watch_health(e)).unwrap_or_default();
+                }
                 if intent == Intent::Select {
                     self.health_detail = !self.health_detail;
                 } else {
@@ -202,6 +225,17 @@ impl App {
         Vec::new()
     }
 
+    /// What the screen returned to must reload: it may have changed meanwhile.
+    fn reload(&self) -> Vec<Effect> {
+        match self.screen() {
+            Screen::Home | Screen::Runs => vec![Effect::LoadRuns],
+            Screen::Release => vec![Effect::LoadRelease],
+            Screen::Dora => vec![self.dora_effect()],
+            Screen::Audit => vec![Effect::LoadAudit],
+            _ => Vec::new(),
+        }
+    }
+
     /// Opens Rita's release screen and asks for the plan.
     pub(super) fn open_release(&mut self) -> Vec<Effect> {
         if !matches!(self.screen(), Screen::Release) {
@@ -216,6 +250,31 @@ impl App {
             self.health_detail = false;
             self.screens.push(Screen::Health);
         }
+    }
+
+    /// `:health [ENV]`: opens Health, watching `env` when given.
+    pub(super) fn open_health_env(&mut self, env: Option<&str>) -> Vec<Effect> {
+        self.open_health();
+        match env {
+            None => Vec::new(),
+            Some(e) if self.init.environments.iter().any(|(n, _)| n == e) => self.watch_health(e.to_string()),
+            Some(e) => {
+                let names: Vec<&str> = self.init.environments.iter().map(|(n, _)| n.as_str()).collect();
+                self.notice = Some(format!("no environment {e:?}: {}", names.join(", ")));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Starts watching `env`'s monitors (the old snapshot goes: it was another environment's).
+    fn watch_health(&mut self, env: String) -> Vec<Effect> {
+        if env == self.health_env {
+            return Vec::new();
+        }
+        self.health = None;
+        self.health_row = 0;
+        self.health_env.clone_from(&env);
+        vec![Effect::WatchHealth { environment: env }]
     }
 
     /// Opens the DORA screen and asks for the dashboard.
@@ -244,24 +303,17 @@ impl App {
         match intent {
             Intent::CycleWindow => {
                 v.days = match v.days {
-                    7 => 30,
-                    30 => 90,
-                    90 => 180,
+                    d if d < 7 => 7,
+                    d if d < 30 => 30,
+                    d if d < 90 => 90,
+                    d if d < 180 => 180,
                     _ => 7,
                 };
                 return vec![self.dora_effect()];
             }
             Intent::CycleService => {
-                let services: Vec<String> = match &self.dora {
-                    Some(Ok(d)) => {
-                        let mut s: Vec<String> =
-                            d.deployments.iter().map(|r| r.deployment.service.clone()).collect();
-                        s.sort();
-                        s.dedup();
-                        s
-                    }
-                    _ => Vec::new(),
-                };
+                // Every configured service and every one seen, then all again.
+                let services = &self.init.services;
                 let next = match &v.service {
                     None => services.first().cloned(),
                     Some(cur) => services.iter().skip_while(|s| *s != cur).nth(1).cloned(),
@@ -347,12 +399,31 @@ pub(super) fn move_row(row: usize, n: usize, intent: Intent) -> usize {
     }
 }
 
-/// Text typed on the run screen: the search input and the phrase of a phrase gate.
+/// Text typed on the run screen: the search input and the phrase of a phrase gate (when its dialog
+/// is on screen).
 fn run_text_key(
     rs: &mut RunScreen,
     view: &crate::tui::app::run_view::RunView,
     key: Key,
+    dialog_shown: bool,
 ) -> Option<Vec<Effect>> {
+    if let Some(input) = rs.filter_input.as_mut() {
+        // The filter applies as you type; enter keeps it, esc clears it.
+        match key.code {
+            KeyCode::Enter => rs.filter_input = None,
+            KeyCode::Esc => {
+                rs.filter_input = None;
+                rs.filter = None;
+            }
+            _ => {
+                input.key(key);
+                let v = input.value();
+                rs.filter = (!v.is_empty()).then_some(v);
+                rs.scroll = 0;
+            }
+        }
+        return Some(Vec::new());
+    }
     if let Some(input) = rs.search_input.as_mut() {
         match key.code {
             KeyCode::Enter => {
@@ -371,7 +442,7 @@ fn run_text_key(
         }
         return Some(Vec::new());
     }
-    let gate = view.gate.as_ref()?;
+    let gate = view.gate.as_ref().filter(|_| dialog_shown)?;
     let GateForm::Phrase { phrase } = &gate.form else { return None };
     if rs.answered.as_deref() == Some(gate.gate.as_str()) || key.code == KeyCode::Esc {
         return None;

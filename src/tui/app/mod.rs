@@ -10,6 +10,7 @@ use crate::tui::msg::{Effect, Msg};
 use crate::workflow::model::{Persona, Workflow};
 
 mod command;
+pub mod dialog;
 pub mod input;
 mod keys;
 pub mod launch;
@@ -47,6 +48,10 @@ pub struct Init {
     pub themes: Vec<String>,
     /// The default environment's `url` var (the Load screen's default target).
     pub load_url: Option<String>,
+    /// Services configured under `[services.NAME]` (the DORA screen's `s` cycles them).
+    pub services: Vec<String>,
+    /// The DORA window from `[dora] window`, in days.
+    pub dora_days: i64,
 }
 
 /// The run screen's own state (the run itself is in [`App::views`]).
@@ -81,6 +86,18 @@ pub struct RunScreen {
     pub answered: Option<String>,
     /// Asking "cancel this run?".
     pub confirm_cancel: bool,
+    /// The dialog hidden with `esc` (the run keeps waiting; `enter` shows it again).
+    pub hidden: Option<String>,
+    /// Lines the dialog's text is scrolled.
+    pub dialog_scroll: usize,
+    /// The log takes the whole body (the steps panel hidden).
+    pub zoom: bool,
+    /// The current search match and the number of matching lines (0, 0 before a search).
+    pub match_info: (usize, usize),
+    /// The live filter: only lines containing it show.
+    pub filter: Option<String>,
+    /// The filter input while typing (the filter follows each key).
+    pub filter_input: Option<TextInput>,
 }
 
 impl RunScreen {
@@ -105,6 +122,12 @@ impl RunScreen {
             choice: 0,
             answered: None,
             confirm_cancel: false,
+            hidden: None,
+            dialog_scroll: 0,
+            zoom: false,
+            match_info: (0, 0),
+            filter: None,
+            filter_input: None,
         }
     }
 }
@@ -210,8 +233,6 @@ pub struct App {
     pub confirm_quit: bool,
     /// Status-line message.
     pub notice: Option<String>,
-    /// Mouse capture on.
-    pub mouse: bool,
     /// Terminal size.
     pub size: (u16, u16),
     /// The clock.
@@ -220,6 +241,8 @@ pub struct App {
     pub theme: String,
     /// The latest health snapshot.
     pub health: Option<Box<crate::health::Snapshot>>,
+    /// The environment whose monitors Health watches.
+    pub health_env: String,
     /// Health screen: selected monitor.
     pub health_row: usize,
     /// Health screen: showing the selected monitor's detail.
@@ -234,14 +257,22 @@ pub struct App {
     pub log_window: Option<LogWindow>,
     /// The Load screen's form, snapshot and report.
     pub load: LoadView,
+    /// The dialog on screen when the last message was applied (see `dialog`).
+    pub dialog: Option<String>,
+    /// When that dialog appeared.
+    pub dialog_since: Micros,
+    /// "This workflow already has a run going: start another?"
+    pub relaunch: Option<dialog::RelaunchQuestion>,
 }
 
 impl App {
     /// The console at start: Home.
     pub fn new(init: Init, size: (u16, u16)) -> App {
         let load = LoadView::new(init.load_url.as_deref());
+        let dora_view = DoraView { days: init.dora_days, ..DoraView::default() };
         App {
             recent: init.runs.clone(),
+            health_env: init.default_env.clone(),
             now: init.now,
             theme: init.theme.clone(),
             init,
@@ -261,16 +292,18 @@ impl App {
             help: false,
             confirm_quit: false,
             notice: None,
-            mouse: false,
             size,
             log_window: None,
             release: None,
             dora: None,
-            dora_view: DoraView::default(),
+            dora_view,
             health: None,
             health_row: 0,
             health_detail: false,
             load,
+            dialog: None,
+            dialog_since: Micros(0),
+            relaunch: None,
         }
     }
 
@@ -300,6 +333,12 @@ impl App {
 
     /// Applies a message; returns what the runtime must do.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let effects = self.apply(msg);
+        self.track_dialog();
+        effects
+    }
+
+    fn apply(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(key) => self.key(key),
             Msg::Resize { width, height } => {
@@ -307,6 +346,15 @@ impl App {
                 Vec::new()
             }
             Msg::Tick { now } => {
+                self.now = now;
+                // Runs and Home's recent runs follow the store (every process, every operator).
+                if matches!(self.screen(), Screen::Home | Screen::Runs) {
+                    vec![Effect::LoadRuns]
+                } else {
+                    Vec::new()
+                }
+            }
+            Msg::Clock { now } => {
                 self.now = now;
                 Vec::new()
             }
@@ -332,7 +380,18 @@ impl App {
     fn update_loaded(&mut self, msg: Msg) {
         match msg {
             Msg::HealthSnapshot { snapshot } => self.health = Some(snapshot),
-            Msg::DoraLoaded { dashboard } => self.dora = Some(dashboard),
+            Msg::DoraLoaded { dashboard } => {
+                // Services seen in any dashboard join the cycle of `s` (with the configured ones).
+                if let Ok(d) = &dashboard {
+                    for r in &d.deployments {
+                        if !self.init.services.contains(&r.deployment.service) {
+                            self.init.services.push(r.deployment.service.clone());
+                        }
+                    }
+                    self.init.services.sort();
+                }
+                self.dora = Some(dashboard);
+            }
             Msg::ReleaseLoaded { plan } => self.release = Some(plan),
             _ => {}
         }
@@ -382,7 +441,10 @@ impl App {
                 self.audit = Some((entries, verdict));
                 Vec::new()
             }
-            Msg::LogSearched { run, line, total } => {
+            Msg::LogSearched { run, line, total, rank, matches } => {
+                if let Some(Screen::Run(rs)) = self.screens.last_mut() {
+                    rs.match_info = (rank, matches);
+                }
                 self.searched(&run, line, total);
                 Vec::new()
             }
@@ -394,6 +456,7 @@ impl App {
             Msg::Key(_)
             | Msg::Resize { .. }
             | Msg::Tick { .. }
+            | Msg::Clock { .. }
             | Msg::Engine(_)
             | Msg::HealthSnapshot { .. }
             | Msg::DoraLoaded { .. }
@@ -401,24 +464,21 @@ impl App {
         }
     }
 
-    /// A gate opened: the run screen preselects the default choice and clears the phrase input.
-    fn gate_opened(&mut self, run: &str, info: &crate::engine::event::GateInfo) {
+    /// A gate opened: the run screen clears the phrase input (the highlight is set when the
+    /// dialog shows, see `dialog`).
+    fn gate_opened(&mut self, run: &str, _info: &crate::engine::event::GateInfo) {
         for screen in &mut self.screens {
             if let Screen::Run(rs) = screen
                 && rs.run == run
             {
                 rs.phrase = TextInput::new("");
-                rs.choice = match &info.form {
-                    crate::engine::event::GateForm::Choice { choices, default } => {
-                        default.as_ref().and_then(|d| choices.iter().position(|c| c == d)).unwrap_or(0)
-                    }
-                    _ => 0,
-                };
+                rs.phrase_mismatch = false;
             }
         }
     }
 
     fn searched(&mut self, run: &str, line: Option<usize>, total: usize) {
+        let steps = self.views.get(run).map_or(0, |v| v.steps.len());
         let Some(Screen::Run(rs)) = self.screens.last_mut() else { return };
         if rs.run != run {
             return;
@@ -429,7 +489,7 @@ impl App {
                 rs.found = Some(l);
                 rs.follow = false;
                 // Show the match a few lines below the top of the log panel.
-                let height = usize::from(crate::tui::view::log_area(self.size).height);
+                let height = usize::from(crate::tui::view::log_area(self.size, steps, rs.zoom).height);
                 rs.scroll = total.saturating_sub(l + height.saturating_sub(3)).min(total);
             }
             None => self.notice = Some(format!("no match for {:?}", rs.query.clone().unwrap_or_default())),
@@ -456,5 +516,7 @@ impl App {
     }
 }
 
+#[cfg(test)]
+mod dialog_tests;
 #[cfg(test)]
 mod tests;

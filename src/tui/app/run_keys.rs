@@ -1,7 +1,8 @@
 //! Intents on the run screen: steps and log navigation, search, the approval dialog, the failure
 //! menu, re-run confirmation and cancellation.
 
-use crate::engine::event::{Decision, FailureAction, GateForm};
+use crate::engine::event::{Decision, GateForm};
+use crate::tui::app::dialog::{RERUN_OPTIONS, gate_options};
 use crate::tui::app::keys::{cycle_action, move_row};
 use crate::tui::app::{App, Screen};
 use crate::tui::keymap::Intent;
@@ -9,6 +10,7 @@ use crate::tui::msg::Effect;
 
 impl App {
     pub(super) fn run_intent(&mut self, intent: Intent) -> Vec<Effect> {
+        let dialog = self.dialog.clone();
         let Some(Screen::Run(rs)) = self.screens.last_mut() else { return Vec::new() };
         let Some(view) = self.views.get_mut(&rs.run) else { return Vec::new() };
         let run = rs.run.clone();
@@ -16,80 +18,157 @@ impl App {
             rs.confirm_cancel = false;
             return if intent == Intent::Approve { vec![Effect::Cancel { run }] } else { Vec::new() };
         }
-        if let Some(effects) = failure_intent(view, &run, intent).or_else(|| rerun_intent(view, &run, intent))
-        {
-            return effects;
-        }
-        if let Some(gate) = view.gate.clone()
-            && let Some(effects) = gate_intent(rs, &gate, intent)
-        {
-            return effects;
-        }
-        let steps = view.steps.len();
-        let active = view.active();
-        let interrupted = !view.live
-            && view.finished.as_ref().is_some_and(|f| f.0 == crate::engine::event::RunStatus::Interrupted);
         match intent {
-            Intent::Up | Intent::Down | Intent::Top | Intent::Bottom => {
-                rs.selected = move_row(rs.selected, steps, intent);
-                rs.follow = false;
-                rs.scroll = 0;
+            Intent::HideDialog => {
+                rs.hidden.clone_from(&dialog);
+                return Vec::new();
             }
-            Intent::PageUp => {
-                rs.follow = false;
-                rs.scroll = rs.scroll.saturating_add(10);
+            Intent::ShowDialog => {
+                rs.hidden = None;
+                return Vec::new();
             }
-            Intent::PageDown => rs.scroll = rs.scroll.saturating_sub(10),
-            Intent::Follow => {
-                rs.follow = !rs.follow;
-                rs.scroll = 0;
-            }
-            Intent::Wrap => rs.wrap = !rs.wrap,
-            Intent::Search => rs.search_input = Some(crate::tui::app::input::TextInput::new("")),
-            Intent::SearchNext | Intent::SearchPrev => {
-                if let Some(q) = rs.query.clone() {
-                    rs.pending_search = Some((q, intent == Intent::SearchNext));
-                    rs.follow = false;
-                }
-            }
-            Intent::Cancel if active => rs.confirm_cancel = true,
-            Intent::Resume if interrupted => return vec![Effect::Resume { run }],
             _ => {}
         }
-        Vec::new()
+        if let Some(d) = dialog.as_deref() {
+            let effects = if d.starts_with("failure:") {
+                failure_intent(view, &run, intent)
+            } else if d.starts_with("rerun:") {
+                rerun_intent(view, rs, &run, intent)
+            } else if let Some(gate) = view.gate.clone().filter(|_| d.starts_with("gate:")) {
+                gate_intent(rs, &gate, intent)
+            } else {
+                None
+            };
+            if let Some(effects) = effects {
+                return effects;
+            }
+        }
+        if intent == Intent::Copy {
+            return self.copy_line();
+        }
+        let Some(Screen::Run(rs)) = self.screens.last_mut() else { return Vec::new() };
+        let Some(view) = self.views.get(&rs.run) else { return Vec::new() };
+        log_intent(rs, view, intent)
+    }
+
+    /// The line to copy: the search match when it is on screen, else the newest line shown.
+    fn copy_line(&mut self) -> Vec<Effect> {
+        let Some(Screen::Run(rs)) = self.screens.last() else { return Vec::new() };
+        let from_window = self.log_window.as_ref().and_then(|w| match rs.found {
+            Some(f) if f >= w.first => w.lines.get(f - w.first).cloned(),
+            _ => w.lines.last().cloned(),
+        });
+        let line = from_window.or_else(|| {
+            let view = self.views.get(&rs.run)?;
+            let step = view.steps.get(crate::tui::view::selected_step(view, rs))?;
+            view.logs.get(&step.id)?.back().map(|l| l.text.clone())
+        });
+        let Some(text) = line else {
+            self.notice = Some("no line to copy".into());
+            return Vec::new();
+        };
+        self.notice = Some(format!("copied {} character(s) to the clipboard (OSC 52)", text.chars().count()));
+        vec![Effect::Copy { text }]
     }
 }
 
-/// Yes/no and choice gates (phrase gates take typed text, see `keys::run_text_key`).
+/// Steps, log navigation, search, cancel and resume.
+fn log_intent(
+    rs: &mut crate::tui::app::RunScreen,
+    view: &crate::tui::app::run_view::RunView,
+    intent: Intent,
+) -> Vec<Effect> {
+    let run = rs.run.clone();
+    let steps = view.steps.len();
+    let active = view.active();
+    let interrupted = !view.live
+        && view.finished.as_ref().is_some_and(|f| f.0 == crate::engine::event::RunStatus::Interrupted);
+    match intent {
+        Intent::Up | Intent::Down | Intent::Top | Intent::Bottom => {
+            rs.selected = move_row(rs.selected, steps, intent);
+            rs.follow = false;
+            rs.scroll = 0;
+        }
+        Intent::PageUp => {
+            rs.follow = false;
+            rs.scroll = rs.scroll.saturating_add(10);
+        }
+        Intent::PageDown => rs.scroll = rs.scroll.saturating_sub(10),
+        Intent::Follow => {
+            rs.follow = !rs.follow;
+            rs.scroll = 0;
+        }
+        Intent::Wrap => rs.wrap = !rs.wrap,
+        Intent::Zoom => rs.zoom = !rs.zoom,
+        Intent::Search => rs.search_input = Some(crate::tui::app::input::TextInput::new("")),
+        Intent::Filter => {
+            rs.filter_input =
+                Some(crate::tui::app::input::TextInput::new(rs.filter.as_deref().unwrap_or("")));
+        }
+        Intent::SearchNext | Intent::SearchPrev => {
+            if let Some(q) = rs.query.clone() {
+                rs.pending_search = Some((q, intent == Intent::SearchNext));
+                rs.follow = false;
+            }
+        }
+        Intent::Cancel if active => rs.confirm_cancel = true,
+        Intent::Resume if interrupted => return vec![Effect::Resume { run }],
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Yes/no and choice gates (phrase gates take typed text, see `keys::run_text_key`): `y` approves
+/// (a choice gate: the highlighted option), `ctrl-r` rejects, `enter` confirms the highlighted
+/// option, arrows move the highlight or scroll the text. Nothing else answers.
 fn gate_intent(
     rs: &mut crate::tui::app::RunScreen,
     gate: &crate::engine::event::GateInfo,
     intent: Intent,
 ) -> Option<Vec<Effect>> {
+    match intent {
+        Intent::Up => rs.dialog_scroll = rs.dialog_scroll.saturating_sub(1),
+        Intent::Down => rs.dialog_scroll = rs.dialog_scroll.saturating_add(1),
+        Intent::PageUp => rs.dialog_scroll = rs.dialog_scroll.saturating_sub(10),
+        Intent::PageDown => rs.dialog_scroll = rs.dialog_scroll.saturating_add(10),
+        _ => {}
+    }
+    if matches!(intent, Intent::Up | Intent::Down | Intent::PageUp | Intent::PageDown) {
+        return Some(Vec::new());
+    }
     if rs.answered.as_deref() == Some(gate.gate.as_str()) {
         return None;
     }
-    let decision = match (&gate.form, intent) {
-        (_, Intent::Reject) => Decision::Reject { gate: gate.gate.clone(), comment: None },
-        (GateForm::YesNo { .. }, Intent::Approve | Intent::Select) => {
-            Decision::Approve { gate: gate.gate.clone(), comment: None }
+    let options = gate_options(&gate.form);
+    let n = options.len();
+    let reject = Decision::Reject { gate: gate.gate.clone(), comment: None };
+    let pick = |i: usize| match (&gate.form, options.get(i)) {
+        (_, Some(_)) if i + 1 == n => Some(reject.clone()),
+        (GateForm::YesNo { .. }, Some(_)) => {
+            Some(Decision::Approve { gate: gate.gate.clone(), comment: None })
         }
-        (GateForm::Choice { choices, .. }, Intent::Left | Intent::Right) => {
-            let n = choices.len().max(1);
+        (GateForm::Choice { .. }, Some(o)) => {
+            Some(Decision::Choose { gate: gate.gate.clone(), option: o.clone() })
+        }
+        (GateForm::Phrase { .. }, Some(_)) | (_, None) => None,
+    };
+    let decision = match intent {
+        Intent::Reject => reject.clone(),
+        Intent::Left | Intent::Right => {
             rs.choice = if intent == Intent::Right { (rs.choice + 1) % n } else { (rs.choice + n - 1) % n };
             return Some(Vec::new());
         }
-        (GateForm::Choice { choices, .. }, Intent::Approve | Intent::Select) => Decision::Choose {
-            gate: gate.gate.clone(),
-            option: choices.get(rs.choice).cloned().unwrap_or_default(),
-        },
+        Intent::Select => pick(rs.choice)?,
+        // `y` approves a yes/no gate; at a choice gate it takes the highlighted option, not reject.
+        Intent::Approve if matches!(gate.form, GateForm::YesNo { .. }) => pick(0)?,
+        Intent::Approve if rs.choice + 1 < n => pick(rs.choice)?,
         _ => return None,
     };
     rs.answered = Some(gate.gate.clone());
     Some(vec![Effect::Decide { run: rs.run.clone(), decision }])
 }
 
-/// The failure menu: an action key, or arrows and enter.
+/// The failure menu: arrows move the highlight, enter confirms it.
 fn failure_intent(
     view: &mut crate::tui::app::run_view::RunView,
     run: &str,
@@ -97,10 +176,6 @@ fn failure_intent(
 ) -> Option<Vec<Effect>> {
     let menu = view.failure.as_mut()?;
     let action = match intent {
-        Intent::Retry => FailureAction::Retry,
-        Intent::Skip => FailureAction::Skip,
-        Intent::Rollback => FailureAction::Rollback,
-        Intent::Abort => FailureAction::Abort,
         Intent::Select => menu.selected,
         Intent::Left | Intent::Right => {
             menu.selected = cycle_action(menu.selected, intent == Intent::Right);
@@ -113,18 +188,23 @@ fn failure_intent(
     Some(vec![Effect::Decide { run: run.to_string(), decision }])
 }
 
-/// Re-run confirmation after a resume: y re-runs, n stops the run.
+/// Re-run confirmation after a resume: `y` re-runs; `enter` confirms the highlighted option.
 fn rerun_intent(
     view: &mut crate::tui::app::run_view::RunView,
+    rs: &mut crate::tui::app::RunScreen,
     run: &str,
     intent: Intent,
 ) -> Option<Vec<Effect>> {
     let (step, _) = view.rerun.clone()?;
+    let rerun = Effect::Decide { run: run.to_string(), decision: Decision::ConfirmRerun { step } };
     let effect = match intent {
-        Intent::Approve | Intent::Select => {
-            Effect::Decide { run: run.to_string(), decision: Decision::ConfirmRerun { step } }
+        Intent::Left | Intent::Right => {
+            rs.choice = (rs.choice + 1) % RERUN_OPTIONS.len();
+            return Some(Vec::new());
         }
-        Intent::Reject => Effect::Cancel { run: run.to_string() },
+        Intent::Approve => rerun,
+        Intent::Select if rs.choice == 0 => rerun,
+        Intent::Select | Intent::Reject => Effect::Cancel { run: run.to_string() },
         _ => return None,
     };
     view.rerun = None;

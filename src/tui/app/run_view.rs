@@ -74,8 +74,8 @@ pub struct RunView {
     pub line_counts: BTreeMap<String, usize>,
     /// The gate waiting now.
     pub gate: Option<GateInfo>,
-    /// Answers at the gate so far.
-    pub answers: Vec<Approval>,
+    /// The engine's tally at the gate waiting now.
+    pub tally: GateTally,
     /// The failure menu, when a step failed and the run waits for a choice.
     pub failure: Option<FailureMenu>,
     /// A step to confirm before re-running (resume).
@@ -103,7 +103,7 @@ impl RunView {
             logs: BTreeMap::new(),
             line_counts: BTreeMap::new(),
             gate: None,
-            answers: Vec::new(),
+            tally: GateTally::default(),
             failure: None,
             rerun: None,
             finished: None,
@@ -180,15 +180,16 @@ impl RunView {
                 self.push_log(step, Stream::System, &format!("attempt {attempt} failed: {error}; retrying"));
             }
             EventKind::GateWaiting { info } => {
-                self.answers.clone_from(&info.approvals);
+                self.tally = GateTally::opened(info);
                 if let Some(s) = self.step_mut(&info.step) {
                     s.status = StepStatus::Waiting;
                 }
                 self.gate = Some(info.clone());
             }
-            EventKind::GateAnswered { approval, .. } => self.answers.push(approval.clone()),
+            EventKind::GateAnswered { approval, remaining, .. } => self.tally.answered(approval, *remaining),
             EventKind::GatePhraseMismatch { gate, operator } => {
                 let step = gate.split('#').next().unwrap_or_default().to_string();
+                self.tally.refused.push((operator.clone(), "the typed phrase does not match".into()));
                 self.push_log(&step, Stream::System, &format!("{operator}: the phrase does not match"));
             }
             EventKind::GateBypassed { gate, reason } => {
@@ -221,6 +222,9 @@ impl RunView {
     }
 
     fn push_log(&mut self, step: &str, stream: Stream, line: &str) {
+        if stream == Stream::System && self.gate.as_ref().is_some_and(|g| g.step == step) {
+            self.tally.reason(line);
+        }
         let tail = self.logs.entry(step.to_string()).or_default();
         if tail.len() == TAIL {
             tail.pop_front();
@@ -236,5 +240,60 @@ impl RunView {
             .position(|s| matches!(s.status, StepStatus::Running | StepStatus::Waiting))
             .or_else(|| self.steps.iter().rposition(|s| s.status != StepStatus::Pending))
             .unwrap_or(0)
+    }
+}
+
+/// The tally at a gate as the engine counts it: who counted, who was refused and why, and how many
+/// approvals are still missing (from `GateAnswered::remaining`, never counted here).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GateTally {
+    /// Approvals required (at least 1).
+    pub required: u32,
+    /// Approvals still missing, as the engine said last.
+    pub remaining: u32,
+    /// Names whose approval counted.
+    pub counted: Vec<String>,
+    /// Answers recorded but not counted: (name, the engine's reason).
+    pub refused: Vec<(String, String)>,
+    /// Who rejected, if someone did.
+    pub rejected_by: Option<String>,
+}
+
+impl GateTally {
+    fn opened(info: &GateInfo) -> GateTally {
+        let counted: Vec<String> =
+            info.approvals.iter().filter(|a| a.approved).map(|a| a.name.clone()).collect();
+        let required = info.required.max(1);
+        let remaining = required.saturating_sub(u32::try_from(counted.len()).unwrap_or(u32::MAX));
+        GateTally { required, remaining, counted, refused: Vec::new(), rejected_by: None }
+    }
+
+    fn answered(&mut self, approval: &Approval, remaining: u32) {
+        if !approval.approved {
+            self.rejected_by = Some(approval.name.clone());
+        } else if remaining < self.remaining {
+            self.counted.push(approval.name.clone());
+        } else {
+            // The engine logs the reason right after the answer (see `reason`).
+            self.refused.push((approval.name.clone(), String::new()));
+        }
+        self.remaining = remaining;
+    }
+
+    /// A system line on the gate's step: `NAME: why` after an answer that did not count.
+    fn reason(&mut self, line: &str) {
+        for (name, why) in &mut self.refused {
+            if why.is_empty()
+                && let Some(rest) = line.strip_prefix(name.as_str()).and_then(|r| r.strip_prefix(": "))
+            {
+                rest.clone_into(why);
+                return;
+            }
+        }
+    }
+
+    /// Approvals counted so far.
+    pub fn counted_n(&self) -> u32 {
+        self.required.saturating_sub(self.remaining)
     }
 }

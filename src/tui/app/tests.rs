@@ -18,6 +18,7 @@ fn decisions(effects: &[Effect]) -> Vec<&Decision> {
 fn approving_emits_exactly_one_decision() {
     let mut msgs = run_until_gate("staging");
     msgs.push(gate("staging", vec![], 1));
+    msgs.push(fixtures::after(1000));
     let mut a = app((80, 24), vec![], msgs);
     let first = a.update(Msg::Key(Key::ch('y')));
     assert_eq!(decisions(&first), vec![&Decision::Approve { gate: "promote#1".into(), comment: None }]);
@@ -29,6 +30,7 @@ fn approving_emits_exactly_one_decision() {
 fn a_phrase_that_does_not_match_emits_nothing() {
     let mut msgs = run_until_gate("production");
     msgs.push(gate("production", vec![approval("rita", 1001)], 2));
+    msgs.push(fixtures::after(1000));
     let mut a = app((80, 24), vec![], msgs);
     let mut wrong = typed("deploy to production");
     wrong.push(Msg::Key(Key::new(KeyCode::Enter)));
@@ -62,14 +64,23 @@ fn quitting_with_an_active_run_asks_first() {
 
 #[test]
 fn failure_menu_sends_the_chosen_action() {
-    let mut a = app((80, 24), vec![], failing_verify());
+    let mut msgs = failing_verify();
+    msgs.push(fixtures::after(1000));
+    let mut a = app((80, 24), vec![], msgs.clone());
     let effects = a.update(Msg::Key(Key::new(KeyCode::Enter)));
     assert_eq!(
         decisions(&effects),
         vec![&Decision::OnFailure { step: "verify".into(), attempt: 1, action: FailureAction::Rollback }]
     );
-    let mut b = app((80, 24), vec![], failing_verify());
-    let effects = b.update(Msg::Key(Key::ch('r')));
+    let mut b = app((80, 24), vec![], msgs);
+    // `r` means "runs" everywhere else: it never retries; the highlight and enter do.
+    assert!(decisions(&b.update(Msg::Key(Key::ch('r')))).is_empty());
+    let _ = b.update(Msg::Key(Key::new(KeyCode::Esc)));
+    let effects = feed(&mut b, keys(&[KeyCode::Enter, KeyCode::Left, KeyCode::Left]));
+    assert!(decisions(&effects).is_empty(), "{effects:?}");
+    let mut msgs = vec![fixtures::after(3000)];
+    msgs.extend(keys(&[KeyCode::Left, KeyCode::Left, KeyCode::Enter]));
+    let effects = feed(&mut b, msgs);
     assert_eq!(
         decisions(&effects),
         vec![&Decision::OnFailure { step: "verify".into(), attempt: 1, action: FailureAction::Retry }]
@@ -187,4 +198,64 @@ fn a_bad_threshold_and_rate_are_refused_beside_their_fields() {
         a.load.fields.iter().filter(|f| f.error.is_some()).map(|f| f.name.as_str()).collect();
     assert_eq!(errors, vec!["rate", "thresholds"]);
     assert_eq!(a.load.focus, 3, "focus moves to the first error");
+}
+
+#[test]
+fn runs_follow_the_store_and_screens_reload_on_return() {
+    let mut a = app((80, 24), history(), vec![]);
+    assert_eq!(a.update(fixtures::after(1000)), vec![Effect::LoadRuns], "Home polls the runs each second");
+    let _ = a.update(Msg::Key(Key::ch('v')));
+    assert!(a.update(fixtures::after(2000)).is_empty(), "the release screen does not poll runs");
+    let _ = a.update(Msg::Key(Key::ch('r')));
+    let back = a.update(Msg::Key(Key::new(KeyCode::Esc)));
+    assert_eq!(back, vec![Effect::LoadRelease], "back on Release, the plan reloads");
+}
+
+#[test]
+fn health_watches_the_chosen_environment_and_quoted_values_stay_whole() {
+    let mut a = app((80, 24), history(), vec![fixtures::health_snapshot()]);
+    assert_eq!(
+        a.command("health production"),
+        vec![Effect::WatchHealth { environment: "production".into() }]
+    );
+    assert_eq!(
+        (a.screen(), a.health_env.as_str(), a.health.is_none()),
+        (&Screen::Health, "production", true)
+    );
+    assert_eq!(a.update(Msg::Key(Key::ch('e'))), vec![Effect::WatchHealth { environment: "staging".into() }]);
+    assert!(a.command("health nowhere").is_empty());
+    assert!(a.notice.as_deref().is_some_and(|n| n.contains("nowhere")));
+    let _ = a.command(r#"run rollback reason="INC-42 test""#);
+    let Screen::Launch(form) = a.screen() else { panic!("`:run` opens the form") };
+    let reason = form.fields.iter().find(|f| f.name == "reason").expect("rollback has a reason");
+    let crate::tui::app::launch::FieldValue::Text(t) = &reason.value else { panic!("reason is text") };
+    assert_eq!(t.value(), "INC-42 test");
+    assert!(a.command(r#"run deploy reason="unclosed"#).is_empty());
+    assert!(a.notice.as_deref().is_some_and(|n| n.contains("unbalanced")));
+}
+
+#[test]
+fn dora_s_cycles_every_service_then_all() {
+    let mut a = app((80, 24), history(), vec![Msg::Key(Key::ch('d')), fixtures::dora_dashboard(false)]);
+    a.init.services.push("zeta-billing-service".into());
+    let seen = a.init.services.clone();
+    assert!(seen.len() >= 2, "{seen:?}");
+    let mut order = Vec::new();
+    for _ in 0..=seen.len() {
+        let _ = a.update(Msg::Key(Key::ch('s')));
+        order.push(a.dora_view.service.clone());
+    }
+    let mut want: Vec<Option<String>> = seen.iter().cloned().map(Some).collect();
+    want.push(None);
+    assert_eq!(order, want, "s visits every service once, then all");
+}
+
+#[test]
+fn c_copies_the_newest_line_of_the_step_shown() {
+    let mut a = app((80, 24), vec![], run_until_gate("staging"));
+    let effects = a.update(Msg::Key(Key::ch('c')));
+    assert_eq!(
+        effects,
+        vec![Effect::Copy { text: "staging.db: applied 1 migration(s); version 0003".into() }]
+    );
 }

@@ -1,9 +1,11 @@
 //! Carrying out the console's effects: starting and resuming runs, sending decisions and cancelling
-//! (all through the runner),
-//! loading runs and the audit log, sandbox switches, theme and mouse. Each returns the messages
+//! (all through the runner), loading runs, the audit log, the release plan and DORA in the
+//! background, sandbox switches and theme. Each returns the messages that report its result.
 //! that report its result.
 
 use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
 
 use crate::runner::protocol::{Request, Response, StartOptions};
 use crate::store::RunFilter;
@@ -28,32 +30,12 @@ impl Console {
             },
             Effect::Decide { run, decision } => self.decide(&run, decision),
             Effect::Cancel { run } => self.cancel(&run).await,
-            Effect::LoadRuns => match self.store.runs(&RunFilter { limit: 200, ..RunFilter::default() }) {
-                Ok(runs) => vec![Msg::RunsLoaded { runs }],
-                Err(e) => notice(format!("cannot read runs: {e}")),
-            },
-            Effect::OpenRun { run } => self.open_run(&run, app),
-            Effect::LoadAudit => match (self.store.audit_log(1000), self.store.verify_audit()) {
-                (Ok(entries), Ok(verdict)) => vec![Msg::AuditLoaded { entries, verdict }],
-                (Err(e), _) | (_, Err(e)) => notice(format!("cannot read the audit log: {e}")),
-            },
             Effect::LoadSecrets => vec![load_secrets(&self.ctx.config, &self.ctx.paths.project_dir).await],
-            Effect::LoadRelease => {
-                let cfg = self.ctx.config.release.clone();
-                let dir = self.ctx.paths.project_dir.clone();
-                let plan = tokio::task::spawn_blocking(move || {
-                    crate::release::plan::view(&dir, &cfg, crate::time::now())
-                })
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r.map(Box::new).map_err(|e| e.to_string()));
-                vec![Msg::ReleaseLoaded { plan }]
-            }
-            Effect::LoadDora { service, environment, days } => {
-                let (store, config, dir) =
-                    (self.store.clone(), self.ctx.config.clone(), self.ctx.paths.project_dir.clone());
-                vec![load_dora(store, config, dir, service, environment, days).await]
-            }
+            e @ (Effect::LoadRuns
+            | Effect::OpenRun { .. }
+            | Effect::LoadAudit
+            | Effect::LoadRelease
+            | Effect::LoadDora { .. }) => self.read_in_background(e, app),
             Effect::Sandbox { action, environment } => self.sandbox(&action, &environment).await,
             Effect::SetTheme { name } => {
                 match Theme::load(&name, Some(&self.ctx.paths.project_dir.join("themes"))) {
@@ -66,7 +48,19 @@ impl Console {
                 }
             }
             Effect::StartLoad { .. } | Effect::CancelLoad => self.load_effect(&effect),
-            Effect::SetMouse { on } => set_mouse(on),
+            Effect::WatchHealth { environment } => {
+                self.health_cancel.cancel();
+                self.health_cancel = CancellationToken::new();
+                self.start_health(&environment, Duration::ZERO);
+                Vec::new()
+            }
+            Effect::Copy { text } => {
+                use std::io::Write as _;
+                let mut out = std::io::stdout();
+                let _ = write!(out, "\x1b]52;c;{}\x07", base64(text.as_bytes()));
+                let _ = out.flush();
+                Vec::new()
+            }
             Effect::Quit => Vec::new(),
         }
     }
@@ -94,6 +88,52 @@ impl Console {
                 notice(message)
             }
             Ok(other) => notice(format!("unexpected answer from the runner: {other:?}")),
+        }
+    }
+
+    /// Reading the store, the repository or computing DORA runs in the background and reports
+    /// back as a message: keys and drawing never wait for it.
+    fn read_in_background(&mut self, effect: Effect, app: &mut App) -> Vec<Msg> {
+        match effect {
+            Effect::LoadRuns => {
+                let store = self.store.clone();
+                self.in_background(move || {
+                    match store.runs(&RunFilter { limit: 200, ..RunFilter::default() }) {
+                        Ok(runs) => Msg::RunsLoaded { runs },
+                        Err(e) => Msg::Notice { text: format!("cannot read runs: {e}") },
+                    }
+                })
+            }
+            Effect::OpenRun { run } => self.open_run(&run, app),
+            Effect::LoadAudit => {
+                let store = self.store.clone();
+                self.in_background(move || match (store.audit_log(1000), store.verify_audit()) {
+                    (Ok(entries), Ok(verdict)) => Msg::AuditLoaded { entries, verdict },
+                    (Err(e), _) | (_, Err(e)) => {
+                        Msg::Notice { text: format!("cannot read the audit log: {e}") }
+                    }
+                })
+            }
+            Effect::LoadRelease => {
+                let cfg = self.ctx.config.release.clone();
+                let dir = self.ctx.paths.project_dir.clone();
+                self.in_background(move || {
+                    let plan = crate::release::plan::view(&dir, &cfg, crate::time::now())
+                        .map(Box::new)
+                        .map_err(|e| release_error(&dir, &e.to_string()));
+                    Msg::ReleaseLoaded { plan }
+                })
+            }
+            Effect::LoadDora { service, environment, days } => {
+                let (store, config, dir) =
+                    (self.store.clone(), self.ctx.config.clone(), self.ctx.paths.project_dir.clone());
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let _ = tx.send(load_dora(store, config, dir, service, environment, days).await).await;
+                });
+                Vec::new()
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -145,13 +185,29 @@ impl Console {
             self.follow(run);
             return vec![Msg::RunLaunched { run: run.to_string() }];
         }
-        let loaded =
-            self.store.run(run).and_then(|r| Ok((r, self.store.steps(run)?, self.store.journal(run)?)));
-        match loaded {
-            Ok((Some(record), steps, events)) => vec![Msg::RunOpened { run: record, steps, events }],
-            Ok((None, _, _)) => notice(format!("no run {run}")),
-            Err(e) => notice(format!("cannot read run {run}: {e}")),
-        }
+        let (store, run) = (self.store.clone(), run.to_string());
+        self.in_background(move || {
+            let loaded = store.run(&run).and_then(|r| Ok((r, store.steps(&run)?, store.journal(&run)?)));
+            match loaded {
+                Ok((Some(record), steps, events)) => Msg::RunOpened { run: record, steps, events },
+                Ok((None, _, _)) => Msg::Notice { text: format!("no run {run}") },
+                Err(e) => Msg::Notice { text: format!("cannot read run {run}: {e}") },
+            }
+        })
+    }
+
+    /// Runs blocking work off the event loop; its message arrives through the console's channel.
+    fn in_background<F>(&self, work: F) -> Vec<Msg>
+    where
+        F: FnOnce() -> Msg + Send + 'static,
+    {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            if let Ok(msg) = tokio::task::spawn_blocking(work).await {
+                let _ = tx.send(msg).await;
+            }
+        });
+        Vec::new()
     }
 
     async fn sandbox(&self, action: &str, environment: &str) -> Vec<Msg> {
@@ -181,17 +237,37 @@ fn notice(text: String) -> Vec<Msg> {
     vec![Msg::Notice { text }]
 }
 
-fn set_mouse(on: bool) -> Vec<Msg> {
-    let r = if on {
-        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)
-    } else {
-        crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture)
-    };
-    notice(match r {
-        Ok(()) => format!("mouse capture {}", if on { "on (shift+drag selects text)" } else { "off" }),
-        Err(e) => format!("mouse: {e}"),
-    })
+/// The release screen's error: a project that is not a git repository is said so, with what to do.
+fn release_error(dir: &std::path::Path, err: &str) -> String {
+    if !dir.join(".git").exists()
+        && (err.contains("repository") || err.contains("libgit2") || err.contains("git"))
+    {
+        return format!(
+            "{} is not a git repository: releases are cut from git history and tags (run `git init`, commit, then come back)",
+            dir.display()
+        );
+    }
+    err.to_string()
 }
+
+/// Standard base64 (RFC 4648, with padding), for OSC 52.
+fn base64(data: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 
 /// Computes the DORA dashboard off the async threads.
 pub(super) async fn load_dora(
@@ -218,7 +294,18 @@ pub(super) async fn load_dora(
     Msg::DoraLoaded { dashboard: result }
 }
 
-/// The Secrets screen's rows in the default environment (values read are dropped at once).
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_rfc_4648() {
+        assert_eq!(super::base64(b""), "");
+        assert_eq!(super::base64(b"f"), "Zg==");
+        assert_eq!(super::base64(b"fo"), "Zm8=");
+        assert_eq!(super::base64(b"foo"), "Zm9v");
+        assert_eq!(super::base64(b"foobar"), "Zm9vYmFy");
+    }
+}
+
 async fn load_secrets(config: &crate::config::Config, dir: &std::path::Path) -> Msg {
     let set = crate::secrets::SecretSet::new(config, dir);
     let redactor = crate::secrets::Redactor::new();

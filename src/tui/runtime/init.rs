@@ -25,7 +25,16 @@ pub fn init(console: &Console, theme: String) -> Init {
     }
     themes.sort();
     themes.dedup();
+    let dora_days = ctx
+        .config
+        .dora
+        .window
+        .as_deref()
+        .and_then(crate::time::parse_duration)
+        .map_or(90, |ms| i64::try_from(ms / 86_400_000).unwrap_or(90).max(1));
     Init {
+        services: ctx.config.services.keys().cloned().collect(),
+        dora_days,
         project: ctx.config.project_name(&ctx.paths.project_dir),
         branch: git_head(&ctx.paths.project_dir),
         operator: Operator::current().name,

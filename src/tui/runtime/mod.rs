@@ -28,11 +28,15 @@ mod init;
 mod keys;
 mod load;
 mod prepare;
+mod scroll;
 
 pub use init::git_head;
 
 /// The shortest time between two frames.
 pub const FRAME: Duration = Duration::from_millis(50);
+
+/// The shortest time between two frames that only add log lines.
+pub const LOG_FRAME: Duration = Duration::from_millis(250);
 
 /// How the console was asked to look.
 #[derive(Debug, Clone, Default)]
@@ -61,6 +65,8 @@ pub struct Console {
     health_cancel: tokio_util::sync::CancellationToken,
     /// The load test this console started: its cancel token and task.
     load: Option<(tokio_util::sync::CancellationToken, tokio::task::JoinHandle<()>)>,
+    /// The log pane's scroll-region state.
+    scroll: scroll::LogScroll,
 }
 
 /// Opens the console; returns the exit code.
@@ -86,10 +92,12 @@ pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
         tx,
         health_cancel: tokio_util::sync::CancellationToken::new(),
         load: None,
+        scroll: scroll::LogScroll::default(),
     };
     let mut terminal = ratatui::try_init().map_err(|e| Error::io("cannot set up the terminal", e))?;
     let size = terminal.size().map_or((80, 24), |s| (s.width, s.height));
     let app = App::new(init::init(&console, console.theme.name.clone()), size);
+    let days = app.dora_view.days;
     // The Home summary fills in once the metrics are computed, after the first frame.
     let (tx, store, config, dir) =
         (console.tx.clone(), console.store.clone(), ctx.config.clone(), ctx.paths.project_dir.clone());
@@ -97,9 +105,10 @@ pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
     let settle = Duration::from_millis(150);
     tokio::spawn(async move {
         tokio::time::sleep(settle).await;
-        let _ = tx.send(effects::load_dora(store, config, dir, None, None, 90).await).await;
+        let _ = tx.send(effects::load_dora(store, config, dir, None, None, days).await).await;
     });
-    console.start_health(settle);
+    let env = ctx.config.default_env().to_string();
+    console.start_health(&env, settle);
     let result = console.event_loop(&mut terminal, app, rx).await;
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
@@ -118,20 +127,33 @@ impl Console {
         let mut clock =
             tokio::time::interval_at(Instant::now() + Duration::from_secs(1), Duration::from_secs(1));
         let mut only_clock = false;
+        let mut only_log = false;
         let mut dirty = true;
         // SIGTERM/SIGHUP (the SSH link went away) end the console as `q` does.
         let stop = self.ctx.shutdown.clone();
         let mut last_draw = Instant::now().checked_sub(FRAME).unwrap_or_else(Instant::now);
         loop {
-            if dirty && last_draw.elapsed() >= FRAME {
-                // A clock tick changes a few cells: skip the synchronized-update wrapper (16 bytes).
-                self.draw(terminal, &mut app, !only_clock)?;
+            // Log lines alone draw at most every LOG_FRAME: two lines per frame cost less than two
+            // frames over SSH; a key still draws within FRAME.
+            let frame = if only_log { LOG_FRAME } else { FRAME };
+            if dirty && last_draw.elapsed() >= frame {
+                // A clock tick or a scrolled log changes a few cells: skip the synchronized-update
+                // wrapper (16 bytes).
+                self.draw(terminal, &mut app, !only_clock && !only_log)?;
                 only_clock = false;
+                only_log = false;
                 dirty = false;
                 last_draw = Instant::now();
             }
-            let wait =
-                if dirty { FRAME.saturating_sub(last_draw.elapsed()) } else { Duration::from_secs(3600) };
+            let mut wait =
+                if dirty { frame.saturating_sub(last_draw.elapsed()) } else { Duration::from_secs(3600) };
+            // A dialog's grace period ends: wake to redraw it without the "keys ignored" line.
+            let wake = app.wake_at().map(|at| {
+                Duration::from_millis(u64::try_from(at.millis_since(crate::time::now())).unwrap_or(0))
+            });
+            if let Some(w) = wake {
+                wait = wait.min(w);
+            }
             let msgs = tokio::select! {
                 ev = term_events.next() => match ev {
                     Some(Ok(ev)) => keys::convert(&ev).into_iter().collect(),
@@ -140,31 +162,50 @@ impl Console {
                 },
                 Some(first) = rx.recv() => drain(first, &mut rx),
                 _ = clock.tick() => vec![Msg::Tick { now: crate::time::now() }],
-                () = tokio::time::sleep(wait) => Vec::new(),
+                () = tokio::time::sleep(wait) => match wake {
+                    Some(w) if w <= wait => vec![Msg::Tick { now: crate::time::now() }],
+                    _ => Vec::new(),
+                },
                 _ = stop.wait() => {
                     self.shutdown();
                     return Ok(());
                 }
             };
+            // Dialogs measure their grace period with the time messages arrive (update reads no clock).
+            let _ = app.update(Msg::Clock { now: crate::time::now() });
             if !msgs.is_empty() {
                 only_clock = (!dirty || only_clock) && msgs.iter().all(|m| matches!(m, Msg::Tick { .. }));
+                only_log = (!dirty || only_log) && msgs.iter().all(is_log_or_clock);
             }
             for msg in msgs {
-                let quiet =
-                    matches!(&msg, Msg::HealthSnapshot { snapshot } if !app.health_change_visible(snapshot));
-                dirty |= !quiet;
-                let mut effects = app.update(msg);
-                while let Some(effect) = (!effects.is_empty()).then(|| effects.remove(0)) {
-                    if effect == Effect::Quit {
-                        self.shutdown();
-                        return Ok(());
-                    }
-                    for reply in self.effect(effect, &mut app).await {
-                        effects.extend(app.update(reply));
-                    }
+                match self.apply(&mut app, msg).await {
+                    Some(changed) => dirty |= changed,
+                    None => return Ok(()),
                 }
             }
         }
+    }
+
+    /// Applies one message and carries out its effects; returns whether the screen may have
+    /// changed, or `None` to quit.
+    async fn apply(&mut self, app: &mut App, msg: Msg) -> Option<bool> {
+        // Unchanged data costs no frame (over SSH even an empty frame costs bytes).
+        let quiet = match &msg {
+            Msg::HealthSnapshot { snapshot } => !app.health_change_visible(snapshot),
+            Msg::RunsLoaded { runs } => runs == &app.recent,
+            _ => false,
+        };
+        let mut effects = app.update(msg);
+        while let Some(effect) = (!effects.is_empty()).then(|| effects.remove(0)) {
+            if effect == Effect::Quit {
+                self.shutdown();
+                return None;
+            }
+            for reply in self.effect(effect, app).await {
+                effects.extend(app.update(reply));
+            }
+        }
+        Some(!quiet)
     }
 
     fn draw(
@@ -179,7 +220,7 @@ impl Console {
             crossterm::queue!(std::io::stdout(), crossterm::terminal::BeginSynchronizedUpdate)
                 .map_err(|e| Error::io("drawing", e))?;
         }
-        terminal.draw(|f| crate::tui::view::view(app, theme, f)).map_err(|e| Error::io("drawing", e))?;
+        self.scroll.draw(app, theme, terminal).map_err(|e| Error::io("drawing", e))?;
         if synchronized {
             crossterm::execute!(std::io::stdout(), crossterm::terminal::EndSynchronizedUpdate)
                 .map_err(|e| Error::io("drawing", e))?;
@@ -189,9 +230,8 @@ impl Console {
 
     /// Runs the default environment's monitors in the background for the whole session; their
     /// snapshots arrive as `Msg::HealthSnapshot`.
-    fn start_health(&mut self, delay: Duration) {
-        let env = self.ctx.config.default_env().to_string();
-        let plan = match crate::health::plan_for(&self.ctx.config, &env, Some(self.store.clone())) {
+    fn start_health(&mut self, env: &str, delay: Duration) {
+        let plan = match crate::health::plan_for(&self.ctx.config, env, Some(self.store.clone())) {
             Ok(p) => p,
             Err(e) => {
                 let _ = self.tx.try_send(Msg::Notice { text: format!("health: {e}") });
@@ -231,6 +271,16 @@ impl Console {
         for (_, live) in self.live.drain() {
             live.done.abort();
         }
+    }
+}
+
+/// A log line, a step's progress or the clock: what a streaming run view mostly receives.
+fn is_log_or_clock(m: &Msg) -> bool {
+    use crate::engine::event::EventKind;
+    match m {
+        Msg::Tick { .. } | Msg::Clock { .. } => true,
+        Msg::Engine(e) => matches!(e.kind, EventKind::StepLog { .. } | EventKind::StepProgress { .. }),
+        _ => false,
     }
 }
 

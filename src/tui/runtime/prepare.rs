@@ -23,21 +23,49 @@ impl Console {
         if let Some(Screen::Run(rs)) = app.screens.last()
             && let Some((query, forward)) = &rs.pending_search
         {
-            let line = index.search(query, rs.found, *forward).unwrap_or(None);
-            let _ = app.update(Msg::LogSearched { run: run.clone(), line, total: index.len() });
+            let (line, rank, matches) =
+                index.search_counted(query, rs.found, *forward).unwrap_or((None, 0, 0));
+            let total = index.len();
+            let _ = app.update(Msg::LogSearched { run: run.clone(), line, total, rank, matches });
         }
         let Some(Screen::Run(rs)) = app.screens.last() else { return };
+        if let Some(filter) = rs.filter.clone() {
+            let steps = app.views.get(&rs.run).map_or(0, |v| v.steps.len());
+            let height = usize::from(log_area(app.size, steps, rs.zoom).height);
+            app.log_window = filtered_window(index, &filter, rs.follow, rs.scroll, height)
+                .map(|(first, lines, total)| LogWindow { run, step, first, lines, total });
+            return;
+        }
         let total = index.len();
         if total == 0 {
             return;
         }
-        let height = usize::from(log_area(app.size).height);
+        let steps = app.views.get(&rs.run).map_or(0, |v| v.steps.len());
+        let height = usize::from(log_area(app.size, steps, rs.zoom).height);
         let end = if rs.follow { total } else { total.saturating_sub(rs.scroll) };
         let first = end.saturating_sub(height);
         if let Ok(lines) = index.read(first, end - first) {
             app.log_window = Some(LogWindow { run, step, first, lines, total });
         }
     }
+}
+
+/// The window of a filtered log: (first match shown, its lines, matches in all).
+fn filtered_window(
+    index: &LogIndex,
+    filter: &str,
+    follow: bool,
+    scroll: usize,
+    height: usize,
+) -> Option<(usize, Vec<String>, usize)> {
+    let hits = index.matching(filter).ok()?;
+    let end = hits.len().saturating_sub(if follow { 0 } else { scroll });
+    let first = end.saturating_sub(height);
+    let mut lines = Vec::with_capacity(end - first);
+    for &n in &hits[first..end] {
+        lines.extend(index.read(n, 1).ok()?);
+    }
+    Some((first, lines, hits.len()))
 }
 
 /// The run and step whose log the run screen shows, if it is on top.

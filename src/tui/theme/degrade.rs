@@ -94,8 +94,36 @@ const BASE16: [(Color, (u8, u8, u8)); 16] = [
     (Color::White, (255, 255, 255)),
 ];
 
+/// The 16-colour equivalent: a coloured value keeps its hue (a soft green stays green, never the
+/// grey of the borders); only a near-grey value maps to black, the greys or white.
 fn nearest_16(r: u8, g: u8, b: u8) -> Color {
-    BASE16.iter().min_by_key(|(_, rgb)| dist((r, g, b), *rgb)).map_or(Color::White, |(c, _)| *c)
+    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+    if max - min < 48 {
+        let greys = [BASE16[0], BASE16[8], BASE16[7], BASE16[15]];
+        return greys.iter().min_by_key(|(_, rgb)| dist((r, g, b), *rgb)).map_or(Color::White, |(c, _)| *c);
+    }
+    let (rf, gf, bf) = (f64::from(r), f64::from(g), f64::from(b));
+    let delta = f64::from(max - min);
+    let hue = if max == r {
+        60.0 * ((gf - bf) / delta).rem_euclid(6.0)
+    } else if max == g {
+        60.0 * ((bf - rf) / delta + 2.0)
+    } else {
+        60.0 * ((rf - gf) / delta + 4.0)
+    };
+    // Sectors of 60° centred on red, yellow, green, cyan, blue, magenta.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // 0..=6 by construction
+    let sector = (((hue + 30.0) / 60.0).floor() as usize) % 6;
+    let bright = max > 220;
+    let pick = match sector {
+        0 => [Color::Red, Color::LightRed],
+        1 => [Color::Yellow, Color::LightYellow],
+        2 => [Color::Green, Color::LightGreen],
+        3 => [Color::Cyan, Color::LightCyan],
+        4 => [Color::Blue, Color::LightBlue],
+        _ => [Color::Magenta, Color::LightMagenta],
+    };
+    pick[usize::from(bright)]
 }
 
 #[cfg(test)]
@@ -117,5 +145,35 @@ mod tests {
         assert_eq!(degrade_color(Color::Rgb(215, 0, 0), ColorDepth::Ansi16), Color::Red);
         assert_eq!(degrade_color(Color::Rgb(255, 255, 255), ColorDepth::Ansi16), Color::White);
         assert_eq!(degrade_color(Color::Green, ColorDepth::Ansi16), Color::Green);
+        // A soft green (the default theme's success) is green in 16 colours, not the border grey.
+        assert_eq!(degrade_color(Color::Rgb(0x5f, 0xd7, 0x87), ColorDepth::Ansi16), Color::Green);
+        assert_eq!(degrade_color(Color::Rgb(0x4e, 0x4e, 0x4e), ColorDepth::Ansi16), Color::DarkGray);
+    }
+
+    #[test]
+    fn every_role_of_every_builtin_theme_keeps_its_meaning_in_16_and_256_colours() {
+        use crate::tui::theme::{Role, Theme};
+        let meaning = [Role::Ok, Role::Fail, Role::Warn, Role::Running];
+        let quiet = [Role::Border, Role::Muted];
+        for name in ["default", "high-contrast", "light", "mono"] {
+            let theme = Theme::load(name, None).expect("built-in theme");
+            for depth in [ColorDepth::Ansi16, ColorDepth::Ansi256] {
+                let t = theme.clone().degraded(depth);
+                let look = |r: Role| {
+                    let s = t.style(r);
+                    (s.fg, s.bg, s.add_modifier)
+                };
+                for m in meaning {
+                    for q in quiet {
+                        assert_ne!(look(m), look(q), "{name} at {depth:?}: {m:?} looks like {q:?}");
+                    }
+                }
+                assert_ne!(
+                    look(Role::Ok),
+                    look(Role::Fail),
+                    "{name} at {depth:?}: success looks like failure"
+                );
+            }
+        }
     }
 }

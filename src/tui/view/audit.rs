@@ -45,7 +45,10 @@ pub fn audit(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
                 span(format!("{:<10}", ellipsize(&e.actor, 10)), theme, Role::Text),
                 span(format!("{:<22}", e.action), theme, role),
                 Span::styled(
-                    ellipsize(&format!("{} {}", e.run.as_deref().unwrap_or("-"), e.detail), width.max(10)),
+                    crate::tui::view::widgets::safe(ellipsize(
+                        &format!("{} {}", e.run.as_deref().unwrap_or("-"), e.detail),
+                        width.max(10),
+                    )),
                     row_style(theme, i == app.audit_row),
                 ),
             ])

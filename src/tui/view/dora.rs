@@ -201,23 +201,29 @@ fn row_line<'a>(r: &DeploymentRow, selected: bool, theme: &Theme) -> Line<'a> {
     Line::from(vec![
         span(format!(" {mark} "), theme, role),
         Span::styled(
-            format!(
-                "{} {:<10} {:<12} {:<9} {:>3} commit(s) lead {lead}{base}",
+            crate::tui::view::widgets::safe(format!(
+                "{} {:<16} {:<12} {:<9} {:>3} commit(s) lead {lead}{base}",
                 short_time(dep.finished_at),
-                ellipsize(&dep.service, 10),
+                ellipsize(&dep.service, 16),
                 ellipsize(&what, 12),
                 dep.kind,
                 r.commits.len()
-            ),
+            )),
             row_style(theme, selected),
         ),
     ])
 }
 
+/// DESIGN §6's median: the middle value, or the mean of the two middle values.
 fn median_lead(r: &DeploymentRow) -> Option<i64> {
     let mut v: Vec<i64> = r.commits.iter().filter(|c| c.counted).filter_map(|c| c.lead_time_secs).collect();
     v.sort_unstable();
-    v.get(v.len() / 2).copied().filter(|_| !v.is_empty())
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some(i64::midpoint(v[n / 2 - 1], v[n / 2])),
+    }
 }
 
 fn commits(r: &DeploymentRow, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -227,10 +233,19 @@ fn commits(r: &DeploymentRow, theme: &Theme, frame: &mut Frame, area: Rect) {
         .iter()
         .map(|f| Line::from(span(format!("failed: {f}"), theme, Role::Fail)))
         .collect();
-    for c in &r.commits {
+    // Newest first; spans read as durations.
+    let mut shipped: Vec<&crate::dora::dashboard::CommitRow> = r.commits.iter().collect();
+    shipped.sort_by_key(|c| std::cmp::Reverse(c.author_time));
+    for c in shipped {
         let lead = c.lead_time_secs.map_or_else(
             || "baseline".into(),
-            |s| if c.counted { human_duration(s * 1000) } else { format!("{s}s dropped") },
+            |s| {
+                if c.counted {
+                    human_duration(s * 1000)
+                } else {
+                    format!("{} dropped", human_duration(s.abs() * 1000))
+                }
+            },
         );
         lines.push(Line::from(vec![
             span(format!("{} ", &c.sha[..c.sha.len().min(7)]), theme, Role::Muted),
@@ -242,4 +257,30 @@ fn commits(r: &DeploymentRow, theme: &Theme, frame: &mut Frame, area: Rect) {
         Paragraph::new(lines).block(panel(&format!("{} — shipped", r.deployment.id), theme, false)),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn median_lead_is_the_mean_of_the_two_middle_values() {
+        let crate::tui::msg::Msg::DoraLoaded { dashboard: Ok(d) } =
+            crate::tui::fixtures::dora_dashboard(false)
+        else {
+            panic!("fixture dashboard")
+        };
+        let mut row =
+            d.deployments.iter().find(|r| !r.commits.is_empty()).expect("a row with commits").clone();
+        let one = row.commits[0].clone();
+        row.commits = [10, 40, 20, 30]
+            .into_iter()
+            .map(|secs| crate::dora::dashboard::CommitRow {
+                counted: true,
+                lead_time_secs: Some(secs),
+                ..one.clone()
+            })
+            .collect();
+        assert_eq!(super::median_lead(&row), Some(25), "even count: mean of 20 and 30");
+        row.commits.truncate(3);
+        assert_eq!(super::median_lead(&row), Some(20), "odd count: the middle of 10, 20, 40");
+    }
 }

@@ -53,9 +53,10 @@ pub fn summary<'a>(snapshot: &Snapshot, theme: &Theme) -> Vec<Span<'a>> {
 /// Draws the Health screen.
 pub fn health(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(snap) = app.health.as_deref() else {
-        let p =
-            Paragraph::new(span(" starting the monitors of the default environment…", theme, Role::Muted));
-        return frame.render_widget(p.block(panel("Health", theme, true)), area);
+        let text = format!(" starting the monitors of {}…", app.health_env);
+        let p = Paragraph::new(span(text, theme, Role::Muted));
+        return frame
+            .render_widget(p.block(panel(&format!("Health — {}", app.health_env), theme, true)), area);
     };
     let detail = app.health_detail && !snap.monitors.is_empty();
     let [list, detail_area] =
@@ -74,8 +75,12 @@ pub fn health(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     for (i, m) in snap.monitors.iter().enumerate() {
         lines.push(monitor_line(m, i == app.health_row, spark_w, width, theme));
     }
-    let title =
-        format!("Health — {} monitor(s), updated {} (enter: detail)", snap.monitors.len(), clock(snap.at));
+    let title = format!(
+        "Health — {} — {} monitor(s), updated {} (enter: detail, e: environment)",
+        app.health_env,
+        snap.monitors.len(),
+        clock(snap.at)
+    );
     frame.render_widget(Paragraph::new(lines).block(panel(&title, theme, !detail)), list);
     if detail && let Some(m) = snap.monitors.get(app.health_row) {
         monitor_detail(m, theme, frame, detail_area);
@@ -117,7 +122,7 @@ fn monitor_line<'a>(
     let used = 3 + fixed.chars().count() + spark_w + nums.chars().count();
     Line::from(vec![
         span(format!(" {glyph} "), theme, role),
-        Span::styled(fixed, row_style(theme, selected)),
+        Span::styled(crate::tui::view::widgets::safe(fixed), row_style(theme, selected)),
         span(format!("{:<spark_w$}", sparkline(&history, spark_w)), theme, Role::Running),
         span(nums, theme, Role::Text),
         span(ellipsize(&why, width.saturating_sub(used)), theme, Role::Fail),

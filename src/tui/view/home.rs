@@ -81,7 +81,8 @@ fn recent_runs(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             span(format!("{:<12}", r.status.as_str()), theme, role),
             span(format!("{:<10}", ellipsize(&r.operator, 10)), theme, Role::Muted),
             span(format!("{}  {took:>7}  ", short_time(r.started_at)), theme, Role::Muted),
-            span(r.id.clone(), theme, Role::Muted),
+            // The id only where it fits whole (`r` lists every run with its id at any width).
+            span(if area.width >= 110 { r.id.clone() } else { String::new() }, theme, Role::Muted),
         ]));
     }
     if lines.is_empty() {

@@ -139,7 +139,14 @@ fn status_line(v: &LoadView, theme: &Theme, frame: &mut Frame, area: Rect) {
                 Ended::Cancelled => "cancelled".to_string(),
                 Ended::Aborted(e) => format!("aborted: {e} failed"),
             };
-            if r.passed() { ("✓ PASS", Role::Ok, ended) } else { ("✗ FAIL", Role::Fail, ended) }
+            // A cancelled test judged nothing: it never says PASS.
+            if matches!(r.ended, Ended::Cancelled) {
+                ("■ CANCELLED", Role::Warn, "no verdict: the test did not run to its end".to_string())
+            } else if r.passed() {
+                ("✓ PASS", Role::Ok, ended)
+            } else {
+                ("✗ FAIL", Role::Fail, ended)
+            }
         }
         _ => ("▶ running", Role::Running, "x cancels".to_string()),
     };
@@ -181,9 +188,20 @@ fn progress_line(s: &Snapshot, theme: &Theme, frame: &mut Frame, area: Rect) {
     let line = Line::from(vec![
         span(format!(" {bar} "), theme, Role::Running),
         span(format!("{:>3.0}% {:.1}s{total} {eta}  ", p * 100.0, s.elapsed_s), theme, Role::Text),
-        span(format!("{:.0} req/s", s.rps_now), theme, Role::Accent),
+        // Finished, the headline is the mean rate (the last second's rate says little).
         span(
-            if wide {
+            if s.finished {
+                format!("{:.0} req/s mean", s.rps_mean)
+            } else {
+                format!("{:.0} req/s", s.rps_now)
+            },
+            theme,
+            Role::Accent,
+        ),
+        span(
+            if s.finished {
+                format!(" · {} requests · ", s.requests)
+            } else if wide {
                 format!(" (mean {:.0}) · {} requests · ", s.rps_mean, s.requests)
             } else {
                 format!(" · {} req · ", s.requests)

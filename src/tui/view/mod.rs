@@ -11,6 +11,7 @@ use crate::tui::theme::{Role, Theme};
 
 mod audit;
 mod chrome;
+mod dialog;
 mod dora;
 pub mod health;
 mod home;
@@ -55,10 +56,11 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
     overlay::overlays(app, theme, frame, body);
 }
 
-/// The log area of the run screen for a terminal of `size` (shared with the runtime, which reads
-/// that many lines from the log file before drawing).
-pub fn log_area(size: (u16, u16)) -> Rect {
-    run::log_area(Rect::new(0, 1, size.0, size.1.saturating_sub(2)))
+/// The log area of the run screen for a terminal of `size`, a run of `steps` steps, zoomed or not
+/// (shared with the runtime, which reads that many lines from the log file before drawing, and
+/// scrolls exactly these rows with a terminal scroll region).
+pub fn log_area(size: (u16, u16), steps: usize, zoom: bool) -> Rect {
+    run::log_area(Rect::new(0, 1, size.0, size.1.saturating_sub(2)), steps, zoom)
 }
 
 fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -1,31 +1,45 @@
-//! The run screen: steps with state, attempt and duration on the left; the selected step's log on
-//! the right (follow, wrap, search, scroll); the approval dialog and the failure menu over the log.
+//! The run screen: steps with state, attempt and duration on top; the selected step's log below,
+//! full width (follow, wrap, search, scroll; `z` hides the steps). The log spans whole terminal
+//! rows so that the runtime can scroll it with a terminal scroll region (see `runtime::scroll`);
+//! the approval dialog and the failure menu go over it.
+
+use std::fmt::Write as _;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Borders, Paragraph, Wrap};
 
 use crate::engine::event::Stream;
 use crate::time::human_duration;
 use crate::tui::app::run_view::RunView;
 use crate::tui::app::{App, RunScreen};
 use crate::tui::theme::{Role, Theme};
-use crate::tui::view::overlay;
+use crate::tui::view::dialog;
 use crate::tui::view::widgets::{ellipsize, panel, row_style, run_mark, span, step_mark};
 
-const STEPS_WIDTH: u16 = 34;
+/// Rows of the steps panel (borders included) for `steps` steps in a body of `height` rows: every
+/// step up to a third of the body, none when the log is zoomed.
+fn steps_height(steps: usize, height: u16, zoom: bool) -> u16 {
+    if zoom {
+        return 0;
+    }
+    let cap = usize::from((height.saturating_sub(1) / 3).max(3));
+    u16::try_from(steps.clamp(1, cap) + 2).unwrap_or(5)
+}
 
-fn split(body: Rect) -> (Rect, Rect, Rect) {
+fn split(body: Rect, steps: usize, zoom: bool) -> (Rect, Rect, Rect) {
     let [info, main] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(body);
-    let [steps, log] = Layout::horizontal([Constraint::Length(STEPS_WIDTH), Constraint::Min(10)]).areas(main);
+    let h = steps_height(steps, body.height, zoom);
+    let [steps, log] = Layout::vertical([Constraint::Length(h), Constraint::Min(3)]).areas(main);
     (info, steps, log)
 }
 
-/// The inside of the log panel for a body area.
-pub fn log_area(body: Rect) -> Rect {
-    let (_, _, log) = split(body);
-    Rect::new(log.x + 1, log.y + 1, log.width.saturating_sub(2), log.height.saturating_sub(2))
+/// The inside of the log panel for a body area, a run of `steps` steps, zoomed or not (the panel
+/// has only a top border).
+pub fn log_area(body: Rect, steps: usize, zoom: bool) -> Rect {
+    let (_, _, log) = split(body, steps, zoom);
+    Rect::new(log.x, log.y + 1, log.width, log.height.saturating_sub(1))
 }
 
 /// Draws a run.
@@ -34,15 +48,22 @@ pub fn run(app: &App, rs: &RunScreen, theme: &Theme, frame: &mut Frame, area: Re
         frame.render_widget(Paragraph::new(span("loading…", theme, Role::Muted)), area);
         return;
     };
-    let (info, steps, log) = split(area);
+    let (info, steps, log) = split(area, view.steps.len(), rs.zoom);
     info_line(app, view, theme, frame, info);
     let selected = selected_step(view, rs);
-    frame.render_widget(
-        Paragraph::new(step_lines(app, view, selected, theme)).block(panel("Steps", theme, false)),
-        steps,
-    );
+    if steps.height > 0 {
+        let rows = usize::from(steps.height.saturating_sub(2));
+        let lines = step_lines(app, view, selected, theme, usize::from(steps.width));
+        let skip = (selected + 1).saturating_sub(rows);
+        let title = format!("Steps {}/{}", selected + 1, view.steps.len());
+        frame.render_widget(
+            Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>())
+                .block(panel(&title, theme, false)),
+            steps,
+        );
+    }
     log_panel(app, view, rs, selected, theme, frame, log);
-    overlay::run_dialogs(view, rs, theme, frame, log);
+    dialog::run_dialogs(app, view, rs, theme, frame, area);
 }
 
 /// The step whose log is shown: the busy one when following, else the one selected.
@@ -61,21 +82,31 @@ fn info_line(app: &App, view: &RunView, theme: &Theme, frame: &mut Frame, area: 
         None if view.live => ("▶", Role::Running, "running".to_string()),
         None => ("·", Role::Muted, "stored".to_string()),
     };
-    let elapsed = view.started.map(|s| human_duration(app.now.millis_since(s))).unwrap_or_default();
-    let spans = vec![
-        span(format!(" {glyph} {state}"), theme, role),
-        span(format!("  {} ", view.workflow), theme, Role::Title),
-        span(
-            format!(" run {}  mode {}  by {}  {elapsed}", view.id, view.mode, view.operator),
-            theme,
-            Role::Muted,
-        ),
-    ];
+    let elapsed =
+        view.started.map(|s| human_duration(app.now.millis_since(s) / 1000 * 1000)).unwrap_or_default();
+    // Why a run ended comes before its id, mode and operator (the header and Runs show those).
+    let why = view.finished.as_ref().and_then(|f| f.2.clone());
+    let spans = match why {
+        Some(message) => vec![
+            span(format!(" {glyph} {state}"), theme, role),
+            span(format!("  {} ", view.workflow), theme, Role::Title),
+            span(format!(" {message}"), theme, Role::Warn),
+        ],
+        None => vec![
+            span(format!(" {glyph} {state}"), theme, role),
+            span(format!("  {} ", view.workflow), theme, Role::Title),
+            span(
+                format!(" run {}  mode {}  by {}  {elapsed}", view.id, view.mode, view.operator),
+                theme,
+                Role::Muted,
+            ),
+        ],
+    };
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn step_lines<'a>(app: &App, view: &RunView, selected: usize, theme: &Theme) -> Vec<Line<'a>> {
-    let width = usize::from(STEPS_WIDTH) - 4;
+fn step_lines<'a>(app: &App, view: &RunView, selected: usize, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let width = width.saturating_sub(4);
     view.steps
         .iter()
         .enumerate()
@@ -83,7 +114,8 @@ fn step_lines<'a>(app: &App, view: &RunView, selected: usize, theme: &Theme) -> 
             let (glyph, role) = step_mark(s.status);
             let took = match (s.started, s.finished) {
                 (Some(a), Some(b)) => human_duration(b.millis_since(a)),
-                (Some(a), None) => human_duration(app.now.millis_since(a)),
+                // Whole seconds while running: a tenth-second counter would redraw every frame.
+                (Some(a), None) => human_duration(app.now.millis_since(a) / 1000 * 1000),
                 _ => String::new(),
             };
             let retry = if s.attempt > 1 { format!("×{}", s.attempt) } else { String::new() };
@@ -91,7 +123,7 @@ fn step_lines<'a>(app: &App, view: &RunView, selected: usize, theme: &Theme) -> 
             let label = format!("{:<label_w$}", ellipsize(&s.label, label_w));
             Line::from(vec![
                 span(format!("{glyph} "), theme, role),
-                Span::styled(label, row_style(theme, i == selected)),
+                Span::styled(crate::tui::view::widgets::safe(label), row_style(theme, i == selected)),
                 span(format!("{retry} {took}"), theme, Role::Muted),
             ])
         })
@@ -120,23 +152,36 @@ fn log_panel(
     if rs.wrap {
         flags.push_str(" [wrap]");
     }
-    if let Some(q) = &rs.query {
-        flags.push_str(" /");
-        flags.push_str(q);
+    if rs.zoom {
+        flags.push_str(" [z: steps hidden]");
     }
-    let title = format!("{} — {} line(s){flags}", step.label, total);
+    if let Some(f) = &rs.filter {
+        let _ = write!(flags, " &{f}");
+    }
+    if let Some(q) = &rs.query {
+        let (rank, matches) = rs.match_info;
+        let _ = write!(flags, " /{q} {rank}/{matches} match(es)");
+    }
+    // While following, no line counter: it would rewrite the title with every line over SSH.
+    let title = if rs.follow && view.active() {
+        format!("{}{flags}", step.label)
+    } else {
+        format!("{} — {} line(s){flags}", step.label, total)
+    };
     let query = rs.query.as_deref().filter(|q| !q.is_empty());
     let text: Vec<Line> = lines
         .into_iter()
         .enumerate()
         .map(|(i, (stream, l))| log_line(l, stream, query, rs.found == Some(first + i), theme))
         .collect();
-    let mut p = Paragraph::new(text).block(panel(&title, theme, true));
+    // Only a top border: a new log row is then just its text (no border cells to write).
+    let block = || panel(&title, theme, true).borders(Borders::TOP);
+    let mut p = Paragraph::new(text).block(block());
     if rs.wrap {
         p = p.wrap(Wrap { trim: false });
     }
     if let Some(m) = step.message.as_ref().filter(|_| total == 0) {
-        p = Paragraph::new(span(format!(" {m}"), theme, Role::Muted)).block(panel(&title, theme, true));
+        p = Paragraph::new(span(format!(" {m}"), theme, Role::Muted)).block(block());
     }
     frame.render_widget(p, area);
 }
@@ -154,6 +199,14 @@ fn visible_lines(
         return (w.first, lines, w.total);
     }
     let Some(tail) = view.logs.get(step) else { return (0, Vec::new(), 0) };
+    if let Some(f) = rs.filter.as_deref() {
+        let kept: Vec<(Stream, String)> =
+            tail.iter().filter(|l| l.text.contains(f)).map(|l| (l.stream, l.text.clone())).collect();
+        let end = kept.len().saturating_sub(if rs.follow { 0 } else { rs.scroll });
+        let start = end.saturating_sub(height);
+        let total = kept.len();
+        return (start, kept.into_iter().skip(start).take(end - start).collect(), total);
+    }
     let total = tail.len();
     let end = total.saturating_sub(if rs.follow { 0 } else { rs.scroll });
     let start = end.saturating_sub(height);
@@ -163,11 +216,13 @@ fn visible_lines(
 }
 
 fn log_line<'a>(text: String, stream: Stream, query: Option<&str>, found: bool, theme: &Theme) -> Line<'a> {
+    let text = crate::tui::view::widgets::safe(text).into_owned();
     let base = match (found, stream) {
         (true, _) => theme.style(Role::Selection),
         (_, Stream::Stderr) => theme.style(Role::Warn),
         (_, Stream::System) => theme.style(Role::Accent),
-        (_, Stream::Stdout) => theme.style(Role::Text),
+        // The terminal's own colours: a streamed line then costs no colour escape codes.
+        (_, Stream::Stdout) => ratatui::style::Style::default(),
     };
     let Some(q) = query else { return Line::from(Span::styled(text, base)) };
     let mut spans = Vec::new();

@@ -37,9 +37,18 @@ pub fn run_mark(s: RunStatus) -> (&'static str, Role) {
     }
 }
 
-/// A styled span for a role.
+/// A styled span for a role; control characters in `text` are made visible (see `tui::sanitize`).
 pub fn span<'a>(text: impl Into<std::borrow::Cow<'a, str>>, theme: &Theme, role: Role) -> Span<'a> {
-    Span::styled(text, theme.style(role))
+    Span::styled(safe(text), theme.style(role))
+}
+
+/// `text` with control characters made visible, without copying text that has none.
+pub fn safe<'a>(text: impl Into<std::borrow::Cow<'a, str>>) -> std::borrow::Cow<'a, str> {
+    let text = text.into();
+    match crate::tui::sanitize::clean(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(o) => std::borrow::Cow::Owned(o),
+    }
 }
 
 /// A bordered panel with a title; the focused one is drawn in the accent role.
@@ -76,4 +85,51 @@ pub fn ellipsize(s: &str, max: usize) -> String {
     let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+/// Word-wraps `s` to lines of at most `width` characters (long words are split); keeps empty lines.
+pub fn wrap_text(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    for para in s.split('\n') {
+        let mut line = String::new();
+        let mut len = 0;
+        for word in para.split(' ') {
+            let mut word: Vec<char> = word.chars().collect();
+            while word.len() > width {
+                if len > 0 {
+                    out.push(std::mem::take(&mut line));
+                    len = 0;
+                }
+                out.push(word.drain(..width).collect());
+            }
+            let wlen = word.len();
+            if len > 0 && len + 1 + wlen > width {
+                out.push(std::mem::take(&mut line));
+                len = 0;
+            }
+            if len > 0 {
+                line.push(' ');
+                len += 1;
+            }
+            line.extend(word);
+            len += wlen;
+        }
+        out.push(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_text;
+
+    #[test]
+    fn wrap_keeps_every_word_and_respects_the_width() {
+        let text = "Roll web 1.2.0 out to production: averyveryverylongwordthatmustsplit end";
+        let lines = wrap_text(text, 12);
+        assert!(lines.iter().all(|l| l.chars().count() <= 12), "{lines:?}");
+        assert_eq!(lines.join(" ").replace(' ', ""), text.replace(' ', ""));
+        assert_eq!(wrap_text("a\n\nb", 5), vec!["a", "", "b"]);
+    }
 }
