@@ -14,6 +14,7 @@ pub mod headless;
 pub mod health;
 pub mod identity;
 pub mod load;
+pub mod notify;
 pub mod paths;
 pub mod project;
 pub mod release;

@@ -56,6 +56,9 @@ pub struct Config {
     /// Health monitors by name (`[monitors.NAME]`).
     #[serde(default)]
     pub monitors: BTreeMap<String, monitors::MonitorConfig>,
+    /// `[notify]`: notification channels and routes.
+    #[serde(default)]
+    pub notify: crate::notify::NotifyConfig,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -103,6 +106,7 @@ impl Default for Config {
             dora: DoraConfig::default(),
             services: BTreeMap::new(),
             monitors: BTreeMap::new(),
+            notify: crate::notify::NotifyConfig::default(),
             path: None,
         }
     }
@@ -133,6 +137,7 @@ impl Config {
         for (name, monitor) in &config.monitors {
             monitor.check(name, text, path)?;
         }
+        config.notify.check(text, path)?;
         if let Some(d) = &config.default_environment
             && !config.environments.contains_key(d)
         {

@@ -262,6 +262,7 @@ pub async fn incident(ctx: &Ctx, c: IncidentCommand) -> Result<i32, Error> {
             let inc = incident_from_args(ctx, &a)?;
             store.add_incident(&inc).await?;
             println!("opened incident {}", inc.id);
+            announce(ctx, &store, crate::notify::EventName::IncidentOpened, &inc.id).await?;
         }
         IncidentCommand::Resolve(a) => {
             let at = instant(ctx, a.at.as_ref(), now())?;
@@ -273,6 +274,7 @@ pub async fn incident(ctx: &Ctx, c: IncidentCommand) -> Result<i32, Error> {
                 )));
             }
             println!("resolved incident {}", a.id);
+            announce(ctx, &store, crate::notify::EventName::IncidentResolved, &a.id).await?;
         }
         IncidentCommand::List(j) => {
             let all = store.incidents()?;
@@ -314,4 +316,25 @@ fn incident_from_args(ctx: &Ctx, a: &IncidentOpenArgs) -> Result<IncidentRecord,
         resolved_at: None,
         caused_by: a.caused_by.clone(),
     })
+}
+
+/// Sends an incident's notification to its routed channels (bounded; the rest stays queued).
+async fn announce(
+    ctx: &Ctx,
+    store: &crate::store::Store,
+    event: crate::notify::EventName,
+    id: &str,
+) -> Result<(), Error> {
+    let Some(inc) = store.incidents()?.into_iter().find(|i| i.id == id) else { return Ok(()) };
+    let limit = std::time::Duration::from_secs(10);
+    crate::notify::notifier::incident_event(
+        store,
+        &ctx.paths.project_dir,
+        &ctx.config.notify,
+        event,
+        &inc,
+        limit,
+    )
+    .await?;
+    Ok(())
 }

@@ -11,6 +11,7 @@ mod dora;
 mod health;
 mod ledger;
 mod load;
+mod notify;
 mod printer;
 mod prompt;
 mod query;
@@ -46,5 +47,6 @@ pub async fn dispatch(cli: Cli, command: Command) -> Result<i32, Error> {
         Command::Ledger(c) => ledger::ledger(&ctx, c).await,
         Command::Incident(c) => ledger::incident(&ctx, c).await,
         Command::Health(a) => health::health(&ctx, &a).await,
+        Command::Notify(c) => notify::notify(&ctx, c).await,
     }
 }

@@ -90,6 +90,7 @@ async fn drive(spec: RunSpec, json: bool, interactive: bool) -> Result<i32, Erro
     watch_signals(cancel.clone());
     let mut printer = Printer::new(json);
     printer.header(&spec);
+    let notifier = crate::notify::notifier::Notifier::start(&spec.store, &spec.plan.project_dir);
     let handle = tokio::spawn(engine::run(spec, etx, drx, cancel.clone()));
     let mut prompter = interactive.then(|| Prompter::new(dtx.clone(), cancel.clone()));
     while let Some(event) = erx.recv().await {
@@ -104,6 +105,9 @@ async fn drive(spec: RunSpec, json: bool, interactive: bool) -> Result<i32, Erro
         .map_err(|e| Error::Invalid(format!("internal: the engine task failed: {e}")))?
         .map_err(|e| Error::Invalid(format!("the run stopped: {e}; `flightdeck resume` continues it")))?;
     printer.summary(&summary);
+    if let Some(n) = notifier {
+        n.finish(std::time::Duration::from_secs(5)).await;
+    }
     Ok(summary.exit_code)
 }
 

@@ -16,6 +16,7 @@ use crate::workflow::template::Template;
 pub mod approve;
 pub mod check;
 pub mod load;
+pub mod notify;
 pub mod run;
 pub mod uses;
 
@@ -52,7 +53,8 @@ pub trait StepKind: Send + Sync {
 }
 
 /// Every registered kind. Adding a kind: a new file beside this one and one line here.
-pub static KINDS: &[&dyn StepKind] = &[&run::Run, &approve::Approve, &uses::Uses, &check::Check, &load::Load];
+pub static KINDS: &[&dyn StepKind] =
+    &[&run::Run, &approve::Approve, &uses::Uses, &check::Check, &load::Load, &notify::Notify];
 
 /// The kind registered for an action key.
 pub fn kind(key: &str) -> Option<&'static dyn StepKind> {

@@ -14,6 +14,7 @@ mod health;
 mod incidents;
 mod ledger;
 pub mod lock;
+pub mod notify;
 pub mod records;
 mod runs;
 mod schema;

@@ -16,6 +16,8 @@ mod layering;
 mod load;
 mod load_servers;
 mod load_step;
+mod notify;
+mod receiver;
 mod release;
 mod resume;
 mod screens;
