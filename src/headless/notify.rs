@@ -16,7 +16,7 @@ use crate::time::{now, parse_duration};
 /// Dispatches one `notify` subcommand.
 pub async fn notify(ctx: &Ctx, c: NotifyCommand) -> Result<i32, Error> {
     match c {
-        NotifyCommand::Check(a) => check(ctx, a.json),
+        NotifyCommand::Check(a) => Ok(check(ctx, a.json)),
         NotifyCommand::Test(a) => test(ctx, &a).await,
         NotifyCommand::List(a) => list(ctx, &a),
         NotifyCommand::Flush(a) => flush(ctx, &a).await,
@@ -34,7 +34,7 @@ fn sender(ctx: &Ctx) -> Result<Sender, Error> {
     Ok(Sender::new(ctx.store()?, ctx.config.notify.clone(), &ctx.paths.project_dir))
 }
 
-fn check(ctx: &Ctx, json_out: bool) -> Result<i32, Error> {
+fn check(ctx: &Ctx, json_out: bool) -> i32 {
     let n = &ctx.config.notify;
     let templates = n.templates.as_ref().map(|t| ctx.paths.project_dir.join(t));
     let mut problems = Vec::new();
@@ -65,9 +65,9 @@ fn check(ctx: &Ctx, json_out: bool) -> Result<i32, Error> {
             } else {
                 r.environments.join(", ")
             };
-            let evs: Vec<&str> = r.events.iter().map(|e| e.as_str()).collect();
-            let evs = if evs.is_empty() { "every event".into() } else { evs.join(", ") };
-            println!("route {evs} in {envs} → {}", r.channels.join(", "));
+            let names: Vec<&str> = r.events.iter().map(|e| e.as_str()).collect();
+            let events = if names.is_empty() { "every event".into() } else { names.join(", ") };
+            println!("route {events} in {envs} → {}", r.channels.join(", "));
         }
         if n.channels.is_empty() {
             println!("no channels: add [notify.channels.NAME] to flightdeck.toml");
@@ -76,7 +76,7 @@ fn check(ctx: &Ctx, json_out: bool) -> Result<i32, Error> {
             eprintln!("flightdeck: {p}");
         }
     }
-    Ok(if problems.is_empty() { exit::OK } else { exit::USAGE })
+    if problems.is_empty() { exit::OK } else { exit::USAGE }
 }
 
 fn kind_name(k: crate::notify::ChannelKind) -> &'static str {

@@ -129,9 +129,9 @@ impl NotifyConfig {
     pub fn route(&self, environment: &str, event: EventName) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for r in &self.routes {
-            let env_ok = r.environments.is_empty() || r.environments.iter().any(|e| e == environment);
-            let ev_ok = r.events.is_empty() || r.events.contains(&event);
-            if env_ok && ev_ok {
+            let in_env = r.environments.is_empty() || r.environments.iter().any(|e| e == environment);
+            let wanted = r.events.is_empty() || r.events.contains(&event);
+            if in_env && wanted {
                 for c in &r.channels {
                     if !out.contains(c) {
                         out.push(c.clone());
@@ -217,7 +217,7 @@ impl ChannelConfig {
                 None => {
                     return err("kind", "a webhook channel needs `url`".into(), "add url = \"https://...\"");
                 }
-                Some(u) if !u.contains("{{") && !(u.starts_with("http://") || u.starts_with("https://")) => {
+                Some(u) if !(u.contains("{{") || u.starts_with("http://") || u.starts_with("https://")) => {
                     return err("url", format!("url {u:?} is not http(s)"), "use an http:// or https:// URL");
                 }
                 Some(_) => {}
