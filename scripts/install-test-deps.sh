@@ -16,3 +16,13 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 echo "test tools present: setpriv, git $(git --version | cut -d' ' -f3), tmux $(tmux -V | cut -d' ' -f2)"
+
+# Notification tests (issue 16): aiosmtpd 1.4.6 as the SMTP sink, in the repo's git-ignored venv
+# `.venv-infra` (shared with the other real-component tests).
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+venv="$repo/.venv-infra"
+if ! "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'aiosmtpd==1.4.6'
+fi
+echo "notification tools present: $("$venv/bin/python" -c 'import aiosmtpd; print("aiosmtpd", aiosmtpd.__version__)')"

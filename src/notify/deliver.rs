@@ -23,8 +23,9 @@ use crate::workflow::template::{Outputs, Scope, Template};
 /// Longest wait between attempts.
 pub const MAX_DELAY_MS: u64 = 300_000;
 
-/// How long a claim holds a row (longer than any attempt).
-const LEASE: Duration = Duration::from_secs(120);
+/// How much longer than the slowest channel's attempt timeout a claim holds its rows: a process
+/// killed mid-attempt delays those rows by about this much, never more.
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
 
 /// Rows claimed at once.
 const CLAIM: usize = 16;
@@ -77,7 +78,10 @@ impl Sender {
     /// Sends every row due now (claimed under this sender's lease), concurrently.
     pub async fn send_due(&self) -> Result<usize, StoreError> {
         let t = now();
-        let until = Micros(t.0 + i64::try_from(LEASE.as_micros()).unwrap_or(i64::MAX));
+        let lease =
+            self.config.channels.values().map(ChannelConfig::attempt_timeout).max().unwrap_or_default()
+                + LEASE_MARGIN;
+        let until = Micros(t.0 + i64::try_from(lease.as_micros()).unwrap_or(i64::MAX));
         let rows = self.store.claim_notifications(&self.owner, t, until, CLAIM).await?;
         let n = rows.len();
         let mut set = tokio::task::JoinSet::new();

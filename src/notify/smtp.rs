@@ -28,9 +28,7 @@ pub async fn send(ch: &ChannelConfig, d: &Delivery<'_>, timeout: Duration) -> At
             AttemptResult::Delivered(format!("{} {}", resp.code(), text.join(" ")))
         }
         Ok(Err(e)) if e.is_permanent() => AttemptResult::Fatal { error: format!("SMTP: {e}"), status: None },
-        Ok(Err(e)) => {
-            AttemptResult::Retry { error: format!("SMTP: {}", chain(&e)), status: None, retry_after: None }
-        }
+        Ok(Err(e)) => AttemptResult::Retry { error: format!("SMTP: {e}"), status: None, retry_after: None },
     }
 }
 
@@ -84,15 +82,4 @@ fn tls_params(ch: &ChannelConfig, host: &str) -> Result<TlsParameters, String> {
 
 fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cur = c.source();
-    }
-    out
 }

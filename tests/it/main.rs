@@ -17,6 +17,7 @@ mod load;
 mod load_servers;
 mod load_step;
 mod notify;
+mod notify_smtp;
 mod receiver;
 mod release;
 mod resume;
