@@ -251,3 +251,39 @@ fn locate(text: &str, needle: &str) -> (u32, u32) {
     }
     (0, 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(text: &str) -> Result<crate::config::Config, Diagnostic> {
+        crate::config::Config::parse(text, Path::new("flightdeck.toml"))
+    }
+
+    const CH: &str = "[notify.channels.ops]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/\"\n[notify.channels.mail]\nkind = \"smtp\"\nserver = \"m:25\"\nfrom = \"a@b.c\"\nto = [\"d@e.f\"]\n";
+
+    #[test]
+    fn routes_pick_channels_by_environment_and_event_each_once() {
+        let c = cfg(&format!(
+            "{CH}[[notify.routes]]\nenvironments = [\"production\"]\nevents = [\"failed\"]\nchannels = [\"ops\", \"mail\"]\n[[notify.routes]]\nchannels = [\"ops\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(c.notify.route("production", EventName::Failed), vec!["ops", "mail"]);
+        assert_eq!(c.notify.route("staging", EventName::Failed), vec!["ops"]);
+        assert_eq!(c.notify.route("production", EventName::Finished), vec!["ops"]);
+    }
+
+    #[test]
+    fn errors_name_the_line_and_what_to_do() {
+        let e = cfg(&format!("{CH}[[notify.routes]]\nchannels = [\"mial\"]\n")).unwrap_err();
+        assert_eq!(e.line, 10, "{e:?}");
+        assert!(e.to_string().contains("did you mean \"mail\""), "{e}");
+        let e = cfg("[notify.channels.x]\nkind = \"smtp\"\nserver = \"m:25\"\nfrom = \"a@b.c\"\ntls = \"sometimes\"\nto = [\"d@e.f\"]\n").unwrap_err();
+        assert_eq!(e.line, 5, "{e:?}");
+        let e = cfg("[notify.channels.x]\nkind = \"discord\"\nurl = \"gopher://x\"\n").unwrap_err();
+        assert_eq!(e.line, 3, "{e:?}");
+        let e = cfg(&format!("{CH}[[notify.routes]]\nevents = [\"deploy\"]\nchannels = [\"ops\"]\n"))
+            .unwrap_err();
+        assert!(e.to_string().contains("deploy"), "{e}");
+    }
+}

@@ -274,3 +274,26 @@ pub fn payload_fields(payload: &str) -> BTreeMap<String, Value> {
         .map(|m| m.into_iter().collect())
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_one_second_with_at_most_ten_percent_jitter_and_caps_at_five_minutes() {
+        assert_eq!(backoff_ms(1, 0), 1000);
+        assert_eq!(backoff_ms(2, 0), 2000);
+        assert_eq!(backoff_ms(3, 0), 4000);
+        assert_eq!(backoff_ms(1, 99), 1099);
+        assert_eq!(backoff_ms(1, 100), 1000, "jitter is seed mod 10 % of the base");
+        assert_eq!(backoff_ms(9, 0), 256_000);
+        assert_eq!(backoff_ms(10, 0), MAX_DELAY_MS);
+        assert_eq!(backoff_ms(40, u64::MAX), MAX_DELAY_MS);
+    }
+
+    #[test]
+    fn http_status_is_read_from_the_reply_line() {
+        assert_eq!(status_of("HTTP 204 No Content"), Some(204));
+        assert_eq!(status_of("250 2.0.0 accepted"), None);
+    }
+}
