@@ -62,7 +62,7 @@ pub struct NewNotification {
 }
 
 /// A row of the outbox.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NotificationRecord {
     /// Row id.
     pub id: i64,
@@ -77,7 +77,7 @@ pub struct NotificationRecord {
     /// Subject.
     pub subject: String,
     /// Rendered message (JSON).
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub payload: String,
     /// `pending`, `delivered` or `failed`.
     pub state: String,
@@ -96,7 +96,7 @@ pub struct NotificationRecord {
 }
 
 /// One attempt, as logged.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AttemptRecord {
     /// When it began.
     pub at: Micros,

@@ -22,6 +22,8 @@ pub enum Ctx {
     Dora,
     /// The Load screen (running or finished test).
     Load,
+    /// The Notifications screen.
+    Notifications,
 }
 
 /// What a key means.
@@ -87,6 +89,8 @@ pub enum Intent {
     Resume,
     /// Toggle mouse capture.
     Mouse,
+    /// Send a notification again.
+    Resend,
     /// Launch the selected workflow.
     Launch,
     /// Open a persona's screen (1 Diana, 2 Rita, 3 Phoenix).
@@ -137,6 +141,7 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Run, c('x'), I::Cancel),
     (Ctx::Run, c('R'), I::Resume),
     (Ctx::Runs, c('R'), I::Resume),
+    (Ctx::Notifications, c('R'), I::Resend),
     (Ctx::List, c('l'), I::Launch),
     (Ctx::List, c('1'), I::Persona(0)),
     (Ctx::List, c('2'), I::Persona(1)),
@@ -228,6 +233,9 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("?", "help"),
         ],
         Ctx::Load => &[("x", "cancel"), ("enter", "new test"), ("esc", "back"), ("?", "help")],
+        Ctx::Notifications => {
+            &[("↑↓", "select"), ("enter", "attempts"), ("R", "resend"), ("esc", "back"), ("?", "help")]
+        }
         Ctx::Global => &[("esc", "back"), (":", "command"), ("?", "help"), ("q", "quit")],
     }
 }

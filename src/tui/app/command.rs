@@ -99,6 +99,11 @@ impl App {
                 self.screens.push(Screen::Runs);
                 vec![Effect::LoadRuns]
             }
+            ["notifications" | "notify", ..] => {
+                self.screens.push(Screen::Notifications);
+                self.notify_attempts = None;
+                vec![Effect::LoadNotifications]
+            }
             ["audit", ..] => {
                 self.screens.push(Screen::Audit);
                 vec![Effect::LoadAudit]

@@ -74,6 +74,7 @@ impl App {
             Screen::Load => vec![Ctx::Load],
             Screen::Runs => vec![Ctx::Runs],
             Screen::Audit | Screen::Launch(_) | Screen::Health => vec![],
+            Screen::Notifications => vec![Ctx::Notifications],
             Screen::Run(rs) => {
                 let Some(view) = self.views.get(&rs.run) else { return vec![Ctx::Run] };
                 if rs.confirm_cancel {
@@ -137,6 +138,7 @@ impl App {
                 self.audit_row = move_row(self.audit_row, n, intent);
                 Vec::new()
             }
+            Screen::Notifications => self.notifications_intent(intent),
             Screen::Run(_) => self.run_intent(intent),
             Screen::Dora => self.dora_intent(intent),
             Screen::Health => {

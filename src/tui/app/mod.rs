@@ -14,6 +14,7 @@ pub mod input;
 mod keys;
 pub mod launch;
 pub mod load;
+mod notifications;
 mod run_keys;
 pub mod run_view;
 
@@ -124,6 +125,8 @@ pub enum Screen {
     Runs,
     /// The audit log.
     Audit,
+    /// Notification deliveries.
+    Notifications,
     /// Rita's release screen.
     Release,
     /// The DORA dashboard.
@@ -190,6 +193,12 @@ pub struct App {
     pub audit: Option<(Vec<AuditRecord>, AuditVerdict)>,
     /// Audit screen: scroll.
     pub audit_row: usize,
+    /// Notifications screen: deliveries, newest first.
+    pub notifications: Option<Vec<crate::store::notify::NotificationRecord>>,
+    /// Notifications screen: selected row.
+    pub notify_row: usize,
+    /// Notifications screen: the attempts of the selected delivery, when opened.
+    pub notify_attempts: Option<(i64, Vec<crate::store::notify::AttemptRecord>)>,
     /// Runs known to the console.
     pub views: BTreeMap<String, RunView>,
     /// Recent runs from the store.
@@ -247,6 +256,9 @@ impl App {
             filter_input: None,
             audit: None,
             audit_row: 0,
+            notifications: None,
+            notify_row: 0,
+            notify_attempts: None,
             views: BTreeMap::new(),
             cmdline: None,
             completions: Vec::new(),
@@ -368,6 +380,10 @@ impl App {
             }
             Msg::AuditLoaded { entries, verdict } => {
                 self.audit = Some((entries, verdict));
+                Vec::new()
+            }
+            m @ (Msg::NotificationsLoaded { .. } | Msg::NotificationAttempts { .. }) => {
+                self.notifications_msg(m);
                 Vec::new()
             }
             Msg::LogSearched { run, line, total } => {

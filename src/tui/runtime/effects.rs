@@ -17,6 +17,13 @@ use crate::tui::theme::Theme;
 use crate::workflow::plan::{self, Mode, PlanRequest, RunOptions};
 
 impl Console {
+    fn load_audit(&self) -> Vec<Msg> {
+        match (self.store.audit_log(1000), self.store.verify_audit()) {
+            (Ok(entries), Ok(verdict)) => vec![Msg::AuditLoaded { entries, verdict }],
+            (Err(e), _) | (_, Err(e)) => notice(format!("cannot read the audit log: {e}")),
+        }
+    }
+
     pub(super) async fn effect(&mut self, effect: Effect, app: &mut App) -> Vec<Msg> {
         match effect {
             Effect::Launch { workflow, environment, params, dry_run } => {
@@ -41,10 +48,10 @@ impl Console {
                 Err(e) => notice(format!("cannot read runs: {e}")),
             },
             Effect::OpenRun { run } => self.open_run(&run, app),
-            Effect::LoadAudit => match (self.store.audit_log(1000), self.store.verify_audit()) {
-                (Ok(entries), Ok(verdict)) => vec![Msg::AuditLoaded { entries, verdict }],
-                (Err(e), _) | (_, Err(e)) => notice(format!("cannot read the audit log: {e}")),
-            },
+            Effect::LoadAudit => self.load_audit(),
+            e @ (Effect::LoadNotifications
+            | Effect::LoadNotificationAttempts { .. }
+            | Effect::ResendNotification { .. }) => self.notify_effect(e).await,
             Effect::LoadRelease => {
                 let cfg = self.ctx.config.release.clone();
                 let dir = self.ctx.paths.project_dir.clone();

@@ -26,6 +26,7 @@ mod effects;
 mod init;
 mod keys;
 mod load;
+mod notify;
 mod prepare;
 
 pub use init::git_head;

@@ -75,6 +75,7 @@ pub fn footer_ctx(app: &App) -> Ctx {
         Screen::Runs => Ctx::Runs,
         Screen::Dora => Ctx::Dora,
         Screen::Load => Ctx::Load,
+        Screen::Notifications => Ctx::Notifications,
         Screen::Run(rs) => match app.views.get(&rs.run) {
             Some(v) if v.failure.is_some() => Ctx::FailureMenu,
             Some(v) if v.gate.is_some() => Ctx::Gate,
