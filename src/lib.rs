@@ -16,6 +16,7 @@ pub mod health;
 pub mod identity;
 pub mod load;
 pub mod logging;
+pub mod notify;
 pub mod output;
 pub mod paths;
 pub mod project;

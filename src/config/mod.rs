@@ -67,6 +67,9 @@ pub struct Config {
     /// `[secrets.NAME]`: each secret's provider, path and key, per environment.
     #[serde(default)]
     pub secrets: BTreeMap<String, secrets::SecretConfig>,
+    /// `[notify]`: notification channels and routes.
+    #[serde(default)]
+    pub notify: crate::notify::NotifyConfig,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -117,6 +120,7 @@ impl Default for Config {
             monitor_problems: BTreeMap::new(),
             secret_providers: BTreeMap::new(),
             secrets: BTreeMap::new(),
+            notify: crate::notify::NotifyConfig::default(),
             path: None,
         }
     }
@@ -150,6 +154,7 @@ impl Config {
             }
         }
         secrets::check(&config.secret_providers, &config.secrets, &config.env_names(), text, path)?;
+        config.notify.check(text, path)?;
         if let Some(d) = &config.default_environment
             && !config.environments.contains_key(d)
         {

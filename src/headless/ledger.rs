@@ -73,7 +73,10 @@ pub async fn ledger(ctx: &Ctx, c: LedgerCommand) -> Result<i32, Error> {
             }
             let written = store.deployments()?.len().saturating_sub(ids.len()) + replaced;
             crate::out!("imported {written} deployments ({replaced} replacing earlier rows)");
-            crate::outln!("{}", if releases > 0 { format!(" and {releases} releases") } else { String::new() });
+            crate::outln!(
+                "{}",
+                if releases > 0 { format!(" and {releases} releases") } else { String::new() }
+            );
         }
     }
     Ok(exit::OK)
@@ -342,6 +345,7 @@ pub async fn incident(ctx: &Ctx, c: IncidentCommand) -> Result<i32, Error> {
             inputs::check_incident(&inc, &ids).map_err(err)?;
             store.add_incident(&inc).await?;
             crate::outln!("opened incident {}", inc.id);
+            announce(ctx, &store, crate::notify::EventName::IncidentOpened, &inc.id).await?;
         }
         IncidentCommand::Resolve(a) => {
             let at = instant(ctx, a.at.as_ref(), now())?;
@@ -356,6 +360,7 @@ pub async fn incident(ctx: &Ctx, c: IncidentCommand) -> Result<i32, Error> {
                 .map_err(|e| Error::Invalid(format!("incident {}: {e}", a.id)))?;
             store.resolve_incident(&a.id, at, mitigated).await?;
             crate::outln!("resolved incident {}", a.id);
+            announce(ctx, &store, crate::notify::EventName::IncidentResolved, &a.id).await?;
         }
         IncidentCommand::List(j) => {
             let all = store.incidents()?;
@@ -397,4 +402,25 @@ fn incident_from_args(ctx: &Ctx, a: &IncidentOpenArgs) -> Result<IncidentRecord,
         resolved_at: None,
         caused_by: a.caused_by.clone(),
     })
+}
+
+/// Sends an incident's notification to its routed channels (bounded; the rest stays queued).
+async fn announce(
+    ctx: &Ctx,
+    store: &crate::store::Store,
+    event: crate::notify::EventName,
+    id: &str,
+) -> Result<(), Error> {
+    let Some(inc) = store.incidents()?.into_iter().find(|i| i.id == id) else { return Ok(()) };
+    let limit = std::time::Duration::from_secs(10);
+    crate::notify::notifier::incident_event(
+        store,
+        &ctx.paths.project_dir,
+        &ctx.config.notify,
+        event,
+        &inc,
+        limit,
+    )
+    .await?;
+    Ok(())
 }

@@ -12,6 +12,7 @@ mod dora;
 mod health;
 mod ledger;
 mod load;
+mod notify;
 mod printer;
 mod prompt;
 mod query;
@@ -57,6 +58,7 @@ async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
         Command::Incident(c) => ledger::incident(ctx, c).await,
         Command::Health(a) => health::health(ctx, &a).await,
         Command::Secrets(c) => secrets::dispatch(ctx, c).await,
+        Command::Notify(c) => notify::notify(ctx, c).await,
     }
 }
 

@@ -60,7 +60,12 @@ async fn list(ctx: &Ctx, set: &SecretSet, redactor: &Redactor, a: &SecretsArgs) 
     }
     crate::outln!(
         "{:<20} {:<12} {:<8} {:<12} {:<26} {:<8} DUE",
-        "SECRET", "PROVIDER", "KIND", "VERSION", "LAST ROTATED", "EVERY"
+        "SECRET",
+        "PROVIDER",
+        "KIND",
+        "VERSION",
+        "LAST ROTATED",
+        "EVERY"
     );
     for r in &rows {
         let due = match (&r.due, r.overdue) {

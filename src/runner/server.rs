@@ -138,7 +138,13 @@ pub async fn serve(cfg: RunnerConfig) -> Result<(), RunnerError> {
         cfg.project_dir.display()
     ));
     server.recover().await;
+    // The notifier reads the journal every run writes and sends what the routes ask for; rows a dead
+    // process left in the outbox go out now too.
+    let notifier = crate::notify::notifier::Notifier::start(&server.store, &cfg.project_dir);
     accept_loop(&server, &listener, &sock, cfg.idle_exit, &cfg.stop).await;
+    if let Some(n) = notifier {
+        n.finish(Duration::from_secs(5)).await;
+    }
     server.log("exiting");
     Ok(())
 }

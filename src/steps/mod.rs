@@ -16,6 +16,7 @@ use crate::workflow::template::Template;
 pub mod approve;
 pub mod check;
 pub mod load;
+pub mod notify;
 pub mod run;
 pub mod secret;
 pub mod uses;
@@ -53,8 +54,15 @@ pub trait StepKind: Send + Sync {
 }
 
 /// Every registered kind. Adding a kind: a new file beside this one and one line here.
-pub static KINDS: &[&dyn StepKind] =
-    &[&run::Run, &approve::Approve, &uses::Uses, &check::Check, &load::Load, &secret::SecretKind];
+pub static KINDS: &[&dyn StepKind] = &[
+    &run::Run,
+    &approve::Approve,
+    &uses::Uses,
+    &check::Check,
+    &load::Load,
+    &secret::SecretKind,
+    &notify::Notify,
+];
 
 /// The kind registered for an action key.
 pub fn kind(key: &str) -> Option<&'static dyn StepKind> {

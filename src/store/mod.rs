@@ -15,6 +15,7 @@ mod health;
 mod incidents;
 mod ledger;
 pub mod lock;
+pub mod notify;
 mod orphans;
 pub mod records;
 mod runs;

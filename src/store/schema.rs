@@ -16,7 +16,7 @@ use super::{Ctx, StoreError};
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The migrations, oldest first.
-const MIGRATIONS: &[&str] = &[V1, V2_DORA, V3_HEALTH, V_LOAD];
+const MIGRATIONS: &[&str] = &[V1, V2_DORA, V3_HEALTH, V_LOAD, super::notify::V_NOTIFY];
 
 /// The schema version this binary writes.
 #[allow(clippy::cast_possible_wrap)]

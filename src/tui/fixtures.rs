@@ -357,6 +357,50 @@ pub fn audit(ok: bool) -> Msg {
     Msg::AuditLoaded { entries, verdict: AuditVerdict { checked: 4, expected: 4, problems } }
 }
 
+/// The notification outbox: a delivered approval request, a failed one, one retrying, a mail.
+pub fn notifications() -> Msg {
+    use crate::store::notify::NotificationRecord;
+    let row = |id: i64, event: &str, channel: &str, state: &str, attempts: u32, err: Option<&str>| {
+        NotificationRecord {
+            id,
+            key: format!("{RUN}/1.{id}/{channel}"),
+            run: Some(RUN.into()),
+            event: event.into(),
+            channel: channel.into(),
+            subject: format!("[flightdeck] deploy on production: {event}"),
+            payload: String::new(),
+            state: state.into(),
+            attempts,
+            max_attempts: 8,
+            next_at: at(id * 60 + 30),
+            last_error: err.map(str::to_string),
+            created_at: at(id * 60),
+            delivered_at: (state == "delivered").then(|| at(id * 60 + 1)),
+        }
+    };
+    Msg::NotificationsLoaded {
+        rows: vec![
+            row(4, "rolled_back", "oncall", "delivered", 1, None),
+            row(3, "failed", "ops", "pending", 2, Some("HTTP 503 Service Unavailable")),
+            row(2, "approval_waiting", "pager", "failed", 1, Some("HTTP 404 Not Found")),
+            row(1, "approval_waiting", "ops", "delivered", 1, None),
+        ],
+    }
+}
+
+/// The attempts of notification 3: two 503s.
+pub fn notification_attempts() -> Msg {
+    use crate::store::notify::AttemptRecord;
+    let a = |s: i64, ms: i64| AttemptRecord {
+        at: at(s),
+        status: Some(503),
+        reply: None,
+        error: Some("HTTP 503 Service Unavailable".into()),
+        duration_ms: ms,
+    };
+    Msg::NotificationAttempts { id: 3, attempts: vec![a(180, 41), a(181, 38)] }
+}
+
 /// Keys as messages.
 pub fn keys(codes: &[KeyCode]) -> Vec<Msg> {
     codes.iter().map(|c| Msg::Key(Key::new(*c))).collect()

@@ -26,6 +26,8 @@ pub enum Ctx {
     Load,
     /// The Health screen.
     Health,
+    /// The Notifications screen.
+    Notifications,
 }
 
 /// What a key means.
@@ -89,6 +91,8 @@ pub enum Intent {
     Audit,
     /// Resume an interrupted run.
     Resume,
+    /// Send a notification again.
+    Resend,
     /// Launch the selected workflow.
     Launch,
     /// Open a persona's screen (1 Diana, 2 Rita, 3 Phoenix).
@@ -165,6 +169,7 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Run, c('x'), I::Cancel),
     (Ctx::Run, c('R'), I::Resume),
     (Ctx::Runs, c('R'), I::Resume),
+    (Ctx::Notifications, c('R'), I::Resend),
     (Ctx::List, c('l'), I::Launch),
     (Ctx::List, c('1'), I::Persona(0)),
     (Ctx::List, c('2'), I::Persona(1)),
@@ -270,6 +275,9 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
         Ctx::Load => &[("x", "cancel"), ("enter", "new test"), ("esc", "back"), ("?", "help")],
         Ctx::Health => {
             &[("↑↓", "monitor"), ("enter", "detail"), ("e", "environment"), ("esc", "back"), ("?", "help")]
+        }
+        Ctx::Notifications => {
+            &[("↑↓", "select"), ("enter", "attempts"), ("R", "resend"), ("esc", "back"), ("?", "help")]
         }
         Ctx::Global => &[("esc", "back"), (":", "command"), ("?", "help"), ("q", "quit")],
     }

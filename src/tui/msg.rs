@@ -134,6 +134,18 @@ pub enum Msg {
         /// The chain check.
         verdict: AuditVerdict,
     },
+    /// The notification outbox, newest first.
+    NotificationsLoaded {
+        /// Deliveries.
+        rows: Vec<crate::store::notify::NotificationRecord>,
+    },
+    /// The attempts of one delivery.
+    NotificationAttempts {
+        /// Notification id.
+        id: i64,
+        /// Oldest first.
+        attempts: Vec<crate::store::notify::AttemptRecord>,
+    },
     /// The result of a log search the run screen asked for.
     LogSearched {
         /// Run id.
@@ -224,6 +236,18 @@ pub enum Effect {
     LoadAudit,
     /// Read the secrets' versions for the Secrets screen.
     LoadSecrets,
+    /// Load the notification outbox.
+    LoadNotifications,
+    /// Load the attempts of one delivery.
+    LoadNotificationAttempts {
+        /// Notification id.
+        id: i64,
+    },
+    /// Put a delivery back in the queue and send it.
+    ResendNotification {
+        /// Notification id.
+        id: i64,
+    },
     /// Compute the release plan of the project's repository.
     LoadRelease,
     /// Compute the DORA dashboard.

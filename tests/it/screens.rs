@@ -80,6 +80,19 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
         ("runs", history(), runs),
         ("audit", vec![], vec![Msg::Key(Key::ch('a')), fixtures::audit(true)]),
         ("audit_broken", vec![], vec![Msg::Key(Key::ch('a')), fixtures::audit(false)]),
+        ("notifications", vec![], {
+            let mut m = vec![Msg::Key(Key::ch(':'))];
+            m.extend(typed("notifications"));
+            m.extend([Msg::Key(Key::new(KeyCode::Enter)), fixtures::notifications()]);
+            m
+        }),
+        ("notifications_attempts", vec![], {
+            let mut m = vec![Msg::Key(Key::ch(':'))];
+            m.extend(typed("notifications"));
+            m.extend([Msg::Key(Key::new(KeyCode::Enter)), fixtures::notifications(), Msg::Key(Key::ch('j'))]);
+            m.extend([Msg::Key(Key::new(KeyCode::Enter)), fixtures::notification_attempts()]);
+            m
+        }),
         ("help", history(), vec![Msg::Key(Key::ch('?'))]),
         ("release", history(), vec![Msg::Key(Key::ch('v')), fixtures::release_plan()]),
         ("dora", history(), vec![Msg::Key(Key::ch('d')), fixtures::dora_dashboard(false)]),

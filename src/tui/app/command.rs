@@ -104,6 +104,11 @@ impl App {
                 self.screens.push(Screen::Runs);
                 vec![Effect::LoadRuns]
             }
+            ["notifications" | "notify", ..] => {
+                self.screens.push(Screen::Notifications);
+                self.notify_attempts = None;
+                vec![Effect::LoadNotifications]
+            }
             ["audit", ..] => {
                 self.screens.push(Screen::Audit);
                 vec![Effect::LoadAudit]

@@ -107,6 +107,7 @@ impl App {
                 _ if rs.hidden.is_some() => vec![Ctx::HiddenDialog, Ctx::Run],
                 _ => vec![Ctx::Run],
             },
+            Screen::Notifications => vec![Ctx::Notifications],
         }
     }
 
@@ -158,6 +159,7 @@ impl App {
                 self.audit_row = move_row(self.audit_row, n, intent);
                 Vec::new()
             }
+            Screen::Notifications => self.notifications_intent(intent),
             Screen::Run(_) => self.run_intent(intent),
             Screen::Dora => self.dora_intent(intent),
             Screen::Health => {

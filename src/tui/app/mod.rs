@@ -15,6 +15,7 @@ pub mod input;
 mod keys;
 pub mod launch;
 pub mod load;
+mod notifications;
 mod run_keys;
 pub mod run_view;
 
@@ -147,6 +148,8 @@ pub enum Screen {
     Runs,
     /// The audit log.
     Audit,
+    /// Notification deliveries.
+    Notifications,
     /// Rita's release screen.
     Release,
     /// The DORA dashboard.
@@ -219,6 +222,12 @@ pub struct App {
     pub secrets: Option<Vec<crate::secrets::SecretStatus>>,
     /// Secrets screen: selected row.
     pub secrets_row: usize,
+    /// Notifications screen: deliveries, newest first.
+    pub notifications: Option<Vec<crate::store::notify::NotificationRecord>>,
+    /// Notifications screen: selected row.
+    pub notify_row: usize,
+    /// Notifications screen: the attempts of the selected delivery, when opened.
+    pub notify_attempts: Option<(i64, Vec<crate::store::notify::AttemptRecord>)>,
     /// Runs known to the console.
     pub views: BTreeMap<String, RunView>,
     /// Recent runs from the store.
@@ -286,6 +295,9 @@ impl App {
             audit_row: 0,
             secrets: None,
             secrets_row: 0,
+            notifications: None,
+            notify_row: 0,
+            notify_attempts: None,
             views: BTreeMap::new(),
             cmdline: None,
             completions: Vec::new(),
@@ -439,6 +451,10 @@ impl App {
             }
             Msg::AuditLoaded { entries, verdict } => {
                 self.audit = Some((entries, verdict));
+                Vec::new()
+            }
+            m @ (Msg::NotificationsLoaded { .. } | Msg::NotificationAttempts { .. }) => {
+                self.notifications_msg(m);
                 Vec::new()
             }
             Msg::LogSearched { run, line, total, rank, matches } => {

@@ -30,6 +30,9 @@ impl Console {
             },
             Effect::Decide { run, decision } => self.decide(&run, decision),
             Effect::Cancel { run } => self.cancel(&run).await,
+            e @ (Effect::LoadNotifications
+            | Effect::LoadNotificationAttempts { .. }
+            | Effect::ResendNotification { .. }) => self.notify_effect(e).await,
             Effect::LoadSecrets => vec![load_secrets(&self.ctx.config, &self.ctx.paths.project_dir).await],
             e @ (Effect::LoadRuns
             | Effect::OpenRun { .. }
@@ -267,7 +270,6 @@ fn base64(data: &[u8]) -> String {
     }
     out
 }
-
 
 /// Computes the DORA dashboard off the async threads.
 pub(super) async fn load_dora(

@@ -27,6 +27,7 @@ mod effects;
 mod init;
 mod keys;
 mod load;
+mod notify;
 mod prepare;
 mod scroll;
 

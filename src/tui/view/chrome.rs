@@ -87,6 +87,7 @@ pub fn footer_ctx(app: &App) -> Ctx {
         Screen::Runs => Ctx::Runs,
         Screen::Dora => Ctx::Dora,
         Screen::Load => Ctx::Load,
+        Screen::Notifications => Ctx::Notifications,
         Screen::Run(rs) => match app.dialog.as_deref() {
             Some(d) if d.starts_with("failure:") => Ctx::FailureMenu,
             Some(d) if d.starts_with("gate:") || d.starts_with("rerun:") => Ctx::Gate,

@@ -17,6 +17,7 @@ pub mod health;
 mod home;
 mod launch;
 mod load;
+mod notifications;
 mod overlay;
 mod release;
 mod run;
@@ -46,6 +47,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Screen::Run(rs) => run::run(app, rs, theme, frame, body),
         Screen::Runs => runs::runs(app, theme, frame, body),
         Screen::Audit => audit::audit(app, theme, frame, body),
+        Screen::Notifications => notifications::notifications(app, theme, frame, body),
         Screen::Release => release::release(app, theme, frame, body),
         Screen::Dora => dora::dora(app, theme, frame, body),
         Screen::Health => health::health(app, theme, frame, body),

@@ -94,6 +94,7 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         Screen::Run(_) => "Run",
         Screen::Runs => "Runs",
         Screen::Audit => "Audit",
+        Screen::Notifications => "Notifications",
         Screen::Release => "Release",
         Screen::Dora => "DORA",
         Screen::Health => "Health",
@@ -110,7 +111,10 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
     lines.push(Line::default());
     lines.push(Line::from(span("Everywhere", theme, Role::Title)));
     for (k, label) in [
-        (":", "command line: home runs audit run WF --env E k=v theme NAME persona NAME break fix quit"),
+        (
+            ":",
+            "command line: home runs audit notifications run WF --env E k=v theme NAME persona NAME break fix quit",
+        ),
         ("esc", "back"),
         ("H L d v", "health · load test · DORA · release"),
         ("r a S", "runs · audit · secrets"),

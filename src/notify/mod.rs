@@ -1,0 +1,116 @@
+//! Notifications: people outside the terminal hear when a production deploy waits for approval,
+//! fails, is rolled back or finishes, and when an incident opens or resolves.
+//!
+//! The notifier is one more reader of what runs record: it scans the store's journal for gate and
+//! finish events ([`scan`]), renders a message per routed channel ([`message`]), and commits it to an
+//! outbox before anything is sent ([`crate::store`]'s `notifications` table, unique per run, event
+//! and channel, so nothing reaches a channel twice). [`deliver`] claims due rows with a lease (two
+//! processes never send the same row), sends them through their channel ([`webhook`], [`slack`],
+//! [`discord`], [`smtp`]) and retries with backoff. A channel failing never fails or blocks the run
+//! that raised the event: the delivery log keeps the reason.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub mod config;
+pub mod deliver;
+pub mod discord;
+mod http;
+pub mod message;
+pub mod notifier;
+pub mod scan;
+pub mod slack;
+pub mod smtp;
+pub mod webhook;
+
+pub use config::{ChannelConfig, ChannelKind, NotifyConfig, Route};
+
+/// The events a route can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventName {
+    /// A gate waits for approvals.
+    ApprovalWaiting,
+    /// A run failed.
+    Failed,
+    /// A run was rolled back.
+    RolledBack,
+    /// A run succeeded.
+    Finished,
+    /// An incident was opened.
+    IncidentOpened,
+    /// An incident was resolved.
+    IncidentResolved,
+    /// A message from a `notify` step.
+    Message,
+    /// A test message (`flightdeck notify test`).
+    Test,
+}
+
+impl EventName {
+    /// The name as written in config and stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventName::ApprovalWaiting => "approval_waiting",
+            EventName::Failed => "failed",
+            EventName::RolledBack => "rolled_back",
+            EventName::Finished => "finished",
+            EventName::IncidentOpened => "incident_opened",
+            EventName::IncidentResolved => "incident_resolved",
+            EventName::Message => "message",
+            EventName::Test => "test",
+        }
+    }
+}
+
+impl fmt::Display for EventName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A rendered message, as stored in the outbox and handed to a channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// The event.
+    pub event: EventName,
+    /// Subject line (e-mail subject, chat headline).
+    pub subject: String,
+    /// Plain-text body.
+    pub text: String,
+    /// The facts behind it (run, workflow, environment, status, gate, ...), sent as JSON by webhooks.
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// One delivery handed to a channel: the message and its stable delivery id.
+#[derive(Debug, Clone)]
+pub struct Delivery<'a> {
+    /// Stable across retries (receivers de-duplicate on it).
+    pub id: &'a str,
+    /// What to send.
+    pub message: &'a Message,
+}
+
+/// How one attempt went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptResult {
+    /// The channel took it. The text is the server's reply (HTTP status line, SMTP reply).
+    Delivered(String),
+    /// A failure worth retrying; `retry_after` is the server's wish, if it said one.
+    Retry {
+        /// Why.
+        error: String,
+        /// HTTP status, if any.
+        status: Option<u16>,
+        /// Seconds the server asked us to wait.
+        retry_after: Option<u64>,
+    },
+    /// A failure that retrying cannot fix (a 404, a refused address, bad config).
+    Fatal {
+        /// Why.
+        error: String,
+        /// HTTP status, if any.
+        status: Option<u16>,
+    },
+}
