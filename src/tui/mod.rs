@@ -2,12 +2,14 @@
 //! `update(msg) -> effects`; `view` draws; `runtime` owns the terminal, the engines and the I/O.
 
 pub mod app;
+#[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod keymap;
 pub mod live;
 pub mod logindex;
 pub mod msg;
 pub mod runtime;
+#[cfg(any(test, feature = "fixtures"))]
 pub mod svg;
 pub mod theme;
 pub mod view;
