@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # Installs what the test suite uses beyond the Rust toolchain, if missing (Debian packages).
 # setpriv (util-linux) for the two-person approval test, tmux for the end-to-end console test,
-# git for the release and DORA tests. Idempotent; installs nothing when all is there.
+# git for the release and DORA tests, ssh-keygen (openssh-client) for the signed-tag test,
+# rsvg-convert (librsvg2-bin) for the PNG screenshots. Idempotent; installs nothing when all is there.
+#
+# With --cargo-tools (as .ci/run calls it) it also installs the CI's checkers from crates.io with
+# `cargo install --locked`, each skipped when already installed: cargo-deny (licences, bans,
+# sources) and cargo-machete (unused dependencies). Measured on this machine kind (2 cores, shared):
+# cargo-machete about 2 min, cargo-deny about 8 min, once; later runs find them in ~/.cargo/bin.
 set -euo pipefail
 need=()
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v git >/dev/null || need+=(git)
 command -v tmux >/dev/null || need+=(tmux)
+command -v ssh-keygen >/dev/null || need+=(openssh-client)
+command -v rsvg-convert >/dev/null || need+=(librsvg2-bin)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing: ${need[*]} (install them with apt-get, as root)" >&2
@@ -15,4 +23,19 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
-echo "test tools present: setpriv, git $(git --version | cut -d' ' -f3), tmux $(tmux -V | cut -d' ' -f2)"
+echo "test tools present: setpriv, git $(git --version | cut -d' ' -f3), tmux $(tmux -V | cut -d' ' -f2)," \
+  "ssh-keygen, rsvg-convert $(rsvg-convert --version | cut -d' ' -f3)"
+
+if [ "${1:-}" = "--cargo-tools" ]; then
+  # name of the cargo subcommand = name of the crate; the version is pinned so CI is repeatable.
+  for tool in cargo-deny@0.20.2 cargo-machete@0.9.2; do
+    name=${tool%@*}
+    if command -v "$name" >/dev/null; then
+      echo "$name present: $("$name" --version 2>&1 | head -1)"
+      continue
+    fi
+    t0=$SECONDS
+    cargo install --locked --quiet "$tool"
+    echo "installed $tool in $((SECONDS - t0))s"
+  done
+fi

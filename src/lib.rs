@@ -14,6 +14,7 @@ pub mod headless;
 pub mod health;
 pub mod identity;
 pub mod load;
+pub mod outputs;
 pub mod paths;
 pub mod release;
 pub mod sandbox;

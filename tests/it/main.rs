@@ -4,6 +4,7 @@
 
 mod common;
 mod demo;
+mod demo_files;
 mod dora;
 mod e2e_tmux;
 mod engine_runs;
