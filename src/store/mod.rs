@@ -13,6 +13,7 @@ mod audit;
 mod health;
 mod incidents;
 mod ledger;
+mod load_results;
 pub mod lock;
 pub mod records;
 mod runs;
@@ -32,6 +33,7 @@ use crate::engine::event::RunStatus;
 use crate::time::Micros;
 
 pub use health::HealthTransitionRecord;
+pub use load_results::{NewLoadResult, StoredBaseline};
 pub use lock::RunLock;
 pub use schema::SCHEMA_VERSION;
 

@@ -14,7 +14,8 @@ run = "echo first >> trace"
 
 [[steps]]
 id = "second"
-run = "echo second-start >> trace; sleep 2; echo second-end >> trace"
+# Waits (at most 60 s) for the test to create `go`, so it is mid-flight however slow the machine.
+run = "echo second-start >> trace; i=0; while [ ! -f go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo second-end >> trace"
 
 [[steps]]
 id = "third"
@@ -34,8 +35,9 @@ fn sigkill_mid_step_then_resume_completes_without_rerunning_finished_steps() {
         }
     };
     // The step is reported started once its process exists; wait until it is visibly mid-flight.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !p.read("trace").contains("second-start") && std::time::Instant::now() < deadline {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !p.read("trace").contains("second-start") {
+        assert!(std::time::Instant::now() < deadline, "the second step never started: {}", p.read("trace"));
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     child.kill().unwrap(); // SIGKILL: no chance to clean up
@@ -46,11 +48,10 @@ fn sigkill_mid_step_then_resume_completes_without_rerunning_finished_steps() {
         .query_row("SELECT pgid FROM steps WHERE run = ?1 AND step = 'second'", [&run], |r| r.get(0))
         .unwrap();
     nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), nix::sys::signal::Signal::SIGKILL).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(200));
-
-    let runs = p.run(&["runs", "--json"]);
-    let v: serde_json::Value = serde_json::from_slice(&runs.stdout).unwrap();
-    assert_eq!(v[0]["status"], "interrupted", "{}", text(&runs));
+    // Polls (up to 30 s) rather than sleeping a fixed time before asserting.
+    assert_eq!(crate::common::wait_for_newest_run(&p, "interrupted"), run);
+    assert!(!p.read("trace").contains("second-end"), "the step finished before the crash");
+    std::fs::write(p.path().join("go"), "").unwrap();
 
     // Not idempotent: without --yes and without a terminal, resume refuses.
     let out = p.run(&["resume", &run]);
