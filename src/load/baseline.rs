@@ -80,8 +80,13 @@ pub fn save_result(
     baseline: Option<&str>,
 ) -> Result<i64, BaselineError> {
     let text = serde_json::to_string(report).map_err(|source| BaselineError::Decode { id: 0, source })?;
-    let row =
-        NewLoadResult { at, url: report.url.clone(), run: run.map(str::to_string), passed: report.passed(), report: text };
+    let row = NewLoadResult {
+        at,
+        url: report.url.clone(),
+        run: run.map(str::to_string),
+        passed: report.passed(),
+        report: text,
+    };
     Ok(store.save_load_result(row, baseline.map(str::to_string))?)
 }
 

@@ -171,7 +171,11 @@ fn client() -> Result<&'static reqwest::Client, String> {
         .map_err(Clone::clone)
 }
 
-async fn request(method: reqwest::Method, url: &LoopbackUrl, timeout: Duration) -> Result<HttpResponse, ClientError> {
+async fn request(
+    method: reqwest::Method,
+    url: &LoopbackUrl,
+    timeout: Duration,
+) -> Result<HttpResponse, ClientError> {
     let text = url.to_string();
     let client = client().map_err(|why| ClientError::Unreachable { url: text.clone(), why })?;
     let exchange = async {

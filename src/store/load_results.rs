@@ -76,7 +76,13 @@ mod tests {
     use super::*;
 
     fn row(at: i64, report: &str) -> NewLoadResult {
-        NewLoadResult { at, url: "http://127.0.0.1:1/".into(), run: None, passed: true, report: report.into() }
+        NewLoadResult {
+            at,
+            url: "http://127.0.0.1:1/".into(),
+            run: None,
+            passed: true,
+            report: report.into(),
+        }
     }
 
     #[test]
