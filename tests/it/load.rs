@@ -82,7 +82,8 @@ fn status_distribution_and_error_rate_thresholds() {
 #[test]
 fn classifies_refused_timeout_and_reset() {
     let p = Project::new("", &[]);
-    let (_, j) = load_json(&p, &[&refused_url(), "-n", "5", "-c", "1"]);
+    let (refused, _held) = refused_url();
+    let (_, j) = load_json(&p, &[&refused, "-n", "5", "-c", "1"]);
     assert_eq!(j["errorDistribution"]["refused"], 5, "{j}");
 
     let slow = http(|_| (200, Duration::from_secs(3)));
