@@ -2,7 +2,8 @@
 # Installs what the test suite uses beyond the Rust toolchain, if missing (Debian packages).
 # setpriv (util-linux) for the two-person approval test, tmux for the end-to-end console test,
 # git for the release and DORA tests, ssh-keygen (openssh-client) for the signed-tag test,
-# rsvg-convert (librsvg2-bin) for the PNG screenshots. Idempotent; installs nothing when all is there.
+# rsvg-convert (librsvg2-bin) for the PNG screenshots, /usr/bin/time (time) for the health probe's
+# memory bound. Idempotent; installs nothing when all is there.
 #
 # With --cargo-tools (as .ci/run calls it) it also installs the CI's checkers from crates.io with
 # `cargo install --locked`, each skipped when already installed: cargo-deny (licences, bans,
@@ -15,6 +16,7 @@ command -v git >/dev/null || need+=(git)
 command -v tmux >/dev/null || need+=(tmux)
 command -v ssh-keygen >/dev/null || need+=(openssh-client)
 command -v rsvg-convert >/dev/null || need+=(librsvg2-bin)
+[ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing: ${need[*]} (install them with apt-get, as root)" >&2
@@ -24,7 +26,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 echo "test tools present: setpriv, git $(git --version | cut -d' ' -f3), tmux $(tmux -V | cut -d' ' -f2)," \
-  "ssh-keygen, rsvg-convert $(rsvg-convert --version | cut -d' ' -f3)"
+  "ssh-keygen, rsvg-convert $(rsvg-convert --version | cut -d' ' -f3), /usr/bin/time"
 
 if [ "${1:-}" = "--cargo-tools" ]; then
   # name of the cargo subcommand = name of the crate; the version is pinned so CI is repeatable.
