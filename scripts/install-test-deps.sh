@@ -7,8 +7,9 @@
 #
 # With --cargo-tools (as .ci/run calls it) it also installs the CI's checkers from crates.io with
 # `cargo install --locked`, each skipped when already installed: cargo-deny (licences, bans,
-# sources) and cargo-machete (unused dependencies). Measured on this machine kind (2 cores, shared):
-# cargo-machete about 2 min, cargo-deny about 8 min, once; later runs find them in ~/.cargo/bin.
+# sources) and cargo-machete (unused dependencies). Measured on this machine kind with 2 cores shared
+# by several builds (load average ~15): cargo-machete 24 min, cargo-deny 41 min of wall time, once
+# per machine; later runs find them in ~/.cargo/bin and skip in under a second.
 set -euo pipefail
 need=()
 command -v setpriv >/dev/null || need+=(util-linux)
