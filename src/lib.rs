@@ -18,6 +18,7 @@ pub mod load;
 pub mod logging;
 pub mod notify;
 pub mod output;
+pub mod outputs;
 pub mod paths;
 pub mod project;
 pub mod release;

@@ -50,34 +50,21 @@ pub fn human_duration(ms: i64) -> String {
     }
 }
 
-/// Parses a duration like `500ms`, `30s`, `10m`, `2h`, `1d` or `1m30s` into milliseconds.
+/// Parses a duration like `500ms`, `30s`, `10m`, `2h`, `1d` or `1m30s` into milliseconds with
+/// jiff's friendly format, a day being 24 hours. Only the compact form is accepted (whole numbers
+/// and the units `ms`, `s`, `m`, `h`, `d`, largest first, no spaces), as workflows, config and
+/// flags have always written it: `None` for `10`, `10 minutes`, `-5s` or `1.5s`.
 pub fn parse_duration(text: &str) -> Option<u64> {
     let text = text.trim();
-    if text.is_empty() {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit() || b"mshd".contains(&b)) {
         return None;
     }
-    let mut total: u64 = 0;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-        if digits == 0 {
-            return None;
-        }
-        let n: u64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
-        let factor = match &rest[..unit_len] {
-            "ms" => 1,
-            "s" => 1000,
-            "m" => 60_000,
-            "h" => 3_600_000,
-            "d" => 86_400_000,
-            _ => return None,
-        };
-        total = total.checked_add(n.checked_mul(factor)?)?;
-        rest = &rest[unit_len..];
+    let span = jiff::fmt::friendly::SpanParser::new().parse_span(text).ok()?;
+    let d = span.to_duration(jiff::SpanRelativeTo::days_are_24_hours()).ok()?;
+    if d.is_negative() {
+        return None;
     }
-    Some(total)
+    u64::try_from(d.as_millis()).ok()
 }
 
 #[cfg(test)]
@@ -89,8 +76,16 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Some(500));
         assert_eq!(parse_duration("1m30s"), Some(90_000));
         assert_eq!(parse_duration("2h"), Some(7_200_000));
-        assert_eq!(parse_duration("10"), None);
+        assert_eq!(parse_duration("1d"), Some(86_400_000));
+        assert_eq!(parse_duration(" 30s "), Some(30_000));
+        assert_eq!(parse_duration("0s"), Some(0));
         assert_eq!(parse_duration("5 minutes"), None);
+        assert_eq!(parse_duration("1.5s"), None);
+        assert_eq!(parse_duration("1h1h"), None);
+        assert_eq!(parse_duration("10"), None);
+        assert_eq!(parse_duration("-5s"), None);
+        assert_eq!(parse_duration("1mo"), None);
+        assert_eq!(parse_duration("soon"), None);
         assert_eq!(parse_duration(""), None);
     }
 

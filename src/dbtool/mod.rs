@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 
 use crate::error::{Error, exit};
-use crate::sandbox::outputs::write_outputs;
+use crate::outputs::write_outputs;
 
 pub mod backup;
 pub mod error;

@@ -1,22 +1,19 @@
 //! Results and baselines in the store: every finished test's report is kept in `load_results`; a
 //! baseline is a name pointing at one of them (`load_baselines`). [`compare`] (pure) flags
-//! regressions beyond a tolerance. Uses its own connection on the store's file (the store's writer
-//! API is private to `store/`): `BEGIN IMMEDIATE` with a 5 s busy timeout, as the store does.
+//! regressions beyond a tolerance. The rows are written through the store's writer
+//! ([`Store::save_load_result`]), in one transaction with the baseline they become.
 
-use std::time::Duration;
-
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
 use crate::load::Report;
-use crate::store::Store;
+use crate::store::{NewLoadResult, Store, StoreError};
 
 /// A baseline could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
-    /// The database failed.
-    #[error("load results in {path}: {source}")]
-    Sql { path: String, source: rusqlite::Error },
+    /// The store failed.
+    #[error("load results: {0}")]
+    Store(#[from] StoreError),
     /// A stored report does not parse.
     #[error("stored load report #{id} is unreadable: {source}")]
     Decode { id: i64, source: serde_json::Error },
@@ -72,57 +69,31 @@ pub fn compare(name: &str, saved_at: i64, base: &Report, current: &Report, toler
     Comparison { baseline: name.into(), saved_at, tolerance_pct, deltas, regressed }
 }
 
-fn connect(store: &Store) -> Result<Connection, BaselineError> {
-    let sql = |source| BaselineError::Sql { path: store.db_path().display().to_string(), source };
-    let conn = Connection::open(store.db_path()).map_err(sql)?;
-    conn.busy_timeout(Duration::from_secs(5)).map_err(sql)?;
-    Ok(conn)
-}
-
-/// Saves a finished test's report (with the run it belonged to, if any); returns its id.
-pub fn save_result(store: &Store, report: &Report, run: Option<&str>, at: i64) -> Result<i64, BaselineError> {
-    let sql = |source| BaselineError::Sql { path: store.db_path().display().to_string(), source };
-    let mut conn = connect(store)?;
+/// Saves a finished test's report (with the run it belonged to, if any) and, when `baseline`
+/// names one, points that baseline at it: one transaction through the store's writer. Returns the
+/// result's id.
+pub fn save_result(
+    store: &Store,
+    report: &Report,
+    run: Option<&str>,
+    at: i64,
+    baseline: Option<&str>,
+) -> Result<i64, BaselineError> {
     let text = serde_json::to_string(report).map_err(|source| BaselineError::Decode { id: 0, source })?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
-    tx.execute(
-        "INSERT INTO load_results (at, url, run, passed, report) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![at, report.url, run, report.passed(), text],
-    )
-    .map_err(sql)?;
-    let id = tx.last_insert_rowid();
-    tx.commit().map_err(sql)?;
-    Ok(id)
-}
-
-/// Points baseline `name` at result `id` (replacing an older one of that name).
-pub fn save_baseline(store: &Store, name: &str, id: i64, at: i64) -> Result<(), BaselineError> {
-    let sql = |source| BaselineError::Sql { path: store.db_path().display().to_string(), source };
-    let mut conn = connect(store)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
-    tx.execute(
-        "INSERT INTO load_baselines (name, result, saved_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT(name) DO UPDATE SET result = excluded.result, saved_at = excluded.saved_at",
-        params![name, id, at],
-    )
-    .map_err(sql)?;
-    tx.commit().map_err(sql)
+    let row = NewLoadResult {
+        at,
+        url: report.url.clone(),
+        run: run.map(str::to_string),
+        passed: report.passed(),
+        report: text,
+    };
+    Ok(store.save_load_result(row, baseline.map(str::to_string))?)
 }
 
 /// The report saved as baseline `name`, with when it was saved.
 pub fn load_baseline(store: &Store, name: &str) -> Result<(Report, i64), BaselineError> {
-    let sql = |source| BaselineError::Sql { path: store.db_path().display().to_string(), source };
-    let conn = connect(store)?;
-    let row: Option<(i64, String, i64)> = conn
-        .query_row(
-            "SELECT r.id, r.report, b.saved_at FROM load_baselines b JOIN load_results r ON r.id = b.result
-             WHERE b.name = ?1",
-            params![name],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
-        .optional()
-        .map_err(sql)?;
-    let (id, text, saved_at) = row.ok_or_else(|| BaselineError::Missing(name.into()))?;
-    let report = serde_json::from_str(&text).map_err(|source| BaselineError::Decode { id, source })?;
-    Ok((report, saved_at))
+    let stored = store.load_baseline(name)?.ok_or_else(|| BaselineError::Missing(name.into()))?;
+    let report = serde_json::from_str(&stored.report)
+        .map_err(|source| BaselineError::Decode { id: stored.result, source })?;
+    Ok((report, stored.saved_at))
 }

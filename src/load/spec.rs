@@ -119,9 +119,6 @@ pub fn settle(
         report.comparison =
             Some(baseline::compare(name, saved_at, &base, report, spec.tolerance.unwrap_or(10.0)));
     }
-    let id = baseline::save_result(store, report, run, at)?;
-    if let Some(name) = &spec.save_baseline {
-        baseline::save_baseline(store, name, id, at)?;
-    }
+    baseline::save_result(store, report, run, at, spec.save_baseline.as_deref())?;
     Ok(())
 }

@@ -1,19 +1,17 @@
-//! A small HTTP/1.1 client for the sandbox commands: one request per connection (`Connection:
-//! close`), over a tokio `TcpStream`, with a timeout on the whole exchange.
-//!
-//! Written by hand rather than with reqwest because it only ever talks to the demo service on this
-//! machine: it accepts `http://` URLs whose host is a loopback address (`127.0.0.0/8`, `::1`,
-//! `localhost`) and refuses everything else, so a typo in a workflow cannot send admin requests to
-//! a real host.
+//! The sandbox commands' HTTP client: reqwest with a loopback-only policy on top. URLs are parsed
+//! with `url::Url` and must be `http://` on a loopback host (`127.0.0.0/8`, `::1`, `localhost`,
+//! which is pinned to 127.0.0.1 rather than looked up), so a typo in a workflow cannot send admin
+//! requests to a real host; the client ignores proxy variables, follows no redirects, reads at most
+//! 1 MiB of a body and puts one timeout on the whole exchange.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use url::{Host, Url};
 
 /// The largest response read, in bytes.
-const MAX_RESPONSE: u64 = 1 << 20;
+const MAX_RESPONSE: usize = 1 << 20;
 
 /// Errors from parsing a URL or talking to the service.
 #[derive(Debug, thiserror::Error)]
@@ -33,12 +31,12 @@ pub enum ClientError {
         url: String,
     },
     /// Nothing answered, or the connection broke.
-    #[error("cannot reach {url}: {source}")]
+    #[error("cannot reach {url}: {why}")]
     Unreachable {
         /// The URL requested.
         url: String,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (the innermost error).
+        why: String,
     },
     /// No complete answer in time.
     #[error("no answer from {url} within {ms} ms")]
@@ -48,7 +46,7 @@ pub enum ClientError {
         /// The timeout.
         ms: u128,
     },
-    /// The answer is not HTTP/1.x as this client reads it.
+    /// The answer is not HTTP as this client reads it.
     #[error("bad answer from {url}: {why}")]
     BadResponse {
         /// The URL requested.
@@ -65,74 +63,69 @@ impl ClientError {
     }
 }
 
-/// A parsed `http://` URL on a loopback host.
+/// A parsed `http://` URL on a loopback host (no user name, no fragment).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoopbackUrl {
-    /// The host as written (`127.0.0.1`, `localhost`, `::1`).
-    pub host: String,
-    /// The port (80 when not written).
-    pub port: u16,
-    /// The path, starting with `/` (query included).
-    pub path: String,
-}
+pub struct LoopbackUrl(Url);
 
 impl LoopbackUrl {
     /// Parses `url`, refusing schemes other than `http` and hosts that are not loopback.
     pub fn parse(url: &str) -> Result<LoopbackUrl, ClientError> {
         let bad = |why: &str| ClientError::BadUrl { url: url.to_string(), why: why.to_string() };
-        let rest = url.strip_prefix("http://").ok_or_else(|| bad("only http:// URLs are supported"))?;
-        let (authority, path) = rest.find('/').map_or((rest, "/"), |i| (&rest[..i], &rest[i..]));
-        if authority.contains('@') {
+        let mut parsed = Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+        if parsed.scheme() != "http" {
+            return Err(bad("only http:// URLs are supported"));
+        }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
             return Err(bad("user names in URLs are not supported"));
         }
-        let (host, port) = split_host_port(authority).ok_or_else(|| bad("the host or port is malformed"))?;
-        if !is_loopback_host(host) {
+        let loopback = match parsed.host() {
+            Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(Host::Ipv6(ip)) => ip.is_loopback(),
+            None => return Err(bad("the URL has no host")),
+        };
+        if !loopback {
             return Err(ClientError::NotLoopback { url: url.to_string() });
         }
-        Ok(LoopbackUrl { host: host.to_string(), port, path: path.to_string() })
+        parsed.set_fragment(None);
+        Ok(LoopbackUrl(parsed))
     }
 
-    /// The URL with `path` (starting with `/`) appended to this URL's path.
+    /// The host as written (`127.0.0.1`, `localhost`, `::1` without brackets).
+    pub fn host(&self) -> String {
+        match self.0.host() {
+            Some(Host::Ipv6(ip)) => ip.to_string(),
+            Some(h) => h.to_string(),
+            None => String::new(),
+        }
+    }
+
+    /// The port (80 when not written).
+    pub fn port(&self) -> u16 {
+        self.0.port_or_known_default().unwrap_or(80)
+    }
+
+    /// The path, starting with `/`.
+    pub fn path(&self) -> &str {
+        self.0.path()
+    }
+
+    /// The URL with `path` (starting with `/`, optionally `?query`) appended to this URL's path.
     #[must_use]
     pub fn join(&self, path: &str) -> LoopbackUrl {
-        let base = self.path.trim_end_matches('/');
-        LoopbackUrl { host: self.host.clone(), port: self.port, path: format!("{base}{path}") }
-    }
-
-    fn authority(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        let (path, query) = path.split_once('?').map_or((path, None), |(p, q)| (p, Some(q)));
+        let mut url = self.0.clone();
+        let base = url.path().trim_end_matches('/').to_string();
+        url.set_path(&format!("{base}{path}"));
+        url.set_query(query);
+        LoopbackUrl(url)
     }
 }
 
 impl std::fmt::Display for LoopbackUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "http://{}{}", self.authority(), self.path)
+        f.write_str(self.0.as_str())
     }
-}
-
-fn split_host_port(authority: &str) -> Option<(&str, u16)> {
-    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        let (host, after) = rest.split_once(']')?;
-        (host, after.strip_prefix(':'))
-    } else {
-        match authority.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        }
-    };
-    let port = match port {
-        Some(p) => p.parse().ok()?,
-        None => 80,
-    };
-    (!host.is_empty()).then_some((host, port))
-}
-
-fn is_loopback_host(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// An HTTP answer.
@@ -153,79 +146,97 @@ impl HttpResponse {
 
 /// `GET url` with a timeout on the whole exchange.
 pub async fn get(url: &LoopbackUrl, timeout: Duration) -> Result<HttpResponse, ClientError> {
-    request("GET", url, timeout).await
+    request(reqwest::Method::GET, url, timeout).await
 }
 
 /// `POST url` (empty body) with a timeout on the whole exchange.
 pub async fn post(url: &LoopbackUrl, timeout: Duration) -> Result<HttpResponse, ClientError> {
-    request("POST", url, timeout).await
+    request(reqwest::Method::POST, url, timeout).await
 }
 
-async fn request(method: &str, url: &LoopbackUrl, timeout: Duration) -> Result<HttpResponse, ClientError> {
+/// The one client: no proxies, no redirects, `localhost` pinned to 127.0.0.1 (port from the URL).
+fn client() -> Result<&'static reqwest::Client, String> {
+    static CLIENT: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            reqwest::Client::builder()
+                .no_proxy()
+                .redirect(reqwest::redirect::Policy::none())
+                .resolve("localhost", SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
+                .user_agent("flightdeck-sandbox")
+                .build()
+                .map_err(|e| chain_text(&e))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+async fn request(
+    method: reqwest::Method,
+    url: &LoopbackUrl,
+    timeout: Duration,
+) -> Result<HttpResponse, ClientError> {
     let text = url.to_string();
+    let client = client().map_err(|why| ClientError::Unreachable { url: text.clone(), why })?;
     let exchange = async {
-        let host = if url.host.eq_ignore_ascii_case("localhost") { "127.0.0.1" } else { url.host.as_str() };
-        let mut stream = TcpStream::connect((host, url.port)).await?;
-        let head = format!(
-            "{method} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: flightdeck-sandbox\r\nAccept: */*\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            url.path,
-            url.authority()
-        );
-        stream.write_all(head.as_bytes()).await?;
-        let mut raw = Vec::new();
-        (&mut stream).take(MAX_RESPONSE).read_to_end(&mut raw).await?;
-        Ok::<_, std::io::Error>(raw)
+        let mut resp = client.request(method, url.0.clone()).send().await?;
+        let status = resp.status().as_u16();
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await? {
+            let room = MAX_RESPONSE - body.len();
+            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if chunk.len() >= room {
+                break;
+            }
+        }
+        Ok::<_, reqwest::Error>(HttpResponse { status, body: String::from_utf8_lossy(&body).into_owned() })
     };
-    let raw = match tokio::time::timeout(timeout, exchange).await {
-        Err(_) => return Err(ClientError::Timeout { url: text, ms: timeout.as_millis() }),
-        Ok(Err(source)) => return Err(ClientError::Unreachable { url: text, source }),
-        Ok(Ok(raw)) => raw,
-    };
-    parse_response(&raw).map_err(|why| ClientError::BadResponse { url: text, why })
+    match tokio::time::timeout(timeout, exchange).await {
+        Err(_) => Err(ClientError::Timeout { url: text, ms: timeout.as_millis() }),
+        Ok(Err(e)) if e.is_connect() => Err(ClientError::Unreachable { url: text, why: innermost(&e) }),
+        Ok(Err(e)) => Err(ClientError::BadResponse { url: text, why: chain_text(&e) }),
+        Ok(Ok(resp)) => Ok(resp),
+    }
 }
 
-/// Parses a complete HTTP/1.x response read until the server closed the connection.
-pub fn parse_response(raw: &[u8]) -> Result<HttpResponse, String> {
-    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or("no end of headers")?;
-    let head = String::from_utf8_lossy(&raw[..end]);
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().unwrap_or_default();
-    let mut parts = status_line.splitn(3, ' ');
-    let (version, code) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
-    if !version.starts_with("HTTP/1.") {
-        return Err(format!("status line {status_line:?} is not HTTP/1.x"));
+/// The innermost cause of an error (for a refused connection: "Connection refused (os error 111)").
+fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last: &(dyn std::error::Error + 'static) = e;
+    while let Some(next) = last.source() {
+        last = next;
     }
-    let status: u16 = code.parse().map_err(|_| format!("status line {status_line:?} has no status code"))?;
-    let mut body = &raw[end + 4..];
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else { continue };
-        let value = value.trim();
-        if name.eq_ignore_ascii_case("content-length") {
-            let len: usize = value.parse().map_err(|_| format!("bad Content-Length {value:?}"))?;
-            if body.len() < len {
-                return Err(format!("body cut short: {} of {len} bytes", body.len()));
-            }
-            body = &body[..len];
-        } else if name.eq_ignore_ascii_case("transfer-encoding") && !value.eq_ignore_ascii_case("identity") {
-            return Err(format!("Transfer-Encoding {value:?} is not supported"));
-        }
+    last.to_string()
+}
+
+/// An error and its causes, joined by `: `.
+fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut src = e.source();
+    while let Some(s) = src {
+        parts.push(s.to_string());
+        src = s.source();
     }
-    Ok(HttpResponse { status, body: String::from_utf8_lossy(body).into_owned() })
+    parts.join(": ")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[test]
     fn parses_loopback_urls() {
         let u = LoopbackUrl::parse("http://127.0.0.1:7878").unwrap();
-        assert_eq!((u.host.as_str(), u.port, u.path.as_str()), ("127.0.0.1", 7878, "/"));
+        assert_eq!((u.host().as_str(), u.port(), u.path()), ("127.0.0.1", 7878, "/"));
         assert_eq!(u.join("/health").to_string(), "http://127.0.0.1:7878/health");
+        assert_eq!(u.join("/admin/slow?ms=5").to_string(), "http://127.0.0.1:7878/admin/slow?ms=5");
         let v6 = LoopbackUrl::parse("http://[::1]:9000/base/").unwrap();
+        assert_eq!((v6.host().as_str(), v6.port()), ("::1", 9000));
         assert_eq!(v6.join("/health").to_string(), "http://[::1]:9000/base/health");
-        assert_eq!(LoopbackUrl::parse("http://localhost/").unwrap().port, 80);
-        assert_eq!(LoopbackUrl::parse("http://127.8.9.10:1").unwrap().port, 1);
+        assert_eq!(LoopbackUrl::parse("http://localhost/").unwrap().port(), 80);
+        assert_eq!(LoopbackUrl::parse("http://127.8.9.10:1").unwrap().port(), 1);
+        let frag = LoopbackUrl::parse("http://127.0.0.1:1/base#frag").unwrap();
+        assert_eq!(frag.join("/health").to_string(), "http://127.0.0.1:1/base/health");
     }
 
     #[test]
@@ -248,30 +259,73 @@ mod tests {
         }
     }
 
-    #[test]
-    fn parses_responses() {
-        let r = parse_response(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nDOWNextra")
-            .unwrap();
+    /// A one-shot server on 127.0.0.1 port 0 that answers `reply` and hands back the request head.
+    async fn one_shot(reply: Vec<u8>) -> (std::net::SocketAddr, tokio::task::JoinHandle<String>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = s.read(&mut buf).await.unwrap();
+                assert!(n > 0, "client hung up before the end of the request head");
+                head.extend_from_slice(&buf[..n]);
+            }
+            s.write_all(&reply).await.unwrap();
+            s.shutdown().await.unwrap();
+            String::from_utf8_lossy(&head).into_owned()
+        });
+        (addr, task)
+    }
+
+    #[tokio::test]
+    async fn reads_status_and_body_and_sends_no_fragment() {
+        let reply = b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nDOWNextra".to_vec();
+        let (addr, head) = one_shot(reply).await;
+        let url = LoopbackUrl::parse(&format!("http://localhost:{}/base#frag", addr.port())).unwrap();
+        let r = get(&url.join("/health"), Duration::from_secs(5)).await.unwrap();
         assert_eq!(r, HttpResponse { status: 500, body: "DOWN".into() });
-        let r = parse_response(b"HTTP/1.0 200 OK\r\n\r\nall of it").unwrap();
-        assert_eq!(r.body, "all of it");
-        assert!(parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort").is_err());
-        assert!(parse_response(b"SSH-2.0-OpenSSH\r\n\r\n").is_err());
-        assert!(
-            parse_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n")
-                .is_err()
-        );
+        let head = head.await.unwrap();
+        assert!(head.starts_with("GET /base/health HTTP/1.1\r\n"), "{head}");
+        assert!(!head.contains("frag"), "{head}");
+    }
+
+    #[tokio::test]
+    async fn reads_chunked_bodies_and_caps_large_ones() {
+        let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n".to_vec();
+        let (addr, _head) = one_shot(chunked).await;
+        let r = get(&LoopbackUrl::parse(&format!("http://{addr}/")).unwrap(), Duration::from_secs(5)).await;
+        assert_eq!(r.unwrap().body, "abcd");
+        let mut big = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", 3 * MAX_RESPONSE).into_bytes();
+        big.resize(big.len() + 3 * MAX_RESPONSE, b'x');
+        let (addr, _head) = one_shot(big).await;
+        let r = get(&LoopbackUrl::parse(&format!("http://{addr}/")).unwrap(), Duration::from_secs(5)).await;
+        assert_eq!(r.unwrap().body.len(), MAX_RESPONSE);
+    }
+
+    #[tokio::test]
+    async fn a_foreign_protocol_is_a_bad_response() {
+        let (addr, _head) = one_shot(b"SSH-2.0-OpenSSH_9.2\r\n\r\n".to_vec()).await;
+        let url = LoopbackUrl::parse(&format!("http://{addr}/health")).unwrap();
+        let err = get(&url, Duration::from_secs(5)).await.unwrap_err();
+        assert!(matches!(err, ClientError::BadResponse { .. }), "{err}");
+        assert!(!err.is_unreachable());
     }
 
     #[tokio::test]
     async fn unreachable_port_is_reported_as_such() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        drop(listener);
+        // A socket bound but not listening holds the port (no other process can take it) and
+        // refuses connections.
+        let held = tokio::net::TcpSocket::new_v4().unwrap();
+        held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let port = held.local_addr().unwrap().port();
         let url = LoopbackUrl::parse(&format!("http://127.0.0.1:{port}/health")).unwrap();
         let err = get(&url, Duration::from_secs(2)).await.unwrap_err();
-        assert!(err.is_unreachable(), "{err}");
-        assert!(err.to_string().contains(&port.to_string()));
+        assert!(matches!(err, ClientError::Unreachable { .. }), "{err}");
+        assert!(err.to_string().contains(&port.to_string()), "{err}");
+        assert!(err.to_string().contains("refused"), "{err}");
+        drop(held);
     }
 
     #[tokio::test]

@@ -9,10 +9,10 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, exit};
+use crate::outputs::write_outputs;
 use crate::paths::Paths;
 use crate::sandbox::client::{self, LoopbackUrl};
 use crate::sandbox::client_error;
-use crate::sandbox::outputs::write_outputs;
 use crate::sandbox::server::{self, ServeOptions, demo_fast};
 use crate::sandbox::state::{SandboxState, is_version};
 use crate::time::{human_duration, parse_duration};

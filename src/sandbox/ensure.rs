@@ -28,11 +28,11 @@ pub async fn ensure(url: &str, initial_version: &str, paths: &Paths) -> Result<i
         crate::outln!("sandbox at {url} is running: {line}");
         return Ok(exit::OK);
     }
-    if base.port == 0 {
+    if base.port() == 0 {
         return Err(Error::Invalid(format!("{url} has port 0: give the port the sandbox should listen on")));
     }
-    let mut child = spawn_server(base.port, initial_version, &paths.sandbox_dir)?;
-    let log = log_file(&paths.sandbox_dir, base.port);
+    let mut child = spawn_server(base.port(), initial_version, &paths.sandbox_dir)?;
+    let log = log_file(&paths.sandbox_dir, base.port());
     let started = Instant::now();
     while started.elapsed() < START_WAIT {
         if let Some(line) = answers(&base).await {

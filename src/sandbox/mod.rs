@@ -5,8 +5,8 @@
 //! - [`state`]: what the service remembers, persisted as JSON;
 //! - [`server`]: the hyper service ([`server::start`] in-process, [`server::serve`] in the foreground);
 //! - [`client`]: a loopback-only HTTP/1.1 client;
-//! - [`commands`], [`ensure`], [`verify`]: the client-side commands;
-//! - [`outputs`]: `key=value` step outputs to `$FLIGHTDECK_OUTPUT`.
+//! - [`commands`], [`ensure`], [`verify`]: the client-side commands (step outputs go through
+//!   [`crate::outputs`], shared with `flightdeck db`).
 
 use std::path::PathBuf;
 
@@ -18,15 +18,12 @@ use crate::paths::Paths;
 pub mod client;
 pub mod commands;
 pub mod ensure;
-pub mod outputs;
 pub mod server;
 pub mod state;
 pub mod verify;
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod workflow_tests;
 
 /// The URL the commands use when none is given (the demo's staging sandbox).
 pub const DEFAULT_URL: &str = "http://127.0.0.1:7878";

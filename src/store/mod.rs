@@ -14,6 +14,7 @@ mod chainkey;
 mod health;
 mod incidents;
 mod ledger;
+mod load_results;
 pub mod lock;
 pub mod notify;
 mod orphans;
@@ -37,6 +38,7 @@ use crate::time::Micros;
 pub use audit::plan_hash;
 pub use chainkey::{HEAD_FILE as AUDIT_HEAD_FILE, KEY_FILE as AUDIT_KEY_FILE};
 pub use health::HealthTransitionRecord;
+pub use load_results::{NewLoadResult, StoredBaseline};
 pub use lock::RunLock;
 pub use schema::SCHEMA_VERSION;
 

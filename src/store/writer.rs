@@ -65,6 +65,23 @@ impl Store {
     }
 }
 
+impl Store {
+    /// [`Store::write`] for synchronous callers: queues `work` on the writer thread and blocks this
+    /// thread (not the writer) until the commit. For short writes at the end of a command.
+    pub(super) fn write_blocking<T, F>(&self, what: &'static str, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = mpsc::sync_channel(1);
+        let job: Job = Box::new(move |conn: &mut Connection| {
+            let _ = reply.send(run_in_transaction(conn, what, work));
+        });
+        self.inner.writer.jobs.send(job).map_err(|_| StoreError::WriterGone)?;
+        answer.recv().map_err(|_| StoreError::WriterGone)?
+    }
+}
+
 fn run_in_transaction<T>(
     conn: &mut Connection,
     what: &str,

@@ -2,6 +2,7 @@
 //! `update(msg) -> effects`; `view` draws; `runtime` owns the terminal, the engines and the I/O.
 
 pub mod app;
+#[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod keymap;
 pub mod live;
@@ -9,6 +10,7 @@ pub mod logindex;
 pub mod msg;
 pub mod runtime;
 pub mod sanitize;
+#[cfg(any(test, feature = "fixtures"))]
 pub mod svg;
 pub mod theme;
 pub mod view;

@@ -118,3 +118,52 @@ pub fn ensure_tool(tool: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A demo sandbox service in a child process (`flightdeck sandbox serve --port 0`): the child binds
+/// a free port itself and prints its URL, so no port is picked by binding and dropping. Killed on drop.
+pub struct Sandbox {
+    child: std::process::Child,
+    /// Its base URL, `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl Sandbox {
+    /// Starts the service for project `p`; panics unless it reports its URL within 30 s.
+    pub fn start(p: &Project) -> Sandbox {
+        use std::io::BufRead;
+        let mut child = p
+            .cmd(&["sandbox", "serve", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Reads every line until the child exits, so it never writes to a closed pipe.
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let first = rx.recv_timeout(std::time::Duration::from_secs(30));
+        let url = first
+            .as_deref()
+            .ok()
+            .and_then(|l| l.strip_prefix("sandbox listening on "))
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_string);
+        let Some(url) = url else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`flightdeck sandbox serve --port 0` did not report its URL: {first:?}");
+        };
+        Sandbox { child, url }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -3,11 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{Project, text};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use crate::common::{Project, Sandbox, text};
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -17,23 +13,16 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-struct StopSandbox<'a>(&'a Project, String);
-
-impl Drop for StopSandbox<'_> {
-    fn drop(&mut self) {
-        let _ = self.0.run(&["sandbox", "stop", "--url", &self.1]);
-    }
-}
-
 #[test]
 fn deploy_good_then_bad_build_rolls_back() {
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
+    // The sandbox binds port 0 and reports its URL; the workflow's `sandbox ensure` finds it running.
+    let p = Project::new("", &[]);
+    let sandbox = Sandbox::start(&p);
+    let url = sandbox.url.clone();
     let config = format!("[environments.staging]\nurl = \"{url}\"\nallow_root_approval = true\n");
-    let p = Project::new(&config, &[]);
+    std::fs::write(p.path().join("flightdeck.toml"), config).unwrap();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     copy_dir(&repo.join("migrations/sandbox"), &p.path().join("migrations/sandbox"));
-    let _stop = StopSandbox(&p, url.clone());
 
     let out = p.run(&["run", "deploy", "-p", "version=1.1.0", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));

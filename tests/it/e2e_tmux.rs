@@ -65,11 +65,13 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn console_deploys_approves_and_rolls_back_in_tmux() {
     crate::common::ensure_tool("tmux");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let url = format!("http://127.0.0.1:{port}");
+    // The sandbox binds port 0 and reports its URL; the workflow's `sandbox ensure` finds it running.
+    let p = Project::new("", &[]);
+    let sandbox = crate::common::Sandbox::start(&p);
+    let url = sandbox.url.clone();
     let config =
         format!("project = \"e2e\"\n[environments.staging]\nurl = \"{url}\"\nallow_root_approval = true\n");
-    let p = Project::new(&config, &[]);
+    std::fs::write(p.path().join("flightdeck.toml"), config).unwrap();
     copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sandbox"),
         &p.path().join("migrations/sandbox"),
@@ -117,5 +119,5 @@ fn console_deploys_approves_and_rolls_back_in_tmux() {
         "{}",
         String::from_utf8_lossy(&status.stdout)
     );
-    let _ = p.run(&["sandbox", "stop", "--url", &url]);
+    drop(sandbox);
 }

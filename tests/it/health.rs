@@ -76,7 +76,8 @@ fn a_server_that_accepts_and_never_answers_times_out() {
 
 #[test]
 fn connection_refused_fails_with_reason_connect() {
-    let port = closed_port();
+    let closed = closed_port();
+    let port = closed.port();
     let (code, r, t) = once(&format!(
         "[monitors.web]\nurl = \"http://127.0.0.1:{port}/\"\n[monitors.tcp]\ntcp = \"127.0.0.1:{port}\"\n"
     ));
@@ -161,10 +162,12 @@ fn a_bad_config_condition_is_a_usage_error_naming_the_line() {
 
 #[test]
 fn a_bad_deploy_fails_its_check_and_rolls_back() {
-    let port = closed_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let p =
-        Project::new(&format!("[environments.local]\nallow_root_approval = true\nurl = \"{url}\"\n"), &[]);
+    // The sandbox binds port 0 and reports its URL; the workflow's `sandbox ensure` finds it running.
+    let p = Project::new("", &[]);
+    let sandbox = crate::common::Sandbox::start(&p);
+    let url = sandbox.url.clone();
+    let config = format!("[environments.local]\nallow_root_approval = true\nurl = \"{url}\"\n");
+    std::fs::write(p.path().join("flightdeck.toml"), config).unwrap();
     let deploy = |v: &str| {
         p.run(&["run", "deploy", "-p", &format!("version={v}"), "-p", "migrate=false", "--yes", "--json"])
     };

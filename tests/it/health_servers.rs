@@ -261,11 +261,20 @@ pub fn https(cert: Vec<u8>, key: Vec<u8>) -> Server {
     })
 }
 
-/// A port with nothing listening: bound, then closed (another process could take it in between;
-/// the tests that use it only need a refused connection on loopback).
-pub fn closed_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+/// A port on 127.0.0.1 that refuses connections: a socket bound to it but not listening, held
+/// until dropped, so no other process can take the port meanwhile (unlike bind-then-close).
+pub struct ClosedPort(tokio::net::TcpSocket);
+
+impl ClosedPort {
+    pub fn port(&self) -> u16 {
+        self.0.local_addr().unwrap().port()
+    }
+}
+
+pub fn closed_port() -> ClosedPort {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    ClosedPort(socket)
 }
 
 /// A UDP DNS server: `app.test.` A is 10.0.0.7, every other name is NXDOMAIN. Returns its port.

@@ -121,10 +121,8 @@ pub fn resetting() -> Server {
     Server { addr, served: Arc::new(AtomicU64::new(0)), stop }
 }
 
-/// A loopback URL where nothing listens (the port was bound, then released).
-pub fn refused_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}/")
+/// A loopback URL that refuses connections, and the held socket that keeps its port (see [`crate::health_servers::ClosedPort`]).
+pub fn refused_url() -> (String, crate::health_servers::ClosedPort) {
+    let closed = crate::health_servers::closed_port();
+    (format!("http://127.0.0.1:{}/", closed.port()), closed)
 }

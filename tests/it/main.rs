@@ -5,6 +5,7 @@
 mod audit_tamper;
 mod common;
 mod demo;
+mod demo_files;
 mod dora;
 mod dora_inputs;
 mod durable;

@@ -108,6 +108,7 @@ fn signed_tag_when_git_config_asks() {
     let git = Git::new();
     let (p, _remote) = released_project(&git, LOCAL);
     let dir = p.path();
+    crate::common::ensure_tool("ssh-keygen");
     let key = git.home.path().join("signing");
     let keygen = std::process::Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-C", "rita", "-f"])

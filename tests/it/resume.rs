@@ -14,7 +14,8 @@ run = "echo first >> trace"
 
 [[steps]]
 id = "second"
-run = "echo second-start >> trace; sleep 2; echo second-end >> trace"
+# Waits (at most 60 s) for the test to create `go`, so it is mid-flight however slow the machine.
+run = "echo second-start >> trace; i=0; while [ ! -f go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo second-end >> trace"
 
 [[steps]]
 id = "third"
@@ -34,8 +35,9 @@ fn sigkill_mid_step_then_resume_completes_without_rerunning_finished_steps() {
         }
     };
     // The step is reported started once its process exists; wait until it is visibly mid-flight.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !p.read("trace").contains("second-start") && std::time::Instant::now() < deadline {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !p.read("trace").contains("second-start") {
+        assert!(std::time::Instant::now() < deadline, "the second step never started: {}", p.read("trace"));
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     // The runner dies (SIGKILL: no chance to clean up); the client goes with it.

@@ -214,10 +214,18 @@ fn too_small_and_monochrome() {
     .unwrap();
 }
 
-/// Writes a PNG beside the SVG when a converter (rsvg-convert, from librsvg2-bin) is installed.
+/// Writes a PNG beside the SVG with rsvg-convert (librsvg2-bin, installed by
+/// `scripts/install-test-deps.sh`); a missing or failing converter fails the test.
 fn to_png(svg: &std::path::Path) {
+    crate::common::ensure_tool("rsvg-convert");
     let png = svg.with_extension("png");
-    let _ = std::process::Command::new("rsvg-convert").arg(svg).arg("-o").arg(&png).status();
+    let out = std::process::Command::new("rsvg-convert").arg(svg).arg("-o").arg(&png).output().unwrap();
+    assert!(
+        out.status.success() && png.is_file(),
+        "rsvg-convert {} failed: {}",
+        svg.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -153,8 +153,35 @@ mod tests {
             assert!(matches!(m, Msg::LoadProgress { .. }));
             snapshots += 1;
         }
-        // About ten snapshots a second are published; at most ~5 a second reach the console.
-        assert!((1..=7).contains(&snapshots), "{snapshots} snapshots forwarded");
+        // How many depends on the machine's speed; the throttle itself is tested on paused time.
+        assert!(snapshots >= 1, "no snapshot forwarded");
         assert!(report.stats.responses > 0 && report.passed(), "{report:?}");
+    }
+
+    /// The throttle on paused time: the first snapshot goes at once, those published within
+    /// [`FORWARD_EVERY`] after it collapse into the latest, and the final one is not forwarded.
+    #[tokio::test(start_paused = true)]
+    async fn forward_sends_at_most_one_snapshot_per_interval_and_stops_at_the_final_one() {
+        let (progress, view) = watch::channel(Snapshot::default());
+        let (tx, mut rx) = mpsc::channel(64);
+        let forwarder = tokio::spawn(forward(view, tx));
+        let snap = |requests, finished| Snapshot { requests, finished, ..Snapshot::default() };
+        let requests = |m: Msg| match m {
+            Msg::LoadProgress { snapshot } => snapshot.requests,
+            other => panic!("not progress: {other:?}"),
+        };
+        progress.send_replace(snap(1, false));
+        assert_eq!(requests(rx.recv().await.unwrap()), 1);
+        for n in 2..=4 {
+            progress.send_replace(snap(n, false));
+            tokio::time::advance(FORWARD_EVERY / 10).await;
+        }
+        assert!(rx.try_recv().is_err(), "nothing more within the interval");
+        tokio::time::advance(FORWARD_EVERY).await;
+        assert_eq!(requests(rx.recv().await.unwrap()), 4, "only the latest of the interval");
+        tokio::time::advance(FORWARD_EVERY).await;
+        progress.send_replace(snap(5, true));
+        forwarder.await.unwrap();
+        assert!(rx.recv().await.is_none(), "the final snapshot is not forwarded");
     }
 }

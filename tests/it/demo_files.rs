@@ -1,15 +1,16 @@
 //! Checks that the repository's demo files fit these commands: `flightdeck.toml` parses and its
 //! environment URLs are ones the loopback client accepts, and every `"$FLIGHTDECK" sandbox|db ...`
-//! line of the demo workflows parses with the clap types the binary uses.
+//! line of the demo workflows parses with the clap types the binary uses. (An integration test, so
+//! the sandbox module does not depend on the db module.)
 
 use std::path::Path;
 
 use clap::{Parser, Subcommand};
 
-use super::SandboxCommand;
-use super::client::LoopbackUrl;
-use crate::config::Config;
-use crate::dbtool::DbCommand;
+use flightdeck::config::Config;
+use flightdeck::dbtool::DbCommand;
+use flightdeck::sandbox::SandboxCommand;
+use flightdeck::sandbox::client::LoopbackUrl;
 
 #[derive(Parser)]
 #[command(name = "flightdeck", version)]
@@ -42,7 +43,7 @@ fn project_config_has_loopback_environments() {
     let mut ports = Vec::new();
     for name in config.env_names() {
         let url = config.environment(&name).unwrap().vars["url"].as_str().unwrap().to_string();
-        ports.push(LoopbackUrl::parse(&url).unwrap().port);
+        ports.push(LoopbackUrl::parse(&url).unwrap().port());
     }
     assert_eq!(ports, [7879, 7878]);
 }
