@@ -92,6 +92,7 @@ impl Tail {
     }
 
     /// Follows `path` from its current end (0 if it does not exist yet).
+    #[cfg(test)]
     pub fn at_end(path: &Path) -> Tail {
         Tail::new(path, std::fs::metadata(path).map_or(0, |m| m.len()))
     }

@@ -34,18 +34,29 @@ pub struct Markers {
     pub status: PathBuf,
     /// `$FLIGHTDECK_OUTPUT`.
     pub outputs: PathBuf,
+    /// The command's raw output, appended by the wrapper. The engine copies it, secrets redacted,
+    /// into the step's log (what `flightdeck log` and the console read) and removes it at the end.
+    pub raw: PathBuf,
 }
 
 impl Markers {
     /// The markers of execution `tag` (an attempt number, or `rollback`) of the step logging to `log`.
     pub fn new(log: &Path, tag: &str) -> Markers {
         let at = |ext: &str| log.with_extension(format!("{tag}.{ext}"));
-        Markers { intent: at("intent"), begun: at("begun"), status: at("status"), outputs: at("outputs") }
+        Markers {
+            intent: at("intent"),
+            begun: at("begun"),
+            status: at("status"),
+            outputs: at("outputs"),
+            raw: at("raw"),
+        }
     }
 
     /// Removes the files of an earlier execution with the same tag (none exist for a fresh attempt).
     pub fn clear(&self) {
-        for p in [&self.intent, &self.begun, &self.status, &self.status.with_extension("status.tmp")] {
+        for p in
+            [&self.intent, &self.begun, &self.status, &self.status.with_extension("status.tmp"), &self.raw]
+        {
             let _ = std::fs::remove_file(p);
         }
     }

@@ -63,7 +63,6 @@ pub(crate) async fn run_shell(cx: &mut StepCx, command: &str) -> StepOutcome {
     if let Err(e) = cx.started(command).await {
         return StepOutcome::failed(format!("store: {e}"));
     }
-    let offset = std::fs::metadata(cx.log.path()).map_or(0, |md| md.len());
     let mut child = match build_command(cx, command, &m).and_then(|mut c| c.spawn()) {
         Ok(c) => c,
         Err(e) => return StepOutcome::failed(format!("cannot start `sh -c`: {e}")),
@@ -79,7 +78,7 @@ pub(crate) async fn run_shell(cx: &mut StepCx, command: &str) -> StepOutcome {
         return StepOutcome::failed(format!("store: {e}"));
     }
     let Some(group) = pid else { return StepOutcome::failed("the step's process has no pid") };
-    let mut tail = Tail::new(cx.log.path(), offset);
+    let mut tail = Tail::new(&m.raw, 0);
     supervise(cx, group, Some(child), &m, &mut tail).await
 }
 
@@ -87,7 +86,8 @@ pub(crate) async fn run_shell(cx: &mut StepCx, command: &str) -> StepOutcome {
 pub(crate) async fn adopt(cx: &mut StepCx, pgid: i32) -> StepOutcome {
     let m = markers(cx);
     cx.log(Stream::System, format!("adopting the step's running process group {pgid}")).await;
-    let mut tail = Tail::at_end(cx.log.path());
+    // From the start of the raw output: lines copied before the crash appear again in the log.
+    let mut tail = Tail::new(&m.raw, 0);
     supervise(cx, pgid, None, &m, &mut tail).await
 }
 
@@ -95,6 +95,17 @@ pub(crate) async fn adopt(cx: &mut StepCx, pgid: i32) -> StepOutcome {
 pub(crate) async fn recorded(cx: &mut StepCx, code: i32) -> StepOutcome {
     let m = markers(cx);
     cx.log(Stream::System, format!("the step had ended with status {code} while flightdeck was down")).await;
+    let mut tail = Tail::new(&m.raw, 0);
+    loop {
+        let lines = tail.poll();
+        if lines.is_empty() {
+            break;
+        }
+        forward(cx, lines).await;
+    }
+    if let Some(last) = tail.finish() {
+        forward(cx, vec![last]).await;
+    }
     finish(cx, &m, Stop::Exited(Some(code), None))
 }
 
@@ -121,12 +132,15 @@ fn finish(cx: &mut StepCx, m: &Markers, stop: Stop) -> StepOutcome {
     // The step wrote straight to these files: no secret value may stay in them (issue 15).
     cx.shared.scrub_file(&m.outputs);
     cx.shared.scrub_file(cx.log.path());
+    let _ = std::fs::remove_file(&m.raw);
     outcome(cx, stop)
 }
 
-async fn forward(cx: &StepCx, lines: Vec<String>) {
+/// Copies new output lines, secrets redacted, into the step's log and to listeners.
+async fn forward(cx: &mut StepCx, lines: Vec<String>) {
     for line in lines {
         let line = cx.shared.redact(line);
+        cx.log.write_line(&line);
         cx.shared.emit_log(&cx.plan_step.id, Stream::Stdout, line).await;
     }
 }
@@ -181,7 +195,7 @@ fn build_command(cx: &StepCx, command: &str, m: &Markers) -> std::io::Result<Com
         .arg(WRAPPER)
         .arg("flightdeck-step")
         .arg(command)
-        .arg(cx.log.path())
+        .arg(&m.raw)
         .arg(&m.begun)
         .arg(&m.status)
         .current_dir(dir)

@@ -227,9 +227,8 @@ async fn attach(
     let Some(mut rx) = sub.live else {
         let s = sub.ended;
         let status = s.as_ref().map_or(crate::engine::RunStatus::Interrupted, |s| s.status);
-        return write_line(w, &Response::Ended { summary: s, status, exit_code: status.exit_code() })
-            .await
-            .is_ok();
+        let exit_code = s.as_ref().map_or(status.exit_code(), |s| s.exit_code);
+        return write_line(w, &Response::Ended { summary: s, status, exit_code }).await.is_ok();
     };
     stream_live(r, w, &mut rx).await
 }

@@ -89,7 +89,9 @@ impl LiveRun {
     /// Marks the run ended and tells every subscriber.
     pub fn finish(&self, summary: Option<Summary>, status: RunStatus) {
         let mut hub = self.hub();
-        let msg = Response::Ended { summary: summary.clone(), status, exit_code: status.exit_code() };
+        // The engine's own exit code wins (a failed secrets check leaves the run interrupted, exit 8).
+        let exit_code = summary.as_ref().map_or(status.exit_code(), |s| s.exit_code);
+        let msg = Response::Ended { summary: summary.clone(), status, exit_code };
         for s in hub.subscribers.drain(..) {
             let _ = s.try_send(msg.clone());
         }

@@ -89,7 +89,8 @@ fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         let p = e.path();
         if p.is_dir() {
             files_under(&p, out);
-        } else {
+        } else if p.is_file() {
+            // Regular files only: the runner's socket is not readable as a file.
             out.push(p);
         }
     }
@@ -212,9 +213,13 @@ fn canary_never_reaches_the_console_screen() {
     keys(&["Enter"]);
     wait_for("Approval needed");
     wait_for("[redacted]");
+    // A new dialog ignores keys for its grace period (600 ms), then `y` approves.
+    std::thread::sleep(std::time::Duration::from_millis(900));
     keys(&["y"]);
     wait_for("Step failed");
-    keys(&["a"]);
+    // The failure menu starts on "roll back"; enter confirms it after the grace period.
+    std::thread::sleep(std::time::Duration::from_millis(900));
+    keys(&["Enter"]);
     wait_for("failed");
     keys(&["q"]);
     let _ = tmux(&["kill-server"]);
