@@ -217,6 +217,7 @@ pub fn intent(ctxs: &[Ctx], key: Key) -> Option<Intent> {
 }
 
 /// The key hints of a context for the footer: (key, label).
+#[allow(clippy::too_many_lines)] // a table: one row per context
 pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
     match ctx {
         Ctx::List => &[

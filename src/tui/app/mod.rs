@@ -409,6 +409,7 @@ impl App {
         }
     }
 
+    #[allow(clippy::too_many_lines)] // a dispatch table: one arm per data message
     fn update_data(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::RunLaunched { run } => {

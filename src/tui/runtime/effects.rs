@@ -296,6 +296,14 @@ pub(super) async fn load_dora(
     Msg::DoraLoaded { dashboard: result }
 }
 
+/// The Secrets screen's rows for the default environment (never values).
+async fn load_secrets(config: &crate::config::Config, dir: &std::path::Path) -> Msg {
+    let set = crate::secrets::SecretSet::new(config, dir);
+    let redactor = crate::secrets::Redactor::new();
+    let env = config.default_env().to_string();
+    Msg::SecretsLoaded { secrets: set.statuses(Some(&env), jiff::Timestamp::now(), &redactor).await }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -306,11 +314,4 @@ mod tests {
         assert_eq!(super::base64(b"foo"), "Zm9v");
         assert_eq!(super::base64(b"foobar"), "Zm9vYmFy");
     }
-}
-
-async fn load_secrets(config: &crate::config::Config, dir: &std::path::Path) -> Msg {
-    let set = crate::secrets::SecretSet::new(config, dir);
-    let redactor = crate::secrets::Redactor::new();
-    let env = config.default_env().to_string();
-    Msg::SecretsLoaded { secrets: set.statuses(Some(&env), jiff::Timestamp::now(), &redactor).await }
 }
