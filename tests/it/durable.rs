@@ -19,11 +19,18 @@ const KILL_ENGINE: &str = "kill -9 $(cut -d' ' -f4 /proc/$PPID/stat)";
 /// Starts a run detached (the client leaves at once, so no client restarts a runner behind the
 /// test's back); its id.
 fn start(p: &Project, wf: &str, env: Option<&str>) -> String {
-    let mut args = vec!["run", wf, "--detach"];
-    if let Some(e) = env {
-        args.extend(["--env", e]);
+    match env {
+        Some(e) => start_with(p, &[wf, "--env", e]),
+        None => start_with(p, &[wf]),
     }
-    let out = p.run(&args);
+}
+
+/// `flightdeck run ARGS --detach`; the run's id.
+fn start_with(p: &Project, args: &[&str]) -> String {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.push("--detach");
+    let out = p.run(&all);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
@@ -356,4 +363,45 @@ run = '''sh -c 'trap "" TERM; sleep 60' & echo started >> trace; sleep 60; echo 
     wait_until("the adopted group to be gone", || nix::sys::signal::killpg(group, None).is_err());
     assert_eq!(p.read("trace"), "started\n", "the step ran to its end");
     assert_eq!(status_of(&p, &run), "cancelled");
+}
+
+#[test]
+fn a_runner_recovering_a_run_started_with_yes_still_asks_before_a_rerun() {
+    // The `--yes` given when the run started was given before the crash: it confirms nothing now.
+    let p = Project::new(CONFIG, &[("unknown3.toml", &unknown_fate("unknown3"))]);
+    let run = start_with(&p, &["unknown3", "--yes"]);
+    let dead = runner_killed_by_step(&p);
+    wait_wrapper_dead(&p, &run);
+    restart_runner(&p, dead, &run, Some(2));
+    let out = p.run(&["resume", &run]);
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"), "{}", text(&out));
+    assert_eq!(p.read("trace"), "", "the recovered run re-ran the step unconfirmed");
+    let out = p.run(&["resume", &run, "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(p.read("trace"), "charged\n");
+}
+
+#[test]
+fn a_recovered_run_keeps_its_own_options_and_fails_without_waiting_at_a_menu() {
+    // Started without a terminal: after the runner's recovery a failing step ends the run as it
+    // would have in its first life, instead of waiting for a failure choice nobody can give.
+    let wf = format!(
+        r#"
+title = "fails"
+[[steps]]
+id = "crash"
+run = '''{KILL_ENGINE}; sleep 0.3'''
+[[steps]]
+id = "bad"
+run = "echo bad >> trace; exit 3"
+"#
+    );
+    let p = Project::new(CONFIG, &[("fails.toml", &wf)]);
+    let run = start(&p, "fails", None);
+    let dead = runner_killed_by_step(&p);
+    wait_until("the crash step's end", || p.home.path().join(format!("logs/{run}/crash.1.status")).exists());
+    restart_runner(&p, dead, &run, Some(2));
+    wait_until("the recovered run to fail", || status_of(&p, &run) == "failed");
+    assert_eq!(p.read("trace"), "bad\n");
 }
