@@ -405,3 +405,26 @@ run = "echo bad >> trace; exit 3"
     wait_until("the recovered run to fail", || status_of(&p, &run) == "failed");
     assert_eq!(p.read("trace"), "bad\n");
 }
+
+#[test]
+fn a_long_history_of_large_plans_still_lists() {
+    // The crash script's 178th run broke `flightdeck runs`: the list carried every stored plan and
+    // outgrew the 4 MiB message limit. 200 copies of a run with a 30 kB plan make 6 MB of plans.
+    let p = Project::new(CONFIG, &[("one.toml", "title = \"one\"\n[[steps]]\nid = \"a\"\nrun = \"true\"\n")]);
+    let out = p.run(&["run", "one"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let conn = rusqlite::Connection::open(p.db()).unwrap();
+    conn.execute_batch(
+        "CREATE TEMP TABLE t AS SELECT * FROM runs;
+         UPDATE t SET plan_json = plan_json || replace(hex(zeroblob(15000)), '0', ' ');",
+    )
+    .unwrap();
+    for i in 0..200 {
+        conn.execute("UPDATE t SET id = ?1", [format!("copy-{i:03}")]).unwrap();
+        conn.execute("INSERT INTO runs SELECT * FROM t", []).unwrap();
+    }
+    let out = p.run(&["runs", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().map(Vec::len), Some(20), "{}", text(&out));
+}
