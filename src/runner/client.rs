@@ -91,9 +91,12 @@ impl Client {
         let stream = match UnixStream::connect(&sock).await {
             Ok(s) => s,
             Err(e)
+                // Reset: a runner that died while the connection was made.
                 if matches!(
                     e.kind(),
-                    std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+                    std::io::ErrorKind::NotFound
+                        | std::io::ErrorKind::ConnectionRefused
+                        | std::io::ErrorKind::ConnectionReset
                 ) =>
             {
                 start_and_connect(c, &sock).await?
