@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Crash test of exactly-once steps: SIGKILL the process that owns a run at random moments and resume,
-# N times, then count what went wrong. Usage: scripts/crash-runner.sh N
+# Crash test of exactly-once steps: SIGKILL the process that owns a run (the `flightdeck runner`) at
+# random moments and resume, N times, then count what went wrong. Usage: scripts/crash-runner.sh N
 #
 # The workflow has 50 steps sleeping 0-40 ms; odd-numbered steps are `idempotent = false`. Each step
 # appends `S <step> <pid>` to a shared file when it starts and `E <step> <pid>` when it ends, so copies
 # are countable. Before each resume the script appends `L <life> yes|no` (whether it passed --yes).
-# A resume is first tried without --yes; only when flightdeck refuses and asks for --yes is it retried
-# with it (counted as a confirmation).
+# After a kill the next client (`flightdeck runs`, then `flightdeck resume RUN`) starts a new runner,
+# which recovers the run itself; `resume` follows it. A resume is first tried without --yes; only
+# when flightdeck refuses and asks for --yes is it retried with it (counted as a confirmation), which
+# confirms the re-run the recovered run waits for.
 #
 # Printed (all four must be 0):
 #   steps lost                          a step of a finished run with no end line
@@ -16,10 +18,10 @@
 #
 # Environment:
 #   FLIGHTDECK_BIN   the binary (default: target/release/flightdeck if built, else target/debug)
-#   CRASH_KILL       which process to SIGKILL: `engine` (default; today `flightdeck run`/`resume`
-#                    own the engine) or `runner` (the `flightdeck runner` daemon once it lands; its pid
-#                    is read with CRASH_RUNNER_PID_CMD)
-#   CRASH_RUNNER_PID_CMD  shell printing the runner's pid (default: cat "$FLIGHTDECK_HOME/runner.pid")
+#   CRASH_KILL       which process to SIGKILL: `runner` (default: the runner, whose pid is read with
+#                    CRASH_RUNNER_PID_CMD, and the client with it) or `client` (only the
+#                    `flightdeck run`/`resume` client, which must change nothing: the run goes on)
+#   CRASH_RUNNER_PID_CMD  shell printing the runner's pid (default: cat "$FLIGHTDECK_HOME/runner.lock")
 #   CRASH_MAX_DELAY_MS    the longest random wait before a kill (default 1500)
 #   CRASH_SECONDS         stop starting new runs after this many seconds (default: no limit); the
 #                         summary then says how many kills were done instead of N
@@ -32,14 +34,16 @@ if [[ -z "${FLIGHTDECK_BIN:-}" ]]; then
     [[ -x $root/target/release/flightdeck ]] && FLIGHTDECK_BIN=$root/target/release/flightdeck
 fi
 [[ -x $FLIGHTDECK_BIN ]] || { echo "crash-runner: no binary at $FLIGHTDECK_BIN (cargo build first)" >&2; exit 2; }
-CRASH_KILL=${CRASH_KILL:-engine}
+CRASH_KILL=${CRASH_KILL:-runner}
 MAX_DELAY=${CRASH_MAX_DELAY_MS:-1500}
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 project=$work/project
 export FLIGHTDECK_HOME=$work/home
-CRASH_RUNNER_PID_CMD=${CRASH_RUNNER_PID_CMD:-cat "$FLIGHTDECK_HOME/runner.pid"}
+CRASH_RUNNER_PID_CMD=${CRASH_RUNNER_PID_CMD:-cat "$FLIGHTDECK_HOME/runner.lock"}
+runner_pid() { eval "$CRASH_RUNNER_PID_CMD" 2>/dev/null || true; }
+# The last runner is stopped (SIGTERM) before the work directory goes.
+trap 'p=$(runner_pid); [[ -n $p ]] && kill "$p" 2>/dev/null; sleep 0.2; rm -rf "$work"' EXIT
 mkdir -p "$project/workflows" "$FLIGHTDECK_HOME"
 printf '[environments.local]\nallow_root_approval = true\n' > "$project/flightdeck.toml"
 trace=$work/trace
@@ -70,9 +74,13 @@ attempt() {
     local until=$(( $(date +%s%N) / 1000000 + delay ))
     while kill -0 "$pid" 2>/dev/null && (( $(date +%s%N) / 1000000 < until )); do sleep 0.01; done
     if kill -0 "$pid" 2>/dev/null; then
-        local target=$pid
-        [[ $CRASH_KILL == runner ]] && target=$(eval "$CRASH_RUNNER_PID_CMD")
-        kill -9 "$target" 2>/dev/null || true
+        if [[ $CRASH_KILL == runner ]]; then
+            local target
+            target=$(runner_pid)
+            [[ -n $target ]] && kill -9 "$target" 2>/dev/null
+        fi
+        # The client goes too (else it would reconnect, start a runner and follow the run on).
+        kill -9 "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
         rc=killed
         kills=$((kills + 1))

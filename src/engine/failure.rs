@@ -69,7 +69,12 @@ impl Runner {
         let kind = EventKind::RerunNeeded { step: ps.id.clone(), still_running: alive };
         self.shared.emit(kind, None, None).await?;
         let opts = self.shared.plan.options.clone();
-        let confirmed = if opts.interactive { self.wait_rerun_confirmation(&ps.id).await } else { opts.yes };
+        // A recovering runner asks whoever resumes: the stored `--yes` was given before the crash.
+        let confirmed = if self.shared.await_confirmation || opts.interactive {
+            self.wait_rerun_confirmation(&ps.id).await
+        } else {
+            opts.yes
+        };
         if !confirmed {
             let message = format!(
                 "step {} was running when the previous process died; confirm its re-run (--yes or the console)",

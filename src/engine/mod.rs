@@ -103,6 +103,9 @@ pub struct RunSpec {
     pub previous: Vec<StepRecord>,
     /// Path of the flightdeck binary, exported to steps as `$FLIGHTDECK`.
     pub flightdeck_bin: PathBuf,
+    /// Recovered by a runner on start, with the stored plan's options: a re-run that needs a
+    /// confirmation waits for a `ConfirmRerun` decision (`flightdeck resume RUN --yes`, a terminal).
+    pub await_confirmation: bool,
 }
 
 /// How a run ended.

@@ -65,7 +65,9 @@ impl Runner {
             StepStatus::RolledBack => return Ok(Some(true)),
             StepStatus::RollbackFailed => return Ok(Some(false)),
             StepStatus::Running => match self.resolution(i, true) {
-                Resolution::Confirm if !self.shared.plan.options.yes => return Ok(None),
+                Resolution::Confirm if !self.shared.plan.options.yes || self.shared.await_confirmation => {
+                    return Ok(None);
+                }
                 Resolution::Run | Resolution::Confirm => {}
                 found => {
                     let (outcome, cx) = self.recovered(i, &ps, found, true).await?;

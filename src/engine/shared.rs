@@ -31,6 +31,8 @@ pub(crate) struct Shared {
     pub store: Store,
     pub operator: Operator,
     pub flightdeck_bin: PathBuf,
+    /// Re-runs that need a confirmation wait for one even without a terminal (runner recovery).
+    pub await_confirmation: bool,
     pub cancel: CancellationToken,
     pub decisions: tokio::sync::Mutex<mpsc::Receiver<Stamped>>,
     /// `run.*` template variables.
@@ -69,6 +71,7 @@ impl Shared {
             store: spec.store.clone(),
             operator: spec.operator.clone(),
             flightdeck_bin: spec.flightdeck_bin.clone(),
+            await_confirmation: spec.await_confirmation,
             cancel,
             decisions: tokio::sync::Mutex::new(decisions),
             run_vars,

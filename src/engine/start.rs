@@ -85,6 +85,7 @@ pub async fn prepare_run(
         lock,
         previous: Vec::new(),
         flightdeck_bin: bin,
+        await_confirmation: false,
     })
 }
 
@@ -102,15 +103,17 @@ pub struct ResumeCheck {
 }
 
 /// Locks an interrupted run and loads it for another life. `options` replace how the stored plan
-/// asks people (the resuming operator may be on a terminal where the first one was not). Refuses,
-/// before anything is written, a stored plan that no longer matches the hash in its `run.start`
-/// entry, and a step that needs confirmation when `options` can give none.
+/// asks people (the resuming operator may be on a terminal where the first one was not); `None` is
+/// a runner recovering the run on start: the stored options stay, and a re-run that needs a
+/// confirmation waits for one. Refuses, before anything is written, a stored plan that no longer
+/// matches the hash in its `run.start` entry, and a step that needs confirmation when `options`
+/// can give none.
 pub async fn prepare_resume(
     store: &Store,
     id: &str,
     operator: Operator,
     bin: PathBuf,
-    options: RunOptions,
+    options: Option<RunOptions>,
 ) -> Result<(RunSpec, Vec<ResumeCheck>), Error> {
     let record =
         store.run(id)?.ok_or_else(|| Error::Invalid(format!("no run {id:?}: see `flightdeck runs`")))?;
@@ -126,11 +129,14 @@ pub async fn prepare_resume(
     let mut plan: Plan = serde_json::from_str(&record.plan_json)
         .map_err(|e| Error::Invalid(format!("run {} has an unreadable stored plan: {e}", record.id)))?;
     restore_environment(&mut plan);
-    plan.options = RunOptions {
-        mode: plan.options.mode,
-        emergency_reason: plan.options.emergency_reason.clone(),
-        ..options
-    };
+    let await_confirmation = options.is_none();
+    if let Some(options) = options {
+        plan.options = RunOptions {
+            mode: plan.options.mode,
+            emergency_reason: plan.options.emergency_reason.clone(),
+            ..options
+        };
+    }
     let previous = store.steps(&record.id)?;
     let rolling_back =
         store.journal(&record.id)?.iter().any(|e| matches!(e.kind, EventKind::RollbackStarted { .. }));
@@ -138,6 +144,7 @@ pub async fn prepare_resume(
     if let Some(c) = checks.iter().find(|c| c.resolution == Resolution::Confirm)
         && !plan.options.yes
         && !plan.options.interactive
+        && !await_confirmation
     {
         return Err(Error::Precondition(format!(
             "step {} of run {} was running when its process died, its end is unknown and it is not \
@@ -155,6 +162,7 @@ pub async fn prepare_resume(
         lock,
         previous,
         flightdeck_bin: bin,
+        await_confirmation,
     };
     Ok((spec, checks))
 }

@@ -2,7 +2,9 @@
 //! none), shake hands, send requests and read responses and event streams.
 //!
 //! A runner started on demand runs detached (its own session, stdio to /dev/null and `runner.log`),
-//! so it outlives the client; the client retries the connection for a bounded time.
+//! so it outlives the client; the client retries the connection for a bounded time. A runner that
+//! dies while a client connects (its socket still accepted, then closed unanswered) is replaced: the
+//! client starts another one, a bounded number of times.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,9 @@ use crate::runner::{SOCKET_FILE, server::open_log};
 
 /// How long a client waits for a runner it started.
 const START_WAIT: Duration = Duration::from_secs(15);
+
+/// How many times a client tries again after a runner died during the handshake.
+const HANDSHAKE_TRIES: u32 = 5;
 
 /// Client errors.
 #[derive(Debug, thiserror::Error)]
@@ -67,15 +72,31 @@ pub struct Client {
 }
 
 impl Client {
-    /// Connects, starting a runner when none answers.
+    /// Connects, starting a runner when none answers (or when the one found dies unanswered).
     pub async fn connect(c: &Connect) -> Result<Client, ClientError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match Client::connect_once(c).await {
+                Err(ClientError::Io(e)) if tries < HANDSHAKE_TRIES && runner_died(&e) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn connect_once(c: &Connect) -> Result<Client, ClientError> {
         let sock = c.data_dir.join(SOCKET_FILE);
         let stream = match UnixStream::connect(&sock).await {
             Ok(s) => s,
             Err(e)
+                // Reset: a runner that died while the connection was made.
                 if matches!(
                     e.kind(),
-                    std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+                    std::io::ErrorKind::NotFound
+                        | std::io::ErrorKind::ConnectionRefused
+                        | std::io::ErrorKind::ConnectionReset
                 ) =>
             {
                 start_and_connect(c, &sock).await?
@@ -102,6 +123,7 @@ impl Client {
                 Ok(me)
             }
             Some(Response::Error { message, .. }) => Err(ClientError::Refused(message)),
+            None => Err(ClientError::Io(std::io::ErrorKind::UnexpectedEof.into())),
             other => Err(ClientError::Protocol(format!("{other:?}"))),
         }
     }
@@ -121,6 +143,17 @@ impl Client {
         self.send(req).await?;
         self.next().await?.ok_or_else(|| ClientError::Protocol("the runner closed the connection".into()))
     }
+}
+
+/// Whether a handshake error means the runner went away before it answered.
+fn runner_died(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::BrokenPipe
+            | std::io::ErrorKind::UnexpectedEof
+            | std::io::ErrorKind::ConnectionRefused
+    )
 }
 
 /// Starts a runner for the data directory and connects to it, retrying for a bounded time.

@@ -99,7 +99,14 @@ async fn dispatch(server: &Arc<Server>, peer: &Operator, req: Request) -> Respon
         Request::ListRuns { limit } => {
             let filter = crate::store::RunFilter { limit, ..crate::store::RunFilter::default() };
             match server.store.runs(&filter) {
-                Ok(runs) => Response::Runs { runs },
+                // A list carries no plans: a plan can be tens of kB, and a long history of them
+                // would exceed the message limit (`flightdeck show RUN` reads one).
+                Ok(mut runs) => {
+                    for r in &mut runs {
+                        r.plan_json.clear();
+                    }
+                    Response::Runs { runs }
+                }
                 Err(e) => Response::error(exit::INTERNAL, e.to_string()),
             }
         }

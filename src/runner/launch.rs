@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::engine::markers::Resolution;
 use crate::engine::{self, RunSpec};
 use crate::error::{Error, exit};
 use crate::identity::Operator;
@@ -50,7 +51,8 @@ impl Server {
     }
 
     /// Resumes an interrupted run for `by`; its operator stays the one who started it. For a run
-    /// already live here, `--yes` confirms the re-runs it waits for.
+    /// already live here, `--yes` confirms the re-runs it waits for; a run this runner recovered
+    /// on start and that has ended since is followed to its stored end.
     pub async fn resume(self: &Arc<Server>, by: Operator, run: &str, options: StartOptions) -> Response {
         let record = match self.store.run(run) {
             Ok(Some(r)) => r,
@@ -62,25 +64,40 @@ impl Server {
         if let Some(live) = self.live(&record.id) {
             return self.resume_live(&live, by, &options).await;
         }
-        let operator = Operator { uid: record.operator_uid, name: record.operator.clone() };
+        if record.status.is_final() && self.was_recovered(&record.id) {
+            return Response::Started { run: record.id, life: record.life };
+        }
         let run_options = RunOptions {
             yes: options.yes,
             interactive: options.interactive,
             wait_approvals: options.wait_approvals,
             ..RunOptions::default()
         };
+        self.resume_stored(by, &record, Some(run_options)).await
+    }
+
+    /// Starts another life of a stored run (`options`: `None` when the runner recovers it).
+    async fn resume_stored(
+        self: &Arc<Server>,
+        by: Operator,
+        record: &crate::store::records::RunRecord,
+        options: Option<RunOptions>,
+    ) -> Response {
+        let operator = Operator { uid: record.operator_uid, name: record.operator.clone() };
         let prepared =
-            engine::prepare_resume(&self.store, &record.id, operator, self.bin.clone(), run_options).await;
+            engine::prepare_resume(&self.store, &record.id, operator, self.bin.clone(), options).await;
         let (spec, checks) = match prepared {
             Ok(p) => p,
             Err(e) => return Response::error(e.exit_code(), e.to_string()),
         };
-        if let Some(refusal) = refuse_rerun(&checks, &spec.run_id, &options) {
-            return refusal;
-        }
         let detail = json!({ "life": spec.life, "operator": spec.operator.name });
         self.audit(&by, "run.resume_requested", Some(&spec.run_id), detail).await;
-        let confirm = checks.iter().filter(|c| !c.idempotent).map(|c| c.step.clone()).collect();
+        // Only a step whose fate is unknown waits: a live one is adopted, an ended one recorded.
+        let confirm = checks
+            .iter()
+            .filter(|c| !c.idempotent && c.resolution == Resolution::Confirm)
+            .map(|c| c.step.clone())
+            .collect();
         self.spawn(spec, confirm)
     }
 
@@ -155,8 +172,9 @@ impl Server {
         }
     }
 
-    /// Resumes every run a dead runner left running: re-runs of steps with unknown fate wait for
-    /// an operator's confirmation (`flightdeck resume RUN --yes`, or a terminal).
+    /// Resumes every run a dead runner left running, with its stored options: re-runs of steps
+    /// with unknown fate wait for an operator's confirmation (`flightdeck resume RUN --yes`, or a
+    /// terminal). A run whose stored plan no longer matches its hash is refused, as by `resume`.
     pub async fn recover(self: &Arc<Server>) {
         let runs = match self.store.orphaned_runs() {
             Ok(r) => r,
@@ -164,38 +182,24 @@ impl Server {
         };
         let me = Operator::current();
         for run in runs {
-            let options = StartOptions { interactive: true, wait_approvals: true, ..StartOptions::default() };
-            match self.resume(me.clone(), &run, options).await {
-                Response::Started { life, .. } => self.log(&format!("recovered run {run} (life {life})")),
+            let record = match self.store.run(&run) {
+                Ok(Some(r)) => r,
+                Ok(None) => continue,
+                Err(e) => {
+                    self.log(&format!("cannot recover run {run}: {e}"));
+                    continue;
+                }
+            };
+            match self.resume_stored(me.clone(), &record, None).await {
+                Response::Started { life, .. } => {
+                    self.mark_recovered(&run);
+                    self.log(&format!("recovered run {run} (life {life})"));
+                }
+                Response::Error { message, .. } => self.log(&format!("cannot recover run {run}: {message}")),
                 other => self.log(&format!("cannot recover run {run}: {other:?}")),
             }
         }
     }
-}
-
-/// A resume that would re-run a non-idempotent step nobody confirmed is refused.
-fn refuse_rerun(checks: &[engine::ResumeCheck], run: &str, options: &StartOptions) -> Option<Response> {
-    for c in checks.iter().filter(|c| !c.idempotent) {
-        if c.still_running && !options.interactive {
-            return Some(Response::error(
-                exit::PRECONDITION,
-                format!(
-                    "step {} of run {run} is still running in its old process group: wait for it to end, or resume on a terminal to kill it",
-                    c.step
-                ),
-            ));
-        }
-        if !options.interactive && !options.yes {
-            return Some(Response::error(
-                exit::PRECONDITION,
-                format!(
-                    "step {} of run {run} was running when its process died and is not idempotent: pass --yes to re-run it",
-                    c.step
-                ),
-            ));
-        }
-    }
-    None
 }
 
 fn build_plan(

@@ -4,7 +4,7 @@
 //! 0660 with a group (0600 without). It resumes runs a dead runner left running, and exits after an
 //! idle period with no runs and no clients, or when its socket is removed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -49,6 +49,7 @@ pub struct Server {
     /// The flightdeck binary.
     pub bin: PathBuf,
     runs: Mutex<HashMap<String, Arc<LiveRun>>>,
+    recovered: Mutex<HashSet<String>>,
     clients: AtomicUsize,
     last_busy: Mutex<Instant>,
 }
@@ -67,6 +68,16 @@ impl Server {
     pub(crate) fn remove_live(&self, run: &str) {
         self.runs.lock().unwrap_or_else(PoisonError::into_inner).remove(run);
         self.touch();
+    }
+
+    /// Notes a run this runner recovered on start (a later `resume` follows it even once it ended).
+    pub(crate) fn mark_recovered(&self, run: &str) {
+        self.recovered.lock().unwrap_or_else(PoisonError::into_inner).insert(run.to_string());
+    }
+
+    /// Whether this runner recovered `run` on start.
+    pub(crate) fn was_recovered(&self, run: &str) -> bool {
+        self.recovered.lock().unwrap_or_else(PoisonError::into_inner).contains(run)
     }
 
     fn live_count(&self) -> usize {
@@ -128,6 +139,7 @@ pub async fn serve(cfg: RunnerConfig) -> Result<(), RunnerError> {
         store,
         bin: cfg.bin.clone(),
         runs: Mutex::new(HashMap::new()),
+        recovered: Mutex::new(HashSet::new()),
         clients: AtomicUsize::new(0),
         last_busy: Mutex::new(Instant::now()),
     });
