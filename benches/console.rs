@@ -9,9 +9,9 @@ use std::time::Instant;
 use flightdeck::tui::app::LogWindow;
 use flightdeck::tui::fixtures::{app, run_until_gate};
 use flightdeck::tui::logindex::LogIndex;
+use flightdeck::tui::ratatui::Terminal;
+use flightdeck::tui::ratatui::backend::TestBackend;
 use flightdeck::tui::theme::Theme;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 fn write_log(path: &std::path::Path, lines: usize) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).expect("create log"));

@@ -1,34 +1,12 @@
-//! flightdeck: a terminal operations console.
+//! flightdeck, the binary's library: the command line (`cli`) and the headless printer (`headless`).
 //!
-//! The library holds every capability; the binary (`src/main.rs`) only parses the command line and
-//! picks a consumer: the headless printer (`headless`) or, later, the console (`tui`). Nothing outside
-//! `tui/` imports ratatui or crossterm (checked by `tests/it/layering.rs`).
+//! The capabilities live in `flightdeck-core` and the console in `flightdeck-console`; both are
+//! re-exported here (`flightdeck::engine`, `flightdeck::tui`) so the binary, the integration tests
+//! and the scripts name one crate. Only the console crate depends on ratatui or crossterm: the
+//! compiler checks the layering (and `tests/it/layering.rs` reads it from `cargo metadata`).
+
+pub use flightdeck_console as tui;
+pub use flightdeck_core::*;
 
 pub mod cli;
-pub mod compare;
-pub mod config;
-pub mod dbtool;
-pub mod dora;
-pub mod engine;
-pub mod error;
 pub mod headless;
-pub mod health;
-pub mod identity;
-pub mod load;
-pub mod logging;
-pub mod notify;
-pub mod output;
-pub mod outputs;
-pub mod paths;
-pub mod project;
-pub mod release;
-pub mod runner;
-pub mod sandbox;
-pub mod sanitize;
-pub mod secrets;
-pub mod shutdown;
-pub mod steps;
-pub mod store;
-pub mod time;
-pub mod tui;
-pub mod workflow;

@@ -6,9 +6,9 @@ use flightdeck::tui::fixtures::{
     self, app, approval, failing_verify, gate, history, keys, rolled_back, run_until_gate, typed,
 };
 use flightdeck::tui::msg::{Key, KeyCode, Msg};
+use flightdeck::tui::ratatui::Terminal;
+use flightdeck::tui::ratatui::backend::TestBackend;
 use flightdeck::tui::theme::Theme;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 fn render(app: &App, theme: &Theme) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
@@ -205,7 +205,7 @@ fn too_small_and_monochrome() {
     // Without colour, the production badge and the waiting state still stand out by attributes.
     let buf = t.backend().buffer();
     let badge = (0..80).find(|&x| buf[(x, 0)].symbol() == "▲").expect("production badge");
-    assert!(buf[(badge, 0)].modifier.contains(ratatui::style::Modifier::REVERSED));
+    assert!(buf[(badge, 0)].modifier.contains(flightdeck::tui::ratatui::style::Modifier::REVERSED));
     let svg = flightdeck::tui::svg::buffer_to_svg(buf);
     std::fs::write(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots/run_phrase_gate_mono_80x24.svg"),
@@ -243,7 +243,8 @@ fn untrusted_text_is_made_visible_never_sent_as_control_codes() {
     }));
     let a = app((80, 24), vec![], msgs);
     let t = render(&a, &Theme::default_theme());
-    let text: String = t.backend().buffer().content().iter().map(ratatui::buffer::Cell::symbol).collect();
+    let text: String =
+        t.backend().buffer().content().iter().map(flightdeck::tui::ratatui::buffer::Cell::symbol).collect();
     assert!(text.contains("␛[2J␛]52;c;aGk=␇ owned␍50%"), "{text}");
     assert!(!text.chars().any(char::is_control), "a control character reached the screen");
 }

@@ -1,0 +1,541 @@
+//! The console's state and its `update(msg) -> effects`: no I/O, no awaiting, no clock reads.
+//! What the console shows is a function of this state (see `tui::view`).
+
+use std::collections::BTreeMap;
+
+use crate::msg::{Effect, Msg};
+use flightdeck_core::engine::event::RunStatus;
+use flightdeck_core::store::records::{AuditRecord, AuditVerdict, RunRecord};
+use flightdeck_core::time::Micros;
+use flightdeck_core::workflow::model::{Persona, Workflow};
+
+mod command;
+pub mod dialog;
+pub mod input;
+mod keys;
+pub mod launch;
+pub mod load;
+mod notifications;
+mod run_keys;
+pub mod run_view;
+
+use input::TextInput;
+use launch::LaunchForm;
+use load::LoadView;
+use run_view::RunView;
+
+/// What the console is told at start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Init {
+    /// Project name.
+    pub project: String,
+    /// `branch@sha` of the project's repository (empty if none).
+    pub branch: String,
+    /// Operator login name.
+    pub operator: String,
+    /// Environments: name and whether production.
+    pub environments: Vec<(String, bool)>,
+    /// The default environment.
+    pub default_env: String,
+    /// Every workflow.
+    pub workflows: Vec<Workflow>,
+    /// Recent runs.
+    pub runs: Vec<RunRecord>,
+    /// Now.
+    pub now: Micros,
+    /// Theme name.
+    pub theme: String,
+    /// Names of the themes that can be chosen.
+    pub themes: Vec<String>,
+    /// The default environment's `url` var (the Load screen's default target).
+    pub load_url: Option<String>,
+    /// Services configured under `[services.NAME]` (the DORA screen's `s` cycles them).
+    pub services: Vec<String>,
+    /// The DORA window from `[dora] window`, in days.
+    pub dora_days: i64,
+}
+
+/// The run screen's own state (the run itself is in [`App::views`]).
+#[allow(clippy::struct_excessive_bools)] // independent view switches
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunScreen {
+    /// Run id.
+    pub run: String,
+    /// Selected step.
+    pub selected: usize,
+    /// Follow: select the busy step and stick to the end of its log.
+    pub follow: bool,
+    /// Wrap long lines.
+    pub wrap: bool,
+    /// Lines scrolled up from the end of the log (when not following).
+    pub scroll: usize,
+    /// The search input while typing.
+    pub search_input: Option<TextInput>,
+    /// The last search.
+    pub query: Option<String>,
+    /// A search the runtime should perform: (query, forward).
+    pub pending_search: Option<(String, bool)>,
+    /// The line the last search found (0-based, in the whole log).
+    pub found: Option<usize>,
+    /// The typed-phrase input of a phrase gate.
+    pub phrase: TextInput,
+    /// The typed phrase was submitted and does not match.
+    pub phrase_mismatch: bool,
+    /// The highlighted option of a choice gate (0 = first).
+    pub choice: usize,
+    /// The gate this console already answered (so a key press sends one decision, once).
+    pub answered: Option<String>,
+    /// Asking "cancel this run?".
+    pub confirm_cancel: bool,
+    /// The dialog hidden with `esc` (the run keeps waiting; `enter` shows it again).
+    pub hidden: Option<String>,
+    /// Lines the dialog's text is scrolled.
+    pub dialog_scroll: usize,
+    /// The log takes the whole body (the steps panel hidden).
+    pub zoom: bool,
+    /// The current search match and the number of matching lines (0, 0 before a search).
+    pub match_info: (usize, usize),
+    /// The live filter: only lines containing it show.
+    pub filter: Option<String>,
+    /// The filter input while typing (the filter follows each key).
+    pub filter_input: Option<TextInput>,
+}
+
+impl RunScreen {
+    /// The run screen of `run`, following it.
+    pub fn for_run(run: &str) -> RunScreen {
+        RunScreen::new(run)
+    }
+
+    fn new(run: &str) -> RunScreen {
+        RunScreen {
+            run: run.to_string(),
+            selected: 0,
+            follow: true,
+            wrap: false,
+            scroll: 0,
+            search_input: None,
+            query: None,
+            pending_search: None,
+            found: None,
+            phrase: TextInput::new(""),
+            phrase_mismatch: false,
+            choice: 0,
+            answered: None,
+            confirm_cancel: false,
+            hidden: None,
+            dialog_scroll: 0,
+            zoom: false,
+            match_info: (0, 0),
+            filter: None,
+            filter_input: None,
+        }
+    }
+}
+
+/// A screen on the stack.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    /// The three personas and recent runs.
+    Home,
+    /// One persona's workflows.
+    Persona(Persona),
+    /// A launch form.
+    Launch(Box<LaunchForm>),
+    /// A run.
+    Run(Box<RunScreen>),
+    /// Run history.
+    Runs,
+    /// The audit log.
+    Audit,
+    /// Notification deliveries.
+    Notifications,
+    /// Rita's release screen.
+    Release,
+    /// The DORA dashboard.
+    Dora,
+    /// Live health of the monitors.
+    Health,
+    /// Phoenix's load test.
+    Load,
+    /// Diana's secrets: versions and rotation dates, never values.
+    Secrets,
+}
+
+/// The DORA screen's choices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoraView {
+    /// Window length in days (7, 30, 90, 180).
+    pub days: i64,
+    /// One service, or all.
+    pub service: Option<String>,
+    /// Selected deployment row.
+    pub row: usize,
+    /// Showing the selected deployment's commits.
+    pub expanded: bool,
+}
+
+impl Default for DoraView {
+    fn default() -> Self {
+        DoraView { days: 90, service: None, row: 0, expanded: false }
+    }
+}
+
+/// A window of log lines the runtime read from a step's log file for the current view.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogWindow {
+    /// Run id.
+    pub run: String,
+    /// Step id.
+    pub step: String,
+    /// Index of the first line in `lines`.
+    pub first: usize,
+    /// The lines.
+    pub lines: Vec<String>,
+    /// Lines in the whole file.
+    pub total: usize,
+}
+
+/// The console state.
+#[allow(clippy::struct_excessive_bools)] // independent overlay and view switches
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Start-up facts.
+    pub init: Init,
+    /// The screen stack (Home at the bottom).
+    pub screens: Vec<Screen>,
+    /// Home: selected persona column.
+    pub home_col: usize,
+    /// Home / persona: selected row.
+    pub row: usize,
+    /// Runs screen: selected row.
+    pub runs_row: usize,
+    /// Runs screen: filter text.
+    pub runs_filter: String,
+    /// Runs screen: the filter input while typing.
+    pub filter_input: Option<TextInput>,
+    /// Audit screen: entries and verdict.
+    pub audit: Option<(Vec<AuditRecord>, AuditVerdict)>,
+    /// Audit screen: scroll.
+    pub audit_row: usize,
+    /// Secrets screen: each secret's status (no values), once loaded.
+    pub secrets: Option<Vec<flightdeck_core::secrets::SecretStatus>>,
+    /// Secrets screen: selected row.
+    pub secrets_row: usize,
+    /// Notifications screen: deliveries, newest first.
+    pub notifications: Option<Vec<flightdeck_core::store::notify::NotificationRecord>>,
+    /// Notifications screen: selected row.
+    pub notify_row: usize,
+    /// Notifications screen: the attempts of the selected delivery, when opened.
+    pub notify_attempts: Option<(i64, Vec<flightdeck_core::store::notify::AttemptRecord>)>,
+    /// Runs known to the console.
+    pub views: BTreeMap<String, RunView>,
+    /// Recent runs from the store.
+    pub recent: Vec<RunRecord>,
+    /// The `:` command line while typing.
+    pub cmdline: Option<TextInput>,
+    /// Completion candidates for the command line.
+    pub completions: Vec<String>,
+    /// Help overlay shown.
+    pub help: bool,
+    /// Asking whether to quit with a run active.
+    pub confirm_quit: bool,
+    /// Status-line message.
+    pub notice: Option<String>,
+    /// Terminal size.
+    pub size: (u16, u16),
+    /// The clock.
+    pub now: Micros,
+    /// Theme name.
+    pub theme: String,
+    /// The latest health snapshot.
+    pub health: Option<Box<flightdeck_core::health::Snapshot>>,
+    /// The environment whose monitors Health watches.
+    pub health_env: String,
+    /// Health screen: selected monitor.
+    pub health_row: usize,
+    /// Health screen: showing the selected monitor's detail.
+    pub health_detail: bool,
+    /// The DORA dashboard, once computed.
+    pub dora: Option<Result<Box<flightdeck_core::dora::Dashboard>, String>>,
+    /// The DORA screen's choices.
+    pub dora_view: DoraView,
+    /// The release plan, once loaded.
+    pub release: Option<Result<Box<flightdeck_core::release::Plan>, String>>,
+    /// Log lines prepared by the runtime for the run screen.
+    pub log_window: Option<LogWindow>,
+    /// The Load screen's form, snapshot and report.
+    pub load: LoadView,
+    /// The dialog on screen when the last message was applied (see `dialog`).
+    pub dialog: Option<String>,
+    /// When that dialog appeared.
+    pub dialog_since: Micros,
+    /// "This workflow already has a run going: start another?"
+    pub relaunch: Option<dialog::RelaunchQuestion>,
+}
+
+impl App {
+    /// The console at start: Home.
+    pub fn new(init: Init, size: (u16, u16)) -> App {
+        let load = LoadView::new(init.load_url.as_deref());
+        let dora_view = DoraView { days: init.dora_days, ..DoraView::default() };
+        App {
+            recent: init.runs.clone(),
+            health_env: init.default_env.clone(),
+            now: init.now,
+            theme: init.theme.clone(),
+            init,
+            screens: vec![Screen::Home],
+            home_col: 0,
+            row: 0,
+            runs_row: 0,
+            runs_filter: String::new(),
+            filter_input: None,
+            audit: None,
+            audit_row: 0,
+            secrets: None,
+            secrets_row: 0,
+            notifications: None,
+            notify_row: 0,
+            notify_attempts: None,
+            views: BTreeMap::new(),
+            cmdline: None,
+            completions: Vec::new(),
+            help: false,
+            confirm_quit: false,
+            notice: None,
+            size,
+            log_window: None,
+            release: None,
+            dora: None,
+            dora_view,
+            health: None,
+            health_row: 0,
+            health_detail: false,
+            load,
+            dialog: None,
+            dialog_since: Micros(0),
+            relaunch: None,
+        }
+    }
+
+    /// The screen on top.
+    pub fn screen(&self) -> &Screen {
+        self.screens.last().unwrap_or(&Screen::Home)
+    }
+
+    fn screen_mut(&mut self) -> Option<&mut Screen> {
+        self.screens.last_mut()
+    }
+
+    /// Workflows on a persona's menu.
+    pub fn workflows_of(&self, persona: Persona) -> Vec<&Workflow> {
+        self.init.workflows.iter().filter(|w| w.persona == persona).collect()
+    }
+
+    /// True if a run started here is still going.
+    pub fn run_active(&self) -> bool {
+        self.views.values().any(RunView::active)
+    }
+
+    /// The latest stored run of a workflow.
+    pub fn last_run_of(&self, workflow: &str) -> Option<&RunRecord> {
+        self.recent.iter().find(|r| r.workflow == workflow)
+    }
+
+    /// Applies a message; returns what the runtime must do.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let effects = self.apply(msg);
+        self.track_dialog();
+        effects
+    }
+
+    fn apply(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Key(key) => self.key(key),
+            Msg::Resize { width, height } => {
+                self.size = (width, height);
+                Vec::new()
+            }
+            Msg::Tick { now } => {
+                self.now = now;
+                // Runs and Home's recent runs follow the store (every process, every operator).
+                if matches!(self.screen(), Screen::Home | Screen::Runs) {
+                    vec![Effect::LoadRuns]
+                } else {
+                    Vec::new()
+                }
+            }
+            Msg::Clock { now } => {
+                self.now = now;
+                Vec::new()
+            }
+            Msg::Engine(event) => {
+                let ended =
+                    matches!(event.kind, flightdeck_core::engine::event::EventKind::RunFinished { .. });
+                if let flightdeck_core::engine::event::EventKind::GateWaiting { info } = &event.kind {
+                    self.gate_opened(&event.run, info);
+                }
+                let view =
+                    self.views.entry(event.run.clone()).or_insert_with(|| RunView::new(&event.run, true));
+                view.apply(event.at, &event.kind);
+                if ended { vec![Effect::LoadRuns] } else { Vec::new() }
+            }
+            msg @ (Msg::HealthSnapshot { .. } | Msg::DoraLoaded { .. } | Msg::ReleaseLoaded { .. }) => {
+                self.update_loaded(msg);
+                Vec::new()
+            }
+            other => self.update_data(other),
+        }
+    }
+
+    /// Data the runtime computed in the background.
+    fn update_loaded(&mut self, msg: Msg) {
+        match msg {
+            Msg::HealthSnapshot { snapshot } => self.health = Some(snapshot),
+            Msg::DoraLoaded { dashboard } => {
+                // Services seen in any dashboard join the cycle of `s` (with the configured ones).
+                if let Ok(d) = &dashboard {
+                    for r in &d.deployments {
+                        if !self.init.services.contains(&r.deployment.service) {
+                            self.init.services.push(r.deployment.service.clone());
+                        }
+                    }
+                    self.init.services.sort();
+                }
+                self.dora = Some(dashboard);
+            }
+            Msg::ReleaseLoaded { plan } => self.release = Some(plan),
+            _ => {}
+        }
+    }
+
+    #[allow(clippy::too_many_lines)] // a dispatch table: one arm per data message
+    fn update_data(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::RunLaunched { run } => {
+                self.views.entry(run.clone()).or_insert_with(|| RunView::new(&run, true));
+                if matches!(self.screen(), Screen::Launch(_)) {
+                    self.screens.pop();
+                }
+                self.screens.push(Screen::Run(Box::new(RunScreen::new(&run))));
+                vec![Effect::LoadRuns]
+            }
+            Msg::LaunchFailed { message } => {
+                if let Some(Screen::Launch(form)) = self.screen_mut() {
+                    form.preview = false;
+                }
+                self.notice = Some(message);
+                Vec::new()
+            }
+            Msg::RunsLoaded { runs } => {
+                self.recent = runs;
+                Vec::new()
+            }
+            Msg::RunOpened { run, steps: _, events } => {
+                let mut view = RunView::new(&run.id, false);
+                for e in &events {
+                    view.apply(e.at, &e.kind);
+                }
+                if view.finished.is_none() && run.status == RunStatus::Interrupted {
+                    view.finished =
+                        Some((RunStatus::Interrupted, 8, Some("the process died: R resumes it".into())));
+                }
+                self.views.insert(run.id.clone(), view);
+                let mut screen = RunScreen::new(&run.id);
+                screen.follow = false;
+                self.screens.push(Screen::Run(Box::new(screen)));
+                Vec::new()
+            }
+            Msg::SecretsLoaded { secrets } => {
+                self.secrets = Some(secrets);
+                Vec::new()
+            }
+            Msg::AuditLoaded { entries, verdict } => {
+                self.audit = Some((entries, verdict));
+                Vec::new()
+            }
+            m @ (Msg::NotificationsLoaded { .. } | Msg::NotificationAttempts { .. }) => {
+                self.notifications_msg(m);
+                Vec::new()
+            }
+            Msg::LogSearched { run, line, total, rank, matches } => {
+                if let Some(Screen::Run(rs)) = self.screens.last_mut() {
+                    rs.match_info = (rank, matches);
+                }
+                self.searched(&run, line, total);
+                Vec::new()
+            }
+            Msg::Notice { text } => {
+                self.notice = Some(text);
+                Vec::new()
+            }
+            m @ (Msg::LoadProgress { .. } | Msg::LoadFinished { .. }) => self.load_msg(m),
+            Msg::Key(_)
+            | Msg::Resize { .. }
+            | Msg::Tick { .. }
+            | Msg::Clock { .. }
+            | Msg::Engine(_)
+            | Msg::HealthSnapshot { .. }
+            | Msg::DoraLoaded { .. }
+            | Msg::ReleaseLoaded { .. } => Vec::new(),
+        }
+    }
+
+    /// A gate opened: the run screen clears the phrase input (the highlight is set when the
+    /// dialog shows, see `dialog`).
+    fn gate_opened(&mut self, run: &str, _info: &flightdeck_core::engine::event::GateInfo) {
+        for screen in &mut self.screens {
+            if let Screen::Run(rs) = screen
+                && rs.run == run
+            {
+                rs.phrase = TextInput::new("");
+                rs.phrase_mismatch = false;
+            }
+        }
+    }
+
+    fn searched(&mut self, run: &str, line: Option<usize>, total: usize) {
+        let steps = self.views.get(run).map_or(0, |v| v.steps.len());
+        let Some(Screen::Run(rs)) = self.screens.last_mut() else { return };
+        if rs.run != run {
+            return;
+        }
+        rs.pending_search = None;
+        match line {
+            Some(l) => {
+                rs.found = Some(l);
+                rs.follow = false;
+                // Show the match a few lines below the top of the log panel.
+                let height = usize::from(crate::view::log_area(self.size, steps, rs.zoom).height);
+                rs.scroll = total.saturating_sub(l + height.saturating_sub(3)).min(total);
+            }
+            None => self.notice = Some(format!("no match for {:?}", rs.query.clone().unwrap_or_default())),
+        }
+    }
+
+    /// Whether a new health snapshot changes what this screen shows (else no redraw is needed:
+    /// over SSH every frame costs bytes, even an empty one).
+    pub fn health_change_visible(&self, new: &flightdeck_core::health::Snapshot) -> bool {
+        let Some(old) = self.health.as_deref() else { return true };
+        let brief =
+            |s: &flightdeck_core::health::Snapshot| -> Vec<(String, flightdeck_core::health::MonitorState)> {
+                s.monitors.iter().take(4).map(|m| (m.name.clone(), m.state)).collect()
+            };
+        match self.screen() {
+            Screen::Health => true,
+            Screen::Home => old.summary() != new.summary() || brief(old) != brief(new),
+            _ => old.summary() != new.summary(),
+        }
+    }
+
+    /// Opens a screen on top of the stack.
+    pub fn push(&mut self, screen: Screen) {
+        self.screens.push(screen);
+    }
+}
+
+#[cfg(test)]
+mod dialog_tests;
+#[cfg(test)]
+mod tests;

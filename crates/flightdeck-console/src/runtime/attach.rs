@@ -1,0 +1,66 @@
+//! The console as a runner client: starting, resuming, answering and cancelling runs through the
+//! runner, and following a run's events (reattaching from the last event seen if the stream breaks).
+//! Quitting the console only drops these connections: the runs go on in the runner.
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::msg::Msg;
+use flightdeck_core::runner::protocol::{Cursor, Request, Response};
+use flightdeck_core::runner::{Client, Connect};
+
+/// How many times a follower reconnects after its stream broke.
+const RECONNECTS: u32 = 20;
+
+/// Sends one request over a new connection and returns its response.
+pub(super) async fn request(connect: &Connect, req: &Request) -> Result<Response, String> {
+    let mut client = Client::connect(connect).await.map_err(|e| e.to_string())?;
+    client.call(req).await.map_err(|e| e.to_string())
+}
+
+/// The run id of a `Started` response, or the error it carries.
+pub(super) fn started(resp: Result<Response, String>) -> Result<String, String> {
+    match resp? {
+        Response::Started { run, .. } => Ok(run),
+        Response::Error { message, .. } => Err(message),
+        other => Err(format!("unexpected answer from the runner: {other:?}")),
+    }
+}
+
+/// Follows a run: its events arrive as `Msg::Engine` until it ends or the console quits.
+pub(super) fn follow(connect: Connect, run: String, tx: mpsc::Sender<Msg>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut cursor: Option<Cursor> = None;
+        for _ in 0..=RECONNECTS {
+            let Ok(mut client) = Client::connect(&connect).await else {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                continue;
+            };
+            if client.send(&Request::Attach { run: run.clone(), from: cursor }).await.is_err() {
+                continue;
+            }
+            loop {
+                match client.next().await {
+                    Ok(Some(Response::Event { event })) => {
+                        if cursor.is_some_and(|c| Cursor::of(&event) <= c) {
+                            continue;
+                        }
+                        cursor = Some(Cursor::of(&event));
+                        if tx.send(Msg::Engine(event)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(Some(Response::Ended { .. })) => return,
+                    Ok(Some(Response::Error { message, .. })) => {
+                        let _ = tx.send(Msg::Notice { text: message }).await;
+                        return;
+                    }
+                    _ => break,
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let text = format!("lost the runner while following run {run}; open it again from the runs list");
+        let _ = tx.send(Msg::Notice { text }).await;
+    })
+}

@@ -1,0 +1,317 @@
+//! Carrying out the console's effects: starting and resuming runs, sending decisions and cancelling
+//! (all through the runner), loading runs, the audit log, the release plan and DORA in the
+//! background, sandbox switches and theme. Each returns the messages that report its result.
+//! that report its result.
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+use crate::msg::{Effect, Msg};
+use crate::runtime::{Console, Live, attach};
+use crate::theme::Theme;
+use flightdeck_core::runner::protocol::{Request, Response, StartOptions};
+use flightdeck_core::store::RunFilter;
+
+impl Console {
+    #[allow(clippy::too_many_lines)] // a dispatch table: one arm per effect
+    pub(super) async fn effect(&mut self, effect: Effect, app: &mut App) -> Vec<Msg> {
+        match effect {
+            Effect::Launch { workflow, environment, params, dry_run } => {
+                match self.launch(&workflow, &environment, &params, dry_run).await {
+                    Ok(run) => vec![Msg::RunLaunched { run }],
+                    Err(message) => vec![Msg::LaunchFailed { message }],
+                }
+            }
+            Effect::Resume { run } => match self.resume(&run).await {
+                Ok(run) => vec![Msg::RunLaunched { run }],
+                Err(message) => vec![Msg::Notice { text: message }],
+            },
+            Effect::Decide { run, decision } => self.decide(&run, decision),
+            Effect::Cancel { run } => self.cancel(&run).await,
+            e @ (Effect::LoadNotifications
+            | Effect::LoadNotificationAttempts { .. }
+            | Effect::ResendNotification { .. }) => self.notify_effect(e).await,
+            Effect::LoadSecrets => vec![load_secrets(&self.ctx.config, &self.ctx.paths.project_dir).await],
+            e @ (Effect::LoadRuns
+            | Effect::OpenRun { .. }
+            | Effect::LoadAudit
+            | Effect::LoadRelease
+            | Effect::LoadDora { .. }) => self.read_in_background(e, app),
+            Effect::Sandbox { action, environment } => self.sandbox(&action, &environment).await,
+            Effect::SetTheme { name } => {
+                match Theme::load(&name, Some(&self.ctx.paths.project_dir.join("themes"))) {
+                    Ok(t) => {
+                        self.theme = t.degraded(self.depth);
+                        app.theme.clone_from(&name);
+                        notice(format!("theme {name}"))
+                    }
+                    Err(e) => notice(e.to_string()),
+                }
+            }
+            Effect::StartLoad { .. } | Effect::CancelLoad => self.load_effect(&effect),
+            Effect::WatchHealth { environment } => {
+                self.health_cancel.cancel();
+                self.health_cancel = CancellationToken::new();
+                self.start_health(&environment, Duration::ZERO);
+                Vec::new()
+            }
+            Effect::Copy { text } => {
+                use std::io::Write as _;
+                let mut out = std::io::stdout();
+                let _ = write!(out, "\x1b]52;c;{}\x07", base64(text.as_bytes()));
+                let _ = out.flush();
+                Vec::new()
+            }
+            Effect::Quit => Vec::new(),
+        }
+    }
+
+    /// Sends a decision through the runner; a refused one shows as a notice.
+    fn decide(&self, run: &str, decision: flightdeck_core::engine::Decision) -> Vec<Msg> {
+        let connect = self.ctx.connect("console");
+        let (tx, run) = (self.tx.clone(), run.to_string());
+        tokio::spawn(async move {
+            let text = match attach::request(&connect, &Request::Decide { run, decision }).await {
+                Ok(Response::Decided { reply }) if reply.counted => return,
+                Ok(Response::Decided { reply }) => reply.message,
+                Ok(Response::Error { message, .. }) | Err(message) => message,
+                Ok(other) => format!("unexpected answer from the runner: {other:?}"),
+            };
+            let _ = tx.send(Msg::Notice { text }).await;
+        });
+        Vec::new()
+    }
+
+    /// Asks the runner to cancel a run (`x`): the only way the console stops one.
+    async fn cancel(&self, run: &str) -> Vec<Msg> {
+        match attach::request(&self.ctx.connect("console"), &Request::Cancel { run: run.to_string() }).await {
+            Ok(Response::Done { message } | Response::Error { message, .. }) | Err(message) => {
+                notice(message)
+            }
+            Ok(other) => notice(format!("unexpected answer from the runner: {other:?}")),
+        }
+    }
+
+    /// Reading the store, the repository or computing DORA runs in the background and reports
+    /// back as a message: keys and drawing never wait for it.
+    fn read_in_background(&mut self, effect: Effect, app: &mut App) -> Vec<Msg> {
+        match effect {
+            Effect::LoadRuns => {
+                let store = self.store.clone();
+                self.in_background(move || {
+                    match store.runs(&RunFilter { limit: 200, ..RunFilter::default() }) {
+                        Ok(runs) => Msg::RunsLoaded { runs },
+                        Err(e) => Msg::Notice { text: format!("cannot read runs: {e}") },
+                    }
+                })
+            }
+            Effect::OpenRun { run } => self.open_run(&run, app),
+            Effect::LoadAudit => {
+                let store = self.store.clone();
+                self.in_background(move || match (store.audit_log(1000), store.verify_audit()) {
+                    (Ok(entries), Ok(verdict)) => Msg::AuditLoaded { entries, verdict },
+                    (Err(e), _) | (_, Err(e)) => {
+                        Msg::Notice { text: format!("cannot read the audit log: {e}") }
+                    }
+                })
+            }
+            Effect::LoadRelease => {
+                let cfg = self.ctx.config.release.clone();
+                let dir = self.ctx.paths.project_dir.clone();
+                self.in_background(move || {
+                    let plan = flightdeck_core::release::plan::view(&dir, &cfg, flightdeck_core::time::now())
+                        .map(Box::new)
+                        .map_err(|e| release_error(&dir, &e.to_string()));
+                    Msg::ReleaseLoaded { plan }
+                })
+            }
+            Effect::LoadDora { service, environment, days } => {
+                let (store, config, dir) =
+                    (self.store.clone(), self.ctx.config.clone(), self.ctx.paths.project_dir.clone());
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let _ = tx.send(load_dora(store, config, dir, service, environment, days).await).await;
+                });
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Asks the runner to start a run; the runner builds the plan from its own project.
+    async fn launch(
+        &mut self,
+        workflow: &str,
+        environment: &str,
+        params: &std::collections::BTreeMap<String, String>,
+        dry_run: bool,
+    ) -> Result<String, String> {
+        let options =
+            StartOptions { dry_run, interactive: true, wait_approvals: true, ..StartOptions::default() };
+        let req = Request::Start {
+            workflow: workflow.to_string(),
+            env: Some(environment.to_string()),
+            params: params.clone(),
+            options,
+        };
+        let run = attach::started(attach::request(&self.ctx.connect("console"), &req).await)?;
+        self.follow(&run);
+        Ok(run)
+    }
+
+    async fn resume(&mut self, run: &str) -> Result<String, String> {
+        let options = StartOptions { interactive: true, wait_approvals: true, ..StartOptions::default() };
+        let req = Request::Resume { run: run.to_string(), options };
+        let run = attach::started(attach::request(&self.ctx.connect("console"), &req).await)?;
+        self.follow(&run);
+        Ok(run)
+    }
+
+    /// Follows a run in the runner; its events come back as `Msg::Engine`.
+    fn follow(&mut self, run: &str) {
+        if self.live.get(run).is_some_and(|l| !l.done.is_finished()) {
+            return;
+        }
+        let done = attach::follow(self.ctx.connect("console"), run.to_string(), self.tx.clone());
+        self.live.insert(run.to_string(), Live { done });
+    }
+
+    fn open_run(&mut self, run: &str, app: &mut App) -> Vec<Msg> {
+        if app.views.get(run).is_some_and(|v| v.live) {
+            app.push(crate::app::Screen::Run(Box::new(crate::app::RunScreen::for_run(run))));
+            return Vec::new();
+        }
+        // A run the runner executes now: attach, the same live view as the console that started it.
+        if self.store.is_live(run) {
+            self.follow(run);
+            return vec![Msg::RunLaunched { run: run.to_string() }];
+        }
+        let (store, run) = (self.store.clone(), run.to_string());
+        self.in_background(move || {
+            let loaded = store.run(&run).and_then(|r| Ok((r, store.steps(&run)?, store.journal(&run)?)));
+            match loaded {
+                Ok((Some(record), steps, events)) => Msg::RunOpened { run: record, steps, events },
+                Ok((None, _, _)) => Msg::Notice { text: format!("no run {run}") },
+                Err(e) => Msg::Notice { text: format!("cannot read run {run}: {e}") },
+            }
+        })
+    }
+
+    /// Runs blocking work off the event loop; its message arrives through the console's channel.
+    fn in_background<F>(&self, work: F) -> Vec<Msg>
+    where
+        F: FnOnce() -> Msg + Send + 'static,
+    {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            if let Ok(msg) = tokio::task::spawn_blocking(work).await {
+                let _ = tx.send(msg).await;
+            }
+        });
+        Vec::new()
+    }
+
+    async fn sandbox(&self, action: &str, environment: &str) -> Vec<Msg> {
+        use flightdeck_core::sandbox::client::{LoopbackUrl, post};
+        let url = self
+            .ctx
+            .config
+            .environment(environment)
+            .ok()
+            .and_then(|e| e.vars.get("url").and_then(|v| v.as_str().map(str::to_string)));
+        let Some(url) = url else {
+            return notice(format!("environment {environment} has no url for a sandbox"));
+        };
+        let target = match LoopbackUrl::parse(&url) {
+            Ok(u) => u.join(&format!("/admin/{action}")),
+            Err(e) => return notice(e.to_string()),
+        };
+        match post(&target, Duration::from_secs(2)).await {
+            Ok(r) if r.status < 300 => notice(format!("sandbox {environment}: {action} done ({url})")),
+            Ok(r) => notice(format!("sandbox {environment}: HTTP {}", r.status)),
+            Err(e) => notice(format!("sandbox {environment} at {url}: {e} (deploy once to start it)")),
+        }
+    }
+}
+
+fn notice(text: String) -> Vec<Msg> {
+    vec![Msg::Notice { text }]
+}
+
+/// The release screen's error: a project that is not a git repository is said so, with what to do.
+fn release_error(dir: &std::path::Path, err: &str) -> String {
+    if !dir.join(".git").exists()
+        && (err.contains("repository") || err.contains("libgit2") || err.contains("git"))
+    {
+        return format!(
+            "{} is not a git repository: releases are cut from git history and tags (run `git init`, commit, then come back)",
+            dir.display()
+        );
+    }
+    err.to_string()
+}
+
+/// Standard base64 (RFC 4648, with padding), for OSC 52.
+fn base64(data: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Computes the DORA dashboard off the async threads.
+pub(super) async fn load_dora(
+    store: flightdeck_core::store::Store,
+    config: flightdeck_core::config::Config,
+    dir: std::path::PathBuf,
+    service: Option<String>,
+    environment: Option<String>,
+    days: i64,
+) -> Msg {
+    let result = tokio::task::spawn_blocking(move || {
+        let now = flightdeck_core::time::now();
+        let tz = flightdeck_core::dora::window::time_zone(config.dora.time_zone.as_deref())
+            .map_err(|e| e.to_string())?;
+        let window = flightdeck_core::dora::Window::last_days(now, days, tz).map_err(|e| e.to_string())?;
+        let query = flightdeck_core::dora::DashboardQuery { service, environment, window };
+        flightdeck_core::dora::compute_dashboard(&store, &config, &dir, &query, now)
+            .map(Box::new)
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    Msg::DoraLoaded { dashboard: result }
+}
+
+/// The Secrets screen's rows for the default environment (never values).
+async fn load_secrets(config: &flightdeck_core::config::Config, dir: &std::path::Path) -> Msg {
+    let set = flightdeck_core::secrets::SecretSet::new(config, dir);
+    let redactor = flightdeck_core::secrets::Redactor::new();
+    let env = config.default_env().to_string();
+    Msg::SecretsLoaded { secrets: set.statuses(Some(&env), jiff::Timestamp::now(), &redactor).await }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_rfc_4648() {
+        assert_eq!(super::base64(b""), "");
+        assert_eq!(super::base64(b"f"), "Zg==");
+        assert_eq!(super::base64(b"fo"), "Zm8=");
+        assert_eq!(super::base64(b"foo"), "Zm9v");
+        assert_eq!(super::base64(b"foobar"), "Zm9vYmFy");
+    }
+}

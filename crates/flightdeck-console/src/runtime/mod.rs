@@ -1,0 +1,300 @@
+//! The console's runtime: owns the terminal, the engines and all I/O. It selects over terminal
+//! events, engine events and a one-second clock, feeds them to `App::update`, carries out the
+//! effects, and draws once when something changed, at most every [`FRAME`], inside a synchronized
+//! update. The terminal is restored on quit, on error and on panic (ratatui's panic hook).
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use crossterm::event::EventStream;
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::app::App;
+use crate::logindex::LogIndex;
+use crate::msg::{Effect, Msg};
+use crate::theme::{ColorDepth, Theme};
+use flightdeck_core::error::{Error, exit};
+use flightdeck_core::project::Project as Ctx;
+use flightdeck_core::store::Store;
+use flightdeck_core::workflow::catalog::Catalog;
+
+mod attach;
+mod effects;
+mod init;
+mod keys;
+mod load;
+mod notify;
+mod prepare;
+mod scroll;
+
+pub use init::git_head;
+
+/// The shortest time between two frames.
+pub const FRAME: Duration = Duration::from_millis(50);
+
+/// The shortest time between two frames that only add log lines.
+pub const LOG_FRAME: Duration = Duration::from_millis(250);
+
+/// How the console was asked to look.
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleOptions {
+    /// `--theme`.
+    pub theme: Option<String>,
+    /// `--color`.
+    pub color: Option<String>,
+}
+
+/// A run this console follows in the runner.
+struct Live {
+    done: tokio::task::JoinHandle<()>,
+}
+
+/// Everything the runtime holds besides the app state.
+pub struct Console {
+    ctx: Ctx,
+    catalog: Catalog,
+    store: Store,
+    theme: Theme,
+    depth: ColorDepth,
+    live: HashMap<String, Live>,
+    indexes: HashMap<(String, String), LogIndex>,
+    tx: mpsc::Sender<Msg>,
+    health_cancel: tokio_util::sync::CancellationToken,
+    /// The load test this console started: its cancel token and task.
+    load: Option<(tokio_util::sync::CancellationToken, tokio::task::JoinHandle<()>)>,
+    /// The log pane's scroll-region state.
+    scroll: scroll::LogScroll,
+}
+
+/// Opens the console; returns the exit code.
+pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Error::Invalid(
+            "the console needs a terminal; for scripts use the subcommands (flightdeck --help)".into(),
+        ));
+    }
+    ctx.shutdown.handle();
+    let catalog = ctx.catalog()?;
+    let store = ctx.store()?;
+    let (theme, depth) = init::theme(ctx, &opts)?;
+    let (tx, rx) = mpsc::channel(4096);
+    let mut console = Console {
+        ctx: ctx.clone(),
+        catalog,
+        store,
+        theme,
+        depth,
+        live: HashMap::new(),
+        indexes: HashMap::new(),
+        tx,
+        health_cancel: tokio_util::sync::CancellationToken::new(),
+        load: None,
+        scroll: scroll::LogScroll::default(),
+    };
+    let mut terminal = ratatui::try_init().map_err(|e| Error::io("cannot set up the terminal", e))?;
+    let size = terminal.size().map_or((80, 24), |s| (s.width, s.height));
+    let app = App::new(init::init(&console, console.theme.name.clone()), size);
+    let days = app.dora_view.days;
+    // The Home summary fills in once the metrics are computed, after the first frame.
+    let (tx, store, config, dir) =
+        (console.tx.clone(), console.store.clone(), ctx.config.clone(), ctx.paths.project_dir.clone());
+    // Draw at once, fill in later: the metrics and the monitors start after the first frame.
+    let settle = Duration::from_millis(150);
+    tokio::spawn(async move {
+        tokio::time::sleep(settle).await;
+        let _ = tx.send(effects::load_dora(store, config, dir, None, None, days).await).await;
+    });
+    let env = ctx.config.default_env().to_string();
+    console.start_health(&env, settle);
+    let result = console.event_loop(&mut terminal, app, rx).await;
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    ratatui::restore();
+    result.map(|()| exit::OK)
+}
+
+impl Console {
+    async fn event_loop(
+        &mut self,
+        terminal: &mut DefaultTerminal,
+        mut app: App,
+        mut rx: mpsc::Receiver<Msg>,
+    ) -> Result<(), Error> {
+        let mut term_events = EventStream::new();
+        // The first tick comes a second after the first frame, so start-up draws once.
+        let mut clock =
+            tokio::time::interval_at(Instant::now() + Duration::from_secs(1), Duration::from_secs(1));
+        let mut only_clock = false;
+        let mut only_log = false;
+        let mut dirty = true;
+        // SIGTERM/SIGHUP (the SSH link went away) end the console as `q` does.
+        let stop = self.ctx.shutdown.clone();
+        let mut last_draw = Instant::now().checked_sub(FRAME).unwrap_or_else(Instant::now);
+        loop {
+            // Log lines alone draw at most every LOG_FRAME: two lines per frame cost less than two
+            // frames over SSH; a key still draws within FRAME.
+            let frame = if only_log { LOG_FRAME } else { FRAME };
+            if dirty && last_draw.elapsed() >= frame {
+                // A clock tick or a scrolled log changes a few cells: skip the synchronized-update
+                // wrapper (16 bytes).
+                self.draw(terminal, &mut app, !only_clock && !only_log)?;
+                only_clock = false;
+                only_log = false;
+                dirty = false;
+                last_draw = Instant::now();
+            }
+            let mut wait =
+                if dirty { frame.saturating_sub(last_draw.elapsed()) } else { Duration::from_secs(3600) };
+            // A dialog's grace period ends: wake to redraw it without the "keys ignored" line.
+            let wake = app.wake_at().map(|at| {
+                Duration::from_millis(
+                    u64::try_from(at.millis_since(flightdeck_core::time::now())).unwrap_or(0),
+                )
+            });
+            if let Some(w) = wake {
+                wait = wait.min(w);
+            }
+            let msgs = tokio::select! {
+                ev = term_events.next() => match ev {
+                    Some(Ok(ev)) => keys::convert(&ev).into_iter().collect(),
+                    Some(Err(e)) => return Err(Error::io("reading the terminal", e)),
+                    None => return Ok(()),
+                },
+                Some(first) = rx.recv() => drain(first, &mut rx),
+                _ = clock.tick() => vec![Msg::Tick { now: flightdeck_core::time::now() }],
+                () = tokio::time::sleep(wait) => match wake {
+                    Some(w) if w <= wait => vec![Msg::Tick { now: flightdeck_core::time::now() }],
+                    _ => Vec::new(),
+                },
+                _ = stop.wait() => {
+                    self.shutdown();
+                    return Ok(());
+                }
+            };
+            // Dialogs measure their grace period with the time messages arrive (update reads no clock).
+            let _ = app.update(Msg::Clock { now: flightdeck_core::time::now() });
+            if !msgs.is_empty() {
+                only_clock = (!dirty || only_clock) && msgs.iter().all(|m| matches!(m, Msg::Tick { .. }));
+                only_log = (!dirty || only_log) && msgs.iter().all(is_log_or_clock);
+            }
+            for msg in msgs {
+                match self.apply(&mut app, msg).await {
+                    Some(changed) => dirty |= changed,
+                    None => return Ok(()),
+                }
+            }
+        }
+    }
+
+    /// Applies one message and carries out its effects; returns whether the screen may have
+    /// changed, or `None` to quit.
+    async fn apply(&mut self, app: &mut App, msg: Msg) -> Option<bool> {
+        // Unchanged data costs no frame (over SSH even an empty frame costs bytes).
+        let quiet = match &msg {
+            Msg::HealthSnapshot { snapshot } => !app.health_change_visible(snapshot),
+            Msg::RunsLoaded { runs } => runs == &app.recent,
+            _ => false,
+        };
+        let mut effects = app.update(msg);
+        while let Some(effect) = (!effects.is_empty()).then(|| effects.remove(0)) {
+            if effect == Effect::Quit {
+                self.shutdown();
+                return None;
+            }
+            for reply in self.effect(effect, app).await {
+                effects.extend(app.update(reply));
+            }
+        }
+        Some(!quiet)
+    }
+
+    fn draw(
+        &mut self,
+        terminal: &mut DefaultTerminal,
+        app: &mut App,
+        synchronized: bool,
+    ) -> Result<(), Error> {
+        self.prepare(app);
+        let theme = &self.theme;
+        if synchronized {
+            crossterm::queue!(std::io::stdout(), crossterm::terminal::BeginSynchronizedUpdate)
+                .map_err(|e| Error::io("drawing", e))?;
+        }
+        self.scroll.draw(app, theme, terminal).map_err(|e| Error::io("drawing", e))?;
+        if synchronized {
+            crossterm::execute!(std::io::stdout(), crossterm::terminal::EndSynchronizedUpdate)
+                .map_err(|e| Error::io("drawing", e))?;
+        }
+        Ok(())
+    }
+
+    /// Runs the default environment's monitors in the background for the whole session; their
+    /// snapshots arrive as `Msg::HealthSnapshot`.
+    fn start_health(&mut self, env: &str, delay: Duration) {
+        let plan = match flightdeck_core::health::plan_for(&self.ctx.config, env, Some(self.store.clone())) {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = self.tx.try_send(Msg::Notice { text: format!("health: {e}") });
+                return;
+            }
+        };
+        let cancel = self.health_cancel.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let (mut snaps, mut events, _done) = flightdeck_core::health::spawn(plan, cancel);
+            loop {
+                tokio::select! {
+                    changed = snaps.changed() => {
+                        if changed.is_err() {
+                            break;
+                        }
+                        let snapshot = Box::new(snaps.borrow_and_update().clone());
+                        if tx.send(Msg::HealthSnapshot { snapshot }).await.is_err() {
+                            break;
+                        }
+                    }
+                    // Transitions are already in the store; keep the channel drained.
+                    Some(_) = events.recv() => {}
+                }
+            }
+        });
+    }
+
+    /// Detaches from the runs this console follows (they go on in the runner) and stops its own
+    /// background work.
+    fn shutdown(&mut self) {
+        self.health_cancel.cancel();
+        if let Some((cancel, _)) = &self.load {
+            cancel.cancel();
+        }
+        for (_, live) in self.live.drain() {
+            live.done.abort();
+        }
+    }
+}
+
+/// A log line, a step's progress or the clock: what a streaming run view mostly receives.
+fn is_log_or_clock(m: &Msg) -> bool {
+    use flightdeck_core::engine::event::EventKind;
+    match m {
+        Msg::Tick { .. } | Msg::Clock { .. } => true,
+        Msg::Engine(e) => matches!(e.kind, EventKind::StepLog { .. } | EventKind::StepProgress { .. }),
+        _ => false,
+    }
+}
+
+/// The first message and everything else already queued (bounded), so a burst draws once.
+fn drain(first: Msg, rx: &mut mpsc::Receiver<Msg>) -> Vec<Msg> {
+    let mut out = vec![first];
+    while out.len() < 2048 {
+        match rx.try_recv() {
+            Ok(m) => out.push(m),
+            Err(_) => break,
+        }
+    }
+    out
+}

@@ -1,0 +1,187 @@
+//! Header and footer. The header names the project, the environment (production unmistakable in
+//! every theme: its own role, upper case and arrow marks, so it reads without colour too),
+//! branch@sha, the operator and the clock. The footer shows the keys that work here.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::{App, Screen};
+use crate::keymap::{Ctx, hints};
+use crate::theme::{Role, Theme};
+use crate::view::widgets::{clock, span};
+
+/// The environment the header shows: the run's or the launch form's, else the default.
+fn environment(app: &App) -> String {
+    match app.screen() {
+        Screen::Run(rs) => {
+            app.views.get(&rs.run).map_or_else(|| app.init.default_env.clone(), |v| v.environment.clone())
+        }
+        Screen::Launch(form) => form.environment(),
+        _ => app.init.default_env.clone(),
+    }
+}
+
+/// The badge for an environment.
+pub fn env_badge<'a>(app: &App, env: &str, theme: &Theme) -> Span<'a> {
+    let production = app.init.environments.iter().any(|(n, p)| n == env && *p);
+    if production {
+        span(format!(" ▲ {} ▲ ", env.to_uppercase()), theme, Role::EnvProduction)
+    } else {
+        span(format!(" {env} "), theme, Role::EnvOther)
+    }
+}
+
+/// The top line.
+pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let env = environment(app);
+    let sep = || span(" │ ", theme, Role::Border);
+    let mut tail = vec![sep(), span(app.init.operator.clone(), theme, Role::Text)];
+    let waiting = app.waiting_runs();
+    if waiting > 0 {
+        tail.push(sep());
+        tail.push(span(format!("⏸ {waiting} waiting"), theme, Role::Warn));
+    }
+    if let Some(h) = app.health.as_deref().filter(|h| !h.monitors.is_empty()) {
+        tail.push(sep());
+        // The summary names its environment: it need not be the one on screen.
+        tail.push(span(format!("{} ", app.health_env), theme, Role::Muted));
+        tail.extend(crate::view::health::summary(h, theme));
+    }
+    let mut spans = vec![
+        span(" flightdeck", theme, Role::Accent),
+        sep(),
+        span(app.init.project.clone(), theme, Role::Title),
+    ];
+    if !env.is_empty() {
+        spans.push(sep());
+        spans.push(env_badge(app, &env, theme));
+    }
+    let right = format!("{} UTC ", clock(app.now));
+    let width = |v: &[Span]| v.iter().map(Span::width).sum::<usize>();
+    // branch@sha is the first thing to give way on a narrow terminal.
+    let room =
+        usize::from(area.width).saturating_sub(width(&spans) + width(&tail) + right.chars().count() + 1);
+    if !app.init.branch.is_empty() && app.init.branch.chars().count() + 3 <= room {
+        spans.push(sep());
+        spans.push(span(app.init.branch.clone(), theme, Role::Muted));
+    }
+    spans.extend(tail);
+    let clock_w = u16::try_from(right.chars().count()).unwrap_or(0).min(area.width);
+    let pad = usize::from(area.width).saturating_sub(width(&spans) + usize::from(clock_w));
+    spans.push(Span::raw(" ".repeat(pad)));
+    // The left part gives way at its end; the clock always shows, at the right edge.
+    let left = Rect::new(area.x, area.y, area.width.saturating_sub(clock_w + 1), 1);
+    frame.render_widget(Paragraph::new(Line::from(spans)), left);
+    let gap = Rect::new(left.x + left.width, area.y, area.width - left.width - clock_w, 1);
+    frame.render_widget(Paragraph::new(" "), gap);
+    // The clock ticks every second: in the terminal's own colours it costs no colour escape codes.
+    frame.render_widget(Paragraph::new(right), Rect::new(area.x + area.width - clock_w, area.y, clock_w, 1));
+}
+
+/// The context whose keys the footer lists.
+pub fn footer_ctx(app: &App) -> Ctx {
+    match app.screen() {
+        Screen::Home | Screen::Persona(_) => Ctx::List,
+        Screen::Runs => Ctx::Runs,
+        Screen::Dora => Ctx::Dora,
+        Screen::Load => Ctx::Load,
+        Screen::Notifications => Ctx::Notifications,
+        Screen::Run(rs) => match app.dialog.as_deref() {
+            Some(d) if d.starts_with("failure:") => Ctx::FailureMenu,
+            Some(d) if d.starts_with("gate:") || d.starts_with("rerun:") => Ctx::Gate,
+            _ if rs.hidden.is_some() => Ctx::HiddenDialog,
+            _ => Ctx::Run,
+        },
+        Screen::Health => Ctx::Health,
+        Screen::Launch(_) | Screen::Audit | Screen::Release | Screen::Secrets => Ctx::Global,
+    }
+}
+
+/// What is being typed at the bottom: the command line, the log filter or the log search.
+fn input_line<'a>(app: &App, theme: &Theme) -> Option<Line<'a>> {
+    let typed = |lead: &'static str, value: String, help: String| {
+        Line::from(vec![
+            span(lead, theme, Role::Accent),
+            span(value, theme, Role::Text),
+            span("█", theme, Role::Accent),
+            span(help, theme, Role::Muted),
+        ])
+    };
+    if let Some(input) = &app.cmdline {
+        let help = if app.completions.is_empty() {
+            String::new()
+        } else {
+            format!("   {}", app.completions.join("  "))
+        };
+        return Some(typed(":", input.value(), help));
+    }
+    let Screen::Run(rs) = app.screen() else { return None };
+    if let Some(input) = &rs.filter_input {
+        return Some(typed(
+            "&",
+            input.value(),
+            "   only lines containing it · enter keep · esc clear".into(),
+        ));
+    }
+    // What you type, as you type it.
+    let input = rs.search_input.as_ref()?;
+    Some(typed("/", input.value(), "   enter search · n/N next/previous · esc cancel".into()))
+}
+
+/// The bottom line: the command line, a notice, or the keys that work here.
+pub fn footer(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    if let Some(line) = input_line(app, theme) {
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    if let Some(n) = &app.notice {
+        frame.render_widget(Paragraph::new(Line::from(span(format!(" {n}"), theme, Role::Warn))), area);
+        return;
+    }
+    let extra: &[(&str, &str)] = match app.screen() {
+        Screen::Launch(f) if f.preview => &[("enter", "start the run"), ("any key", "edit"), ("esc", "back")],
+        Screen::Launch(_) => {
+            &[("tab/↑↓", "field"), ("←→/space", "change"), ("enter", "preview"), ("esc", "back")]
+        }
+        Screen::Release => &[("enter", "launch the release workflow"), ("esc", "back"), ("?", "help")],
+        Screen::Load if app.load.phase == crate::app::load::LoadPhase::Setup => {
+            &[("tab/↑↓", "field"), ("←→", "profile"), ("enter", "start the test"), ("esc", "back")]
+        }
+        Screen::Run(rs)
+            if app.dialog.as_deref().is_some_and(|d| d.starts_with("gate:"))
+                && app.views.get(&rs.run).and_then(|v| v.gate.as_ref()).is_some_and(|g| {
+                    matches!(g.form, flightdeck_core::engine::event::GateForm::Phrase { .. })
+                }) =>
+        {
+            &[
+                ("type", "the phrase"),
+                ("enter", "submit"),
+                ("ctrl-r", "reject"),
+                ("esc", "hide"),
+                ("?", "help"),
+            ]
+        }
+        _ => hints(footer_ctx(app)),
+    };
+    frame.render_widget(Paragraph::new(Line::from(hint_spans(extra, usize::from(area.width), theme))), area);
+}
+
+/// The key hints that fit in `width`, always ending with `? help` (hints give way from the end).
+fn hint_spans<'a>(hints: &[(&str, &str)], width: usize, theme: &Theme) -> Vec<Span<'a>> {
+    let help = ("?", "help");
+    let mut items: Vec<(&str, &str)> = hints.iter().copied().filter(|h| *h != help).collect();
+    let cost = |h: &(&str, &str)| h.0.chars().count() + h.1.chars().count() + 3;
+    let budget = width.saturating_sub(1 + cost(&help));
+    while items.iter().map(cost).sum::<usize>() > budget && !items.is_empty() {
+        items.pop();
+    }
+    items.push(help);
+    let mut spans = vec![Span::raw(" ")];
+    for (k, label) in items {
+        spans.push(span(k.to_string(), theme, Role::Key));
+        spans.push(span(format!(" {label}  "), theme, Role::Muted));
+    }
+    spans
+}

@@ -1,0 +1,119 @@
+//! The launch screen: the parameter form with errors beside the fields, and the plan preview.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::app::App;
+use crate::app::launch::{FieldValue, LaunchForm};
+use crate::theme::{Role, Theme};
+use crate::view::chrome::env_badge;
+use crate::view::widgets::{ellipsize, panel, span};
+
+/// Draws the launch form and, beside or instead of the help, the plan preview.
+pub fn launch(app: &App, form: &LaunchForm, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+    let title = format!("Launch {} — {}", form.workflow.name, form.workflow.title);
+    frame.render_widget(
+        Paragraph::new(field_lines(form, theme)).block(panel(&title, theme, !form.preview)),
+        left,
+    );
+    let lines = if form.preview {
+        preview_lines(app, form, theme, usize::from(right.width.saturating_sub(4)))
+    } else {
+        help_lines(form, theme)
+    };
+    let title = if form.preview { "Plan — enter starts the run" } else { "About" };
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(title, theme, form.preview)),
+        right,
+    );
+}
+
+fn field_lines<'a>(form: &LaunchForm, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    for (i, f) in form.fields.iter().enumerate() {
+        let focused = i == form.focus && !form.preview;
+        let req = if f.required { "*" } else { " " };
+        let label = span(
+            format!("{}{req}{:<20} ", if focused { "▸" } else { " " }, ellipsize(&f.label, 20)),
+            theme,
+            if focused { Role::Accent } else { Role::Text },
+        );
+        let value = match &f.value {
+            FieldValue::Text(t) => {
+                let cursor = if focused { "█" } else { "" };
+                span(
+                    format!("[{}{cursor}]", t.value()),
+                    theme,
+                    if focused { Role::Selection } else { Role::Text },
+                )
+            }
+            FieldValue::Choice { options, selected } => {
+                let v = options.get(*selected).cloned().unwrap_or_default();
+                span(format!("‹ {v} ›"), theme, if focused { Role::Selection } else { Role::Text })
+            }
+            FieldValue::Bool(b) => span(
+                if *b { "[x] yes" } else { "[ ] no" },
+                theme,
+                if focused { Role::Selection } else { Role::Text },
+            ),
+        };
+        lines.push(Line::from(vec![label, value]));
+        if let Some(e) = &f.error {
+            lines.push(Line::from(span(format!("   ✗ {e}"), theme, Role::Fail)));
+        } else if focused && let Some(h) = &f.help {
+            lines.push(Line::from(span(format!("     {h}"), theme, Role::Muted)));
+        }
+    }
+    lines
+}
+
+fn help_lines<'a>(form: &LaunchForm, theme: &Theme) -> Vec<Line<'a>> {
+    let wf = &form.workflow;
+    let mut lines = vec![Line::from(span(wf.summary.clone(), theme, Role::Text)), Line::default()];
+    lines.push(Line::from(span(
+        format!("{} steps; * marks required fields.", wf.steps.len()),
+        theme,
+        Role::Muted,
+    )));
+    lines.push(Line::from(span("enter checks the values and shows the plan.", theme, Role::Muted)));
+    lines
+}
+
+fn preview_lines<'a>(app: &App, form: &LaunchForm, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let env = form.environment();
+    let mut lines =
+        vec![Line::from(vec![span("environment ", theme, Role::Muted), env_badge(app, &env, theme)])];
+    for f in form.fields.iter().filter(|f| !f.name.starts_with('@')) {
+        lines.push(Line::from(vec![
+            span(format!("  {} = ", f.name), theme, Role::Muted),
+            span(f.text(), theme, Role::Text),
+        ]));
+    }
+    if form.fields.iter().any(|f| f.name == "@dry_run" && f.value == FieldValue::Bool(true)) {
+        lines.push(Line::from(span("  DRY RUN: nothing that changes anything runs", theme, Role::Warn)));
+    }
+    lines.push(Line::default());
+    for (n, s) in form.workflow.steps.iter().enumerate() {
+        let what = match &s.title {
+            Some(t) => format!("{}: {t}", s.action.kind),
+            None => flightdeck_core::steps::kind(&s.action.kind)
+                .map_or_else(|| s.action.kind.clone(), |k| k.describe(&s.action.spec)),
+        };
+        let role = if s.action.kind == "approve" { Role::Warn } else { Role::Text };
+        lines.push(Line::from(vec![
+            span(format!("{:>2}. {:<10} ", n + 1, ellipsize(&s.id, 10)), theme, Role::Accent),
+            span(ellipsize(what.lines().next().unwrap_or(""), width.saturating_sub(15)), theme, role),
+        ]));
+        if let Some(w) = &s.when {
+            lines.push(Line::from(span(format!("      when {}", w.source()), theme, Role::Muted)));
+        }
+        if s.rollback.is_some() {
+            lines.push(Line::from(Span::styled("      ↺ has a rollback", theme.style(Role::Muted))));
+        }
+    }
+    lines
+}

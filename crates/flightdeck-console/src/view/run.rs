@@ -1,0 +1,237 @@
+//! The run screen: steps with state, attempt and duration on top; the selected step's log below,
+//! full width (follow, wrap, search, scroll; `z` hides the steps). The log spans whole terminal
+//! rows so that the runtime can scroll it with a terminal scroll region (see `runtime::scroll`);
+//! the approval dialog and the failure menu go over it.
+
+use std::fmt::Write as _;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Borders, Paragraph, Wrap};
+
+use crate::app::run_view::RunView;
+use crate::app::{App, RunScreen};
+use crate::theme::{Role, Theme};
+use crate::view::dialog;
+use crate::view::widgets::{ellipsize, panel, row_style, run_mark, span, step_mark};
+use flightdeck_core::engine::event::Stream;
+use flightdeck_core::time::human_duration;
+
+/// Rows of the steps panel (borders included) for `steps` steps in a body of `height` rows: every
+/// step up to a third of the body, none when the log is zoomed.
+fn steps_height(steps: usize, height: u16, zoom: bool) -> u16 {
+    if zoom {
+        return 0;
+    }
+    let cap = usize::from((height.saturating_sub(1) / 3).max(3));
+    u16::try_from(steps.clamp(1, cap) + 2).unwrap_or(5)
+}
+
+fn split(body: Rect, steps: usize, zoom: bool) -> (Rect, Rect, Rect) {
+    let [info, main] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(body);
+    let h = steps_height(steps, body.height, zoom);
+    let [steps, log] = Layout::vertical([Constraint::Length(h), Constraint::Min(3)]).areas(main);
+    (info, steps, log)
+}
+
+/// The inside of the log panel for a body area, a run of `steps` steps, zoomed or not (the panel
+/// has only a top border).
+pub fn log_area(body: Rect, steps: usize, zoom: bool) -> Rect {
+    let (_, _, log) = split(body, steps, zoom);
+    Rect::new(log.x, log.y + 1, log.width, log.height.saturating_sub(1))
+}
+
+/// Draws a run.
+pub fn run(app: &App, rs: &RunScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(view) = app.views.get(&rs.run) else {
+        frame.render_widget(Paragraph::new(span("loading…", theme, Role::Muted)), area);
+        return;
+    };
+    let (info, steps, log) = split(area, view.steps.len(), rs.zoom);
+    info_line(app, view, theme, frame, info);
+    let selected = selected_step(view, rs);
+    if steps.height > 0 {
+        let rows = usize::from(steps.height.saturating_sub(2));
+        let lines = step_lines(app, view, selected, theme, usize::from(steps.width));
+        let skip = (selected + 1).saturating_sub(rows);
+        let title = format!("Steps {}/{}", selected + 1, view.steps.len());
+        frame.render_widget(
+            Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>())
+                .block(panel(&title, theme, false)),
+            steps,
+        );
+    }
+    log_panel(app, view, rs, selected, theme, frame, log);
+    dialog::run_dialogs(app, view, rs, theme, frame, area);
+}
+
+/// The step whose log is shown: the busy one when following, else the one selected.
+pub fn selected_step(view: &RunView, rs: &RunScreen) -> usize {
+    if rs.follow { view.current_step() } else { rs.selected.min(view.steps.len().saturating_sub(1)) }
+}
+
+fn info_line(app: &App, view: &RunView, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let (glyph, role, state) = match &view.finished {
+        Some((st, code, _)) => {
+            let (g, r) = run_mark(*st);
+            (g, r, format!("{} (exit {code})", st.as_str()))
+        }
+        None if view.gate.is_some() => ("⏸", Role::Warn, "waiting for approval".to_string()),
+        None if view.rolling_back => ("↺", Role::Warn, "rolling back".to_string()),
+        None if view.live => ("▶", Role::Running, "running".to_string()),
+        None => ("·", Role::Muted, "stored".to_string()),
+    };
+    let elapsed =
+        view.started.map(|s| human_duration(app.now.millis_since(s) / 1000 * 1000)).unwrap_or_default();
+    // Why a run ended comes before its id, mode and operator (the header and Runs show those).
+    let why = view.finished.as_ref().and_then(|f| f.2.clone());
+    let spans = match why {
+        Some(message) => vec![
+            span(format!(" {glyph} {state}"), theme, role),
+            span(format!("  {} ", view.workflow), theme, Role::Title),
+            span(format!(" {message}"), theme, Role::Warn),
+        ],
+        None => vec![
+            span(format!(" {glyph} {state}"), theme, role),
+            span(format!("  {} ", view.workflow), theme, Role::Title),
+            span(
+                format!(" run {}  mode {}  by {}  {elapsed}", view.id, view.mode, view.operator),
+                theme,
+                Role::Muted,
+            ),
+        ],
+    };
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn step_lines<'a>(app: &App, view: &RunView, selected: usize, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let width = width.saturating_sub(4);
+    view.steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let (glyph, role) = step_mark(s.status);
+            let took = match (s.started, s.finished) {
+                (Some(a), Some(b)) => human_duration(b.millis_since(a)),
+                // Whole seconds while running: a tenth-second counter would redraw every frame.
+                (Some(a), None) => human_duration(app.now.millis_since(a) / 1000 * 1000),
+                _ => String::new(),
+            };
+            let retry = if s.attempt > 1 { format!("×{}", s.attempt) } else { String::new() };
+            let label_w = width.saturating_sub(3 + took.len() + retry.len());
+            let label = format!("{:<label_w$}", ellipsize(&s.label, label_w));
+            Line::from(vec![
+                span(format!("{glyph} "), theme, role),
+                Span::styled(crate::view::widgets::safe(label), row_style(theme, i == selected)),
+                span(format!("{retry} {took}"), theme, Role::Muted),
+            ])
+        })
+        .collect()
+}
+
+fn log_panel(
+    app: &App,
+    view: &RunView,
+    rs: &RunScreen,
+    selected: usize,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let Some(step) = view.steps.get(selected) else {
+        frame.render_widget(Paragraph::new("").block(panel("Log", theme, true)), area);
+        return;
+    };
+    let height = usize::from(area.height.saturating_sub(2));
+    let (first, lines, total) = visible_lines(app, view, rs, &step.id, height);
+    let mut flags = String::new();
+    if rs.follow {
+        flags.push_str(" [follow]");
+    }
+    if rs.wrap {
+        flags.push_str(" [wrap]");
+    }
+    if rs.zoom {
+        flags.push_str(" [z: steps hidden]");
+    }
+    if let Some(f) = &rs.filter {
+        let _ = write!(flags, " &{f}");
+    }
+    if let Some(q) = &rs.query {
+        let (rank, matches) = rs.match_info;
+        let _ = write!(flags, " /{q} {rank}/{matches} match(es)");
+    }
+    // While following, no line counter: it would rewrite the title with every line over SSH.
+    let title = if rs.follow && view.active() {
+        format!("{}{flags}", step.label)
+    } else {
+        format!("{} — {} line(s){flags}", step.label, total)
+    };
+    let query = rs.query.as_deref().filter(|q| !q.is_empty());
+    let text: Vec<Line> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, (stream, l))| log_line(l, stream, query, rs.found == Some(first + i), theme))
+        .collect();
+    // Only a top border: a new log row is then just its text (no border cells to write).
+    let block = || panel(&title, theme, true).borders(Borders::TOP);
+    let mut p = Paragraph::new(text).block(block());
+    if rs.wrap {
+        p = p.wrap(Wrap { trim: false });
+    }
+    if let Some(m) = step.message.as_ref().filter(|_| total == 0) {
+        p = Paragraph::new(span(format!(" {m}"), theme, Role::Muted)).block(block());
+    }
+    frame.render_widget(p, area);
+}
+
+/// The lines to show: the runtime's window of the log file when it matches, else the in-memory tail.
+fn visible_lines(
+    app: &App,
+    view: &RunView,
+    rs: &RunScreen,
+    step: &str,
+    height: usize,
+) -> (usize, Vec<(Stream, String)>, usize) {
+    if let Some(w) = app.log_window.as_ref().filter(|w| w.run == view.id && w.step == step) {
+        let lines = w.lines.iter().map(|l| (Stream::Stdout, l.clone())).collect();
+        return (w.first, lines, w.total);
+    }
+    let Some(tail) = view.logs.get(step) else { return (0, Vec::new(), 0) };
+    if let Some(f) = rs.filter.as_deref() {
+        let kept: Vec<(Stream, String)> =
+            tail.iter().filter(|l| l.text.contains(f)).map(|l| (l.stream, l.text.clone())).collect();
+        let end = kept.len().saturating_sub(if rs.follow { 0 } else { rs.scroll });
+        let start = end.saturating_sub(height);
+        let total = kept.len();
+        return (start, kept.into_iter().skip(start).take(end - start).collect(), total);
+    }
+    let total = tail.len();
+    let end = total.saturating_sub(if rs.follow { 0 } else { rs.scroll });
+    let start = end.saturating_sub(height);
+    let counted = view.line_counts.get(step).copied().unwrap_or(total);
+    let lines = tail.iter().skip(start).take(end - start).map(|l| (l.stream, l.text.clone())).collect();
+    (start + counted - total, lines, counted)
+}
+
+fn log_line<'a>(text: String, stream: Stream, query: Option<&str>, found: bool, theme: &Theme) -> Line<'a> {
+    let text = crate::view::widgets::safe(text).into_owned();
+    let base = match (found, stream) {
+        (true, _) => theme.style(Role::Selection),
+        (_, Stream::Stderr) => theme.style(Role::Warn),
+        (_, Stream::System) => theme.style(Role::Accent),
+        // The terminal's own colours: a streamed line then costs no colour escape codes.
+        (_, Stream::Stdout) => ratatui::style::Style::default(),
+    };
+    let Some(q) = query else { return Line::from(Span::styled(text, base)) };
+    let mut spans = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(pos) = rest.find(q) {
+        spans.push(Span::styled(rest[..pos].to_string(), base));
+        spans.push(Span::styled(q.to_string(), theme.style(Role::Selection)));
+        rest = &rest[pos + q.len()..];
+    }
+    spans.push(Span::styled(rest.to_string(), base));
+    Line::from(spans)
+}

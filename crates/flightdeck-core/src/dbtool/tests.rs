@@ -1,0 +1,201 @@
+//! Tests of the database tool on real `SQLite` files in temp dirs, with the repository's demo
+//! migrations (`migrations/sandbox`, `migrations/sandbox-broken`).
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+use super::backup::{backup, restore};
+use super::migrate::{MigrateReport, migrate, read_dir};
+use super::{DbCommand, DbError, run_command};
+use crate::error::exit;
+
+fn repo(dir: &str) -> PathBuf {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(dir)
+}
+
+fn run(db: &Path, dir: &Path) -> Result<MigrateReport, DbError> {
+    migrate(db, dir, false, |_| {})
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    Connection::open(db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+fn versions(db: &Path) -> Vec<u32> {
+    let conn = Connection::open(db).unwrap();
+    let mut stmt = conn.prepare("SELECT version FROM schema_migrations ORDER BY version").unwrap();
+    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
+fn has_column(db: &Path, table: &str, column: &str) -> bool {
+    count(db, &format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'")) == 1
+}
+
+/// A copy of the demo migrations in a temp dir, so a test may edit or add files.
+fn copy_migrations(into: &Path) -> PathBuf {
+    let dir = into.join("migrations");
+    std::fs::create_dir_all(&dir).unwrap();
+    for m in read_dir(&repo("migrations/sandbox")).unwrap() {
+        std::fs::copy(&m.path, dir.join(m.path.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn migrate_applies_in_order_and_is_idempotent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("data/sandbox/staging.db");
+    let mut seen = Vec::new();
+    let report = migrate(&db, &repo("migrations/sandbox"), false, |m| seen.push(m.version)).unwrap();
+    assert_eq!(seen, [1, 2, 3]);
+    assert_eq!(report.version(), Some(3));
+    assert_eq!(versions(&db), [1, 2, 3]);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM accounts WHERE plan = 'team'"), 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM deploy_notes"), 0);
+    let again = run(&db, &repo("migrations/sandbox")).unwrap();
+    assert!(again.applied.is_empty());
+    assert_eq!((again.already.len(), again.version()), (3, Some(3)));
+}
+
+#[test]
+fn dry_run_lists_pending_without_touching_the_database() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("new.db");
+    let plan = migrate(&db, &repo("migrations/sandbox"), true, |_| panic!("dry run applied")).unwrap();
+    assert_eq!(plan.pending.iter().map(|m| m.version).collect::<Vec<_>>(), [1, 2, 3]);
+    assert!(plan.pending[0].sql.contains("CREATE TABLE accounts"));
+    assert!(!db.exists(), "a dry run must not create the database");
+    let dir = copy_migrations(tmp.path());
+    std::fs::remove_file(dir.join("0003_create_deploy_notes.sql")).unwrap();
+    run(&db, &dir).unwrap();
+    let plan = migrate(&db, &repo("migrations/sandbox"), true, |_| {}).unwrap();
+    assert_eq!(plan.pending.iter().map(|m| m.version).collect::<Vec<_>>(), [3]);
+    assert_eq!(versions(&db), [1, 2]);
+}
+
+#[test]
+fn a_failing_migration_rolls_back_and_names_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("app.db");
+    let err = run(&db, &repo("migrations/sandbox-broken")).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, DbError::MigrationFailed { .. }), "{text}");
+    assert!(text.contains("0004_add_region_broken.sql") && text.contains("plan_name"), "{text}");
+    assert!(text.contains("stays at 0003"), "{text}");
+    assert_eq!(versions(&db), [1, 2, 3]);
+    assert!(!has_column(&db, "accounts", "region"), "the ALTER before the failure must be rolled back");
+    assert!(has_column(&db, "accounts", "plan"));
+}
+
+#[test]
+fn checksum_drift_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("app.db");
+    let dir = copy_migrations(tmp.path());
+    run(&db, &dir).unwrap();
+    let file = dir.join("0002_add_plan_column.sql");
+    let edited = std::fs::read_to_string(&file).unwrap().replace("'team'", "'pro'");
+    std::fs::write(&file, edited).unwrap();
+    std::fs::write(dir.join("0004_more.sql"), "CREATE TABLE more (id INTEGER);").unwrap();
+    for dry_run in [false, true] {
+        let err = migrate(&db, &dir, dry_run, |_| {}).unwrap_err();
+        assert!(matches!(err, DbError::Drift { .. }), "{err}");
+        assert!(err.to_string().contains("0002_add_plan_column.sql"), "{err}");
+    }
+    assert_eq!(versions(&db), [1, 2, 3], "nothing applied after drift");
+    let code = run_command(DbCommand::Migrate { database: db, dir, dry_run: false }).unwrap_err().exit_code();
+    assert_eq!(code, exit::PRECONDITION);
+}
+
+#[test]
+fn bad_names_duplicates_and_out_of_order_files_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("app.db");
+    let dir = copy_migrations(tmp.path());
+    std::fs::write(dir.join("notes.sql"), "SELECT 1;").unwrap();
+    let err = run(&db, &dir).unwrap_err();
+    assert!(err.to_string().contains("notes.sql") && err.to_string().contains("NNNN_"), "{err}");
+    std::fs::remove_file(dir.join("notes.sql")).unwrap();
+    std::fs::write(dir.join("0003_twin.sql"), "SELECT 1;").unwrap();
+    assert!(run(&db, &dir).unwrap_err().to_string().contains("same number"));
+    std::fs::remove_file(dir.join("0003_twin.sql")).unwrap();
+    std::fs::write(dir.join("README.md"), "ignored").unwrap();
+    run(&db, &dir).unwrap();
+    std::fs::write(dir.join("0000_zero.sql"), "SELECT 1;").unwrap();
+    assert!(run(&db, &dir).unwrap_err().to_string().contains("start at 0001"));
+    std::fs::remove_file(dir.join("0000_zero.sql")).unwrap();
+    std::fs::remove_file(dir.join("0002_add_plan_column.sql")).unwrap();
+    let conn = Connection::open(&db).unwrap();
+    conn.execute("DELETE FROM schema_migrations WHERE version = 2", []).unwrap();
+    drop(conn);
+    std::fs::copy(repo("migrations/sandbox/0002_add_plan_column.sql"), dir.join("0002_add_plan_column.sql"))
+        .unwrap();
+    let err = run(&db, &dir).unwrap_err();
+    assert!(matches!(err, DbError::OutOfOrder { newest: 3, .. }), "{err}");
+}
+
+#[test]
+fn backup_and_restore_round_trip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("app.db");
+    run(&db, &repo("migrations/sandbox")).unwrap();
+    let out = tmp.path().join("backups/app.db.bak-run1");
+    let report = backup(&db, &out).unwrap();
+    assert!(report.pages > 0 && report.bytes > 0 && !report.source_was_missing);
+    assert_eq!(versions(&out), [1, 2, 3]);
+    let conn = Connection::open(&db).unwrap();
+    conn.execute_batch("DROP TABLE deploy_notes; DELETE FROM accounts; DELETE FROM schema_migrations;")
+        .unwrap();
+    drop(conn);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM accounts"), 0);
+    restore(&db, &out).unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM accounts"), 3);
+    assert_eq!(versions(&db), [1, 2, 3]);
+    assert!(has_column(&db, "deploy_notes", "note"));
+}
+
+#[test]
+fn backup_of_a_missing_database_restores_to_empty() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("sandbox/staging.db");
+    let out = tmp.path().join("staging.db.bak");
+    assert!(backup(&db, &out).unwrap().source_was_missing);
+    assert!(!db.exists(), "backing up must not create the database");
+    run(&db, &repo("migrations/sandbox")).unwrap();
+    restore(&db, &out).unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"), 0);
+}
+
+#[test]
+fn restore_names_a_missing_or_corrupt_backup() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("app.db");
+    let missing = tmp.path().join("nope.bak");
+    let err = restore(&db, &missing).unwrap_err();
+    assert!(matches!(err, DbError::Missing { .. }) && err.to_string().contains("nope.bak"), "{err}");
+    let junk = tmp.path().join("junk.bak");
+    std::fs::write(&junk, "this is not a database, just some text that is long enough").unwrap();
+    let err = restore(&db, &junk).unwrap_err();
+    assert!(err.to_string().contains("junk.bak"), "{err}");
+    assert!(!db.exists(), "a refused restore must not create the database");
+}
+
+#[test]
+fn commands_run_and_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("app.db");
+    let dir = repo("migrations/sandbox");
+    let migrate_cmd = |dry_run| DbCommand::Migrate { database: db.clone(), dir: dir.clone(), dry_run };
+    assert_eq!(run_command(migrate_cmd(true)).unwrap(), exit::OK);
+    assert!(!db.exists());
+    assert_eq!(run_command(migrate_cmd(false)).unwrap(), exit::OK);
+    assert_eq!(run_command(DbCommand::Status { database: db.clone(), dir: Some(dir) }).unwrap(), exit::OK);
+    let out = tmp.path().join("b.bak");
+    assert_eq!(run_command(DbCommand::Backup { database: db.clone(), out: out.clone() }).unwrap(), exit::OK);
+    assert_eq!(run_command(DbCommand::Restore { database: db.clone(), from: out }).unwrap(), exit::OK);
+    let bad = DbCommand::Migrate { database: db, dir: repo("migrations/sandbox-broken"), dry_run: false };
+    let err = run_command(bad).unwrap_err();
+    assert_eq!(err.exit_code(), exit::USAGE);
+    assert!(err.to_string().contains("0004_add_region_broken.sql"));
+}
