@@ -48,9 +48,8 @@ impl Tls {
     }
 }
 
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
-}
+/// The same crypto provider as the health probes' TLS (one place decides it).
+use crate::health::probe::trust::provider;
 
 fn client_config(s: &TlsSettings) -> Result<rustls::ClientConfig, LoadError> {
     let bad = |m: String| LoadError::Invalid(m);
