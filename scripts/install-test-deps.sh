@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite uses beyond the Rust toolchain, if missing (Debian packages).
-# setpriv (util-linux) for the two-person approval test, tmux for the end-to-end console test,
+# setpriv (util-linux) and useradd (passwd) for the real-user runner and approval tests,
+# setpriv for the two-person approval test, tmux for the end-to-end console test,
 # git for the release and DORA tests, ssh-keygen (openssh-client) for the signed-tag test,
 # rsvg-convert (librsvg2-bin) for the PNG screenshots, /usr/bin/time (time) for the health probe's
 # memory bound, npm for the package-lock.json release test. Idempotent; installs nothing when all is there.
@@ -20,6 +21,8 @@ command -v ssh-keygen >/dev/null || need+=(openssh-client)
 command -v rsvg-convert >/dev/null || need+=(librsvg2-bin)
 [ -x /usr/bin/time ] || need+=(time)
 command -v npm >/dev/null || need+=(npm)
+# useradd/groupadd/usermod: the runner's real-user tests create fd-alice, fd-bob, fd-carol in fd-ops.
+command -v useradd >/dev/null || need+=(passwd)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing: ${need[*]} (install them with apt-get, as root)" >&2

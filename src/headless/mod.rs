@@ -73,6 +73,7 @@ async fn runner(ctx: &Ctx, a: &crate::cli::RunnerArgs) -> Result<i32, Error> {
         stop: ctx.shutdown.token(),
     };
     ctx.shutdown.handle();
+    crate::runner::server::detach_session();
     match crate::runner::serve(cfg).await {
         Ok(()) => Ok(crate::error::exit::OK),
         Err(crate::runner::RunnerError::AlreadyRunning { dir }) => {

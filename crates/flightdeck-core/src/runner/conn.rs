@@ -165,7 +165,7 @@ async fn decide(server: &Server, peer: &Operator, run: &str, decision: Decision)
 
 /// Fills in the open gate for a gate answer that names none; refuses one for a gate not open now
 /// (an approval given before its gate opens, or after it closed, counts for nothing).
-fn with_open_gate(d: Decision, open: Option<&str>) -> Result<Decision, String> {
+pub(crate) fn with_open_gate(d: Decision, open: Option<&str>) -> Result<Decision, String> {
     let fill = |gate: String| -> Result<String, String> {
         match (&open, gate.is_empty()) {
             (Some(o), true) => Ok((*o).to_string()),

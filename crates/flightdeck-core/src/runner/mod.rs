@@ -10,6 +10,8 @@ mod launch;
 pub mod live;
 pub mod protocol;
 pub mod server;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 

@@ -121,11 +121,9 @@ impl Drop for ClientGuard {
     }
 }
 
-/// Runs the runner until it is idle for `idle_exit`, its socket is removed, or SIGTERM/SIGINT.
+/// Runs the runner until it is idle for `idle_exit`, its socket is removed, or SIGTERM. The
+/// `flightdeck runner` command first moves the process into its own session ([`detach_session`]).
 pub async fn serve(cfg: RunnerConfig) -> Result<(), RunnerError> {
-    // Its own session: a terminal closing or an SSH link dropping does not reach it. Fails harmlessly
-    // when started as a process group leader (from a shell, or by systemd).
-    let _ = nix::unistd::setsid();
     let gid = group_id(cfg.group.as_deref())?;
     prepare_dir(&cfg.data_dir, gid)?;
     let _lock = take_lock(&cfg.data_dir)?;
@@ -281,6 +279,12 @@ fn bind(sock: &Path, gid: Option<nix::unistd::Gid>) -> Result<UnixListener, Runn
     std::fs::set_permissions(sock, std::fs::Permissions::from_mode(mode))
         .map_err(|e| io("set the mode of", e))?;
     Ok(listener)
+}
+
+/// Puts the runner in its own session, so a terminal closing or an SSH link dropping does not reach
+/// it. Fails harmlessly when already a process group leader (started from a shell, or by systemd).
+pub fn detach_session() {
+    let _ = nix::unistd::setsid();
 }
 
 /// Opens the log file an on-demand runner writes to (append), if the data directory allows.
