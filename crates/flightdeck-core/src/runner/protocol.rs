@@ -193,7 +193,9 @@ where
     T: for<'de> Deserialize<'de>,
 {
     buf.clear();
-    let n = r.read_line(buf).await?;
+    // Bounded: a peer cannot make the other side buffer more than one maximal line.
+    let limit = u64::try_from(MAX_LINE).unwrap_or(u64::MAX).saturating_add(1);
+    let n = tokio::io::AsyncReadExt::take(&mut *r, limit).read_line(buf).await?;
     if n == 0 {
         return Ok(None);
     }
