@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite uses beyond the Rust toolchain, if missing (Debian packages).
 # setpriv (util-linux) and useradd (passwd) for the real-user runner and approval tests,
-# setpriv for the two-person approval test, tmux for the end-to-end console test,
+# tmux for the end-to-end console test,
 # git for the release and DORA tests, ssh-keygen (openssh-client) for the signed-tag test,
 # rsvg-convert (librsvg2-bin) for the PNG screenshots, /usr/bin/time (time) for the health probe's
 # memory bound, npm for the package-lock.json release test. Idempotent; installs nothing when all is there.

@@ -40,6 +40,23 @@ fn sigkill_mid_step_then_resume_completes_without_rerunning_finished_steps() {
         assert!(std::time::Instant::now() < deadline, "the second step never started: {}", p.read("trace"));
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    // The pid and group are recorded just after the spawn, by the store's writer thread; wait for
+    // them so the simulated machine crash below knows which group to kill.
+    let conn = rusqlite::Connection::open(p.db()).unwrap();
+    let pgid_of_second = || -> Option<i32> {
+        conn.query_row("SELECT pgid FROM steps WHERE run = ?1 AND step = 'second'", [&run], |r| r.get(0))
+            .ok()
+            .flatten()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let pgid = loop {
+        if let Some(pgid) = pgid_of_second() {
+            break pgid;
+        }
+        assert!(std::time::Instant::now() < deadline, "the second step's process group was never recorded");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(pgid > 1, "implausible process group {pgid}");
     // The runner dies (SIGKILL: no chance to clean up); the client goes with it.
     let runner_pid: i32 =
         std::fs::read_to_string(p.home.path().join("runner.lock")).unwrap().trim().parse().unwrap();
@@ -48,10 +65,6 @@ fn sigkill_mid_step_then_resume_completes_without_rerunning_finished_steps() {
     child.kill().unwrap();
     child.wait().unwrap();
     // The machine "crashed": the step's own process group dies too.
-    let conn = rusqlite::Connection::open(p.db()).unwrap();
-    let pgid: i32 = conn
-        .query_row("SELECT pgid FROM steps WHERE run = ?1 AND step = 'second'", [&run], |r| r.get(0))
-        .unwrap();
     let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), nix::sys::signal::Signal::SIGKILL);
     std::thread::sleep(std::time::Duration::from_millis(200));
 
@@ -73,6 +86,8 @@ fn sigkill_mid_step_then_resume_completes_without_rerunning_finished_steps() {
     let out = p.run(&["resume", &run]);
     assert_eq!(out.status.code(), Some(8), "{}", text(&out));
 
+    // The re-run step no longer needs to wait for anything.
+    std::fs::write(p.path().join("go"), "").unwrap();
     let out = p.run(&["resume", &run, "--yes", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(p.read("trace"), "first\nsecond-start\nsecond-start\nsecond-end\nthird\n");

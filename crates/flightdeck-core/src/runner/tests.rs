@@ -81,6 +81,7 @@ async fn a_runner_refuses_a_client_of_another_protocol_version_and_a_second_runn
         idle_exit: Some(Duration::from_millis(500)),
         group: None,
         bin: PathBuf::from("flightdeck"),
+        stop: tokio_util::sync::CancellationToken::new(),
     };
     let server = tokio::spawn(super::serve(cfg.clone()));
     let sock = data.join(super::SOCKET_FILE);
