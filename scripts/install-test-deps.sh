@@ -62,6 +62,32 @@ if ! "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
 fi
 echo "notification tools present: $("$venv/bin/python" -c 'import aiosmtpd; print("aiosmtpd", aiosmtpd.__version__)')"
 
+# Each capability's real components are installed by its own file in scripts/deps/ (sourced here, in
+# name order), using these two helpers so every file stays idempotent and installs only what is missing.
+# apt_need PKG...   installs the Debian packages not yet installed (one apt-get update per script run).
+# venv_pip SPEC...  pip-installs pinned specs into the repo's git-ignored venv `.venv-infra`.
+apt_updated=
+apt_need() {
+  local missing=() p
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing: ${missing[*]} (install them with apt-get, as root)" >&2
+    return 1
+  fi
+  [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+venv_pip() {
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "$@"
+}
+for deps in "$repo"/scripts/deps/*.sh; do
+  [ -e "$deps" ] || continue
+  # shellcheck source=/dev/null
+  . "$deps"
+done
+
 if [ "${1:-}" = "--cargo-tools" ]; then
   # name of the cargo subcommand = name of the crate; the version is pinned so CI is repeatable.
   for tool in cargo-deny@0.20.2 cargo-machete@0.9.2; do
