@@ -19,6 +19,7 @@ pub mod lock;
 pub mod notify;
 mod orphans;
 pub mod records;
+mod resources;
 mod runs;
 mod schema;
 mod writer;
@@ -40,6 +41,7 @@ pub use chainkey::{HEAD_FILE as AUDIT_HEAD_FILE, KEY_FILE as AUDIT_KEY_FILE};
 pub use health::HealthTransitionRecord;
 pub use load_results::{NewLoadResult, StoredBaseline};
 pub use lock::RunLock;
+pub use resources::{NewResource, ResourceRecord};
 pub use schema::SCHEMA_VERSION;
 
 /// File name of the `SQLite` store inside the data directory.
