@@ -307,7 +307,7 @@ fn gatus_rules_hold_against_a_real_server_and_hostile_bodies_are_quoted_safely()
     let plain = p.run(&["health", "--once"]);
     let stdout = String::from_utf8_lossy(&plain.stdout);
     assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}'), "{stdout:?}");
-    assert!(stdout.contains("\\u{1b}]0;pwned"), "{stdout}");
+    assert!(stdout.contains("\\u001b]0;pwned"), "{stdout}");
 }
 
 #[test]

@@ -4,31 +4,20 @@
 
 use std::fmt::Write;
 
-/// `text` with control characters escaped (`\n`, `\u{1b}`), cut after about `max` bytes with
-/// `…(N bytes)` saying how long the whole was.
+/// `text` with control characters shown as the same visible escapes as everywhere else
+/// ([`crate::sanitize::one_line`]: `\n`, `\u001b`), cut after about `max` bytes with `…(N bytes)`
+/// saying how long the whole was.
 pub fn excerpt(text: &str, max: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max) + 16);
-    for c in text.chars() {
-        if out.len() >= max {
-            let _ = write!(out, "…({} bytes)", text.len());
-            return out;
-        }
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() || is_format(c) => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-            c => out.push(c),
-        }
+    // Cut the input first (at a character boundary) so a megabyte body is never escaped whole.
+    let mut cut = text.len().min(max);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut out = crate::sanitize::one_line(&text[..cut]).into_owned();
+    if cut < text.len() {
+        let _ = write!(out, "…({} bytes)", text.len());
     }
     out
-}
-
-/// Invisible characters that reorder or hide text (bidi overrides, zero-width marks).
-fn is_format(c: char) -> bool {
-    matches!(u32::from(c), 0x200b..=0x200f | 0x202a..=0x202e | 0x2066..=0x2069 | 0xfeff)
 }
 
 #[cfg(test)]
@@ -38,8 +27,8 @@ mod tests {
     #[test]
     fn controls_are_escaped_and_long_text_cut() {
         assert_eq!(excerpt("UP", 200), "UP");
-        assert_eq!(excerpt("a\u{1b}]0;pwned\u{7}\r\nb", 200), "a\\u{1b}]0;pwned\\u{7}\\r\\nb");
-        assert_eq!(excerpt("x\u{202e}y", 200), "x\\u{202e}y");
+        assert_eq!(excerpt("a\u{1b}]0;pwned\u{7}\r\nb", 200), "a\\u001b]0;pwned\\u0007\\r\\nb");
+        assert_eq!(excerpt("x\u{202e}y", 200), "x\\u202ey");
         let long = "é".repeat(1 << 19);
         let cut = excerpt(&long, 200);
         assert!(cut.len() < 230, "{}", cut.len());

@@ -67,7 +67,7 @@ fn a_huge_or_hostile_body_is_quoted_short_and_escaped() {
     let r = Condition::parse("[BODY] == pat(*UP*)").unwrap().eval(&obs(200, &body));
     assert!(!r.passed);
     assert!(r.actual.len() < 260, "{} bytes", r.actual.len());
-    assert!(r.actual.starts_with("\\u{1b}]0;owned\\u{7}xxx"), "{}", &r.actual[..40]);
+    assert!(r.actual.starts_with("\\u001b]0;owned\\u0007xxx"), "{}", &r.actual[..40]);
     assert!(!r.actual.contains('\u{1b}'));
 }
 
