@@ -511,6 +511,29 @@ pub enum LedgerCommand {
     Export(LedgerExportArgs),
     /// Read deployments from a JSONL or CSV file (as written by export), or from git tags.
     Import(LedgerImportArgs),
+    /// The newest good version of a service (what a rollback returns to by default).
+    LastGood(LedgerLastGoodArgs),
+}
+
+/// `ledger last-good`.
+#[derive(Debug, Args)]
+pub struct LedgerLastGoodArgs {
+    /// Service.
+    #[arg(long)]
+    pub service: String,
+    /// Environment (default: the first production environment, else `production`).
+    #[arg(long = "env", short = 'e')]
+    pub env: Option<String>,
+    /// Skip this version (the one live now).
+    #[arg(long)]
+    pub except: Option<String>,
+    /// Print this version when the ledger has no deployment of the service in the environment at
+    /// all (a project that does not record deployments yet); ignored when it has some.
+    #[arg(long)]
+    pub fallback: Option<String>,
+    /// Print the deployment as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `ledger add`.

@@ -58,6 +58,10 @@ pub async fn ledger(ctx: &Ctx, c: LedgerCommand) -> Result<i32, Error> {
             store.add_deployment(&d).await?;
             crate::outln!("{} deployment {}", if replaced { "replaced" } else { "recorded" }, d.id);
         }
+        LedgerCommand::LastGood(a) => {
+            let (env, _) = environment(ctx, a.env.as_ref());
+            return super::last_good::last_good(&store, &a, &env);
+        }
         LedgerCommand::List(j) => crate::out!("{}", list(&store.deployments()?, j.json)),
         LedgerCommand::Export(a) => crate::out!("{}", export(&store.deployments()?, a.format)),
         LedgerCommand::Import(a) => {

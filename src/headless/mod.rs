@@ -10,6 +10,7 @@ use crate::shutdown::Shutdown;
 mod approve;
 mod dora;
 mod health;
+mod last_good;
 mod ledger;
 mod load;
 mod notify;

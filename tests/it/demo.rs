@@ -59,3 +59,74 @@ fn deploy_good_then_bad_build_rolls_back() {
         .unwrap();
     assert_eq!(n, 3);
 }
+
+/// Issue 14: after a bad build was rolled back (so the sandbox's `previous` is the bad build), the
+/// rollback workflow's default target is the newest good version in the ledger, never the bad one.
+#[test]
+fn rollback_defaults_to_the_last_good_version_not_the_bad_build() {
+    let p = Project::new("", &[]);
+    let sandbox = Sandbox::start(&p);
+    let url = sandbox.url.clone();
+    let config = format!("[environments.staging]\nurl = \"{url}\"\nallow_root_approval = true\n");
+    std::fs::write(p.path().join("flightdeck.toml"), config).unwrap();
+    for v in ["1.0.0", "1.1.0", "2.0.0-bad", "1.1.0"] {
+        let out = p.run(&["sandbox", "deploy", "--url", &url, "--version", v]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    let status = p.run(&["sandbox", "status", "--url", &url]);
+    assert!(String::from_utf8_lossy(&status.stdout).contains("previous 2.0.0-bad"), "{}", text(&status));
+    for (v, st, at) in [
+        ("1.0.0", "succeeded", "2026-11-01"),
+        ("1.1.0", "succeeded", "2026-11-02"),
+        ("2.0.0-bad", "failed", "2026-11-03"),
+    ] {
+        let out = p.run(&[
+            "ledger",
+            "add",
+            "--service",
+            "web",
+            "--env",
+            "staging",
+            "--version",
+            v,
+            "--status",
+            st,
+            "--finished",
+            at,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    let out = p.run(&["ledger", "last-good", "--service", "web", "--env", "staging", "--except", "1.1.0"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1.0.0", "{}", text(&out));
+    let out = p.run(&["ledger", "last-good", "--service", "api", "--env", "staging", "--fallback", "0.9.0"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "0.9.0",
+        "an unknown service falls back: {}",
+        text(&out)
+    );
+    let out = p.run(&[
+        "ledger",
+        "last-good",
+        "--service",
+        "web",
+        "--env",
+        "staging",
+        "--except",
+        "1.0.0",
+        "--fallback",
+        "2.0.0-bad",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "1.1.0",
+        "the ledger wins over the fallback: {}",
+        text(&out)
+    );
+
+    let out =
+        p.run(&["run", "rollback", "--env", "staging", "-p", "reason=5xx after 2.0.0", "--yes", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let status = p.run(&["sandbox", "status", "--url", &url]);
+    assert!(String::from_utf8_lossy(&status.stdout).contains("version 1.0.0"), "{}", text(&status));
+}

@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod facts;
 pub mod git;
 pub mod inputs;
+pub mod last_good;
 pub mod metrics;
 pub mod stats;
 pub mod tags;
