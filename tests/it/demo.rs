@@ -75,27 +75,7 @@ fn rollback_defaults_to_the_last_good_version_not_the_bad_build() {
     }
     let status = p.run(&["sandbox", "status", "--url", &url]);
     assert!(String::from_utf8_lossy(&status.stdout).contains("previous 2.0.0-bad"), "{}", text(&status));
-    for (v, st, at) in [
-        ("1.0.0", "succeeded", "2026-11-01"),
-        ("1.1.0", "succeeded", "2026-11-02"),
-        ("2.0.0-bad", "failed", "2026-11-03"),
-    ] {
-        let out = p.run(&[
-            "ledger",
-            "add",
-            "--service",
-            "web",
-            "--env",
-            "staging",
-            "--version",
-            v,
-            "--status",
-            st,
-            "--finished",
-            at,
-        ]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    }
+    seed_ledger(&p);
     let out = p.run(&["ledger", "last-good", "--service", "web", "--env", "staging", "--except", "1.1.0"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1.0.0", "{}", text(&out));
     let out = p.run(&["ledger", "last-good", "--service", "api", "--env", "staging", "--fallback", "0.9.0"]);
@@ -129,4 +109,29 @@ fn rollback_defaults_to_the_last_good_version_not_the_bad_build() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let status = p.run(&["sandbox", "status", "--url", &url]);
     assert!(String::from_utf8_lossy(&status.stdout).contains("version 1.0.0"), "{}", text(&status));
+}
+
+/// Ledger rows for web in staging: 1.0.0 and 1.1.0 succeeded, then 2.0.0-bad failed.
+fn seed_ledger(p: &Project) {
+    for (v, st, at) in [
+        ("1.0.0", "succeeded", "2026-11-01"),
+        ("1.1.0", "succeeded", "2026-11-02"),
+        ("2.0.0-bad", "failed", "2026-11-03"),
+    ] {
+        let out = p.run(&[
+            "ledger",
+            "add",
+            "--service",
+            "web",
+            "--env",
+            "staging",
+            "--version",
+            v,
+            "--status",
+            st,
+            "--finished",
+            at,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
 }

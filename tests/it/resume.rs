@@ -40,23 +40,7 @@ fn sigkill_mid_step_then_resume_completes_without_rerunning_finished_steps() {
         assert!(std::time::Instant::now() < deadline, "the second step never started: {}", p.read("trace"));
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    // The pid and group are recorded just after the spawn, by the store's writer thread; wait for
-    // them so the simulated machine crash below knows which group to kill.
-    let conn = rusqlite::Connection::open(p.db()).unwrap();
-    let pgid_of_second = || -> Option<i32> {
-        conn.query_row("SELECT pgid FROM steps WHERE run = ?1 AND step = 'second'", [&run], |r| r.get(0))
-            .ok()
-            .flatten()
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let pgid = loop {
-        if let Some(pgid) = pgid_of_second() {
-            break pgid;
-        }
-        assert!(std::time::Instant::now() < deadline, "the second step's process group was never recorded");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    assert!(pgid > 1, "implausible process group {pgid}");
+    let pgid = recorded_group(&p, &run, "second");
     // The runner dies (SIGKILL: no chance to clean up); the client goes with it.
     let runner_pid: i32 =
         std::fs::read_to_string(p.home.path().join("runner.lock")).unwrap().trim().parse().unwrap();
@@ -105,4 +89,24 @@ fn sigkill_mid_step_then_resume_completes_without_rerunning_finished_steps() {
         .map(str::to_string)
         .collect();
     assert_eq!(started.iter().filter(|l| l.contains("\"first\"")).count(), 1, "first ran twice");
+}
+
+/// The process group recorded for `step` of `run`, polled for up to 30 s: the pid and group are
+/// written just after the spawn by the store's writer thread, and the simulated machine crash needs
+/// to know which group to kill.
+fn recorded_group(p: &Project, run: &str, step: &str) -> i32 {
+    let conn = rusqlite::Connection::open(p.db()).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let pgid: Option<i32> = conn
+            .query_row("SELECT pgid FROM steps WHERE run = ?1 AND step = ?2", [run, step], |r| r.get(0))
+            .ok()
+            .flatten();
+        if let Some(pgid) = pgid {
+            assert!(pgid > 1, "implausible process group {pgid}");
+            return pgid;
+        }
+        assert!(std::time::Instant::now() < deadline, "the process group of {step} was never recorded");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
