@@ -66,6 +66,12 @@ fn sigkill_mid_step_then_resume_completes_without_rerunning_finished_steps() {
     }
     assert_eq!(p.read("trace"), "first\nsecond-start\n", "a step ran before anyone confirmed");
 
+    // An approval sent while the run waits for a re-run confirmation is refused, and audited.
+    let out = p.run(&["approve", &run]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let audit = String::from_utf8_lossy(&p.run(&["audit", "--json"]).stdout).into_owned();
+    assert!(audit.contains("\"gate.refused\""), "the refused answer is not audited:\n{audit}");
+
     // Without --yes and without a terminal, resume refuses.
     let out = p.run(&["resume", &run]);
     assert_eq!(out.status.code(), Some(8), "{}", text(&out));

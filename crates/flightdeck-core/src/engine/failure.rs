@@ -9,6 +9,7 @@ use crate::engine::event::{Decision, EventKind, FailureAction, RunStatus};
 use crate::engine::process::{group_alive, proc_start_time};
 use crate::engine::runner::{End, Runner};
 use crate::engine::{EngineError, Reply};
+use crate::identity::Operator;
 use crate::workflow::model::OnFail;
 
 impl Runner {
@@ -31,13 +32,17 @@ impl Runner {
         let step = ps.id.clone();
         let kind = EventKind::FailureMenu { step: step.clone(), attempt, error: error.to_string(), default };
         self.shared.emit(kind, None, None).await?;
-        let action = self.wait_failure_choice(&step, attempt).await;
+        let (action, by) = self.wait_failure_choice(&step, attempt).await;
         let detail = json!({ "step": step, "attempt": attempt, "action": action, "error": error });
-        self.shared.audit("step.failure_action", detail).await?;
+        self.shared
+            .audit_as(by.as_ref().unwrap_or(&self.shared.operator), "step.failure_action", detail)
+            .await?;
         Ok(action)
     }
 
-    async fn wait_failure_choice(&self, step: &str, attempt: u32) -> FailureAction {
+    /// The operator's choice for failed `step#attempt` and who made it (`None`: nobody, the run was
+    /// cancelled or lost its clients). Answers about anything else are refused and audited.
+    async fn wait_failure_choice(&self, step: &str, attempt: u32) -> (FailureAction, Option<Operator>) {
         let cancel = self.shared.cancel.clone();
         let mut decisions = self.shared.decisions.lock().await;
         loop {
@@ -46,14 +51,19 @@ impl Runner {
                     Some(d) => match &d.decision {
                         Decision::OnFailure { step: s, attempt: a, action } if s == step && *a == attempt => {
                             let action = *action;
+                            let by = d.by.clone();
                             d.answer(Reply::counted(format!("{step}: {action:?}")));
-                            return action;
+                            return (action, Some(by));
                         }
-                        _ => d.answer(Reply::refused(format!("the run is waiting for a decision on failed step {step}"))),
+                        _ => {
+                            let reason = format!("the run is waiting for a decision on failed step {step}#{attempt}");
+                            self.shared.audit_refused(&d.by, &d.decision, &reason).await;
+                            d.answer(Reply::refused(reason));
+                        }
                     },
-                    None => return FailureAction::Abort,
+                    None => return (FailureAction::Abort, None),
                 },
-                () = cancel.cancelled() => return FailureAction::Abort,
+                () = cancel.cancelled() => return (FailureAction::Abort, None),
             }
         }
     }
@@ -104,10 +114,16 @@ impl Runner {
                 d = decisions.recv() => match d {
                     Some(d) => {
                         if matches!(&d.decision, Decision::ConfirmRerun { step: s } if s == step) {
+                            let detail = json!({ "step": step, "decision": d.decision });
+                            if let Err(e) = self.shared.audit_as(&d.by, "step.rerun_answer", detail).await {
+                                tracing::warn!("auditing a re-run confirmation: {e}");
+                            }
                             d.answer(Reply::counted(format!("re-run of {step} confirmed")));
                             return true;
                         }
-                        d.answer(Reply::refused(format!("the run is waiting for a re-run confirmation of {step}")));
+                        let reason = format!("the run is waiting for a re-run confirmation of {step}");
+                        self.shared.audit_refused(&d.by, &d.decision, &reason).await;
+                        d.answer(Reply::refused(reason));
                     }
                     None => return false,
                 },

@@ -151,7 +151,9 @@ async fn answer(
     by: &Operator,
 ) -> (Option<StepOutcome>, Reply) {
     let Some(row) = tally::record_for(d, info, &cx.shared.run_id, by) else {
-        return (None, Reply::refused(format!("the run is waiting at gate {}", info.gate)));
+        let reason = format!("the run is waiting at gate {}", info.gate);
+        cx.shared.audit_refused(by, d, &reason).await;
+        return (None, Reply::refused(reason));
     };
     let id = match cx.shared.store.add_approval(&row).await {
         Ok(id) => id,

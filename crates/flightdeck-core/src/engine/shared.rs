@@ -150,6 +150,21 @@ impl Shared {
             .map(|_| ())
     }
 
+    /// Audits an answer that did not count (a decision for something the run is not waiting for),
+    /// as whoever sent it, so a refused answer leaves a trace like a counted one. Best effort: a
+    /// store error here must not end the run.
+    pub async fn audit_refused(
+        &self,
+        who: &Operator,
+        decision: &crate::engine::event::Decision,
+        reason: &str,
+    ) {
+        let detail = json!({ "decision": decision, "counted": false, "reason": reason });
+        if let Err(e) = self.audit_as(who, "decision.refused", detail).await {
+            tracing::warn!("auditing a refused answer: {e}");
+        }
+    }
+
     /// Replaces every secret value read in this run, in every encoding, with `[redacted]`.
     pub fn redact(&self, text: String) -> String {
         if self.redactor.is_empty() { text } else { self.redactor.redact(&text) }
