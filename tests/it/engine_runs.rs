@@ -208,3 +208,25 @@ fn bad_parameter_is_a_usage_error() {
     let out = p.run(&["run", "nope"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
+
+/// Issue 14: a task such as `execute-migration` runs on its own, its inputs given as parameters.
+#[test]
+fn a_task_runs_on_its_own() {
+    let p = Project::new(LOCAL, &[]);
+    std::fs::create_dir_all(p.path().join("m")).unwrap();
+    std::fs::write(p.path().join("m/0001_init.sql"), "CREATE TABLE t (x INTEGER);\n").unwrap();
+    let out = p.run(&["run", "execute-migration", "-p", "database=app.db", "-p", "migrations=m", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let n: i64 = rusqlite::Connection::open(p.path().join("app.db"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM sqlite_master WHERE name = 't'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1, "the migration was not applied");
+    let out = p.run(&["run", "execute-migraton", "--yes"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("did you mean \"execute-migration\"?"),
+        "{}",
+        text(&out)
+    );
+}

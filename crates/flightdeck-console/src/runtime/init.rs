@@ -40,7 +40,14 @@ pub fn init(console: &Console, theme: String) -> Init {
         operator: Operator::current().name,
         environments,
         default_env: ctx.config.default_env().to_string(),
-        workflows: console.catalog.workflows.values().cloned().collect(),
+        // Tasks too: `:run execute-migration` runs one on its own (they are on no persona's menu).
+        workflows: console
+            .catalog
+            .workflows
+            .values()
+            .chain(console.catalog.tasks.values())
+            .cloned()
+            .collect(),
         runs,
         now: flightdeck_core::time::now(),
         theme,

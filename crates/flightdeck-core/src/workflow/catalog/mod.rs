@@ -80,21 +80,22 @@ impl Catalog {
         loader.finish()
     }
 
-    /// The workflow called `name`, or an error listing the names and the nearest.
+    /// The workflow called `name`, else the task of that name (a task runs on its own too, its
+    /// `with` inputs given as parameters), or an error listing the names and the nearest.
     pub fn workflow(&self, name: &str) -> Result<&Workflow, String> {
-        if let Some(wf) = self.workflows.get(name) {
+        if let Some(wf) = self.workflows.get(name).or_else(|| self.tasks.get(name)) {
             return Ok(wf);
         }
         let names: Vec<&str> = self.workflows.keys().map(String::as_str).collect();
-        let hint = if self.tasks.contains_key(name) {
-            format!(" ({name:?} is a task: a workflow runs it with uses = {name:?})")
-        } else {
-            nearest(name, &names).map(|n| format!(" (did you mean {n:?}?)")).unwrap_or_default()
-        };
-        let list = if names.is_empty() {
+        let tasks: Vec<&str> = self.tasks.keys().map(String::as_str).collect();
+        let all: Vec<&str> = names.iter().chain(&tasks).copied().collect();
+        let hint = nearest(name, &all).map(|n| format!(" (did you mean {n:?}?)")).unwrap_or_default();
+        let list = if all.is_empty() {
             "there are no workflows; add one under workflows/".to_string()
-        } else {
+        } else if tasks.is_empty() {
             format!("available are {}", names.join(", "))
+        } else {
+            format!("available are {}; tasks {}", names.join(", "), tasks.join(", "))
         };
         Err(format!("unknown workflow {name:?}{hint}: {list}"))
     }

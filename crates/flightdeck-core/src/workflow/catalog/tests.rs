@@ -160,7 +160,10 @@ fn lookup_by_name_and_persona() {
             && err.contains("release, rollback"),
         "{err}"
     );
-    assert!(catalog.workflow("clean").unwrap_err().contains("is a task"));
+    // A task runs on its own too (its inputs are its parameters); misspelt, it is suggested.
+    assert_eq!(catalog.workflow("clean").unwrap().name, "clean");
+    let err = catalog.workflow("claen").unwrap_err();
+    assert!(err.contains("did you mean \"clean\"?") && err.contains("; tasks "), "{err}");
     let groups = catalog.by_persona();
     let names = |p: Persona| groups[&p].iter().map(|w| w.name.as_str()).collect::<Vec<_>>();
     assert_eq!(names(Persona::Diana), ["deploy", "notification-setup", "rollback"]);
