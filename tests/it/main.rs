@@ -10,6 +10,7 @@ mod dora;
 mod dora_inputs;
 mod durable;
 mod e2e_detach;
+mod e2e_pair;
 mod e2e_tmux;
 mod edges;
 mod engine_runs;

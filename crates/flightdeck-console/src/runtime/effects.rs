@@ -98,6 +98,17 @@ impl Console {
     /// back as a message: keys and drawing never wait for it.
     fn read_in_background(&mut self, effect: Effect, app: &mut App) -> Vec<Msg> {
         match effect {
+            Effect::LoadRuns if self.client_only.is_some() => self.runs_from_runner(),
+            Effect::LoadAudit if self.client_only.is_some() => {
+                notice(self.client_only.clone().unwrap_or_default())
+            }
+            Effect::LoadDora { .. } if self.client_only.is_some() => {
+                let dashboard = Err("DORA needs the store, which only the runner's user reads".to_string());
+                vec![
+                    Msg::DoraLoaded { dashboard },
+                    Msg::Notice { text: self.client_only.clone().unwrap_or_default() },
+                ]
+            }
             Effect::LoadRuns => {
                 let store = self.store.clone();
                 self.in_background(move || {
@@ -184,7 +195,8 @@ impl Console {
             return Vec::new();
         }
         // A run the runner executes now: attach, the same live view as the console that started it.
-        if self.store.is_live(run) {
+        // A client-only console attaches to every run: the runner replays a finished one's journal.
+        if self.client_only.is_some() || self.store.is_live(run) {
             self.follow(run);
             return vec![Msg::RunLaunched { run: run.to_string() }];
         }
@@ -197,6 +209,22 @@ impl Console {
                 Err(e) => Msg::Notice { text: format!("cannot read run {run}: {e}") },
             }
         })
+    }
+
+    /// Asks the runner for the runs (client-only mode); they arrive as `Msg::RunsLoaded`.
+    pub(super) fn runs_from_runner(&self) -> Vec<Msg> {
+        let (connect, tx) = (self.ctx.connect("console"), self.tx.clone());
+        tokio::spawn(async move {
+            let msg = match attach::request(&connect, &Request::ListRuns { limit: 200 }).await {
+                Ok(Response::Runs { runs }) => Msg::RunsLoaded { runs },
+                Ok(Response::Error { message, .. }) | Err(message) => {
+                    Msg::Notice { text: format!("cannot list runs from the runner: {message}") }
+                }
+                Ok(other) => Msg::Notice { text: format!("unexpected answer from the runner: {other:?}") },
+            };
+            let _ = tx.send(msg).await;
+        });
+        Vec::new()
     }
 
     /// Runs blocking work off the event loop; its message arrives through the console's channel.

@@ -68,6 +68,35 @@ pub struct Console {
     load: Option<(tokio_util::sync::CancellationToken, tokio::task::JoinHandle<()>)>,
     /// The log pane's scroll-region state.
     scroll: scroll::LogScroll,
+    /// Set when this console cannot read the store (a shared bastion: the store belongs to the
+    /// runner's user and operators reach it only through the socket): why. Runs then come from the
+    /// runner, and `store` is an empty scratch store that nothing reads history from.
+    client_only: Option<String>,
+    /// The scratch store's directory in client-only mode, removed when the console ends.
+    _scratch: Option<tempfile::TempDir>,
+}
+
+/// The store, or in client-only mode an empty scratch store with the reason and its directory.
+fn open_store(ctx: &Ctx) -> Result<(Store, Option<String>, Option<tempfile::TempDir>), Error> {
+    let e = match ctx.store() {
+        Ok(store) => return Ok((store, None, None)),
+        Err(e) => e,
+    };
+    let socket = ctx.paths.data_dir.join(flightdeck_core::runner::SOCKET_FILE);
+    if !socket.exists() {
+        return Err(e);
+    }
+    let scratch = tempfile::Builder::new()
+        .prefix("flightdeck-console-")
+        .tempdir()
+        .map_err(|io| Error::io("cannot make a scratch directory for the console", io))?;
+    let store = Store::open(scratch.path())?;
+    let why = format!(
+        "client-only console: the store belongs to the runner's user ({e}); runs, approvals and live \
+         logs come through {}; history, audit, DORA and notifications need the runner's user",
+        socket.display()
+    );
+    Ok((store, Some(why), Some(scratch)))
 }
 
 /// Opens the console; returns the exit code.
@@ -79,7 +108,7 @@ pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
     }
     ctx.shutdown.handle();
     let catalog = ctx.catalog()?;
-    let store = ctx.store()?;
+    let (store, client_only, scratch) = open_store(ctx)?;
     let (theme, depth) = init::theme(ctx, &opts)?;
     let (tx, rx) = mpsc::channel(4096);
     let mut console = Console {
@@ -94,6 +123,8 @@ pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
         health_cancel: tokio_util::sync::CancellationToken::new(),
         load: None,
         scroll: scroll::LogScroll::default(),
+        client_only,
+        _scratch: scratch,
     };
     let mut terminal = ratatui::try_init().map_err(|e| Error::io("cannot set up the terminal", e))?;
     let size = terminal.size().map_or((80, 24), |s| (s.width, s.height));
@@ -104,10 +135,18 @@ pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
         (console.tx.clone(), console.store.clone(), ctx.config.clone(), ctx.paths.project_dir.clone());
     // Draw at once, fill in later: the metrics and the monitors start after the first frame.
     let settle = Duration::from_millis(150);
-    tokio::spawn(async move {
-        tokio::time::sleep(settle).await;
-        let _ = tx.send(effects::load_dora(store, config, dir, None, None, days).await).await;
-    });
+    if let Some(why) = console.client_only.clone() {
+        // The runs come from the runner; say once why the history screens stay empty.
+        console.runs_from_runner();
+        let dashboard = Err("DORA needs the store, which only the runner's user reads".to_string());
+        let _ = console.tx.try_send(Msg::DoraLoaded { dashboard });
+        let _ = console.tx.try_send(Msg::Notice { text: why });
+    } else {
+        tokio::spawn(async move {
+            tokio::time::sleep(settle).await;
+            let _ = tx.send(effects::load_dora(store, config, dir, None, None, days).await).await;
+        });
+    }
     let env = ctx.config.default_env().to_string();
     console.start_health(&env, settle);
     let result = console.event_loop(&mut terminal, app, rx).await;
