@@ -10,6 +10,7 @@ use crate::shutdown::Shutdown;
 mod approve;
 mod dora;
 mod health;
+mod images;
 mod ledger;
 mod load;
 mod notify;
@@ -59,6 +60,7 @@ async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
         Command::Health(a) => health::health(ctx, &a).await,
         Command::Secrets(c) => secrets::dispatch(ctx, c).await,
         Command::Notify(c) => notify::notify(ctx, c).await,
+        Command::Image(c) => images::image(ctx, c).await,
     }
 }
 
