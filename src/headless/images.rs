@@ -86,6 +86,7 @@ async fn push_cmd(
     override_gate: Option<&str>,
     run: Option<&str>,
 ) -> Result<i32, Error> {
+    push::check_registry(registry)?;
     let build = BuildRecord::load(dir)?;
     let report = ScanReport::load(dir)?;
     if report.image != build.image || report.tags != build.tags {
@@ -106,7 +107,6 @@ async fn push_cmd(
             Err(code) => return Ok(code),
         }
     }
-    push::check_registry(registry)?;
     let pushed = push::push(&build, registry, insecure).await?;
     let mut summary = report.summary(verdict);
     summary["override"] = override_detail;
