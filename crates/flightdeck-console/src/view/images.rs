@@ -29,44 +29,65 @@ pub fn images(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let height = usize::from(area.height.saturating_sub(3));
     let first = app.images_row.saturating_sub(height.saturating_sub(1));
-    let wide = area.width >= 140;
-    let digest_w = if wide { 71 } else { 19 };
-    let image_w = usize::from(area.width).saturating_sub(digest_w + 44).clamp(12, 40);
-    let head =
-        format!(" {:<image_w$} {:<14} {:<digest_w$} {:<10} {}", "IMAGE", "TAGS", "DIGEST", "PUSHED", "SCAN");
-    let mut lines = vec![Line::from(span(head, theme, Role::Muted))];
+    let cols = Cols::for_width(area.width);
+    let mut lines = vec![Line::from(span(cols.head(), theme, Role::Muted))];
     lines.extend(
         rows.iter()
             .enumerate()
             .skip(first)
             .take(height)
-            .map(|(i, r)| row(r, i == app.images_row, image_w, digest_w, theme)),
+            .map(|(i, r)| row(r, i == app.images_row, &cols, theme)),
     );
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-fn row<'a>(r: &ArtifactRecord, selected: bool, image_w: usize, digest_w: usize, theme: &Theme) -> Line<'a> {
+/// Column widths: the whole digest and the push date only where they fit.
+struct Cols {
+    image: usize,
+    tags: usize,
+    digest: usize,
+    pushed: bool,
+}
+
+impl Cols {
+    fn for_width(width: u16) -> Cols {
+        let wide = width >= 140;
+        let (tags, digest, pushed) = if wide { (24, 71, true) } else { (12, 19, width >= 100) };
+        let fixed = 2 + 1 + tags + 1 + digest + 1 + if pushed { 11 } else { 0 } + 16;
+        Cols { image: usize::from(width).saturating_sub(fixed).clamp(12, 48), tags, digest, pushed }
+    }
+
+    fn head(&self) -> String {
+        let pushed = if self.pushed { format!("{:<10} ", "PUSHED") } else { String::new() };
+        let (image, tags, digest) = (self.image, self.tags, self.digest);
+        format!(" {:<image$} {:<tags$} {:<digest$} {pushed}{}", "IMAGE", "TAGS", "DIGEST", "SCAN")
+    }
+}
+
+fn row<'a>(r: &ArtifactRecord, selected: bool, cols: &Cols, theme: &Theme) -> Line<'a> {
     let a = &r.artifact;
     let summary = &a.scan_summary;
-    let verdict = summary["verdict"].as_str().unwrap_or("?");
     let blocking = summary["blocking"].as_array().map_or(0, Vec::len);
-    let (scan, role) = match verdict {
+    let (scan, role) = match summary["verdict"].as_str().unwrap_or("?") {
         "passed" => ("passed".to_string(), Role::Ok),
         "overridden" => {
-            (format!("override ({blocking} ≥ {})", summary["fail_on"].as_str().unwrap_or("?")), Role::Warn)
+            (format!("override {blocking}≥{}", summary["fail_on"].as_str().unwrap_or("?")), Role::Warn)
         }
         other => (other.to_string(), Role::Fail),
     };
-    let pushed: String = r.created_at.to_rfc3339().chars().take(10).collect();
-    let digest: String = a.digest.chars().take(digest_w).collect();
+    let pushed = if cols.pushed {
+        format!("{:<10} ", r.created_at.to_rfc3339().chars().take(10).collect::<String>())
+    } else {
+        String::new()
+    };
+    let digest: String = a.digest.chars().take(cols.digest).collect();
+    let (image, tags, digest_w) = (cols.image, cols.tags, cols.digest);
     Line::from(vec![
         Span::styled(
             format!(
-                " {:<image_w$} {:<14} {:<digest_w$} {:<10} ",
-                ellipsize(&a.image, image_w),
-                ellipsize(&a.tags.join(","), 14),
-                digest,
-                pushed,
+                " {:<image$} {:<tags$} {digest:<digest_w$} {pushed}",
+                ellipsize(&a.image, image),
+                ellipsize(&a.tags.join(","), tags),
             ),
             row_style(theme, selected),
         ),
