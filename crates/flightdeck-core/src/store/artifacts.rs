@@ -101,3 +101,50 @@ fn artifact_from_row(row: &Row<'_>) -> rusqlite::Result<ArtifactRecord> {
         created_at: Micros(row.get(7)?),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::store::records::DeploymentRecord;
+
+    #[tokio::test]
+    async fn artifacts_and_ledger_digests_round_trip() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let a = |image: &str, digest: &str| NewArtifact {
+            image: image.into(),
+            tags: vec!["1.0.0".into(), "abc123".into()],
+            digest: digest.into(),
+            sbom_path: Some("/x/sbom.cdx.json".into()),
+            scan_summary: serde_json::json!({ "verdict": "overridden", "blocking": ["OSV-1"] }),
+            run: Some("r1".into()),
+        };
+        store.add_artifact(&a("reg/web", "sha256:01"), Micros(10)).await.unwrap();
+        store.add_artifact(&a("reg/api", "sha256:02"), Micros(20)).await.unwrap();
+        let all = store.artifacts().unwrap();
+        assert_eq!(
+            all.iter().map(|r| r.artifact.clone()).collect::<Vec<_>>(),
+            vec![a("reg/api", "sha256:02"), a("reg/web", "sha256:01")]
+        );
+        let dep = DeploymentRecord {
+            id: "d1".into(),
+            service: "web".into(),
+            environment: "production".into(),
+            production: true,
+            sha: None,
+            version: None,
+            kind: "normal".into(),
+            status: "succeeded".into(),
+            started_at: Micros(1),
+            finished_at: Micros(2),
+            run: None,
+            remediates: None,
+            actor: None,
+            digest: Some("sha256:01".into()),
+        };
+        store.add_deployment(&dep).await.unwrap();
+        assert_eq!(store.deployments().unwrap(), vec![dep]);
+    }
+}
