@@ -75,6 +75,9 @@ pub enum Command {
     /// `SQLite` migrations, backups and restores (used by the execute-migration task).
     #[command(subcommand)]
     Db(crate::dbtool::DbCommand),
+    /// Container images: build (with SBOM), scan gate, push (digest recorded), list.
+    #[command(subcommand)]
+    Image(crate::containers::ImageCommand),
     /// Release management: next version, changelog, tags, hotfixes.
     #[command(subcommand)]
     Release(ReleaseCommand),

@@ -182,6 +182,7 @@ fn record_from_args(ctx: &Ctx, a: &LedgerAddArgs) -> Result<DeploymentRecord, Er
         run: None,
         remediates: a.remediates.clone(),
         actor: Some(a.actor.clone().unwrap_or_else(|| Operator::current().name)),
+        digest: None,
     })
 }
 
@@ -190,21 +191,24 @@ fn list(deps: &[DeploymentRecord], json: bool) -> String {
         return serde_json::to_string_pretty(deps).unwrap_or_default() + "\n";
     }
     let mut s = format!(
-        "{:<24} {:<10} {:<12} {:<9} {:<11} {:<10} {}\n",
-        "id", "service", "environment", "sha", "kind", "status", "finished"
+        "{:<24} {:<10} {:<12} {:<9} {:<11} {:<10} {:<25} {}\n",
+        "id", "service", "environment", "sha", "kind", "status", "finished", "digest"
     );
     for d in deps {
         let sha = d.sha.as_deref().map_or("-", |x| x.get(..8).unwrap_or(x));
+        // `sha256:` and 12 hex digits, enough to tell images apart (`--json` has it whole).
+        let digest = d.digest.as_deref().map_or("-", |x| x.get(..19).unwrap_or(x));
         let _ = writeln!(
             s,
-            "{:<24} {:<10} {:<12} {:<9} {:<11} {:<10} {}",
+            "{:<24} {:<10} {:<12} {:<9} {:<11} {:<10} {:<25} {}",
             d.id,
             d.service,
             d.environment,
             sha,
             d.kind,
             d.status,
-            d.finished_at.to_rfc3339()
+            d.finished_at.to_rfc3339(),
+            digest
         );
     }
     s
@@ -311,6 +315,7 @@ fn csv_record(header: &[String], fields: &[String]) -> Result<DeploymentRecord, 
         run: opt("run"),
         remediates: opt("remediates"),
         actor: opt("actor"),
+        digest: None,
     })
 }
 

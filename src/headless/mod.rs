@@ -10,6 +10,7 @@ use crate::shutdown::Shutdown;
 mod approve;
 mod dora;
 mod health;
+mod images;
 mod last_good;
 mod ledger;
 mod load;
@@ -60,6 +61,7 @@ async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
         Command::Health(a) => health::health(ctx, &a).await,
         Command::Secrets(c) => secrets::dispatch(ctx, c).await,
         Command::Notify(c) => notify::notify(ctx, c).await,
+        Command::Image(c) => images::image(ctx, c).await,
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod audit_tamper;
 mod common;
+mod containers;
 mod demo;
 mod demo_files;
 mod dora;

@@ -122,6 +122,7 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
         ("load_finished_fail", vec![], fixtures::load_finished(true, false)),
         ("load_baseline", vec![], fixtures::load_finished(false, true)),
         ("secrets", vec![], vec![Msg::Key(Key::ch('S')), secrets_loaded()]),
+        ("images", vec![], images_loaded()),
         ("command_line", history(), {
             let mut m = vec![Msg::Key(Key::ch(':'))];
             m.extend(typed("ru"));
@@ -172,6 +173,47 @@ fn secrets_loaded() -> Msg {
         "secret `smtp_password` (provider `bao`, flightdeck.toml:14): path \"secret/smtp\" not found".into(),
     );
     Msg::SecretsLoaded { secrets: vec![fresh, old, broken] }
+}
+
+/// `:images` and its rows: one pushed over a blocking finding by an approval, one that passed.
+fn images_loaded() -> Vec<Msg> {
+    let row = |id: i64, tag: &str, digest: &str, verdict: &str, blocking: &[&str], at: i64| {
+        flightdeck::store::ArtifactRecord {
+            id,
+            artifact: flightdeck::store::NewArtifact {
+                image: "registry.ops.test:5000/web".into(),
+                tags: vec![tag.into(), "3f9c2a1b7d4e".into()],
+                digest: digest.into(),
+                sbom_path: Some(format!("/srv/flightdeck/artifacts/run-{id}/sbom.cdx.json")),
+                scan_summary: serde_json::json!({ "verdict": verdict, "fail_on": "high", "blocking": blocking }),
+                run: Some(format!("run-{id}")),
+            },
+            created_at: flightdeck::time::Micros(at * 1_000_000),
+        }
+    };
+    let rows = vec![
+        row(
+            2,
+            "1.4.0",
+            "sha256:9b2f0c7a41d3e5f6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4",
+            "overridden",
+            &["OSV-2026-0142"],
+            1_796_292_000,
+        ),
+        row(
+            1,
+            "1.3.2",
+            "sha256:04c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8091a2b",
+            "passed",
+            &[],
+            1_795_879_800,
+        ),
+    ];
+    let mut m = vec![Msg::Key(Key::ch(':'))];
+    m.extend(typed("images"));
+    m.push(Msg::Key(Key::new(KeyCode::Enter)));
+    m.push(Msg::ImagesLoaded { rows });
+    m
 }
 
 #[test]

@@ -496,6 +496,7 @@ pub fn dora_dashboard(empty: bool) -> Msg {
             run: None,
             remediates: hotfix.then(|| "dep-5".to_string()),
             actor: Some("diana".into()),
+            digest: None,
         });
         let commits = (0..=(i % 3)).map(|c| Commit {
             sha: format!("{i}{c}a1b2c3d4e5f6"),

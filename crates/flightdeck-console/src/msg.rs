@@ -122,6 +122,11 @@ pub enum Msg {
         /// Its journal.
         events: Vec<Event>,
     },
+    /// The Images screen's rows: pushed images, newest first.
+    ImagesLoaded {
+        /// One per push.
+        rows: Vec<flightdeck_core::store::ArtifactRecord>,
+    },
     /// The Secrets screen's rows (names, versions, dates; never values).
     SecretsLoaded {
         /// One per configured secret.
@@ -236,6 +241,8 @@ pub enum Effect {
     LoadAudit,
     /// Read the secrets' versions for the Secrets screen.
     LoadSecrets,
+    /// Read the pushed images for the Images screen.
+    LoadImages,
     /// Load the notification outbox.
     LoadNotifications,
     /// Load the attempts of one delivery.

@@ -11,8 +11,8 @@ use flightdeck_core::workflow::model::Persona;
 
 /// The commands, for completion and help.
 pub const COMMANDS: &[&str] = &[
-    "audit", "break", "dora", "fix", "health", "help", "home", "load", "persona", "quit", "release", "run",
-    "runs", "theme",
+    "audit", "break", "dora", "fix", "health", "help", "home", "images", "load", "persona", "quit",
+    "release", "run", "runs", "theme",
 ];
 
 impl App {
@@ -112,6 +112,10 @@ impl App {
             ["audit", ..] => {
                 self.screens.push(Screen::Audit);
                 vec![Effect::LoadAudit]
+            }
+            ["images", ..] => {
+                self.screens.push(Screen::Images);
+                vec![Effect::LoadImages]
             }
             ["secrets", ..] => {
                 self.screens.push(Screen::Secrets);

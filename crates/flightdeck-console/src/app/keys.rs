@@ -99,7 +99,7 @@ impl App {
             Screen::Load => vec![Ctx::Load],
             Screen::Runs => vec![Ctx::Runs],
             Screen::Health => vec![Ctx::Health],
-            Screen::Audit | Screen::Launch(_) | Screen::Secrets => vec![],
+            Screen::Audit | Screen::Launch(_) | Screen::Secrets | Screen::Images => vec![],
             Screen::Run(rs) => match self.dialog.as_deref() {
                 Some("cancel") => vec![Ctx::Gate],
                 Some(d) if d.starts_with("failure:") => vec![Ctx::FailureMenu, Ctx::Run],
@@ -181,6 +181,11 @@ impl App {
             Screen::Secrets => {
                 let n = self.secrets.as_ref().map_or(0, Vec::len);
                 self.secrets_row = move_row(self.secrets_row, n, intent);
+                Vec::new()
+            }
+            Screen::Images => {
+                let n = self.images.as_ref().map_or(0, Vec::len);
+                self.images_row = move_row(self.images_row, n, intent);
                 Vec::new()
             }
             Screen::Release => {

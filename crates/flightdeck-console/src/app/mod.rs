@@ -160,6 +160,8 @@ pub enum Screen {
     Load,
     /// Diana's secrets: versions and rotation dates, never values.
     Secrets,
+    /// Diana's pushed container images: tags, digest, scan result.
+    Images,
 }
 
 /// The DORA screen's choices.
@@ -222,6 +224,10 @@ pub struct App {
     pub secrets: Option<Vec<flightdeck_core::secrets::SecretStatus>>,
     /// Secrets screen: selected row.
     pub secrets_row: usize,
+    /// Images screen: the pushed images, newest first, once loaded.
+    pub images: Option<Vec<flightdeck_core::store::ArtifactRecord>>,
+    /// Images screen: selected row.
+    pub images_row: usize,
     /// Notifications screen: deliveries, newest first.
     pub notifications: Option<Vec<flightdeck_core::store::notify::NotificationRecord>>,
     /// Notifications screen: selected row.
@@ -295,6 +301,8 @@ impl App {
             audit_row: 0,
             secrets: None,
             secrets_row: 0,
+            images: None,
+            images_row: 0,
             notifications: None,
             notify_row: 0,
             notify_attempts: None,
@@ -449,6 +457,10 @@ impl App {
             }
             Msg::SecretsLoaded { secrets } => {
                 self.secrets = Some(secrets);
+                Vec::new()
+            }
+            Msg::ImagesLoaded { rows } => {
+                self.images = Some(rows);
                 Vec::new()
             }
             Msg::AuditLoaded { entries, verdict } => {

@@ -34,6 +34,10 @@ impl Console {
             | Effect::LoadNotificationAttempts { .. }
             | Effect::ResendNotification { .. }) => self.notify_effect(e).await,
             Effect::LoadSecrets => vec![load_secrets(&self.ctx.config, &self.ctx.paths.project_dir).await],
+            Effect::LoadImages => match self.store.artifacts() {
+                Ok(rows) => vec![Msg::ImagesLoaded { rows }],
+                Err(e) => vec![Msg::Notice { text: format!("cannot read the pushed images: {e}") }],
+            },
             e @ (Effect::LoadRuns
             | Effect::OpenRun { .. }
             | Effect::LoadAudit

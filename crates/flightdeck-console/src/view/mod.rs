@@ -15,6 +15,7 @@ mod dialog;
 mod dora;
 pub mod health;
 mod home;
+mod images;
 mod launch;
 mod load;
 mod notifications;
@@ -52,6 +53,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Screen::Dora => dora::dora(app, theme, frame, body),
         Screen::Health => health::health(app, theme, frame, body),
         Screen::Secrets => secrets::secrets(app, theme, frame, body),
+        Screen::Images => images::images(app, theme, frame, body),
         Screen::Load => load::load(app, theme, frame, body),
     }
     chrome::footer(app, theme, frame, footer);

@@ -124,6 +124,7 @@ mod tests {
             run: None,
             remediates: None,
             actor: None,
+            digest: None,
         }
     }
 

@@ -61,6 +61,7 @@ mod tests {
             run: None,
             remediates: None,
             actor: None,
+            digest: None,
         }
     }
 

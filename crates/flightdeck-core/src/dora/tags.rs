@@ -44,6 +44,7 @@ pub fn deployments_from_tags(
             run: None,
             remediates: None,
             actor,
+            digest: None,
         });
     }
     out.sort_by(|a, b| (a.finished_at, &a.id).cmp(&(b.finished_at, &b.id)));

@@ -81,6 +81,7 @@ impl Runner {
             run: Some(self.shared.run_id.clone()),
             remediates: render(&spec.remediates),
             actor: Some(self.shared.operator.name.clone()),
+            digest: render(&spec.digest),
         };
         self.shared.store.add_deployment(&record).await?;
         if let Some(target) = &record.remediates {

@@ -9,7 +9,7 @@ use crate::time::Micros;
 
 const APPROVAL_COLS: &str = "id, run, gate, uid, name, decision, value, comment, at";
 
-const DEPLOYMENT_COLS: &str = "id, service, environment, production, sha, version, kind, status, started_at, finished_at, run, remediates, actor";
+const DEPLOYMENT_COLS: &str = "id, service, environment, production, sha, version, kind, status, started_at, finished_at, run, remediates, actor, digest";
 
 impl Store {
     /// Records an approval or rejection (its `id` is ignored) and returns the new row id.
@@ -70,7 +70,7 @@ impl Store {
             let mut stmt = tx
                 .prepare_cached(&format!(
                     "INSERT OR REPLACE INTO deployments ({DEPLOYMENT_COLS}) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
                 ))
                 .ctx("preparing to record deployments")?;
             for d in &ds {
@@ -88,6 +88,7 @@ impl Store {
                     d.run,
                     d.remediates,
                     d.actor,
+                    d.digest,
                 ])
                 .ctx(&format!("recording deployment {}", d.id))?;
             }
@@ -163,5 +164,6 @@ fn deployment_from_row(row: &Row<'_>) -> rusqlite::Result<DeploymentRecord> {
         run: row.get(10)?,
         remediates: row.get(11)?,
         actor: row.get(12)?,
+        digest: row.get(13)?,
     })
 }

@@ -173,6 +173,9 @@ pub struct DeploymentRecord {
     /// Who deployed (the run's operator, or whoever added the row).
     #[serde(default)]
     pub actor: Option<String>,
+    /// The image digest shipped, if the workflow declares one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
 }
 
 /// An incident in the DORA ledger.

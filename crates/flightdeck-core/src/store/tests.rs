@@ -208,6 +208,7 @@ async fn deployments_upsert_and_order_by_finish_and_runs_link() {
         run: None,
         remediates: None,
         actor: None,
+        digest: None,
     };
     store.add_deployment(&dep("b", 200)).await.unwrap();
     store.add_deployment(&dep("a", 300)).await.unwrap();

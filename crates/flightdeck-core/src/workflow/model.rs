@@ -122,6 +122,9 @@ pub struct DeploymentSpec {
     pub kind: Option<Template>,
     /// The id of a deployment or run this one remediates.
     pub remediates: Option<Template>,
+    /// The image digest shipped (`sha256:...`, from `flightdeck image push`).
+    #[serde(default)]
+    pub digest: Option<Template>,
 }
 
 /// What to do when a step has failed after its retries.

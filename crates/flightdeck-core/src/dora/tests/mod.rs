@@ -45,6 +45,7 @@ fn dep(id: &str, sha: &str, finished: &str) -> DeploymentRecord {
         run: None,
         remediates: None,
         actor: None,
+        digest: None,
     }
 }
 

@@ -29,7 +29,7 @@ use value::{Ctx, Item};
 const TOP_KEYS: [&str; 8] = ["name", "title", "persona", "kind", "summary", "params", "deployment", "steps"];
 const PERSONAS: [&str; 3] = ["diana", "rita", "phoenix"];
 const KINDS: [&str; 7] = ["deployment", "rollback", "hotfix", "release", "incident", "task", "other"];
-const DEPLOYMENT_KEYS: [&str; 5] = ["service", "sha", "version", "kind", "remediates"];
+const DEPLOYMENT_KEYS: [&str; 6] = ["service", "sha", "version", "kind", "remediates", "digest"];
 
 /// Parses the text of `file` (used in messages; its stem is the workflow's name). `is_task` for
 /// files under `workflows/tasks/`. On failure, returns every problem found, in file order.
@@ -153,6 +153,7 @@ fn deployment(cx: &mut Ctx<'_>, item: &Item<'_>, sites: &mut Vec<Site>) -> Optio
         version: fields.remove("version"),
         kind: fields.remove("kind"),
         remediates: fields.remove("remediates"),
+        digest: fields.remove("digest"),
     })
 }
 

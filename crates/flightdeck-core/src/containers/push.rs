@@ -1,0 +1,98 @@
+//! Pushing a build to a registry with its builder, then reading the digest back from the registry
+//! (`HEAD /v2/NAME/manifests/TAG`, header `Docker-Content-Digest`), so what is recorded is what the
+//! registry serves.
+
+use std::process::Command;
+use std::time::Duration;
+
+use super::build::BuildRecord;
+use super::{ContainerError, tools};
+
+/// The manifest types a registry may hold for our pushes.
+const MANIFEST_TYPES: &str = "application/vnd.oci.image.manifest.v1+json, \
+    application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.index.v1+json, \
+    application/vnd.docker.distribution.manifest.list.v2+json";
+
+/// How long one registry request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What a push produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pushed {
+    /// `REGISTRY/IMAGE`.
+    pub repository: String,
+    /// The registry's digest of the manifest (`sha256:...`).
+    pub digest: String,
+}
+
+/// Checks `HOST:PORT` (or `HOST`): no scheme, no path.
+pub fn check_registry(registry: &str) -> Result<(), ContainerError> {
+    let ok = !registry.is_empty()
+        && !registry.contains("://")
+        && !registry.contains('/')
+        && registry.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    if ok {
+        return Ok(());
+    }
+    Err(ContainerError::BadValue {
+        what: "registry",
+        value: registry.into(),
+        hint: "give HOST:PORT without scheme or path (`127.0.0.1:5000`, `registry.example.com`)",
+    })
+}
+
+/// Pushes every tag, then reads the digest of the first tag back from the registry.
+pub async fn push(build: &BuildRecord, registry: &str, insecure: bool) -> Result<Pushed, ContainerError> {
+    check_registry(registry)?;
+    let repository = format!("{registry}/{}", build.image);
+    for tag in &build.tags {
+        let mut cmd = Command::new(build.builder.program());
+        cmd.args(["push", "--quiet", &format!("--tls-verify={}", !insecure), &build.local(tag)])
+            .arg(format!("docker://{repository}:{tag}"));
+        let what = format!(
+            "{} push of {repository}:{tag} (is the registry up and accepting pushes?)",
+            build.builder.program()
+        );
+        tools::run(&mut cmd, &what)?; // a CLI command: nothing else runs meanwhile
+    }
+    let first = build.tags.first().map_or("latest", String::as_str);
+    let digest = read_digest(registry, &build.image, first, insecure).await?;
+    Ok(Pushed { repository, digest })
+}
+
+/// The registry's `Docker-Content-Digest` for `IMAGE:REFERENCE`.
+pub async fn read_digest(
+    registry: &str,
+    image: &str,
+    reference: &str,
+    insecure: bool,
+) -> Result<String, ContainerError> {
+    let err = |message: String| ContainerError::Registry { registry: registry.into(), message };
+    let scheme = if insecure { "http" } else { "https" };
+    let url = format!("{scheme}://{registry}/v2/{image}/manifests/{reference}");
+    let client = reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .map_err(|e| err(format!("cannot make an HTTP client: {e}")))?;
+    let resp = client
+        .head(&url)
+        .header("Accept", MANIFEST_TYPES)
+        .send()
+        .await
+        .map_err(|e| err(format!("HEAD {url} failed: {e}")))?;
+    if !resp.status().is_success() {
+        return Err(err(format!("HEAD {url} answered {}: the pushed manifest is not there", resp.status())));
+    }
+    let digest = resp
+        .headers()
+        .get("Docker-Content-Digest")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| err(format!("HEAD {url} sent no Docker-Content-Digest header")))?;
+    let valid = digest
+        .strip_prefix("sha256:")
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !valid {
+        return Err(err(format!("HEAD {url} sent an invalid digest {digest:?}")));
+    }
+    Ok(digest.to_string())
+}
