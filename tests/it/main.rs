@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failures
 
+mod assess;
 mod audit_tamper;
 mod common;
 mod demo;

@@ -122,6 +122,11 @@ pub enum Msg {
         /// Its journal.
         events: Vec<Event>,
     },
+    /// The Assessment screen's report (or why it could not be computed).
+    AssessmentLoaded {
+        /// The report.
+        report: Result<Box<flightdeck_core::assess::Report>, String>,
+    },
     /// The Secrets screen's rows (names, versions, dates; never values).
     SecretsLoaded {
         /// One per configured secret.
@@ -236,6 +241,17 @@ pub enum Effect {
     LoadAudit,
     /// Read the secrets' versions for the Secrets screen.
     LoadSecrets,
+    /// Compute the readiness assessment (evidence rules; nothing stored).
+    LoadAssessment,
+    /// Set an assessment item's state and note (audited), then reload.
+    SetAssessmentItem {
+        /// Item id.
+        item: String,
+        /// `pass`, `partial`, `fail`, `n/a`, `unknown`.
+        state: String,
+        /// The note.
+        note: Option<String>,
+    },
     /// Load the notification outbox.
     LoadNotifications,
     /// Load the attempts of one delivery.

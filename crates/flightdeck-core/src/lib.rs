@@ -4,6 +4,7 @@
 //! (`flightdeck-console`) and the binary (`flightdeck`: command line and headless printer) are two
 //! consumers of it, and the compiler keeps it that way (this crate cannot name them).
 
+pub mod assess;
 pub mod compare;
 pub mod config;
 pub mod dbtool;

@@ -113,6 +113,7 @@ impl App {
                 self.screens.push(Screen::Audit);
                 vec![Effect::LoadAudit]
             }
+            ["assess" | "assessment", ..] => self.open_assessment(),
             ["secrets", ..] => {
                 self.screens.push(Screen::Secrets);
                 vec![Effect::LoadSecrets]

@@ -9,6 +9,7 @@ use flightdeck_core::store::records::{AuditRecord, AuditVerdict, RunRecord};
 use flightdeck_core::time::Micros;
 use flightdeck_core::workflow::model::{Persona, Workflow};
 
+mod assessment;
 mod command;
 pub mod dialog;
 pub mod input;
@@ -160,6 +161,8 @@ pub enum Screen {
     Load,
     /// Diana's secrets: versions and rotation dates, never values.
     Secrets,
+    /// The readiness assessment: sections, scores, items.
+    Assessment,
 }
 
 /// The DORA screen's choices.
@@ -222,6 +225,14 @@ pub struct App {
     pub secrets: Option<Vec<flightdeck_core::secrets::SecretStatus>>,
     /// Secrets screen: selected row.
     pub secrets_row: usize,
+    /// Assessment screen: the report, or why it could not be computed.
+    pub assessment: Option<Result<Box<flightdeck_core::assess::Report>, String>>,
+    /// Assessment screen: the section drilled into.
+    pub assess_section: Option<usize>,
+    /// Assessment screen: selected row (section, or item inside the section).
+    pub assess_row: usize,
+    /// Assessment screen: the note being typed for the selected item.
+    pub assess_note: Option<TextInput>,
     /// Notifications screen: deliveries, newest first.
     pub notifications: Option<Vec<flightdeck_core::store::notify::NotificationRecord>>,
     /// Notifications screen: selected row.
@@ -295,6 +306,10 @@ impl App {
             audit_row: 0,
             secrets: None,
             secrets_row: 0,
+            assessment: None,
+            assess_section: None,
+            assess_row: 0,
+            assess_note: None,
             notifications: None,
             notify_row: 0,
             notify_attempts: None,
@@ -445,6 +460,10 @@ impl App {
                 let mut screen = RunScreen::new(&run.id);
                 screen.follow = false;
                 self.screens.push(Screen::Run(Box::new(screen)));
+                Vec::new()
+            }
+            Msg::AssessmentLoaded { report } => {
+                self.assessment = Some(report);
                 Vec::new()
             }
             Msg::SecretsLoaded { secrets } => {

@@ -22,6 +22,7 @@ use flightdeck_core::project::Project as Ctx;
 use flightdeck_core::store::Store;
 use flightdeck_core::workflow::catalog::Catalog;
 
+mod assessment;
 mod attach;
 mod effects;
 mod init;

@@ -9,6 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::app::{App, Screen};
 use crate::theme::{Role, Theme};
 
+mod assessment;
 mod audit;
 mod chrome;
 mod dialog;
@@ -53,6 +54,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Screen::Health => health::health(app, theme, frame, body),
         Screen::Secrets => secrets::secrets(app, theme, frame, body),
         Screen::Load => load::load(app, theme, frame, body),
+        Screen::Assessment => assessment::assessment(app, theme, frame, body),
     }
     chrome::footer(app, theme, frame, footer);
     overlay::overlays(app, theme, frame, body);

@@ -9,6 +9,7 @@
 //! A live run holds an exclusive lock on `runs/<id>.lock` ([`lock`]); readers report a run stored as
 //! running or waiting whose lock is free as [`RunStatus::Interrupted`] without writing it.
 
+mod assessments;
 mod audit;
 mod chainkey;
 mod health;
@@ -36,6 +37,7 @@ use rusqlite::Connection;
 use crate::engine::event::RunStatus;
 use crate::time::Micros;
 
+pub use assessments::{AssessmentRecord, ItemStateRecord};
 pub use audit::plan_hash;
 pub use chainkey::{HEAD_FILE as AUDIT_HEAD_FILE, KEY_FILE as AUDIT_KEY_FILE};
 pub use health::HealthTransitionRecord;
