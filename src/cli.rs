@@ -81,7 +81,7 @@ pub enum Command {
     /// Secrets: list their versions and rotation dates, check them, rotate one (never prints a value).
     #[command(subcommand)]
     Secrets(SecretsCommand),
-    /// Production-readiness assessment against the BMad infrastructure checklist; `set`, `history`.
+    /// Production-readiness assessment against the bundled infrastructure checklist; `set`, `history`.
     Assess(AssessArgs),
 }
 

@@ -15,7 +15,8 @@ allow_self_approval = false\nconfirm_phrase = \"ship it\"\n";
 
 fn git(p: &Project, args: &[&str]) {
     let cfg = p.home.path().join(".gitconfig-test");
-    std::fs::write(&cfg, "[user]\n\tname = T\n\temail = t@example.com\n[commit]\n\tgpgsign = false\n").unwrap();
+    std::fs::write(&cfg, "[user]\n\tname = T\n\temail = t@example.com\n[commit]\n\tgpgsign = false\n")
+        .unwrap();
     let out = Command::new("git")
         .args(args)
         .current_dir(p.path())
@@ -72,7 +73,9 @@ fn a_down_monitor_fails_and_all_up_passes() {
     let up = http(Behaviour::Fixed(200, "ok"));
     let down = http(Behaviour::Fixed(500, "no"));
     let monitor = |name: &str, url: &str| {
-        format!("\n[monitors.{name}]\nurl = \"{url}\"\ninterval = \"1s\"\njitter = \"0s\"\nfailure_threshold = 1\n")
+        format!(
+            "\n[monitors.{name}]\nurl = \"{url}\"\ninterval = \"1s\"\njitter = \"0s\"\nfailure_threshold = 1\n"
+        )
     };
     let config = format!("{PROD}{}{}", monitor("web", &up.url("/")), monitor("api", &down.url("/")));
     let p = Project::new(&config, &[]);
@@ -169,7 +172,8 @@ fn json_and_markdown_exports_agree() {
     let json: Value = serde_json::from_str(&std::fs::read_to_string(json_file).unwrap()).unwrap();
     let md = std::fs::read_to_string(md_file).unwrap();
     let verdict = if json["ready"] == true { "READY" } else { "NOT READY" };
-    let summary = format!("Overall **{}** / 100, coverage {} %, **{verdict}**", json["overall"], json["coverage"]);
+    let summary =
+        format!("Overall **{}** / 100, coverage {} %, **{verdict}**", json["overall"], json["coverage"]);
     assert!(md.contains(&summary), "{summary}\n{md}");
     for s in json["sections"].as_array().unwrap() {
         let n = |k: &str| s[k].as_u64().map_or_else(|| "-".to_string(), |v| v.to_string());
@@ -194,7 +198,12 @@ fn json_and_markdown_exports_agree() {
     assert_eq!(one["applicable"], 19);
     assert_eq!(one["score"], 8);
     for i in json["items"].as_array().unwrap() {
-        let row = format!("| {} | {} | {} |", i["id"].as_str().unwrap(), i["state"].as_str().unwrap(), i["source"].as_str().unwrap());
+        let row = format!(
+            "| {} | {} | {} |",
+            i["id"].as_str().unwrap(),
+            i["state"].as_str().unwrap(),
+            i["source"].as_str().unwrap()
+        );
         assert!(md.contains(&row), "{row}");
     }
     let hist = p.run(&["assess", "history", "--json"]);

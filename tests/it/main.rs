@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failures
 
 mod assess;
+mod assess_screen;
 mod audit_tamper;
 mod common;
 mod demo;

@@ -34,7 +34,9 @@ impl Console {
             | Effect::LoadNotificationAttempts { .. }
             | Effect::ResendNotification { .. }) => self.notify_effect(e).await,
             Effect::LoadSecrets => vec![load_secrets(&self.ctx.config, &self.ctx.paths.project_dir).await],
-            e @ (Effect::LoadAssessment | Effect::SetAssessmentItem { .. }) => vec![self.assessment_effect(e).await],
+            e @ (Effect::LoadAssessment | Effect::SetAssessmentItem { .. }) => {
+                vec![self.assessment_effect(e).await]
+            }
             e @ (Effect::LoadRuns
             | Effect::OpenRun { .. }
             | Effect::LoadAudit

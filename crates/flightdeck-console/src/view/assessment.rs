@@ -61,7 +61,11 @@ fn summary<'a>(r: &Report, theme: &Theme) -> Line<'a> {
     let (verdict, role) = if r.ready { ("READY", Role::Ok) } else { ("NOT READY", Role::Fail) };
     Line::from(vec![
         span(format!(" {} ", r.environment), theme, Role::Title),
-        span(format!("overall {} / 100 · coverage {} % · ", pct(r.overall), pct(r.coverage)), theme, Role::Text),
+        span(
+            format!("overall {} / 100 · coverage {} % · ", pct(r.overall), pct(r.coverage)),
+            theme,
+            Role::Text,
+        ),
         span(verdict, theme, role),
         span(format!(" · {} blockers", r.blockers.len()), theme, Role::Muted),
     ])
@@ -84,7 +88,10 @@ fn score_role(s: &SectionScore) -> Role {
 fn sections<'a>(r: &Report, row: usize, height: usize, width: usize, theme: &Theme) -> Vec<Line<'a>> {
     let bar_w = if width >= 110 { 20 } else { 10 };
     let title_w = width.saturating_sub(bar_w + 40).clamp(12, 44);
-    let head = format!(" {:<3} {:<title_w$} {:>5} {:>5} {:<bar_w$} {}", "#", "SECTION", "SCORE", "COVER", "", "P/½/F/NA/?");
+    let head = format!(
+        " {:<3} {:<title_w$} {:>5} {:>5} {:<bar_w$} {}",
+        "#", "SECTION", "SCORE", "COVER", "", "P/½/F/NA/?"
+    );
     let mut lines = vec![Line::from(span(head, theme, Role::Muted))];
     let first = row.saturating_sub(height.saturating_sub(2));
     for (i, s) in r.sections.iter().enumerate().skip(first).take(height.saturating_sub(1)) {
@@ -124,7 +131,14 @@ fn age(report_at: i64, at: Option<i64>) -> String {
     }
 }
 
-fn items<'a>(app: &App, r: &Report, s: &SectionScore, height: usize, width: usize, theme: &Theme) -> Vec<Line<'a>> {
+fn items<'a>(
+    app: &App,
+    r: &Report,
+    s: &SectionScore,
+    height: usize,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
     let list = app.assess_items();
     let title = format!(" {} {} · score {} · coverage {} %", s.id, s.title, pct(s.score), pct(s.coverage));
     let mut lines = vec![Line::from(span(title, theme, Role::Title))];
@@ -158,9 +172,15 @@ fn detail<'a>(app: &App, r: &Report, i: &ItemResult, width: usize, theme: &Theme
         )),
     ];
     let evidence = i.detail.as_deref().unwrap_or("no evidence rule: set it with p a f n u");
-    out.push(Line::from(span(format!(" evidence: {}", ellipsize(evidence, width.saturating_sub(12))), theme, Role::Text)));
+    out.push(Line::from(span(
+        format!(" evidence: {}", ellipsize(evidence, width.saturating_sub(12))),
+        theme,
+        Role::Text,
+    )));
     let note = match &app.assess_note {
-        Some(input) => Line::from(span(format!(" note: {}▏ (enter saves, esc drops)", input.value()), theme, Role::Key)),
+        Some(input) => {
+            Line::from(span(format!(" note: {}▏ (enter saves, esc drops)", input.value()), theme, Role::Key))
+        }
         None => Line::from(span(
             format!(" note: {}", ellipsize(i.note.as_deref().unwrap_or("-"), width.saturating_sub(8))),
             theme,

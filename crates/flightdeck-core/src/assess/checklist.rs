@@ -1,4 +1,4 @@
-//! The checklist: the bundled BMad infrastructure checklist (`checklist.toml`, embedded in the
+//! The checklist: the bundled `BMad` infrastructure checklist (`checklist.toml`, embedded in the
 //! binary: 16 sections, 270 items, a 12-item final gate) merged with the project's `[assessment]`
 //! table in `flightdeck.toml`, which disables items or sections and adds its own items.
 

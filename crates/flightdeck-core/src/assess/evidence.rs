@@ -174,13 +174,11 @@ pub async fn secrets_plain(i: &Inputs<'_>) -> Finding {
     let set = SecretSet::new(i.config, i.project_dir);
     let mut unreadable = Vec::new();
     for name in i.config.secrets.keys() {
-        let value = match set.read(name, Some(i.environment)).await {
-            Ok((_, secret)) => secret.value,
-            Err(_) => {
-                unreadable.push(name.clone());
-                continue;
-            }
+        let Ok((_, secret)) = set.read(name, Some(i.environment)).await else {
+            unreadable.push(name.clone());
+            continue;
         };
+        let value = secret.value;
         for f in &files {
             let bytes = std::fs::read(i.project_dir.join(f)).unwrap_or_default();
             if contains(&bytes, value.as_bytes()) {

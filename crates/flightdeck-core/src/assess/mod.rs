@@ -1,4 +1,4 @@
-//! Readiness assessment: the bundled BMad infrastructure checklist ([`checklist`]), item states set by
+//! Readiness assessment: the bundled `BMad` infrastructure checklist ([`checklist`]), item states set by
 //! the operator or by evidence rules over what flightdeck holds ([`evidence`]), and the published
 //! formula that turns states into section scores, an overall score, coverage and the Ready verdict.
 //!
