@@ -13,6 +13,7 @@ mod dora;
 mod health;
 mod ledger;
 mod load;
+mod monitoring;
 mod notify;
 mod printer;
 mod prompt;
@@ -61,6 +62,8 @@ async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
         Command::Secrets(c) => secrets::dispatch(ctx, c).await,
         Command::Notify(c) => notify::notify(ctx, c).await,
         Command::Assess(a) => assess::assess(ctx, a).await,
+        Command::Monitoring(c) => monitoring::monitoring(ctx, &c),
+        Command::Alerts(c) => monitoring::alerts(ctx, &c).await,
     }
 }
 

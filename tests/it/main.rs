@@ -26,6 +26,8 @@ mod load;
 mod load_https;
 mod load_servers;
 mod load_step;
+mod monitoring;
+mod monitoring_e2e;
 mod notify;
 mod notify_smtp;
 mod receiver;

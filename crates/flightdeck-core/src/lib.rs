@@ -15,6 +15,7 @@ pub mod health;
 pub mod identity;
 pub mod load;
 pub mod logging;
+pub mod monitoring;
 pub mod notify;
 pub mod output;
 pub mod outputs;

@@ -34,7 +34,42 @@ CREATE TABLE assessment_items (
     at INTEGER NOT NULL
 );
 CREATE INDEX assessment_items_item ON assessment_items (environment, item, at);
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    received_at INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    alertname TEXT NOT NULL,
+    monitor TEXT,
+    status TEXT NOT NULL,
+    summary TEXT,
+    starts_at TEXT NOT NULL,
+    ends_at TEXT NOT NULL
+);
+CREATE INDEX alerts_received ON alerts (received_at);
 ";
+
+/// An alert received from Alertmanager's webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertRecord {
+    /// Row id (ignored when adding).
+    pub id: i64,
+    /// When flightdeck received it.
+    pub received_at: Micros,
+    /// Alertmanager's fingerprint.
+    pub fingerprint: String,
+    /// `alertname` label.
+    pub alertname: String,
+    /// `monitor` label.
+    pub monitor: Option<String>,
+    /// `firing` or `resolved`.
+    pub status: String,
+    /// `summary` annotation.
+    pub summary: Option<String>,
+    /// `startsAt` as sent.
+    pub starts_at: String,
+    /// `endsAt` as sent.
+    pub ends_at: String,
+}
 
 /// An item state as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,6 +258,52 @@ impl Store {
             )
             .ctx(what)?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).ctx(what)?;
+        rows.collect::<Result<_, _>>().ctx(what)
+    }
+}
+
+impl Store {
+    /// Stores a received alert.
+    pub async fn add_alert(&self, a: &AlertRecord) -> Result<i64, StoreError> {
+        let a = a.clone();
+        self.write("recording an alert", move |tx| {
+            tx.execute(
+                "INSERT INTO alerts (received_at, fingerprint, alertname, monitor, status, summary, starts_at, ends_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![a.received_at.0, a.fingerprint, a.alertname, a.monitor, a.status, a.summary, a.starts_at, a.ends_at],
+            )
+            .ctx("recording an alert")?;
+            Ok(tx.last_insert_rowid())
+        })
+        .await
+    }
+
+    /// The newest `limit` received alerts, newest first.
+    pub fn alerts(&self, limit: usize) -> Result<Vec<AlertRecord>, StoreError> {
+        let what = "reading alerts";
+        let conn = self.reader();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, received_at, fingerprint, alertname, monitor, status, summary, starts_at, ends_at \
+                 FROM alerts ORDER BY id DESC LIMIT ?1",
+            )
+            .ctx(what)?;
+        let rows = stmt
+            .query_map([limit], |r| {
+                Ok(AlertRecord {
+                    id: r.get(0)?,
+                    received_at: Micros(r.get(1)?),
+                    fingerprint: r.get(2)?,
+                    alertname: r.get(3)?,
+                    monitor: r.get(4)?,
+                    status: r.get(5)?,
+                    summary: r.get(6)?,
+                    starts_at: r.get(7)?,
+                    ends_at: r.get(8)?,
+                })
+            })
+            .ctx(what)?;
         rows.collect::<Result<_, _>>().ctx(what)
     }
 }

@@ -37,7 +37,7 @@ use rusqlite::Connection;
 use crate::engine::event::RunStatus;
 use crate::time::Micros;
 
-pub use assessments::{AssessmentRecord, ItemStateRecord};
+pub use assessments::{AlertRecord, AssessmentRecord, ItemStateRecord};
 pub use audit::plan_hash;
 pub use chainkey::{HEAD_FILE as AUDIT_HEAD_FILE, KEY_FILE as AUDIT_KEY_FILE};
 pub use health::HealthTransitionRecord;
