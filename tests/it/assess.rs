@@ -228,5 +228,5 @@ fn bad_input_exits_2_with_the_file_and_line() {
     let out = d.run(&["assess"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let t = text(&out);
-    assert!(t.contains("flightdeck.toml:19") && t.contains("duplicate checklist item id \"P.1\""), "{t}");
+    assert!(t.contains("flightdeck.toml:17") && t.contains("duplicate checklist item id \"P.1\""), "{t}");
 }

@@ -293,13 +293,11 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             &[("↑↓", "select"), ("enter", "attempts"), ("R", "resend"), ("esc", "back"), ("?", "help")]
         }
         Ctx::Assessment => &[
-            ("↑↓", "select"),
             ("enter", "items"),
-            ("p a f", "pass · partial · fail"),
-            ("n u", "n/a · unknown"),
+            ("p/a/f/n/u", "pass/partial/fail/n-a/unknown"),
             ("m", "note"),
             ("esc", "back"),
-            ("?", "help + formula"),
+            ("?", "help"),
         ],
         Ctx::Global => &[("esc", "back"), (":", "command"), ("?", "help"), ("q", "quit")],
     }
