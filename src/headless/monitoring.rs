@@ -5,10 +5,10 @@
 use std::path::Path;
 
 use crate::cli::{AlertsCommand, AlertsListenArgs, MonitoringCommand, MonitoringGenerateArgs};
-use crate::store::AlertRecord;
 use crate::error::{Error, exit};
 use crate::headless::Ctx;
 use crate::monitoring::{self, MonitoringError, Targets};
+use crate::store::AlertRecord;
 
 /// Dispatches `monitoring`.
 pub fn monitoring(ctx: &Ctx, c: &MonitoringCommand) -> Result<i32, Error> {

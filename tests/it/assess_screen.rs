@@ -129,3 +129,29 @@ fn keys_ask_to_set_the_selected_items_state_and_note() {
     assert_eq!(a.assess_section, None, "esc leaves the section first");
     assert!(matches!(a.screen(), flightdeck::tui::app::Screen::Assessment));
 }
+
+#[test]
+fn the_health_screen_lists_received_alerts_firing_and_resolved() {
+    use flightdeck::store::AlertRecord;
+    let alert = |status: &str, secs: i64| AlertRecord {
+        id: 0,
+        received_at: flightdeck::time::Micros(AT + secs * 1_000_000),
+        fingerprint: "f1".into(),
+        alertname: "FlightdeckMonitorDown".into(),
+        monitor: Some("web".into()),
+        status: status.into(),
+        summary: Some("web is down\x1b[2J".into()),
+        starts_at: String::new(),
+        ends_at: String::new(),
+    };
+    let msgs = vec![
+        flightdeck::tui::fixtures::health_snapshot(),
+        Msg::AlertsLoaded { alerts: vec![alert("resolved", 20), alert("firing", 0)] },
+        Msg::Key(Key::ch('H')),
+    ];
+    let t = screen_text(&render(&app((120, 40), flightdeck::tui::fixtures::history(), msgs)));
+    assert!(t.contains("alerts from Alertmanager"), "{t}");
+    assert!(t.contains("resolved  FlightdeckMonitorDown web"), "{t}");
+    assert!(t.contains("firing    FlightdeckMonitorDown web"), "{t}");
+    assert!(!t.contains('\x1b'), "control characters never reach the screen");
+}

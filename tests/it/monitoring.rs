@@ -39,7 +39,16 @@ fn generated_files_pass_promtool_amtool_and_the_blackbox_exporter() {
     tools();
     let p = Project::new(CONFIG, &[]);
     let out_dir = p.path().join("mon");
-    let out = p.run(&["monitoring", "generate", "--env", "prod", "--out", out_dir.to_str().unwrap(), "--interval", "1"]);
+    let out = p.run(&[
+        "monitoring",
+        "generate",
+        "--env",
+        "prod",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--interval",
+        "1",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("untranslated: web: [BODY].db == ok"), "listed, never dropped: {stderr}");
@@ -49,9 +58,15 @@ fn generated_files_pass_promtool_amtool_and_the_blackbox_exporter() {
     assert!(bb.contains("\"valid_status_codes\": [\n          200,\n          204"), "{bb}");
     assert!(bb.contains("^.*UP.*$"), "{bb}");
     let rules = std::fs::read_to_string(out_dir.join("rules.yml")).unwrap();
-    assert!(rules.contains("probe_success{job=\\\"fd-web\\\"} == 0") && rules.contains("\"for\": \"30s\""), "{rules}");
+    assert!(
+        rules.contains("probe_success{job=\\\"fd-web\\\"} == 0") && rules.contains("\"for\": \"30s\""),
+        "{rules}"
+    );
     assert!(rules.contains("probe_duration_seconds{job=\\\"fd-web\\\"} > 0.5"), "{rules}");
-    assert!(rules.contains("probe_ssl_earliest_cert_expiry{job=\\\"fd-edge\\\"} - time() < 259200"), "{rules}");
+    assert!(
+        rules.contains("probe_ssl_earliest_cert_expiry{job=\\\"fd-edge\\\"} - time() < 259200"),
+        "{rules}"
+    );
 
     let check = p.run(&["monitoring", "check", out_dir.to_str().unwrap()]);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
@@ -71,7 +86,16 @@ fn a_file_amtool_rejects_replaces_nothing() {
     let d = dir.to_str().unwrap();
     assert_eq!(p.run(&["monitoring", "generate", "--env", "prod", "--out", d]).status.code(), Some(0));
     let before = std::fs::read_to_string(dir.join("alertmanager.yml")).unwrap();
-    let out = p.run(&["monitoring", "generate", "--env", "prod", "--out", d, "--receiver", "ftp://127.0.0.1/alerts"]);
+    let out = p.run(&[
+        "monitoring",
+        "generate",
+        "--env",
+        "prod",
+        "--out",
+        d,
+        "--receiver",
+        "ftp://127.0.0.1/alerts",
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("amtool rejected"), "{}", text(&out));
     assert_eq!(std::fs::read_to_string(dir.join("alertmanager.yml")).unwrap(), before, "previous file kept");

@@ -1,7 +1,7 @@
 //! End to end against the real servers (real-components.md §6): the blackbox exporter, Alertmanager
 //! and Prometheus run with the files `flightdeck monitoring generate` wrote (1 s intervals), each on
 //! a free loopback port it picked itself (read back from /proc); `flightdeck sandbox break` brings
-//! FlightdeckMonitorDown to `flightdeck alerts listen`, and `sandbox fix` resolves it. The time from
+//! `FlightdeckMonitorDown` to `flightdeck alerts listen`, and `sandbox fix` resolves it. The time from
 //! break to the alert is printed (not asserted: only a 90 s deadline bounds the wait).
 
 use std::io::BufRead;
@@ -28,7 +28,9 @@ fn listening_port(pid: u32) -> u16 {
         let inodes: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
             .map(|d| {
                 d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-                    .filter_map(|l| l.to_str()?.strip_prefix("socket:[")?.strip_suffix(']').map(str::to_string))
+                    .filter_map(|l| {
+                        l.to_str()?.strip_prefix("socket:[")?.strip_suffix(']').map(str::to_string)
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -81,7 +83,8 @@ fn reload(port: u16) {
     use std::io::{Read, Write};
     let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(c, "POST /-/reload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    write!(c, "POST /-/reload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let mut reply = String::new();
     let _ = c.read_to_string(&mut reply);
     assert!(reply.starts_with("HTTP/1.1 200"), "reload on {port}: {reply}");
@@ -89,6 +92,56 @@ fn reload(port: u16) {
 
 fn path_arg(flag: &str, path: &std::path::Path) -> String {
     format!("{flag}={}", path.display())
+}
+
+/// Starts the exporter and Alertmanager on seed files (their ports go into the generated files),
+/// generates the files, loads them with `POST /-/reload` (the "apply" step), then starts Prometheus.
+fn start_servers(p: &Project, dir: &std::path::Path, receiver: &str) -> Vec<Proc> {
+    std::fs::write(dir.join("blackbox.yml"), "modules: {}\n").unwrap();
+    let seed = format!(
+        "route:\n  receiver: x\nreceivers:\n  - name: x\n    webhook_configs:\n      - url: {receiver}\n"
+    );
+    std::fs::write(dir.join("alertmanager.yml"), seed).unwrap();
+    let bb = spawn(
+        Command::new("prometheus-blackbox-exporter")
+            .arg(path_arg("--config.file", &dir.join("blackbox.yml")))
+            .arg("--web.listen-address=127.0.0.1:0"),
+    );
+    let am = spawn(
+        Command::new("prometheus-alertmanager")
+            .arg(path_arg("--config.file", &dir.join("alertmanager.yml")))
+            .arg(path_arg("--storage.path", &dir.join("am-data")))
+            .arg("--web.listen-address=127.0.0.1:0")
+            .arg("--cluster.listen-address="),
+    );
+    let (bb_port, am_port) = (listening_port(bb.0.id()), listening_port(am.0.id()));
+    let out = p.run(&[
+        "monitoring",
+        "generate",
+        "--env",
+        "prod",
+        "--out",
+        dir.to_str().unwrap(),
+        "--interval",
+        "1",
+        "--blackbox",
+        &format!("127.0.0.1:{bb_port}"),
+        "--alertmanager",
+        &format!("127.0.0.1:{am_port}"),
+        "--receiver",
+        receiver,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    reload(bb_port);
+    reload(am_port);
+    let prom = spawn(
+        Command::new("prometheus")
+            .arg(path_arg("--config.file", &dir.join("prometheus.yml")))
+            .arg(path_arg("--storage.tsdb.path", &dir.join("prom-data")))
+            .arg("--web.listen-address=127.0.0.1:0"),
+    );
+    listening_port(prom.0.id());
+    vec![bb, am, prom]
 }
 
 #[test]
@@ -111,40 +164,11 @@ fn sandbox_break_brings_the_alert_to_the_receiver_and_fix_resolves_it() {
     let url = wait_for(&rx, "listening on ", Duration::from_secs(20)).expect("receiver URL");
     let receiver = url.trim_start_matches("listening on ").to_string();
 
-    // The exporter and Alertmanager start on seed files (their ports go into the generated files),
-    // then load the generated ones with POST /-/reload: the "apply" step.
-    std::fs::write(dir.join("blackbox.yml"), "modules: {}\n").unwrap();
-    let seed = format!("route:\n  receiver: x\nreceivers:\n  - name: x\n    webhook_configs:\n      - url: {receiver}\n");
-    std::fs::write(dir.join("alertmanager.yml"), seed).unwrap();
-    let bb = spawn(
-        Command::new("prometheus-blackbox-exporter")
-            .arg(path_arg("--config.file", &dir.join("blackbox.yml")))
-            .arg("--web.listen-address=127.0.0.1:0"),
+    let _servers = start_servers(&p, &dir, &receiver);
+    assert!(
+        wait_for(&rx, "FlightdeckMonitorDown", Duration::from_secs(5)).is_none(),
+        "no alert while healthy"
     );
-    let am = spawn(
-        Command::new("prometheus-alertmanager")
-            .arg(path_arg("--config.file", &dir.join("alertmanager.yml")))
-            .arg(path_arg("--storage.path", &dir.join("am-data")))
-            .arg("--web.listen-address=127.0.0.1:0")
-            .arg("--cluster.listen-address="),
-    );
-    let (bb_port, am_port) = (listening_port(bb.0.id()), listening_port(am.0.id()));
-    let out = p.run(&[
-        "monitoring", "generate", "--env", "prod", "--out", dir.to_str().unwrap(), "--interval", "1",
-        "--blackbox", &format!("127.0.0.1:{bb_port}"), "--alertmanager", &format!("127.0.0.1:{am_port}"),
-        "--receiver", &receiver,
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    reload(bb_port);
-    reload(am_port);
-    let prom = spawn(
-        Command::new("prometheus")
-            .arg(path_arg("--config.file", &dir.join("prometheus.yml")))
-            .arg(path_arg("--storage.tsdb.path", &dir.join("prom-data")))
-            .arg("--web.listen-address=127.0.0.1:0"),
-    );
-    listening_port(prom.0.id());
-    assert!(wait_for(&rx, "FlightdeckMonitorDown", Duration::from_secs(5)).is_none(), "no alert while healthy");
 
     let started = Instant::now();
     assert_eq!(p.run(&["sandbox", "break", "--url", &sandbox.url]).status.code(), Some(0));

@@ -122,6 +122,11 @@ pub enum Msg {
         /// Its journal.
         events: Vec<Event>,
     },
+    /// The newest alerts received from Alertmanager (`flightdeck alerts listen`), newest first.
+    AlertsLoaded {
+        /// The alerts.
+        alerts: Vec<flightdeck_core::store::AlertRecord>,
+    },
     /// The Assessment screen's report (or why it could not be computed).
     AssessmentLoaded {
         /// The report.

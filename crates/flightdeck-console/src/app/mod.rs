@@ -225,6 +225,8 @@ pub struct App {
     pub secrets: Option<Vec<flightdeck_core::secrets::SecretStatus>>,
     /// Secrets screen: selected row.
     pub secrets_row: usize,
+    /// Health screen: the newest alerts received from Alertmanager.
+    pub alerts: Vec<flightdeck_core::store::AlertRecord>,
     /// Assessment screen: the report, or why it could not be computed.
     pub assessment: Option<Result<Box<flightdeck_core::assess::Report>, String>>,
     /// Assessment screen: the section drilled into.
@@ -306,6 +308,7 @@ impl App {
             audit_row: 0,
             secrets: None,
             secrets_row: 0,
+            alerts: Vec::new(),
             assessment: None,
             assess_section: None,
             assess_row: 0,
@@ -460,6 +463,10 @@ impl App {
                 let mut screen = RunScreen::new(&run.id);
                 screen.follow = false;
                 self.screens.push(Screen::Run(Box::new(screen)));
+                Vec::new()
+            }
+            Msg::AlertsLoaded { alerts } => {
+                self.alerts = alerts;
                 Vec::new()
             }
             Msg::AssessmentLoaded { report } => {

@@ -9,6 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::app::{App, Screen};
 use crate::theme::{Role, Theme};
 
+mod alerts;
 mod assessment;
 mod audit;
 mod chrome;

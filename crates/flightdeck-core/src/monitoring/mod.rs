@@ -58,7 +58,9 @@ pub enum MonitoringError {
         message: String,
     },
     /// A tool could not be run.
-    #[error("cannot run {tool}: {source} (install it: scripts/install-test-deps.sh, or apt-get install prometheus prometheus-alertmanager)")]
+    #[error(
+        "cannot run {tool}: {source} (install it: scripts/install-test-deps.sh, or apt-get install prometheus prometheus-alertmanager)"
+    )]
     Tool {
         /// The tool.
         tool: String,
@@ -88,7 +90,9 @@ pub fn generate(config: &Config, env: &str, t: &Targets) -> Result<Generated, Mo
     let resolve = |s: &str| crate::health::monitor::fill_env(s, &vars).unwrap_or_else(|_| s.to_string());
     let list = monitors(config, env);
     if list.is_empty() {
-        return Err(MonitoringError::Invalid(format!("no monitor applies to environment {env}: add [monitors.NAME] to flightdeck.toml")));
+        return Err(MonitoringError::Invalid(format!(
+            "no monitor applies to environment {env}: add [monitors.NAME] to flightdeck.toml"
+        )));
     }
     let mut untranslated = Vec::new();
     let (mut modules, mut jobs, mut rules) = (serde_json::Map::new(), Vec::new(), Vec::new());
@@ -115,14 +119,18 @@ pub fn generate(config: &Config, env: &str, t: &Targets) -> Result<Generated, Mo
     });
     let mut files = BTreeMap::new();
     files.insert("prometheus.yml".into(), pretty(&prometheus));
-    files.insert("rules.yml".into(), pretty(&json!({ "groups": [{ "name": format!("flightdeck-{env}"), "rules": rules }] })));
+    files.insert(
+        "rules.yml".into(),
+        pretty(&json!({ "groups": [{ "name": format!("flightdeck-{env}"), "rules": rules }] })),
+    );
     files.insert("blackbox.yml".into(), pretty(&json!({ "modules": modules })));
     files.insert("alertmanager.yml".into(), pretty(&alertmanager));
     Ok(Generated { files, untranslated })
 }
 
 fn job(name: &str, m: &Module, t: &Targets) -> Value {
-    let secs = parse_duration(&m.interval).map_or(t.interval_s, |ms| (ms / 1000).max(1)).min(t.interval_s.max(1));
+    let secs =
+        parse_duration(&m.interval).map_or(t.interval_s, |ms| (ms / 1000).max(1)).min(t.interval_s.max(1));
     json!({
         "job_name": format!("fd-{name}"),
         "metrics_path": "/probe",
@@ -147,7 +155,11 @@ fn run_tool(tool: &str, args: &[&str], file: &Path) -> Result<(), MonitoringErro
         return Ok(());
     }
     let message = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    Err(MonitoringError::Rejected { tool: tool.into(), file: file.display().to_string(), message: message.trim().into() })
+    Err(MonitoringError::Rejected {
+        tool: tool.into(),
+        file: file.display().to_string(),
+        message: message.trim().into(),
+    })
 }
 
 /// Checks the files in `dir` with `promtool check config`, `promtool check rules` and

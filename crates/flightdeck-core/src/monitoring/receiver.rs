@@ -64,7 +64,11 @@ fn reply(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
     r
 }
 
-async fn handle(req: Request<Incoming>, store: Store, tx: mpsc::Sender<AlertRecord>) -> Response<Full<Bytes>> {
+async fn handle(
+    req: Request<Incoming>,
+    store: Store,
+    tx: mpsc::Sender<AlertRecord>,
+) -> Response<Full<Bytes>> {
     if req.method() != Method::POST || req.uri().path() != "/alerts" {
         return reply(StatusCode::NOT_FOUND, "POST /alerts\n");
     }
@@ -93,7 +97,12 @@ pub async fn bind(addr: &str) -> std::io::Result<(TcpListener, SocketAddr)> {
 }
 
 /// Serves webhooks on `listener` until `stop` is cancelled; stored alerts also go to `tx`.
-pub async fn serve(listener: TcpListener, store: Store, tx: mpsc::Sender<AlertRecord>, stop: CancellationToken) {
+pub async fn serve(
+    listener: TcpListener,
+    store: Store,
+    tx: mpsc::Sender<AlertRecord>,
+    stop: CancellationToken,
+) {
     let mut conns = JoinSet::new();
     loop {
         tokio::select! {

@@ -1,5 +1,5 @@
 //! One monitor → one blackbox module (`http_2xx` with status codes and body regexps from its
-//! conditions, `tcp_connect`, TLS, `dns`) and its alerting rules (down for failure_threshold ×
+//! conditions, `tcp_connect`, TLS, `dns`) and its alerting rules (down for `failure_threshold` ×
 //! interval, latency above its `[RESPONSE_TIME]` bound, certificate under its
 //! `[CERTIFICATE_EXPIRATION]` bound). Conditions with no equivalent are reported, never dropped.
 
@@ -72,9 +72,12 @@ fn apply(c: &Condition, h: &mut Http) -> Result<(), String> {
         }
         // Blackbox's default: 2xx after following redirects.
         (Some(Placeholder::Status), Op::Lt, Operand::Literal(v)) if v == "300" || v == "400" => {}
-        (Some(Placeholder::Body(path)), Op::Eq, Operand::Pattern(p)) if path.is_empty() => h.body.push(glob_regex(p)),
+        (Some(Placeholder::Body(path)), Op::Eq, Operand::Pattern(p)) if path.is_empty() => {
+            h.body.push(glob_regex(p));
+        }
         (Some(Placeholder::ResponseTime), Op::Lt | Op::Le, r) => {
-            h.latency_ms = literal(r).and_then(parse_duration).or_else(|| literal(r).and_then(|s| s.parse().ok()));
+            h.latency_ms =
+                literal(r).and_then(parse_duration).or_else(|| literal(r).and_then(|s| s.parse().ok()));
             h.latency_ms.ok_or("the bound is not a number")?;
         }
         (Some(Placeholder::CertificateExpiration), Op::Gt | Op::Ge, r) => {
@@ -127,7 +130,13 @@ pub fn module(
             "monitor {name} has nothing translatable: it needs url, tcp, tls, or dns with nameserver"
         )));
     };
-    Ok(Module { blackbox, target, interval: m.interval.clone(), latency_ms: h.latency_ms, cert_ms: h.cert_ms })
+    Ok(Module {
+        blackbox,
+        target,
+        interval: m.interval.clone(),
+        latency_ms: h.latency_ms,
+        cert_ms: h.cert_ms,
+    })
 }
 
 /// The alerting rules of monitor `name`.
