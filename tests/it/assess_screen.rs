@@ -151,7 +151,7 @@ fn the_health_screen_lists_received_alerts_firing_and_resolved() {
     ];
     let t = screen_text(&render(&app((120, 40), flightdeck::tui::fixtures::history(), msgs)));
     assert!(t.contains("alerts from Alertmanager"), "{t}");
-    assert!(t.contains("resolved  FlightdeckMonitorDown web"), "{t}");
-    assert!(t.contains("firing    FlightdeckMonitorDown web"), "{t}");
+    assert!(t.contains("resolved FlightdeckMonitorDown web"), "{t}");
+    assert!(t.contains("firing   FlightdeckMonitorDown web"), "{t}");
     assert!(!t.contains('\x1b'), "control characters never reach the screen");
 }
