@@ -130,6 +130,29 @@ pub enum MonitoringCommand {
     Generate(MonitoringGenerateArgs),
     /// Check a directory's files with promtool and amtool.
     Check(MonitoringCheckArgs),
+    /// Load the files in use: `POST /-/reload` to each server URL given.
+    Apply(MonitoringApplyArgs),
+    /// Poll Prometheus until every target is up and rules are loaded; exit 6 if not in time.
+    Verify(MonitoringVerifyArgs),
+}
+
+/// `monitoring apply URL...`.
+#[derive(Debug, Args)]
+pub struct MonitoringApplyArgs {
+    /// Base URLs of Prometheus, Alertmanager and the blackbox exporter.
+    #[arg(required = true)]
+    pub urls: Vec<String>,
+}
+
+/// `monitoring verify --prometheus URL`.
+#[derive(Debug, Args)]
+pub struct MonitoringVerifyArgs {
+    /// Prometheus's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:9090")]
+    pub prometheus: String,
+    /// How long to wait (`60s`).
+    #[arg(long, default_value = "60s")]
+    pub timeout: String,
 }
 
 /// `monitoring generate`.

@@ -62,7 +62,7 @@ async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
         Command::Secrets(c) => secrets::dispatch(ctx, c).await,
         Command::Notify(c) => notify::notify(ctx, c).await,
         Command::Assess(a) => assess::assess(ctx, a).await,
-        Command::Monitoring(c) => monitoring::monitoring(ctx, &c),
+        Command::Monitoring(c) => monitoring::monitoring(ctx, &c).await,
         Command::Alerts(c) => monitoring::alerts(ctx, &c).await,
     }
 }

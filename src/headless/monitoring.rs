@@ -11,8 +11,27 @@ use crate::monitoring::{self, MonitoringError, Targets};
 use crate::store::AlertRecord;
 
 /// Dispatches `monitoring`.
-pub fn monitoring(ctx: &Ctx, c: &MonitoringCommand) -> Result<i32, Error> {
+pub async fn monitoring(ctx: &Ctx, c: &MonitoringCommand) -> Result<i32, Error> {
     match c {
+        MonitoringCommand::Apply(a) => {
+            monitoring::live::reload(&a.urls).await.map_err(err)?;
+            crate::outln!("reloaded: {}", a.urls.join(", "));
+            Ok(exit::OK)
+        }
+        MonitoringCommand::Verify(a) => {
+            let limit = crate::time::parse_duration(&a.timeout)
+                .ok_or_else(|| Error::Invalid(format!("--timeout {:?} is not a duration", a.timeout)))?;
+            match monitoring::live::verify(&a.prometheus, std::time::Duration::from_millis(limit)).await {
+                Ok(s) => {
+                    crate::outln!("{s}");
+                    Ok(exit::OK)
+                }
+                Err(e) => {
+                    crate::errln!("flightdeck: {e}");
+                    Ok(exit::MONITOR_DOWN)
+                }
+            }
+        }
         MonitoringCommand::Generate(a) => generate(ctx, a),
         MonitoringCommand::Check(a) => {
             monitoring::check(&a.dir).map_err(err)?;

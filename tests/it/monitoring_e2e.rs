@@ -78,18 +78,6 @@ fn wait_for(rx: &Receiver<String>, needle: &str, limit: Duration) -> Option<Stri
     None
 }
 
-/// `POST http://127.0.0.1:PORT/-/reload`; panics unless it answers 200.
-fn reload(port: u16) {
-    use std::io::{Read, Write};
-    let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(c, "POST /-/reload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut reply = String::new();
-    let _ = c.read_to_string(&mut reply);
-    assert!(reply.starts_with("HTTP/1.1 200"), "reload on {port}: {reply}");
-}
-
 fn path_arg(flag: &str, path: &std::path::Path) -> String {
     format!("{flag}={}", path.display())
 }
@@ -132,15 +120,19 @@ fn start_servers(p: &Project, dir: &std::path::Path, receiver: &str) -> Vec<Proc
         receiver,
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    reload(bb_port);
-    reload(am_port);
+    let urls = [format!("http://127.0.0.1:{bb_port}"), format!("http://127.0.0.1:{am_port}")];
+    let out = p.run(&["monitoring", "apply", &urls[0], &urls[1]]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let prom = spawn(
         Command::new("prometheus")
             .arg(path_arg("--config.file", &dir.join("prometheus.yml")))
             .arg(path_arg("--storage.tsdb.path", &dir.join("prom-data")))
             .arg("--web.listen-address=127.0.0.1:0"),
     );
-    listening_port(prom.0.id());
+    let prom_url = format!("http://127.0.0.1:{}", listening_port(prom.0.id()));
+    let out = p.run(&["monitoring", "verify", "--prometheus", &prom_url, "--timeout", "60s"]);
+    assert_eq!(out.status.code(), Some(0), "every target up, rules loaded: {}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 targets up, 1 rules loaded"), "{}", text(&out));
     vec![bb, am, prom]
 }
 

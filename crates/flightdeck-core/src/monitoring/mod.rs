@@ -4,6 +4,7 @@
 //! library. A condition that cannot be translated is listed in [`Generated::untranslated`], never
 //! dropped silently.
 
+pub mod live;
 pub mod receiver;
 mod translate;
 
