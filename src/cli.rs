@@ -84,6 +84,170 @@ pub enum Command {
     /// Secrets: list their versions and rotation dates, check them, rotate one (never prints a value).
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Alertmanager's alerts: receive its webhook (`listen ADDR`), list what arrived.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
+    /// Prometheus, blackbox exporter and Alertmanager configuration from the monitors.
+    #[command(subcommand)]
+    Monitoring(MonitoringCommand),
+    /// Production-readiness assessment against the bundled infrastructure checklist; `set`, `history`.
+    Assess(AssessArgs),
+}
+
+/// `alerts ...`.
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Receive Alertmanager's webhook on ADDR (`POST /alerts`); store and print each alert.
+    Listen(AlertsListenArgs),
+    /// Received alerts, newest first.
+    List(AlertsListArgs),
+}
+
+/// `alerts listen ADDR`.
+#[derive(Debug, Args)]
+pub struct AlertsListenArgs {
+    /// `host:port` to listen on (port 0 picks a free one; the URL is printed).
+    #[arg(default_value = "127.0.0.1:9095")]
+    pub addr: String,
+    /// Stop after this long (`30s`); default: until interrupted.
+    #[arg(long = "for", value_name = "DURATION")]
+    pub duration: Option<String>,
+}
+
+/// `alerts list`.
+#[derive(Debug, Args)]
+pub struct AlertsListArgs {
+    /// At most this many.
+    #[arg(short = 'n', long, default_value_t = 50)]
+    pub limit: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `monitoring ...`.
+#[derive(Debug, Subcommand)]
+pub enum MonitoringCommand {
+    /// Write prometheus.yml, rules.yml, blackbox.yml and alertmanager.yml for an environment's
+    /// monitors, checked with promtool and amtool (nothing is replaced when a check fails).
+    Generate(MonitoringGenerateArgs),
+    /// Check a directory's files with promtool and amtool.
+    Check(MonitoringCheckArgs),
+    /// Load the files in use: `POST /-/reload` to each server URL given.
+    Apply(MonitoringApplyArgs),
+    /// Poll Prometheus until every target is up and rules are loaded; exit 6 if not in time.
+    Verify(MonitoringVerifyArgs),
+}
+
+/// `monitoring apply URL...`.
+#[derive(Debug, Args)]
+pub struct MonitoringApplyArgs {
+    /// Base URLs of Prometheus, Alertmanager and the blackbox exporter.
+    #[arg(required = true)]
+    pub urls: Vec<String>,
+}
+
+/// `monitoring verify --prometheus URL`.
+#[derive(Debug, Args)]
+pub struct MonitoringVerifyArgs {
+    /// Prometheus's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:9090")]
+    pub prometheus: String,
+    /// How long to wait (`60s`).
+    #[arg(long, default_value = "60s")]
+    pub timeout: String,
+}
+
+/// `monitoring generate`.
+#[derive(Debug, Args)]
+pub struct MonitoringGenerateArgs {
+    /// Environment whose monitors are translated.
+    #[arg(long = "env", short = 'e')]
+    pub env: Option<String>,
+    /// Directory to write the files to.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The blackbox exporter's address.
+    #[arg(long, default_value = "127.0.0.1:9115")]
+    pub blackbox: String,
+    /// Alertmanager's address.
+    #[arg(long, default_value = "127.0.0.1:9093")]
+    pub alertmanager: String,
+    /// flightdeck's webhook receiver URL (`flightdeck alerts listen`).
+    #[arg(long, default_value = "http://127.0.0.1:9095/alerts")]
+    pub receiver: String,
+    /// Scrape, evaluation and group-wait interval in seconds.
+    #[arg(long, default_value_t = 15)]
+    pub interval: u64,
+}
+
+/// `monitoring check DIR`.
+#[derive(Debug, Args)]
+pub struct MonitoringCheckArgs {
+    /// Directory holding prometheus.yml, rules.yml and alertmanager.yml.
+    pub dir: PathBuf,
+}
+
+/// `assess [--env E] [--json|--markdown] [-o FILE]`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AssessArgs {
+    /// `set` or `history` (default: compute and print an assessment).
+    #[command(subcommand)]
+    pub command: Option<AssessCommand>,
+    /// Environment assessed (default: the first production environment).
+    #[arg(long = "env", short = 'e')]
+    pub env: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Print the report as Markdown.
+    #[arg(long)]
+    pub markdown: bool,
+    /// Write the report to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// List every item in the text report, not only those with a finding.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `assess set|history`.
+#[derive(Debug, Subcommand)]
+pub enum AssessCommand {
+    /// Set an item's state: `assess set 5.2.1 pass -m "why"` (audited; overrides evidence).
+    Set(AssessSetArgs),
+    /// Past assessments: overall score, coverage, verdict.
+    History(AssessHistoryArgs),
+}
+
+/// `assess set ID STATE -m NOTE`.
+#[derive(Debug, Args)]
+pub struct AssessSetArgs {
+    /// Item id (`5.2.1`).
+    pub id: String,
+    /// pass, partial, fail, n/a or unknown.
+    pub state: String,
+    /// Why (shown beside the item).
+    #[arg(short = 'm', long = "message")]
+    pub message: Option<String>,
+    /// Environment (default: the first production environment).
+    #[arg(long = "env", short = 'e')]
+    pub env: Option<String>,
+}
+
+/// `assess history`.
+#[derive(Debug, Args)]
+pub struct AssessHistoryArgs {
+    /// Only this environment.
+    #[arg(long = "env", short = 'e')]
+    pub env: Option<String>,
+    /// At most this many (0: all).
+    #[arg(short = 'n', long, default_value_t = 20)]
+    pub limit: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `secrets ...`.

@@ -8,12 +8,14 @@ use crate::error::Error;
 use crate::shutdown::Shutdown;
 
 mod approve;
+mod assess;
 mod dora;
 mod health;
 mod images;
 mod last_good;
 mod ledger;
 mod load;
+mod monitoring;
 mod notify;
 mod printer;
 mod prompt;
@@ -62,6 +64,9 @@ async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
         Command::Secrets(c) => secrets::dispatch(ctx, c).await,
         Command::Notify(c) => notify::notify(ctx, c).await,
         Command::Image(c) => images::image(ctx, c).await,
+        Command::Assess(a) => assess::assess(ctx, a).await,
+        Command::Monitoring(c) => monitoring::monitoring(ctx, &c).await,
+        Command::Alerts(c) => monitoring::alerts(ctx, &c).await,
     }
 }
 

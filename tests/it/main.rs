@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failures
 
+mod assess;
+mod assess_screen;
 mod audit_tamper;
 mod common;
 mod containers;
@@ -26,6 +28,8 @@ mod load;
 mod load_https;
 mod load_servers;
 mod load_step;
+mod monitoring;
+mod monitoring_e2e;
 mod notify;
 mod notify_smtp;
 mod receiver;

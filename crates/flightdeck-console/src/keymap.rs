@@ -28,6 +28,8 @@ pub enum Ctx {
     Health,
     /// The Notifications screen.
     Notifications,
+    /// The Assessment screen.
+    Assessment,
 }
 
 /// What a key means.
@@ -123,6 +125,10 @@ pub enum Intent {
     Filter,
     /// Copy the current log line (the search match, else the newest line) with OSC 52.
     Copy,
+    /// Set the selected assessment item's state (index into `assess::State::ALL`).
+    SetState(u8),
+    /// Write a note for the selected assessment item.
+    Note,
 }
 
 use Intent as I;
@@ -207,6 +213,12 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Dora, c('s'), I::CycleService),
     (Ctx::Load, c('x'), I::Cancel),
     (Ctx::Health, c('e'), I::CycleEnv),
+    (Ctx::Assessment, c('p'), I::SetState(0)),
+    (Ctx::Assessment, c('a'), I::SetState(1)),
+    (Ctx::Assessment, c('f'), I::SetState(2)),
+    (Ctx::Assessment, c('n'), I::SetState(3)),
+    (Ctx::Assessment, c('u'), I::SetState(4)),
+    (Ctx::Assessment, c('m'), I::Note),
 ];
 
 /// The intent of `key` in `ctxs` (most specific first), falling back to the global table.
@@ -280,6 +292,13 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
         Ctx::Notifications => {
             &[("↑↓", "select"), ("enter", "attempts"), ("R", "resend"), ("esc", "back"), ("?", "help")]
         }
+        Ctx::Assessment => &[
+            ("enter", "items"),
+            ("p/a/f/n/u", "pass/partial/fail/n-a/unknown"),
+            ("m", "note"),
+            ("esc", "back"),
+            ("?", "help"),
+        ],
         Ctx::Global => &[("esc", "back"), (":", "command"), ("?", "help"), ("q", "quit")],
     }
 }

@@ -127,6 +127,16 @@ pub enum Msg {
         /// One per push.
         rows: Vec<flightdeck_core::store::ArtifactRecord>,
     },
+    /// The newest alerts received from Alertmanager (`flightdeck alerts listen`), newest first.
+    AlertsLoaded {
+        /// The alerts.
+        alerts: Vec<flightdeck_core::store::AlertRecord>,
+    },
+    /// The Assessment screen's report (or why it could not be computed).
+    AssessmentLoaded {
+        /// The report.
+        report: Result<Box<flightdeck_core::assess::Report>, String>,
+    },
     /// The Secrets screen's rows (names, versions, dates; never values).
     SecretsLoaded {
         /// One per configured secret.
@@ -243,6 +253,17 @@ pub enum Effect {
     LoadSecrets,
     /// Read the pushed images for the Images screen.
     LoadImages,
+    /// Compute the readiness assessment (evidence rules; nothing stored).
+    LoadAssessment,
+    /// Set an assessment item's state and note (audited), then reload.
+    SetAssessmentItem {
+        /// Item id.
+        item: String,
+        /// `pass`, `partial`, `fail`, `n/a`, `unknown`.
+        state: String,
+        /// The note.
+        note: Option<String>,
+    },
     /// Load the notification outbox.
     LoadNotifications,
     /// Load the attempts of one delivery.

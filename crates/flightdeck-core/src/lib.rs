@@ -4,6 +4,7 @@
 //! (`flightdeck-console`) and the binary (`flightdeck`: command line and headless printer) are two
 //! consumers of it, and the compiler keeps it that way (this crate cannot name them).
 
+pub mod assess;
 pub mod compare;
 pub mod config;
 pub mod containers;
@@ -15,6 +16,7 @@ pub mod health;
 pub mod identity;
 pub mod load;
 pub mod logging;
+pub mod monitoring;
 pub mod notify;
 pub mod output;
 pub mod outputs;

@@ -87,6 +87,9 @@ impl App {
             return Vec::new();
         };
         let words: Vec<&str> = owned.iter().map(String::as_str).collect();
+        if let Some(effects) = self.open_listing(&words) {
+            return effects;
+        }
         match words.as_slice() {
             [] => Vec::new(),
             ["q" | "quit", ..] => {
@@ -99,27 +102,6 @@ impl App {
             ["home", ..] => {
                 self.screens.truncate(1);
                 Vec::new()
-            }
-            ["runs", ..] => {
-                self.screens.push(Screen::Runs);
-                vec![Effect::LoadRuns]
-            }
-            ["notifications" | "notify", ..] => {
-                self.screens.push(Screen::Notifications);
-                self.notify_attempts = None;
-                vec![Effect::LoadNotifications]
-            }
-            ["audit", ..] => {
-                self.screens.push(Screen::Audit);
-                vec![Effect::LoadAudit]
-            }
-            ["images", ..] => {
-                self.screens.push(Screen::Images);
-                vec![Effect::LoadImages]
-            }
-            ["secrets", ..] => {
-                self.screens.push(Screen::Secrets);
-                vec![Effect::LoadSecrets]
             }
             ["release", ..] => self.open_release(),
             ["dora", ..] => self.open_dora(),
@@ -142,6 +124,35 @@ impl App {
                 Vec::new()
             }
         }
+    }
+
+    /// The screens that list something from the store: `:runs`, `:audit`, `:images`, ...
+    fn open_listing(&mut self, words: &[&str]) -> Option<Vec<Effect>> {
+        Some(match words {
+            ["runs", ..] => {
+                self.screens.push(Screen::Runs);
+                vec![Effect::LoadRuns]
+            }
+            ["notifications" | "notify", ..] => {
+                self.screens.push(Screen::Notifications);
+                self.notify_attempts = None;
+                vec![Effect::LoadNotifications]
+            }
+            ["audit", ..] => {
+                self.screens.push(Screen::Audit);
+                vec![Effect::LoadAudit]
+            }
+            ["images", ..] => {
+                self.screens.push(Screen::Images);
+                vec![Effect::LoadImages]
+            }
+            ["assess" | "assessment", ..] => self.open_assessment(),
+            ["secrets", ..] => {
+                self.screens.push(Screen::Secrets);
+                vec![Effect::LoadSecrets]
+            }
+            _ => return None,
+        })
     }
 
     fn open_persona(&mut self, name: &str) -> Vec<Effect> {

@@ -88,6 +88,7 @@ impl App {
                 run_text_key(rs, view, key, dialog_shown)
             }
             Screen::Load => self.load_text_key(key),
+            Screen::Assessment => self.assessment_text_key(key),
             _ => None,
         }
     }
@@ -108,6 +109,7 @@ impl App {
                 _ => vec![Ctx::Run],
             },
             Screen::Notifications => vec![Ctx::Notifications],
+            Screen::Assessment => vec![Ctx::Assessment],
         }
     }
 
@@ -120,6 +122,7 @@ impl App {
                 }
                 return vec![Effect::Quit];
             }
+            Intent::Back if self.assessment_back() => {}
             Intent::Back => {
                 if self.screens.len() > 1 {
                     self.screens.pop();
@@ -195,6 +198,7 @@ impl App {
                 Vec::new()
             }
             Screen::Launch(_) => Vec::new(),
+            Screen::Assessment => self.assessment_intent(intent),
         }
     }
 

@@ -9,6 +9,7 @@ use flightdeck_core::store::records::{AuditRecord, AuditVerdict, RunRecord};
 use flightdeck_core::time::Micros;
 use flightdeck_core::workflow::model::{Persona, Workflow};
 
+mod assessment;
 mod command;
 pub mod dialog;
 pub mod input;
@@ -162,6 +163,8 @@ pub enum Screen {
     Secrets,
     /// Diana's pushed container images: tags, digest, scan result.
     Images,
+    /// The readiness assessment: sections, scores, items.
+    Assessment,
 }
 
 /// The DORA screen's choices.
@@ -228,6 +231,16 @@ pub struct App {
     pub images: Option<Vec<flightdeck_core::store::ArtifactRecord>>,
     /// Images screen: selected row.
     pub images_row: usize,
+    /// Health screen: the newest alerts received from Alertmanager.
+    pub alerts: Vec<flightdeck_core::store::AlertRecord>,
+    /// Assessment screen: the report, or why it could not be computed.
+    pub assessment: Option<Result<Box<flightdeck_core::assess::Report>, String>>,
+    /// Assessment screen: the section drilled into.
+    pub assess_section: Option<usize>,
+    /// Assessment screen: selected row (section, or item inside the section).
+    pub assess_row: usize,
+    /// Assessment screen: the note being typed for the selected item.
+    pub assess_note: Option<TextInput>,
     /// Notifications screen: deliveries, newest first.
     pub notifications: Option<Vec<flightdeck_core::store::notify::NotificationRecord>>,
     /// Notifications screen: selected row.
@@ -303,6 +316,11 @@ impl App {
             secrets_row: 0,
             images: None,
             images_row: 0,
+            alerts: Vec::new(),
+            assessment: None,
+            assess_section: None,
+            assess_row: 0,
+            assess_note: None,
             notifications: None,
             notify_row: 0,
             notify_attempts: None,
@@ -453,6 +471,14 @@ impl App {
                 let mut screen = RunScreen::new(&run.id);
                 screen.follow = false;
                 self.screens.push(Screen::Run(Box::new(screen)));
+                Vec::new()
+            }
+            Msg::AlertsLoaded { alerts } => {
+                self.alerts = alerts;
+                Vec::new()
+            }
+            Msg::AssessmentLoaded { report } => {
+                self.assessment = Some(report);
                 Vec::new()
             }
             Msg::SecretsLoaded { secrets } => {

@@ -38,6 +38,9 @@ impl Console {
                 Ok(rows) => vec![Msg::ImagesLoaded { rows }],
                 Err(e) => vec![Msg::Notice { text: format!("cannot read the pushed images: {e}") }],
             },
+            e @ (Effect::LoadAssessment | Effect::SetAssessmentItem { .. }) => {
+                vec![self.assessment_effect(e).await]
+            }
             e @ (Effect::LoadRuns
             | Effect::OpenRun { .. }
             | Effect::LoadAudit

@@ -22,6 +22,7 @@ use flightdeck_core::project::Project as Ctx;
 use flightdeck_core::store::Store;
 use flightdeck_core::workflow::catalog::Catalog;
 
+mod assessment;
 mod attach;
 mod effects;
 mod init;
@@ -282,6 +283,7 @@ impl Console {
         };
         let cancel = self.health_cancel.clone();
         let tx = self.tx.clone();
+        let store = self.store.clone();
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
             let (mut snaps, mut events, _done) = flightdeck_core::health::spawn(plan, cancel);
@@ -294,6 +296,10 @@ impl Console {
                         let snapshot = Box::new(snaps.borrow_and_update().clone());
                         if tx.send(Msg::HealthSnapshot { snapshot }).await.is_err() {
                             break;
+                        }
+                        // Alerts `flightdeck alerts listen` stored, shown under the monitors.
+                        if let Ok(alerts) = store.alerts(8) {
+                            let _ = tx.send(Msg::AlertsLoaded { alerts }).await;
                         }
                     }
                     // Transitions are already in the store; keep the channel drained.

@@ -95,6 +95,7 @@ pub fn footer_ctx(app: &App) -> Ctx {
             _ => Ctx::Run,
         },
         Screen::Health => Ctx::Health,
+        Screen::Assessment => Ctx::Assessment,
         Screen::Launch(_) | Screen::Audit | Screen::Release | Screen::Secrets | Screen::Images => Ctx::Global,
     }
 }

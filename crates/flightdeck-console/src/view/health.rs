@@ -75,6 +75,7 @@ pub fn health(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     for (i, m) in snap.monitors.iter().enumerate() {
         lines.push(monitor_line(m, i == app.health_row, spark_w, width, theme));
     }
+    lines.extend(super::alerts::alert_lines(&app.alerts, width, theme));
     let title = format!(
         "Health — {} — {} monitor(s), updated {} (enter: detail, e: environment)",
         app.health_env,

@@ -9,6 +9,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::app::{App, Screen};
 use crate::theme::{Role, Theme};
 
+mod alerts;
+mod assessment;
 mod audit;
 mod chrome;
 mod dialog;
@@ -55,6 +57,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Screen::Secrets => secrets::secrets(app, theme, frame, body),
         Screen::Images => images::images(app, theme, frame, body),
         Screen::Load => load::load(app, theme, frame, body),
+        Screen::Assessment => assessment::assessment(app, theme, frame, body),
     }
     chrome::footer(app, theme, frame, footer);
     overlay::overlays(app, theme, frame, body);

@@ -101,6 +101,7 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         Screen::Secrets => "Secrets",
         Screen::Images => "Images",
         Screen::Load => "Load",
+        Screen::Assessment => "Assessment",
     };
     let mut lines = vec![Line::from(span(format!("Keys on {screen}"), theme, Role::Title))];
     for (k, label) in hints(footer_ctx(app)) {
@@ -108,6 +109,12 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
             span(format!("  {k:<10}"), theme, Role::Key),
             span(*label, theme, Role::Text),
         ]));
+    }
+    if matches!(app.screen(), Screen::Assessment) {
+        lines.push(Line::from(span("Formula", theme, Role::Title)));
+        for l in super::assessment::wrap(flightdeck_core::assess::FORMULA, 70) {
+            lines.push(Line::from(span(format!("  {l}"), theme, Role::Text)));
+        }
     }
     lines.push(Line::default());
     lines.push(Line::from(span("Everywhere", theme, Role::Title)));

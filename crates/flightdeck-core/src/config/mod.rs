@@ -70,6 +70,9 @@ pub struct Config {
     /// `[notify]`: notification channels and routes.
     #[serde(default)]
     pub notify: crate::notify::NotifyConfig,
+    /// `[assessment]`: disabled and added checklist items, evidence thresholds.
+    #[serde(default)]
+    pub assessment: crate::assess::AssessmentConfig,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -121,6 +124,7 @@ impl Default for Config {
             secret_providers: BTreeMap::new(),
             secrets: BTreeMap::new(),
             notify: crate::notify::NotifyConfig::default(),
+            assessment: crate::assess::AssessmentConfig::default(),
             path: None,
         }
     }
@@ -155,6 +159,10 @@ impl Config {
         }
         secrets::check(&config.secret_providers, &config.secrets, &config.env_names(), text, path)?;
         config.notify.check(text, path)?;
+        crate::assess::Checklist::load(&config.assessment, text, path).map_err(|e| match e {
+            crate::assess::AssessError::Checklist(d) => d,
+            other => Diagnostic::new(path, find_line(text, "[assessment]"), 1, other.to_string()),
+        })?;
         if let Some(d) = &config.default_environment
             && !config.environments.contains_key(d)
         {

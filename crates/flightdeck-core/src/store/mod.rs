@@ -10,6 +10,7 @@
 //! running or waiting whose lock is free as [`RunStatus::Interrupted`] without writing it.
 
 mod artifacts;
+mod assessments;
 mod audit;
 mod chainkey;
 mod health;
@@ -38,6 +39,7 @@ use crate::engine::event::RunStatus;
 use crate::time::Micros;
 
 pub use artifacts::{ArtifactRecord, NewArtifact};
+pub use assessments::{AlertRecord, AssessmentRecord, ItemStateRecord};
 pub use audit::plan_hash;
 pub use chainkey::{HEAD_FILE as AUDIT_HEAD_FILE, KEY_FILE as AUDIT_KEY_FILE};
 pub use health::HealthTransitionRecord;

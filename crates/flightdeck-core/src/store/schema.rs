@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     super::notify::V_NOTIFY,
     super::resources::V_RESOURCES,
     super::artifacts::V_ARTIFACTS,
+    super::assessments::V_ASSESSMENTS,
 ];
 
 /// The schema version this binary writes.

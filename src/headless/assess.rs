@@ -1,0 +1,124 @@
+//! `flightdeck assess [--env E] [--json|--markdown] [-o FILE]`, `assess set ID STATE -m NOTE` and
+//! `assess history`: the readiness assessment from the command line. Each `assess` is stored, so
+//! `history` shows the trend.
+
+use serde_json::json;
+
+use crate::assess::evidence::Inputs;
+use crate::assess::{self, AssessError, Checklist};
+use crate::cli::{AssessArgs, AssessCommand, AssessHistoryArgs, AssessSetArgs};
+use crate::error::{Error, exit};
+use crate::headless::Ctx;
+use crate::store::AssessmentRecord;
+use crate::time::{Micros, now};
+
+/// Dispatches `assess` and its subcommands.
+pub async fn assess(ctx: &Ctx, a: AssessArgs) -> Result<i32, Error> {
+    match a.command {
+        Some(AssessCommand::Set(s)) => set(ctx, &s).await,
+        Some(AssessCommand::History(h)) => history(ctx, &h),
+        None => report(ctx, &a).await,
+    }
+}
+
+fn err(e: AssessError) -> Error {
+    match e {
+        AssessError::Checklist(d) => Error::Diagnostics(vec![d]),
+        AssessError::Store(s) => Error::Store(s),
+        other => Error::Invalid(other.to_string()),
+    }
+}
+
+/// The environment named, else the first production one, else the default.
+pub fn environment(ctx: &Ctx, named: Option<&str>) -> Result<String, Error> {
+    let c = &ctx.config;
+    if let Some(n) = named {
+        c.environment(n).map_err(Error::Invalid)?;
+        return Ok(n.to_string());
+    }
+    Ok(c.environments
+        .values()
+        .find(|e| e.production)
+        .map_or_else(|| c.default_env().to_string(), |e| e.name.clone()))
+}
+
+async fn report(ctx: &Ctx, a: &AssessArgs) -> Result<i32, Error> {
+    let env = environment(ctx, a.env.as_deref())?;
+    let list = assess::checklist::for_config(&ctx.config).map_err(err)?;
+    let store = ctx.store()?;
+    let inputs = Inputs {
+        config: &ctx.config,
+        store: &store,
+        project_dir: &ctx.paths.project_dir,
+        environment: &env,
+        now: now(),
+    };
+    let r = assess::assess(&list, &inputs).await.map_err(err)?;
+    let json_text = serde_json::to_string_pretty(&r).map_err(|e| Error::Internal(e.to_string()))?;
+    let rec = AssessmentRecord {
+        id: 0,
+        at: Micros(r.at),
+        environment: env.clone(),
+        overall: r.overall,
+        coverage: r.coverage,
+        ready: r.ready,
+    };
+    store.save_assessment(&rec, json_text.clone(), assess::item_records(&r)).await?;
+    let body = if a.json {
+        json_text + "\n"
+    } else if a.markdown {
+        assess::markdown(&r)
+    } else {
+        assess::text(&r, a.all)
+    };
+    match &a.output {
+        Some(path) => {
+            std::fs::write(path, &body)
+                .map_err(|e| Error::Io { context: format!("writing {}", path.display()), source: e })?;
+            crate::outln!(
+                "{env}: overall {} / 100, coverage {} %, {} — written to {}",
+                assess::pct(r.overall),
+                assess::pct(r.coverage),
+                if r.ready { "READY" } else { "NOT READY" },
+                path.display()
+            );
+        }
+        None => crate::out!("{body}"),
+    }
+    Ok(exit::OK)
+}
+
+async fn set(ctx: &Ctx, s: &AssessSetArgs) -> Result<i32, Error> {
+    let env = environment(ctx, s.env.as_deref())?;
+    let list: Checklist = assess::checklist::for_config(&ctx.config).map_err(err)?;
+    let store = ctx.store()?;
+    let state = assess::set_item(&store, &list, &env, &s.id, &s.state, s.message.clone(), now())
+        .await
+        .map_err(err)?;
+    crate::outln!("{} set to {state} in {env} (audited as assess.set)", s.id);
+    Ok(exit::OK)
+}
+
+fn history(ctx: &Ctx, h: &AssessHistoryArgs) -> Result<i32, Error> {
+    let store = ctx.store()?;
+    let rows = store.assessments(h.env.as_deref(), h.limit)?;
+    if h.json {
+        crate::outln!("{}", json!(rows));
+        return Ok(exit::OK);
+    }
+    if rows.is_empty() {
+        crate::outln!("no assessments yet: run flightdeck assess");
+    }
+    for r in &rows {
+        crate::outln!(
+            "{:>4}  {}  {:<12} overall {:>3}  coverage {:>3} %  {}",
+            r.id,
+            r.at.to_rfc3339(),
+            r.environment,
+            assess::pct(r.overall),
+            assess::pct(r.coverage),
+            if r.ready { "READY" } else { "NOT READY" }
+        );
+    }
+    Ok(exit::OK)
+}
