@@ -12,6 +12,7 @@ use crate::workflow::diag::{Diagnostic, line_col, nearest};
 
 mod dora;
 mod environment;
+pub mod incidents;
 pub mod monitors;
 mod release;
 pub mod secrets;
@@ -70,6 +71,9 @@ pub struct Config {
     /// `[notify]`: notification channels and routes.
     #[serde(default)]
     pub notify: crate::notify::NotifyConfig,
+    /// `[incidents]`: MTTR targets per severity.
+    #[serde(default)]
+    pub incidents: incidents::IncidentsConfig,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -121,6 +125,7 @@ impl Default for Config {
             secret_providers: BTreeMap::new(),
             secrets: BTreeMap::new(),
             notify: crate::notify::NotifyConfig::default(),
+            incidents: incidents::IncidentsConfig::default(),
             path: None,
         }
     }

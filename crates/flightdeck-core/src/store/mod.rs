@@ -12,6 +12,7 @@
 mod audit;
 mod chainkey;
 mod health;
+mod incident_events;
 mod incidents;
 mod ledger;
 mod load_results;
@@ -39,6 +40,7 @@ use crate::time::Micros;
 pub use audit::plan_hash;
 pub use chainkey::{HEAD_FILE as AUDIT_HEAD_FILE, KEY_FILE as AUDIT_KEY_FILE};
 pub use health::HealthTransitionRecord;
+pub use incident_events::V_INCIDENT_EVENTS;
 pub use load_results::{NewLoadResult, StoredBaseline};
 pub use lock::RunLock;
 pub use resources::{NewResource, ResourceRecord};
