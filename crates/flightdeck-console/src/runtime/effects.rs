@@ -33,6 +33,10 @@ impl Console {
             e @ (Effect::LoadNotifications
             | Effect::LoadNotificationAttempts { .. }
             | Effect::ResendNotification { .. }) => self.notify_effect(e).await,
+            Effect::LoadIncident => match flightdeck_core::incident::open_incident(&self.store) {
+                Ok(open) => vec![Msg::IncidentLoaded { open: open.map(Box::new) }],
+                Err(e) => vec![Msg::Notice { text: format!("cannot read incidents: {e}") }],
+            },
             Effect::LoadSecrets => vec![load_secrets(&self.ctx.config, &self.ctx.paths.project_dir).await],
             e @ (Effect::LoadRuns
             | Effect::OpenRun { .. }

@@ -211,3 +211,25 @@ pub fn banner(inc: &crate::store::records::IncidentRecord, events: &[IncidentEve
     let n = responders(events).len();
     format!("{} {} {clock} · {who} · {n} on it", inc.severity.to_ascii_uppercase(), inc.id)
 }
+
+/// The open incident the console's banner shows, with its events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenIncident {
+    /// The incident.
+    pub record: crate::store::records::IncidentRecord,
+    /// Its events, oldest first.
+    pub events: Vec<IncidentEvent>,
+}
+
+/// The open incident to show: the most severe, then the most recently started; `None` when all
+/// are resolved.
+pub fn open_incident(store: &crate::store::Store) -> Result<Option<OpenIncident>, crate::store::StoreError> {
+    let pick = store
+        .incidents()?
+        .into_iter()
+        .filter(|i| i.resolved_at.is_none())
+        .min_by_key(|i| (i.severity.clone(), std::cmp::Reverse(i.started_at)));
+    let Some(record) = pick else { return Ok(None) };
+    let events = store.incident_events(&record.id)?;
+    Ok(Some(OpenIncident { record, events }))
+}

@@ -160,11 +160,12 @@ fn order(id: &str, first: (&str, Micros), then: (&str, Micros)) -> Result<(), In
         return Err(IncidentError::Order {
             id: id.to_string(),
             msg: format!(
-                "{} ({}) is before {} ({}); give times in order",
+                "{} {} is after {} {}: {} cannot come first",
+                first.0,
+                first.1.to_rfc3339(),
                 then.0,
                 then.1.to_rfc3339(),
-                first.0,
-                first.1.to_rfc3339()
+                then.0
             ),
         });
     }
