@@ -19,6 +19,7 @@ mod health_engine;
 mod health_hostile;
 mod health_servers;
 mod incident_screens;
+mod incident_users;
 mod incidents;
 mod invalid;
 mod layering;
