@@ -11,6 +11,9 @@ pub mod mttr;
 pub mod plan;
 pub mod timeline;
 
+#[cfg(test)]
+mod tests;
+
 use serde::{Deserialize, Serialize};
 
 use crate::time::Micros;
