@@ -83,16 +83,23 @@ pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 /// The incident banner under the header while an incident is open, on every screen:
 /// `SEV1 inc-… 00:42:17 · commander diana · 3 on it`, in the banner role (reversed in `mono`).
+/// Its running clock is drawn in the terminal's own colours, like the header's clock: the
+/// per-second change then costs no colour escape codes (DESIGN §9's idle budget).
 pub fn banner(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(open) = app.incident.as_deref() else { return };
     if area.height == 0 {
         return;
     }
-    let text = flightdeck_core::incident::banner(&open.record, &open.events, app.now);
-    let text = format!(" ⚠ {} ", flightdeck_core::sanitize::one_line(&text));
-    let pad = usize::from(area.width).saturating_sub(Span::raw(text.as_str()).width());
-    let line = Line::from(vec![span(text, theme, Role::Banner), span(" ".repeat(pad), theme, Role::Banner)]);
-    frame.render_widget(Paragraph::new(line), area);
+    let (head, clock, tail) = flightdeck_core::incident::banner_parts(&open.record, &open.events, app.now);
+    let clean = |s: &str| flightdeck_core::sanitize::one_line(s).into_owned();
+    let mut spans = vec![
+        span(format!(" ⚠ {} ", clean(&head)), theme, Role::Banner),
+        Span::raw(clock),
+        span(format!(" {} ", clean(&tail)), theme, Role::Banner),
+    ];
+    let used: usize = spans.iter().map(Span::width).sum();
+    spans.push(span(" ".repeat(usize::from(area.width).saturating_sub(used)), theme, Role::Banner));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 /// The context whose keys the footer lists.

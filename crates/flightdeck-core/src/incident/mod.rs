@@ -207,12 +207,23 @@ pub fn commander(events: &[IncidentEvent]) -> Option<Responder> {
 
 /// The banner text of an open incident at `now`: `SEV1 inc-… 00:42:17 · commander diana · 3 on it`.
 pub fn banner(inc: &crate::store::records::IncidentRecord, events: &[IncidentEvent], now: Micros) -> String {
+    let (head, clock, tail) = banner_parts(inc, events, now);
+    format!("{head} {clock} {tail}")
+}
+
+/// The banner in three parts: `SEV1 inc-…`, the running clock `00:42:17` (the only part that
+/// changes every second) and `· commander diana · 3 on it`.
+pub fn banner_parts(
+    inc: &crate::store::records::IncidentRecord,
+    events: &[IncidentEvent],
+    now: Micros,
+) -> (String, String, String) {
     let secs = (now.0 - inc.started_at.0).max(0) / 1_000_000;
     let clock = format!("{:02}:{:02}:{:02}", secs / 3600, (secs / 60) % 60, secs % 60);
     let who =
         commander(events).map_or_else(|| "no commander".to_string(), |c| format!("commander {}", c.name));
     let n = responders(events).len();
-    format!("{} {} {clock} · {who} · {n} on it", inc.severity.to_ascii_uppercase(), inc.id)
+    (format!("{} {}", inc.severity.to_ascii_uppercase(), inc.id), clock, format!("· {who} · {n} on it"))
 }
 
 /// The open incident the console's banner shows, with its events.
