@@ -133,20 +133,7 @@ fn injected_times_give_exact_mttr_and_dora_recovery_ends_at_the_linked_rollback(
     assert_eq!(show["mttr"][1]["verdict"], "met");
     assert_eq!(show["linked_runs"].as_array().unwrap().len(), 1, "{show:#}");
 
-    let ledger = json(&p, &["ledger", "list", "--json"]);
-    let rollback =
-        ledger.as_array().unwrap().iter().find(|d| d["kind"] == "rollback").expect("a rollback row");
-    assert_eq!(rollback["remediates"], "d1", "--incident filled remediates from the incident's cause");
-    let finished = rollback["finished_at"].as_i64().unwrap();
-    let dora = json(&p, &["dora", "--json", "--service", "web", "--env", "prod"]);
-    let recovery = &dora["current"]["recovery"];
-    assert_eq!(recovery["restored"], 1, "{dora:#}");
-    let expected = (finished - micros(&s)) as f64 / 1e6;
-    let got = recovery["median_secs"].as_f64().unwrap();
-    assert!((got - expected).abs() < 1e-6, "recovery {got} s, expected {expected} s: {dora:#}");
-    let d1 = dora["deployments"].as_array().unwrap().iter().find(|d| d["deployment"]["id"] == "d1").unwrap();
-    assert!(!d1["failure_reasons"].as_array().unwrap().is_empty(), "d1 is a failed deployment: {d1:#}");
-    assert_eq!(d1["restored"].as_i64(), Some(finished), "restored when the rollback finished: {d1:#}");
+    assert_recovery_ends_at_the_rollback(&p, micros(&s));
 }
 
 #[test]
@@ -205,4 +192,23 @@ fn bad_input_exits_2_and_writes_nothing_while_a_late_note_is_kept() {
     assert!(late, "{t:#}");
     let audit = ok(&p, &["audit", "--json"]);
     assert!(audit.contains("incident.note"), "each change is audited: {audit}");
+}
+
+/// `dora --json`: d1 failed, and its recovery = the linked rollback's finish − `started`.
+fn assert_recovery_ends_at_the_rollback(p: &Project, started: i64) {
+    let ledger = json(p, &["ledger", "list", "--json"]);
+    let rollback =
+        ledger.as_array().unwrap().iter().find(|d| d["kind"] == "rollback").expect("a rollback row");
+    assert_eq!(rollback["remediates"], "d1", "--incident filled remediates from the incident's cause");
+    let finished = rollback["finished_at"].as_i64().unwrap();
+    let dora = json(p, &["dora", "--json", "--service", "web", "--env", "prod"]);
+    let recovery = &dora["current"]["recovery"];
+    assert_eq!(recovery["restored"], 1, "{dora:#}");
+    #[allow(clippy::cast_precision_loss)] // spans of minutes are exact in f64
+    let expected = (finished - started) as f64 / 1e6;
+    let got = recovery["median_secs"].as_f64().unwrap();
+    assert!((got - expected).abs() < 1e-6, "recovery {got} s, expected {expected} s: {dora:#}");
+    let d1 = dora["deployments"].as_array().unwrap().iter().find(|d| d["deployment"]["id"] == "d1").unwrap();
+    assert!(!d1["failure_reasons"].as_array().unwrap().is_empty(), "d1 is a failed deployment: {d1:#}");
+    assert_eq!(d1["restored"].as_i64(), Some(finished), "restored when the rollback finished: {d1:#}");
 }
