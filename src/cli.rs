@@ -64,7 +64,7 @@ pub enum Command {
     /// The DORA ledger of deployments: add, list, export, import (also from tags).
     #[command(subcommand)]
     Ledger(LedgerCommand),
-    /// Incidents in the DORA ledger: open, resolve, list.
+    /// Incidents: open, join, note, severity, mitigated, resolve, list, show, timeline.
     #[command(subcommand)]
     Incident(IncidentCommand),
     /// Notifications: check channels, send a test, list deliveries, flush the outbox, resend one.
@@ -371,6 +371,9 @@ pub struct RunArgs {
     /// Print the run id and return; the run goes on in the runner (`flightdeck attach RUN`).
     #[arg(long)]
     pub detach: bool,
+    /// Link the run to this open incident (`run_links` rel `incident`).
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
 }
 
 /// `attach`.
@@ -787,12 +790,26 @@ pub struct LedgerImportArgs {
 /// `incident`.
 #[derive(Debug, Subcommand)]
 pub enum IncidentCommand {
-    /// Open an incident.
+    /// Declare an incident (you are on it; `--commander` makes you its commander).
     Open(IncidentOpenArgs),
+    /// Join an incident, or change your role on it.
+    Join(IncidentJoinArgs),
+    /// Leave an incident.
+    Leave(IncidentIdArgs),
+    /// Add a note (a note on a resolved incident is kept, marked late).
+    Note(IncidentNoteArgs),
+    /// Change the severity (sev1–sev4).
+    Severity(IncidentSeverityArgs),
+    /// Mark the incident mitigated (users no longer hurt).
+    Mitigated(IncidentIdArgs),
     /// Resolve an incident.
     Resolve(IncidentResolveArgs),
     /// List incidents.
     List(JsonFlag),
+    /// Show one incident: state, responders and MTTR against targets.
+    Show(IncidentShowArgs),
+    /// The merged timeline; `--markdown` writes the postmortem, `--json` the same content as JSON.
+    Timeline(IncidentTimelineArgs),
 }
 
 /// `incident open`.
@@ -806,21 +823,74 @@ pub struct IncidentOpenArgs {
     /// Environment (default: the first production environment, else `production`).
     #[arg(long = "env", short = 'e')]
     pub env: Option<String>,
-    /// Severity.
+    /// Severity: sev1 (worst) to sev4.
     #[arg(long, default_value = "sev2")]
     pub severity: String,
-    /// The deployment that caused it.
+    /// The deployment that caused it (a ledger id).
     #[arg(long)]
     pub caused_by: Option<String>,
-    /// When the impairment began (default: now).
+    /// When the impairment began (default: the detection).
     #[arg(long)]
     pub started: Option<String>,
-    /// When it was noticed (default: the start).
+    /// When it was noticed (default: now).
     #[arg(long)]
     pub detected: Option<String>,
-    /// Id (default: `inc-` and the start time).
+    /// Id (default: `inc-` and the start time in seconds).
     #[arg(long)]
     pub id: Option<String>,
+    /// You take the incident commander role.
+    #[arg(long)]
+    pub commander: bool,
+    /// When it was declared (default: now; RFC 3339).
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+/// `incident ID` with an optional time.
+#[derive(Debug, Args)]
+pub struct IncidentIdArgs {
+    /// Incident id.
+    pub id: String,
+    /// When (default: now; RFC 3339).
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+/// `incident join`.
+#[derive(Debug, Args)]
+pub struct IncidentJoinArgs {
+    /// Incident id.
+    pub id: String,
+    /// commander, responder or scribe.
+    #[arg(long, default_value = "responder")]
+    pub role: String,
+    /// When (default: now; RFC 3339).
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+/// `incident note`.
+#[derive(Debug, Args)]
+pub struct IncidentNoteArgs {
+    /// Incident id.
+    pub id: String,
+    /// The note.
+    pub text: String,
+    /// When (default: now; RFC 3339).
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+/// `incident severity`.
+#[derive(Debug, Args)]
+pub struct IncidentSeverityArgs {
+    /// Incident id.
+    pub id: String,
+    /// sev1 (worst) to sev4.
+    pub level: String,
+    /// When (default: now; RFC 3339).
+    #[arg(long)]
+    pub at: Option<String>,
 }
 
 /// `incident resolve`.
@@ -831,10 +901,37 @@ pub struct IncidentResolveArgs {
     /// When it was resolved (default: now).
     #[arg(long)]
     pub at: Option<String>,
-    /// When it was mitigated (default: the resolution).
+    /// When it was mitigated, if not recorded yet (default: the resolution).
     #[arg(long)]
     pub mitigated: Option<String>,
 }
+
+/// `incident show`.
+#[derive(Debug, Args)]
+pub struct IncidentShowArgs {
+    /// Incident id.
+    pub id: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `incident timeline`.
+#[derive(Debug, Args)]
+pub struct IncidentTimelineArgs {
+    /// Incident id.
+    pub id: String,
+    /// The Markdown postmortem.
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
+    /// The postmortem as JSON (the same content as `--markdown`).
+    #[arg(long)]
+    pub json: bool,
+    /// Write to this file instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+}
+
 /// `health`.
 #[derive(Debug, Args)]
 pub struct HealthArgs {

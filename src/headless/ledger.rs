@@ -1,34 +1,32 @@
-//! `flightdeck ledger add|list|export|import` and `flightdeck incident open|resolve|list`: the DORA
+//! `flightdeck ledger add|list|export|import` and `flightdeck incident list`: the DORA
 //! ledger by hand, to and from JSONL/CSV files, and bootstrapped from a repository's tags.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::cli::{
-    IncidentCommand, IncidentOpenArgs, LedgerAddArgs, LedgerCommand, LedgerFormat, LedgerImportArgs,
-};
+use crate::cli::{LedgerAddArgs, LedgerCommand, LedgerFormat, LedgerImportArgs};
 use crate::dora::window::{parse_instant, time_zone};
 use crate::dora::{git, inputs, tags};
 use crate::error::{Error, exit};
 use crate::headless::Ctx;
 use crate::headless::dora::{err, quote};
 use crate::identity::Operator;
-use crate::store::records::{DeploymentRecord, IncidentRecord, ReleaseRecord};
+use crate::store::records::{DeploymentRecord, ReleaseRecord};
 use crate::time::{Micros, now};
 
 const CSV_HEADER: &str =
     "id,service,environment,production,sha,version,kind,status,started_at,finished_at,run,remediates,actor";
 
 /// An instant from a flag (date in `[dora] time_zone` or RFC 3339), or `default`.
-fn instant(ctx: &Ctx, text: Option<&String>, default: Micros) -> Result<Micros, Error> {
+pub(super) fn instant(ctx: &Ctx, text: Option<&String>, default: Micros) -> Result<Micros, Error> {
     let Some(text) = text else { return Ok(default) };
     let tz = time_zone(ctx.config.dora.time_zone.as_deref()).map_err(err)?;
     parse_instant(text, &tz).map_err(err)
 }
 
 /// The environment a ledger entry goes to by default, and whether it is production.
-fn environment(ctx: &Ctx, name: Option<&String>) -> (String, bool) {
+pub(super) fn environment(ctx: &Ctx, name: Option<&String>) -> (String, bool) {
     let name = name.cloned().unwrap_or_else(|| {
         ctx.config
             .environments
@@ -344,92 +342,25 @@ fn split_csv(line: &str) -> Vec<String> {
     fields
 }
 
-/// `flightdeck incident ...`.
-pub async fn incident(ctx: &Ctx, c: IncidentCommand) -> Result<i32, Error> {
-    let store = ctx.store()?;
-    match c {
-        IncidentCommand::Open(a) => {
-            let inc = incident_from_args(ctx, &a)?;
-            let ids: HashSet<String> = store.deployments()?.into_iter().map(|d| d.id).collect();
-            inputs::check_incident(&inc, &ids).map_err(err)?;
-            store.add_incident(&inc).await?;
-            crate::outln!("opened incident {}", inc.id);
-            announce(ctx, &store, crate::notify::EventName::IncidentOpened, &inc.id).await?;
-        }
-        IncidentCommand::Resolve(a) => {
-            let at = instant(ctx, a.at.as_ref(), now())?;
-            let mitigated = a.mitigated.as_ref().map(|m| instant(ctx, Some(m), at)).transpose()?;
-            let Some(inc) = store.incident(&a.id)? else {
-                return Err(Error::Invalid(format!(
-                    "no incident {:?}; `flightdeck incident list` lists them",
-                    a.id
-                )));
-            };
-            inputs::check_resolve(&inc, at, mitigated)
-                .map_err(|e| Error::Invalid(format!("incident {}: {e}", a.id)))?;
-            store.resolve_incident(&a.id, at, mitigated).await?;
-            crate::outln!("resolved incident {}", a.id);
-            announce(ctx, &store, crate::notify::EventName::IncidentResolved, &a.id).await?;
-        }
-        IncidentCommand::List(j) => {
-            let all = store.incidents()?;
-            if j.json {
-                crate::outln!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
-            } else {
-                for i in &all {
-                    let resolved = i
-                        .resolved_at
-                        .map_or_else(|| "open".to_string(), |r| format!("resolved {}", r.to_rfc3339()));
-                    let cause = i.caused_by.as_deref().unwrap_or("-");
-                    crate::outln!(
-                        "{:<22} {:<6} {:<10} {} caused by {cause}, {resolved}: {}",
-                        i.id,
-                        i.severity,
-                        i.service,
-                        i.started_at.to_rfc3339(),
-                        i.title
-                    );
-                }
-            }
-        }
+/// `flightdeck incident list`.
+pub fn list_incidents(ctx: &Ctx, json: bool) -> Result<i32, Error> {
+    let all = ctx.store()?.incidents()?;
+    if json {
+        crate::outln!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+        return Ok(exit::OK);
+    }
+    for i in &all {
+        let resolved =
+            i.resolved_at.map_or_else(|| "open".to_string(), |r| format!("resolved {}", r.to_rfc3339()));
+        let cause = i.caused_by.as_deref().unwrap_or("-");
+        crate::outln!(
+            "{:<22} {:<6} {:<10} {} caused by {cause}, {resolved}: {}",
+            i.id,
+            i.severity,
+            i.service,
+            i.started_at.to_rfc3339(),
+            crate::sanitize::one_line(&i.title)
+        );
     }
     Ok(exit::OK)
-}
-
-fn incident_from_args(ctx: &Ctx, a: &IncidentOpenArgs) -> Result<IncidentRecord, Error> {
-    let started = instant(ctx, a.started.as_ref(), now())?;
-    let detected = instant(ctx, a.detected.as_ref(), started)?;
-    Ok(IncidentRecord {
-        id: a.id.clone().unwrap_or_else(|| format!("inc-{}", started.0)),
-        service: a.service.clone(),
-        environment: environment(ctx, a.env.as_ref()).0,
-        severity: a.severity.clone(),
-        title: a.title.clone(),
-        started_at: started,
-        detected_at: Some(detected),
-        mitigated_at: None,
-        resolved_at: None,
-        caused_by: a.caused_by.clone(),
-    })
-}
-
-/// Sends an incident's notification to its routed channels (bounded; the rest stays queued).
-async fn announce(
-    ctx: &Ctx,
-    store: &crate::store::Store,
-    event: crate::notify::EventName,
-    id: &str,
-) -> Result<(), Error> {
-    let Some(inc) = store.incidents()?.into_iter().find(|i| i.id == id) else { return Ok(()) };
-    let limit = std::time::Duration::from_secs(10);
-    crate::notify::notifier::incident_event(
-        store,
-        &ctx.paths.project_dir,
-        &ctx.config.notify,
-        event,
-        &inc,
-        limit,
-    )
-    .await?;
-    Ok(())
 }

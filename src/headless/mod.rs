@@ -13,6 +13,7 @@ mod dora;
 mod health;
 mod images;
 mod last_good;
+mod incident;
 mod ledger;
 mod load;
 mod monitoring;
@@ -59,7 +60,7 @@ async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
         Command::Release(c) => release::dispatch(ctx, c).await,
         Command::Dora(a) => dora::dora(ctx, &a),
         Command::Ledger(c) => ledger::ledger(ctx, c).await,
-        Command::Incident(c) => ledger::incident(ctx, c).await,
+        Command::Incident(c) => incident::incident(ctx, c).await,
         Command::Health(a) => health::health(ctx, &a).await,
         Command::Secrets(c) => secrets::dispatch(ctx, c).await,
         Command::Notify(c) => notify::notify(ctx, c).await,

@@ -31,6 +31,7 @@ pub async fn run(ctx: &Ctx, a: RunArgs) -> Result<i32, Error> {
         interactive,
         // A detached run waits at gates for answers from `flightdeck approve` or an attached client.
         wait_approvals: a.wait_approvals || a.detach,
+        incident: a.incident,
     };
     let params = parse_params(&a.params)?;
     let req = Request::Start { workflow: a.workflow, env: a.env, params, options };

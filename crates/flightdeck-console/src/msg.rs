@@ -149,6 +149,11 @@ pub enum Msg {
         /// The chain check.
         verdict: AuditVerdict,
     },
+    /// The open incident the header's banner shows (polled every second), if any.
+    IncidentLoaded {
+        /// The incident and its events.
+        open: Option<Box<flightdeck_core::incident::OpenIncident>>,
+    },
     /// The notification outbox, newest first.
     NotificationsLoaded {
         /// Deliveries.
@@ -264,6 +269,8 @@ pub enum Effect {
         /// The note.
         note: Option<String>,
     },
+    /// Load the open incident for the banner.
+    LoadIncident,
     /// Load the notification outbox.
     LoadNotifications,
     /// Load the attempts of one delivery.

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod health;
 pub mod identity;
+pub mod incident;
 pub mod load;
 pub mod logging;
 pub mod monitoring;

@@ -265,6 +265,8 @@ pub struct App {
     pub size: (u16, u16),
     /// The clock.
     pub now: Micros,
+    /// The open incident the header's banner shows.
+    pub incident: Option<Box<flightdeck_core::incident::OpenIncident>>,
     /// Theme name.
     pub theme: String,
     /// The latest health snapshot.
@@ -302,6 +304,7 @@ impl App {
             recent: init.runs.clone(),
             health_env: init.default_env.clone(),
             now: init.now,
+            incident: None,
             theme: init.theme.clone(),
             init,
             screens: vec![Screen::Home],
@@ -385,12 +388,13 @@ impl App {
             }
             Msg::Tick { now } => {
                 self.now = now;
+                // The incident banner follows the store every second, on every screen.
+                let mut out = vec![Effect::LoadIncident];
                 // Runs and Home's recent runs follow the store (every process, every operator).
                 if matches!(self.screen(), Screen::Home | Screen::Runs) {
-                    vec![Effect::LoadRuns]
-                } else {
-                    Vec::new()
+                    out.push(Effect::LoadRuns);
                 }
+                out
             }
             Msg::Clock { now } => {
                 self.now = now;
@@ -407,7 +411,10 @@ impl App {
                 view.apply(event.at, &event.kind);
                 if ended { vec![Effect::LoadRuns] } else { Vec::new() }
             }
-            msg @ (Msg::HealthSnapshot { .. } | Msg::DoraLoaded { .. } | Msg::ReleaseLoaded { .. }) => {
+            msg @ (Msg::HealthSnapshot { .. }
+            | Msg::DoraLoaded { .. }
+            | Msg::ReleaseLoaded { .. }
+            | Msg::IncidentLoaded { .. }) => {
                 self.update_loaded(msg);
                 Vec::new()
             }
@@ -432,6 +439,7 @@ impl App {
                 self.dora = Some(dashboard);
             }
             Msg::ReleaseLoaded { plan } => self.release = Some(plan),
+            Msg::IncidentLoaded { open } => self.incident = open,
             _ => {}
         }
     }
@@ -516,7 +524,8 @@ impl App {
             | Msg::Engine(_)
             | Msg::HealthSnapshot { .. }
             | Msg::DoraLoaded { .. }
-            | Msg::ReleaseLoaded { .. } => Vec::new(),
+            | Msg::ReleaseLoaded { .. }
+            | Msg::IncidentLoaded { .. } => Vec::new(),
         }
     }
 

@@ -200,9 +200,17 @@ fn a_bad_threshold_and_rate_are_refused_beside_their_fields() {
 #[test]
 fn runs_follow_the_store_and_screens_reload_on_return() {
     let mut a = app((80, 24), history(), vec![]);
-    assert_eq!(a.update(fixtures::after(1000)), vec![Effect::LoadRuns], "Home polls the runs each second");
+    assert_eq!(
+        a.update(fixtures::after(1000)),
+        vec![Effect::LoadIncident, Effect::LoadRuns],
+        "Home polls the runs (and every screen the incident banner) each second"
+    );
     let _ = a.update(Msg::Key(Key::ch('v')));
-    assert!(a.update(fixtures::after(2000)).is_empty(), "the release screen does not poll runs");
+    assert_eq!(
+        a.update(fixtures::after(2000)),
+        vec![Effect::LoadIncident],
+        "the release screen does not poll runs"
+    );
     let _ = a.update(Msg::Key(Key::ch('r')));
     let back = a.update(Msg::Key(Key::new(KeyCode::Esc)));
     assert_eq!(back, vec![Effect::LoadRelease], "back on Release, the plan reloads");

@@ -33,6 +33,12 @@ impl Console {
             e @ (Effect::LoadNotifications
             | Effect::LoadNotificationAttempts { .. }
             | Effect::ResendNotification { .. }) => self.notify_effect(e).await,
+            Effect::LoadIncident => match flightdeck_core::incident::open_incident(&self.store) {
+                Ok(open) => vec![Msg::IncidentLoaded { open: open.map(Box::new) }],
+                // Polled every second: a store this console cannot read (a shared bastion's runner
+                // owns it) shows no banner rather than a notice a second.
+                Err(_) => Vec::new(),
+            },
             Effect::LoadSecrets => vec![load_secrets(&self.ctx.config, &self.ctx.paths.project_dir).await],
             Effect::LoadImages => match self.store.artifacts() {
                 Ok(rows) => vec![Msg::ImagesLoaded { rows }],

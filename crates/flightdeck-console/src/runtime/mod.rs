@@ -236,6 +236,7 @@ impl Console {
         let quiet = match &msg {
             Msg::HealthSnapshot { snapshot } => !app.health_change_visible(snapshot),
             Msg::RunsLoaded { runs } => runs == &app.recent,
+            Msg::IncidentLoaded { open } => open == &app.incident,
             _ => false,
         };
         let mut effects = app.update(msg);

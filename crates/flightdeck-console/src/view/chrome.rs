@@ -1,6 +1,7 @@
 //! Header and footer. The header names the project, the environment (production unmistakable in
 //! every theme: its own role, upper case and arrow marks, so it reads without colour too),
-//! branch@sha, the operator and the clock. The footer shows the keys that work here.
+//! branch@sha, the operator and the clock; while an incident is open, a banner line under it. The
+//! footer shows the keys that work here.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -78,6 +79,27 @@ pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(" "), gap);
     // The clock ticks every second: in the terminal's own colours it costs no colour escape codes.
     frame.render_widget(Paragraph::new(right), Rect::new(area.x + area.width - clock_w, area.y, clock_w, 1));
+}
+
+/// The incident banner under the header while an incident is open, on every screen:
+/// `SEV1 inc-… 00:42:17 · commander diana · 3 on it`, in the banner role (reversed in `mono`).
+/// Its running clock is drawn in the terminal's own colours, like the header's clock: the
+/// per-second change then costs no colour escape codes (DESIGN §9's idle budget).
+pub fn banner(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(open) = app.incident.as_deref() else { return };
+    if area.height == 0 {
+        return;
+    }
+    let (head, clock, tail) = flightdeck_core::incident::banner_parts(&open.record, &open.events, app.now);
+    let clean = |s: &str| flightdeck_core::sanitize::one_line(s).into_owned();
+    let mut spans = vec![
+        span(format!(" ⚠ {} ", clean(&head)), theme, Role::Banner),
+        Span::raw(clock),
+        span(format!(" {} ", clean(&tail)), theme, Role::Banner),
+    ];
+    let used: usize = spans.iter().map(Span::width).sum();
+    spans.push(span(" ".repeat(usize::from(area.width).saturating_sub(used)), theme, Role::Banner));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 /// The context whose keys the footer lists.

@@ -40,9 +40,16 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         too_small(theme, frame, area);
         return;
     }
-    let [header, body, footer] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let banner = u16::from(app.incident.is_some());
+    let [header, banner_area, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(banner),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     chrome::header(app, theme, frame, header);
+    chrome::banner(app, theme, frame, banner_area);
     match app.screen() {
         Screen::Home => home::home(app, theme, frame, body),
         Screen::Persona(p) => home::persona(app, *p, theme, frame, body),

@@ -12,6 +12,7 @@ use crate::workflow::diag::{Diagnostic, line_col, nearest};
 
 mod dora;
 mod environment;
+pub mod incidents;
 pub mod monitors;
 mod release;
 pub mod secrets;
@@ -73,6 +74,9 @@ pub struct Config {
     /// `[assessment]`: disabled and added checklist items, evidence thresholds.
     #[serde(default)]
     pub assessment: crate::assess::AssessmentConfig,
+    /// `[incidents]`: MTTR targets per severity.
+    #[serde(default)]
+    pub incidents: incidents::IncidentsConfig,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -125,6 +129,7 @@ impl Default for Config {
             secrets: BTreeMap::new(),
             notify: crate::notify::NotifyConfig::default(),
             assessment: crate::assess::AssessmentConfig::default(),
+            incidents: incidents::IncidentsConfig::default(),
             path: None,
         }
     }

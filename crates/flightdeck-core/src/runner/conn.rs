@@ -96,6 +96,7 @@ async fn dispatch(server: &Arc<Server>, peer: &Operator, req: Request) -> Respon
         Request::Resume { run, options } => server.resume(peer.clone(), &run, options).await,
         Request::Decide { run, decision } => decide(server, peer, &run, decision).await,
         Request::Cancel { run } => cancel(server, peer, &run).await,
+        Request::Incident { incident, at, action } => server.incident(peer, &incident, at, action).await,
         Request::ListRuns { limit } => {
             let filter = crate::store::RunFilter { limit, ..crate::store::RunFilter::default() };
             match server.store.runs(&filter) {

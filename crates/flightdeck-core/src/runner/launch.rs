@@ -40,12 +40,26 @@ impl Server {
             Ok(c) => c,
             Err(d) => return Response::error(exit::USAGE, crate::workflow::diag::render_all(&d)),
         };
-        let plan = match build_plan(&config, &catalog, self, workflow, env, params, options) {
+        let incident = options.incident.clone();
+        let mut params = params.clone();
+        if let Some(inc) = &incident {
+            let declares =
+                catalog.workflow(workflow).is_ok_and(|w| w.params.iter().any(|p| p.name == "remediates"));
+            if let Err(r) = self.incident_for_start(inc, declares, &mut params) {
+                return *r;
+            }
+        }
+        let plan = match build_plan(&config, &catalog, self, workflow, env, &params, options) {
             Ok(p) => p,
             Err(e) => return Response::error(e.exit_code(), e.to_string()),
         };
-        match engine::prepare_run(plan, &self.store, op, self.bin.clone()).await {
-            Ok(spec) => self.spawn(spec, Vec::new()),
+        match engine::prepare_run(plan, &self.store, op.clone(), self.bin.clone()).await {
+            Ok(spec) => {
+                if let Some(inc) = &incident {
+                    self.link_incident_run(&op, inc, &spec.run_id).await;
+                }
+                self.spawn(spec, Vec::new())
+            }
             Err(e) => Response::error(e.exit_code(), e.to_string()),
         }
     }

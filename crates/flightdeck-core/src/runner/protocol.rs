@@ -43,6 +43,9 @@ pub struct StartOptions {
     pub interactive: bool,
     /// Without a terminal, wait for answers from other clients at gates.
     pub wait_approvals: bool,
+    /// Link the run to this open incident (`run --incident ID`).
+    #[serde(default)]
+    pub incident: Option<String>,
 }
 
 /// Where an attaching client stands in a run's event stream: the last event it has seen.
@@ -102,6 +105,16 @@ pub enum Request {
         /// Run id or unique prefix.
         run: String,
     },
+    /// A change to an incident (open, join, note, severity, mitigated, resolve, ...), attributed
+    /// to the socket peer.
+    Incident {
+        /// The incident id (ignored by `open`, whose id is in the action).
+        incident: String,
+        /// When it happened (default: the runner's clock; for back-filling and tests).
+        at: Option<crate::time::Micros>,
+        /// What to do.
+        action: crate::incident::IncidentAction,
+    },
     /// The runs, newest first.
     ListRuns {
         /// At most this many (0: all).
@@ -157,6 +170,13 @@ pub enum Response {
     Runs {
         /// Newest first.
         runs: Vec<RunRecord>,
+    },
+    /// An incident change was recorded.
+    Incident {
+        /// The event appended.
+        event: crate::incident::IncidentEvent,
+        /// The incident after it.
+        incident: crate::store::records::IncidentRecord,
     },
     /// The request failed.
     Error {

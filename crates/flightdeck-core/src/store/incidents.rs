@@ -15,29 +15,7 @@ impl Store {
     /// Adds an incident, or replaces the one with the same id.
     pub async fn add_incident(&self, i: &IncidentRecord) -> Result<(), StoreError> {
         let i = i.clone();
-        self.write("recording an incident", move |tx| {
-            tx.execute(
-                &format!(
-                    "INSERT OR REPLACE INTO incidents ({INCIDENT_COLS}) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-                ),
-                params![
-                    i.id,
-                    i.service,
-                    i.environment,
-                    i.severity,
-                    i.title,
-                    i.started_at.0,
-                    i.detected_at.map(|m| m.0),
-                    i.mitigated_at.map(|m| m.0),
-                    i.resolved_at.map(|m| m.0),
-                    i.caused_by,
-                ],
-            )
-            .ctx(&format!("recording incident {}", i.id))?;
-            Ok(())
-        })
-        .await
+        self.write("recording an incident", move |tx| upsert(tx, &i)).await
     }
 
     /// Marks an incident resolved at `at` (and mitigated at `mitigated`, if given and not yet set).
@@ -135,4 +113,28 @@ fn incident_from_row(row: &Row<'_>) -> rusqlite::Result<IncidentRecord> {
         resolved_at: opt(8)?,
         caused_by: row.get(9)?,
     })
+}
+
+/// Inserts `i`, or replaces the incident with the same id, within `tx`.
+pub(super) fn upsert(tx: &rusqlite::Transaction<'_>, i: &IncidentRecord) -> Result<(), StoreError> {
+    tx.execute(
+        &format!(
+            "INSERT OR REPLACE INTO incidents ({INCIDENT_COLS}) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        ),
+        params![
+            i.id,
+            i.service,
+            i.environment,
+            i.severity,
+            i.title,
+            i.started_at.0,
+            i.detected_at.map(|m| m.0),
+            i.mitigated_at.map(|m| m.0),
+            i.resolved_at.map(|m| m.0),
+            i.caused_by,
+        ],
+    )
+    .ctx(&format!("recording incident {}", i.id))?;
+    Ok(())
 }

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     super::resources::V_RESOURCES,
     super::artifacts::V_ARTIFACTS,
     super::assessments::V_ASSESSMENTS,
+    super::incident_events::V_INCIDENT_EVENTS,
 ];
 
 /// The schema version this binary writes.
