@@ -10,6 +10,7 @@
 //! running or waiting whose lock is free as [`RunStatus::Interrupted`] without writing it.
 
 mod audit;
+mod backups;
 mod chainkey;
 mod health;
 mod incidents;
@@ -41,6 +42,7 @@ pub use chainkey::{HEAD_FILE as AUDIT_HEAD_FILE, KEY_FILE as AUDIT_KEY_FILE};
 pub use health::HealthTransitionRecord;
 pub use load_results::{NewLoadResult, StoredBaseline};
 pub use lock::RunLock;
+pub use backups::{BackupRecord, NewBackup};
 pub use resources::{NewResource, ResourceRecord};
 pub use schema::SCHEMA_VERSION;
 
