@@ -72,7 +72,7 @@ fn fill_templates(cmd: &str) -> String {
 #[test]
 fn workflow_commands_parse() {
     let files =
-        ["workflows/deploy.toml", "workflows/rollback.toml", "workflows/tasks/execute-migration.toml"];
+        ["workflows/deploy.toml", "workflows/rollback.toml", "workflows/tasks/execute-migration.toml", "workflows/database-migration.toml"];
     let mut checked = 0;
     for file in files {
         for cmd in commands(&root().join(file)) {

@@ -4,6 +4,8 @@
 
 mod audit_tamper;
 mod common;
+mod db_backups;
+mod db_pg;
 mod demo;
 mod demo_files;
 mod dora;

@@ -122,6 +122,13 @@ pub enum Msg {
         /// Its journal.
         events: Vec<Event>,
     },
+    /// The Backups screen's rows, newest first.
+    BackupsLoaded {
+        /// Recorded backups not pruned.
+        backups: Vec<flightdeck_core::store::BackupRecord>,
+        /// When they were read (ages are relative to it).
+        now: flightdeck_core::time::Micros,
+    },
     /// The Secrets screen's rows (names, versions, dates; never values).
     SecretsLoaded {
         /// One per configured secret.
@@ -236,6 +243,8 @@ pub enum Effect {
     LoadAudit,
     /// Read the secrets' versions for the Secrets screen.
     LoadSecrets,
+    /// Read the recorded database backups for the Backups screen.
+    LoadBackups,
     /// Load the notification outbox.
     LoadNotifications,
     /// Load the attempts of one delivery.

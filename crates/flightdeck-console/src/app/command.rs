@@ -11,7 +11,7 @@ use flightdeck_core::workflow::model::Persona;
 
 /// The commands, for completion and help.
 pub const COMMANDS: &[&str] = &[
-    "audit", "break", "dora", "fix", "health", "help", "home", "load", "persona", "quit", "release", "run",
+    "audit", "backups", "break", "dora", "fix", "health", "help", "home", "load", "persona", "quit", "release", "run",
     "runs", "theme",
 ];
 
@@ -112,6 +112,10 @@ impl App {
             ["audit", ..] => {
                 self.screens.push(Screen::Audit);
                 vec![Effect::LoadAudit]
+            }
+            ["backups", ..] => {
+                self.screens.push(Screen::Backups);
+                vec![Effect::LoadBackups]
             }
             ["secrets", ..] => {
                 self.screens.push(Screen::Secrets);

@@ -160,6 +160,8 @@ pub enum Screen {
     Load,
     /// Diana's secrets: versions and rotation dates, never values.
     Secrets,
+    /// Diana's database backups: age, size, verified.
+    Backups,
 }
 
 /// The DORA screen's choices.
@@ -222,6 +224,10 @@ pub struct App {
     pub secrets: Option<Vec<flightdeck_core::secrets::SecretStatus>>,
     /// Secrets screen: selected row.
     pub secrets_row: usize,
+    /// The Backups screen's rows (newest first) and when they were read.
+    pub backups: Option<(Vec<flightdeck_core::store::BackupRecord>, flightdeck_core::time::Micros)>,
+    /// Selected backup row.
+    pub backups_row: usize,
     /// Notifications screen: deliveries, newest first.
     pub notifications: Option<Vec<flightdeck_core::store::notify::NotificationRecord>>,
     /// Notifications screen: selected row.
@@ -295,6 +301,8 @@ impl App {
             audit_row: 0,
             secrets: None,
             secrets_row: 0,
+            backups: None,
+            backups_row: 0,
             notifications: None,
             notify_row: 0,
             notify_attempts: None,
@@ -445,6 +453,10 @@ impl App {
                 let mut screen = RunScreen::new(&run.id);
                 screen.follow = false;
                 self.screens.push(Screen::Run(Box::new(screen)));
+                Vec::new()
+            }
+            Msg::BackupsLoaded { backups, now } => {
+                self.backups = Some((backups, now));
                 Vec::new()
             }
             Msg::SecretsLoaded { secrets } => {

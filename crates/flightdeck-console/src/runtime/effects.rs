@@ -34,6 +34,10 @@ impl Console {
             | Effect::LoadNotificationAttempts { .. }
             | Effect::ResendNotification { .. }) => self.notify_effect(e).await,
             Effect::LoadSecrets => vec![load_secrets(&self.ctx.config, &self.ctx.paths.project_dir).await],
+            Effect::LoadBackups => match self.store.backups(None) {
+                Ok(backups) => vec![Msg::BackupsLoaded { backups, now: flightdeck_core::time::now() }],
+                Err(e) => vec![Msg::Notice { text: format!("cannot read the backups: {e}") }],
+            },
             e @ (Effect::LoadRuns
             | Effect::OpenRun { .. }
             | Effect::LoadAudit

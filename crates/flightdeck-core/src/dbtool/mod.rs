@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
 
+
 use crate::error::Error;
 use crate::project::Project;
 
@@ -114,9 +115,9 @@ pub enum DbCommand {
         /// List the pending migrations and their SQL without applying them.
         #[arg(long)]
         dry_run: bool,
-        /// The migration tool.
-        #[arg(long, value_enum, default_value_t = Tool::Builtin)]
-        tool: Tool,
+        /// The migration tool: `builtin` (numbered files) or `dbmate`.
+        #[arg(long, default_value = "builtin")]
+        tool: String,
         #[command(flatten)]
         env: EnvArgs,
     },
@@ -176,6 +177,8 @@ pub async fn run_command(project: &Project, cmd: DbCommand) -> Result<i32, Error
             commands::verify(project, &from, server.as_ref()).await
         }
         DbCommand::Migrate { database, dir, dry_run, tool, env } => {
+            let tool = Tool::from_str(&tool, true)
+                .map_err(|_| Error::Invalid(format!("--tool {tool:?}: use builtin or dbmate")))?;
             commands::migrate(project, &Target::parse(&database)?, &dir, dry_run, tool, &env).await
         }
         DbCommand::Restore { database, from, env } => {

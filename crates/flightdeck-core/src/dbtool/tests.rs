@@ -7,7 +7,7 @@ use rusqlite::Connection;
 
 use super::backup::{backup, restore};
 use super::migrate::{MigrateReport, migrate, read_dir};
-use super::{DbCommand, DbError, EnvArgs, Tool, run_command};
+use super::{DbCommand, DbError, EnvArgs, run_command};
 use crate::error::exit;
 
 fn project(tmp: &Path) -> crate::project::Project {
@@ -20,7 +20,7 @@ fn migrate_cmd(db: &Path, dir: &Path, dry_run: bool) -> DbCommand {
         database: db.display().to_string(),
         dir: dir.to_path_buf(),
         dry_run,
-        tool: Tool::Builtin,
+        tool: "builtin".into(),
         env: EnvArgs { env: None, phrase: None },
     }
 }
