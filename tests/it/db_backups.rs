@@ -25,7 +25,7 @@ async fn retention_over_sixty_daily_backups_keeps_the_hand_computed_set() {
         let path = dir.join(format!("{d}.backup"));
         std::fs::write(&path, format!("backup of {d}")).unwrap();
         std::fs::write(dir.join(format!("{d}.backup.manifest.json")), "{}").unwrap();
-        let at = d.at(2, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp().as_microsecond();
+        let at = d.at(2, 0, 0, 0).to_zoned_datetime(jiff::tz::TimeZone::UTC).unwrap().timestamp().as_microsecond();
         let b = NewBackup {
             database: "/srv/app.db".into(),
             engine: "sqlite".into(),

@@ -162,7 +162,10 @@ fn a_second_concurrent_migration_is_refused_with_exit_8() {
     pg.psql("postgres", "CREATE DATABASE app");
     let dir = write_migrations(&p, "migrations", &[("0001_slow.sql", "SELECT pg_sleep(4);\nCREATE TABLE slow (id int);\n")]);
     let url = pg.url("app");
-    let mut first = p.cmd(&["db", "migrate", "--database", &url, "--dir", &dir]).env("PGPASSFILE", &pg.passfile).spawn().unwrap();
+    let mut first = p.cmd(&["db", "migrate", "--database", &url, "--dir", &dir]).env("PGPASSFILE", &pg.passfile)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while pg.psql("postgres", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") != "1" {
         assert!(std::time::Instant::now() < deadline, "the first migration never took its lock");

@@ -70,7 +70,7 @@ mod tests {
     use super::*;
 
     fn at(date: jiff::civil::Date) -> Micros {
-        let t = date.at(2, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).unwrap();
+        let t = date.at(2, 0, 0, 0).to_zoned_datetime(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).unwrap();
         Micros(t.as_microsecond())
     }
 
