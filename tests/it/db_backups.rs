@@ -25,7 +25,8 @@ async fn retention_over_sixty_daily_backups_keeps_the_hand_computed_set() {
         let path = dir.join(format!("{d}.backup"));
         std::fs::write(&path, format!("backup of {d}")).unwrap();
         std::fs::write(dir.join(format!("{d}.backup.manifest.json")), "{}").unwrap();
-        let at = d.at(2, 0, 0, 0).to_zoned_datetime(jiff::tz::TimeZone::UTC).unwrap().timestamp().as_microsecond();
+        let at =
+            d.at(2, 0, 0, 0).to_zoned_datetime(jiff::tz::TimeZone::UTC).unwrap().timestamp().as_microsecond();
         let b = NewBackup {
             database: "/srv/app.db".into(),
             engine: "sqlite".into(),
@@ -45,10 +46,21 @@ async fn retention_over_sixty_daily_backups_keeps_the_hand_computed_set() {
     }
     drop(store);
     let want = [
-        "2026-03-01", "2026-02-28", "2026-02-27", "2026-02-26", "2026-02-25", "2026-02-24", "2026-02-23",
-        "2026-02-22", "2026-02-15", "2026-02-08", "2026-01-31", "2026-01-20",
+        "2026-03-01",
+        "2026-02-28",
+        "2026-02-27",
+        "2026-02-26",
+        "2026-02-25",
+        "2026-02-24",
+        "2026-02-23",
+        "2026-02-22",
+        "2026-02-15",
+        "2026-02-08",
+        "2026-01-31",
+        "2026-01-20",
     ];
-    let args = ["db", "prune", "--database", "/srv/app.db", "--daily", "7", "--weekly", "4", "--monthly", "3"];
+    let args =
+        ["db", "prune", "--database", "/srv/app.db", "--daily", "7", "--weekly", "4", "--monthly", "3"];
     let mut dry = args.to_vec();
     dry.push("--dry-run");
     let out = p.run(&dry);

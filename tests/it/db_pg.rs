@@ -27,7 +27,11 @@ impl Pg {
         assert!(out.status.success(), "pg-test.sh start: {}", String::from_utf8_lossy(&out.stderr));
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         let get = |k: &str| text.lines().find_map(|l| l.strip_prefix(&format!("{k}="))).unwrap().to_string();
-        Pg { dir: get("PGTEST_DIR"), port: get("PGTEST_PORT").parse().unwrap(), passfile: get("PGTEST_PASSFILE").into() }
+        Pg {
+            dir: get("PGTEST_DIR"),
+            port: get("PGTEST_PORT").parse().unwrap(),
+            passfile: get("PGTEST_PASSFILE").into(),
+        }
     }
 
     /// `postgres://ops@127.0.0.1:PORT/DB` (no password: it comes from the passfile).
@@ -98,7 +102,11 @@ fn migration_succeeds_with_preflight_before_and_after() {
     let dir = write_migrations(
         &p,
         "migrations",
-        &[BASE, ("0002_email.sql", "ALTER TABLE accounts ADD COLUMN email text;\n"), ("0003_index.sql", "CREATE INDEX accounts_name ON accounts (name);\n")],
+        &[
+            BASE,
+            ("0002_email.sql", "ALTER TABLE accounts ADD COLUMN email text;\n"),
+            ("0003_index.sql", "CREATE INDEX accounts_name ON accounts (name);\n"),
+        ],
     );
     let url = pg.url("app");
     let out = fd(&p, &pg, &["db", "status", "--database", &url, "--dir", &dir, "--json"]);
@@ -109,7 +117,10 @@ fn migration_succeeds_with_preflight_before_and_after() {
     assert_eq!(v["pending"].as_array().unwrap().len(), 3);
     let out = fd(&p, &pg, &["db", "migrate", "--database", &url, "--dir", &dir]);
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(pg.psql("app", "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations"), "1,2,3");
+    assert_eq!(
+        pg.psql("app", "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations"),
+        "1,2,3"
+    );
     assert_eq!(pg.psql("app", "SELECT count(*) FROM accounts"), "500");
     let out = fd(&p, &pg, &["db", "status", "--database", &url, "--dir", &dir, "--fail-if-pending"]);
     assert!(out.status.success(), "{}", text(&out));
@@ -125,13 +136,20 @@ fn a_failed_second_of_three_files_is_restored_to_the_pre_migration_state() {
     let url = pg.url("app");
     assert!(fd(&p, &pg, &["db", "migrate", "--database", &url, "--dir", &base]).status.success());
     pg.psql("app", "CREATE TABLE notes (id int, body text); INSERT INTO notes SELECT g, 'n' || g FROM generate_series(1, 50) g");
-    let before = (table_state(&pg, "app", "accounts"), table_state(&pg, "app", "notes"), table_state(&pg, "app", "schema_migrations"));
+    let before = (
+        table_state(&pg, "app", "accounts"),
+        table_state(&pg, "app", "notes"),
+        table_state(&pg, "app", "schema_migrations"),
+    );
     let dir = write_migrations(
         &p,
         "migrations",
         &[
             BASE,
-            ("0002_credit.sql", "ALTER TABLE accounts ADD COLUMN credit int;\nUPDATE accounts SET balance = balance + 1;\nDELETE FROM notes WHERE id > 10;\n"),
+            (
+                "0002_credit.sql",
+                "ALTER TABLE accounts ADD COLUMN credit int;\nUPDATE accounts SET balance = balance + 1;\nDELETE FROM notes WHERE id > 10;\n",
+            ),
             ("0003_broken.sql", "CREATE TABLE audit (id int);\nUPDATE accounts SET no_such_column = 1;\n"),
             ("0004_more.sql", "CREATE TABLE more (id int);\n"),
         ],
@@ -140,18 +158,38 @@ fn a_failed_second_of_three_files_is_restored_to_the_pre_migration_state() {
     let out = fd(
         &p,
         &pg,
-        &["run", "database-migration", "--env", "local", "--yes", "-p", &param("database", &url), "-p", &param("migrations", &dir)],
+        &[
+            "run",
+            "database-migration",
+            "--env",
+            "local",
+            "--yes",
+            "-p",
+            &param("database", &url),
+            "-p",
+            &param("migrations", &dir),
+        ],
     );
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    let after = (table_state(&pg, "app", "accounts"), table_state(&pg, "app", "notes"), table_state(&pg, "app", "schema_migrations"));
+    let after = (
+        table_state(&pg, "app", "accounts"),
+        table_state(&pg, "app", "notes"),
+        table_state(&pg, "app", "schema_migrations"),
+    );
     assert_eq!(after, before, "row counts and contents equal the pre-migration state");
-    assert_eq!(pg.psql("app", "SELECT count(*) FROM information_schema.columns WHERE column_name = 'credit'"), "0");
+    assert_eq!(
+        pg.psql("app", "SELECT count(*) FROM information_schema.columns WHERE column_name = 'credit'"),
+        "0"
+    );
     assert_eq!(pg.psql("app", "SELECT to_regclass('audit') IS NULL AND to_regclass('more') IS NULL"), "t");
     let backups = fd(&p, &pg, &["db", "backups", "--json"]);
     let rows: Vec<serde_json::Value> =
         String::from_utf8_lossy(&backups.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(rows.len(), 1, "{}", text(&backups));
-    assert_eq!((rows[0]["database"].as_str(), rows[0]["verify_ok"].as_bool()), (Some(url.as_str()), Some(true)));
+    assert_eq!(
+        (rows[0]["database"].as_str(), rows[0]["verify_ok"].as_bool()),
+        (Some(url.as_str()), Some(true))
+    );
     assert_eq!(rows[0]["verify_result"]["tables"]["public.accounts"]["rows"], 500);
 }
 
@@ -160,9 +198,15 @@ fn a_second_concurrent_migration_is_refused_with_exit_8() {
     let pg = Pg::start();
     let p = pg.project(CONFIG);
     pg.psql("postgres", "CREATE DATABASE app");
-    let dir = write_migrations(&p, "migrations", &[("0001_slow.sql", "SELECT pg_sleep(4);\nCREATE TABLE slow (id int);\n")]);
+    let dir = write_migrations(
+        &p,
+        "migrations",
+        &[("0001_slow.sql", "SELECT pg_sleep(4);\nCREATE TABLE slow (id int);\n")],
+    );
     let url = pg.url("app");
-    let mut first = p.cmd(&["db", "migrate", "--database", &url, "--dir", &dir]).env("PGPASSFILE", &pg.passfile)
+    let mut first = p
+        .cmd(&["db", "migrate", "--database", &url, "--dir", &dir])
+        .env("PGPASSFILE", &pg.passfile)
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -193,7 +237,10 @@ fn a_damaged_backup_fails_verification() {
     let out = fd(&p, &pg, &["db", "verify", "--from", f]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 tables and 501 rows"), "{}", text(&out));
-    assert_eq!(pg.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'flightdeck_verify%'"), "0");
+    assert_eq!(
+        pg.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'flightdeck_verify%'"),
+        "0"
+    );
     // Damage the middle of the file: the checksum catches it.
     let mut bytes = std::fs::read(&file).unwrap();
     let mid = bytes.len() / 2;
@@ -201,7 +248,11 @@ fn a_damaged_backup_fails_verification() {
     std::fs::write(&file, &bytes).unwrap();
     let out = fd(&p, &pg, &["db", "verify", "--from", f]);
     assert_eq!(out.status.code(), Some(8), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("changed since the backup was taken"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("changed since the backup was taken"),
+        "{}",
+        text(&out)
+    );
     // And with its manifest rewritten to match (a damaged copy whose record was recomputed), the
     // scratch restore and comparison catch it.
     let (sha, len) = (sha256_hex(&bytes), bytes.len());
@@ -216,7 +267,10 @@ fn a_damaged_backup_fails_verification() {
     let rows = String::from_utf8_lossy(&fd(&p, &pg, &["db", "backups", "--json"]).stdout).into_owned();
     let row: serde_json::Value = serde_json::from_str(rows.lines().next().unwrap()).unwrap();
     assert_eq!(row["verify_ok"], false, "{row}");
-    assert_eq!(pg.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'flightdeck_verify%'"), "0");
+    assert_eq!(
+        pg.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'flightdeck_verify%'"),
+        "0"
+    );
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -231,10 +285,20 @@ fn production_needs_the_phrases_for_destructive_migrations_and_restores() {
     pg.psql("postgres", "CREATE DATABASE app");
     let url = pg.url("app");
     let base = write_migrations(&p, "m1", &[BASE]);
-    assert!(fd(&p, &pg, &["db", "migrate", "--database", &url, "--dir", &base, "--env", "production"]).status.success());
+    assert!(
+        fd(&p, &pg, &["db", "migrate", "--database", &url, "--dir", &base, "--env", "production"])
+            .status
+            .success()
+    );
     let f = p.path().join("app.backup");
-    assert!(fd(&p, &pg, &["db", "backup", "--database", &url, "--out", f.to_str().unwrap()]).status.success());
-    let dir = write_migrations(&p, "m2", &[BASE, ("0002_drop.sql", "-- goodbye\nALTER TABLE accounts DROP COLUMN balance;\n")]);
+    assert!(
+        fd(&p, &pg, &["db", "backup", "--database", &url, "--out", f.to_str().unwrap()]).status.success()
+    );
+    let dir = write_migrations(
+        &p,
+        "m2",
+        &[BASE, ("0002_drop.sql", "-- goodbye\nALTER TABLE accounts DROP COLUMN balance;\n")],
+    );
     let migrate = |extra: &[&str]| {
         let mut args = vec!["db", "migrate", "--database", &url, "--dir", &dir, "--env", "production"];
         args.extend_from_slice(extra);
@@ -243,13 +307,21 @@ fn production_needs_the_phrases_for_destructive_migrations_and_restores() {
     let out = migrate(&[]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("line 2 DROP COLUMN"), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("EXECUTE DESTRUCTIVE MIGRATIONS"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("EXECUTE DESTRUCTIVE MIGRATIONS"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(pg.psql("app", "SELECT count(*) FROM schema_migrations"), "1");
     let out = migrate(&["--phrase", "EXECUTE DESTRUCTIVE MIGRATIONS"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(pg.psql("app", "SELECT count(*) FROM information_schema.columns WHERE column_name = 'balance'"), "0");
+    assert_eq!(
+        pg.psql("app", "SELECT count(*) FROM information_schema.columns WHERE column_name = 'balance'"),
+        "0"
+    );
     let restore = |extra: &[&str]| {
-        let mut args = vec!["db", "restore", "--database", &url, "--from", f.to_str().unwrap(), "--env", "production"];
+        let mut args =
+            vec!["db", "restore", "--database", &url, "--from", f.to_str().unwrap(), "--env", "production"];
         args.extend_from_slice(extra);
         fd(&p, &pg, &args)
     };
@@ -258,7 +330,10 @@ fn production_needs_the_phrases_for_destructive_migrations_and_restores() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("TOUCH PRODUCTION"), "{}", text(&out));
     let out = restore(&["--phrase", "TOUCH PRODUCTION"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(pg.psql("app", "SELECT count(*) FROM information_schema.columns WHERE column_name = 'balance'"), "1");
+    assert_eq!(
+        pg.psql("app", "SELECT count(*) FROM information_schema.columns WHERE column_name = 'balance'"),
+        "1"
+    );
     assert_eq!(pg.psql("app", "SELECT sum(balance) FROM accounts"), (7 * 500 * 501 / 2).to_string());
 }
 
@@ -272,8 +347,14 @@ fn dbmate_mode_applies_dbmate_files() {
         &p,
         "db/migrations",
         &[
-            ("20260101000000_users.sql", "-- migrate:up\nCREATE TABLE users (id int);\n-- migrate:down\nDROP TABLE users;\n"),
-            ("20260102000000_seed.sql", "-- migrate:up\nINSERT INTO users VALUES (1), (2);\n-- migrate:down\nDELETE FROM users;\n"),
+            (
+                "20260101000000_users.sql",
+                "-- migrate:up\nCREATE TABLE users (id int);\n-- migrate:down\nDROP TABLE users;\n",
+            ),
+            (
+                "20260102000000_seed.sql",
+                "-- migrate:up\nINSERT INTO users VALUES (1), (2);\n-- migrate:down\nDELETE FROM users;\n",
+            ),
         ],
     );
     let url = pg.url("app");
@@ -291,7 +372,9 @@ fn dbmate_mode_applies_dbmate_files() {
     assert_eq!(pg.psql("app", "SELECT count(*) FROM schema_migrations"), "2");
     assert!(!p.path().join("db/schema.sql").exists(), "--no-dump-schema: no schema file");
     let all = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(!all.contains(&std::fs::read_to_string(pg.passfile.parent().unwrap().join("password")).unwrap().trim().to_string()));
+    assert!(!all.contains(
+        &std::fs::read_to_string(pg.passfile.parent().unwrap().join("password")).unwrap().trim().to_string()
+    ));
 }
 
 #[test]
@@ -303,13 +386,20 @@ fn bad_input_gets_clear_errors() {
     let status = |db: &str| fd(&p, &pg, &["db", "status", "--database", db]);
     let out = status("postgres://ops@127.0.0.1:1/app");
     assert_eq!(out.status.code(), Some(8), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is a PostgreSQL server listening on 127.0.0.1:1"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is a PostgreSQL server listening on 127.0.0.1:1"),
+        "{}",
+        text(&out)
+    );
     let wrong = format!("postgres://ops:Wr0ngPassw0rd@127.0.0.1:{}/app", pg.port);
     let out = status(&wrong);
     assert_eq!(out.status.code(), Some(8), "{}", text(&out));
     let all = text(&out);
     assert!(all.contains("password authentication failed") && all.contains("check the password"), "{all}");
-    assert!(!all.contains("Wr0ngPassw0rd") && all.contains(&format!("postgres://ops@127.0.0.1:{}/app", pg.port)), "{all}");
+    assert!(
+        !all.contains("Wr0ngPassw0rd") && all.contains(&format!("postgres://ops@127.0.0.1:{}/app", pg.port)),
+        "{all}"
+    );
     let out = status("mysql://root:pw@127.0.0.1/app");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown URL scheme \"mysql\""), "{}", text(&out));
@@ -317,7 +407,11 @@ fn bad_input_gets_clear_errors() {
     std::fs::write(p.path().join(&dir).join("notes.sql"), "SELECT 1;").unwrap();
     let out = fd(&p, &pg, &["db", "migrate", "--database", &url, "--dir", &dir]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("notes.sql: name it NNNN_description.sql"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("notes.sql: name it NNNN_description.sql"),
+        "{}",
+        text(&out)
+    );
     std::fs::remove_file(p.path().join(&dir).join("notes.sql")).unwrap();
     std::fs::write(p.path().join(&dir).join("0001_twin.sql"), "SELECT 1;").unwrap();
     let out = fd(&p, &pg, &["db", "migrate", "--database", &url, "--dir", &dir]);

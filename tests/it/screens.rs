@@ -187,23 +187,25 @@ fn backups_loaded() -> Msg {
     use flightdeck::time::Micros;
     let now = Micros(1_796_000_000_000_000);
     let hour = 3_600_000_000;
-    let row = |id: i64, db: &str, engine: &str, path: &str, bytes: i64, age_h: i64, ok: Option<bool>| BackupRecord {
-        id,
-        backup: NewBackup {
-            database: db.into(),
-            engine: engine.into(),
-            path: path.into(),
-            bytes,
-            sha256: "ab".into(),
-            schema_version: "0007".into(),
-            created_at: Micros(now.0 - age_h * hour),
-            run: Some(format!("20261203-0200{id:02}-database-backup-1a2b")),
-            environment: Some("production".into()),
-        },
-        verified_at: ok.map(|_| Micros(now.0 - age_h * hour + 60_000_000)),
-        verify_ok: ok,
-        verify_result: None,
-        pruned_at: None,
+    let row = |id: i64, db: &str, engine: &str, path: &str, bytes: i64, age_h: i64, ok: Option<bool>| {
+        BackupRecord {
+            id,
+            backup: NewBackup {
+                database: db.into(),
+                engine: engine.into(),
+                path: path.into(),
+                bytes,
+                sha256: "ab".into(),
+                schema_version: "0007".into(),
+                created_at: Micros(now.0 - age_h * hour),
+                run: Some(format!("20261203-0200{id:02}-database-backup-1a2b")),
+                environment: Some("production".into()),
+            },
+            verified_at: ok.map(|_| Micros(now.0 - age_h * hour + 60_000_000)),
+            verify_ok: ok,
+            verify_result: None,
+            pruned_at: None,
+        }
     };
     let pg = "postgres://ops@db.internal:5432/app";
     Msg::BackupsLoaded {

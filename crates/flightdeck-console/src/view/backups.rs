@@ -18,7 +18,10 @@ use flightdeck_core::time::Micros;
 pub fn backups(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = panel("Database backups", theme, true);
     let Some((rows, now)) = &app.backups else {
-        frame.render_widget(Paragraph::new(span(" reading the backups…", theme, Role::Muted)).block(block), area);
+        frame.render_widget(
+            Paragraph::new(span(" reading the backups…", theme, Role::Muted)).block(block),
+            area,
+        );
         return;
     };
     if rows.is_empty() {
@@ -32,7 +35,10 @@ pub fn backups(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rest = usize::from(area.width).saturating_sub(if wide { 58 } else { 42 }).max(10);
     let engine = if wide { format!("{:<9}", "ENGINE") } else { String::new() };
     let file = if wide { format!("{:<16} ", "RUN") } else { String::new() };
-    let head = format!(" {:<8} {:>9} {:<3} {:<7} {engine}{file}{}", "AGE", "SIZE", "OK", "SCHEMA", "DATABASE / FILE");
+    let head = format!(
+        " {:<8} {:>9} {:<3} {:<7} {engine}{file}{}",
+        "AGE", "SIZE", "OK", "SCHEMA", "DATABASE / FILE"
+    );
     let mut lines = vec![Line::from(span(head, theme, Role::Muted))];
     lines.extend(
         rows.iter()
@@ -44,7 +50,14 @@ pub fn backups(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-fn row<'a>(r: &BackupRecord, now: Micros, selected: bool, wide: bool, rest: usize, theme: &Theme) -> Line<'a> {
+fn row<'a>(
+    r: &BackupRecord,
+    now: Micros,
+    selected: bool,
+    wide: bool,
+    rest: usize,
+    theme: &Theme,
+) -> Line<'a> {
     let (mark, role) = match r.verify_ok {
         Some(true) => ("✓", Role::Ok),
         Some(false) => ("✗", Role::Fail),
@@ -52,13 +65,21 @@ fn row<'a>(r: &BackupRecord, now: Micros, selected: bool, wide: bool, rest: usiz
     };
     let b = &r.backup;
     let engine = if wide { format!("{:<9}", b.engine) } else { String::new() };
-    let run = if wide { format!("{:<16} ", ellipsize(b.run.as_deref().unwrap_or("-"), 16)) } else { String::new() };
+    let run =
+        if wide { format!("{:<16} ", ellipsize(b.run.as_deref().unwrap_or("-"), 16)) } else { String::new() };
     let file = b.path.rsplit('/').next().unwrap_or(&b.path);
     Line::from(vec![
-        Span::styled(format!(" {:<8} {:>9} ", age(b.created_at, now), size(b.bytes)), row_style(theme, selected)),
+        Span::styled(
+            format!(" {:<8} {:>9} ", age(b.created_at, now), size(b.bytes)),
+            row_style(theme, selected),
+        ),
         span(format!("{mark:<3}"), theme, role),
         Span::styled(
-            format!(" {:<7} {engine}{run}{}", b.schema_version, ellipsize(&format!("{} {file}", b.database), rest)),
+            format!(
+                " {:<7} {engine}{run}{}",
+                b.schema_version,
+                ellipsize(&format!("{} {file}", b.database), rest)
+            ),
             row_style(theme, selected),
         ),
     ])

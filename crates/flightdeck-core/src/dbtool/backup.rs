@@ -78,7 +78,10 @@ pub fn verify(from: &Path, want: &Stats) -> Result<Stats, DbError> {
         sqlite_stats(&conn, &scratch)
     });
     let _ = std::fs::remove_file(&scratch);
-    let got = result.map_err(|e| DbError::Verify { path: from.to_path_buf(), why: format!("the backup does not restore: {e}") })?;
+    let got = result.map_err(|e| DbError::Verify {
+        path: from.to_path_buf(),
+        why: format!("the backup does not restore: {e}"),
+    })?;
     let diff = differences(want, &got);
     if diff.is_empty() {
         Ok(got)

@@ -75,7 +75,12 @@ pub fn list(project: &Project, database: Option<&str>, json: bool) -> Result<i32
 }
 
 /// `db prune`.
-pub async fn prune(project: &Project, database: Option<&str>, policy: Policy, dry_run: bool) -> Result<i32, Error> {
+pub async fn prune(
+    project: &Project,
+    database: Option<&str>,
+    policy: Policy,
+    dry_run: bool,
+) -> Result<i32, Error> {
     let store = project.store()?;
     let mut by_db: BTreeMap<String, Vec<BackupRecord>> = BTreeMap::new();
     for r in store.backups(key(database)?.as_deref())? {
@@ -83,8 +88,10 @@ pub async fn prune(project: &Project, database: Option<&str>, policy: Policy, dr
     }
     let (mut gone, mut kept) = (0, 0);
     for (db, rows) in by_db {
-        let items: Vec<Item> =
-            rows.iter().map(|r| Item { id: r.id, created_at: r.backup.created_at, verified: r.verify_ok == Some(true) }).collect();
+        let items: Vec<Item> = rows
+            .iter()
+            .map(|r| Item { id: r.id, created_at: r.backup.created_at, verified: r.verify_ok == Some(true) })
+            .collect();
         let keep = keep(&items, policy);
         for r in &rows {
             if let Some((_, why)) = keep.iter().find(|(id, _)| *id == r.id) {

@@ -68,8 +68,12 @@ pub async fn status(t: &Target, dir: Option<&Path>, json_out: bool, current: boo
                 json!({"version": m.version, "file": m.path, "destructive": d})
             })
             .collect();
-        let applied: Vec<_> =
-            f.report.already.iter().map(|a| json!({"version": a.version, "name": a.name, "applied_at": a.applied_at})).collect();
+        let applied: Vec<_> = f
+            .report
+            .already
+            .iter()
+            .map(|a| json!({"version": a.version, "name": a.name, "applied_at": a.applied_at}))
+            .collect();
         let doc = json!({"database": t.display(), "engine": t.engine(), "reachable": true,
             "server_version": f.server, "version": version, "applied": applied, "pending": pending});
         crate::outln!("{doc}");
@@ -83,7 +87,11 @@ pub async fn status(t: &Target, dir: Option<&Path>, json_out: bool, current: boo
             crate::outln!("  pending {}{}", m.path.display(), flag_text(fl));
         }
         warn_missing(&f.report);
-        crate::outln!("version {version}; {} pending{}", f.report.pending.len(), if destructive { " (destructive)" } else { "" });
+        crate::outln!(
+            "version {version}; {} pending{}",
+            f.report.pending.len(),
+            if destructive { " (destructive)" } else { "" }
+        );
     }
     let pending = f.report.pending.len().to_string();
     let mut outs = vec![("version", version.as_str()), ("pending", pending.as_str())];
@@ -112,7 +120,12 @@ fn flag_text(fl: &[crate::dbtool::destructive::Flag]) -> String {
 
 fn warn_missing(report: &MigrateReport) {
     for a in &report.missing_files {
-        crate::errln!("warning: migration {:04}_{} was applied on {} but its file is gone", a.version, a.name, a.applied_at);
+        crate::errln!(
+            "warning: migration {:04}_{} was applied on {} but its file is gone",
+            a.version,
+            a.name,
+            a.applied_at
+        );
     }
 }
 
@@ -150,7 +163,12 @@ pub async fn migrate(
     }
     let files = read_dir(dir)?;
     let planned = facts(t, None).await.map(|f| migrate::plan(files.clone(), f.report.already))??;
-    let flagged: Vec<_> = planned.pending.iter().map(|m| (m.path.clone(), scan(&m.sql))).filter(|(_, f)| !f.is_empty()).collect();
+    let flagged: Vec<_> = planned
+        .pending
+        .iter()
+        .map(|m| (m.path.clone(), scan(&m.sql)))
+        .filter(|(_, f)| !f.is_empty())
+        .collect();
     for (path, fl) in &flagged {
         crate::outln!("destructive: {}{}", path.display(), flag_text(fl));
     }
@@ -176,7 +194,8 @@ pub async fn migrate(
 /// Destructive migrations run outside production, or in production after the phrase.
 pub fn destructive_allowed(project: &Project, env: &EnvArgs) -> Result<bool, Error> {
     let (production, _) = environment(project, env)?;
-    Ok(!production || phrase_given(env, DESTRUCTIVE_PHRASE, "these migrations destroy or rewrite data in production"))
+    Ok(!production
+        || phrase_given(env, DESTRUCTIVE_PHRASE, "these migrations destroy or rewrite data in production"))
 }
 
 fn finish_migrate(t: &Target, report: &MigrateReport, dry_run: bool) -> Result<i32, Error> {
@@ -289,7 +308,8 @@ pub async fn verify(project: &Project, from: &Path, server: Option<&Target>) -> 
 
 async fn verify_manifest(project: &Project, m: &Manifest, server: Option<&Target>) -> Result<i32, Error> {
     let result = match m.engine.as_str() {
-        "sqlite" => crate::dbtool::manifest::check_file(m, &m.path).and_then(|()| sqlite_copy::verify(&m.path, &m.tables)),
+        "sqlite" => crate::dbtool::manifest::check_file(m, &m.path)
+            .and_then(|()| sqlite_copy::verify(&m.path, &m.tables)),
         _ => {
             let target = match server {
                 Some(t) => t.clone(),
@@ -331,19 +351,31 @@ pub async fn restore(project: &Project, t: &Target, from: &Path, env: &EnvArgs) 
     if production && !same_run {
         let want = phrase.unwrap_or_else(|| format!("RESTORE {}", env.env.clone().unwrap_or_default()));
         if !phrase_given(env, &want, "this replaces a production database with a backup") {
-            crate::errln!("refused: restoring over a production database needs the environment's phrase: pass --phrase {want:?}");
+            crate::errln!(
+                "refused: restoring over a production database needs the environment's phrase: pass --phrase {want:?}"
+            );
             return Ok(exit::REJECTED);
         }
     }
     match t {
         Target::Sqlite(db) => {
             let r = sqlite_copy::restore(db, from)?;
-            crate::outln!("restored {} from {} ({} pages, integrity ok)", db.display(), from.display(), r.pages);
+            crate::outln!(
+                "restored {} from {} ({} pages, integrity ok)",
+                db.display(),
+                from.display(),
+                r.pages
+            );
         }
         Target::Postgres(p) => {
             let m = manifest?;
             pgdump::restore(p, from, &m).await?;
-            crate::outln!("restored {} from {} (schema {}, one transaction)", t.display(), from.display(), m.schema_version);
+            crate::outln!(
+                "restored {} from {} (schema {}, one transaction)",
+                t.display(),
+                from.display(),
+                m.schema_version
+            );
         }
     }
     Ok(exit::OK)

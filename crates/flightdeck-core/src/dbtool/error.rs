@@ -134,7 +134,9 @@ pub enum DbError {
         why: String,
     },
     /// Another migration of the same database holds the lock.
-    #[error("{db}: another migration of this database is running (it holds the migration lock); wait for it to finish")]
+    #[error(
+        "{db}: another migration of this database is running (it holds the migration lock); wait for it to finish"
+    )]
     Locked {
         /// The database.
         db: String,

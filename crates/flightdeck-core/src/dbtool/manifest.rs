@@ -64,7 +64,8 @@ impl Manifest {
             });
         }
         let text = std::fs::read_to_string(&path).map_err(io(&path, "cannot read the backup's manifest"))?;
-        serde_json::from_str(&text).map_err(|e| DbError::Verify { path, why: format!("unreadable manifest: {e}") })
+        serde_json::from_str(&text)
+            .map_err(|e| DbError::Verify { path, why: format!("unreadable manifest: {e}") })
     }
 }
 

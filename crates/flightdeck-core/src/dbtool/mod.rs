@@ -16,7 +16,6 @@ use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
 
-
 use crate::error::Error;
 use crate::project::Project;
 

@@ -55,7 +55,11 @@ fn connect_error(t: &PgTarget, e: &tokio_postgres::Error) -> DbError {
 
 /// `15.18` and the like.
 pub async fn server_version(c: &Conn) -> Result<String, DbError> {
-    let row = c.client.query_one("SHOW server_version", &[]).await.map_err(pg(&c.db, "cannot read the server version"))?;
+    let row = c
+        .client
+        .query_one("SHOW server_version", &[])
+        .await
+        .map_err(pg(&c.db, "cannot read the server version"))?;
     let v: String = row.get(0);
     Ok(v.split_whitespace().next().unwrap_or_default().to_string())
 }
@@ -158,7 +162,9 @@ async fn apply_one(c: &Conn, m: &MigrationFile, at: Option<u32>) -> Result<(), D
 /// The server's message, prefixed with `line N:` when it gave a position in the file.
 fn with_line(sql: &str, e: &tokio_postgres::Error) -> String {
     let text = pg_text(e);
-    let Some(tokio_postgres::error::ErrorPosition::Original(pos)) = e.as_db_error().and_then(|d| d.position()) else {
+    let Some(tokio_postgres::error::ErrorPosition::Original(pos)) =
+        e.as_db_error().and_then(|d| d.position())
+    else {
         return text;
     };
     let chars = usize::try_from(*pos).unwrap_or(0).saturating_sub(1);

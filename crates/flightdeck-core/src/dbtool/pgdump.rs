@@ -13,10 +13,10 @@ use std::process::Stdio;
 
 use crate::dbtool::error::{DbError, io, pg};
 use crate::dbtool::manifest::{Manifest, check_file, sha256_file};
+use crate::dbtool::migrate::version_text;
 use crate::dbtool::pg::{Conn, applied, connect, server_version};
 use crate::dbtool::stats::{Stats, differences, pg_stats};
 use crate::dbtool::target::PgTarget;
-use crate::dbtool::migrate::version_text;
 
 /// Drops every user schema and recreates `public`, before a restore replays the dump.
 const CLEAN: &str = "DO $$ DECLARE s text; BEGIN \
@@ -109,7 +109,8 @@ pub async fn restore(t: &PgTarget, from: &Path, m: &Manifest) -> Result<(), DbEr
     let args = ["--no-owner", "--no-acl", "-f", sql_s.as_str(), from_s.as_str()];
     let result = async {
         tool("pg_restore", &args, t).await?;
-        let psql = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-c", CLEAN, "-f", sql_s.as_str()];
+        let psql =
+            ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-c", CLEAN, "-f", sql_s.as_str()];
         tool("psql", &psql, t).await
     }
     .await;

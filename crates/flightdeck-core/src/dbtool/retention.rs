@@ -62,7 +62,8 @@ pub fn keep(items: &[Item], policy: Policy) -> Vec<(i64, String)> {
 }
 
 fn date(at: Micros) -> jiff::civil::Date {
-    jiff::Timestamp::from_microsecond(at.0).map_or(jiff::civil::date(1970, 1, 1), |t| t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date())
+    jiff::Timestamp::from_microsecond(at.0)
+        .map_or(jiff::civil::date(1970, 1, 1), |t| t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date())
 }
 
 #[cfg(test)]
@@ -70,7 +71,8 @@ mod tests {
     use super::*;
 
     fn at(date: jiff::civil::Date) -> Micros {
-        let t = date.at(2, 0, 0, 0).to_zoned_datetime(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).unwrap();
+        let t =
+            date.at(2, 0, 0, 0).to_zoned_datetime(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).unwrap();
         Micros(t.as_microsecond())
     }
 
@@ -93,8 +95,18 @@ mod tests {
             .map(|(id, _)| first.checked_add(jiff::Span::new().days(id - 1)).unwrap().to_string())
             .collect();
         let want = [
-            "2026-03-01", "2026-02-28", "2026-02-27", "2026-02-26", "2026-02-25", "2026-02-24", "2026-02-23",
-            "2026-02-22", "2026-02-15", "2026-02-08", "2026-01-31", "2026-01-20",
+            "2026-03-01",
+            "2026-02-28",
+            "2026-02-27",
+            "2026-02-26",
+            "2026-02-25",
+            "2026-02-24",
+            "2026-02-23",
+            "2026-02-22",
+            "2026-02-15",
+            "2026-02-08",
+            "2026-01-31",
+            "2026-01-20",
         ];
         assert_eq!(dates, want);
         assert!(kept[0].1.contains("daily") && kept[0].1.contains("weekly") && kept[0].1.contains("monthly"));

@@ -31,12 +31,18 @@ pub fn differences(want: &Stats, got: &Stats) -> Vec<String> {
     for (t, w) in want {
         match got.get(t) {
             None => out.push(format!("table {t} is missing from the copy")),
-            Some(g) if g.rows != w.rows => out.push(format!("table {t}: {} rows in the copy, {} in the source", g.rows, w.rows)),
-            Some(g) if g.checksum != w.checksum => out.push(format!("table {t}: same {} rows but different content", g.rows)),
+            Some(g) if g.rows != w.rows => {
+                out.push(format!("table {t}: {} rows in the copy, {} in the source", g.rows, w.rows))
+            }
+            Some(g) if g.checksum != w.checksum => {
+                out.push(format!("table {t}: same {} rows but different content", g.rows))
+            }
             Some(_) => {}
         }
     }
-    out.extend(got.keys().filter(|t| !want.contains_key(*t)).map(|t| format!("table {t} is only in the copy")));
+    out.extend(
+        got.keys().filter(|t| !want.contains_key(*t)).map(|t| format!("table {t} is only in the copy")),
+    );
     out
 }
 

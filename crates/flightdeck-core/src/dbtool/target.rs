@@ -211,7 +211,9 @@ mod tests {
 
     #[test]
     fn parses_paths_urls_and_refuses_unknown_schemes() {
-        assert!(matches!(Target::parse("data/app.db").unwrap(), Target::Sqlite(p) if p == Path::new("data/app.db")));
+        assert!(
+            matches!(Target::parse("data/app.db").unwrap(), Target::Sqlite(p) if p == Path::new("data/app.db"))
+        );
         assert!(matches!(Target::parse("sqlite:x.db").unwrap(), Target::Sqlite(p) if p == Path::new("x.db")));
         let t = Target::parse("postgres://ops:s3cret@127.0.0.1:5433/app").unwrap();
         assert_eq!(t.display(), "postgres://ops@127.0.0.1:5433/app");

@@ -119,7 +119,8 @@ async fn checksum_drift_is_refused() {
         assert!(err.to_string().contains("0002_add_plan_column.sql"), "{err}");
     }
     assert_eq!(versions(&db), [1, 2, 3], "nothing applied after drift");
-    let code = run_command(&project(tmp.path()), migrate_cmd(&db, &dir, false)).await.unwrap_err().exit_code();
+    let code =
+        run_command(&project(tmp.path()), migrate_cmd(&db, &dir, false)).await.unwrap_err().exit_code();
     assert_eq!(code, exit::PRECONDITION);
 }
 
@@ -206,7 +207,8 @@ async fn commands_run_and_report() {
     assert!(!db.exists());
     assert_eq!(run_command(&p, migrate_cmd(&db, &dir, false)).await.unwrap(), exit::OK);
     let database = db.display().to_string();
-    let status = DbCommand::Status { database: database.clone(), dir: Some(dir), json: false, fail_if_pending: true };
+    let status =
+        DbCommand::Status { database: database.clone(), dir: Some(dir), json: false, fail_if_pending: true };
     assert_eq!(run_command(&p, status).await.unwrap(), exit::OK);
     let out = tmp.path().join("b.bak");
     let backup = DbCommand::Backup { database: database.clone(), out: out.clone(), verify: true };

@@ -183,7 +183,10 @@ mod tests {
         let counts = serde_json::json!({"public.accounts": {"rows": 3, "checksum": "9"}});
         assert_eq!(store.set_backup_verified("/b/1.dump", Micros(5), true, &counts).await.unwrap(), 1);
         let all = store.backups(Some(&b.database)).unwrap();
-        assert_eq!(all.iter().map(|r| r.backup.path.as_str()).collect::<Vec<_>>(), ["/b/2.dump", "/b/1.dump"]);
+        assert_eq!(
+            all.iter().map(|r| r.backup.path.as_str()).collect::<Vec<_>>(),
+            ["/b/2.dump", "/b/1.dump"]
+        );
         assert_eq!((all[1].verify_ok, all[1].verify_result.as_ref()), (Some(true), Some(&counts)));
         assert_eq!(all[0].verify_ok, None);
         store.set_backup_pruned(first, Micros(9)).await.unwrap();

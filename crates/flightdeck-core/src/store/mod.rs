@@ -38,11 +38,11 @@ use crate::engine::event::RunStatus;
 use crate::time::Micros;
 
 pub use audit::plan_hash;
+pub use backups::{BackupRecord, NewBackup};
 pub use chainkey::{HEAD_FILE as AUDIT_HEAD_FILE, KEY_FILE as AUDIT_KEY_FILE};
 pub use health::HealthTransitionRecord;
 pub use load_results::{NewLoadResult, StoredBaseline};
 pub use lock::RunLock;
-pub use backups::{BackupRecord, NewBackup};
 pub use resources::{NewResource, ResourceRecord};
 pub use schema::SCHEMA_VERSION;
 
