@@ -72,7 +72,7 @@ pub enum Command {
     Notify(NotifyCommand),
     /// Run the project's health monitors: one round (`--once`) or live until interrupted.
     Health(HealthArgs),
-    /// Database migrations, backups, verification, restores and retention (`SQLite` and PostgreSQL).
+    /// Database migrations, backups, verification, restores and retention (`SQLite` and `PostgreSQL`).
     #[command(subcommand)]
     Db(crate::dbtool::DbCommand),
     /// Release management: next version, changelog, tags, hotfixes.

@@ -17,9 +17,60 @@ fn day(n: i64) -> jiff::civil::Date {
 #[tokio::test]
 async fn retention_over_sixty_daily_backups_keeps_the_hand_computed_set() {
     let p = Project::new(LOCAL, &[]);
-    let store = Store::open(p.home.path()).unwrap();
     let dir = p.path().join("backups");
-    std::fs::create_dir_all(&dir).unwrap();
+    seed(&p, &dir).await;
+    let want = [
+        "2026-03-01",
+        "2026-02-28",
+        "2026-02-27",
+        "2026-02-26",
+        "2026-02-25",
+        "2026-02-24",
+        "2026-02-23",
+        "2026-02-22",
+        "2026-02-15",
+        "2026-02-08",
+        "2026-01-31",
+        "2026-01-20",
+    ];
+    let args =
+        ["db", "prune", "--database", "/srv/app.db", "--daily", "7", "--weekly", "4", "--monthly", "3"];
+    let mut dry = args.to_vec();
+    dry.push("--dry-run");
+    let out = p.run(&dry);
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let kept: Vec<&str> = stdout.lines().filter(|l| l.starts_with("keep")).map(date_of).collect();
+    assert_eq!(kept, want, "{stdout}");
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("would delete /")).count(), 48, "{stdout}");
+    assert!(stdout.contains("keep   /srv/app.db") && stdout.contains("(newest verified)"), "{stdout}");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 120, "a dry run deletes nothing");
+    let out = p.run(&args);
+    assert!(out.status.success(), "{}", text(&out));
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".backup"))
+        .collect();
+    left.sort_unstable_by(|a, b| b.cmp(a));
+    let want_files: Vec<String> = want.iter().map(|d| format!("{d}.backup")).collect();
+    assert_eq!(left, want_files);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 24, "manifests go with their backups");
+    let out = p.run(&["db", "backups", "--json"]);
+    let listed: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(listed.len(), 12, "{}", text(&out));
+    let out = p.run(&["db", "backups"]);
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(table.lines().any(|l| l.contains("2026-01-20.backup") && l.contains('✓')), "{table}");
+    assert!(table.lines().any(|l| l.contains("2026-03-01.backup") && l.contains(" - ")), "{table}");
+}
+
+/// 60 backup files (with manifests) and their rows, one a day at 02:00 UTC from 2026-01-01; the ones
+/// of Jan 10 and Jan 20 verified.
+async fn seed(p: &Project, dir: &std::path::Path) {
+    let store = Store::open(p.home.path()).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
     for n in 0..60 {
         let d = day(n);
         let path = dir.join(format!("{d}.backup"));
@@ -44,52 +95,6 @@ async fn retention_over_sixty_daily_backups_keeps_the_hand_computed_set() {
             store.set_backup_verified(&b.path, Micros(at + 1), true, &ok).await.unwrap();
         }
     }
-    drop(store);
-    let want = [
-        "2026-03-01",
-        "2026-02-28",
-        "2026-02-27",
-        "2026-02-26",
-        "2026-02-25",
-        "2026-02-24",
-        "2026-02-23",
-        "2026-02-22",
-        "2026-02-15",
-        "2026-02-08",
-        "2026-01-31",
-        "2026-01-20",
-    ];
-    let args =
-        ["db", "prune", "--database", "/srv/app.db", "--daily", "7", "--weekly", "4", "--monthly", "3"];
-    let mut dry = args.to_vec();
-    dry.push("--dry-run");
-    let out = p.run(&dry);
-    assert!(out.status.success(), "{}", text(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let kept: Vec<&str> = stdout.lines().filter(|l| l.starts_with("keep")).map(|l| date_of(l)).collect();
-    assert_eq!(kept, want, "{stdout}");
-    assert_eq!(stdout.lines().filter(|l| l.starts_with("would delete /")).count(), 48, "{stdout}");
-    assert!(stdout.contains("keep   /srv/app.db") && stdout.contains("(newest verified)"), "{stdout}");
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 120, "a dry run deletes nothing");
-    let out = p.run(&args);
-    assert!(out.status.success(), "{}", text(&out));
-    let mut left: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".backup"))
-        .collect();
-    left.sort_unstable_by(|a, b| b.cmp(a));
-    let want_files: Vec<String> = want.iter().map(|d| format!("{d}.backup")).collect();
-    assert_eq!(left, want_files);
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 24, "manifests go with their backups");
-    let out = p.run(&["db", "backups", "--json"]);
-    let listed: Vec<serde_json::Value> =
-        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(listed.len(), 12, "{}", text(&out));
-    let out = p.run(&["db", "backups"]);
-    let table = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(table.lines().any(|l| l.contains("2026-01-20.backup") && l.contains('✓')), "{table}");
-    assert!(table.lines().any(|l| l.contains("2026-03-01.backup") && l.contains(" - ")), "{table}");
 }
 
 fn date_of(line: &str) -> &str {

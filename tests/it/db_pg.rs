@@ -1,4 +1,4 @@
-//! `flightdeck db` against a real PostgreSQL 15 (a throwaway cluster per test from
+//! `flightdeck db` against a real `PostgreSQL` 15 (a throwaway cluster per test from
 //! `scripts/pg-test.sh`: initdb as `postgres`, a free loopback port, password auth over TCP): the
 //! preflight, a migration that succeeds, a failed 2nd of 3 files restored by the database-migration
 //! workflow (checked by query), two concurrent migrations, backup verification catching a damaged
@@ -51,11 +51,6 @@ impl Pg {
         assert!(out.status.success(), "psql {sql}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
-
-    /// A project whose `flightdeck` commands get this cluster's passfile.
-    pub fn project(&self, config: &str) -> Project {
-        Project::new(config, &[])
-    }
 }
 
 impl Drop for Pg {
@@ -97,7 +92,7 @@ fn table_state(pg: &Pg, db: &str, table: &str) -> String {
 #[test]
 fn migration_succeeds_with_preflight_before_and_after() {
     let pg = Pg::start();
-    let p = pg.project(CONFIG);
+    let p = Project::new(CONFIG, &[]);
     pg.psql("postgres", "CREATE DATABASE app");
     let dir = write_migrations(
         &p,
@@ -130,17 +125,14 @@ fn migration_succeeds_with_preflight_before_and_after() {
 #[test]
 fn a_failed_second_of_three_files_is_restored_to_the_pre_migration_state() {
     let pg = Pg::start();
-    let p = pg.project(CONFIG);
+    let p = Project::new(CONFIG, &[]);
     pg.psql("postgres", "CREATE DATABASE app");
     let base = write_migrations(&p, "base", &[BASE]);
     let url = pg.url("app");
     assert!(fd(&p, &pg, &["db", "migrate", "--database", &url, "--dir", &base]).status.success());
     pg.psql("app", "CREATE TABLE notes (id int, body text); INSERT INTO notes SELECT g, 'n' || g FROM generate_series(1, 50) g");
-    let before = (
-        table_state(&pg, "app", "accounts"),
-        table_state(&pg, "app", "notes"),
-        table_state(&pg, "app", "schema_migrations"),
-    );
+    let state = || ["accounts", "notes", "schema_migrations"].map(|t| table_state(&pg, "app", t));
+    let before = state();
     let dir = write_migrations(
         &p,
         "migrations",
@@ -154,29 +146,11 @@ fn a_failed_second_of_three_files_is_restored_to_the_pre_migration_state() {
             ("0004_more.sql", "CREATE TABLE more (id int);\n"),
         ],
     );
-    let param = |k: &str, v: &str| format!("{k}={v}");
-    let out = fd(
-        &p,
-        &pg,
-        &[
-            "run",
-            "database-migration",
-            "--env",
-            "local",
-            "--yes",
-            "-p",
-            &param("database", &url),
-            "-p",
-            &param("migrations", &dir),
-        ],
-    );
+    let (db_param, dir_param) = (format!("database={url}"), format!("migrations={dir}"));
+    let args = ["run", "database-migration", "--env", "local", "--yes", "-p", &db_param, "-p", &dir_param];
+    let out = fd(&p, &pg, &args);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    let after = (
-        table_state(&pg, "app", "accounts"),
-        table_state(&pg, "app", "notes"),
-        table_state(&pg, "app", "schema_migrations"),
-    );
-    assert_eq!(after, before, "row counts and contents equal the pre-migration state");
+    assert_eq!(state(), before, "row counts and contents equal the pre-migration state");
     assert_eq!(
         pg.psql("app", "SELECT count(*) FROM information_schema.columns WHERE column_name = 'credit'"),
         "0"
@@ -196,7 +170,7 @@ fn a_failed_second_of_three_files_is_restored_to_the_pre_migration_state() {
 #[test]
 fn a_second_concurrent_migration_is_refused_with_exit_8() {
     let pg = Pg::start();
-    let p = pg.project(CONFIG);
+    let p = Project::new(CONFIG, &[]);
     pg.psql("postgres", "CREATE DATABASE app");
     let dir = write_migrations(
         &p,
@@ -225,7 +199,7 @@ fn a_second_concurrent_migration_is_refused_with_exit_8() {
 #[test]
 fn a_damaged_backup_fails_verification() {
     let pg = Pg::start();
-    let p = pg.project(CONFIG);
+    let p = Project::new(CONFIG, &[]);
     pg.psql("postgres", "CREATE DATABASE app");
     let url = pg.url("app");
     let base = write_migrations(&p, "m", &[BASE]);
@@ -281,7 +255,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 #[test]
 fn production_needs_the_phrases_for_destructive_migrations_and_restores() {
     let pg = Pg::start();
-    let p = pg.project(CONFIG);
+    let p = Project::new(CONFIG, &[]);
     pg.psql("postgres", "CREATE DATABASE app");
     let url = pg.url("app");
     let base = write_migrations(&p, "m1", &[BASE]);
@@ -341,7 +315,7 @@ fn production_needs_the_phrases_for_destructive_migrations_and_restores() {
 fn dbmate_mode_applies_dbmate_files() {
     let dbmate = crate::secrets_infra::venv_bin("dbmate");
     let pg = Pg::start();
-    let p = pg.project(CONFIG);
+    let p = Project::new(CONFIG, &[]);
     pg.psql("postgres", "CREATE DATABASE app");
     let dir = write_migrations(
         &p,
@@ -380,7 +354,7 @@ fn dbmate_mode_applies_dbmate_files() {
 #[test]
 fn bad_input_gets_clear_errors() {
     let pg = Pg::start();
-    let p = pg.project(CONFIG);
+    let p = Project::new(CONFIG, &[]);
     pg.psql("postgres", "CREATE DATABASE app");
     let dir = write_migrations(&p, "m", &[BASE]);
     let status = |db: &str| fd(&p, &pg, &["db", "status", "--database", db]);

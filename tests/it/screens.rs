@@ -180,7 +180,7 @@ fn secrets_loaded() -> Msg {
     Msg::SecretsLoaded { secrets: vec![fresh, old, broken] }
 }
 
-/// The Backups screen's rows: a verified PostgreSQL backup, one that failed verification, an
+/// The Backups screen's rows: a verified `PostgreSQL` backup, one that failed verification, an
 /// unverified `SQLite` one.
 fn backups_loaded() -> Msg {
     use flightdeck::store::{BackupRecord, NewBackup};

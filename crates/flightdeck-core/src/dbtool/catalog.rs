@@ -118,7 +118,7 @@ fn remove(path: &str) -> Result<(), Error> {
         match std::fs::remove_file(&f) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(&format!("cannot delete {}", f.display()), e)),
+            Err(e) => return Err(Error::io(format!("cannot delete {}", f.display()), e)),
         }
     }
     Ok(())

@@ -307,29 +307,27 @@ pub async fn verify(project: &Project, from: &Path, server: Option<&Target>) -> 
 }
 
 async fn verify_manifest(project: &Project, m: &Manifest, server: Option<&Target>) -> Result<i32, Error> {
-    let result = match m.engine.as_str() {
-        "sqlite" => crate::dbtool::manifest::check_file(m, &m.path)
-            .and_then(|()| sqlite_copy::verify(&m.path, &m.tables)),
-        _ => {
-            let target = match server {
-                Some(t) => t.clone(),
-                None => Target::parse(&m.database)?,
-            };
-            let Target::Postgres(p) = target else {
-                return Err(Error::Invalid("a PostgreSQL backup verifies on a postgres:// server".into()));
-            };
-            pgdump::verify(&p, m).await
-        }
+    let result = if m.engine == "sqlite" {
+        crate::dbtool::manifest::check_file(m, &m.path).and_then(|()| sqlite_copy::verify(&m.path, &m.tables))
+    } else {
+        let target = match server {
+            Some(t) => t.clone(),
+            None => Target::parse(&m.database)?,
+        };
+        let Target::Postgres(p) = target else {
+            return Err(Error::Invalid("a PostgreSQL backup verifies on a postgres:// server".into()));
+        };
+        pgdump::verify(&p, m).await
     };
     let at = crate::time::now();
     let (ok, detail) = match &result {
         Ok(tables) => (true, json!({"ok": true, "tables": tables})),
         Err(e) => (false, json!({"ok": false, "error": e.to_string()})),
     };
-    if let Ok(store) = project.store() {
-        if let Err(e) = store.set_backup_verified(&m.path.to_string_lossy(), at, ok, &detail).await {
-            crate::errln!("warning: the verification could not be recorded in the store: {e}");
-        }
+    if let Ok(store) = project.store()
+        && let Err(e) = store.set_backup_verified(&m.path.to_string_lossy(), at, ok, &detail).await
+    {
+        crate::errln!("warning: the verification could not be recorded in the store: {e}");
     }
     let tables = result?;
     let rows: i64 = tables.values().map(|s| s.rows).sum();

@@ -1,6 +1,6 @@
 //! `db migrate --tool dbmate`: for projects whose migrations are dbmate files (`-- migrate:up` /
 //! `-- migrate:down`, recorded in dbmate's own `schema_migrations`). flightdeck flags destructive
-//! statements in the `migrate:up` parts, holds its PostgreSQL migration lock while dbmate runs, and
+//! statements in the `migrate:up` parts, holds its `PostgreSQL` migration lock while dbmate runs, and
 //! runs `dbmate --no-dump-schema` with the URL (password included) in the environment only.
 //! dbmate is found as `$FLIGHTDECK_DBMATE`, else on `PATH`.
 

@@ -95,7 +95,7 @@ pub enum DbError {
         /// What is wrong and what to write instead.
         why: String,
     },
-    /// The PostgreSQL server could not be reached or refused the login.
+    /// The `PostgreSQL` server could not be reached or refused the login.
     #[error("{db}: cannot connect: {why}")]
     Connect {
         /// The database (no password).
@@ -103,7 +103,7 @@ pub enum DbError {
         /// The server's or the network's answer, and what to check.
         why: String,
     },
-    /// A statement failed on PostgreSQL.
+    /// A statement failed on `PostgreSQL`.
     #[error("{db}: {what}: {why}")]
     Postgres {
         /// The database (no password).
@@ -113,7 +113,7 @@ pub enum DbError {
         /// The server's message.
         why: String,
     },
-    /// A PostgreSQL migration failed; its transaction was rolled back.
+    /// A `PostgreSQL` migration failed; its transaction was rolled back.
     #[error("migration {path} failed and was rolled back (the database stays at {at}): {why}")]
     PgMigrationFailed {
         /// The file.
@@ -192,27 +192,24 @@ pub fn pg(db: &str, what: &str) -> impl FnOnce(tokio_postgres::Error) -> DbError
 
 /// The most useful text of a tokio-postgres error.
 pub fn pg_text(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(d) => {
-            let mut t = d.message().to_string();
-            if let Some(detail) = d.detail() {
-                t.push_str(&format!(" ({detail})"));
-            }
-            if let Some(hint) = d.hint() {
-                t.push_str(&format!("; hint: {hint}"));
-            }
-            t
+    use std::fmt::Write as _;
+    if let Some(d) = e.as_db_error() {
+        let mut t = d.message().to_string();
+        if let Some(detail) = d.detail() {
+            let _ = write!(t, " ({detail})");
         }
-        None => {
-            let mut t = e.to_string();
-            let mut src = std::error::Error::source(e);
-            while let Some(s) = src {
-                t.push_str(&format!(": {s}"));
-                src = s.source();
-            }
-            t
+        if let Some(hint) = d.hint() {
+            let _ = write!(t, "; hint: {hint}");
         }
+        return t;
     }
+    let mut t = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        let _ = write!(t, ": {s}");
+        src = s.source();
+    }
+    t
 }
 
 /// Wraps an I/O error with the file and what was being done.

@@ -29,7 +29,7 @@ pub struct Manifest {
     pub schema_version: String,
     /// When the copy was taken (UTC microseconds).
     pub created_at: i64,
-    /// The PostgreSQL server version, if any.
+    /// The `PostgreSQL` server version, if any.
     pub server_version: Option<String>,
     /// The source's tables at the moment of the copy.
     pub tables: Stats,

@@ -1,4 +1,4 @@
-//! `flightdeck db ...`: database migrations and backups on `SQLite` files and PostgreSQL
+//! `flightdeck db ...`: database migrations and backups on `SQLite` files and `PostgreSQL`
 //! (`--database` is a path or a `postgres://` URL; see [`target`]). `status` is the preflight
 //! (reachable, server version, schema version, pending files, destructive statements); `migrate`
 //! applies numbered `NNNN_name.sql` files (or runs dbmate) under a lock; `backup` copies (`SQLite`
@@ -93,7 +93,7 @@ pub enum DbCommand {
         verify: bool,
     },
     /// Restore a backup into a scratch database (temp file for `SQLite`, `CREATE DATABASE` on the
-    /// same server for PostgreSQL), compare row counts and checksums per table with its manifest.
+    /// same server for `PostgreSQL`), compare row counts and checksums per table with its manifest.
     Verify {
         /// The backup file.
         #[arg(long)]

@@ -1,4 +1,4 @@
-//! PostgreSQL through tokio-postgres: connecting (with errors that say what to check), the
+//! `PostgreSQL` through tokio-postgres: connecting (with errors that say what to check), the
 //! preflight facts (server version, schema version), and the numbered-file migration runner under
 //! a session-level `pg_advisory_lock`, each file in its own transaction, recorded in the same
 //! `schema_migrations(version, name, applied_at, checksum)` table as on `SQLite`.

@@ -1,4 +1,4 @@
-//! PostgreSQL backups with `pg_dump -Fc`, verified by a restore into a scratch database, and
+//! `PostgreSQL` backups with `pg_dump -Fc`, verified by a restore into a scratch database, and
 //! restored over the live database in one transaction.
 //!
 //! - backup: a `REPEATABLE READ` transaction exports its snapshot (`pg_export_snapshot()`), reads

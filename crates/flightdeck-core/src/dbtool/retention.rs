@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::time::Micros;
 
+/// The key of the period a date falls in (`2026-03-01`, `2026-W09`, `2026-03`).
+type PeriodKey = fn(jiff::civil::Date) -> String;
+
 /// How many of each period to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
@@ -35,7 +38,7 @@ pub fn keep(items: &[Item], policy: Policy) -> Vec<(i64, String)> {
     let mut sorted: Vec<&Item> = items.iter().collect();
     sorted.sort_by_key(|i| std::cmp::Reverse((i.created_at, i.id)));
     let mut reasons: std::collections::BTreeMap<i64, Vec<String>> = std::collections::BTreeMap::new();
-    let periods: [(&str, usize, fn(jiff::civil::Date) -> String); 3] = [
+    let periods: [(&str, usize, PeriodKey); 3] = [
         ("daily", policy.daily, |d| d.to_string()),
         ("weekly", policy.weekly, |d| {
             let w = d.iso_week_date();

@@ -1,6 +1,6 @@
 //! Per-table row counts and content checksums, the evidence that a restored copy holds what the
 //! source held. A checksum is order independent: the sum of the first 64 bits of each row's hash
-//! (MD5 of the row's text on PostgreSQL, computed by the server; SHA-256 of the row's values on
+//! (MD5 of the row's text on `PostgreSQL`, computed by the server; SHA-256 of the row's values on
 //! `SQLite`), as a decimal string. Two equal multisets of rows give equal checksums.
 
 use std::collections::BTreeMap;
@@ -22,7 +22,7 @@ pub struct TableStat {
     pub checksum: String,
 }
 
-/// Figures per table (`schema.table` on PostgreSQL, `table` on `SQLite`).
+/// Figures per table (`schema.table` on `PostgreSQL`, `table` on `SQLite`).
 pub type Stats = BTreeMap<String, TableStat>;
 
 /// The differences between `want` (the source) and `got` (the copy), one line each; empty when equal.
@@ -32,10 +32,10 @@ pub fn differences(want: &Stats, got: &Stats) -> Vec<String> {
         match got.get(t) {
             None => out.push(format!("table {t} is missing from the copy")),
             Some(g) if g.rows != w.rows => {
-                out.push(format!("table {t}: {} rows in the copy, {} in the source", g.rows, w.rows))
+                out.push(format!("table {t}: {} rows in the copy, {} in the source", g.rows, w.rows));
             }
             Some(g) if g.checksum != w.checksum => {
-                out.push(format!("table {t}: same {} rows but different content", g.rows))
+                out.push(format!("table {t}: same {} rows but different content", g.rows));
             }
             Some(_) => {}
         }

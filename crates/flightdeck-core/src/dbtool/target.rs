@@ -1,5 +1,5 @@
-//! What `--database` names: a `SQLite` file (a path, or `sqlite:PATH`) or a PostgreSQL database
-//! (`postgres://` or `postgresql://` URL). The password of a PostgreSQL URL comes from the URL itself
+//! What `--database` names: a `SQLite` file (a path, or `sqlite:PATH`) or a `PostgreSQL` database
+//! (`postgres://` or `postgresql://` URL). The password of a `PostgreSQL` URL comes from the URL itself
 //! (e.g. `{{ secrets.db_password }}` templated into it by a workflow), `PGPASSWORD`, or a
 //! `PGPASSFILE` (default `~/.pgpass`); it is never printed or stored: [`PgTarget::display`] is the
 //! URL without it, and child tools (`pg_dump`, `pg_restore`, `psql`, dbmate) get it in `PGPASSWORD`.
@@ -15,11 +15,11 @@ use crate::dbtool::error::DbError;
 pub enum Target {
     /// A `SQLite` file.
     Sqlite(PathBuf),
-    /// A PostgreSQL database.
+    /// A `PostgreSQL` database.
     Postgres(PgTarget),
 }
 
-/// A PostgreSQL database: where it is, who connects, and the password (kept out of every text).
+/// A `PostgreSQL` database: where it is, who connects, and the password (kept out of every text).
 #[derive(Clone)]
 pub struct PgTarget {
     /// The URL without the password (safe to print and store).
@@ -113,7 +113,8 @@ impl PgTarget {
         let _ = url.set_password(None);
         let mut t = PgTarget { url, password: from_url };
         if t.password.is_none() {
-            t.password = std::env::var("PGPASSWORD").ok().map(Zeroizing::new).or_else(|| t.from_passfile());
+            t.password =
+                std::env::var("PGPASSWORD").ok().map(Zeroizing::new).or_else(|| t.passfile_password());
         }
         Ok(t)
     }
@@ -176,7 +177,7 @@ impl PgTarget {
         };
     }
 
-    fn from_passfile(&self) -> Option<Zeroizing<String>> {
+    fn passfile_password(&self) -> Option<Zeroizing<String>> {
         let file = std::env::var_os("PGPASSFILE")
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".pgpass")))?;
