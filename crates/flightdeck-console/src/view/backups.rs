@@ -32,7 +32,7 @@ pub fn backups(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let height = usize::from(area.height.saturating_sub(3));
     let first = app.backups_row.saturating_sub(height.saturating_sub(1));
     let wide = area.width >= 100;
-    let rest = usize::from(area.width).saturating_sub(if wide { 58 } else { 42 }).max(10);
+    let rest = usize::from(area.width).saturating_sub(if wide { 62 } else { 36 }).max(10);
     let engine = if wide { format!("{:<9}", "ENGINE") } else { String::new() };
     let file = if wide { format!("{:<16} ", "RUN") } else { String::new() };
     let head = format!(
