@@ -72,7 +72,7 @@ pub enum Command {
     Notify(NotifyCommand),
     /// Run the project's health monitors: one round (`--once`) or live until interrupted.
     Health(HealthArgs),
-    /// `SQLite` migrations, backups and restores (used by the execute-migration task).
+    /// Database migrations, backups, verification, restores and retention (`SQLite` and `PostgreSQL`).
     #[command(subcommand)]
     Db(crate::dbtool::DbCommand),
     /// Container images: build (with SBOM), scan gate, push (digest recorded), list.

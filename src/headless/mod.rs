@@ -12,8 +12,8 @@ mod assess;
 mod dora;
 mod health;
 mod images;
-mod last_good;
 mod incident;
+mod last_good;
 mod ledger;
 mod load;
 mod monitoring;
@@ -56,7 +56,7 @@ async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
         Command::Info(a) => query::info(ctx, a.json),
         Command::Load(a) => load::load(ctx, *a).await,
         Command::Sandbox(c) => crate::sandbox::run_command(c, &ctx.paths, &ctx.shutdown).await,
-        Command::Db(c) => crate::dbtool::run_command(c),
+        Command::Db(c) => crate::dbtool::run_command(ctx, c).await,
         Command::Release(c) => release::dispatch(ctx, c).await,
         Command::Dora(a) => dora::dora(ctx, &a),
         Command::Ledger(c) => ledger::ledger(ctx, c).await,

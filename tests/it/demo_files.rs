@@ -71,8 +71,12 @@ fn fill_templates(cmd: &str) -> String {
 
 #[test]
 fn workflow_commands_parse() {
-    let files =
-        ["workflows/deploy.toml", "workflows/rollback.toml", "workflows/tasks/execute-migration.toml"];
+    let files = [
+        "workflows/deploy.toml",
+        "workflows/rollback.toml",
+        "workflows/tasks/execute-migration.toml",
+        "workflows/database-migration.toml",
+    ];
     let mut checked = 0;
     for file in files {
         for cmd in commands(&root().join(file)) {

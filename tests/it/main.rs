@@ -7,6 +7,8 @@ mod assess_screen;
 mod audit_tamper;
 mod common;
 mod containers;
+mod db_backups;
+mod db_pg;
 mod demo;
 mod demo_files;
 mod dora;

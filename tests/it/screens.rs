@@ -123,6 +123,12 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
         ("load_baseline", vec![], fixtures::load_finished(false, true)),
         ("secrets", vec![], vec![Msg::Key(Key::ch('S')), secrets_loaded()]),
         ("images", vec![], images_loaded()),
+        ("backups", vec![], {
+            let mut m = vec![Msg::Key(Key::ch(':'))];
+            m.extend(typed("backups"));
+            m.extend([Msg::Key(Key::new(KeyCode::Enter)), backups_loaded()]);
+            m
+        }),
         ("command_line", history(), {
             let mut m = vec![Msg::Key(Key::ch(':'))];
             m.extend(typed("ru"));
@@ -214,6 +220,44 @@ fn images_loaded() -> Vec<Msg> {
     m.push(Msg::Key(Key::new(KeyCode::Enter)));
     m.push(Msg::ImagesLoaded { rows });
     m
+}
+
+/// The Backups screen's rows: a verified `PostgreSQL` backup, one that failed verification, an
+/// unverified `SQLite` one.
+fn backups_loaded() -> Msg {
+    use flightdeck::store::{BackupRecord, NewBackup};
+    use flightdeck::time::Micros;
+    let now = Micros(1_796_000_000_000_000);
+    let hour = 3_600_000_000;
+    let row = |id: i64, db: &str, engine: &str, path: &str, bytes: i64, age_h: i64, ok: Option<bool>| {
+        BackupRecord {
+            id,
+            backup: NewBackup {
+                database: db.into(),
+                engine: engine.into(),
+                path: path.into(),
+                bytes,
+                sha256: "ab".into(),
+                schema_version: "0007".into(),
+                created_at: Micros(now.0 - age_h * hour),
+                run: Some(format!("20261203-0200{id:02}-database-backup-1a2b")),
+                environment: Some("production".into()),
+            },
+            verified_at: ok.map(|_| Micros(now.0 - age_h * hour + 60_000_000)),
+            verify_ok: ok,
+            verify_result: None,
+            pruned_at: None,
+        }
+    };
+    let pg = "postgres://ops@db.internal:5432/app";
+    Msg::BackupsLoaded {
+        backups: vec![
+            row(3, pg, "postgres", "/srv/backups/backup-3.backup", 104_857_600, 5, Some(true)),
+            row(2, pg, "postgres", "/srv/backups/backup-2.backup", 103_000_000, 29, Some(false)),
+            row(1, "data/app.db", "sqlite", "/srv/backups/app-1.backup", 40_960, 200, None),
+        ],
+        now,
+    }
 }
 
 #[test]

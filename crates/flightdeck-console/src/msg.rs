@@ -137,6 +137,13 @@ pub enum Msg {
         /// The report.
         report: Result<Box<flightdeck_core::assess::Report>, String>,
     },
+    /// The Backups screen's rows, newest first.
+    BackupsLoaded {
+        /// Recorded backups not pruned.
+        backups: Vec<flightdeck_core::store::BackupRecord>,
+        /// When they were read (ages are relative to it).
+        now: flightdeck_core::time::Micros,
+    },
     /// The Secrets screen's rows (names, versions, dates; never values).
     SecretsLoaded {
         /// One per configured secret.
@@ -271,6 +278,8 @@ pub enum Effect {
     },
     /// Load the open incident for the banner.
     LoadIncident,
+    /// Read the recorded database backups for the Backups screen.
+    LoadBackups,
     /// Load the notification outbox.
     LoadNotifications,
     /// Load the attempts of one delivery.

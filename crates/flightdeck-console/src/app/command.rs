@@ -11,8 +11,8 @@ use flightdeck_core::workflow::model::Persona;
 
 /// The commands, for completion and help.
 pub const COMMANDS: &[&str] = &[
-    "audit", "break", "dora", "fix", "health", "help", "home", "images", "load", "persona", "quit",
-    "release", "run", "runs", "theme",
+    "audit", "backups", "break", "dora", "fix", "health", "help", "home", "images", "load", "persona",
+    "quit", "release", "run", "runs", "theme",
 ];
 
 impl App {
@@ -147,6 +147,10 @@ impl App {
                 vec![Effect::LoadImages]
             }
             ["assess" | "assessment", ..] => self.open_assessment(),
+            ["backups", ..] => {
+                self.screens.push(Screen::Backups);
+                vec![Effect::LoadBackups]
+            }
             ["secrets", ..] => {
                 self.screens.push(Screen::Secrets);
                 vec![Effect::LoadSecrets]

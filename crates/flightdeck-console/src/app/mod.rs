@@ -165,6 +165,8 @@ pub enum Screen {
     Images,
     /// The readiness assessment: sections, scores, items.
     Assessment,
+    /// Diana's database backups: age, size, verified.
+    Backups,
 }
 
 /// The DORA screen's choices.
@@ -241,6 +243,10 @@ pub struct App {
     pub assess_row: usize,
     /// Assessment screen: the note being typed for the selected item.
     pub assess_note: Option<TextInput>,
+    /// The Backups screen's rows (newest first) and when they were read.
+    pub backups: Option<(Vec<flightdeck_core::store::BackupRecord>, flightdeck_core::time::Micros)>,
+    /// Selected backup row.
+    pub backups_row: usize,
     /// Notifications screen: deliveries, newest first.
     pub notifications: Option<Vec<flightdeck_core::store::notify::NotificationRecord>>,
     /// Notifications screen: selected row.
@@ -324,6 +330,8 @@ impl App {
             assess_section: None,
             assess_row: 0,
             assess_note: None,
+            backups: None,
+            backups_row: 0,
             notifications: None,
             notify_row: 0,
             notify_attempts: None,
@@ -487,6 +495,10 @@ impl App {
             }
             Msg::AssessmentLoaded { report } => {
                 self.assessment = Some(report);
+                Vec::new()
+            }
+            Msg::BackupsLoaded { backups, now } => {
+                self.backups = Some((backups, now));
                 Vec::new()
             }
             Msg::SecretsLoaded { secrets } => {

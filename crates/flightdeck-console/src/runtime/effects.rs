@@ -47,6 +47,10 @@ impl Console {
             e @ (Effect::LoadAssessment | Effect::SetAssessmentItem { .. }) => {
                 vec![self.assessment_effect(e).await]
             }
+            Effect::LoadBackups => match self.store.backups(None) {
+                Ok(backups) => vec![Msg::BackupsLoaded { backups, now: flightdeck_core::time::now() }],
+                Err(e) => vec![Msg::Notice { text: format!("cannot read the backups: {e}") }],
+            },
             e @ (Effect::LoadRuns
             | Effect::OpenRun { .. }
             | Effect::LoadAudit

@@ -118,7 +118,12 @@ pub fn footer_ctx(app: &App) -> Ctx {
         },
         Screen::Health => Ctx::Health,
         Screen::Assessment => Ctx::Assessment,
-        Screen::Launch(_) | Screen::Audit | Screen::Release | Screen::Secrets | Screen::Images => Ctx::Global,
+        Screen::Launch(_)
+        | Screen::Audit
+        | Screen::Release
+        | Screen::Secrets
+        | Screen::Images
+        | Screen::Backups => Ctx::Global,
     }
 }
 

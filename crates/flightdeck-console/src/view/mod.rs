@@ -12,6 +12,7 @@ use crate::theme::{Role, Theme};
 mod alerts;
 mod assessment;
 mod audit;
+mod backups;
 mod chrome;
 mod dialog;
 mod dora;
@@ -63,6 +64,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Screen::Health => health::health(app, theme, frame, body),
         Screen::Secrets => secrets::secrets(app, theme, frame, body),
         Screen::Images => images::images(app, theme, frame, body),
+        Screen::Backups => backups::backups(app, theme, frame, body),
         Screen::Load => load::load(app, theme, frame, body),
         Screen::Assessment => assessment::assessment(app, theme, frame, body),
     }

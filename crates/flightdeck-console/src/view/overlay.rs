@@ -100,6 +100,7 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         Screen::Health => "Health",
         Screen::Secrets => "Secrets",
         Screen::Images => "Images",
+        Screen::Backups => "Backups",
         Screen::Load => "Load",
         Screen::Assessment => "Assessment",
     };

@@ -9,6 +9,7 @@ use rusqlite::backup::{Backup, StepResult};
 
 use crate::dbtool::error::{DbError, io, sqlite};
 use crate::dbtool::migrate::{open_ro, open_rw};
+use crate::dbtool::stats::{Stats, differences, sqlite_stats};
 
 /// The longest a copy may take (it waits while another process holds a write lock).
 const COPY_LIMIT: Duration = Duration::from_secs(60);
@@ -22,6 +23,8 @@ pub struct CopyReport {
     pub bytes: u64,
     /// The source database did not exist, so the copy is an empty database.
     pub source_was_missing: bool,
+    /// The source's tables as copied (read in the same read transaction as the copy).
+    pub tables: Stats,
 }
 
 /// Copies `db` to `out` (creating `out`'s directory; an existing `out` is replaced) and checks the
@@ -33,12 +36,15 @@ pub fn backup(db: &Path, out: &Path) -> Result<CopyReport, DbError> {
         None => (Connection::open_in_memory().map_err(sqlite(db, "cannot open an empty database"))?, true),
     };
     integrity(&src, db)?;
+    src.execute_batch("BEGIN").map_err(sqlite(db, "cannot start a read transaction"))?;
+    let tables = sqlite_stats(&src, db)?;
     let mut dst = open_rw(out)?;
     let pages = copy(&src, &mut dst, db)?;
+    let _ = src.execute_batch("COMMIT");
     integrity(&dst, out)?;
     drop(dst);
     let bytes = std::fs::metadata(out).map_err(io(out, "cannot read the backup's size"))?.len();
-    Ok(CopyReport { pages, bytes, source_was_missing })
+    Ok(CopyReport { pages, bytes, source_was_missing, tables })
 }
 
 /// Replaces the content of `db` with the backup `from` (creating `db` and its directory if
@@ -56,7 +62,32 @@ pub fn restore(db: &Path, from: &Path) -> Result<CopyReport, DbError> {
     integrity(&dst, db)?;
     drop(dst);
     let bytes = std::fs::metadata(db).map_err(io(db, "cannot read the database's size"))?.len();
-    Ok(CopyReport { pages, bytes, source_was_missing: false })
+    Ok(CopyReport { pages, bytes, source_was_missing: false, tables: Stats::new() })
+}
+
+/// Restores the backup `from` into a scratch file, checks its integrity and compares its tables
+/// with `want`; returns the copy's figures. The scratch file is removed.
+pub fn verify(from: &Path, want: &Stats) -> Result<Stats, DbError> {
+    let scratch = std::env::temp_dir().join(format!(
+        "flightdeck-verify-{}-{}.db",
+        std::process::id(),
+        crate::time::now().0 % 1_000_000
+    ));
+    let result = restore(&scratch, from).and_then(|_| {
+        let conn = open_rw(&scratch)?;
+        sqlite_stats(&conn, &scratch)
+    });
+    let _ = std::fs::remove_file(&scratch);
+    let got = result.map_err(|e| DbError::Verify {
+        path: from.to_path_buf(),
+        why: format!("the backup does not restore: {e}"),
+    })?;
+    let diff = differences(want, &got);
+    if diff.is_empty() {
+        Ok(got)
+    } else {
+        Err(DbError::Verify { path: from.to_path_buf(), why: diff.join("; ") })
+    }
 }
 
 /// Runs the backup API from `src` to `dst` in steps, pausing while the source is busy, for at

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags};
 use sha2::{Digest, Sha256};
 
 use crate::dbtool::error::{DbError, io, sqlite};
@@ -211,25 +211,58 @@ pub fn migrate(
         };
         return plan(files, already);
     }
-    let mut conn = open_rw(db)?;
+    let conn = open_rw(db)?;
+    lock(&conn, db)?;
+    let result = migrate_locked(&conn, db, files, &mut on_applied);
+    // Commits what was applied: a failed file was rolled back to its savepoint.
+    conn.execute_batch("COMMIT").map_err(sqlite(db, "cannot commit the migrations"))?;
+    result
+}
+
+/// Takes `SQLite`'s write lock for the whole run (`BEGIN IMMEDIATE`), waiting at most 2 s: a second
+/// migration of the same file is refused with [`DbError::Locked`].
+fn lock(conn: &Connection, db: &Path) -> Result<(), DbError> {
+    conn.busy_timeout(Duration::from_secs(2)).map_err(sqlite(db, "cannot set a busy timeout"))?;
+    match conn.execute_batch("BEGIN IMMEDIATE") {
+        Ok(()) => Ok(()),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {
+            Err(DbError::Locked { db: db.display().to_string() })
+        }
+        Err(e) => Err(sqlite(db, "cannot take the write lock")(e)),
+    }
+}
+
+fn migrate_locked(
+    conn: &Connection,
+    db: &Path,
+    files: Vec<MigrationFile>,
+    on_applied: &mut impl FnMut(&MigrationFile),
+) -> Result<MigrateReport, DbError> {
     conn.execute_batch(CREATE_TABLE).map_err(sqlite(db, "cannot create schema_migrations"))?;
-    let mut report = plan(files, applied(&conn, db)?)?;
+    let mut report = plan(files, applied(conn, db)?)?;
     for m in std::mem::take(&mut report.pending) {
-        apply_one(&mut conn, &m, report.version())?;
+        apply_one(conn, &m, report.version())?;
         on_applied(&m);
         report.applied.push(m);
     }
     Ok(report)
 }
 
-fn apply_one(conn: &mut Connection, m: &MigrationFile, at: Option<u32>) -> Result<(), DbError> {
+/// Applies one file inside a savepoint of the run's transaction (rolled back alone on failure).
+fn apply_one(conn: &Connection, m: &MigrationFile, at: Option<u32>) -> Result<(), DbError> {
     let failed = |source| DbError::MigrationFailed { path: m.path.clone(), at: version_text(at), source };
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
-    tx.execute_batch(&m.sql).map_err(failed)?;
-    tx.execute(
-        "INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES (?1, ?2, ?3, ?4)",
-        rusqlite::params![m.version, m.name, crate::time::now().to_rfc3339(), m.checksum],
-    )
-    .map_err(failed)?;
-    tx.commit().map_err(failed)
+    conn.execute_batch("SAVEPOINT migration").map_err(failed)?;
+    let result = conn.execute_batch(&m.sql).and_then(|()| {
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![m.version, m.name, crate::time::now().to_rfc3339(), m.checksum],
+        )
+    });
+    match result {
+        Ok(_) => conn.execute_batch("RELEASE migration").map_err(failed),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK TO migration; RELEASE migration");
+            Err(failed(e))
+        }
+    }
 }

@@ -1,181 +1,192 @@
-//! `flightdeck db ...`: a small `SQLite` migration tool for the demo (and any `SQLite` database):
-//! `status`, `backup` and `restore` through `SQLite`'s online backup API, and `migrate` with numbered
-//! SQL files. Relative paths are relative to the current directory (the project directory when a
-//! workflow step runs it). Results are also written as step outputs to `$FLIGHTDECK_OUTPUT`.
+//! `flightdeck db ...`: database migrations and backups on `SQLite` files and `PostgreSQL`
+//! (`--database` is a path or a `postgres://` URL; see [`target`]). `status` is the preflight
+//! (reachable, server version, schema version, pending files, destructive statements); `migrate`
+//! applies numbered `NNNN_name.sql` files (or runs dbmate) under a lock; `backup` copies (`SQLite`
+//! online backup, `pg_dump -Fc` at an exported snapshot) and records the copy with its per-table
+//! figures; `verify` restores a backup into a scratch copy and compares; `restore` puts a backup
+//! back; `backups` and `prune` list and thin the recorded backups. Relative paths are relative to
+//! the current directory (the project directory when a workflow step runs it). Results are also
+//! written as step outputs to `$FLIGHTDECK_OUTPUT`.
 //!
-//! - [`migrate`]: reading migration files, planning, applying each in its own transaction;
-//! - [`backup`]: backup, restore, integrity checks;
-//! - [`error`]: errors that name the file.
+//! - [`migrate`], [`pg`], [`dbmate`]: migration files and runners; [`destructive`]: flagged statements;
+//! - [`backup`], [`pgdump`], [`manifest`], [`stats`]: copies and their evidence;
+//! - [`retention`]: which backups `prune` keeps; [`commands`], [`catalog`]: the subcommands.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
 
-use crate::error::{Error, exit};
-use crate::outputs::write_outputs;
+use crate::error::Error;
+use crate::project::Project;
 
 pub mod backup;
+pub mod catalog;
+pub mod commands;
+pub mod dbmate;
+pub mod destructive;
 pub mod error;
+pub mod manifest;
 pub mod migrate;
+pub mod pg;
+pub mod pgdump;
+pub mod retention;
+pub mod stats;
+pub mod target;
 
 #[cfg(test)]
 mod tests;
 
 pub use error::DbError;
-use migrate::{MigrateReport, version_text};
+pub use target::Target;
+
+/// Which tool applies migrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Tool {
+    /// flightdeck's numbered `NNNN_name.sql` runner.
+    #[default]
+    Builtin,
+    /// dbmate (`-- migrate:up` files, its own `schema_migrations`), run with `--no-dump-schema`.
+    Dbmate,
+}
+
+/// Where a command stands: the environment (production or not, its phrase) and the run.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct EnvArgs {
+    /// The environment (default: `$FLIGHTDECK_ENV`, set for workflow steps).
+    #[arg(long = "env", env = "FLIGHTDECK_ENV")]
+    pub env: Option<String>,
+    /// The confirmation phrase, typed beforehand (asked on a terminal when needed and missing).
+    #[arg(long)]
+    pub phrase: Option<String>,
+}
 
 /// `flightdeck db ...`.
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum DbCommand {
-    /// Show the applied migrations (and, with --dir, the pending ones).
+    /// Preflight: reachable, server version, applied migrations, pending ones (with --dir) and
+    /// their destructive statements.
     Status {
-        /// The database file.
+        /// A `SQLite` file or a `postgres://` URL.
         #[arg(long)]
-        database: PathBuf,
+        database: String,
         /// A migrations directory to compare with.
         #[arg(long)]
         dir: Option<PathBuf>,
-    },
-    /// Copy the database to a file (online backup API) and check the copy.
-    Backup {
-        /// The database file.
+        /// Print one JSON object.
         #[arg(long)]
-        database: PathBuf,
+        json: bool,
+        /// Fail (exit 8) when a migration of --dir is still pending: the check after a migration.
+        #[arg(long, requires = "dir")]
+        fail_if_pending: bool,
+    },
+    /// Copy the database to a file (`SQLite` online backup or `pg_dump -Fc` at one snapshot), write
+    /// its manifest and record it; with --verify also restore it into a scratch copy and compare.
+    Backup {
+        /// A `SQLite` file or a `postgres://` URL.
+        #[arg(long)]
+        database: String,
         /// Where to write the copy (replaced if it exists).
         #[arg(long)]
         out: PathBuf,
-    },
-    /// Apply the pending `NNNN_name.sql` files of a directory, each in its own transaction.
-    Migrate {
-        /// The database file (created if missing).
+        /// Verify the copy at once (see `db verify`).
         #[arg(long)]
-        database: PathBuf,
+        verify: bool,
+    },
+    /// Restore a backup into a scratch database (temp file for `SQLite`, `CREATE DATABASE` on the
+    /// same server for `PostgreSQL`), compare row counts and checksums per table with its manifest.
+    Verify {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// The server to restore on (default: the database the backup copies).
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Apply the pending migrations of a directory (each file in its own transaction), under a
+    /// lock that refuses a second migration of the same database (exit 8).
+    Migrate {
+        /// A `SQLite` file (created if missing) or a `postgres://` URL.
+        #[arg(long)]
+        database: String,
         /// The migrations directory.
         #[arg(long)]
         dir: PathBuf,
         /// List the pending migrations and their SQL without applying them.
         #[arg(long)]
         dry_run: bool,
+        /// The migration tool: `builtin` (numbered files) or `dbmate`.
+        #[arg(long, default_value = "builtin")]
+        tool: String,
+        #[command(flatten)]
+        env: EnvArgs,
     },
-    /// Replace the database's content with a backup and check the result.
+    /// Replace the database's content with a backup and check the result (in production, after
+    /// the environment's confirmation phrase).
     Restore {
-        /// The database file.
+        /// A `SQLite` file or a `postgres://` URL.
         #[arg(long)]
-        database: PathBuf,
+        database: String,
         /// The backup file.
         #[arg(long)]
         from: PathBuf,
+        #[command(flatten)]
+        env: EnvArgs,
+    },
+    /// The recorded backups, newest first: age, size, schema version, verified.
+    Backups {
+        /// Only this database's.
+        #[arg(long)]
+        database: Option<String>,
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete the backups retention does not keep (N daily, M weekly, K monthly; never the newest
+    /// verified one), per database.
+    Prune {
+        /// Only this database's.
+        #[arg(long)]
+        database: Option<String>,
+        /// Days to keep (the newest backup of each).
+        #[arg(long, default_value_t = 7)]
+        daily: usize,
+        /// ISO weeks to keep.
+        #[arg(long, default_value_t = 4)]
+        weekly: usize,
+        /// Months to keep.
+        #[arg(long, default_value_t = 6)]
+        monthly: usize,
+        /// Only list what would go.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
-/// Runs one database command; returns the exit code.
-pub fn run_command(cmd: DbCommand) -> Result<i32, Error> {
+/// Runs one database command in `project`; returns the exit code.
+pub async fn run_command(project: &Project, cmd: DbCommand) -> Result<i32, Error> {
     match cmd {
-        DbCommand::Status { database, dir } => status(&database, dir.as_deref()),
-        DbCommand::Backup { database, out } => {
-            let r = backup::backup(&database, &out)?;
-            if r.source_was_missing {
-                crate::outln!("{} does not exist yet: the backup is an empty database", database.display());
-            }
-            let out_abs = absolute(&out);
-            crate::outln!(
-                "backed up {} to {} ({} pages, {} bytes, integrity ok)",
-                database.display(),
-                out_abs.display(),
-                r.pages,
-                r.bytes
-            );
-            write_outputs(&[("backup", &out_abs.to_string_lossy())])?;
-            Ok(exit::OK)
+        DbCommand::Status { database, dir, json, fail_if_pending } => {
+            commands::status(&Target::parse(&database)?, dir.as_deref(), json, fail_if_pending).await
         }
-        DbCommand::Restore { database, from } => {
-            let r = backup::restore(&database, &from)?;
-            crate::outln!(
-                "restored {} from {} ({} pages, integrity ok)",
-                database.display(),
-                from.display(),
-                r.pages
-            );
-            Ok(exit::OK)
+        DbCommand::Backup { database, out, verify } => {
+            commands::backup(project, &Target::parse(&database)?, &out, verify).await
         }
-        DbCommand::Migrate { database, dir, dry_run } => run_migrate(&database, &dir, dry_run),
-    }
-}
-
-fn absolute(p: &Path) -> PathBuf {
-    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
-fn run_migrate(database: &Path, dir: &Path, dry_run: bool) -> Result<i32, Error> {
-    let report = migrate::migrate(database, dir, dry_run, |m| {
-        crate::outln!("applied {}", m.path.display());
-    })?;
-    warn_missing(&report);
-    let (applied, version) = if dry_run {
-        print_pending(database, &report);
-        let newest = report.pending.iter().map(|m| m.version).max().or_else(|| report.version());
-        (report.pending.len(), newest)
-    } else {
-        (report.applied.len(), report.version())
-    };
-    let version = version_text(version);
-    let verb = if dry_run { "would apply" } else { "applied" };
-    crate::outln!("{}: {verb} {applied} migration(s); version {version}", database.display());
-    let applied = applied.to_string();
-    if dry_run {
-        write_outputs(&[("pending", &applied), ("version", &version)])?;
-    } else {
-        write_outputs(&[("applied", &applied), ("version", &version)])?;
-    }
-    Ok(exit::OK)
-}
-
-fn print_pending(database: &Path, report: &MigrateReport) {
-    if report.pending.is_empty() {
-        crate::outln!("{}: nothing to apply (dry run)", database.display());
-    }
-    for m in &report.pending {
-        crate::outln!("-- pending {} (sha256 {})", m.path.display(), &m.checksum[..12.min(m.checksum.len())]);
-        for line in m.sql.lines() {
-            crate::outln!("   {line}");
+        DbCommand::Verify { from, database } => {
+            let server = database.as_deref().map(Target::parse).transpose()?;
+            commands::verify(project, &from, server.as_ref()).await
+        }
+        DbCommand::Migrate { database, dir, dry_run, tool, env } => {
+            let tool = Tool::from_str(&tool, true)
+                .map_err(|_| Error::Invalid(format!("--tool {tool:?}: use builtin or dbmate")))?;
+            commands::migrate(project, &Target::parse(&database)?, &dir, dry_run, tool, &env).await
+        }
+        DbCommand::Restore { database, from, env } => {
+            commands::restore(project, &Target::parse(&database)?, &from, &env).await
+        }
+        DbCommand::Backups { database, json } => catalog::list(project, database.as_deref(), json),
+        DbCommand::Prune { database, daily, weekly, monthly, dry_run } => {
+            let policy = retention::Policy { daily, weekly, monthly };
+            catalog::prune(project, database.as_deref(), policy, dry_run).await
         }
     }
-}
-
-fn warn_missing(report: &MigrateReport) {
-    for a in &report.missing_files {
-        crate::errln!(
-            "warning: migration {:04}_{} was applied on {} but its file is gone",
-            a.version,
-            a.name,
-            a.applied_at
-        );
-    }
-}
-
-fn status(database: &Path, dir: Option<&Path>) -> Result<i32, Error> {
-    let Some(conn) = migrate::open_ro(database)? else {
-        crate::outln!("{} does not exist yet: no migrations applied", database.display());
-        write_outputs(&[("version", "none")])?;
-        return Ok(exit::OK);
-    };
-    let already = migrate::applied(&conn, database)?;
-    drop(conn);
-    let size = std::fs::metadata(database).map_or(0, |m| m.len());
-    crate::outln!("{} ({size} bytes)", database.display());
-    for a in &already {
-        crate::outln!("  applied {:04}_{} on {}", a.version, a.name, a.applied_at);
-    }
-    let mut report = MigrateReport { already, ..MigrateReport::default() };
-    if let Some(dir) = dir {
-        report = migrate::plan(migrate::read_dir(dir)?, report.already)?;
-        for m in &report.pending {
-            crate::outln!("  pending {}", m.path.display());
-        }
-        warn_missing(&report);
-    }
-    let version = version_text(report.version());
-    crate::outln!("version {version}");
-    write_outputs(&[("version", &version)])?;
-    Ok(exit::OK)
 }

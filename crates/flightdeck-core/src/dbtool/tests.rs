@@ -7,8 +7,23 @@ use rusqlite::Connection;
 
 use super::backup::{backup, restore};
 use super::migrate::{MigrateReport, migrate, read_dir};
-use super::{DbCommand, DbError, run_command};
+use super::{DbCommand, DbError, EnvArgs, run_command};
 use crate::error::exit;
+
+fn project(tmp: &Path) -> crate::project::Project {
+    std::fs::create_dir_all(tmp.join("project")).unwrap();
+    crate::project::Project::open(Some(&tmp.join("project")), Some(&tmp.join("data"))).unwrap()
+}
+
+fn migrate_cmd(db: &Path, dir: &Path, dry_run: bool) -> DbCommand {
+    DbCommand::Migrate {
+        database: db.display().to_string(),
+        dir: dir.to_path_buf(),
+        dry_run,
+        tool: "builtin".into(),
+        env: EnvArgs { env: None, phrase: None },
+    }
+}
 
 fn repo(dir: &str) -> PathBuf {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(dir)
@@ -88,8 +103,8 @@ fn a_failing_migration_rolls_back_and_names_the_file() {
     assert!(has_column(&db, "accounts", "plan"));
 }
 
-#[test]
-fn checksum_drift_is_refused() {
+#[tokio::test]
+async fn checksum_drift_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("app.db");
     let dir = copy_migrations(tmp.path());
@@ -104,7 +119,8 @@ fn checksum_drift_is_refused() {
         assert!(err.to_string().contains("0002_add_plan_column.sql"), "{err}");
     }
     assert_eq!(versions(&db), [1, 2, 3], "nothing applied after drift");
-    let code = run_command(DbCommand::Migrate { database: db, dir, dry_run: false }).unwrap_err().exit_code();
+    let code =
+        run_command(&project(tmp.path()), migrate_cmd(&db, &dir, false)).await.unwrap_err().exit_code();
     assert_eq!(code, exit::PRECONDITION);
 }
 
@@ -181,21 +197,56 @@ fn restore_names_a_missing_or_corrupt_backup() {
     assert!(!db.exists(), "a refused restore must not create the database");
 }
 
-#[test]
-fn commands_run_and_report() {
+#[tokio::test]
+async fn commands_run_and_report() {
     let tmp = tempfile::tempdir().unwrap();
+    let p = project(tmp.path());
     let db = tmp.path().join("app.db");
     let dir = repo("migrations/sandbox");
-    let migrate_cmd = |dry_run| DbCommand::Migrate { database: db.clone(), dir: dir.clone(), dry_run };
-    assert_eq!(run_command(migrate_cmd(true)).unwrap(), exit::OK);
+    assert_eq!(run_command(&p, migrate_cmd(&db, &dir, true)).await.unwrap(), exit::OK);
     assert!(!db.exists());
-    assert_eq!(run_command(migrate_cmd(false)).unwrap(), exit::OK);
-    assert_eq!(run_command(DbCommand::Status { database: db.clone(), dir: Some(dir) }).unwrap(), exit::OK);
+    assert_eq!(run_command(&p, migrate_cmd(&db, &dir, false)).await.unwrap(), exit::OK);
+    let database = db.display().to_string();
+    let status =
+        DbCommand::Status { database: database.clone(), dir: Some(dir), json: false, fail_if_pending: true };
+    assert_eq!(run_command(&p, status).await.unwrap(), exit::OK);
     let out = tmp.path().join("b.bak");
-    assert_eq!(run_command(DbCommand::Backup { database: db.clone(), out: out.clone() }).unwrap(), exit::OK);
-    assert_eq!(run_command(DbCommand::Restore { database: db.clone(), from: out }).unwrap(), exit::OK);
-    let bad = DbCommand::Migrate { database: db, dir: repo("migrations/sandbox-broken"), dry_run: false };
-    let err = run_command(bad).unwrap_err();
+    let backup = DbCommand::Backup { database: database.clone(), out: out.clone(), verify: true };
+    assert_eq!(run_command(&p, backup).await.unwrap(), exit::OK);
+    let recorded = p.store().unwrap().backups(Some(&database)).unwrap();
+    assert_eq!((recorded.len(), recorded[0].verify_ok), (1, Some(true)), "{recorded:?}");
+    assert_eq!(recorded[0].backup.schema_version, "0003");
+    let env = EnvArgs { env: None, phrase: None };
+    let restore = DbCommand::Restore { database, from: out, env };
+    assert_eq!(run_command(&p, restore).await.unwrap(), exit::OK);
+    let err = run_command(&p, migrate_cmd(&db, &repo("migrations/sandbox-broken"), false)).await.unwrap_err();
     assert_eq!(err.exit_code(), exit::USAGE);
     assert!(err.to_string().contains("0004_add_region_broken.sql"));
+}
+
+#[test]
+fn a_second_sqlite_migration_is_refused_while_one_holds_the_lock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("app.db");
+    let holder = Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let err = run(&db, &repo("migrations/sandbox")).unwrap_err();
+    assert!(matches!(err, DbError::Locked { .. }), "{err}");
+    assert_eq!(crate::error::Error::from(err).exit_code(), exit::PRECONDITION);
+    holder.execute_batch("COMMIT").unwrap();
+    assert_eq!(run(&db, &repo("migrations/sandbox")).unwrap().applied.len(), 3);
+}
+
+#[test]
+fn a_sqlite_backup_that_differs_from_its_source_fails_verification() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("app.db");
+    run(&db, &repo("migrations/sandbox")).unwrap();
+    let out = tmp.path().join("app.bak");
+    let report = backup(&db, &out).unwrap();
+    assert_eq!(report.tables["accounts"].rows, 3);
+    assert_eq!(super::backup::verify(&out, &report.tables).unwrap(), report.tables);
+    Connection::open(&out).unwrap().execute("UPDATE accounts SET plan = 'enterprise' WHERE plan = 'free' AND rowid = (SELECT min(rowid) FROM accounts WHERE plan = 'free')", []).unwrap();
+    let err = super::backup::verify(&out, &report.tables).unwrap_err().to_string();
+    assert!(err.contains("accounts") && err.contains("different content"), "{err}");
 }

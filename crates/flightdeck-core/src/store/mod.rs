@@ -12,6 +12,7 @@
 mod artifacts;
 mod assessments;
 mod audit;
+mod backups;
 mod chainkey;
 mod health;
 mod incident_events;
@@ -42,6 +43,7 @@ use crate::time::Micros;
 pub use artifacts::{ArtifactRecord, NewArtifact};
 pub use assessments::{AlertRecord, AssessmentRecord, ItemStateRecord};
 pub use audit::plan_hash;
+pub use backups::{BackupRecord, NewBackup};
 pub use chainkey::{HEAD_FILE as AUDIT_HEAD_FILE, KEY_FILE as AUDIT_KEY_FILE};
 pub use health::HealthTransitionRecord;
 pub use incident_events::V_INCIDENT_EVENTS;

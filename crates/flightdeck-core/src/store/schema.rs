@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     super::artifacts::V_ARTIFACTS,
     super::assessments::V_ASSESSMENTS,
     super::incident_events::V_INCIDENT_EVENTS,
+    super::backups::V_BACKUPS,
 ];
 
 /// The schema version this binary writes.
