@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::shutdown::Shutdown;
 
 mod approve;
+mod cost;
 mod dora;
 mod health;
 mod ledger;
@@ -59,6 +60,7 @@ async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
         Command::Health(a) => health::health(ctx, &a).await,
         Command::Secrets(c) => secrets::dispatch(ctx, c).await,
         Command::Notify(c) => notify::notify(ctx, c).await,
+        Command::Cost(c) => cost::cost(ctx, c).await,
     }
 }
 

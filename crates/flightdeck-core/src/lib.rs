@@ -6,6 +6,7 @@
 
 pub mod compare;
 pub mod config;
+pub mod cost;
 pub mod dbtool;
 pub mod dora;
 pub mod engine;

@@ -10,12 +10,14 @@ use serde_json::Value;
 
 use crate::workflow::diag::{Diagnostic, line_col, nearest};
 
+mod cost;
 mod dora;
 mod environment;
 pub mod monitors;
 mod release;
 pub mod secrets;
 
+pub use cost::CostConfig;
 pub use dora::{DoraConfig, ServiceConfig};
 pub use environment::Environment;
 pub use release::ReleaseConfig;
@@ -70,6 +72,9 @@ pub struct Config {
     /// `[notify]`: notification channels and routes.
     #[serde(default)]
     pub notify: crate::notify::NotifyConfig,
+    /// `[cost]`: billing tags naming service and environment, anomaly floor.
+    #[serde(default)]
+    pub cost: CostConfig,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -121,6 +126,7 @@ impl Default for Config {
             secret_providers: BTreeMap::new(),
             secrets: BTreeMap::new(),
             notify: crate::notify::NotifyConfig::default(),
+            cost: CostConfig::default(),
             path: None,
         }
     }
@@ -155,6 +161,7 @@ impl Config {
         }
         secrets::check(&config.secret_providers, &config.secrets, &config.env_names(), text, path)?;
         config.notify.check(text, path)?;
+        config.cost.check(text, path)?;
         if let Some(d) = &config.default_environment
             && !config.environments.contains_key(d)
         {

@@ -11,6 +11,7 @@
 
 mod audit;
 mod chainkey;
+mod cost;
 mod health;
 mod incidents;
 mod ledger;
@@ -38,6 +39,7 @@ use crate::time::Micros;
 
 pub use audit::plan_hash;
 pub use chainkey::{HEAD_FILE as AUDIT_HEAD_FILE, KEY_FILE as AUDIT_KEY_FILE};
+pub use cost::{CostDailyRow, CostImportRecord, CostTagRow, NewCostImport};
 pub use health::HealthTransitionRecord;
 pub use load_results::{NewLoadResult, StoredBaseline};
 pub use lock::RunLock;
