@@ -4,6 +4,8 @@
 
 mod audit_tamper;
 mod common;
+mod cost;
+mod cost_gen;
 mod demo;
 mod demo_files;
 mod dora;
