@@ -264,3 +264,32 @@ fn bad_billing_files_and_flags_exit_2_with_what_is_wrong() {
     let out = p.run(&["cost", "imports", "--json"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]", "{}", text(&out));
 }
+
+#[test]
+fn the_cost_analysis_workflow_imports_reports_flags_and_notifies() {
+    use crate::receiver::{Answer, Receiver};
+    let rx = Receiver::start(vec![], Answer::Status(200));
+    let config =
+        format!("{LOCAL}[notify.channels.finance]\nkind = \"webhook\"\nurl = \"{}\"\n", rx.url("/hook"));
+    let p = Project::new(&config, &[]);
+    let lines = g::lines(d("2026-10-31"));
+    let path = file(&p, "cur.csv.gz");
+    g::write_cur2(&path, &lines, true);
+    let path = path.to_str().unwrap().to_string();
+    let run = |month: &str| {
+        let (f, m) = (format!("file={path}"), format!("month={month}"));
+        p.run(&["run", "cost-analysis", "--yes", "-p", &f, "-p", &m, "-p", "channels=finance"])
+    };
+    let out = run("2026-10");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let reqs = rx.wait_for(1, std::time::Duration::from_secs(10));
+    let body = String::from_utf8_lossy(&reqs[0].body).into_owned();
+    assert!(body.contains("2 anomalous cost day(s) in 2026-10"), "{body}");
+    // A month without anomalies: the notify step is skipped, nothing more is sent; the file is
+    // not imported twice.
+    let out = run("2026-08");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let imports: Value = serde_json::from_str(&ok(&p, &["cost", "imports", "--json"])).unwrap();
+    assert_eq!(imports.as_array().map(Vec::len), Some(1));
+    assert_eq!(rx.requests().len(), 1);
+}
