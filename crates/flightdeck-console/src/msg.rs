@@ -122,6 +122,11 @@ pub enum Msg {
         /// Its journal.
         events: Vec<Event>,
     },
+    /// The Cost screen's report, or why it could not be made.
+    CostLoaded {
+        /// The month's report by service.
+        report: Result<Box<flightdeck_core::cost::Report>, String>,
+    },
     /// The Secrets screen's rows (names, versions, dates; never values).
     SecretsLoaded {
         /// One per configured secret.
@@ -236,6 +241,11 @@ pub enum Effect {
     LoadAudit,
     /// Read the secrets' versions for the Secrets screen.
     LoadSecrets,
+    /// Read the cost report of a month (default: the latest imported) for the Cost screen.
+    LoadCost {
+        /// `YYYY-MM`, if given.
+        month: Option<String>,
+    },
     /// Load the notification outbox.
     LoadNotifications,
     /// Load the attempts of one delivery.

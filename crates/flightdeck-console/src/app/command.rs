@@ -11,11 +11,18 @@ use flightdeck_core::workflow::model::Persona;
 
 /// The commands, for completion and help.
 pub const COMMANDS: &[&str] = &[
-    "audit", "break", "dora", "fix", "health", "help", "home", "load", "persona", "quit", "release", "run",
+    "audit", "break", "cost", "dora", "fix", "health", "help", "home", "load", "persona", "quit", "release", "run",
     "runs", "theme",
 ];
 
 impl App {
+    /// `:cost [YYYY-MM]`: the Cost screen, read afresh.
+    fn open_cost(&mut self, month: Option<&str>) -> Vec<Effect> {
+        self.screens.push(Screen::Cost);
+        self.cost = None;
+        vec![Effect::LoadCost { month: month.map(str::to_string) }]
+    }
+
     pub(super) fn cmdline_key(&mut self, key: Key) -> Vec<Effect> {
         let Some(input) = self.cmdline.as_mut() else { return Vec::new() };
         match key.code {
@@ -117,6 +124,7 @@ impl App {
                 self.screens.push(Screen::Secrets);
                 vec![Effect::LoadSecrets]
             }
+            ["cost", rest @ ..] => self.open_cost(rest.first().copied()),
             ["release", ..] => self.open_release(),
             ["dora", ..] => self.open_dora(),
             ["health", env @ ..] => self.open_health_env(env.first().copied()),

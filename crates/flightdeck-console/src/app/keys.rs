@@ -99,7 +99,7 @@ impl App {
             Screen::Load => vec![Ctx::Load],
             Screen::Runs => vec![Ctx::Runs],
             Screen::Health => vec![Ctx::Health],
-            Screen::Audit | Screen::Launch(_) | Screen::Secrets => vec![],
+            Screen::Audit | Screen::Launch(_) | Screen::Secrets | Screen::Cost => vec![],
             Screen::Run(rs) => match self.dialog.as_deref() {
                 Some("cancel") => vec![Ctx::Gate],
                 Some(d) if d.starts_with("failure:") => vec![Ctx::FailureMenu, Ctx::Run],
@@ -189,7 +189,7 @@ impl App {
                 }
                 Vec::new()
             }
-            Screen::Launch(_) => Vec::new(),
+            Screen::Launch(_) | Screen::Cost => Vec::new(),
         }
     }
 

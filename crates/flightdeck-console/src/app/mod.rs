@@ -160,6 +160,8 @@ pub enum Screen {
     Load,
     /// Diana's secrets: versions and rotation dates, never values.
     Secrets,
+    /// Diana's cloud cost: breakdown, month-over-month bars, anomalies.
+    Cost,
 }
 
 /// The DORA screen's choices.
@@ -222,6 +224,8 @@ pub struct App {
     pub secrets: Option<Vec<flightdeck_core::secrets::SecretStatus>>,
     /// Secrets screen: selected row.
     pub secrets_row: usize,
+    /// The Cost screen's report (or why there is none), once read.
+    pub cost: Option<Result<Box<flightdeck_core::cost::Report>, String>>,
     /// Notifications screen: deliveries, newest first.
     pub notifications: Option<Vec<flightdeck_core::store::notify::NotificationRecord>>,
     /// Notifications screen: selected row.
@@ -295,6 +299,7 @@ impl App {
             audit_row: 0,
             secrets: None,
             secrets_row: 0,
+            cost: None,
             notifications: None,
             notify_row: 0,
             notify_attempts: None,
@@ -449,6 +454,10 @@ impl App {
             }
             Msg::SecretsLoaded { secrets } => {
                 self.secrets = Some(secrets);
+                Vec::new()
+            }
+            Msg::CostLoaded { report } => {
+                self.cost = Some(report);
                 Vec::new()
             }
             Msg::AuditLoaded { entries, verdict } => {

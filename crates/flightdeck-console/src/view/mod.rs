@@ -10,6 +10,7 @@ use crate::app::{App, Screen};
 use crate::theme::{Role, Theme};
 
 mod audit;
+mod cost;
 mod chrome;
 mod dialog;
 mod dora;
@@ -52,6 +53,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Screen::Dora => dora::dora(app, theme, frame, body),
         Screen::Health => health::health(app, theme, frame, body),
         Screen::Secrets => secrets::secrets(app, theme, frame, body),
+        Screen::Cost => cost::cost(app, theme, frame, body),
         Screen::Load => load::load(app, theme, frame, body),
     }
     chrome::footer(app, theme, frame, footer);

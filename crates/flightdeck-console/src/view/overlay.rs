@@ -99,6 +99,7 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         Screen::Dora => "DORA",
         Screen::Health => "Health",
         Screen::Secrets => "Secrets",
+        Screen::Cost => "Cost",
         Screen::Load => "Load",
     };
     let mut lines = vec![Line::from(span(format!("Keys on {screen}"), theme, Role::Title))];

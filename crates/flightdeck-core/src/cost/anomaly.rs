@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::month::add_days;
 use crate::store::CostDailyRow;
@@ -16,7 +16,7 @@ use crate::store::CostDailyRow;
 pub const WINDOW_DAYS: i64 = 14;
 
 /// A flagged day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Anomaly {
     /// The day.
     pub day: Date,

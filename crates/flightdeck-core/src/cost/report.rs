@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::anomaly::Anomaly;
 use super::{CostError, Month};
@@ -69,7 +69,7 @@ pub struct SeriesRow {
 }
 
 /// A group's line in the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupLine {
     /// The group.
     pub group: String,
@@ -89,7 +89,7 @@ pub struct GroupLine {
 pub type CurrencyTotal = GroupLine;
 
 /// The report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// The month.
     pub month: Month,
