@@ -11,8 +11,8 @@ use flightdeck_core::workflow::model::Persona;
 
 /// The commands, for completion and help.
 pub const COMMANDS: &[&str] = &[
-    "audit", "break", "cost", "dora", "fix", "health", "help", "home", "load", "persona", "quit", "release", "run",
-    "runs", "theme",
+    "audit", "break", "cost", "dora", "fix", "health", "help", "home", "load", "persona", "quit", "release",
+    "run", "runs", "theme",
 ];
 
 impl App {

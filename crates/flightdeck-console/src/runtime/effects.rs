@@ -130,7 +130,9 @@ impl Console {
             }
             Effect::LoadCost { month } => {
                 let (store, cfg) = (self.store.clone(), self.ctx.config.cost.clone());
-                self.in_background(move || Msg::CostLoaded { report: load_cost(&store, &cfg, month.as_deref()) })
+                self.in_background(move || Msg::CostLoaded {
+                    report: load_cost(&store, &cfg, month.as_deref()),
+                })
             }
             Effect::LoadDora { service, environment, days } => {
                 let (store, config, dir) =

@@ -36,8 +36,10 @@ fn money(d: Decimal) -> String {
 }
 
 fn breakdown(r: &Report, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let days = if r.complete { "complete".to_string() } else { format!("days 1-{} of {}", r.days, r.days_in_month) };
-    let title = format!("Cost {} by {} ({days}) vs {} days 1-{}", r.month, r.by, r.previous_month, r.previous_days);
+    let days =
+        if r.complete { "complete".to_string() } else { format!("days 1-{} of {}", r.days, r.days_in_month) };
+    let title =
+        format!("Cost {} by {} ({days}) vs {} days 1-{}", r.month, r.by, r.previous_month, r.previous_days);
     let block = panel(&title, theme, true);
     if r.days == 0 {
         let text = format!(" no cost imported for {}: flightdeck cost import FILE", r.month);
@@ -46,7 +48,10 @@ fn breakdown(r: &Report, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let name_w: usize = if area.width >= 120 { 24 } else { 14 };
     let bar_w = usize::from(area.width).saturating_sub(name_w + 35).max(4);
-    let head = format!(" {:<name_w$} {:<3} {:>11} {:>8}  {}", "SERVICE", "CUR", "TOTAL", "vs prev", "this month vs last");
+    let head = format!(
+        " {:<name_w$} {:<3} {:>11} {:>8}  {}",
+        "SERVICE", "CUR", "TOTAL", "vs prev", "this month vs last"
+    );
     let mut lines = vec![Line::from(span(head, theme, Role::Muted))];
     let height = usize::from(area.height.saturating_sub(3));
     let rows = r.groups.len().min(height.saturating_sub(r.totals.len()));
@@ -63,11 +68,19 @@ fn breakdown(r: &Report, theme: &Theme, frame: &mut Frame, area: Rect) {
 fn row<'a>(l: &GroupLine, name: &str, name_w: usize, bar_w: usize, max: Decimal, theme: &Theme) -> Line<'a> {
     let (pct, role) = match l.change_pct {
         None => ("new".to_string(), Role::Muted),
+        Some(p) if p.abs() >= Decimal::from(1000) => {
+            (format!("{}999%", if p > Decimal::ZERO { ">+" } else { "<-" }), Role::Warn)
+        }
         Some(p) if p > Decimal::from(10) => (format!("{p:+.1}%"), Role::Warn),
         Some(p) if p < Decimal::from(-10) => (format!("{p:+.1}%"), Role::Ok),
         Some(p) => (format!("{p:+.1}%"), Role::Text),
     };
-    let text = format!(" {:<name_w$} {:<3} {:>11} ", ellipsize(name, name_w), ellipsize(&l.currency, 3), money(l.total));
+    let text = format!(
+        " {:<name_w$} {:<3} {:>11} ",
+        ellipsize(name, name_w),
+        ellipsize(&l.currency, 3),
+        money(l.total)
+    );
     let mut spans = vec![span(text, theme, Role::Text), span(format!("{pct:>8}  "), theme, role)];
     if bar_w > 0 && max > Decimal::ZERO {
         let cells = |v: Decimal| -> usize {
@@ -86,7 +99,8 @@ fn row<'a>(l: &GroupLine, name: &str, name_w: usize, bar_w: usize, max: Decimal,
 }
 
 fn anomalies(r: &Report, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let title = format!("Anomalies: {} (median + 3×MAD of 14 days, above {})", r.anomalies.len(), r.min_amount);
+    let title =
+        format!("Anomalies: {} (median + 3×MAD of 14 days, above {})", r.anomalies.len(), r.min_amount);
     let block = panel(&title, theme, false);
     if r.anomalies.is_empty() {
         let text = " none: no day above its threshold";

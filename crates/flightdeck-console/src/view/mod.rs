@@ -10,8 +10,8 @@ use crate::app::{App, Screen};
 use crate::theme::{Role, Theme};
 
 mod audit;
-mod cost;
 mod chrome;
+mod cost;
 mod dialog;
 mod dora;
 pub mod health;
