@@ -73,3 +73,23 @@ impl CostConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::Config;
+
+    #[test]
+    fn cost_section_defaults_and_bad_values_name_the_line() {
+        let c = Config::parse("", Path::new("flightdeck.toml")).unwrap();
+        assert_eq!(c.cost.service_tags, ["service", "app"]);
+        assert_eq!(c.cost.min_amount().unwrap(), rust_decimal::Decimal::TEN);
+        let text = "[cost]\nservice_tags = [\"svc\"]\nmin_amount = \"ten\"\n";
+        let e = Config::parse(text, Path::new("flightdeck.toml")).unwrap_err();
+        assert_eq!(e.line, 3, "{e:?}");
+        assert!(e.message.contains("\"ten\""), "{e:?}");
+        let e = Config::parse("[cost]\nservice_tag = []\n", Path::new("flightdeck.toml")).unwrap_err();
+        assert!(e.message.contains("service_tag"), "{e:?}");
+    }
+}
