@@ -23,6 +23,7 @@ run = "echo third >> trace"
 "#;
 
 #[test]
+#[allow(clippy::too_many_lines)]
 fn sigkill_mid_step_then_resume_completes_without_rerunning_finished_steps() {
     let p = Project::new(LOCAL, &[("crash.toml", WF)]);
     let mut child = p.cmd(&["run", "crash", "--json"]).stdout(Stdio::piped()).spawn().unwrap();

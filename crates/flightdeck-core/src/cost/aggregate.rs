@@ -123,7 +123,7 @@ mod tests {
         assert_eq!(parse_amount("0.1").map(|d| d + Decimal::new(2, 1)), Some(Decimal::new(3, 1)));
         assert_eq!(parse_amount("1.5E-3"), Some(Decimal::new(15, 4)));
         assert_eq!(parse_amount("abc"), None);
-        assert_eq!(parse_day("2026-10-03T00:00:00Z").map(|d| d.day()), Some(3));
+        assert_eq!(parse_day("2026-10-03T00:00:00Z").map(jiff::civil::Date::day), Some(3));
         assert_eq!(parse_day("2026-1"), None);
         assert_eq!(tag_key("resourceTags/user:service"), "service");
         assert_eq!(tag_key("user_env"), "env");
