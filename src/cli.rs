@@ -84,6 +84,9 @@ pub enum Command {
     /// Secrets: list their versions and rotation dates, check them, rotate one (never prints a value).
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Cloud cost: import billing exports (AWS CUR, GCP), report totals, month over month, anomalies.
+    #[command(subcommand)]
+    Cost(CostCommand),
     /// Alertmanager's alerts: receive its webhook (`listen ADDR`), list what arrived.
     #[command(subcommand)]
     Alerts(AlertsCommand),
@@ -121,6 +124,30 @@ pub struct AlertsListArgs {
     #[arg(short = 'n', long, default_value_t = 50)]
     pub limit: usize,
     /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `cost ...`.
+#[derive(Debug, Subcommand)]
+pub enum CostCommand {
+    /// Import an AWS CUR CSV (legacy or 2.0 headers, plain or .gz) or a GCP billing export (NDJSON);
+    /// importing the same file again changes nothing.
+    Import(CostImportArgs),
+    /// A month's totals by service, environment or tag, the change from the month before, and anomalies.
+    Report(CostReportArgs),
+    /// A month's anomalous days (median + 3 x MAD of the previous 14 days, above `[cost] min_amount`).
+    Anomalies(CostAnomaliesArgs),
+    /// The imported billing files.
+    Imports(JsonFlag),
+}
+
+/// `cost import`.
+#[derive(Debug, Args)]
+pub struct CostImportArgs {
+    /// The billing file.
+    pub file: PathBuf,
+    /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
 }
@@ -248,6 +275,37 @@ pub struct AssessHistoryArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `cost report`.
+#[derive(Debug, Args)]
+pub struct CostReportArgs {
+    /// The month, YYYY-MM (default: the month of the latest imported day).
+    #[arg(long)]
+    pub month: Option<String>,
+    /// Group by `service`, `environment` or `tag:KEY`.
+    #[arg(long, default_value = "service")]
+    pub by: String,
+    /// Print the whole report as JSON.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print the breakdown as CSV.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// `cost anomalies`.
+#[derive(Debug, Args)]
+pub struct CostAnomaliesArgs {
+    /// The month, YYYY-MM (default: the month of the latest imported day).
+    #[arg(long)]
+    pub month: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long, conflicts_with = "count")]
+    pub json: bool,
+    /// Print only the number of anomalous days.
+    #[arg(long)]
+    pub count: bool,
 }
 
 /// `secrets ...`.

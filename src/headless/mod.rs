@@ -9,6 +9,7 @@ use crate::shutdown::Shutdown;
 
 mod approve;
 mod assess;
+mod cost;
 mod dora;
 mod health;
 mod images;
@@ -68,6 +69,7 @@ async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
         Command::Assess(a) => assess::assess(ctx, a).await,
         Command::Monitoring(c) => monitoring::monitoring(ctx, &c).await,
         Command::Alerts(c) => monitoring::alerts(ctx, &c).await,
+        Command::Cost(c) => cost::cost(ctx, c).await,
     }
 }
 

@@ -87,9 +87,11 @@ fn console_deploys_approves_and_rolls_back_in_tmux() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     tmux.wait_for("Diana — DevOps");
-    tmux.keys(&["Enter"]);
+    // Opened by name (more built-in workflows may sort before deploy on Home); `:run` focuses the
+    // first required field, the version.
+    tmux.keys(&[":", "run deploy", "Enter"]);
     tmux.wait_for("Launch deploy");
-    tmux.keys(&["Tab", "1.2.0", "Enter"]);
+    tmux.keys(&["1.2.0", "Enter"]);
     tmux.wait_for("enter starts the run");
     tmux.keys(&["Enter"]);
     tmux.wait_for("Approval needed");

@@ -7,6 +7,8 @@ mod assess_screen;
 mod audit_tamper;
 mod common;
 mod containers;
+mod cost;
+mod cost_gen;
 mod db_backups;
 mod db_pg;
 mod demo;

@@ -42,9 +42,17 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
     relaunch.extend(keys(&[KeyCode::Enter, KeyCode::Enter]));
     let mut failed_menu = failing_verify();
     failed_menu.push(fixtures::after(1000));
-    let mut launch_error = keys(&[KeyCode::Enter, KeyCode::Enter]);
-    launch_error.extend(keys(&[KeyCode::Tab]));
-    let mut launch_preview = vec![Msg::Key(Key::new(KeyCode::Enter)), Msg::Key(Key::new(KeyCode::Tab))];
+    // The deploy form, opened by name: more built-in workflows may sort before it on Home.
+    let open_deploy = || {
+        let mut m = vec![Msg::Key(Key::ch(':'))];
+        m.extend(typed("run deploy"));
+        m.push(Msg::Key(Key::new(KeyCode::Enter)));
+        m
+    };
+    let mut launch_error = open_deploy();
+    launch_error.extend(keys(&[KeyCode::Enter, KeyCode::Tab]));
+    // `:run` focuses the first required field (the version).
+    let mut launch_preview = open_deploy();
     launch_preview.extend(typed("1.2.0"));
     launch_preview.push(Msg::Key(Key::new(KeyCode::Enter)));
     let mut runs = vec![Msg::Key(Key::ch('r'))];
@@ -127,6 +135,12 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
             let mut m = vec![Msg::Key(Key::ch(':'))];
             m.extend(typed("backups"));
             m.extend([Msg::Key(Key::new(KeyCode::Enter)), backups_loaded()]);
+            m
+        }),
+        ("cost", vec![], {
+            let mut m = vec![Msg::Key(Key::ch(':'))];
+            m.extend(typed("cost 2026-10"));
+            m.extend([Msg::Key(Key::new(KeyCode::Enter)), cost_loaded()]);
             m
         }),
         ("command_line", history(), {
@@ -258,6 +272,38 @@ fn backups_loaded() -> Msg {
         ],
         now,
     }
+}
+
+/// The Cost screen's report: October against September by service, two planted anomalies.
+fn cost_loaded() -> Msg {
+    use flightdeck::cost::{Anomaly, Decimal, GroupBy, SeriesRow, compute_report};
+    let month: flightdeck::cost::Month = "2026-10".parse().unwrap();
+    let services = [("api", 412, 388), ("web", 305, 311), ("worker", 220, 150), ("db", 198, 240)];
+    let more = [("cache", 61, 60), ("search", 44, 0), ("(untagged)", 12, 12)];
+    let mut rows = Vec::new();
+    for (service, oct, sep) in services.iter().chain(more.iter()) {
+        for (day, amount) in [("2026-10-31", oct), ("2026-09-30", sep)].into_iter().filter(|(_, a)| **a > 0) {
+            let amount = Decimal::new(i64::from(*amount) * 100 + 37, 1);
+            let (group, currency) = ((*service).to_string(), "USD".to_string());
+            rows.push(SeriesRow { day: day.parse().unwrap(), group, currency, amount });
+        }
+    }
+    let anomaly = |day: &str, service: &str, env: &str, amount: i64, median: i64| Anomaly {
+        day: day.parse().unwrap(),
+        service: service.into(),
+        environment: env.into(),
+        currency: "USD".into(),
+        amount: Decimal::new(amount, 2),
+        median: Decimal::new(median, 2),
+        mad: Decimal::new(400, 2),
+        threshold: Decimal::new(median + 1200, 2),
+    };
+    let anomalies = vec![
+        anomaly("2026-10-12", "api", "production", 240_000, 40_123),
+        anomaly("2026-10-20", "worker", "staging", 360_000, 60_370),
+    ];
+    let report = compute_report(month, &GroupBy::Service, &rows, anomalies, Decimal::TEN);
+    Msg::CostLoaded { report: Ok(Box::new(report)) }
 }
 
 #[test]

@@ -144,6 +144,11 @@ pub enum Msg {
         /// When they were read (ages are relative to it).
         now: flightdeck_core::time::Micros,
     },
+    /// The Cost screen's report, or why it could not be made.
+    CostLoaded {
+        /// The month's report by service.
+        report: Result<Box<flightdeck_core::cost::Report>, String>,
+    },
     /// The Secrets screen's rows (names, versions, dates; never values).
     SecretsLoaded {
         /// One per configured secret.
@@ -280,6 +285,11 @@ pub enum Effect {
     LoadIncident,
     /// Read the recorded database backups for the Backups screen.
     LoadBackups,
+    /// Read the cost report of a month (default: the latest imported) for the Cost screen.
+    LoadCost {
+        /// `YYYY-MM`, if given.
+        month: Option<String>,
+    },
     /// Load the notification outbox.
     LoadNotifications,
     /// Load the attempts of one delivery.

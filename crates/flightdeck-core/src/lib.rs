@@ -8,6 +8,7 @@ pub mod assess;
 pub mod compare;
 pub mod config;
 pub mod containers;
+pub mod cost;
 pub mod dbtool;
 pub mod dora;
 pub mod engine;

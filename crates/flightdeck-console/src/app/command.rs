@@ -11,11 +11,18 @@ use flightdeck_core::workflow::model::Persona;
 
 /// The commands, for completion and help.
 pub const COMMANDS: &[&str] = &[
-    "audit", "backups", "break", "dora", "fix", "health", "help", "home", "images", "load", "persona",
-    "quit", "release", "run", "runs", "theme",
+    "audit", "backups", "break", "cost", "dora", "fix", "health", "help", "home", "images", "load",
+    "persona", "quit", "release", "run", "runs", "theme",
 ];
 
 impl App {
+    /// `:cost [YYYY-MM]`: the Cost screen, read afresh.
+    fn open_cost(&mut self, month: Option<&str>) -> Vec<Effect> {
+        self.screens.push(Screen::Cost);
+        self.cost = None;
+        vec![Effect::LoadCost { month: month.map(str::to_string) }]
+    }
+
     pub(super) fn cmdline_key(&mut self, key: Key) -> Vec<Effect> {
         let Some(input) = self.cmdline.as_mut() else { return Vec::new() };
         match key.code {
@@ -155,6 +162,7 @@ impl App {
                 self.screens.push(Screen::Secrets);
                 vec![Effect::LoadSecrets]
             }
+            ["cost", rest @ ..] => self.open_cost(rest.first().copied()),
             _ => return None,
         })
     }

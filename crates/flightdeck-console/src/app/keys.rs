@@ -100,7 +100,12 @@ impl App {
             Screen::Load => vec![Ctx::Load],
             Screen::Runs => vec![Ctx::Runs],
             Screen::Health => vec![Ctx::Health],
-            Screen::Audit | Screen::Launch(_) | Screen::Secrets | Screen::Images | Screen::Backups => vec![],
+            Screen::Audit
+            | Screen::Launch(_)
+            | Screen::Secrets
+            | Screen::Images
+            | Screen::Backups
+            | Screen::Cost => vec![],
             Screen::Run(rs) => match self.dialog.as_deref() {
                 Some("cancel") => vec![Ctx::Gate],
                 Some(d) if d.starts_with("failure:") => vec![Ctx::FailureMenu, Ctx::Run],
@@ -202,7 +207,7 @@ impl App {
                 }
                 Vec::new()
             }
-            Screen::Launch(_) => Vec::new(),
+            Screen::Launch(_) | Screen::Cost => Vec::new(),
             Screen::Assessment => self.assessment_intent(intent),
         }
     }

@@ -167,6 +167,8 @@ pub enum Screen {
     Assessment,
     /// Diana's database backups: age, size, verified.
     Backups,
+    /// Diana's cloud cost: breakdown, month-over-month bars, anomalies.
+    Cost,
 }
 
 /// The DORA screen's choices.
@@ -247,6 +249,8 @@ pub struct App {
     pub backups: Option<(Vec<flightdeck_core::store::BackupRecord>, flightdeck_core::time::Micros)>,
     /// Selected backup row.
     pub backups_row: usize,
+    /// The Cost screen's report (or why there is none), once read.
+    pub cost: Option<Result<Box<flightdeck_core::cost::Report>, String>>,
     /// Notifications screen: deliveries, newest first.
     pub notifications: Option<Vec<flightdeck_core::store::notify::NotificationRecord>>,
     /// Notifications screen: selected row.
@@ -332,6 +336,7 @@ impl App {
             assess_note: None,
             backups: None,
             backups_row: 0,
+            cost: None,
             notifications: None,
             notify_row: 0,
             notify_attempts: None,
@@ -507,6 +512,10 @@ impl App {
             }
             Msg::ImagesLoaded { rows } => {
                 self.images = Some(rows);
+                Vec::new()
+            }
+            Msg::CostLoaded { report } => {
+                self.cost = Some(report);
                 Vec::new()
             }
             Msg::AuditLoaded { entries, verdict } => {

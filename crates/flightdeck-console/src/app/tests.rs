@@ -2,6 +2,7 @@ use crate::app::{App, Screen};
 use crate::fixtures::{self, app, approval, failing_verify, gate, history, keys, run_until_gate, typed};
 use crate::msg::{Effect, Key, KeyCode, Msg};
 use flightdeck_core::engine::event::{Decision, FailureAction};
+use flightdeck_core::workflow::model::Persona;
 
 fn feed(app: &mut App, msgs: Vec<Msg>) -> Vec<Effect> {
     msgs.into_iter().flat_map(|m| app.update(m)).collect()
@@ -90,6 +91,10 @@ fn failure_menu_sends_the_chosen_action() {
 #[test]
 fn launch_form_validates_then_launches() {
     let mut a = app((80, 24), vec![], vec![]);
+    // Diana's workflows are listed by name: move down to deploy, then enter.
+    let before =
+        a.init.workflows.iter().filter(|w| w.persona == Persona::Diana && w.name.as_str() < "deploy").count();
+    let _ = feed(&mut a, vec![Msg::Key(Key::ch('j')); before]);
     let _ = a.update(Msg::Key(Key::new(KeyCode::Enter)));
     let Screen::Launch(form) = a.screen() else { panic!("enter on Home opens the launch form") };
     assert_eq!(form.workflow.name, "deploy");

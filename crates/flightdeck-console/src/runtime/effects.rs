@@ -55,6 +55,7 @@ impl Console {
             | Effect::OpenRun { .. }
             | Effect::LoadAudit
             | Effect::LoadRelease
+            | Effect::LoadCost { .. }
             | Effect::LoadDora { .. }) => self.read_in_background(e, app),
             Effect::Sandbox { action, environment } => self.sandbox(&action, &environment).await,
             Effect::SetTheme { name } => {
@@ -153,6 +154,12 @@ impl Console {
                         .map(Box::new)
                         .map_err(|e| release_error(&dir, &e.to_string()));
                     Msg::ReleaseLoaded { plan }
+                })
+            }
+            Effect::LoadCost { month } => {
+                let (store, cfg) = (self.store.clone(), self.ctx.config.cost.clone());
+                self.in_background(move || Msg::CostLoaded {
+                    report: load_cost(&store, &cfg, month.as_deref()),
                 })
             }
             Effect::LoadDora { service, environment, days } => {
@@ -347,6 +354,23 @@ async fn load_secrets(config: &flightdeck_core::config::Config, dir: &std::path:
     let redactor = flightdeck_core::secrets::Redactor::new();
     let env = config.default_env().to_string();
     Msg::SecretsLoaded { secrets: set.statuses(Some(&env), jiff::Timestamp::now(), &redactor).await }
+}
+
+/// The Cost screen's report: `month`, or the month of the latest imported day, by service.
+fn load_cost(
+    store: &flightdeck_core::store::Store,
+    cfg: &flightdeck_core::config::CostConfig,
+    month: Option<&str>,
+) -> Result<Box<flightdeck_core::cost::Report>, String> {
+    use flightdeck_core::cost::{GroupBy, Month, build_report};
+    let month: Month = if let Some(m) = month {
+        m.parse().map_err(|e: flightdeck_core::cost::CostError| e.to_string())?
+    } else {
+        let imports = store.cost_imports().map_err(|e| e.to_string())?;
+        let last = imports.into_iter().filter_map(|i| i.import.last_day).max();
+        Month::of(last.ok_or("no billing file imported yet: run flightdeck cost import FILE")?)
+    };
+    build_report(store, cfg, month, &GroupBy::Service).map(Box::new).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

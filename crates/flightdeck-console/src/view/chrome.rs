@@ -123,7 +123,8 @@ pub fn footer_ctx(app: &App) -> Ctx {
         | Screen::Release
         | Screen::Secrets
         | Screen::Images
-        | Screen::Backups => Ctx::Global,
+        | Screen::Backups
+        | Screen::Cost => Ctx::Global,
     }
 }
 

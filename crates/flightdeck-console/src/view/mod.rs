@@ -14,6 +14,7 @@ mod assessment;
 mod audit;
 mod backups;
 mod chrome;
+mod cost;
 mod dialog;
 mod dora;
 pub mod health;
@@ -65,6 +66,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Screen::Secrets => secrets::secrets(app, theme, frame, body),
         Screen::Images => images::images(app, theme, frame, body),
         Screen::Backups => backups::backups(app, theme, frame, body),
+        Screen::Cost => cost::cost(app, theme, frame, body),
         Screen::Load => load::load(app, theme, frame, body),
         Screen::Assessment => assessment::assessment(app, theme, frame, body),
     }

@@ -101,6 +101,7 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         Screen::Secrets => "Secrets",
         Screen::Images => "Images",
         Screen::Backups => "Backups",
+        Screen::Cost => "Cost",
         Screen::Load => "Load",
         Screen::Assessment => "Assessment",
     };

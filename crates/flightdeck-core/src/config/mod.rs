@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::workflow::diag::{Diagnostic, line_col, nearest};
 
+mod cost;
 mod dora;
 mod environment;
 pub mod incidents;
@@ -17,6 +18,7 @@ pub mod monitors;
 mod release;
 pub mod secrets;
 
+pub use cost::CostConfig;
 pub use dora::{DoraConfig, ServiceConfig};
 pub use environment::Environment;
 pub use release::ReleaseConfig;
@@ -77,6 +79,9 @@ pub struct Config {
     /// `[incidents]`: MTTR targets per severity.
     #[serde(default)]
     pub incidents: incidents::IncidentsConfig,
+    /// `[cost]`: billing tags naming service and environment, anomaly floor.
+    #[serde(default)]
+    pub cost: CostConfig,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -130,6 +135,7 @@ impl Default for Config {
             notify: crate::notify::NotifyConfig::default(),
             assessment: crate::assess::AssessmentConfig::default(),
             incidents: incidents::IncidentsConfig::default(),
+            cost: CostConfig::default(),
             path: None,
         }
     }
@@ -168,6 +174,7 @@ impl Config {
             crate::assess::AssessError::Checklist(d) => d,
             other => Diagnostic::new(path, find_line(text, "[assessment]"), 1, other.to_string()),
         })?;
+        config.cost.check(text, path)?;
         if let Some(d) = &config.default_environment
             && !config.environments.contains_key(d)
         {

@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     super::assessments::V_ASSESSMENTS,
     super::incident_events::V_INCIDENT_EVENTS,
     super::backups::V_BACKUPS,
+    super::cost::V_COST,
 ];
 
 /// The schema version this binary writes.

@@ -166,7 +166,10 @@ fn lookup_by_name_and_persona() {
     assert!(err.contains("did you mean \"clean\"?") && err.contains("; tasks "), "{err}");
     let groups = catalog.by_persona();
     let names = |p: Persona| groups[&p].iter().map(|w| w.name.as_str()).collect::<Vec<_>>();
-    assert_eq!(names(Persona::Diana), ["deploy", "incident-response", "notification-setup", "rollback"]);
+    assert_eq!(
+        names(Persona::Diana),
+        ["cost-analysis", "deploy", "incident-response", "notification-setup", "rollback"]
+    );
     assert!(names(Persona::Rita).contains(&"release"), "built-in workflows of other personas may join");
     assert!(names(Persona::Phoenix).contains(&"load-test"));
 }

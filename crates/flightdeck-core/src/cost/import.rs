@@ -1,0 +1,144 @@
+//! `flightdeck cost import FILE`: hash the file (sha256, streamed), recognise gzip by its magic
+//! bytes and the export by its first character (`{`: GCP NDJSON, else CUR CSV), aggregate it, and
+//! write the aggregates with the import record in one transaction. The same file twice changes
+//! nothing.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use flate2::read::MultiGzDecoder;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::aggregate::{Aggregates, Mapping};
+use super::{CostError, Source, cur, gcp};
+use crate::store::{CostDailyRow, CostImportRecord, CostTagRow, NewCostImport, Store};
+use crate::time::Micros;
+
+/// A parsed file, not yet written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    /// Hex sha256 of the file's bytes (compressed, as stored on disk).
+    pub sha256: String,
+    /// The export it was.
+    pub source: Source,
+    /// Whether it was gzip-compressed.
+    pub gzip: bool,
+    /// Its aggregates.
+    pub aggregates: Aggregates,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportOutcome {
+    /// The import record (the earlier one when the file was already imported).
+    pub record: CostImportRecord,
+    /// False when the same file had been imported before (nothing changed).
+    pub imported: bool,
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> CostError + '_ {
+    move |source| CostError::Io { path: path.to_path_buf(), source }
+}
+
+/// The sha256 of a file, read in blocks.
+fn sha256_file(path: &Path) -> Result<String, CostError> {
+    let mut file = File::open(path).map_err(io_err(path))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).map_err(io_err(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// Opens the file, decompressing gzip; returns the reader and whether it was gzip.
+fn open(path: &Path) -> Result<(Box<dyn BufRead>, bool), CostError> {
+    let mut raw = BufReader::with_capacity(1 << 16, File::open(path).map_err(io_err(path))?);
+    let gzip = raw.fill_buf().map_err(io_err(path))?.starts_with(&[0x1f, 0x8b]);
+    if gzip {
+        Ok((Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(raw))), true))
+    } else {
+        Ok((Box::new(raw), false))
+    }
+}
+
+/// Whether the stream starts (after a BOM and white space) with `{`: newline-delimited JSON.
+fn looks_like_json(reader: &mut dyn BufRead, path: &Path) -> Result<bool, CostError> {
+    let head = reader.fill_buf().map_err(io_err(path))?;
+    let head = head.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(head);
+    Ok(head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'))
+}
+
+/// Reads and aggregates a billing file without touching the store.
+pub fn parse_file(path: &Path, mapping: &Mapping) -> Result<Parsed, CostError> {
+    let sha256 = sha256_file(path)?;
+    let (mut reader, gzip) = open(path)?;
+    let (source, aggregates) = if looks_like_json(&mut reader, path)? {
+        gcp::read(reader, path, mapping)?
+    } else {
+        cur::read(reader, path, mapping)?
+    };
+    if aggregates.lines == 0 {
+        return Err(CostError::Invalid(format!(
+            "{}: no billing lines in the file; export a report with at least one line",
+            path.display()
+        )));
+    }
+    Ok(Parsed { sha256, source, gzip, aggregates })
+}
+
+/// Imports a billing file: parse it whole, then one transaction (or nothing, if the same bytes were
+/// imported before).
+pub async fn import_file(
+    store: &Store,
+    path: &Path,
+    mapping: &Mapping,
+    now: Micros,
+) -> Result<ImportOutcome, CostError> {
+    let sha256 = sha256_file(path)?;
+    if let Some(record) = store.cost_import_by_sha(&sha256)? {
+        return Ok(ImportOutcome { record, imported: false });
+    }
+    let parsed = parse_file(path, mapping)?;
+    let (import, daily, tags) = into_rows(path, parsed);
+    let (record, imported) = store.record_cost_import(import, daily, tags, now).await?;
+    Ok(ImportOutcome { record, imported })
+}
+
+/// The store's rows for a parsed file.
+fn into_rows(path: &Path, p: Parsed) -> (NewCostImport, Vec<CostDailyRow>, Vec<CostTagRow>) {
+    let a = p.aggregates;
+    let daily = a
+        .daily
+        .into_iter()
+        .map(|((day, service, environment, currency), amount)| CostDailyRow {
+            day,
+            service,
+            environment,
+            currency,
+            amount,
+        })
+        .collect();
+    let tags = a
+        .tags
+        .into_iter()
+        .map(|((day, key, value, currency), amount)| CostTagRow { day, key, value, currency, amount })
+        .collect();
+    let import = NewCostImport {
+        sha256: p.sha256,
+        file: path.display().to_string(),
+        source: p.source.name().to_string(),
+        gzip: p.gzip,
+        lines: a.lines,
+        first_day: a.first_day,
+        last_day: a.last_day,
+        totals: a.totals,
+    };
+    (import, daily, tags)
+}
