@@ -14,6 +14,7 @@ mod ledger;
 mod load;
 mod notify;
 mod printer;
+mod profile;
 mod prompt;
 mod query;
 mod release;
@@ -59,6 +60,7 @@ async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
         Command::Health(a) => health::health(ctx, &a).await,
         Command::Secrets(c) => secrets::dispatch(ctx, c).await,
         Command::Notify(c) => notify::notify(ctx, c).await,
+        Command::Profile(c) => profile::profile(ctx, c).await,
     }
 }
 

@@ -26,6 +26,7 @@ mod load_servers;
 mod load_step;
 mod notify;
 mod notify_smtp;
+mod profile;
 mod receiver;
 mod release;
 mod resume;

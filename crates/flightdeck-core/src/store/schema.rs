@@ -17,8 +17,15 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The migrations, oldest first.
 // One entry per line; a new capability appends its own line at the end.
-const MIGRATIONS: &[&str] =
-    &[V1, V2_DORA, V3_HEALTH, V_LOAD, super::notify::V_NOTIFY, super::resources::V_RESOURCES];
+const MIGRATIONS: &[&str] = &[
+    V1,
+    V2_DORA,
+    V3_HEALTH,
+    V_LOAD,
+    super::notify::V_NOTIFY,
+    super::resources::V_RESOURCES,
+    super::profiles::V_PROFILES,
+];
 
 /// The schema version this binary writes.
 #[allow(clippy::cast_possible_wrap)]
