@@ -27,6 +27,7 @@ mod load_step;
 mod notify;
 mod notify_smtp;
 mod profile;
+mod profile_screens;
 mod receiver;
 mod release;
 mod resume;

@@ -122,6 +122,13 @@ pub enum Msg {
         /// Its journal.
         events: Vec<Event>,
     },
+    /// The flame view's profile: the last one the run took, or why there is none.
+    ProfileLoaded {
+        /// The run asked for.
+        run: String,
+        /// The profile.
+        data: Result<crate::app::profile::ProfileData, String>,
+    },
     /// The Secrets screen's rows (names, versions, dates; never values).
     SecretsLoaded {
         /// One per configured secret.
@@ -236,6 +243,11 @@ pub enum Effect {
     LoadAudit,
     /// Read the secrets' versions for the Secrets screen.
     LoadSecrets,
+    /// Read a run's last CPU profile for the flame view.
+    LoadProfile {
+        /// Run id or unique prefix.
+        run: String,
+    },
     /// Load the notification outbox.
     LoadNotifications,
     /// Load the attempts of one delivery.

@@ -11,8 +11,8 @@ use flightdeck_core::workflow::model::Persona;
 
 /// The commands, for completion and help.
 pub const COMMANDS: &[&str] = &[
-    "audit", "break", "dora", "fix", "health", "help", "home", "load", "persona", "quit", "release", "run",
-    "runs", "theme",
+    "audit", "break", "dora", "fix", "health", "help", "home", "load", "persona", "profile", "quit",
+    "release", "run", "runs", "theme",
 ];
 
 impl App {
@@ -116,6 +116,16 @@ impl App {
             ["secrets", ..] => {
                 self.screens.push(Screen::Secrets);
                 vec![Effect::LoadSecrets]
+            }
+            ["profile", run] => {
+                let (view, effects) = super::profile::ProfileView::open(run);
+                self.profile = view;
+                self.screens.push(Screen::Profile);
+                effects
+            }
+            ["profile"] => {
+                self.notice = Some("give the run: `:profile RUN` (see `r` for run ids)".into());
+                Vec::new()
             }
             ["release", ..] => self.open_release(),
             ["dora", ..] => self.open_dora(),

@@ -99,7 +99,7 @@ impl App {
             Screen::Load => vec![Ctx::Load],
             Screen::Runs => vec![Ctx::Runs],
             Screen::Health => vec![Ctx::Health],
-            Screen::Audit | Screen::Launch(_) | Screen::Secrets => vec![],
+            Screen::Audit | Screen::Launch(_) | Screen::Secrets | Screen::Profile => vec![],
             Screen::Run(rs) => match self.dialog.as_deref() {
                 Some("cancel") => vec![Ctx::Gate],
                 Some(d) if d.starts_with("failure:") => vec![Ctx::FailureMenu, Ctx::Run],
@@ -121,6 +121,9 @@ impl App {
                 return vec![Effect::Quit];
             }
             Intent::Back => {
+                if *self.screen() == Screen::Profile && self.profile.intent(Intent::Back) {
+                    return Vec::new();
+                }
                 if self.screens.len() > 1 {
                     self.screens.pop();
                 }
@@ -178,6 +181,10 @@ impl App {
                 Vec::new()
             }
             Screen::Load => self.load_intent(intent),
+            Screen::Profile => {
+                self.profile.intent(intent);
+                Vec::new()
+            }
             Screen::Secrets => {
                 let n = self.secrets.as_ref().map_or(0, Vec::len);
                 self.secrets_row = move_row(self.secrets_row, n, intent);

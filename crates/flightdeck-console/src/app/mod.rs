@@ -16,6 +16,7 @@ mod keys;
 pub mod launch;
 pub mod load;
 mod notifications;
+pub mod profile;
 mod run_keys;
 pub mod run_view;
 
@@ -160,6 +161,8 @@ pub enum Screen {
     Load,
     /// Diana's secrets: versions and rotation dates, never values.
     Secrets,
+    /// Phoenix's flame view of a run's CPU profile.
+    Profile,
 }
 
 /// The DORA screen's choices.
@@ -266,6 +269,8 @@ pub struct App {
     pub log_window: Option<LogWindow>,
     /// The Load screen's form, snapshot and report.
     pub load: LoadView,
+    /// The flame view (`:profile RUN`).
+    pub profile: profile::ProfileView,
     /// The dialog on screen when the last message was applied (see `dialog`).
     pub dialog: Option<String>,
     /// When that dialog appeared.
@@ -313,6 +318,7 @@ impl App {
             health_row: 0,
             health_detail: false,
             load,
+            profile: profile::ProfileView::default(),
             dialog: None,
             dialog_since: Micros(0),
             relaunch: None,
@@ -449,6 +455,10 @@ impl App {
             }
             Msg::SecretsLoaded { secrets } => {
                 self.secrets = Some(secrets);
+                Vec::new()
+            }
+            Msg::ProfileLoaded { run, data } => {
+                self.profile.loaded(&run, data);
                 Vec::new()
             }
             Msg::AuditLoaded { entries, verdict } => {

@@ -95,7 +95,9 @@ pub fn footer_ctx(app: &App) -> Ctx {
             _ => Ctx::Run,
         },
         Screen::Health => Ctx::Health,
-        Screen::Launch(_) | Screen::Audit | Screen::Release | Screen::Secrets => Ctx::Global,
+        Screen::Launch(_) | Screen::Audit | Screen::Release | Screen::Secrets | Screen::Profile => {
+            Ctx::Global
+        }
     }
 }
 

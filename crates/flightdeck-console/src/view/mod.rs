@@ -19,6 +19,7 @@ mod launch;
 mod load;
 mod notifications;
 mod overlay;
+mod profile;
 mod release;
 mod run;
 mod runs;
@@ -53,6 +54,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Screen::Health => health::health(app, theme, frame, body),
         Screen::Secrets => secrets::secrets(app, theme, frame, body),
         Screen::Load => load::load(app, theme, frame, body),
+        Screen::Profile => profile::profile(app, theme, frame, body),
     }
     chrome::footer(app, theme, frame, footer);
     overlay::overlays(app, theme, frame, body);

@@ -100,6 +100,7 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         Screen::Health => "Health",
         Screen::Secrets => "Secrets",
         Screen::Load => "Load",
+        Screen::Profile => "Profile",
     };
     let mut lines = vec![Line::from(span(format!("Keys on {screen}"), theme, Role::Title))];
     for (k, label) in hints(footer_ctx(app)) {

@@ -26,9 +26,9 @@ pub fn write_diff_svg(baseline: &str, current: &str, title: &str, path: &Path) -
 /// The SVG text of a flamegraph (or differential flamegraph: lines with two counts).
 pub fn render(folded: &str, title: &str) -> Result<Vec<u8>, ProfileError> {
     let mut opts = inferno::flamegraph::Options::default();
-    title.clone_into(&mut opts.title);
     opts.hash = true;
     opts.deterministic = true;
+    title.clone_into(&mut opts.title);
     "samples".clone_into(&mut opts.count_name);
     let mut svg = Vec::new();
     if folded.trim().is_empty() {

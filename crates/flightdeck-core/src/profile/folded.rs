@@ -37,6 +37,7 @@ pub struct Shares {
 pub fn collapse_perf_script(script: &Path) -> Result<String, ProfileError> {
     let file = std::fs::File::open(script)
         .map_err(|e| ProfileError::io(format!("cannot read perf's output {}", script.display()), e))?;
+    // The options are non-exhaustive: set the one we need on the defaults.
     let mut opts = inferno::collapse::perf::Options::default();
     opts.nthreads = 1;
     let mut folder = inferno::collapse::perf::Folder::from(opts);

@@ -7,6 +7,7 @@
 //! environment `duration` is at most 120 s.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
@@ -56,7 +57,7 @@ impl StepKind for Profile {
         let mut text =
             format!("profile: {target} duration={}", get("duration").unwrap_or_else(|| "30s".into()));
         if let Some(url) = spec.get("load").and_then(|l| l.get("url")).and_then(Value::as_str) {
-            text.push_str(&format!(" load={url}"));
+            let _ = write!(text, " load={url}");
         }
         text
     }
