@@ -32,6 +32,7 @@ pub async fn profile(ctx: &Ctx, c: ProfileCommand) -> Result<i32, Error> {
 }
 
 /// A profile error as the command's error: bad input and machine set-up exit 2.
+#[allow(clippy::needless_pass_by_value)] // called through `map_err`
 fn err(e: ProfileError) -> Error {
     if e.is_bad_input() { Error::Invalid(e.to_string()) } else { Error::Internal(e.to_string()) }
 }

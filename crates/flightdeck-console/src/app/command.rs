@@ -117,16 +117,7 @@ impl App {
                 self.screens.push(Screen::Secrets);
                 vec![Effect::LoadSecrets]
             }
-            ["profile", run] => {
-                let (view, effects) = super::profile::ProfileView::open(run);
-                self.profile = view;
-                self.screens.push(Screen::Profile);
-                effects
-            }
-            ["profile"] => {
-                self.notice = Some("give the run: `:profile RUN` (see `r` for run ids)".into());
-                Vec::new()
-            }
+            ["profile", rest @ ..] => self.open_profile(rest),
             ["release", ..] => self.open_release(),
             ["dora", ..] => self.open_dora(),
             ["health", env @ ..] => self.open_health_env(env.first().copied()),

@@ -8,8 +8,23 @@ use serde::{Deserialize, Serialize};
 use flightdeck_core::profile::ProfileReport;
 use flightdeck_core::profile::folded::stacks;
 
+use crate::app::{App, Screen};
 use crate::keymap::Intent;
 use crate::msg::Effect;
+
+impl App {
+    /// `:profile RUN` opens the flame view of the run's last profile.
+    pub(super) fn open_profile(&mut self, args: &[&str]) -> Vec<Effect> {
+        let [run] = args else {
+            self.notice = Some("give one run: `:profile RUN` (`r` lists the runs)".into());
+            return Vec::new();
+        };
+        let (view, effects) = ProfileView::open(run);
+        self.profile = view;
+        self.screens.push(Screen::Profile);
+        effects
+    }
+}
 
 /// A stored profile as the console shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,13 +56,10 @@ impl Frame {
             root.samples += count;
             let mut node = &mut root;
             for name in stack.split(';') {
-                let i = match node.children.iter().position(|c| c.name == name) {
-                    Some(i) => i,
-                    None => {
-                        node.children.push(Frame { name: name.to_string(), ..Frame::default() });
-                        node.children.len() - 1
-                    }
-                };
+                let i = node.children.iter().position(|c| c.name == name).unwrap_or_else(|| {
+                    node.children.push(Frame { name: name.to_string(), ..Frame::default() });
+                    node.children.len() - 1
+                });
                 node = &mut node.children[i];
                 node.samples += count;
             }

@@ -5,6 +5,7 @@
 //! the stack (counted once per sample, so recursion does not count twice).
 
 use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
 use std::io::BufReader;
 use std::path::Path;
 
@@ -63,7 +64,11 @@ pub fn tidy(folded: &str) -> String {
         let clean: Vec<&str> = stack.split(';').map(strip_hash).collect();
         *merged.entry(clean.join(";")).or_default() += count;
     }
-    merged.iter().map(|(s, c)| format!("{s} {c}\n")).collect()
+    let mut out = String::new();
+    for (stack, count) in &merged {
+        let _ = writeln!(out, "{stack} {count}");
+    }
+    out
 }
 
 /// `a::b::h0123456789abcdef` → `a::b`.

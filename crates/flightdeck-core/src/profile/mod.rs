@@ -43,7 +43,7 @@ pub enum ProfileError {
         "perf is not permitted: kernel.perf_event_paranoid is {value} and this process is not root; run as root, or lower it with `sysctl kernel.perf_event_paranoid=1` (or grant CAP_PERFMON){detail}"
     )]
     NotPermitted {
-        /// The value read from /proc/sys/kernel/perf_event_paranoid ("unknown" if unreadable).
+        /// The value read from `/proc/sys/kernel/perf_event_paranoid` ("unknown" if unreadable).
         value: String,
         /// What perf said, if it ran.
         detail: String,

@@ -173,8 +173,9 @@ impl Perf {
         let file = std::fs::File::create(out)
             .map_err(|e| ProfileError::io(format!("cannot create {}", out.display()), e))?;
         let mut cmd = tokio::process::Command::new(&self.path);
-        // No period field: inferno then counts samples, not nanoseconds.
-        cmd.args(["script", "-F", "comm,pid,tid,time,event,ip,sym,dso", "-i"]).arg(data);
+        // No period field: inferno then counts samples, not nanoseconds. No inline frames: resolving
+        // them runs addr2line per frame (minutes on a large debug binary).
+        cmd.args(["script", "--no-inline", "-F", "comm,pid,tid,time,event,ip,sym,dso", "-i"]).arg(data);
         cmd.stdin(Stdio::null()).stdout(Stdio::from(file)).stderr(Stdio::piped()).kill_on_drop(true);
         let child = cmd
             .spawn()
