@@ -20,6 +20,7 @@ mod load;
 mod monitoring;
 mod notify;
 mod printer;
+mod profile;
 mod prompt;
 mod query;
 mod release;
@@ -70,6 +71,7 @@ async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
         Command::Monitoring(c) => monitoring::monitoring(ctx, &c).await,
         Command::Alerts(c) => monitoring::alerts(ctx, &c).await,
         Command::Cost(c) => cost::cost(ctx, c).await,
+        Command::Profile(c) => profile::profile(ctx, c).await,
     }
 }
 

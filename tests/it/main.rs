@@ -39,6 +39,8 @@ mod monitoring;
 mod monitoring_e2e;
 mod notify;
 mod notify_smtp;
+mod profile;
+mod profile_screens;
 mod receiver;
 mod release;
 mod resume;

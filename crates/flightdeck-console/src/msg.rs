@@ -149,6 +149,13 @@ pub enum Msg {
         /// The month's report by service.
         report: Result<Box<flightdeck_core::cost::Report>, String>,
     },
+    /// The flame view's profile: the last one the run took, or why there is none.
+    ProfileLoaded {
+        /// The run asked for.
+        run: String,
+        /// The profile.
+        data: Result<crate::app::profile::ProfileData, String>,
+    },
     /// The Secrets screen's rows (names, versions, dates; never values).
     SecretsLoaded {
         /// One per configured secret.
@@ -289,6 +296,11 @@ pub enum Effect {
     LoadCost {
         /// `YYYY-MM`, if given.
         month: Option<String>,
+    },
+    /// Read a run's last CPU profile for the flame view.
+    LoadProfile {
+        /// Run id or unique prefix.
+        run: String,
     },
     /// Load the notification outbox.
     LoadNotifications,

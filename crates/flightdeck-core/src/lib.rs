@@ -23,6 +23,7 @@ pub mod notify;
 pub mod output;
 pub mod outputs;
 pub mod paths;
+pub mod profile;
 pub mod project;
 pub mod release;
 pub mod runner;

@@ -12,7 +12,7 @@ use flightdeck_core::workflow::model::Persona;
 /// The commands, for completion and help.
 pub const COMMANDS: &[&str] = &[
     "audit", "backups", "break", "cost", "dora", "fix", "health", "help", "home", "images", "load",
-    "persona", "quit", "release", "run", "runs", "theme",
+    "persona", "profile", "quit", "release", "run", "runs", "theme",
 ];
 
 impl App {
@@ -163,6 +163,7 @@ impl App {
                 vec![Effect::LoadSecrets]
             }
             ["cost", rest @ ..] => self.open_cost(rest.first().copied()),
+            ["profile", rest @ ..] => self.open_profile(rest),
             _ => return None,
         })
     }

@@ -105,7 +105,8 @@ impl App {
             | Screen::Secrets
             | Screen::Images
             | Screen::Backups
-            | Screen::Cost => vec![],
+            | Screen::Cost
+            | Screen::Profile => vec![],
             Screen::Run(rs) => match self.dialog.as_deref() {
                 Some("cancel") => vec![Ctx::Gate],
                 Some(d) if d.starts_with("failure:") => vec![Ctx::FailureMenu, Ctx::Run],
@@ -129,6 +130,9 @@ impl App {
             }
             Intent::Back if self.assessment_back() => {}
             Intent::Back => {
+                if *self.screen() == Screen::Profile && self.profile.intent(Intent::Back) {
+                    return Vec::new();
+                }
                 if self.screens.len() > 1 {
                     self.screens.pop();
                 }
@@ -189,6 +193,10 @@ impl App {
             Screen::Backups => {
                 let n = self.backups.as_ref().map_or(0, |(rows, _)| rows.len());
                 self.backups_row = move_row(self.backups_row, n, intent);
+                Vec::new()
+            }
+            Screen::Profile => {
+                self.profile.intent(intent);
                 Vec::new()
             }
             Screen::Secrets => {

@@ -17,6 +17,7 @@ mod keys;
 pub mod launch;
 pub mod load;
 mod notifications;
+pub mod profile;
 mod run_keys;
 pub mod run_view;
 
@@ -169,6 +170,8 @@ pub enum Screen {
     Backups,
     /// Diana's cloud cost: breakdown, month-over-month bars, anomalies.
     Cost,
+    /// Phoenix's flame view of a run's CPU profile.
+    Profile,
 }
 
 /// The DORA screen's choices.
@@ -297,6 +300,8 @@ pub struct App {
     pub log_window: Option<LogWindow>,
     /// The Load screen's form, snapshot and report.
     pub load: LoadView,
+    /// The flame view (`:profile RUN`).
+    pub profile: profile::ProfileView,
     /// The dialog on screen when the last message was applied (see `dialog`).
     pub dialog: Option<String>,
     /// When that dialog appeared.
@@ -355,6 +360,7 @@ impl App {
             health_row: 0,
             health_detail: false,
             load,
+            profile: profile::ProfileView::default(),
             dialog: None,
             dialog_since: Micros(0),
             relaunch: None,
@@ -516,6 +522,10 @@ impl App {
             }
             Msg::CostLoaded { report } => {
                 self.cost = Some(report);
+                Vec::new()
+            }
+            Msg::ProfileLoaded { run, data } => {
+                self.profile.loaded(&run, data);
                 Vec::new()
             }
             Msg::AuditLoaded { entries, verdict } => {

@@ -51,6 +51,10 @@ impl Console {
                 Ok(backups) => vec![Msg::BackupsLoaded { backups, now: flightdeck_core::time::now() }],
                 Err(e) => vec![Msg::Notice { text: format!("cannot read the backups: {e}") }],
             },
+            Effect::LoadProfile { run } => {
+                let store = self.store.clone();
+                self.in_background(move || load_profile(&store, &run))
+            }
             e @ (Effect::LoadRuns
             | Effect::OpenRun { .. }
             | Effect::LoadAudit
@@ -346,6 +350,29 @@ pub(super) async fn load_dora(
     .map_err(|e| e.to_string())
     .and_then(|r| r);
     Msg::DoraLoaded { dashboard: result }
+}
+
+/// The last profile run `run` (id or unique prefix) took, for the flame view.
+fn load_profile(store: &flightdeck_core::store::Store, run: &str) -> Msg {
+    let data = match store.run(run) {
+        Ok(Some(record)) => match flightdeck_core::profile::saved::of_run(store, &record.id) {
+            Ok(mut list) => list.pop().map_or_else(
+                || Err(format!("run {} took no profile", record.id)),
+                |p| {
+                    Ok(crate::app::profile::ProfileData {
+                        id: p.id,
+                        step: p.step,
+                        folded: p.folded,
+                        report: p.report,
+                    })
+                },
+            ),
+            Err(e) => Err(e.to_string()),
+        },
+        Ok(None) => Err(format!("no run {run:?}")),
+        Err(e) => Err(e.to_string()),
+    };
+    Msg::ProfileLoaded { run: run.to_string(), data }
 }
 
 /// The Secrets screen's rows for the default environment (never values).

@@ -124,7 +124,8 @@ pub fn footer_ctx(app: &App) -> Ctx {
         | Screen::Secrets
         | Screen::Images
         | Screen::Backups
-        | Screen::Cost => Ctx::Global,
+        | Screen::Cost
+        | Screen::Profile => Ctx::Global,
     }
 }
 

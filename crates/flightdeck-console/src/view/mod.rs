@@ -24,6 +24,7 @@ mod launch;
 mod load;
 mod notifications;
 mod overlay;
+mod profile;
 mod release;
 mod run;
 mod runs;
@@ -69,6 +70,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Screen::Cost => cost::cost(app, theme, frame, body),
         Screen::Load => load::load(app, theme, frame, body),
         Screen::Assessment => assessment::assessment(app, theme, frame, body),
+        Screen::Profile => profile::profile(app, theme, frame, body),
     }
     chrome::footer(app, theme, frame, footer);
     overlay::overlays(app, theme, frame, body);

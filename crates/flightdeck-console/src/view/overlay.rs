@@ -104,6 +104,7 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         Screen::Cost => "Cost",
         Screen::Load => "Load",
         Screen::Assessment => "Assessment",
+        Screen::Profile => "Profile",
     };
     let mut lines = vec![Line::from(span(format!("Keys on {screen}"), theme, Role::Title))];
     for (k, label) in hints(footer_ctx(app)) {

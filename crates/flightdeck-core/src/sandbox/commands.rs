@@ -32,6 +32,12 @@ pub fn parse_flag_duration(flag: &str, text: &str) -> Result<Duration, Error> {
     })
 }
 
+/// The service's process id, from `GET /admin/state` (what a `profile` step targets).
+async fn fetch_pid(base: &LoopbackUrl) -> Option<u64> {
+    let resp = client::get(&base.join("/admin/state"), REQUEST_TIMEOUT).await.ok()?;
+    resp.json()?.get("pid")?.as_u64()
+}
+
 /// Reads `GET /admin/state`.
 pub async fn fetch_state(base: &LoopbackUrl) -> Result<SandboxState, Error> {
     let url = base.join("/admin/state");
@@ -111,7 +117,16 @@ pub async fn status(url: &str, as_json: bool, outputs: bool) -> Result<i32, Erro
     }
     if outputs {
         let healthy = if healthy { "true" } else { "false" };
-        write_outputs(&[("version", &version), ("previous", &previous), ("healthy", healthy)])?;
+        let pid = match &health {
+            Ok(_) => fetch_pid(&base).await.map(|p| p.to_string()).unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        write_outputs(&[
+            ("version", &version),
+            ("previous", &previous),
+            ("healthy", healthy),
+            ("pid", &pid),
+        ])?;
     }
     Ok(if code.is_some() { exit::OK } else { exit::MONITOR_DOWN })
 }

@@ -18,6 +18,7 @@ use crate::paths::Paths;
 pub mod client;
 pub mod commands;
 pub mod ensure;
+pub mod hot;
 pub mod server;
 pub mod state;
 pub mod verify;
@@ -60,7 +61,7 @@ pub enum SandboxCommand {
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
-        /// Also write `version=`, `previous=` and `healthy=` to `$FLIGHTDECK_OUTPUT`.
+        /// Also write `version=`, `previous=`, `healthy=` and `pid=` to `$FLIGHTDECK_OUTPUT`.
         #[arg(long)]
         outputs: bool,
     },
@@ -115,6 +116,15 @@ pub enum SandboxCommand {
         #[arg(long)]
         ms: u64,
     },
+    /// Make every `GET /` burn CPU in `sandbox_hot_checksum` (a known culprit for profiles).
+    Hot {
+        /// Base URL of the service.
+        #[arg(long, default_value = DEFAULT_URL)]
+        url: String,
+        /// Turn the switch off again.
+        #[arg(long)]
+        off: bool,
+    },
     /// Stop the service.
     Stop {
         /// Base URL of the service.
@@ -145,6 +155,9 @@ pub async fn run_command(
         SandboxCommand::Break { url } => commands::admin(&url, "/admin/break").await,
         SandboxCommand::Fix { url } => commands::admin(&url, "/admin/fix").await,
         SandboxCommand::Slow { url, ms } => commands::admin(&url, &format!("/admin/slow?ms={ms}")).await,
+        SandboxCommand::Hot { url, off } => {
+            commands::admin(&url, if off { "/admin/hot?on=0" } else { "/admin/hot?on=1" }).await
+        }
         SandboxCommand::Stop { url } => commands::stop(&url).await,
     }
 }

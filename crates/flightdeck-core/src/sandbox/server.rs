@@ -6,7 +6,7 @@
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -180,6 +180,8 @@ struct App {
     rollout: Duration,
     generation: Arc<AtomicU64>,
     shutdown: CancellationToken,
+    /// The hot switch (`sandbox::hot`): `GET /` burns CPU in a named function.
+    hot: Arc<AtomicBool>,
 }
 
 impl App {
@@ -190,6 +192,7 @@ impl App {
             rollout: opts.rollout,
             generation: Arc::new(AtomicU64::new(0)),
             shutdown,
+            hot: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -245,16 +248,33 @@ impl App {
             self.delay().await;
         }
         match (method, path.as_str()) {
-            (Method::GET, "/") => self.page(),
+            (Method::GET, "/") => {
+                if self.hot.load(Ordering::Relaxed) {
+                    crate::sandbox::hot::sandbox_hot_checksum(
+                        self.generation.load(Ordering::Relaxed),
+                        crate::sandbox::hot::ROUNDS,
+                    );
+                }
+                self.page()
+            }
             (Method::GET, "/health") => self.health(),
             (Method::GET, "/version") => {
                 json_response(StatusCode::OK, &json!({ "version": self.snapshot().version }))
             }
-            (Method::GET, "/admin/state") => json_response(StatusCode::OK, &json!(self.snapshot())),
+            (Method::GET, "/admin/state") => {
+                let mut body = json!(self.snapshot());
+                body["pid"] = json!(std::process::id()); // the target of a profile step
+                json_response(StatusCode::OK, &body)
+            }
             (Method::POST, "/admin/deploy") => self.deploy(query_value(&query, "version")),
             (Method::POST, "/admin/break") => self.set_broken(true),
             (Method::POST, "/admin/fix") => self.set_broken(false),
             (Method::POST, "/admin/slow") => self.slow(query_value(&query, "ms")),
+            (Method::POST, "/admin/hot") => {
+                let on = query_value(&query, "on").as_deref() != Some("0");
+                self.hot.store(on, Ordering::Relaxed);
+                json_response(StatusCode::OK, &json!({ "hot": on }))
+            }
             (Method::POST, "/admin/shutdown") => {
                 self.shutdown.cancel();
                 json_response(StatusCode::OK, &json!({ "status": "STOPPING" }))
@@ -354,6 +374,7 @@ const ROUTES: &[&str] = &[
     "/admin/break",
     "/admin/fix",
     "/admin/slow",
+    "/admin/hot",
     "/admin/shutdown",
 ];
 

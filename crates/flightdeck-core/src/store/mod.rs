@@ -23,6 +23,7 @@ mod load_results;
 pub mod lock;
 pub mod notify;
 mod orphans;
+pub mod profiles;
 pub mod records;
 mod resources;
 mod runs;

@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     super::incident_events::V_INCIDENT_EVENTS,
     super::backups::V_BACKUPS,
     super::cost::V_COST,
+    super::profiles::V_PROFILES,
 ];
 
 /// The schema version this binary writes.
