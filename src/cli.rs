@@ -81,6 +81,30 @@ pub enum Command {
     /// Secrets: list their versions and rotation dates, check them, rotate one (never prints a value).
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Environments: what flightdeck created in one (`env resources ENV`).
+    #[command(subcommand)]
+    Env(EnvCommand),
+}
+
+/// `env ...`.
+#[derive(Debug, Subcommand)]
+pub enum EnvCommand {
+    /// The live resources flightdeck created in an environment (DNS records, certificates, `IaC`
+    /// applies, containers), oldest first.
+    Resources(EnvResourcesArgs),
+}
+
+/// `env resources ENV [--json] [--all]`.
+#[derive(Debug, Args)]
+pub struct EnvResourcesArgs {
+    /// The environment.
+    pub env: String,
+    /// Also list removed resources.
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `secrets ...`.

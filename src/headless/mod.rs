@@ -9,6 +9,7 @@ use crate::shutdown::Shutdown;
 
 mod approve;
 mod dora;
+mod env;
 mod health;
 mod ledger;
 mod load;
@@ -59,6 +60,7 @@ async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
         Command::Health(a) => health::health(ctx, &a).await,
         Command::Secrets(c) => secrets::dispatch(ctx, c).await,
         Command::Notify(c) => notify::notify(ctx, c).await,
+        Command::Env(c) => env::env(ctx, &c),
     }
 }
 

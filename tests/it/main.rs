@@ -18,6 +18,8 @@ mod health;
 mod health_engine;
 mod health_hostile;
 mod health_servers;
+mod infra_dns;
+mod infra_iac;
 mod invalid;
 mod layering;
 mod load;

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod health;
 pub mod identity;
+pub mod infra;
 pub mod load;
 pub mod logging;
 pub mod notify;

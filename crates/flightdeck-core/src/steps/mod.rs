@@ -15,6 +15,8 @@ use crate::workflow::template::Template;
 
 pub mod approve;
 pub mod check;
+pub mod dns;
+pub mod iac;
 pub mod load;
 pub mod notify;
 pub mod run;
@@ -62,6 +64,8 @@ pub static KINDS: &[&dyn StepKind] = &[
     &load::Load,
     &secret::SecretKind,
     &notify::Notify,
+    &dns::Dns,
+    &iac::Iac,
 ];
 
 /// The kind registered for an action key.
