@@ -18,6 +18,7 @@ mod health;
 mod health_engine;
 mod health_hostile;
 mod health_servers;
+mod infra_acme;
 mod infra_dns;
 mod infra_iac;
 mod invalid;

@@ -3,6 +3,7 @@
 //! streamed to the step log; recording what a step created in the `resources` inventory; the
 //! precondition-refused marker that makes a run exit 8.
 
+pub mod acme;
 pub mod ansible;
 pub mod dns;
 pub mod terraform;

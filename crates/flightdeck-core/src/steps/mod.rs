@@ -14,6 +14,7 @@ use crate::engine::{StepCx, StepOutcome};
 use crate::workflow::template::Template;
 
 pub mod approve;
+pub mod cert;
 pub mod check;
 pub mod dns;
 pub mod iac;
@@ -66,6 +67,7 @@ pub static KINDS: &[&dyn StepKind] = &[
     &notify::Notify,
     &dns::Dns,
     &iac::Iac,
+    &cert::Cert,
 ];
 
 /// The kind registered for an action key.
