@@ -140,13 +140,13 @@ fn cert_step(pb: &Pebble, directory: &str) -> String {
 fn a_certificate_from_pebble_for_a_name_first_created_in_bind() {
     let dns = named();
     let pb = pebble(&dns);
-    let a = format!(
+    let record_a = format!(
         "id = \"a\"\ndns = {{ server = \"127.0.0.1:{}\", key = \"{}\", name = \"app.ops.test\", value = \"127.0.0.1\" }}",
         dns.port,
         dns.key().display()
     );
     let cert = cert_step(&pb, &format!("https://127.0.0.1:{}/dir", pb.port));
-    let wf = dns_workflow(&[&a, &cert]);
+    let wf = dns_workflow(&[&record_a, &cert]);
     let p = Project::new(LOCAL, &[("tls.toml", &wf), ("environment-teardown.toml", &teardown_workflow())]);
     let out = p.run(&["run", "tls", "--env", "local", "--yes"]);
     assert_eq!(
@@ -158,15 +158,15 @@ fn a_certificate_from_pebble_for_a_name_first_created_in_bind() {
     );
     assert_eq!(dns.dig("app.ops.test", "A"), ["127.0.0.1"]);
     let home = p.home.path().join("certs/app.ops.test");
-    let x = Command::new("openssl")
+    let shown = Command::new("openssl")
         .args(["x509", "-noout", "-text", "-in"])
         .arg(home.join("cert.pem"))
         .output()
         .unwrap();
     assert!(
-        String::from_utf8_lossy(&x.stdout).contains("DNS:app.ops.test"),
+        String::from_utf8_lossy(&shown.stdout).contains("DNS:app.ops.test"),
         "{}",
-        String::from_utf8_lossy(&x.stdout)
+        String::from_utf8_lossy(&shown.stdout)
     );
     let mode = std::fs::metadata(home.join("key.pem")).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "the key is not private");
@@ -176,17 +176,17 @@ fn a_certificate_from_pebble_for_a_name_first_created_in_bind() {
     let out = p.run(&["run", "tls", "--env", "local", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(std::fs::read(home.join("cert.pem")).unwrap(), issued, "renewed although far from expiry");
-    let r = p.run(&["env", "resources", "local", "--json"]);
-    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
-    let kinds: Vec<&str> = v.as_array().unwrap().iter().map(|x| x["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["dns_record", "certificate"], "{v}");
+    let listing = p.run(&["env", "resources", "local", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
+    let kinds: Vec<&str> = rows.as_array().unwrap().iter().map(|row| row["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["dns_record", "certificate"], "{rows}");
 
     let out = p.run(&["run", "environment-teardown", "--env", "local", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(dns.dig("app.ops.test", "A").is_empty());
     assert!(!home.join("key.pem").exists());
-    let r = p.run(&["env", "resources", "local", "--json"]);
-    assert_eq!(String::from_utf8_lossy(&r.stdout).trim(), "[]");
+    let listing = p.run(&["env", "resources", "local", "--json"]);
+    assert_eq!(String::from_utf8_lossy(&listing.stdout).trim(), "[]");
 }
 
 #[test]

@@ -141,7 +141,8 @@ async fn issue(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
             format!("{first}: valid for {days} more days (until {end}); renews under {renew_days} days"),
         )
         .await;
-        return outputs(cx, &cert_file, &key_file, days, &end, false);
+        outputs(cx, &cert_file, &key_file, days, &end, false);
+        return Ok(());
     }
     let acct = acme::account(&dir, &home.join("account.json")).await?;
     let http = field(cx, spec, "http")?;
@@ -170,7 +171,8 @@ async fn issue(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
     }
     let detail = json!({ "directory": dir.url, "ca": dir.ca, "names": names, "cert": cert_file, "key": key_file, "account": home.join("account.json"), "not_after": end });
     record(cx, "certificate", &label, detail).await?;
-    outputs(cx, &cert_file, &key_file, days, &end, true)
+    outputs(cx, &cert_file, &key_file, days, &end, true);
+    Ok(())
 }
 
 /// Orders the certificate, answering its challenges (HTTP-01 listener or DNS-01 TXT records,
@@ -231,13 +233,12 @@ fn outputs(
     days: i64,
     end: &str,
     renewed: bool,
-) -> Result<(), String> {
+) {
     cx.step_outputs.insert("cert".into(), cert.display().to_string());
     cx.step_outputs.insert("key".into(), key.display().to_string());
     cx.step_outputs.insert("days_left".into(), days.to_string());
     cx.step_outputs.insert("not_after".into(), end.to_string());
     cx.step_outputs.insert("renewed".into(), renewed.to_string());
-    Ok(())
 }
 
 /// Revokes every recorded certificate, newest first, and deletes its files.
