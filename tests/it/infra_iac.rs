@@ -224,3 +224,66 @@ fn terraform_on_the_shim_plans_applies_and_tears_down() {
     let r = p.run(&["env", "resources", "local", "--json"]);
     assert_eq!(String::from_utf8_lossy(&r.stdout).trim(), "[]");
 }
+
+/// Approves `gate` of `run` with `phrase` as soon as it is open; panics after 60 s.
+fn approve_when_open(p: &Project, run: &str, gate: &str, phrase: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        if p.run(&["approve", run, gate, "--phrase", phrase]).status.success() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    panic!("gate {gate} of {run} never opened");
+}
+
+#[test]
+fn a_destroy_in_production_waits_for_the_phrase() {
+    let bin = tempfile::tempdir().unwrap();
+    let shim = terraform_shim(bin.path());
+    let w =
+        provision_workflow().replace("bin = \"{{ params.tool }}\"", &format!("bin = \"{}\"", shim.display()));
+    let prod = "[environments.prod]\nproduction = true\nallow_root_approval = true\n";
+    let p = Project::new(
+        prod,
+        &[("infrastructure-provision.toml", &w), ("environment-teardown.toml", &teardown_workflow())],
+    );
+    std::fs::create_dir_all(p.path().join("infra/tf")).unwrap();
+    std::fs::write(p.path().join("infra/tf/main.tf"), MAIN_TF).unwrap();
+    let out = p.run(&["run", "infrastructure-provision", "--env", "prod", "--yes", "-p", "tool=terraform"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(p.read("infra/tf/created.txt"), "created\n");
+
+    let child = spawn(&p, &["run", "environment-teardown", "--env", "prod", "--wait-approvals", "--json"]);
+    let run = wait_for_newest_run(&p, "waiting");
+    let wrong = p.run(&["approve", &run, "confirm-production#1"]);
+    assert_eq!(
+        wrong.status.code(),
+        Some(4),
+        "a production teardown passed without the phrase: {}",
+        text(&wrong)
+    );
+    approve_when_open(&p, &run, "confirm-production#1", "DESTROY PRODUCTION RESOURCES");
+    let wrong = loop {
+        let o = p.run(&["approve", &run, "iac#1", "--phrase", "destroy production resources"]);
+        let t = text(&o);
+        if !t.contains("not open") && !t.contains("no gate") && !t.contains("not waiting") {
+            break o;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(wrong.status.code(), Some(4), "{}", text(&wrong));
+    assert!(!p.path().join("infra/tf/destroyed.txt").exists(), "destroyed before the phrase");
+    approve_when_open(&p, &run, "iac#1", "DESTROY PRODUCTION RESOURCES");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let gates: Vec<_> = events(&out).into_iter().filter(|e| e["event"] == "gate_waiting").collect();
+    assert!(
+        gates
+            .iter()
+            .any(|g| g["info"]["gate"] == "iac#1"
+                && g["info"]["form"]["phrase"] == "DESTROY PRODUCTION RESOURCES"),
+        "{gates:?}"
+    );
+    assert_eq!(p.read("infra/tf/destroyed.txt"), "destroyed\n");
+}
