@@ -7,6 +7,8 @@ pub mod acme;
 pub mod ansible;
 pub mod dns;
 pub mod terraform;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
