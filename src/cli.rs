@@ -84,6 +84,9 @@ pub enum Command {
     /// Secrets: list their versions and rotation dates, check them, rotate one (never prints a value).
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Environments: what flightdeck created in one (`env resources ENV`).
+    #[command(subcommand)]
+    Env(EnvCommand),
     /// CPU profiles (perf + flamegraphs): record one, show a run's or a baseline's, list baselines.
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -388,6 +391,27 @@ pub struct ProfileRecordArgs {
     #[arg(long, value_name = "NAME")]
     pub env: Option<String>,
     /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `env ...`.
+#[derive(Debug, Subcommand)]
+pub enum EnvCommand {
+    /// The live resources flightdeck created in an environment (DNS records, certificates, `IaC`
+    /// applies, containers), oldest first.
+    Resources(EnvResourcesArgs),
+}
+
+/// `env resources ENV [--json] [--all]`.
+#[derive(Debug, Args)]
+pub struct EnvResourcesArgs {
+    /// The environment.
+    pub env: String,
+    /// Also list removed resources.
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
 }

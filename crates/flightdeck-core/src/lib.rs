@@ -16,6 +16,7 @@ pub mod error;
 pub mod health;
 pub mod identity;
 pub mod incident;
+pub mod infra;
 pub mod load;
 pub mod logging;
 pub mod monitoring;

@@ -14,8 +14,13 @@ use crate::workflow::template::{Scope, Template};
 
 impl Runner {
     pub(crate) async fn finish(self, end: End) -> Result<Summary, EngineError> {
-        let exit_code =
-            if end.status == RunStatus::Interrupted { exit::PRECONDITION } else { end.status.exit_code() };
+        let refused = end.status == RunStatus::Failed
+            && end.message.as_deref().is_some_and(|m| m.contains(crate::infra::REFUSED));
+        let exit_code = if end.status == RunStatus::Interrupted || refused {
+            exit::PRECONDITION
+        } else {
+            end.status.exit_code()
+        };
         self.write_ledger(end.status).await?;
         let update = RunUpdate {
             status: end.status,

@@ -14,7 +14,10 @@ use crate::engine::{StepCx, StepOutcome};
 use crate::workflow::template::Template;
 
 pub mod approve;
+pub mod cert;
 pub mod check;
+pub mod dns;
+pub mod iac;
 pub mod load;
 pub mod notify;
 pub mod profile;
@@ -64,6 +67,9 @@ pub static KINDS: &[&dyn StepKind] = &[
     &secret::SecretKind,
     &notify::Notify,
     &profile::Profile,
+    &dns::Dns,
+    &iac::Iac,
+    &cert::Cert,
 ];
 
 /// The kind registered for an action key.

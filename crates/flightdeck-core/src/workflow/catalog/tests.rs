@@ -168,7 +168,15 @@ fn lookup_by_name_and_persona() {
     let names = |p: Persona| groups[&p].iter().map(|w| w.name.as_str()).collect::<Vec<_>>();
     assert_eq!(
         names(Persona::Diana),
-        ["cost-analysis", "deploy", "incident-response", "notification-setup", "rollback"]
+        [
+            "cost-analysis",
+            "deploy",
+            "environment-teardown",
+            "incident-response",
+            "infrastructure-provision",
+            "notification-setup",
+            "rollback"
+        ]
     );
     assert!(names(Persona::Rita).contains(&"release"), "built-in workflows of other personas may join");
     assert!(names(Persona::Phoenix).contains(&"load-test"));
