@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::workflow::diag::{Diagnostic, line_col, nearest};
 
+pub mod balancers;
 mod dora;
 mod environment;
 pub mod monitors;
@@ -70,6 +71,9 @@ pub struct Config {
     /// `[notify]`: notification channels and routes.
     #[serde(default)]
     pub notify: crate::notify::NotifyConfig,
+    /// `[balancers.NAME]`: load balancers the `rollout` step moves traffic on.
+    #[serde(default)]
+    pub balancers: BTreeMap<String, balancers::BalancerConfig>,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -121,6 +125,7 @@ impl Default for Config {
             secret_providers: BTreeMap::new(),
             secrets: BTreeMap::new(),
             notify: crate::notify::NotifyConfig::default(),
+            balancers: BTreeMap::new(),
             path: None,
         }
     }
@@ -155,6 +160,9 @@ impl Config {
         }
         secrets::check(&config.secret_providers, &config.secrets, &config.env_names(), text, path)?;
         config.notify.check(text, path)?;
+        for (name, b) in &config.balancers {
+            b.check(name, text, path)?;
+        }
         if let Some(d) = &config.default_environment
             && !config.environments.contains_key(d)
         {

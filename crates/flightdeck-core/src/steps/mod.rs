@@ -17,6 +17,7 @@ pub mod approve;
 pub mod check;
 pub mod load;
 pub mod notify;
+pub mod rollout;
 pub mod run;
 pub mod secret;
 pub mod uses;
@@ -62,6 +63,7 @@ pub static KINDS: &[&dyn StepKind] = &[
     &load::Load,
     &secret::SecretKind,
     &notify::Notify,
+    &rollout::Rollout,
 ];
 
 /// The kind registered for an action key.
