@@ -29,6 +29,8 @@ mod notify_smtp;
 mod receiver;
 mod release;
 mod resume;
+mod rollout;
+mod rollout_targets;
 mod runner_detach;
 mod runner_users;
 mod screens;
