@@ -30,6 +30,7 @@ mod receiver;
 mod release;
 mod resume;
 mod rollout;
+mod rollout_nginx;
 mod rollout_targets;
 mod runner_detach;
 mod runner_users;

@@ -152,6 +152,21 @@ fn canary_of_a_failing_version_rolls_back_by_the_25_percent_stage() {
     assert!(all.contains("error_rate < 1%") && all.contains("old weights restored"), "{all}");
     assert!(all.contains("rolled_back"), "the run ends rolled back: {all}");
     assert_eq!(t.weights(), [100, 0], "all traffic back on the old version");
+    // The figure (not asserted: no timed assertions): from the failure to the old weights back.
+    let evs = events(&out);
+    let at = |needle: &str| {
+        evs.iter()
+            .find(|e| e["line"].as_str().is_some_and(|l| l.contains(needle)))
+            .map(|e| e["at"].as_i64().unwrap())
+    };
+    let (failed_at, back_at) = (at("rollout failed:").unwrap(), at("weights: s1=100 s2=0").unwrap());
+    let stage = evs
+        .iter()
+        .filter_map(|e| e["line"].as_str())
+        .filter(|l| l.contains("traffic"))
+        .last()
+        .unwrap_or_default();
+    println!("canary: {stage}; old weights back {} ms after the failure", (back_at - failed_at) / 1000);
     for _ in 0..20 {
         assert_eq!(t.get("/"), "version 1");
     }
