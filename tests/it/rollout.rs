@@ -160,12 +160,8 @@ fn canary_of_a_failing_version_rolls_back_by_the_25_percent_stage() {
             .map(|e| e["at"].as_i64().unwrap())
     };
     let (failed_at, back_at) = (at("rollout failed:").unwrap(), at("weights: s1=100 s2=0").unwrap());
-    let stage = evs
-        .iter()
-        .filter_map(|e| e["line"].as_str())
-        .filter(|l| l.contains("traffic"))
-        .last()
-        .unwrap_or_default();
+    let stage =
+        evs.iter().filter_map(|e| e["line"].as_str()).rfind(|l| l.contains("traffic")).unwrap_or_default();
     println!("canary: {stage}; old weights back {} ms after the failure", (back_at - failed_at) / 1000);
     for _ in 0..20 {
         assert_eq!(t.get("/"), "version 1");
@@ -205,11 +201,11 @@ fn rolling_keeps_all_but_one_replica_in_service() {
     assert!(load.try_wait().unwrap().is_none(), "the load ran through the whole rollout");
     let load = load.wait_with_output().unwrap();
     let (requests, failed, p99) = load_figures(&load);
-    let (most_out, samples) = *worst.lock().unwrap();
+    let (most_out, sample_count) = *worst.lock().unwrap();
     println!(
-        "rolling over 3: {requests} requests, {failed} failed, p99 {p99:.2} ms; {samples} samples, at most {most_out} out"
+        "rolling over 3: {requests} requests, {failed} failed, p99 {p99:.2} ms; {sample_count} samples, at most {most_out} out"
     );
-    assert_eq!(most_out, 1, "one replica at a time was out of service ({samples} samples)");
+    assert_eq!(most_out, 1, "one replica at a time was out of service ({sample_count} samples)");
     assert_eq!(failed, 0, "{}", text(&load));
     assert_eq!(t.weights(), [100, 100, 100]);
     for _ in 0..6 {

@@ -26,8 +26,12 @@ fn start_nginx(t: &Targets) -> Nginx {
     ensure_tool("nginx");
     let d = t.dir.path().join("nginx");
     std::fs::create_dir_all(d.join("logs")).unwrap();
-    let include: String =
-        t.slots.iter().map(|(n, p)| format!("server 127.0.0.1:{p} down;  # flightdeck slot {n}\n")).collect();
+    let include: String = t
+        .slots
+        .iter()
+        .map(|(n, p)| format!("server 127.0.0.1:{p} down;  # flightdeck slot {n}"))
+        .collect::<Vec<_>>()
+        .join("\n");
     std::fs::write(d.join("upstream.conf"), include).unwrap();
     for _ in 0..10 {
         let port = free_ports(1)[0];

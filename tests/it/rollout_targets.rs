@@ -34,7 +34,8 @@ fn listening() -> Vec<u16> {
 pub fn free_ports(n: usize) -> Vec<u16> {
     let busy = listening();
     let mut seed = u64::from(std::process::id()) ^ u64::from(Instant::now().elapsed().subsec_nanos());
-    seed ^= std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    seed ^=
+        u64::from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos());
     let mut out = Vec::new();
     while out.len() < n {
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
@@ -137,8 +138,12 @@ impl Targets {
         let sock = self.socket();
         for _ in 0..10 {
             let port = free_ports(1)[0];
-            let servers: String =
-                self.slots.iter().map(|(n, _)| format!("    server {n} 127.0.0.1:1 weight 0\n")).collect();
+            let servers: String = self
+                .slots
+                .iter()
+                .map(|(n, _)| format!("    server {n} 127.0.0.1:1 weight 0\n"))
+                .collect::<Vec<_>>()
+                .concat();
             let cfg = format!(
                 "global\n    stats socket {} mode 600 level admin\ndefaults\n    mode http\n    timeout connect 2s\n    \
                  timeout client 30s\n    timeout server 30s\nfrontend fe\n    bind 127.0.0.1:{port}\n    default_backend web\n\
