@@ -254,3 +254,28 @@ fn bad_input_names_the_value_and_changes_nothing() {
     assert_eq!(t.weights(), before, "traffic untouched");
     assert_eq!(t.get("/version"), "1");
 }
+
+#[test]
+fn a_failed_rolling_batch_gets_its_old_image_and_weight_back() {
+    let t = Targets::new(3);
+    let url = format!("http://127.0.0.1:{}/", t.frontend);
+    let p = project(
+        &t,
+        &format!(
+            "strategy = \"rolling\", replicas = 3, hold = \"2s\", traffic = {{ url = \"{url}\", connections = 2, \
+             thresholds = [\"error_rate < 1%\"] }}"
+        ),
+    );
+    let first = deploy(&t, &p, "1");
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let out = deploy(&t, &p, "bad");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{all}");
+    assert!(all.contains("batch 1/3") && !all.contains("batch 2/3"), "the first batch failed: {all}");
+    assert!(all.contains("fd-web-s1 back on"), "{all}");
+    assert_eq!(t.weights(), [100, 100, 100]);
+    for _ in 0..9 {
+        assert_eq!(t.get("/version"), "1", "every replica serves the old version again");
+    }
+    assert_eq!(ledger_statuses(&t, &p), ["succeeded", "failed"]);
+}
