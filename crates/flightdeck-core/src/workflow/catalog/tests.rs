@@ -163,7 +163,7 @@ fn lookup_by_name_and_persona() {
     assert!(catalog.workflow("clean").unwrap_err().contains("is a task"));
     let groups = catalog.by_persona();
     let names = |p: Persona| groups[&p].iter().map(|w| w.name.as_str()).collect::<Vec<_>>();
-    assert_eq!(names(Persona::Diana), ["deploy", "deploy-canary", "notification-setup", "rollback"]);
+    assert_eq!(names(Persona::Diana), ["deploy", "notification-setup", "rollback", "rollout-canary"]);
     assert!(names(Persona::Rita).contains(&"release"), "built-in workflows of other personas may join");
     assert!(names(Persona::Phoenix).contains(&"load-test"));
 }
