@@ -90,6 +90,8 @@ pub struct RunView {
     pub started: Option<Micros>,
     /// Rolling back now.
     pub rolling_back: bool,
+    /// A step's live stage line from its progress (a rollout's stage and traffic split), by step.
+    pub progress: BTreeMap<String, String>,
 }
 
 impl RunView {
@@ -112,6 +114,7 @@ impl RunView {
             live,
             started: None,
             rolling_back: false,
+            progress: BTreeMap::new(),
         }
     }
 
@@ -209,6 +212,11 @@ impl RunView {
             EventKind::RerunNeeded { step, still_running } => {
                 self.rerun = Some((step.clone(), *still_running));
             }
+            EventKind::StepProgress { step, data } => {
+                if let Some(text) = stage_text(data) {
+                    self.progress.insert(step.clone(), text);
+                }
+            }
             EventKind::RollbackStarted { .. } => {
                 self.rolling_back = true;
                 self.failure = None;
@@ -243,6 +251,17 @@ impl RunView {
             .or_else(|| self.steps.iter().rposition(|s| s.status != StepStatus::Pending))
             .unwrap_or(0)
     }
+}
+
+/// A rollout's progress as one short line: `stage 2/4 · old 75% / new 25%`, or its abort.
+fn stage_text(data: &serde_json::Value) -> Option<String> {
+    if data["rollout"] == "aborted" {
+        return Some("aborted · old weights back".into());
+    }
+    let split = data.get("split")?;
+    let (old, new) = (split["old"].as_u64()?, split["new"].as_u64()?);
+    let (stage, of) = (data["stage"].as_u64()?, data["of"].as_u64()?);
+    Some(format!("stage {stage}/{of} · old {old}% / new {new}%"))
 }
 
 /// The tally at a gate as the engine counts it: who counted, who was refused and why, and how many
@@ -297,5 +316,26 @@ impl GateTally {
     /// Approvals counted so far.
     pub fn counted_n(&self) -> u32 {
         self.required.saturating_sub(self.remaining)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_rollouts_stage_and_split_follow_its_progress() {
+        let mut v = RunView::new("r1", true);
+        let progress = |data| EventKind::StepProgress { step: "canary".into(), data };
+        v.apply(Micros(1), &progress(json!({ "probe": 3 })));
+        assert!(v.progress.is_empty(), "other kinds' progress is not a stage");
+        v.apply(
+            Micros(2),
+            &progress(json!({ "stage": 2, "of": 4, "percent": 25, "split": { "old": 75, "new": 25 } })),
+        );
+        assert_eq!(v.progress["canary"], "stage 2/4 · old 75% / new 25%");
+        v.apply(Micros(3), &progress(json!({ "rollout": "aborted", "weights": {} })));
+        assert_eq!(v.progress["canary"], "aborted · old weights back");
     }
 }

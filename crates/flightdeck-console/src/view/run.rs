@@ -120,7 +120,11 @@ fn step_lines<'a>(app: &App, view: &RunView, selected: usize, theme: &Theme, wid
             };
             let retry = if s.attempt > 1 { format!("×{}", s.attempt) } else { String::new() };
             let label_w = width.saturating_sub(3 + took.len() + retry.len());
-            let label = format!("{:<label_w$}", ellipsize(&s.label, label_w));
+            let text = match view.progress.get(&s.id) {
+                Some(stage) => format!("{} [{stage}]", s.label),
+                None => s.label.clone(),
+            };
+            let label = format!("{:<label_w$}", ellipsize(&text, label_w));
             Line::from(vec![
                 span(format!("{glyph} "), theme, role),
                 Span::styled(crate::view::widgets::safe(label), row_style(theme, i == selected)),

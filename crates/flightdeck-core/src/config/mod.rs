@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::workflow::diag::{Diagnostic, line_col, nearest};
 
+pub mod balancers;
 mod cost;
 mod dora;
 mod environment;
@@ -82,6 +83,9 @@ pub struct Config {
     /// `[cost]`: billing tags naming service and environment, anomaly floor.
     #[serde(default)]
     pub cost: CostConfig,
+    /// `[balancers.NAME]`: load balancers the `rollout` step moves traffic on.
+    #[serde(default)]
+    pub balancers: BTreeMap<String, balancers::BalancerConfig>,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -136,6 +140,7 @@ impl Default for Config {
             assessment: crate::assess::AssessmentConfig::default(),
             incidents: incidents::IncidentsConfig::default(),
             cost: CostConfig::default(),
+            balancers: BTreeMap::new(),
             path: None,
         }
     }
@@ -175,6 +180,9 @@ impl Config {
             other => Diagnostic::new(path, find_line(text, "[assessment]"), 1, other.to_string()),
         })?;
         config.cost.check(text, path)?;
+        for (name, b) in &config.balancers {
+            b.check(name, text, path)?;
+        }
         if let Some(d) = &config.default_environment
             && !config.environments.contains_key(d)
         {

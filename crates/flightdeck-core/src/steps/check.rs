@@ -156,6 +156,24 @@ impl StepKind for Check {
     }
 }
 
+/// Runs a check inside another step (a rollout's stage): probes for its `for` and fails at the first
+/// failing probe, without reporting the step as started.
+pub(crate) async fn run_check(spec: &CheckSpec, cx: &mut StepCx) -> StepOutcome {
+    let monitor = match resolve(spec, cx) {
+        Ok(m) => m,
+        Err(e) => return StepOutcome::failed(e),
+    };
+    let total = match cx.render(&spec.duration).map(|d| parse_duration(&d)) {
+        Ok(Some(ms)) if ms > 0 => Duration::from_millis(ms),
+        Ok(_) => {
+            return StepOutcome::failed(format!("check: for {:?} is not a duration", spec.duration.source()));
+        }
+        Err(e) => return StepOutcome::failed(e),
+    };
+    let (total, every) = timing(spec, &monitor, total);
+    watch(cx, &monitor, total, every).await
+}
+
 fn show(d: Duration) -> String {
     human_duration(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -180,7 +180,7 @@ fn write_outputs(cx: &mut StepCx, r: &Report) {
     }
 }
 
-fn failure_text(r: &Report) -> String {
+pub(crate) fn failure_text(r: &Report) -> String {
     let mut failed: Vec<String> = r
         .stats
         .verdicts

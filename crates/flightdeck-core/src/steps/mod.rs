@@ -21,6 +21,7 @@ pub mod iac;
 pub mod load;
 pub mod notify;
 pub mod profile;
+pub mod rollout;
 pub mod run;
 pub mod secret;
 pub mod uses;
@@ -70,6 +71,7 @@ pub static KINDS: &[&dyn StepKind] = &[
     &dns::Dns,
     &iac::Iac,
     &cert::Cert,
+    &rollout::Rollout,
 ];
 
 /// The kind registered for an action key.

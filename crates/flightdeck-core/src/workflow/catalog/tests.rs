@@ -175,7 +175,8 @@ fn lookup_by_name_and_persona() {
             "incident-response",
             "infrastructure-provision",
             "notification-setup",
-            "rollback"
+            "rollback",
+            "rollout-canary"
         ]
     );
     assert!(names(Persona::Rita).contains(&"release"), "built-in workflows of other personas may join");
