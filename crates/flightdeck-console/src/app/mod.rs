@@ -376,9 +376,11 @@ impl App {
         self.screens.last_mut()
     }
 
-    /// Workflows on a persona's menu.
+    /// Workflows on a persona's menu, in menu order (kind, then name).
     pub fn workflows_of(&self, persona: Persona) -> Vec<&Workflow> {
-        self.init.workflows.iter().filter(|w| w.persona == persona).collect()
+        let mut list: Vec<&Workflow> = self.init.workflows.iter().filter(|w| w.persona == persona).collect();
+        list.sort_by_key(|w| (w.kind.menu_rank(), w.name.clone()));
+        list
     }
 
     /// True if a run started here is still going.

@@ -91,9 +91,8 @@ fn failure_menu_sends_the_chosen_action() {
 #[test]
 fn launch_form_validates_then_launches() {
     let mut a = app((80, 24), vec![], vec![]);
-    // Diana's workflows are listed by name: move down to deploy, then enter.
-    let before =
-        a.init.workflows.iter().filter(|w| w.persona == Persona::Diana && w.name.as_str() < "deploy").count();
+    // Diana's menu: move down to deploy (deployments come first), then enter.
+    let before = a.workflows_of(Persona::Diana).iter().take_while(|w| w.name != "deploy").count();
     let _ = feed(&mut a, vec![Msg::Key(Key::ch('j')); before]);
     let _ = a.update(Msg::Key(Key::new(KeyCode::Enter)));
     let Screen::Launch(form) = a.screen() else { panic!("enter on Home opens the launch form") };

@@ -72,6 +72,22 @@ pub enum WorkflowKind {
     Other,
 }
 
+impl WorkflowKind {
+    /// Where workflows of this kind come on a persona's menu: what an operator reaches for first
+    /// (deploy, release, rollback) before set-up and reports; ties go by name.
+    pub fn menu_rank(self) -> u8 {
+        match self {
+            WorkflowKind::Deployment => 0,
+            WorkflowKind::Release => 1,
+            WorkflowKind::Rollback => 2,
+            WorkflowKind::Hotfix => 3,
+            WorkflowKind::Incident => 4,
+            WorkflowKind::Other => 5,
+            WorkflowKind::Task => 6,
+        }
+    }
+}
+
 /// The type of a parameter and, for choices, its options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]

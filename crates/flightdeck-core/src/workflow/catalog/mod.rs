@@ -45,6 +45,7 @@ impl Catalog {
         let mut loader = Loader::default();
         loader.add_builtins();
         loader.add_dir(&project_dir.join("workflows"));
+        loader.drop_unfit_builtins();
         loader.validate_all();
         loader.finish()
     }
@@ -100,11 +101,14 @@ impl Catalog {
         Err(format!("unknown workflow {name:?}{hint}: {list}"))
     }
 
-    /// Workflows (not tasks) grouped by persona, each group sorted by name.
+    /// Workflows (not tasks) grouped by persona, each group in menu order (kind, then name).
     pub fn by_persona(&self) -> BTreeMap<Persona, Vec<&Workflow>> {
         let mut out: BTreeMap<Persona, Vec<&Workflow>> = BTreeMap::new();
         for wf in self.workflows.values() {
             out.entry(wf.persona).or_default().push(wf);
+        }
+        for list in out.values_mut() {
+            list.sort_by_key(|w| (w.kind.menu_rank(), w.name.clone()));
         }
         out
     }
@@ -181,6 +185,23 @@ impl Loader {
         }
         let map = if is_task { &mut self.catalog.tasks } else { &mut self.catalog.workflows };
         map.insert(wf.name.clone(), wf);
+    }
+
+    /// A built-in workflow that no longer validates because the project overrode a task it uses
+    /// (say its own `execute-migration` with other inputs) is left out, not an error: the project's
+    /// files decide, and the built-in catalogue alone is checked by `Catalog::builtin`.
+    fn drop_unfit_builtins(&mut self) {
+        let unfit: Vec<String> = self
+            .catalog
+            .workflows
+            .values()
+            .filter(|wf| wf.source.starts_with("<builtin>") && !validate(wf, &self.catalog).is_empty())
+            .map(|wf| wf.name.clone())
+            .collect();
+        for name in unfit {
+            tracing::info!("built-in workflow {name} left out: it does not fit the project's tasks");
+            self.catalog.workflows.remove(&name);
+        }
     }
 
     fn validate_all(&mut self) {

@@ -166,14 +166,23 @@ fn lookup_by_name_and_persona() {
     assert!(err.contains("did you mean \"clean\"?") && err.contains("; tasks "), "{err}");
     let groups = catalog.by_persona();
     let names = |p: Persona| groups[&p].iter().map(|w| w.name.as_str()).collect::<Vec<_>>();
+    let mut diana = names(Persona::Diana);
+    let ranks: Vec<(u8, &str)> =
+        groups[&Persona::Diana].iter().map(|w| (w.kind.menu_rank(), w.name.as_str())).collect();
+    assert!(ranks.windows(2).all(|p| p[0] <= p[1]), "menu order is kind, then name: {ranks:?}");
+    diana.sort_unstable();
     assert_eq!(
-        names(Persona::Diana),
+        diana,
         [
+            "container-build",
             "cost-analysis",
+            "database-backup",
+            "database-migration",
             "deploy",
             "environment-teardown",
             "incident-response",
             "infrastructure-provision",
+            "monitoring-setup",
             "notification-setup",
             "rollback",
             "rollout-canary"
