@@ -109,12 +109,18 @@ fn production_with_one_approval_fails_and_the_full_policy_passes() {
     assert_eq!(item(&assess(&none, "staging"), "7.2.3")["state"], "unknown");
 }
 
-fn backups_at(p: &Project, days_ago: i64) {
+/// One backup row (as `flightdeck db backup` records it), verified `days_ago` (or never).
+fn backups_at(p: &Project, days_ago: Option<i64>) {
     let conn = rusqlite::Connection::open(p.db()).unwrap();
     let now = flightdeck::time::now().0;
-    conn.execute_batch("CREATE TABLE IF NOT EXISTS backups (id INTEGER PRIMARY KEY, verified_at INTEGER); DELETE FROM backups;")
-        .unwrap();
-    conn.execute("INSERT INTO backups (verified_at) VALUES (?1)", [now - days_ago * 86_400_000_000]).unwrap();
+    let verified = days_ago.map(|d| now - d * 86_400_000_000);
+    conn.execute_batch("DELETE FROM backups;").unwrap();
+    conn.execute(
+        "INSERT INTO backups (database, engine, path, bytes, sha256, schema_version, created_at, verified_at, verify_ok) \
+         VALUES ('app.db', 'sqlite', 'app.db.bak', 1, 'ab', '0001', ?1, ?2, ?3)",
+        rusqlite::params![now - 11 * 86_400_000_000, verified, verified.map(|_| true)],
+    )
+    .unwrap();
 }
 
 #[test]
@@ -122,11 +128,13 @@ fn a_backup_verified_3_days_ago_passes_and_10_days_ago_fails_with_n_7() {
     let p = Project::new(&format!("{PROD}\n[assessment]\nbackup_max_age_days = 7\n"), &[]);
     let r = assess(&p, "prod");
     let i = item(&r, "4.1.3");
-    assert_eq!(i["state"], "unknown", "no backups table: the rule's issue has not landed: {i}");
-    assert!(i["detail"].as_str().unwrap().contains("no backups table"), "{i}");
-    backups_at(&p, 3);
+    assert_eq!(i["state"], "unknown", "no backup recorded: nothing to judge: {i}");
+    assert!(i["detail"].as_str().unwrap().contains("recorded no backup"), "{i}");
+    backups_at(&p, None);
+    assert_eq!(item(&assess(&p, "prod"), "4.1.3")["state"], "fail", "a backup never verified");
+    backups_at(&p, Some(3));
     assert_eq!(item(&assess(&p, "prod"), "4.1.3")["state"], "pass");
-    backups_at(&p, 10);
+    backups_at(&p, Some(10));
     let i = item(&assess(&p, "prod"), "4.1.3").clone();
     assert_eq!(i["state"], "fail", "{i}");
 }

@@ -74,9 +74,18 @@ pub fn backup(i: &Inputs<'_>) -> Finding {
         Ok(false) => return Finding::unknown("no backups table in the store (backups have not landed)"),
         Err(e) => return Finding::unknown(e.to_string()),
     }
+    match i.store.backup_count() {
+        Ok(0) => {
+            return Finding::unknown(
+                "flightdeck has recorded no backup (`flightdeck db backup` records them)",
+            );
+        }
+        Ok(_) => {}
+        Err(e) => return Finding::unknown(e.to_string()),
+    }
     match i.store.newest_verified_backup() {
         Err(e) => Finding::unknown(format!("cannot read verified backups: {e}")),
-        Ok(None) => Finding::new(Fail, "no backup has been verified"),
+        Ok(None) => Finding::new(Fail, "no recorded backup has passed verification"),
         Ok(Some(at)) => {
             let age = days_since(i.now, at);
             let state = if age <= f64::from(n) { Pass } else { Fail };

@@ -77,7 +77,18 @@ impl Nginx {
             };
             return Err(self.err(format!("nginx -t refused the new upstream (old file restored): {e}")));
         }
-        self.nginx(&["-s", "reload"]).await.map(|_| ()).map_err(|e| self.err(e.to_string()))
+        let before = serving_workers(&self.config);
+        self.nginx(&["-s", "reload"]).await.map_err(|e| self.err(e.to_string()))?;
+        // `nginx -s reload` only signals the master: until it has started new workers and told the
+        // old ones to stop accepting, a new connection may still reach an old worker and the old
+        // upstream. Wait (bounded) until no worker from before the reload still accepts.
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while serving_workers(&self.config).iter().any(|w| before.contains(w))
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        Ok(())
     }
 
     fn render(&self, all: &Weights) -> String {
@@ -109,6 +120,44 @@ impl Nginx {
         args.extend(extra);
         command(&self.bin, &args, None).await
     }
+}
+
+/// The pids of the workers still accepting connections (not "shutting down") under the nginx
+/// master started with `config`, read from /proc (empty when there is none).
+fn serving_workers(config: &std::path::Path) -> Vec<i32> {
+    let cmdline = |pid: &str| {
+        std::fs::read(format!("/proc/{pid}/cmdline"))
+            .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+            .unwrap_or_default()
+    };
+    let parent = |pid: &str| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // Field 4 follows the `(comm)` field, which may itself hold spaces.
+        stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<i32>().ok())
+    };
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let pids: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    let conf = config.to_string_lossy();
+    let masters: Vec<i32> = pids
+        .iter()
+        .filter(|p| {
+            let c = cmdline(p);
+            c.starts_with("nginx: master process") && c.contains(conf.as_ref())
+        })
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    pids.iter()
+        .filter(|p| parent(p).is_some_and(|pp| masters.contains(&pp)))
+        .filter(|p| {
+            let c = cmdline(p);
+            c.starts_with("nginx: worker process") && !c.contains("shutting down")
+        })
+        .filter_map(|p| p.parse().ok())
+        .collect()
 }
 
 /// Slot weights from the include's tagged lines.

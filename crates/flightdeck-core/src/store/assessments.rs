@@ -242,9 +242,19 @@ impl Store {
     /// The newest `verified_at` of the `backups` table: `Err` when the table or column is absent.
     pub fn newest_verified_backup(&self) -> Result<Option<Micros>, StoreError> {
         let conn = self.reader();
-        conn.query_row("SELECT MAX(verified_at) FROM backups", [], |r| r.get::<_, Option<i64>>(0))
-            .map(|v| v.map(Micros))
-            .ctx("reading verified backups")
+        conn.query_row(
+            "SELECT MAX(verified_at) FROM backups WHERE verify_ok = 1 AND pruned_at IS NULL",
+            [],
+            |r| r.get::<_, Option<i64>>(0),
+        )
+        .map(|v| v.map(Micros))
+        .ctx("reading verified backups")
+    }
+
+    /// How many backups flightdeck has recorded (pruned ones included).
+    pub fn backup_count(&self) -> Result<i64, StoreError> {
+        let conn = self.reader();
+        conn.query_row("SELECT COUNT(*) FROM backups", [], |r| r.get(0)).ctx("counting backups")
     }
 
     /// Each load baseline: name, URL, and whether the newest result for its URL passed.
