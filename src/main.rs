@@ -30,7 +30,7 @@ fn main() {
         flightdeck::output::on_stdout_closed(move || on_close.trigger(Reason::StdoutClosed));
         let result = match cli.command.take() {
             Some(command) => flightdeck::headless::dispatch(cli, command, shutdown).await,
-            None => console(&cli, shutdown).await,
+            None => Box::pin(console(&cli, shutdown)).await,
         };
         match result {
             Ok(code) => code,

@@ -30,6 +30,8 @@ pub enum Ctx {
     Notifications,
     /// The Assessment screen.
     Assessment,
+    /// The Incident screen.
+    Incident,
 }
 
 /// What a key means.
@@ -127,8 +129,12 @@ pub enum Intent {
     Copy,
     /// Set the selected assessment item's state (index into `assess::State::ALL`).
     SetState(u8),
-    /// Write a note for the selected assessment item.
+    /// Write a note for the selected assessment item (or the incident).
     Note,
+    /// Next timeline source (Incident screen).
+    CycleSource,
+    /// Join the incident as responder.
+    Join,
 }
 
 use Intent as I;
@@ -219,6 +225,9 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Assessment, c('n'), I::SetState(3)),
     (Ctx::Assessment, c('u'), I::SetState(4)),
     (Ctx::Assessment, c('m'), I::Note),
+    (Ctx::Incident, c('n'), I::Note),
+    (Ctx::Incident, c('j'), I::Join),
+    (Ctx::Incident, c('s'), I::CycleSource),
 ];
 
 /// The intent of `key` in `ctxs` (most specific first), falling back to the global table.
@@ -298,6 +307,14 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("m", "note"),
             ("esc", "back"),
             ("?", "help"),
+        ],
+        Ctx::Incident => &[
+            ("↑↓", "select"),
+            ("enter", "open run"),
+            ("s", "source"),
+            ("n", "note"),
+            ("j", "join"),
+            ("esc", "back"),
         ],
         Ctx::Global => &[("esc", "back"), (":", "command"), ("?", "help"), ("q", "quit")],
     }

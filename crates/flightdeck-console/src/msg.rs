@@ -122,6 +122,11 @@ pub enum Msg {
         /// Its journal.
         events: Vec<Event>,
     },
+    /// The Incident screen's timeline, or why there is none.
+    IncidentTimelineLoaded {
+        /// The timeline.
+        timeline: Result<Box<crate::app::incident::IncidentTimeline>, String>,
+    },
     /// The Images screen's rows: pushed images, newest first.
     ImagesLoaded {
         /// One per push.
@@ -277,6 +282,18 @@ pub enum Effect {
     LoadSecrets,
     /// Read the pushed images for the Images screen.
     LoadImages,
+    /// Read an incident's timeline (`None`: the open one) for the Incident screen.
+    LoadIncidentTimeline {
+        /// Incident id.
+        id: Option<String>,
+    },
+    /// Send an incident change (join, note) to the runner, then reload the timeline.
+    Incident {
+        /// Incident id.
+        incident: String,
+        /// The change.
+        action: flightdeck_core::incident::IncidentAction,
+    },
     /// Compute the readiness assessment (evidence rules; nothing stored).
     LoadAssessment,
     /// Set an assessment item's state and note (audited), then reload.

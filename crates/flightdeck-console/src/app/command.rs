@@ -11,8 +11,8 @@ use flightdeck_core::workflow::model::Persona;
 
 /// The commands, for completion and help.
 pub const COMMANDS: &[&str] = &[
-    "audit", "backups", "break", "cost", "dora", "fix", "health", "help", "home", "images", "load",
-    "persona", "profile", "quit", "release", "run", "runs", "theme",
+    "audit", "backups", "break", "cost", "dora", "fix", "health", "help", "home", "images", "incident",
+    "load", "persona", "profile", "quit", "release", "run", "runs", "theme",
 ];
 
 impl App {
@@ -163,6 +163,7 @@ impl App {
                 vec![Effect::LoadSecrets]
             }
             ["cost", rest @ ..] => self.open_cost(rest.first().copied()),
+            ["incident", rest @ ..] => self.open_incident_screen(rest.first().copied()),
             ["profile", rest @ ..] => self.open_profile(rest),
             _ => return None,
         })

@@ -89,6 +89,7 @@ impl App {
             }
             Screen::Load => self.load_text_key(key),
             Screen::Assessment => self.assessment_text_key(key),
+            Screen::Incident => self.incident_text_key(key),
             _ => None,
         }
     }
@@ -116,6 +117,7 @@ impl App {
             },
             Screen::Notifications => vec![Ctx::Notifications],
             Screen::Assessment => vec![Ctx::Assessment],
+            Screen::Incident => vec![Ctx::Incident],
         }
     }
 
@@ -217,6 +219,7 @@ impl App {
             }
             Screen::Launch(_) | Screen::Cost => Vec::new(),
             Screen::Assessment => self.assessment_intent(intent),
+            Screen::Incident => self.incident_intent(intent),
         }
     }
 

@@ -12,6 +12,7 @@ use flightdeck_core::workflow::model::{Persona, Workflow};
 mod assessment;
 mod command;
 pub mod dialog;
+pub mod incident;
 pub mod input;
 mod keys;
 pub mod launch;
@@ -172,6 +173,8 @@ pub enum Screen {
     Cost,
     /// Phoenix's flame view of a run's CPU profile.
     Profile,
+    /// An incident's timeline.
+    Incident,
 }
 
 /// The DORA screen's choices.
@@ -234,6 +237,8 @@ pub struct App {
     pub secrets: Option<Vec<flightdeck_core::secrets::SecretStatus>>,
     /// Secrets screen: selected row.
     pub secrets_row: usize,
+    /// Incident screen: the timeline, its filter and the note being typed.
+    pub incident_screen: incident::IncidentScreen,
     /// Images screen: the pushed images, newest first, once loaded.
     pub images: Option<Vec<flightdeck_core::store::ArtifactRecord>>,
     /// Images screen: selected row.
@@ -332,6 +337,7 @@ impl App {
             audit_row: 0,
             secrets: None,
             secrets_row: 0,
+            incident_screen: incident::IncidentScreen::default(),
             images: None,
             images_row: 0,
             alerts: Vec::new(),
@@ -516,6 +522,12 @@ impl App {
             }
             Msg::SecretsLoaded { secrets } => {
                 self.secrets = Some(secrets);
+                Vec::new()
+            }
+            Msg::IncidentTimelineLoaded { timeline } => {
+                self.incident_screen.timeline = Some(timeline.map(|t| *t));
+                let n = self.incident_screen.shown().len();
+                self.incident_screen.row = self.incident_screen.row.min(n.saturating_sub(1));
                 Vec::new()
             }
             Msg::ImagesLoaded { rows } => {

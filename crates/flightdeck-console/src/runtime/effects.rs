@@ -40,6 +40,8 @@ impl Console {
                 Err(_) => Vec::new(),
             },
             Effect::LoadSecrets => vec![load_secrets(&self.ctx.config, &self.ctx.paths.project_dir).await],
+            Effect::LoadIncidentTimeline { id } => self.load_incident_timeline(id),
+            Effect::Incident { incident, action } => self.incident_change(incident, action).await,
             Effect::LoadImages => match self.store.artifacts() {
                 Ok(rows) => vec![Msg::ImagesLoaded { rows }],
                 Err(e) => vec![Msg::Notice { text: format!("cannot read the pushed images: {e}") }],

@@ -25,6 +25,7 @@ use flightdeck_core::workflow::catalog::Catalog;
 mod assessment;
 mod attach;
 mod effects;
+mod incident;
 mod init;
 mod keys;
 mod load;

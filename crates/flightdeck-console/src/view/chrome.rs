@@ -118,6 +118,7 @@ pub fn footer_ctx(app: &App) -> Ctx {
         },
         Screen::Health => Ctx::Health,
         Screen::Assessment => Ctx::Assessment,
+        Screen::Incident => Ctx::Incident,
         Screen::Launch(_)
         | Screen::Audit
         | Screen::Release

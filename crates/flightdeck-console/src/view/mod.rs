@@ -20,6 +20,7 @@ mod dora;
 pub mod health;
 mod home;
 mod images;
+mod incident;
 mod launch;
 mod load;
 mod notifications;
@@ -66,6 +67,7 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
         Screen::Health => health::health(app, theme, frame, body),
         Screen::Secrets => secrets::secrets(app, theme, frame, body),
         Screen::Images => images::images(app, theme, frame, body),
+        Screen::Incident => incident::incident(app, theme, frame, body),
         Screen::Backups => backups::backups(app, theme, frame, body),
         Screen::Cost => cost::cost(app, theme, frame, body),
         Screen::Load => load::load(app, theme, frame, body),

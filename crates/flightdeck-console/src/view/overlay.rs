@@ -100,6 +100,7 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         Screen::Health => "Health",
         Screen::Secrets => "Secrets",
         Screen::Images => "Images",
+        Screen::Incident => "Incident",
         Screen::Backups => "Backups",
         Screen::Cost => "Cost",
         Screen::Load => "Load",
