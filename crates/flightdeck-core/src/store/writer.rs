@@ -32,7 +32,8 @@ impl WriterHandle {
             .spawn(move || {
                 for job in queue {
                     // A panicking job drops its reply (its caller sees WriterGone) and rolls back its
-                    // transaction; the thread lives on for the other callers.
+                    // transaction; the thread lives on for the other callers. (The release binary
+                    // aborts on panic instead: SQLite rolls the transaction back on the next open.)
                     if std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut conn))).is_err() {
                         tracing::error!("a store write job panicked; its transaction was rolled back");
                     }
