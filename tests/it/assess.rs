@@ -3,29 +3,13 @@
 //! table written into the real store), operator overrides that are audited, the JSON and Markdown
 //! exports agreeing, history, and bad input with exit 2.
 
-use std::process::Command;
-
 use serde_json::Value;
 
-use crate::common::{Project, text};
+use crate::common::{Project, git, text};
 use crate::health_servers::{Behaviour, http};
 
 const PROD: &str = "[environments.staging]\n\n[environments.prod]\nproduction = true\napprovals = 2\n\
 allow_self_approval = false\nconfirm_phrase = \"ship it\"\n";
-
-fn git(p: &Project, args: &[&str]) {
-    let cfg = p.home.path().join(".gitconfig-test");
-    std::fs::write(&cfg, "[user]\n\tname = T\n\temail = t@example.com\n[commit]\n\tgpgsign = false\n")
-        .unwrap();
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(p.path())
-        .env("GIT_CONFIG_GLOBAL", &cfg)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", text(&out));
-}
 
 /// `assess --json` for `env`, parsed.
 fn assess(p: &Project, env: &str) -> Value {

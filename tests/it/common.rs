@@ -167,3 +167,19 @@ impl Drop for Sandbox {
         let _ = self.child.wait();
     }
 }
+
+/// Runs git in the project with a throwaway identity (no signing, no system config); its stdout.
+pub fn git(p: &Project, args: &[&str]) -> String {
+    let cfg = p.home.path().join(".gitconfig-test");
+    std::fs::write(&cfg, "[user]\n\tname = T\n\temail = t@example.com\n[commit]\n\tgpgsign = false\n")
+        .unwrap();
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(p.path())
+        .env("GIT_CONFIG_GLOBAL", &cfg)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}

@@ -4,28 +4,11 @@
 //! incidents refuse resolution before opening and unknown deployments; `dora --service` names the
 //! services it knows.
 
-use std::process::Command;
-
 use serde_json::Value;
 
-use crate::common::{Project, text};
+use crate::common::{Project, git, text};
 
 const CONFIG: &str = "[environments.prod]\nproduction = true\n\n[environments.staging]\n";
-
-fn git(p: &Project, args: &[&str]) -> String {
-    let cfg = p.home.path().join(".gitconfig-test");
-    std::fs::write(&cfg, "[user]\n\tname = T\n\temail = t@example.com\n[commit]\n\tgpgsign = false\n")
-        .unwrap();
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(p.path())
-        .env("GIT_CONFIG_GLOBAL", &cfg)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 /// A project whose directory is a repository with two commits; `v1` and branch `first` on the first.
 fn repo_project() -> (Project, String, String) {

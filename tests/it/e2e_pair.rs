@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 
 use crate::common::text;
 use crate::e2e_tmux::Tmux;
+use crate::runner_users::CONFIG;
 use crate::users::{RootRunner, data_dir, ensure_users, run_as, shared_project, wait_status};
-
-const CONFIG: &str = "[environments.prod]\nproduction = true\napprovals = 2\nallow_self_approval = false\n";
 
 const GATED: &str = r#"
 title = "gated"

@@ -4,11 +4,9 @@
 //! nothing, a note on a resolved incident is kept marked late, and the Markdown postmortem holds
 //! the same timeline as the JSON export.
 
-use std::process::Command;
-
 use serde_json::Value;
 
-use crate::common::{Project, text};
+use crate::common::{Project, git, text};
 
 const CONFIG: &str =
     "[environments.prod]\nproduction = true\nallow_root_approval = true\nallow_self_approval = true\n";
@@ -33,20 +31,6 @@ remediates = "{{ params.remediates }}"
 id = "rollout"
 run = "echo rolled back"
 "#;
-
-fn git(p: &Project, args: &[&str]) {
-    let cfg = p.home.path().join(".gitconfig-test");
-    std::fs::write(&cfg, "[user]\n\tname = T\n\temail = t@example.com\n[commit]\n\tgpgsign = false\n")
-        .unwrap();
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(p.path())
-        .env("GIT_CONFIG_GLOBAL", &cfg)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", text(&out));
-}
 
 fn project() -> Project {
     let p = Project::new(CONFIG, &[("rollback.toml", ROLLBACK)]);

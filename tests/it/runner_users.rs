@@ -13,7 +13,8 @@ use crate::users::{
     RootRunner, as_user, data_dir, ensure_users, run_as, sh_as, shared_project, uid, wait_status,
 };
 
-const CONFIG: &str = "[environments.prod]\nproduction = true\napprovals = 2\nallow_self_approval = false\n";
+pub(crate) const CONFIG: &str =
+    "[environments.prod]\nproduction = true\napprovals = 2\nallow_self_approval = false\n";
 
 const GATED: &str = r#"
 title = "gated"
