@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::App;
 use crate::theme::{Role, Theme};
-use crate::view::widgets::{ellipsize, panel, row_style, span};
+use crate::view::widgets::{ellipsize, notice_panel, panel, row_style, span};
 use flightdeck_core::dbtool::catalog::{age, size};
 use flightdeck_core::store::BackupRecord;
 use flightdeck_core::time::Micros;
@@ -18,15 +18,12 @@ use flightdeck_core::time::Micros;
 pub fn backups(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = panel("Database backups", theme, true);
     let Some((rows, now)) = &app.backups else {
-        frame.render_widget(
-            Paragraph::new(span(" reading the backups…", theme, Role::Muted)).block(block),
-            area,
-        );
+        notice_panel(frame, area, block, " reading the backups…", theme);
         return;
     };
     if rows.is_empty() {
         let text = " no backups recorded: run the database-backup workflow or `flightdeck db backup`";
-        frame.render_widget(Paragraph::new(span(text, theme, Role::Muted)).block(block), area);
+        notice_panel(frame, area, block, text, theme);
         return;
     }
     let height = usize::from(area.height.saturating_sub(3));

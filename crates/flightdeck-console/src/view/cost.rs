@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::App;
 use crate::theme::{Role, Theme};
-use crate::view::widgets::{ellipsize, panel, span};
+use crate::view::widgets::{ellipsize, notice_panel, panel, span};
 use flightdeck_core::cost::{Decimal, GroupLine, Report};
 
 /// Draws the Cost screen.
@@ -43,7 +43,7 @@ fn breakdown(r: &Report, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = panel(&title, theme, true);
     if r.days == 0 {
         let text = format!(" no cost imported for {}: flightdeck cost import FILE", r.month);
-        frame.render_widget(Paragraph::new(span(text, theme, Role::Muted)).block(block), area);
+        notice_panel(frame, area, block, text, theme);
         return;
     }
     let name_w: usize = if area.width >= 120 { 24 } else { 14 };

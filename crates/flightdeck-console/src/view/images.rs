@@ -9,22 +9,19 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::App;
 use crate::theme::{Role, Theme};
-use crate::view::widgets::{ellipsize, panel, row_style, span};
+use crate::view::widgets::{ellipsize, notice_panel, panel, row_style, span};
 use flightdeck_core::store::ArtifactRecord;
 
 /// Draws the Images screen.
 pub fn images(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = panel("Images (pushed by flightdeck image push)", theme, true);
     let Some(rows) = &app.images else {
-        frame.render_widget(
-            Paragraph::new(span(" reading the images…", theme, Role::Muted)).block(block),
-            area,
-        );
+        notice_panel(frame, area, block, " reading the images…", theme);
         return;
     };
     if rows.is_empty() {
         let text = " no images yet: run the container-build workflow (or flightdeck image build/scan/push)";
-        frame.render_widget(Paragraph::new(span(text, theme, Role::Muted)).block(block), area);
+        notice_panel(frame, area, block, text, theme);
         return;
     }
     let height = usize::from(area.height.saturating_sub(3));

@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::App;
 use crate::theme::{Role, Theme};
-use crate::view::widgets::{ellipsize, panel, row_style, short_time, span};
+use crate::view::widgets::{ellipsize, notice_panel, panel, row_style, short_time, span};
 use flightdeck_core::incident::timeline::Source;
 use flightdeck_core::sanitize::one_line;
 
@@ -52,5 +52,5 @@ pub fn incident(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 fn message(text: &str, title: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = panel(title, theme, true);
-    frame.render_widget(Paragraph::new(span(text.to_string(), theme, Role::Muted)).block(block), area);
+    notice_panel(frame, area, block, text.to_string(), theme);
 }

@@ -14,7 +14,7 @@ use ratatui::widgets::Paragraph;
 use crate::app::App;
 use crate::app::profile::{Frame, ProfileData, ProfileView};
 use crate::theme::{Role, Theme};
-use crate::view::widgets::{ellipsize, panel, safe, span};
+use crate::view::widgets::{ellipsize, notice_panel, panel, safe, span};
 
 /// Colours the frames cycle through (reversed, so they read as blocks).
 const PALETTE: [Role; 4] = [Role::Accent, Role::Running, Role::Warn, Role::Ok];
@@ -26,10 +26,7 @@ pub fn profile(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let block = panel(&title, theme, true);
     let data = match &v.data {
         None => {
-            return frame.render_widget(
-                Paragraph::new(span(" reading the profile…", theme, Role::Muted)).block(block),
-                area,
-            );
+            return notice_panel(frame, area, block, " reading the profile…", theme);
         }
         Some(Err(e)) => {
             return frame

@@ -9,22 +9,19 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::App;
 use crate::theme::{Role, Theme};
-use crate::view::widgets::{ellipsize, panel, row_style, span};
+use crate::view::widgets::{ellipsize, notice_panel, panel, row_style, span};
 use flightdeck_core::secrets::SecretStatus;
 
 /// Draws the Secrets screen.
 pub fn secrets(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = panel("Secrets (values are never shown)", theme, true);
     let Some(rows) = &app.secrets else {
-        frame.render_widget(
-            Paragraph::new(span(" reading the secrets…", theme, Role::Muted)).block(block),
-            area,
-        );
+        notice_panel(frame, area, block, " reading the secrets…", theme);
         return;
     };
     if rows.is_empty() {
         let text = " no secrets: add [secret_providers.NAME] and [secrets.NAME] to flightdeck.toml";
-        frame.render_widget(Paragraph::new(span(text, theme, Role::Muted)).block(block), area);
+        notice_panel(frame, area, block, text, theme);
         return;
     }
     let height = usize::from(area.height.saturating_sub(3));

@@ -62,6 +62,17 @@ pub fn panel<'a>(title: &'a str, theme: &Theme, focused: bool) -> Block<'a> {
     )
 }
 
+/// A panel holding one muted line: what a screen shows while it reads, or when it has nothing.
+pub fn notice_panel<'a>(
+    frame: &mut ratatui::Frame,
+    area: ratatui::layout::Rect,
+    block: Block<'a>,
+    text: impl Into<std::borrow::Cow<'a, str>>,
+    theme: &Theme,
+) {
+    frame.render_widget(ratatui::widgets::Paragraph::new(span(text, theme, Role::Muted)).block(block), area);
+}
+
 /// `HH:MM:SS` of an instant (UTC).
 pub fn clock(t: Micros) -> String {
     t.to_timestamp().map_or_else(String::new, |ts| ts.strftime("%H:%M:%S").to_string())
