@@ -50,6 +50,7 @@ mod resume;
 mod rollout;
 mod rollout_nginx;
 mod rollout_targets;
+mod rollout_undo;
 mod runner_detach;
 mod runner_users;
 mod screens;

@@ -28,12 +28,20 @@ pub enum StepOutcome {
     Rejected(String),
     /// The run was cancelled while it ran.
     Cancelled,
+    /// A precondition refused it before it changed anything (an `iac` apply of a plan nobody
+    /// approved): the step fails, is not retried, and the run exits 8 instead of 3.
+    Refused(String),
 }
 
 impl StepOutcome {
     /// A failure with its reason.
     pub fn failed(message: impl Into<String>) -> Self {
         StepOutcome::Failed(message.into())
+    }
+
+    /// A refused precondition with its reason (the run exits 8).
+    pub fn refused(message: impl Into<String>) -> Self {
+        StepOutcome::Refused(message.into())
     }
 }
 

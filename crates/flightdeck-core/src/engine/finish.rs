@@ -14,8 +14,7 @@ use crate::workflow::template::{Scope, Template};
 
 impl Runner {
     pub(crate) async fn finish(self, end: End) -> Result<Summary, EngineError> {
-        let refused = end.status == RunStatus::Failed
-            && end.message.as_deref().is_some_and(|m| m.contains(crate::infra::REFUSED));
+        let refused = self.refused && matches!(end.status, RunStatus::Failed | RunStatus::RolledBack);
         let exit_code = if end.status == RunStatus::Interrupted || refused {
             exit::PRECONDITION
         } else {

@@ -12,17 +12,18 @@ use crate::engine::markers::Resolution;
 use crate::engine::runner::{End, Runner};
 use crate::time::now;
 use crate::workflow::plan::PlanStep;
+use crate::workflow::template::Template;
+
+/// True if step `ps` has something to undo: its `rollback` command, or its kind's own rollback.
+fn undoable(ps: &PlanStep) -> bool {
+    ps.step.rollback.is_some() || crate::steps::kind(&ps.step.action.kind).is_some_and(|k| k.rolls_back())
+}
 
 impl Runner {
     /// Runs the rollbacks of every completed step that has one, newest first.
     pub(crate) async fn rollback(&mut self, failure: &str) -> Result<End, EngineError> {
-        let order: Vec<usize> = self
-            .completed
-            .iter()
-            .rev()
-            .copied()
-            .filter(|&i| self.shared.plan.steps[i].step.rollback.is_some())
-            .collect();
+        let order: Vec<usize> =
+            self.completed.iter().rev().copied().filter(|&i| undoable(&self.shared.plan.steps[i])).collect();
         let ids = order.iter().map(|&i| self.shared.plan.steps[i].id.clone()).collect();
         self.shared.emit(EventKind::RollbackStarted { steps: ids }, None, None).await?;
         let mut failed = Vec::new();
@@ -76,7 +77,9 @@ impl Runner {
             },
             _ => {}
         }
-        let Some(template) = ps.step.rollback.clone() else { return Ok(Some(true)) };
+        if !undoable(&ps) {
+            return Ok(Some(true));
+        }
         let params = self.params_for(&ps).unwrap_or_default();
         let log_path = self.shared.store.log_dir(&self.shared.run_id).join(format!("{}.log", ps.id));
         let mut log = LogFile::open(&log_path, DEFAULT_CAP)
@@ -86,10 +89,26 @@ impl Runner {
         let mut cx =
             StepCx::new(Arc::clone(&self.shared), ps.clone(), record, self.outputs.clone(), params, log);
         cx.rollback = true;
+        let outcome = match ps.step.rollback.clone() {
+            Some(template) => self.rollback_command(&mut cx, &template).await?,
+            None => self.rollback_kind(&mut cx, &ps).await?,
+        };
+        if !cx.has_started() {
+            cx.started("rollback").await?;
+        }
+        self.rollback_done(i, &ps, cx, &outcome).await.map(Some)
+    }
+
+    /// A step's own `rollback` command.
+    async fn rollback_command(
+        &self,
+        cx: &mut StepCx,
+        template: &Template,
+    ) -> Result<StepOutcome, EngineError> {
         let dry = self.shared.plan.options.mode == crate::workflow::plan::Mode::DryRun;
         // A rollback command reads the secrets it names anew; one that fails shows in the render error.
         let _ = cx.load_secrets().await;
-        let outcome = match cx.render_shell(&template) {
+        Ok(match cx.render_shell(template) {
             Ok(cmd) if dry => {
                 cx.started(&format!("rollback (dry run, not run): {cmd}")).await?;
                 StepOutcome::Succeeded
@@ -101,11 +120,21 @@ impl Runner {
             }
             Ok(cmd) => cx.shell(&cmd).await,
             Err(e) => StepOutcome::failed(e),
-        };
-        if !cx.has_started() {
-            cx.started("rollback").await?;
+        })
+    }
+
+    /// The rollback of the step's kind itself (a `rollout` puts the previous version back).
+    async fn rollback_kind(&self, cx: &mut StepCx, ps: &PlanStep) -> Result<StepOutcome, EngineError> {
+        let Some(kind) = crate::steps::kind(&ps.step.action.kind) else { return Ok(StepOutcome::Succeeded) };
+        if self.shared.plan.options.mode == crate::workflow::plan::Mode::DryRun {
+            cx.started(&format!("rollback (dry run, not run): undo {}", kind.describe(&ps.step.action.spec)))
+                .await?;
+            return Ok(StepOutcome::Succeeded);
         }
-        self.rollback_done(i, &ps, cx, &outcome).await.map(Some)
+        if let Err(e) = cx.load_secrets().await {
+            return Ok(StepOutcome::failed(e));
+        }
+        Ok(kind.rollback(&ps.step.action.spec, cx).await)
     }
 
     /// Records how step `i`'s rollback ended; true if it succeeded.
@@ -121,7 +150,9 @@ impl Runner {
         record.status = if ok { StepStatus::RolledBack } else { StepStatus::RollbackFailed };
         record.finished_at = Some(now());
         record.message = match outcome {
-            StepOutcome::Failed(m) | StepOutcome::Rejected(m) => Some(format!("rollback failed: {m}")),
+            StepOutcome::Failed(m) | StepOutcome::Rejected(m) | StepOutcome::Refused(m) => {
+                Some(format!("rollback failed: {m}"))
+            }
             StepOutcome::Cancelled => Some("rollback cancelled".into()),
             StepOutcome::Succeeded => Some("rolled back".into()),
         };

@@ -44,6 +44,8 @@ pub(crate) struct Runner {
     pub outputs: Outputs,
     /// Steps that succeeded, in the order they did (rollback runs them in reverse).
     pub completed: Vec<usize>,
+    /// A step ended [`StepOutcome::Refused`]: a failed run exits 8 (a precondition refused).
+    pub refused: bool,
     task_params: BTreeMap<String, BTreeMap<String, Value>>,
     _lock: RunLock,
 }
@@ -69,7 +71,15 @@ impl Runner {
                 outputs.insert(r.step.clone(), o);
             }
         }
-        Runner { shared, records, outputs, completed, task_params: BTreeMap::new(), _lock: spec.lock }
+        Runner {
+            shared,
+            records,
+            outputs,
+            completed,
+            refused: false,
+            task_params: BTreeMap::new(),
+            _lock: spec.lock,
+        }
     }
 
     pub async fn run(mut self) -> Result<Summary, EngineError> {
@@ -289,6 +299,11 @@ impl Runner {
             StepOutcome::Succeeded => (StepStatus::Succeeded, StepEnd::Done, None),
             StepOutcome::Failed(m) => (StepStatus::Failed, StepEnd::Failed(m.clone()), Some(m)),
             StepOutcome::Rejected(m) => (StepStatus::Failed, StepEnd::Rejected(m.clone()), Some(m)),
+            StepOutcome::Refused(m) => {
+                self.refused = true;
+                let m = format!("precondition refused: {m}");
+                (StepStatus::Failed, StepEnd::Failed(m.clone()), Some(m))
+            }
             StepOutcome::Cancelled => (StepStatus::Cancelled, StepEnd::Cancelled, Some("cancelled".into())),
         };
         if let Some(e) = &cx.log.error {

@@ -1,7 +1,6 @@
 //! Infrastructure helpers shared by the `dns`, `iac` (and `cert`) step kinds: running an external
 //! tool (nsupdate, dig, ansible-playbook, terraform) bounded in time and cancellable, its output
-//! streamed to the step log; recording what a step created in the `resources` inventory; the
-//! precondition-refused marker that makes a run exit 8.
+//! streamed to the step log; recording what a step created in the `resources` inventory.
 
 pub mod acme;
 pub mod ansible;
@@ -21,10 +20,6 @@ use crate::engine::StepCx;
 use crate::engine::event::Stream;
 use crate::store::NewResource;
 use crate::time::now;
-
-/// A step failure message starting with this makes the run exit 8 (a precondition refused) instead
-/// of 3: `iac` apply refusing a plan nobody approved.
-pub const REFUSED: &str = "precondition refused: ";
 
 /// How long one tool invocation may take when the step sets no `timeout`.
 const DEFAULT_TOOL_TIMEOUT: Duration = Duration::from_secs(600);

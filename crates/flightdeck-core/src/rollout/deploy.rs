@@ -2,6 +2,7 @@
 //! found, and the operations every strategy is built from (start a slot, stop a slot, set weights,
 //! hold a stage under check and traffic), plus the abort that puts everything back.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::json;
@@ -27,6 +28,8 @@ pub struct Deploy<'a> {
     pub(crate) podman: Podman,
     /// Weights found before the first change.
     pub(crate) before: Weights,
+    /// The image each slot's container ran before the first change (slots with a container only).
+    pub(crate) images: BTreeMap<String, String>,
     /// Weights now.
     pub(crate) weights: Weights,
     /// Slots whose container this rollout started (removed again on abort).
@@ -45,7 +48,7 @@ pub async fn run(spec: RolloutSpec, cx: &mut StepCx) -> StepOutcome {
         cx.step_id(),
         cx.plan_step.step.line
     );
-    let mut d = match Deploy::prepare(spec, cx).await {
+    let mut d = match Deploy::prepare(spec, cx, true).await {
         Ok(d) => d,
         Err(e) => return StepOutcome::failed(format!("{e}\n  at {where_}; nothing was changed")),
     };
@@ -74,8 +77,13 @@ pub async fn run(spec: RolloutSpec, cx: &mut StepCx) -> StepOutcome {
 }
 
 impl<'a> Deploy<'a> {
-    /// Renders the spec, finds the balancer, and checks the image and the servers: no change yet.
-    async fn prepare(spec: RolloutSpec, cx: &'a mut StepCx) -> Result<Deploy<'a>, String> {
+    /// Renders the spec, finds the balancer, and checks the image (when `check_image`) and the
+    /// servers: no change yet.
+    pub(crate) async fn prepare(
+        spec: RolloutSpec,
+        cx: &'a mut StepCx,
+        check_image: bool,
+    ) -> Result<Deploy<'a>, String> {
         let name = cx.render(&spec.balancer)?;
         let image = cx.render(&spec.image)?;
         let dir = cx.shared.plan.project_dir.clone();
@@ -88,7 +96,9 @@ impl<'a> Deploy<'a> {
         })?;
         cfg.resolve_paths(&dir);
         let podman = Podman::default();
-        if image.trim().is_empty() || !podman.image_exists(&image).await.map_err(|e| e.to_string())? {
+        if check_image
+            && (image.trim().is_empty() || !podman.image_exists(&image).await.map_err(|e| e.to_string())?)
+        {
             return Err(format!(
                 "rollout: image = {image:?} (from {:?}): {}",
                 spec.image.source(),
@@ -98,6 +108,12 @@ impl<'a> Deploy<'a> {
         let lb = Balancer::new(&name, &cfg);
         let before = lb.weights().await.map_err(|e| format!("rollout: {e}"))?;
         let weights = before.clone();
+        let mut images = BTreeMap::new();
+        for slot in &cfg.servers {
+            if let Some(img) = podman.image_of(&format!("fd-{name}-{}", slot.name)).await {
+                images.insert(slot.name.clone(), img);
+            }
+        }
         Ok(Deploy {
             cx,
             spec,
@@ -107,6 +123,7 @@ impl<'a> Deploy<'a> {
             lb,
             podman,
             before,
+            images,
             weights,
             started: Vec::new(),
             replaced: Vec::new(),
@@ -293,5 +310,7 @@ impl<'a> Deploy<'a> {
         out.insert("traffic_requests".into(), req.to_string());
         out.insert("traffic_failed".into(), failed.to_string());
         out.insert("traffic_p99_ms".into(), format!("{p99:.3}"));
+        let previous = json!({ "weights": self.before, "images": self.images });
+        out.insert(super::undo::PREVIOUS.into(), previous.to_string());
     }
 }

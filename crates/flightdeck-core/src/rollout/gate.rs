@@ -88,7 +88,7 @@ async fn checks(c: &CheckSpec, cx: &mut crate::engine::StepCx, ports: &[u16]) ->
     for one in &runs {
         match run_check(one, cx).await {
             StepOutcome::Succeeded => {}
-            StepOutcome::Failed(m) | StepOutcome::Rejected(m) => return Err(m),
+            StepOutcome::Failed(m) | StepOutcome::Rejected(m) | StepOutcome::Refused(m) => return Err(m),
             StepOutcome::Cancelled => return Err("cancelled".into()),
         }
     }

@@ -6,7 +6,8 @@
 //! live; the others are free. A new container gets weight only after it answers `ready` on its port.
 //! A failure at any point aborts: the old weights are put back, the new containers removed, and the
 //! step fails (so `on_fail = "rollback"` rolls the run back). Nothing changes before the image, the
-//! balancer and its servers have been checked.
+//! balancer and its servers have been checked. A rollout that succeeded is undone by the run's
+//! rollback (a later step failed): [`undo::run`] puts the previous weights and images back.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +19,7 @@ use crate::workflow::template::Template;
 pub mod deploy;
 mod gate;
 mod strategy;
+pub mod undo;
 pub mod weights;
 
 /// How traffic moves to the new version.

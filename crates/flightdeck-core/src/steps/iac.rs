@@ -24,7 +24,7 @@ use crate::engine::{StepCx, StepOutcome};
 use crate::infra::ansible::{self, Playbook};
 use crate::infra::terraform::{self, SavedPlan};
 use crate::infra::{
-    REFUSED, environment, field, forget, live, project_path, record, required, run_dir, string_templates,
+    environment, field, forget, live, project_path, record, required, run_dir, string_templates,
 };
 use crate::steps::approve::ApproveSpec;
 use crate::steps::{BoxFuture, StepKind};
@@ -164,11 +164,11 @@ async fn ansible_step(spec: &Value, cx: &mut StepCx, planning: bool) -> StepResu
     }
     let approved = field(cx, spec, "approved")?.unwrap_or_default();
     if !check.changes().is_empty() && approved.trim() != hash {
-        return Err(format!(
-            "{REFUSED}a fresh check of {} shows changes nobody approved (plan {hash}, approved {:?}):\n{summary}\nplan and approve again",
+        return Ok(Some(StepOutcome::refused(format!(
+            "a fresh check of {} shows changes nobody approved (plan {hash}, approved {:?}):\n{summary}\nplan and approve again",
             pb.playbook.display(),
             approved.trim()
-        ));
+        ))));
     }
     let applied = ansible::play(cx, &pb, &tmp, false).await?;
     if let Some(e) = applied.error("apply") {
@@ -222,16 +222,16 @@ async fn terraform_step(spec: &Value, cx: &mut StepCx, planning: bool) -> StepRe
     let approved = field(cx, spec, "approved")?.unwrap_or_default().trim().to_string();
     let file = plans.join(format!("{approved}.tfplan"));
     if approved.is_empty() || !approved.chars().all(|c| c.is_ascii_hexdigit()) || !file.is_file() {
-        return Err(format!(
-            "{REFUSED}no approved plan {approved:?} in this run: apply takes `approved = \"{{{{ steps.PLAN.outputs.plan_hash }}}}\"` of a plan step"
-        ));
+        return Ok(Some(StepOutcome::refused(format!(
+            "no approved plan {approved:?} in this run: apply takes `approved = \"{{{{ steps.PLAN.outputs.plan_hash }}}}\"` of a plan step"
+        ))));
     }
     let (hash, changes) = terraform::show(cx, &cfg, &file).await?;
     if hash != approved {
-        return Err(format!(
-            "{REFUSED}the plan file {} no longer matches the approved plan {approved} (now {hash})",
+        return Ok(Some(StepOutcome::refused(format!(
+            "the plan file {} no longer matches the approved plan {approved} (now {hash})",
             file.display()
-        ));
+        ))));
     }
     let p = SavedPlan { file, hash, changes };
     if let Some(o) = destroy_gate(cx, &p).await {

@@ -56,6 +56,18 @@ pub trait StepKind: Send + Sync {
 
     /// Executes one attempt.
     fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome>;
+
+    /// True if the kind undoes its own completed work when the run rolls back (a step's explicit
+    /// `rollback` command still wins).
+    fn rolls_back(&self) -> bool {
+        false
+    }
+
+    /// Undoes a completed attempt from what it recorded (its outputs, the `resources` inventory);
+    /// called during a run's rollback only when [`rolls_back`](Self::rolls_back) is true.
+    fn rollback<'a>(&'a self, _spec: &'a Value, _cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
+        Box::pin(async { StepOutcome::Succeeded })
+    }
 }
 
 /// Every registered kind. Adding a kind: a new file beside this one and one line here.

@@ -1,7 +1,8 @@
 //! `rollout = { strategy, balancer, image, stages, hold, check, traffic, ... }`: deploys an image to
 //! containers behind a balancer with a rolling, blue-green or canary strategy (see `crate::rollout`
 //! for every key and what happens on failure). Progress is `StepProgress` with the stage and the
-//! traffic split; outputs: `image`, `servers`, `traffic_requests`, `traffic_failed`, `traffic_p99_ms`.
+//! traffic split; outputs: `image`, `servers`, `traffic_requests`, `traffic_failed`, `traffic_p99_ms`,
+//! `previous` (the weights and images before; a run's rollback puts them back, see `rollout::undo`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -72,6 +73,19 @@ impl StepKind for Rollout {
         Box::pin(async move {
             match serde_json::from_value::<RolloutSpec>(spec.clone()) {
                 Ok(spec) => rollout::deploy::run(spec, cx).await,
+                Err(e) => StepOutcome::failed(format!("internal: bad rollout spec: {e}")),
+            }
+        })
+    }
+
+    fn rolls_back(&self) -> bool {
+        true
+    }
+
+    fn rollback<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
+        Box::pin(async move {
+            match serde_json::from_value::<RolloutSpec>(spec.clone()) {
+                Ok(spec) => rollout::undo::run(spec, cx).await,
                 Err(e) => StepOutcome::failed(format!("internal: bad rollout spec: {e}")),
             }
         })
