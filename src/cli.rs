@@ -84,7 +84,8 @@ pub enum Command {
     /// Secrets: list their versions and rotation dates, check them, rotate one (never prints a value).
     #[command(subcommand)]
     Secrets(SecretsCommand),
-    /// Environments: what flightdeck created in one (`env resources ENV`).
+    /// Environments: what flightdeck created in one (`env resources ENV`), expired kept containers
+    /// removed (`env gc ENV`).
     #[command(subcommand)]
     Env(EnvCommand),
     /// CPU profiles (perf + flamegraphs): record one, show a run's or a baseline's, list baselines.
@@ -401,6 +402,18 @@ pub enum EnvCommand {
     /// The live resources flightdeck created in an environment (DNS records, certificates, `IaC`
     /// applies, containers), oldest first.
     Resources(EnvResourcesArgs),
+    /// Removes the containers a blue-green `keep` kept whose time has expired.
+    Gc(EnvGcArgs),
+}
+
+/// `env gc ENV [--json]`.
+#[derive(Debug, Args)]
+pub struct EnvGcArgs {
+    /// The environment.
+    pub env: String,
+    /// Print the removed resources as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `env resources ENV [--json] [--all]`.

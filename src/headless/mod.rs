@@ -73,7 +73,7 @@ async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
         Command::Alerts(c) => monitoring::alerts(ctx, &c).await,
         Command::Cost(c) => cost::cost(ctx, c).await,
         Command::Profile(c) => profile::profile(ctx, c).await,
-        Command::Env(c) => env::env(ctx, &c),
+        Command::Env(c) => env::env(ctx, &c).await,
     }
 }
 

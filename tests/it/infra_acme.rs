@@ -1,7 +1,8 @@
 //! The `cert` step against a real pebble ACME server whose validation resolves names through a real
 //! BIND `named`: a certificate for a name flightdeck first created there by RFC 2136 update, its
 //! HTTP-01 challenge answered by flightdeck's own listener; renewal skipped while far from expiry;
-//! teardown revoking it and leaving the inventory empty; an unreachable ACME directory named.
+//! a DNS-01 challenge answered by a TXT record flightdeck adds to BIND (and removes again); teardown
+//! revoking it and leaving the inventory empty; an unreachable ACME directory named.
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Child, Command, Stdio};
@@ -180,6 +181,12 @@ fn a_certificate_from_pebble_for_a_name_first_created_in_bind() {
     let rows: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
     let kinds: Vec<&str> = rows.as_array().unwrap().iter().map(|row| row["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["dns_record", "certificate"], "{rows}");
+    let days = rows[1]["days_left"].as_i64().unwrap_or_else(|| panic!("no days_left: {rows}"));
+    assert!(days > 30, "pebble's certificate has years left: {rows}");
+    assert!(rows[1]["not_after"].as_str().is_some(), "{rows}");
+    assert!(rows[0].get("days_left").is_none(), "only certificates have days left: {rows}");
+    let listing = p.run(&["env", "resources", "local"]);
+    assert!(text(&listing).contains(&format!("{days} days left")), "{}", text(&listing));
 
     let out = p.run(&["run", "environment-teardown", "--env", "local", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -187,6 +194,13 @@ fn a_certificate_from_pebble_for_a_name_first_created_in_bind() {
     assert!(!home.join("key.pem").exists());
     let listing = p.run(&["env", "resources", "local", "--json"]);
     assert_eq!(String::from_utf8_lossy(&listing.stdout).trim(), "[]");
+    // Global reverse creation order: the certificate is revoked before its name's record is deleted.
+    let all = p.run(&["env", "resources", "local", "--all", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    let removed = |kind: &str| {
+        rows.as_array().unwrap().iter().find(|r| r["kind"] == kind).unwrap()["removed_at"].as_i64().unwrap()
+    };
+    assert!(removed("certificate") < removed("dns_record"), "{rows}");
 }
 
 #[test]
@@ -198,4 +212,53 @@ fn an_unreachable_acme_directory_is_named() {
     let out = p.run(&["run", "tls", "--env", "local", "--yes"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(text(&out).contains("ACME directory https://127.0.0.1:9/dir unreachable"), "{}", text(&out));
+}
+
+#[test]
+fn a_dns01_challenge_is_answered_by_a_txt_record_in_bind() {
+    let dns = named();
+    let pb = pebble(&dns);
+    // pebble resolves `_acme-challenge.dns01.ops.test` through this BIND only (`-dnsserver`), and
+    // validates for real (no PEBBLE_VA_ALWAYS_VALID): the TXT record flightdeck adds must answer.
+    let cert = format!(
+        "id = \"cert\"\ncert = {{ directory = \"https://127.0.0.1:{}/dir\", ca = \"{}\", names = [\"dns01.ops.test\"], \
+         dns = {{ server = \"127.0.0.1:{}\", key = \"{}\", zone = \"ops.test\" }} }}",
+        pb.port,
+        pb.dir.path().join("ca.pem").display(),
+        dns.port,
+        dns.key().display()
+    );
+    let p = Project::new(LOCAL, &[("tls.toml", &dns_workflow(&[&cert]))]);
+    let serial = || -> u64 {
+        let soa = dns.dig("ops.test", "SOA");
+        soa.first()
+            .and_then(|s| s.split_whitespace().nth(2))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{soa:?}"))
+    };
+    let before = serial();
+    let out = p.run(&["run", "tls", "--env", "local", "--yes"]);
+    let log = std::fs::read_to_string(pb.dir.path().join("pebble.log")).unwrap_or_default();
+    assert_eq!(out.status.code(), Some(0), "{}\n{log}", text(&out));
+    assert!(
+        serial() >= before + 2,
+        "the TXT record was added and removed by RFC 2136 updates (SOA serial {before} → {})",
+        serial()
+    );
+    let home = p.home.path().join("certs/dns01.ops.test");
+    let shown = Command::new("openssl")
+        .args(["x509", "-noout", "-text", "-in"])
+        .arg(home.join("cert.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&shown.stdout).contains("DNS:dns01.ops.test"),
+        "{}",
+        String::from_utf8_lossy(&shown.stdout)
+    );
+    assert!(dns.dig("_acme-challenge.dns01.ops.test", "TXT").is_empty(), "the challenge record was removed");
+    let listing = p.run(&["env", "resources", "local", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
+    let kinds: Vec<&str> = rows.as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["certificate"], "the challenge TXT is not an inventory resource: {rows}");
 }

@@ -265,7 +265,7 @@ fn a_destroy_in_production_waits_for_the_phrase() {
     );
     approve_when_open(&p, &run, "confirm-production#1", "DESTROY PRODUCTION RESOURCES");
     let wrong = loop {
-        let o = p.run(&["approve", &run, "iac#1", "--phrase", "destroy production resources"]);
+        let o = p.run(&["approve", &run, "remove#1", "--phrase", "destroy production resources"]);
         let t = text(&o);
         if !t.contains("not open") && !t.contains("no gate") && !t.contains("not waiting") {
             break o;
@@ -274,15 +274,13 @@ fn a_destroy_in_production_waits_for_the_phrase() {
     };
     assert_eq!(wrong.status.code(), Some(4), "{}", text(&wrong));
     assert!(!p.path().join("infra/tf/destroyed.txt").exists(), "destroyed before the phrase");
-    approve_when_open(&p, &run, "iac#1", "DESTROY PRODUCTION RESOURCES");
+    approve_when_open(&p, &run, "remove#1", "DESTROY PRODUCTION RESOURCES");
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let gates: Vec<_> = events(&out).into_iter().filter(|e| e["event"] == "gate_waiting").collect();
     assert!(
-        gates
-            .iter()
-            .any(|g| g["info"]["gate"] == "iac#1"
-                && g["info"]["form"]["phrase"] == "DESTROY PRODUCTION RESOURCES"),
+        gates.iter().any(|g| g["info"]["gate"] == "remove#1"
+            && g["info"]["form"]["phrase"] == "DESTROY PRODUCTION RESOURCES"),
         "{gates:?}"
     );
     assert_eq!(p.read("infra/tf/destroyed.txt"), "destroyed\n");

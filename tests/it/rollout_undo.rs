@@ -72,3 +72,92 @@ fn a_failing_step_after_a_blue_green_rollout_puts_traffic_back_on_blue() {
         "the inventory lists blue again"
     );
 }
+
+#[test]
+fn a_kept_blue_colour_is_removed_by_env_gc_once_its_keep_expires() {
+    let t = Targets::new(4);
+    let p = Project::new(
+        &t.config(&[]),
+        &[("deploy.toml", &workflow("strategy = \"blue-green\", replicas = 2, keep = \"2s\""))],
+    );
+    let first = deploy(&t, &p, "1", "no");
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let out = deploy(&t, &p, "2", "no");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("`flightdeck env gc local` removes them"), "{}", text(&out));
+    assert_eq!(t.weights(), [0, 0, 100, 100]);
+    let names = t.containers();
+    assert!(names.contains(&"fd-web-s1".to_string()), "blue is kept at weight 0: {names:?}");
+    let listing = t.flightdeck(&p, &["env", "resources", "local", "--json"]).output().unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
+    let kept: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["detail"]["keep_until"].as_i64().is_some())
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(kept, ["podman:fd-web-s1", "podman:fd-web-s2"], "{rows}");
+    let listing = t.flightdeck(&p, &["env", "resources", "local"]).output().unwrap();
+    assert!(text(&listing).contains("kept"), "{}", text(&listing));
+    // The keep is short: poll `env gc` (bounded) until it removes the kept colour.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let removed = loop {
+        let gc = t.flightdeck(&p, &["env", "gc", "local", "--json"]).output().unwrap();
+        assert_eq!(gc.status.code(), Some(0), "{}", text(&gc));
+        let v: Vec<String> = serde_json::from_slice(&gc.stdout).unwrap();
+        if !v.is_empty() || std::time::Instant::now() > deadline {
+            break v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    assert_eq!(removed, ["podman:fd-web-s1", "podman:fd-web-s2"]);
+    let names = t.containers();
+    assert!(
+        !names.contains(&"fd-web-s1".to_string()) && names.contains(&"fd-web-s3".to_string()),
+        "{names:?}"
+    );
+    assert_eq!(t.weights(), [0, 0, 100, 100], "green keeps serving");
+    assert_eq!(t.get("/version"), "2");
+    assert_eq!(live(&p), ["podman:fd-web-s3", "podman:fd-web-s4", "haproxy:web/s3", "haproxy:web/s4"]);
+}
+
+/// (name, removed_at) of every resource of `local`, in the order they were removed.
+fn removal_order(t: &Targets, p: &Project) -> Vec<String> {
+    let out = t.flightdeck(p, &["env", "resources", "local", "--all", "--json"]).output().unwrap();
+    let rows: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out)));
+    let mut rows: Vec<(i64, String)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["removed_at"].as_i64().unwrap_or(i64::MAX), r["name"].as_str().unwrap().to_string()))
+        .collect();
+    rows.sort();
+    rows.into_iter().map(|(_, n)| n).collect()
+}
+
+#[test]
+fn environment_teardown_takes_servers_out_before_removing_their_containers() {
+    let t = Targets::new(2);
+    let p = Project::new(
+        &t.config(&[]),
+        &[
+            ("deploy.toml", &workflow("strategy = \"blue-green\", replicas = 2")),
+            ("environment-teardown.toml", &crate::infra_dns::teardown_workflow()),
+        ],
+    );
+    let first = deploy(&t, &p, "1", "no");
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    assert_eq!(live(&p), ["podman:fd-web-s1", "podman:fd-web-s2", "haproxy:web/s1", "haproxy:web/s2"]);
+    let out = t.flightdeck(&p, &["run", "environment-teardown", "--env", "local", "--yes"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(t.weights(), [0, 0], "no traffic on the removed servers");
+    assert!(t.containers().is_empty(), "{:?}", t.containers());
+    assert!(live(&p).is_empty(), "the inventory is empty");
+    assert_eq!(
+        removal_order(&t, &p),
+        ["haproxy:web/s2", "haproxy:web/s1", "podman:fd-web-s2", "podman:fd-web-s1"],
+        "removed in global reverse creation order"
+    );
+}

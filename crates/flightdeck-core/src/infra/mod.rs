@@ -178,6 +178,13 @@ pub fn live(cx: &StepCx, kind: &str) -> Result<Vec<crate::store::ResourceRecord>
     Ok(rows)
 }
 
+/// Every live resource of the run's environment, newest first (global teardown order).
+pub fn live_all(cx: &StepCx) -> Result<Vec<crate::store::ResourceRecord>, String> {
+    let mut rows = cx.shared.store.resources(&environment(cx).0, false).map_err(|e| e.to_string())?;
+    rows.reverse();
+    Ok(rows)
+}
+
 /// SHA-256 of bytes, hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;

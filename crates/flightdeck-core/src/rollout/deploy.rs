@@ -13,9 +13,10 @@ use crate::engine::event::Stream;
 use crate::engine::{StepCx, StepOutcome};
 use crate::platforms::podman::Podman;
 use crate::platforms::{Balancer, Weights};
+use crate::rollout::keep::KEEP_UNTIL;
 use crate::rollout::{RolloutSpec, Strategy, ms, strategy};
 use crate::store::NewResource;
-use crate::time::now;
+use crate::time::{Micros, now};
 
 /// A rollout in progress.
 pub struct Deploy<'a> {
@@ -257,6 +258,28 @@ impl<'a> Deploy<'a> {
             step: Some(self.cx.step_id().to_string()),
         };
         self.cx.shared.store.add_resource(&r, now()).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    /// Sets (or with `None` clears) when the kept container in `slot` expires (see `rollout::keep`).
+    pub(crate) async fn mark_kept(&mut self, slot: &str, until: Option<Micros>) -> Result<(), String> {
+        let name = format!("podman:{}", self.container(slot));
+        let store = &self.cx.shared.store;
+        let rows =
+            store.resources(&self.cx.shared.plan.environment.name, false).map_err(|e| e.to_string())?;
+        for r in rows.into_iter().filter(|r| r.name == name) {
+            let mut detail = r.detail.clone();
+            let Some(map) = detail.as_object_mut() else { continue };
+            if let Some(t) = until {
+                map.insert(KEEP_UNTIL.into(), json!(t.0));
+                map.insert("keep_until_utc".into(), json!(t.to_rfc3339()));
+            } else if map.remove(KEEP_UNTIL).is_none() {
+                continue;
+            } else {
+                map.remove("keep_until_utc");
+            }
+            store.set_resource_detail(r.id, &detail).await.map_err(|e| e.to_string())?;
+        }
+        Ok(())
     }
 
     async fn unrecord(&mut self, name: &str) -> Result<(), String> {

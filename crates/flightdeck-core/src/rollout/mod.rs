@@ -18,6 +18,7 @@ use crate::workflow::template::Template;
 
 pub mod deploy;
 mod gate;
+pub mod keep;
 mod strategy;
 pub mod undo;
 pub mod weights;

@@ -107,10 +107,18 @@ pub(crate) async fn blue_green(d: &mut Deploy<'_>) -> Result<(), String> {
             d.stop(b).await?;
         }
     } else {
+        let until =
+            crate::time::Micros(crate::time::now().0.saturating_add_unsigned(keep.saturating_mul(1000)));
+        for b in &blue {
+            d.mark_kept(b, Some(until)).await?;
+        }
         let note = format!(
-            "keeping {} at weight 0 for an instant switch back (keep = {:?}); the next rollout on {} replaces them",
+            "keeping {} at weight 0 for an instant switch back (keep = {:?}, until {}); `flightdeck env gc {}` \
+             removes them after that, the next rollout on {} replaces them",
             blue.join(", "),
             d.spec.keep.as_deref().unwrap_or_default(),
+            until.to_rfc3339(),
+            d.cx.shared.plan.environment.name,
             d.name
         );
         d.cx.log(Stream::System, note).await;

@@ -89,6 +89,11 @@ async fn restore(d: &mut Deploy<'_>, previous: &Previous) -> Result<(), String> 
     }
     d.cx.log(Stream::System, "switching traffic back to the previous version".into()).await;
     d.set(previous.weights.iter().map(|(s, w)| (s.clone(), *w)).collect()).await?;
+    for (slot, weight) in &previous.weights {
+        if *weight > 0 {
+            d.mark_kept(slot, None).await?;
+        }
+    }
     d.drain().await;
     for (slot, weight) in &previous.weights {
         if *weight > 0 {

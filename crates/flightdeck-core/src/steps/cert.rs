@@ -248,20 +248,26 @@ async fn teardown(cx: &mut StepCx) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     for row in rows {
-        let d = &row.detail;
-        let path = |k: &str| std::path::PathBuf::from(d[k].as_str().unwrap_or_default());
-        let dir = Directory {
-            url: d["directory"].as_str().unwrap_or_default().to_string(),
-            ca: d["ca"].as_str().map(Into::into),
-        };
-        let chain = std::fs::read_to_string(path("cert"))
-            .map_err(|e| format!("reading {}: {e}", path("cert").display()))?;
-        let acct = acme::account(&dir, &path("account")).await?;
-        acme::revoke(&acct, &dir, &chain).await?;
-        let _ = std::fs::remove_file(path("key"));
-        let _ = std::fs::remove_file(path("cert"));
-        forget(cx, row.id).await?;
-        cx.log(Stream::System, format!("revoked {}", row.name)).await;
+        remove(cx, &row).await?;
     }
+    Ok(())
+}
+
+/// Revokes one recorded certificate, deletes its files, and marks it removed.
+pub(crate) async fn remove(cx: &mut StepCx, row: &crate::store::ResourceRecord) -> Result<(), String> {
+    let d = &row.detail;
+    let path = |k: &str| std::path::PathBuf::from(d[k].as_str().unwrap_or_default());
+    let dir = Directory {
+        url: d["directory"].as_str().unwrap_or_default().to_string(),
+        ca: d["ca"].as_str().map(Into::into),
+    };
+    let chain = std::fs::read_to_string(path("cert"))
+        .map_err(|e| format!("reading {}: {e}", path("cert").display()))?;
+    let acct = acme::account(&dir, &path("account")).await?;
+    acme::revoke(&acct, &dir, &chain).await?;
+    let _ = std::fs::remove_file(path("key"));
+    let _ = std::fs::remove_file(path("cert"));
+    forget(cx, row.id).await?;
+    cx.log(Stream::System, format!("revoked {}", row.name)).await;
     Ok(())
 }

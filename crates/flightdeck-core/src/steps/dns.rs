@@ -245,28 +245,29 @@ async fn teardown(cx: &mut StepCx) -> Result<(), String> {
     let rows = live(cx, "dns_record")?;
     cx.started(&format!("dns: delete {} recorded records", rows.len())).await.map_err(|e| e.to_string())?;
     for row in rows {
-        let d = &row.detail;
-        let s = |k: &str| d[k].as_str().unwrap_or_default().to_string();
-        let srv = Server { addr: s("server"), key: s("key"), zone: d["zone"].as_str().map(String::from) };
-        let (name, rtype) = (s("name"), s("type"));
-        let values: Vec<String> = d["values"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(String::from)
-            .collect();
-        let mut change = Change::default();
-        for v in &values {
-            change.delete(&name, &rtype, v);
-        }
-        update(cx, &srv, &change, &format!("delete {rtype} {name}")).await?;
-        let left = query(cx, &srv, &name, &rtype).await?;
-        if let Some(v) = values.iter().find(|v| left.contains(v)) {
-            return Err(format!("dns: {name} {rtype} still answers {v} after the delete"));
-        }
-        forget(cx, row.id).await?;
-        cx.log(Stream::System, format!("deleted {rtype} {name} [{}]", values.join(", "))).await;
+        remove(cx, &row).await?;
     }
+    Ok(())
+}
+
+/// Deletes one recorded record, checks it is gone, and marks it removed.
+pub(crate) async fn remove(cx: &mut StepCx, row: &crate::store::ResourceRecord) -> Result<(), String> {
+    let d = &row.detail;
+    let s = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+    let srv = Server { addr: s("server"), key: s("key"), zone: d["zone"].as_str().map(String::from) };
+    let (name, rtype) = (s("name"), s("type"));
+    let values: Vec<String> =
+        d["values"].as_array().into_iter().flatten().filter_map(Value::as_str).map(String::from).collect();
+    let mut change = Change::default();
+    for v in &values {
+        change.delete(&name, &rtype, v);
+    }
+    update(cx, &srv, &change, &format!("delete {rtype} {name}")).await?;
+    let left = query(cx, &srv, &name, &rtype).await?;
+    if let Some(v) = values.iter().find(|v| left.contains(v)) {
+        return Err(format!("dns: {name} {rtype} still answers {v} after the delete"));
+    }
+    forget(cx, row.id).await?;
+    cx.log(Stream::System, format!("deleted {rtype} {name} [{}]", values.join(", "))).await;
     Ok(())
 }

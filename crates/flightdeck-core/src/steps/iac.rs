@@ -127,7 +127,7 @@ impl StepKind for Iac {
     }
 }
 
-type StepResult = Result<Option<StepOutcome>, String>;
+pub(crate) type StepResult = Result<Option<StepOutcome>, String>;
 
 fn playbook(cx: &StepCx, spec: &Value) -> Result<Playbook, String> {
     let pb = project_path(cx, &required(cx, spec, "playbook", "iac")?);
@@ -288,43 +288,51 @@ async fn tf_inventory(
 async fn teardown(cx: &mut StepCx) -> StepResult {
     let rows = live(cx, "iac_apply")?;
     cx.started(&format!("iac: undo {} recorded applies", rows.len())).await.map_err(|e| e.to_string())?;
-    let plans = run_dir(cx)?;
     for row in rows {
-        let d = &row.detail;
-        let s = |k: &str| d[k].as_str().unwrap_or_default().to_string();
-        if s("tool") == "ansible" {
-            let Some(tp) = d["teardown_playbook"].as_str() else {
-                cx.log(
-                    Stream::System,
-                    format!("{}: no teardown_playbook recorded; nothing to undo, marked removed", row.name),
-                )
-                .await;
-                forget(cx, row.id).await?;
-                continue;
-            };
-            let pb = Playbook {
-                program: "ansible-playbook".into(),
-                playbook: tp.into(),
-                inventory: s("inventory"),
-                python: s("python"),
-                connection: d["connection"].as_str().map(String::from),
-                dir: cx.shared.plan.project_dir.clone(),
-            };
-            let out = ansible::play(cx, &pb, &plans.join(format!("teardown-{}", row.id)), false).await?;
-            if let Some(e) = out.error("teardown") {
-                return Err(e);
-            }
-        } else {
-            let cfg = terraform::Config { program: s("tool"), dir: s("dir").into() };
-            let p = terraform::plan(cx, &cfg, &plans, true).await?;
-            cx.log(Stream::System, format!("destroy plan for {}:\n{}", row.name, p.summary())).await;
-            if let Some(o) = destroy_gate(cx, &p).await {
-                return Ok(Some(o));
-            }
-            terraform::apply(cx, &cfg, &p.file).await?;
+        if let Some(o) = remove(cx, &row).await? {
+            return Ok(Some(o));
         }
-        forget(cx, row.id).await?;
-        cx.log(Stream::System, format!("undone: {}", row.name)).await;
     }
+    Ok(None)
+}
+
+/// Undoes one recorded apply (terraform: a destroy plan and its apply, behind the destroy phrase in
+/// production; ansible: its teardown playbook) and marks it removed. `Some` is a gate's outcome
+/// that stops the teardown.
+pub(crate) async fn remove(cx: &mut StepCx, row: &crate::store::ResourceRecord) -> StepResult {
+    let plans = run_dir(cx)?;
+    let d = &row.detail;
+    let s = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+    if s("tool") == "ansible" {
+        let Some(tp) = d["teardown_playbook"].as_str() else {
+            let note =
+                format!("{}: no teardown_playbook recorded; nothing to undo, marked removed", row.name);
+            cx.log(Stream::System, note).await;
+            forget(cx, row.id).await?;
+            return Ok(None);
+        };
+        let pb = Playbook {
+            program: "ansible-playbook".into(),
+            playbook: tp.into(),
+            inventory: s("inventory"),
+            python: s("python"),
+            connection: d["connection"].as_str().map(String::from),
+            dir: cx.shared.plan.project_dir.clone(),
+        };
+        let out = ansible::play(cx, &pb, &plans.join(format!("teardown-{}", row.id)), false).await?;
+        if let Some(e) = out.error("teardown") {
+            return Err(e);
+        }
+    } else {
+        let cfg = terraform::Config { program: s("tool"), dir: s("dir").into() };
+        let p = terraform::plan(cx, &cfg, &plans, true).await?;
+        cx.log(Stream::System, format!("destroy plan for {}:\n{}", row.name, p.summary())).await;
+        if let Some(o) = destroy_gate(cx, &p).await {
+            return Ok(Some(o));
+        }
+        terraform::apply(cx, &cfg, &p.file).await?;
+    }
+    forget(cx, row.id).await?;
+    cx.log(Stream::System, format!("undone: {}", row.name)).await;
     Ok(None)
 }

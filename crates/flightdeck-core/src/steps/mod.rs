@@ -24,6 +24,7 @@ pub mod profile;
 pub mod rollout;
 pub mod run;
 pub mod secret;
+pub mod teardown;
 pub mod uses;
 
 /// A boxed, sendable future (async fns in traits are not object-safe).
@@ -84,6 +85,7 @@ pub static KINDS: &[&dyn StepKind] = &[
     &iac::Iac,
     &cert::Cert,
     &rollout::Rollout,
+    &teardown::Teardown,
 ];
 
 /// The kind registered for an action key.

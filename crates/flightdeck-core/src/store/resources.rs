@@ -108,6 +108,22 @@ impl Store {
         .await
     }
 
+    /// Replaces the detail of a live resource (a kept container gains its `keep_until`). Returns
+    /// false when it was unknown or already removed.
+    pub async fn set_resource_detail(&self, id: i64, detail: &serde_json::Value) -> Result<bool, StoreError> {
+        let detail = detail.to_string();
+        self.write("updating a resource", move |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE resources SET detail = ?2 WHERE id = ?1 AND removed_at IS NULL",
+                    params![id, detail],
+                )
+                .ctx(&format!("updating resource {id}"))?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
     /// The resources of `environment`, oldest first; removed ones only with `include_removed`.
     pub fn resources(
         &self,
