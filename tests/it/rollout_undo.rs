@@ -122,7 +122,7 @@ fn a_kept_blue_colour_is_removed_by_env_gc_once_its_keep_expires() {
     assert_eq!(live(&p), ["podman:fd-web-s3", "podman:fd-web-s4", "haproxy:web/s3", "haproxy:web/s4"]);
 }
 
-/// (name, removed_at) of every resource of `local`, in the order they were removed.
+/// The names of every resource of `local` (removed or not), in the order they were removed.
 fn removal_order(t: &Targets, p: &Project) -> Vec<String> {
     let out = t.flightdeck(p, &["env", "resources", "local", "--all", "--json"]).output().unwrap();
     let rows: serde_json::Value =

@@ -16,7 +16,8 @@ use crate::workflow::template::Template;
 
 /// True if step `ps` has something to undo: its `rollback` command, or its kind's own rollback.
 fn undoable(ps: &PlanStep) -> bool {
-    ps.step.rollback.is_some() || crate::steps::kind(&ps.step.action.kind).is_some_and(|k| k.rolls_back())
+    ps.step.rollback.is_some()
+        || crate::steps::kind(&ps.step.action.kind).is_some_and(crate::steps::StepKind::rolls_back)
 }
 
 impl Runner {
