@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::store::StoreError;
-use crate::workflow::diag::{Diagnostic, render_all};
+use crate::diag::{Diagnostic, render_all};
 
 /// Process exit codes.
 pub mod exit {

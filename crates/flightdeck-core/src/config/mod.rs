@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::workflow::diag::{Diagnostic, line_col, nearest};
+use crate::diag::{Diagnostic, line_col, nearest};
 
 pub mod balancers;
 mod cost;

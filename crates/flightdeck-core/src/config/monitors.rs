@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::health::condition::Condition;
 use crate::time::parse_duration;
-use crate::workflow::diag::Diagnostic;
+use crate::diag::Diagnostic;
 
 /// One monitor as written in the file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

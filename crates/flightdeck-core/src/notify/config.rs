@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::find_line_in_table;
 use crate::notify::EventName;
 use crate::time::parse_duration;
-use crate::workflow::diag::{Diagnostic, nearest};
+use crate::diag::{Diagnostic, nearest};
 
 /// `[notify]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

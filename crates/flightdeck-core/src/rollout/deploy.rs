@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::config::Config;
 use crate::config::balancers::BalancerConfig;
-use crate::engine::event::Stream;
+use crate::event::Stream;
 use crate::engine::{StepCx, StepOutcome};
 use crate::platforms::podman::Podman;
 use crate::platforms::{Balancer, Weights};

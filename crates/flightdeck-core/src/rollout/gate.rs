@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::engine::StepOutcome;
-use crate::engine::event::Stream;
+use crate::event::Stream;
 use crate::load::{self, Report, Snapshot};
 use crate::rollout::deploy::Deploy;
 use crate::rollout::ms;

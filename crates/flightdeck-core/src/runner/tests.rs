@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::conn::with_open_gate;
 use super::live::LiveRun;
 use super::protocol::{Cursor, Request, Response};
-use crate::engine::event::Stream;
+use crate::event::Stream;
 use crate::engine::{Decision, Event, EventKind, RunStatus};
 
 fn log_event(seq: u64) -> Event {

@@ -39,7 +39,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rusqlite::Connection;
 
-use crate::engine::event::RunStatus;
+use crate::event::RunStatus;
 use crate::time::Micros;
 
 pub use artifacts::{ArtifactRecord, NewArtifact};
