@@ -17,6 +17,7 @@ mod chainkey;
 mod cost;
 mod health;
 mod incident_events;
+pub mod incident_records;
 mod incidents;
 mod ledger;
 mod load_results;
