@@ -27,6 +27,10 @@ pub mod exit {
     pub const PRECONDITION: i32 = 8;
 }
 
+/// A step failure message starting with this makes the run exit 8 (a precondition refused) instead
+/// of 3: `iac` apply refusing a plan nobody approved.
+pub const REFUSED: &str = "precondition refused: ";
+
 /// An error that ends a command, with the exit code it maps to.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

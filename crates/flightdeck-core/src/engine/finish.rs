@@ -15,7 +15,7 @@ use crate::workflow::template::{Scope, Template};
 impl Runner {
     pub(crate) async fn finish(self, end: End) -> Result<Summary, EngineError> {
         let refused = end.status == RunStatus::Failed
-            && end.message.as_deref().is_some_and(|m| m.contains(crate::infra::REFUSED));
+            && end.message.as_deref().is_some_and(|m| m.contains(crate::error::REFUSED));
         let exit_code = if end.status == RunStatus::Interrupted || refused {
             exit::PRECONDITION
         } else {

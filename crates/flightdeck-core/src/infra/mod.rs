@@ -22,9 +22,8 @@ use crate::event::Stream;
 use crate::store::NewResource;
 use crate::time::now;
 
-/// A step failure message starting with this makes the run exit 8 (a precondition refused) instead
-/// of 3: `iac` apply refusing a plan nobody approved.
-pub const REFUSED: &str = "precondition refused: ";
+/// Defined in the neutral `error` module (the engine reads it without depending on `infra`).
+pub use crate::error::REFUSED;
 
 /// How long one tool invocation may take when the step sets no `timeout`.
 const DEFAULT_TOOL_TIMEOUT: Duration = Duration::from_secs(600);
