@@ -17,6 +17,6 @@ pub mod view;
 
 pub use monitor::{DisabledMonitor, Monitor, MonitorSet, ProbeSpec, monitor_set};
 pub use result::{CheckResult, Reason};
-pub use scheduler::{HealthEvent, Plan, RunSummary, plan_for, run, spawn};
+pub use scheduler::{HealthEvent, ProbeSchedule, RunSummary, plan_for, run, spawn};
 pub use state::{MonitorState, Transition, TransitionKind};
 pub use view::{MonitorView, ResponseView, Snapshot, Summary};
