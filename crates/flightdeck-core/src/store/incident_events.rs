@@ -3,7 +3,7 @@
 
 use rusqlite::{Row, params};
 
-use super::{Ctx, NewAudit, Store, StoreError};
+use super::{SqliteContext, NewAudit, Store, StoreError};
 use crate::identity::Operator;
 use super::incident_records::{EventKind, IncidentChange, IncidentEvent};
 

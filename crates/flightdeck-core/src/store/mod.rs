@@ -137,12 +137,12 @@ pub enum StoreError {
 }
 
 /// Adds "what was being done" to rusqlite results.
-pub(crate) trait Ctx<T> {
+pub(crate) trait SqliteContext<T> {
     /// Wraps an error as [`StoreError::Sqlite`] with `what`.
     fn ctx(self, what: &str) -> Result<T, StoreError>;
 }
 
-impl<T> Ctx<T> for rusqlite::Result<T> {
+impl<T> SqliteContext<T> for rusqlite::Result<T> {
     fn ctx(self, what: &str) -> Result<T, StoreError> {
         self.map_err(|source| StoreError::Sqlite { what: what.to_string(), source })
     }
