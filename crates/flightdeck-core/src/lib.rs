@@ -6,6 +6,7 @@
 
 pub mod assess;
 pub mod compare;
+pub mod condition;
 pub mod config;
 pub mod containers;
 pub mod cost;
@@ -21,6 +22,7 @@ pub mod incident;
 pub mod infra;
 pub mod load;
 pub mod logging;
+pub mod maintenance;
 pub mod monitoring;
 pub mod notify;
 pub mod output;

@@ -6,8 +6,10 @@
 //! `watch::Receiver<Snapshot>` (the Health screen and Home summary draw from [`Snapshot`]) and an
 //! `mpsc::Receiver<HealthEvent>` of state transitions.
 
-pub mod condition;
-pub mod maintenance;
+/// Conditions and maintenance windows live in the neutral [`crate::condition`] and
+/// [`crate::maintenance`] modules (the config checks them at load time without depending on health);
+/// re-exported so `health::condition::...` and `health::maintenance::...` paths keep working.
+pub use crate::{condition, maintenance};
 pub mod monitor;
 pub mod probe;
 pub mod result;

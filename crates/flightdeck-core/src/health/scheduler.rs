@@ -60,7 +60,11 @@ impl ProbeSchedule {
 
 /// The plan for every monitor of `config` that applies to environment `env`, with the defaults;
 /// monitors with an invalid configuration are carried as disabled.
-pub fn plan_for(config: &crate::config::Config, env: &str, store: Option<Store>) -> Result<ProbeSchedule, String> {
+pub fn plan_for(
+    config: &crate::config::Config,
+    env: &str,
+    store: Option<Store>,
+) -> Result<ProbeSchedule, String> {
     let set = crate::health::monitor_set(config, env)?;
     let mut plan = ProbeSchedule::new(set.monitors, store);
     plan.disabled = set.disabled;
@@ -167,7 +171,11 @@ pub async fn run(
 type Results = mpsc::Receiver<(usize, CheckResult)>;
 
 /// One task per monitor, sharing the clients and the concurrency limit.
-fn start_workers(plan: &ProbeSchedule, clock: &Arc<Clock>, cancel: &CancellationToken) -> (JoinSet<()>, Results) {
+fn start_workers(
+    plan: &ProbeSchedule,
+    clock: &Arc<Clock>,
+    cancel: &CancellationToken,
+) -> (JoinSet<()>, Results) {
     let (tx, results) = mpsc::channel::<(usize, CheckResult)>(plan.monitors.len().clamp(16, 4096));
     let mut tasks = JoinSet::new();
     let permits = Arc::new(Semaphore::new(plan.concurrency.max(1)));
@@ -195,7 +203,12 @@ fn publish(snapshots: &watch::Sender<Snapshot>, tracks: &mut [Track], disabled: 
 }
 
 /// Writes a transition to the store (a failed write is reported in the event's message) and sends it.
-async fn report(plan: &ProbeSchedule, events: &mpsc::Sender<HealthEvent>, t: Transition, mut result: CheckResult) {
+async fn report(
+    plan: &ProbeSchedule,
+    events: &mpsc::Sender<HealthEvent>,
+    t: Transition,
+    mut result: CheckResult,
+) {
     if let Some(store) = &plan.store {
         let rec = HealthTransitionRecord {
             id: 0,
