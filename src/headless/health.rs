@@ -12,7 +12,9 @@ use crate::cli::HealthArgs;
 use crate::error::{Error, exit};
 use crate::headless::Ctx;
 use crate::health::probe::{Clients, probe};
-use crate::health::{CheckResult, DisabledMonitor, HealthEvent, Monitor, ProbeSchedule, Snapshot, monitor_set};
+use crate::health::{
+    CheckResult, DisabledMonitor, HealthEvent, Monitor, ProbeSchedule, Snapshot, monitor_set,
+};
 use crate::time::{now, parse_duration};
 
 /// `flightdeck health`.

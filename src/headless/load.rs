@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::LoadArgs;
 use crate::error::{Error, exit};
 use crate::headless::Ctx;
-use crate::load::{self, Ended, LoadSpec, LoadPlan, Snapshot};
+use crate::load::{self, Ended, LoadPlan, LoadSpec, Snapshot};
 
 /// Runs `flightdeck load`.
 pub async fn load(ctx: &Ctx, a: LoadArgs) -> Result<i32, Error> {

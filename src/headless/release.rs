@@ -10,7 +10,7 @@ use super::Ctx;
 use crate::cli::{ReleaseCommand, ReleaseVersionArgs};
 use crate::error::{Error, exit};
 use crate::release::plan::{self, PlanOptions};
-use crate::release::{ReleasePlan, ReleaseError, cut};
+use crate::release::{ReleaseError, ReleasePlan, cut};
 
 mod hotfix;
 

@@ -7,7 +7,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use flightdeck::config::Config;
-use flightdeck::health::{HealthEvent, MonitorState, ProbeSchedule, Snapshot, TransitionKind, monitor_set, run};
+use flightdeck::health::{
+    HealthEvent, MonitorState, ProbeSchedule, Snapshot, TransitionKind, monitor_set, run,
+};
 use flightdeck::store::Store;
 use flightdeck::time::Micros;
 use tokio::sync::{mpsc, watch};

@@ -327,7 +327,11 @@ mod tests {
     #[test]
     fn specific_context_wins_over_global() {
         assert_eq!(intent(&[KeyScope::Run], c('n')), Some(I::SearchNext));
-        assert_eq!(intent(&[KeyScope::Gate, KeyScope::Run], c('n')), Some(I::SearchNext), "n never answers a gate");
+        assert_eq!(
+            intent(&[KeyScope::Gate, KeyScope::Run], c('n')),
+            Some(I::SearchNext),
+            "n never answers a gate"
+        );
         assert_eq!(intent(&[KeyScope::FailureMenu, KeyScope::Run], c('r')), Some(I::Runs), "r never retries");
         assert_eq!(intent(&[KeyScope::List], c('q')), Some(I::Quit));
         assert_eq!(intent(&[KeyScope::List], c('Z')), None);

@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::store::StoreError;
 use crate::diag::{Diagnostic, render_all};
+use crate::store::StoreError;
 
 /// Process exit codes.
 pub mod exit {

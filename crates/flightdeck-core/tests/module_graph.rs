@@ -12,6 +12,7 @@
 //! must still exist (so the list only shrinks: delete a line when its edge is gone).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Edges that still close a cycle (issue 12 leftovers): `(from, to, why and the way out)`.
@@ -39,22 +40,9 @@ const KNOWN_BACK_EDGES: &[(&str, &str, &str)] = &[
     ),
     (
         "config",
-        "notify",
-        "`Config` holds `notify::NotifyConfig` (its type lives in notify, beside `EventName`); way \
-         out: the `[notify]` section types move to `config/notify.rs`",
-    ),
-    (
-        "config",
         "assess",
         "`Config` holds `assess::AssessmentConfig` and checks the checklist at load time; way out: \
          the section type in `config/`, the checklist check behind a load-time hook",
-    ),
-    (
-        "config",
-        "health",
-        "`[monitors]` are checked at load time with `health::condition::Condition::parse` and \
-         `health::maintenance::Window::from_config`; way out: conditions and maintenance windows as \
-         their own modules below config",
     ),
 ];
 
@@ -192,7 +180,8 @@ fn ident(text: &str) -> String {
 fn module_edges(root: &Path, mods: &BTreeSet<String>) -> Edges {
     let mut edges = Edges::new();
     for module in mods {
-        let base = if root.join(module).is_dir() { root.join(module) } else { root.join(format!("{module}.rs")) };
+        let base =
+            if root.join(module).is_dir() { root.join(module) } else { root.join(format!("{module}.rs")) };
         let mut files = Vec::new();
         rust_files(&base, &mut files);
         for file in files.iter().filter(|f| !is_test_file(f)) {
@@ -258,7 +247,8 @@ fn cycles(mods: &BTreeSet<String>, edges: &Edges) -> Vec<Vec<String>> {
     for (a, b) in edges.keys() {
         graph.entry(a.as_str()).or_default().push(b.as_str());
     }
-    let mut t = Tarjan { graph, index: BTreeMap::new(), low: BTreeMap::new(), stack: Vec::new(), found: Vec::new() };
+    let mut t =
+        Tarjan { graph, index: BTreeMap::new(), low: BTreeMap::new(), stack: Vec::new(), found: Vec::new() };
     for m in mods {
         if !t.index.contains_key(m.as_str()) {
             t.visit(m.as_str());
@@ -294,13 +284,13 @@ fn one_cycle(start: &str, scc: &[String], edges: &Edges) -> Vec<String> {
 fn report(sccs: &[Vec<String>], edges: &Edges) -> String {
     let mut out = String::new();
     for scc in sccs {
-        out.push_str(&format!("\nmodules in a cycle: {}\n", scc.join(", ")));
+        let _ = writeln!(out, "\nmodules in a cycle: {}", scc.join(", "));
         let cycle = one_cycle(&scc[0], scc, edges);
-        out.push_str(&format!("  e.g. {}\n", cycle.join(" -> ")));
+        let _ = writeln!(out, "  e.g. {}", cycle.join(" -> "));
         for (a, b) in edges.keys().filter(|(a, b)| scc.contains(a) && scc.contains(b)) {
             let at = &edges[&(a.clone(), b.clone())];
             let more = if at.len() > 3 { format!(" (+{} more)", at.len() - 3) } else { String::new() };
-            out.push_str(&format!("  {a} -> {b}: {}{more}\n", at[..at.len().min(3)].join(", ")));
+            let _ = writeln!(out, "  {a} -> {b}: {}{more}", at[..at.len().min(3)].join(", "));
         }
     }
     out
@@ -310,9 +300,16 @@ fn report(sccs: &[Vec<String>], edges: &Edges) -> String {
 fn top_level_modules_have_no_cycles_besides_the_known_back_edges() {
     let root = src_root();
     let mods = top_level_modules(&root);
-    assert!(mods.contains("engine") && mods.contains("steps"), "did not find the core's modules in {}", root.display());
+    assert!(
+        mods.contains("engine") && mods.contains("steps"),
+        "did not find the core's modules in {}",
+        root.display()
+    );
     let edges = module_edges(&root, &mods);
-    assert!(edges.contains_key(&("steps".to_string(), "workflow".to_string())), "the scanner found no `crate::` paths");
+    assert!(
+        edges.contains_key(&("steps".to_string(), "workflow".to_string())),
+        "the scanner found no `crate::` paths"
+    );
     let gone: Vec<String> = KNOWN_BACK_EDGES
         .iter()
         .filter(|(a, b, _)| !edges.contains_key(&((*a).to_string(), (*b).to_string())))
@@ -324,7 +321,8 @@ fn top_level_modules_have_no_cycles_besides_the_known_back_edges() {
         rest.remove(&((*a).to_string(), (*b).to_string()));
     }
     let sccs = cycles(&mods, &rest);
-    let known: Vec<String> = KNOWN_BACK_EDGES.iter().map(|(a, b, why)| format!("  {a} -> {b}: {why}")).collect();
+    let known: Vec<String> =
+        KNOWN_BACK_EDGES.iter().map(|(a, b, why)| format!("  {a} -> {b}: {why}")).collect();
     assert!(
         sccs.is_empty(),
         "the core's top-level modules have cycles besides the known back edges:{}\nknown back edges (left out):\n{}",
@@ -361,6 +359,8 @@ fn the_scanner_sees_grouped_and_inline_paths_and_skips_test_blocks() {
     assert_eq!(found, ["engine", "store", "workflow"]);
     crate_refs("let x = crate::time::now(); let y = $crate::out::x; foocrate::z", &mut group, &mut found);
     assert_eq!(found.last().map(String::as_str), Some("time"));
-    let lines = non_test_lines("use crate::a;\n#[cfg(test)]\nmod tests {\n  use crate::b;\n}\nuse crate::c; // crate::d\n");
+    let lines = non_test_lines(
+        "use crate::a;\n#[cfg(test)]\nmod tests {\n  use crate::b;\n}\nuse crate::c; // crate::d\n",
+    );
     assert_eq!(lines, ["use crate::a;", "#[cfg(test)]", "", "", "", "use crate::c; "]);
 }

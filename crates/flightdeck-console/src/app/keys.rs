@@ -4,7 +4,7 @@
 use crate::app::input::TextInput;
 use crate::app::launch::LaunchForm;
 use crate::app::{App, RunScreen, Screen};
-use crate::keymap::{KeyScope, Intent, intent};
+use crate::keymap::{Intent, KeyScope, intent};
 use crate::msg::{Effect, Key, KeyCode};
 use flightdeck_core::engine::event::{Decision, FailureAction, GateForm};
 use flightdeck_core::workflow::model::Persona;
@@ -111,7 +111,9 @@ impl App {
             Screen::Run(rs) => match self.dialog.as_deref() {
                 Some("cancel") => vec![KeyScope::Gate],
                 Some(d) if d.starts_with("failure:") => vec![KeyScope::FailureMenu, KeyScope::Run],
-                Some(d) if d.starts_with("gate:") || d.starts_with("rerun:") => vec![KeyScope::Gate, KeyScope::Run],
+                Some(d) if d.starts_with("gate:") || d.starts_with("rerun:") => {
+                    vec![KeyScope::Gate, KeyScope::Run]
+                }
                 _ if rs.hidden.is_some() => vec![KeyScope::HiddenDialog, KeyScope::Run],
                 _ => vec![KeyScope::Run],
             },

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::load::spec_of;
 use crate::msg::{Effect, Msg};
 use crate::runtime::Console;
-use flightdeck_core::load::{self, LoadSpec, LoadPlan, Snapshot};
+use flightdeck_core::load::{self, LoadPlan, LoadSpec, Snapshot};
 use flightdeck_core::store::Store;
 
 /// The shortest time between two snapshots sent to the console (about 5 a second).

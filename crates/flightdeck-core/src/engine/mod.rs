@@ -32,11 +32,11 @@ mod secrets;
 mod shared;
 mod start;
 
-pub use context::{StepCx, StepOutcome};
 /// Events and decisions live in the neutral [`crate::event`] module (the store and notifications read
 /// them without depending on the engine); re-exported so `engine::event::...` paths keep working.
 pub use crate::event;
 pub use crate::event::{Decision, Event, EventKind, RunStatus, StepStatus};
+pub use context::{StepCx, StepOutcome};
 pub use start::{ResumeCheck, new_run_id, prepare_resume, prepare_run};
 
 /// A decision as it reaches the engine: stamped by the side that received it with who made it (the

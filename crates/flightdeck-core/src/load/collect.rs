@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::load::Verdict;
 use crate::load::oha::Figures;
-use crate::load::plan::{Model, LoadPlan, Stop, stage_value};
+use crate::load::plan::{LoadPlan, Model, Stop, stage_value};
 use crate::load::report::{Point, SERIES_LEN, Snapshot};
 use crate::load::stats::{Tally, buckets};
 use crate::load::threshold::{Observed, evaluate_all};

@@ -32,7 +32,7 @@ pub mod tls;
 mod worker;
 
 pub use engine::run;
-pub use plan::{Model, LoadPlan, Profile, Stage, Stop, Target};
+pub use plan::{LoadPlan, Model, Profile, Stage, Stop, Target};
 pub use report::{Ended, Report, Snapshot};
 pub use spec::LoadSpec;
 pub use threshold::{Threshold, Verdict};

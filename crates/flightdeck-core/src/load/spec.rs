@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::load::baseline::{self, BaselineError};
 use crate::load::plan::parse_header;
-use crate::load::{LoadError, Model, LoadPlan, Profile, Report, Stop, Target, Threshold};
+use crate::load::{LoadError, LoadPlan, Model, Profile, Report, Stop, Target, Threshold};
 use crate::store::Store;
 
 /// A load test as written by the operator; every field but `url` is optional.

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::load::http1::{self, Answer};
-use crate::load::plan::{Model, LoadPlan, Stage, Stop, stage_value};
+use crate::load::plan::{LoadPlan, Model, Stage, Stop, stage_value};
 use crate::load::stats::Tally;
 use crate::load::tls::Tls;
 use crate::load::{ErrorClass, LoadError, http2};

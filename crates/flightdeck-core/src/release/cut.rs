@@ -8,7 +8,7 @@ use git2::Repository;
 use serde::{Deserialize, Serialize};
 
 use super::writes::{self, FileWrite};
-use super::{ReleasePlan, ReleaseError, changelog, gitcmd, tag};
+use super::{ReleaseError, ReleasePlan, changelog, gitcmd, tag};
 use crate::config::ReleaseConfig;
 
 /// What [`apply`] changed (or would change).

@@ -26,7 +26,7 @@ pub use changelog::{ChangelogGroup, Links};
 pub use commits::{Group, ReleaseCommit};
 pub use history::TaggedVersion;
 pub use pattern::TagPattern;
-pub use plan::{ReleasePlan, PlanOptions, ReleaseView};
+pub use plan::{PlanOptions, ReleasePlan, ReleaseView};
 
 /// Why a release operation stopped.
 #[derive(Debug, thiserror::Error)]

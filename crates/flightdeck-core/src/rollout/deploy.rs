@@ -8,8 +8,8 @@ use serde_json::json;
 
 use crate::config::Config;
 use crate::config::balancers::BalancerConfig;
-use crate::event::Stream;
 use crate::engine::{StepCx, StepOutcome};
+use crate::event::Stream;
 use crate::platforms::podman::Podman;
 use crate::platforms::{Balancer, Weights};
 use crate::rollout::{RolloutSpec, Strategy, ms, strategy};

@@ -4,7 +4,7 @@
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
-use super::{SqliteContext, NewAudit, RunFilter, RunUpdate, Store, StoreError};
+use super::{NewAudit, RunFilter, RunUpdate, SqliteContext, Store, StoreError};
 use crate::event::{Event, RunStatus};
 use crate::store::records::{RunRecord, StepRecord};
 use crate::time::Micros;

@@ -24,7 +24,7 @@ mod value;
 mod tests;
 
 use refs::{Known, Site, Source};
-use value::{ParseState, Item};
+use value::{Item, ParseState};
 
 const TOP_KEYS: [&str; 8] = ["name", "title", "persona", "kind", "summary", "params", "deployment", "steps"];
 const PERSONAS: [&str; 3] = ["diana", "rita", "phoenix"];

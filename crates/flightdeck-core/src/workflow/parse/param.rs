@@ -5,7 +5,7 @@
 use serde_json::Value;
 use toml::de::DeTable;
 
-use super::value::{ParseState, Item, entries, to_json};
+use super::value::{Item, ParseState, entries, to_json};
 use crate::workflow::model::{Param, ParamType};
 
 const PARAM_KEYS: [&str; 7] = ["prompt", "type", "choices", "default", "required", "pattern", "help"];

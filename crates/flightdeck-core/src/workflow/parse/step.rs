@@ -8,7 +8,7 @@ use std::ops::Range;
 use toml::de::DeTable;
 
 use super::refs::{Site, Source};
-use super::value::{ParseState, Item, key_span, to_json, unknown_key_help};
+use super::value::{Item, ParseState, key_span, to_json, unknown_key_help};
 use crate::steps::{self, StepKind};
 use crate::workflow::model::{Action, OnFail, Retry, SourcePos, Step};
 use crate::workflow::template::Template;
@@ -139,7 +139,12 @@ fn step_id(cx: &mut ParseState<'_>, table: &DeTable<'_>, at: usize) -> (String, 
 }
 
 /// The one action key of the step, or a diagnostic at the step's header when there are none or two.
-fn find_action(cx: &mut ParseState<'_>, table: &DeTable<'_>, at: usize, id: &str) -> Option<&'static dyn StepKind> {
+fn find_action(
+    cx: &mut ParseState<'_>,
+    table: &DeTable<'_>,
+    at: usize,
+    id: &str,
+) -> Option<&'static dyn StepKind> {
     let mut found: Vec<(&'static dyn StepKind, usize)> = table
         .iter()
         .filter_map(|(k, _)| steps::kind(k.get_ref()).map(|kind| (kind, k.span().start)))
@@ -205,7 +210,13 @@ fn field_span(table: &DeTable<'_>, field: &str) -> Option<Range<usize>> {
 }
 
 /// `title`, `rollback`, `dir`, `dry_run` and `env`.
-fn text_keys(cx: &mut ParseState<'_>, table: &DeTable<'_>, step: &mut Step, sites: &mut Vec<Site>, index: usize) {
+fn text_keys(
+    cx: &mut ParseState<'_>,
+    table: &DeTable<'_>,
+    step: &mut Step,
+    sites: &mut Vec<Site>,
+    index: usize,
+) {
     if let Some(item) = table.get("title") {
         step.title = cx.string(item, "title");
     }

@@ -3,7 +3,7 @@
 use toml::de::DeTable;
 
 use super::super::refs::{Site, Source};
-use super::super::value::{ParseState, Item};
+use super::super::value::{Item, ParseState};
 use crate::time::parse_duration;
 use crate::workflow::expr::WhenExpr;
 use crate::workflow::model::{OnFail, Retry, Step};
