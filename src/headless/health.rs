@@ -12,7 +12,9 @@ use crate::cli::HealthArgs;
 use crate::error::{Error, exit};
 use crate::headless::Ctx;
 use crate::health::probe::{Clients, probe};
-use crate::health::{CheckResult, DisabledMonitor, HealthEvent, Monitor, Plan, Snapshot, monitor_set};
+use crate::health::{
+    CheckResult, DisabledMonitor, HealthEvent, Monitor, ProbeSchedule, Snapshot, monitor_set,
+};
 use crate::time::{now, parse_duration};
 
 /// `flightdeck health`.
@@ -90,7 +92,7 @@ async fn live(
     limit: Option<Duration>,
     json: bool,
 ) -> Result<i32, Error> {
-    let mut plan = Plan::new(monitors, Some(ctx.store()?));
+    let mut plan = ProbeSchedule::new(monitors, Some(ctx.store()?));
     plan.disabled = disabled;
     let cancel = CancellationToken::new();
     let (snap_tx, snap_rx) = watch::channel(Snapshot::default());

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::LoadArgs;
 use crate::error::{Error, exit};
 use crate::headless::Ctx;
-use crate::load::{self, Ended, LoadSpec, Plan, Snapshot};
+use crate::load::{self, Ended, LoadPlan, LoadSpec, Snapshot};
 
 /// Runs `flightdeck load`.
 pub async fn load(ctx: &Ctx, a: LoadArgs) -> Result<i32, Error> {
@@ -89,7 +89,7 @@ fn spec_of(a: &LoadArgs) -> LoadSpec {
 
 /// A non-loopback target in a production environment needs `--yes` or the environment's phrase
 /// typed on a terminal.
-fn confirm_target(ctx: &Ctx, a: &LoadArgs, plan: &Plan) -> Result<(), Error> {
+fn confirm_target(ctx: &Ctx, a: &LoadArgs, plan: &LoadPlan) -> Result<(), Error> {
     let Some(name) = &a.env else { return Ok(()) };
     let env = ctx.config.environment(name).map_err(Error::Invalid)?;
     if !env.production || plan.target.is_loopback() || a.yes {

@@ -10,7 +10,7 @@ use super::Ctx;
 use crate::cli::{ReleaseCommand, ReleaseVersionArgs};
 use crate::error::{Error, exit};
 use crate::release::plan::{self, PlanOptions};
-use crate::release::{Plan, ReleaseError, cut};
+use crate::release::{ReleaseError, ReleasePlan, cut};
 
 mod hotfix;
 
@@ -68,7 +68,7 @@ fn options(v: &ReleaseVersionArgs) -> Result<PlanOptions, Error> {
 }
 
 /// The plan for the project's repository now.
-pub(super) fn make_plan(ctx: &Ctx, v: &ReleaseVersionArgs) -> Result<Plan, Error> {
+pub(super) fn make_plan(ctx: &Ctx, v: &ReleaseVersionArgs) -> Result<ReleasePlan, Error> {
     let repo = plan::open(&ctx.paths.project_dir).map_err(err)?;
     plan::plan(&repo, &ctx.config.release, &options(v)?, crate::time::now()).map_err(err)
 }
@@ -164,7 +164,7 @@ fn tag(ctx: &Ctx, v: &ReleaseVersionArgs, push: bool, dry_run: bool, json: bool)
     Ok(exit::OK)
 }
 
-fn print_plan(p: &Plan) {
+fn print_plan(p: &ReleasePlan) {
     match &p.current {
         Some(c) => crate::outln!("current  {} ({}) at {}", c.tag, c.version, &c.sha[..c.sha.len().min(7)]),
         None => crate::outln!("current  none (no release tag yet)"),
@@ -190,7 +190,7 @@ pub(super) fn print_json<T: Serialize>(value: &T) {
     }
 }
 
-fn plan_outputs(p: &Plan) -> Result<(), Error> {
+fn plan_outputs(p: &ReleasePlan) -> Result<(), Error> {
     let version = p.next.as_ref().map(ToString::to_string).unwrap_or_default();
     let previous = p.current.as_ref().map(|c| c.tag.clone()).unwrap_or_default();
     let tag = p.next_tag.clone().unwrap_or_default();

@@ -7,7 +7,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use flightdeck::config::Config;
-use flightdeck::health::{HealthEvent, MonitorState, Plan, Snapshot, TransitionKind, monitor_set, run};
+use flightdeck::health::{
+    HealthEvent, MonitorState, ProbeSchedule, Snapshot, TransitionKind, monitor_set, run,
+};
 use flightdeck::store::Store;
 use flightdeck::time::Micros;
 use tokio::sync::{mpsc, watch};
@@ -18,17 +20,17 @@ use crate::health_servers::{Behaviour, http};
 /// 2026-01-01T00:00:00Z, the engine's wall-clock origin in these tests.
 const ORIGIN: Micros = Micros(1_767_225_600_000_000);
 
-fn plan(monitor: &str, store: Option<Store>) -> Plan {
+fn plan(monitor: &str, store: Option<Store>) -> ProbeSchedule {
     let text = format!("[environments.local]\n[monitors.web]\n{monitor}");
     let config = Config::parse(&text, Path::new("flightdeck.toml")).unwrap();
-    let mut plan = Plan::new(monitor_set(&config, "local").unwrap().monitors, store);
+    let mut plan = ProbeSchedule::new(monitor_set(&config, "local").unwrap().monitors, store);
     plan.origin = Some(ORIGIN);
     plan.publish_every = Duration::from_millis(100);
     plan
 }
 
 /// Runs the engine until `want` transitions arrived (or 300 virtual seconds), then stops it.
-async fn transitions(plan: Plan, want: usize) -> (Vec<HealthEvent>, Snapshot) {
+async fn transitions(plan: ProbeSchedule, want: usize) -> (Vec<HealthEvent>, Snapshot) {
     let (snap_tx, snap_rx) = watch::channel(Snapshot::default());
     let (ev_tx, mut ev_rx) = mpsc::channel(64);
     let cancel = CancellationToken::new();

@@ -445,7 +445,7 @@ pub fn release_plan() -> Msg {
         hotfix: false,
     };
     let changelog = render_section(&section, &groups, None);
-    let plan = flightdeck_core::release::Plan {
+    let plan = flightdeck_core::release::ReleasePlan {
         package: None,
         branch: Some("main".into()),
         head: commits[0].sha.clone(),

@@ -5,7 +5,7 @@ use crate::msg::{Key, KeyCode};
 
 /// Where a key was pressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ctx {
+pub enum KeyScope {
     /// Any screen (checked after the screen's own table).
     Global,
     /// Home and persona lists.
@@ -149,99 +149,99 @@ const fn c(ch: char) -> Key {
 }
 
 /// The table: (context, key, intent). Earlier rows win.
-pub const TABLE: &[(Ctx, Key, Intent)] = &[
+pub const TABLE: &[(KeyScope, Key, Intent)] = &[
     // Dialogs answer only to keys that mean nothing else on the run screen: `y`, `ctrl-r`, and
     // `enter` on the highlighted option (never `n`, `r`, `s`, `a`: search, runs, audit elsewhere).
-    (Ctx::Gate, c('y'), I::Approve),
-    (Ctx::Gate, Key { code: K::Char('r'), ctrl: true, alt: false }, I::Reject),
-    (Ctx::Gate, k(K::Left), I::Left),
-    (Ctx::Gate, c('h'), I::Left),
-    (Ctx::Gate, k(K::BackTab), I::Left),
-    (Ctx::Gate, k(K::Right), I::Right),
-    (Ctx::Gate, c('l'), I::Right),
-    (Ctx::Gate, k(K::Tab), I::Right),
-    (Ctx::Gate, k(K::Enter), I::Select),
-    (Ctx::Gate, k(K::Esc), I::HideDialog),
-    (Ctx::FailureMenu, k(K::Left), I::Left),
-    (Ctx::FailureMenu, c('h'), I::Left),
-    (Ctx::FailureMenu, k(K::BackTab), I::Left),
-    (Ctx::FailureMenu, k(K::Right), I::Right),
-    (Ctx::FailureMenu, c('l'), I::Right),
-    (Ctx::FailureMenu, k(K::Tab), I::Right),
-    (Ctx::FailureMenu, k(K::Enter), I::Select),
-    (Ctx::FailureMenu, k(K::Esc), I::HideDialog),
-    (Ctx::HiddenDialog, k(K::Enter), I::ShowDialog),
-    (Ctx::Run, c('f'), I::Follow),
-    (Ctx::Run, c('w'), I::Wrap),
-    (Ctx::Run, c('z'), I::Zoom),
-    (Ctx::Run, c('c'), I::Copy),
-    (Ctx::Run, c('&'), I::Filter),
-    (Ctx::Run, c('n'), I::SearchNext),
-    (Ctx::Run, c('N'), I::SearchPrev),
-    (Ctx::Run, c('x'), I::Cancel),
-    (Ctx::Run, c('R'), I::Resume),
-    (Ctx::Runs, c('R'), I::Resume),
-    (Ctx::Notifications, c('R'), I::Resend),
-    (Ctx::List, c('l'), I::Launch),
-    (Ctx::List, c('1'), I::Persona(0)),
-    (Ctx::List, c('2'), I::Persona(1)),
-    (Ctx::List, c('3'), I::Persona(2)),
-    (Ctx::Global, c('q'), I::Quit),
-    (Ctx::Global, Key { code: K::Char('c'), ctrl: true, alt: false }, I::Quit),
-    (Ctx::Global, k(K::Esc), I::Back),
-    (Ctx::Global, c('?'), I::Help),
-    (Ctx::Global, c(':'), I::Command),
-    (Ctx::Global, c('/'), I::Search),
-    (Ctx::Global, k(K::Up), I::Up),
-    (Ctx::Global, c('k'), I::Up),
-    (Ctx::Global, k(K::Down), I::Down),
-    (Ctx::Global, c('j'), I::Down),
-    (Ctx::Global, k(K::Left), I::Left),
-    (Ctx::Global, c('h'), I::Left),
-    (Ctx::Global, k(K::Right), I::Right),
-    (Ctx::Global, c('l'), I::Right),
-    (Ctx::Global, k(K::PageUp), I::PageUp),
-    (Ctx::Global, k(K::PageDown), I::PageDown),
-    (Ctx::Global, c('g'), I::Top),
-    (Ctx::Global, k(K::Home), I::Top),
-    (Ctx::Global, c('G'), I::Bottom),
-    (Ctx::Global, k(K::End), I::Bottom),
-    (Ctx::Global, k(K::Enter), I::Select),
-    (Ctx::Global, k(K::Tab), I::NextPane),
-    (Ctx::Global, c('r'), I::Runs),
-    (Ctx::Global, c('a'), I::Audit),
-    (Ctx::Global, c('v'), I::Release),
-    (Ctx::Global, c('d'), I::Dora),
-    (Ctx::Global, c('H'), I::Health),
-    (Ctx::Global, c('L'), I::Load),
-    (Ctx::Global, c('S'), I::Secrets),
-    (Ctx::Dora, c('w'), I::CycleWindow),
-    (Ctx::Dora, c('s'), I::CycleService),
-    (Ctx::Load, c('x'), I::Cancel),
-    (Ctx::Health, c('e'), I::CycleEnv),
-    (Ctx::Assessment, c('p'), I::SetState(0)),
-    (Ctx::Assessment, c('a'), I::SetState(1)),
-    (Ctx::Assessment, c('f'), I::SetState(2)),
-    (Ctx::Assessment, c('n'), I::SetState(3)),
-    (Ctx::Assessment, c('u'), I::SetState(4)),
-    (Ctx::Assessment, c('m'), I::Note),
-    (Ctx::Incident, c('n'), I::Note),
-    (Ctx::Incident, c('j'), I::Join),
-    (Ctx::Incident, c('s'), I::CycleSource),
+    (KeyScope::Gate, c('y'), I::Approve),
+    (KeyScope::Gate, Key { code: K::Char('r'), ctrl: true, alt: false }, I::Reject),
+    (KeyScope::Gate, k(K::Left), I::Left),
+    (KeyScope::Gate, c('h'), I::Left),
+    (KeyScope::Gate, k(K::BackTab), I::Left),
+    (KeyScope::Gate, k(K::Right), I::Right),
+    (KeyScope::Gate, c('l'), I::Right),
+    (KeyScope::Gate, k(K::Tab), I::Right),
+    (KeyScope::Gate, k(K::Enter), I::Select),
+    (KeyScope::Gate, k(K::Esc), I::HideDialog),
+    (KeyScope::FailureMenu, k(K::Left), I::Left),
+    (KeyScope::FailureMenu, c('h'), I::Left),
+    (KeyScope::FailureMenu, k(K::BackTab), I::Left),
+    (KeyScope::FailureMenu, k(K::Right), I::Right),
+    (KeyScope::FailureMenu, c('l'), I::Right),
+    (KeyScope::FailureMenu, k(K::Tab), I::Right),
+    (KeyScope::FailureMenu, k(K::Enter), I::Select),
+    (KeyScope::FailureMenu, k(K::Esc), I::HideDialog),
+    (KeyScope::HiddenDialog, k(K::Enter), I::ShowDialog),
+    (KeyScope::Run, c('f'), I::Follow),
+    (KeyScope::Run, c('w'), I::Wrap),
+    (KeyScope::Run, c('z'), I::Zoom),
+    (KeyScope::Run, c('c'), I::Copy),
+    (KeyScope::Run, c('&'), I::Filter),
+    (KeyScope::Run, c('n'), I::SearchNext),
+    (KeyScope::Run, c('N'), I::SearchPrev),
+    (KeyScope::Run, c('x'), I::Cancel),
+    (KeyScope::Run, c('R'), I::Resume),
+    (KeyScope::Runs, c('R'), I::Resume),
+    (KeyScope::Notifications, c('R'), I::Resend),
+    (KeyScope::List, c('l'), I::Launch),
+    (KeyScope::List, c('1'), I::Persona(0)),
+    (KeyScope::List, c('2'), I::Persona(1)),
+    (KeyScope::List, c('3'), I::Persona(2)),
+    (KeyScope::Global, c('q'), I::Quit),
+    (KeyScope::Global, Key { code: K::Char('c'), ctrl: true, alt: false }, I::Quit),
+    (KeyScope::Global, k(K::Esc), I::Back),
+    (KeyScope::Global, c('?'), I::Help),
+    (KeyScope::Global, c(':'), I::Command),
+    (KeyScope::Global, c('/'), I::Search),
+    (KeyScope::Global, k(K::Up), I::Up),
+    (KeyScope::Global, c('k'), I::Up),
+    (KeyScope::Global, k(K::Down), I::Down),
+    (KeyScope::Global, c('j'), I::Down),
+    (KeyScope::Global, k(K::Left), I::Left),
+    (KeyScope::Global, c('h'), I::Left),
+    (KeyScope::Global, k(K::Right), I::Right),
+    (KeyScope::Global, c('l'), I::Right),
+    (KeyScope::Global, k(K::PageUp), I::PageUp),
+    (KeyScope::Global, k(K::PageDown), I::PageDown),
+    (KeyScope::Global, c('g'), I::Top),
+    (KeyScope::Global, k(K::Home), I::Top),
+    (KeyScope::Global, c('G'), I::Bottom),
+    (KeyScope::Global, k(K::End), I::Bottom),
+    (KeyScope::Global, k(K::Enter), I::Select),
+    (KeyScope::Global, k(K::Tab), I::NextPane),
+    (KeyScope::Global, c('r'), I::Runs),
+    (KeyScope::Global, c('a'), I::Audit),
+    (KeyScope::Global, c('v'), I::Release),
+    (KeyScope::Global, c('d'), I::Dora),
+    (KeyScope::Global, c('H'), I::Health),
+    (KeyScope::Global, c('L'), I::Load),
+    (KeyScope::Global, c('S'), I::Secrets),
+    (KeyScope::Dora, c('w'), I::CycleWindow),
+    (KeyScope::Dora, c('s'), I::CycleService),
+    (KeyScope::Load, c('x'), I::Cancel),
+    (KeyScope::Health, c('e'), I::CycleEnv),
+    (KeyScope::Assessment, c('p'), I::SetState(0)),
+    (KeyScope::Assessment, c('a'), I::SetState(1)),
+    (KeyScope::Assessment, c('f'), I::SetState(2)),
+    (KeyScope::Assessment, c('n'), I::SetState(3)),
+    (KeyScope::Assessment, c('u'), I::SetState(4)),
+    (KeyScope::Assessment, c('m'), I::Note),
+    (KeyScope::Incident, c('n'), I::Note),
+    (KeyScope::Incident, c('j'), I::Join),
+    (KeyScope::Incident, c('s'), I::CycleSource),
 ];
 
 /// The intent of `key` in `ctxs` (most specific first), falling back to the global table.
-pub fn intent(ctxs: &[Ctx], key: Key) -> Option<Intent> {
+pub fn intent(ctxs: &[KeyScope], key: Key) -> Option<Intent> {
     ctxs.iter()
-        .chain(std::iter::once(&Ctx::Global))
+        .chain(std::iter::once(&KeyScope::Global))
         .find_map(|ctx| TABLE.iter().find(|(c, k, _)| c == ctx && *k == key).map(|(_, _, i)| *i))
 }
 
 /// The key hints of a context for the footer: (key, label).
 #[allow(clippy::too_many_lines)] // a table: one row per context
-pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
+pub fn hints(ctx: KeyScope) -> &'static [(&'static str, &'static str)] {
     match ctx {
-        Ctx::List => &[
+        KeyScope::List => &[
             ("↑↓", "select"),
             ("enter", "launch"),
             ("tab", "persona"),
@@ -252,7 +252,7 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("?", "help"),
             ("q", "quit"),
         ],
-        Ctx::Run => &[
+        KeyScope::Run => &[
             ("↑↓", "step"),
             ("f", "follow"),
             ("w", "wrap"),
@@ -265,7 +265,7 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("esc", "back"),
             ("?", "help"),
         ],
-        Ctx::Gate => &[
+        KeyScope::Gate => &[
             ("←→", "choose"),
             ("enter", "confirm"),
             ("y", "approve"),
@@ -274,11 +274,11 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("esc", "hide"),
             ("?", "help"),
         ],
-        Ctx::FailureMenu => &[("←→", "choose"), ("enter", "confirm"), ("esc", "hide"), ("?", "help")],
-        Ctx::HiddenDialog => {
+        KeyScope::FailureMenu => &[("←→", "choose"), ("enter", "confirm"), ("esc", "hide"), ("?", "help")],
+        KeyScope::HiddenDialog => {
             &[("enter", "show the dialog"), ("↑↓", "step"), ("/", "search"), ("esc", "back"), ("?", "help")]
         }
-        Ctx::Runs => &[
+        KeyScope::Runs => &[
             ("↑↓", "select"),
             ("enter", "open"),
             ("/", "filter"),
@@ -286,7 +286,7 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("esc", "back"),
             ("?", "help"),
         ],
-        Ctx::Dora => &[
+        KeyScope::Dora => &[
             ("w", "window"),
             ("s", "service"),
             ("↑↓", "deployment"),
@@ -294,21 +294,21 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("esc", "back"),
             ("?", "help"),
         ],
-        Ctx::Load => &[("x", "cancel"), ("enter", "new test"), ("esc", "back"), ("?", "help")],
-        Ctx::Health => {
+        KeyScope::Load => &[("x", "cancel"), ("enter", "new test"), ("esc", "back"), ("?", "help")],
+        KeyScope::Health => {
             &[("↑↓", "monitor"), ("enter", "detail"), ("e", "environment"), ("esc", "back"), ("?", "help")]
         }
-        Ctx::Notifications => {
+        KeyScope::Notifications => {
             &[("↑↓", "select"), ("enter", "attempts"), ("R", "resend"), ("esc", "back"), ("?", "help")]
         }
-        Ctx::Assessment => &[
+        KeyScope::Assessment => &[
             ("enter", "items"),
             ("p/a/f/n/u", "pass/partial/fail/n-a/unknown"),
             ("m", "note"),
             ("esc", "back"),
             ("?", "help"),
         ],
-        Ctx::Incident => &[
+        KeyScope::Incident => &[
             ("↑↓", "select"),
             ("enter", "open run"),
             ("s", "source"),
@@ -316,7 +316,7 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("j", "join"),
             ("esc", "back"),
         ],
-        Ctx::Global => &[("esc", "back"), (":", "command"), ("?", "help"), ("q", "quit")],
+        KeyScope::Global => &[("esc", "back"), (":", "command"), ("?", "help"), ("q", "quit")],
     }
 }
 
@@ -326,10 +326,14 @@ mod tests {
 
     #[test]
     fn specific_context_wins_over_global() {
-        assert_eq!(intent(&[Ctx::Run], c('n')), Some(I::SearchNext));
-        assert_eq!(intent(&[Ctx::Gate, Ctx::Run], c('n')), Some(I::SearchNext), "n never answers a gate");
-        assert_eq!(intent(&[Ctx::FailureMenu, Ctx::Run], c('r')), Some(I::Runs), "r never retries");
-        assert_eq!(intent(&[Ctx::List], c('q')), Some(I::Quit));
-        assert_eq!(intent(&[Ctx::List], c('Z')), None);
+        assert_eq!(intent(&[KeyScope::Run], c('n')), Some(I::SearchNext));
+        assert_eq!(
+            intent(&[KeyScope::Gate, KeyScope::Run], c('n')),
+            Some(I::SearchNext),
+            "n never answers a gate"
+        );
+        assert_eq!(intent(&[KeyScope::FailureMenu, KeyScope::Run], c('r')), Some(I::Runs), "r never retries");
+        assert_eq!(intent(&[KeyScope::List], c('q')), Some(I::Quit));
+        assert_eq!(intent(&[KeyScope::List], c('Z')), None);
     }
 }

@@ -208,7 +208,7 @@ pub enum Msg {
     /// The release plan of the project's repository (or why there is none).
     ReleaseLoaded {
         /// The plan, or the error text.
-        plan: Result<Box<flightdeck_core::release::Plan>, String>,
+        plan: Result<Box<flightdeck_core::release::ReleasePlan>, String>,
     },
     /// The DORA dashboard (or why it could not be computed).
     DoraLoaded {

@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::diag::{Diagnostic, render_all};
 use crate::store::StoreError;
-use crate::workflow::diag::{Diagnostic, render_all};
 
 /// Process exit codes.
 pub mod exit {

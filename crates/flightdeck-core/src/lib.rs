@@ -6,19 +6,23 @@
 
 pub mod assess;
 pub mod compare;
+pub mod condition;
 pub mod config;
 pub mod containers;
 pub mod cost;
 pub mod dbtool;
+pub mod diag;
 pub mod dora;
 pub mod engine;
 pub mod error;
+pub mod event;
 pub mod health;
 pub mod identity;
 pub mod incident;
 pub mod infra;
 pub mod load;
 pub mod logging;
+pub mod maintenance;
 pub mod monitoring;
 pub mod notify;
 pub mod output;

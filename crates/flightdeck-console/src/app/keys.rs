@@ -4,7 +4,7 @@
 use crate::app::input::TextInput;
 use crate::app::launch::LaunchForm;
 use crate::app::{App, RunScreen, Screen};
-use crate::keymap::{Ctx, Intent, intent};
+use crate::keymap::{Intent, KeyScope, intent};
 use crate::msg::{Effect, Key, KeyCode};
 use flightdeck_core::engine::event::{Decision, FailureAction, GateForm};
 use flightdeck_core::workflow::model::Persona;
@@ -94,13 +94,13 @@ impl App {
         }
     }
 
-    fn contexts(&self) -> Vec<Ctx> {
+    fn contexts(&self) -> Vec<KeyScope> {
         match self.screen() {
-            Screen::Home | Screen::Persona(_) | Screen::Release => vec![Ctx::List],
-            Screen::Dora => vec![Ctx::Dora],
-            Screen::Load => vec![Ctx::Load],
-            Screen::Runs => vec![Ctx::Runs],
-            Screen::Health => vec![Ctx::Health],
+            Screen::Home | Screen::Persona(_) | Screen::Release => vec![KeyScope::List],
+            Screen::Dora => vec![KeyScope::Dora],
+            Screen::Load => vec![KeyScope::Load],
+            Screen::Runs => vec![KeyScope::Runs],
+            Screen::Health => vec![KeyScope::Health],
             Screen::Audit
             | Screen::Launch(_)
             | Screen::Secrets
@@ -109,15 +109,17 @@ impl App {
             | Screen::Cost
             | Screen::Profile => vec![],
             Screen::Run(rs) => match self.dialog.as_deref() {
-                Some("cancel") => vec![Ctx::Gate],
-                Some(d) if d.starts_with("failure:") => vec![Ctx::FailureMenu, Ctx::Run],
-                Some(d) if d.starts_with("gate:") || d.starts_with("rerun:") => vec![Ctx::Gate, Ctx::Run],
-                _ if rs.hidden.is_some() => vec![Ctx::HiddenDialog, Ctx::Run],
-                _ => vec![Ctx::Run],
+                Some("cancel") => vec![KeyScope::Gate],
+                Some(d) if d.starts_with("failure:") => vec![KeyScope::FailureMenu, KeyScope::Run],
+                Some(d) if d.starts_with("gate:") || d.starts_with("rerun:") => {
+                    vec![KeyScope::Gate, KeyScope::Run]
+                }
+                _ if rs.hidden.is_some() => vec![KeyScope::HiddenDialog, KeyScope::Run],
+                _ => vec![KeyScope::Run],
             },
-            Screen::Notifications => vec![Ctx::Notifications],
-            Screen::Assessment => vec![Ctx::Assessment],
-            Screen::Incident => vec![Ctx::Incident],
+            Screen::Notifications => vec![KeyScope::Notifications],
+            Screen::Assessment => vec![KeyScope::Assessment],
+            Screen::Incident => vec![KeyScope::Incident],
         }
     }
 

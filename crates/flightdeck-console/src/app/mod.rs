@@ -300,7 +300,7 @@ pub struct App {
     /// The DORA screen's choices.
     pub dora_view: DoraView,
     /// The release plan, once loaded.
-    pub release: Option<Result<Box<flightdeck_core::release::Plan>, String>>,
+    pub release: Option<Result<Box<flightdeck_core::release::ReleasePlan>, String>>,
     /// Log lines prepared by the runtime for the run screen.
     pub log_window: Option<LogWindow>,
     /// The Load screen's form, snapshot and report.

@@ -8,7 +8,7 @@ use crate::runtime::{Console, ConsoleOptions};
 use crate::theme::{BUNDLED, ColorDepth, Theme};
 use flightdeck_core::error::Error;
 use flightdeck_core::identity::Operator;
-use flightdeck_core::project::Project as Ctx;
+use flightdeck_core::project::Project;
 use flightdeck_core::store::RunFilter;
 
 /// The start-up facts.
@@ -106,7 +106,7 @@ fn packed_ref(git: &Path, reference: &str) -> Option<String> {
 
 /// The theme: `--theme`, else the config's, else `mono` under `NO_COLOR`, else `default`; degraded
 /// to the terminal's colour depth.
-pub fn theme(ctx: &Ctx, opts: &ConsoleOptions) -> Result<(Theme, ColorDepth), Error> {
+pub fn theme(ctx: &Project, opts: &ConsoleOptions) -> Result<(Theme, ColorDepth), Error> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let name = opts
         .theme

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::load::spec_of;
 use crate::msg::{Effect, Msg};
 use crate::runtime::Console;
-use flightdeck_core::load::{self, LoadSpec, Plan, Snapshot};
+use flightdeck_core::load::{self, LoadPlan, LoadSpec, Snapshot};
 use flightdeck_core::store::Store;
 
 /// The shortest time between two snapshots sent to the console (about 5 a second).
@@ -59,7 +59,7 @@ impl Console {
 
     /// The plan, or why it cannot run here: a non-loopback target in a production environment is
     /// refused (the headless `flightdeck load --env ... --yes` can confirm it).
-    fn checked_plan(&self, spec: &LoadSpec, effect: &Effect) -> Result<Plan, String> {
+    fn checked_plan(&self, spec: &LoadSpec, effect: &Effect) -> Result<LoadPlan, String> {
         let plan = spec.plan().map_err(|e| e.to_string())?;
         let Effect::StartLoad { environment, .. } = effect else { return Ok(plan) };
         let production = self.ctx.config.environment(environment).is_ok_and(|e| e.production);
@@ -76,7 +76,7 @@ impl Console {
 
 /// Runs the test and settles its report (saved in the store, compared with the baseline).
 async fn run(
-    plan: Plan,
+    plan: LoadPlan,
     progress: watch::Sender<Snapshot>,
     cancel: CancellationToken,
     store: &Store,

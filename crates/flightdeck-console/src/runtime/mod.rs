@@ -18,7 +18,7 @@ use crate::logindex::LogIndex;
 use crate::msg::{Effect, Msg};
 use crate::theme::{ColorDepth, Theme};
 use flightdeck_core::error::{Error, exit};
-use flightdeck_core::project::Project as Ctx;
+use flightdeck_core::project::Project;
 use flightdeck_core::store::Store;
 use flightdeck_core::workflow::catalog::Catalog;
 
@@ -57,7 +57,7 @@ struct Live {
 
 /// Everything the runtime holds besides the app state.
 pub struct Console {
-    ctx: Ctx,
+    ctx: Project,
     catalog: Catalog,
     store: Store,
     theme: Theme,
@@ -79,7 +79,7 @@ pub struct Console {
 }
 
 /// The store, or in client-only mode an empty scratch store with the reason and its directory.
-fn open_store(ctx: &Ctx) -> Result<(Store, Option<String>, Option<tempfile::TempDir>), Error> {
+fn open_store(ctx: &Project) -> Result<(Store, Option<String>, Option<tempfile::TempDir>), Error> {
     let e = match ctx.store() {
         Ok(store) => return Ok((store, None, None)),
         Err(e) => e,
@@ -102,7 +102,7 @@ fn open_store(ctx: &Ctx) -> Result<(Store, Option<String>, Option<tempfile::Temp
 }
 
 /// Opens the console; returns the exit code.
-pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
+pub async fn run(ctx: &Project, opts: ConsoleOptions) -> Result<i32, Error> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(Error::Invalid(
             "the console needs a terminal; for scripts use the subcommands (flightdeck --help)".into(),

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::{App, Screen};
-use crate::keymap::{Ctx, hints};
+use crate::keymap::{KeyScope, hints};
 use crate::theme::{Role, Theme};
 use crate::view::widgets::{clock, span};
 
@@ -103,22 +103,22 @@ pub fn banner(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 /// The context whose keys the footer lists.
-pub fn footer_ctx(app: &App) -> Ctx {
+pub fn footer_ctx(app: &App) -> KeyScope {
     match app.screen() {
-        Screen::Home | Screen::Persona(_) => Ctx::List,
-        Screen::Runs => Ctx::Runs,
-        Screen::Dora => Ctx::Dora,
-        Screen::Load => Ctx::Load,
-        Screen::Notifications => Ctx::Notifications,
+        Screen::Home | Screen::Persona(_) => KeyScope::List,
+        Screen::Runs => KeyScope::Runs,
+        Screen::Dora => KeyScope::Dora,
+        Screen::Load => KeyScope::Load,
+        Screen::Notifications => KeyScope::Notifications,
         Screen::Run(rs) => match app.dialog.as_deref() {
-            Some(d) if d.starts_with("failure:") => Ctx::FailureMenu,
-            Some(d) if d.starts_with("gate:") || d.starts_with("rerun:") => Ctx::Gate,
-            _ if rs.hidden.is_some() => Ctx::HiddenDialog,
-            _ => Ctx::Run,
+            Some(d) if d.starts_with("failure:") => KeyScope::FailureMenu,
+            Some(d) if d.starts_with("gate:") || d.starts_with("rerun:") => KeyScope::Gate,
+            _ if rs.hidden.is_some() => KeyScope::HiddenDialog,
+            _ => KeyScope::Run,
         },
-        Screen::Health => Ctx::Health,
-        Screen::Assessment => Ctx::Assessment,
-        Screen::Incident => Ctx::Incident,
+        Screen::Health => KeyScope::Health,
+        Screen::Assessment => KeyScope::Assessment,
+        Screen::Incident => KeyScope::Incident,
         Screen::Launch(_)
         | Screen::Audit
         | Screen::Release
@@ -126,7 +126,7 @@ pub fn footer_ctx(app: &App) -> Ctx {
         | Screen::Images
         | Screen::Backups
         | Screen::Cost
-        | Screen::Profile => Ctx::Global,
+        | Screen::Profile => KeyScope::Global,
     }
 }
 

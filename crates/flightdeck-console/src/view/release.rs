@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::app::App;
 use crate::theme::{Role, Theme};
 use crate::view::widgets::{ellipsize, panel, span};
-use flightdeck_core::release::Plan;
+use flightdeck_core::release::ReleasePlan;
 
 /// Draws the release screen.
 pub fn release(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -53,7 +53,7 @@ pub fn release(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     );
 }
 
-fn summary_lines<'a>(plan: &Plan, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+fn summary_lines<'a>(plan: &ReleasePlan, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     let current = plan
         .current
         .as_ref()

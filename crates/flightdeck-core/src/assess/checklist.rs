@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AssessError;
 use super::evidence::RULES;
-use crate::workflow::diag::{Diagnostic, line_col, nearest};
+use crate::diag::{Diagnostic, line_col, nearest};
 
 /// The bundled checklist's text.
 pub const BUNDLED: &str = include_str!("checklist.toml");

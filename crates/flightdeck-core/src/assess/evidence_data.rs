@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::State::{Fail, Pass};
 use super::evidence::{Finding, Inputs};
-use crate::engine::event::RunStatus;
+use crate::event::RunStatus;
 use crate::store::RunFilter;
 use crate::time::Micros;
 

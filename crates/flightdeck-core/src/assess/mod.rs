@@ -146,7 +146,7 @@ pub struct ItemResult {
 pub enum AssessError {
     /// A problem in the bundled or project checklist, with file and line.
     #[error("{0}")]
-    Checklist(crate::workflow::diag::Diagnostic),
+    Checklist(crate::diag::Diagnostic),
     /// An unknown item id.
     #[error("unknown checklist item {id:?}{hint} (list them with `flightdeck assess --markdown`)")]
     UnknownItem {

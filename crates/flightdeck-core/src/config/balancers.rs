@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::config::find_line_in_table;
-use crate::workflow::diag::Diagnostic;
+use crate::diag::Diagnostic;
 
 /// Which balancer software.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

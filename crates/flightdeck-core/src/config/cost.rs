@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::workflow::diag::Diagnostic;
+use crate::diag::Diagnostic;
 
 /// `[cost]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,8 +7,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::diag::{Diagnostic, nearest};
 use crate::time::parse_duration;
-use crate::workflow::diag::{Diagnostic, nearest};
 
 /// The policy keys an environment table knows; other scalar keys become `environment.KEY` variables.
 pub const POLICY_KEYS: &[&str] = &[

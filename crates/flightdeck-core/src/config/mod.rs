@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::workflow::diag::{Diagnostic, line_col, nearest};
+use crate::diag::{Diagnostic, line_col, nearest};
 
 pub mod balancers;
 mod cost;
@@ -16,6 +16,7 @@ mod dora;
 mod environment;
 pub mod incidents;
 pub mod monitors;
+pub mod notify;
 mod release;
 pub mod secrets;
 
@@ -73,7 +74,7 @@ pub struct Config {
     pub secrets: BTreeMap<String, secrets::SecretConfig>,
     /// `[notify]`: notification channels and routes.
     #[serde(default)]
-    pub notify: crate::notify::NotifyConfig,
+    pub notify: notify::NotifyConfig,
     /// `[assessment]`: disabled and added checklist items, evidence thresholds.
     #[serde(default)]
     pub assessment: crate::assess::AssessmentConfig,
@@ -136,7 +137,7 @@ impl Default for Config {
             monitor_problems: BTreeMap::new(),
             secret_providers: BTreeMap::new(),
             secrets: BTreeMap::new(),
-            notify: crate::notify::NotifyConfig::default(),
+            notify: notify::NotifyConfig::default(),
             assessment: crate::assess::AssessmentConfig::default(),
             incidents: incidents::IncidentsConfig::default(),
             cost: CostConfig::default(),

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::health::condition::Condition;
+use crate::condition::Condition;
+use crate::diag::Diagnostic;
 use crate::time::parse_duration;
-use crate::workflow::diag::Diagnostic;
 
 /// One monitor as written in the file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,23 +112,8 @@ pub fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String
     Ok(out)
 }
 
-/// A maintenance window: absolute (`start`, `end` as RFC 3339) or daily (`daily = "02:00"`, `for`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MaintenanceConfig {
-    /// Start instant, RFC 3339 (`2026-11-24T02:00:00Z`).
-    #[serde(default)]
-    pub start: Option<String>,
-    /// End instant, RFC 3339.
-    #[serde(default)]
-    pub end: Option<String>,
-    /// Every day at this UTC time (`HH:MM`).
-    #[serde(default)]
-    pub daily: Option<String>,
-    /// Length of a daily window (`30m`).
-    #[serde(default, rename = "for")]
-    pub duration: Option<String>,
-}
+/// Defined in the neutral [`crate::maintenance`] module beside the windows it describes.
+pub use crate::maintenance::MaintenanceConfig;
 
 fn default_interval() -> String {
     "30s".into()
@@ -211,7 +196,7 @@ impl MonitorConfig {
             }
         }
         for w in &self.maintenance {
-            crate::health::maintenance::Window::from_config(w)
+            crate::maintenance::Window::from_config(w)
                 .map_err(|m| err("maintenance", format!("[{table}] maintenance: {m}")))?;
         }
         Ok(())

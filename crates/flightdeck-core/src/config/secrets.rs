@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::config::find_line_in_table;
-use crate::workflow::diag::{Diagnostic, nearest};
+use crate::diag::{Diagnostic, nearest};
 
 /// The provider kinds flightdeck implements.
 pub const KINDS: [&str; 6] = ["env", "dotenv", "age", "sops", "openbao", "aws"];

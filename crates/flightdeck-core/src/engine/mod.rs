@@ -19,7 +19,6 @@ use crate::store::{RunLock, Store, StoreError};
 use crate::workflow::plan::Plan;
 
 mod context;
-pub mod event;
 mod failure;
 mod finish;
 mod gate;
@@ -33,8 +32,11 @@ mod secrets;
 mod shared;
 mod start;
 
+/// Events and decisions live in the neutral [`crate::event`] module (the store and notifications read
+/// them without depending on the engine); re-exported so `engine::event::...` paths keep working.
+pub use crate::event;
+pub use crate::event::{Decision, Event, EventKind, RunStatus, StepStatus};
 pub use context::{StepCx, StepOutcome};
-pub use event::{Decision, Event, EventKind, RunStatus, StepStatus};
 pub use start::{ResumeCheck, new_run_id, prepare_resume, prepare_run};
 
 /// A decision as it reaches the engine: stamped by the side that received it with who made it (the

@@ -6,8 +6,10 @@
 //! `watch::Receiver<Snapshot>` (the Health screen and Home summary draw from [`Snapshot`]) and an
 //! `mpsc::Receiver<HealthEvent>` of state transitions.
 
-pub mod condition;
-pub mod maintenance;
+/// Conditions and maintenance windows live in the neutral [`crate::condition`] and
+/// [`crate::maintenance`] modules (the config checks them at load time without depending on health);
+/// re-exported so `health::condition::...` and `health::maintenance::...` paths keep working.
+pub use crate::{condition, maintenance};
 pub mod monitor;
 pub mod probe;
 pub mod result;
@@ -17,6 +19,6 @@ pub mod view;
 
 pub use monitor::{DisabledMonitor, Monitor, MonitorSet, ProbeSpec, monitor_set};
 pub use result::{CheckResult, Reason};
-pub use scheduler::{HealthEvent, Plan, RunSummary, plan_for, run, spawn};
+pub use scheduler::{HealthEvent, ProbeSchedule, RunSummary, plan_for, run, spawn};
 pub use state::{MonitorState, Transition, TransitionKind};
 pub use view::{MonitorView, ResponseView, Snapshot, Summary};

@@ -269,7 +269,7 @@ pub fn monitor_set(config: &Config, env: &str) -> Result<MonitorSet, String> {
 }
 
 /// `file:line: message (help)`.
-fn problem_text(d: &crate::workflow::diag::Diagnostic) -> String {
+fn problem_text(d: &crate::diag::Diagnostic) -> String {
     let help = d.help.as_ref().map(|h| format!(" ({h})")).unwrap_or_default();
     format!("{}:{}: {}{help}", d.file.display(), d.line, d.message)
 }

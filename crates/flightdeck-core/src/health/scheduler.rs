@@ -21,9 +21,9 @@ use crate::health::view::{MonitorView, Snapshot, Track, disabled_view};
 use crate::store::{HealthTransitionRecord, Store};
 use crate::time::Micros;
 
-/// What the engine runs.
+/// What the health engine runs: the monitors to probe, where transitions go, and its timing.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub struct ProbeSchedule {
     /// The monitors.
     pub monitors: Vec<Monitor>,
     /// Monitors not probed (invalid configuration), shown as DISABLED in every snapshot.
@@ -42,10 +42,10 @@ pub struct Plan {
     pub origin: Option<Micros>,
 }
 
-impl Plan {
+impl ProbeSchedule {
     /// A plan with the defaults: 64 probes at once, 256 results kept, a 1 h window, 500 ms publishing.
-    pub fn new(monitors: Vec<Monitor>, store: Option<Store>) -> Plan {
-        Plan {
+    pub fn new(monitors: Vec<Monitor>, store: Option<Store>) -> ProbeSchedule {
+        ProbeSchedule {
             monitors,
             disabled: Vec::new(),
             store,
@@ -60,9 +60,13 @@ impl Plan {
 
 /// The plan for every monitor of `config` that applies to environment `env`, with the defaults;
 /// monitors with an invalid configuration are carried as disabled.
-pub fn plan_for(config: &crate::config::Config, env: &str, store: Option<Store>) -> Result<Plan, String> {
+pub fn plan_for(
+    config: &crate::config::Config,
+    env: &str,
+    store: Option<Store>,
+) -> Result<ProbeSchedule, String> {
     let set = crate::health::monitor_set(config, env)?;
-    let mut plan = Plan::new(set.monitors, store);
+    let mut plan = ProbeSchedule::new(set.monitors, store);
     plan.disabled = set.disabled;
     Ok(plan)
 }
@@ -107,7 +111,7 @@ impl Clock {
 
 /// Runs until `cancel`; returns what it saw. Prints nothing.
 pub async fn run(
-    plan: Plan,
+    plan: ProbeSchedule,
     snapshots: watch::Sender<Snapshot>,
     events: mpsc::Sender<HealthEvent>,
     cancel: CancellationToken,
@@ -167,7 +171,11 @@ pub async fn run(
 type Results = mpsc::Receiver<(usize, CheckResult)>;
 
 /// One task per monitor, sharing the clients and the concurrency limit.
-fn start_workers(plan: &Plan, clock: &Arc<Clock>, cancel: &CancellationToken) -> (JoinSet<()>, Results) {
+fn start_workers(
+    plan: &ProbeSchedule,
+    clock: &Arc<Clock>,
+    cancel: &CancellationToken,
+) -> (JoinSet<()>, Results) {
     let (tx, results) = mpsc::channel::<(usize, CheckResult)>(plan.monitors.len().clamp(16, 4096));
     let mut tasks = JoinSet::new();
     let permits = Arc::new(Semaphore::new(plan.concurrency.max(1)));
@@ -195,7 +203,12 @@ fn publish(snapshots: &watch::Sender<Snapshot>, tracks: &mut [Track], disabled: 
 }
 
 /// Writes a transition to the store (a failed write is reported in the event's message) and sends it.
-async fn report(plan: &Plan, events: &mpsc::Sender<HealthEvent>, t: Transition, mut result: CheckResult) {
+async fn report(
+    plan: &ProbeSchedule,
+    events: &mpsc::Sender<HealthEvent>,
+    t: Transition,
+    mut result: CheckResult,
+) {
     if let Some(store) = &plan.store {
         let rec = HealthTransitionRecord {
             id: 0,
@@ -292,7 +305,7 @@ impl SplitMix {
 /// Starts the engine in the background for the console: returns the snapshot receiver, the event
 /// receiver (transitions) and the task's handle. Cancel `cancel` to stop it.
 pub fn spawn(
-    plan: Plan,
+    plan: ProbeSchedule,
     cancel: CancellationToken,
 ) -> (watch::Receiver<Snapshot>, mpsc::Receiver<HealthEvent>, tokio::task::JoinHandle<RunSummary>) {
     let (snap_tx, snap_rx) = watch::channel(Snapshot::default());

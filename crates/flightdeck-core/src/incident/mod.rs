@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::time::Micros;
 
-pub use plan::{IncidentAction, IncidentChange, plan_change};
+pub use crate::store::incident_records::{EventKind, IncidentChange, IncidentEvent};
+pub use plan::{IncidentAction, plan_change};
 
 /// The severities, most severe first.
 pub const SEVERITIES: [&str; 4] = ["sev1", "sev2", "sev3", "sev4"];
@@ -64,87 +65,6 @@ pub enum IncidentError {
     /// Anything else wrong with the request.
     #[error("{0}")]
     Invalid(String),
-}
-
-/// What an incident event records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    /// The incident was declared (the declarer is on it).
-    Declared,
-    /// The severity changed.
-    Severity,
-    /// Someone joined.
-    Joined,
-    /// Someone left.
-    Left,
-    /// Someone changed role.
-    Role,
-    /// A note.
-    Note,
-    /// A run was linked to the incident.
-    LinkedRun,
-    /// Users stopped being hurt.
-    Mitigated,
-    /// The incident was closed.
-    Resolved,
-}
-
-impl EventKind {
-    /// The name as stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Declared => "declared",
-            EventKind::Severity => "severity",
-            EventKind::Joined => "joined",
-            EventKind::Left => "left",
-            EventKind::Role => "role",
-            EventKind::Note => "note",
-            EventKind::LinkedRun => "linked_run",
-            EventKind::Mitigated => "mitigated",
-            EventKind::Resolved => "resolved",
-        }
-    }
-
-    /// The kind a stored name names.
-    pub fn parse(s: &str) -> Option<EventKind> {
-        [
-            EventKind::Declared,
-            EventKind::Severity,
-            EventKind::Joined,
-            EventKind::Left,
-            EventKind::Role,
-            EventKind::Note,
-            EventKind::LinkedRun,
-            EventKind::Mitigated,
-            EventKind::Resolved,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
-
-/// One stored incident event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IncidentEvent {
-    /// Row id (the order of arrival).
-    pub id: i64,
-    /// The incident.
-    pub incident: String,
-    /// When it happened.
-    pub at: Micros,
-    /// Who (the socket peer's uid).
-    pub uid: u32,
-    /// Their login name.
-    pub actor: String,
-    /// What.
-    pub kind: EventKind,
-    /// Its text (the note, the new severity, the role, the run id).
-    pub text: String,
-    /// Details.
-    pub data: serde_json::Value,
-    /// Recorded after the incident was resolved.
-    pub late: bool,
 }
 
 /// Checks a severity name (`sev1`–`sev4`, any case) and returns it in lower case.

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{EventKind, IncidentError, IncidentEvent, responders, role, severity};
+use super::{EventKind, IncidentChange, IncidentError, IncidentEvent, responders, role, severity};
 use crate::store::records::IncidentRecord;
 use crate::time::Micros;
 
@@ -64,23 +64,6 @@ pub enum IncidentAction {
         /// The run id.
         run: String,
     },
-}
-
-/// The event to append and the incident row after it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IncidentChange {
-    /// The incident after the change.
-    pub incident: IncidentRecord,
-    /// The event's kind.
-    pub kind: EventKind,
-    /// Its text.
-    pub text: String,
-    /// Its details.
-    pub data: serde_json::Value,
-    /// When.
-    pub at: Micros,
-    /// Recorded after the resolution.
-    pub late: bool,
 }
 
 /// What the rules need to know besides the request.

@@ -17,7 +17,7 @@ use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
 use crate::engine::StepCx;
-use crate::engine::event::Stream;
+use crate::event::Stream;
 use crate::store::NewResource;
 use crate::time::now;
 

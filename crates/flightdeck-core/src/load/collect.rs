@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::load::Verdict;
 use crate::load::oha::Figures;
-use crate::load::plan::{Model, Plan, Stop, stage_value};
+use crate::load::plan::{LoadPlan, Model, Stop, stage_value};
 use crate::load::report::{Point, SERIES_LEN, Snapshot};
 use crate::load::stats::{Tally, buckets};
 use crate::load::threshold::{Observed, evaluate_all};
@@ -80,7 +80,7 @@ impl Collector {
     }
 
     /// Evaluates the plan's thresholds so far.
-    pub fn verdicts(&self, plan: &Plan, elapsed: Duration) -> Vec<Verdict> {
+    pub fn verdicts(&self, plan: &LoadPlan, elapsed: Duration) -> Vec<Verdict> {
         evaluate_all(&plan.thresholds, &self.observed(elapsed))
     }
 
@@ -88,7 +88,7 @@ impl Collector {
     #[allow(clippy::cast_precision_loss)]
     pub fn snapshot(
         &self,
-        plan: &Plan,
+        plan: &LoadPlan,
         elapsed: Duration,
         verdicts: Vec<Verdict>,
         finished: bool,

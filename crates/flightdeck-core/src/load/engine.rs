@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::load::collect::Collector;
 use crate::load::report::{Ended, Report, Snapshot};
 use crate::load::worker::{Shared, spawn_workers};
-use crate::load::{LoadError, Plan};
+use crate::load::{LoadError, LoadPlan};
 
 /// Verdicts of `abort` thresholds are only acted on after this much of the test.
 const ABORT_GRACE: Duration = Duration::from_secs(1);
@@ -19,7 +19,7 @@ const ABORT_GRACE: Duration = Duration::from_secs(1);
 /// Runs a load test. Publishes a [`Snapshot`] every `plan.snapshot_every` on `progress` and returns
 /// the final [`Report`]; stops early when `cancel` fires or an `abort` threshold fails.
 pub async fn run(
-    plan: Plan,
+    plan: LoadPlan,
     progress: watch::Sender<Snapshot>,
     cancel: CancellationToken,
 ) -> Result<Report, LoadError> {
@@ -49,7 +49,7 @@ pub async fn run(
     })
 }
 
-async fn resolve(plan: &Plan) -> Result<std::net::SocketAddr, LoadError> {
+async fn resolve(plan: &LoadPlan) -> Result<std::net::SocketAddr, LoadError> {
     let t = &plan.target;
     let bad = |reason: String| LoadError::BadUrl { url: t.url.clone(), reason };
     let mut addrs = tokio::net::lookup_host((t.host.as_str(), t.port))
@@ -60,7 +60,7 @@ async fn resolve(plan: &Plan) -> Result<std::net::SocketAddr, LoadError> {
 
 /// The collector loop: ticks until the workers are done or something stops them.
 async fn supervise(
-    plan: &Plan,
+    plan: &LoadPlan,
     shared: &Shared,
     progress: &watch::Sender<Snapshot>,
     cancel: &CancellationToken,

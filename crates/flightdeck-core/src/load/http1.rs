@@ -10,10 +10,10 @@ use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::load::tls::{self, Stream, Tls};
-use crate::load::{ErrorClass, Plan};
+use crate::load::{ErrorClass, LoadPlan};
 
 /// Builds the request bytes once for the whole test.
-pub fn request_bytes(plan: &Plan) -> Vec<u8> {
+pub fn request_bytes(plan: &LoadPlan) -> Vec<u8> {
     let mut r = format!("{} {} HTTP/1.1\r\n", plan.method, plan.target.path);
     let has = |name: &str| plan.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
     if !has("host") {
@@ -235,7 +235,7 @@ mod tests {
 
     #[test]
     fn builds_the_request_once() {
-        let mut plan = Plan::new(crate::load::Target::parse("http://127.0.0.1:8080/x").unwrap());
+        let mut plan = LoadPlan::new(crate::load::Target::parse("http://127.0.0.1:8080/x").unwrap());
         plan.method = "POST".into();
         plan.body = b"{}".to_vec();
         plan.headers.push(("X-A".into(), "1".into()));

@@ -11,7 +11,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 
 use crate::load::http1::Answer;
 use crate::load::tls::{self, Tls};
-use crate::load::{ErrorClass, Plan};
+use crate::load::{ErrorClass, LoadPlan};
 
 /// One HTTP/2 connection.
 #[derive(Debug)]
@@ -30,7 +30,7 @@ pub struct Template {
 
 impl Template {
     /// Builds the request template from the plan.
-    pub fn new(plan: &Plan) -> Result<Template, crate::load::LoadError> {
+    pub fn new(plan: &LoadPlan) -> Result<Template, crate::load::LoadError> {
         let bad =
             |e: String| crate::load::LoadError::Invalid(format!("cannot build the HTTP/2 request: {e}"));
         let method = hyper::Method::from_bytes(plan.method.as_bytes()).map_err(|e| bad(e.to_string()))?;

@@ -2,10 +2,10 @@
 //! rate, latency measured from the intended send time), duration or request count, ramp stages,
 //! named profiles, thresholds and baselines.
 //!
-//! [`run`] takes a [`Plan`], publishes a [`Snapshot`] about ten times a second on a `watch` channel
+//! [`run`] takes a [`LoadPlan`], publishes a [`Snapshot`] about ten times a second on a `watch` channel
 //! (the console's Load screen and the `load` step draw from it) and returns the final [`Report`]. It
 //! prints nothing. Workers run on their own OS threads (one current-thread tokio runtime each, sized
-//! by `Plan::threads`), record into a local [`stats::Tally`], and the collector merges those tallies:
+//! by `LoadPlan::threads`), record into a local [`stats::Tally`], and the collector merges those tallies:
 //! the view never walks raw samples and memory stays flat however long the test runs.
 //!
 //! HTTP/1.1 keep-alive, plain or over TLS (`tls.rs`: rustls, SNI, `--insecure`, `--cacert`), goes
@@ -32,7 +32,7 @@ pub mod tls;
 mod worker;
 
 pub use engine::run;
-pub use plan::{Model, Plan, Profile, Stage, Stop, Target};
+pub use plan::{LoadPlan, Model, Profile, Stage, Stop, Target};
 pub use report::{Ended, Report, Snapshot};
 pub use spec::LoadSpec;
 pub use threshold::{Threshold, Verdict};

@@ -183,7 +183,7 @@ impl Profile {
 
 /// A whole load test.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
+pub struct LoadPlan {
     /// Where requests go.
     pub target: Target,
     /// HTTP method.
@@ -214,10 +214,10 @@ pub struct Plan {
     pub snapshot_every: Duration,
 }
 
-impl Plan {
+impl LoadPlan {
     /// A closed-model plan of 50 connections for 10 s, GET, one thread per available core.
-    pub fn new(target: Target) -> Plan {
-        Plan {
+    pub fn new(target: Target) -> LoadPlan {
+        LoadPlan {
             target,
             method: "GET".into(),
             headers: Vec::new(),

@@ -1,5 +1,5 @@
 //! [`LoadSpec`]: a load test as the operator writes it (the `load = { ... }` step table, or the
-//! `flightdeck load` flags), turned into a [`Plan`]; and [`settle`], which stores the result and
+//! `flightdeck load` flags), turned into a [`LoadPlan`]; and [`settle`], which stores the result and
 //! applies `baseline` / `save_baseline` after a run.
 
 use std::time::Duration;
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::load::baseline::{self, BaselineError};
 use crate::load::plan::parse_header;
-use crate::load::{LoadError, Model, Plan, Profile, Report, Stop, Target, Threshold};
+use crate::load::{LoadError, LoadPlan, Model, Profile, Report, Stop, Target, Threshold};
 use crate::store::Store;
 
 /// A load test as written by the operator; every field but `url` is optional.
@@ -56,8 +56,8 @@ fn duration(what: &str, text: &str) -> Result<Duration, LoadError> {
 
 impl LoadSpec {
     /// Builds and validates the plan.
-    pub fn plan(&self) -> Result<Plan, LoadError> {
-        let mut plan = Plan::new(Target::parse(self.url.trim())?);
+    pub fn plan(&self) -> Result<LoadPlan, LoadError> {
+        let mut plan = LoadPlan::new(Target::parse(self.url.trim())?);
         if let Some(c) = self.connections {
             plan.connections = c;
         }

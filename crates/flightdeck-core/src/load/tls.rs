@@ -17,7 +17,7 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio_rustls::rustls::{self, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use crate::load::plan::{Plan, TlsSettings};
+use crate::load::plan::{LoadPlan, TlsSettings};
 use crate::load::{ErrorClass, LoadError};
 
 /// What every HTTPS connection of a test shares.
@@ -35,7 +35,7 @@ impl std::fmt::Debug for Tls {
 
 impl Tls {
     /// The TLS set-up of an `https://` plan (`None` for `http://`).
-    pub fn of(plan: &Plan) -> Result<Option<Tls>, LoadError> {
+    pub fn of(plan: &LoadPlan) -> Result<Option<Tls>, LoadError> {
         if !plan.target.tls {
             return Ok(None);
         }

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::load::http1::{self, Answer};
-use crate::load::plan::{Model, Plan, Stage, Stop, stage_value};
+use crate::load::plan::{LoadPlan, Model, Stage, Stop, stage_value};
 use crate::load::stats::Tally;
 use crate::load::tls::Tls;
 use crate::load::{ErrorClass, LoadError, http2};
@@ -44,7 +44,7 @@ pub struct Shared {
 impl Shared {
     /// Prepares the shared state for a validated plan.
     pub fn new(
-        plan: &Plan,
+        plan: &LoadPlan,
         addr: SocketAddr,
         stop: CancellationToken,
         start: Instant,
@@ -99,7 +99,7 @@ impl Shared {
     }
 }
 
-fn first_rate(plan: &Plan) -> f64 {
+fn first_rate(plan: &LoadPlan) -> f64 {
     match plan.model {
         Model::Open { rate } => {
             stage_value(&plan.stages, Duration::ZERO).filter(|r| *r > 0.0).unwrap_or(rate)

@@ -9,11 +9,11 @@
 //! [`discord`], [`smtp`]) and retries with backoff. A channel failing never fails or blocks the run
 //! that raised the event: the delivery log keeps the reason.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
-pub mod config;
+/// The `[notify]` section's types live in [`crate::config::notify`] (the project config holds them
+/// without depending on notifications); re-exported so `notify::config::...` paths keep working.
+pub use crate::config::notify as config;
 pub mod deliver;
 pub mod discord;
 mod http;
@@ -24,51 +24,7 @@ pub mod slack;
 pub mod smtp;
 pub mod webhook;
 
-pub use config::{ChannelConfig, ChannelKind, NotifyConfig, Route};
-
-/// The events a route can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventName {
-    /// A gate waits for approvals.
-    ApprovalWaiting,
-    /// A run failed.
-    Failed,
-    /// A run was rolled back.
-    RolledBack,
-    /// A run succeeded.
-    Finished,
-    /// An incident was opened.
-    IncidentOpened,
-    /// An incident was resolved.
-    IncidentResolved,
-    /// A message from a `notify` step.
-    Message,
-    /// A test message (`flightdeck notify test`).
-    Test,
-}
-
-impl EventName {
-    /// The name as written in config and stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventName::ApprovalWaiting => "approval_waiting",
-            EventName::Failed => "failed",
-            EventName::RolledBack => "rolled_back",
-            EventName::Finished => "finished",
-            EventName::IncidentOpened => "incident_opened",
-            EventName::IncidentResolved => "incident_resolved",
-            EventName::Message => "message",
-            EventName::Test => "test",
-        }
-    }
-}
-
-impl fmt::Display for EventName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use config::{ChannelConfig, ChannelKind, EventName, NotifyConfig, Route};
 
 /// A rendered message, as stored in the outbox and handed to a channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::engine::event::{Event, EventKind, GateInfo, RunStatus};
+use crate::event::{Event, EventKind, GateInfo, RunStatus};
 use crate::notify::{EventName, NotifyConfig, message};
 use crate::store::notify::NewNotification;
 use crate::store::records::RunRecord;

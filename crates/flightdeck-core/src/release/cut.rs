@@ -8,7 +8,7 @@ use git2::Repository;
 use serde::{Deserialize, Serialize};
 
 use super::writes::{self, FileWrite};
-use super::{Plan, ReleaseError, changelog, gitcmd, tag};
+use super::{ReleaseError, ReleasePlan, changelog, gitcmd, tag};
 use crate::config::ReleaseConfig;
 
 /// What [`apply`] changed (or would change).
@@ -32,7 +32,7 @@ pub fn apply(
     repo: &Repository,
     dir: &Path,
     cfg: &ReleaseConfig,
-    plan: &Plan,
+    plan: &ReleasePlan,
     commit: bool,
     dry_run: bool,
 ) -> Result<Applied, ReleaseError> {
@@ -121,7 +121,7 @@ pub fn committed_release(
     repo: &Repository,
     dir: &Path,
     cfg: &ReleaseConfig,
-    plan: &Plan,
+    plan: &ReleasePlan,
 ) -> Result<Option<(semver::Version, String)>, ReleaseError> {
     let pat = super::plan::pattern(repo, cfg, plan.package.as_deref())?;
     let head = repo.head().and_then(|h| h.peel_to_commit()).map_err(ReleaseError::git("reading HEAD"))?;

@@ -4,7 +4,7 @@
 //! Everything here is a library function over a git repository (git2 reads history and creates
 //! annotated tags; pushes, signed tags and commits go through the `git` command so the user's
 //! credentials, SSH agent and signing keys apply). The console's release screen and the headless
-//! `flightdeck release ...` commands both draw from [`Plan`], the serializable view-model.
+//! `flightdeck release ...` commands both draw from [`ReleasePlan`], the serializable view-model.
 
 pub mod bump;
 pub mod changelog;
@@ -26,7 +26,7 @@ pub use changelog::{ChangelogGroup, Links};
 pub use commits::{Group, ReleaseCommit};
 pub use history::TaggedVersion;
 pub use pattern::TagPattern;
-pub use plan::{Plan, PlanOptions, ReleaseView};
+pub use plan::{PlanOptions, ReleasePlan, ReleaseView};
 
 /// Why a release operation stopped.
 #[derive(Debug, thiserror::Error)]

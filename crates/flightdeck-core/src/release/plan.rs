@@ -34,7 +34,7 @@ pub struct PlanOptions {
 
 /// The release screen's view-model (also `flightdeck release plan --json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Plan {
+pub struct ReleasePlan {
     /// The package, for monorepo tags.
     pub package: Option<String>,
     /// The checked-out branch.
@@ -68,8 +68,8 @@ pub struct Plan {
     pub date: String,
 }
 
-/// The name the console uses for [`Plan`].
-pub type ReleaseView = Plan;
+/// The name the console uses for [`ReleasePlan`].
+pub type ReleaseView = ReleasePlan;
 
 /// The release view of the repository containing `dir` at instant `now`, with the configured
 /// defaults (what the console's release screen shows before the operator changes anything).
@@ -99,7 +99,7 @@ pub fn plan(
     cfg: &ReleaseConfig,
     opts: &PlanOptions,
     now: Micros,
-) -> Result<Plan, ReleaseError> {
+) -> Result<ReleasePlan, ReleaseError> {
     let package = opts.package.clone().or_else(|| cfg.package.clone());
     let pat = pattern(repo, cfg, package.as_deref())?;
     let head = history::resolve(repo, "HEAD")?;
@@ -134,7 +134,7 @@ pub fn plan(
     let drivers = commits.iter().filter(|c| b.drivers.contains(&c.sha)).cloned().collect();
     let branch = history::current_branch(repo);
     let (next, level, reason, head, hotfix) = (b.next, b.level, b.reason, head.to_string(), opts.hotfix);
-    Ok(Plan {
+    Ok(ReleasePlan {
         package,
         branch,
         head,

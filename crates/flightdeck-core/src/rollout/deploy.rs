@@ -9,8 +9,8 @@ use serde_json::json;
 
 use crate::config::Config;
 use crate::config::balancers::BalancerConfig;
-use crate::engine::event::Stream;
 use crate::engine::{StepCx, StepOutcome};
+use crate::event::Stream;
 use crate::platforms::podman::Podman;
 use crate::platforms::{Balancer, Weights};
 use crate::rollout::keep::KEEP_UNTIL;

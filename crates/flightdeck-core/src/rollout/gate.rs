@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::engine::StepOutcome;
-use crate::engine::event::Stream;
+use crate::event::Stream;
 use crate::load::{self, Report, Snapshot};
 use crate::rollout::deploy::Deploy;
 use crate::rollout::ms;
@@ -60,7 +60,7 @@ pub(crate) async fn hold(d: &mut Deploy<'_>, label: &str, ports: &[u16]) -> Resu
 }
 
 /// The load test of this stage: the `traffic` spec, rendered, lasting `hold` unless it says otherwise.
-fn traffic_plan(d: &Deploy<'_>, hold: Duration) -> Result<Option<load::Plan>, String> {
+fn traffic_plan(d: &Deploy<'_>, hold: Duration) -> Result<Option<load::LoadPlan>, String> {
     let Some(mut spec) = d.spec.traffic.clone() else { return Ok(None) };
     spec.url = d.cx.render(&Template::new(&spec.url))?;
     if spec.duration.is_none() && spec.requests.is_none() {

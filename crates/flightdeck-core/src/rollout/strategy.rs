@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::engine::event::Stream;
+use crate::event::Stream;
 use crate::rollout::deploy::Deploy;
 use crate::rollout::gate::hold;
 use crate::rollout::ms;

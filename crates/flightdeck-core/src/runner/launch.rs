@@ -38,7 +38,7 @@ impl Server {
         };
         let catalog = match Catalog::load(&self.project_dir) {
             Ok(c) => c,
-            Err(d) => return Response::error(exit::USAGE, crate::workflow::diag::render_all(&d)),
+            Err(d) => return Response::error(exit::USAGE, crate::diag::render_all(&d)),
         };
         let incident = options.incident.clone();
         let mut params = params.clone();

@@ -12,8 +12,8 @@ use tokio_util::sync::CancellationToken;
 use super::conn::with_open_gate;
 use super::live::LiveRun;
 use super::protocol::{Cursor, Request, Response};
-use crate::engine::event::Stream;
 use crate::engine::{Decision, Event, EventKind, RunStatus};
+use crate::event::Stream;
 
 fn log_event(seq: u64) -> Event {
     let kind = EventKind::StepLog { step: "s".into(), stream: Stream::Stdout, line: format!("line {seq}") };

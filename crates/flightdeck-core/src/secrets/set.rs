@@ -19,7 +19,7 @@ use super::sops::SopsProvider;
 use super::{Location, Problem, Provider, Secret, SecretError, VersionInfo};
 use crate::config::secrets::{ProviderConfig, SecretConfig};
 use crate::config::{Config, find_line_in_table};
-use crate::workflow::diag::nearest;
+use crate::diag::nearest;
 
 /// What `secrets list` shows for one secret (never a value).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -138,7 +138,7 @@ async fn confirm(cx: &mut StepCx, target: &load::Target) -> Result<(), StepOutco
 }
 
 /// Runs the engine, forwarding snapshots as progress and stopping at the step's deadline.
-async fn drive(cx: &mut StepCx, plan: load::Plan) -> Result<Report, StepOutcome> {
+async fn drive(cx: &mut StepCx, plan: load::LoadPlan) -> Result<Report, StepOutcome> {
     let (tx, mut rx) = watch::channel(Snapshot::default());
     let cancel = cx.shared.cancel.child_token();
     let far = tokio::time::Instant::now() + Duration::from_secs(86_400 * 365);

@@ -67,9 +67,8 @@ fn parse_table(action: &Value) -> Result<Map<String, Value>, String> {
         ));
     }
     if let Some(k) = t.keys().find(|k| !KEYS.contains(&k.as_str()) && k.as_str() != "vars") {
-        let hint = crate::workflow::diag::nearest(k, &KEYS)
-            .map(|n| format!(" (did you mean `{n}`?)"))
-            .unwrap_or_default();
+        let hint =
+            crate::diag::nearest(k, &KEYS).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
         return Err(format!("unknown key `{k}` in `secret`{hint}"));
     }
     let mut m = t.clone();

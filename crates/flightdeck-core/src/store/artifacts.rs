@@ -5,7 +5,7 @@
 use rusqlite::{Row, params};
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Store, StoreError};
+use super::{SqliteContext, Store, StoreError};
 use crate::time::Micros;
 
 /// Schema: one row per pushed image, and the ledger's `digest` column.

@@ -6,7 +6,7 @@
 use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Store, StoreError};
+use super::{SqliteContext, Store, StoreError};
 use crate::time::Micros;
 
 /// Schema: assessments and item states.

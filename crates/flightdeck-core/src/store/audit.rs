@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::chainkey::{self, ChainKey, Head};
-use super::{Ctx, NewAudit, Store, StoreError};
+use super::{NewAudit, SqliteContext, Store, StoreError};
 use crate::store::records::{AuditRecord, AuditVerdict};
 use crate::time::Micros;
 

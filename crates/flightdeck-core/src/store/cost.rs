@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Store, StoreError};
+use super::{SqliteContext, Store, StoreError};
 use crate::time::Micros;
 
 /// Schema: imports and their daily aggregates.

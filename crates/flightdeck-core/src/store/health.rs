@@ -4,7 +4,7 @@
 use rusqlite::{Row, params};
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Store, StoreError};
+use super::{SqliteContext, Store, StoreError};
 use crate::time::Micros;
 
 /// One stored transition.

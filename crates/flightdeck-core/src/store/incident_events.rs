@@ -3,9 +3,9 @@
 
 use rusqlite::{Row, params};
 
-use super::{Ctx, NewAudit, Store, StoreError};
+use super::incident_records::{EventKind, IncidentChange, IncidentEvent};
+use super::{NewAudit, SqliteContext, Store, StoreError};
 use crate::identity::Operator;
-use crate::incident::{EventKind, IncidentChange, IncidentEvent};
 
 /// The migration that adds `incident_events`.
 pub const V_INCIDENT_EVENTS: &str = "

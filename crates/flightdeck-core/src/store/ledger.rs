@@ -3,7 +3,7 @@
 
 use rusqlite::{Row, params};
 
-use super::{Ctx, Store, StoreError};
+use super::{SqliteContext, Store, StoreError};
 use crate::store::records::{ApprovalRecord, DeploymentRecord};
 use crate::time::Micros;
 

@@ -3,7 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Ctx, Store, StoreError};
+use super::{SqliteContext, Store, StoreError};
 
 /// A finished load test to keep.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,6 +17,7 @@ mod chainkey;
 mod cost;
 mod health;
 mod incident_events;
+pub mod incident_records;
 mod incidents;
 mod ledger;
 mod load_results;
@@ -39,7 +40,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rusqlite::Connection;
 
-use crate::engine::event::RunStatus;
+use crate::event::RunStatus;
 use crate::time::Micros;
 
 pub use artifacts::{ArtifactRecord, NewArtifact};
@@ -136,12 +137,12 @@ pub enum StoreError {
 }
 
 /// Adds "what was being done" to rusqlite results.
-pub(crate) trait Ctx<T> {
+pub(crate) trait SqliteContext<T> {
     /// Wraps an error as [`StoreError::Sqlite`] with `what`.
     fn ctx(self, what: &str) -> Result<T, StoreError>;
 }
 
-impl<T> Ctx<T> for rusqlite::Result<T> {
+impl<T> SqliteContext<T> for rusqlite::Result<T> {
     fn ctx(self, what: &str) -> Result<T, StoreError> {
         self.map_err(|source| StoreError::Sqlite { what: what.to_string(), source })
     }

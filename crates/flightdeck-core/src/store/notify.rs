@@ -4,7 +4,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Ctx, Store, StoreError};
+use super::{SqliteContext, Store, StoreError};
 use crate::time::Micros;
 
 /// Schema: the outbox, its attempts, and the journal cursor of the scanner (started at the end of

@@ -1,6 +1,6 @@
 //! Runs a dead runner left behind: stored as running or waiting while no process holds their lock.
 
-use super::{Ctx, Store, StoreError};
+use super::{SqliteContext, Store, StoreError};
 
 impl Store {
     /// Ids of runs stored as running or waiting whose lock is free, oldest first.

@@ -4,7 +4,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Ctx, Store, StoreError};
+use super::{SqliteContext, Store, StoreError};
 
 /// The migration that creates the tables (appended to `schema::MIGRATIONS`).
 pub const V_PROFILES: &str = "

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::event::{RunStatus, StepStatus};
+use crate::event::{RunStatus, StepStatus};
 use crate::time::Micros;
 
 /// A run as stored.

@@ -4,8 +4,8 @@
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
-use super::{Ctx, NewAudit, RunFilter, RunUpdate, Store, StoreError};
-use crate::engine::event::{Event, RunStatus};
+use super::{NewAudit, RunFilter, RunUpdate, SqliteContext, Store, StoreError};
+use crate::event::{Event, RunStatus};
 use crate::store::records::{RunRecord, StepRecord};
 use crate::time::Micros;
 
@@ -365,7 +365,7 @@ fn step_from_row(row: &Row<'_>) -> rusqlite::Result<StepRecord> {
         run: row.get(0)?,
         step: row.get(1)?,
         idx: row.get(2)?,
-        status: word(row, 3, crate::engine::event::StepStatus::parse)?,
+        status: word(row, 3, crate::event::StepStatus::parse)?,
         attempt: row.get(4)?,
         started_at: micros(row, 5)?,
         finished_at: micros(row, 6)?,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::{Ctx, StoreError};
+use super::{SqliteContext, StoreError};
 
 /// How long a connection waits for another process's write lock.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

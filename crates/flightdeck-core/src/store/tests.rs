@@ -11,7 +11,7 @@ use serde_json::json;
 use tempfile::TempDir;
 
 use super::*;
-use crate::engine::event::{Event, EventKind, RunStatus, StepStatus, Stream};
+use crate::event::{Event, EventKind, RunStatus, StepStatus, Stream};
 use crate::store::records::{
     ApprovalRecord, AuditRecord, AuditVerdict, DeploymentRecord, RunRecord, StepRecord,
 };

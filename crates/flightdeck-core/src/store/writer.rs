@@ -14,7 +14,7 @@ use std::sync::mpsc;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
 
-use super::{Ctx, Store, StoreError};
+use super::{SqliteContext, Store, StoreError};
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 

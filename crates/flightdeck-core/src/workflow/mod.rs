@@ -2,7 +2,9 @@
 //! project catalogue (`catalog`), templates, `when` expressions, and the plan a run executes (`plan`).
 
 pub mod catalog;
-pub mod diag;
+/// Diagnostics live in the neutral [`crate::diag`] module (config and errors use them without depending
+/// on workflows); re-exported so `workflow::diag::...` paths keep working.
+pub use crate::diag;
 pub mod expr;
 mod expr_eval;
 mod expr_parse;

@@ -44,7 +44,7 @@ fn profiles_fill_the_duration() {
         let total: Duration = stages.iter().map(|s| s.duration).sum();
         assert!(stages.is_empty() || (total.as_secs_f64() - 100.0).abs() < 1e-6, "{name}");
     }
-    let mut plan = Plan::new(Target::parse("http://127.0.0.1/").unwrap());
+    let mut plan = LoadPlan::new(Target::parse("http://127.0.0.1/").unwrap());
     plan.connections = 10;
     plan.apply_profile(Profile::Stress, false);
     assert_eq!(plan.connections, 20, "stress climbs to twice the level");

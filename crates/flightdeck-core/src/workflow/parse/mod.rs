@@ -24,7 +24,7 @@ mod value;
 mod tests;
 
 use refs::{Known, Site, Source};
-use value::{Ctx, Item};
+use value::{Item, ParseState};
 
 const TOP_KEYS: [&str; 8] = ["name", "title", "persona", "kind", "summary", "params", "deployment", "steps"];
 const PERSONAS: [&str; 3] = ["diana", "rita", "phoenix"];
@@ -48,7 +48,7 @@ pub fn parse_workflow_partial(text: &str, file: &Path, is_task: bool) -> (Option
     if !errors.is_empty() {
         return (None, errors.iter().map(|e| syntax_diag(e, text, file)).collect());
     }
-    let mut cx = Ctx::new(text, file);
+    let mut cx = ParseState::new(text, file);
     let table = doc.get_ref();
     cx.check_keys(table, &TOP_KEYS, "the workflow");
     let name = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -84,7 +84,7 @@ struct Header {
     summary: String,
 }
 
-fn header(cx: &mut Ctx<'_>, table: &DeTable<'_>, stem: &str, is_task: bool) -> Header {
+fn header(cx: &mut ParseState<'_>, table: &DeTable<'_>, stem: &str, is_task: bool) -> Header {
     if let Some(item) = table.get("name")
         && let Some(name) = cx.string(item, "name")
         && name != stem
@@ -136,7 +136,7 @@ fn parse_kind(k: &str) -> WorkflowKind {
 }
 
 /// `[deployment]`: templated ledger fields; they may use the outputs of any step of the file.
-fn deployment(cx: &mut Ctx<'_>, item: &Item<'_>, sites: &mut Vec<Site>) -> Option<DeploymentSpec> {
+fn deployment(cx: &mut ParseState<'_>, item: &Item<'_>, sites: &mut Vec<Site>) -> Option<DeploymentSpec> {
     let table = cx.table(item, "deployment")?;
     cx.check_keys(table, &DEPLOYMENT_KEYS, "[deployment]");
     let mut fields: BTreeMap<&str, Template> = BTreeMap::new();
@@ -158,7 +158,7 @@ fn deployment(cx: &mut Ctx<'_>, item: &Item<'_>, sites: &mut Vec<Site>) -> Optio
 }
 
 /// Two steps with one id: an error at the second, naming both lines.
-fn duplicate_ids(cx: &mut Ctx<'_>, parsed: &[step::Parsed]) {
+fn duplicate_ids(cx: &mut ParseState<'_>, parsed: &[step::Parsed]) {
     let mut seen: BTreeMap<&str, u32> = BTreeMap::new();
     for p in parsed {
         let (id, Some(span)) = (p.step.id.as_str(), &p.id_span) else { continue };

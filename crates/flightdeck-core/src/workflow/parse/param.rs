@@ -5,14 +5,14 @@
 use serde_json::Value;
 use toml::de::DeTable;
 
-use super::value::{Ctx, Item, entries, to_json};
+use super::value::{Item, ParseState, entries, to_json};
 use crate::workflow::model::{Param, ParamType};
 
 const PARAM_KEYS: [&str; 7] = ["prompt", "type", "choices", "default", "required", "pattern", "help"];
 const TYPES: [&str; 4] = ["string", "choice", "bool", "number"];
 
 /// Parses the `params` table, in file order.
-pub(super) fn parse_params(cx: &mut Ctx<'_>, item: &Item<'_>) -> Vec<Param> {
+pub(super) fn parse_params(cx: &mut ParseState<'_>, item: &Item<'_>) -> Vec<Param> {
     let Some(table) = cx.table(item, "params") else {
         return Vec::new();
     };
@@ -27,7 +27,7 @@ pub(super) fn parse_params(cx: &mut Ctx<'_>, item: &Item<'_>) -> Vec<Param> {
     out
 }
 
-fn name_ok(cx: &mut Ctx<'_>, name: &str, span: &std::ops::Range<usize>) -> bool {
+fn name_ok(cx: &mut ParseState<'_>, name: &str, span: &std::ops::Range<usize>) -> bool {
     if name == "env" || name == "environment" {
         let help = "the environment is chosen for the run with --env NAME (or in the launch form); \
                     use {{ environment.name }} in templates";
@@ -44,10 +44,10 @@ fn name_ok(cx: &mut Ctx<'_>, name: &str, span: &std::ops::Range<usize>) -> bool 
 }
 
 /// One parameter; a part in error is reported and left at its default, so references still resolve.
-fn parse_param(cx: &mut Ctx<'_>, name: &str, def: &DeTable<'_>) -> Param {
+fn parse_param(cx: &mut ParseState<'_>, name: &str, def: &DeTable<'_>) -> Param {
     let place = format!("[params.{name}]");
     cx.check_keys(def, &PARAM_KEYS, &place);
-    let text = |cx: &mut Ctx<'_>, key: &str| def.get(key).and_then(|i| cx.string(i, key));
+    let text = |cx: &mut ParseState<'_>, key: &str| def.get(key).and_then(|i| cx.string(i, key));
     let prompt = text(cx, "prompt").unwrap_or_else(|| name.to_string());
     let help = text(cx, "help");
     let required = def.get("required").and_then(|i| cx.boolean(i, "required")).unwrap_or(false);
@@ -58,7 +58,7 @@ fn parse_param(cx: &mut Ctx<'_>, name: &str, def: &DeTable<'_>) -> Param {
 }
 
 /// The declared type, or the one inferred from `choices` or a boolean or numeric `default`.
-fn param_type(cx: &mut Ctx<'_>, name: &str, def: &DeTable<'_>) -> Option<ParamType> {
+fn param_type(cx: &mut ParseState<'_>, name: &str, def: &DeTable<'_>) -> Option<ParamType> {
     let declared = match def.get("type") {
         Some(item) => Some(cx.one_of(item, "type", &TYPES)?),
         None => None,
@@ -94,7 +94,7 @@ fn param_type(cx: &mut Ctx<'_>, name: &str, def: &DeTable<'_>) -> Option<ParamTy
     }
 }
 
-fn choices(cx: &mut Ctx<'_>, item: &Item<'_>) -> Option<Vec<String>> {
+fn choices(cx: &mut ParseState<'_>, item: &Item<'_>) -> Option<Vec<String>> {
     let list: Option<Vec<String>> = item
         .get_ref()
         .as_array()
@@ -116,7 +116,7 @@ fn choices(cx: &mut Ctx<'_>, item: &Item<'_>) -> Option<Vec<String>> {
 }
 
 /// The pattern and its compiled whole-value form, or a diagnostic.
-fn pattern(cx: &mut Ctx<'_>, item: &Item<'_>, ty: &ParamType) -> Option<(String, regex::Regex)> {
+fn pattern(cx: &mut ParseState<'_>, item: &Item<'_>, ty: &ParamType) -> Option<(String, regex::Regex)> {
     let text = cx.string(item, "pattern")?;
     if *ty != ParamType::String {
         let help = "a pattern constrains free text: remove it, or make the parameter a string";
@@ -136,7 +136,7 @@ fn pattern(cx: &mut Ctx<'_>, item: &Item<'_>, ty: &ParamType) -> Option<(String,
 }
 
 fn default(
-    cx: &mut Ctx<'_>,
+    cx: &mut ParseState<'_>,
     item: &Item<'_>,
     ty: &ParamType,
     pattern: Option<&(String, regex::Regex)>,

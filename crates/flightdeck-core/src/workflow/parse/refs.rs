@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::value::Ctx;
+use super::value::ParseState;
 use crate::workflow::diag::nearest;
 use crate::workflow::expr::WhenExpr;
 use crate::workflow::model::Param;
@@ -40,7 +40,7 @@ pub(super) struct Known<'a> {
 }
 
 /// Checks every site, recording a diagnostic per bad template or path.
-pub(super) fn check(cx: &mut Ctx<'_>, sites: &[Site], known: &Known<'_>) {
+pub(super) fn check(cx: &mut ParseState<'_>, sites: &[Site], known: &Known<'_>) {
     for site in sites {
         let (paths, text) = match &site.src {
             Source::Template(t) => match t.vars() {
@@ -61,7 +61,7 @@ pub(super) fn check(cx: &mut Ctx<'_>, sites: &[Site], known: &Known<'_>) {
     }
 }
 
-fn template_error(cx: &mut Ctx<'_>, site: &Site, text: &str, e: &TemplateError) {
+fn template_error(cx: &mut ParseState<'_>, site: &Site, text: &str, e: &TemplateError) {
     let offset = match e {
         TemplateError::Unclosed { offset } | TemplateError::BadPath { offset, .. } => *offset,
         TemplateError::Missing { .. } => 0,

@@ -8,7 +8,7 @@ use std::ops::Range;
 use toml::de::DeTable;
 
 use super::refs::{Site, Source};
-use super::value::{Ctx, Item, key_span, to_json, unknown_key_help};
+use super::value::{Item, ParseState, key_span, to_json, unknown_key_help};
 use crate::steps::{self, StepKind};
 use crate::workflow::model::{Action, OnFail, Retry, SourcePos, Step};
 use crate::workflow::template::Template;
@@ -38,7 +38,7 @@ pub(super) struct Parsed {
 }
 
 /// Parses the `steps` array (absent or empty is an error: a workflow does something).
-pub(super) fn parse_steps(cx: &mut Ctx<'_>, item: Option<&Item<'_>>) -> Vec<Parsed> {
+pub(super) fn parse_steps(cx: &mut ParseState<'_>, item: Option<&Item<'_>>) -> Vec<Parsed> {
     let help = "add at least one step:\n\n    [[steps]]\n    id = \"hello\"\n    run = \"echo hello\"";
     let Some(item) = item else {
         cx.error_file("the workflow has no steps", help);
@@ -59,7 +59,7 @@ pub(super) fn parse_steps(cx: &mut Ctx<'_>, item: Option<&Item<'_>>) -> Vec<Pars
     list.iter().enumerate().filter_map(|(i, s)| parse_step(cx, i, s)).collect()
 }
 
-fn parse_step(cx: &mut Ctx<'_>, index: usize, item: &Item<'_>) -> Option<Parsed> {
+fn parse_step(cx: &mut ParseState<'_>, index: usize, item: &Item<'_>) -> Option<Parsed> {
     let Some(table) = item.get_ref().as_table() else {
         let found = item.get_ref().type_str();
         cx.error(&item.span(), format!("a step must be a table, found {found}"), None);
@@ -100,7 +100,7 @@ fn all_step_keys() -> Vec<&'static str> {
     keys
 }
 
-fn check_step_keys(cx: &mut Ctx<'_>, table: &DeTable<'_>) {
+fn check_step_keys(cx: &mut ParseState<'_>, table: &DeTable<'_>) {
     let allowed = all_step_keys();
     let action = table.iter().find_map(|(k, _)| steps::kind(k.get_ref()));
     for (key, _) in table {
@@ -120,7 +120,7 @@ fn check_step_keys(cx: &mut Ctx<'_>, table: &DeTable<'_>) {
     }
 }
 
-fn step_id(cx: &mut Ctx<'_>, table: &DeTable<'_>, at: usize) -> (String, Option<Range<usize>>) {
+fn step_id(cx: &mut ParseState<'_>, table: &DeTable<'_>, at: usize) -> (String, Option<Range<usize>>) {
     let Some(item) = table.get("id") else {
         let help = "add e.g. id = \"deploy\" (lower-case letters, digits, `-` and `_`)";
         cx.error_at(at, "this step has no `id`", Some(help.into()));
@@ -139,7 +139,12 @@ fn step_id(cx: &mut Ctx<'_>, table: &DeTable<'_>, at: usize) -> (String, Option<
 }
 
 /// The one action key of the step, or a diagnostic at the step's header when there are none or two.
-fn find_action(cx: &mut Ctx<'_>, table: &DeTable<'_>, at: usize, id: &str) -> Option<&'static dyn StepKind> {
+fn find_action(
+    cx: &mut ParseState<'_>,
+    table: &DeTable<'_>,
+    at: usize,
+    id: &str,
+) -> Option<&'static dyn StepKind> {
     let mut found: Vec<(&'static dyn StepKind, usize)> = table
         .iter()
         .filter_map(|(k, _)| steps::kind(k.get_ref()).map(|kind| (kind, k.span().start)))
@@ -164,7 +169,7 @@ fn find_action(cx: &mut Ctx<'_>, table: &DeTable<'_>, at: usize, id: &str) -> Op
 }
 
 fn action(
-    cx: &mut Ctx<'_>,
+    cx: &mut ParseState<'_>,
     table: &DeTable<'_>,
     kind: &'static dyn StepKind,
     step: &mut Step,
@@ -205,11 +210,17 @@ fn field_span(table: &DeTable<'_>, field: &str) -> Option<Range<usize>> {
 }
 
 /// `title`, `rollback`, `dir`, `dry_run` and `env`.
-fn text_keys(cx: &mut Ctx<'_>, table: &DeTable<'_>, step: &mut Step, sites: &mut Vec<Site>, index: usize) {
+fn text_keys(
+    cx: &mut ParseState<'_>,
+    table: &DeTable<'_>,
+    step: &mut Step,
+    sites: &mut Vec<Site>,
+    index: usize,
+) {
     if let Some(item) = table.get("title") {
         step.title = cx.string(item, "title");
     }
-    let mut template = |cx: &mut Ctx<'_>, key: &str, before: Option<usize>| {
+    let mut template = |cx: &mut ParseState<'_>, key: &str, before: Option<usize>| {
         let item = table.get(key)?;
         let text = cx.string(item, key)?;
         let src = Source::Template(Template::new(text.clone()));

@@ -14,15 +14,15 @@ use crate::workflow::diag::{Diagnostic, line_col, nearest};
 pub(super) type Item<'i> = Spanned<DeValue<'i>>;
 
 /// The file being parsed and every problem found so far.
-pub(super) struct Ctx<'a> {
+pub(super) struct ParseState<'a> {
     pub text: &'a str,
     pub file: &'a Path,
     pub diags: Vec<Diagnostic>,
 }
 
-impl<'a> Ctx<'a> {
+impl<'a> ParseState<'a> {
     pub fn new(text: &'a str, file: &'a Path) -> Self {
-        Ctx { text, file, diags: Vec::new() }
+        ParseState { text, file, diags: Vec::new() }
     }
 
     /// 1-based line of a byte offset.

@@ -3,7 +3,7 @@
 use toml::de::DeTable;
 
 use super::super::refs::{Site, Source};
-use super::super::value::{Ctx, Item};
+use super::super::value::{Item, ParseState};
 use crate::time::parse_duration;
 use crate::workflow::expr::WhenExpr;
 use crate::workflow::model::{OnFail, Retry, Step};
@@ -11,7 +11,7 @@ use crate::workflow::model::{OnFail, Retry, Step};
 const DURATION_HELP: &str = "write a duration such as \"90s\", \"10m\", \"1h30m\" or \"500ms\"";
 
 pub(super) fn control_keys(
-    cx: &mut Ctx<'_>,
+    cx: &mut ParseState<'_>,
     table: &DeTable<'_>,
     step: &mut Step,
     sites: &mut Vec<Site>,
@@ -38,7 +38,7 @@ pub(super) fn control_keys(
     }
 }
 
-fn when(cx: &mut Ctx<'_>, item: &Item<'_>, sites: &mut Vec<Site>, index: usize) -> Option<WhenExpr> {
+fn when(cx: &mut ParseState<'_>, item: &Item<'_>, sites: &mut Vec<Site>, index: usize) -> Option<WhenExpr> {
     let text = cx.string(item, "when")?;
     match WhenExpr::parse(&text) {
         Ok(expr) => {
@@ -56,7 +56,7 @@ fn when(cx: &mut Ctx<'_>, item: &Item<'_>, sites: &mut Vec<Site>, index: usize) 
 }
 
 /// A duration string in milliseconds, or a diagnostic quoting it.
-fn duration(cx: &mut Ctx<'_>, item: &Item<'_>, what: &str) -> Option<u64> {
+fn duration(cx: &mut ParseState<'_>, item: &Item<'_>, what: &str) -> Option<u64> {
     let text = cx.string(item, what)?;
     let ms = parse_duration(&text);
     if ms.is_none() {
@@ -66,7 +66,7 @@ fn duration(cx: &mut Ctx<'_>, item: &Item<'_>, what: &str) -> Option<u64> {
 }
 
 /// `retries = N` or `retries = { count = N, backoff = "1s", factor = 2.0 }`.
-fn retries(cx: &mut Ctx<'_>, item: &Item<'_>) -> Option<Retry> {
+fn retries(cx: &mut ParseState<'_>, item: &Item<'_>) -> Option<Retry> {
     let mut retry = Retry::default();
     if item.get_ref().is_integer() {
         retry.count = count(cx, item)?;
@@ -103,7 +103,7 @@ fn retries(cx: &mut Ctx<'_>, item: &Item<'_>) -> Option<Retry> {
     Some(retry)
 }
 
-fn count(cx: &mut Ctx<'_>, item: &Item<'_>) -> Option<u32> {
+fn count(cx: &mut ParseState<'_>, item: &Item<'_>) -> Option<u32> {
     let n = super::super::value::to_json(item.get_ref()).as_u64().and_then(|n| u32::try_from(n).ok());
     match n {
         Some(n) if n <= 100 => Some(n),

@@ -3,7 +3,7 @@
 //! errors quote the bad part and say what to write.
 
 use super::{Condition, Func, Op, Operand, PathSeg, Placeholder, pattern};
-use crate::workflow::diag::nearest;
+use crate::diag::nearest;
 
 /// The placeholders by name, for parsing and "did you mean".
 const PLACEHOLDERS: &[&str] =

@@ -15,14 +15,58 @@
 //! `to`, a bad `tls`, a URL that is not http(s); each error names the file, line and column.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::find_line_in_table;
-use crate::notify::EventName;
+use crate::diag::{Diagnostic, nearest};
 use crate::time::parse_duration;
-use crate::workflow::diag::{Diagnostic, nearest};
+
+/// The events a route can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventName {
+    /// A gate waits for approvals.
+    ApprovalWaiting,
+    /// A run failed.
+    Failed,
+    /// A run was rolled back.
+    RolledBack,
+    /// A run succeeded.
+    Finished,
+    /// An incident was opened.
+    IncidentOpened,
+    /// An incident was resolved.
+    IncidentResolved,
+    /// A message from a `notify` step.
+    Message,
+    /// A test message (`flightdeck notify test`).
+    Test,
+}
+
+impl EventName {
+    /// The name as written in config and stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventName::ApprovalWaiting => "approval_waiting",
+            EventName::Failed => "failed",
+            EventName::RolledBack => "rolled_back",
+            EventName::Finished => "finished",
+            EventName::IncidentOpened => "incident_opened",
+            EventName::IncidentResolved => "incident_resolved",
+            EventName::Message => "message",
+            EventName::Test => "test",
+        }
+    }
+}
+
+impl fmt::Display for EventName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// `[notify]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

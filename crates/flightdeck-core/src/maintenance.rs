@@ -3,8 +3,25 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::monitors::MaintenanceConfig;
 use crate::time::{Micros, parse_duration};
+
+/// A maintenance window: absolute (`start`, `end` as RFC 3339) or daily (`daily = "02:00"`, `for`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceConfig {
+    /// Start instant, RFC 3339 (`2026-11-24T02:00:00Z`).
+    #[serde(default)]
+    pub start: Option<String>,
+    /// End instant, RFC 3339.
+    #[serde(default)]
+    pub end: Option<String>,
+    /// Every day at this UTC time (`HH:MM`).
+    #[serde(default)]
+    pub daily: Option<String>,
+    /// Length of a daily window (`30m`).
+    #[serde(default, rename = "for")]
+    pub duration: Option<String>,
+}
 
 const DAY_US: i64 = 86_400_000_000;
 
