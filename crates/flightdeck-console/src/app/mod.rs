@@ -56,6 +56,9 @@ pub struct Init {
     pub services: Vec<String>,
     /// The DORA window from `[dora] window`, in days.
     pub dora_days: i64,
+    /// Each environment's `environment.*` template variables (the launch form shows defaults
+    /// that name them resolved).
+    pub env_vars: launch::EnvVars,
 }
 
 /// The run screen's own state (the run itself is in [`App::views`]).
@@ -436,6 +439,7 @@ impl App {
                 let view =
                     self.views.entry(event.run.clone()).or_insert_with(|| RunView::new(&event.run, true));
                 view.apply(event.at, &event.kind);
+                self.follow_load_step(&event);
                 if ended { vec![Effect::LoadRuns] } else { Vec::new() }
             }
             msg @ (Msg::HealthSnapshot { .. }

@@ -92,6 +92,8 @@ pub struct RunView {
     pub rolling_back: bool,
     /// A step's live stage line from its progress (a rollout's stage and traffic split), by step.
     pub progress: BTreeMap<String, String>,
+    /// A `load` step's latest figures (its `StepProgress`, at most two a second), by step.
+    pub load: BTreeMap<String, Box<flightdeck_core::load::Snapshot>>,
 }
 
 impl RunView {
@@ -115,6 +117,7 @@ impl RunView {
             started: None,
             rolling_back: false,
             progress: BTreeMap::new(),
+            load: BTreeMap::new(),
         }
     }
 
@@ -213,7 +216,9 @@ impl RunView {
                 self.rerun = Some((step.clone(), *still_running));
             }
             EventKind::StepProgress { step, data } => {
-                if let Some(text) = stage_text(data) {
+                if let Some(snapshot) = load_snapshot(data) {
+                    self.load.insert(step.clone(), snapshot);
+                } else if let Some(text) = stage_text(data) {
                     self.progress.insert(step.clone(), text);
                 }
             }
@@ -251,6 +256,12 @@ impl RunView {
             .or_else(|| self.steps.iter().rposition(|s| s.status != StepStatus::Pending))
             .unwrap_or(0)
     }
+}
+
+/// A `load` step's progress: the load generator's snapshot (other kinds' data has no `rps_now`).
+pub fn load_snapshot(data: &serde_json::Value) -> Option<Box<flightdeck_core::load::Snapshot>> {
+    data.get("rps_now")?;
+    serde_json::from_value(data.clone()).ok().map(Box::new)
 }
 
 /// A rollout's progress as one short line: `stage 2/4 · old 75% / new 25%`, or its abort.

@@ -33,6 +33,7 @@ pub fn init(console: &Console, theme: String) -> Init {
         .and_then(flightdeck_core::time::parse_duration)
         .map_or(90, |ms| i64::try_from(ms / 86_400_000).unwrap_or(90).max(1));
     Init {
+        env_vars: ctx.config.environments.values().map(|e| (e.name.clone(), e.template_vars())).collect(),
         services: ctx.config.services.keys().cloned().collect(),
         dora_days,
         project: ctx.config.project_name(&ctx.paths.project_dir),

@@ -9,7 +9,7 @@ use crate::app::App;
 use crate::app::launch::{FieldValue, LaunchForm};
 use crate::theme::{Role, Theme};
 use crate::view::chrome::env_badge;
-use crate::view::widgets::{ellipsize, panel, span};
+use crate::view::widgets::{ellipsize, panel, span, wrap_text};
 
 /// Draws the launch form and, beside or instead of the help, the plan preview.
 pub fn launch(app: &App, form: &LaunchForm, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -17,7 +17,11 @@ pub fn launch(app: &App, form: &LaunchForm, theme: &Theme, frame: &mut Frame, ar
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
     let title = format!("Launch {} — {}", form.workflow.name, form.workflow.title);
     frame.render_widget(
-        Paragraph::new(field_lines(form, theme)).block(panel(&title, theme, !form.preview)),
+        Paragraph::new(field_lines(form, theme, usize::from(left.width.saturating_sub(2)))).block(panel(
+            &title,
+            theme,
+            !form.preview,
+        )),
         left,
     );
     let lines = if form.preview {
@@ -32,43 +36,49 @@ pub fn launch(app: &App, form: &LaunchForm, theme: &Theme, frame: &mut Frame, ar
     );
 }
 
-fn field_lines<'a>(form: &LaunchForm, theme: &Theme) -> Vec<Line<'a>> {
+/// The fields: a label column as wide as the longest label allows (long labels wrap under
+/// themselves), the value beside the first line, and the focused field's help or an error wrapped
+/// under it: nothing is cut at 80x24.
+fn field_lines<'a>(form: &LaunchForm, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let longest = form.fields.iter().map(|f| f.label.chars().count()).max().unwrap_or(0);
+    let label_w = longest.min((width / 2).saturating_sub(2).max(12));
     let mut lines = Vec::new();
     for (i, f) in form.fields.iter().enumerate() {
         let focused = i == form.focus && !form.preview;
         let req = if f.required { "*" } else { " " };
-        let label = span(
-            format!("{}{req}{:<20} ", if focused { "▸" } else { " " }, ellipsize(&f.label, 20)),
-            theme,
-            if focused { Role::Accent } else { Role::Text },
-        );
-        let value = match &f.value {
-            FieldValue::Text(t) => {
-                let cursor = if focused { "█" } else { "" };
-                span(
-                    format!("[{}{cursor}]", t.value()),
-                    theme,
-                    if focused { Role::Selection } else { Role::Text },
-                )
-            }
-            FieldValue::Choice { options, selected } => {
-                let v = options.get(*selected).cloned().unwrap_or_default();
-                span(format!("‹ {v} ›"), theme, if focused { Role::Selection } else { Role::Text })
-            }
-            FieldValue::Bool(b) => span(
-                if *b { "[x] yes" } else { "[ ] no" },
-                theme,
-                if focused { Role::Selection } else { Role::Text },
-            ),
+        let role = if focused { Role::Accent } else { Role::Text };
+        let parts = wrap_text(&f.label, label_w);
+        let first = parts.first().cloned().unwrap_or_default();
+        let label = span(format!("{}{req}{first:<label_w$} ", if focused { "▸" } else { " " }), theme, role);
+        lines.push(Line::from(vec![label, field_value(f, focused, theme)]));
+        for more in parts.iter().skip(1) {
+            lines.push(Line::from(span(format!("  {more}"), theme, role)));
+        }
+        let (note, note_role, indent) = match (&f.error, &f.help) {
+            (Some(e), _) => (format!("✗ {e}"), Role::Fail, "   "),
+            (None, Some(h)) if focused => (h.clone(), Role::Muted, "     "),
+            _ => continue,
         };
-        lines.push(Line::from(vec![label, value]));
-        if let Some(e) = &f.error {
-            lines.push(Line::from(span(format!("   ✗ {e}"), theme, Role::Fail)));
-        } else if focused && let Some(h) = &f.help {
-            lines.push(Line::from(span(format!("     {h}"), theme, Role::Muted)));
+        for l in wrap_text(&note, width.saturating_sub(indent.len())) {
+            lines.push(Line::from(span(format!("{indent}{l}"), theme, note_role)));
         }
     }
     lines
+}
+
+fn field_value<'a>(f: &crate::app::launch::Field, focused: bool, theme: &Theme) -> Span<'a> {
+    let role = if focused { Role::Selection } else { Role::Text };
+    match &f.value {
+        FieldValue::Text(t) => {
+            let cursor = if focused { "█" } else { "" };
+            span(format!("[{}{cursor}]", t.value()), theme, role)
+        }
+        FieldValue::Choice { options, selected } => {
+            let v = options.get(*selected).cloned().unwrap_or_default();
+            span(format!("‹ {v} ›"), theme, role)
+        }
+        FieldValue::Bool(b) => span(if *b { "[x] yes" } else { "[ ] no" }, theme, role),
+    }
 }
 
 fn help_lines<'a>(form: &LaunchForm, theme: &Theme) -> Vec<Line<'a>> {

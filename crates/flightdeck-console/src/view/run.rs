@@ -120,7 +120,12 @@ fn step_lines<'a>(app: &App, view: &RunView, selected: usize, theme: &Theme, wid
             };
             let retry = if s.attempt > 1 { format!("×{}", s.attempt) } else { String::new() };
             let label_w = width.saturating_sub(3 + took.len() + retry.len());
-            let text = match view.progress.get(&s.id) {
+            let stage = view
+                .load
+                .get(&s.id)
+                .map(|l| super::load::step_figures(l, false))
+                .or_else(|| view.progress.get(&s.id).cloned());
+            let text = match stage {
                 Some(stage) => format!("{} [{stage}]", s.label),
                 None => s.label.clone(),
             };
@@ -167,10 +172,15 @@ fn log_panel(
         let _ = write!(flags, " /{q} {rank}/{matches} match(es)");
     }
     // While following, no line counter: it would rewrite the title with every line over SSH.
+    // A load step's live figures head its log (they change at most twice a second).
+    let figures = view
+        .load
+        .get(&step.id)
+        .map_or_else(String::new, |l| format!(" · {}", super::load::step_figures(l, true)));
     let title = if rs.follow && view.active() {
-        format!("{}{flags}", step.label)
+        format!("{}{figures}{flags}", step.label)
     } else {
-        format!("{} — {} line(s){flags}", step.label, total)
+        format!("{} — {} line(s){figures}{flags}", step.label, total)
     };
     let query = rs.query.as_deref().filter(|q| !q.is_empty());
     let text: Vec<Line> = lines
