@@ -634,4 +634,6 @@ impl App {
 #[cfg(test)]
 mod dialog_tests;
 #[cfg(test)]
+mod gaps_tests;
+#[cfg(test)]
 mod tests;
