@@ -57,6 +57,15 @@ impl Console {
                 let store = self.store.clone();
                 self.in_background(move || load_profile(&store, &run))
             }
+            Effect::WatchRuns => {
+                let active = app.recent.iter().any(|r| {
+                    use flightdeck_core::engine::event::RunStatus;
+                    matches!(r.status, RunStatus::Running | RunStatus::Waiting)
+                });
+                let last_look = (active && self.client_only.is_none()).then(|| self.store.clone());
+                attach::watch_runs(self.ctx.connect("console"), self.tx.clone(), last_look);
+                Vec::new()
+            }
             e @ (Effect::LoadRuns
             | Effect::OpenRun { .. }
             | Effect::LoadAudit
@@ -137,7 +146,13 @@ impl Console {
                 let store = self.store.clone();
                 self.in_background(move || {
                     match store.runs(&RunFilter { limit: 200, ..RunFilter::default() }) {
-                        Ok(runs) => Msg::RunsLoaded { runs },
+                        // As the runner lists them (no plans), so an unchanged list draws nothing.
+                        Ok(mut runs) => {
+                            for r in &mut runs {
+                                r.plan_json.clear();
+                            }
+                            Msg::RunsLoaded { runs }
+                        }
                         Err(e) => Msg::Notice { text: format!("cannot read runs: {e}") },
                     }
                 })

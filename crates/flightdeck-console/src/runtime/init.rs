@@ -15,7 +15,11 @@ use flightdeck_core::store::RunFilter;
 pub fn init(console: &Console, theme: String) -> Init {
     let ctx = &console.ctx;
     let environments = ctx.config.environments.values().map(|e| (e.name.clone(), e.production)).collect();
-    let runs = console.store.runs(&RunFilter { limit: 50, ..RunFilter::default() }).unwrap_or_default();
+    let mut runs = console.store.runs(&RunFilter { limit: 50, ..RunFilter::default() }).unwrap_or_default();
+    // As the runner lists them (no plans): the first watch of the runs then redraws nothing.
+    for r in &mut runs {
+        r.plan_json.clear();
+    }
     let mut themes: Vec<String> = BUNDLED.iter().map(|(n, _)| (*n).to_string()).collect();
     if let Ok(dir) = std::fs::read_dir(ctx.paths.project_dir.join("themes")) {
         themes.extend(
