@@ -194,3 +194,28 @@ fn the_help_box_keeps_every_key_at_80x24_and_uses_a_wide_terminal() {
     let width = wide.iter().find(|r| r.contains("╭ Help")).map(|r| r.trim().chars().count()).unwrap_or(0);
     assert!(width > 100, "the help box stayed narrow: {width}");
 }
+
+#[test]
+fn a_finished_load_step_shows_its_own_mean_rate() {
+    let mut a = app((80, 24), vec![], fixtures::load_step_running());
+    let run = a.views.keys().next().cloned().unwrap_or_default();
+    let outputs = [("rps", "987.25"), ("p50", "2.500"), ("p99", "7.000"), ("error_rate", "0.000000")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let kind = flightdeck_core::engine::event::EventKind::StepFinished {
+        step: "load".into(),
+        attempt: 1,
+        status: flightdeck_core::engine::event::StepStatus::Succeeded,
+        exit_code: Some(0),
+        duration_ms: 30_000,
+        outputs,
+        message: None,
+    };
+    let at = flightdeck_core::time::Micros(0);
+    let _ = a.update(Msg::Engine(flightdeck_core::engine::event::Event { run, life: 1, seq: 50, at, kind }));
+    let rows = screen_text(&a);
+    let row = rows.iter().find(|r| r.contains("Load test [")).expect("the load step's row");
+    assert!(row.contains("987 req/s mean · 12/30s"), "{row}");
+    assert!(a.load.snapshot.as_ref().is_some_and(|s| s.finished && (s.latency.p99 - 7.0).abs() < 1e-9));
+}

@@ -270,6 +270,10 @@ impl App {
     pub(super) fn load_step_finished(&mut self, run: &str, step: &str) {
         if self.load.from_run.as_ref().is_some_and(|(r, s)| r == run && s == step) {
             self.load.phase = LoadPhase::Finished;
+            // The run view's copy has the step's own totals.
+            if let Some(l) = self.views.get(run).and_then(|v| v.load.get(step)) {
+                self.load.snapshot = Some(l.clone());
+            }
         }
     }
 

@@ -164,7 +164,10 @@ impl RunView {
                 }
             }
             EventKind::StepLog { step, stream, line } => self.push_log(step, *stream, line),
-            EventKind::StepFinished { step, attempt, status, message, .. } => {
+            EventKind::StepFinished { step, attempt, status, message, outputs, .. } => {
+                if let Some(l) = self.load.get_mut(step) {
+                    load_finished(l, outputs);
+                }
                 if let Some(s) = self.step_mut(step) {
                     s.status = *status;
                     s.attempt = *attempt;
@@ -262,6 +265,25 @@ impl RunView {
 pub fn load_snapshot(data: &serde_json::Value) -> Option<Box<flightdeck_core::load::Snapshot>> {
     data.get("rps_now")?;
     serde_json::from_value(data.clone()).ok().map(Box::new)
+}
+
+/// A `load` step ended: its last figures say so, with the step's own totals (`rps` is the mean
+/// over the whole test; progress arrives at most twice a second, so the last one may be early).
+fn load_finished(l: &mut flightdeck_core::load::Snapshot, outputs: &BTreeMap<String, String>) {
+    let figure = |k: &str| outputs.get(k).and_then(|v| v.parse::<f64>().ok());
+    l.finished = true;
+    if let Some(v) = figure("rps") {
+        l.rps_mean = v;
+    }
+    if let Some(v) = figure("p50") {
+        l.latency.p50 = v;
+    }
+    if let Some(v) = figure("p99") {
+        l.latency.p99 = v;
+    }
+    if let Some(v) = figure("error_rate") {
+        l.error_rate = v;
+    }
 }
 
 /// A rollout's progress as one short line: `stage 2/4 · old 75% / new 25%`, or its abort.

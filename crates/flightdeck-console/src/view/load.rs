@@ -66,14 +66,15 @@ fn stretch<T: Clone>(values: &[T], width: usize) -> Vec<T> {
 /// A `load` step's live figures for the run view: the short form beside the step, the long one
 /// above its log. `1234 req/s · 12/30s` / `1234 req/s (mean 1200) · p50 1.40ms · p99 9.80ms ·
 /// err 0.02% · 12s/30s`.
-pub fn step_figures(s: &Snapshot, long: bool) -> String {
+pub fn step_figures(s: &Snapshot, long: bool, long_mean: bool) -> String {
     let rate =
         if s.finished { format!("{:.0} req/s mean", s.rps_mean) } else { format!("{:.0} req/s", s.rps_now) };
     let total = s.planned_duration_s.map_or_else(String::new, |d| format!("/{d:.0}"));
     if !long {
         return format!("{rate} · {:.0}{total}s", s.elapsed_s);
     }
-    let mean = if s.finished { String::new() } else { format!(" (mean {:.0})", s.rps_mean) };
+    // The running mean only where it fits: 80 columns keep every other figure.
+    let mean = if s.finished || !long_mean { String::new() } else { format!(" (mean {:.0})", s.rps_mean) };
     format!(
         "{rate}{mean} · p50 {} · p99 {} · err {:.2}% · {:.0}s{total}s{}",
         ms(s.latency.p50),

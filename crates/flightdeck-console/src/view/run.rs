@@ -123,7 +123,7 @@ fn step_lines<'a>(app: &App, view: &RunView, selected: usize, theme: &Theme, wid
             let stage = view
                 .load
                 .get(&s.id)
-                .map(|l| super::load::step_figures(l, false))
+                .map(|l| super::load::step_figures(l, false, false))
                 .or_else(|| view.progress.get(&s.id).cloned());
             let text = match stage {
                 Some(stage) => format!("{} [{stage}]", s.label),
@@ -173,10 +173,11 @@ fn log_panel(
     }
     // While following, no line counter: it would rewrite the title with every line over SSH.
     // A load step's live figures head its log (they change at most twice a second).
+    let wide = area.width >= 100;
     let figures = view
         .load
         .get(&step.id)
-        .map_or_else(String::new, |l| format!(" · {}", super::load::step_figures(l, true)));
+        .map_or_else(String::new, |l| format!(" · {}", super::load::step_figures(l, true, wide)));
     let title = if rs.follow && view.active() {
         format!("{}{figures}{flags}", step.label)
     } else {
