@@ -113,7 +113,7 @@ fn a_load_steps_figures_show_live_in_the_run_view_and_on_the_load_screen() {
     assert!(s.contains("req/s"), "{s}");
     assert!(s.contains("/6s"), "{s}");
     tmux.keys(&["L"]);
-    let s = tmux.wait_for("step load of run");
+    let s = tmux.wait_for("step load of run"); // 120 columns: the long form
     assert!(s.contains("req/s"), "{s}");
     tmux.keys(&["Escape"]);
     let s = tmux.wait_for("succeeded (exit 0)");

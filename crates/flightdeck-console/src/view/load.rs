@@ -196,11 +196,17 @@ fn status_line(v: &LoadView, theme: &Theme, frame: &mut Frame, area: Rect) {
 fn from_run_line(v: &LoadView, run: &str, step: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
     let passed = v.snapshot.as_ref().is_none_or(|s| s.verdicts.iter().all(|x| x.passed));
     let (mark, role, what) = match (v.phase, passed) {
-        (LoadPhase::Running, _) => ("▶ running", Role::Running, "x: cancel it from the run"),
+        (LoadPhase::Running, _) => ("▶ running", Role::Running, "cancel: in its run"),
         (_, true) => ("✓ done", Role::Ok, "enter: the form"),
         (_, false) => ("✗ FAIL", Role::Fail, "enter: the form"),
     };
     let target = format!("step {step} of run {run}");
+    // The run id whole at 80 columns: the shorter form when the long one does not fit.
+    let target = if target.chars().count() + what.len() + 14 > usize::from(area.width) {
+        format!("{run} › {step}")
+    } else {
+        target
+    };
     let w = usize::from(area.width).saturating_sub(what.len() + 14);
     let line = Line::from(vec![
         span(format!(" {mark} "), theme, role),

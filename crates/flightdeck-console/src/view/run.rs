@@ -178,11 +178,15 @@ fn log_panel(
         .load
         .get(&step.id)
         .map_or_else(String::new, |l| format!(" · {}", super::load::step_figures(l, true, wide)));
-    let title = if rs.follow && view.active() {
+    let mut title = if rs.follow && view.active() {
         format!("{}{figures}{flags}", step.label)
     } else {
         format!("{} — {} line(s){figures}{flags}", step.label, total)
     };
+    // Too long for the width: the figures and flags matter more than the label (the step list has it).
+    if !figures.is_empty() && title.chars().count() + 2 > usize::from(area.width) {
+        title = format!("{}{flags}", figures.trim_start_matches(" · "));
+    }
     let query = rs.query.as_deref().filter(|q| !q.is_empty());
     let text: Vec<Line> = lines
         .into_iter()
