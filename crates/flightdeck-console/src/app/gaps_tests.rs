@@ -191,7 +191,7 @@ fn the_help_box_keeps_every_key_at_80x24_and_uses_a_wide_terminal() {
     assert!(shows_all_words(&rows, "theme NAME persona NAME break fix quit"), "{rows:#?}");
     assert!(rows.iter().any(|r| r.contains("any key closes this help")), "{rows:#?}");
     let wide = screen_text(&app((160, 48), vec![], msgs));
-    let width = wide.iter().find(|r| r.contains("╭ Help")).map(|r| r.trim().chars().count()).unwrap_or(0);
+    let width = wide.iter().find(|r| r.contains("╭ Help")).map_or(0, |r| r.trim().chars().count());
     assert!(width > 100, "the help box stayed narrow: {width}");
 }
 

@@ -82,7 +82,9 @@ pub(super) fn watch_runs(connect: Connect, tx: mpsc::Sender<Msg>, last_look: Opt
         let runs = match tokio::time::timeout(std::time::Duration::from_secs(5), ask).await {
             Ok(Ok(runs)) => runs,
             Ok(Err(())) => match last_look {
-                Some(store) => tokio::task::spawn_blocking(move || stored_runs(&store)).await.ok().flatten(),
+                Some(store) => {
+                    tokio::task::spawn_blocking(move || stored_runs(&store).ok()).await.ok().flatten()
+                }
                 None => None,
             },
             Err(_) => None,
@@ -94,11 +96,11 @@ pub(super) fn watch_runs(connect: Connect, tx: mpsc::Sender<Msg>, last_look: Opt
 }
 
 /// The stored runs as the runner lists them (without plans).
-pub(super) fn stored_runs(store: &Store) -> Option<Vec<flightdeck_core::store::records::RunRecord>> {
+pub(super) fn stored_runs(store: &Store) -> Result<Vec<flightdeck_core::store::records::RunRecord>, String> {
     let filter = flightdeck_core::store::RunFilter { limit: 200, ..Default::default() };
-    let mut runs = store.runs(&filter).ok()?;
+    let mut runs = store.runs(&filter).map_err(|e| e.to_string())?;
     for r in &mut runs {
         r.plan_json.clear();
     }
-    Some(runs)
+    Ok(runs)
 }

@@ -12,7 +12,6 @@ use crate::msg::{Effect, Msg};
 use crate::runtime::{Console, Live, attach};
 use crate::theme::Theme;
 use flightdeck_core::runner::protocol::{Request, Response, StartOptions};
-use flightdeck_core::store::RunFilter;
 
 impl Console {
     #[allow(clippy::too_many_lines)] // a dispatch table: one arm per effect
@@ -144,17 +143,10 @@ impl Console {
             }
             Effect::LoadRuns => {
                 let store = self.store.clone();
-                self.in_background(move || {
-                    match store.runs(&RunFilter { limit: 200, ..RunFilter::default() }) {
-                        // As the runner lists them (no plans), so an unchanged list draws nothing.
-                        Ok(mut runs) => {
-                            for r in &mut runs {
-                                r.plan_json.clear();
-                            }
-                            Msg::RunsLoaded { runs }
-                        }
-                        Err(e) => Msg::Notice { text: format!("cannot read runs: {e}") },
-                    }
+                // As the runner lists them (no plans), so an unchanged list draws nothing.
+                self.in_background(move || match attach::stored_runs(&store) {
+                    Ok(runs) => Msg::RunsLoaded { runs },
+                    Err(e) => Msg::Notice { text: format!("cannot read runs: {e}") },
                 })
             }
             Effect::OpenRun { run } => self.open_run(&run, app),
