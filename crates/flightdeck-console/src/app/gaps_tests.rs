@@ -219,3 +219,22 @@ fn a_finished_load_step_shows_its_own_mean_rate() {
     assert!(row.contains("987 req/s mean · 12/30s"), "{row}");
     assert!(a.load.snapshot.as_ref().is_some_and(|s| s.finished && (s.latency.p99 - 7.0).abs() < 1e-9));
 }
+
+#[test]
+fn the_plan_preview_wraps_step_descriptions_when_they_fit_and_keeps_every_step() {
+    let mut msgs = open("deploy");
+    msgs.extend(typed("1.2.0"));
+    msgs.push(Msg::Key(Key::new(KeyCode::Enter)));
+    for size in [(80, 24), (120, 40)] {
+        let a = app(size, vec![], msgs.clone());
+        let Screen::Launch(form) = a.screen() else { panic!("not on the form") };
+        assert!(form.preview, "the plan is shown");
+        let rows = screen_text(&a);
+        for s in &form.workflow.steps {
+            assert!(rows.iter().any(|r| r.contains(&format!(". {}", s.id))), "{} missing: {rows:#?}", s.id);
+            if let Some(t) = &s.title {
+                assert!(shows_all_words(&rows, t), "{t:?} cut at {size:?}: {rows:#?}");
+            }
+        }
+    }
+}

@@ -25,7 +25,9 @@ pub fn launch(app: &App, form: &LaunchForm, theme: &Theme, frame: &mut Frame, ar
         left,
     );
     let lines = if form.preview {
-        preview_lines(app, form, theme, usize::from(right.width.saturating_sub(4)))
+        let (w, h) =
+            (usize::from(right.width.saturating_sub(4)), usize::from(right.height.saturating_sub(2)));
+        preview_lines(app, form, theme, w, h)
     } else {
         help_lines(form, theme)
     };
@@ -93,7 +95,16 @@ fn help_lines<'a>(form: &LaunchForm, theme: &Theme) -> Vec<Line<'a>> {
     lines
 }
 
-fn preview_lines<'a>(app: &App, form: &LaunchForm, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+/// The plan: the environment, the values, then each step. A step's description wraps under
+/// itself when the whole plan still fits the panel; otherwise each keeps one line (cut with `…`),
+/// so no step falls off the bottom.
+fn preview_lines<'a>(
+    app: &App,
+    form: &LaunchForm,
+    theme: &Theme,
+    width: usize,
+    height: usize,
+) -> Vec<Line<'a>> {
     let env = form.environment();
     let mut lines =
         vec![Line::from(vec![span("environment ", theme, Role::Muted), env_badge(app, &env, theme)])];
@@ -107,6 +118,18 @@ fn preview_lines<'a>(app: &App, form: &LaunchForm, theme: &Theme, width: usize) 
         lines.push(Line::from(span("  DRY RUN: nothing that changes anything runs", theme, Role::Warn)));
     }
     lines.push(Line::default());
+    let wrapped = plan_steps(form, theme, width, true);
+    if lines.len() + wrapped.len() <= height {
+        lines.extend(wrapped);
+    } else {
+        lines.extend(plan_steps(form, theme, width, false));
+    }
+    lines
+}
+
+fn plan_steps<'a>(form: &LaunchForm, theme: &Theme, width: usize, wrap: bool) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    let room = width.saturating_sub(15);
     for (n, s) in form.workflow.steps.iter().enumerate() {
         let what = match &s.title {
             Some(t) => format!("{}: {t}", s.action.kind),
@@ -114,10 +137,13 @@ fn preview_lines<'a>(app: &App, form: &LaunchForm, theme: &Theme, width: usize) 
                 .map_or_else(|| s.action.kind.clone(), |k| k.describe(&s.action.spec)),
         };
         let role = if s.action.kind == "approve" { Role::Warn } else { Role::Text };
-        lines.push(Line::from(vec![
-            span(format!("{:>2}. {:<10} ", n + 1, ellipsize(&s.id, 10)), theme, Role::Accent),
-            span(ellipsize(what.lines().next().unwrap_or(""), width.saturating_sub(15)), theme, role),
-        ]));
+        let first = what.lines().next().unwrap_or("");
+        let parts = if wrap { wrap_text(first, room) } else { vec![ellipsize(first, room)] };
+        for (i, part) in parts.into_iter().enumerate() {
+            let head =
+                if i == 0 { format!("{:>2}. {:<10} ", n + 1, ellipsize(&s.id, 10)) } else { " ".repeat(15) };
+            lines.push(Line::from(vec![span(head, theme, Role::Accent), span(part, theme, role)]));
+        }
         if let Some(w) = &s.when {
             lines.push(Line::from(span(format!("      when {}", w.source()), theme, Role::Muted)));
         }
