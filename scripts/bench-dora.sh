@@ -11,7 +11,7 @@
 # Usage: scripts/bench-dora.sh [COMMITS] [DEPLOY_EVERY]   (defaults 100000 and 10)
 # DORA_BASE (unix seconds, default 1700000000) and DORA_GAP (seconds between commits, default 600)
 # move the history (scripts/bench-console-dora.sh puts it in the console's last 180 days).
-# Builds the release binary first (cargo build --release).
+# Builds the release binary first (cargo build --release), unless FLIGHTDECK_BIN names one.
 set -euo pipefail
 
 COMMITS=${1:-100000}
@@ -20,8 +20,12 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
 [ -n "${KEEP:-}" ] && echo "keeping $WORK" || trap 'rm -rf "$WORK"' EXIT
 
-cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
-FD="$ROOT/target/release/flightdeck"
+if [ -n "${FLIGHTDECK_BIN:-}" ]; then
+    FD=$(realpath "$FLIGHTDECK_BIN")   # a binary already built (no cargo build)
+else
+    cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
+    FD="$ROOT/target/release/flightdeck"
+fi
 
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$WORK/gitconfig"
 printf '[user]\n\tname = Bench\n\temail = bench@example.com\n' > "$GIT_CONFIG_GLOBAL"
