@@ -11,6 +11,7 @@
 # A pty rather than tmux: tmux's capture-pane would add its own polling interval to every figure.
 #
 # Usage: scripts/bench-console-dora.sh [ROUNDS] [BIN]   (defaults 20 and target/release/flightdeck)
+# KEEP=1 keeps the generated directory; DORA_WORK=DIR reuses one.
 set -euo pipefail
 ROUNDS=${1:-20}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +27,11 @@ else
     FLIGHTDECK_BIN=$BIN KEEP=1 "$ROOT/scripts/bench-dora.sh" > "$LOG" 2>&1 || true
     grep -q 'ledger ready' "$LOG" || { cat "$LOG"; exit 1; }
     WORK=$(sed -n 's/^keeping //p' "$LOG" | head -1)
-    echo "generated in $WORK (kept: DORA_WORK=$WORK $0 reuses it)"
+    if [ -n "${KEEP:-}" ]; then
+        echo "generated in $WORK (kept: DORA_WORK=$WORK $0 reuses it)"
+    else
+        trap 'rm -rf "$WORK"' EXIT
+    fi
 fi
 rm -f "$LOG"
 cd "$WORK/proj"
@@ -68,7 +73,10 @@ def key_to(key, needle):
 
 drain(3)
 os.write(fd, b"d")
-drain(3)  # the DORA screen and its first computation
+# The DORA screen and its first computation: the "nothing running" series starts after it.
+if read_until(b"deployment(s)", 120) is None:
+    sys.exit("the DORA screen never showed its deployments")
+drain(2)
 def series(busy):
     out = []
     for _ in range(rounds):
