@@ -9,7 +9,9 @@
 # wall time and peak memory (/usr/bin/time -v).
 #
 # Usage: scripts/bench-dora.sh [COMMITS] [DEPLOY_EVERY]   (defaults 100000 and 10)
-# Builds the release binary first (cargo build --release).
+# DORA_BASE (unix seconds, default 1700000000) and DORA_GAP (seconds between commits, default 600)
+# move the history (scripts/bench-console-dora.sh puts it in the console's last 180 days).
+# Builds the release binary first (cargo build --release), unless FLIGHTDECK_BIN names one.
 set -euo pipefail
 
 COMMITS=${1:-100000}
@@ -18,8 +20,12 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
 [ -n "${KEEP:-}" ] && echo "keeping $WORK" || trap 'rm -rf "$WORK"' EXIT
 
-cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
-FD="$ROOT/target/release/flightdeck"
+if [ -n "${FLIGHTDECK_BIN:-}" ]; then
+    FD=$(realpath "$FLIGHTDECK_BIN")   # a binary already built (no cargo build)
+else
+    cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
+    FD="$ROOT/target/release/flightdeck"
+fi
 
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$WORK/gitconfig"
 printf '[user]\n\tname = Bench\n\temail = bench@example.com\n' > "$GIT_CONFIG_GLOBAL"
@@ -33,11 +39,11 @@ printf '[environments.production]\nproduction = true\n[services.web]\n' > flight
 echo "generating $COMMITS commits with git fast-import ..."
 START=$(date +%s.%N)
 python3 - "$COMMITS" > "$WORK/stream" <<'PY'
-import sys
-n = int(sys.argv[1]); base = 1_700_000_000
+import os, sys
+n = int(sys.argv[1]); base = int(os.environ.get('DORA_BASE', 1_700_000_000)); gap = int(os.environ.get('DORA_GAP', 600))
 out = sys.stdout
 for i in range(1, n + 1):
-    t = base + i * 600
+    t = base + i * gap
     side = i % 100 == 50 and i > 1
     ref = "refs/heads/side" if side else "refs/heads/main"
     msg = f"change {i}\n"
@@ -59,18 +65,18 @@ echo "  repository ready in $(echo "$(date +%s.%N) - $START" | bc) s ($(git rev-
 
 echo "generating and importing the ledger ..."
 python3 - "$COMMITS" "$EVERY" "$WORK/marks" > "$WORK/ledger.jsonl" <<'PY'
-import json, sys
+import json, os, sys
 n, every, marks = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 sha = {}
 for line in open(marks):
     m, s = line.split()
     sha[int(m[1:])] = s
-base = 1_700_000_000
+base = int(os.environ.get('DORA_BASE', 1_700_000_000)); gap = int(os.environ.get('DORA_GAP', 600))
 k = 0
 prev = None
 for i in range(every, n + 1, every):
     k += 1
-    t = (base + i * 600 + 1800) * 1_000_000
+    t = (base + i * gap + 1800) * 1_000_000
     d = {"id": f"d{k}", "service": "web", "environment": "production", "production": True,
          "sha": sha[i], "version": None, "kind": "normal", "status": "succeeded",
          "started_at": t - 300_000_000, "finished_at": t, "run": None, "remediates": None, "actor": "bench"}
@@ -83,7 +89,7 @@ START=$(date +%s.%N)
 "$FD" ledger import "$WORK/ledger.jsonl"
 for k in $(seq 100 100 1000); do
     "$FD" incident open "bench incident $k" --service web --caused-by "d$k" --id "i$k" \
-        --started "$(date -u -d @$((1700000000 + k * EVERY * 600 + 2400)) +%Y-%m-%dT%H:%M:%SZ)" > /dev/null
+        --started "$(date -u -d @$((${DORA_BASE:-1700000000} + k * EVERY * ${DORA_GAP:-600} + 2400)) +%Y-%m-%dT%H:%M:%SZ)" > /dev/null
 done
 echo "  ledger ready in $(echo "$(date +%s.%N) - $START" | bc) s"
 

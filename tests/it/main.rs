@@ -6,6 +6,7 @@ mod assess;
 mod assess_screen;
 mod audit_tamper;
 mod common;
+mod console_live;
 mod containers;
 mod cost;
 mod cost_gen;

@@ -15,7 +15,7 @@ use flightdeck_core::workflow::catalog::Catalog;
 mod gates;
 mod load;
 pub use gates::{after, answered, long_prod_gate, prod_gate_with_refusal, system_line};
-pub use load::{load_finished, load_running, load_snapshot, load_started};
+pub use load::{load_finished, load_running, load_snapshot, load_started, load_step_running};
 
 /// 2026-11-18 09:30:00 UTC, the fixtures' "now".
 pub const NOW: Micros = Micros(1_794_994_200_000_000);
@@ -43,6 +43,15 @@ pub fn init(runs: Vec<RunRecord>) -> Init {
         services: Vec::new(),
         dora_days: 90,
         load_url: None,
+        env_vars: ["production", "staging"]
+            .into_iter()
+            .map(|n| {
+                let mut vars = std::collections::BTreeMap::new();
+                vars.insert("name".to_string(), serde_json::Value::String(n.into()));
+                vars.insert("production".to_string(), serde_json::Value::Bool(n == "production"));
+                (n.to_string(), vars)
+            })
+            .collect(),
     }
 }
 

@@ -75,6 +75,7 @@ fn init(url: String) -> Init {
         services: Vec::new(),
         dora_days: 90,
         load_url: Some(url),
+        env_vars: crate::app::launch::EnvVars::new(),
     }
 }
 

@@ -271,6 +271,8 @@ pub enum Effect {
     },
     /// Load recent runs.
     LoadRuns,
+    /// Ask the runner for the runs, if one is running (none is started): Runs and Home follow it.
+    WatchRuns,
     /// Load a stored run to view it.
     OpenRun {
         /// Run id.

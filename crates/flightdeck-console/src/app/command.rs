@@ -196,7 +196,8 @@ impl App {
                 values.insert(k.to_string(), v.to_string());
             }
         }
-        let mut form = LaunchForm::new(&wf, &self.init.environments, &env);
+        let mut form =
+            LaunchForm::new(&wf, &self.init.environments, &env).with_env_vars(self.init.env_vars.clone());
         for field in &mut form.fields {
             let Some(v) = values.get(&field.name) else { continue };
             match &mut field.value {

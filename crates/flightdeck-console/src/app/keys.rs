@@ -367,13 +367,15 @@ impl App {
             self.notice = Some(format!("no workflow {name:?} in the catalogue"));
             return;
         };
-        let form = LaunchForm::new(&wf, &self.init.environments, &self.init.default_env);
+        let form = LaunchForm::new(&wf, &self.init.environments, &self.init.default_env)
+            .with_env_vars(self.init.env_vars.clone());
         self.screens.push(Screen::Launch(Box::new(form)));
     }
 
     fn open_launch(&mut self, persona: Persona) {
         let Some(wf) = self.workflows_of(persona).get(self.row).map(|w| (*w).clone()) else { return };
-        let form = LaunchForm::new(&wf, &self.init.environments, &self.init.default_env);
+        let form = LaunchForm::new(&wf, &self.init.environments, &self.init.default_env)
+            .with_env_vars(self.init.env_vars.clone());
         self.screens.push(Screen::Launch(Box::new(form)));
     }
 

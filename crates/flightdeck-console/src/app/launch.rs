@@ -87,7 +87,14 @@ pub struct LaunchForm {
     pub focus: usize,
     /// Showing the plan preview (Enter again starts).
     pub preview: bool,
+    /// Each environment's `environment.*` template variables, to show defaults that name them.
+    pub env_vars: EnvVars,
+    /// Defaults that are templates: field index, the default as written, the text shown for it.
+    templated: Vec<(usize, serde_json::Value, String)>,
 }
+
+/// Each environment's `environment.*` template variables, by environment name.
+pub type EnvVars = BTreeMap<String, BTreeMap<String, serde_json::Value>>;
 
 impl LaunchForm {
     /// A form for `wf` with `envs` (production ones marked) and the default environment.
@@ -111,7 +118,56 @@ impl LaunchForm {
             help: Some("nothing that changes anything runs".into()),
             required: false,
         });
-        LaunchForm { workflow: wf.clone(), fields, focus: 0, preview: false }
+        let templated = wf
+            .params
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let d = p.default.as_ref()?;
+                d.as_str().is_some_and(|t| t.contains("{{")).then(|| (i, d.clone(), value_text(d)))
+            })
+            .collect();
+        let mut form = LaunchForm {
+            workflow: wf.clone(),
+            fields,
+            focus: 0,
+            preview: false,
+            env_vars: EnvVars::new(),
+            templated,
+        };
+        form.refresh_defaults();
+        form
+    }
+
+    /// The form with the environments' template variables: defaults such as
+    /// `{{ environment.name }}-latest` show their value for the selected environment.
+    #[must_use]
+    pub fn with_env_vars(mut self, env_vars: EnvVars) -> LaunchForm {
+        self.env_vars = env_vars;
+        self.refresh_defaults();
+        self
+    }
+
+    /// Shows templated defaults rendered for the selected environment (never the raw `{{ … }}`);
+    /// a default the operator edited is left alone. One that names more than the environment
+    /// shows blank, and the help says the run fills it in.
+    fn refresh_defaults(&mut self) {
+        let env = self.env_vars.get(&self.environment()).cloned().unwrap_or_default();
+        for (i, raw, shown) in &mut self.templated {
+            let Some(field) = self.fields.get_mut(*i) else { continue };
+            let FieldValue::Text(input) = &mut field.value else { continue };
+            if input.value() != *shown {
+                continue;
+            }
+            let rendered = value_text(&flightdeck_core::workflow::plan::render_default(raw, &env));
+            let text = if rendered.contains("{{") { String::new() } else { rendered };
+            if text.is_empty() && !field.help.as_deref().is_some_and(|h| h.contains("run fills")) {
+                let help = field.help.take().map_or_else(String::new, |h| format!("{h} "));
+                field.help = Some(format!("{help}(blank: the run fills in the workflow's default)"));
+            }
+            **input = TextInput::new(&text);
+            shown.clone_from(&text);
+        }
     }
 
     /// The selected environment.
@@ -146,6 +202,9 @@ impl LaunchForm {
     fn edit(&mut self, key: Key) {
         if let Some(field) = self.fields.get_mut(self.focus) {
             field.edit(key);
+            if field.name == "@env" {
+                self.refresh_defaults();
+            }
         }
     }
 

@@ -43,6 +43,10 @@ pub struct LoadView {
     pub report: Option<Box<Report>>,
     /// The effect that started the current test.
     pub started: Option<Effect>,
+    /// Showing a workflow's `load` step (run, step) instead of a test of its own.
+    pub from_run: Option<(String, String)>,
+    /// The workflow step the operator left for the form (not shown again).
+    dismissed: Option<(String, String)>,
 }
 
 fn text_field(name: &str, label: &str, value: &str, help: &str, required: bool) -> Field {
@@ -93,6 +97,8 @@ impl LoadView {
             snapshot: None,
             report: None,
             started: None,
+            from_run: None,
+            dismissed: None,
         }
     }
 
@@ -230,8 +236,64 @@ impl App {
         Some(vec![effect])
     }
 
+    /// A workflow's `load` step reported figures: the Load screen shows them live, unless it runs
+    /// a test of its own or the operator went back to the form from this step.
+    pub(super) fn load_step_progress(&mut self, run: &str, step: &str, snapshot: &Snapshot) {
+        let key = (run.to_string(), step.to_string());
+        let own_running = self.load.phase == LoadPhase::Running && self.load.from_run.is_none();
+        if own_running || self.load.dismissed.as_ref() == Some(&key) {
+            return;
+        }
+        self.load.phase = if snapshot.finished { LoadPhase::Finished } else { LoadPhase::Running };
+        self.load.snapshot = Some(Box::new(snapshot.clone()));
+        self.load.report = None;
+        self.load.started = None;
+        self.load.from_run = Some(key);
+    }
+
+    /// The Load screen follows a workflow's `load` step from its events.
+    pub(super) fn follow_load_step(&mut self, event: &flightdeck_core::engine::event::Event) {
+        use flightdeck_core::engine::event::EventKind;
+        match &event.kind {
+            EventKind::StepProgress { step, .. } => {
+                let snapshot = self.views.get(&event.run).and_then(|v| v.load.get(step)).cloned();
+                if let Some(s) = snapshot {
+                    self.load_step_progress(&event.run, step, &s);
+                }
+            }
+            EventKind::StepFinished { step, .. } => self.load_step_finished(&event.run, step),
+            _ => {}
+        }
+    }
+
+    /// The step shown from a workflow ended (its last figures stay).
+    pub(super) fn load_step_finished(&mut self, run: &str, step: &str) {
+        if self.load.from_run.as_ref().is_some_and(|(r, s)| r == run && s == step) {
+            self.load.phase = LoadPhase::Finished;
+            // The run view's copy has the step's own totals.
+            if let Some(l) = self.views.get(run).and_then(|v| v.load.get(step)) {
+                self.load.snapshot = Some(l.clone());
+            }
+        }
+    }
+
     /// Intents while a test runs or after it ended.
     pub(super) fn load_intent(&mut self, intent: Intent) -> Vec<Effect> {
+        if let Some((run, _)) = &self.load.from_run {
+            match intent {
+                Intent::Cancel => {
+                    self.notice =
+                        Some(format!("this load test is a step of run {run}: cancel the run there"));
+                }
+                Intent::Select => {
+                    self.load.dismissed = self.load.from_run.take();
+                    self.load.snapshot = None;
+                    self.load.phase = LoadPhase::Setup;
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
         match (self.load.phase, intent) {
             (LoadPhase::Running, Intent::Cancel) => {
                 self.notice = Some("cancelling the load test…".into());

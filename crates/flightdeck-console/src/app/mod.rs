@@ -21,11 +21,13 @@ mod notifications;
 pub mod profile;
 mod run_keys;
 pub mod run_view;
+pub mod runs_watch;
 
 use input::TextInput;
 use launch::LaunchForm;
 use load::LoadView;
 use run_view::RunView;
+use runs_watch::changes_runs_list;
 
 /// What the console is told at start.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +58,9 @@ pub struct Init {
     pub services: Vec<String>,
     /// The DORA window from `[dora] window`, in days.
     pub dora_days: i64,
+    /// Each environment's `environment.*` template variables (the launch form shows defaults
+    /// that name them resolved).
+    pub env_vars: launch::EnvVars,
 }
 
 /// The run screen's own state (the run itself is in [`App::views`]).
@@ -269,6 +274,9 @@ pub struct App {
     pub views: BTreeMap<String, RunView>,
     /// Recent runs from the store.
     pub recent: Vec<RunRecord>,
+    /// Seconds since the runs were last asked of the runner, and whether a followed run changed
+    /// since (then they are asked at the next tick).
+    pub runs_watch: (u32, bool),
     /// The `:` command line while typing.
     pub cmdline: Option<TextInput>,
     /// Completion candidates for the command line.
@@ -322,6 +330,7 @@ impl App {
         let dora_view = DoraView { days: init.dora_days, ..DoraView::default() };
         App {
             recent: init.runs.clone(),
+            runs_watch: (0, false),
             health_env: init.default_env.clone(),
             now: init.now,
             incident: None,
@@ -417,10 +426,7 @@ impl App {
                 self.now = now;
                 // The incident banner follows the store every second, on every screen.
                 let mut out = vec![Effect::LoadIncident];
-                // Runs and Home's recent runs follow the store (every process, every operator).
-                if matches!(self.screen(), Screen::Home | Screen::Runs) {
-                    out.push(Effect::LoadRuns);
-                }
+                out.extend(self.watch_runs_tick());
                 out
             }
             Msg::Clock { now } => {
@@ -436,6 +442,8 @@ impl App {
                 let view =
                     self.views.entry(event.run.clone()).or_insert_with(|| RunView::new(&event.run, true));
                 view.apply(event.at, &event.kind);
+                self.follow_load_step(&event);
+                self.runs_watch.1 |= changes_runs_list(&event.kind);
                 if ended { vec![Effect::LoadRuns] } else { Vec::new() }
             }
             msg @ (Msg::HealthSnapshot { .. }
@@ -629,5 +637,7 @@ impl App {
 
 #[cfg(test)]
 mod dialog_tests;
+#[cfg(test)]
+mod gaps_tests;
 #[cfg(test)]
 mod tests;

@@ -92,6 +92,8 @@ pub struct RunView {
     pub rolling_back: bool,
     /// A step's live stage line from its progress (a rollout's stage and traffic split), by step.
     pub progress: BTreeMap<String, String>,
+    /// A `load` step's latest figures (its `StepProgress`, at most two a second), by step.
+    pub load: BTreeMap<String, Box<flightdeck_core::load::Snapshot>>,
 }
 
 impl RunView {
@@ -115,6 +117,7 @@ impl RunView {
             started: None,
             rolling_back: false,
             progress: BTreeMap::new(),
+            load: BTreeMap::new(),
         }
     }
 
@@ -161,7 +164,10 @@ impl RunView {
                 }
             }
             EventKind::StepLog { step, stream, line } => self.push_log(step, *stream, line),
-            EventKind::StepFinished { step, attempt, status, message, .. } => {
+            EventKind::StepFinished { step, attempt, status, message, outputs, .. } => {
+                if let Some(l) = self.load.get_mut(step) {
+                    load_finished(l, outputs);
+                }
                 if let Some(s) = self.step_mut(step) {
                     s.status = *status;
                     s.attempt = *attempt;
@@ -213,7 +219,9 @@ impl RunView {
                 self.rerun = Some((step.clone(), *still_running));
             }
             EventKind::StepProgress { step, data } => {
-                if let Some(text) = stage_text(data) {
+                if let Some(snapshot) = load_snapshot(data) {
+                    self.load.insert(step.clone(), snapshot);
+                } else if let Some(text) = stage_text(data) {
                     self.progress.insert(step.clone(), text);
                 }
             }
@@ -250,6 +258,31 @@ impl RunView {
             .position(|s| matches!(s.status, StepStatus::Running | StepStatus::Waiting))
             .or_else(|| self.steps.iter().rposition(|s| s.status != StepStatus::Pending))
             .unwrap_or(0)
+    }
+}
+
+/// A `load` step's progress: the load generator's snapshot (other kinds' data has no `rps_now`).
+pub fn load_snapshot(data: &serde_json::Value) -> Option<Box<flightdeck_core::load::Snapshot>> {
+    data.get("rps_now")?;
+    serde_json::from_value(data.clone()).ok().map(Box::new)
+}
+
+/// A `load` step ended: its last figures say so, with the step's own totals (`rps` is the mean
+/// over the whole test; progress arrives at most twice a second, so the last one may be early).
+fn load_finished(l: &mut flightdeck_core::load::Snapshot, outputs: &BTreeMap<String, String>) {
+    let figure = |k: &str| outputs.get(k).and_then(|v| v.parse::<f64>().ok());
+    l.finished = true;
+    if let Some(v) = figure("rps") {
+        l.rps_mean = v;
+    }
+    if let Some(v) = figure("p50") {
+        l.latency.p50 = v;
+    }
+    if let Some(v) = figure("p99") {
+        l.latency.p99 = v;
+    }
+    if let Some(v) = figure("error_rate") {
+        l.error_rate = v;
     }
 }
 

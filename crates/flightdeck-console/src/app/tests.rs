@@ -202,19 +202,32 @@ fn a_bad_threshold_and_rate_are_refused_beside_their_fields() {
 }
 
 #[test]
-fn runs_follow_the_store_and_screens_reload_on_return() {
+fn runs_follow_the_runner_and_screens_reload_on_return() {
+    use crate::app::runs_watch::{ACTIVE_EVERY, IDLE_EVERY};
+    let watches = |a: &mut App, secs: u32| {
+        (1..=secs)
+            .flat_map(|s| a.update(fixtures::after(1000 * i64::from(s))))
+            .filter(|e| *e == Effect::WatchRuns)
+            .count()
+    };
+    // Nothing active: Home asks the runner every IDLE_EVERY seconds (never the store each second).
     let mut a = app((80, 24), history(), vec![]);
-    assert_eq!(
-        a.update(fixtures::after(1000)),
-        vec![Effect::LoadIncident, Effect::LoadRuns],
-        "Home polls the runs (and every screen the incident banner) each second"
-    );
+    let ticks = a.update(fixtures::after(1000));
+    assert_eq!(ticks, vec![Effect::LoadIncident], "no store poll each second");
+    assert_eq!(watches(&mut a, IDLE_EVERY * 3), 3);
+    // A running run in the list: every ACTIVE_EVERY seconds.
+    let mut busy = history();
+    busy[0].status = flightdeck_core::engine::event::RunStatus::Running;
+    let mut a = app((80, 24), busy, vec![]);
+    assert_eq!(watches(&mut a, ACTIVE_EVERY * 5), 5);
+    // A followed run's state change: asked at the next tick.
+    let mut a = app((80, 24), history(), fixtures::run_until_gate("staging"));
+    let _ = a.update(Msg::Key(Key::new(KeyCode::Esc)));
+    assert!(a.screens.len() == 1, "back on Home");
+    assert_eq!(watches(&mut a, 1), 1, "a step finished in a followed run");
+    assert_eq!(watches(&mut a, 1), 0, "and only once");
     let _ = a.update(Msg::Key(Key::ch('v')));
-    assert_eq!(
-        a.update(fixtures::after(2000)),
-        vec![Effect::LoadIncident],
-        "the release screen does not poll runs"
-    );
+    assert_eq!(watches(&mut a, IDLE_EVERY * 2), 0, "the release screen does not watch runs");
     let _ = a.update(Msg::Key(Key::ch('r')));
     let back = a.update(Msg::Key(Key::new(KeyCode::Esc)));
     assert_eq!(back, vec![Effect::LoadRelease], "back on Release, the plan reloads");

@@ -8,6 +8,7 @@ use tokio::task::JoinHandle;
 use crate::msg::Msg;
 use flightdeck_core::runner::protocol::{Cursor, Request, Response};
 use flightdeck_core::runner::{Client, Connect};
+use flightdeck_core::store::Store;
 
 /// How many times a follower reconnects after its stream broke.
 const RECONNECTS: u32 = 20;
@@ -63,4 +64,43 @@ pub(super) fn follow(connect: Connect, run: String, tx: mpsc::Sender<Msg>) -> Jo
         let text = format!("lost the runner while following run {run}; open it again from the runs list");
         let _ = tx.send(Msg::Notice { text }).await;
     })
+}
+
+/// Asks a runner that is already running for the runs (none is started just to look); they
+/// arrive as `Msg::RunsLoaded`. With no runner, no run can change, but one that just finished
+/// may have ended with its runner: `last_look` (given while the list shows an active run) reads
+/// the final states from the store once. Bounded: a runner silent for 5 s is asked next time.
+pub(super) fn watch_runs(connect: Connect, tx: mpsc::Sender<Msg>, last_look: Option<Store>) {
+    tokio::spawn(async move {
+        let ask = async {
+            let Ok(mut client) = Client::connect_existing(&connect).await else { return Err(()) };
+            match client.call(&Request::ListRuns { limit: 200 }).await {
+                Ok(Response::Runs { runs }) => Ok(Some(runs)),
+                _ => Ok(None),
+            }
+        };
+        let runs = match tokio::time::timeout(std::time::Duration::from_secs(5), ask).await {
+            Ok(Ok(runs)) => runs,
+            Ok(Err(())) => match last_look {
+                Some(store) => {
+                    tokio::task::spawn_blocking(move || stored_runs(&store).ok()).await.ok().flatten()
+                }
+                None => None,
+            },
+            Err(_) => None,
+        };
+        if let Some(runs) = runs {
+            let _ = tx.send(Msg::RunsLoaded { runs }).await;
+        }
+    });
+}
+
+/// The stored runs as the runner lists them (without plans).
+pub(super) fn stored_runs(store: &Store) -> Result<Vec<flightdeck_core::store::records::RunRecord>, String> {
+    let filter = flightdeck_core::store::RunFilter { limit: 200, ..Default::default() };
+    let mut runs = store.runs(&filter).map_err(|e| e.to_string())?;
+    for r in &mut runs {
+        r.plan_json.clear();
+    }
+    Ok(runs)
 }

@@ -12,7 +12,6 @@ use crate::msg::{Effect, Msg};
 use crate::runtime::{Console, Live, attach};
 use crate::theme::Theme;
 use flightdeck_core::runner::protocol::{Request, Response, StartOptions};
-use flightdeck_core::store::RunFilter;
 
 impl Console {
     #[allow(clippy::too_many_lines)] // a dispatch table: one arm per effect
@@ -56,6 +55,15 @@ impl Console {
             Effect::LoadProfile { run } => {
                 let store = self.store.clone();
                 self.in_background(move || load_profile(&store, &run))
+            }
+            Effect::WatchRuns => {
+                let active = app.recent.iter().any(|r| {
+                    use flightdeck_core::engine::event::RunStatus;
+                    matches!(r.status, RunStatus::Running | RunStatus::Waiting)
+                });
+                let last_look = (active && self.client_only.is_none()).then(|| self.store.clone());
+                attach::watch_runs(self.ctx.connect("console"), self.tx.clone(), last_look);
+                Vec::new()
             }
             e @ (Effect::LoadRuns
             | Effect::OpenRun { .. }
@@ -135,11 +143,10 @@ impl Console {
             }
             Effect::LoadRuns => {
                 let store = self.store.clone();
-                self.in_background(move || {
-                    match store.runs(&RunFilter { limit: 200, ..RunFilter::default() }) {
-                        Ok(runs) => Msg::RunsLoaded { runs },
-                        Err(e) => Msg::Notice { text: format!("cannot read runs: {e}") },
-                    }
+                // As the runner lists them (no plans), so an unchanged list draws nothing.
+                self.in_background(move || match attach::stored_runs(&store) {
+                    Ok(runs) => Msg::RunsLoaded { runs },
+                    Err(e) => Msg::Notice { text: format!("cannot read runs: {e}") },
                 })
             }
             Effect::OpenRun { run } => self.open_run(&run, app),

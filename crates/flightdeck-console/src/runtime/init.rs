@@ -15,7 +15,11 @@ use flightdeck_core::store::RunFilter;
 pub fn init(console: &Console, theme: String) -> Init {
     let ctx = &console.ctx;
     let environments = ctx.config.environments.values().map(|e| (e.name.clone(), e.production)).collect();
-    let runs = console.store.runs(&RunFilter { limit: 50, ..RunFilter::default() }).unwrap_or_default();
+    let mut runs = console.store.runs(&RunFilter { limit: 50, ..RunFilter::default() }).unwrap_or_default();
+    // As the runner lists them (no plans): the first watch of the runs then redraws nothing.
+    for r in &mut runs {
+        r.plan_json.clear();
+    }
     let mut themes: Vec<String> = BUNDLED.iter().map(|(n, _)| (*n).to_string()).collect();
     if let Ok(dir) = std::fs::read_dir(ctx.paths.project_dir.join("themes")) {
         themes.extend(
@@ -33,6 +37,7 @@ pub fn init(console: &Console, theme: String) -> Init {
         .and_then(flightdeck_core::time::parse_duration)
         .map_or(90, |ms| i64::try_from(ms / 86_400_000).unwrap_or(90).max(1));
     Init {
+        env_vars: ctx.config.environments.values().map(|e| (e.name.clone(), e.template_vars())).collect(),
         services: ctx.config.services.keys().cloned().collect(),
         dora_days,
         project: ctx.config.project_name(&ctx.paths.project_dir),

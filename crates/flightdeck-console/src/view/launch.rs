@@ -9,7 +9,7 @@ use crate::app::App;
 use crate::app::launch::{FieldValue, LaunchForm};
 use crate::theme::{Role, Theme};
 use crate::view::chrome::env_badge;
-use crate::view::widgets::{ellipsize, panel, span};
+use crate::view::widgets::{ellipsize, panel, span, wrap_text};
 
 /// Draws the launch form and, beside or instead of the help, the plan preview.
 pub fn launch(app: &App, form: &LaunchForm, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -17,11 +17,17 @@ pub fn launch(app: &App, form: &LaunchForm, theme: &Theme, frame: &mut Frame, ar
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
     let title = format!("Launch {} — {}", form.workflow.name, form.workflow.title);
     frame.render_widget(
-        Paragraph::new(field_lines(form, theme)).block(panel(&title, theme, !form.preview)),
+        Paragraph::new(field_lines(form, theme, usize::from(left.width.saturating_sub(2)))).block(panel(
+            &title,
+            theme,
+            !form.preview,
+        )),
         left,
     );
     let lines = if form.preview {
-        preview_lines(app, form, theme, usize::from(right.width.saturating_sub(4)))
+        let (w, h) =
+            (usize::from(right.width.saturating_sub(4)), usize::from(right.height.saturating_sub(2)));
+        preview_lines(app, form, theme, w, h)
     } else {
         help_lines(form, theme)
     };
@@ -32,43 +38,49 @@ pub fn launch(app: &App, form: &LaunchForm, theme: &Theme, frame: &mut Frame, ar
     );
 }
 
-fn field_lines<'a>(form: &LaunchForm, theme: &Theme) -> Vec<Line<'a>> {
+/// The fields: a label column as wide as the longest label allows (long labels wrap under
+/// themselves), the value beside the first line, and the focused field's help or an error wrapped
+/// under it: nothing is cut at 80x24.
+fn field_lines<'a>(form: &LaunchForm, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let longest = form.fields.iter().map(|f| f.label.chars().count()).max().unwrap_or(0);
+    let label_w = longest.min((width / 2).saturating_sub(2).max(12));
     let mut lines = Vec::new();
     for (i, f) in form.fields.iter().enumerate() {
         let focused = i == form.focus && !form.preview;
         let req = if f.required { "*" } else { " " };
-        let label = span(
-            format!("{}{req}{:<20} ", if focused { "▸" } else { " " }, ellipsize(&f.label, 20)),
-            theme,
-            if focused { Role::Accent } else { Role::Text },
-        );
-        let value = match &f.value {
-            FieldValue::Text(t) => {
-                let cursor = if focused { "█" } else { "" };
-                span(
-                    format!("[{}{cursor}]", t.value()),
-                    theme,
-                    if focused { Role::Selection } else { Role::Text },
-                )
-            }
-            FieldValue::Choice { options, selected } => {
-                let v = options.get(*selected).cloned().unwrap_or_default();
-                span(format!("‹ {v} ›"), theme, if focused { Role::Selection } else { Role::Text })
-            }
-            FieldValue::Bool(b) => span(
-                if *b { "[x] yes" } else { "[ ] no" },
-                theme,
-                if focused { Role::Selection } else { Role::Text },
-            ),
+        let role = if focused { Role::Accent } else { Role::Text };
+        let parts = wrap_text(&f.label, label_w);
+        let first = parts.first().cloned().unwrap_or_default();
+        let label = span(format!("{}{req}{first:<label_w$} ", if focused { "▸" } else { " " }), theme, role);
+        lines.push(Line::from(vec![label, field_value(f, focused, theme)]));
+        for more in parts.iter().skip(1) {
+            lines.push(Line::from(span(format!("  {more}"), theme, role)));
+        }
+        let (note, note_role, indent) = match (&f.error, &f.help) {
+            (Some(e), _) => (format!("✗ {e}"), Role::Fail, "   "),
+            (None, Some(h)) if focused => (h.clone(), Role::Muted, "     "),
+            _ => continue,
         };
-        lines.push(Line::from(vec![label, value]));
-        if let Some(e) = &f.error {
-            lines.push(Line::from(span(format!("   ✗ {e}"), theme, Role::Fail)));
-        } else if focused && let Some(h) = &f.help {
-            lines.push(Line::from(span(format!("     {h}"), theme, Role::Muted)));
+        for l in wrap_text(&note, width.saturating_sub(indent.len())) {
+            lines.push(Line::from(span(format!("{indent}{l}"), theme, note_role)));
         }
     }
     lines
+}
+
+fn field_value<'a>(f: &crate::app::launch::Field, focused: bool, theme: &Theme) -> Span<'a> {
+    let role = if focused { Role::Selection } else { Role::Text };
+    match &f.value {
+        FieldValue::Text(t) => {
+            let cursor = if focused { "█" } else { "" };
+            span(format!("[{}{cursor}]", t.value()), theme, role)
+        }
+        FieldValue::Choice { options, selected } => {
+            let v = options.get(*selected).cloned().unwrap_or_default();
+            span(format!("‹ {v} ›"), theme, role)
+        }
+        FieldValue::Bool(b) => span(if *b { "[x] yes" } else { "[ ] no" }, theme, role),
+    }
 }
 
 fn help_lines<'a>(form: &LaunchForm, theme: &Theme) -> Vec<Line<'a>> {
@@ -83,7 +95,16 @@ fn help_lines<'a>(form: &LaunchForm, theme: &Theme) -> Vec<Line<'a>> {
     lines
 }
 
-fn preview_lines<'a>(app: &App, form: &LaunchForm, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+/// The plan: the environment, the values, then each step. A step's description wraps under
+/// itself when the whole plan still fits the panel; otherwise each keeps one line (cut with `…`),
+/// so no step falls off the bottom.
+fn preview_lines<'a>(
+    app: &App,
+    form: &LaunchForm,
+    theme: &Theme,
+    width: usize,
+    height: usize,
+) -> Vec<Line<'a>> {
     let env = form.environment();
     let mut lines =
         vec![Line::from(vec![span("environment ", theme, Role::Muted), env_badge(app, &env, theme)])];
@@ -97,6 +118,18 @@ fn preview_lines<'a>(app: &App, form: &LaunchForm, theme: &Theme, width: usize) 
         lines.push(Line::from(span("  DRY RUN: nothing that changes anything runs", theme, Role::Warn)));
     }
     lines.push(Line::default());
+    let wrapped = plan_steps(form, theme, width, true);
+    if lines.len() + wrapped.len() <= height {
+        lines.extend(wrapped);
+    } else {
+        lines.extend(plan_steps(form, theme, width, false));
+    }
+    lines
+}
+
+fn plan_steps<'a>(form: &LaunchForm, theme: &Theme, width: usize, wrap: bool) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    let room = width.saturating_sub(15);
     for (n, s) in form.workflow.steps.iter().enumerate() {
         let what = match &s.title {
             Some(t) => format!("{}: {t}", s.action.kind),
@@ -104,10 +137,13 @@ fn preview_lines<'a>(app: &App, form: &LaunchForm, theme: &Theme, width: usize) 
                 .map_or_else(|| s.action.kind.clone(), |k| k.describe(&s.action.spec)),
         };
         let role = if s.action.kind == "approve" { Role::Warn } else { Role::Text };
-        lines.push(Line::from(vec![
-            span(format!("{:>2}. {:<10} ", n + 1, ellipsize(&s.id, 10)), theme, Role::Accent),
-            span(ellipsize(what.lines().next().unwrap_or(""), width.saturating_sub(15)), theme, role),
-        ]));
+        let first = what.lines().next().unwrap_or("");
+        let parts = if wrap { wrap_text(first, room) } else { vec![ellipsize(first, room)] };
+        for (i, part) in parts.into_iter().enumerate() {
+            let head =
+                if i == 0 { format!("{:>2}. {:<10} ", n + 1, ellipsize(&s.id, 10)) } else { " ".repeat(15) };
+            lines.push(Line::from(vec![span(head, theme, Role::Accent), span(part, theme, role)]));
+        }
         if let Some(w) = &s.when {
             lines.push(Line::from(span(format!("      when {}", w.source()), theme, Role::Muted)));
         }

@@ -63,6 +63,28 @@ fn stretch<T: Clone>(values: &[T], width: usize) -> Vec<T> {
     values.iter().flat_map(|v| std::iter::repeat_n(v.clone(), times)).collect()
 }
 
+/// A `load` step's live figures for the run view: the short form beside the step, the long one
+/// above its log. `1234 req/s · 12/30s` / `1234 req/s (mean 1200) · p50 1.40ms · p99 9.80ms ·
+/// err 0.02% · 12s/30s`.
+pub fn step_figures(s: &Snapshot, long: bool, long_mean: bool) -> String {
+    let rate =
+        if s.finished { format!("{:.0} req/s mean", s.rps_mean) } else { format!("{:.0} req/s", s.rps_now) };
+    let total = s.planned_duration_s.map_or_else(String::new, |d| format!("/{d:.0}"));
+    if !long {
+        return format!("{rate} · {:.0}{total}s", s.elapsed_s);
+    }
+    // The running mean only where it fits: 80 columns keep every other figure.
+    let mean = if s.finished || !long_mean { String::new() } else { format!(" (mean {:.0})", s.rps_mean) };
+    format!(
+        "{rate}{mean} · p50 {} · p99 {} · err {:.2}% · {:.0}s{total}s{}",
+        ms(s.latency.p50),
+        ms(s.latency.p99),
+        s.error_rate * 100.0,
+        s.elapsed_s,
+        if s.finished { " · done" } else { "" },
+    )
+}
+
 /// `12.3ms`, `1.25s`.
 fn ms(v: f64) -> String {
     if v >= 1000.0 {
@@ -150,6 +172,9 @@ fn status_line(v: &LoadView, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
         _ => ("▶ running", Role::Running, "x cancels".to_string()),
     };
+    if let Some((run, step)) = &v.from_run {
+        return from_run_line(v, run, step, theme, frame, area);
+    }
     let target = match &v.started {
         Some(Effect::StartLoad { url, connections, rate, profile, .. }) => {
             let model = rate.map_or_else(|| format!("{connections} conns"), |r| format!("{r} req/s open"));
@@ -157,6 +182,30 @@ fn status_line(v: &LoadView, theme: &Theme, frame: &mut Frame, area: Rect) {
             format!("GET {url} · {model}{profile}")
         }
         _ => String::new(),
+    };
+    let w = usize::from(area.width).saturating_sub(what.len() + 14);
+    let line = Line::from(vec![
+        span(format!(" {mark} "), theme, role),
+        span(ellipsize(&target, w), theme, Role::Title),
+        span(format!("  {what}"), theme, Role::Muted),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The status of a workflow's `load` step shown here: which run and step, and its verdicts so far.
+fn from_run_line(v: &LoadView, run: &str, step: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let passed = v.snapshot.as_ref().is_none_or(|s| s.verdicts.iter().all(|x| x.passed));
+    let (mark, role, what) = match (v.phase, passed) {
+        (LoadPhase::Running, _) => ("▶ running", Role::Running, "cancel: in its run"),
+        (_, true) => ("✓ done", Role::Ok, "enter: the form"),
+        (_, false) => ("✗ FAIL", Role::Fail, "enter: the form"),
+    };
+    let target = format!("step {step} of run {run}");
+    // The run id whole at 80 columns: the shorter form when the long one does not fit.
+    let target = if target.chars().count() + what.len() + 14 > usize::from(area.width) {
+        format!("{run} › {step}")
+    } else {
+        target
     };
     let w = usize::from(area.width).saturating_sub(what.len() + 14);
     let line = Line::from(vec![

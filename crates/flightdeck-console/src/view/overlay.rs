@@ -10,7 +10,7 @@ use crate::app::{App, Screen};
 use crate::keymap::hints;
 use crate::theme::{Role, Theme};
 use crate::view::chrome::footer_ctx;
-use crate::view::widgets::{panel, span};
+use crate::view::widgets::{panel, span, wrap_text};
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
@@ -86,8 +86,37 @@ fn confirm_lines<'a>(
     ]
 }
 
-fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
-    let screen = match app.screen() {
+/// One row of the help box before wrapping.
+enum HelpRow {
+    Title(String),
+    Key(&'static str, &'static str),
+    Text(String),
+}
+
+/// The rows wrapped to `width`: a key's label wraps under itself, beside the key column.
+fn help_lines<'a>(rows: &[HelpRow], width: usize, theme: &Theme) -> Vec<Line<'a>> {
+    let mut out = Vec::new();
+    for row in rows {
+        match row {
+            HelpRow::Title(t) => out.push(Line::from(span(t.clone(), theme, Role::Title))),
+            HelpRow::Text(t) => {
+                for l in super::assessment::wrap(t, width.saturating_sub(2)) {
+                    out.push(Line::from(span(format!("  {l}"), theme, Role::Text)));
+                }
+            }
+            HelpRow::Key(k, label) => {
+                for (n, l) in wrap_text(label, width.saturating_sub(12)).into_iter().enumerate() {
+                    let key = if n == 0 { format!("  {k:<10}") } else { " ".repeat(12) };
+                    out.push(Line::from(vec![span(key, theme, Role::Key), span(l, theme, Role::Text)]));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn screen_name(screen: &Screen) -> &'static str {
+    match screen {
         Screen::Home => "Home",
         Screen::Persona(_) => "Persona",
         Screen::Launch(_) => "Launch",
@@ -106,37 +135,53 @@ fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         Screen::Load => "Load",
         Screen::Assessment => "Assessment",
         Screen::Profile => "Profile",
-    };
-    let mut lines = vec![Line::from(span(format!("Keys on {screen}"), theme, Role::Title))];
-    for (k, label) in hints(footer_ctx(app)) {
-        lines.push(Line::from(vec![
-            span(format!("  {k:<10}"), theme, Role::Key),
-            span(*label, theme, Role::Text),
-        ]));
     }
+}
+
+/// The help box uses the width it has (up to 110 columns) and wraps its labels; when the screen's
+/// keys and the global ones do not fit one above the other, they stand side by side.
+fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
+    let mut mine = vec![HelpRow::Title(format!("Keys on {}", screen_name(app.screen())))];
+    mine.extend(hints(footer_ctx(app)).iter().map(|(k, l)| HelpRow::Key(k, l)));
     if matches!(app.screen(), Screen::Assessment) {
-        lines.push(Line::from(span("Formula", theme, Role::Title)));
-        for l in super::assessment::wrap(flightdeck_core::assess::FORMULA, 70) {
-            lines.push(Line::from(span(format!("  {l}"), theme, Role::Text)));
-        }
+        mine.push(HelpRow::Title("Formula".into()));
+        mine.push(HelpRow::Text(flightdeck_core::assess::FORMULA.into()));
     }
-    lines.push(Line::default());
-    lines.push(Line::from(span("Everywhere", theme, Role::Title)));
-    for (k, label) in [
-        (
+    let everywhere = vec![
+        HelpRow::Title("Everywhere".into()),
+        HelpRow::Key(
             ":",
             "command line: home runs audit notifications run WF --env E k=v theme NAME persona NAME break fix quit",
         ),
-        ("esc", "back"),
-        ("H L d v", "health · load test · DORA · release"),
-        ("r a S", "runs · audit · secrets"),
-        ("q", "quit (asks if a run is active)"),
-    ] {
-        lines.push(Line::from(vec![
-            span(format!("  {k:<10}"), theme, Role::Key),
-            span(label, theme, Role::Text),
-        ]));
+        HelpRow::Key("esc", "back"),
+        HelpRow::Key("H L d v", "health · load test · DORA · release"),
+        HelpRow::Key("r a S", "runs · audit · secrets"),
+        HelpRow::Key("q", "quit (asks if a run is active)"),
+    ];
+    let width = body.width.saturating_sub(4).min(110).max(body.width.min(40));
+    let inner = usize::from(width.saturating_sub(2));
+    let closes = Line::from(span("any key closes this help", theme, Role::Muted));
+    let mut one = help_lines(&mine, inner, theme);
+    one.push(Line::default());
+    one.extend(help_lines(&everywhere, inner, theme));
+    if one.len() + 3 <= usize::from(body.height) || inner < 60 {
+        one.push(closes);
+        dialog(frame, body, "Help", one, theme, width);
+        return;
     }
-    lines.push(Line::from(span("any key closes this help", theme, Role::Muted)));
-    dialog(frame, body, "Help", lines, theme, 76);
+    let half = (inner - 1) / 2;
+    let (left, right) = (help_lines(&mine, half, theme), help_lines(&everywhere, half, theme));
+    let rows = left.len().max(right.len());
+    let height = u16::try_from(rows + 3).unwrap_or(u16::MAX);
+    let rect = centered(body, width, height);
+    frame.render_widget(Clear, rect);
+    let block = panel("Help", theme, true);
+    let inside = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [cols, foot] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inside);
+    let [l, _, r] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(1), Constraint::Fill(1)]).areas(cols);
+    frame.render_widget(Paragraph::new(left), l);
+    frame.render_widget(Paragraph::new(right), r);
+    frame.render_widget(Paragraph::new(closes), foot);
 }

@@ -120,7 +120,12 @@ fn step_lines<'a>(app: &App, view: &RunView, selected: usize, theme: &Theme, wid
             };
             let retry = if s.attempt > 1 { format!("×{}", s.attempt) } else { String::new() };
             let label_w = width.saturating_sub(3 + took.len() + retry.len());
-            let text = match view.progress.get(&s.id) {
+            let stage = view
+                .load
+                .get(&s.id)
+                .map(|l| super::load::step_figures(l, false, false))
+                .or_else(|| view.progress.get(&s.id).cloned());
+            let text = match stage {
                 Some(stage) => format!("{} [{stage}]", s.label),
                 None => s.label.clone(),
             };
@@ -167,11 +172,21 @@ fn log_panel(
         let _ = write!(flags, " /{q} {rank}/{matches} match(es)");
     }
     // While following, no line counter: it would rewrite the title with every line over SSH.
-    let title = if rs.follow && view.active() {
-        format!("{}{flags}", step.label)
+    // A load step's live figures head its log (they change at most twice a second).
+    let wide = area.width >= 100;
+    let figures = view
+        .load
+        .get(&step.id)
+        .map_or_else(String::new, |l| format!(" · {}", super::load::step_figures(l, true, wide)));
+    let mut title = if rs.follow && view.active() {
+        format!("{}{figures}{flags}", step.label)
     } else {
-        format!("{} — {} line(s){flags}", step.label, total)
+        format!("{} — {} line(s){figures}{flags}", step.label, total)
     };
+    // Too long for the width: the figures and flags matter more than the label (the step list has it).
+    if !figures.is_empty() && title.chars().count() + 2 > usize::from(area.width) {
+        title = format!("{}{flags}", figures.trim_start_matches(" · "));
+    }
     let query = rs.query.as_deref().filter(|q| !q.is_empty());
     let text: Vec<Line> = lines
         .into_iter()

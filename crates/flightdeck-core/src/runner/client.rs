@@ -86,6 +86,16 @@ impl Client {
         }
     }
 
+    /// Connects only to a runner that is already there (never starts one): for watchers such as
+    /// the console's runs list, which must not keep a runner alive or start one just to look.
+    pub async fn connect_existing(c: &Connect) -> Result<Client, ClientError> {
+        let sock = c.data_dir.join(SOCKET_FILE);
+        let stream = UnixStream::connect(&sock)
+            .await
+            .map_err(|e| ClientError::Unreachable { path: sock, reason: e.to_string() })?;
+        Client::handshake(stream, &c.client).await
+    }
+
     async fn connect_once(c: &Connect) -> Result<Client, ClientError> {
         let sock = c.data_dir.join(SOCKET_FILE);
         let stream = match UnixStream::connect(&sock).await {

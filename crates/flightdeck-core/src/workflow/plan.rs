@@ -17,7 +17,7 @@ use crate::workflow::template::Template;
 
 mod params;
 
-pub use params::coerce_param;
+pub use params::{coerce_param, render_default};
 
 /// How a run asks people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -168,7 +168,14 @@ pub struct PlanRequest<'a> {
 /// Builds a plan: checks and types the parameters, checks the policy, expands tasks.
 pub fn build(req: PlanRequest<'_>, catalog: &Catalog) -> Result<Plan, PlanError> {
     let wf = req.workflow;
-    let params = params::resolve(&wf.params, req.params)?;
+    let mut params = params::resolve(&wf.params, req.params)?;
+    // Defaults may name the environment (`{{ environment.name }}-latest`); given values never render.
+    let env_vars = req.environment.template_vars();
+    for (name, value) in &mut params {
+        if !req.params.contains_key(name) {
+            *value = render_default(value, &env_vars);
+        }
+    }
     check_policy(req.environment, &req.options)?;
     let mut steps = Vec::new();
     for step in &wf.steps {

@@ -36,6 +36,31 @@ pub(super) fn resolve(
     Ok(out)
 }
 
+/// A default with `{{ environment.KEY }}` placeholders (`save_as = "{{ environment.name }}-latest"`)
+/// rendered for the run's environment; any other default, or one naming other variables (which
+/// a default cannot know yet), is returned as written.
+pub fn render_default(default: &Value, environment: &BTreeMap<String, Value>) -> Value {
+    let Some(text) = default.as_str().filter(|t| t.contains("{{")) else { return default.clone() };
+    let template = crate::workflow::template::Template::new(text);
+    let only_env = template
+        .vars()
+        .is_ok_and(|vars| vars.iter().all(|v| v.segments.first().is_some_and(|s| s == "environment")));
+    if !only_env {
+        return default.clone();
+    }
+    let (params, outputs, secrets, run) =
+        (BTreeMap::new(), BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+    let scope = crate::workflow::template::Scope {
+        params: &params,
+        environment,
+        outputs: &outputs,
+        step_prefix: None,
+        secrets: &secrets,
+        run: &run,
+    };
+    template.render(&scope, false).map_or_else(|_| default.clone(), Value::String)
+}
+
 /// Converts one text value to the parameter's type, or says what it takes.
 pub fn coerce_param(p: &Param, text: &str) -> Result<Value, PlanError> {
     let bad = |why: String| PlanError::Param { name: p.name.clone(), message: why };
@@ -110,6 +135,21 @@ mod tests {
         assert_eq!(out["version"], Value::String("1.2.3".into()));
         assert_eq!(out["migrate"], Value::Bool(true));
         assert_eq!(out["count"], Value::from(3));
+    }
+
+    #[test]
+    fn a_default_naming_the_environment_is_rendered_for_it() {
+        let mut env = BTreeMap::new();
+        env.insert("name".to_string(), Value::String("staging".into()));
+        let d = Value::String("{{ environment.name }}-latest".into());
+        assert_eq!(render_default(&d, &env), Value::String("staging-latest".into()));
+        // Other variables are unknown before the run: kept as written, as are plain values.
+        let other = Value::String("{{ params.x }}-y".into());
+        assert_eq!(render_default(&other, &env), other);
+        assert_eq!(render_default(&Value::Bool(true), &env), Value::Bool(true));
+        // A key the environment lacks keeps the default too (the run reports it where it is used).
+        let missing = Value::String("{{ environment.url }}".into());
+        assert_eq!(render_default(&missing, &env), missing);
     }
 
     #[test]
