@@ -84,7 +84,8 @@ async fn runner(ctx: &Ctx, a: &crate::cli::RunnerArgs) -> Result<i32, Error> {
         project_dir: ctx.paths.project_dir.clone(),
         data_dir: ctx.paths.data_dir.clone(),
         idle_exit: (a.idle_exit > 0).then(|| std::time::Duration::from_secs(a.idle_exit)),
-        group: a.group.clone(),
+        // The flag, then FLIGHTDECK_RUNNER_GROUP (clap reads both), then `[runner] group`.
+        group: a.group.clone().or_else(|| ctx.config.runner.group.clone()),
         bin: Ctx::flightdeck_bin(),
         stop: ctx.shutdown.token(),
     };
