@@ -151,7 +151,11 @@ fn a_100k_line_step_log_comes_through_the_runner_in_bounded_pages() {
         assert!(pages < 100, "no end after {pages} pages");
     }
     assert!(pages >= 3, "{pages} pages for {} bytes", total.len());
-    let expected: String = (1..=100_000).map(|n| format!("{n}\n")).collect();
+    let expected = (1..=100_000).fold(String::new(), |mut s, n| {
+        s.push_str(&n.to_string());
+        s.push('\n');
+        s
+    });
     assert!(total == expected.as_bytes(), "the pages do not add up to the log");
 }
 
