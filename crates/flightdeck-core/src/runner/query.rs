@@ -332,3 +332,33 @@ fn read_page(path: &std::path::Path, offset: u64, max: usize) -> std::io::Result
     }
     Ok((buf, false))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::read_page;
+
+    #[test]
+    fn a_full_page_ends_after_its_last_newline_and_the_last_page_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.log");
+        std::fs::write(&path, "one\ntwo\nthree\n").unwrap();
+        let (bytes, end) = read_page(&path, 0, 10).unwrap();
+        assert_eq!((bytes.as_slice(), end), (&b"one\ntwo\n"[..], false));
+        let (bytes, end) = read_page(&path, 8, 10).unwrap();
+        assert_eq!((bytes.as_slice(), end), (&b"three\n"[..], true));
+        let (bytes, end) = read_page(&path, 14, 10).unwrap();
+        assert!(bytes.is_empty() && end);
+    }
+
+    #[test]
+    fn a_line_longer_than_a_page_comes_in_full_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.log");
+        std::fs::write(&path, vec![b'x'; 25]).unwrap();
+        let (bytes, end) = read_page(&path, 0, 10).unwrap();
+        assert_eq!((bytes.len(), end), (10, false));
+        let (bytes, end) = read_page(&path, 20, 10).unwrap();
+        assert_eq!((bytes.len(), end), (5, true));
+        assert!(read_page(&dir.path().join("missing.log"), 0, 10).is_err());
+    }
+}
