@@ -27,6 +27,7 @@ mod prompt;
 mod query;
 mod release;
 mod run;
+mod run_view;
 mod secrets;
 
 pub use crate::project::Project as Ctx;
