@@ -10,6 +10,8 @@ use crate::dora::window::{Window, parse_days, parse_instant, time_zone};
 use crate::dora::{Dashboard, DashboardQuery, DoraError, compute_dashboard};
 use crate::error::{Error, exit};
 use crate::headless::Ctx;
+use crate::headless::history::History;
+use crate::runner::query::Query;
 use crate::time::{Micros, now};
 
 /// Maps a DORA error to the command's error.
@@ -30,28 +32,29 @@ fn window(ctx: &Ctx, a: &DoraArgs, now: Micros) -> Result<Window, DoraError> {
     Window::last_days(now, parse_days(text)?, tz)
 }
 
-/// `flightdeck dora`.
-pub fn dora(ctx: &Ctx, a: &DoraArgs) -> Result<i32, Error> {
+/// `flightdeck dora`: from the store, or through the runner for a user who cannot read it.
+pub async fn dora(ctx: &Ctx, a: &DoraArgs) -> Result<i32, Error> {
     let now = now();
-    let query = DashboardQuery {
-        service: a.service.clone(),
-        environment: a.env.clone(),
-        window: window(ctx, a, now).map_err(err)?,
-    };
-    let store = ctx.store()?;
-    if let Some(name) = &a.service {
-        let mut known: Vec<String> = ctx.config.services.keys().cloned().collect();
-        known.extend(store.deployments()?.into_iter().map(|d| d.service));
-        known.sort();
-        known.dedup();
-        if !known.contains(name) {
-            let list = if known.is_empty() { "none yet".to_string() } else { known.join(", ") };
-            return Err(Error::Invalid(format!(
-                "no service {name:?} in [services] or the ledger; the services are: {list}"
-            )));
+    let window = window(ctx, a, now).map_err(err)?;
+    let mut history = History::open(ctx, "dora").await?;
+    let d = if let Some(store) = history.store() {
+        if let Some(name) = &a.service {
+            crate::runner::query::check_service(&ctx.config, &store.deployments()?, name)
+                .map_err(Error::Invalid)?;
         }
-    }
-    let d = compute_dashboard(&store, &ctx.config, &ctx.paths.project_dir, &query, now).map_err(err)?;
+        let query = DashboardQuery { service: a.service.clone(), environment: a.env.clone(), window };
+        compute_dashboard(store, &ctx.config, &ctx.paths.project_dir, &query, now).map_err(err)?
+    } else {
+        let q = Query::Dora {
+            service: a.service.clone(),
+            environment: a.env.clone(),
+            since: window.since,
+            until: window.until,
+            time_zone: ctx.config.dora.time_zone.clone(),
+            now,
+        };
+        history.dora(q).await?
+    };
     let out = if a.json {
         serde_json::to_string_pretty(&d).map_err(|e| Error::Invalid(format!("writing JSON: {e}")))? + "\n"
     } else if a.csv {

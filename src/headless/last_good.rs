@@ -4,20 +4,23 @@
 
 use crate::cli::LedgerLastGoodArgs;
 use crate::error::{Error, exit};
-use crate::store::Store;
+use crate::store::records::{DeploymentRecord, IncidentRecord};
 
 /// Prints the last good version of `a.service` in `env` (or `--fallback` when the ledger knows no
 /// deployment of it there); exit 8 when there is none.
-pub fn last_good(store: &Store, a: &LedgerLastGoodArgs, env: &str) -> Result<i32, Error> {
-    let deps = store.deployments()?;
-    let incidents = store.incidents()?;
+pub fn last_good(
+    deps: &[DeploymentRecord],
+    incidents: &[IncidentRecord],
+    a: &LedgerLastGoodArgs,
+    env: &str,
+) -> Result<i32, Error> {
     let known = deps.iter().any(|d| d.service == a.service && d.environment == env);
     if let (false, Some(v)) = (known, a.fallback.as_deref().filter(|v| !v.is_empty())) {
         crate::outln!("{v}");
         crate::outputs::write_outputs(&[("version", v)])?;
         return Ok(exit::OK);
     }
-    let Some(d) = crate::dora::last_good::last_good(&deps, &incidents, &a.service, env, a.except.as_deref())
+    let Some(d) = crate::dora::last_good::last_good(deps, incidents, &a.service, env, a.except.as_deref())
     else {
         crate::errln!(
             "no good deployment of {} in {env} in the ledger{}: give the version to return to",

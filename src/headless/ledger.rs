@@ -11,6 +11,7 @@ use crate::dora::{git, inputs, tags};
 use crate::error::{Error, exit};
 use crate::headless::Ctx;
 use crate::headless::dora::{err, quote};
+use crate::headless::history::History;
 use crate::identity::Operator;
 use crate::store::records::{DeploymentRecord, ReleaseRecord};
 use crate::time::{Micros, now};
@@ -40,6 +41,26 @@ pub(super) fn environment(ctx: &Ctx, name: Option<&String>) -> (String, bool) {
 
 /// `flightdeck ledger ...`.
 pub async fn ledger(ctx: &Ctx, c: LedgerCommand) -> Result<i32, Error> {
+    // The read commands work through the runner too (an operator who cannot read the store).
+    match c {
+        LedgerCommand::LastGood(a) => {
+            let (env, _) = environment(ctx, a.env.as_ref());
+            let mut history = History::open(ctx, "ledger").await?;
+            let (deps, incidents) = (history.deployments().await?, history.incidents().await?);
+            return super::last_good::last_good(&deps, &incidents, &a, &env);
+        }
+        LedgerCommand::List(j) => {
+            let deps = History::open(ctx, "ledger").await?.deployments().await?;
+            crate::out!("{}", list(&deps, j.json));
+            return Ok(exit::OK);
+        }
+        LedgerCommand::Export(a) => {
+            let deps = History::open(ctx, "ledger").await?.deployments().await?;
+            crate::out!("{}", export(&deps, a.format));
+            return Ok(exit::OK);
+        }
+        LedgerCommand::Add(_) | LedgerCommand::Import(_) => {}
+    }
     let store = ctx.store()?;
     match c {
         LedgerCommand::Add(a) => {
@@ -56,12 +77,7 @@ pub async fn ledger(ctx: &Ctx, c: LedgerCommand) -> Result<i32, Error> {
             store.add_deployment(&d).await?;
             crate::outln!("{} deployment {}", if replaced { "replaced" } else { "recorded" }, d.id);
         }
-        LedgerCommand::LastGood(a) => {
-            let (env, _) = environment(ctx, a.env.as_ref());
-            return super::last_good::last_good(&store, &a, &env);
-        }
-        LedgerCommand::List(j) => crate::out!("{}", list(&store.deployments()?, j.json)),
-        LedgerCommand::Export(a) => crate::out!("{}", export(&store.deployments()?, a.format)),
+        LedgerCommand::LastGood(_) | LedgerCommand::List(_) | LedgerCommand::Export(_) => {}
         LedgerCommand::Import(a) => {
             let ids: HashSet<String> = store.deployments()?.into_iter().map(|d| d.id).collect();
             let (records, replaced) = check_import(ctx, import_records(ctx, &a)?, &ids, &a)?;

@@ -13,6 +13,7 @@ mod cost;
 mod dora;
 mod env;
 mod health;
+mod history;
 mod images;
 mod incident;
 mod last_good;
@@ -26,6 +27,7 @@ mod prompt;
 mod query;
 mod release;
 mod run;
+mod run_view;
 mod secrets;
 
 pub use crate::project::Project as Ctx;
@@ -46,22 +48,22 @@ pub async fn dispatch(cli: Cli, command: Command, shutdown: Shutdown) -> Result<
 async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
     match command {
         Command::List(a) => query::list(ctx, a.json),
-        Command::Show(a) => query::show(ctx, &a),
+        Command::Show(a) => query::show(ctx, &a).await,
         Command::Run(a) => run::run(ctx, a).await,
         Command::Runs(a) => query::runs(ctx, &a).await,
-        Command::Log(a) => query::log(ctx, &a),
+        Command::Log(a) => query::log(ctx, &a).await,
         Command::Resume(a) => run::resume(ctx, a).await,
         Command::Approve(a) => approve::approve(ctx, &a).await,
         Command::Attach(a) => run::attach(ctx, &a).await,
         Command::Runner(a) => runner(ctx, &a).await,
-        Command::Audit(a) => query::audit(ctx, &a),
+        Command::Audit(a) => query::audit(ctx, &a).await,
         Command::Validate(a) => query::validate(ctx, &a),
         Command::Info(a) => query::info(ctx, a.json),
         Command::Load(a) => load::load(ctx, *a).await,
         Command::Sandbox(c) => crate::sandbox::run_command(c, &ctx.paths, &ctx.shutdown).await,
         Command::Db(c) => crate::dbtool::run_command(ctx, c).await,
         Command::Release(c) => release::dispatch(ctx, c).await,
-        Command::Dora(a) => dora::dora(ctx, &a),
+        Command::Dora(a) => dora::dora(ctx, &a).await,
         Command::Ledger(c) => ledger::ledger(ctx, c).await,
         Command::Incident(c) => incident::incident(ctx, c).await,
         Command::Health(a) => health::health(ctx, &a).await,
@@ -83,7 +85,8 @@ async fn runner(ctx: &Ctx, a: &crate::cli::RunnerArgs) -> Result<i32, Error> {
         project_dir: ctx.paths.project_dir.clone(),
         data_dir: ctx.paths.data_dir.clone(),
         idle_exit: (a.idle_exit > 0).then(|| std::time::Duration::from_secs(a.idle_exit)),
-        group: a.group.clone(),
+        // The flag, then FLIGHTDECK_RUNNER_GROUP (clap reads both), then `[runner] group`.
+        group: a.group.clone().or_else(|| ctx.config.runner.group.clone()),
         bin: Ctx::flightdeck_bin(),
         stop: ctx.shutdown.token(),
     };

@@ -8,6 +8,7 @@ use crate::cli::{AuditAction, AuditArgs, LogArgs, RunsArgs, ShowArgs, ValidateAr
 use crate::engine::event::RunStatus;
 use crate::error::{Error, exit};
 use crate::headless::Ctx;
+use crate::headless::history::History;
 use crate::identity::Operator;
 use crate::time::human_duration;
 use crate::workflow::catalog::Catalog;
@@ -44,10 +45,13 @@ pub fn list(ctx: &Ctx, json: bool) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-/// `flightdeck show WORKFLOW`.
-pub fn show(ctx: &Ctx, a: &ShowArgs) -> Result<i32, Error> {
+/// `flightdeck show WORKFLOW`, or `show RUN` (a run id or prefix that names no workflow).
+pub async fn show(ctx: &Ctx, a: &ShowArgs) -> Result<i32, Error> {
     let catalog = ctx.catalog()?;
-    let wf = catalog.workflow(&a.workflow).map_err(Error::Invalid)?;
+    let wf = match catalog.workflow(&a.workflow) {
+        Ok(wf) => wf,
+        Err(not_workflow) => return super::run_view::show_run(ctx, a, not_workflow).await,
+    };
     if a.json {
         return print_json(wf);
     }
@@ -150,24 +154,28 @@ async fn runs_from_runner(ctx: &Ctx) -> Result<Vec<crate::store::records::RunRec
 }
 
 /// `flightdeck log RUN [STEP]`.
-pub fn log(ctx: &Ctx, a: &LogArgs) -> Result<i32, Error> {
-    let store = ctx.store()?;
-    let run = store
-        .run(&a.run)?
-        .ok_or_else(|| Error::Invalid(format!("no run {:?}: see `flightdeck runs`", a.run)))?;
+pub async fn log(ctx: &Ctx, a: &LogArgs) -> Result<i32, Error> {
+    let mut history = History::open(ctx, "log").await?;
+    let (run, steps) = history.run(&a.run).await?;
     if a.events {
-        for e in store.journal(&run.id)? {
-            match serde_json::to_string(&e) {
-                Ok(line) => crate::outln!("{line}"),
-                Err(err) => tracing::warn!(error = %err, run = %run.id, "cannot print a journal entry"),
-            }
-            if crate::output::stdout_closed() {
-                break;
-            }
-        }
+        history
+            .journal(&run.id, |events| {
+                for e in events {
+                    match serde_json::to_string(e) {
+                        Ok(line) => crate::outln!("{line}"),
+                        Err(err) => {
+                            tracing::warn!(error = %err, run = %run.id, "cannot print a journal entry");
+                        }
+                    }
+                    if crate::output::stdout_closed() {
+                        return false;
+                    }
+                }
+                true
+            })
+            .await?;
         return Ok(exit::OK);
     }
-    let steps = store.steps(&run.id)?;
     if let Some(s) = &a.step
         && !steps.iter().any(|r| &r.step == s)
     {
@@ -177,7 +185,12 @@ pub fn log(ctx: &Ctx, a: &LogArgs) -> Result<i32, Error> {
     for r in steps.iter().filter(|r| a.step.as_ref().is_none_or(|s| s == &r.step)) {
         let Some(path) = &r.log_path else { continue };
         crate::outln!("── {} ({}) ──", r.step, r.status.as_str());
-        if let Err(e) = print_log_file(std::path::Path::new(path), a.raw) {
+        let failed = if history.store().is_some() {
+            print_log_file(std::path::Path::new(path), a.raw).err().map(|e| e.to_string())
+        } else {
+            print_log_pages(&mut history, &run.id, &r.step, a.raw).await?
+        };
+        if let Some(e) = failed {
             crate::outln!("(cannot read {path}: {e})");
         }
         if crate::output::stdout_closed() {
@@ -185,6 +198,49 @@ pub fn log(ctx: &Ctx, a: &LogArgs) -> Result<i32, Error> {
         }
     }
     Ok(exit::OK)
+}
+
+/// Streams one step log read through the runner page by page (bounded memory), sanitized line by
+/// line unless `raw`, exactly as [`print_log_file`] prints the file; returns why it is unreadable.
+async fn print_log_pages(
+    history: &mut History,
+    run: &str,
+    step: &str,
+    raw: bool,
+) -> Result<Option<String>, Error> {
+    let mut offset = 0;
+    let mut carry: Vec<u8> = Vec::new();
+    while !crate::output::stdout_closed() {
+        let page = history.log_page(run, step, offset).await?;
+        if let Some(e) = page.error {
+            return Ok(Some(e));
+        }
+        carry.extend_from_slice(&page.bytes);
+        // Whole lines now; a line cut by the page boundary waits for the next page.
+        let cut =
+            if page.end { carry.len() } else { carry.iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1) };
+        let rest = carry.split_off(cut);
+        print_lines(&carry, raw);
+        carry = rest;
+        if page.end || page.next == offset {
+            break;
+        }
+        offset = page.next;
+    }
+    Ok(None)
+}
+
+/// Prints whole lines (the last may lack its newline), each sanitized unless `raw`.
+fn print_lines(bytes: &[u8], raw: bool) {
+    if raw {
+        crate::output::write_stdout_bytes(bytes);
+        return;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        out.extend_from_slice(crate::sanitize::bytes_for_terminal(line).as_bytes());
+    }
+    crate::output::write_stdout_bytes(&out);
 }
 
 /// Streams one step log to stdout in 64 KiB batches (bounded memory), sanitized line by line
@@ -215,10 +271,10 @@ fn print_log_file(path: &std::path::Path, raw: bool) -> std::io::Result<()> {
 }
 
 /// `flightdeck audit [verify]`.
-pub fn audit(ctx: &Ctx, a: &AuditArgs) -> Result<i32, Error> {
-    let store = ctx.store()?;
+pub async fn audit(ctx: &Ctx, a: &AuditArgs) -> Result<i32, Error> {
+    let mut history = History::open(ctx, "audit").await?;
     if a.action == Some(AuditAction::Verify) {
-        let verdict = store.verify_audit()?;
+        let verdict = history.verify_audit().await?;
         if a.json {
             print_json(&verdict)?;
         } else if verdict.ok() {
@@ -235,7 +291,7 @@ pub fn audit(ctx: &Ctx, a: &AuditArgs) -> Result<i32, Error> {
         }
         return Ok(if verdict.ok() { exit::OK } else { exit::PRECONDITION });
     }
-    let entries = store.audit_log(a.limit)?;
+    let entries = history.audit(a.limit).await?;
     if a.json {
         return print_json(&entries);
     }

@@ -27,6 +27,7 @@ mod health;
 mod health_engine;
 mod health_hostile;
 mod health_servers;
+mod history_users;
 mod incident_screens;
 mod incident_users;
 mod incidents;

@@ -131,15 +131,9 @@ impl Console {
     fn read_in_background(&mut self, effect: Effect, app: &mut App) -> Vec<Msg> {
         match effect {
             Effect::LoadRuns if self.client_only.is_some() => self.runs_from_runner(),
-            Effect::LoadAudit if self.client_only.is_some() => {
-                notice(self.client_only.clone().unwrap_or_default())
-            }
-            Effect::LoadDora { .. } if self.client_only.is_some() => {
-                let dashboard = Err("DORA needs the store, which only the runner's user reads".to_string());
-                vec![
-                    Msg::DoraLoaded { dashboard },
-                    Msg::Notice { text: self.client_only.clone().unwrap_or_default() },
-                ]
+            Effect::LoadAudit if self.client_only.is_some() => self.audit_from_runner(),
+            Effect::LoadDora { service, environment, days } if self.client_only.is_some() => {
+                self.dora_from_runner(service, environment, days)
             }
             Effect::LoadRuns => {
                 let store = self.store.clone();

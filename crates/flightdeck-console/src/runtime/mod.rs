@@ -25,6 +25,7 @@ use flightdeck_core::workflow::catalog::Catalog;
 mod assessment;
 mod attach;
 mod effects;
+mod history;
 mod incident;
 mod init;
 mod keys;
@@ -94,8 +95,8 @@ fn open_store(ctx: &Project) -> Result<(Store, Option<String>, Option<tempfile::
         .map_err(|io| Error::io("cannot make a scratch directory for the console", io))?;
     let store = Store::open(scratch.path())?;
     let why = format!(
-        "client-only console: the store belongs to the runner's user ({e}); runs, approvals and live \
-         logs come through {}; history, audit, DORA and notifications need the runner's user",
+        "client-only console: the store belongs to the runner's user ({e}); runs, approvals, live \
+         logs, the audit log and DORA come through {}; the other history screens need the runner's user",
         socket.display()
     );
     Ok((store, Some(why), Some(scratch)))
@@ -138,10 +139,9 @@ pub async fn run(ctx: &Project, opts: ConsoleOptions) -> Result<i32, Error> {
     // Draw at once, fill in later: the metrics and the monitors start after the first frame.
     let settle = Duration::from_millis(150);
     if let Some(why) = console.client_only.clone() {
-        // The runs come from the runner; say once why the history screens stay empty.
+        // Runs, the audit log and DORA come from the runner; say once what else stays empty.
         console.runs_from_runner();
-        let dashboard = Err("DORA needs the store, which only the runner's user reads".to_string());
-        let _ = console.tx.try_send(Msg::DoraLoaded { dashboard });
+        console.dora_from_runner(None, None, days);
         let _ = console.tx.try_send(Msg::Notice { text: why });
     } else {
         tokio::spawn(async move {

@@ -87,9 +87,22 @@ pub struct Config {
     /// `[balancers.NAME]`: load balancers the `rollout` step moves traffic on.
     #[serde(default)]
     pub balancers: BTreeMap<String, balancers::BalancerConfig>,
+    /// `[runner]`: how the runner serves a shared bastion.
+    #[serde(default)]
+    pub runner: RunnerSection,
     /// The file it was read from, if any.
     #[serde(skip)]
     pub path: Option<PathBuf>,
+}
+
+/// `[runner]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RunnerSection {
+    /// The group whose members may connect to the runner's socket (and so run workflows, approve
+    /// and read history); `--group` and `FLIGHTDECK_RUNNER_GROUP` win.
+    #[serde(default)]
+    pub group: Option<String>,
 }
 
 /// `[store]`.
@@ -141,6 +154,7 @@ impl Default for Config {
             assessment: crate::assess::AssessmentConfig::default(),
             incidents: incidents::IncidentsConfig::default(),
             cost: CostConfig::default(),
+            runner: RunnerSection::default(),
             balancers: BTreeMap::new(),
             path: None,
         }

@@ -96,16 +96,7 @@ pub(crate) async fn recorded(cx: &mut StepCx, code: i32) -> StepOutcome {
     let m = markers(cx);
     cx.log(Stream::System, format!("the step had ended with status {code} while flightdeck was down")).await;
     let mut tail = Tail::new(&m.raw, 0);
-    loop {
-        let lines = tail.poll();
-        if lines.is_empty() {
-            break;
-        }
-        forward(cx, lines).await;
-    }
-    if let Some(last) = tail.finish() {
-        forward(cx, vec![last]).await;
-    }
+    drain(cx, &mut tail).await;
     finish(cx, &m, Stop::Exited(Some(code), None))
 }
 
@@ -120,11 +111,23 @@ async fn supervise(
     if matches!(stop, Stop::TimedOut | Stop::Cancelled) {
         stop_group(pgid, child.as_mut()).await;
     }
-    forward(cx, tail.poll()).await;
+    drain(cx, tail).await;
+    finish(cx, m, stop)
+}
+
+/// Copies everything left in the raw output (a poll stops after a few thousand lines, so a step
+/// that wrote a lot just before it ended needs several), then its unterminated last line.
+async fn drain(cx: &mut StepCx, tail: &mut Tail) {
+    loop {
+        let lines = tail.poll();
+        if lines.is_empty() {
+            break;
+        }
+        forward(cx, lines).await;
+    }
     if let Some(last) = tail.finish() {
         forward(cx, vec![last]).await;
     }
-    finish(cx, m, stop)
 }
 
 fn finish(cx: &mut StepCx, m: &Markers, stop: Stop) -> StepOutcome {

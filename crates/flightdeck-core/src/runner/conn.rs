@@ -111,6 +111,7 @@ async fn dispatch(server: &Arc<Server>, peer: &Operator, req: Request) -> Respon
                 Err(e) => Response::error(exit::INTERNAL, e.to_string()),
             }
         }
+        Request::Query { query } => server.query(query),
         Request::Attach { .. } => Response::error(exit::INTERNAL, "attach is served by the connection"),
     }
 }

@@ -10,6 +10,7 @@ mod incident;
 mod launch;
 pub mod live;
 pub mod protocol;
+pub mod query;
 pub mod server;
 #[cfg(test)]
 mod tests;

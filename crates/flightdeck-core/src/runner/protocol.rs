@@ -120,6 +120,11 @@ pub enum Request {
         /// At most this many (0: all).
         limit: usize,
     },
+    /// A read of the history (answered by [`Response::History`], bounded to a page).
+    Query {
+        /// What to read.
+        query: crate::runner::query::Query,
+    },
 }
 
 /// A runner's answer.
@@ -177,6 +182,11 @@ pub enum Response {
         event: crate::incident::IncidentEvent,
         /// The incident after it.
         incident: crate::store::records::IncidentRecord,
+    },
+    /// What a [`Request::Query`] found.
+    History {
+        /// The page.
+        answer: crate::runner::query::Answer,
     },
     /// The request failed.
     Error {

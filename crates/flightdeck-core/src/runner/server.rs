@@ -200,7 +200,7 @@ fn group_id(group: Option<&str>) -> Result<Option<nix::unistd::Gid>, RunnerError
     match nix::unistd::Group::from_name(name) {
         Ok(Some(g)) => Ok(Some(g.gid)),
         _ => Err(RunnerError::Setup(format!(
-            "group {name:?} does not exist: create it (groupadd {name}) or drop --group / FLIGHTDECK_RUNNER_GROUP"
+            "group {name:?} does not exist: create it (groupadd {name}) or drop --group / FLIGHTDECK_RUNNER_GROUP / [runner] group in flightdeck.toml"
         ))),
     }
 }

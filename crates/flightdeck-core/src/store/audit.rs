@@ -51,6 +51,22 @@ impl Store {
         rows.collect::<Result<_, _>>().ctx(what)
     }
 
+    /// At most `limit` audit entries with a sequence number below `before` (all when `None`),
+    /// newest first: one page of the log, for clients that read it through the runner.
+    pub fn audit_page(&self, before: Option<i64>, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let before = before.unwrap_or(i64::MAX);
+        let what = "reading the audit log";
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {AUDIT_COLS} FROM audit WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2"
+            ))
+            .ctx(what)?;
+        let rows = stmt.query_map([before, limit], audit_from_row).ctx(what)?;
+        rows.collect::<Result<_, _>>().ctx(what)
+    }
+
     /// Recomputes the chain in order and reports every edited, removed, reordered or missing entry,
     /// a chain recomputed with another key and a log that disagrees with the head file.
     pub fn verify_audit(&self) -> Result<AuditVerdict, StoreError> {

@@ -1,0 +1,364 @@
+//! History read through the runner: on a shared bastion the store belongs to the runner's user, so
+//! operators in its group read run details, step logs, the journal, the audit log (and its
+//! verification, which needs the key only the runner reads), the ledger, incidents, DORA and
+//! notifications with [`Query`] requests. Any client that can connect may read history: the socket's
+//! group is the read permission. Every answer is bounded (a page of rows, a page of log bytes, a
+//! budget of journal bytes), so a client cannot make the runner buffer unbounded data; clients page.
+
+use std::io::{Read, Seek, SeekFrom};
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use crate::dora::Dashboard;
+use crate::engine::Event;
+use crate::error::exit;
+use crate::runner::protocol::Response;
+use crate::runner::server::Server;
+use crate::store::notify::NotificationRecord;
+use crate::store::records::{
+    AuditRecord, AuditVerdict, DeploymentRecord, IncidentRecord, RunRecord, StepRecord,
+};
+use crate::time::Micros;
+
+/// The most log bytes one answer carries.
+pub const LOG_PAGE_MAX: usize = 256 * 1024;
+/// The most rows one answer carries (audit entries, deployments, incidents, notifications).
+pub const ROWS_MAX: usize = 1000;
+/// The most serialized journal bytes one answer carries (at least one event is always sent).
+pub const JOURNAL_BYTES_MAX: usize = 1024 * 1024;
+
+/// A read of the store's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "query", rename_all = "snake_case")]
+pub enum Query {
+    /// A run and its steps.
+    Run {
+        /// Run id or unique prefix.
+        run: String,
+    },
+    /// A page of one step's log from a byte offset.
+    StepLog {
+        /// Run id or unique prefix.
+        run: String,
+        /// Full step id.
+        step: String,
+        /// Byte offset into the log.
+        offset: u64,
+        /// At most this many bytes (clamped to [`LOG_PAGE_MAX`]).
+        max: usize,
+    },
+    /// A page of a run's journal: events from position `offset`.
+    Journal {
+        /// Run id or unique prefix.
+        run: String,
+        /// Index of the first event.
+        offset: usize,
+    },
+    /// A page of the audit log, newest first, below sequence number `before`.
+    Audit {
+        /// Only entries with a smaller `seq` (all when absent).
+        before: Option<i64>,
+        /// At most this many (clamped to [`ROWS_MAX`]).
+        limit: usize,
+    },
+    /// `audit verify`, with the runner's key.
+    AuditVerify,
+    /// A page of the ledger, oldest first.
+    Deployments {
+        /// Index of the first row.
+        offset: usize,
+    },
+    /// A page of incidents, as the store lists them.
+    Incidents {
+        /// Index of the first row.
+        offset: usize,
+    },
+    /// The DORA dashboard over `[since, until)` in a time zone, at `now`.
+    Dora {
+        /// One service (checked against `[services]` and the ledger).
+        service: Option<String>,
+        /// One environment (default: every production one).
+        environment: Option<String>,
+        /// Window start.
+        since: Micros,
+        /// Window end.
+        until: Micros,
+        /// IANA zone name (`None`: UTC).
+        time_zone: Option<String>,
+        /// The client's clock, so both paths compute the same report.
+        now: Micros,
+    },
+    /// The newest notifications.
+    Notifications {
+        /// At most this many (clamped to [`ROWS_MAX`]).
+        limit: usize,
+    },
+}
+
+/// What a [`Query`] found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum Answer {
+    /// The run and its steps.
+    Run {
+        /// The run.
+        run: Box<RunRecord>,
+        /// Its steps in plan order.
+        steps: Vec<StepRecord>,
+    },
+    /// A page of a step log.
+    LogPage {
+        /// The bytes, base64 (they need not be UTF-8); whole lines unless one line is longer than a page.
+        data: String,
+        /// The offset after them.
+        next: u64,
+        /// The log ends there.
+        end: bool,
+        /// Why the log cannot be read (the step has a log path, the file is missing or unreadable).
+        error: Option<String>,
+    },
+    /// A page of the journal.
+    Journal {
+        /// Events in order.
+        events: Vec<Event>,
+        /// Whether this page reaches the end.
+        end: bool,
+    },
+    /// A page of the audit log.
+    Audit {
+        /// Newest first.
+        entries: Vec<AuditRecord>,
+    },
+    /// The audit chain's verdict.
+    Verdict {
+        /// What `audit verify` reports.
+        verdict: AuditVerdict,
+    },
+    /// A page of ledger rows.
+    Deployments {
+        /// Oldest first.
+        rows: Vec<DeploymentRecord>,
+        /// Whether this page reaches the end.
+        end: bool,
+    },
+    /// A page of incidents.
+    Incidents {
+        /// As `Store::incidents` orders them.
+        rows: Vec<IncidentRecord>,
+        /// Whether this page reaches the end.
+        end: bool,
+    },
+    /// The DORA report.
+    Dora {
+        /// The whole view-model.
+        dashboard: Box<Dashboard>,
+    },
+    /// Notifications, newest first.
+    Notifications {
+        /// The rows.
+        rows: Vec<NotificationRecord>,
+    },
+}
+
+impl Answer {
+    /// Decodes a log page's bytes.
+    pub fn log_bytes(data: &str) -> Result<Vec<u8>, String> {
+        base64::engine::general_purpose::STANDARD.decode(data).map_err(|e| format!("bad log page: {e}"))
+    }
+}
+
+/// A failed query: its exit code and message.
+type Failed = Box<Response>;
+
+fn internal(e: impl std::fmt::Display) -> Failed {
+    Box::new(Response::error(exit::INTERNAL, e.to_string()))
+}
+
+/// A page of `rows` from `offset` and whether it reaches the end.
+fn page<T: Clone>(rows: &[T], offset: usize) -> (Vec<T>, bool) {
+    let start = offset.min(rows.len());
+    let end = start.saturating_add(ROWS_MAX).min(rows.len());
+    (rows[start..end].to_vec(), end == rows.len())
+}
+
+impl Server {
+    /// Answers one history query (as any connected client: the socket's group may read history).
+    pub fn query(&self, q: Query) -> Response {
+        match self.answer(q) {
+            Ok(answer) => Response::History { answer },
+            Err(failed) => *failed,
+        }
+    }
+
+    fn answer(&self, q: Query) -> Result<Answer, Failed> {
+        let s = &self.store;
+        Ok(match q {
+            Query::Run { run } => {
+                let run = self.find_run(&run)?;
+                let steps = s.steps(&run.id).map_err(internal)?;
+                Answer::Run { run: Box::new(run), steps }
+            }
+            Query::StepLog { run, step, offset, max } => self.log_page(&run, &step, offset, max)?,
+            Query::Journal { run, offset } => self.journal_page(&run, offset)?,
+            Query::Audit { before, limit } => {
+                Answer::Audit { entries: s.audit_page(before, limit.min(ROWS_MAX)).map_err(internal)? }
+            }
+            Query::AuditVerify => Answer::Verdict { verdict: s.verify_audit().map_err(internal)? },
+            Query::Deployments { offset } => {
+                let (rows, end) = page(&s.deployments().map_err(internal)?, offset);
+                Answer::Deployments { rows, end }
+            }
+            Query::Incidents { offset } => {
+                let (rows, end) = page(&s.incidents().map_err(internal)?, offset);
+                Answer::Incidents { rows, end }
+            }
+            Query::Dora { service, environment, since, until, time_zone, now } => {
+                let dashboard = self.dora(service, environment, (since, until), time_zone.as_deref(), now)?;
+                Answer::Dora { dashboard: Box::new(dashboard) }
+            }
+            Query::Notifications { limit } => {
+                Answer::Notifications { rows: s.notifications(limit.min(ROWS_MAX)).map_err(internal)? }
+            }
+        })
+    }
+
+    fn find_run(&self, run: &str) -> Result<RunRecord, Failed> {
+        match self.store.run(run) {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => {
+                Err(Box::new(Response::error(exit::USAGE, format!("no run {run:?}: see `flightdeck runs`"))))
+            }
+            Err(e) => Err(Box::new(Response::error(exit::USAGE, e.to_string()))),
+        }
+    }
+
+    fn log_page(&self, run: &str, step: &str, offset: u64, max: usize) -> Result<Answer, Failed> {
+        let run = self.find_run(run)?;
+        let steps = self.store.steps(&run.id).map_err(internal)?;
+        let Some(rec) = steps.iter().find(|r| r.step == step) else {
+            let names: Vec<_> = steps.iter().map(|r| r.step.as_str()).collect();
+            let msg = format!("run {} has no step {step:?}; steps: {}", run.id, names.join(", "));
+            return Err(Box::new(Response::error(exit::USAGE, msg)));
+        };
+        let Some(path) = &rec.log_path else {
+            return Ok(Answer::LogPage { data: String::new(), next: offset, end: true, error: None });
+        };
+        Ok(match read_page(std::path::Path::new(path), offset, max.clamp(1, LOG_PAGE_MAX)) {
+            Ok((bytes, end)) => {
+                let next = offset.saturating_add(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
+                let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
+                Answer::LogPage { data, next, end, error: None }
+            }
+            Err(e) => {
+                Answer::LogPage { data: String::new(), next: offset, end: true, error: Some(e.to_string()) }
+            }
+        })
+    }
+
+    fn journal_page(&self, run: &str, offset: usize) -> Result<Answer, Failed> {
+        let run = self.find_run(run)?;
+        let all = self.store.journal(&run.id).map_err(internal)?;
+        let mut events = Vec::new();
+        let mut bytes = 0usize;
+        for e in all.iter().skip(offset) {
+            let size = serde_json::to_vec(e).map_or(0, |v| v.len());
+            if !events.is_empty() && bytes.saturating_add(size) > JOURNAL_BYTES_MAX {
+                break;
+            }
+            bytes = bytes.saturating_add(size);
+            events.push(e.clone());
+        }
+        let end = offset.saturating_add(events.len()) >= all.len();
+        Ok(Answer::Journal { events, end })
+    }
+
+    fn dora(
+        &self,
+        service: Option<String>,
+        environment: Option<String>,
+        (since, until): (Micros, Micros),
+        tz: Option<&str>,
+        now: Micros,
+    ) -> Result<Dashboard, Failed> {
+        let invalid = |e: crate::dora::DoraError| Box::new(Response::error(exit::USAGE, e.to_string()));
+        let config = crate::config::Config::load(&self.project_dir)
+            .map_err(|d| Box::new(Response::error(exit::USAGE, d.to_string())))?;
+        let tz = crate::dora::window::time_zone(tz).map_err(invalid)?;
+        let window = crate::dora::window::Window::new(since, until, tz).map_err(invalid)?;
+        if let Some(name) = &service {
+            let deps = self.store.deployments().map_err(internal)?;
+            check_service(&config, &deps, name).map_err(|m| Box::new(Response::error(exit::USAGE, m)))?;
+        }
+        let query = crate::dora::DashboardQuery { service, environment, window };
+        crate::dora::compute_dashboard(&self.store, &config, &self.project_dir, &query, now).map_err(|e| {
+            match e {
+                crate::dora::DoraError::Store(s) => internal(s),
+                other => invalid(other),
+            }
+        })
+    }
+}
+
+/// Refuses a `--service` that neither `[services]` nor the ledger knows, listing those that are.
+pub fn check_service(
+    config: &crate::config::Config,
+    deployments: &[DeploymentRecord],
+    name: &str,
+) -> Result<(), String> {
+    let mut known: Vec<String> = config.services.keys().cloned().collect();
+    known.extend(deployments.iter().map(|d| d.service.clone()));
+    known.sort();
+    known.dedup();
+    if known.iter().any(|k| k == name) {
+        return Ok(());
+    }
+    let list = if known.is_empty() { "none yet".to_string() } else { known.join(", ") };
+    Err(format!("no service {name:?} in [services] or the ledger; the services are: {list}"))
+}
+
+/// Up to `max` bytes of `path` from `offset`, cut after the last newline when the page is full and
+/// holds one; and whether the file ends there.
+fn read_page(path: &std::path::Path, offset: u64, max: usize) -> std::io::Result<(Vec<u8>, bool)> {
+    let mut f = std::fs::File::open(path)?;
+    f.seek(SeekFrom::Start(offset))?;
+    let mut buf = Vec::with_capacity(max);
+    f.take(u64::try_from(max).unwrap_or(u64::MAX)).read_to_end(&mut buf)?;
+    if buf.len() < max {
+        return Ok((buf, true));
+    }
+    if let Some(nl) = buf.iter().rposition(|&b| b == b'\n') {
+        buf.truncate(nl + 1);
+    }
+    Ok((buf, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_page;
+
+    #[test]
+    fn a_full_page_ends_after_its_last_newline_and_the_last_page_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.log");
+        std::fs::write(&path, "one\ntwo\nthree\n").unwrap();
+        let (bytes, end) = read_page(&path, 0, 10).unwrap();
+        assert_eq!((bytes.as_slice(), end), (&b"one\ntwo\n"[..], false));
+        let (bytes, end) = read_page(&path, 8, 10).unwrap();
+        assert_eq!((bytes.as_slice(), end), (&b"three\n"[..], true));
+        let (bytes, end) = read_page(&path, 14, 10).unwrap();
+        assert!(bytes.is_empty() && end);
+    }
+
+    #[test]
+    fn a_line_longer_than_a_page_comes_in_full_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.log");
+        std::fs::write(&path, vec![b'x'; 25]).unwrap();
+        let (bytes, end) = read_page(&path, 0, 10).unwrap();
+        assert_eq!((bytes.len(), end), (10, false));
+        let (bytes, end) = read_page(&path, 20, 10).unwrap();
+        assert_eq!((bytes.len(), end), (5, true));
+        assert!(read_page(&dir.path().join("missing.log"), 0, 10).is_err());
+    }
+}

@@ -1,0 +1,206 @@
+//! Where the read-only commands (`show RUN`, `log`, `audit`, `dora`, `ledger list/export/last-good`)
+//! read history: the store when this user can open it, else the runner's socket (a shared bastion,
+//! where the store belongs to the runner's user and operators are in its group). Both sources give
+//! the same records, so every printer prints the same bytes either way.
+
+use crate::engine::Event;
+use crate::error::Error;
+use crate::headless::Ctx;
+use crate::runner::Client;
+use crate::runner::protocol::{Request, Response};
+use crate::runner::query::{Answer, LOG_PAGE_MAX, Query, ROWS_MAX};
+use crate::store::Store;
+use crate::store::records::{
+    AuditRecord, AuditVerdict, DeploymentRecord, IncidentRecord, RunRecord, StepRecord,
+};
+
+/// The history source of this command.
+pub enum History {
+    /// The store, read directly.
+    Store(Store),
+    /// The runner, for a user who cannot read the store.
+    Runner(Box<Client>),
+}
+
+impl History {
+    /// The store when it opens; the runner when it does not and a runner socket exists (the same
+    /// test the console makes); otherwise the store's error.
+    pub async fn open(ctx: &Ctx, what: &str) -> Result<History, Error> {
+        let e = match ctx.store() {
+            Ok(s) => return Ok(History::Store(s)),
+            Err(e) => e,
+        };
+        if !ctx.paths.data_dir.join(crate::runner::SOCKET_FILE).exists() {
+            return Err(e);
+        }
+        let client = crate::headless::run::connect(ctx, what).await?;
+        Ok(History::Runner(Box::new(client)))
+    }
+
+    /// The store, when read directly.
+    pub fn store(&self) -> Option<&Store> {
+        match self {
+            History::Store(s) => Some(s),
+            History::Runner(_) => None,
+        }
+    }
+
+    async fn ask(&mut self, query: Query) -> Result<Answer, Error> {
+        let History::Runner(c) = self else {
+            return Err(Error::Internal("a runner query on a store source".into()));
+        };
+        match c.call(&Request::Query { query }).await.map_err(crate::headless::run::client_error)? {
+            Response::History { answer } => Ok(answer),
+            Response::Error { code, message } if code == crate::error::exit::USAGE => {
+                Err(Error::Invalid(message))
+            }
+            Response::Error { message, .. } => Err(Error::Internal(format!("runner: {message}"))),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// A run (by id or prefix) and its steps.
+    pub async fn run(&mut self, run: &str) -> Result<(RunRecord, Vec<StepRecord>), Error> {
+        if let History::Store(s) = self {
+            let rec = s
+                .run(run)?
+                .ok_or_else(|| Error::Invalid(format!("no run {run:?}: see `flightdeck runs`")))?;
+            let steps = s.steps(&rec.id)?;
+            return Ok((rec, steps));
+        }
+        match self.ask(Query::Run { run: run.to_string() }).await? {
+            Answer::Run { run, steps } => Ok((*run, steps)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// One page of a step log through the runner: bytes, next offset, end, or why it is unreadable.
+    pub async fn log_page(&mut self, run: &str, step: &str, offset: u64) -> Result<LogPage, Error> {
+        let q = Query::StepLog { run: run.to_string(), step: step.to_string(), offset, max: LOG_PAGE_MAX };
+        match self.ask(q).await? {
+            Answer::LogPage { data, next, end, error } => {
+                let bytes = Answer::log_bytes(&data).map_err(Error::Internal)?;
+                Ok(LogPage { bytes, next, end, error })
+            }
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Calls `each` with the run's journal in pages (one page when read directly).
+    pub async fn journal(&mut self, run: &str, mut each: impl FnMut(&[Event]) -> bool) -> Result<(), Error> {
+        if let History::Store(s) = self {
+            each(&s.journal(run)?);
+            return Ok(());
+        }
+        let mut offset = 0;
+        loop {
+            match self.ask(Query::Journal { run: run.to_string(), offset }).await? {
+                Answer::Journal { events, end } => {
+                    offset += events.len();
+                    if !each(&events) || end || events.is_empty() {
+                        return Ok(());
+                    }
+                }
+                other => return Err(unexpected(&other)),
+            }
+        }
+    }
+
+    /// The newest `limit` audit entries (0: all), newest first.
+    pub async fn audit(&mut self, limit: usize) -> Result<Vec<AuditRecord>, Error> {
+        if let History::Store(s) = self {
+            return Ok(s.audit_log(limit)?);
+        }
+        let mut out: Vec<AuditRecord> = Vec::new();
+        loop {
+            let want = if limit == 0 { ROWS_MAX } else { (limit - out.len()).min(ROWS_MAX) };
+            let before = out.last().map(|e| e.seq);
+            let entries = match self.ask(Query::Audit { before, limit: want }).await? {
+                Answer::Audit { entries } => entries,
+                other => return Err(unexpected(&other)),
+            };
+            let last = entries.len() < want;
+            out.extend(entries);
+            if last || (limit > 0 && out.len() >= limit) {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// `audit verify` (the runner holds the key).
+    pub async fn verify_audit(&mut self) -> Result<AuditVerdict, Error> {
+        if let History::Store(s) = self {
+            return Ok(s.verify_audit()?);
+        }
+        match self.ask(Query::AuditVerify).await? {
+            Answer::Verdict { verdict } => Ok(verdict),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// The whole ledger, oldest first.
+    pub async fn deployments(&mut self) -> Result<Vec<DeploymentRecord>, Error> {
+        if let History::Store(s) = self {
+            return Ok(s.deployments()?);
+        }
+        let mut out = Vec::new();
+        loop {
+            match self.ask(Query::Deployments { offset: out.len() }).await? {
+                Answer::Deployments { rows, end } => {
+                    let stop = end || rows.is_empty();
+                    out.extend(rows);
+                    if stop {
+                        return Ok(out);
+                    }
+                }
+                other => return Err(unexpected(&other)),
+            }
+        }
+    }
+
+    /// Every incident.
+    pub async fn incidents(&mut self) -> Result<Vec<IncidentRecord>, Error> {
+        if let History::Store(s) = self {
+            return Ok(s.incidents()?);
+        }
+        let mut out = Vec::new();
+        loop {
+            match self.ask(Query::Incidents { offset: out.len() }).await? {
+                Answer::Incidents { rows, end } => {
+                    let stop = end || rows.is_empty();
+                    out.extend(rows);
+                    if stop {
+                        return Ok(out);
+                    }
+                }
+                other => return Err(unexpected(&other)),
+            }
+        }
+    }
+
+    /// The DORA report through the runner (the store path computes it in `dora.rs`).
+    pub async fn dora(&mut self, query: Query) -> Result<crate::dora::Dashboard, Error> {
+        match self.ask(query).await? {
+            Answer::Dora { dashboard } => Ok(*dashboard),
+            other => Err(unexpected(&other)),
+        }
+    }
+}
+
+/// A page of a step log read through the runner.
+pub struct LogPage {
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// The offset after them.
+    pub next: u64,
+    /// Whether the log ends there.
+    pub end: bool,
+    /// Why the log cannot be read.
+    pub error: Option<String>,
+}
+
+fn unexpected(what: &impl std::fmt::Debug) -> Error {
+    let text = format!("{what:?}");
+    let short: String = text.chars().take(200).collect();
+    Error::Internal(format!("unexpected answer from the runner: {short}"))
+}
