@@ -185,7 +185,7 @@ fn the_help_box_keeps_every_key_at_80x24_and_uses_a_wide_terminal() {
     msgs.push(Msg::Key(Key::ch('?')));
     let a = app((80, 24), vec![], msgs.clone());
     let rows = screen_text(&a);
-    for (_, label) in crate::keymap::hints(crate::keymap::Ctx::Run) {
+    for (_, label) in crate::keymap::hints(crate::keymap::KeyScope::Run) {
         assert!(shows_all_words(&rows, label), "{label:?} missing: {rows:#?}");
     }
     assert!(shows_all_words(&rows, "theme NAME persona NAME break fix quit"), "{rows:#?}");
