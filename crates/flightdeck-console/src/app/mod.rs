@@ -421,6 +421,10 @@ impl App {
                 if matches!(self.screen(), Screen::Home | Screen::Runs) {
                     out.push(Effect::LoadRuns);
                 }
+                // An open timeline follows the store too: a colleague's note shows within a second.
+                if matches!(self.screen(), Screen::Incident) {
+                    out.push(Effect::LoadIncidentTimeline { id: self.incident_screen.wanted.clone() });
+                }
                 out
             }
             Msg::Clock { now } => {

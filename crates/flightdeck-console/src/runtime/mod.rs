@@ -238,6 +238,10 @@ impl Console {
             Msg::HealthSnapshot { snapshot } => !app.health_change_visible(snapshot),
             Msg::RunsLoaded { runs } => runs == &app.recent,
             Msg::IncidentLoaded { open } => open == &app.incident,
+            Msg::IncidentTimelineLoaded { timeline } => {
+                app.incident_screen.timeline.as_ref().map(|t| t.as_ref().map_err(String::as_str))
+                    == Some(timeline.as_ref().map(AsRef::as_ref).map_err(String::as_str))
+            }
             _ => false,
         };
         let mut effects = app.update(msg);
