@@ -26,6 +26,7 @@ mod health;
 mod health_engine;
 mod health_hostile;
 mod health_servers;
+mod incident_export;
 mod incident_live;
 mod incident_screens;
 mod incident_users;
