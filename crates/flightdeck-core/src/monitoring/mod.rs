@@ -4,6 +4,7 @@
 //! library. A condition that cannot be translated is listed in [`Generated::untranslated`], never
 //! dropped silently.
 
+mod channels;
 pub mod live;
 pub mod receiver;
 mod translate;
@@ -110,14 +111,7 @@ pub fn generate(config: &Config, env: &str, t: &Targets) -> Result<Generated, Mo
         "alerting": { "alertmanagers": [{ "static_configs": [{ "targets": [t.alertmanager] }] }] },
         "scrape_configs": jobs,
     });
-    let alertmanager = json!({
-        "route": {
-            "receiver": "flightdeck",
-            "group_by": ["alertname", "monitor"],
-            "group_wait": interval, "group_interval": interval, "repeat_interval": "1h",
-        },
-        "receivers": [{ "name": "flightdeck", "webhook_configs": [{ "url": t.receiver, "send_resolved": true }] }],
-    });
+    let alertmanager = alertmanager(config, env, t, &interval, &mut untranslated);
     let mut files = BTreeMap::new();
     files.insert("prometheus.yml".into(), pretty(&prometheus));
     files.insert(
@@ -127,6 +121,38 @@ pub fn generate(config: &Config, env: &str, t: &Targets) -> Result<Generated, Mo
     files.insert("blackbox.yml".into(), pretty(&json!({ "modules": modules })));
     files.insert("alertmanager.yml".into(), pretty(&alertmanager));
     Ok(Generated { files, untranslated })
+}
+
+/// `alertmanager.yml`: every alert to flightdeck's receiver and to each notification channel
+/// routed from `env` (child routes with `continue`, so one does not hide the next).
+fn alertmanager(
+    config: &Config,
+    env: &str,
+    t: &Targets,
+    interval: &str,
+    untranslated: &mut Vec<String>,
+) -> Value {
+    let mut receivers = vec![
+        json!({ "name": "flightdeck", "webhook_configs": [{ "url": t.receiver, "send_resolved": true }] }),
+    ];
+    let mut routes = Vec::new();
+    for (name, mut receiver) in channels::receivers(&config.notify, env, untranslated) {
+        if routes.is_empty() {
+            routes.push(json!({ "receiver": "flightdeck", "continue": true }));
+        }
+        routes.push(json!({ "receiver": name, "continue": true }));
+        receiver["name"] = Value::from(name);
+        receivers.push(receiver);
+    }
+    let mut route = json!({
+        "receiver": "flightdeck",
+        "group_by": ["alertname", "monitor"],
+        "group_wait": interval, "group_interval": interval, "repeat_interval": "1h",
+    });
+    if !routes.is_empty() {
+        route["routes"] = Value::Array(routes);
+    }
+    json!({ "route": route, "receivers": receivers })
 }
 
 fn job(name: &str, m: &Module, t: &Targets) -> Value {
