@@ -30,6 +30,7 @@ mod incident_export;
 mod incident_live;
 mod incident_screens;
 mod incident_users;
+mod incident_workflow;
 mod incidents;
 mod infra_acme;
 mod infra_dns;
