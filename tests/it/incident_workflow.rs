@@ -117,11 +117,17 @@ fn the_incident_response_workflow_declares_rolls_back_verifies_and_resolves() {
     assert_eq!(tl["linked_runs"][0]["id"], rollback.as_str());
     assert_eq!(tl["impact"], format!("web in staging, caused by deployment {cause}"));
 
-    let ledger = json(&p, &["ledger", "list", "--json"]);
+    assert_remediated(&p, &cause);
+}
+
+/// The ledger's rollback remediates `cause`; DORA counts `cause` failed and restored when the
+/// rollback finished.
+fn assert_remediated(p: &Project, cause: &str) {
+    let ledger = json(p, &["ledger", "list", "--json"]);
     let row = ledger.as_array().unwrap().iter().find(|d| d["kind"] == "rollback").expect("a rollback row");
-    assert_eq!(row["remediates"], cause.as_str(), "the incident's cause filled remediates: {row:#}");
-    let dora = json(&p, &["dora", "--json", "--service", "web", "--env", "staging"]);
-    let d = dora["deployments"].as_array().unwrap().iter().find(|d| d["deployment"]["id"] == cause.as_str());
+    assert_eq!(row["remediates"], cause, "the incident's cause filled remediates: {row:#}");
+    let dora = json(p, &["dora", "--json", "--service", "web", "--env", "staging"]);
+    let d = dora["deployments"].as_array().unwrap().iter().find(|d| d["deployment"]["id"] == cause);
     let d = d.unwrap_or_else(|| panic!("{cause} not in dora: {dora:#}"));
     assert!(!d["failure_reasons"].as_array().unwrap().is_empty(), "failed: {d:#}");
     assert_eq!(d["restored"], row["finished_at"], "restored when the rollback finished: {d:#}");
