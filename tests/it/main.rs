@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failures
 
+mod alerts_console;
 mod assess;
 mod assess_screen;
 mod audit_tamper;

@@ -22,6 +22,7 @@ use flightdeck_core::project::Project as Ctx;
 use flightdeck_core::store::Store;
 use flightdeck_core::workflow::catalog::Catalog;
 
+mod alerts;
 mod assessment;
 mod attach;
 mod effects;
@@ -151,6 +152,7 @@ pub async fn run(ctx: &Ctx, opts: ConsoleOptions) -> Result<i32, Error> {
     }
     let env = ctx.config.default_env().to_string();
     console.start_health(&env, settle);
+    console.listen_alerts().await;
     let result = console.event_loop(&mut terminal, app, rx).await;
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
