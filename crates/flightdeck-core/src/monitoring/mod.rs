@@ -101,7 +101,7 @@ pub fn generate(config: &Config, env: &str, t: &Targets) -> Result<Generated, Mo
     for (name, m) in list {
         let module = translate::module(name, m, &resolve, &mut untranslated)?;
         modules.insert(format!("fd_{name}"), module.blackbox.clone());
-        jobs.push(job(name, &module, t));
+        jobs.push(job(name, m.service.as_deref().unwrap_or(name), &module, t));
         rules.extend(translate::rules(name, m, &module));
     }
     let interval = format!("{}s", t.interval_s.max(1));
@@ -155,7 +155,7 @@ fn alertmanager(
     json!({ "route": route, "receivers": receivers })
 }
 
-fn job(name: &str, m: &Module, t: &Targets) -> Value {
+fn job(name: &str, service: &str, m: &Module, t: &Targets) -> Value {
     let secs =
         parse_duration(&m.interval).map_or(t.interval_s, |ms| (ms / 1000).max(1)).min(t.interval_s.max(1));
     json!({
@@ -163,7 +163,7 @@ fn job(name: &str, m: &Module, t: &Targets) -> Value {
         "metrics_path": "/probe",
         "scrape_interval": format!("{secs}s"),
         "params": { "module": [format!("fd_{name}")] },
-        "static_configs": [{ "targets": [m.target], "labels": { "monitor": name } }],
+        "static_configs": [{ "targets": [m.target], "labels": { "monitor": name, "service": service } }],
         "relabel_configs": [
             { "source_labels": ["__address__"], "target_label": "__param_target" },
             { "source_labels": ["__param_target"], "target_label": "instance" },
