@@ -8,7 +8,7 @@ use crate::error::{Error, exit};
 use crate::headless::Ctx;
 use crate::headless::ledger::{environment, instant};
 use crate::headless::run::{client_error, connect};
-use crate::incident::export::{Postmortem, markdown, postmortem};
+use crate::incident::export::{Postmortem, markdown, postmortem, redacted};
 use crate::incident::{IncidentAction, IncidentError, mttr, timeline};
 use crate::runner::protocol::{Request, Response};
 use crate::store::Store;
@@ -29,8 +29,8 @@ pub async fn incident(ctx: &Ctx, c: IncidentCommand) -> Result<i32, Error> {
             (a.id, a.at, IncidentAction::Resolve { mitigated })
         }
         IncidentCommand::List(j) => return crate::headless::ledger::list_incidents(ctx, j.json),
-        IncidentCommand::Show(a) => return show(ctx, &a),
-        IncidentCommand::Timeline(a) => return export(ctx, &a),
+        IncidentCommand::Show(a) => return show(ctx, &a).await,
+        IncidentCommand::Timeline(a) => return export(ctx, &a).await,
     };
     let at = at.as_ref().map(|t| instant(ctx, Some(t), Micros(0))).transpose()?;
     send(ctx, id, at, action).await
@@ -79,6 +79,26 @@ fn find(store: &Store, id: &str) -> Result<IncidentRecord, Error> {
     Err(Error::Invalid(IncidentError::Unknown { id: id.to_string(), open }.to_string()))
 }
 
+/// The postmortem of incident `id` as of `now`, with the current value of every configured secret
+/// (read from its provider for the incident's environment) redacted. A secret that cannot be read
+/// cannot be looked for: that is said on stderr, by name.
+pub async fn build_redacted(ctx: &Ctx, store: &Store, id: &str, now: Micros) -> Result<Postmortem, Error> {
+    let p = build(ctx, store, id, now)?;
+    let set = crate::secrets::SecretSet::new(&ctx.config, &ctx.paths.project_dir);
+    let redactor = crate::secrets::Redactor::new();
+    let env = find(store, id)?.environment;
+    for name in set.names() {
+        match set.read(&name, Some(&env)).await {
+            Ok((_, secret)) => redactor.add(&secret.value),
+            Err(e) => crate::errln!(
+                "flightdeck: warning: secret {name} could not be read, so its value is not looked for in this export: {}",
+                crate::sanitize::one_line(&e.to_string())
+            ),
+        }
+    }
+    redacted(&p, &redactor).map_err(|e| Error::Internal(format!("redacting the postmortem: {e}")))
+}
+
 /// The postmortem of incident `id` as of `now`.
 pub fn build(ctx: &Ctx, store: &Store, id: &str, now: Micros) -> Result<Postmortem, Error> {
     let inc = find(store, id)?;
@@ -90,9 +110,9 @@ pub fn build(ctx: &Ctx, store: &Store, id: &str, now: Micros) -> Result<Postmort
     Ok(postmortem(&inc, &parts, &entries, phases))
 }
 
-fn show(ctx: &Ctx, a: &IncidentShowArgs) -> Result<i32, Error> {
+async fn show(ctx: &Ctx, a: &IncidentShowArgs) -> Result<i32, Error> {
     let store = ctx.store()?;
-    let p = build(ctx, &store, &a.id, now())?;
+    let p = build_redacted(ctx, &store, &a.id, now()).await?;
     if a.json {
         crate::outln!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
         return Ok(exit::OK);
@@ -110,9 +130,9 @@ fn show(ctx: &Ctx, a: &IncidentShowArgs) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-fn export(ctx: &Ctx, a: &IncidentTimelineArgs) -> Result<i32, Error> {
+async fn export(ctx: &Ctx, a: &IncidentTimelineArgs) -> Result<i32, Error> {
     let store = ctx.store()?;
-    let p = build(ctx, &store, &a.id, now())?;
+    let p = build_redacted(ctx, &store, &a.id, now()).await?;
     let text = if a.json {
         serde_json::to_string_pretty(&p).map_err(|e| Error::Internal(e.to_string()))? + "\n"
     } else if a.markdown {

@@ -222,3 +222,28 @@ fn bad_input_exits_2_with_the_file_and_line() {
     let t = text(&out);
     assert!(t.contains("flightdeck.toml:17") && t.contains("duplicate checklist item id \"P.1\""), "{t}");
 }
+
+/// A monitor covers a service through its explicit `service` key, whatever its name; without the
+/// key a monitor named otherwise leaves the service uncovered (a fail), and `monitoring generate`
+/// labels the Prometheus job with the service.
+#[test]
+fn a_monitors_service_key_covers_the_service_it_names() {
+    let up = http(Behaviour::Fixed(200, "ok"));
+    let config = |key: &str| {
+        format!("{PROD}\n[services.checkout]\n\n[monitors.storefront]\nurl = \"{}\"\n{key}", up.url("/"))
+    };
+    let unnamed = Project::new(&config(""), &[]);
+    let i = item(&assess(&unnamed, "prod"), "5.1.1").clone();
+    assert_eq!(i["state"], "fail", "{i}");
+    assert!(i["detail"].as_str().unwrap().contains("no monitor for service checkout"), "{i}");
+
+    let keyed = Project::new(&config("service = \"checkout\"\n"), &[]);
+    let i = item(&assess(&keyed, "prod"), "5.1.1").clone();
+    assert!(!i["detail"].as_str().unwrap().contains("no monitor for service"), "covered by its key: {i}");
+    assert_eq!(i["state"], "unknown", "covered, no state recorded yet: {i}");
+    let dir = keyed.path().join("mon");
+    let out = keyed.run(&["monitoring", "generate", "--env", "prod", "--out", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let prom = std::fs::read_to_string(dir.join("prometheus.yml")).unwrap();
+    assert!(prom.contains("\"service\": \"checkout\""), "{prom}");
+}

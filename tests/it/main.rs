@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on setup failures
 
+mod alerts_console;
 mod assess;
 mod assess_screen;
 mod audit_tamper;
@@ -28,8 +29,11 @@ mod health_engine;
 mod health_hostile;
 mod health_servers;
 mod history_users;
+mod incident_export;
+mod incident_live;
 mod incident_screens;
 mod incident_users;
+mod incident_workflow;
 mod incidents;
 mod infra_acme;
 mod infra_dns;

@@ -101,3 +101,73 @@ fn a_file_amtool_rejects_replaces_nothing() {
     assert_eq!(std::fs::read_to_string(dir.join("alertmanager.yml")).unwrap(), before, "previous file kept");
     assert!(!dir.join(".flightdeck-new").exists());
 }
+
+/// The notification channels routed from the environment: a webhook, Slack and an e-mail channel
+/// (its SMTP server as smarthost) become Alertmanager receivers beside flightdeck's own, each
+/// reached by a `continue` route, and the file passes the real `amtool check-config` (run by
+/// `generate` before it replaces anything, and again here).
+const CHANNELS: &str = r#"
+[notify.channels.hook]
+kind = "webhook"
+url = "http://127.0.0.1:9/hook"
+
+[notify.channels.team]
+kind = "slack"
+url = "https://hooks.slack.example/services/T1"
+
+[notify.channels.mail]
+kind = "smtp"
+server = "127.0.0.1:2525"
+tls = "none"
+from = "flightdeck@example.test"
+to = ["oncall@example.test"]
+
+[notify.channels.vault]
+kind = "webhook"
+url = "{{ secrets.hook_url }}"
+
+[[notify.routes]]
+environments = ["prod"]
+channels = ["hook", "team", "mail", "vault"]
+"#;
+
+#[test]
+fn notification_channels_become_alertmanager_receivers_amtool_accepts() {
+    tools();
+    let cfg = format!(
+        "{CONFIG}\n[secret_providers.f]\nkind = \"env\"\n[secrets.hook_url]\nprovider = \"f\"\n{CHANNELS}"
+    );
+    let p = Project::new(&cfg, &[]);
+    let dir = p.path().join("mon");
+    let out = p.run(&["monitoring", "generate", "--env", "prod", "--out", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("untranslated: channel vault: `url` is a template"), "{stderr}");
+    let am: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("alertmanager.yml")).unwrap()).unwrap();
+    let names: Vec<&str> =
+        am["receivers"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["flightdeck", "notify-hook", "notify-team", "notify-mail"], "{am:#}");
+    assert_eq!(am["receivers"][1]["webhook_configs"][0]["url"], "http://127.0.0.1:9/hook");
+    assert_eq!(am["receivers"][2]["slack_configs"][0]["api_url"], "https://hooks.slack.example/services/T1");
+    let mail = &am["receivers"][3]["email_configs"][0];
+    assert_eq!(
+        (mail["smarthost"].as_str(), mail["to"].as_str()),
+        (Some("127.0.0.1:2525"), Some("oncall@example.test"))
+    );
+    let routes: Vec<(&str, bool)> = am["route"]["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["receiver"].as_str().unwrap(), r["continue"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        routes,
+        [("flightdeck", true), ("notify-hook", true), ("notify-team", true), ("notify-mail", true)]
+    );
+    let check =
+        Command::new("amtool").arg("check-config").arg(dir.join("alertmanager.yml")).output().unwrap();
+    assert!(check.status.success(), "{}", text(&check));
+    let summary = String::from_utf8_lossy(&check.stdout);
+    assert!(summary.contains("4 receivers") || summary.contains(" - 4 receivers"), "{summary}");
+}

@@ -427,6 +427,10 @@ impl App {
                 // The incident banner follows the store every second, on every screen.
                 let mut out = vec![Effect::LoadIncident];
                 out.extend(self.watch_runs_tick());
+                // An open timeline follows the store too: a colleague's note shows within a second.
+                if matches!(self.screen(), Screen::Incident) {
+                    out.push(Effect::LoadIncidentTimeline { id: self.incident_screen.wanted.clone() });
+                }
                 out
             }
             Msg::Clock { now } => {

@@ -234,6 +234,24 @@ fn runs_follow_the_runner_and_screens_reload_on_return() {
 }
 
 #[test]
+fn an_open_incident_screen_reloads_its_timeline_each_second() {
+    let mut a = app((80, 24), history(), vec![]);
+    let mut msgs = vec![Msg::Key(Key::ch(':'))];
+    msgs.extend(typed("incident inc-7"));
+    msgs.push(Msg::Key(Key::new(KeyCode::Enter)));
+    assert_eq!(feed(&mut a, msgs), vec![Effect::LoadIncidentTimeline { id: Some("inc-7".into()) }]);
+    assert_eq!(
+        a.update(fixtures::after(1000)),
+        vec![Effect::LoadIncident, Effect::LoadIncidentTimeline { id: Some("inc-7".into()) }],
+        "a colleague's note shows without a key pressed"
+    );
+    let _ = a.update(Msg::Key(Key::new(KeyCode::Esc)));
+    assert!(
+        !a.update(fixtures::after(2000)).iter().any(|e| matches!(e, Effect::LoadIncidentTimeline { .. }))
+    );
+}
+
+#[test]
 fn health_watches_the_chosen_environment_and_quoted_values_stay_whole() {
     let mut a = app((80, 24), history(), vec![fixtures::health_snapshot()]);
     assert_eq!(

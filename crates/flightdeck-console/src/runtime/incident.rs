@@ -53,7 +53,12 @@ fn read_timeline(store: &Store, id: Option<&str>) -> Result<IncidentTimeline, St
         },
     };
     let now = flightdeck_core::time::now();
-    let parts = timeline::gather(store, &record, now).map_err(|e| e.to_string())?;
+    let mut parts = timeline::gather(store, &record, now).map_err(|e| e.to_string())?;
+    // A failed step's last line comes raw from its log file; only the exports redact it with the
+    // configured secrets, so the screen leaves it out.
+    for f in &mut parts.failures {
+        f.last_line = None;
+    }
     let state = if record.resolved_at.is_some() { "resolved" } else { "open" };
     let heading = format!(
         "{} {} ({}/{}, {state})",

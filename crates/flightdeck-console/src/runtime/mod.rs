@@ -22,6 +22,7 @@ use flightdeck_core::project::Project;
 use flightdeck_core::store::Store;
 use flightdeck_core::workflow::catalog::Catalog;
 
+mod alerts;
 mod assessment;
 mod attach;
 mod effects;
@@ -151,6 +152,7 @@ pub async fn run(ctx: &Project, opts: ConsoleOptions) -> Result<i32, Error> {
     }
     let env = ctx.config.default_env().to_string();
     console.start_health(&env, settle);
+    console.listen_alerts().await;
     let result = console.event_loop(&mut terminal, app, rx).await;
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
@@ -238,6 +240,10 @@ impl Console {
             Msg::HealthSnapshot { snapshot } => !app.health_change_visible(snapshot),
             Msg::RunsLoaded { runs } => runs == &app.recent,
             Msg::IncidentLoaded { open } => open == &app.incident,
+            Msg::IncidentTimelineLoaded { timeline } => {
+                app.incident_screen.timeline.as_ref().map(|t| t.as_ref().map_err(String::as_str))
+                    == Some(timeline.as_ref().map(AsRef::as_ref).map_err(String::as_str))
+            }
             _ => false,
         };
         let mut effects = app.update(msg);

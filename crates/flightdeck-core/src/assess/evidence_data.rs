@@ -17,10 +17,11 @@ fn days_since(now: Micros, then: Micros) -> f64 {
     d
 }
 
-/// `monitors`: every service of `[services]` has a monitor (named after it), at least one monitor
+/// `monitors`: every service of `[services]` has a monitor (its `service` key, else named after
+/// it), at least one monitor
 /// applies to the environment, and each is UP now (its newest recorded state).
 pub fn monitors(i: &Inputs<'_>) -> Finding {
-    let names: Vec<&String> = i
+    let applied: Vec<(&String, &crate::config::monitors::MonitorConfig)> = i
         .config
         .monitors
         .iter()
@@ -28,21 +29,13 @@ pub fn monitors(i: &Inputs<'_>) -> Finding {
             !i.config.monitor_problems.contains_key(*n)
                 && (m.environments.is_empty() || m.environments.iter().any(|e| e == i.environment))
         })
-        .map(|(n, _)| n)
         .collect();
+    let names: Vec<&String> = applied.iter().map(|(n, _)| *n).collect();
     if names.is_empty() {
         return Finding::new(Fail, format!("no monitor applies to {}", i.environment));
     }
-    let uncovered: Vec<&String> = i
-        .config
-        .services
-        .keys()
-        .filter(|s| {
-            !names
-                .iter()
-                .any(|n| *n == *s || n.starts_with(&format!("{s}-")) || n.starts_with(&format!("{s}.")))
-        })
-        .collect();
+    let uncovered: Vec<&String> =
+        i.config.services.keys().filter(|s| !applied.iter().any(|(n, m)| m.watches(n, s))).collect();
     if !uncovered.is_empty() {
         let list: Vec<&str> = uncovered.iter().map(|s| s.as_str()).collect();
         return Finding::new(Fail, format!("no monitor for service {}", list.join(", ")));

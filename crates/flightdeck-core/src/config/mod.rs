@@ -78,6 +78,9 @@ pub struct Config {
     /// `[assessment]`: disabled and added checklist items, evidence thresholds.
     #[serde(default)]
     pub assessment: crate::assess::AssessmentConfig,
+    /// `[alerts]`: where an open console receives Alertmanager's webhooks.
+    #[serde(default)]
+    pub alerts: AlertsConfig,
     /// `[incidents]`: MTTR targets per severity.
     #[serde(default)]
     pub incidents: incidents::IncidentsConfig,
@@ -103,6 +106,16 @@ pub struct RunnerSection {
     /// and read history); `--group` and `FLIGHTDECK_RUNNER_GROUP` win.
     #[serde(default)]
     pub group: Option<String>,
+}
+
+/// `[alerts]`: `listen = "127.0.0.1:9094"` makes an open console receive Alertmanager's
+/// webhooks (as `flightdeck alerts listen` does) and list them live on the Health screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// `host:port` to listen on (port 0: any free port, shown when the console starts).
+    #[serde(default)]
+    pub listen: Option<String>,
 }
 
 /// `[store]`.
@@ -152,6 +165,7 @@ impl Default for Config {
             secrets: BTreeMap::new(),
             notify: notify::NotifyConfig::default(),
             assessment: crate::assess::AssessmentConfig::default(),
+            alerts: AlertsConfig::default(),
             incidents: incidents::IncidentsConfig::default(),
             cost: CostConfig::default(),
             runner: RunnerSection::default(),

@@ -35,6 +35,10 @@ pub struct MonitorConfig {
     /// Only these environments (default: all).
     #[serde(default)]
     pub environments: Vec<String>,
+    /// The `[services]` entry this monitor watches (default: the service named like the monitor,
+    /// or its prefix before `-` or `.`).
+    #[serde(default)]
+    pub service: Option<String>,
     /// Time between probes (`30s`).
     #[serde(default = "default_interval")]
     pub interval: String,
@@ -136,6 +140,20 @@ fn default_max_body() -> u64 {
 }
 
 impl MonitorConfig {
+    /// Whether monitor `name` watches `service`: its `service` key when set, else its name (`web`,
+    /// `web-eu`, `web.health`).
+    pub fn watches(&self, name: &str, service: &str) -> bool {
+        match &self.service {
+            Some(s) => s == service,
+            None => {
+                name == service
+                    || name
+                        .strip_prefix(service)
+                        .is_some_and(|rest| rest.starts_with('-') || rest.starts_with('.'))
+            }
+        }
+    }
+
     /// The probe kind's key (`url`, `tcp`, `tls`, `dns`), checking exactly one is set.
     pub fn target_key(&self) -> Result<&'static str, String> {
         let set: Vec<&'static str> = [

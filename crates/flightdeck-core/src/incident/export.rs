@@ -158,6 +158,27 @@ pub fn postmortem(inc: &IncidentRecord, parts: &Parts, timeline: &[Entry], mttr:
     }
 }
 
+/// `p` with every value `redactor` knows replaced by its mask, in every field (notes, run and step
+/// messages, titles, names), so the Markdown and the JSON written from it agree.
+pub fn redacted(
+    p: &Postmortem,
+    redactor: &crate::secrets::redact::Redactor,
+) -> Result<Postmortem, serde_json::Error> {
+    fn walk(v: serde_json::Value, r: &crate::secrets::redact::Redactor) -> serde_json::Value {
+        use serde_json::Value;
+        match v {
+            Value::String(s) => Value::String(r.redact(&s)),
+            Value::Array(a) => Value::Array(a.into_iter().map(|x| walk(x, r)).collect()),
+            Value::Object(m) => Value::Object(m.into_iter().map(|(k, x)| (k, walk(x, r))).collect()),
+            other => other,
+        }
+    }
+    if redactor.is_empty() {
+        return Ok(p.clone());
+    }
+    serde_json::from_value(walk(serde_json::to_value(p)?, redactor))
+}
+
 /// A table cell: one line, pipes escaped.
 pub fn cell(s: &str) -> String {
     crate::sanitize::one_line(s).replace('|', "\\|")

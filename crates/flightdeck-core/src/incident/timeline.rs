@@ -79,6 +79,55 @@ pub struct Parts {
     pub notifications: Vec<crate::store::notify::NotificationRecord>,
     /// Audit entries in the window (not the incident's own, which are its events).
     pub audit: Vec<crate::store::records::AuditRecord>,
+    /// Failed steps of linked runs, with their last line of output (from the step's log file,
+    /// which holds the process's raw output: exports redact it with the configured secrets).
+    pub failures: Vec<StepFailure>,
+}
+
+/// A failed step of a linked run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepFailure {
+    /// Run id.
+    pub run: String,
+    /// Step id.
+    pub step: String,
+    /// When it failed.
+    pub at: Micros,
+    /// Why.
+    pub message: String,
+    /// Its last line of output, if it printed any.
+    pub last_line: Option<String>,
+}
+
+/// The failed steps in a run's journal, each with the last line of its log file.
+fn step_failures(store: &Store, run: &str) -> Result<Vec<StepFailure>, StoreError> {
+    use crate::engine::event::{EventKind as Ev, StepStatus};
+    let mut out = Vec::new();
+    for e in store.journal(run)? {
+        if let Ev::StepFinished { step, status: StepStatus::Failed, message, .. } = e.kind {
+            let log = store.log_dir(run).join(format!("{step}.log"));
+            out.push(StepFailure {
+                run: run.to_string(),
+                last_line: last_line(&log),
+                step,
+                at: e.at,
+                message: message.unwrap_or_else(|| "failed".into()),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The last non-blank line of a (possibly large) log file: only its last 4 KiB are read.
+fn last_line(path: &std::path::Path) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    f.seek(SeekFrom::Start(len.saturating_sub(4096))).ok()?;
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf);
+    text.lines().rev().map(str::trim).find(|l| !l.is_empty()).map(str::to_string)
 }
 
 /// The text of an incident event.
@@ -120,6 +169,11 @@ pub fn merge(parts: &Parts) -> Vec<Entry> {
             out.push(entry(f, Source::Run, text, Some(&r.id)));
         }
     }
+    for f in &parts.failures {
+        let tail = f.last_line.as_deref().map_or_else(String::new, |l| format!("; last output: {l}"));
+        let text = format!("linked run {} step {} failed: {}{tail}", f.run, f.step, f.message);
+        out.push(entry(f.at, Source::Run, text, Some(&f.run)));
+    }
     for a in &parts.approvals {
         let text = format!("{} {} gate {} of run {}", a.name, a.decision, a.gate, a.run);
         out.push(entry(a.at, Source::Approval, text, Some(&a.run)));
@@ -154,9 +208,12 @@ pub fn gather(store: &Store, inc: &IncidentRecord, now: Micros) -> Result<Parts,
             linked.push(e.text.clone());
         }
     }
-    let mut runs = Vec::new();
+    let (mut runs, mut failures) = (Vec::new(), Vec::new());
     for id in &linked {
         if let Some(r) = store.run(id)? {
+            if r.status == crate::engine::event::RunStatus::Failed {
+                failures.extend(step_failures(store, id)?);
+            }
             runs.push((r, true));
         }
     }
@@ -179,5 +236,5 @@ pub fn gather(store: &Store, inc: &IncidentRecord, now: Micros) -> Result<Parts,
         .into_iter()
         .filter(|a| inside(a.at) && !a.action.starts_with("incident."))
         .collect();
-    Ok(Parts { events, runs, approvals, health, notifications, audit })
+    Ok(Parts { events, runs, approvals, health, notifications, audit, failures })
 }

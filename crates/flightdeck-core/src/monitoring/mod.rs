@@ -4,6 +4,7 @@
 //! library. A condition that cannot be translated is listed in [`Generated::untranslated`], never
 //! dropped silently.
 
+mod channels;
 pub mod live;
 pub mod receiver;
 mod translate;
@@ -100,7 +101,7 @@ pub fn generate(config: &Config, env: &str, t: &Targets) -> Result<Generated, Mo
     for (name, m) in list {
         let module = translate::module(name, m, &resolve, &mut untranslated)?;
         modules.insert(format!("fd_{name}"), module.blackbox.clone());
-        jobs.push(job(name, &module, t));
+        jobs.push(job(name, m.service.as_deref().unwrap_or(name), &module, t));
         rules.extend(translate::rules(name, m, &module));
     }
     let interval = format!("{}s", t.interval_s.max(1));
@@ -110,14 +111,7 @@ pub fn generate(config: &Config, env: &str, t: &Targets) -> Result<Generated, Mo
         "alerting": { "alertmanagers": [{ "static_configs": [{ "targets": [t.alertmanager] }] }] },
         "scrape_configs": jobs,
     });
-    let alertmanager = json!({
-        "route": {
-            "receiver": "flightdeck",
-            "group_by": ["alertname", "monitor"],
-            "group_wait": interval, "group_interval": interval, "repeat_interval": "1h",
-        },
-        "receivers": [{ "name": "flightdeck", "webhook_configs": [{ "url": t.receiver, "send_resolved": true }] }],
-    });
+    let alertmanager = alertmanager(config, env, t, &interval, &mut untranslated);
     let mut files = BTreeMap::new();
     files.insert("prometheus.yml".into(), pretty(&prometheus));
     files.insert(
@@ -129,7 +123,39 @@ pub fn generate(config: &Config, env: &str, t: &Targets) -> Result<Generated, Mo
     Ok(Generated { files, untranslated })
 }
 
-fn job(name: &str, m: &Module, t: &Targets) -> Value {
+/// `alertmanager.yml`: every alert to flightdeck's receiver and to each notification channel
+/// routed from `env` (child routes with `continue`, so one does not hide the next).
+fn alertmanager(
+    config: &Config,
+    env: &str,
+    t: &Targets,
+    interval: &str,
+    untranslated: &mut Vec<String>,
+) -> Value {
+    let mut receivers = vec![
+        json!({ "name": "flightdeck", "webhook_configs": [{ "url": t.receiver, "send_resolved": true }] }),
+    ];
+    let mut routes = Vec::new();
+    for (name, mut receiver) in channels::receivers(&config.notify, env, untranslated) {
+        if routes.is_empty() {
+            routes.push(json!({ "receiver": "flightdeck", "continue": true }));
+        }
+        routes.push(json!({ "receiver": name, "continue": true }));
+        receiver["name"] = Value::from(name);
+        receivers.push(receiver);
+    }
+    let mut route = json!({
+        "receiver": "flightdeck",
+        "group_by": ["alertname", "monitor"],
+        "group_wait": interval, "group_interval": interval, "repeat_interval": "1h",
+    });
+    if !routes.is_empty() {
+        route["routes"] = Value::Array(routes);
+    }
+    json!({ "route": route, "receivers": receivers })
+}
+
+fn job(name: &str, service: &str, m: &Module, t: &Targets) -> Value {
     let secs =
         parse_duration(&m.interval).map_or(t.interval_s, |ms| (ms / 1000).max(1)).min(t.interval_s.max(1));
     json!({
@@ -137,7 +163,7 @@ fn job(name: &str, m: &Module, t: &Targets) -> Value {
         "metrics_path": "/probe",
         "scrape_interval": format!("{secs}s"),
         "params": { "module": [format!("fd_{name}")] },
-        "static_configs": [{ "targets": [m.target], "labels": { "monitor": name } }],
+        "static_configs": [{ "targets": [m.target], "labels": { "monitor": name, "service": service } }],
         "relabel_configs": [
             { "source_labels": ["__address__"], "target_label": "__param_target" },
             { "source_labels": ["__param_target"], "target_label": "instance" },
