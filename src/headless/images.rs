@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::Ctx;
 use crate::containers::build::{BuildRecord, BuildSpec, build};
 use crate::containers::scan::{ScanReport, ScanSpec, scan};
-use crate::containers::{ImageCommand, push};
+use crate::containers::{ContainerError, ImageCommand, push};
 use crate::engine::event::StepStatus;
 use crate::error::{Error, exit};
 use crate::identity::Operator;
@@ -107,7 +107,14 @@ async fn push_cmd(
             Err(code) => return Ok(code),
         }
     }
-    let pushed = push::push(&build, registry, insecure).await?;
+    let pushed = match push::push(&build, registry, insecure).await {
+        Ok(p) => p,
+        Err(e @ ContainerError::PushRefused { .. }) => {
+            crate::errln!("flightdeck: {e}");
+            return Ok(exit::STEP_FAILED);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut summary = report.summary(verdict);
     summary["override"] = override_detail;
     let artifact = NewArtifact {

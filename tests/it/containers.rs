@@ -1,6 +1,6 @@
 //! Container images against the real tools (real-components.md §3): buildah builds `FROM scratch`
 //! images with Debian's static busybox, syft writes the SBOM, trivy's offline secret scanner finds a
-//! planted AWS key, an OSV advisory directory matches busybox's version, and a real
+//! planted AWS key, an OSV advisory directory matches busybox's version (listed or in a range), and a real
 //! `docker-registry` on a loopback port (its own config, port 0, read back from its log) takes the
 //! push. Storage, runtime and registries configs live in a temp dir (`CONTAINERS_*`).
 
@@ -181,6 +181,17 @@ fn advisory(dir: &Path, id: &str, version: &str) {
     std::fs::write(dir.join(format!("{id}.json")), adv.to_string()).unwrap();
 }
 
+/// A range-only OSV advisory for busybox (no `versions` list): `kind` is SEMVER or ECOSYSTEM.
+fn range_advisory(dir: &Path, id: &str, kind: &str, events: &Value) {
+    std::fs::create_dir_all(dir).unwrap();
+    let adv = serde_json::json!({
+        "id": id, "summary": "busybox range advisory", "database_specific": { "severity": "CRITICAL" },
+        "affected": [{ "package": { "name": "busybox", "ecosystem": "Debian:12" },
+                       "ranges": [{ "type": kind, "events": events }] }]
+    });
+    std::fs::write(dir.join(format!("{id}.json")), adv.to_string()).unwrap();
+}
+
 /// The SBOM's busybox version (it must list busybox).
 fn busybox_version(sbom: &Path) -> String {
     let doc = json_file(sbom);
@@ -238,6 +249,21 @@ fn planted_key_blocks_the_push_and_osv_advisory_blocks_a_clean_image() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let o = tools.run(&p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("scan gate: passed"), "{}", text(&o));
+    // Range-only advisories: fixed at the SBOM's version does not match; last affected at it does.
+    let fixed = serde_json::json!([{ "introduced": "0" }, { "fixed": version }]);
+    range_advisory(&adv, "OSV-TEST-RANGE-FIXED", "ECOSYSTEM", &fixed);
+    let o = tools.run(&p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("scan gate: passed"), "{}", text(&o));
+    let hit = serde_json::json!([{ "introduced": "1.0.0" }, { "last_affected": version }]);
+    range_advisory(&adv, "OSV-TEST-RANGE", "SEMVER", &hit);
+    let o = tools.run(&p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
+    let scan = json_file(&p.path().join("out-clean/scan.json"));
+    assert_eq!(scan["blocking"], serde_json::json!(["OSV-TEST-RANGE"]), "{}", text(&o));
+    let o =
+        tools.run(&p, &["image", "push", "--dir", "out-clean", "--registry", &registry.host(), "--insecure"]);
+    assert_eq!(o.status.code(), Some(8), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("OSV-TEST-RANGE"), "{}", text(&o));
+    std::fs::remove_file(adv.join("OSV-TEST-RANGE.json")).unwrap();
     advisory(&adv, "OSV-TEST-BUSYBOX", &version);
     let o = tools.run(&p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
     let scan = json_file(&p.path().join("out-clean/scan.json"));
@@ -416,9 +442,14 @@ fn bad_input_missing_containerfile_bad_report_and_a_refusing_registry() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let readonly = Registry::start(true);
     let o = tools.run(&p, &["image", "push", "--dir", "o", "--registry", &readonly.host(), "--insecure"]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(3), "a refused push is a step failure: {}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains(&format!("push of {}/ok:1.0.0", readonly.host())), "{}", text(&o));
+    assert!(err.contains(&format!("push of {}/ok:1.0.0 refused", readonly.host())), "{}", text(&o));
+    assert!(
+        err.contains("405") && err.contains("Method not allowed"),
+        "the registry's answer is quoted: {}",
+        text(&o)
+    );
     let list: Value = serde_json::from_slice(&tools.run(&p, &["image", "list", "--json"]).stdout).unwrap();
     assert_eq!(list, serde_json::json!([]), "a refused push records nothing");
 

@@ -49,11 +49,16 @@ pub async fn push(build: &BuildRecord, registry: &str, insecure: bool) -> Result
         let mut cmd = Command::new(build.builder.program());
         cmd.args(["push", "--quiet", &format!("--tls-verify={}", !insecure), &build.local(tag)])
             .arg(format!("docker://{repository}:{tag}"));
-        let what = format!(
-            "{} push of {repository}:{tag} (is the registry up and accepting pushes?)",
-            build.builder.program()
-        );
-        tools::run(&mut cmd, &what)?; // a CLI command: nothing else runs meanwhile
+        let reference = format!("{repository}:{tag}");
+        // A CLI command: nothing else runs meanwhile. A builder that ran and failed was refused.
+        tools::run(&mut cmd, &format!("{} push of {reference}", build.builder.program())).map_err(
+            |e| match e {
+                ContainerError::ToolFailed { stderr, .. } => {
+                    ContainerError::PushRefused { reference, message: stderr }
+                }
+                other => other,
+            },
+        )?;
     }
     let first = build.tags.first().map_or("latest", String::as_str);
     let digest = read_digest(registry, &build.image, first, insecure).await?;

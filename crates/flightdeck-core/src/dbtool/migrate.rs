@@ -211,6 +211,7 @@ pub fn migrate(
         };
         return plan(files, already);
     }
+    let _file_lock = crate::dbtool::dbmate::sqlite_lock(db)?;
     let conn = open_rw(db)?;
     lock(&conn, db)?;
     let result = migrate_locked(&conn, db, files, &mut on_applied);
