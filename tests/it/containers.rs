@@ -239,37 +239,42 @@ fn planted_key_blocks_the_push_and_osv_advisory_blocks_a_clean_image() {
         "nothing was pushed"
     );
 
-    // A clean image: an advisory for another busybox version does not match; one for the SBOM's does.
+    advisories_block_a_clean_image(&tools, &registry, &p, &version);
+}
+
+/// A clean image: an advisory for another busybox version does not match, nor a range fixed at the
+/// SBOM's version; a range-only advisory containing it blocks, and so does one listing it.
+fn advisories_block_a_clean_image(tools: &Tools, registry: &Registry, p: &Project, version: &str) {
     let adv = p.path().join("advisories");
     advisory(&adv, "OSV-TEST-OTHER", "0.0.1");
     let o = tools.run(
-        &p,
+        p,
         &["image", "build", "--context", "clean", "--image", "clean", "--tag", "1.0.0", "--out", "out-clean"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let o = tools.run(&p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
+    let o = tools.run(p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("scan gate: passed"), "{}", text(&o));
     // Range-only advisories: fixed at the SBOM's version does not match; last affected at it does.
     let fixed = serde_json::json!([{ "introduced": "0" }, { "fixed": version }]);
     range_advisory(&adv, "OSV-TEST-RANGE-FIXED", "ECOSYSTEM", &fixed);
-    let o = tools.run(&p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
+    let o = tools.run(p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("scan gate: passed"), "{}", text(&o));
     let hit = serde_json::json!([{ "introduced": "1.0.0" }, { "last_affected": version }]);
     range_advisory(&adv, "OSV-TEST-RANGE", "SEMVER", &hit);
-    let o = tools.run(&p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
+    let o = tools.run(p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
     let scan = json_file(&p.path().join("out-clean/scan.json"));
     assert_eq!(scan["blocking"], serde_json::json!(["OSV-TEST-RANGE"]), "{}", text(&o));
     let o =
-        tools.run(&p, &["image", "push", "--dir", "out-clean", "--registry", &registry.host(), "--insecure"]);
+        tools.run(p, &["image", "push", "--dir", "out-clean", "--registry", &registry.host(), "--insecure"]);
     assert_eq!(o.status.code(), Some(8), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("OSV-TEST-RANGE"), "{}", text(&o));
     std::fs::remove_file(adv.join("OSV-TEST-RANGE.json")).unwrap();
-    advisory(&adv, "OSV-TEST-BUSYBOX", &version);
-    let o = tools.run(&p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
+    advisory(&adv, "OSV-TEST-BUSYBOX", version);
+    let o = tools.run(p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
     let scan = json_file(&p.path().join("out-clean/scan.json"));
     assert_eq!(scan["blocking"], serde_json::json!(["OSV-TEST-BUSYBOX"]), "{}", text(&o));
     let o =
-        tools.run(&p, &["image", "push", "--dir", "out-clean", "--registry", &registry.host(), "--insecure"]);
+        tools.run(p, &["image", "push", "--dir", "out-clean", "--registry", &registry.host(), "--insecure"]);
     assert_eq!(o.status.code(), Some(8), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("OSV-TEST-BUSYBOX"), "{}", text(&o));
 }

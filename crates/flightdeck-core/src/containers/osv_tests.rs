@@ -9,7 +9,7 @@ use super::osv;
 use super::sbom::Component;
 use super::versions::{Scheme, verrevcmp};
 
-/// GHSA-c2qf-rxjj-qqgw (npm `semver` ReDoS), three SEMVER ranges as OSV publishes them.
+/// GHSA-c2qf-rxjj-qqgw (npm `semver` `ReDoS`), three SEMVER ranges as OSV publishes them.
 const SEMVER_GHSA: &str = r#"{"id":"GHSA-c2qf-rxjj-qqgw","summary":"semver vulnerable to Regular Expression Denial of Service",
  "database_specific":{"severity":"HIGH"},
  "affected":[
@@ -17,7 +17,7 @@ const SEMVER_GHSA: &str = r#"{"id":"GHSA-c2qf-rxjj-qqgw","summary":"semver vulne
   {"package":{"ecosystem":"npm","name":"semver"},"ranges":[{"type":"SEMVER","events":[{"introduced":"6.0.0"},{"fixed":"6.3.1"}]}]},
   {"package":{"ecosystem":"npm","name":"semver"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"5.7.2"}]}]}]}"#;
 
-/// GHSA-j8r2-6x86-q33q (PyPI `requests`, CVE-2023-32681): an ECOSYSTEM range.
+/// GHSA-j8r2-6x86-q33q (`PyPI` `requests`, CVE-2023-32681): an ECOSYSTEM range.
 const PYPI_GHSA: &str = r#"{"id":"GHSA-j8r2-6x86-q33q","summary":"Unintended leak of Proxy-Authorization header in requests",
  "database_specific":{"severity":"MODERATE"},
  "affected":[{"package":{"ecosystem":"PyPI","name":"requests"},
