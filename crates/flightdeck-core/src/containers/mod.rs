@@ -112,6 +112,15 @@ pub enum ImageCommand {
         #[arg(long)]
         run: Option<String>,
     },
+    /// Read a pushed image's digest back from its registry and write it as the step output `digest`
+    /// (the built-in deploy workflow's `image` step, so `[deployment] digest` records it).
+    Digest {
+        /// `REGISTRY/NAME:TAG` or `REGISTRY/NAME@sha256:...` (`127.0.0.1:5000/web:1.4.0`).
+        reference: String,
+        /// Talk plain HTTP (a local registry): `--insecure` or `--insecure true|false`.
+        #[arg(long, num_args = 0..=1, default_value_t = false, default_missing_value = "true", action = clap::ArgAction::Set)]
+        insecure: bool,
+    },
     /// List the pushed images: tags, digest, scan result.
     List {
         /// Print JSON.

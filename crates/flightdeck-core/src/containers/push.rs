@@ -41,6 +41,25 @@ pub fn check_registry(registry: &str) -> Result<(), ContainerError> {
     })
 }
 
+/// Splits `REGISTRY/NAME:TAG` or `REGISTRY/NAME@sha256:HEX` into `(registry, name, reference)`.
+pub fn split_reference(reference: &str) -> Result<(&str, &str, &str), ContainerError> {
+    let bad = || ContainerError::BadValue {
+        what: "image reference",
+        value: reference.into(),
+        hint: "give REGISTRY/NAME:TAG or REGISTRY/NAME@sha256:DIGEST (`127.0.0.1:5000/web:1.4.0`)",
+    };
+    let (registry, rest) = reference.split_once('/').ok_or_else(bad)?;
+    check_registry(registry).map_err(|_| bad())?;
+    let (name, tag) = match rest.split_once('@') {
+        Some(pair) => pair,
+        None => rest.rsplit_once(':').ok_or_else(bad)?,
+    };
+    let name_ok = !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._/-".contains(&b));
+    let tag_ok = !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-:".contains(&b));
+    if name_ok && tag_ok { Ok((registry, name, tag)) } else { Err(bad()) }
+}
+
 /// Pushes every tag, then reads the digest of the first tag back from the registry.
 pub async fn push(build: &BuildRecord, registry: &str, insecure: bool) -> Result<Pushed, ContainerError> {
     check_registry(registry)?;

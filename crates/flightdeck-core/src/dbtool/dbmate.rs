@@ -74,6 +74,9 @@ pub fn sqlite_lock(db: &Path) -> Result<std::fs::File, DbError> {
     let mut name = db.file_name().unwrap_or_default().to_os_string();
     name.push(".flightdeck-migrate.lock");
     let path = db.with_file_name(name);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io(dir, "cannot create the database's directory"))?;
+    }
     let file =
         std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io(
             &path,
