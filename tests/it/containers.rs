@@ -360,6 +360,40 @@ fn approval_overrides_the_gate_push_records_the_digest_and_a_deploy_ledgers_it()
     audited_override(&p);
     pulled_by_digest(&tools, &registry, &digest);
     deploy_ledgers_digest(&tools, &p, &registry, &digest);
+    builtin_deploy_records_the_image_digest(&p, &registry, &digest);
+}
+
+/// The built-in deploy with `-p image=REGISTRY/demo:1.0.0` reads the digest back and ledgers it; an
+/// image the registry does not have fails the run (exit 3) before anything changes.
+fn builtin_deploy_records_the_image_digest(p: &Project, registry: &Registry, digest: &str) {
+    let sandbox = crate::common::Sandbox::start(p);
+    let config =
+        format!("{LOCAL}\n[environments.staging]\nurl = \"{}\"\nallow_root_approval = true\n", sandbox.url);
+    std::fs::write(p.path().join("flightdeck.toml"), config).unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sandbox");
+    std::fs::create_dir_all(p.path().join("migrations/sandbox")).unwrap();
+    for e in std::fs::read_dir(&repo).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), p.path().join("migrations/sandbox").join(e.file_name())).unwrap();
+    }
+    let deploy = |image: &str| {
+        let image = format!("image={}/{image}", registry.host());
+        let args = ["run", "deploy", "--env", "staging", "--yes", "-p", "version=1.1.0", "-p", &image];
+        p.cmd(&[&args[..], &["-p", "image_insecure=true"]].concat()).output().unwrap()
+    };
+    let o = deploy("demo:no-such-tag");
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("Resolve the image digest failed") && !out.contains("Roll out succeeded"),
+        "{}",
+        text(&o)
+    );
+    let o = deploy("demo:1.0.0");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ledger: Value = serde_json::from_slice(&p.run(&["ledger", "list", "--json"]).stdout).unwrap();
+    let dep = ledger.as_array().unwrap().iter().find(|d| d["service"] == "web" && d["status"] == "succeeded");
+    assert_eq!(dep.unwrap_or_else(|| panic!("{ledger}"))["digest"], digest, "{ledger}");
 }
 
 /// The override is in the audit log with the finding ids, and the chain verifies.
