@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::Ctx;
 use crate::containers::build::{BuildRecord, BuildSpec, build};
 use crate::containers::scan::{ScanReport, ScanSpec, scan};
-use crate::containers::{ImageCommand, push};
+use crate::containers::{ContainerError, ImageCommand, push};
 use crate::engine::event::StepStatus;
 use crate::error::{Error, exit};
 use crate::identity::Operator;
@@ -35,6 +35,7 @@ pub async fn image(ctx: &Ctx, c: ImageCommand) -> Result<i32, Error> {
             let store = ctx.store()?;
             push_cmd(&store, &dir, &registry, insecure, override_gate.as_deref(), run.as_deref()).await
         }
+        ImageCommand::Digest { reference, insecure } => digest_cmd(&reference, insecure).await,
         ImageCommand::List { json } => {
             crate::out!("{}", list(&ctx.store()?.artifacts()?, json));
             Ok(exit::OK)
@@ -107,7 +108,14 @@ async fn push_cmd(
             Err(code) => return Ok(code),
         }
     }
-    let pushed = push::push(&build, registry, insecure).await?;
+    let pushed = match push::push(&build, registry, insecure).await {
+        Ok(p) => p,
+        Err(e @ ContainerError::PushRefused { .. }) => {
+            crate::errln!("flightdeck: {e}");
+            return Ok(exit::STEP_FAILED);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut summary = report.summary(verdict);
     summary["override"] = override_detail;
     let artifact = NewArtifact {
@@ -133,6 +141,23 @@ async fn push_cmd(
         ("repository", &pushed.repository),
         ("reference", &reference),
     ])?;
+    Ok(exit::OK)
+}
+
+/// `image digest REF`: the registry's digest of a pushed image, as the step output `digest`. A
+/// registry that does not serve it (unknown image, unreachable) fails the step (exit 3).
+async fn digest_cmd(reference: &str, insecure: bool) -> Result<i32, Error> {
+    let (registry, name, tag) = push::split_reference(reference)?;
+    let digest = match push::read_digest(registry, name, tag, insecure).await {
+        Ok(d) => d,
+        Err(e @ ContainerError::Registry { .. }) => {
+            crate::errln!("flightdeck: {}", crate::sanitize::one_line(&e.to_string()));
+            return Ok(exit::STEP_FAILED);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    crate::outln!("{reference} is {digest}");
+    write_outputs(&[("digest", &digest), ("reference", &format!("{registry}/{name}@{digest}"))])?;
     Ok(exit::OK)
 }
 

@@ -16,8 +16,9 @@ use crate::identity::Operator;
 use crate::store::records::{DeploymentRecord, ReleaseRecord};
 use crate::time::{Micros, now};
 
-const CSV_HEADER: &str =
-    "id,service,environment,production,sha,version,kind,status,started_at,finished_at,run,remediates,actor";
+/// The CSV export's columns, in this order (README "The ledger by hand"); new columns go at the end,
+/// and import reads columns by name, so older files still import.
+const CSV_HEADER: &str = "id,service,environment,production,sha,version,kind,status,started_at,finished_at,run,remediates,actor,digest";
 
 /// An instant from a flag (date in `[dora] time_zone` or RFC 3339), or `default`.
 pub(super) fn instant(ctx: &Ctx, text: Option<&String>, default: Micros) -> Result<Micros, Error> {
@@ -242,7 +243,7 @@ pub fn export(deps: &[DeploymentRecord], format: LedgerFormat) -> String {
             let o = |v: &Option<String>| quote(v.as_deref().unwrap_or(""));
             let _ = write!(
                 s,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                 quote(&d.id),
                 quote(&d.service),
                 quote(&d.environment),
@@ -255,7 +256,8 @@ pub fn export(deps: &[DeploymentRecord], format: LedgerFormat) -> String {
                 d.finished_at.0,
                 o(&d.run),
                 o(&d.remediates),
-                o(&d.actor)
+                o(&d.actor),
+                o(&d.digest)
             );
         }
         s.push('\n');
@@ -329,7 +331,7 @@ fn csv_record(header: &[String], fields: &[String]) -> Result<DeploymentRecord, 
         run: opt("run"),
         remediates: opt("remediates"),
         actor: opt("actor"),
-        digest: None,
+        digest: opt("digest"),
     })
 }
 

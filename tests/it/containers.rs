@@ -1,6 +1,6 @@
 //! Container images against the real tools (real-components.md §3): buildah builds `FROM scratch`
 //! images with Debian's static busybox, syft writes the SBOM, trivy's offline secret scanner finds a
-//! planted AWS key, an OSV advisory directory matches busybox's version, and a real
+//! planted AWS key, an OSV advisory directory matches busybox's version (listed or in a range), and a real
 //! `docker-registry` on a loopback port (its own config, port 0, read back from its log) takes the
 //! push. Storage, runtime and registries configs live in a temp dir (`CONTAINERS_*`).
 
@@ -181,6 +181,17 @@ fn advisory(dir: &Path, id: &str, version: &str) {
     std::fs::write(dir.join(format!("{id}.json")), adv.to_string()).unwrap();
 }
 
+/// A range-only OSV advisory for busybox (no `versions` list): `kind` is SEMVER or ECOSYSTEM.
+fn range_advisory(dir: &Path, id: &str, kind: &str, events: &Value) {
+    std::fs::create_dir_all(dir).unwrap();
+    let adv = serde_json::json!({
+        "id": id, "summary": "busybox range advisory", "database_specific": { "severity": "CRITICAL" },
+        "affected": [{ "package": { "name": "busybox", "ecosystem": "Debian:12" },
+                       "ranges": [{ "type": kind, "events": events }] }]
+    });
+    std::fs::write(dir.join(format!("{id}.json")), adv.to_string()).unwrap();
+}
+
 /// The SBOM's busybox version (it must list busybox).
 fn busybox_version(sbom: &Path) -> String {
     let doc = json_file(sbom);
@@ -228,22 +239,42 @@ fn planted_key_blocks_the_push_and_osv_advisory_blocks_a_clean_image() {
         "nothing was pushed"
     );
 
-    // A clean image: an advisory for another busybox version does not match; one for the SBOM's does.
+    advisories_block_a_clean_image(&tools, &registry, &p, &version);
+}
+
+/// A clean image: an advisory for another busybox version does not match, nor a range fixed at the
+/// SBOM's version; a range-only advisory containing it blocks, and so does one listing it.
+fn advisories_block_a_clean_image(tools: &Tools, registry: &Registry, p: &Project, version: &str) {
     let adv = p.path().join("advisories");
     advisory(&adv, "OSV-TEST-OTHER", "0.0.1");
     let o = tools.run(
-        &p,
+        p,
         &["image", "build", "--context", "clean", "--image", "clean", "--tag", "1.0.0", "--out", "out-clean"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let o = tools.run(&p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
+    let o = tools.run(p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("scan gate: passed"), "{}", text(&o));
-    advisory(&adv, "OSV-TEST-BUSYBOX", &version);
-    let o = tools.run(&p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
+    // Range-only advisories: fixed at the SBOM's version does not match; last affected at it does.
+    let fixed = serde_json::json!([{ "introduced": "0" }, { "fixed": version }]);
+    range_advisory(&adv, "OSV-TEST-RANGE-FIXED", "ECOSYSTEM", &fixed);
+    let o = tools.run(p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("scan gate: passed"), "{}", text(&o));
+    let hit = serde_json::json!([{ "introduced": "1.0.0" }, { "last_affected": version }]);
+    range_advisory(&adv, "OSV-TEST-RANGE", "SEMVER", &hit);
+    let o = tools.run(p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
+    let scan = json_file(&p.path().join("out-clean/scan.json"));
+    assert_eq!(scan["blocking"], serde_json::json!(["OSV-TEST-RANGE"]), "{}", text(&o));
+    let o =
+        tools.run(p, &["image", "push", "--dir", "out-clean", "--registry", &registry.host(), "--insecure"]);
+    assert_eq!(o.status.code(), Some(8), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("OSV-TEST-RANGE"), "{}", text(&o));
+    std::fs::remove_file(adv.join("OSV-TEST-RANGE.json")).unwrap();
+    advisory(&adv, "OSV-TEST-BUSYBOX", version);
+    let o = tools.run(p, &["image", "scan", "--dir", "out-clean", "--advisories", "advisories"]);
     let scan = json_file(&p.path().join("out-clean/scan.json"));
     assert_eq!(scan["blocking"], serde_json::json!(["OSV-TEST-BUSYBOX"]), "{}", text(&o));
     let o =
-        tools.run(&p, &["image", "push", "--dir", "out-clean", "--registry", &registry.host(), "--insecure"]);
+        tools.run(p, &["image", "push", "--dir", "out-clean", "--registry", &registry.host(), "--insecure"]);
     assert_eq!(o.status.code(), Some(8), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("OSV-TEST-BUSYBOX"), "{}", text(&o));
 }
@@ -329,6 +360,40 @@ fn approval_overrides_the_gate_push_records_the_digest_and_a_deploy_ledgers_it()
     audited_override(&p);
     pulled_by_digest(&tools, &registry, &digest);
     deploy_ledgers_digest(&tools, &p, &registry, &digest);
+    builtin_deploy_records_the_image_digest(&p, &registry, &digest);
+}
+
+/// The built-in deploy with `-p image=REGISTRY/demo:1.0.0` reads the digest back and ledgers it; an
+/// image the registry does not have fails the run (exit 3) before anything changes.
+fn builtin_deploy_records_the_image_digest(p: &Project, registry: &Registry, digest: &str) {
+    let sandbox = crate::common::Sandbox::start(p);
+    let config =
+        format!("{LOCAL}\n[environments.staging]\nurl = \"{}\"\nallow_root_approval = true\n", sandbox.url);
+    std::fs::write(p.path().join("flightdeck.toml"), config).unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sandbox");
+    std::fs::create_dir_all(p.path().join("migrations/sandbox")).unwrap();
+    for e in std::fs::read_dir(&repo).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), p.path().join("migrations/sandbox").join(e.file_name())).unwrap();
+    }
+    let deploy = |image: &str| {
+        let image = format!("image={}/{image}", registry.host());
+        let args = ["run", "deploy", "--env", "staging", "--yes", "-p", "version=1.1.0", "-p", &image];
+        p.cmd(&[&args[..], &["-p", "image_insecure=true"]].concat()).output().unwrap()
+    };
+    let o = deploy("demo:no-such-tag");
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("Resolve the image digest failed") && !out.contains("Roll out succeeded"),
+        "{}",
+        text(&o)
+    );
+    let o = deploy("demo:1.0.0");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ledger: Value = serde_json::from_slice(&p.run(&["ledger", "list", "--json"]).stdout).unwrap();
+    let dep = ledger.as_array().unwrap().iter().find(|d| d["service"] == "web" && d["status"] == "succeeded");
+    assert_eq!(dep.unwrap_or_else(|| panic!("{ledger}"))["digest"], digest, "{ledger}");
 }
 
 /// The override is in the audit log with the finding ids, and the chain verifies.
@@ -416,9 +481,14 @@ fn bad_input_missing_containerfile_bad_report_and_a_refusing_registry() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let readonly = Registry::start(true);
     let o = tools.run(&p, &["image", "push", "--dir", "o", "--registry", &readonly.host(), "--insecure"]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(3), "a refused push is a step failure: {}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains(&format!("push of {}/ok:1.0.0", readonly.host())), "{}", text(&o));
+    assert!(err.contains(&format!("push of {}/ok:1.0.0 refused", readonly.host())), "{}", text(&o));
+    assert!(
+        err.contains("405") && err.contains("Method not allowed"),
+        "the registry's answer is quoted: {}",
+        text(&o)
+    );
     let list: Value = serde_json::from_slice(&tools.run(&p, &["image", "list", "--json"]).stdout).unwrap();
     assert_eq!(list, serde_json::json!([]), "a refused push records nothing");
 

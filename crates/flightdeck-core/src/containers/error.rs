@@ -58,6 +58,16 @@ pub enum ContainerError {
         /// What is wrong and what was expected.
         message: String,
     },
+    /// The registry (or the way to it) refused a push: a step failure (exit 3), not a bug.
+    #[error(
+        "push of {reference} refused: {message} (check the registry address, the repository name and its credentials)"
+    )]
+    PushRefused {
+        /// `REGISTRY/IMAGE:TAG`.
+        reference: String,
+        /// The builder's report of the registry's answer (sanitized, last lines).
+        message: String,
+    },
     /// The registry answered unexpectedly.
     #[error("registry {registry}: {message}")]
     Registry {
@@ -101,6 +111,7 @@ impl From<ContainerError> for Error {
             | ContainerError::BadFile { .. } => Error::Invalid(e.to_string()),
             ContainerError::ToolMissing { .. } => Error::Precondition(e.to_string()),
             ContainerError::ToolFailed { .. }
+            | ContainerError::PushRefused { .. }
             | ContainerError::Registry { .. }
             | ContainerError::Io { .. } => Error::Internal(e.to_string()),
         }

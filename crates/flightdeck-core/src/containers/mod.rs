@@ -3,7 +3,8 @@
 //!
 //! No vulnerability database can be downloaded on the project's machines, so the gate's findings
 //! come from trivy's offline secret scanner run on the image, from trivy or grype JSON reports made
-//! elsewhere, and from an offline OSV advisory directory matched by exact version against the SBOM.
+//! elsewhere, and from an offline OSV advisory directory matched (listed versions and ranges) against
+//! the SBOM.
 //! The commands are `flightdeck image build|scan|push|list` (see [`ImageCommand`]); their files live in
 //! one directory per build (`build.json`, `image.tar`, `sbom.cdx.json`, `scan.json`).
 //!
@@ -12,6 +13,7 @@
 //! - [`sbom`]: reading `CycloneDX` components;
 //! - [`findings`]: severities, findings, trivy and grype reports;
 //! - [`osv`]: OSV advisories matched against the SBOM;
+//! - [`versions`]: version ordering for OSV ranges;
 //! - [`scan`]: the gate's report;
 //! - [`push`]: pushing and reading the digest back.
 
@@ -27,9 +29,13 @@ pub mod push;
 pub mod sbom;
 pub mod scan;
 pub mod tools;
+pub mod versions;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod osv_tests;
 
 pub use error::ContainerError;
 pub use findings::{Finding, Severity};
@@ -78,7 +84,7 @@ pub enum ImageCommand {
         /// A trivy or grype JSON report made elsewhere (repeatable).
         #[arg(long = "report")]
         reports: Vec<PathBuf>,
-        /// A directory of OSV advisories (JSON), matched by exact version against the SBOM.
+        /// A directory of OSV advisories (JSON), matched against the SBOM (listed versions and SEMVER/ECOSYSTEM ranges).
         #[arg(long)]
         advisories: Option<PathBuf>,
         /// Findings at or above this severity block the push: low, medium, high, critical.
@@ -105,6 +111,15 @@ pub enum ImageCommand {
         /// The run whose approval counts (default: `$FLIGHTDECK_RUN`, set for workflow steps).
         #[arg(long)]
         run: Option<String>,
+    },
+    /// Read a pushed image's digest back from its registry and write it as the step output `digest`
+    /// (the built-in deploy workflow's `image` step, so `[deployment] digest` records it).
+    Digest {
+        /// `REGISTRY/NAME:TAG` or `REGISTRY/NAME@sha256:...` (`127.0.0.1:5000/web:1.4.0`).
+        reference: String,
+        /// Talk plain HTTP (a local registry): `--insecure` or `--insecure true|false`.
+        #[arg(long, num_args = 0..=1, default_value_t = false, default_missing_value = "true", action = clap::ArgAction::Set)]
+        insecure: bool,
     },
     /// List the pushed images: tags, digest, scan result.
     List {

@@ -41,6 +41,25 @@ pub fn check_registry(registry: &str) -> Result<(), ContainerError> {
     })
 }
 
+/// Splits `REGISTRY/NAME:TAG` or `REGISTRY/NAME@sha256:HEX` into `(registry, name, reference)`.
+pub fn split_reference(reference: &str) -> Result<(&str, &str, &str), ContainerError> {
+    let bad = || ContainerError::BadValue {
+        what: "image reference",
+        value: reference.into(),
+        hint: "give REGISTRY/NAME:TAG or REGISTRY/NAME@sha256:DIGEST (`127.0.0.1:5000/web:1.4.0`)",
+    };
+    let (registry, rest) = reference.split_once('/').ok_or_else(bad)?;
+    check_registry(registry).map_err(|_| bad())?;
+    let (name, tag) = match rest.split_once('@') {
+        Some(pair) => pair,
+        None => rest.rsplit_once(':').ok_or_else(bad)?,
+    };
+    let name_ok = !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._/-".contains(&b));
+    let tag_ok = !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-:".contains(&b));
+    if name_ok && tag_ok { Ok((registry, name, tag)) } else { Err(bad()) }
+}
+
 /// Pushes every tag, then reads the digest of the first tag back from the registry.
 pub async fn push(build: &BuildRecord, registry: &str, insecure: bool) -> Result<Pushed, ContainerError> {
     check_registry(registry)?;
@@ -49,11 +68,16 @@ pub async fn push(build: &BuildRecord, registry: &str, insecure: bool) -> Result
         let mut cmd = Command::new(build.builder.program());
         cmd.args(["push", "--quiet", &format!("--tls-verify={}", !insecure), &build.local(tag)])
             .arg(format!("docker://{repository}:{tag}"));
-        let what = format!(
-            "{} push of {repository}:{tag} (is the registry up and accepting pushes?)",
-            build.builder.program()
-        );
-        tools::run(&mut cmd, &what)?; // a CLI command: nothing else runs meanwhile
+        let reference = format!("{repository}:{tag}");
+        // A CLI command: nothing else runs meanwhile. A builder that ran and failed was refused.
+        tools::run(&mut cmd, &format!("{} push of {reference}", build.builder.program())).map_err(
+            |e| match e {
+                ContainerError::ToolFailed { stderr, .. } => {
+                    ContainerError::PushRefused { reference, message: stderr }
+                }
+                other => other,
+            },
+        )?;
     }
     let first = build.tags.first().map_or("latest", String::as_str);
     let digest = read_digest(registry, &build.image, first, insecure).await?;

@@ -1,7 +1,9 @@
 //! `db migrate --tool dbmate`: for projects whose migrations are dbmate files (`-- migrate:up` /
 //! `-- migrate:down`, recorded in dbmate's own `schema_migrations`). flightdeck flags destructive
-//! statements in the `migrate:up` parts, holds its `PostgreSQL` migration lock while dbmate runs, and
-//! runs `dbmate --no-dump-schema` with the URL (password included) in the environment only.
+//! statements in the `migrate:up` parts, holds a migration lock while dbmate runs (`PostgreSQL`: its
+//! advisory lock; `SQLite`: an `flock` on `DB.flightdeck-migrate.lock` next to the database, since
+//! dbmate needs the database's own write lock), and runs `dbmate --no-dump-schema` with the URL
+//! (password included) in the environment only.
 //! dbmate is found as `$FLIGHTDECK_DBMATE`, else on `PATH`.
 
 use std::path::Path;
@@ -24,14 +26,17 @@ pub async fn migrate(
     dry_run: bool,
     env: &EnvArgs,
 ) -> Result<i32, Error> {
-    let (url, _lock) = match t {
-        Target::Sqlite(p) => (format!("sqlite:{}", p.display()), None),
+    let (url, _pg_lock, _file_lock) = match t {
+        Target::Sqlite(p) => {
+            let file_lock = if dry_run { None } else { Some(sqlite_lock(p)?) };
+            (format!("sqlite:{}", p.display()), None, file_lock)
+        }
         Target::Postgres(p) => {
             let c = pg::connect(p).await?;
             if !dry_run {
                 pg::lock(&c).await?;
             }
-            (dbmate_url(p), Some(c))
+            (dbmate_url(p), Some(c), None)
         }
     };
     let status = run(t, dir, &url, "status").await?;
@@ -60,6 +65,28 @@ pub async fn migrate(
     out.lines().for_each(|l| crate::outln!("dbmate: {l}"));
     write_outputs(&[("tool", "dbmate"), ("applied", &pending.len().to_string())])?;
     Ok(exit::OK)
+}
+
+/// The migration lock of a `SQLite` database: an exclusive `flock` on `DB.flightdeck-migrate.lock`
+/// (created next to it and left there), held while the returned file is open; a second migration
+/// is refused with [`DbError::Locked`]. The built-in runner takes it too.
+pub fn sqlite_lock(db: &Path) -> Result<std::fs::File, DbError> {
+    let mut name = db.file_name().unwrap_or_default().to_os_string();
+    name.push(".flightdeck-migrate.lock");
+    let path = db.with_file_name(name);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io(dir, "cannot create the database's directory"))?;
+    }
+    let file =
+        std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io(
+            &path,
+            "cannot open the migration lock file (is the database's directory writable?)",
+        ))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(DbError::Locked { db: db.display().to_string() }),
+        Err(std::fs::TryLockError::Error(e)) => Err(io(&path, "cannot lock the migration lock file")(e)),
+    }
 }
 
 /// The URL dbmate gets (in its environment only): with the password, and `sslmode=disable` unless set.

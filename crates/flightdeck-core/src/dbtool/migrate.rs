@@ -211,7 +211,8 @@ pub fn migrate(
         };
         return plan(files, already);
     }
-    let conn = open_rw(db)?;
+    let conn = open_rw(db)?; // creates the database (and its directory) when missing
+    let _file_lock = crate::dbtool::dbmate::sqlite_lock(db)?;
     lock(&conn, db)?;
     let result = migrate_locked(&conn, db, files, &mut on_applied);
     // Commits what was applied: a failed file was rolled back to its savepoint.
