@@ -9,6 +9,7 @@ mod common;
 mod containers;
 mod cost;
 mod cost_gen;
+mod cost_screens;
 mod db_backups;
 mod db_pg;
 mod demo;

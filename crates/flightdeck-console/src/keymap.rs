@@ -32,6 +32,8 @@ pub enum Ctx {
     Assessment,
     /// The Incident screen.
     Incident,
+    /// The Cost screen.
+    Cost,
 }
 
 /// What a key means.
@@ -135,6 +137,8 @@ pub enum Intent {
     CycleSource,
     /// Join the incident as responder.
     Join,
+    /// Next breakdown (Cost screen: service, environment, tag:KEY...).
+    CycleBy,
 }
 
 use Intent as I;
@@ -228,6 +232,7 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Incident, c('n'), I::Note),
     (Ctx::Incident, c('j'), I::Join),
     (Ctx::Incident, c('s'), I::CycleSource),
+    (Ctx::Cost, c('b'), I::CycleBy),
 ];
 
 /// The intent of `key` in `ctxs` (most specific first), falling back to the global table.
@@ -316,6 +321,7 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("j", "join"),
             ("esc", "back"),
         ],
+        Ctx::Cost => &[("b", "breakdown"), ("↑↓", "anomaly"), ("esc", "back"), ("?", "help")],
         Ctx::Global => &[("esc", "back"), (":", "command"), ("?", "help"), ("q", "quit")],
     }
 }

@@ -151,8 +151,11 @@ pub enum Msg {
     },
     /// The Cost screen's report, or why it could not be made.
     CostLoaded {
-        /// The month's report by service.
+        /// The month's report in the breakdown asked for.
         report: Result<Box<flightdeck_core::cost::Report>, String>,
+        /// The tag keys the imports carry (the `tag:KEY` breakdowns).
+        #[serde(default)]
+        tags: Vec<String>,
     },
     /// The flame view's profile: the last one the run took, or why there is none.
     ProfileLoaded {
@@ -313,6 +316,8 @@ pub enum Effect {
     LoadCost {
         /// `YYYY-MM`, if given.
         month: Option<String>,
+        /// The breakdown: `service`, `environment` or `tag:KEY`.
+        by: String,
     },
     /// Read a run's last CPU profile for the flame view.
     LoadProfile {

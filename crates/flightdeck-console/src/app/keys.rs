@@ -106,8 +106,8 @@ impl App {
             | Screen::Secrets
             | Screen::Images
             | Screen::Backups
-            | Screen::Cost
             | Screen::Profile => vec![],
+            Screen::Cost => vec![Ctx::Cost],
             Screen::Run(rs) => match self.dialog.as_deref() {
                 Some("cancel") => vec![Ctx::Gate],
                 Some(d) if d.starts_with("failure:") => vec![Ctx::FailureMenu, Ctx::Run],
@@ -217,7 +217,8 @@ impl App {
                 }
                 Vec::new()
             }
-            Screen::Launch(_) | Screen::Cost => Vec::new(),
+            Screen::Launch(_) => Vec::new(),
+            Screen::Cost => self.cost_intent(intent),
             Screen::Assessment => self.assessment_intent(intent),
             Screen::Incident => self.incident_intent(intent),
         }

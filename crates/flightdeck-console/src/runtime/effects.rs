@@ -162,10 +162,11 @@ impl Console {
                     Msg::ReleaseLoaded { plan }
                 })
             }
-            Effect::LoadCost { month } => {
+            Effect::LoadCost { month, by } => {
                 let (store, cfg) = (self.store.clone(), self.ctx.config.cost.clone());
                 self.in_background(move || Msg::CostLoaded {
-                    report: load_cost(&store, &cfg, month.as_deref()),
+                    report: load_cost(&store, &cfg, month.as_deref(), &by),
+                    tags: store.cost_tag_keys().unwrap_or_default(),
                 })
             }
             Effect::LoadDora { service, environment, days } => {
@@ -385,11 +386,12 @@ async fn load_secrets(config: &flightdeck_core::config::Config, dir: &std::path:
     Msg::SecretsLoaded { secrets: set.statuses(Some(&env), jiff::Timestamp::now(), &redactor).await }
 }
 
-/// The Cost screen's report: `month`, or the month of the latest imported day, by service.
+/// The Cost screen's report: `month`, or the month of the latest imported day, grouped `by`.
 fn load_cost(
     store: &flightdeck_core::store::Store,
     cfg: &flightdeck_core::config::CostConfig,
     month: Option<&str>,
+    by: &str,
 ) -> Result<Box<flightdeck_core::cost::Report>, String> {
     use flightdeck_core::cost::{GroupBy, Month, build_report};
     let month: Month = if let Some(m) = month {
@@ -399,7 +401,8 @@ fn load_cost(
         let last = imports.into_iter().filter_map(|i| i.import.last_day).max();
         Month::of(last.ok_or("no billing file imported yet: run flightdeck cost import FILE")?)
     };
-    build_report(store, cfg, month, &GroupBy::Service).map(Box::new).map_err(|e| e.to_string())
+    let by: GroupBy = by.parse().map_err(|e: flightdeck_core::cost::CostError| e.to_string())?;
+    build_report(store, cfg, month, &by).map(Box::new).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

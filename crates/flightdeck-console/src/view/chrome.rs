@@ -119,13 +119,13 @@ pub fn footer_ctx(app: &App) -> Ctx {
         Screen::Health => Ctx::Health,
         Screen::Assessment => Ctx::Assessment,
         Screen::Incident => Ctx::Incident,
+        Screen::Cost => Ctx::Cost,
         Screen::Launch(_)
         | Screen::Audit
         | Screen::Release
         | Screen::Secrets
         | Screen::Images
         | Screen::Backups
-        | Screen::Cost
         | Screen::Profile => Ctx::Global,
     }
 }
