@@ -34,6 +34,8 @@ pub enum Ctx {
     Incident,
     /// The Cost screen.
     Cost,
+    /// The flame view.
+    Profile,
 }
 
 /// What a key means.
@@ -139,6 +141,8 @@ pub enum Intent {
     Join,
     /// Next breakdown (Cost screen: service, environment, tag:KEY...).
     CycleBy,
+    /// Next profile of the run (flame view).
+    NextProfile,
 }
 
 use Intent as I;
@@ -233,6 +237,7 @@ pub const TABLE: &[(Ctx, Key, Intent)] = &[
     (Ctx::Incident, c('j'), I::Join),
     (Ctx::Incident, c('s'), I::CycleSource),
     (Ctx::Cost, c('b'), I::CycleBy),
+    (Ctx::Profile, c('p'), I::NextProfile),
 ];
 
 /// The intent of `key` in `ctxs` (most specific first), falling back to the global table.
@@ -322,6 +327,9 @@ pub fn hints(ctx: Ctx) -> &'static [(&'static str, &'static str)] {
             ("esc", "back"),
         ],
         Ctx::Cost => &[("b", "breakdown"), ("↑↓", "anomaly"), ("esc", "back"), ("?", "help")],
+        Ctx::Profile => {
+            &[("↑↓", "frame"), ("enter", "zoom"), ("esc", "out"), ("p", "next profile"), ("?", "help")]
+        }
         Ctx::Global => &[("esc", "back"), (":", "command"), ("?", "help"), ("q", "quit")],
     }
 }

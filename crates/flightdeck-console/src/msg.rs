@@ -161,8 +161,8 @@ pub enum Msg {
     ProfileLoaded {
         /// The run asked for.
         run: String,
-        /// The profile.
-        data: Result<crate::app::profile::ProfileData, String>,
+        /// The run's profiles and the baselines they were compared with (baselines first).
+        data: Result<Vec<crate::app::profile::ProfileData>, String>,
     },
     /// The Secrets screen's rows (names, versions, dates; never values).
     SecretsLoaded {

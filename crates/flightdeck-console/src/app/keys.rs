@@ -101,12 +101,8 @@ impl App {
             Screen::Load => vec![Ctx::Load],
             Screen::Runs => vec![Ctx::Runs],
             Screen::Health => vec![Ctx::Health],
-            Screen::Audit
-            | Screen::Launch(_)
-            | Screen::Secrets
-            | Screen::Images
-            | Screen::Backups
-            | Screen::Profile => vec![],
+            Screen::Audit | Screen::Launch(_) | Screen::Secrets | Screen::Images | Screen::Backups => vec![],
+            Screen::Profile => vec![Ctx::Profile],
             Screen::Cost => vec![Ctx::Cost],
             Screen::Run(rs) => match self.dialog.as_deref() {
                 Some("cancel") => vec![Ctx::Gate],

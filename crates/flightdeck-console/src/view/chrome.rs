@@ -120,13 +120,13 @@ pub fn footer_ctx(app: &App) -> Ctx {
         Screen::Assessment => Ctx::Assessment,
         Screen::Incident => Ctx::Incident,
         Screen::Cost => Ctx::Cost,
+        Screen::Profile => Ctx::Profile,
         Screen::Launch(_)
         | Screen::Audit
         | Screen::Release
         | Screen::Secrets
         | Screen::Images
-        | Screen::Backups
-        | Screen::Profile => Ctx::Global,
+        | Screen::Backups => Ctx::Global,
     }
 }
 
