@@ -55,7 +55,7 @@ fn canary_never_reaches_a_notification_receiver() {
 
     let mut places: Vec<(String, Vec<u8>)> = Vec::new();
     for (i, r) in requests.iter().enumerate() {
-        let headers: String = r.headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+        let headers = r.headers.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("\n");
         places.push((
             format!("webhook request {i} {}", r.path),
             [headers.into_bytes(), r.body.clone()].concat(),
