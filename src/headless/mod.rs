@@ -26,6 +26,7 @@ mod prompt;
 mod query;
 mod release;
 mod run;
+mod secret_create;
 mod secrets;
 
 pub use crate::project::Project as Ctx;

@@ -57,6 +57,7 @@ mod screens;
 mod secrets;
 mod secrets_canary;
 mod secrets_infra;
+mod secrets_prompt;
 mod secrets_receivers;
 mod store_cli;
 mod terminal;
