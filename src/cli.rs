@@ -442,6 +442,18 @@ pub enum SecretsCommand {
     Restore(SecretsVersionArgs),
     /// Disable a version that is no longer current.
     Disable(SecretsVersionArgs),
+    /// Create a secret that does not exist yet from a value typed at a hidden prompt (twice).
+    Create(SecretsCreateArgs),
+}
+
+/// `secrets create`.
+#[derive(Debug, Args)]
+pub struct SecretsCreateArgs {
+    /// Secret name (a `[secrets.NAME]` table in a versioned provider: openbao or aws).
+    pub name: String,
+    /// Environment whose overrides apply.
+    #[arg(long = "env", short = 'e')]
+    pub env: Option<String>,
 }
 
 /// `secrets list`.

@@ -54,6 +54,19 @@ async fn import(ctx: &Ctx, a: &CostImportArgs) -> Result<i32, Error> {
             r.import.lines,
             totals.join(", ")
         );
+        for rep in &outcome.replaced {
+            let account = if rep.bill.account.is_empty() {
+                String::new()
+            } else {
+                format!(" of account {}", rep.bill.account)
+            };
+            crate::outln!(
+                "  replaces billing period {}{account} from import {} ({})",
+                rep.bill.period,
+                rep.import,
+                one_line(&rep.file)
+            );
+        }
     } else {
         crate::outln!(
             "{} was already imported (import {}, sha256 {}); nothing changed",

@@ -28,6 +28,7 @@ mod query;
 mod release;
 mod run;
 mod run_view;
+mod secret_create;
 mod secrets;
 
 pub use crate::project::Project as Ctx;

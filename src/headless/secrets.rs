@@ -21,10 +21,11 @@ pub async fn dispatch(ctx: &Ctx, c: SecretsCommand) -> Result<i32, Error> {
         SecretsCommand::Rotate(a) => rotate(ctx, &set, &redactor, &a).await,
         SecretsCommand::Restore(a) => change(ctx, &set, &a, true).await,
         SecretsCommand::Disable(a) => change(ctx, &set, &a, false).await,
+        SecretsCommand::Create(a) => super::secret_create::create(ctx, &set, &redactor, &a).await,
     }
 }
 
-fn env_name(ctx: &Ctx, env: Option<&String>) -> Result<String, Error> {
+pub(super) fn env_name(ctx: &Ctx, env: Option<&String>) -> Result<String, Error> {
     let name = env.cloned().unwrap_or_else(|| ctx.config.default_env().to_string());
     ctx.config.environment(&name).map_err(Error::Invalid)?;
     Ok(name)
@@ -39,7 +40,7 @@ fn print(redactor: &Redactor, json: bool, value: &Value, text: &str) {
 }
 
 /// Unknown secret: usage (2); provider problems: precondition (8).
-fn secret_error(e: &SecretError, redactor: &Redactor) -> Error {
+pub(super) fn secret_error(e: &SecretError, redactor: &Redactor) -> Error {
     let text = redactor.redact(&e.to_string());
     match e {
         SecretError::Unknown { .. } | SecretError::Config { .. } => Error::Invalid(text),
@@ -176,7 +177,7 @@ async fn change(ctx: &Ctx, set: &SecretSet, a: &SecretsVersionArgs, restore: boo
     Ok(exit::OK)
 }
 
-async fn audit(ctx: &Ctx, action: &str, detail: Value) -> Result<(), Error> {
+pub(super) async fn audit(ctx: &Ctx, action: &str, detail: Value) -> Result<(), Error> {
     let op = Operator::current();
     let store = ctx.store()?;
     store

@@ -293,3 +293,54 @@ fn the_cost_analysis_workflow_imports_reports_flags_and_notifies() {
     assert_eq!(imports.as_array().map(Vec::len), Some(1));
     assert_eq!(rx.requests().len(), 1);
 }
+
+/// October's lines as AWS would re-deliver them: every usage line 0.1000 dearer, `search` gone.
+fn redelivered(lines: &[Line]) -> Vec<Line> {
+    lines
+        .iter()
+        .filter(|l| in_month(l, "2026-10") && l.service != Some("search"))
+        .map(|l| Line { units: if l.kind == Kind::Usage { l.units + 1_000 } else { l.units }, ..l.clone() })
+        .collect()
+}
+
+#[test]
+fn a_redelivered_month_replaces_that_period_and_keeps_the_others() {
+    let p = Project::new(LOCAL, &[]);
+    let first = g::lines(d("2026-10-31"));
+    let second = redelivered(&first);
+    let (v1, v2) = (file(&p, "cur-v1.csv"), file(&p, "cur-oct-v2.csv.gz"));
+    g::write_cur_legacy(&v1, &first, false);
+    g::write_cur_legacy(&v2, &second, true);
+    import(&p, &v1);
+    let said = import(&p, &v2);
+    assert!(said.contains("replaces billing period 2026-10 of account 111122223333 from import 1"), "{said}");
+    assert!(!said.contains("2026-09"), "{said}");
+
+    let october = report(&p, "2026-10", "service");
+    assert_eq!(total(&october, "USD"), g::sum(&second, |_| true));
+    assert_ne!(total(&october, "USD"), g::sum(&first, |l| in_month(l, "2026-10")));
+    for (group, _, t, _) in groups(&october) {
+        assert_eq!(t, g::sum(&second, |l| service_of(l) == group), "{group}");
+    }
+    let search = groups(&october).into_iter().find(|g| g.0 == "search").map(|g| (g.2, g.3));
+    assert_eq!(search, Some((0, g::sum(&first, |l| in_month(l, "2026-09") && l.service == Some("search")))));
+    let by_team = report(&p, "2026-10", "tag:team");
+    let data = groups(&by_team).into_iter().find(|g| g.0 == "data").map(|g| g.2);
+    assert_eq!(data, Some(g::sum(&second, |l| l.service == Some("db"))));
+    assert_eq!(total(&by_team, "USD"), g::sum(&second, |_| true));
+    let september = report(&p, "2026-09", "service");
+    assert_eq!(total(&september, "USD"), g::sum(&first, |l| in_month(l, "2026-09")));
+
+    // The same delivery again changes nothing.
+    let before = store_state(&p);
+    assert!(import(&p, &v2).contains("already imported"));
+    assert_eq!(store_state(&p), before);
+
+    // Another payer account's October is added, not a replacement.
+    let other: Vec<Line> = second.iter().filter(|l| l.day == d("2026-10-01")).cloned().collect();
+    let v3 = file(&p, "other-account.csv");
+    g::write_cur_legacy_for(&v3, &other, false, "444455556666");
+    assert!(!import(&p, &v3).contains("replaces"));
+    let both = g::sum(&second, |_| true) + g::sum(&other, |_| true);
+    assert_eq!(total(&report(&p, "2026-10", "service"), "USD"), both);
+}

@@ -120,10 +120,18 @@ fn sink(path: &Path, gzip: bool) -> Box<dyn Write> {
     if gzip { Box::new(flate2::write::GzEncoder::new(f, flate2::Compression::fast())) } else { Box::new(f) }
 }
 
-/// AWS CUR with legacy headers (tags as `resourceTags/user:KEY` columns).
+/// The payer account the generated CUR files are billed to.
+pub const PAYER: &str = "111122223333";
+
+/// AWS CUR with legacy headers (tags as `resourceTags/user:KEY` columns), billed to `PAYER`.
 pub fn write_cur_legacy(path: &Path, lines: &[Line], gzip: bool) {
+    write_cur_legacy_for(path, lines, gzip, PAYER);
+}
+
+/// AWS CUR with legacy headers billed to `payer`; each line's billing period is its usage month.
+pub fn write_cur_legacy_for(path: &Path, lines: &[Line], gzip: bool, payer: &str) {
     let mut w = sink(path, gzip);
-    writeln!(w, "identity/LineItemId,lineItem/UsageStartDate,lineItem/LineItemType,lineItem/ProductCode,lineItem/CurrencyCode,lineItem/UnblendedCost,resourceTags/user:service,resourceTags/user:environment,resourceTags/user:team").unwrap();
+    writeln!(w, "identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageStartDate,lineItem/LineItemType,lineItem/ProductCode,lineItem/CurrencyCode,lineItem/UnblendedCost,resourceTags/user:service,resourceTags/user:environment,resourceTags/user:team").unwrap();
     for (n, l) in lines.iter().enumerate() {
         let team = if l.service == Some("db") {
             "data"
@@ -134,7 +142,9 @@ pub fn write_cur_legacy(path: &Path, lines: &[Line], gzip: bool) {
         };
         writeln!(
             w,
-            "id{n},{}T00:00:00Z,{},{},USD,{},{},{},{team}",
+            "id{n},{payer},{}-{:02}-01T00:00:00Z,{}T00:00:00Z,{},{},USD,{},{},{},{team}",
+            l.day.year(),
+            l.day.month(),
             l.day,
             kind_name(l.kind),
             l.product,

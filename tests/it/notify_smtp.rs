@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::common::{Project, text};
 
-struct Sink {
+pub struct Sink {
     child: Child,
     port: u16,
     out: PathBuf,
@@ -28,12 +28,11 @@ impl Drop for Sink {
 }
 
 fn python() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-infra/bin/python");
-    assert!(p.exists(), "{} is missing: run scripts/install-test-deps.sh (installs aiosmtpd)", p.display());
-    p
+    // The venv comes from scripts/install-test-deps.sh (run when missing), which installs aiosmtpd.
+    crate::secrets_infra::venv_bin("python")
 }
 
-fn sink(mode: &str) -> Sink {
+pub fn sink(mode: &str) -> Sink {
     let dir = tempfile::tempdir().unwrap();
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
@@ -69,7 +68,7 @@ fn sink(mode: &str) -> Sink {
     Sink { child, port, out, _dir: dir, ca }
 }
 
-fn mails(s: &Sink, n: usize) -> Vec<Value> {
+pub fn mails(s: &Sink, n: usize) -> Vec<Value> {
     let end = Instant::now() + Duration::from_secs(10);
     loop {
         let got: Vec<Value> = std::fs::read_to_string(&s.out)
@@ -84,7 +83,7 @@ fn mails(s: &Sink, n: usize) -> Vec<Value> {
     }
 }
 
-fn config(s: &Sink, tls: &str, password: &str) -> String {
+pub fn config(s: &Sink, tls: &str, password: &str) -> String {
     format!(
         "[environments.local]\n[notify.channels.mail]\nkind = \"smtp\"\nserver = \"localhost:{}\"\ntls = \"{tls}\"\nca_file = \"{}\"\n\
          from = \"flightdeck@example.com\"\nto = [\"oncall@example.com\"]\nusername = \"flightdeck\"\npassword = \"{password}\"\ntimeout = \"20s\"\nmax_attempts = 1\n",

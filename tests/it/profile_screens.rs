@@ -33,6 +33,41 @@ fn delta(name: &str, base_self: f64, self_pct: f64, regressed: bool) -> Function
 
 /// A sandbox profile under load with the hot switch on, compared with a cold baseline.
 fn loaded() -> Msg {
+    Msg::ProfileLoaded { run: RUN.into(), data: Ok(vec![current()]) }
+}
+
+/// The cold baseline `staging-latest` the current profile was compared with.
+fn baseline() -> ProfileData {
+    let folded = "tokio-rt-worker;start_thread;tokio::runtime::task::harness::poll;hyper::proto::h1::dispatch::Server::poll_msg;flightdeck_core::sandbox::server::App::page 200\n\
+         tokio-rt-worker;start_thread;tokio::runtime::task::harness::poll;hyper::proto::h1::conn::Conn::poll_read_head;httparse::parse_headers 300\n\
+         tokio-rt-worker;start_thread;tokio::runtime::io::driver::Driver::turn;mio::poll::Poll::poll;epoll_wait 380\n\
+         tokio-rt-worker;start_thread;alloc::alloc::dealloc 120\n";
+    let report = ProfileReport {
+        target: "pid 47002".into(),
+        frequency: 99,
+        duration_ms: 20_000,
+        samples: 1000,
+        top: vec![
+            share("epoll_wait", 38.0, 38.0),
+            share("httparse::parse_headers", 30.0, 30.0),
+            share("flightdeck_core::sandbox::server::App::page", 20.0, 20.0),
+            share("alloc::alloc::dealloc", 12.0, 12.0),
+        ],
+        svg: None,
+        load: Some(LoadFigures { rps: 655.0, p50: 11.2, p99: 30.5, requests: 13_100, error_rate: 0.0 }),
+        comparison: None,
+    };
+    ProfileData {
+        id: 3,
+        step: Some("profile".into()),
+        folded: folded.into(),
+        report,
+        baseline: Some("staging-latest".into()),
+    }
+}
+
+/// The run's own profile.
+fn current() -> ProfileData {
     let folded = format!(
         "tokio-rt-worker;start_thread;tokio::runtime::task::harness::poll;hyper::proto::h1::dispatch::Server::poll_msg;flightdeck_core::sandbox::server::App::handle::{{{{closure}}}};{HOT} 620\n\
          tokio-rt-worker;start_thread;tokio::runtime::task::harness::poll;hyper::proto::h1::dispatch::Server::poll_msg;flightdeck_core::sandbox::server::App::page 80\n\
@@ -68,8 +103,7 @@ fn loaded() -> Msg {
             diff_svg: None,
         }),
     };
-    let data = ProfileData { id: 7, step: Some("profile".into()), folded, report };
-    Msg::ProfileLoaded { run: RUN.into(), data: Ok(data) }
+    ProfileData { id: 7, step: Some("profile".into()), folded, report, baseline: None }
 }
 
 fn open() -> Vec<Msg> {
@@ -86,7 +120,16 @@ fn states() -> Vec<(&'static str, Vec<Msg>)> {
     zoomed.extend(keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter]));
     let mut out_again = zoomed.clone();
     out_again.extend(keys(&[KeyCode::Esc]));
-    vec![("profile_flame", open()), ("profile_zoomed", zoomed), ("profile_zoom_out", out_again)]
+    let mut picked = open();
+    picked.pop();
+    picked.push(Msg::ProfileLoaded { run: RUN.into(), data: Ok(vec![baseline(), current()]) });
+    picked.push(Msg::Key(Key::ch('p')));
+    vec![
+        ("profile_flame", open()),
+        ("profile_zoomed", zoomed),
+        ("profile_zoom_out", out_again),
+        ("profile_picked_baseline", picked),
+    ]
 }
 
 #[test]
@@ -112,6 +155,23 @@ fn flame_view_at_80x24_and_160x48() {
             assert!(out.status.success(), "rsvg-convert: {}", String::from_utf8_lossy(&out.stderr));
         }
     }
+}
+
+#[test]
+fn p_picks_the_baseline_and_back_the_runs_profile() {
+    let mut msgs = open();
+    msgs.pop();
+    msgs.push(Msg::ProfileLoaded { run: RUN.into(), data: Ok(vec![baseline(), current()]) });
+    let a = app((80, 24), vec![], msgs.clone());
+    assert_eq!(a.profile.data.clone().unwrap().unwrap().id, 7, "the run's last profile first");
+    msgs.push(Msg::Key(Key::ch('p')));
+    let a = app((80, 24), vec![], msgs.clone());
+    let shown = a.profile.data.clone().unwrap().unwrap();
+    assert_eq!((shown.id, shown.baseline.as_deref()), (3, Some("staging-latest")));
+    assert_eq!(a.profile.tree.samples, 1000);
+    msgs.push(Msg::Key(Key::ch('p')));
+    let a = app((80, 24), vec![], msgs);
+    assert_eq!(a.profile.data.clone().unwrap().unwrap().id, 7);
 }
 
 #[test]

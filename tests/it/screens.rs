@@ -303,7 +303,7 @@ fn cost_loaded() -> Msg {
         anomaly("2026-10-20", "worker", "staging", 360_000, 60_370),
     ];
     let report = compute_report(month, &GroupBy::Service, &rows, anomalies, Decimal::TEN);
-    Msg::CostLoaded { report: Ok(Box::new(report)) }
+    Msg::CostLoaded { report: Ok(Box::new(report)), tags: vec!["team".into()] }
 }
 
 #[test]

@@ -15,7 +15,7 @@ use base64::Engine;
 use crate::common::{Project, text};
 
 /// 24 random characters, with the ones that change under percent- and JSON-encoding.
-fn canary() -> String {
+pub fn canary() -> String {
     let mut bytes = [0u8; 20];
     std::fs::File::open("/dev/urandom").unwrap().read_exact(&mut bytes).unwrap();
     let alphabet = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
@@ -31,7 +31,7 @@ fn pem_lines() -> Vec<String> {
 }
 
 /// Every encoding of `v` searched for.
-fn encodings(v: &str) -> Vec<String> {
+pub fn encodings(v: &str) -> Vec<String> {
     let b = v.as_bytes();
     let e = &base64::engine::general_purpose::STANDARD;
     let u = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -158,7 +158,7 @@ fn canary_secret_never_leaves_in_any_encoding() {
     eprintln!("canary: 0 matches for {} encodings in {} places: {places:#?}", needles.len(), places.len());
 }
 
-fn memfind(hay: &[u8], needle: &[u8]) -> bool {
+pub fn memfind(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
 

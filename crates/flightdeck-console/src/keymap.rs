@@ -32,6 +32,10 @@ pub enum KeyScope {
     Assessment,
     /// The Incident screen.
     Incident,
+    /// The Cost screen.
+    Cost,
+    /// The flame view.
+    Profile,
 }
 
 /// What a key means.
@@ -135,6 +139,10 @@ pub enum Intent {
     CycleSource,
     /// Join the incident as responder.
     Join,
+    /// Next breakdown (Cost screen: service, environment, tag:KEY...).
+    CycleBy,
+    /// Next profile of the run (flame view).
+    NextProfile,
 }
 
 use Intent as I;
@@ -228,6 +236,8 @@ pub const TABLE: &[(KeyScope, Key, Intent)] = &[
     (KeyScope::Incident, c('n'), I::Note),
     (KeyScope::Incident, c('j'), I::Join),
     (KeyScope::Incident, c('s'), I::CycleSource),
+    (KeyScope::Cost, c('b'), I::CycleBy),
+    (KeyScope::Profile, c('p'), I::NextProfile),
 ];
 
 /// The intent of `key` in `ctxs` (most specific first), falling back to the global table.
@@ -316,6 +326,10 @@ pub fn hints(ctx: KeyScope) -> &'static [(&'static str, &'static str)] {
             ("j", "join"),
             ("esc", "back"),
         ],
+        KeyScope::Cost => &[("b", "breakdown"), ("↑↓", "anomaly"), ("esc", "back"), ("?", "help")],
+        KeyScope::Profile => {
+            &[("↑↓", "frame"), ("enter", "zoom"), ("esc", "out"), ("p", "next profile"), ("?", "help")]
+        }
         KeyScope::Global => &[("esc", "back"), (":", "command"), ("?", "help"), ("q", "quit")],
     }
 }

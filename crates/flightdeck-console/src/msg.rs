@@ -151,15 +151,18 @@ pub enum Msg {
     },
     /// The Cost screen's report, or why it could not be made.
     CostLoaded {
-        /// The month's report by service.
+        /// The month's report in the breakdown asked for.
         report: Result<Box<flightdeck_core::cost::Report>, String>,
+        /// The tag keys the imports carry (the `tag:KEY` breakdowns).
+        #[serde(default)]
+        tags: Vec<String>,
     },
     /// The flame view's profile: the last one the run took, or why there is none.
     ProfileLoaded {
         /// The run asked for.
         run: String,
-        /// The profile.
-        data: Result<crate::app::profile::ProfileData, String>,
+        /// The run's profiles and the baselines they were compared with (baselines first).
+        data: Result<Vec<crate::app::profile::ProfileData>, String>,
     },
     /// The Secrets screen's rows (names, versions, dates; never values).
     SecretsLoaded {
@@ -315,6 +318,8 @@ pub enum Effect {
     LoadCost {
         /// `YYYY-MM`, if given.
         month: Option<String>,
+        /// The breakdown: `service`, `environment` or `tag:KEY`.
+        by: String,
     },
     /// Read a run's last CPU profile for the flame view.
     LoadProfile {

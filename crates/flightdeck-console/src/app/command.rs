@@ -16,13 +16,6 @@ pub const COMMANDS: &[&str] = &[
 ];
 
 impl App {
-    /// `:cost [YYYY-MM]`: the Cost screen, read afresh.
-    fn open_cost(&mut self, month: Option<&str>) -> Vec<Effect> {
-        self.screens.push(Screen::Cost);
-        self.cost = None;
-        vec![Effect::LoadCost { month: month.map(str::to_string) }]
-    }
-
     pub(super) fn cmdline_key(&mut self, key: Key) -> Vec<Effect> {
         let Some(input) = self.cmdline.as_mut() else { return Vec::new() };
         match key.code {

@@ -101,13 +101,9 @@ impl App {
             Screen::Load => vec![KeyScope::Load],
             Screen::Runs => vec![KeyScope::Runs],
             Screen::Health => vec![KeyScope::Health],
-            Screen::Audit
-            | Screen::Launch(_)
-            | Screen::Secrets
-            | Screen::Images
-            | Screen::Backups
-            | Screen::Cost
-            | Screen::Profile => vec![],
+            Screen::Audit | Screen::Launch(_) | Screen::Secrets | Screen::Images | Screen::Backups => vec![],
+            Screen::Profile => vec![KeyScope::Profile],
+            Screen::Cost => vec![KeyScope::Cost],
             Screen::Run(rs) => match self.dialog.as_deref() {
                 Some("cancel") => vec![KeyScope::Gate],
                 Some(d) if d.starts_with("failure:") => vec![KeyScope::FailureMenu, KeyScope::Run],
@@ -219,7 +215,8 @@ impl App {
                 }
                 Vec::new()
             }
-            Screen::Launch(_) | Screen::Cost => Vec::new(),
+            Screen::Launch(_) => Vec::new(),
+            Screen::Cost => self.cost_intent(intent),
             Screen::Assessment => self.assessment_intent(intent),
             Screen::Incident => self.incident_intent(intent),
         }

@@ -11,6 +11,7 @@ use flightdeck_core::workflow::model::{Persona, Workflow};
 
 mod assessment;
 mod command;
+pub mod cost;
 pub mod dialog;
 pub mod incident;
 pub mod input;
@@ -264,6 +265,8 @@ pub struct App {
     pub backups_row: usize,
     /// The Cost screen's report (or why there is none), once read.
     pub cost: Option<Result<Box<flightdeck_core::cost::Report>, String>>,
+    /// The Cost screen's breakdown and selected anomaly.
+    pub cost_view: cost::CostView,
     /// Notifications screen: deliveries, newest first.
     pub notifications: Option<Vec<flightdeck_core::store::notify::NotificationRecord>>,
     /// Notifications screen: selected row.
@@ -357,6 +360,7 @@ impl App {
             backups: None,
             backups_row: 0,
             cost: None,
+            cost_view: cost::CostView::default(),
             notifications: None,
             notify_row: 0,
             notify_attempts: None,
@@ -546,8 +550,8 @@ impl App {
                 self.images = Some(rows);
                 Vec::new()
             }
-            Msg::CostLoaded { report } => {
-                self.cost = Some(report);
+            Msg::CostLoaded { report, tags } => {
+                self.cost_loaded(report, tags);
                 Vec::new()
             }
             Msg::ProfileLoaded { run, data } => {

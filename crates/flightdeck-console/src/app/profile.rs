@@ -1,7 +1,9 @@
-//! The flame view (`:profile RUN`): a run's last CPU profile as an icicle (root on top, callees
-//! below, widths by samples), the hottest functions with self and total share, and their change
-//! against the baseline when the profile was compared. `↑`/`↓` (or `←`/`→`) pick a frame under
-//! the current root, `enter` zooms into it, `esc` zooms out (and leaves at the top).
+//! The flame view (`:profile RUN`): a run's CPU profile as an icicle (root on top, callees below,
+//! widths by samples), the hottest functions with self and total share, and their change against
+//! the baseline when the profile was compared. `↑`/`↓` (or `←`/`→`) pick a frame under the
+//! current root, `enter` zooms into it, `esc` zooms out (and leaves at the top). A run with several
+//! profiles (several profile steps, or the baseline it was compared with) starts on its last one;
+//! `p` cycles through them.
 
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +39,20 @@ pub struct ProfileData {
     pub folded: String,
     /// The report.
     pub report: ProfileReport,
+    /// Set when this is the named baseline the run's profile was compared with (not the run's own).
+    #[serde(default)]
+    pub baseline: Option<String>,
+}
+
+impl ProfileData {
+    /// What the title calls it: `step profile` or `baseline release-1.4`.
+    pub fn label(&self) -> String {
+        match (&self.baseline, &self.step) {
+            (Some(b), _) => format!("baseline {b}"),
+            (None, Some(s)) => format!("step {s}"),
+            (None, None) => format!("profile {}", self.id),
+        }
+    }
 }
 
 /// One frame of the icicle with the samples under it.
@@ -93,8 +109,12 @@ impl Frame {
 pub struct ProfileView {
     /// The run asked for.
     pub run: String,
-    /// The profile once read (or why it could not be).
+    /// The profile shown once read (or why it could not be).
     pub data: Option<Result<ProfileData, String>>,
+    /// Every profile to pick from (baselines first, then the run's own, oldest first).
+    pub all: Vec<ProfileData>,
+    /// Which of `all` is shown.
+    pub pick: usize,
     /// The call tree of the profile.
     pub tree: Frame,
     /// The frames zoomed into, from the root down.
@@ -110,11 +130,36 @@ impl ProfileView {
         (view, vec![Effect::LoadProfile { run: run.to_string() }])
     }
 
-    /// Takes the profile read from the store.
-    pub fn loaded(&mut self, run: &str, data: Result<ProfileData, String>) {
+    /// Takes the profiles read from the store and shows the run's last one.
+    pub fn loaded(&mut self, run: &str, data: Result<Vec<ProfileData>, String>) {
         if run != self.run {
             return;
         }
+        match data {
+            Ok(all) if !all.is_empty() => {
+                self.pick = all.len() - 1;
+                self.all = all;
+                self.show();
+            }
+            Ok(_) => self.shown(Err(format!("run {run} took no profile"))),
+            Err(e) => self.shown(Err(e)),
+        }
+    }
+
+    /// Shows the next profile of `all` (wrapping).
+    pub fn next_profile(&mut self) {
+        if self.all.len() > 1 {
+            self.pick = (self.pick + 1) % self.all.len();
+            self.show();
+        }
+    }
+
+    fn show(&mut self) {
+        let d = self.all.get(self.pick).cloned().ok_or_else(|| "no profile".to_string());
+        self.shown(d);
+    }
+
+    fn shown(&mut self, data: Result<ProfileData, String>) {
         self.tree = data.as_ref().map(|d| Frame::tree(&d.folded)).unwrap_or_default();
         self.data = Some(data);
         self.zoom.clear();
@@ -140,6 +185,7 @@ impl ProfileView {
                     self.sel = 0;
                 }
             }
+            Intent::NextProfile => self.next_profile(),
             Intent::Back => {
                 let Some(name) = self.zoom.pop() else { return false };
                 self.sel = self.root().children.iter().position(|c| c.name == name).unwrap_or(0);
@@ -175,5 +221,40 @@ mod tests {
         assert_eq!((v.root().name.as_str(), v.sel), ("serve", 1), "zooming out reselects the frame");
         assert!(v.intent(Intent::Back) && v.intent(Intent::Back));
         assert!(!v.intent(Intent::Back), "at the top, back leaves the view");
+    }
+
+    fn data(id: i64, folded: &str, baseline: Option<&str>) -> ProfileData {
+        let report: ProfileReport = serde_json::from_value(serde_json::json!({
+            "target": "pid 1", "frequency": 99, "duration_ms": 1000, "samples": 10, "top": []
+        }))
+        .unwrap();
+        ProfileData {
+            id,
+            step: Some("profile".into()),
+            folded: folded.into(),
+            report,
+            baseline: baseline.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn p_cycles_the_profiles_starting_on_the_runs_last() {
+        let mut v = ProfileView { run: "r".into(), ..ProfileView::default() };
+        let all = vec![
+            data(1, "base;cold 5\n", Some("release-1.4")),
+            data(2, "a;b 5\n", None),
+            data(3, "hot 9\n", None),
+        ];
+        v.loaded("r", Ok(all));
+        assert_eq!((v.pick, v.tree.children[0].name.as_str()), (2, "hot"));
+        v.intent(Intent::Select);
+        assert!(v.intent(Intent::NextProfile));
+        assert_eq!((v.pick, v.tree.children[0].name.as_str()), (0, "base"));
+        assert!(v.zoom.is_empty(), "a new profile starts unzoomed");
+        assert_eq!(v.all[0].label(), "baseline release-1.4");
+        v.intent(Intent::NextProfile);
+        assert_eq!(v.pick, 1);
+        v.loaded("r", Ok(Vec::new()));
+        assert!(matches!(&v.data, Some(Err(e)) if e.contains("took no profile")));
     }
 }

@@ -163,10 +163,11 @@ impl Console {
                     Msg::ReleaseLoaded { plan }
                 })
             }
-            Effect::LoadCost { month } => {
+            Effect::LoadCost { month, by } => {
                 let (store, cfg) = (self.store.clone(), self.ctx.config.cost.clone());
                 self.in_background(move || Msg::CostLoaded {
-                    report: load_cost(&store, &cfg, month.as_deref()),
+                    report: load_cost(&store, &cfg, month.as_deref(), &by),
+                    tags: store.cost_tag_keys().unwrap_or_default(),
                 })
             }
             Effect::LoadDora { service, environment, days } => {
@@ -355,27 +356,33 @@ pub(super) async fn load_dora(
     Msg::DoraLoaded { dashboard: result }
 }
 
-/// The last profile run `run` (id or unique prefix) took, for the flame view.
+/// The profiles run `run` (id or unique prefix) took, oldest first, after the named baselines they
+/// were compared with (still stored, and not one of the run's own), for the flame view.
 fn load_profile(store: &flightdeck_core::store::Store, run: &str) -> Msg {
-    let data = match store.run(run) {
-        Ok(Some(record)) => match flightdeck_core::profile::saved::of_run(store, &record.id) {
-            Ok(mut list) => list.pop().map_or_else(
-                || Err(format!("run {} took no profile", record.id)),
-                |p| {
-                    Ok(crate::app::profile::ProfileData {
-                        id: p.id,
-                        step: p.step,
-                        folded: p.folded,
-                        report: p.report,
-                    })
-                },
-            ),
-            Err(e) => Err(e.to_string()),
-        },
+    use crate::app::profile::ProfileData;
+    use flightdeck_core::profile::saved;
+    let data = |p: saved::Saved, baseline: Option<String>| ProfileData {
+        id: p.id,
+        step: p.step,
+        folded: p.folded,
+        report: p.report,
+        baseline,
+    };
+    let all = match store.run(run) {
+        Ok(Some(record)) => saved::of_run(store, &record.id).map_err(|e| e.to_string()).map(|own| {
+            let mut names: Vec<String> =
+                own.iter().filter_map(|p| p.report.comparison.as_ref().map(|c| c.baseline.clone())).collect();
+            names.sort_unstable();
+            names.dedup();
+            let bases = names.into_iter().filter_map(|n| saved::baseline(store, &n).ok());
+            let bases = bases.filter(|b| !own.iter().any(|p| p.id == b.profile.id)).collect::<Vec<_>>();
+            let bases = bases.into_iter().map(|b| data(b.profile, Some(b.name)));
+            bases.chain(own.into_iter().map(|p| data(p, None))).collect()
+        }),
         Ok(None) => Err(format!("no run {run:?}")),
         Err(e) => Err(e.to_string()),
     };
-    Msg::ProfileLoaded { run: run.to_string(), data }
+    Msg::ProfileLoaded { run: run.to_string(), data: all }
 }
 
 /// The Secrets screen's rows for the default environment (never values).
@@ -386,11 +393,12 @@ async fn load_secrets(config: &flightdeck_core::config::Config, dir: &std::path:
     Msg::SecretsLoaded { secrets: set.statuses(Some(&env), jiff::Timestamp::now(), &redactor).await }
 }
 
-/// The Cost screen's report: `month`, or the month of the latest imported day, by service.
+/// The Cost screen's report: `month`, or the month of the latest imported day, grouped `by`.
 fn load_cost(
     store: &flightdeck_core::store::Store,
     cfg: &flightdeck_core::config::CostConfig,
     month: Option<&str>,
+    by: &str,
 ) -> Result<Box<flightdeck_core::cost::Report>, String> {
     use flightdeck_core::cost::{GroupBy, Month, build_report};
     let month: Month = if let Some(m) = month {
@@ -400,7 +408,8 @@ fn load_cost(
         let last = imports.into_iter().filter_map(|i| i.import.last_day).max();
         Month::of(last.ok_or("no billing file imported yet: run flightdeck cost import FILE")?)
     };
-    build_report(store, cfg, month, &GroupBy::Service).map(Box::new).map_err(|e| e.to_string())
+    let by: GroupBy = by.parse().map_err(|e: flightdeck_core::cost::CostError| e.to_string())?;
+    build_report(store, cfg, month, &by).map(Box::new).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -119,14 +119,14 @@ pub fn footer_ctx(app: &App) -> KeyScope {
         Screen::Health => KeyScope::Health,
         Screen::Assessment => KeyScope::Assessment,
         Screen::Incident => KeyScope::Incident,
+        Screen::Cost => KeyScope::Cost,
+        Screen::Profile => KeyScope::Profile,
         Screen::Launch(_)
         | Screen::Audit
         | Screen::Release
         | Screen::Secrets
         | Screen::Images
-        | Screen::Backups
-        | Screen::Cost
-        | Screen::Profile => KeyScope::Global,
+        | Screen::Backups => KeyScope::Global,
     }
 }
 

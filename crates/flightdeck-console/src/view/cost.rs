@@ -1,6 +1,7 @@
-//! Diana's Cost screen (`:cost [YYYY-MM]`): the month's cost by service with a month-over-month bar
-//! per line (this month `█`, growth beyond last month in the warn colour `▓`, last month's extra `░`
-//! when it was higher), totals per currency, and the anomalous days with the rule's threshold.
+//! Diana's Cost screen (`:cost [YYYY-MM]`): the month's cost by service, environment or `tag:KEY`
+//! (`b` cycles them) with a month-over-month bar per line (this month `█`, growth beyond last month
+//! in the warn colour `▓`, last month's extra `░` when it was higher), totals per currency, and the
+//! anomalous days with the rule's threshold, a selected one highlighted (`j`/`k` scroll the list).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -19,11 +20,14 @@ pub fn cost(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         Some(Err(e)) => return message(&format!(" {e}"), Role::Warn, theme, frame, area),
         Some(Ok(r)) => r,
     };
-    let wanted = u16::try_from(report.anomalies.len()).unwrap_or(u16::MAX).saturating_add(3);
-    let low = wanted.min(area.height / 3).max(3);
+    // The anomaly list takes what the breakdown leaves, at least a third of the screen.
+    let wanted = u16::try_from(report.anomalies.len()).unwrap_or(u16::MAX).saturating_add(2);
+    let breakdown_rows = report.groups.len() + report.totals.len() + 3;
+    let spare = area.height.saturating_sub(u16::try_from(breakdown_rows).unwrap_or(u16::MAX));
+    let low = wanted.min(spare.max(area.height / 3)).max(3);
     let [top, bottom] = Layout::vertical([Constraint::Min(4), Constraint::Length(low)]).areas(area);
     breakdown(report, theme, frame, top);
-    anomalies(report, theme, frame, bottom);
+    anomalies(report, app.cost_view.row, theme, frame, bottom);
 }
 
 fn message(text: &str, role: Role, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -50,7 +54,11 @@ fn breakdown(r: &Report, theme: &Theme, frame: &mut Frame, area: Rect) {
     let bar_w = usize::from(area.width).saturating_sub(name_w + 35).max(4);
     let head = format!(
         " {:<name_w$} {:<3} {:>11} {:>8}  {}",
-        "SERVICE", "CUR", "TOTAL", "vs prev", "this month vs last"
+        ellipsize(&r.by.to_uppercase(), name_w),
+        "CUR",
+        "TOTAL",
+        "vs prev",
+        "this month vs last"
     );
     let mut lines = vec![Line::from(span(head, theme, Role::Muted))];
     let height = usize::from(area.height.saturating_sub(3));
@@ -98,21 +106,26 @@ fn row<'a>(l: &GroupLine, name: &str, name_w: usize, bar_w: usize, max: Decimal,
     Line::from(spans)
 }
 
-fn anomalies(r: &Report, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let title =
-        format!("Anomalies: {} (median + 3×MAD of 14 days, above {})", r.anomalies.len(), r.min_amount);
+fn anomalies(r: &Report, selected: usize, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let height = usize::from(area.height.saturating_sub(2)).max(1);
+    let n = r.anomalies.len();
+    let at = if n > height { format!(", #{} selected", selected + 1) } else { String::new() };
+    let title = format!("Anomalies: {n}{at} (median + 3×MAD of 14 days, above {})", r.min_amount);
     let block = panel(&title, theme, false);
     if r.anomalies.is_empty() {
         let text = " none: no day above its threshold";
         frame.render_widget(Paragraph::new(span(text, theme, Role::Ok)).block(block), area);
         return;
     }
-    let height = usize::from(area.height.saturating_sub(2));
+    let first = selected.saturating_sub(height - 1);
+    let width = usize::from(area.width.saturating_sub(2));
     let lines: Vec<Line<'_>> = r
         .anomalies
         .iter()
+        .enumerate()
+        .skip(first)
         .take(height)
-        .map(|a| {
+        .map(|(i, a)| {
             let who = ellipsize(&format!("{}/{}", a.service, a.environment), 26);
             let text = format!(
                 " {}  {who:<26} {} {:>10}  threshold {}",
@@ -121,7 +134,8 @@ fn anomalies(r: &Report, theme: &Theme, frame: &mut Frame, area: Rect) {
                 money(a.amount),
                 money(a.threshold)
             );
-            Line::from(span(text, theme, Role::Fail))
+            let role = if i == selected { Role::Selection } else { Role::Fail };
+            Line::from(span(ellipsize(&text, width), theme, role))
         })
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);

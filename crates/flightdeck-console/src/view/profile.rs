@@ -22,7 +22,14 @@ const PALETTE: [Role; 4] = [Role::Accent, Role::Running, Role::Warn, Role::Ok];
 /// Draws the flame view.
 pub fn profile(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let v = &app.profile;
-    let title = format!("Profile of run {}", v.run);
+    // Which profile comes first: a long run id may be cut at the right edge.
+    let title = match v.data.as_ref().and_then(|d| d.as_ref().ok()) {
+        Some(d) if v.all.len() > 1 => {
+            format!("Profile {}/{}: {} · run {}", v.pick + 1, v.all.len(), d.label(), v.run)
+        }
+        Some(d) => format!("Profile: {} · run {}", d.label(), v.run),
+        None => format!("Profile of run {}", v.run),
+    };
     let block = panel(&title, theme, true);
     let data = match &v.data {
         None => {

@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::aggregate::{Aggregates, LineItem, Mapping, parse_amount, parse_day, tag_key};
+use super::aggregate::{Aggregates, LineItem, Mapping, bill_of, parse_amount, parse_day, tag_key};
 use super::{CostError, Source};
 
 /// Where the columns the import reads are.
@@ -20,16 +20,28 @@ struct Columns {
     tag_cols: Vec<(usize, String)>,
     /// CUR 2.0: the `resource_tags` JSON column.
     tags_json: Option<usize>,
+    /// The billing period start and the payer account (every real CUR has them).
+    period: Option<usize>,
+    account: Option<usize>,
 }
 
-/// Column names of one variant: cost, usage start, line item type, currency.
-const LEGACY: [&str; 4] =
-    ["lineItem/UnblendedCost", "lineItem/UsageStartDate", "lineItem/LineItemType", "lineItem/CurrencyCode"];
-const CUR2: [&str; 4] = [
+/// Column names of one variant: cost, usage start, line item type, currency, billing period start,
+/// payer account.
+const LEGACY: [&str; 6] = [
+    "lineItem/UnblendedCost",
+    "lineItem/UsageStartDate",
+    "lineItem/LineItemType",
+    "lineItem/CurrencyCode",
+    "bill/BillingPeriodStartDate",
+    "bill/PayerAccountId",
+];
+const CUR2: [&str; 6] = [
     "line_item_unblended_cost",
     "line_item_usage_start_date",
     "line_item_line_item_type",
     "line_item_currency_code",
+    "bill_billing_period_start_date",
+    "bill_payer_account_id",
 ];
 
 fn columns(headers: &csv::StringRecord, path: &Path) -> Result<Columns, CostError> {
@@ -72,6 +84,8 @@ fn columns(headers: &csv::StringRecord, path: &Path) -> Result<Columns, CostErro
         currency: find(names[3]),
         tag_cols,
         tags_json: find("resource_tags"),
+        period: find(names[4]),
+        account: find(names[5]),
     })
 }
 
@@ -117,7 +131,8 @@ fn line_item(record: &csv::StringRecord, cols: &Columns) -> Result<LineItem, Str
     if let Some(i) = cols.tags_json {
         tags.extend(json_tags(field(i))?);
     }
-    Ok(LineItem { day, currency: currency.trim().to_string(), amount, tags })
+    let bill = bill_of(cols.period.map(field), cols.account.map(field), day);
+    Ok(LineItem { day, currency: currency.trim().to_string(), amount, tags, bill })
 }
 
 /// CUR 2.0's `resource_tags`: a JSON object of string values (empty cell: no tags).

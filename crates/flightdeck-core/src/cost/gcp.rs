@@ -1,8 +1,8 @@
 //! GCP's billing export (standard usage cost) as newline-delimited JSON, read a line at a time:
 //! `service.description`, `sku`, `usage_start_time`, `project`, `labels` as `[{key, value}]`,
-//! `cost`, `credits[].amount`, `currency`, `invoice.month`, `cost_type`. A line's amount is its
-//! cost plus its credits (credits are negative). Amounts are read from the JSON text itself, never
-//! through a float.
+//! `cost`, `credits[].amount`, `currency`, `invoice.month` (the billing period),
+//! `billing_account_id`, `cost_type`. A line's amount is its cost plus its credits (credits are
+//! negative). Amounts are read from the JSON text itself, never through a float.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -10,7 +10,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::aggregate::{Aggregates, LineItem, Mapping, parse_amount, parse_day, tag_key};
+use super::aggregate::{Aggregates, LineItem, Mapping, bill_of, parse_amount, parse_day, tag_key};
 use super::{CostError, Source};
 
 #[derive(Deserialize)]
@@ -23,6 +23,16 @@ struct Row<'a> {
     credits: Vec<Credit<'a>>,
     #[serde(default)]
     labels: Vec<Label>,
+    #[serde(default)]
+    invoice: Option<Invoice>,
+    #[serde(default)]
+    billing_account_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Invoice {
+    #[serde(default)]
+    month: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -85,7 +95,9 @@ fn line_item(text: &str) -> Result<LineItem, String> {
         return Err("currency is empty".into());
     }
     let tags = row.labels.into_iter().filter_map(|l| l.value.map(|v| (tag_key(&l.key), v))).collect();
-    Ok(LineItem { day, currency: row.currency.trim().to_string(), amount, tags })
+    let month = row.invoice.and_then(|i| i.month);
+    let bill = bill_of(month.as_deref(), row.billing_account_id.as_deref(), day);
+    Ok(LineItem { day, currency: row.currency.trim().to_string(), amount, tags, bill })
 }
 
 /// A JSON number (or a number in a string, as some exports write) as an exact decimal.

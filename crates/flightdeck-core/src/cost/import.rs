@@ -1,7 +1,8 @@
 //! `flightdeck cost import FILE`: hash the file (sha256, streamed), recognise gzip by its magic
 //! bytes and the export by its first character (`{`: GCP NDJSON, else CUR CSV), aggregate it, and
 //! write the aggregates with the import record in one transaction. The same file twice changes
-//! nothing.
+//! nothing; a new delivery of a billing period (same cloud, period and account, new content)
+//! replaces the earlier delivery's rows of that period in the same transaction.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -13,7 +14,9 @@ use sha2::{Digest, Sha256};
 
 use super::aggregate::{Aggregates, Mapping};
 use super::{CostError, Source, cur, gcp};
-use crate::store::{CostDailyRow, CostImportRecord, CostTagRow, NewCostImport, Store};
+use crate::store::{
+    CostBill, CostDailyRow, CostImportRecord, CostReplaced, CostTagRow, NewCostImport, Store,
+};
 use crate::time::Micros;
 
 /// A parsed file, not yet written.
@@ -36,6 +39,8 @@ pub struct ImportOutcome {
     pub record: CostImportRecord,
     /// False when the same file had been imported before (nothing changed).
     pub imported: bool,
+    /// The earlier imports' billing periods this delivery replaced.
+    pub replaced: Vec<CostReplaced>,
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> CostError + '_ {
@@ -103,32 +108,39 @@ pub async fn import_file(
 ) -> Result<ImportOutcome, CostError> {
     let sha256 = sha256_file(path)?;
     if let Some(record) = store.cost_import_by_sha(&sha256)? {
-        return Ok(ImportOutcome { record, imported: false });
+        return Ok(ImportOutcome { record, imported: false, replaced: Vec::new() });
     }
     let parsed = parse_file(path, mapping)?;
-    let (import, daily, tags) = into_rows(path, parsed);
-    let (record, imported) = store.record_cost_import(import, daily, tags, now).await?;
-    Ok(ImportOutcome { record, imported })
+    let rows = into_rows(path, parsed);
+    let (record, replaced) =
+        store.record_cost_import(rows.import, rows.bills, rows.daily, rows.tags, now).await?;
+    Ok(ImportOutcome { record, imported: replaced.is_some(), replaced: replaced.unwrap_or_default() })
+}
+
+/// What the store records for one file.
+struct Rows {
+    import: NewCostImport,
+    bills: Vec<CostBill>,
+    daily: Vec<(CostBill, CostDailyRow)>,
+    tags: Vec<(CostBill, CostTagRow)>,
 }
 
 /// The store's rows for a parsed file.
-fn into_rows(path: &Path, p: Parsed) -> (NewCostImport, Vec<CostDailyRow>, Vec<CostTagRow>) {
+fn into_rows(path: &Path, p: Parsed) -> Rows {
     let a = p.aggregates;
     let daily = a
         .daily
         .into_iter()
-        .map(|((day, service, environment, currency), amount)| CostDailyRow {
-            day,
-            service,
-            environment,
-            currency,
-            amount,
+        .map(|((bill, day, service, environment, currency), amount)| {
+            (bill, CostDailyRow { day, service, environment, currency, amount })
         })
         .collect();
     let tags = a
         .tags
         .into_iter()
-        .map(|((day, key, value, currency), amount)| CostTagRow { day, key, value, currency, amount })
+        .map(|((bill, day, key, value, currency), amount)| {
+            (bill, CostTagRow { day, key, value, currency, amount })
+        })
         .collect();
     let import = NewCostImport {
         sha256: p.sha256,
@@ -140,5 +152,5 @@ fn into_rows(path: &Path, p: Parsed) -> (NewCostImport, Vec<CostDailyRow>, Vec<C
         last_day: a.last_day,
         totals: a.totals,
     };
-    (import, daily, tags)
+    Rows { import, bills: a.bills.into_iter().collect(), daily, tags }
 }

@@ -1,6 +1,10 @@
 //! Cost analysis tables: one record per imported billing file (by sha256, so the same file twice
 //! changes nothing) and the daily aggregates it produced, per service/environment/currency and per
 //! tag key/value/currency. Amounts are exact decimals stored as text; days as `YYYY-MM-DD`.
+//!
+//! Each aggregate row names its billing period and account: AWS and GCP re-deliver a month's
+//! export with new content, and a later file of the same cloud, period and account replaces the
+//! earlier file's rows of that period (in the import's transaction).
 
 use std::collections::BTreeMap;
 
@@ -45,6 +49,40 @@ CREATE TABLE cost_daily_tags (
 );
 CREATE INDEX cost_daily_tags_key ON cost_daily_tags (tag_key, day);
 ";
+
+/// Billing periods and accounts on the aggregate rows (`CostBill`); rows imported before this
+/// migration get their usage month and no account.
+pub(crate) const V_COST_BILLS: &str = "
+ALTER TABLE cost_daily ADD COLUMN period TEXT NOT NULL DEFAULT '';
+ALTER TABLE cost_daily ADD COLUMN account TEXT NOT NULL DEFAULT '';
+ALTER TABLE cost_daily_tags ADD COLUMN period TEXT NOT NULL DEFAULT '';
+ALTER TABLE cost_daily_tags ADD COLUMN account TEXT NOT NULL DEFAULT '';
+UPDATE cost_daily SET period = substr(day, 1, 7);
+UPDATE cost_daily_tags SET period = substr(day, 1, 7);
+CREATE INDEX cost_daily_bill ON cost_daily (period, account);
+CREATE INDEX cost_daily_tags_bill ON cost_daily_tags (period, account);
+";
+
+/// The billing period (`YYYY-MM`) and account an aggregate belongs to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CostBill {
+    /// The billing period, `YYYY-MM`.
+    pub period: String,
+    /// The payer or billing account (empty when the file names none).
+    pub account: String,
+}
+
+/// An earlier import whose rows of one billing period a new delivery replaced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostReplaced {
+    /// The period and account replaced.
+    #[serde(flatten)]
+    pub bill: CostBill,
+    /// The earlier import's id.
+    pub import: i64,
+    /// The earlier import's file.
+    pub file: String,
+}
 
 /// An import to record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,15 +151,18 @@ const IMPORT_COLS: &str =
     "id, sha256, file, source, gzip, lines, first_day, last_day, totals_json, imported_at";
 
 impl Store {
-    /// Records an import with its aggregates in one transaction. Returns the record and true, or the
-    /// earlier record and false when a file with the same sha256 was imported already.
+    /// Records an import with its aggregates in one transaction: the rows of earlier imports of the
+    /// same cloud (`aws`/`gcp`, the source's prefix) for the billing periods and accounts in `bills`
+    /// are deleted first. Returns the record and what it replaced, or the earlier record and `None`
+    /// when a file with the same sha256 was imported already.
     pub async fn record_cost_import(
         &self,
         import: NewCostImport,
-        daily: Vec<CostDailyRow>,
-        tags: Vec<CostTagRow>,
+        bills: Vec<CostBill>,
+        daily: Vec<(CostBill, CostDailyRow)>,
+        tags: Vec<(CostBill, CostTagRow)>,
         at: Micros,
-    ) -> Result<(CostImportRecord, bool), StoreError> {
+    ) -> Result<(CostImportRecord, Option<Vec<CostReplaced>>), StoreError> {
         self.write("recording a cost import", move |tx| {
             let what = "recording a cost import";
             let earlier = tx
@@ -129,8 +170,10 @@ impl Store {
                 .optional()
                 .ctx(what)?;
             if let Some(earlier) = earlier {
-                return Ok((earlier, false));
+                return Ok((earlier, None));
             }
+            let cloud = import.source.get(..3).unwrap_or_default().to_string();
+            let replaced = replace_bills(tx, &cloud, &bills)?;
             let totals = serde_json::to_string(&import.totals)
                 .map_err(|source| StoreError::Json { what: what.into(), source })?;
             tx.execute(
@@ -146,19 +189,19 @@ impl Store {
             .ctx(what)?;
             let id = tx.last_insert_rowid();
             let mut stmt = tx
-                .prepare_cached("INSERT INTO cost_daily (import, day, service, environment, currency, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                .prepare_cached("INSERT INTO cost_daily (import, day, service, environment, currency, amount, period, account) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
                 .ctx(what)?;
-            for r in &daily {
-                stmt.execute(params![id, r.day.to_string(), r.service, r.environment, r.currency, r.amount.to_string()])
+            for (b, r) in &daily {
+                stmt.execute(params![id, r.day.to_string(), r.service, r.environment, r.currency, r.amount.to_string(), b.period, b.account])
                     .ctx(what)?;
             }
             let mut stmt = tx
-                .prepare_cached("INSERT INTO cost_daily_tags (import, day, tag_key, tag_value, currency, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                .prepare_cached("INSERT INTO cost_daily_tags (import, day, tag_key, tag_value, currency, amount, period, account) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
                 .ctx(what)?;
-            for r in &tags {
-                stmt.execute(params![id, r.day.to_string(), r.key, r.value, r.currency, r.amount.to_string()]).ctx(what)?;
+            for (b, r) in &tags {
+                stmt.execute(params![id, r.day.to_string(), r.key, r.value, r.currency, r.amount.to_string(), b.period, b.account]).ctx(what)?;
             }
-            Ok((CostImportRecord { id, imported_at: at, import }, true))
+            Ok((CostImportRecord { id, imported_at: at, import }, Some(replaced)))
         })
         .await
     }
@@ -247,6 +290,39 @@ impl Store {
         let rows = stmt.query_map([], |r| r.get(0)).ctx(what)?;
         rows.collect::<Result<_, _>>().ctx(what)
     }
+}
+
+/// Deletes the rows of earlier imports from `cloud` for each of `bills`; returns what went.
+fn replace_bills(
+    tx: &rusqlite::Transaction<'_>,
+    cloud: &str,
+    bills: &[CostBill],
+) -> Result<Vec<CostReplaced>, StoreError> {
+    let what = "replacing an earlier delivery of a billing period";
+    let earlier = "SELECT id FROM cost_imports WHERE substr(source, 1, 3) = ?3";
+    let mut found = tx
+        .prepare_cached(&format!(
+            "SELECT DISTINCT i.id, i.file FROM cost_daily d JOIN cost_imports i ON i.id = d.import \
+             WHERE d.period = ?1 AND d.account = ?2 AND d.import IN ({earlier}) ORDER BY i.id"
+        ))
+        .ctx(what)?;
+    let mut replaced = Vec::new();
+    for b in bills {
+        let rows = found
+            .query_map(params![b.period, b.account, cloud], |r| {
+                Ok(CostReplaced { bill: b.clone(), import: r.get(0)?, file: r.get(1)? })
+            })
+            .ctx(what)?;
+        replaced.extend(rows.collect::<Result<Vec<_>, _>>().ctx(what)?);
+        for table in ["cost_daily", "cost_daily_tags"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE period = ?1 AND account = ?2 AND import IN ({earlier})"),
+                params![b.period, b.account, cloud],
+            )
+            .ctx(what)?;
+        }
+    }
+    Ok(replaced)
 }
 
 fn bad_col(i: usize, text: &str) -> rusqlite::Error {

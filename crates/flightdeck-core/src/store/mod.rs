@@ -48,7 +48,7 @@ pub use assessments::{AlertRecord, AssessmentRecord, ItemStateRecord};
 pub use audit::plan_hash;
 pub use backups::{BackupRecord, NewBackup};
 pub use chainkey::{HEAD_FILE as AUDIT_HEAD_FILE, KEY_FILE as AUDIT_KEY_FILE};
-pub use cost::{CostDailyRow, CostImportRecord, CostTagRow, NewCostImport};
+pub use cost::{CostBill, CostDailyRow, CostImportRecord, CostReplaced, CostTagRow, NewCostImport};
 pub use health::HealthTransitionRecord;
 pub use incident_events::V_INCIDENT_EVENTS;
 pub use load_results::{NewLoadResult, StoredBaseline};

@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     super::backups::V_BACKUPS,
     super::cost::V_COST,
     super::profiles::V_PROFILES,
+    super::cost::V_COST_BILLS,
 ];
 
 /// The schema version this binary writes.

@@ -1,0 +1,87 @@
+//! The Cost screen's state (`:cost [YYYY-MM]`): which breakdown is shown (`b` cycles service →
+//! environment → `tag:KEY` for every tag key the imports carry, the CLI's `--by`), and the selected
+//! anomaly (`j`/`k`, PgUp/PgDn, `g`/`G` scroll the anomaly list). A new breakdown is read afresh by
+//! the runtime; the month stays the one on screen.
+
+use super::App;
+use super::keys::move_row;
+use crate::keymap::Intent;
+use crate::msg::Effect;
+
+/// The Cost screen's choices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CostView {
+    /// The month asked for (`None`: the latest imported).
+    pub month: Option<String>,
+    /// The breakdown: `service`, `environment` or `tag:KEY`.
+    pub by: String,
+    /// The tag keys the imports carry (read with the report).
+    pub tags: Vec<String>,
+    /// Selected anomaly.
+    pub row: usize,
+}
+
+impl Default for CostView {
+    fn default() -> CostView {
+        CostView { month: None, by: "service".into(), tags: Vec::new(), row: 0 }
+    }
+}
+
+impl CostView {
+    /// Every breakdown in cycling order.
+    pub fn breakdowns(&self) -> Vec<String> {
+        let fixed = ["service".to_string(), "environment".to_string()];
+        fixed.into_iter().chain(self.tags.iter().map(|k| format!("tag:{k}"))).collect()
+    }
+
+    /// The breakdown after the current one (wrapping to `service`).
+    pub fn next_by(&self) -> String {
+        let all = self.breakdowns();
+        let at = all.iter().position(|b| *b == self.by).map_or(0, |i| (i + 1) % all.len());
+        all.get(at).cloned().unwrap_or_else(|| "service".into())
+    }
+}
+
+impl App {
+    /// `:cost [YYYY-MM]`: the Cost screen, read afresh by service.
+    pub(super) fn open_cost(&mut self, month: Option<&str>) -> Vec<Effect> {
+        self.screens.push(super::Screen::Cost);
+        self.cost = None;
+        self.cost_view = CostView { month: month.map(str::to_string), ..CostView::default() };
+        vec![self.cost_effect()]
+    }
+
+    fn cost_effect(&self) -> Effect {
+        Effect::LoadCost { month: self.cost_view.month.clone(), by: self.cost_view.by.clone() }
+    }
+
+    /// Keys on the Cost screen.
+    pub(super) fn cost_intent(&mut self, intent: Intent) -> Vec<Effect> {
+        if intent == Intent::CycleBy {
+            self.cost_view.by = self.cost_view.next_by();
+            self.cost_view.row = 0;
+            if let Some(Ok(r)) = &self.cost {
+                self.cost_view.month = Some(r.month.to_string());
+            }
+            return vec![self.cost_effect()];
+        }
+        let n = match &self.cost {
+            Some(Ok(r)) => r.anomalies.len(),
+            _ => 0,
+        };
+        self.cost_view.row = move_row(self.cost_view.row, n, intent);
+        Vec::new()
+    }
+
+    /// A report (and the tag keys) arrived.
+    pub(super) fn cost_loaded(
+        &mut self,
+        report: Result<Box<flightdeck_core::cost::Report>, String>,
+        tags: Vec<String>,
+    ) {
+        let n = report.as_ref().map_or(0, |r| r.anomalies.len());
+        self.cost_view.row = self.cost_view.row.min(n.saturating_sub(1));
+        self.cost_view.tags = tags;
+        self.cost = Some(report);
+    }
+}
