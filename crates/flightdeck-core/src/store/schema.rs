@@ -190,8 +190,7 @@ CREATE INDEX health_transitions_at ON health_transitions (at);
 pub fn connect(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).ctx(&format!("opening {}", path.display()))?;
     conn.busy_timeout(BUSY_TIMEOUT).ctx("setting the busy timeout")?;
-    let mode: String =
-        conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).ctx("switching to WAL")?;
+    let mode = switch_to_wal(&conn)?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Invalid(format!(
             "{} cannot use WAL journaling (journal_mode is {mode}); put the data directory on a local \
@@ -201,6 +200,24 @@ pub fn connect(path: &Path) -> Result<Connection, StoreError> {
     }
     conn.pragma_update(None, "foreign_keys", true).ctx("enabling foreign keys")?;
     Ok(conn)
+}
+
+/// Sets WAL journaling. Two processes opening a fresh file at once can both hold a shared lock while
+/// asking for the exclusive one the switch needs; SQLite then answers one of them BUSY at once
+/// (waiting would deadlock) without calling the busy handler, so the switch is retried here for as
+/// long as the busy timeout allows.
+fn switch_to_wal(conn: &Connection) -> Result<String, StoreError> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get::<_, String>(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other.ctx("switching to WAL"),
+        }
+    }
 }
 
 /// The schema version of an open file.
