@@ -16,6 +16,7 @@ mod demo_files;
 mod dora;
 mod dora_inputs;
 mod durable;
+mod durable_log;
 mod e2e_detach;
 mod e2e_pair;
 mod e2e_tmux;
