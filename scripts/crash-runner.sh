@@ -10,9 +10,18 @@
 # when flightdeck refuses and asks for --yes is it retried with it (counted as a confirmation), which
 # confirms the re-run the recovered run waits for.
 #
-# Printed (all four must be 0):
+# A runner's death leaves its steps running (they are adopted or recorded, never asked about), so
+# every CRASH_GROUP_EVERY-th kill (default 3) is a "power cut" instead: the runner is stopped
+# (SIGSTOP), the process group of every step it runs is SIGKILLed, then the runner. A non-idempotent
+# step that had begun is then of unknown fate: the resume must refuse and ask for --yes. Such a kill
+# appends `K all` to the trace; the step in flight may then run again (an idempotent one without a
+# question, a non-idempotent one only in a life with --yes).
+#
+# Printed (the last five must be 0):
+#   confirmations asked                 resumes refused until --yes (each confirms one re-run)
 #   steps lost                          a step of a finished run with no end line
-#   finished steps run again            a step started after a copy of it had ended
+#   finished steps run again            a step started after a copy of it had ended (except the
+#                                       step in flight at a power cut, re-run as allowed above)
 #   second copies started               a step started while another copy of it was running
 #   non-idempotent re-run unconfirmed   a non-idempotent step started again in a life without --yes
 #
@@ -22,6 +31,7 @@
 #                    CRASH_RUNNER_PID_CMD, and the client with it) or `client` (only the
 #                    `flightdeck run`/`resume` client, which must change nothing: the run goes on)
 #   CRASH_RUNNER_PID_CMD  shell printing the runner's pid (default: cat "$FLIGHTDECK_HOME/runner.lock")
+#   CRASH_GROUP_EVERY     every how many kills of the runner is a power cut (0: never; default 3)
 #   CRASH_MAX_DELAY_MS    the longest random wait before a kill (default 1500)
 #   CRASH_SECONDS         stop starting new runs after this many seconds (default: no limit); the
 #                         summary then says how many kills were done instead of N
@@ -35,6 +45,7 @@ if [[ -z "${FLIGHTDECK_BIN:-}" ]]; then
 fi
 [[ -x $FLIGHTDECK_BIN ]] || { echo "crash-runner: no binary at $FLIGHTDECK_BIN (cargo build first)" >&2; exit 2; }
 CRASH_KILL=${CRASH_KILL:-runner}
+GROUP_EVERY=${CRASH_GROUP_EVERY:-3}
 MAX_DELAY=${CRASH_MAX_DELAY_MS:-1500}
 
 work=$(mktemp -d)
@@ -63,8 +74,33 @@ nonidem=""
 
 fd() { (cd "$project" && "$FLIGHTDECK_BIN" "$@" </dev/null); }
 
-kills=0 confirms=0 runs=0 lost=0 again=0 second=0 unconfirmed=0 failed_runs=0
+kills=0 cuts=0 confirms=0 runs=0 lost=0 again=0 second=0 unconfirmed=0 failed_runs=0
 start_s=$(date +%s)
+
+# A power cut: freezes the runner, SIGKILLs the process group of each of its children (the steps'
+# wrappers lead their groups), then the runner, and waits (bounded) until those groups are gone.
+power_cut() {
+    local runner=$1 child groups=()
+    kill -STOP "$runner" 2>/dev/null || return 0
+    for child in $(pgrep -P "$runner" || true); do
+        groups+=("$child")
+        kill -9 -- "-$child" 2>/dev/null || true
+    done
+    kill -9 "$runner" 2>/dev/null || true
+    kill -CONT "$runner" 2>/dev/null || true
+    local tries=0
+    while (( tries < 200 )); do
+        local left=0 g
+        for g in "${groups[@]}"; do
+            pgrep -g "$g" >/dev/null 2>&1 && left=1
+        done
+        (( left == 0 )) && break
+        sleep 0.01
+        tries=$((tries + 1))
+    done
+    echo "K all" >> "$trace"
+    cuts=$((cuts + 1))
+}
 
 # Starts `flightdeck ARGS` in the background, SIGKILLs the target after a random delay unless the
 # command ended first. Sets $rc (exit code, or "killed") and $out (its stderr).
@@ -77,7 +113,11 @@ attempt() {
         if [[ $CRASH_KILL == runner ]]; then
             local target
             target=$(runner_pid)
-            [[ -n $target ]] && kill -9 "$target" 2>/dev/null
+            if [[ -n $target ]] && (( GROUP_EVERY > 0 && (kills + 1) % GROUP_EVERY == 0 )); then
+                power_cut "$target"
+            elif [[ -n $target ]]; then
+                kill -9 "$target" 2>/dev/null
+            fi
         fi
         # The client goes too (else it would reconnect, start a runner and follow the run on).
         kill -9 "$pid" 2>/dev/null || true
@@ -96,12 +136,15 @@ analyse() {
     awk -v nonidem="$nonidem" '
         BEGIN { n = split(nonidem, a, " "); for (i = 1; i <= n; i++) ni[a[i]] = 1; yes = "no" }
         $1 == "L" { yes = $3 }
+        # A power cut: every running copy is dead; what was in flight may run again (see above).
+        $1 == "K" { for (s in running) { if (running[s] > 0) cut[s] = 1; running[s] = 0 }
+                    if (last != "") cut[last] = 1 }
         $1 == "S" { s = $2
                     if (running[s] > 0) second++
-                    if (ended[s]) again++
+                    if (ended[s] && !(cut[s] && (!ni[s] || yes == "yes"))) again++
                     if (started[s] && ni[s] && yes == "no") unconf++
-                    started[s]++; running[s]++ }
-        $1 == "E" { ended[$2] = 1; running[$2]-- }
+                    started[s]++; running[s]++; last = s }
+        $1 == "E" { ended[$2] = 1; if (running[$2] > 0) running[$2]--; cut[$2] = 0 }
         END { lost = 0
               for (i = 1; i <= 50; i++) { s = sprintf("s%02d", i); if (!ended[s]) lost++ }
               printf "%d %d %d %d\n", lost, again + 0, second + 0, unconf + 0 }' "$trace"
@@ -155,11 +198,11 @@ while (( kills < N )); do
     read -r l a s u < <(analyse)
     lost=$((lost + l)); again=$((again + a)); second=$((second + s)); unconfirmed=$((unconfirmed + u))
     runs=$((runs + 1))
-    echo "run $runs: $kills kills, $confirms confirmations; lost $lost, again $again, second $second, unconfirmed $unconfirmed ($(( $(date +%s) - start_s ))s)" >&2
+    echo "run $runs: $kills kills ($cuts cuts), $confirms confirmations; lost $lost, again $again, second $second, unconfirmed $unconfirmed ($(( $(date +%s) - start_s ))s)" >&2
 done
 
 elapsed=$(( $(date +%s) - start_s ))
-echo "crash-runner: $kills SIGKILLs of the $CRASH_KILL over $runs runs of a 50-step workflow in ${elapsed}s"
+echo "crash-runner: $kills SIGKILLs of the $CRASH_KILL ($cuts of them power cuts that also killed the steps) over $runs runs of a 50-step workflow in ${elapsed}s"
 echo "confirmations asked (--yes given): $confirms"
 echo "runs that did not finish: $failed_runs"
 echo "steps lost: $lost"

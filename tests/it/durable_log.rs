@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 
 use crate::common::{LOCAL, Project, events, text};
 
-/// Shell that SIGKILLs the flightdeck process running the step: the wrapper's parent, the runner.
-const KILL_ENGINE: &str = "kill -9 $(cut -d' ' -f4 /proc/$PPID/stat)";
+/// Shell that SIGKILLs the flightdeck process running the step (the step runs in a subshell of the
+/// wrapper, so its `$PPID` is the runner).
+const KILL_ENGINE: &str = "kill -9 $PPID";
 
 /// The `line N` lines of `lines`, in order.
 fn numbered<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<String> {

@@ -1,9 +1,10 @@
 //! Running a step's shell command so that it outlives the engine: the start is committed, then a
 //! small `sh` wrapper is spawned in its own process group (see [`crate::engine::markers`]) with the
-//! command's output appended straight to the step's log file, its pid, group and /proc start time
-//! committed right after. The engine follows the log file for log events and learns the end from the
-//! wrapper's status file, so a step that finishes while no engine watches is still known finished.
-//! A resumed run adopts a live group instead of starting a second copy. On timeout or cancellation
+//! command's output appended to a raw file that the engine copies, redacted, into the step's log;
+//! its pid, group and /proc start time are kept in the step's record (committed with its end). The
+//! engine learns the end from the wrapper's status file, so a step that finishes while no engine
+//! watches is still known finished. A resumed run adopts a live group instead of starting a second
+//! copy, and copies its output on from where the last engine stopped. On timeout or cancellation
 //! the whole group gets SIGTERM, then SIGKILL after [`GRACE`].
 
 use std::collections::BTreeMap;
@@ -29,10 +30,13 @@ const POLL: Duration = Duration::from_millis(40);
 
 /// The wrapper: `$1` command, `$2` log, `$3` begun marker, `$4` status file. `begun` needs no rename:
 /// a wrapper that died before finishing it never ran the command (an empty marker reads as absent).
+/// The command runs in a subshell of the wrapper (a fork, no second `sh` to load), with no
+/// positional parameters, as `sh -c` would run it; inside it `$PPID` is the runner, `$$` the wrapper.
 /// The status is one `echo` (one write, no extra process): a reader counts it only with its newline,
 /// so a wrapper killed half way leaves no status rather than half of one.
 const WRAPPER: &str = r#"echo $$ > "$3" || exit 125
-sh -c "$1" </dev/null >>"$2" 2>&1
+(eval "set --
+$1") </dev/null >>"$2" 2>&1
 s=$?
 echo $s > "$4"
 exit $s"#;
@@ -66,20 +70,16 @@ pub(crate) async fn run_shell(cx: &mut StepCx, command: &str) -> StepOutcome {
     }
     // Nothing copied yet: a resumed run cuts the log back to here before copying.
     m.save_copied(0, cx.log.size());
-    let mut child = match build_command(cx, command, &m).and_then(|mut c| c.spawn()) {
+    let child = match build_command(cx, command, &m).and_then(|mut c| c.spawn()) {
         Ok(c) => c,
         Err(e) => return StepOutcome::failed(format!("cannot start `sh -c`: {e}")),
     };
     let pid = child.id().and_then(|p| i32::try_from(p).ok());
+    // Kept with the step's end, not committed on their own: the `begun` marker is what a resumed
+    // run reads (a commit here cost a store round trip and an fsync per step).
     cx.record.pid = pid;
     cx.record.pgid = pid;
     cx.record.proc_start = pid.and_then(proc_start_time);
-    if let Err(e) = cx.shared.store.record(None, None, Some(&cx.record)).await {
-        if let Some(pg) = pid {
-            stop_group(pg, Some(&mut child)).await;
-        }
-        return StepOutcome::failed(format!("store: {e}"));
-    }
     let Some(group) = pid else { return StepOutcome::failed("the step's process has no pid") };
     let mut tail = Tail::new(&m.raw, 0);
     supervise(cx, group, Some(child), &m, &mut tail).await
