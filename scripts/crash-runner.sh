@@ -77,12 +77,37 @@ fd() { (cd "$project" && "$FLIGHTDECK_BIN" "$@" </dev/null); }
 kills=0 cuts=0 confirms=0 runs=0 lost=0 again=0 second=0 unconfirmed=0 failed_runs=0
 start_s=$(date +%s)
 
-# A power cut: freezes the runner, SIGKILLs the process group of each of its children (the steps'
-# wrappers lead their groups), then the runner, and waits (bounded) until those groups are gone.
+# Waits (at most 200 looks, while the client `$1` lives) until the trace's last line is the start of
+# a non-idempotent step, so that a power cut lands where a confirmation is needed; sets $hot to the
+# pid that step printed (`$$`, its wrapper, which leads its process group), else empties it.
+in_flight_nonidem() {
+    local tries=0 last
+    hot=""
+    while (( tries < 200 )) && kill -0 "$1" 2>/dev/null; do
+        last=$(tail -n 1 "$trace" 2>/dev/null || true)
+        if [[ $last == "S "* ]]; then
+            local id=${last#S }
+            id=${id%% *}
+            [[ "$nonidem " == *" $id "* ]] && { hot=${last##* }; return 0; }
+        fi
+        sleep 0.01
+        tries=$((tries + 1))
+    done
+}
+
+# A power cut: freezes the runner, SIGKILLs the process group of each step wrapper, then the
+# runner, and waits (bounded) until those groups are gone.
 power_cut() {
     local runner=$1 child groups=()
     kill -STOP "$runner" 2>/dev/null || return 0
-    for child in $(pgrep -P "$runner" || true); do
+    # The step just seen starting goes first, before it can end.
+    if [[ -n ${2:-} ]]; then
+        kill -9 -- "-$2" 2>/dev/null || true
+        groups+=("$2")
+    fi
+    # The wrappers of this script's steps (an adopted one is no longer the runner's child): each
+    # names its status file under this script's own data directory; each leads its process group.
+    for child in $(pgrep -f -- "$FLIGHTDECK_HOME/logs/" || true); do
         groups+=("$child")
         kill -9 -- "-$child" 2>/dev/null || true
     done
@@ -99,6 +124,7 @@ power_cut() {
         tries=$((tries + 1))
     done
     echo "K all" >> "$trace"
+    [[ -n ${CRASH_DEBUG:-} ]] && echo "cut: groups ${groups[*]:-none}; trace ends: $(tail -n 2 "$trace" | tr "\n" " ")" >&2
     cuts=$((cuts + 1))
 }
 
@@ -114,7 +140,8 @@ attempt() {
             local target
             target=$(runner_pid)
             if [[ -n $target ]] && (( GROUP_EVERY > 0 && (kills + 1) % GROUP_EVERY == 0 )); then
-                power_cut "$target"
+                in_flight_nonidem "$pid"
+                power_cut "$target" "$hot"
             elif [[ -n $target ]]; then
                 kill -9 "$target" 2>/dev/null
             fi
