@@ -32,6 +32,8 @@
 #                    `flightdeck run`/`resume` client, which must change nothing: the run goes on)
 #   CRASH_RUNNER_PID_CMD  shell printing the runner's pid (default: cat "$FLIGHTDECK_HOME/runner.lock")
 #   CRASH_GROUP_EVERY     every how many kills of the runner is a power cut (0: never; default 3)
+#   CRASH_SAVE            a directory to keep the trace, runner log and journal of each run that
+#                         counted a failure
 #   CRASH_MAX_DELAY_MS    the longest random wait before a kill (default 1500)
 #   CRASH_SECONDS         stop starting new runs after this many seconds (default: no limit); the
 #                         summary then says how many kills were done instead of N
@@ -223,6 +225,13 @@ while (( kills < N )); do
     # Wait (bounded) for adopted stragglers of a killed life to write their end lines.
     sleep 0.1
     read -r l a s u < <(analyse)
+    if [[ -n ${CRASH_SAVE:-} ]] && (( l + a + s + u > 0 )); then
+        mkdir -p "$CRASH_SAVE"
+        cp "$trace" "$CRASH_SAVE/$run.trace"
+        cp "$FLIGHTDECK_HOME/runner.log" "$CRASH_SAVE/$run.runner.log" 2>/dev/null || true
+        fd log "$run" > "$CRASH_SAVE/$run.log" 2>&1 || true
+        fd log "$run" --events > "$CRASH_SAVE/$run.events" 2>&1 || true
+    fi
     lost=$((lost + l)); again=$((again + a)); second=$((second + s)); unconfirmed=$((unconfirmed + u))
     runs=$((runs + 1))
     echo "run $runs: $kills kills ($cuts cuts), $confirms confirmations; lost $lost, again $again, second $second, unconfirmed $unconfirmed ($(( $(date +%s) - start_s ))s)" >&2

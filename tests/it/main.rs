@@ -34,6 +34,7 @@ mod infra_acme;
 mod infra_dns;
 mod infra_iac;
 mod invalid;
+mod invalid_config;
 mod layering;
 mod load;
 mod load_https;
