@@ -79,9 +79,29 @@ fd() { (cd "$project" && "$FLIGHTDECK_BIN" "$@" </dev/null); }
 kills=0 cuts=0 confirms=0 runs=0 lost=0 again=0 second=0 unconfirmed=0 failed_runs=0
 start_s=$(date +%s)
 
+# True if pid $1 is a live process (a dead runner nobody reaped is a zombie, and still answers kill).
+live() {
+    local st
+    st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ -n $st && $st != Z && $st != X ]]
+}
+
+# The pid of the live runner, waiting (at most 1 s) for one that a client is starting to take the
+# lock; empty if there is none.
+live_runner() {
+    local tries=0 p
+    while (( tries < 100 )); do
+        p=$(runner_pid)
+        if [[ -n $p ]] && live "$p"; then echo "$p"; return 0; fi
+        sleep 0.01
+        tries=$((tries + 1))
+    done
+}
+
 # Waits (at most 200 looks, while the client `$1` lives) until the trace's last line is the start of
 # a non-idempotent step, so that a power cut lands where a confirmation is needed; sets $hot to the
-# pid that step printed (`$$`, its wrapper, which leads its process group), else empties it.
+# pid that step printed (`$$`, its wrapper, which leads its process group) and stops that group
+# (SIGSTOP), else empties it.
 in_flight_nonidem() {
     local tries=0 last
     hot=""
@@ -90,7 +110,12 @@ in_flight_nonidem() {
         if [[ $last == "S "* ]]; then
             local id=${last#S }
             id=${id%% *}
-            [[ "$nonidem " == *" $id "* ]] && { hot=${last##* }; return 0; }
+            if [[ "$nonidem " == *" $id "* ]]; then
+                # Frozen at once, so it cannot end before the cut; resumed if the cut is called off.
+                hot=${last##* }
+                kill -STOP -- "-$hot" 2>/dev/null || true
+                return 0
+            fi
         fi
         sleep 0.01
         tries=$((tries + 1))
@@ -102,6 +127,12 @@ in_flight_nonidem() {
 power_cut() {
     local runner=$1 child groups=()
     kill -STOP "$runner" 2>/dev/null || return 0
+    # A runner that died meanwhile left its lock to a new one: a plain kill, not a cut.
+    if [[ $(runner_pid) != "$runner" ]] || ! live "$runner"; then
+        kill -9 "$runner" 2>/dev/null || true
+        [[ -n ${2:-} ]] && { kill -CONT -- "-$2" 2>/dev/null || true; }
+        return 0
+    fi
     # The step just seen starting goes first, before it can end.
     if [[ -n ${2:-} ]]; then
         kill -9 -- "-$2" 2>/dev/null || true
@@ -139,14 +170,17 @@ attempt() {
     while kill -0 "$pid" 2>/dev/null && (( $(date +%s%N) / 1000000 < until )); do sleep 0.01; done
     if kill -0 "$pid" 2>/dev/null; then
         if [[ $CRASH_KILL == runner ]]; then
-            local target
-            target=$(runner_pid)
-            if [[ -n $target ]] && (( GROUP_EVERY > 0 && (kills + 1) % GROUP_EVERY == 0 )); then
-                in_flight_nonidem "$pid"
+            local target cut=0
+            (( GROUP_EVERY > 0 && (kills + 1) % GROUP_EVERY == 0 )) && cut=1
+            (( cut )) && in_flight_nonidem "$pid"
+            target=$(live_runner)
+            if [[ -n $target ]] && (( cut )); then
                 power_cut "$target" "$hot"
             elif [[ -n $target ]]; then
                 kill -9 "$target" 2>/dev/null
             fi
+            [[ -n ${hot:-} ]] && { kill -CONT -- "-$hot" 2>/dev/null || true; }
+            hot=""
         fi
         # The client goes too (else it would reconnect, start a runner and follow the run on).
         kill -9 "$pid" 2>/dev/null || true
