@@ -86,6 +86,15 @@ live() {
     [[ -n $st && $st != Z && $st != X ]]
 }
 
+# The flightdeck process whose child the wrapper $1 is (the runner watching that step), if any.
+watcher() {
+    [[ -n $1 ]] || return 0
+    local parent
+    parent=$(cut -d' ' -f4 "/proc/$1/stat" 2>/dev/null) || return 0
+    [[ $(cat "/proc/$parent/comm" 2>/dev/null) == flightdeck ]] && live "$parent" && echo "$parent"
+    return 0
+}
+
 # The pid of the live runner, waiting (at most 1 s) for one that a client is starting to take the
 # lock; empty if there is none.
 live_runner() {
@@ -127,8 +136,8 @@ in_flight_nonidem() {
 power_cut() {
     local runner=$1 child groups=()
     kill -STOP "$runner" 2>/dev/null || return 0
-    # A runner that died meanwhile left its lock to a new one: a plain kill, not a cut.
-    if [[ $(runner_pid) != "$runner" ]] || ! live "$runner"; then
+    # A runner that died meanwhile: a plain kill, not a cut.
+    if ! live "$runner"; then
         kill -9 "$runner" 2>/dev/null || true
         [[ -n ${2:-} ]] && { kill -CONT -- "-$2" 2>/dev/null || true; }
         return 0
@@ -173,7 +182,8 @@ attempt() {
             local target cut=0
             (( GROUP_EVERY > 0 && (kills + 1) % GROUP_EVERY == 0 )) && cut=1
             (( cut )) && in_flight_nonidem "$pid"
-            target=$(live_runner)
+            target=$(watcher "${hot:-}")
+            [[ -n $target ]] || target=$(live_runner)
             if [[ -n $target ]] && (( cut )); then
                 power_cut "$target" "$hot"
             elif [[ -n $target ]]; then

@@ -45,7 +45,8 @@ fn a_follower_and_the_log_see_every_line_of_an_adopted_step_once_in_order() {
     let p = Project::new(LOCAL, &[("numbered.toml", &numbered_workflow())]);
     // The client follows the run; when its runner dies it reconnects, which starts a new runner
     // that recovers the run and adopts the step; the client follows on from its last event.
-    let mut child = p.cmd(&["run", "numbered", "--json"]).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let mut child =
+        p.cmd(&["run", "numbered", "--json"]).stdout(std::process::Stdio::piped()).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {

@@ -131,7 +131,11 @@ fn a_major_bump_moves_member_requirements_and_cargo_metadata_locked_passes() {
     let b_deps = "[dependencies]\na = { path = \"../a\", version = \"1.2\" }\n\n[dev-dependencies]\nc = { path = \"../c\", version = \"3.1\" }\n";
     write(&p, "crates/b/Cargo.toml", &member("b", b_deps));
     write(&p, "crates/b/src/lib.rs", "");
-    write(&p, "crates/c/Cargo.toml", "[package]\nname = \"c\"\nversion = \"3.1.0\"\nedition = \"2021\"\n\n[dependencies]\na.workspace = true\n");
+    write(
+        &p,
+        "crates/c/Cargo.toml",
+        "[package]\nname = \"c\"\nversion = \"3.1.0\"\nedition = \"2021\"\n\n[dependencies]\na.workspace = true\n",
+    );
     write(&p, "crates/c/src/lib.rs", "");
     let cargo = || {
         let mut c = Command::new(env!("CARGO"));

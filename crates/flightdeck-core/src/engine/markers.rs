@@ -63,9 +63,14 @@ impl Markers {
 
     /// Removes the files of an earlier execution with the same tag (none exist for a fresh attempt).
     pub fn clear(&self) {
-        for p in
-            [&self.intent, &self.begun, &self.status, &self.status.with_extension("status.tmp"), &self.raw, &self.copied]
-        {
+        for p in [
+            &self.intent,
+            &self.begun,
+            &self.status,
+            &self.status.with_extension("status.tmp"),
+            &self.raw,
+            &self.copied,
+        ] {
             let _ = std::fs::remove_file(p);
         }
     }

@@ -157,7 +157,12 @@ fn workspace_root(manifest: &Path) -> Option<PathBuf> {
 
 /// Moves the requirements on the `moved` packages, in every manifest of the workspace at `root`,
 /// that `version` no longer meets (see [`memberdeps`]).
-fn member_requirements(p: &mut Pending, root: &Path, moved: &[String], version: &str) -> Result<(), ReleaseError> {
+fn member_requirements(
+    p: &mut Pending,
+    root: &Path,
+    moved: &[String],
+    version: &str,
+) -> Result<(), ReleaseError> {
     let doc = parse(root, &p.text(root)?)?;
     for dir in member_dirs(root, &doc)? {
         let manifest = dir.join("Cargo.toml");
