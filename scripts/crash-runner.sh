@@ -132,7 +132,7 @@ in_flight_nonidem() {
 }
 
 # A power cut: freezes the runner, SIGKILLs the process group of each step wrapper, then the
-# runner, and waits (bounded) until those groups are gone.
+# runner and the client $3.
 power_cut() {
     local runner=$1 child groups=()
     kill -STOP "$runner" 2>/dev/null || return 0
@@ -155,16 +155,10 @@ power_cut() {
     done
     kill -9 "$runner" 2>/dev/null || true
     kill -CONT "$runner" 2>/dev/null || true
-    local tries=0
-    while (( tries < 200 )); do
-        local left=0 g
-        for g in "${groups[@]}"; do
-            pgrep -g "$g" >/dev/null 2>&1 && left=1
-        done
-        (( left == 0 )) && break
-        sleep 0.01
-        tries=$((tries + 1))
-    done
+    # The client at once, before it reconnects and starts a runner that carries the run on.
+    [[ -n ${3:-} ]] && { kill -9 "$3" 2>/dev/null || true; }
+    # SIGKILL of a stopped or running process is final; what the killed steps wrote is written.
+    sleep 0.05
     echo "K all" >> "$trace"
     [[ -n ${CRASH_DEBUG:-} ]] && echo "cut: groups ${groups[*]:-none}; trace ends: $(tail -n 2 "$trace" | tr "\n" " ")" >&2
     cuts=$((cuts + 1))
@@ -185,7 +179,7 @@ attempt() {
             target=$(watcher "${hot:-}")
             [[ -n $target ]] || target=$(live_runner)
             if [[ -n $target ]] && (( cut )); then
-                power_cut "$target" "$hot"
+                power_cut "$target" "$hot" "$pid"
             elif [[ -n $target ]]; then
                 kill -9 "$target" 2>/dev/null
             fi
