@@ -1,7 +1,7 @@
 //! Running a step's shell command so that it outlives the engine: the start is committed, then a
 //! small `sh` wrapper is spawned in its own process group (see [`crate::engine::markers`]) with the
 //! command's output appended to a raw file that the engine copies, redacted, into the step's log;
-//! its pid, group and /proc start time are kept in the step's record (committed with its end). The
+//! its pid, group and /proc start time are committed right after the spawn. The
 //! engine learns the end from the wrapper's status file, so a step that finishes while no engine
 //! watches is still known finished. A resumed run adopts a live group instead of starting a second
 //! copy, and copies its output on from where the last engine stopped. On timeout or cancellation
@@ -70,16 +70,20 @@ pub(crate) async fn run_shell(cx: &mut StepCx, command: &str) -> StepOutcome {
     }
     // Nothing copied yet: a resumed run cuts the log back to here before copying.
     m.save_copied(0, cx.log.size());
-    let child = match build_command(cx, command, &m).and_then(|mut c| c.spawn()) {
+    let mut child = match build_command(cx, command, &m).and_then(|mut c| c.spawn()) {
         Ok(c) => c,
         Err(e) => return StepOutcome::failed(format!("cannot start `sh -c`: {e}")),
     };
     let pid = child.id().and_then(|p| i32::try_from(p).ok());
-    // Kept with the step's end, not committed on their own: the `begun` marker is what a resumed
-    // run reads (a commit here cost a store round trip and an fsync per step).
     cx.record.pid = pid;
     cx.record.pgid = pid;
     cx.record.proc_start = pid.and_then(proc_start_time);
+    if let Err(e) = cx.shared.store.record(None, None, Some(&cx.record)).await {
+        if let Some(pg) = pid {
+            stop_group(pg, Some(&mut child)).await;
+        }
+        return StepOutcome::failed(format!("store: {e}"));
+    }
     let Some(group) = pid else { return StepOutcome::failed("the step's process has no pid") };
     let mut tail = Tail::new(&m.raw, 0);
     supervise(cx, group, Some(child), &m, &mut tail).await
