@@ -136,6 +136,13 @@ in_flight_nonidem() {
 power_cut() {
     local runner=$1 child groups=()
     kill -STOP "$runner" 2>/dev/null || return 0
+    # A stop reaches each thread on its own: until all are stopped, one may still see a step die.
+    local tries=0
+    while (( tries < 200 )) && awk '{ sub(/.*\) /, ""); if ($1 != "T" && $1 != "t") bad = 1 } END { exit !bad }' \
+        "/proc/$runner/task/"*/stat 2>/dev/null; do
+        sleep 0.005
+        tries=$((tries + 1))
+    done
     # A runner that died meanwhile: a plain kill, not a cut.
     if ! live "$runner"; then
         kill -9 "$runner" 2>/dev/null || true
