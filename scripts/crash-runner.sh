@@ -209,16 +209,18 @@ attempt() {
 analyse() {
     awk -v nonidem="$nonidem" '
         BEGIN { n = split(nonidem, a, " "); for (i = 1; i <= n; i++) ni[a[i]] = 1; yes = "no" }
-        $1 == "L" { yes = $3 }
+        # A --yes confirms the re-run of what a cut left; a step of that life may start after the
+        # script has already appended the next L line, so the confirmation stays with the step.
+        $1 == "L" { yes = $3; if (yes == "yes") for (s in cut) if (cut[s]) confirmed[s] = 1 }
         # A power cut: every running copy is dead; what was in flight may run again (see above).
         $1 == "K" { for (s in running) { if (running[s] > 0) cut[s] = 1; running[s] = 0 }
                     if (last != "") cut[last] = 1 }
         $1 == "S" { s = $2
                     if (running[s] > 0) second++
                     if (ended[s] && !(cut[s] && (!ni[s] || yes == "yes"))) again++
-                    if (started[s] && ni[s] && yes == "no") unconf++
+                    if (started[s] && ni[s] && yes == "no" && !confirmed[s]) unconf++
                     started[s]++; running[s]++; last = s }
-        $1 == "E" { ended[$2] = 1; if (running[$2] > 0) running[$2]--; cut[$2] = 0 }
+        $1 == "E" { ended[$2] = 1; if (running[$2] > 0) running[$2]--; cut[$2] = 0; confirmed[$2] = 0 }
         END { lost = 0
               for (i = 1; i <= 50; i++) { s = sprintf("s%02d", i); if (!ended[s]) lost++ }
               printf "%d %d %d %d\n", lost, again + 0, second + 0, unconf + 0 }' "$trace"
