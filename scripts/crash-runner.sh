@@ -10,9 +10,18 @@
 # when flightdeck refuses and asks for --yes is it retried with it (counted as a confirmation), which
 # confirms the re-run the recovered run waits for.
 #
-# Printed (all four must be 0):
+# A runner's death leaves its steps running (they are adopted or recorded, never asked about), so
+# every CRASH_GROUP_EVERY-th kill (default 3) is a "power cut" instead: the runner is stopped
+# (SIGSTOP), the process group of every step it runs is SIGKILLed, then the runner. A non-idempotent
+# step that had begun is then of unknown fate: the resume must refuse and ask for --yes. Such a kill
+# appends `K all` to the trace; the step in flight may then run again (an idempotent one without a
+# question, a non-idempotent one only in a life with --yes).
+#
+# Printed (the last five must be 0):
+#   confirmations asked                 resumes refused until --yes (each confirms one re-run)
 #   steps lost                          a step of a finished run with no end line
-#   finished steps run again            a step started after a copy of it had ended
+#   finished steps run again            a step started after a copy of it had ended (except the
+#                                       step in flight at a power cut, re-run as allowed above)
 #   second copies started               a step started while another copy of it was running
 #   non-idempotent re-run unconfirmed   a non-idempotent step started again in a life without --yes
 #
@@ -22,6 +31,9 @@
 #                    CRASH_RUNNER_PID_CMD, and the client with it) or `client` (only the
 #                    `flightdeck run`/`resume` client, which must change nothing: the run goes on)
 #   CRASH_RUNNER_PID_CMD  shell printing the runner's pid (default: cat "$FLIGHTDECK_HOME/runner.lock")
+#   CRASH_GROUP_EVERY     every how many kills of the runner is a power cut (0: never; default 3)
+#   CRASH_SAVE            a directory to keep the trace, runner log and journal of each run that
+#                         counted a failure
 #   CRASH_MAX_DELAY_MS    the longest random wait before a kill (default 1500)
 #   CRASH_SECONDS         stop starting new runs after this many seconds (default: no limit); the
 #                         summary then says how many kills were done instead of N
@@ -35,6 +47,7 @@ if [[ -z "${FLIGHTDECK_BIN:-}" ]]; then
 fi
 [[ -x $FLIGHTDECK_BIN ]] || { echo "crash-runner: no binary at $FLIGHTDECK_BIN (cargo build first)" >&2; exit 2; }
 CRASH_KILL=${CRASH_KILL:-runner}
+GROUP_EVERY=${CRASH_GROUP_EVERY:-3}
 MAX_DELAY=${CRASH_MAX_DELAY_MS:-1500}
 
 work=$(mktemp -d)
@@ -63,8 +76,100 @@ nonidem=""
 
 fd() { (cd "$project" && "$FLIGHTDECK_BIN" "$@" </dev/null); }
 
-kills=0 confirms=0 runs=0 lost=0 again=0 second=0 unconfirmed=0 failed_runs=0
+kills=0 cuts=0 confirms=0 runs=0 lost=0 again=0 second=0 unconfirmed=0 failed_runs=0
 start_s=$(date +%s)
+
+# True if pid $1 is a live process (a dead runner nobody reaped is a zombie, and still answers kill).
+live() {
+    local st
+    st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ -n $st && $st != Z && $st != X ]]
+}
+
+# The flightdeck process whose child the wrapper $1 is (the runner watching that step), if any.
+watcher() {
+    [[ -n $1 ]] || return 0
+    local parent
+    parent=$(cut -d' ' -f4 "/proc/$1/stat" 2>/dev/null) || return 0
+    [[ $(cat "/proc/$parent/comm" 2>/dev/null) == flightdeck ]] && live "$parent" && echo "$parent"
+    return 0
+}
+
+# The pid of the live runner, waiting (at most 1 s) for one that a client is starting to take the
+# lock; empty if there is none.
+live_runner() {
+    local tries=0 p
+    while (( tries < 100 )); do
+        p=$(runner_pid)
+        if [[ -n $p ]] && live "$p"; then echo "$p"; return 0; fi
+        sleep 0.01
+        tries=$((tries + 1))
+    done
+}
+
+# Waits (at most 200 looks, while the client `$1` lives) until the trace's last line is the start of
+# a non-idempotent step, so that a power cut lands where a confirmation is needed; sets $hot to the
+# pid that step printed (`$$`, its wrapper, which leads its process group) and stops that group
+# (SIGSTOP), else empties it.
+in_flight_nonidem() {
+    local tries=0 last
+    hot=""
+    while (( tries < 200 )) && kill -0 "$1" 2>/dev/null; do
+        last=$(tail -n 1 "$trace" 2>/dev/null || true)
+        if [[ $last == "S "* ]]; then
+            local id=${last#S }
+            id=${id%% *}
+            if [[ "$nonidem " == *" $id "* ]]; then
+                # Frozen at once, so it cannot end before the cut; resumed if the cut is called off.
+                hot=${last##* }
+                kill -STOP -- "-$hot" 2>/dev/null || true
+                return 0
+            fi
+        fi
+        sleep 0.01
+        tries=$((tries + 1))
+    done
+}
+
+# A power cut: freezes the runner, SIGKILLs the process group of each step wrapper, then the
+# runner and the client $3.
+power_cut() {
+    local runner=$1 child groups=()
+    kill -STOP "$runner" 2>/dev/null || return 0
+    # A stop reaches each thread on its own: until all are stopped, one may still see a step die.
+    local tries=0
+    while (( tries < 200 )) && awk '{ sub(/.*\) /, ""); if ($1 != "T" && $1 != "t") bad = 1 } END { exit !bad }' \
+        "/proc/$runner/task/"*/stat 2>/dev/null; do
+        sleep 0.005
+        tries=$((tries + 1))
+    done
+    # A runner that died meanwhile: a plain kill, not a cut.
+    if ! live "$runner"; then
+        kill -9 "$runner" 2>/dev/null || true
+        [[ -n ${2:-} ]] && { kill -CONT -- "-$2" 2>/dev/null || true; }
+        return 0
+    fi
+    # The step just seen starting goes first, before it can end.
+    if [[ -n ${2:-} ]]; then
+        kill -9 -- "-$2" 2>/dev/null || true
+        groups+=("$2")
+    fi
+    # The wrappers of this script's steps (an adopted one is no longer the runner's child): each
+    # names its status file under this script's own data directory; each leads its process group.
+    for child in $(pgrep -f -- "$FLIGHTDECK_HOME/logs/" || true); do
+        groups+=("$child")
+        kill -9 -- "-$child" 2>/dev/null || true
+    done
+    kill -9 "$runner" 2>/dev/null || true
+    kill -CONT "$runner" 2>/dev/null || true
+    # The client at once, before it reconnects and starts a runner that carries the run on.
+    [[ -n ${3:-} ]] && { kill -9 "$3" 2>/dev/null || true; }
+    # SIGKILL of a stopped or running process is final; what the killed steps wrote is written.
+    sleep 0.05
+    echo "K all" >> "$trace"
+    [[ -n ${CRASH_DEBUG:-} ]] && echo "cut: groups ${groups[*]:-none}; trace ends: $(tail -n 2 "$trace" | tr "\n" " ")" >&2
+    cuts=$((cuts + 1))
+}
 
 # Starts `flightdeck ARGS` in the background, SIGKILLs the target after a random delay unless the
 # command ended first. Sets $rc (exit code, or "killed") and $out (its stderr).
@@ -75,9 +180,18 @@ attempt() {
     while kill -0 "$pid" 2>/dev/null && (( $(date +%s%N) / 1000000 < until )); do sleep 0.01; done
     if kill -0 "$pid" 2>/dev/null; then
         if [[ $CRASH_KILL == runner ]]; then
-            local target
-            target=$(runner_pid)
-            [[ -n $target ]] && kill -9 "$target" 2>/dev/null
+            local target cut=0
+            (( GROUP_EVERY > 0 && (kills + 1) % GROUP_EVERY == 0 )) && cut=1
+            (( cut )) && in_flight_nonidem "$pid"
+            target=$(watcher "${hot:-}")
+            [[ -n $target ]] || target=$(live_runner)
+            if [[ -n $target ]] && (( cut )); then
+                power_cut "$target" "$hot" "$pid"
+            elif [[ -n $target ]]; then
+                kill -9 "$target" 2>/dev/null
+            fi
+            [[ -n ${hot:-} ]] && { kill -CONT -- "-$hot" 2>/dev/null || true; }
+            hot=""
         fi
         # The client goes too (else it would reconnect, start a runner and follow the run on).
         kill -9 "$pid" 2>/dev/null || true
@@ -95,13 +209,18 @@ attempt() {
 analyse() {
     awk -v nonidem="$nonidem" '
         BEGIN { n = split(nonidem, a, " "); for (i = 1; i <= n; i++) ni[a[i]] = 1; yes = "no" }
-        $1 == "L" { yes = $3 }
+        # A --yes confirms the re-run of what a cut left; a step of that life may start after the
+        # script has already appended the next L line, so the confirmation stays with the step.
+        $1 == "L" { yes = $3; if (yes == "yes") for (s in cut) if (cut[s]) confirmed[s] = 1 }
+        # A power cut: every running copy is dead; what was in flight may run again (see above).
+        $1 == "K" { for (s in running) { if (running[s] > 0) cut[s] = 1; running[s] = 0 }
+                    if (last != "") cut[last] = 1 }
         $1 == "S" { s = $2
                     if (running[s] > 0) second++
-                    if (ended[s]) again++
-                    if (started[s] && ni[s] && yes == "no") unconf++
-                    started[s]++; running[s]++ }
-        $1 == "E" { ended[$2] = 1; running[$2]-- }
+                    if (ended[s] && !(cut[s] && (!ni[s] || yes == "yes"))) again++
+                    if (started[s] && ni[s] && yes == "no" && !confirmed[s]) unconf++
+                    started[s]++; running[s]++; last = s }
+        $1 == "E" { ended[$2] = 1; if (running[$2] > 0) running[$2]--; cut[$2] = 0; confirmed[$2] = 0 }
         END { lost = 0
               for (i = 1; i <= 50; i++) { s = sprintf("s%02d", i); if (!ended[s]) lost++ }
               printf "%d %d %d %d\n", lost, again + 0, second + 0, unconf + 0 }' "$trace"
@@ -153,13 +272,20 @@ while (( kills < N )); do
     # Wait (bounded) for adopted stragglers of a killed life to write their end lines.
     sleep 0.1
     read -r l a s u < <(analyse)
+    if [[ -n ${CRASH_SAVE:-} ]] && (( l + a + s + u > 0 )); then
+        mkdir -p "$CRASH_SAVE"
+        cp "$trace" "$CRASH_SAVE/$run.trace"
+        cp "$FLIGHTDECK_HOME/runner.log" "$CRASH_SAVE/$run.runner.log" 2>/dev/null || true
+        fd log "$run" > "$CRASH_SAVE/$run.log" 2>&1 || true
+        fd log "$run" --events > "$CRASH_SAVE/$run.events" 2>&1 || true
+    fi
     lost=$((lost + l)); again=$((again + a)); second=$((second + s)); unconfirmed=$((unconfirmed + u))
     runs=$((runs + 1))
-    echo "run $runs: $kills kills, $confirms confirmations; lost $lost, again $again, second $second, unconfirmed $unconfirmed ($(( $(date +%s) - start_s ))s)" >&2
+    echo "run $runs: $kills kills ($cuts cuts), $confirms confirmations; lost $lost, again $again, second $second, unconfirmed $unconfirmed ($(( $(date +%s) - start_s ))s)" >&2
 done
 
 elapsed=$(( $(date +%s) - start_s ))
-echo "crash-runner: $kills SIGKILLs of the $CRASH_KILL over $runs runs of a 50-step workflow in ${elapsed}s"
+echo "crash-runner: $kills SIGKILLs of the $CRASH_KILL ($cuts of them power cuts that also killed the steps) over $runs runs of a 50-step workflow in ${elapsed}s"
 echo "confirmations asked (--yes given): $confirms"
 echo "runs that did not finish: $failed_runs"
 echo "steps lost: $lost"

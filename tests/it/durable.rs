@@ -13,8 +13,9 @@ use crate::common::{Project, events, text};
 const CONFIG: &str =
     "[environments.staging]\nurl = \"https://staging.example\"\nallow_root_approval = true\n";
 
-/// Shell that SIGKILLs the flightdeck process running the step: the wrapper's parent, the runner.
-const KILL_ENGINE: &str = "kill -9 $(cut -d' ' -f4 /proc/$PPID/stat)";
+/// Shell that SIGKILLs the flightdeck process running the step (the step runs in a subshell of the
+/// wrapper, so its `$PPID` is the runner).
+const KILL_ENGINE: &str = "kill -9 $PPID";
 
 /// Starts a run detached (the client leaves at once, so no client restarts a runner behind the
 /// test's back); its id.

@@ -110,3 +110,58 @@ fn package_lock_both_versions_follow_and_npm_ci_passes() {
     assert_eq!(git.run(p.path(), &["status", "--porcelain"]), "", "everything committed");
     ok(&mut npm(&["ci"]));
 }
+
+/// A major bump of a workspace whose members require each other by version: every `path`
+/// requirement the new version no longer meets follows it (its form kept), the rest stay as they
+/// were, and `cargo metadata --locked` still resolves.
+#[test]
+fn a_major_bump_moves_member_requirements_and_cargo_metadata_locked_passes() {
+    let git = Git::new();
+    let p = Project::new(LOCAL, &[]);
+    write(
+        &p,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n\n[workspace.package]\nversion = \"1.2.0\"\nedition = \"2021\"\n\n[workspace.dependencies]\na = { path = \"crates/a\", version = \"1.2.0\" } # shared\n",
+    );
+    let member = |name: &str, deps: &str| {
+        format!("[package]\nname = \"{name}\"\nversion.workspace = true\nedition.workspace = true\n\n{deps}")
+    };
+    write(&p, "crates/a/Cargo.toml", &member("a", ""));
+    write(&p, "crates/a/src/lib.rs", "");
+    let b_deps = "[dependencies]\na = { path = \"../a\", version = \"1.2\" }\n\n[dev-dependencies]\nc = { path = \"../c\", version = \"3.1\" }\n";
+    write(&p, "crates/b/Cargo.toml", &member("b", b_deps));
+    write(&p, "crates/b/src/lib.rs", "");
+    write(
+        &p,
+        "crates/c/Cargo.toml",
+        "[package]\nname = \"c\"\nversion = \"3.1.0\"\nedition = \"2021\"\n\n[dependencies]\na.workspace = true\n",
+    );
+    write(&p, "crates/c/src/lib.rs", "");
+    let cargo = || {
+        let mut c = Command::new(env!("CARGO"));
+        c.args(["metadata", "--offline", "--format-version", "1"]).current_dir(p.path());
+        c
+    };
+    ok(&mut cargo());
+    std::fs::write(p.path().join(".gitignore"), "target/\n").unwrap();
+    git.run(p.path(), &["init", "-q", "-b", "main"]);
+    git.run(p.path(), &["add", "."]);
+    git.run(p.path(), &["commit", "-q", "-m", "chore: initial"]);
+    git.run(p.path(), &["tag", "-a", "v1.2.0", "-m", "v1.2.0"]);
+    git.commit(p.path(), "crates/a/src/lib.rs", "// new api\n", "feat(a)!: a new API");
+
+    let out = git.flightdeck(&p, &["release", "bump"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(p.read("Cargo.toml").contains("version = \"2.0.0\"\n"), "{}", p.read("Cargo.toml"));
+    assert!(
+        p.read("Cargo.toml").contains("a = { path = \"crates/a\", version = \"2.0.0\" } # shared"),
+        "{}",
+        p.read("Cargo.toml")
+    );
+    let b = p.read("crates/b/Cargo.toml");
+    assert!(b.contains("a = { path = \"../a\", version = \"2.0\" }"), "{b}");
+    assert!(b.contains("c = { path = \"../c\", version = \"3.1\" }"), "c did not move: {b}");
+    assert!(p.read("Cargo.lock").contains("name = \"b\"\nversion = \"2.0.0\""), "{}", p.read("Cargo.lock"));
+    assert_eq!(git.run(p.path(), &["status", "--porcelain"]), "", "everything committed");
+    ok(cargo().arg("--locked"));
+}

@@ -94,6 +94,9 @@ pub struct MonitorConfig {
     /// Why the table could not be read at all (unknown key, wrong type); see [`lenient`].
     #[serde(skip)]
     pub unreadable: Option<String>,
+    /// The key whose value could not be read, when one alone is to blame (its line is reported).
+    #[serde(skip)]
+    pub unreadable_key: Option<String>,
 }
 
 /// Reads `[monitors]` leniently: a table serde refuses (an unknown key, a wrong type) becomes a
@@ -102,18 +105,29 @@ pub fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String
     let raw = BTreeMap::<String, toml::Value>::deserialize(d)?;
     let mut out = BTreeMap::new();
     for (name, value) in raw {
-        let cfg = match value.try_into::<MonitorConfig>() {
+        let cfg = match value.clone().try_into::<MonitorConfig>() {
             Ok(cfg) => cfg,
             Err(e) => {
                 let empty = toml::Value::Table(toml::Table::new());
                 let mut cfg: MonitorConfig = empty.try_into().map_err(serde::de::Error::custom)?;
                 cfg.unreadable = Some(e.message().trim().to_string());
+                cfg.unreadable_key = guilty_key(&value);
                 cfg
             }
         };
         out.insert(name, cfg);
     }
     Ok(out)
+}
+
+/// The first key of a monitor table that cannot be read even alone (every field has a default, so
+/// a one-key table fails only for that key's value): serde's message names no key, the line must.
+fn guilty_key(value: &toml::Value) -> Option<String> {
+    let table = value.as_table()?;
+    table.iter().find_map(|(k, v)| {
+        let alone = toml::Value::Table(toml::Table::from_iter([(k.clone(), v.clone())]));
+        alone.try_into::<MonitorConfig>().is_err().then(|| k.clone())
+    })
 }
 
 /// Defined in the neutral [`crate::maintenance`] module beside the windows it describes.
@@ -178,9 +192,13 @@ impl MonitorConfig {
         let line = |key: &str| crate::config::find_line_in_table(text, &table, key);
         let err = |key: &str, msg: String| Diagnostic::new(path, line(key), 1, msg);
         if let Some(m) = &self.unreadable {
-            let key =
-                m.strip_prefix("unknown field `").and_then(|r| r.split_once('`')).map_or("", |(k, _)| k);
-            let d = Diagnostic::new(path, line(key), 1, format!("[{table}]: {m}"));
+            let unknown = m.strip_prefix("unknown field `").and_then(|r| r.split_once('`')).map(|(k, _)| k);
+            let key = unknown.or(self.unreadable_key.as_deref()).unwrap_or("");
+            let shown = match (unknown, &self.unreadable_key) {
+                (None, Some(k)) => format!("[{table}]: `{k}`: {m}"),
+                _ => format!("[{table}]: {m}"),
+            };
+            let d = Diagnostic::new(path, line(key), 1, shown);
             return Err(match crate::config::unknown_field_help(m) {
                 Some(help) => d.with_help(help),
                 None => d,

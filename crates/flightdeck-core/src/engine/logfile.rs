@@ -39,6 +39,28 @@ impl LogFile {
         &self.path
     }
 
+    /// The file's length as this handle wrote it.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Cuts the file back to `len` bytes if it is longer (a copy a crash interrupted). A file
+    /// shorter than `len` rotated since and is left alone.
+    pub fn truncate_to(&mut self, len: u64) {
+        if self.size <= len {
+            return;
+        }
+        let Some(file) = self.file.as_mut() else { return };
+        match file.set_len(len) {
+            Ok(()) => self.size = len,
+            Err(e) => {
+                if self.error.is_none() {
+                    self.error = Some(format!("cannot truncate {}: {e}", self.path.display()));
+                }
+            }
+        }
+    }
+
     /// Appends one line.
     pub fn write_line(&mut self, line: &str) {
         let len = line.len() as u64 + 1;
@@ -122,6 +144,11 @@ impl Tail {
             }
         }
         lines
+    }
+
+    /// The bytes passed on so far: what was read, less a line still held back incomplete.
+    pub fn consumed(&self) -> u64 {
+        self.offset - self.partial.len() as u64
     }
 
     /// What is left of an unterminated last line, once the writer has ended.

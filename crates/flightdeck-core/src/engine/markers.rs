@@ -4,9 +4,15 @@
 //! For one execution (an attempt `N`, or the step's rollback) the engine writes `<step>.N.intent`
 //! before it commits the start, then spawns a small `sh` wrapper in its own process group that writes
 //! `<step>.N.begun` (its pid, which is the group id), runs the command with stdout and stderr appended
-//! to the step's log, and writes the exit status to `<step>.N.status` atomically (tmp + rename).
+//! to the step's log, and writes the exit status to `<step>.N.status` with one `echo` (a status
+//! counts only with its newline, so a half-done write reads as no status).
 //! Outputs go to `<step>.N.outputs`. A resumed run reads these files to decide, without guessing,
 //! whether the step finished, is still running, never began, or is unknown.
+//!
+//! `<step>.N.copied` says how far the command's raw output has been copied into the step's log:
+//! the raw offset and the log's length right after that copy, in one fixed-width write. A resumed
+//! run cuts the log back to that length (dropping a copy the crash interrupted) and copies on from
+//! that raw offset, so every line reaches the log, and the listeners, exactly once.
 
 use std::path::{Path, PathBuf};
 
@@ -30,13 +36,15 @@ pub struct Markers {
     pub intent: PathBuf,
     /// Written by the wrapper before the command runs: the wrapper's pid (= process group).
     pub begun: PathBuf,
-    /// Written by the wrapper, atomically, when the command ended: its exit status.
+    /// Written by the wrapper in one write when the command ended: its exit status.
     pub status: PathBuf,
     /// `$FLIGHTDECK_OUTPUT`.
     pub outputs: PathBuf,
     /// The command's raw output, appended by the wrapper. The engine copies it, secrets redacted,
     /// into the step's log (what `flightdeck log` and the console read) and removes it at the end.
     pub raw: PathBuf,
+    /// How far `raw` has been copied into the step's log (see the module docs).
+    pub copied: PathBuf,
 }
 
 impl Markers {
@@ -49,21 +57,50 @@ impl Markers {
             status: at("status"),
             outputs: at("outputs"),
             raw: at("raw"),
+            copied: at("copied"),
         }
     }
 
     /// Removes the files of an earlier execution with the same tag (none exist for a fresh attempt).
     pub fn clear(&self) {
-        for p in
-            [&self.intent, &self.begun, &self.status, &self.status.with_extension("status.tmp"), &self.raw]
-        {
+        for p in [
+            &self.intent,
+            &self.begun,
+            &self.status,
+            &self.status.with_extension("status.tmp"),
+            &self.raw,
+            &self.copied,
+        ] {
             let _ = std::fs::remove_file(p);
         }
     }
 
-    /// The exit status the wrapper recorded, if it did.
+    /// The exit status the wrapper recorded, if it did. The wrapper writes it with one `echo`: a
+    /// status without its newline is a write the wrapper did not finish and does not count.
     pub fn exit_status(&self) -> Option<i32> {
-        std::fs::read_to_string(&self.status).ok()?.trim().parse().ok()
+        std::fs::read_to_string(&self.status).ok()?.strip_suffix('\n')?.trim().parse().ok()
+    }
+
+    /// Records that `raw` has been copied into the log up to byte `raw_offset`, the log then being
+    /// `log_len` bytes long. One write of a fixed length at offset 0, so a crash leaves either the
+    /// old pair or the new one. Best effort: without it a resumed run copies from the start.
+    pub fn save_copied(&self, raw_offset: u64, log_len: u64) {
+        use std::os::unix::fs::FileExt;
+        let text = format!("{raw_offset:020} {log_len:020}\n");
+        let file = std::fs::OpenOptions::new().create(true).write(true).truncate(false).open(&self.copied);
+        if let Err(e) = file.and_then(|f| f.write_all_at(text.as_bytes(), 0)) {
+            tracing::warn!("recording log progress in {}: {e}", self.copied.display());
+        }
+    }
+
+    /// The pair [`Markers::save_copied`] last recorded, if any.
+    pub fn copied(&self) -> Option<(u64, u64)> {
+        let text = std::fs::read_to_string(&self.copied).ok()?;
+        let mut nums = text.split_whitespace().map(str::parse::<u64>);
+        match (nums.next(), nums.next()) {
+            (Some(Ok(raw)), Some(Ok(log))) => Some((raw, log)),
+            _ => None,
+        }
     }
 
     /// The wrapper's pid (its process group) as it recorded it.
@@ -172,6 +209,22 @@ mod tests {
         assert_eq!(m.inspect(), Found::Finished(7));
         m.clear();
         assert_eq!(m.inspect(), Found::NoMarkers);
+    }
+
+    #[test]
+    fn a_status_without_its_newline_is_not_finished_and_copied_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Markers::new(&dir.path().join("s.log"), "1");
+        std::fs::write(&m.status, "12").unwrap();
+        assert_eq!(m.exit_status(), None);
+        std::fs::write(&m.status, "127\n").unwrap();
+        assert_eq!(m.exit_status(), Some(127));
+        assert_eq!(m.copied(), None);
+        m.save_copied(123_456_789_012, 7);
+        m.save_copied(5, 40);
+        assert_eq!(m.copied(), Some((5, 40)));
+        m.clear();
+        assert_eq!(m.copied(), None);
     }
 
     #[test]

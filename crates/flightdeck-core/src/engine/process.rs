@@ -1,9 +1,10 @@
 //! Running a step's shell command so that it outlives the engine: the start is committed, then a
 //! small `sh` wrapper is spawned in its own process group (see [`crate::engine::markers`]) with the
-//! command's output appended straight to the step's log file, its pid, group and /proc start time
-//! committed right after. The engine follows the log file for log events and learns the end from the
-//! wrapper's status file, so a step that finishes while no engine watches is still known finished.
-//! A resumed run adopts a live group instead of starting a second copy. On timeout or cancellation
+//! command's output appended to a raw file that the engine copies, redacted, into the step's log;
+//! its pid, group and /proc start time are committed right after the spawn. The
+//! engine learns the end from the wrapper's status file, so a step that finishes while no engine
+//! watches is still known finished. A resumed run adopts a live group instead of starting a second
+//! copy, and copies its output on from where the last engine stopped. On timeout or cancellation
 //! the whole group gets SIGTERM, then SIGKILL after [`GRACE`].
 
 use std::collections::BTreeMap;
@@ -29,11 +30,15 @@ const POLL: Duration = Duration::from_millis(40);
 
 /// The wrapper: `$1` command, `$2` log, `$3` begun marker, `$4` status file. `begun` needs no rename:
 /// a wrapper that died before finishing it never ran the command (an empty marker reads as absent).
-/// The status is written to a temporary file and renamed, so a reader never sees half of it.
+/// The command runs in a subshell of the wrapper (a fork, no second `sh` to load), with no
+/// positional parameters, as `sh -c` would run it; inside it `$PPID` is the runner, `$$` the wrapper.
+/// The status is one `echo` (one write, no extra process): a reader counts it only with its newline,
+/// so a wrapper killed half way leaves no status rather than half of one.
 const WRAPPER: &str = r#"echo $$ > "$3" || exit 125
-sh -c "$1" </dev/null >>"$2" 2>&1
+(eval "set --
+$1") </dev/null >>"$2" 2>&1
 s=$?
-echo $s > "$4.tmp" && mv -f "$4.tmp" "$4"
+echo $s > "$4"
 exit $s"#;
 
 #[derive(Clone, Copy)]
@@ -63,6 +68,8 @@ pub(crate) async fn run_shell(cx: &mut StepCx, command: &str) -> StepOutcome {
     if let Err(e) = cx.started(command).await {
         return StepOutcome::failed(format!("store: {e}"));
     }
+    // Nothing copied yet: a resumed run cuts the log back to here before copying.
+    m.save_copied(0, cx.log.size());
     let mut child = match build_command(cx, command, &m).and_then(|mut c| c.spawn()) {
         Ok(c) => c,
         Err(e) => return StepOutcome::failed(format!("cannot start `sh -c`: {e}")),
@@ -85,18 +92,26 @@ pub(crate) async fn run_shell(cx: &mut StepCx, command: &str) -> StepOutcome {
 /// Waits for the live process group of an execution an earlier engine started (never a second copy).
 pub(crate) async fn adopt(cx: &mut StepCx, pgid: i32) -> StepOutcome {
     let m = markers(cx);
+    let mut tail = resume_tail(cx, &m);
     cx.log(Stream::System, format!("adopting the step's running process group {pgid}")).await;
-    // From the start of the raw output: lines copied before the crash appear again in the log.
-    let mut tail = Tail::new(&m.raw, 0);
     supervise(cx, pgid, None, &m, &mut tail).await
+}
+
+/// Follows the raw output from where the last engine's copy ended: the log is cut back to its
+/// length after that copy (dropping lines of a copy the crash interrupted), so no line is copied,
+/// nor sent to listeners, twice. An execution with no record is copied from the start.
+fn resume_tail(cx: &mut StepCx, m: &Markers) -> Tail {
+    let Some((raw, log)) = m.copied() else { return Tail::new(&m.raw, 0) };
+    cx.log.truncate_to(log);
+    Tail::new(&m.raw, raw)
 }
 
 /// The result of an execution whose wrapper recorded `code` while no engine watched.
 pub(crate) async fn recorded(cx: &mut StepCx, code: i32) -> StepOutcome {
     let m = markers(cx);
+    let mut tail = resume_tail(cx, &m);
     cx.log(Stream::System, format!("the step had ended with status {code} while flightdeck was down")).await;
-    let mut tail = Tail::new(&m.raw, 0);
-    drain(cx, &mut tail).await;
+    drain(cx, &m, &mut tail).await;
     finish(cx, &m, Stop::Exited(Some(code), None))
 }
 
@@ -111,23 +126,20 @@ async fn supervise(
     if matches!(stop, Stop::TimedOut | Stop::Cancelled) {
         stop_group(pgid, child.as_mut()).await;
     }
-    drain(cx, tail).await;
+    drain(cx, m, tail).await;
     finish(cx, m, stop)
 }
 
-/// Copies everything left in the raw output (a poll stops after a few thousand lines, so a step
-/// that wrote a lot just before it ended needs several), then its unterminated last line.
-async fn drain(cx: &mut StepCx, tail: &mut Tail) {
-    loop {
-        let lines = tail.poll();
-        if lines.is_empty() {
+/// Copies everything left in the raw output once the command has ended (one poll stops after a few
+/// thousand lines, so a step that wrote a lot just before it ended needs several), then its
+/// unterminated last line. Bounded, so a left-behind child that keeps writing cannot hold the step.
+async fn drain(cx: &mut StepCx, m: &Markers, tail: &mut Tail) {
+    for _ in 0..MAX_DRAIN_POLLS {
+        if !pump(cx, m, tail).await {
             break;
         }
-        forward(cx, lines).await;
     }
-    if let Some(last) = tail.finish() {
-        forward(cx, vec![last]).await;
-    }
+    pump_last(cx, m, tail).await;
 }
 
 fn finish(cx: &mut StepCx, m: &Markers, stop: Stop) -> StepOutcome {
@@ -136,14 +148,40 @@ fn finish(cx: &mut StepCx, m: &Markers, stop: Stop) -> StepOutcome {
     cx.shared.scrub_file(&m.outputs);
     cx.shared.scrub_file(cx.log.path());
     let _ = std::fs::remove_file(&m.raw);
+    let _ = std::fs::remove_file(&m.copied);
     outcome(cx, stop)
 }
 
-/// Copies new output lines, secrets redacted, into the step's log and to listeners.
-async fn forward(cx: &mut StepCx, lines: Vec<String>) {
+/// Polls of the raw output after the command ended (each copies up to a few thousand lines).
+const MAX_DRAIN_POLLS: usize = 10_000;
+
+/// Copies the complete lines the command appended since the last call; true if there were any.
+async fn pump(cx: &mut StepCx, m: &Markers, tail: &mut Tail) -> bool {
+    let lines = tail.poll();
+    let any = !lines.is_empty();
+    forward(cx, m, tail, lines).await;
+    any
+}
+
+/// Copies an unterminated last line, once the command has ended.
+async fn pump_last(cx: &mut StepCx, m: &Markers, tail: &mut Tail) {
+    if let Some(last) = tail.finish() {
+        forward(cx, m, tail, vec![last]).await;
+    }
+}
+
+/// Copies output lines, secrets redacted, into the step's log, records how far the copy got, then
+/// sends them to listeners (a crash between the two loses lines on the wire, never repeats them).
+async fn forward(cx: &mut StepCx, m: &Markers, tail: &Tail, lines: Vec<String>) {
+    if lines.is_empty() {
+        return;
+    }
+    let lines: Vec<String> = lines.into_iter().map(|l| cx.shared.redact(l)).collect();
+    for line in &lines {
+        cx.log.write_line(line);
+    }
+    m.save_copied(tail.consumed(), cx.log.size());
     for line in lines {
-        let line = cx.shared.redact(line);
-        cx.log.write_line(&line);
         cx.shared.emit_log(&cx.plan_step.id, Stream::Stdout, line).await;
     }
 }
@@ -164,7 +202,7 @@ async fn watch(
                 return Stop::Exited(m.exit_status(), status.ok());
             }
             _ = tick.tick() => {
-                forward(cx, tail.poll()).await;
+                pump(cx, m, tail).await;
                 if child.is_none() {
                     if let Some(code) = m.exit_status() {
                         return Stop::Exited(Some(code), None);

@@ -16,6 +16,7 @@ pub mod gitcmd;
 pub mod history;
 pub mod hotfix;
 pub mod jsonspan;
+pub mod memberdeps;
 pub mod pattern;
 pub mod plan;
 pub mod tag;

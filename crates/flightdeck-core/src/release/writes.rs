@@ -3,7 +3,8 @@
 //! version is `version.workspace = true` is bumped in the workspace root; the `Cargo.lock` entries
 //! of every package whose version moved (the package, or every member inheriting the workspace's
 //! version) follow; a `package-lock.json` beside a `package.json` gets both of its `version`
-//! fields (top level and `packages[""]`).
+//! fields (top level and `packages[""]`). A requirement on a moved workspace member that the new
+//! version no longer meets follows it ([`memberdeps`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use toml_edit::{DocumentMut, Item};
 
 use super::files::{self, FileKind};
-use super::{ReleaseError, jsonspan};
+use super::{ReleaseError, jsonspan, memberdeps};
 
 /// One file a release writes: its path (relative to the project), the version it held (none for a
 /// lock file or the changelog) and its new text.
@@ -113,7 +114,11 @@ fn cargo(p: &mut Pending, path: &Path, version: &str) -> Result<(), ReleaseError
         (Some(name), Some(_)) => vec![name.to_string()],
         _ => inheriting_members(&target, &doc)?,
     };
-    let root = workspace_root(&target).unwrap_or_else(|| target.clone());
+    let ws_root = workspace_root(&target);
+    if let Some(root) = &ws_root {
+        member_requirements(p, root, &names, version)?;
+    }
+    let root = ws_root.unwrap_or_else(|| target.clone());
     let lock = root.with_file_name("Cargo.lock");
     if !lock.is_file() {
         return Ok(());
@@ -150,8 +155,49 @@ fn workspace_root(manifest: &Path) -> Option<PathBuf> {
     None
 }
 
+/// Moves the requirements on the `moved` packages, in every manifest of the workspace at `root`,
+/// that `version` no longer meets (see [`memberdeps`]).
+fn member_requirements(
+    p: &mut Pending,
+    root: &Path,
+    moved: &[String],
+    version: &str,
+) -> Result<(), ReleaseError> {
+    let doc = parse(root, &p.text(root)?)?;
+    for dir in member_dirs(root, &doc)? {
+        let manifest = dir.join("Cargo.toml");
+        if !manifest.is_file() {
+            continue;
+        }
+        let text = p.text(&manifest)?;
+        if let Some(new) =
+            memberdeps::follow_requirements(&text, moved, version).map_err(|e| invalid(&manifest, &e))?
+        {
+            p.put(&manifest, None, new);
+        }
+    }
+    Ok(())
+}
+
 /// The packages of the workspace at `root` whose version is `version.workspace = true`.
 fn inheriting_members(root: &Path, doc: &DocumentMut) -> Result<Vec<String>, ReleaseError> {
+    let mut names = Vec::new();
+    for d in member_dirs(root, doc)? {
+        let Ok(text) = std::fs::read_to_string(d.join("Cargo.toml")) else { continue };
+        let Ok(member) = text.parse::<DocumentMut>() else { continue };
+        let pkg = member.get("package");
+        let inherits =
+            pkg.and_then(|t| t.get("version")).and_then(|v| v.get("workspace")).and_then(Item::as_bool);
+        if let (Some(true), Some(name)) = (inherits, pkg.and_then(|t| t.get("name")).and_then(Item::as_str)) {
+            names.push(name.to_string());
+        }
+    }
+    Ok(names)
+}
+
+/// The directories of the workspace at `root`: its own, then its members' (`dir/*` globs expanded),
+/// less the excluded ones.
+fn member_dirs(root: &Path, doc: &DocumentMut) -> Result<Vec<PathBuf>, ReleaseError> {
     let base = root.parent().unwrap_or(Path::new("."));
     let list = |key: &str| -> Vec<String> {
         let ws = doc.get("workspace").and_then(|w| w.get(key)).and_then(Item::as_array);
@@ -171,18 +217,7 @@ fn inheriting_members(root: &Path, doc: &DocumentMut) -> Result<Vec<String>, Rel
             None => dirs.push(base.join(m)),
         }
     }
-    let mut names = Vec::new();
-    for d in dirs.into_iter().filter(|d| !excluded.contains(d)) {
-        let Ok(text) = std::fs::read_to_string(d.join("Cargo.toml")) else { continue };
-        let Ok(member) = text.parse::<DocumentMut>() else { continue };
-        let pkg = member.get("package");
-        let inherits =
-            pkg.and_then(|t| t.get("version")).and_then(|v| v.get("workspace")).and_then(Item::as_bool);
-        if let (Some(true), Some(name)) = (inherits, pkg.and_then(|t| t.get("name")).and_then(Item::as_str)) {
-            names.push(name.to_string());
-        }
-    }
-    Ok(names)
+    Ok(dirs.into_iter().filter(|d| !excluded.contains(d)).collect())
 }
 
 fn package_json(p: &mut Pending, path: &Path, version: &str) -> Result<(), ReleaseError> {

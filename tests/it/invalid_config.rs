@@ -1,0 +1,65 @@
+//! Every file in `tests/invalid-config/` is a `flightdeck.toml` that must be refused with a
+//! diagnostic holding the fragment of its `# expect:` line, naming the file and the line of its
+//! `# line:` header: the line of the bad value, not the header of its table. A monitor's problem
+//! disables that monitor alone (`Config::monitor_problems`); any other problem fails the file.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use flightdeck::config::Config;
+
+fn header(text: &str, key: &str, path: &Path) -> String {
+    let value = text.lines().find_map(|l| l.strip_prefix(key));
+    value.unwrap_or_else(|| panic!("{} has no `{key}` line", path.display())).trim().to_string()
+}
+
+fn files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid-config");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .expect("tests/invalid-config/ exists")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Why `path` is not refused as its header says, if it is not.
+fn check(path: &Path) -> Option<String> {
+    let text = fs::read_to_string(path).expect("read an invalid config");
+    let fragment = header(&text, "# expect:", path);
+    let line: u32 = header(&text, "# line:", path).parse().expect("a `# line:` number");
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let diags = match Config::parse(&text, path) {
+        Ok(config) => config.monitor_problems.into_values().collect::<Vec<_>>(),
+        Err(d) => vec![d],
+    };
+    let hit = diags.iter().any(|d| {
+        let shown = d.to_string();
+        shown.contains(&fragment) && shown.contains(&name) && d.line == line
+    });
+    let got: Vec<String> = diags.iter().map(|d| format!("line {}: {d}", d.line)).collect();
+    (!hit).then(|| format!("{name}: expected {fragment:?} at line {line}, got {got:?}"))
+}
+
+#[test]
+fn every_invalid_config_names_the_line_of_its_bad_value() {
+    let files = files();
+    assert!(files.len() >= 4, "tests/invalid-config/ should hold at least 4 files, found {}", files.len());
+    let failures: Vec<String> = files.iter().filter_map(|f| check(f)).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Through the binary: the disabled monitor's problem on stderr names the file and the value's line.
+#[test]
+fn health_names_the_line_of_a_monitor_value_of_the_wrong_type() {
+    let p = crate::common::Project::new(
+        "[environments.local]\n[monitors.web]\nurl = \"http://127.0.0.1:1/\"\ninterval = 5\n",
+        &[],
+    );
+    let out = p.run(&["health", "--once"]);
+    assert_eq!(out.status.code(), Some(2), "{}", crate::common::text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("flightdeck.toml:4") && err.contains("`interval`"), "{err}");
+}
