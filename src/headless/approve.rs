@@ -5,11 +5,11 @@
 use crate::cli::ApproveArgs;
 use crate::engine::Decision;
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::headless::run::decide;
 
 /// Sends one answer at a gate.
-pub async fn approve(ctx: &Ctx, a: &ApproveArgs) -> Result<i32, Error> {
+pub async fn approve(ctx: &Project, a: &ApproveArgs) -> Result<i32, Error> {
     let gate = a.gate.clone().unwrap_or_default();
     let decision = if a.reject {
         Decision::Reject { gate, comment: a.comment.clone() }

@@ -8,12 +8,12 @@ use crate::assess::evidence::Inputs;
 use crate::assess::{self, AssessError, Checklist};
 use crate::cli::{AssessArgs, AssessCommand, AssessHistoryArgs, AssessSetArgs};
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::store::AssessmentRecord;
 use crate::time::{Micros, now};
 
 /// Dispatches `assess` and its subcommands.
-pub async fn assess(ctx: &Ctx, a: AssessArgs) -> Result<i32, Error> {
+pub async fn assess(ctx: &Project, a: AssessArgs) -> Result<i32, Error> {
     match a.command {
         Some(AssessCommand::Set(s)) => set(ctx, &s).await,
         Some(AssessCommand::History(h)) => history(ctx, &h),
@@ -30,7 +30,7 @@ fn err(e: AssessError) -> Error {
 }
 
 /// The environment named, else the first production one, else the default.
-pub fn environment(ctx: &Ctx, named: Option<&str>) -> Result<String, Error> {
+pub fn environment(ctx: &Project, named: Option<&str>) -> Result<String, Error> {
     let c = &ctx.config;
     if let Some(n) = named {
         c.environment(n).map_err(Error::Invalid)?;
@@ -42,7 +42,7 @@ pub fn environment(ctx: &Ctx, named: Option<&str>) -> Result<String, Error> {
         .map_or_else(|| c.default_env().to_string(), |e| e.name.clone()))
 }
 
-async fn report(ctx: &Ctx, a: &AssessArgs) -> Result<i32, Error> {
+async fn report(ctx: &Project, a: &AssessArgs) -> Result<i32, Error> {
     let env = environment(ctx, a.env.as_deref())?;
     let list = assess::checklist::for_config(&ctx.config).map_err(err)?;
     let store = ctx.store()?;
@@ -88,7 +88,7 @@ async fn report(ctx: &Ctx, a: &AssessArgs) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-async fn set(ctx: &Ctx, s: &AssessSetArgs) -> Result<i32, Error> {
+async fn set(ctx: &Project, s: &AssessSetArgs) -> Result<i32, Error> {
     let env = environment(ctx, s.env.as_deref())?;
     let list: Checklist = assess::checklist::for_config(&ctx.config).map_err(err)?;
     let store = ctx.store()?;
@@ -99,7 +99,7 @@ async fn set(ctx: &Ctx, s: &AssessSetArgs) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-fn history(ctx: &Ctx, h: &AssessHistoryArgs) -> Result<i32, Error> {
+fn history(ctx: &Project, h: &AssessHistoryArgs) -> Result<i32, Error> {
     let store = ctx.store()?;
     let rows = store.assessments(h.env.as_deref(), h.limit)?;
     if h.json {

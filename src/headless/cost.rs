@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::cli::{CostAnomaliesArgs, CostCommand, CostImportArgs, CostReportArgs};
 use crate::cost::{CostError, GroupBy, GroupLine, Mapping, Month, Report, build_report, import_file};
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::sanitize::one_line;
 use crate::time::now;
 
@@ -23,7 +23,7 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
 }
 
 /// `flightdeck cost`.
-pub async fn cost(ctx: &Ctx, c: CostCommand) -> Result<i32, Error> {
+pub async fn cost(ctx: &Project, c: CostCommand) -> Result<i32, Error> {
     match c {
         CostCommand::Import(a) => import(ctx, &a).await,
         CostCommand::Report(a) => report(ctx, &a),
@@ -32,7 +32,7 @@ pub async fn cost(ctx: &Ctx, c: CostCommand) -> Result<i32, Error> {
     }
 }
 
-async fn import(ctx: &Ctx, a: &CostImportArgs) -> Result<i32, Error> {
+async fn import(ctx: &Project, a: &CostImportArgs) -> Result<i32, Error> {
     let store = ctx.store()?;
     let mapping = Mapping::from_config(&ctx.config.cost);
     let outcome = import_file(&store, &a.file, &mapping, now()).await.map_err(err)?;
@@ -79,7 +79,7 @@ async fn import(ctx: &Ctx, a: &CostImportArgs) -> Result<i32, Error> {
 }
 
 /// The month the flag names, or the month of the latest imported day.
-fn month(ctx: &Ctx, flag: Option<&str>) -> Result<Month, Error> {
+fn month(ctx: &Project, flag: Option<&str>) -> Result<Month, Error> {
     if let Some(m) = flag {
         return m.parse().map_err(err);
     }
@@ -91,7 +91,7 @@ fn month(ctx: &Ctx, flag: Option<&str>) -> Result<Month, Error> {
     })
 }
 
-fn report(ctx: &Ctx, a: &CostReportArgs) -> Result<i32, Error> {
+fn report(ctx: &Project, a: &CostReportArgs) -> Result<i32, Error> {
     let month = month(ctx, a.month.as_deref())?;
     let by: GroupBy = a.by.parse().map_err(err)?;
     let store = ctx.store()?;
@@ -106,7 +106,7 @@ fn report(ctx: &Ctx, a: &CostReportArgs) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-fn anomalies(ctx: &Ctx, a: &CostAnomaliesArgs) -> Result<i32, Error> {
+fn anomalies(ctx: &Project, a: &CostAnomaliesArgs) -> Result<i32, Error> {
     let month = month(ctx, a.month.as_deref())?;
     let store = ctx.store()?;
     let r = build_report(&store, &ctx.config.cost, month, &GroupBy::Service).map_err(err)?;
@@ -120,7 +120,7 @@ fn anomalies(ctx: &Ctx, a: &CostAnomaliesArgs) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-fn imports(ctx: &Ctx, as_json: bool) -> Result<i32, Error> {
+fn imports(ctx: &Project, as_json: bool) -> Result<i32, Error> {
     let list = ctx.store()?.cost_imports()?;
     if as_json {
         crate::outln!("{}", json(&list)?);

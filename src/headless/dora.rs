@@ -9,7 +9,7 @@ use crate::dora::dashboard::short_sha;
 use crate::dora::window::{Window, parse_days, parse_instant, time_zone};
 use crate::dora::{Dashboard, DashboardQuery, DoraError, compute_dashboard};
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::headless::history::History;
 use crate::runner::query::Query;
 use crate::time::{Micros, now};
@@ -23,7 +23,7 @@ pub(crate) fn err(e: DoraError) -> Error {
 }
 
 /// The window the flags (or `[dora] window`) name, at `now`.
-fn window(ctx: &Ctx, a: &DoraArgs, now: Micros) -> Result<Window, DoraError> {
+fn window(ctx: &Project, a: &DoraArgs, now: Micros) -> Result<Window, DoraError> {
     let tz = time_zone(ctx.config.dora.time_zone.as_deref())?;
     if let (Some(since), Some(until)) = (&a.since, &a.until) {
         return Window::new(parse_instant(since, &tz)?, parse_instant(until, &tz)?, tz);
@@ -33,7 +33,7 @@ fn window(ctx: &Ctx, a: &DoraArgs, now: Micros) -> Result<Window, DoraError> {
 }
 
 /// `flightdeck dora`: from the store, or through the runner for a user who cannot read it.
-pub async fn dora(ctx: &Ctx, a: &DoraArgs) -> Result<i32, Error> {
+pub async fn dora(ctx: &Project, a: &DoraArgs) -> Result<i32, Error> {
     let now = now();
     let window = window(ctx, a, now).map_err(err)?;
     let mut history = History::open(ctx, "dora").await?;

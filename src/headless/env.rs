@@ -10,12 +10,12 @@ use serde_json::{Value, json};
 
 use crate::cli::{EnvCommand, EnvGcArgs};
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::sanitize::one_line;
 use crate::store::ResourceRecord;
 
 /// `flightdeck env ...`.
-pub async fn env(ctx: &Ctx, c: &EnvCommand) -> Result<i32, Error> {
+pub async fn env(ctx: &Project, c: &EnvCommand) -> Result<i32, Error> {
     match c {
         EnvCommand::Resources(a) => {
             let store = ctx.store()?;
@@ -36,7 +36,7 @@ pub async fn env(ctx: &Ctx, c: &EnvCommand) -> Result<i32, Error> {
 }
 
 /// `env gc ENV`: the expired kept containers removed, one line each (or a JSON list of names).
-async fn gc(ctx: &Ctx, a: &EnvGcArgs) -> Result<i32, Error> {
+async fn gc(ctx: &Project, a: &EnvGcArgs) -> Result<i32, Error> {
     let store = ctx.store()?;
     let removed = crate::rollout::keep::collect(&store, &a.env, crate::time::now())
         .await

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::HealthArgs;
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::health::probe::{Clients, probe};
 use crate::health::{
     CheckResult, DisabledMonitor, HealthEvent, Monitor, ProbeSchedule, Snapshot, monitor_set,
@@ -18,7 +18,7 @@ use crate::health::{
 use crate::time::{now, parse_duration};
 
 /// `flightdeck health`.
-pub async fn health(ctx: &Ctx, a: &HealthArgs) -> Result<i32, Error> {
+pub async fn health(ctx: &Project, a: &HealthArgs) -> Result<i32, Error> {
     let env = a.env.clone().unwrap_or_else(|| ctx.config.default_env().to_string());
     let set = monitor_set(&ctx.config, &env).map_err(Error::Invalid)?;
     if set.monitors.is_empty() && set.disabled.is_empty() {
@@ -86,7 +86,7 @@ async fn once(
 
 /// Runs the engine, printing transitions, until Ctrl-C or `limit`.
 async fn live(
-    ctx: &Ctx,
+    ctx: &Project,
     monitors: Vec<Monitor>,
     disabled: Vec<DisabledMonitor>,
     limit: Option<Duration>,

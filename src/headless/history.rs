@@ -5,7 +5,7 @@
 
 use crate::engine::Event;
 use crate::error::Error;
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::runner::Client;
 use crate::runner::protocol::{Request, Response};
 use crate::runner::query::{Answer, LOG_PAGE_MAX, Query, ROWS_MAX};
@@ -25,7 +25,7 @@ pub enum History {
 impl History {
     /// The store when it opens; the runner when it does not and a runner socket exists (the same
     /// test the console makes); otherwise the store's error.
-    pub async fn open(ctx: &Ctx, what: &str) -> Result<History, Error> {
+    pub async fn open(ctx: &Project, what: &str) -> Result<History, Error> {
         let e = match ctx.store() {
             Ok(s) => return Ok(History::Store(s)),
             Err(e) => e,

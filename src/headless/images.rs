@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::Ctx;
+use super::Project;
 use crate::containers::build::{BuildRecord, BuildSpec, build};
 use crate::containers::scan::{ScanReport, ScanSpec, scan};
 use crate::containers::{ContainerError, ImageCommand, push};
@@ -18,7 +18,7 @@ use crate::outputs::write_outputs;
 use crate::store::{NewArtifact, NewAudit, Store};
 
 /// Runs one `image` subcommand.
-pub async fn image(ctx: &Ctx, c: ImageCommand) -> Result<i32, Error> {
+pub async fn image(ctx: &Project, c: ImageCommand) -> Result<i32, Error> {
     match c {
         ImageCommand::Build { context, file, image, tags, out, builder } => {
             let r = build(&BuildSpec { context, file, image, tags, out, builder })?;

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::cli::{IncidentCommand, IncidentOpenArgs, IncidentShowArgs, IncidentTimelineArgs};
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::headless::ledger::{environment, instant};
 use crate::headless::run::{client_error, connect};
 use crate::incident::export::{Postmortem, markdown, postmortem, redacted};
@@ -16,7 +16,7 @@ use crate::store::records::IncidentRecord;
 use crate::time::{Micros, now};
 
 /// `flightdeck incident ...`.
-pub async fn incident(ctx: &Ctx, c: IncidentCommand) -> Result<i32, Error> {
+pub async fn incident(ctx: &Project, c: IncidentCommand) -> Result<i32, Error> {
     let (id, at, action) = match c {
         IncidentCommand::Open(a) => open_action(ctx, &a)?,
         IncidentCommand::Join(a) => (a.id, a.at, IncidentAction::Join { role: a.role }),
@@ -36,7 +36,10 @@ pub async fn incident(ctx: &Ctx, c: IncidentCommand) -> Result<i32, Error> {
     send(ctx, id, at, action).await
 }
 
-fn open_action(ctx: &Ctx, a: &IncidentOpenArgs) -> Result<(String, Option<String>, IncidentAction), Error> {
+fn open_action(
+    ctx: &Project,
+    a: &IncidentOpenArgs,
+) -> Result<(String, Option<String>, IncidentAction), Error> {
     let t = |v: &Option<String>| v.as_ref().map(|t| instant(ctx, Some(t), Micros(0))).transpose();
     let action = IncidentAction::Open {
         id: a.id.clone(),
@@ -53,7 +56,7 @@ fn open_action(ctx: &Ctx, a: &IncidentOpenArgs) -> Result<(String, Option<String
 }
 
 /// Sends one change to the runner and prints what was recorded.
-async fn send(ctx: &Ctx, id: String, at: Option<Micros>, action: IncidentAction) -> Result<i32, Error> {
+async fn send(ctx: &Project, id: String, at: Option<Micros>, action: IncidentAction) -> Result<i32, Error> {
     let mut client = connect(ctx, "incident").await?;
     match client.call(&Request::Incident { incident: id, at, action }).await.map_err(client_error)? {
         Response::Incident { event, incident } => {
@@ -82,7 +85,12 @@ fn find(store: &Store, id: &str) -> Result<IncidentRecord, Error> {
 /// The postmortem of incident `id` as of `now`, with the current value of every configured secret
 /// (read from its provider for the incident's environment) redacted. A secret that cannot be read
 /// cannot be looked for: that is said on stderr, by name.
-pub async fn build_redacted(ctx: &Ctx, store: &Store, id: &str, now: Micros) -> Result<Postmortem, Error> {
+pub async fn build_redacted(
+    ctx: &Project,
+    store: &Store,
+    id: &str,
+    now: Micros,
+) -> Result<Postmortem, Error> {
     let p = build(ctx, store, id, now)?;
     let set = crate::secrets::SecretSet::new(&ctx.config, &ctx.paths.project_dir);
     let redactor = crate::secrets::Redactor::new();
@@ -100,7 +108,7 @@ pub async fn build_redacted(ctx: &Ctx, store: &Store, id: &str, now: Micros) -> 
 }
 
 /// The postmortem of incident `id` as of `now`.
-pub fn build(ctx: &Ctx, store: &Store, id: &str, now: Micros) -> Result<Postmortem, Error> {
+pub fn build(ctx: &Project, store: &Store, id: &str, now: Micros) -> Result<Postmortem, Error> {
     let inc = find(store, id)?;
     let parts = timeline::gather(store, &inc, now)?;
     let entries = timeline::merge(&parts);
@@ -110,7 +118,7 @@ pub fn build(ctx: &Ctx, store: &Store, id: &str, now: Micros) -> Result<Postmort
     Ok(postmortem(&inc, &parts, &entries, phases))
 }
 
-async fn show(ctx: &Ctx, a: &IncidentShowArgs) -> Result<i32, Error> {
+async fn show(ctx: &Project, a: &IncidentShowArgs) -> Result<i32, Error> {
     let store = ctx.store()?;
     let p = build_redacted(ctx, &store, &a.id, now()).await?;
     if a.json {
@@ -130,7 +138,7 @@ async fn show(ctx: &Ctx, a: &IncidentShowArgs) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-async fn export(ctx: &Ctx, a: &IncidentTimelineArgs) -> Result<i32, Error> {
+async fn export(ctx: &Project, a: &IncidentTimelineArgs) -> Result<i32, Error> {
     let store = ctx.store()?;
     let p = build_redacted(ctx, &store, &a.id, now()).await?;
     let text = if a.json {

@@ -9,7 +9,7 @@ use crate::cli::{LedgerAddArgs, LedgerCommand, LedgerFormat, LedgerImportArgs};
 use crate::dora::window::{parse_instant, time_zone};
 use crate::dora::{git, inputs, tags};
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::headless::dora::{err, quote};
 use crate::headless::history::History;
 use crate::identity::Operator;
@@ -21,14 +21,14 @@ use crate::time::{Micros, now};
 const CSV_HEADER: &str = "id,service,environment,production,sha,version,kind,status,started_at,finished_at,run,remediates,actor,digest";
 
 /// An instant from a flag (date in `[dora] time_zone` or RFC 3339), or `default`.
-pub(super) fn instant(ctx: &Ctx, text: Option<&String>, default: Micros) -> Result<Micros, Error> {
+pub(super) fn instant(ctx: &Project, text: Option<&String>, default: Micros) -> Result<Micros, Error> {
     let Some(text) = text else { return Ok(default) };
     let tz = time_zone(ctx.config.dora.time_zone.as_deref()).map_err(err)?;
     parse_instant(text, &tz).map_err(err)
 }
 
 /// The environment a ledger entry goes to by default, and whether it is production.
-pub(super) fn environment(ctx: &Ctx, name: Option<&String>) -> (String, bool) {
+pub(super) fn environment(ctx: &Project, name: Option<&String>) -> (String, bool) {
     let name = name.cloned().unwrap_or_else(|| {
         ctx.config
             .environments
@@ -41,7 +41,7 @@ pub(super) fn environment(ctx: &Ctx, name: Option<&String>) -> (String, bool) {
 }
 
 /// `flightdeck ledger ...`.
-pub async fn ledger(ctx: &Ctx, c: LedgerCommand) -> Result<i32, Error> {
+pub async fn ledger(ctx: &Project, c: LedgerCommand) -> Result<i32, Error> {
     // The read commands work through the runner too (an operator who cannot read the store).
     match c {
         LedgerCommand::LastGood(a) => {
@@ -115,7 +115,7 @@ fn release_of(d: &DeploymentRecord) -> ReleaseRecord {
 }
 
 /// The repository of `service`: `[services.NAME] repo`, else the project directory.
-fn service_repo(ctx: &Ctx, service: &str) -> PathBuf {
+fn service_repo(ctx: &Project, service: &str) -> PathBuf {
     let repo = ctx.config.services.get(service).and_then(|s| s.repo.as_ref());
     repo.map_or_else(|| ctx.paths.project_dir.clone(), |r| ctx.paths.project_dir.join(r))
 }
@@ -124,7 +124,7 @@ fn service_repo(ctx: &Ctx, service: &str) -> PathBuf {
 /// `remediates` among `known`), and the SHA resolved to a full commit id of the service's
 /// repository (kept as given only with `allow_unknown_sha`).
 fn checked(
-    ctx: &Ctx,
+    ctx: &Project,
     mut d: DeploymentRecord,
     known: &HashSet<String>,
     allow_unknown_sha: bool,
@@ -149,7 +149,7 @@ fn checked(
 /// Checks every imported row as `ledger add` would, plus duplicate ids (within the file, and in
 /// the ledger unless `--replace`); all or nothing. Returns the rows and how many replace one.
 fn check_import(
-    ctx: &Ctx,
+    ctx: &Project,
     rows: Vec<(String, DeploymentRecord)>,
     existing: &HashSet<String>,
     a: &LedgerImportArgs,
@@ -179,7 +179,7 @@ fn check_import(
     Err(Error::Invalid(format!("nothing imported:\n{}{tail}", errors.join("\n"))))
 }
 
-fn record_from_args(ctx: &Ctx, a: &LedgerAddArgs) -> Result<DeploymentRecord, Error> {
+fn record_from_args(ctx: &Project, a: &LedgerAddArgs) -> Result<DeploymentRecord, Error> {
     let finished = instant(ctx, a.finished.as_ref(), now())?;
     let started = instant(ctx, a.started.as_ref(), finished)?;
     let (environment, production) = environment(ctx, a.env.as_ref());
@@ -265,7 +265,7 @@ pub fn export(deps: &[DeploymentRecord], format: LedgerFormat) -> String {
     s
 }
 
-fn import_records(ctx: &Ctx, a: &LedgerImportArgs) -> Result<Vec<(String, DeploymentRecord)>, Error> {
+fn import_records(ctx: &Project, a: &LedgerImportArgs) -> Result<Vec<(String, DeploymentRecord)>, Error> {
     if let Some(pattern) = &a.from_tags {
         let service =
             a.service.clone().unwrap_or_else(|| match ctx.config.services.keys().collect::<Vec<_>>()[..] {
@@ -361,7 +361,7 @@ fn split_csv(line: &str) -> Vec<String> {
 }
 
 /// `flightdeck incident list`.
-pub fn list_incidents(ctx: &Ctx, json: bool) -> Result<i32, Error> {
+pub fn list_incidents(ctx: &Project, json: bool) -> Result<i32, Error> {
     let all = ctx.store()?.incidents()?;
     if json {
         crate::outln!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());

@@ -9,11 +9,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::LoadArgs;
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::load::{self, Ended, LoadPlan, LoadSpec, Snapshot};
 
 /// Runs `flightdeck load`.
-pub async fn load(ctx: &Ctx, a: LoadArgs) -> Result<i32, Error> {
+pub async fn load(ctx: &Project, a: LoadArgs) -> Result<i32, Error> {
     let spec = spec_of(&a);
     let plan = spec.plan().map_err(|e| Error::Invalid(e.to_string()))?;
     confirm_target(ctx, &a, &plan)?;
@@ -89,7 +89,7 @@ fn spec_of(a: &LoadArgs) -> LoadSpec {
 
 /// A non-loopback target in a production environment needs `--yes` or the environment's phrase
 /// typed on a terminal.
-fn confirm_target(ctx: &Ctx, a: &LoadArgs, plan: &LoadPlan) -> Result<(), Error> {
+fn confirm_target(ctx: &Project, a: &LoadArgs, plan: &LoadPlan) -> Result<(), Error> {
     let Some(name) = &a.env else { return Ok(()) };
     let env = ctx.config.environment(name).map_err(Error::Invalid)?;
     if !env.production || plan.target.is_loopback() || a.yes {

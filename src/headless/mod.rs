@@ -31,11 +31,11 @@ mod run_view;
 mod secret_create;
 mod secrets;
 
-pub use crate::project::Project as Ctx;
+pub use crate::project::Project;
 
 /// Loads the project the command line names (`--project`, `--data-dir`).
-pub fn load_ctx(cli: &Cli) -> Result<Ctx, Error> {
-    Ctx::open(cli.project.as_deref(), cli.data_dir.as_deref())
+pub fn load_ctx(cli: &Cli) -> Result<Project, Error> {
+    Project::open(cli.project.as_deref(), cli.data_dir.as_deref())
 }
 
 /// Runs one subcommand and returns its exit code.
@@ -46,7 +46,7 @@ pub async fn dispatch(cli: Cli, command: Command, shutdown: Shutdown) -> Result<
     run_command(&ctx, command).await.map_err(|e| e.with_store_path(&db_file))
 }
 
-async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
+async fn run_command(ctx: &Project, command: Command) -> Result<i32, Error> {
     match command {
         Command::List(a) => query::list(ctx, a.json),
         Command::Show(a) => query::show(ctx, &a).await,
@@ -81,14 +81,14 @@ async fn run_command(ctx: &Ctx, command: Command) -> Result<i32, Error> {
 }
 
 /// `flightdeck runner`: serves the data directory until idle.
-async fn runner(ctx: &Ctx, a: &crate::cli::RunnerArgs) -> Result<i32, Error> {
+async fn runner(ctx: &Project, a: &crate::cli::RunnerArgs) -> Result<i32, Error> {
     let cfg = crate::runner::RunnerConfig {
         project_dir: ctx.paths.project_dir.clone(),
         data_dir: ctx.paths.data_dir.clone(),
         idle_exit: (a.idle_exit > 0).then(|| std::time::Duration::from_secs(a.idle_exit)),
         // The flag, then FLIGHTDECK_RUNNER_GROUP (clap reads both), then `[runner] group`.
         group: a.group.clone().or_else(|| ctx.config.runner.group.clone()),
-        bin: Ctx::flightdeck_bin(),
+        bin: Project::flightdeck_bin(),
         stop: ctx.shutdown.token(),
     };
     ctx.shutdown.handle();

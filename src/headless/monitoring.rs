@@ -6,12 +6,12 @@ use std::path::Path;
 
 use crate::cli::{AlertsCommand, AlertsListenArgs, MonitoringCommand, MonitoringGenerateArgs};
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::monitoring::{self, MonitoringError, Targets};
 use crate::store::AlertRecord;
 
 /// Dispatches `monitoring`.
-pub async fn monitoring(ctx: &Ctx, c: &MonitoringCommand) -> Result<i32, Error> {
+pub async fn monitoring(ctx: &Project, c: &MonitoringCommand) -> Result<i32, Error> {
     match c {
         MonitoringCommand::Apply(a) => {
             monitoring::live::reload(&a.urls).await.map_err(err)?;
@@ -52,7 +52,7 @@ fn io(what: &str, path: &Path, e: std::io::Error) -> Error {
     Error::Io { context: format!("{what} {}", path.display()), source: e }
 }
 
-fn generate(ctx: &Ctx, a: &MonitoringGenerateArgs) -> Result<i32, Error> {
+fn generate(ctx: &Project, a: &MonitoringGenerateArgs) -> Result<i32, Error> {
     let env = a.env.clone().unwrap_or_else(|| crate::assess::default_environment(&ctx.config));
     let targets = Targets {
         blackbox: a.blackbox.clone(),
@@ -89,7 +89,7 @@ fn generate(ctx: &Ctx, a: &MonitoringGenerateArgs) -> Result<i32, Error> {
 }
 
 /// Dispatches `alerts`.
-pub async fn alerts(ctx: &Ctx, c: &AlertsCommand) -> Result<i32, Error> {
+pub async fn alerts(ctx: &Project, c: &AlertsCommand) -> Result<i32, Error> {
     match c {
         AlertsCommand::Listen(a) => listen(ctx, a).await,
         AlertsCommand::List(a) => {
@@ -116,7 +116,7 @@ fn print_alert(r: &AlertRecord) {
     );
 }
 
-async fn listen(ctx: &Ctx, a: &AlertsListenArgs) -> Result<i32, Error> {
+async fn listen(ctx: &Project, a: &AlertsListenArgs) -> Result<i32, Error> {
     let limit = match &a.duration {
         Some(d) => Some(crate::time::parse_duration(d).ok_or_else(|| {
             Error::Invalid(format!("--for {d:?} is not a duration; write e.g. \"30s\" or \"5m\""))

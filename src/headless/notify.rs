@@ -8,13 +8,13 @@ use serde_json::json;
 
 use crate::cli::{NotifyCommand, NotifyFlushArgs, NotifyListArgs, NotifyResendArgs, NotifyTestArgs};
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::notify::deliver::Sender;
 use crate::notify::{EventName, message, scan};
 use crate::time::{now, parse_duration};
 
 /// Dispatches one `notify` subcommand.
-pub async fn notify(ctx: &Ctx, c: NotifyCommand) -> Result<i32, Error> {
+pub async fn notify(ctx: &Project, c: NotifyCommand) -> Result<i32, Error> {
     match c {
         NotifyCommand::Check(a) => Ok(check(ctx, a.json)),
         NotifyCommand::Test(a) => test(ctx, &a).await,
@@ -30,11 +30,11 @@ fn duration(text: &str, flag: &str) -> Result<Duration, Error> {
         .ok_or_else(|| Error::Invalid(format!("{flag} {text:?} is not a duration (write e.g. 30s or 500ms)")))
 }
 
-fn sender(ctx: &Ctx) -> Result<Sender, Error> {
+fn sender(ctx: &Project) -> Result<Sender, Error> {
     Ok(Sender::new(ctx.store()?, ctx.config.notify.clone(), &ctx.paths.project_dir))
 }
 
-fn check(ctx: &Ctx, json_out: bool) -> i32 {
+fn check(ctx: &Project, json_out: bool) -> i32 {
     let n = &ctx.config.notify;
     let templates = n.templates.as_ref().map(|t| ctx.paths.project_dir.join(t));
     let mut problems = Vec::new();
@@ -88,7 +88,7 @@ fn kind_name(k: crate::notify::ChannelKind) -> &'static str {
     }
 }
 
-async fn test(ctx: &Ctx, a: &NotifyTestArgs) -> Result<i32, Error> {
+async fn test(ctx: &Project, a: &NotifyTestArgs) -> Result<i32, Error> {
     let limit = duration(&a.timeout, "--timeout")?;
     let n = &ctx.config.notify;
     let channels: Vec<String> = match &a.channel {
@@ -161,7 +161,7 @@ fn report_test(rows: &[crate::store::notify::NotificationRecord], json_out: bool
     if failed == 0 { exit::OK } else { exit::STEP_FAILED }
 }
 
-fn list(ctx: &Ctx, a: &NotifyListArgs) -> Result<i32, Error> {
+fn list(ctx: &Project, a: &NotifyListArgs) -> Result<i32, Error> {
     let store = ctx.store()?;
     if let Some(id) = a.id {
         let Some(rec) = store.notification(id)? else {
@@ -199,7 +199,7 @@ fn list(ctx: &Ctx, a: &NotifyListArgs) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-async fn flush(ctx: &Ctx, a: &NotifyFlushArgs) -> Result<i32, Error> {
+async fn flush(ctx: &Project, a: &NotifyFlushArgs) -> Result<i32, Error> {
     let limit = duration(&a.timeout, "--timeout")?;
     let left = sender(ctx)?.flush(limit).await?;
     let rows = ctx.store()?.notifications(100_000)?;
@@ -208,7 +208,7 @@ async fn flush(ctx: &Ctx, a: &NotifyFlushArgs) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-async fn resend(ctx: &Ctx, a: &NotifyResendArgs) -> Result<i32, Error> {
+async fn resend(ctx: &Project, a: &NotifyResendArgs) -> Result<i32, Error> {
     let limit = duration(&a.timeout, "--timeout")?;
     let store = ctx.store()?;
     if !store.resend_notification(a.id).await? {

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::cli::{ProfileCommand, ProfileRecordArgs, ProfileShowArgs};
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::load::LoadSpec;
 use crate::profile::run::{Place, profile as record_profile};
 use crate::profile::saved::{self, Saved};
@@ -15,7 +15,7 @@ use crate::profile::{ProfileError, ProfileSpec, summary};
 use crate::sanitize::one_line;
 
 /// `flightdeck profile ...`.
-pub async fn profile(ctx: &Ctx, c: ProfileCommand) -> Result<i32, Error> {
+pub async fn profile(ctx: &Project, c: ProfileCommand) -> Result<i32, Error> {
     match c {
         ProfileCommand::Show(a) => show(ctx, &a),
         ProfileCommand::Baselines(j) => baselines(ctx, j.json),
@@ -37,7 +37,7 @@ fn err(e: ProfileError) -> Error {
     if e.is_bad_input() { Error::Invalid(e.to_string()) } else { Error::Internal(e.to_string()) }
 }
 
-fn show(ctx: &Ctx, a: &ProfileShowArgs) -> Result<i32, Error> {
+fn show(ctx: &Project, a: &ProfileShowArgs) -> Result<i32, Error> {
     let store = ctx.store()?;
     let profiles: Vec<Saved> = if let Some(name) = &a.baseline {
         vec![saved::baseline(&store, name).map_err(err)?.profile]
@@ -71,7 +71,7 @@ fn show(ctx: &Ctx, a: &ProfileShowArgs) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-fn baselines(ctx: &Ctx, as_json: bool) -> Result<i32, Error> {
+fn baselines(ctx: &Project, as_json: bool) -> Result<i32, Error> {
     let store = ctx.store()?;
     let list = saved::baselines(&store).map_err(err)?;
     if as_json {
@@ -118,7 +118,7 @@ fn spec_of(a: ProfileRecordArgs) -> ProfileSpec {
     }
 }
 
-async fn record(ctx: &Ctx, a: ProfileRecordArgs) -> Result<i32, Error> {
+async fn record(ctx: &Project, a: ProfileRecordArgs) -> Result<i32, Error> {
     let production = match &a.env {
         None => false,
         Some(name) => ctx.config.environments.get(name).map(|e| e.production).ok_or_else(|| {

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::cli::{AuditAction, AuditArgs, LogArgs, RunsArgs, ShowArgs, ValidateArgs};
 use crate::engine::event::RunStatus;
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::headless::history::History;
 use crate::identity::Operator;
 use crate::time::human_duration;
@@ -23,7 +23,7 @@ fn print_json(v: &impl serde::Serialize) -> Result<i32, Error> {
 }
 
 /// `flightdeck list`.
-pub fn list(ctx: &Ctx, json: bool) -> Result<i32, Error> {
+pub fn list(ctx: &Project, json: bool) -> Result<i32, Error> {
     let catalog = ctx.catalog()?;
     let by = catalog.by_persona();
     if json {
@@ -46,7 +46,7 @@ pub fn list(ctx: &Ctx, json: bool) -> Result<i32, Error> {
 }
 
 /// `flightdeck show WORKFLOW`, or `show RUN` (a run id or prefix that names no workflow).
-pub async fn show(ctx: &Ctx, a: &ShowArgs) -> Result<i32, Error> {
+pub async fn show(ctx: &Project, a: &ShowArgs) -> Result<i32, Error> {
     let catalog = ctx.catalog()?;
     let wf = match catalog.workflow(&a.workflow) {
         Ok(wf) => wf,
@@ -104,7 +104,7 @@ pub fn describe_workflow(wf: &Workflow, catalog: &Catalog) -> String {
 }
 
 /// `flightdeck runs`.
-pub async fn runs(ctx: &Ctx, a: &RunsArgs) -> Result<i32, Error> {
+pub async fn runs(ctx: &Project, a: &RunsArgs) -> Result<i32, Error> {
     let status = match &a.status {
         Some(s) => Some(RunStatus::parse(s).ok_or_else(|| Error::Invalid(format!("unknown status {s:?}: use running, waiting, succeeded, failed, rolled_back, rejected, cancelled or interrupted")))?),
         None => None,
@@ -143,7 +143,7 @@ pub async fn runs(ctx: &Ctx, a: &RunsArgs) -> Result<i32, Error> {
 
 /// Every run, newest first, as the runner reports them (operators on a shared bastion cannot read
 /// the store itself).
-async fn runs_from_runner(ctx: &Ctx) -> Result<Vec<crate::store::records::RunRecord>, Error> {
+async fn runs_from_runner(ctx: &Project) -> Result<Vec<crate::store::records::RunRecord>, Error> {
     use crate::runner::protocol::{Request, Response};
     let mut client = crate::headless::run::connect(ctx, "runs").await?;
     match client.call(&Request::ListRuns { limit: 0 }).await.map_err(crate::headless::run::client_error)? {
@@ -154,7 +154,7 @@ async fn runs_from_runner(ctx: &Ctx) -> Result<Vec<crate::store::records::RunRec
 }
 
 /// `flightdeck log RUN [STEP]`.
-pub async fn log(ctx: &Ctx, a: &LogArgs) -> Result<i32, Error> {
+pub async fn log(ctx: &Project, a: &LogArgs) -> Result<i32, Error> {
     let mut history = History::open(ctx, "log").await?;
     let (run, steps) = history.run(&a.run).await?;
     if a.events {
@@ -271,7 +271,7 @@ fn print_log_file(path: &std::path::Path, raw: bool) -> std::io::Result<()> {
 }
 
 /// `flightdeck audit [verify]`.
-pub async fn audit(ctx: &Ctx, a: &AuditArgs) -> Result<i32, Error> {
+pub async fn audit(ctx: &Project, a: &AuditArgs) -> Result<i32, Error> {
     let mut history = History::open(ctx, "audit").await?;
     if a.action == Some(AuditAction::Verify) {
         let verdict = history.verify_audit().await?;
@@ -310,7 +310,7 @@ pub async fn audit(ctx: &Ctx, a: &AuditArgs) -> Result<i32, Error> {
 }
 
 /// `flightdeck validate [PATH...]`.
-pub fn validate(ctx: &Ctx, a: &ValidateArgs) -> Result<i32, Error> {
+pub fn validate(ctx: &Project, a: &ValidateArgs) -> Result<i32, Error> {
     let result = if a.paths.is_empty() {
         Catalog::load(&ctx.paths.project_dir)
     } else {
@@ -336,7 +336,7 @@ pub fn validate(ctx: &Ctx, a: &ValidateArgs) -> Result<i32, Error> {
 }
 
 /// `flightdeck info`.
-pub fn info(ctx: &Ctx, json: bool) -> Result<i32, Error> {
+pub fn info(ctx: &Project, json: bool) -> Result<i32, Error> {
     let op = Operator::current();
     let envs: Vec<_> = ctx
         .config

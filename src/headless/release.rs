@@ -6,7 +6,7 @@ use std::io::Write as _;
 
 use serde::Serialize;
 
-use super::Ctx;
+use super::Project;
 use crate::cli::{ReleaseCommand, ReleaseVersionArgs};
 use crate::error::{Error, exit};
 use crate::release::plan::{self, PlanOptions};
@@ -15,7 +15,7 @@ use crate::release::{ReleaseError, ReleasePlan, cut};
 mod hotfix;
 
 /// Runs one `release` subcommand.
-pub async fn dispatch(ctx: &Ctx, command: ReleaseCommand) -> Result<i32, Error> {
+pub async fn dispatch(ctx: &Project, command: ReleaseCommand) -> Result<i32, Error> {
     match command {
         ReleaseCommand::Plan(a) => {
             let p = make_plan(ctx, &a.v)?;
@@ -68,12 +68,12 @@ fn options(v: &ReleaseVersionArgs) -> Result<PlanOptions, Error> {
 }
 
 /// The plan for the project's repository now.
-pub(super) fn make_plan(ctx: &Ctx, v: &ReleaseVersionArgs) -> Result<ReleasePlan, Error> {
+pub(super) fn make_plan(ctx: &Project, v: &ReleaseVersionArgs) -> Result<ReleasePlan, Error> {
     let repo = plan::open(&ctx.paths.project_dir).map_err(err)?;
     plan::plan(&repo, &ctx.config.release, &options(v)?, crate::time::now()).map_err(err)
 }
 
-fn changelog(ctx: &Ctx, v: &ReleaseVersionArgs, write: bool, json: bool) -> Result<i32, Error> {
+fn changelog(ctx: &Project, v: &ReleaseVersionArgs, write: bool, json: bool) -> Result<i32, Error> {
     let p = make_plan(ctx, v)?;
     if p.next.is_none() {
         return Err(Error::Precondition(format!("nothing to release: {}", p.reason)));
@@ -102,7 +102,13 @@ fn changelog(ctx: &Ctx, v: &ReleaseVersionArgs, write: bool, json: bool) -> Resu
     Ok(exit::OK)
 }
 
-fn bump(ctx: &Ctx, v: &ReleaseVersionArgs, commit: bool, dry_run: bool, json: bool) -> Result<i32, Error> {
+fn bump(
+    ctx: &Project,
+    v: &ReleaseVersionArgs,
+    commit: bool,
+    dry_run: bool,
+    json: bool,
+) -> Result<i32, Error> {
     let p = make_plan(ctx, v)?;
     let dir = &ctx.paths.project_dir;
     let repo = plan::open(dir).map_err(err)?;
@@ -128,7 +134,7 @@ fn bump(ctx: &Ctx, v: &ReleaseVersionArgs, commit: bool, dry_run: bool, json: bo
     Ok(exit::OK)
 }
 
-fn tag(ctx: &Ctx, v: &ReleaseVersionArgs, push: bool, dry_run: bool, json: bool) -> Result<i32, Error> {
+fn tag(ctx: &Project, v: &ReleaseVersionArgs, push: bool, dry_run: bool, json: bool) -> Result<i32, Error> {
     let mut p = make_plan(ctx, v)?;
     let dir = &ctx.paths.project_dir;
     let repo = plan::open(dir).map_err(err)?;

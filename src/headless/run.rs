@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::{AttachArgs, ResumeArgs, RunArgs};
 use crate::engine::Decision;
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::headless::printer::Printer;
 use crate::headless::prompt::Prompter;
 use crate::runner::protocol::{Cursor, Request, Response, StartOptions};
@@ -22,7 +22,7 @@ use crate::runner::{Client, ClientError};
 const RECONNECTS: u32 = 20;
 
 /// `flightdeck run WORKFLOW ...`.
-pub async fn run(ctx: &Ctx, a: RunArgs) -> Result<i32, Error> {
+pub async fn run(ctx: &Project, a: RunArgs) -> Result<i32, Error> {
     let interactive = std::io::stdin().is_terminal() && !a.detach;
     let options = StartOptions {
         yes: a.yes,
@@ -39,7 +39,7 @@ pub async fn run(ctx: &Ctx, a: RunArgs) -> Result<i32, Error> {
 }
 
 /// `flightdeck resume RUN`.
-pub async fn resume(ctx: &Ctx, a: ResumeArgs) -> Result<i32, Error> {
+pub async fn resume(ctx: &Project, a: ResumeArgs) -> Result<i32, Error> {
     let interactive = std::io::stdin().is_terminal();
     let options =
         StartOptions { yes: a.yes, interactive, wait_approvals: a.wait_approvals, ..StartOptions::default() };
@@ -48,13 +48,13 @@ pub async fn resume(ctx: &Ctx, a: ResumeArgs) -> Result<i32, Error> {
 }
 
 /// `flightdeck attach RUN`.
-pub async fn attach(ctx: &Ctx, a: &AttachArgs) -> Result<i32, Error> {
+pub async fn attach(ctx: &Project, a: &AttachArgs) -> Result<i32, Error> {
     let interactive = std::io::stdin().is_terminal();
     follow(ctx, &a.run, a.json, interactive, false).await
 }
 
 async fn start_and_follow(
-    ctx: &Ctx,
+    ctx: &Project,
     req: &Request,
     json: bool,
     detach: bool,
@@ -79,7 +79,7 @@ async fn start_and_follow(
 /// Follows a run to its end: prints events, asks questions on a terminal, reconnects after a
 /// broken stream from the last event seen. Returns the run's exit code.
 async fn follow(
-    ctx: &Ctx,
+    ctx: &Project,
     run: &str,
     json: bool,
     interactive: bool,
@@ -137,7 +137,7 @@ async fn follow(
 }
 
 /// Sends each answer typed at a prompt to the runner and reports a refused one.
-async fn send_decisions(ctx: Ctx, run: String, mut rx: mpsc::Receiver<Decision>) {
+async fn send_decisions(ctx: Project, run: String, mut rx: mpsc::Receiver<Decision>) {
     while let Some(decision) = rx.recv().await {
         match decide(&ctx, &run, decision).await {
             Ok(reply) if !reply.counted => crate::errln!("flightdeck: {}", reply.message),
@@ -148,7 +148,7 @@ async fn send_decisions(ctx: Ctx, run: String, mut rx: mpsc::Receiver<Decision>)
 }
 
 /// Sends one decision over a new connection; the runner's verdict.
-pub async fn decide(ctx: &Ctx, run: &str, decision: Decision) -> Result<crate::engine::Reply, Error> {
+pub async fn decide(ctx: &Project, run: &str, decision: Decision) -> Result<crate::engine::Reply, Error> {
     let mut client = connect(ctx, "decide").await?;
     match client.call(&Request::Decide { run: run.to_string(), decision }).await.map_err(client_error)? {
         Response::Decided { reply } => Ok(reply),
@@ -160,7 +160,7 @@ pub async fn decide(ctx: &Ctx, run: &str, decision: Decision) -> Result<crate::e
 /// Ctrl-C and SIGTERM cancel the run (foreground `run`/`resume`) or detach (`attach`); SIGHUP (a
 /// closed terminal, a dropped SSH link) detaches. A cancel typed at a prompt cancels too.
 fn watch_signals(
-    ctx: Ctx,
+    ctx: Project,
     run: String,
     typed: CancellationToken,
     detached: CancellationToken,
@@ -190,7 +190,7 @@ fn watch_signals(
 }
 
 /// Asks the runner to cancel a run.
-pub async fn cancel_run(ctx: &Ctx, run: &str) -> Result<(), Error> {
+pub async fn cancel_run(ctx: &Project, run: &str) -> Result<(), Error> {
     let mut client = connect(ctx, "cancel").await?;
     match client.call(&Request::Cancel { run: run.to_string() }).await.map_err(client_error)? {
         Response::Done { .. } => Ok(()),
@@ -200,7 +200,7 @@ pub async fn cancel_run(ctx: &Ctx, run: &str) -> Result<(), Error> {
 }
 
 /// Connects to the data directory's runner, starting it when none answers.
-pub async fn connect(ctx: &Ctx, what: &str) -> Result<Client, Error> {
+pub async fn connect(ctx: &Project, what: &str) -> Result<Client, Error> {
     Client::connect(&ctx.connect(what)).await.map_err(client_error)
 }
 

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::cli::ShowArgs;
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::headless::history::History;
 use crate::store::records::{RunRecord, StepRecord};
 use crate::time::human_duration;
@@ -19,7 +19,7 @@ fn print_json(v: &impl serde::Serialize) -> Result<i32, Error> {
 }
 
 /// `flightdeck show RUN`: the run and its steps, from the store or through the runner.
-pub async fn show_run(ctx: &Ctx, a: &ShowArgs, not_workflow: String) -> Result<i32, Error> {
+pub async fn show_run(ctx: &Project, a: &ShowArgs, not_workflow: String) -> Result<i32, Error> {
     let Ok(mut history) = History::open(ctx, "show").await else { return Err(Error::Invalid(not_workflow)) };
     let (mut run, steps) = match history.run(&a.workflow).await {
         Ok(found) => found,

@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::cli::SecretsCreateArgs;
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::secrets::{Problem, Redactor, SecretError, SecretSet};
 
 /// Terminal echo off until dropped.
@@ -57,7 +57,7 @@ fn hidden_line(prompt: &str) -> Result<Zeroizing<String>, Error> {
 
 /// Runs `secrets create`.
 pub async fn create(
-    ctx: &Ctx,
+    ctx: &Project,
     set: &SecretSet,
     redactor: &Redactor,
     a: &SecretsCreateArgs,

@@ -6,13 +6,13 @@ use serde_json::{Value, json};
 
 use crate::cli::{SecretsArgs, SecretsCheckArgs, SecretsCommand, SecretsRotateArgs, SecretsVersionArgs};
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::identity::Operator;
 use crate::secrets::{Redactor, SecretError, SecretSet, generate};
 use crate::store::NewAudit;
 
 /// Runs one `secrets` subcommand.
-pub async fn dispatch(ctx: &Ctx, c: SecretsCommand) -> Result<i32, Error> {
+pub async fn dispatch(ctx: &Project, c: SecretsCommand) -> Result<i32, Error> {
     let set = SecretSet::new(&ctx.config, &ctx.paths.project_dir);
     let redactor = Redactor::new();
     match c {
@@ -25,7 +25,7 @@ pub async fn dispatch(ctx: &Ctx, c: SecretsCommand) -> Result<i32, Error> {
     }
 }
 
-pub(super) fn env_name(ctx: &Ctx, env: Option<&String>) -> Result<String, Error> {
+pub(super) fn env_name(ctx: &Project, env: Option<&String>) -> Result<String, Error> {
     let name = env.cloned().unwrap_or_else(|| ctx.config.default_env().to_string());
     ctx.config.environment(&name).map_err(Error::Invalid)?;
     Ok(name)
@@ -48,7 +48,7 @@ pub(super) fn secret_error(e: &SecretError, redactor: &Redactor) -> Error {
     }
 }
 
-async fn list(ctx: &Ctx, set: &SecretSet, redactor: &Redactor, a: &SecretsArgs) -> Result<i32, Error> {
+async fn list(ctx: &Project, set: &SecretSet, redactor: &Redactor, a: &SecretsArgs) -> Result<i32, Error> {
     let env = env_name(ctx, a.env.as_ref())?;
     let rows = set.statuses(Some(&env), jiff::Timestamp::now(), redactor).await;
     if a.json {
@@ -89,7 +89,12 @@ async fn list(ctx: &Ctx, set: &SecretSet, redactor: &Redactor, a: &SecretsArgs) 
     Ok(exit::OK)
 }
 
-async fn check(ctx: &Ctx, set: &SecretSet, redactor: &Redactor, a: &SecretsCheckArgs) -> Result<i32, Error> {
+async fn check(
+    ctx: &Project,
+    set: &SecretSet,
+    redactor: &Redactor,
+    a: &SecretsCheckArgs,
+) -> Result<i32, Error> {
     let env = env_name(ctx, a.env.as_ref())?;
     let names = if a.names.is_empty() { set.names() } else { a.names.clone() };
     let mut failed = 0;
@@ -115,7 +120,7 @@ async fn check(ctx: &Ctx, set: &SecretSet, redactor: &Redactor, a: &SecretsCheck
 }
 
 async fn rotate(
-    ctx: &Ctx,
+    ctx: &Project,
     set: &SecretSet,
     redactor: &Redactor,
     a: &SecretsRotateArgs,
@@ -156,7 +161,7 @@ async fn rotate(
     Ok(exit::OK)
 }
 
-async fn change(ctx: &Ctx, set: &SecretSet, a: &SecretsVersionArgs, restore: bool) -> Result<i32, Error> {
+async fn change(ctx: &Project, set: &SecretSet, a: &SecretsVersionArgs, restore: bool) -> Result<i32, Error> {
     let env = env_name(ctx, a.env.as_ref())?;
     let redactor = Redactor::new();
     let r = if restore {
@@ -177,7 +182,7 @@ async fn change(ctx: &Ctx, set: &SecretSet, a: &SecretsVersionArgs, restore: boo
     Ok(exit::OK)
 }
 
-pub(super) async fn audit(ctx: &Ctx, action: &str, detail: Value) -> Result<(), Error> {
+pub(super) async fn audit(ctx: &Project, action: &str, detail: Value) -> Result<(), Error> {
     let op = Operator::current();
     let store = ctx.store()?;
     store

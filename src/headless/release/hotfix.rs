@@ -2,14 +2,14 @@
 
 use crate::cli::{HotfixCommand, ReleaseVersionArgs};
 use crate::error::{Error, exit};
-use crate::headless::Ctx;
+use crate::headless::Project;
 use crate::release::plan::{self, pattern};
 use crate::release::{cut, history, hotfix};
 
 use super::{err, make_plan, outputs};
 
 /// Runs one `release hotfix` subcommand.
-pub fn dispatch(ctx: &Ctx, command: HotfixCommand) -> Result<i32, Error> {
+pub fn dispatch(ctx: &Project, command: HotfixCommand) -> Result<i32, Error> {
     match command {
         HotfixCommand::Start { from, dry_run } => {
             start(ctx, from.as_deref().filter(|f| !f.is_empty()), dry_run)
@@ -20,7 +20,7 @@ pub fn dispatch(ctx: &Ctx, command: HotfixCommand) -> Result<i32, Error> {
     }
 }
 
-fn start(ctx: &Ctx, from: Option<&str>, dry_run: bool) -> Result<i32, Error> {
+fn start(ctx: &Project, from: Option<&str>, dry_run: bool) -> Result<i32, Error> {
     let dir = &ctx.paths.project_dir;
     let repo = plan::open(dir).map_err(err)?;
     let pat = pattern(&repo, &ctx.config.release, None).map_err(err)?;
@@ -44,7 +44,7 @@ fn start(ctx: &Ctx, from: Option<&str>, dry_run: bool) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-fn check(ctx: &Ctx) -> Result<i32, Error> {
+fn check(ctx: &Project) -> Result<i32, Error> {
     let repo = plan::open(&ctx.paths.project_dir).map_err(err)?;
     let pat = pattern(&repo, &ctx.config.release, None).map_err(err)?;
     let (base, commits) = hotfix::check(&repo, &pat).map_err(err)?;
@@ -56,7 +56,7 @@ fn check(ctx: &Ctx) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-fn finish(ctx: &Ctx, push: bool, dry_run: bool) -> Result<i32, Error> {
+fn finish(ctx: &Project, push: bool, dry_run: bool) -> Result<i32, Error> {
     let dir = &ctx.paths.project_dir;
     let cfg = &ctx.config.release;
     let repo = plan::open(dir).map_err(err)?;
@@ -89,7 +89,7 @@ fn finish(ctx: &Ctx, push: bool, dry_run: bool) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-fn merge(ctx: &Ctx, branch: Option<String>, push: bool, dry_run: bool) -> Result<i32, Error> {
+fn merge(ctx: &Project, branch: Option<String>, push: bool, dry_run: bool) -> Result<i32, Error> {
     let dir = &ctx.paths.project_dir;
     let cfg = &ctx.config.release;
     let repo = plan::open(dir).map_err(err)?;
