@@ -203,9 +203,9 @@ pub fn connect(path: &Path) -> Result<Connection, StoreError> {
 }
 
 /// Sets WAL journaling. Two processes opening a fresh file at once can both hold a shared lock while
-/// asking for the exclusive one the switch needs; SQLite then answers one of them BUSY at once
-/// (waiting would deadlock) without calling the busy handler, so the switch is retried here for as
-/// long as the busy timeout allows.
+/// asking for the exclusive one the switch needs; the library then answers one of them
+/// `SQLITE_BUSY` at once (waiting would deadlock) without calling the busy handler, so the switch
+/// is retried here for as long as the busy timeout allows.
 fn switch_to_wal(conn: &Connection) -> Result<String, StoreError> {
     let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
     loop {
