@@ -232,7 +232,9 @@ fn the_plan_preview_wraps_step_descriptions_when_they_fit_and_keeps_every_step()
         let rows = screen_text(&a);
         for s in &form.workflow.steps {
             assert!(rows.iter().any(|r| r.contains(&format!(". {}", s.id))), "{} missing: {rows:#?}", s.id);
-            if let Some(t) = &s.title {
+            // At 80x24 deploy's six steps do not all fit wrapped, so each keeps one cut line; at
+            // 120x40 every title shows whole.
+            if let (Some(t), (120, 40)) = (&s.title, size) {
                 assert!(shows_all_words(&rows, t), "{t:?} cut at {size:?}: {rows:#?}");
             }
         }
