@@ -66,5 +66,5 @@ async fn console(cli: &Cli, shutdown: Shutdown) -> Result<i32, Error> {
     ctx.start_log();
     let opts =
         flightdeck::tui::runtime::ConsoleOptions { theme: cli.theme.clone(), color: cli.color.clone() };
-    flightdeck::tui::runtime::run(&ctx, opts).await
+    Box::pin(flightdeck::tui::runtime::run(&ctx, opts)).await
 }
