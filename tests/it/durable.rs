@@ -107,7 +107,7 @@ title = "adopt"
 [[steps]]
 id = "long"
 idempotent = false
-run = "echo start >> trace; sleep 2; echo end >> trace"
+run = "echo start >> trace; i=0; while [ ! -f go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo end >> trace"
 [[steps]]
 id = "after"
 run = "echo after >> trace"
@@ -117,9 +117,20 @@ run = "echo after >> trace"
     wait_until("the step to start", || p.read("trace").contains("start"));
     kill_runner(&p);
     assert_eq!(newest_run(&p).0, run);
-    // `resume` starts a runner, which recovers the run while the step still runs: adopted, no
-    // --yes needed, never a second copy; `resume` follows it to its end.
-    let out = p.run(&["resume", &run, "--json"]);
+    // `resume` starts a runner, which recovers the run while the step still runs (it waits for
+    // `go`, so a slow machine cannot let it end first): adopted, no --yes needed, never a second
+    // copy; `resume` follows it to its end.
+    let child = p
+        .cmd(&["resume", &run, "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn resume");
+    wait_until("the runner to adopt the step", || {
+        String::from_utf8_lossy(&p.run(&["log", &run, "--events"]).stdout).contains("adopted")
+    });
+    std::fs::write(p.path().join("go"), "").expect("write go");
+    let out = child.wait_with_output().expect("resume output");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(p.read("trace"), "start\nend\nafter\n");
     assert!(String::from_utf8_lossy(&out.stdout).contains("adopted"), "{}", text(&out));
