@@ -22,17 +22,7 @@ run = "echo waiting; i=0; while [ ! -e go ] && [ $i -lt 1200 ]; do sleep 0.05; i
 "#;
 
 fn console(p: &Project, socket: &str, size: (u16, u16)) -> Tmux {
-    let tmux = Tmux { socket: socket.to_string() };
-    let line = format!(
-        "cd {} && FLIGHTDECK_HOME={} FLIGHTDECK_DEMO_FAST=1 FLIGHTDECK_RUNNER_IDLE=2 TERM=xterm-256color {}; sleep 5",
-        p.path().display(),
-        p.home.path().display(),
-        crate::common::bin().display()
-    );
-    let (w, h) = (size.0.to_string(), size.1.to_string());
-    let out = tmux.cmd(&["new-session", "-d", "-s", "fd", "-x", &w, "-y", &h, &line]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    tmux
+    Tmux::console(p, socket, size, "FLIGHTDECK_DEMO_FAST=1")
 }
 
 /// The newest run's id once it runs (from the CLI, which asks the runner).

@@ -19,16 +19,7 @@ run = "echo after >> trace"
 "#;
 
 fn console(p: &Project, socket: &str) -> Tmux {
-    let tmux = Tmux { socket: socket.to_string() };
-    let line = format!(
-        "cd {} && FLIGHTDECK_HOME={} FLIGHTDECK_RUNNER_IDLE=2 TERM=xterm-256color {}; sleep 5",
-        p.path().display(),
-        p.home.path().display(),
-        crate::common::bin().display()
-    );
-    let out = tmux.cmd(&["new-session", "-d", "-s", "fd", "-x", "100", "-y", "30", &line]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    tmux
+    Tmux::console(p, socket, (100, 30), "")
 }
 
 /// Starts `waits` from the console's command line and returns the run id once its step runs.

@@ -13,6 +13,22 @@ pub struct Tmux {
 }
 
 impl Tmux {
+    /// A console on `p`'s project and data directory in a detached session `fd` of `socket`,
+    /// `size` columns by rows, with `env` (`NAME=value ...`) before the binary.
+    pub fn console(p: &Project, socket: &str, size: (u16, u16), env: &str) -> Tmux {
+        let tmux = Tmux { socket: socket.to_string() };
+        let line = format!(
+            "cd {} && FLIGHTDECK_HOME={} {env} FLIGHTDECK_RUNNER_IDLE=2 TERM=xterm-256color {}; sleep 5",
+            p.path().display(),
+            p.home.path().display(),
+            crate::common::bin().display()
+        );
+        let (w, h) = (size.0.to_string(), size.1.to_string());
+        let out = tmux.cmd(&["new-session", "-d", "-s", "fd", "-x", &w, "-y", &h, &line]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        tmux
+    }
+
     pub fn cmd(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
             .arg("-L")

@@ -18,21 +18,26 @@ fn fixture_project() -> tempfile::TempDir {
     dir
 }
 
+/// The value of the `key` line (`# expect:`, `# line:`) at the top of a fixture file.
+pub fn header(text: &str, key: &str, path: &Path) -> String {
+    let value = text.lines().find_map(|l| l.strip_prefix(key));
+    value.unwrap_or_else(|| panic!("{} has no `{key}` line", path.display())).trim().to_string()
+}
+
 /// The `# expect:` fragment and `# line:` number at the top of a file.
 fn expectation(path: &Path) -> (String, u32) {
     let text = fs::read_to_string(path).expect("read an invalid file");
-    let header = |key: &str| {
-        let value = text.lines().find_map(|l| l.strip_prefix(key));
-        value.unwrap_or_else(|| panic!("{} has no `{key}` line", path.display())).trim().to_string()
-    };
-    let line = header("# line:").parse().unwrap_or_else(|e| panic!("{}: bad `# line:`: {e}", path.display()));
-    (header("# expect:"), line)
+    let line = header(&text, "# line:", path)
+        .parse()
+        .unwrap_or_else(|e| panic!("{}: bad `# line:`: {e}", path.display()));
+    (header(&text, "# expect:", path), line)
 }
 
-fn invalid_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid");
+/// The `.toml` fixtures of `tests/DIR/`, sorted.
+pub fn fixture_files(dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(dir);
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .expect("tests/invalid/ exists")
+        .unwrap_or_else(|e| panic!("{} exists: {e}", dir.display()))
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
@@ -60,7 +65,7 @@ fn check(path: &Path, project: &Path) -> Option<String> {
 
 #[test]
 fn every_invalid_file_fails_with_its_expected_diagnostic() {
-    let files = invalid_files();
+    let files = fixture_files("invalid");
     assert!(files.len() >= 15, "tests/invalid/ should hold at least 15 files, found {}", files.len());
     let project = fixture_project();
     let failures: Vec<String> = files.iter().filter_map(|f| check(f, project.path())).collect();

@@ -4,26 +4,11 @@
 //! disables that monitor alone (`Config::monitor_problems`); any other problem fails the file.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::invalid::{fixture_files, header};
 
 use flightdeck::config::Config;
-
-fn header(text: &str, key: &str, path: &Path) -> String {
-    let value = text.lines().find_map(|l| l.strip_prefix(key));
-    value.unwrap_or_else(|| panic!("{} has no `{key}` line", path.display())).trim().to_string()
-}
-
-fn files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid-config");
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .expect("tests/invalid-config/ exists")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
-    files
-}
 
 /// Why `path` is not refused as its header says, if it is not.
 fn check(path: &Path) -> Option<String> {
@@ -45,7 +30,7 @@ fn check(path: &Path) -> Option<String> {
 
 #[test]
 fn every_invalid_config_names_the_line_of_its_bad_value() {
-    let files = files();
+    let files = fixture_files("invalid-config");
     assert!(files.len() >= 4, "tests/invalid-config/ should hold at least 4 files, found {}", files.len());
     let failures: Vec<String> = files.iter().filter_map(|f| check(f)).collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
