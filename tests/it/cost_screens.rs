@@ -93,14 +93,7 @@ fn cost_breakdowns_and_scrolled_anomalies_at_80x24_and_120x40() {
             let svg = flightdeck::tui::svg::buffer_to_svg(t.backend().buffer());
             let svg_path = dir.join(format!("{name}_{w}x{h}.svg"));
             std::fs::write(&svg_path, svg).unwrap();
-            crate::common::ensure_tool("rsvg-convert");
-            let out = std::process::Command::new("rsvg-convert")
-                .arg(&svg_path)
-                .arg("-o")
-                .arg(svg_path.with_extension("png"))
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "rsvg-convert: {}", String::from_utf8_lossy(&out.stderr));
+            crate::screens::to_png(&svg_path);
         }
     }
 }

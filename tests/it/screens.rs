@@ -348,7 +348,7 @@ fn too_small_and_monochrome() {
 
 /// Writes a PNG beside the SVG with rsvg-convert (librsvg2-bin, installed by
 /// `scripts/install-test-deps.sh`); a missing or failing converter fails the test.
-fn to_png(svg: &std::path::Path) {
+pub fn to_png(svg: &std::path::Path) {
     crate::common::ensure_tool("rsvg-convert");
     let png = svg.with_extension("png");
     let out = std::process::Command::new("rsvg-convert").arg(svg).arg("-o").arg(&png).output().unwrap();
