@@ -50,6 +50,7 @@ pub async fn resume(ctx: &Project, a: ResumeArgs) -> Result<i32, Error> {
 /// `flightdeck attach RUN`.
 pub async fn attach(ctx: &Project, a: &AttachArgs) -> Result<i32, Error> {
     let interactive = std::io::stdin().is_terminal();
+    ctx.shutdown.handle();
     follow(ctx, &a.run, a.json, interactive, false).await
 }
 
@@ -60,8 +61,24 @@ async fn start_and_follow(
     detach: bool,
     interactive: bool,
 ) -> Result<i32, Error> {
+    // From here on a signal is this command's to answer: one that lands between the runner
+    // starting the run and the follower's watcher is acted on by the watcher (SIGHUP detaches),
+    // never by the default "end the process" path.
+    ctx.shutdown.handle();
     let mut client = connect(ctx, "run").await?;
-    let run = match client.call(req).await.map_err(client_error)? {
+    // A runner that never answers the start does not make a signal useless: 5 s after one, give up.
+    let answer = tokio::select! {
+        r = client.call(req) => r.map_err(client_error)?,
+        reason = async {
+            let reason = ctx.shutdown.wait().await;
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            reason
+        } => {
+            crate::errln!("flightdeck: {}", reason.describe());
+            return Ok(exit::CANCELLED);
+        }
+    };
+    let run = match answer {
         Response::Started { run, .. } => run,
         Response::Error { code, message } => {
             crate::errln!("flightdeck: {message}");
