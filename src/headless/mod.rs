@@ -10,6 +10,7 @@ use crate::shutdown::Shutdown;
 mod approve;
 mod assess;
 mod cost;
+mod db;
 mod dora;
 mod env;
 mod health;
@@ -62,7 +63,7 @@ async fn run_command(ctx: &Project, command: Command) -> Result<i32, Error> {
         Command::Info(a) => query::info(ctx, a.json),
         Command::Load(a) => load::load(ctx, *a).await,
         Command::Sandbox(c) => crate::sandbox::run_command(c, &ctx.paths, &ctx.shutdown).await,
-        Command::Db(c) => crate::dbtool::run_command(ctx, c).await,
+        Command::Db(c) => db::run(ctx, c).await,
         Command::Release(c) => release::dispatch(ctx, c).await,
         Command::Dora(a) => dora::dora(ctx, &a).await,
         Command::Ledger(c) => ledger::ledger(ctx, c).await,

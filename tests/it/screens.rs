@@ -261,6 +261,7 @@ fn backups_loaded() -> Msg {
             verify_ok: ok,
             verify_result: None,
             pruned_at: None,
+            state: "done".into(),
         }
     };
     let pg = "postgres://ops@db.internal:5432/app";

@@ -25,6 +25,7 @@ pub mod build;
 pub mod error;
 pub mod findings;
 pub mod osv;
+pub mod pep440;
 pub mod push;
 pub mod sbom;
 pub mod scan;

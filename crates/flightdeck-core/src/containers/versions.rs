@@ -8,9 +8,8 @@
 //!   numbers, letters before other characters, `~` before everything, even the end).
 //! - `Alpine`: apk versions (`1.36.1-r30`) by the dpkg ordering, with `_alpha`/`_beta`/`_pre`/`_rc`
 //!   suffixes rewritten to sort before the release.
-//! - `PyPI`: PEP 440 release segments by the dpkg ordering, with an `N!` epoch, and `dev` < `a` <
-//!   `b` < `rc` pre-releases sorting before the release (`.post` sorts after it). Local versions
-//!   (`+local`) and other rare PEP 440 spellings are compared as text.
+//! - `PyPI`: PEP 440 exactly ([`super::pep440`]: epochs, pre/post/dev releases, local versions,
+//!   normalised spellings); text that is not a PEP 440 version falls back to the dpkg ordering.
 //! - Any other ecosystem (and the SBOM's `generic` binaries, such as busybox): the dpkg ordering on
 //!   the whole string, which orders dotted numeric versions (`1.9` < `1.10`) correctly.
 
@@ -25,7 +24,7 @@ pub enum Scheme {
     Debian,
     /// apk's versions.
     Alpine,
-    /// PEP 440, approximately (see the module documentation).
+    /// PEP 440 (see [`super::pep440`]).
     Pypi,
     /// The dpkg ordering on the whole string.
     Generic,
@@ -143,52 +142,8 @@ fn alpine_key(v: &str) -> String {
     s
 }
 
-/// PEP 440, approximately: epoch `N!`, then the rest with pre-releases rewritten to `~` suffixes.
+/// PEP 440 ([`super::pep440`]); text that is not a PEP 440 version by the dpkg ordering.
 fn pypi(a: &str, b: &str) -> Ordering {
-    let (ea, ra) = pypi_parts(a);
-    let (eb, rb) = pypi_parts(b);
-    ea.cmp(&eb).then_with(|| verrevcmp(&pypi_key(&ra), &pypi_key(&rb)))
-}
-
-fn pypi_parts(v: &str) -> (u64, String) {
-    let v = v.trim().to_ascii_lowercase();
-    let v = v.strip_prefix('v').map(str::to_string).unwrap_or(v);
-    match v.split_once('!') {
-        Some((e, rest)) => (e.parse().unwrap_or(0), rest.to_string()),
-        None => (0, v),
-    }
-}
-
-/// `1.0rc1` → `1.0~rc1`, `1.0.dev1` → `1.0~~dev1`, `1.0alpha2` → `1.0~a2`.
-fn pypi_key(v: &str) -> String {
-    let mut s = v.replace("alpha", "a").replace("beta", "b").replace("preview", "rc").replace("pre", "rc");
-    for sep in ['.', '-', '_'] {
-        for tag in ["dev", "rc", "a", "b", "c"] {
-            s = s.replace(&format!("{sep}{tag}"), tag);
-        }
-    }
-    let bytes = s.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(bytes.len() + 4);
-    let mut i = 0;
-    while i < bytes.len() {
-        let after_digit = i > 0 && bytes[i - 1].is_ascii_digit();
-        let tag = ["dev", "rc", "a", "b", "c"].into_iter().find(|t| bytes[i..].starts_with(t.as_bytes()));
-        match tag {
-            Some(t) if after_digit => {
-                let key: &[u8] = match t {
-                    "dev" => b"~~dev",
-                    "a" => b"~a",
-                    "b" => b"~b",
-                    _ => b"~rc",
-                };
-                out.extend_from_slice(key);
-                i += t.len();
-            }
-            _ => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    super::pep440::compare(a, b)
+        .unwrap_or_else(|| verrevcmp(&a.trim().to_ascii_lowercase(), &b.trim().to_ascii_lowercase()))
 }

@@ -13,7 +13,8 @@ use crate::time::{Micros, now};
 
 /// The database text records use for `--database` (a URL without its password).
 fn key(database: Option<&str>) -> Result<Option<String>, Error> {
-    database.map(|d| Target::parse(d).map(|t| t.display()).map_err(Error::from)).transpose()
+    let cwd = std::env::current_dir().unwrap_or_default();
+    database.map(|d| Target::parse(d).map(|t| t.absolute(&cwd).display()).map_err(Error::from)).transpose()
 }
 
 /// `3d 4h`, `12m`, `40s`.
@@ -56,8 +57,9 @@ pub fn list(project: &Project, database: Option<&str>, json: bool) -> Result<i32
         if json {
             crate::outln!("{}", serde_json::to_string(r).unwrap_or_default());
         } else {
+            let state = if r.state == "done" { String::new() } else { format!("  [{}]", r.state) };
             crate::outln!(
-                "{:>4}  {:<9} {:>9}  {} schema {}  {}  {}",
+                "{:>4}  {:<9} {:>9}  {} schema {}  {}  {}{state}",
                 r.id,
                 age(r.backup.created_at, at),
                 size(r.backup.bytes),
@@ -83,7 +85,9 @@ pub async fn prune(
 ) -> Result<i32, Error> {
     let store = project.store()?;
     let mut by_db: BTreeMap<String, Vec<BackupRecord>> = BTreeMap::new();
-    for r in store.backups(key(database)?.as_deref())? {
+    // Only complete backups count for retention (a failed one has no file; one being taken is not
+    // this command's to touch).
+    for r in store.backups(key(database)?.as_deref())?.into_iter().filter(|r| r.state == "done") {
         by_db.entry(r.backup.database.clone()).or_default().push(r);
     }
     let (mut gone, mut kept) = (0, 0);

@@ -228,22 +228,21 @@ fn print_pending(t: &Target, report: &MigrateReport) {
     }
 }
 
-/// `db backup`.
-pub async fn backup(project: &Project, t: &Target, out: &Path, verify_too: bool) -> Result<i32, Error> {
-    let out = absolute(out);
+/// Copies the database to `out` (absolute) and writes its manifest beside it.
+pub async fn copy(t: &Target, out: &Path) -> Result<Manifest, Error> {
     let m = match t {
         Target::Sqlite(db) => {
-            let r = sqlite_copy::backup(db, &out)?;
+            let r = sqlite_copy::backup(db, out)?;
             if r.source_was_missing {
                 crate::outln!("{} does not exist yet: the backup is an empty database", db.display());
             }
-            let (sha256, bytes) = crate::dbtool::manifest::sha256_file(&out)?;
-            let conn = migrate::open_ro(&out)?;
-            let already = conn.map(|c| migrate::applied(&c, &out)).transpose()?.unwrap_or_default();
+            let (sha256, bytes) = crate::dbtool::manifest::sha256_file(out)?;
+            let conn = migrate::open_ro(out)?;
+            let already = conn.map(|c| migrate::applied(&c, out)).transpose()?.unwrap_or_default();
             let m = Manifest {
                 database: t.display(),
                 engine: "sqlite".into(),
-                path: out.clone(),
+                path: out.to_path_buf(),
                 bytes,
                 sha256,
                 schema_version: version_text(already.iter().map(|a| a.version).max()),
@@ -255,17 +254,30 @@ pub async fn backup(project: &Project, t: &Target, out: &Path, verify_too: bool)
             m.write()?;
             m
         }
-        Target::Postgres(p) => pgdump::backup(p, &out).await?,
+        Target::Postgres(p) => pgdump::backup(p, out).await?,
     };
+    Ok(m)
+}
+
+/// One line about a backup taken.
+pub fn summary(m: &Manifest) -> String {
     let rows: i64 = m.tables.values().map(|s| s.rows).sum();
-    crate::outln!(
+    format!(
         "backed up {} to {} ({} bytes, {} tables, {rows} rows, schema {})",
         m.database,
-        out.display(),
+        m.path.display(),
         m.bytes,
         m.tables.len(),
         m.schema_version
-    );
+    )
+}
+
+/// `db backup` inside a run's shell step (outside a run it asks the runner for one: see the
+/// binary's `headless::db`).
+pub async fn backup(project: &Project, t: &Target, out: &Path, verify_too: bool) -> Result<i32, Error> {
+    let out = absolute(out);
+    let m = copy(t, &out).await?;
+    crate::outln!("{}", summary(&m));
     record(project, &m).await;
     let mut outs = vec![("backup", out.to_string_lossy().into_owned()), ("sha256", m.sha256.clone())];
     outs.push(("version", m.schema_version.clone()));
@@ -307,18 +319,7 @@ pub async fn verify(project: &Project, from: &Path, server: Option<&Target>) -> 
 }
 
 async fn verify_manifest(project: &Project, m: &Manifest, server: Option<&Target>) -> Result<i32, Error> {
-    let result = if m.engine == "sqlite" {
-        crate::dbtool::manifest::check_file(m, &m.path).and_then(|()| sqlite_copy::verify(&m.path, &m.tables))
-    } else {
-        let target = match server {
-            Some(t) => t.clone(),
-            None => Target::parse(&m.database)?,
-        };
-        let Target::Postgres(p) = target else {
-            return Err(Error::Invalid("a PostgreSQL backup verifies on a postgres:// server".into()));
-        };
-        pgdump::verify(&p, m).await
-    };
+    let result = check(m, server).await;
     let at = crate::time::now();
     let (ok, detail) = match &result {
         Ok(tables) => (true, json!({"ok": true, "tables": tables})),
@@ -338,6 +339,22 @@ async fn verify_manifest(project: &Project, m: &Manifest, server: Option<&Target
     );
     write_outputs(&[("verified", "yes")])?;
     Ok(exit::OK)
+}
+
+/// Restores `m` into a scratch copy and compares it with the manifest: the copy's figures.
+pub async fn check(m: &Manifest, server: Option<&Target>) -> Result<crate::dbtool::stats::Stats, Error> {
+    if m.engine == "sqlite" {
+        return Ok(crate::dbtool::manifest::check_file(m, &m.path)
+            .and_then(|()| sqlite_copy::verify(&m.path, &m.tables))?);
+    }
+    let target = match server {
+        Some(t) => t.clone(),
+        None => Target::parse(&m.database)?,
+    };
+    let Target::Postgres(p) = target else {
+        return Err(Error::Invalid("a PostgreSQL backup verifies on a postgres:// server".into()));
+    };
+    Ok(pgdump::verify(&p, m).await?)
 }
 
 /// `db restore`: in production, only after the environment's phrase.

@@ -25,6 +25,7 @@ pub mod commands;
 pub mod dbmate;
 pub mod destructive;
 pub mod error;
+pub mod in_run;
 pub mod manifest;
 pub mod migrate;
 pub mod pg;
@@ -79,18 +80,25 @@ pub enum DbCommand {
         #[arg(long, requires = "dir")]
         fail_if_pending: bool,
     },
-    /// Copy the database to a file (`SQLite` online backup or `pg_dump -Fc` at one snapshot), write
-    /// its manifest and record it; with --verify also restore it into a scratch copy and compare.
+    /// Back the database up: asks the runner to run the `database-backup` workflow in ENV (it
+    /// copies with the `SQLite` online backup or `pg_dump -Fc` at one snapshot, writes the manifest,
+    /// records the backup, verifies it by a restore into a scratch copy), follows the run and exits
+    /// with its code. Inside a run's shell step it copies and records directly.
     Backup {
+        /// The environment of the run (required outside a run).
+        env: Option<String>,
         /// A `SQLite` file or a `postgres://` URL.
         #[arg(long)]
         database: String,
-        /// Where to write the copy (replaced if it exists).
+        /// Where to write the copy: a file, or a directory ending in `/` (default `backups/`).
         #[arg(long)]
-        out: PathBuf,
-        /// Verify the copy at once (see `db verify`).
+        out: Option<PathBuf>,
+        /// Verify the copy at once (see `db verify`; a backup through the runner always is).
         #[arg(long)]
         verify: bool,
+        /// Print the run's events as JSON lines (through the runner).
+        #[arg(long)]
+        json: bool,
     },
     /// Restore a backup into a scratch database (temp file for `SQLite`, `CREATE DATABASE` on the
     /// same server for `PostgreSQL`), compare row counts and checksums per table with its manifest.
@@ -168,8 +176,10 @@ pub async fn run_command(project: &Project, cmd: DbCommand) -> Result<i32, Error
         DbCommand::Status { database, dir, json, fail_if_pending } => {
             commands::status(&Target::parse(&database)?, dir.as_deref(), json, fail_if_pending).await
         }
-        DbCommand::Backup { database, out, verify } => {
-            commands::backup(project, &Target::parse(&database)?, &out, verify).await
+        DbCommand::Backup { database, out, verify, .. } => {
+            let out = out.ok_or_else(|| Error::Invalid("db backup in a run step: give --out FILE".into()))?;
+            let cwd = std::env::current_dir().unwrap_or_default();
+            commands::backup(project, &Target::parse(&database)?.absolute(&cwd), &out, verify).await
         }
         DbCommand::Verify { from, database } => {
             let server = database.as_deref().map(Target::parse).transpose()?;

@@ -57,6 +57,15 @@ impl Target {
         }
     }
 
+    /// A `SQLite` path made absolute against `base` (a URL as it is), so records name one file.
+    #[must_use]
+    pub fn absolute(self, base: &std::path::Path) -> Target {
+        match self {
+            Target::Sqlite(p) if p.is_relative() => Target::Sqlite(base.join(p)),
+            t => t,
+        }
+    }
+
     /// The database as text safe to print and store (a URL never carries its password).
     pub fn display(&self) -> String {
         match self {

@@ -211,7 +211,13 @@ async fn commands_run_and_report() {
         DbCommand::Status { database: database.clone(), dir: Some(dir), json: false, fail_if_pending: true };
     assert_eq!(run_command(&p, status).await.unwrap(), exit::OK);
     let out = tmp.path().join("b.bak");
-    let backup = DbCommand::Backup { database: database.clone(), out: out.clone(), verify: true };
+    let backup = DbCommand::Backup {
+        env: None,
+        database: database.clone(),
+        out: Some(out.clone()),
+        verify: true,
+        json: false,
+    };
     assert_eq!(run_command(&p, backup).await.unwrap(), exit::OK);
     let recorded = p.store().unwrap().backups(Some(&database)).unwrap();
     assert_eq!((recorded.len(), recorded[0].verify_ok), (1, Some(true)), "{recorded:?}");

@@ -14,6 +14,7 @@ use crate::engine::{StepCx, StepOutcome};
 use crate::workflow::template::Template;
 
 pub mod approve;
+pub mod backup;
 pub mod cert;
 pub mod check;
 pub mod dns;
@@ -86,6 +87,7 @@ pub static KINDS: &[&dyn StepKind] = &[
     &cert::Cert,
     &rollout::Rollout,
     &teardown::Teardown,
+    &backup::Backup,
 ];
 
 /// The kind registered for an action key.

@@ -69,10 +69,13 @@ pub struct BackupRecord {
     pub verify_result: Option<serde_json::Value>,
     /// When `db prune` removed it.
     pub pruned_at: Option<Micros>,
+    /// `taking` (a run is writing it), `done`, or `failed` (the run stopped before it was
+    /// complete; its file was removed): see `backup_state`.
+    pub state: String,
 }
 
-const COLS: &str = "id, database, engine, path, bytes, sha256, schema_version, created_at, run, environment, \
-                    verified_at, verify_ok, verify_result, pruned_at";
+pub(super) const COLS: &str = "id, database, engine, path, bytes, sha256, schema_version, created_at, run, environment, \
+                    verified_at, verify_ok, verify_result, pruned_at, state";
 
 impl Store {
     /// Records a backup; returns its id.
@@ -135,7 +138,7 @@ impl Store {
     }
 }
 
-fn backup_from_row(row: &Row<'_>) -> rusqlite::Result<BackupRecord> {
+pub(super) fn backup_from_row(row: &Row<'_>) -> rusqlite::Result<BackupRecord> {
     let result: Option<String> = row.get(12)?;
     Ok(BackupRecord {
         id: row.get(0)?,
@@ -154,6 +157,7 @@ fn backup_from_row(row: &Row<'_>) -> rusqlite::Result<BackupRecord> {
         verify_ok: row.get(11)?,
         verify_result: result.map(|t| serde_json::from_str(&t).unwrap_or(serde_json::Value::String(t))),
         pruned_at: row.get::<_, Option<i64>>(13)?.map(Micros),
+        state: row.get(14)?,
     })
 }
 

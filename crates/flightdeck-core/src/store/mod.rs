@@ -12,6 +12,7 @@
 mod artifacts;
 mod assessments;
 mod audit;
+mod backup_state;
 mod backups;
 mod chainkey;
 mod cost;

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     super::cost::V_COST,
     super::profiles::V_PROFILES,
     super::cost::V_COST_BILLS,
+    super::backup_state::V_BACKUP_STATE,
 ];
 
 /// The schema version this binary writes.
