@@ -206,7 +206,7 @@ fn a_damaged_backup_fails_verification() {
     assert!(fd(&p, &pg, &["db", "migrate", "--database", &url, "--dir", &base]).status.success());
     let file = p.path().join("b/app.backup");
     let f = file.to_str().unwrap();
-    let out = fd(&p, &pg, &["db", "backup", "--database", &url, "--out", f]);
+    let out = fd(&p, &pg, &["db", "backup", "local", "--database", &url, "--out", f]);
     assert!(out.status.success(), "{}", text(&out));
     let out = fd(&p, &pg, &["db", "verify", "--from", f]);
     assert!(out.status.success(), "{}", text(&out));
@@ -266,7 +266,7 @@ fn production_needs_the_phrases_for_destructive_migrations_and_restores() {
     );
     let f = p.path().join("app.backup");
     assert!(
-        fd(&p, &pg, &["db", "backup", "--database", &url, "--out", f.to_str().unwrap()]).status.success()
+        fd(&p, &pg, &["db", "backup", "local", "--database", &url, "--out", f.to_str().unwrap()]).status.success()
     );
     let dir = write_migrations(
         &p,

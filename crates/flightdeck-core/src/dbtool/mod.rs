@@ -9,7 +9,8 @@
 //! written as step outputs to `$FLIGHTDECK_OUTPUT`.
 //!
 //! - [`migrate`], [`pg`], [`dbmate`]: migration files and runners; [`destructive`]: flagged statements;
-//! - [`backup`], [`pgdump`], [`manifest`], [`stats`]: copies and their evidence;
+//! - [`backup`], [`pgdump`], [`manifest`], [`stats`]: copies and their evidence; [`in_run`]: a
+//!   backup the runner takes and records inside a run (the `backup` step kind; `db backup ENV`);
 //! - [`retention`]: which backups `prune` keeps; [`commands`], [`catalog`]: the subcommands.
 
 use std::path::PathBuf;
