@@ -266,7 +266,9 @@ fn production_needs_the_phrases_for_destructive_migrations_and_restores() {
     );
     let f = p.path().join("app.backup");
     assert!(
-        fd(&p, &pg, &["db", "backup", "local", "--database", &url, "--out", f.to_str().unwrap()]).status.success()
+        fd(&p, &pg, &["db", "backup", "local", "--database", &url, "--out", f.to_str().unwrap()])
+            .status
+            .success()
     );
     let dir = write_migrations(
         &p,

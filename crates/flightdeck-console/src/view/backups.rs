@@ -1,6 +1,7 @@
 //! Diana's Backups screen (`:backups`): the recorded database backups, newest first, with their age,
 //! size, schema version and whether their last verification (a restore into a scratch copy with
-//! row counts and checksums compared) passed: ✓ passed, ✗ failed, - not verified.
+//! row counts and checksums compared) passed: ✓ passed, ✗ failed (or the copy failed), - not
+//! verified, … still being taken by the runner.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -56,6 +57,8 @@ fn row<'a>(
     theme: &Theme,
 ) -> Line<'a> {
     let (mark, role) = match r.verify_ok {
+        // A runner is taking it (or died taking it: the next backup marks it failed).
+        None if r.state == "taking" => ("…", Role::Muted),
         Some(true) => ("✓", Role::Ok),
         Some(false) => ("✗", Role::Fail),
         None => ("-", Role::Muted),
