@@ -33,6 +33,7 @@ mod health_hostile;
 mod health_servers;
 mod history_users;
 mod incident_export;
+mod incident_export_rotated;
 mod incident_live;
 mod incident_screens;
 mod incident_users;

@@ -5,6 +5,7 @@
 //! so a webhook receiver gets them too.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde_json::Value;
 
@@ -98,14 +99,16 @@ fn summary(f: &BTreeMap<String, String>) -> String {
     let mut s =
         format!("Deployment: {} {}", get("deploy.service"), get("deploy.version")).trim_end().to_string();
     if !get("deploy.digest").is_empty() {
-        s.push_str(&format!(" ({})", get("deploy.digest")));
+        let _ = write!(s, " ({})", get("deploy.digest"));
     }
     if get("deploy.kind") != "normal" {
-        s.push_str(&format!(" [{}]", get("deploy.kind")));
+        let _ = write!(s, " [{}]", get("deploy.kind"));
     }
     match get("deploy.previous_version") {
         "" => s.push('.'),
-        prev => s.push_str(&format!(", after {prev}.")),
+        prev => {
+            let _ = write!(s, ", after {prev}.");
+        }
     }
     s
 }

@@ -82,10 +82,8 @@ pub fn check(text: &str, event: EventName) -> Result<(), TemplateProblem> {
 fn allowed(var: &VarPath, event: EventName) -> Result<(), String> {
     let segs: Vec<&str> = var.segments.iter().map(String::as_str).collect();
     let (events, shape_ok, shape): (&[EventName], bool, String) = match segs.as_slice() {
-        ["run" | "env", _] => return Ok(()),
-        ["environment", "name" | "production"] => return Ok(()),
-        ["params", _] => (RUN_EVENTS, true, String::new()),
-        ["steps", _, "outputs", _] => (RUN_EVENTS, true, String::new()),
+        ["run" | "env", _] | ["environment", "name" | "production"] => return Ok(()),
+        ["params", _] | ["steps", _, "outputs", _] => (RUN_EVENTS, true, String::new()),
         ["steps", ..] => (RUN_EVENTS, false, "steps.ID.outputs.KEY".into()),
         ["deploy", rest @ ..] => (RUN_EVENTS, keyed(rest, DEPLOY_KEYS), one_of("deploy", DEPLOY_KEYS)),
         ["approval", rest @ ..] => {
