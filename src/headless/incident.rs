@@ -83,7 +83,8 @@ fn find(store: &Store, id: &str) -> Result<IncidentRecord, Error> {
 }
 
 /// The postmortem of incident `id` as of `now`, with the current value of every configured secret
-/// (read from its provider for the incident's environment) redacted. A secret that cannot be read
+/// (read from its provider for the incident's environment) and up to `[incidents]
+/// redact_versions` (default 5) of its previous versions redacted. A secret that cannot be read
 /// cannot be looked for: that is said on stderr, by name.
 pub async fn build_redacted(
     ctx: &Project,
@@ -95,11 +96,20 @@ pub async fn build_redacted(
     let set = crate::secrets::SecretSet::new(&ctx.config, &ctx.paths.project_dir);
     let redactor = crate::secrets::Redactor::new();
     let env = find(store, id)?.environment;
+    let keep = ctx.config.incidents.redact_versions();
     for name in set.names() {
         match set.read(&name, Some(&env)).await {
             Ok((_, secret)) => redactor.add(&secret.value),
             Err(e) => crate::errln!(
                 "flightdeck: warning: secret {name} could not be read, so its value is not looked for in this export: {}",
+                crate::sanitize::one_line(&e.to_string())
+            ),
+        }
+        // Rotated values may still sit in old step output: redact the previous versions too.
+        match set.previous_values(&name, Some(&env), keep).await {
+            Ok(old) => old.iter().for_each(|v| redactor.add(v)),
+            Err(e) => crate::errln!(
+                "flightdeck: warning: previous versions of secret {name} could not be read, so they are not looked for in this export: {}",
                 crate::sanitize::one_line(&e.to_string())
             ),
         }

@@ -38,17 +38,17 @@ fn check(ctx: &Project, json_out: bool) -> i32 {
     let n = &ctx.config.notify;
     let templates = n.templates.as_ref().map(|t| ctx.paths.project_dir.join(t));
     let mut problems = Vec::new();
-    for ev in [
-        EventName::ApprovalWaiting,
-        EventName::Failed,
-        EventName::RolledBack,
-        EventName::Finished,
-        EventName::IncidentOpened,
-        EventName::IncidentResolved,
-    ] {
-        match message::template_text(templates.as_deref(), ev).and_then(|t| message::check_template(&t)) {
-            Ok(()) => {}
+    for ev in message::EVENTS {
+        let file = templates.as_ref().map(|d| d.join(format!("{ev}.txt"))).filter(|p| p.exists());
+        let at =
+            file.map_or_else(|| format!("built-in template {ev}"), |p| format!("{} ({ev})", p.display()));
+        match message::template_text(templates.as_deref(), ev) {
             Err(e) => problems.push(format!("template {ev}: {e}")),
+            Ok(t) => {
+                if let Err(e) = message::check_template(&t, ev) {
+                    problems.push(format!("{at}: {e}"));
+                }
+            }
         }
     }
     if json_out {

@@ -317,8 +317,14 @@ pub fn validate(ctx: &Project, a: &ValidateArgs) -> Result<i32, Error> {
         Catalog::load_paths(&a.paths, &ctx.paths.project_dir)
     };
     // A monitor disabled by a bad value in flightdeck.toml is a validation error too.
-    let monitors: Vec<_> =
+    let mut monitors: Vec<_> =
         if a.paths.is_empty() { ctx.config.monitor_problems.values().cloned().collect() } else { Vec::new() };
+    // So is a notification template naming a variable its event never has.
+    if a.paths.is_empty()
+        && let Some(dir) = &ctx.config.notify.templates
+    {
+        monitors.extend(crate::notify::message::check_dir(&ctx.paths.project_dir.join(dir)));
+    }
     let catalog = result.map_err(|mut d| {
         d.extend(monitors.iter().cloned());
         Error::Diagnostics(d)

@@ -12,6 +12,20 @@ pub struct IncidentsConfig {
     /// Targets by severity (`sev1`–`sev4`).
     #[serde(default)]
     pub severity: BTreeMap<String, SeverityTargets>,
+    /// How many previous versions of each versioned secret an export also redacts (default 5;
+    /// 0 = the current value only).
+    #[serde(default)]
+    pub redact_versions: Option<usize>,
+}
+
+/// Previous versions of each secret an export redacts when `redact_versions` is not set.
+pub const DEFAULT_REDACT_VERSIONS: usize = 5;
+
+impl IncidentsConfig {
+    /// `redact_versions`, or its default.
+    pub fn redact_versions(&self) -> usize {
+        self.redact_versions.unwrap_or(DEFAULT_REDACT_VERSIONS)
+    }
 }
 
 /// `[incidents.severity.NAME]`: durations such as `5m`; an absent one has no target (`respond`

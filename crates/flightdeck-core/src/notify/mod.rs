@@ -16,12 +16,14 @@ use serde::{Deserialize, Serialize};
 pub use crate::config::notify as config;
 pub mod deliver;
 pub mod discord;
+pub mod facts;
 mod http;
 pub mod message;
 pub mod notifier;
 pub mod scan;
 pub mod slack;
 pub mod smtp;
+pub mod vars;
 pub mod webhook;
 
 pub use config::{ChannelConfig, ChannelKind, EventName, NotifyConfig, Route};

@@ -63,7 +63,7 @@ pub async fn incident_event(
     if config.routes.is_empty() {
         return Ok(());
     }
-    let fields = std::collections::BTreeMap::from([
+    let mut fields = std::collections::BTreeMap::from([
         ("incident".to_string(), incident.id.clone()),
         ("service".to_string(), incident.service.clone()),
         ("environment".to_string(), incident.environment.clone()),
@@ -75,6 +75,7 @@ pub async fn incident_event(
             incident.resolved_at.map(crate::time::Micros::to_rfc3339).unwrap_or_default(),
         ),
     ]);
+    fields.extend(crate::notify::facts::incident_facts(store, incident));
     let sender = Sender::new(store.clone(), config.clone(), project);
     let key = format!("incident/{}/{}", incident.id, event.as_str());
     let rows = crate::notify::scan::queue(

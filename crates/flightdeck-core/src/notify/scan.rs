@@ -40,7 +40,8 @@ pub async fn scan(
         for (_, run, json) in &rows {
             let Ok(event) = serde_json::from_str::<Event>(json) else { continue };
             let Some(record) = store.run(run)? else { continue };
-            new.extend(notifications_for(config, templates, &record, &event));
+            let facts = crate::notify::facts::run_facts(store, &record);
+            new.extend(notifications_for(config, templates, &record, &event, &facts));
         }
         queued += store.enqueue_notifications(new, Some(last)).await?;
         if rows.len() < BATCH {
@@ -49,14 +50,16 @@ pub async fn scan(
     }
 }
 
-/// The notifications one journal event asks for.
+/// The notifications one journal event asks for; `facts` are the run's `params.*`,
+/// `steps.ID.outputs.*` and `deploy.*` ([`crate::notify::facts::run_facts`]).
 pub fn notifications_for(
     config: &NotifyConfig,
     templates: Option<&Path>,
     run: &RunRecord,
     event: &Event,
+    facts: &BTreeMap<String, String>,
 ) -> Vec<NewNotification> {
-    let (name, fields) = match &event.kind {
+    let (name, mut fields) = match &event.kind {
         EventKind::GateWaiting { info } => (EventName::ApprovalWaiting, gate_fields(run, info)),
         EventKind::RunFinished { status, message, .. } => match finish_event(*status) {
             Some(name) => (name, finish_fields(run, *status, message.as_deref(), event)),
@@ -64,6 +67,9 @@ pub fn notifications_for(
         },
         _ => return Vec::new(),
     };
+    for (k, v) in facts {
+        fields.entry(k.clone()).or_insert_with(|| v.clone());
+    }
     let key = format!("{}/{}.{}", run.id, event.life, event.seq);
     queue(config, templates, &run.environment, name, &key, Some(&run.id), &fields)
 }
@@ -156,6 +162,23 @@ fn gate_fields(run: &RunRecord, info: &GateInfo) -> BTreeMap<String, String> {
     f.insert("eligible".into(), who);
     f.insert("approve_command".into(), format!("flightdeck approve {} {}", run.id, info.gate));
     f.insert("status".into(), "waiting".into());
+    // `approval.*` names the same facts as the older `run.gate`, `run.approve_command`, ...
+    for (key, from) in [
+        ("gate", "gate"),
+        ("message", "gate_message"),
+        ("required", "required"),
+        ("approvals", "approvals"),
+        ("eligible", "eligible"),
+        ("command", "approve_command"),
+    ] {
+        let v = f.get(from).cloned().unwrap_or_default();
+        f.insert(format!("approval.{key}"), v);
+    }
+    f.insert("approval.step".into(), info.step.clone());
+    f.insert(
+        "approval.deadline".into(),
+        info.deadline.map(crate::time::Micros::to_rfc3339).unwrap_or_default(),
+    );
     f
 }
 

@@ -214,6 +214,18 @@ impl Provider for AwsProvider {
         })
     }
 
+    fn read_version<'a>(
+        &'a self,
+        loc: &'a Location,
+        version: &'a str,
+    ) -> BoxFuture<'a, Result<Secret, Problem>> {
+        Box::pin(async move {
+            let id = loc.path_or_name();
+            let (s, ver) = self.get(id, Some(version)).await?;
+            secret(pick_key(&s, id, loc.key.as_deref())?, Some(ver))
+        })
+    }
+
     fn write<'a>(&'a self, loc: &'a Location, value: &'a str) -> BoxFuture<'a, Result<String, Problem>> {
         Box::pin(async move {
             let id = loc.path_or_name();

@@ -93,6 +93,16 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
     /// Reads the current value.
     fn read<'a>(&'a self, loc: &'a Location) -> BoxFuture<'a, Result<Secret, Problem>>;
 
+    /// Reads the value of one stored `version` (versioned providers only).
+    fn read_version<'a>(
+        &'a self,
+        loc: &'a Location,
+        version: &'a str,
+    ) -> BoxFuture<'a, Result<Secret, Problem>> {
+        let _ = (loc, version);
+        Box::pin(async move { Err(Problem::Unsupported { op: "read an old version", kind: self.kind() }) })
+    }
+
     /// Writes `value` as a new current version; returns its id.
     fn write<'a>(&'a self, loc: &'a Location, value: &'a str) -> BoxFuture<'a, Result<String, Problem>> {
         let _ = (loc, value);

@@ -133,6 +133,27 @@ impl OpenBaoProvider {
         Ok((data, ver))
     }
 
+    /// The value at `loc` in `version` (None = current).
+    fn read_at<'a>(
+        &'a self,
+        loc: &'a Location,
+        version: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Secret, Problem>> {
+        Box::pin(async move {
+            let path = loc.path_or_name();
+            let (data, ver) = self.data(path, version).await?;
+            let key = loc.key_or_name();
+            match data.get(key).and_then(Value::as_str) {
+                Some(s) => secret(s.to_string(), Some(ver)),
+                None => Err(Problem::KeyMissing {
+                    path: format!("{}/{path}", self.mount),
+                    key: key.into(),
+                    keys: data.keys().cloned().collect::<Vec<_>>().join(", "),
+                }),
+            }
+        })
+    }
+
     async fn put(&self, path: &str, data: Map<String, Value>) -> Result<String, Problem> {
         let body = json!({ "data": data });
         let v = self.call(reqwest::Method::POST, &format!("{}/data/{path}", self.mount), Some(&body)).await?;
@@ -148,19 +169,15 @@ impl Provider for OpenBaoProvider {
     }
 
     fn read<'a>(&'a self, loc: &'a Location) -> BoxFuture<'a, Result<Secret, Problem>> {
-        Box::pin(async move {
-            let path = loc.path_or_name();
-            let (data, ver) = self.data(path, None).await?;
-            let key = loc.key_or_name();
-            match data.get(key).and_then(Value::as_str) {
-                Some(s) => secret(s.to_string(), Some(ver)),
-                None => Err(Problem::KeyMissing {
-                    path: format!("{}/{path}", self.mount),
-                    key: key.into(),
-                    keys: data.keys().cloned().collect::<Vec<_>>().join(", "),
-                }),
-            }
-        })
+        self.read_at(loc, None)
+    }
+
+    fn read_version<'a>(
+        &'a self,
+        loc: &'a Location,
+        version: &'a str,
+    ) -> BoxFuture<'a, Result<Secret, Problem>> {
+        self.read_at(loc, Some(version))
     }
 
     fn write<'a>(&'a self, loc: &'a Location, value: &'a str) -> BoxFuture<'a, Result<String, Problem>> {

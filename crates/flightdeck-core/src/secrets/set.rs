@@ -116,6 +116,32 @@ impl SecretSet {
         Ok((pname, s))
     }
 
+    /// The values of up to `n` versions of `name` before the current one, newest first, skipping
+    /// disabled ones. A provider without versions gives none.
+    pub async fn previous_values(
+        &self,
+        name: &str,
+        env: Option<&str>,
+        n: usize,
+    ) -> Result<Vec<Zeroizing<String>>, SecretError> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let (pname, loc) = self.locate(name, env)?;
+        let p = self.provider(&pname)?;
+        let versions = match p.versions(&loc).await {
+            Ok(v) => v,
+            Err(super::Problem::Unsupported { .. }) => return Ok(Vec::new()),
+            Err(e) => return Err(self.wrap(name, &pname)(e)),
+        };
+        let mut out = Vec::new();
+        for v in versions.iter().rev().filter(|v| !v.current && !v.disabled).take(n) {
+            let s = p.read_version(&loc, &v.version).await.map_err(self.wrap(name, &pname))?;
+            out.push(s.value);
+        }
+        Ok(out)
+    }
+
     /// Writes a new current value; returns (provider, new version).
     pub async fn write(
         &self,
