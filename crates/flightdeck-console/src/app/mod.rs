@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use crate::msg::{Effect, Msg};
 use flightdeck_core::engine::event::RunStatus;
-use flightdeck_core::store::records::{AuditRecord, AuditVerdict, RunRecord};
+use flightdeck_core::store::records::RunRecord;
 use flightdeck_core::time::Micros;
 use flightdeck_core::workflow::model::{Persona, Workflow};
 
-mod assessment;
+pub mod assessment;
 mod command;
 pub mod cost;
 pub mod dialog;
@@ -18,17 +18,20 @@ pub mod input;
 mod keys;
 pub mod launch;
 pub mod load;
-mod notifications;
+pub mod notifications;
 pub mod profile;
 mod run_keys;
 pub mod run_view;
 pub mod runs_watch;
+pub mod screens;
 
 use input::TextInput;
 use launch::LaunchForm;
 use load::LoadView;
 use run_view::RunView;
 use runs_watch::changes_runs_list;
+pub use screens::dora::DoraView;
+pub use screens::run::RunScreen;
 
 /// What the console is told at start.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,84 +65,6 @@ pub struct Init {
     /// Each environment's `environment.*` template variables (the launch form shows defaults
     /// that name them resolved).
     pub env_vars: launch::EnvVars,
-}
-
-/// The run screen's own state (the run itself is in [`App::views`]).
-#[allow(clippy::struct_excessive_bools)] // independent view switches
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunScreen {
-    /// Run id.
-    pub run: String,
-    /// Selected step.
-    pub selected: usize,
-    /// Follow: select the busy step and stick to the end of its log.
-    pub follow: bool,
-    /// Wrap long lines.
-    pub wrap: bool,
-    /// Lines scrolled up from the end of the log (when not following).
-    pub scroll: usize,
-    /// The search input while typing.
-    pub search_input: Option<TextInput>,
-    /// The last search.
-    pub query: Option<String>,
-    /// A search the runtime should perform: (query, forward).
-    pub pending_search: Option<(String, bool)>,
-    /// The line the last search found (0-based, in the whole log).
-    pub found: Option<usize>,
-    /// The typed-phrase input of a phrase gate.
-    pub phrase: TextInput,
-    /// The typed phrase was submitted and does not match.
-    pub phrase_mismatch: bool,
-    /// The highlighted option of a choice gate (0 = first).
-    pub choice: usize,
-    /// The gate this console already answered (so a key press sends one decision, once).
-    pub answered: Option<String>,
-    /// Asking "cancel this run?".
-    pub confirm_cancel: bool,
-    /// The dialog hidden with `esc` (the run keeps waiting; `enter` shows it again).
-    pub hidden: Option<String>,
-    /// Lines the dialog's text is scrolled.
-    pub dialog_scroll: usize,
-    /// The log takes the whole body (the steps panel hidden).
-    pub zoom: bool,
-    /// The current search match and the number of matching lines (0, 0 before a search).
-    pub match_info: (usize, usize),
-    /// The live filter: only lines containing it show.
-    pub filter: Option<String>,
-    /// The filter input while typing (the filter follows each key).
-    pub filter_input: Option<TextInput>,
-}
-
-impl RunScreen {
-    /// The run screen of `run`, following it.
-    pub fn for_run(run: &str) -> RunScreen {
-        RunScreen::new(run)
-    }
-
-    fn new(run: &str) -> RunScreen {
-        RunScreen {
-            run: run.to_string(),
-            selected: 0,
-            follow: true,
-            wrap: false,
-            scroll: 0,
-            search_input: None,
-            query: None,
-            pending_search: None,
-            found: None,
-            phrase: TextInput::new(""),
-            phrase_mismatch: false,
-            choice: 0,
-            answered: None,
-            confirm_cancel: false,
-            hidden: None,
-            dialog_scroll: 0,
-            zoom: false,
-            match_info: (0, 0),
-            filter: None,
-            filter_input: None,
-        }
-    }
 }
 
 /// A screen on the stack.
@@ -183,25 +108,6 @@ pub enum Screen {
     Incident,
 }
 
-/// The DORA screen's choices.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DoraView {
-    /// Window length in days (7, 30, 90, 180).
-    pub days: i64,
-    /// One service, or all.
-    pub service: Option<String>,
-    /// Selected deployment row.
-    pub row: usize,
-    /// Showing the selected deployment's commits.
-    pub expanded: bool,
-}
-
-impl Default for DoraView {
-    fn default() -> Self {
-        DoraView { days: 90, service: None, row: 0, expanded: false }
-    }
-}
-
 /// A window of log lines the runtime read from a step's log file for the current view.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LogWindow {
@@ -218,61 +124,32 @@ pub struct LogWindow {
 }
 
 /// The console state.
-#[allow(clippy::struct_excessive_bools)] // independent overlay and view switches
 #[derive(Debug, Clone)]
 pub struct App {
     /// Start-up facts.
     pub init: Init,
     /// The screen stack (Home at the bottom).
     pub screens: Vec<Screen>,
-    /// Home: selected persona column.
-    pub home_col: usize,
-    /// Home / persona: selected row.
-    pub row: usize,
-    /// Runs screen: selected row.
-    pub runs_row: usize,
-    /// Runs screen: filter text.
-    pub runs_filter: String,
-    /// Runs screen: the filter input while typing.
-    pub filter_input: Option<TextInput>,
-    /// Audit screen: entries and verdict.
-    pub audit: Option<(Vec<AuditRecord>, AuditVerdict)>,
-    /// Audit screen: scroll.
-    pub audit_row: usize,
-    /// Secrets screen: each secret's status (no values), once loaded.
-    pub secrets: Option<Vec<flightdeck_core::secrets::SecretStatus>>,
-    /// Secrets screen: selected row.
-    pub secrets_row: usize,
+    /// Home / persona menus: selected column and row.
+    pub home: screens::home::HomeState,
+    /// Runs screen: selected row and filter.
+    pub runs: screens::lists::RunsState,
+    /// Audit screen: entries, verdict and scroll.
+    pub audit: screens::lists::AuditState,
+    /// Secrets screen: each secret's status (no values), once loaded, and the selected row.
+    pub secrets: screens::lists::SecretsState,
     /// Incident screen: the timeline, its filter and the note being typed.
     pub incident_screen: incident::IncidentScreen,
-    /// Images screen: the pushed images, newest first, once loaded.
-    pub images: Option<Vec<flightdeck_core::store::ArtifactRecord>>,
-    /// Images screen: selected row.
-    pub images_row: usize,
-    /// Health screen: the newest alerts received from Alertmanager.
-    pub alerts: Vec<flightdeck_core::store::AlertRecord>,
-    /// Assessment screen: the report, or why it could not be computed.
-    pub assessment: Option<Result<Box<flightdeck_core::assess::Report>, String>>,
-    /// Assessment screen: the section drilled into.
-    pub assess_section: Option<usize>,
-    /// Assessment screen: selected row (section, or item inside the section).
-    pub assess_row: usize,
-    /// Assessment screen: the note being typed for the selected item.
-    pub assess_note: Option<TextInput>,
-    /// The Backups screen's rows (newest first) and when they were read.
-    pub backups: Option<(Vec<flightdeck_core::store::BackupRecord>, flightdeck_core::time::Micros)>,
-    /// Selected backup row.
-    pub backups_row: usize,
-    /// The Cost screen's report (or why there is none), once read.
-    pub cost: Option<Result<Box<flightdeck_core::cost::Report>, String>>,
-    /// The Cost screen's breakdown and selected anomaly.
-    pub cost_view: cost::CostView,
-    /// Notifications screen: deliveries, newest first.
-    pub notifications: Option<Vec<flightdeck_core::store::notify::NotificationRecord>>,
-    /// Notifications screen: selected row.
-    pub notify_row: usize,
-    /// Notifications screen: the attempts of the selected delivery, when opened.
-    pub notify_attempts: Option<(i64, Vec<flightdeck_core::store::notify::AttemptRecord>)>,
+    /// Images screen: the pushed images, newest first, once loaded, and the selected row.
+    pub images: screens::lists::ImagesState,
+    /// Assessment screen: the report, the section drilled into, the selection and the note.
+    pub assessment: assessment::AssessmentState,
+    /// The Backups screen's rows (newest first), when they were read, and the selected row.
+    pub backups: screens::lists::BackupsState,
+    /// The Cost screen's report (or why there is none), its breakdown and selected anomaly.
+    pub cost: cost::CostState,
+    /// Notifications screen: deliveries, the selected one and its attempts when opened.
+    pub notifications: notifications::NotificationsState,
     /// Runs known to the console.
     pub views: BTreeMap<String, RunView>,
     /// Recent runs from the store.
@@ -298,18 +175,10 @@ pub struct App {
     pub incident: Option<Box<flightdeck_core::incident::OpenIncident>>,
     /// Theme name.
     pub theme: String,
-    /// The latest health snapshot.
-    pub health: Option<Box<flightdeck_core::health::Snapshot>>,
-    /// The environment whose monitors Health watches.
-    pub health_env: String,
-    /// Health screen: selected monitor.
-    pub health_row: usize,
-    /// Health screen: showing the selected monitor's detail.
-    pub health_detail: bool,
-    /// The DORA dashboard, once computed.
-    pub dora: Option<Result<Box<flightdeck_core::dora::Dashboard>, String>>,
-    /// The DORA screen's choices.
-    pub dora_view: DoraView,
+    /// The Health screen: the watched environment, its latest snapshot, the alerts.
+    pub health: screens::health::HealthState,
+    /// The DORA screen: the dashboard once computed and the choices.
+    pub dora: screens::dora::DoraState,
     /// The release plan, once loaded.
     pub release: Option<Result<Box<flightdeck_core::release::ReleasePlan>, String>>,
     /// Log lines prepared by the runtime for the run screen.
@@ -330,40 +199,29 @@ impl App {
     /// The console at start: Home.
     pub fn new(init: Init, size: (u16, u16)) -> App {
         let load = LoadView::new(init.load_url.as_deref());
-        let dora_view = DoraView { days: init.dora_days, ..DoraView::default() };
+        let dora = screens::dora::DoraState {
+            dashboard: None,
+            view: DoraView { days: init.dora_days, ..DoraView::default() },
+        };
         App {
             recent: init.runs.clone(),
             runs_watch: (0, false),
-            health_env: init.default_env.clone(),
+            health: screens::health::HealthState::new(&init.default_env),
             now: init.now,
             incident: None,
             theme: init.theme.clone(),
             init,
             screens: vec![Screen::Home],
-            home_col: 0,
-            row: 0,
-            runs_row: 0,
-            runs_filter: String::new(),
-            filter_input: None,
-            audit: None,
-            audit_row: 0,
-            secrets: None,
-            secrets_row: 0,
+            home: screens::home::HomeState::default(),
+            runs: screens::lists::RunsState::default(),
+            audit: screens::lists::AuditState::default(),
+            secrets: screens::lists::SecretsState::default(),
             incident_screen: incident::IncidentScreen::default(),
-            images: None,
-            images_row: 0,
-            alerts: Vec::new(),
-            assessment: None,
-            assess_section: None,
-            assess_row: 0,
-            assess_note: None,
-            backups: None,
-            backups_row: 0,
-            cost: None,
-            cost_view: cost::CostView::default(),
-            notifications: None,
-            notify_row: 0,
-            notify_attempts: None,
+            images: screens::lists::ImagesState::default(),
+            assessment: assessment::AssessmentState::default(),
+            backups: screens::lists::BackupsState::default(),
+            cost: cost::CostState::default(),
+            notifications: notifications::NotificationsState::default(),
             views: BTreeMap::new(),
             cmdline: None,
             completions: Vec::new(),
@@ -373,11 +231,7 @@ impl App {
             size,
             log_window: None,
             release: None,
-            dora: None,
-            dora_view,
-            health: None,
-            health_row: 0,
-            health_detail: false,
+            dora,
             load,
             profile: profile::ProfileView::default(),
             dialog: None,
@@ -468,7 +322,7 @@ impl App {
     /// Data the runtime computed in the background.
     fn update_loaded(&mut self, msg: Msg) {
         match msg {
-            Msg::HealthSnapshot { snapshot } => self.health = Some(snapshot),
+            Msg::HealthSnapshot { snapshot } => self.health.snapshot = Some(snapshot),
             Msg::DoraLoaded { dashboard } => {
                 // Services seen in any dashboard join the cycle of `s` (with the configured ones).
                 if let Ok(d) = &dashboard {
@@ -479,7 +333,7 @@ impl App {
                     }
                     self.init.services.sort();
                 }
-                self.dora = Some(dashboard);
+                self.dora.dashboard = Some(dashboard);
             }
             Msg::ReleaseLoaded { plan } => self.release = Some(plan),
             Msg::IncidentLoaded { open } => self.incident = open,
@@ -525,19 +379,19 @@ impl App {
                 Vec::new()
             }
             Msg::AlertsLoaded { alerts } => {
-                self.alerts = alerts;
+                self.health.alerts = alerts;
                 Vec::new()
             }
             Msg::AssessmentLoaded { report } => {
-                self.assessment = Some(report);
+                self.assessment.report = Some(report);
                 Vec::new()
             }
             Msg::BackupsLoaded { backups, now } => {
-                self.backups = Some((backups, now));
+                self.backups.rows = Some((backups, now));
                 Vec::new()
             }
             Msg::SecretsLoaded { secrets } => {
-                self.secrets = Some(secrets);
+                self.secrets.rows = Some(secrets);
                 Vec::new()
             }
             Msg::IncidentTimelineLoaded { timeline } => {
@@ -547,11 +401,11 @@ impl App {
                 Vec::new()
             }
             Msg::ImagesLoaded { rows } => {
-                self.images = Some(rows);
+                self.images.rows = Some(rows);
                 Vec::new()
             }
             Msg::CostLoaded { report, tags } => {
-                self.cost_loaded(report, tags);
+                self.cost.loaded(report, tags);
                 Vec::new()
             }
             Msg::ProfileLoaded { run, data } => {
@@ -559,11 +413,11 @@ impl App {
                 Vec::new()
             }
             Msg::AuditLoaded { entries, verdict } => {
-                self.audit = Some((entries, verdict));
+                self.audit.entries = Some((entries, verdict));
                 Vec::new()
             }
             m @ (Msg::NotificationsLoaded { .. } | Msg::NotificationAttempts { .. }) => {
-                self.notifications_msg(m);
+                self.notifications.loaded(m);
                 Vec::new()
             }
             Msg::LogSearched { run, line, total, rank, matches } => {
@@ -625,7 +479,7 @@ impl App {
     /// Whether a new health snapshot changes what this screen shows (else no redraw is needed:
     /// over SSH every frame costs bytes, even an empty one).
     pub fn health_change_visible(&self, new: &flightdeck_core::health::Snapshot) -> bool {
-        let Some(old) = self.health.as_deref() else { return true };
+        let Some(old) = self.health.snapshot.as_deref() else { return true };
         let brief =
             |s: &flightdeck_core::health::Snapshot| -> Vec<(String, flightdeck_core::health::MonitorState)> {
                 s.monitors.iter().take(4).map(|m| (m.name.clone(), m.state)).collect()

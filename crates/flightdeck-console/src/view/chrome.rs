@@ -44,10 +44,10 @@ pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         tail.push(sep());
         tail.push(span(format!("⏸ {waiting} waiting"), theme, Role::Warn));
     }
-    if let Some(h) = app.health.as_deref().filter(|h| !h.monitors.is_empty()) {
+    if let Some(h) = app.health.snapshot.as_deref().filter(|h| !h.monitors.is_empty()) {
         tail.push(sep());
         // The summary names its environment: it need not be the one on screen.
-        tail.push(span(format!("{} ", app.health_env), theme, Role::Muted));
+        tail.push(span(format!("{} ", app.health.env), theme, Role::Muted));
         tail.extend(crate::view::health::summary(h, theme));
     }
     let mut spans = vec![
