@@ -90,6 +90,7 @@ impl App {
         match self.screen() {
             Screen::Home | Screen::Persona(_) | Screen::Release => vec![KeyScope::List],
             Screen::Dora => vec![KeyScope::Dora],
+            Screen::Load if self.load.from_run.is_some() => vec![KeyScope::LoadStep],
             Screen::Load => vec![KeyScope::Load],
             Screen::Runs => vec![KeyScope::Runs],
             Screen::Health => vec![KeyScope::Health],
