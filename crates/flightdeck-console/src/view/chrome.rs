@@ -180,11 +180,9 @@ pub fn footer(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         Screen::Release => &[("enter", "launch the release workflow"), ("esc", "back"), ("?", "help")],
         // Following a run's load step whose run has ended: there is nothing left to cancel.
         Screen::Load
-            if app
-                .load
-                .from_run
-                .as_ref()
-                .is_some_and(|(run, _)| !app.views.get(run).is_some_and(|v| v.active())) =>
+            if app.load.from_run.as_ref().is_some_and(|(run, _)| {
+                !app.views.get(run).is_some_and(crate::app::run_view::RunView::active)
+            }) =>
         {
             &[("enter", "new test"), ("esc", "back"), ("?", "help")]
         }
