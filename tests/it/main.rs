@@ -53,6 +53,7 @@ mod monitoring;
 mod monitoring_e2e;
 mod notify;
 mod notify_smtp;
+mod param_defaults;
 mod profile;
 mod profile_screens;
 mod receiver;

@@ -33,6 +33,7 @@ mod keys;
 mod load;
 mod notify;
 mod prepare;
+mod readers;
 mod scroll;
 
 pub use init::git_head;
@@ -147,7 +148,7 @@ pub async fn run(ctx: &Project, opts: ConsoleOptions) -> Result<i32, Error> {
     } else {
         tokio::spawn(async move {
             tokio::time::sleep(settle).await;
-            let _ = tx.send(effects::load_dora(store, config, dir, None, None, days).await).await;
+            let _ = tx.send(readers::load_dora(store, config, dir, None, None, days).await).await;
         });
     }
     let env = ctx.config.default_env().to_string();
