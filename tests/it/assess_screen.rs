@@ -126,7 +126,7 @@ fn keys_ask_to_set_the_selected_items_state_and_note() {
         }]
     );
     a.update(Msg::Key(Key::new(KeyCode::Esc)));
-    assert_eq!(a.assess_section, None, "esc leaves the section first");
+    assert_eq!(a.assessment.section, None, "esc leaves the section first");
     assert!(matches!(a.screen(), flightdeck::tui::app::Screen::Assessment));
 }
 

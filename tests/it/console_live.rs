@@ -138,7 +138,16 @@ fn snapshots_at_80x24_and_120x40() {
     deploy_help.extend([Msg::Key(Key::new(KeyCode::Tab)), Msg::Key(Key::new(KeyCode::Tab))]);
     let states = [
         ("run_load_step", fixtures::load_step_running()),
-        ("load_from_step", load_screen),
+        ("load_from_step", load_screen.clone()),
+        // `x` there opens the run asking to cancel it (cancelling belongs to the run).
+        ("load_from_step_cancel", [load_screen, vec![Msg::Key(Key::ch('x'))]].concat()),
+        // A default naming a key the environment lacks (`{{ environment.url }}/`): an error on it.
+        ("launch_unresolved_default", {
+            let mut m = vec![Msg::Key(Key::ch(':'))];
+            m.extend(typed("run rollout-canary"));
+            m.push(Msg::Key(Key::new(KeyCode::Enter)));
+            m
+        }),
         ("launch_load_test", open_form("load-test")),
         ("launch_long_label", deploy_help),
         ("help_run", help),

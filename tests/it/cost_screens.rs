@@ -141,9 +141,9 @@ fn b_cycles_every_breakdown_for_the_month_on_screen_and_the_selection_stays_in_t
     for _ in 0..5 {
         a.update(Msg::Key(Key::ch('j')));
     }
-    assert_eq!(a.cost_view.row, 2, "three anomalies: the selection stops at the last");
+    assert_eq!(a.cost.view.row, 2, "three anomalies: the selection stops at the last");
     a.update(Msg::Key(Key::ch('k')));
-    assert_eq!(a.cost_view.row, 1);
+    assert_eq!(a.cost.view.row, 1);
     a.update(loaded(&GroupBy::Service, 1));
-    assert_eq!(a.cost_view.row, 0, "a shorter list keeps the selection inside it");
+    assert_eq!(a.cost.view.row, 0, "a shorter list keeps the selection inside it");
 }

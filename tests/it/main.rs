@@ -58,6 +58,7 @@ mod monitoring_e2e;
 mod notify;
 mod notify_smtp;
 mod notify_templates;
+mod param_defaults;
 mod profile;
 mod profile_screens;
 mod receiver;

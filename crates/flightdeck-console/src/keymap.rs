@@ -24,6 +24,8 @@ pub enum KeyScope {
     Dora,
     /// The Load screen (running or finished test).
     Load,
+    /// The Load screen following a workflow run's `load` step (cancelling belongs to the run).
+    LoadStep,
     /// The Health screen.
     Health,
     /// The Notifications screen.
@@ -226,6 +228,7 @@ pub const TABLE: &[(KeyScope, Key, Intent)] = &[
     (KeyScope::Dora, c('w'), I::CycleWindow),
     (KeyScope::Dora, c('s'), I::CycleService),
     (KeyScope::Load, c('x'), I::Cancel),
+    (KeyScope::LoadStep, c('x'), I::Cancel),
     (KeyScope::Health, c('e'), I::CycleEnv),
     (KeyScope::Assessment, c('p'), I::SetState(0)),
     (KeyScope::Assessment, c('a'), I::SetState(1)),
@@ -305,6 +308,9 @@ pub fn hints(ctx: KeyScope) -> &'static [(&'static str, &'static str)] {
             ("?", "help"),
         ],
         KeyScope::Load => &[("x", "cancel"), ("enter", "new test"), ("esc", "back"), ("?", "help")],
+        KeyScope::LoadStep => {
+            &[("x", "cancel its run"), ("enter", "new test"), ("esc", "back"), ("?", "help")]
+        }
         KeyScope::Health => {
             &[("↑↓", "monitor"), ("enter", "detail"), ("e", "environment"), ("esc", "back"), ("?", "help")]
         }

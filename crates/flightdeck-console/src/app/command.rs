@@ -135,7 +135,7 @@ impl App {
             }
             ["notifications" | "notify", ..] => {
                 self.screens.push(Screen::Notifications);
-                self.notify_attempts = None;
+                self.notifications.attempts = None;
                 vec![Effect::LoadNotifications]
             }
             ["audit", ..] => {
@@ -165,7 +165,7 @@ impl App {
     fn open_persona(&mut self, name: &str) -> Vec<Effect> {
         match Persona::MENU.iter().find(|p| p.key() == name) {
             Some(p) => {
-                self.row = 0;
+                self.home.row = 0;
                 self.screens.push(Screen::Persona(*p));
             }
             None => self.notice = Some(format!("no persona {name:?}: diana, rita or phoenix")),

@@ -4,7 +4,7 @@
 //! the runtime; the month stays the one on screen.
 
 use super::App;
-use super::keys::move_row;
+use super::screens::move_row;
 use crate::keymap::Intent;
 use crate::msg::Effect;
 
@@ -42,46 +42,55 @@ impl CostView {
     }
 }
 
-impl App {
-    /// `:cost [YYYY-MM]`: the Cost screen, read afresh by service.
-    pub(super) fn open_cost(&mut self, month: Option<&str>) -> Vec<Effect> {
-        self.screens.push(super::Screen::Cost);
-        self.cost = None;
-        self.cost_view = CostView { month: month.map(str::to_string), ..CostView::default() };
-        vec![self.cost_effect()]
+/// The Cost screen.
+#[derive(Debug, Clone, Default)]
+pub struct CostState {
+    /// The report (or why there is none), once read.
+    pub report: Option<Result<Box<flightdeck_core::cost::Report>, String>>,
+    /// The breakdown and selected anomaly.
+    pub view: CostView,
+}
+
+impl CostState {
+    fn effect(&self) -> Effect {
+        Effect::LoadCost { month: self.view.month.clone(), by: self.view.by.clone() }
     }
 
-    fn cost_effect(&self) -> Effect {
-        Effect::LoadCost { month: self.cost_view.month.clone(), by: self.cost_view.by.clone() }
-    }
-
-    /// Keys on the Cost screen.
-    pub(super) fn cost_intent(&mut self, intent: Intent) -> Vec<Effect> {
+    /// The screen's keys.
+    pub fn intent(&mut self, intent: Intent) -> Vec<Effect> {
         if intent == Intent::CycleBy {
-            self.cost_view.by = self.cost_view.next_by();
-            self.cost_view.row = 0;
-            if let Some(Ok(r)) = &self.cost {
-                self.cost_view.month = Some(r.month.to_string());
+            self.view.by = self.view.next_by();
+            self.view.row = 0;
+            if let Some(Ok(r)) = &self.report {
+                self.view.month = Some(r.month.to_string());
             }
-            return vec![self.cost_effect()];
+            return vec![self.effect()];
         }
-        let n = match &self.cost {
+        let n = match &self.report {
             Some(Ok(r)) => r.anomalies.len(),
             _ => 0,
         };
-        self.cost_view.row = move_row(self.cost_view.row, n, intent);
+        self.view.row = move_row(self.view.row, n, intent);
         Vec::new()
     }
 
     /// A report (and the tag keys) arrived.
-    pub(super) fn cost_loaded(
-        &mut self,
-        report: Result<Box<flightdeck_core::cost::Report>, String>,
-        tags: Vec<String>,
-    ) {
+    pub fn loaded(&mut self, report: Result<Box<flightdeck_core::cost::Report>, String>, tags: Vec<String>) {
         let n = report.as_ref().map_or(0, |r| r.anomalies.len());
-        self.cost_view.row = self.cost_view.row.min(n.saturating_sub(1));
-        self.cost_view.tags = tags;
-        self.cost = Some(report);
+        self.view.row = self.view.row.min(n.saturating_sub(1));
+        self.view.tags = tags;
+        self.report = Some(report);
+    }
+}
+
+impl App {
+    /// `:cost [YYYY-MM]`: the Cost screen, read afresh by service.
+    pub(super) fn open_cost(&mut self, month: Option<&str>) -> Vec<Effect> {
+        self.screens.push(super::Screen::Cost);
+        self.cost = CostState {
+            report: None,
+            view: CostView { month: month.map(str::to_string), ..CostView::default() },
+        };
+        vec![self.cost.effect()]
     }
 }

@@ -73,10 +73,17 @@ fn the_load_screen_follows_a_workflows_load_step_until_dismissed() {
     assert_eq!(a.load.from_run.as_ref().map(|(_, s)| s.as_str()), Some("load"));
     let _ = a.update(Msg::Key(Key::ch('L')));
     assert!(matches!(a.screen(), Screen::Load));
-    // `x` does not cancel someone's run from here: it says where to.
+    // The footer offers what `x` does here: cancel the run the step belongs to, asked on its screen.
+    assert!(screen_text(&a).last().is_some_and(|r| r.contains("x cancel its run")), "{:#?}", screen_text(&a));
     let effects = a.update(Msg::Key(Key::ch('x')));
     assert!(effects.is_empty(), "{effects:?}");
-    assert!(a.notice.as_deref().is_some_and(|n| n.contains("cancel the run there")));
+    let Screen::Run(rs) = a.screen() else { panic!("x did not open the run: {:?}", a.screen()) };
+    assert!(rs.confirm_cancel, "the run screen does not ask to cancel");
+    assert_eq!(a.dialog.as_deref(), Some("cancel"));
+    let run = a.views.keys().next().cloned().unwrap_or_default();
+    assert_eq!(a.update(Msg::Key(Key::ch('y'))), vec![Effect::Cancel { run }]);
+    let _ = a.update(Msg::Key(Key::new(KeyCode::Esc)));
+    assert!(matches!(a.screen(), Screen::Load), "{:?}", a.screen());
     // The step finishes; enter goes back to the form, and that step's figures do not come back.
     let finished = flightdeck_core::engine::event::EventKind::StepFinished {
         step: "load".into(),

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::App;
 use super::input::TextInput;
-use super::keys::move_row;
+use super::screens::move_row;
 use crate::keymap::Intent;
 use crate::msg::{Effect, Key, KeyCode};
 use flightdeck_core::incident::IncidentAction;

@@ -3,10 +3,12 @@
 
 use crate::app::input::TextInput;
 use crate::app::launch::LaunchForm;
-use crate::app::{App, RunScreen, Screen};
+use crate::app::screens::move_row;
+use crate::app::screens::run::run_text_key;
+use crate::app::{App, Screen};
 use crate::keymap::{Intent, KeyScope, intent};
 use crate::msg::{Effect, Key, KeyCode};
-use flightdeck_core::engine::event::{Decision, FailureAction, GateForm};
+use flightdeck_core::engine::event::FailureAction;
 use flightdeck_core::workflow::model::Persona;
 
 impl App {
@@ -60,18 +62,8 @@ impl App {
 
     /// Keys typed into the focused text input of the screen, if it has one.
     fn text_input_key(&mut self, key: Key) -> Option<Vec<Effect>> {
-        if let Some(input) = self.filter_input.as_mut() {
-            match key.code {
-                KeyCode::Enter | KeyCode::Esc => {
-                    self.runs_filter = if key.code == KeyCode::Esc { String::new() } else { input.value() };
-                    self.filter_input = None;
-                    self.runs_row = 0;
-                }
-                _ => {
-                    input.key(key);
-                }
-            }
-            return Some(Vec::new());
+        if let Some(effects) = self.runs.text_key(key) {
+            return Some(effects);
         }
         match self.screens.last_mut()? {
             Screen::Launch(form) => {
@@ -88,7 +80,7 @@ impl App {
                 run_text_key(rs, view, key, dialog_shown)
             }
             Screen::Load => self.load_text_key(key),
-            Screen::Assessment => self.assessment_text_key(key),
+            Screen::Assessment => self.assessment.text_key(key),
             Screen::Incident => self.incident_text_key(key),
             _ => None,
         }
@@ -98,6 +90,7 @@ impl App {
         match self.screen() {
             Screen::Home | Screen::Persona(_) | Screen::Release => vec![KeyScope::List],
             Screen::Dora => vec![KeyScope::Dora],
+            Screen::Load if self.load.from_run.is_some() => vec![KeyScope::LoadStep],
             Screen::Load => vec![KeyScope::Load],
             Screen::Runs => vec![KeyScope::Runs],
             Screen::Health => vec![KeyScope::Health],
@@ -167,32 +160,16 @@ impl App {
             Screen::Persona(p) => self.persona_intent(p, intent),
             Screen::Runs => self.runs_intent(intent),
             Screen::Audit => {
-                let n = self.audit.as_ref().map_or(0, |(e, _)| e.len());
-                self.audit_row = move_row(self.audit_row, n, intent);
+                self.audit.intent(intent);
                 Vec::new()
             }
-            Screen::Notifications => self.notifications_intent(intent),
+            Screen::Notifications => self.notifications.intent(intent),
             Screen::Run(_) => self.run_intent(intent),
-            Screen::Dora => self.dora_intent(intent),
-            Screen::Health => {
-                let n = self.health.as_ref().map_or(0, |h| h.monitors.len());
-                if intent == Intent::CycleEnv {
-                    let envs = &self.init.environments;
-                    let i = envs.iter().position(|(n, _)| *n == self.health_env).map_or(0, |i| i + 1);
-                    let next = envs.get(i % envs.len().max(1)).map(|(n, _)| n.clone());
-                    return next.map(|e| self.watch_health(e)).unwrap_or_default();
-                }
-                if intent == Intent::Select {
-                    self.health_detail = !self.health_detail;
-                } else {
-                    self.health_row = move_row(self.health_row, n, intent);
-                }
-                Vec::new()
-            }
+            Screen::Dora => self.dora.intent(&self.init.services, intent),
+            Screen::Health => self.health.intent(&self.init.environments, intent),
             Screen::Load => self.load_intent(intent),
             Screen::Backups => {
-                let n = self.backups.as_ref().map_or(0, |(rows, _)| rows.len());
-                self.backups_row = move_row(self.backups_row, n, intent);
+                self.backups.backups_intent(intent);
                 Vec::new()
             }
             Screen::Profile => {
@@ -200,13 +177,11 @@ impl App {
                 Vec::new()
             }
             Screen::Secrets => {
-                let n = self.secrets.as_ref().map_or(0, Vec::len);
-                self.secrets_row = move_row(self.secrets_row, n, intent);
+                self.secrets.intent(intent);
                 Vec::new()
             }
             Screen::Images => {
-                let n = self.images.as_ref().map_or(0, Vec::len);
-                self.images_row = move_row(self.images_row, n, intent);
+                self.images.intent(intent);
                 Vec::new()
             }
             Screen::Release => {
@@ -216,30 +191,26 @@ impl App {
                 Vec::new()
             }
             Screen::Launch(_) => Vec::new(),
-            Screen::Cost => self.cost_intent(intent),
-            Screen::Assessment => self.assessment_intent(intent),
+            Screen::Cost => self.cost.intent(intent),
+            Screen::Assessment => self.assessment.intent(intent).unwrap_or_else(|notice| {
+                self.notice = Some(notice);
+                Vec::new()
+            }),
             Screen::Incident => self.incident_intent(intent),
         }
     }
 
     fn home_intent(&mut self, intent: Intent) -> Vec<Effect> {
         match intent {
-            Intent::Left => self.home_col = (self.home_col + 2) % 3,
-            Intent::Right | Intent::NextPane => self.home_col = (self.home_col + 1) % 3,
             Intent::Persona(n) => self.screens.push(Screen::Persona(Persona::MENU[usize::from(n).min(2)])),
             Intent::Select | Intent::Launch => {
-                let persona = Persona::MENU[self.home_col];
-                self.open_launch(persona);
+                self.open_launch(Persona::MENU[self.home.col]);
                 return Vec::new();
             }
             _ => {}
         }
-        let n = self.workflows_of(Persona::MENU[self.home_col]).len();
-        if matches!(intent, Intent::Left | Intent::Right | Intent::NextPane) {
-            self.row = self.row.min(n.saturating_sub(1));
-        } else {
-            self.row = move_row(self.row, n, intent);
-        }
+        let counts: Vec<usize> = Persona::MENU.iter().map(|p| self.workflows_of(*p).len()).collect();
+        self.home.intent(intent, |col| counts.get(col).copied().unwrap_or(0));
         Vec::new()
     }
 
@@ -249,9 +220,9 @@ impl App {
         } else if let Intent::Persona(n) = intent {
             self.screens.pop();
             self.screens.push(Screen::Persona(Persona::MENU[usize::from(n).min(2)]));
-            self.row = 0;
+            self.home.row = 0;
         } else {
-            self.row = move_row(self.row, self.workflows_of(persona).len(), intent);
+            self.home.row = move_row(self.home.row, self.workflows_of(persona).len(), intent);
         }
         Vec::new()
     }
@@ -261,7 +232,7 @@ impl App {
         match self.screen() {
             Screen::Home | Screen::Runs => vec![Effect::LoadRuns],
             Screen::Release => vec![Effect::LoadRelease],
-            Screen::Dora => vec![self.dora_effect()],
+            Screen::Dora => vec![self.dora.effect()],
             Screen::Audit => vec![Effect::LoadAudit],
             _ => Vec::new(),
         }
@@ -278,7 +249,7 @@ impl App {
     /// Opens the health screen (health runs in the background from the start).
     pub(super) fn open_health(&mut self) {
         if !matches!(self.screen(), Screen::Health) {
-            self.health_detail = false;
+            self.health.detail = false;
             self.screens.push(Screen::Health);
         }
     }
@@ -288,24 +259,13 @@ impl App {
         self.open_health();
         match env {
             None => Vec::new(),
-            Some(e) if self.init.environments.iter().any(|(n, _)| n == e) => self.watch_health(e.to_string()),
+            Some(e) if self.init.environments.iter().any(|(n, _)| n == e) => self.health.watch(e.to_string()),
             Some(e) => {
                 let names: Vec<&str> = self.init.environments.iter().map(|(n, _)| n.as_str()).collect();
                 self.notice = Some(format!("no environment {e:?}: {}", names.join(", ")));
                 Vec::new()
             }
         }
-    }
-
-    /// Starts watching `env`'s monitors (the old snapshot goes: it was another environment's).
-    fn watch_health(&mut self, env: String) -> Vec<Effect> {
-        if env == self.health_env {
-            return Vec::new();
-        }
-        self.health = None;
-        self.health_row = 0;
-        self.health_env.clone_from(&env);
-        vec![Effect::WatchHealth { environment: env }]
     }
 
     /// Opens the DORA screen and asks for the dashboard.
@@ -318,44 +278,7 @@ impl App {
 
     /// The effect that (re)computes the dashboard for the current choices.
     pub fn dora_effect(&self) -> Effect {
-        Effect::LoadDora {
-            service: self.dora_view.service.clone(),
-            environment: None,
-            days: self.dora_view.days,
-        }
-    }
-
-    fn dora_intent(&mut self, intent: Intent) -> Vec<Effect> {
-        let rows = match &self.dora {
-            Some(Ok(d)) => d.deployments.len(),
-            _ => 0,
-        };
-        let v = &mut self.dora_view;
-        match intent {
-            Intent::CycleWindow => {
-                v.days = match v.days {
-                    d if d < 7 => 7,
-                    d if d < 30 => 30,
-                    d if d < 90 => 90,
-                    d if d < 180 => 180,
-                    _ => 7,
-                };
-                return vec![self.dora_effect()];
-            }
-            Intent::CycleService => {
-                // Every configured service and every one seen, then all again.
-                let services = &self.init.services;
-                let next = match &v.service {
-                    None => services.first().cloned(),
-                    Some(cur) => services.iter().skip_while(|s| *s != cur).nth(1).cloned(),
-                };
-                v.service = next;
-                return vec![self.dora_effect()];
-            }
-            Intent::Select => v.expanded = !v.expanded,
-            _ => v.row = move_row(v.row, rows, intent),
-        }
-        Vec::new()
+        self.dora.effect()
     }
 
     /// Opens the launch form of the workflow called `name`, if it exists.
@@ -370,7 +293,7 @@ impl App {
     }
 
     fn open_launch(&mut self, persona: Persona) {
-        let Some(wf) = self.workflows_of(persona).get(self.row).map(|w| (*w).clone()) else { return };
+        let Some(wf) = self.workflows_of(persona).get(self.home.row).map(|w| (*w).clone()) else { return };
         let form = LaunchForm::new(&wf, &self.init.environments, &self.init.default_env)
             .with_env_vars(self.init.env_vars.clone());
         self.screens.push(Screen::Launch(Box::new(form)));
@@ -378,127 +301,15 @@ impl App {
 
     /// The runs shown on the runs screen, filtered.
     pub fn filtered_runs(&self) -> Vec<&flightdeck_core::store::records::RunRecord> {
-        let q = self.runs_filter.to_lowercase();
-        self.recent
-            .iter()
-            .filter(|r| {
-                q.is_empty()
-                    || [
-                        r.id.as_str(),
-                        r.workflow.as_str(),
-                        r.environment.as_str(),
-                        r.status.as_str(),
-                        r.operator.as_str(),
-                    ]
-                    .iter()
-                    .any(|f| f.to_lowercase().contains(&q))
-            })
-            .collect()
+        self.runs.filtered(&self.recent)
     }
 
     fn runs_intent(&mut self, intent: Intent) -> Vec<Effect> {
-        let runs = self.filtered_runs();
-        let selected = runs.get(self.runs_row).map(|r| (r.id.clone(), r.status));
-        match intent {
-            Intent::Search => self.filter_input = Some(TextInput::new(&self.runs_filter)),
-            Intent::Select => {
-                if let Some((id, _)) = selected {
-                    return vec![Effect::OpenRun { run: id }];
-                }
-            }
-            Intent::Resume => {
-                if let Some((id, flightdeck_core::engine::event::RunStatus::Interrupted)) = selected {
-                    return vec![Effect::Resume { run: id }];
-                }
-                self.notice = Some("only an interrupted run can be resumed".into());
-            }
-            _ => self.runs_row = move_row(self.runs_row, runs.len(), intent),
-        }
-        Vec::new()
+        self.runs.intent(&self.recent, intent).unwrap_or_else(|notice| {
+            self.notice = Some(notice);
+            Vec::new()
+        })
     }
-}
-
-/// Moves a selection within `n` rows.
-pub(super) fn move_row(row: usize, n: usize, intent: Intent) -> usize {
-    let last = n.saturating_sub(1);
-    match intent {
-        Intent::Up => row.saturating_sub(1),
-        Intent::Down => (row + 1).min(last),
-        Intent::PageUp => row.saturating_sub(10),
-        Intent::PageDown => (row + 10).min(last),
-        Intent::Top => 0,
-        Intent::Bottom => last,
-        _ => row.min(last),
-    }
-}
-
-/// Text typed on the run screen: the search input and the phrase of a phrase gate (when its dialog
-/// is on screen).
-fn run_text_key(
-    rs: &mut RunScreen,
-    view: &crate::app::run_view::RunView,
-    key: Key,
-    dialog_shown: bool,
-) -> Option<Vec<Effect>> {
-    if let Some(input) = rs.filter_input.as_mut() {
-        // The filter applies as you type; enter keeps it, esc clears it.
-        match key.code {
-            KeyCode::Enter => rs.filter_input = None,
-            KeyCode::Esc => {
-                rs.filter_input = None;
-                rs.filter = None;
-            }
-            _ => {
-                input.key(key);
-                let v = input.value();
-                rs.filter = (!v.is_empty()).then_some(v);
-                rs.scroll = 0;
-            }
-        }
-        return Some(Vec::new());
-    }
-    if let Some(input) = rs.search_input.as_mut() {
-        match key.code {
-            KeyCode::Enter => {
-                let q = input.value();
-                rs.search_input = None;
-                if !q.is_empty() {
-                    rs.query = Some(q.clone());
-                    rs.pending_search = Some((q, false));
-                    rs.follow = false;
-                }
-            }
-            KeyCode::Esc => rs.search_input = None,
-            _ => {
-                input.key(key);
-            }
-        }
-        return Some(Vec::new());
-    }
-    let gate = view.gate.as_ref().filter(|_| dialog_shown)?;
-    let GateForm::Phrase { phrase } = &gate.form else { return None };
-    if rs.answered.as_deref() == Some(gate.gate.as_str()) || key.code == KeyCode::Esc {
-        return None;
-    }
-    if key.ctrl && key.code == KeyCode::Char('r') {
-        rs.answered = Some(gate.gate.clone());
-        let decision = Decision::Reject { gate: gate.gate.clone(), comment: None };
-        return Some(vec![Effect::Decide { run: rs.run.clone(), decision }]);
-    }
-    if key.code == KeyCode::Enter {
-        let text = rs.phrase.value();
-        if &text != phrase {
-            // Nothing is sent until the phrase matches exactly; the dialog says so.
-            rs.phrase_mismatch = !text.is_empty();
-            return Some(Vec::new());
-        }
-        rs.answered = Some(gate.gate.clone());
-        rs.phrase = TextInput::new("");
-        let decision = Decision::Phrase { gate: gate.gate.clone(), text };
-        return Some(vec![Effect::Decide { run: rs.run.clone(), decision }]);
-    }
-    rs.phrase_mismatch = false;
-    rs.phrase.key(key).then(Vec::new)
 }
 
 /// The failure action to the left or right of `a` in the menu.

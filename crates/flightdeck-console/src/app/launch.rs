@@ -91,6 +91,9 @@ pub struct LaunchForm {
     pub env_vars: EnvVars,
     /// Defaults that are templates: field index, the default as written, the text shown for it.
     templated: Vec<(usize, serde_json::Value, String)>,
+    /// Templated defaults the form cannot resolve for the selected environment: field index and
+    /// the error naming the template and why (the field must be typed before the run starts).
+    pub unresolved: BTreeMap<usize, String>,
 }
 
 /// Each environment's `environment.*` template variables, by environment name.
@@ -134,6 +137,7 @@ impl LaunchForm {
             preview: false,
             env_vars: EnvVars::new(),
             templated,
+            unresolved: BTreeMap::new(),
         };
         form.refresh_defaults();
         form
@@ -149,8 +153,9 @@ impl LaunchForm {
     }
 
     /// Shows templated defaults rendered for the selected environment (never the raw `{{ … }}`);
-    /// a default the operator edited is left alone. One that names more than the environment
-    /// shows blank, and the help says the run fills it in.
+    /// a default the operator edited is left alone. One that cannot be resolved before the run
+    /// (it names a step's outputs, a parameter, or a key the environment lacks) shows blank with
+    /// an error naming the template and why: the run does not start until a value is typed.
     fn refresh_defaults(&mut self) {
         let env = self.env_vars.get(&self.environment()).cloned().unwrap_or_default();
         for (i, raw, shown) in &mut self.templated {
@@ -159,12 +164,19 @@ impl LaunchForm {
             if input.value() != *shown {
                 continue;
             }
-            let rendered = value_text(&flightdeck_core::workflow::plan::render_default(raw, &env));
-            let text = if rendered.contains("{{") { String::new() } else { rendered };
-            if text.is_empty() && !field.help.as_deref().is_some_and(|h| h.contains("run fills")) {
-                let help = field.help.take().map_or_else(String::new, |h| format!("{h} "));
-                field.help = Some(format!("{help}(blank: the run fills in the workflow's default)"));
-            }
+            let text = match flightdeck_core::workflow::plan::resolve_default(raw, &env) {
+                Ok(v) => {
+                    self.unresolved.remove(i);
+                    field.error = None;
+                    value_text(&v)
+                }
+                Err(why) => {
+                    let e = format!("default {} cannot be resolved: {why}; type a value", value_text(raw));
+                    field.error = Some(e.clone());
+                    self.unresolved.insert(*i, e);
+                    String::new()
+                }
+            };
             **input = TextInput::new(&text);
             shown.clone_from(&text);
         }
@@ -204,6 +216,9 @@ impl LaunchForm {
             field.edit(key);
             if field.name == "@env" {
                 self.refresh_defaults();
+            } else if let Some(e) = self.unresolved.get(&self.focus) {
+                // The unresolved default's error shows while the field is blank.
+                field.error = field.text().is_empty().then(|| e.clone());
             }
         }
     }
@@ -212,12 +227,15 @@ impl LaunchForm {
     pub fn validate(&mut self) -> bool {
         let wf = self.workflow.clone();
         let mut ok = true;
-        for field in &mut self.fields {
+        for (i, field) in self.fields.iter_mut().enumerate() {
             field.error = None;
             let Some(param) = wf.param(&field.name) else { continue };
             let text = field.text();
             if text.is_empty() {
-                if param.required && param.default.is_none() {
+                if let Some(e) = self.unresolved.get(&i) {
+                    field.error = Some(e.clone());
+                    ok = false;
+                } else if param.required && param.default.is_none() {
                     field.error = Some("required".into());
                     ok = false;
                 }

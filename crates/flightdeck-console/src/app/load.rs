@@ -4,7 +4,8 @@
 
 use crate::app::input::TextInput;
 use crate::app::launch::{Field, FieldValue};
-use crate::app::{App, Screen};
+use crate::app::run_view::RunView;
+use crate::app::{App, RunScreen, Screen};
 use crate::keymap::Intent;
 use crate::msg::{Effect, Key, KeyCode};
 use flightdeck_core::load::{LoadError, LoadSpec, Report, Snapshot, Target, Threshold};
@@ -281,10 +282,13 @@ impl App {
     pub(super) fn load_intent(&mut self, intent: Intent) -> Vec<Effect> {
         if let Some((run, _)) = &self.load.from_run {
             match intent {
-                Intent::Cancel => {
-                    self.notice =
-                        Some(format!("this load test is a step of run {run}: cancel the run there"));
+                // Cancelling belongs to the run: `x` opens it, asking "cancel this run?".
+                Intent::Cancel if self.views.get(run).is_some_and(RunView::active) => {
+                    let mut rs = RunScreen::for_run(run);
+                    rs.confirm_cancel = true;
+                    self.screens.push(Screen::Run(Box::new(rs)));
                 }
+                Intent::Cancel => self.notice = Some(format!("run {run} has ended: nothing to cancel")),
                 Intent::Select => {
                     self.load.dismissed = self.load.from_run.take();
                     self.load.snapshot = None;

@@ -4,12 +4,11 @@
 use std::collections::BTreeMap;
 
 use crate::msg::{Effect, Msg};
-use flightdeck_core::engine::event::RunStatus;
-use flightdeck_core::store::records::{AuditRecord, AuditVerdict, RunRecord};
+use flightdeck_core::store::records::RunRecord;
 use flightdeck_core::time::Micros;
 use flightdeck_core::workflow::model::{Persona, Workflow};
 
-mod assessment;
+pub mod assessment;
 mod command;
 pub mod cost;
 pub mod dialog;
@@ -18,17 +17,20 @@ pub mod input;
 mod keys;
 pub mod launch;
 pub mod load;
-mod notifications;
+pub mod notifications;
 pub mod profile;
 mod run_keys;
 pub mod run_view;
 pub mod runs_watch;
+pub mod screens;
+mod update;
 
 use input::TextInput;
 use launch::LaunchForm;
 use load::LoadView;
 use run_view::RunView;
-use runs_watch::changes_runs_list;
+pub use screens::dora::DoraView;
+pub use screens::run::RunScreen;
 
 /// What the console is told at start.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,84 +64,6 @@ pub struct Init {
     /// Each environment's `environment.*` template variables (the launch form shows defaults
     /// that name them resolved).
     pub env_vars: launch::EnvVars,
-}
-
-/// The run screen's own state (the run itself is in [`App::views`]).
-#[allow(clippy::struct_excessive_bools)] // independent view switches
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunScreen {
-    /// Run id.
-    pub run: String,
-    /// Selected step.
-    pub selected: usize,
-    /// Follow: select the busy step and stick to the end of its log.
-    pub follow: bool,
-    /// Wrap long lines.
-    pub wrap: bool,
-    /// Lines scrolled up from the end of the log (when not following).
-    pub scroll: usize,
-    /// The search input while typing.
-    pub search_input: Option<TextInput>,
-    /// The last search.
-    pub query: Option<String>,
-    /// A search the runtime should perform: (query, forward).
-    pub pending_search: Option<(String, bool)>,
-    /// The line the last search found (0-based, in the whole log).
-    pub found: Option<usize>,
-    /// The typed-phrase input of a phrase gate.
-    pub phrase: TextInput,
-    /// The typed phrase was submitted and does not match.
-    pub phrase_mismatch: bool,
-    /// The highlighted option of a choice gate (0 = first).
-    pub choice: usize,
-    /// The gate this console already answered (so a key press sends one decision, once).
-    pub answered: Option<String>,
-    /// Asking "cancel this run?".
-    pub confirm_cancel: bool,
-    /// The dialog hidden with `esc` (the run keeps waiting; `enter` shows it again).
-    pub hidden: Option<String>,
-    /// Lines the dialog's text is scrolled.
-    pub dialog_scroll: usize,
-    /// The log takes the whole body (the steps panel hidden).
-    pub zoom: bool,
-    /// The current search match and the number of matching lines (0, 0 before a search).
-    pub match_info: (usize, usize),
-    /// The live filter: only lines containing it show.
-    pub filter: Option<String>,
-    /// The filter input while typing (the filter follows each key).
-    pub filter_input: Option<TextInput>,
-}
-
-impl RunScreen {
-    /// The run screen of `run`, following it.
-    pub fn for_run(run: &str) -> RunScreen {
-        RunScreen::new(run)
-    }
-
-    fn new(run: &str) -> RunScreen {
-        RunScreen {
-            run: run.to_string(),
-            selected: 0,
-            follow: true,
-            wrap: false,
-            scroll: 0,
-            search_input: None,
-            query: None,
-            pending_search: None,
-            found: None,
-            phrase: TextInput::new(""),
-            phrase_mismatch: false,
-            choice: 0,
-            answered: None,
-            confirm_cancel: false,
-            hidden: None,
-            dialog_scroll: 0,
-            zoom: false,
-            match_info: (0, 0),
-            filter: None,
-            filter_input: None,
-        }
-    }
 }
 
 /// A screen on the stack.
@@ -183,25 +107,6 @@ pub enum Screen {
     Incident,
 }
 
-/// The DORA screen's choices.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DoraView {
-    /// Window length in days (7, 30, 90, 180).
-    pub days: i64,
-    /// One service, or all.
-    pub service: Option<String>,
-    /// Selected deployment row.
-    pub row: usize,
-    /// Showing the selected deployment's commits.
-    pub expanded: bool,
-}
-
-impl Default for DoraView {
-    fn default() -> Self {
-        DoraView { days: 90, service: None, row: 0, expanded: false }
-    }
-}
-
 /// A window of log lines the runtime read from a step's log file for the current view.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LogWindow {
@@ -218,61 +123,32 @@ pub struct LogWindow {
 }
 
 /// The console state.
-#[allow(clippy::struct_excessive_bools)] // independent overlay and view switches
 #[derive(Debug, Clone)]
 pub struct App {
     /// Start-up facts.
     pub init: Init,
     /// The screen stack (Home at the bottom).
     pub screens: Vec<Screen>,
-    /// Home: selected persona column.
-    pub home_col: usize,
-    /// Home / persona: selected row.
-    pub row: usize,
-    /// Runs screen: selected row.
-    pub runs_row: usize,
-    /// Runs screen: filter text.
-    pub runs_filter: String,
-    /// Runs screen: the filter input while typing.
-    pub filter_input: Option<TextInput>,
-    /// Audit screen: entries and verdict.
-    pub audit: Option<(Vec<AuditRecord>, AuditVerdict)>,
-    /// Audit screen: scroll.
-    pub audit_row: usize,
-    /// Secrets screen: each secret's status (no values), once loaded.
-    pub secrets: Option<Vec<flightdeck_core::secrets::SecretStatus>>,
-    /// Secrets screen: selected row.
-    pub secrets_row: usize,
+    /// Home / persona menus: selected column and row.
+    pub home: screens::home::HomeState,
+    /// Runs screen: selected row and filter.
+    pub runs: screens::lists::RunsState,
+    /// Audit screen: entries, verdict and scroll.
+    pub audit: screens::lists::AuditState,
+    /// Secrets screen: each secret's status (no values), once loaded, and the selected row.
+    pub secrets: screens::lists::SecretsState,
     /// Incident screen: the timeline, its filter and the note being typed.
     pub incident_screen: incident::IncidentScreen,
-    /// Images screen: the pushed images, newest first, once loaded.
-    pub images: Option<Vec<flightdeck_core::store::ArtifactRecord>>,
-    /// Images screen: selected row.
-    pub images_row: usize,
-    /// Health screen: the newest alerts received from Alertmanager.
-    pub alerts: Vec<flightdeck_core::store::AlertRecord>,
-    /// Assessment screen: the report, or why it could not be computed.
-    pub assessment: Option<Result<Box<flightdeck_core::assess::Report>, String>>,
-    /// Assessment screen: the section drilled into.
-    pub assess_section: Option<usize>,
-    /// Assessment screen: selected row (section, or item inside the section).
-    pub assess_row: usize,
-    /// Assessment screen: the note being typed for the selected item.
-    pub assess_note: Option<TextInput>,
-    /// The Backups screen's rows (newest first) and when they were read.
-    pub backups: Option<(Vec<flightdeck_core::store::BackupRecord>, flightdeck_core::time::Micros)>,
-    /// Selected backup row.
-    pub backups_row: usize,
-    /// The Cost screen's report (or why there is none), once read.
-    pub cost: Option<Result<Box<flightdeck_core::cost::Report>, String>>,
-    /// The Cost screen's breakdown and selected anomaly.
-    pub cost_view: cost::CostView,
-    /// Notifications screen: deliveries, newest first.
-    pub notifications: Option<Vec<flightdeck_core::store::notify::NotificationRecord>>,
-    /// Notifications screen: selected row.
-    pub notify_row: usize,
-    /// Notifications screen: the attempts of the selected delivery, when opened.
-    pub notify_attempts: Option<(i64, Vec<flightdeck_core::store::notify::AttemptRecord>)>,
+    /// Images screen: the pushed images, newest first, once loaded, and the selected row.
+    pub images: screens::lists::ImagesState,
+    /// Assessment screen: the report, the section drilled into, the selection and the note.
+    pub assessment: assessment::AssessmentState,
+    /// The Backups screen's rows (newest first), when they were read, and the selected row.
+    pub backups: screens::lists::BackupsState,
+    /// The Cost screen's report (or why there is none), its breakdown and selected anomaly.
+    pub cost: cost::CostState,
+    /// Notifications screen: deliveries, the selected one and its attempts when opened.
+    pub notifications: notifications::NotificationsState,
     /// Runs known to the console.
     pub views: BTreeMap<String, RunView>,
     /// Recent runs from the store.
@@ -298,18 +174,10 @@ pub struct App {
     pub incident: Option<Box<flightdeck_core::incident::OpenIncident>>,
     /// Theme name.
     pub theme: String,
-    /// The latest health snapshot.
-    pub health: Option<Box<flightdeck_core::health::Snapshot>>,
-    /// The environment whose monitors Health watches.
-    pub health_env: String,
-    /// Health screen: selected monitor.
-    pub health_row: usize,
-    /// Health screen: showing the selected monitor's detail.
-    pub health_detail: bool,
-    /// The DORA dashboard, once computed.
-    pub dora: Option<Result<Box<flightdeck_core::dora::Dashboard>, String>>,
-    /// The DORA screen's choices.
-    pub dora_view: DoraView,
+    /// The Health screen: the watched environment, its latest snapshot, the alerts.
+    pub health: screens::health::HealthState,
+    /// The DORA screen: the dashboard once computed and the choices.
+    pub dora: screens::dora::DoraState,
     /// The release plan, once loaded.
     pub release: Option<Result<Box<flightdeck_core::release::ReleasePlan>, String>>,
     /// Log lines prepared by the runtime for the run screen.
@@ -330,40 +198,29 @@ impl App {
     /// The console at start: Home.
     pub fn new(init: Init, size: (u16, u16)) -> App {
         let load = LoadView::new(init.load_url.as_deref());
-        let dora_view = DoraView { days: init.dora_days, ..DoraView::default() };
+        let dora = screens::dora::DoraState {
+            dashboard: None,
+            view: DoraView { days: init.dora_days, ..DoraView::default() },
+        };
         App {
             recent: init.runs.clone(),
             runs_watch: (0, false),
-            health_env: init.default_env.clone(),
+            health: screens::health::HealthState::new(&init.default_env),
             now: init.now,
             incident: None,
             theme: init.theme.clone(),
             init,
             screens: vec![Screen::Home],
-            home_col: 0,
-            row: 0,
-            runs_row: 0,
-            runs_filter: String::new(),
-            filter_input: None,
-            audit: None,
-            audit_row: 0,
-            secrets: None,
-            secrets_row: 0,
+            home: screens::home::HomeState::default(),
+            runs: screens::lists::RunsState::default(),
+            audit: screens::lists::AuditState::default(),
+            secrets: screens::lists::SecretsState::default(),
             incident_screen: incident::IncidentScreen::default(),
-            images: None,
-            images_row: 0,
-            alerts: Vec::new(),
-            assessment: None,
-            assess_section: None,
-            assess_row: 0,
-            assess_note: None,
-            backups: None,
-            backups_row: 0,
-            cost: None,
-            cost_view: cost::CostView::default(),
-            notifications: None,
-            notify_row: 0,
-            notify_attempts: None,
+            images: screens::lists::ImagesState::default(),
+            assessment: assessment::AssessmentState::default(),
+            backups: screens::lists::BackupsState::default(),
+            cost: cost::CostState::default(),
+            notifications: notifications::NotificationsState::default(),
             views: BTreeMap::new(),
             cmdline: None,
             completions: Vec::new(),
@@ -373,11 +230,7 @@ impl App {
             size,
             log_window: None,
             release: None,
-            dora: None,
-            dora_view,
-            health: None,
-            health_row: 0,
-            health_detail: false,
+            dora,
             load,
             profile: profile::ProfileView::default(),
             dialog: None,
@@ -419,213 +272,10 @@ impl App {
         effects
     }
 
-    fn apply(&mut self, msg: Msg) -> Vec<Effect> {
-        match msg {
-            Msg::Key(key) => self.key(key),
-            Msg::Resize { width, height } => {
-                self.size = (width, height);
-                Vec::new()
-            }
-            Msg::Tick { now } => {
-                self.now = now;
-                // The incident banner follows the store every second, on every screen.
-                let mut out = vec![Effect::LoadIncident];
-                out.extend(self.watch_runs_tick());
-                // An open timeline follows the store too: a colleague's note shows within a second.
-                if matches!(self.screen(), Screen::Incident) {
-                    out.push(Effect::LoadIncidentTimeline { id: self.incident_screen.wanted.clone() });
-                }
-                out
-            }
-            Msg::Clock { now } => {
-                self.now = now;
-                Vec::new()
-            }
-            Msg::Engine(event) => {
-                let ended =
-                    matches!(event.kind, flightdeck_core::engine::event::EventKind::RunFinished { .. });
-                if let flightdeck_core::engine::event::EventKind::GateWaiting { info } = &event.kind {
-                    self.gate_opened(&event.run, info);
-                }
-                let view =
-                    self.views.entry(event.run.clone()).or_insert_with(|| RunView::new(&event.run, true));
-                view.apply(event.at, &event.kind);
-                self.follow_load_step(&event);
-                self.runs_watch.1 |= changes_runs_list(&event.kind);
-                if ended { vec![Effect::LoadRuns] } else { Vec::new() }
-            }
-            msg @ (Msg::HealthSnapshot { .. }
-            | Msg::DoraLoaded { .. }
-            | Msg::ReleaseLoaded { .. }
-            | Msg::IncidentLoaded { .. }) => {
-                self.update_loaded(msg);
-                Vec::new()
-            }
-            other => self.update_data(other),
-        }
-    }
-
-    /// Data the runtime computed in the background.
-    fn update_loaded(&mut self, msg: Msg) {
-        match msg {
-            Msg::HealthSnapshot { snapshot } => self.health = Some(snapshot),
-            Msg::DoraLoaded { dashboard } => {
-                // Services seen in any dashboard join the cycle of `s` (with the configured ones).
-                if let Ok(d) = &dashboard {
-                    for r in &d.deployments {
-                        if !self.init.services.contains(&r.deployment.service) {
-                            self.init.services.push(r.deployment.service.clone());
-                        }
-                    }
-                    self.init.services.sort();
-                }
-                self.dora = Some(dashboard);
-            }
-            Msg::ReleaseLoaded { plan } => self.release = Some(plan),
-            Msg::IncidentLoaded { open } => self.incident = open,
-            _ => {}
-        }
-    }
-
-    #[allow(clippy::too_many_lines)] // a dispatch table: one arm per data message
-    fn update_data(&mut self, msg: Msg) -> Vec<Effect> {
-        match msg {
-            Msg::RunLaunched { run } => {
-                self.views.entry(run.clone()).or_insert_with(|| RunView::new(&run, true));
-                if matches!(self.screen(), Screen::Launch(_)) {
-                    self.screens.pop();
-                }
-                self.screens.push(Screen::Run(Box::new(RunScreen::new(&run))));
-                vec![Effect::LoadRuns]
-            }
-            Msg::LaunchFailed { message } => {
-                if let Some(Screen::Launch(form)) = self.screen_mut() {
-                    form.preview = false;
-                }
-                self.notice = Some(message);
-                Vec::new()
-            }
-            Msg::RunsLoaded { runs } => {
-                self.recent = runs;
-                Vec::new()
-            }
-            Msg::RunOpened { run, steps: _, events } => {
-                let mut view = RunView::new(&run.id, false);
-                for e in &events {
-                    view.apply(e.at, &e.kind);
-                }
-                if view.finished.is_none() && run.status == RunStatus::Interrupted {
-                    view.finished =
-                        Some((RunStatus::Interrupted, 8, Some("the process died: R resumes it".into())));
-                }
-                self.views.insert(run.id.clone(), view);
-                let mut screen = RunScreen::new(&run.id);
-                screen.follow = false;
-                self.screens.push(Screen::Run(Box::new(screen)));
-                Vec::new()
-            }
-            Msg::AlertsLoaded { alerts } => {
-                self.alerts = alerts;
-                Vec::new()
-            }
-            Msg::AssessmentLoaded { report } => {
-                self.assessment = Some(report);
-                Vec::new()
-            }
-            Msg::BackupsLoaded { backups, now } => {
-                self.backups = Some((backups, now));
-                Vec::new()
-            }
-            Msg::SecretsLoaded { secrets } => {
-                self.secrets = Some(secrets);
-                Vec::new()
-            }
-            Msg::IncidentTimelineLoaded { timeline } => {
-                self.incident_screen.timeline = Some(timeline.map(|t| *t));
-                let n = self.incident_screen.shown().len();
-                self.incident_screen.row = self.incident_screen.row.min(n.saturating_sub(1));
-                Vec::new()
-            }
-            Msg::ImagesLoaded { rows } => {
-                self.images = Some(rows);
-                Vec::new()
-            }
-            Msg::CostLoaded { report, tags } => {
-                self.cost_loaded(report, tags);
-                Vec::new()
-            }
-            Msg::ProfileLoaded { run, data } => {
-                self.profile.loaded(&run, data);
-                Vec::new()
-            }
-            Msg::AuditLoaded { entries, verdict } => {
-                self.audit = Some((entries, verdict));
-                Vec::new()
-            }
-            m @ (Msg::NotificationsLoaded { .. } | Msg::NotificationAttempts { .. }) => {
-                self.notifications_msg(m);
-                Vec::new()
-            }
-            Msg::LogSearched { run, line, total, rank, matches } => {
-                if let Some(Screen::Run(rs)) = self.screens.last_mut() {
-                    rs.match_info = (rank, matches);
-                }
-                self.searched(&run, line, total);
-                Vec::new()
-            }
-            Msg::Notice { text } => {
-                self.notice = Some(text);
-                Vec::new()
-            }
-            m @ (Msg::LoadProgress { .. } | Msg::LoadFinished { .. }) => self.load_msg(m),
-            Msg::Key(_)
-            | Msg::Resize { .. }
-            | Msg::Tick { .. }
-            | Msg::Clock { .. }
-            | Msg::Engine(_)
-            | Msg::HealthSnapshot { .. }
-            | Msg::DoraLoaded { .. }
-            | Msg::ReleaseLoaded { .. }
-            | Msg::IncidentLoaded { .. } => Vec::new(),
-        }
-    }
-
-    /// A gate opened: the run screen clears the phrase input (the highlight is set when the
-    /// dialog shows, see `dialog`).
-    fn gate_opened(&mut self, run: &str, _info: &flightdeck_core::engine::event::GateInfo) {
-        for screen in &mut self.screens {
-            if let Screen::Run(rs) = screen
-                && rs.run == run
-            {
-                rs.phrase = TextInput::new("");
-                rs.phrase_mismatch = false;
-            }
-        }
-    }
-
-    fn searched(&mut self, run: &str, line: Option<usize>, total: usize) {
-        let steps = self.views.get(run).map_or(0, |v| v.steps.len());
-        let Some(Screen::Run(rs)) = self.screens.last_mut() else { return };
-        if rs.run != run {
-            return;
-        }
-        rs.pending_search = None;
-        match line {
-            Some(l) => {
-                rs.found = Some(l);
-                rs.follow = false;
-                // Show the match a few lines below the top of the log panel.
-                let height = usize::from(crate::view::log_area(self.size, steps, rs.zoom).height);
-                rs.scroll = total.saturating_sub(l + height.saturating_sub(3)).min(total);
-            }
-            None => self.notice = Some(format!("no match for {:?}", rs.query.clone().unwrap_or_default())),
-        }
-    }
-
     /// Whether a new health snapshot changes what this screen shows (else no redraw is needed:
     /// over SSH every frame costs bytes, even an empty one).
     pub fn health_change_visible(&self, new: &flightdeck_core::health::Snapshot) -> bool {
-        let Some(old) = self.health.as_deref() else { return true };
+        let Some(old) = self.health.snapshot.as_deref() else { return true };
         let brief =
             |s: &flightdeck_core::health::Snapshot| -> Vec<(String, flightdeck_core::health::MonitorState)> {
                 s.monitors.iter().take(4).map(|m| (m.name.clone(), m.state)).collect()
@@ -647,5 +297,7 @@ impl App {
 mod dialog_tests;
 #[cfg(test)]
 mod gaps_tests;
+#[cfg(test)]
+mod launch_tests;
 #[cfg(test)]
 mod tests;

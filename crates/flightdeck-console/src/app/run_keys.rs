@@ -2,7 +2,8 @@
 //! menu, re-run confirmation and cancellation.
 
 use crate::app::dialog::{RERUN_OPTIONS, gate_options};
-use crate::app::keys::{cycle_action, move_row};
+use crate::app::keys::cycle_action;
+use crate::app::screens::move_row;
 use crate::app::{App, Screen};
 use crate::keymap::Intent;
 use crate::msg::Effect;
@@ -120,7 +121,7 @@ fn log_intent(
     Vec::new()
 }
 
-/// Yes/no and choice gates (phrase gates take typed text, see `keys::run_text_key`): `y` approves
+/// Yes/no and choice gates (phrase gates take typed text, see `screens::run::run_text_key`): `y` approves
 /// (a choice gate: the highlighted option), `ctrl-r` rejects, `enter` confirms the highlighted
 /// option, arrows move the highlight or scroll the text. Nothing else answers.
 fn gate_intent(

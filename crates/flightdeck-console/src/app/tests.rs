@@ -259,7 +259,7 @@ fn health_watches_the_chosen_environment_and_quoted_values_stay_whole() {
         vec![Effect::WatchHealth { environment: "production".into() }]
     );
     assert_eq!(
-        (a.screen(), a.health_env.as_str(), a.health.is_none()),
+        (a.screen(), a.health.env.as_str(), a.health.snapshot.is_none()),
         (&Screen::Health, "production", true)
     );
     assert_eq!(a.update(Msg::Key(Key::ch('e'))), vec![Effect::WatchHealth { environment: "staging".into() }]);
@@ -283,7 +283,7 @@ fn dora_s_cycles_every_service_then_all() {
     let mut order = Vec::new();
     for _ in 0..=seen.len() {
         let _ = a.update(Msg::Key(Key::ch('s')));
-        order.push(a.dora_view.service.clone());
+        order.push(a.dora.view.service.clone());
     }
     let mut want: Vec<Option<String>> = seen.iter().cloned().map(Some).collect();
     want.push(None);

@@ -33,6 +33,7 @@ mod keys;
 mod load;
 mod notify;
 mod prepare;
+mod readers;
 mod scroll;
 
 pub use init::git_head;
@@ -133,7 +134,7 @@ pub async fn run(ctx: &Project, opts: ConsoleOptions) -> Result<i32, Error> {
     let mut terminal = ratatui::try_init().map_err(|e| Error::io("cannot set up the terminal", e))?;
     let size = terminal.size().map_or((80, 24), |s| (s.width, s.height));
     let app = App::new(init::init(&console, console.theme.name.clone()), size);
-    let days = app.dora_view.days;
+    let days = app.dora.view.days;
     // The Home summary fills in once the metrics are computed, after the first frame.
     let (tx, store, config, dir) =
         (console.tx.clone(), console.store.clone(), ctx.config.clone(), ctx.paths.project_dir.clone());
@@ -147,7 +148,7 @@ pub async fn run(ctx: &Project, opts: ConsoleOptions) -> Result<i32, Error> {
     } else {
         tokio::spawn(async move {
             tokio::time::sleep(settle).await;
-            let _ = tx.send(effects::load_dora(store, config, dir, None, None, days).await).await;
+            let _ = tx.send(readers::load_dora(store, config, dir, None, None, days).await).await;
         });
     }
     let env = ctx.config.default_env().to_string();

@@ -34,7 +34,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 /// Draws the Assessment screen.
 pub fn assessment(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = panel("Readiness assessment", theme, true);
-    let report = match &app.assessment {
+    let report = match &app.assessment.report {
         None => {
             let p = Paragraph::new(span(" gathering evidence…", theme, Role::Muted)).block(block);
             frame.render_widget(p, area);
@@ -50,8 +50,8 @@ pub fn assessment(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut lines = vec![summary(report, theme)];
     let height = usize::from(area.height.saturating_sub(4));
     let width = usize::from(area.width.saturating_sub(2));
-    match app.assess_section.and_then(|s| report.sections.get(s)) {
-        None => lines.extend(sections(report, app.assess_row, height, width, theme)),
+    match app.assessment.section.and_then(|s| report.sections.get(s)) {
+        None => lines.extend(sections(report, app.assessment.row, height, width, theme)),
         Some(s) => lines.extend(items(app, report, s, height, width, theme)),
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
@@ -143,18 +143,18 @@ fn items<'a>(
     let title = format!(" {} {} · score {} · coverage {} %", s.id, s.title, pct(s.score), pct(s.coverage));
     let mut lines = vec![Line::from(span(title, theme, Role::Title))];
     let rows = height.saturating_sub(5);
-    let first = app.assess_row.saturating_sub(rows.saturating_sub(1));
+    let first = app.assessment.row.saturating_sub(rows.saturating_sub(1));
     let text_w = width.saturating_sub(30);
     for (n, i) in list.iter().enumerate().skip(first).take(rows) {
         let crit = if i.critical { "!" } else { " " };
         lines.push(Line::from(vec![
-            Span::styled(format!(" {:<7}{crit}", i.id), row_style(theme, n == app.assess_row)),
+            Span::styled(format!(" {:<7}{crit}", i.id), row_style(theme, n == app.assessment.row)),
             span(format!("{:<8}", i.state.as_str()), theme, state_role(i.state)),
             span(format!("{:<9}", i.source.as_str()), theme, Role::Muted),
             span(ellipsize(&i.text, text_w), theme, Role::Text),
         ]));
     }
-    if let Some(i) = list.get(app.assess_row) {
+    if let Some(i) = list.get(app.assessment.row) {
         lines.extend(detail(app, r, i, width, theme));
     }
     lines
@@ -177,7 +177,7 @@ fn detail<'a>(app: &App, r: &Report, i: &ItemResult, width: usize, theme: &Theme
         theme,
         Role::Text,
     )));
-    let note = match &app.assess_note {
+    let note = match &app.assessment.note {
         Some(input) => {
             Line::from(span(format!(" note: {}▏ (enter saves, esc drops)", input.value()), theme, Role::Key))
         }

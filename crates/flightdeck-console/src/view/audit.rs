@@ -11,7 +11,7 @@ use crate::view::widgets::{ellipsize, panel, row_style, short_time, span};
 
 /// Draws the audit screen.
 pub fn audit(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let Some((entries, verdict)) = &app.audit else {
+    let Some((entries, verdict)) = &app.audit.entries else {
         frame.render_widget(
             Paragraph::new(span(" loading the audit log…", theme, Role::Muted))
                 .block(panel("Audit", theme, true)),
@@ -28,7 +28,7 @@ pub fn audit(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(line), status);
     let width = usize::from(list.width.saturating_sub(60));
     let height = usize::from(list.height.saturating_sub(2));
-    let first = app.audit_row.saturating_sub(height.saturating_sub(1));
+    let first = app.audit.row.saturating_sub(height.saturating_sub(1));
     let lines: Vec<Line> = entries
         .iter()
         .enumerate()
@@ -49,7 +49,7 @@ pub fn audit(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
                         &format!("{} {}", e.run.as_deref().unwrap_or("-"), e.detail),
                         width.max(10),
                     )),
-                    row_style(theme, i == app.audit_row),
+                    row_style(theme, i == app.audit.row),
                 ),
             ])
         })

@@ -18,7 +18,7 @@ use flightdeck_core::time::Micros;
 /// Draws the Backups screen.
 pub fn backups(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = panel("Database backups", theme, true);
-    let Some((rows, now)) = &app.backups else {
+    let Some((rows, now)) = &app.backups.rows else {
         notice_panel(frame, area, block, " reading the backups…", theme);
         return;
     };
@@ -28,7 +28,7 @@ pub fn backups(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     }
     let height = usize::from(area.height.saturating_sub(3));
-    let first = app.backups_row.saturating_sub(height.saturating_sub(1));
+    let first = app.backups.row.saturating_sub(height.saturating_sub(1));
     let wide = area.width >= 100;
     let rest = usize::from(area.width).saturating_sub(if wide { 62 } else { 36 }).max(10);
     let engine = if wide { format!("{:<9}", "ENGINE") } else { String::new() };
@@ -43,7 +43,7 @@ pub fn backups(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .enumerate()
             .skip(first)
             .take(height)
-            .map(|(i, r)| row(r, *now, i == app.backups_row, wide, rest, theme)),
+            .map(|(i, r)| row(r, *now, i == app.backups.row, wide, rest, theme)),
     );
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -44,10 +44,10 @@ pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         tail.push(sep());
         tail.push(span(format!("⏸ {waiting} waiting"), theme, Role::Warn));
     }
-    if let Some(h) = app.health.as_deref().filter(|h| !h.monitors.is_empty()) {
+    if let Some(h) = app.health.snapshot.as_deref().filter(|h| !h.monitors.is_empty()) {
         tail.push(sep());
         // The summary names its environment: it need not be the one on screen.
-        tail.push(span(format!("{} ", app.health_env), theme, Role::Muted));
+        tail.push(span(format!("{} ", app.health.env), theme, Role::Muted));
         tail.extend(crate::view::health::summary(h, theme));
     }
     let mut spans = vec![
@@ -108,6 +108,7 @@ pub fn footer_ctx(app: &App) -> KeyScope {
         Screen::Home | Screen::Persona(_) => KeyScope::List,
         Screen::Runs => KeyScope::Runs,
         Screen::Dora => KeyScope::Dora,
+        Screen::Load if app.load.from_run.is_some() => KeyScope::LoadStep,
         Screen::Load => KeyScope::Load,
         Screen::Notifications => KeyScope::Notifications,
         Screen::Run(rs) => match app.dialog.as_deref() {
@@ -177,6 +178,14 @@ pub fn footer(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             &[("tab/↑↓", "field"), ("←→/space", "change"), ("enter", "preview"), ("esc", "back")]
         }
         Screen::Release => &[("enter", "launch the release workflow"), ("esc", "back"), ("?", "help")],
+        // Following a run's load step whose run has ended: there is nothing left to cancel.
+        Screen::Load
+            if app.load.from_run.as_ref().is_some_and(|(run, _)| {
+                !app.views.get(run).is_some_and(crate::app::run_view::RunView::active)
+            }) =>
+        {
+            &[("enter", "new test"), ("esc", "back"), ("?", "help")]
+        }
         Screen::Load if app.load.phase == crate::app::load::LoadPhase::Setup => {
             &[("tab/↑↓", "field"), ("←→", "profile"), ("enter", "start the test"), ("esc", "back")]
         }

@@ -15,7 +15,7 @@ use flightdeck_core::cost::{Decimal, GroupLine, Report};
 
 /// Draws the Cost screen.
 pub fn cost(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let report = match &app.cost {
+    let report = match &app.cost.report {
         None => return message(" reading the cost report…", Role::Muted, theme, frame, area),
         Some(Err(e)) => return message(&format!(" {e}"), Role::Warn, theme, frame, area),
         Some(Ok(r)) => r,
@@ -27,7 +27,7 @@ pub fn cost(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let low = wanted.min(spare.max(area.height / 3)).max(3);
     let [top, bottom] = Layout::vertical([Constraint::Min(4), Constraint::Length(low)]).areas(area);
     breakdown(report, theme, frame, top);
-    anomalies(report, app.cost_view.row, theme, frame, bottom);
+    anomalies(report, app.cost.view.row, theme, frame, bottom);
 }
 
 fn message(text: &str, role: Role, theme: &Theme, frame: &mut Frame, area: Rect) {

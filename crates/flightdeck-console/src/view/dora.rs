@@ -16,7 +16,7 @@ use flightdeck_core::time::human_duration;
 
 /// Draws the DORA screen.
 pub fn dora(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let d = match &app.dora {
+    let d = match &app.dora.dashboard {
         None => {
             return frame.render_widget(
                 Paragraph::new(span(" computing the metrics…", theme, Role::Muted))
@@ -152,21 +152,21 @@ fn weekly_line(d: &Dashboard, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 fn deployments(app: &App, d: &Dashboard, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let expanded = app.dora_view.expanded && !d.deployments.is_empty();
+    let expanded = app.dora.view.expanded && !d.deployments.is_empty();
     let [list, detail] = Layout::horizontal([
         Constraint::Min(40),
         Constraint::Length(if expanded { area.width / 2 } else { 0 }),
     ])
     .areas(area);
     let height = usize::from(list.height.saturating_sub(2));
-    let first = app.dora_view.row.saturating_sub(height.saturating_sub(1));
+    let first = app.dora.view.row.saturating_sub(height.saturating_sub(1));
     let mut lines: Vec<Line> = d
         .deployments
         .iter()
         .enumerate()
         .skip(first)
         .take(height)
-        .map(|(i, r)| row_line(r, i == app.dora_view.row, theme))
+        .map(|(i, r)| row_line(r, i == app.dora.view.row, theme))
         .collect();
     if lines.is_empty() {
         lines.push(Line::from(span(
@@ -177,7 +177,7 @@ fn deployments(app: &App, d: &Dashboard, theme: &Theme, frame: &mut Frame, area:
     }
     frame
         .render_widget(Paragraph::new(lines).block(panel("Deployments (enter: commits)", theme, true)), list);
-    if expanded && let Some(r) = d.deployments.get(app.dora_view.row) {
+    if expanded && let Some(r) = d.deployments.get(app.dora.view.row) {
         commits(r, theme, frame, detail);
     }
 }

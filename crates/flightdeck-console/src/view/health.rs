@@ -52,13 +52,13 @@ pub fn summary<'a>(snapshot: &Snapshot, theme: &Theme) -> Vec<Span<'a>> {
 
 /// Draws the Health screen.
 pub fn health(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let Some(snap) = app.health.as_deref() else {
-        let text = format!(" starting the monitors of {}…", app.health_env);
+    let Some(snap) = app.health.snapshot.as_deref() else {
+        let text = format!(" starting the monitors of {}…", app.health.env);
         let p = Paragraph::new(span(text, theme, Role::Muted));
         return frame
-            .render_widget(p.block(panel(&format!("Health — {}", app.health_env), theme, true)), area);
+            .render_widget(p.block(panel(&format!("Health — {}", app.health.env), theme, true)), area);
     };
-    let detail = app.health_detail && !snap.monitors.is_empty();
+    let detail = app.health.detail && !snap.monitors.is_empty();
     let [list, detail_area] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(if detail { area.height / 2 } else { 0 })])
             .areas(area);
@@ -73,17 +73,17 @@ pub fn health(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         Role::Muted,
     ))];
     for (i, m) in snap.monitors.iter().enumerate() {
-        lines.push(monitor_line(m, i == app.health_row, spark_w, width, theme));
+        lines.push(monitor_line(m, i == app.health.row, spark_w, width, theme));
     }
-    lines.extend(super::alerts::alert_lines(&app.alerts, width, theme));
+    lines.extend(super::alerts::alert_lines(&app.health.alerts, width, theme));
     let title = format!(
         "Health — {} — {} monitor(s), updated {} (enter: detail, e: environment)",
-        app.health_env,
+        app.health.env,
         snap.monitors.len(),
         clock(snap.at)
     );
     frame.render_widget(Paragraph::new(lines).block(panel(&title, theme, !detail)), list);
-    if detail && let Some(m) = snap.monitors.get(app.health_row) {
+    if detail && let Some(m) = snap.monitors.get(app.health.row) {
         monitor_detail(m, theme, frame, detail_area);
     }
 }

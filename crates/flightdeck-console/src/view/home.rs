@@ -21,9 +21,9 @@ pub fn home(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     summary_panel(app, theme, frame, summary);
     let cols = Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(top);
     for (i, persona) in Persona::MENU.iter().enumerate() {
-        let focused = app.home_col == i;
+        let focused = app.home.col == i;
         let width = usize::from(cols[i].width.saturating_sub(4));
-        let lines = workflow_lines(app, *persona, theme, focused.then_some(app.row), width);
+        let lines = workflow_lines(app, *persona, theme, focused.then_some(app.home.row), width);
         let title = format!("{} {}", i + 1, persona.heading());
         let block = panel(&title, theme, focused);
         frame.render_widget(Paragraph::new(lines).block(block), cols[i]);
@@ -100,7 +100,7 @@ pub fn persona(app: &App, persona: Persona, theme: &Theme, frame: &mut Frame, ar
     let mut lines = Vec::new();
     let width = usize::from(area.width.saturating_sub(6));
     for (i, w) in app.workflows_of(persona).iter().enumerate() {
-        let sel = app.row == i;
+        let sel = app.home.row == i;
         let last = app.last_run_of(&w.name).map_or_else(
             || "never run".to_string(),
             |r| {
@@ -132,7 +132,7 @@ pub fn persona(app: &App, persona: Persona, theme: &Theme, frame: &mut Frame, ar
 
 /// One line of delivery (DORA) figures for Home.
 fn summary_panel(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let line = match &app.dora {
+    let line = match &app.dora.dashboard {
         None => Line::from(span(" DORA: computing…", theme, Role::Muted)),
         Some(Err(e)) => Line::from(span(
             format!(" DORA: {}", ellipsize(e, usize::from(area.width.saturating_sub(12)))),
@@ -155,7 +155,7 @@ fn summary_panel(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             Line::from(spans)
         }
     };
-    let health = match app.health.as_deref() {
+    let health = match app.health.snapshot.as_deref() {
         None => Line::from(span(" Health: starting the monitors…", theme, Role::Muted)),
         Some(h) => {
             let mut spans = vec![span(" Health ", theme, Role::Title)];

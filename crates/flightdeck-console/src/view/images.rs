@@ -15,7 +15,7 @@ use flightdeck_core::store::ArtifactRecord;
 /// Draws the Images screen.
 pub fn images(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = panel("Images (pushed by flightdeck image push)", theme, true);
-    let Some(rows) = &app.images else {
+    let Some(rows) = &app.images.rows else {
         notice_panel(frame, area, block, " reading the images…", theme);
         return;
     };
@@ -25,7 +25,7 @@ pub fn images(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     }
     let height = usize::from(area.height.saturating_sub(3));
-    let first = app.images_row.saturating_sub(height.saturating_sub(1));
+    let first = app.images.row.saturating_sub(height.saturating_sub(1));
     let cols = Cols::for_width(area.width);
     let mut lines = vec![Line::from(span(cols.head(), theme, Role::Muted))];
     lines.extend(
@@ -33,7 +33,7 @@ pub fn images(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .enumerate()
             .skip(first)
             .take(height)
-            .map(|(i, r)| row(r, i == app.images_row, &cols, theme)),
+            .map(|(i, r)| row(r, i == app.images.row, &cols, theme)),
     );
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -23,6 +23,7 @@ mod images;
 mod incident;
 mod launch;
 mod load;
+mod load_setup;
 mod notifications;
 mod overlay;
 mod profile;

@@ -14,7 +14,7 @@ use flightdeck_core::store::notify::{AttemptRecord, NotificationRecord};
 
 /// Draws the Notifications screen.
 pub fn notifications(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let Some(rows) = &app.notifications else {
+    let Some(rows) = &app.notifications.rows else {
         frame.render_widget(
             Paragraph::new(span(" loading notifications…", theme, Role::Muted)).block(panel(
                 "Notifications",
@@ -25,7 +25,7 @@ pub fn notifications(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         );
         return;
     };
-    let (list, detail) = match &app.notify_attempts {
+    let (list, detail) = match &app.notifications.attempts {
         Some(a) => {
             let h = u16::try_from(a.1.len() + 2).unwrap_or(u16::MAX).clamp(3, area.height / 2);
             let [l, d] = Layout::vertical([Constraint::Min(3), Constraint::Length(h)]).areas(area);
@@ -34,7 +34,7 @@ pub fn notifications(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         None => (area, None),
     };
     let height = usize::from(list.height.saturating_sub(2));
-    let first = app.notify_row.saturating_sub(height.saturating_sub(1));
+    let first = app.notifications.row.saturating_sub(height.saturating_sub(1));
     let width = usize::from(list.width.saturating_sub(2));
     let lines: Vec<Line> = if rows.is_empty() {
         vec![Line::from(span(
@@ -47,7 +47,7 @@ pub fn notifications(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .enumerate()
             .skip(first)
             .take(height)
-            .map(|(i, r)| row(r, i == app.notify_row, width, theme))
+            .map(|(i, r)| row(r, i == app.notifications.row, width, theme))
             .collect()
     };
     frame

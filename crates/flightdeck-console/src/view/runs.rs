@@ -15,7 +15,7 @@ use flightdeck_core::time::human_duration;
 pub fn runs(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let runs = app.filtered_runs();
     let height = usize::from(area.height.saturating_sub(3));
-    let first = app.runs_row.saturating_sub(height.saturating_sub(1));
+    let first = app.runs.row.saturating_sub(height.saturating_sub(1));
     // Below 120 columns the run id (which holds the date, time and workflow) replaces the
     // workflow and start columns, so every id stays whole and tells the runs apart.
     let wide = area.width >= 120;
@@ -55,15 +55,15 @@ pub fn runs(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         };
         lines.push(Line::from(vec![
             span(format!(" {glyph} "), theme, role),
-            Span::styled(crate::view::widgets::safe(text), row_style(theme, i == app.runs_row)),
+            Span::styled(crate::view::widgets::safe(text), row_style(theme, i == app.runs.row)),
         ]));
     }
     if runs.is_empty() {
         lines.push(Line::from(span("   no runs match", theme, Role::Muted)));
     }
-    let filter = match &app.filter_input {
+    let filter = match &app.runs.filter_input {
         Some(input) => format!(" — filter: {}█", input.value()),
-        None if !app.runs_filter.is_empty() => format!(" — filter: {}", app.runs_filter),
+        None if !app.runs.filter.is_empty() => format!(" — filter: {}", app.runs.filter),
         None => String::new(),
     };
     let title = format!("Runs ({}){filter}", runs.len());

@@ -15,7 +15,7 @@ use flightdeck_core::secrets::SecretStatus;
 /// Draws the Secrets screen.
 pub fn secrets(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = panel("Secrets (values are never shown)", theme, true);
-    let Some(rows) = &app.secrets else {
+    let Some(rows) = &app.secrets.rows else {
         notice_panel(frame, area, block, " reading the secrets…", theme);
         return;
     };
@@ -25,7 +25,7 @@ pub fn secrets(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     }
     let height = usize::from(area.height.saturating_sub(3));
-    let first = app.secrets_row.saturating_sub(height.saturating_sub(1));
+    let first = app.secrets.row.saturating_sub(height.saturating_sub(1));
     let wide = area.width >= 100;
     let rest = usize::from(area.width).saturating_sub(if wide { 72 } else { 63 }).max(10);
     let kind = if wide { format!("{:<8} ", "KIND") } else { String::new() };
@@ -39,7 +39,7 @@ pub fn secrets(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .enumerate()
             .skip(first)
             .take(height)
-            .map(|(i, r)| row(r, i == app.secrets_row, wide, rest, theme)),
+            .map(|(i, r)| row(r, i == app.secrets.row, wide, rest, theme)),
     );
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -17,7 +17,7 @@ use crate::workflow::template::Template;
 
 mod params;
 
-pub use params::{coerce_param, render_default};
+pub use params::{coerce_param, render_default, resolve_default};
 
 /// How a run asks people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -171,9 +171,16 @@ pub fn build(req: PlanRequest<'_>, catalog: &Catalog) -> Result<Plan, PlanError>
     let mut params = params::resolve(&wf.params, req.params)?;
     // Defaults may name the environment (`{{ environment.name }}-latest`); given values never render.
     let env_vars = req.environment.template_vars();
+    // A default that cannot be resolved before the run never reaches it as its literal text.
     for (name, value) in &mut params {
         if !req.params.contains_key(name) {
-            *value = render_default(value, &env_vars);
+            *value = resolve_default(value, &env_vars).map_err(|why| PlanError::Param {
+                name: name.clone(),
+                message: format!(
+                    "its default {} cannot be resolved: {why}; give it with -p {name}=VALUE",
+                    crate::workflow::template::value_text(value)
+                ),
+            })?;
         }
     }
     check_policy(req.environment, &req.options)?;

@@ -40,13 +40,22 @@ pub(super) fn resolve(
 /// rendered for the run's environment; any other default, or one naming other variables (which
 /// a default cannot know yet), is returned as written.
 pub fn render_default(default: &Value, environment: &BTreeMap<String, Value>) -> Value {
-    let Some(text) = default.as_str().filter(|t| t.contains("{{")) else { return default.clone() };
+    resolve_default(default, environment).unwrap_or_else(|_| default.clone())
+}
+
+/// Like [`render_default`], but a templated default that cannot be resolved before the run is an
+/// error saying why: it names a variable other than `environment.*` (a step's outputs, a
+/// parameter, a secret), a key the environment lacks, or it does not parse.
+pub fn resolve_default(default: &Value, environment: &BTreeMap<String, Value>) -> Result<Value, String> {
+    let Some(text) = default.as_str().filter(|t| t.contains("{{")) else { return Ok(default.clone()) };
     let template = crate::workflow::template::Template::new(text);
-    let only_env = template
-        .vars()
-        .is_ok_and(|vars| vars.iter().all(|v| v.segments.first().is_some_and(|s| s == "environment")));
-    if !only_env {
-        return default.clone();
+    let vars = template.vars().map_err(|e| format!("it does not parse: {e}"))?;
+    if let Some(v) = vars.iter().find(|v| v.segments.first().is_none_or(|s| s != "environment")) {
+        return Err(format!("{v} is not known before the run (a default may name environment.* only)"));
+    }
+    if let Some(v) = vars.iter().find(|v| v.segments.get(1).is_some_and(|k| !environment.contains_key(k))) {
+        let name = environment.get("name").and_then(Value::as_str).unwrap_or("the environment");
+        return Err(format!("{v} is not set for environment {name:?}"));
     }
     let (params, outputs, secrets, run) =
         (BTreeMap::new(), BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
@@ -58,7 +67,7 @@ pub fn render_default(default: &Value, environment: &BTreeMap<String, Value>) ->
         secrets: &secrets,
         run: &run,
     };
-    template.render(&scope, false).map_or_else(|_| default.clone(), Value::String)
+    template.render(&scope, false).map(Value::String).map_err(|e| e.to_string())
 }
 
 /// Converts one text value to the parameter's type, or says what it takes.
@@ -150,6 +159,20 @@ mod tests {
         // A key the environment lacks keeps the default too (the run reports it where it is used).
         let missing = Value::String("{{ environment.url }}".into());
         assert_eq!(render_default(&missing, &env), missing);
+    }
+
+    #[test]
+    fn a_default_that_cannot_be_resolved_says_why() {
+        let mut env = BTreeMap::new();
+        env.insert("name".to_string(), Value::String("staging".into()));
+        let step = Value::String("{{ steps.build.outputs.tag }}".into());
+        let why = resolve_default(&step, &env).unwrap_err();
+        assert!(why.contains("steps.build.outputs.tag") && why.contains("before the run"), "{why}");
+        let missing = Value::String("{{ environment.url }}/".into());
+        let why = resolve_default(&missing, &env).unwrap_err();
+        assert!(why.contains("environment.url") && why.contains("\"staging\""), "{why}");
+        let ok = Value::String("{{ environment.name }}-latest".into());
+        assert_eq!(resolve_default(&ok, &env), Ok(Value::String("staging-latest".into())));
     }
 
     #[test]
