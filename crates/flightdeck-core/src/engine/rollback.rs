@@ -24,7 +24,7 @@ fn undoable(ps: &PlanStep) -> bool {
 }
 
 /// True if step `ps` is undone by its kind, whose rollback may run again after a crash.
-fn resumable(ps: &PlanStep) -> bool {
+pub(crate) fn resumable(ps: &PlanStep) -> bool {
     ps.step.rollback.is_none()
         && crate::steps::kind(&ps.step.action.kind).is_some_and(|k| k.rolls_back() && k.resumes_rollback())
 }
@@ -77,8 +77,15 @@ impl Runner {
         match self.records[i].status {
             StepStatus::RolledBack => return Ok(Undo::Done(true)),
             StepStatus::RollbackFailed => return Ok(Undo::Done(false)),
-            // The kind finds what its interrupted rollback already did and finishes the rest.
-            StepStatus::Running if resumable(&ps) => {}
+            // The kind finds what its interrupted rollback already did and finishes the rest, from
+            // the outputs its forward attempt recorded (kept on the record while it rolls back).
+            StepStatus::Running if resumable(&ps) => {
+                if !self.outputs.contains_key(&ps.id)
+                    && let Ok(o) = serde_json::from_str(&self.records[i].outputs_json)
+                {
+                    self.outputs.insert(ps.id.clone(), o);
+                }
+            }
             StepStatus::Running => match self.resolution(i, true) {
                 Resolution::Confirm if !self.shared.plan.options.yes || self.shared.await_confirmation => {
                     return Ok(Undo::Interrupted(format!(
