@@ -162,7 +162,7 @@ fn environment_teardown_takes_servers_out_before_removing_their_containers() {
     );
 }
 
-/// Live `local` resources with a `keep_until`: (name, keep_until).
+/// Live `local` resources with a `keep_until`: (name, `keep_until`).
 fn kept(t: &Targets, p: &Project) -> Vec<(String, i64)> {
     let listing = t.flightdeck(p, &["env", "resources", "local", "--json"]).output().unwrap();
     let rows: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
