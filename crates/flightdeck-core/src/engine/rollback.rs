@@ -74,33 +74,8 @@ impl Runner {
     async fn rollback_one(&mut self, i: usize) -> Result<Undo, EngineError> {
         let ps = self.shared.plan.steps[i].clone();
         let interrupted = self.records[i].status == StepStatus::Running;
-        match self.records[i].status {
-            StepStatus::RolledBack => return Ok(Undo::Done(true)),
-            StepStatus::RollbackFailed => return Ok(Undo::Done(false)),
-            // The kind finds what its interrupted rollback already did and finishes the rest, from
-            // the outputs its forward attempt recorded (kept on the record while it rolls back).
-            StepStatus::Running if resumable(&ps) => {
-                if !self.outputs.contains_key(&ps.id)
-                    && let Ok(o) = serde_json::from_str(&self.records[i].outputs_json)
-                {
-                    self.outputs.insert(ps.id.clone(), o);
-                }
-            }
-            StepStatus::Running => match self.resolution(i, true) {
-                Resolution::Confirm if !self.shared.plan.options.yes || self.shared.await_confirmation => {
-                    return Ok(Undo::Interrupted(format!(
-                        "the rollback of step {} was running when the previous process died and it \
-                         is not idempotent; confirm its re-run with `flightdeck resume --yes`",
-                        ps.id
-                    )));
-                }
-                Resolution::Run | Resolution::Confirm => {}
-                found => {
-                    let (outcome, cx) = self.recovered(i, &ps, found, true).await?;
-                    return self.rollback_done(i, &ps, cx, &outcome).await.map(Undo::Done);
-                }
-            },
-            _ => {}
+        if let Some(settled) = self.settled(i, &ps).await? {
+            return Ok(settled);
         }
         if !undoable(&ps) {
             return Ok(Undo::Done(true));
@@ -133,6 +108,39 @@ impl Runner {
             )));
         }
         self.rollback_done(i, &ps, cx, &outcome).await.map(Undo::Done)
+    }
+
+    /// What earlier lives settled about step `i`'s rollback, or `None` when it must run now.
+    async fn settled(&mut self, i: usize, ps: &PlanStep) -> Result<Option<Undo>, EngineError> {
+        match self.records[i].status {
+            StepStatus::RolledBack => Ok(Some(Undo::Done(true))),
+            StepStatus::RollbackFailed => Ok(Some(Undo::Done(false))),
+            // The kind finds what its interrupted rollback already did and finishes the rest, from
+            // the outputs its forward attempt recorded (kept on the record while it rolls back).
+            StepStatus::Running if resumable(ps) => {
+                if !self.outputs.contains_key(&ps.id)
+                    && let Ok(o) = serde_json::from_str(&self.records[i].outputs_json)
+                {
+                    self.outputs.insert(ps.id.clone(), o);
+                }
+                Ok(None)
+            }
+            StepStatus::Running => match self.resolution(i, true) {
+                Resolution::Confirm if !self.shared.plan.options.yes || self.shared.await_confirmation => {
+                    Ok(Some(Undo::Interrupted(format!(
+                        "the rollback of step {} was running when the previous process died and it \
+                         is not idempotent; confirm its re-run with `flightdeck resume --yes`",
+                        ps.id
+                    ))))
+                }
+                Resolution::Run | Resolution::Confirm => Ok(None),
+                found => {
+                    let (outcome, cx) = self.recovered(i, ps, found, true).await?;
+                    self.rollback_done(i, ps, cx, &outcome).await.map(|ok| Some(Undo::Done(ok)))
+                }
+            },
+            _ => Ok(None),
+        }
     }
 
     /// A step's own `rollback` command.
