@@ -147,4 +147,31 @@ mod tests {
             "a removed row stays as it was"
         );
     }
+
+    #[tokio::test]
+    async fn kept_slots_are_those_of_the_balancer_with_a_keep() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        for (name, balancer, slot, until) in
+            [("a", "web", "s1", Some(100)), ("b", "web", "s2", None), ("c", "api", "s1", Some(200))]
+        {
+            let mut detail = json!({ "container": name, "balancer": balancer, "slot": slot });
+            if let Some(t) = until {
+                detail[KEEP_UNTIL] = json!(t);
+            }
+            let r = NewResource {
+                environment: "staging".into(),
+                kind: "container".into(),
+                name: name.into(),
+                detail,
+                run: None,
+                step: None,
+            };
+            store.add_resource(&r, Micros(1)).await.unwrap();
+        }
+        let web = kept_slots(&store, "staging", "web").unwrap();
+        assert_eq!(web.into_iter().collect::<Vec<_>>(), [("s1".to_string(), Micros(100))]);
+        assert_eq!(kept_slots(&store, "staging", "api").unwrap().len(), 1);
+        assert!(kept_slots(&store, "production", "web").unwrap().is_empty());
+    }
 }
