@@ -65,6 +65,7 @@ mod receiver;
 mod release;
 mod resume;
 mod rollout;
+mod rollout_crash;
 mod rollout_nginx;
 mod rollout_targets;
 mod rollout_undo;

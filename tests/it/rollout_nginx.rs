@@ -11,9 +11,9 @@ use crate::common::{Project, ensure_tool, text};
 use crate::rollout_targets::{Targets, free_ports};
 
 /// nginx in the targets' temp dir, `daemon off`, killed on drop.
-struct Nginx {
+pub(crate) struct Nginx {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Nginx {
@@ -23,7 +23,7 @@ impl Drop for Nginx {
     }
 }
 
-fn start_nginx(t: &Targets) -> Nginx {
+pub(crate) fn start_nginx(t: &Targets) -> Nginx {
     ensure_tool("nginx");
     let d = t.dir.path().join("nginx");
     std::fs::create_dir_all(d.join("logs")).unwrap();
@@ -63,7 +63,7 @@ fn start_nginx(t: &Targets) -> Nginx {
     panic!("nginx did not start on any of 10 ports");
 }
 
-fn get(port: u16, path: &str) -> String {
+pub(crate) fn get(port: u16, path: &str) -> String {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     write!(s, "GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
@@ -97,7 +97,7 @@ fn deploy(t: &Targets, p: &Project, version: &str) -> std::process::Output {
 }
 
 /// Polls (bounded) until nginx answers `version` on /version.
-fn wait_version(n: &Nginx, version: &str) {
+pub(crate) fn wait_version(n: &Nginx, version: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while get(n.port, "/version") != version && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));

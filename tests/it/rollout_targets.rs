@@ -107,7 +107,7 @@ impl Targets {
 
     /// `app:TAG`: busybox httpd on 127.0.0.1:$PORT serving /version; `bad` answers `/` with a CGI
     /// that fails one request in five.
-    fn build(&self, tag: &str, version: &str, bad: bool) {
+    pub fn build(&self, tag: &str, version: &str, bad: bool) {
         let ctx = self.dir.path().join(format!("ctx-{tag}"));
         std::fs::create_dir_all(ctx.join("www/cgi-bin")).unwrap();
         std::fs::copy("/bin/busybox", ctx.join("busybox")).unwrap();

@@ -161,3 +161,68 @@ fn environment_teardown_takes_servers_out_before_removing_their_containers() {
         "removed in global reverse creation order"
     );
 }
+
+/// Live `local` resources with a `keep_until`: (name, `keep_until`).
+fn kept(t: &Targets, p: &Project) -> Vec<(String, i64)> {
+    let listing = t.flightdeck(p, &["env", "resources", "local", "--json"]).output().unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| Some((r["name"].as_str()?.to_string(), r["detail"]["keep_until"].as_i64()?)))
+        .collect()
+}
+
+/// The image a container runs, if it is running.
+fn running_image(t: &Targets, name: &str) -> String {
+    let out = t.podman(&["inspect", "--format", "{{.State.Running}} {{.ImageName}}", name]);
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn kept_containers_a_later_rollout_replaced_come_back_on_its_rollback_and_its_abort() {
+    let t = Targets::new(4);
+    let rollout = "strategy = \"blue-green\", replicas = 2, keep = \"10m\"";
+    let failing_check = workflow(rollout).replace(
+        "ready = \"/version\"",
+        "ready = \"/version\", check = { url = \"http://127.0.0.1:{port}/missing\", for = \"1s\" }",
+    );
+    let p =
+        Project::new(&t.config(&[]), &[("deploy.toml", &workflow(rollout)), ("never.toml", &failing_check)]);
+    for v in ["1", "2"] {
+        let out = deploy(&t, &p, v, "no");
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    let before = kept(&t, &p);
+    assert_eq!(
+        before.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        ["podman:fd-web-s1", "podman:fd-web-s2"],
+        "version 1 is kept"
+    );
+    // Version 3 takes the kept slots; a later step fails and the run rolls it back.
+    let out = deploy(&t, &p, "bad", "yes");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{all}");
+    assert!(all.contains("replacing the kept container fd-web-s1"), "{all}");
+    assert!(all.contains("fd-web-s1 kept again on localhost/app:1"), "{all}");
+    assert_eq!(t.weights(), [0, 0, 100, 100], "traffic back on version 2");
+    assert_eq!(t.get("/version"), "2");
+    for s in ["fd-web-s1", "fd-web-s2"] {
+        assert_eq!(running_image(&t, s), "true localhost/app:1", "{s} runs version 1 again");
+    }
+    assert_eq!(kept(&t, &p), before, "kept again, until the same instant");
+    // A rollout that aborts (its check fails after the switch) brings the kept ones back too.
+    let out = t
+        .flightdeck(&p, &["run", "never", "--env", "local", "--yes", "-p", "version=bad", "-p", "fail=no"])
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{all}");
+    assert!(all.contains("rollout aborted"), "{all}");
+    assert!(all.contains("fd-web-s1 kept again on localhost/app:1"), "{all}");
+    assert_eq!(t.weights(), [0, 0, 100, 100]);
+    for s in ["fd-web-s1", "fd-web-s2"] {
+        assert_eq!(running_image(&t, s), "true localhost/app:1", "{s} runs version 1 again");
+    }
+    assert_eq!(kept(&t, &p), before);
+}

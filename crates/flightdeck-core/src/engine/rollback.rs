@@ -1,6 +1,9 @@
 //! Rollback: the `rollback` commands of completed steps, newest first, then the end of the run. A
 //! resumed rollback skips the steps already rolled back and finishes (records or adopts) the one that
-//! was mid-flight: nothing is rolled back twice.
+//! was mid-flight: nothing is rolled back twice. A kind whose own rollback resumes
+//! ([`StepKind::resumes_rollback`](crate::steps::StepKind::resumes_rollback), e.g. `rollout`) runs it
+//! again to finish it; if that fails, the run stops interrupted with the kind's account of the
+//! environment, and `flightdeck resume RUN` tries again.
 
 use std::sync::Arc;
 
@@ -20,6 +23,20 @@ fn undoable(ps: &PlanStep) -> bool {
         || crate::steps::kind(&ps.step.action.kind).is_some_and(crate::steps::StepKind::rolls_back)
 }
 
+/// True if step `ps` is undone by its kind, whose rollback may run again after a crash.
+pub(crate) fn resumable(ps: &PlanStep) -> bool {
+    ps.step.rollback.is_none()
+        && crate::steps::kind(&ps.step.action.kind).is_some_and(|k| k.rolls_back() && k.resumes_rollback())
+}
+
+/// How one step's rollback ended.
+enum Undo {
+    /// Recorded rolled back (true) or rollback-failed (false).
+    Done(bool),
+    /// The run must stop interrupted, with this message for the operator.
+    Interrupted(String),
+}
+
 impl Runner {
     /// Runs the rollbacks of every completed step that has one, newest first.
     pub(crate) async fn rollback(&mut self, failure: &str) -> Result<End, EngineError> {
@@ -36,17 +53,10 @@ impl Runner {
                 });
             }
             match self.rollback_one(i).await? {
-                Some(true) => {}
-                Some(false) => failed.push(self.shared.plan.steps[i].id.clone()),
-                None => {
-                    let step = &self.shared.plan.steps[i].id;
-                    return Ok(End {
-                        status: RunStatus::Interrupted,
-                        message: Some(format!(
-                            "the rollback of step {step} was running when the previous process died and it \
-                             is not idempotent; confirm its re-run with `flightdeck resume --yes`"
-                        )),
-                    });
+                Undo::Done(true) => {}
+                Undo::Done(false) => failed.push(self.shared.plan.steps[i].id.clone()),
+                Undo::Interrupted(message) => {
+                    return Ok(End { status: RunStatus::Interrupted, message: Some(message) });
                 }
             }
         }
@@ -60,26 +70,15 @@ impl Runner {
         })
     }
 
-    /// Rolls back step `i`: `Some(ok)`, or `None` when an interrupted rollback needs confirmation.
-    async fn rollback_one(&mut self, i: usize) -> Result<Option<bool>, EngineError> {
+    /// Rolls back step `i`.
+    async fn rollback_one(&mut self, i: usize) -> Result<Undo, EngineError> {
         let ps = self.shared.plan.steps[i].clone();
-        match self.records[i].status {
-            StepStatus::RolledBack => return Ok(Some(true)),
-            StepStatus::RollbackFailed => return Ok(Some(false)),
-            StepStatus::Running => match self.resolution(i, true) {
-                Resolution::Confirm if !self.shared.plan.options.yes || self.shared.await_confirmation => {
-                    return Ok(None);
-                }
-                Resolution::Run | Resolution::Confirm => {}
-                found => {
-                    let (outcome, cx) = self.recovered(i, &ps, found, true).await?;
-                    return self.rollback_done(i, &ps, cx, &outcome).await.map(Some);
-                }
-            },
-            _ => {}
+        let interrupted = self.records[i].status == StepStatus::Running;
+        if let Some(settled) = self.settled(i, &ps).await? {
+            return Ok(settled);
         }
         if !undoable(&ps) {
-            return Ok(Some(true));
+            return Ok(Undo::Done(true));
         }
         let params = self.params_for(&ps).unwrap_or_default();
         let log_path = self.shared.store.log_dir(&self.shared.run_id).join(format!("{}.log", ps.id));
@@ -97,7 +96,51 @@ impl Runner {
         if !cx.has_started() {
             cx.started("rollback").await?;
         }
-        self.rollback_done(i, &ps, cx, &outcome).await.map(Some)
+        if interrupted
+            && resumable(&ps)
+            && let StepOutcome::Failed(m) = &outcome
+        {
+            // Left running: the next `resume` finishes this rollback instead of skipping it.
+            return Ok(Undo::Interrupted(format!(
+                "the rollback of step {} was interrupted when the previous process died and could not be \
+                 finished now: {m}\n  fix the cause, then finish it with `flightdeck resume {}`",
+                ps.id, self.shared.run_id
+            )));
+        }
+        self.rollback_done(i, &ps, cx, &outcome).await.map(Undo::Done)
+    }
+
+    /// What earlier lives settled about step `i`'s rollback, or `None` when it must run now.
+    async fn settled(&mut self, i: usize, ps: &PlanStep) -> Result<Option<Undo>, EngineError> {
+        match self.records[i].status {
+            StepStatus::RolledBack => Ok(Some(Undo::Done(true))),
+            StepStatus::RollbackFailed => Ok(Some(Undo::Done(false))),
+            // The kind finds what its interrupted rollback already did and finishes the rest, from
+            // the outputs its forward attempt recorded (kept on the record while it rolls back).
+            StepStatus::Running if resumable(ps) => {
+                if !self.outputs.contains_key(&ps.id)
+                    && let Ok(o) = serde_json::from_str(&self.records[i].outputs_json)
+                {
+                    self.outputs.insert(ps.id.clone(), o);
+                }
+                Ok(None)
+            }
+            StepStatus::Running => match self.resolution(i, true) {
+                Resolution::Confirm if !self.shared.plan.options.yes || self.shared.await_confirmation => {
+                    Ok(Some(Undo::Interrupted(format!(
+                        "the rollback of step {} was running when the previous process died and it \
+                         is not idempotent; confirm its re-run with `flightdeck resume --yes`",
+                        ps.id
+                    ))))
+                }
+                Resolution::Run | Resolution::Confirm => Ok(None),
+                found => {
+                    let (outcome, cx) = self.recovered(i, ps, found, true).await?;
+                    self.rollback_done(i, ps, cx, &outcome).await.map(|ok| Some(Undo::Done(ok)))
+                }
+            },
+            _ => Ok(None),
+        }
     }
 
     /// A step's own `rollback` command.

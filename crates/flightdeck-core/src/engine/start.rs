@@ -211,6 +211,9 @@ fn resume_checks(plan: &Plan, previous: &[StepRecord], rolling_back: bool) -> Ve
         .filter(|r| r.status == StepStatus::Running)
         .map(|r| {
             let idempotent = plan.steps.iter().any(|s| s.id == r.step && s.step.idempotent);
+            // A kind's own rollback that resumes (a `rollout` undo) finishes what it began: no confirmation.
+            let resumes = rolling_back
+                && plan.steps.iter().any(|s| s.id == r.step && crate::engine::rollback::resumable(s));
             let found = r.log_path.as_deref().map_or(Found::NoMarkers, |log| {
                 let tag = if rolling_back { "rollback".to_string() } else { r.attempt.to_string() };
                 Markers::new(Path::new(log), &tag).inspect()
@@ -219,7 +222,7 @@ fn resume_checks(plan: &Plan, previous: &[StepRecord], rolling_back: bool) -> Ve
                 step: r.step.clone(),
                 idempotent,
                 still_running: matches!(found, Found::Alive(_)),
-                resolution: decide(found, idempotent),
+                resolution: if resumes { Resolution::Run } else { decide(found, idempotent) },
             }
         })
         .collect()

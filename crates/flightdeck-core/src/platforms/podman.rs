@@ -63,6 +63,17 @@ impl Podman {
         }
     }
 
+    /// The image of container `name` if it exists and is running (one created but never started,
+    /// or exited, does not count).
+    pub async fn running_image(&self, name: &str) -> Option<String> {
+        let out =
+            command(&self.bin, &["inspect", "--format", "{{.State.Running}} {{.ImageName}}", name], None)
+                .await
+                .ok()?;
+        let (running, image) = out.trim().split_once(' ')?;
+        (running == "true" && !image.is_empty()).then(|| image.to_string())
+    }
+
     /// The image a container runs, if it exists.
     pub async fn image_of(&self, name: &str) -> Option<String> {
         command(&self.bin, &["inspect", "--format", "{{.ImageName}}", name], None)

@@ -37,6 +37,8 @@ pub struct Deploy<'a> {
     pub(crate) started: Vec<String>,
     /// Slots whose old container this rollout replaced, with the old image (rolling).
     pub(crate) replaced: Vec<(String, String)>,
+    /// Slots holding a kept container (blue-green `keep`) before the first change, with its expiry.
+    pub(crate) kept: BTreeMap<String, Micros>,
     /// Requests, failed requests and the worst p99 (ms) the traffic of every stage saw.
     pub(crate) traffic: (u64, u64, f64),
 }
@@ -115,6 +117,9 @@ impl<'a> Deploy<'a> {
                 images.insert(slot.name.clone(), img);
             }
         }
+        let mut kept =
+            crate::rollout::keep::kept_slots(&cx.shared.store, &cx.shared.plan.environment.name, &name)?;
+        kept.retain(|slot, _| images.contains_key(slot));
         Ok(Deploy {
             cx,
             spec,
@@ -128,6 +133,7 @@ impl<'a> Deploy<'a> {
             weights,
             started: Vec::new(),
             replaced: Vec::new(),
+            kept,
             traffic: (0, 0, 0.0),
         })
     }
@@ -165,6 +171,14 @@ impl<'a> Deploy<'a> {
     pub(crate) async fn start(&mut self, slot: &str) -> Result<(), String> {
         let port = self.cfg.slot(slot).map(|s| s.port).ok_or_else(|| format!("no slot {slot:?}"))?;
         let name = self.container(slot);
+        if let Some(until) = self.kept.get(slot) {
+            let note = format!(
+                "replacing the kept container {name} (kept until {}): this rollout's abort or the run's \
+                 rollback brings it back while its keep lasts",
+                until.to_rfc3339()
+            );
+            self.cx.log(Stream::System, note).await;
+        }
         self.stop(slot).await?;
         self.cx.log(Stream::System, format!("starting {name} ({}) on port {port}", self.image)).await;
         self.podman.run(&name, &self.image, port, &[]).await.map_err(|e| e.to_string())?;
@@ -311,6 +325,10 @@ impl<'a> Deploy<'a> {
             if self.replaced.iter().any(|(r, _)| *r == slot) {
                 continue;
             }
+            if let Some(note) = crate::rollout::keep::bring_back_replaced(self, &slot).await {
+                notes.push(note);
+                continue;
+            }
             if let Err(e) = self.stop(&slot).await {
                 notes.push(format!("removing {} FAILED: {e}", self.container(&slot)));
             }
@@ -333,7 +351,8 @@ impl<'a> Deploy<'a> {
         out.insert("traffic_requests".into(), req.to_string());
         out.insert("traffic_failed".into(), failed.to_string());
         out.insert("traffic_p99_ms".into(), format!("{p99:.3}"));
-        let previous = json!({ "weights": self.before, "images": self.images });
+        let kept: BTreeMap<&String, i64> = self.kept.iter().map(|(s, t)| (s, t.0)).collect();
+        let previous = json!({ "weights": self.before, "images": self.images, "kept": kept });
         out.insert(super::undo::PREVIOUS.into(), previous.to_string());
     }
 }

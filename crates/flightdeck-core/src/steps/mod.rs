@@ -70,6 +70,13 @@ pub trait StepKind: Send + Sync {
     fn rollback<'a>(&'a self, _spec: &'a Value, _cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async { StepOutcome::Succeeded })
     }
+
+    /// True if the kind's own rollback, interrupted by a crash, may simply run again: it finds what
+    /// is already in place and finishes the rest (so a resumed run needs no `--yes` for it). When
+    /// such a rerun fails, the run stops as interrupted (not rollback-failed) so `resume` retries it.
+    fn resumes_rollback(&self) -> bool {
+        false
+    }
 }
 
 /// Every registered kind. Adding a kind: a new file beside this one and one line here.

@@ -82,6 +82,10 @@ impl StepKind for Rollout {
         true
     }
 
+    fn resumes_rollback(&self) -> bool {
+        true
+    }
+
     fn rollback<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async move {
             match serde_json::from_value::<RolloutSpec>(spec.clone()) {
