@@ -16,6 +16,10 @@ use flightdeck_core::runner::protocol::{Request, Response, StartOptions};
 impl Console {
     #[allow(clippy::too_many_lines)] // a dispatch table: one arm per effect
     pub(super) async fn effect(&mut self, effect: Effect, app: &mut App) -> Vec<Msg> {
+        // A client-only console reads its screens through the runner.
+        if let Some(msgs) = self.remote_effect(&effect) {
+            return msgs;
+        }
         match effect {
             Effect::Launch { workflow, environment, params, dry_run } => {
                 match self.launch(&workflow, &environment, &params, dry_run).await {
@@ -400,16 +404,7 @@ fn load_cost(
     month: Option<&str>,
     by: &str,
 ) -> Result<Box<flightdeck_core::cost::Report>, String> {
-    use flightdeck_core::cost::{GroupBy, Month, build_report};
-    let month: Month = if let Some(m) = month {
-        m.parse().map_err(|e: flightdeck_core::cost::CostError| e.to_string())?
-    } else {
-        let imports = store.cost_imports().map_err(|e| e.to_string())?;
-        let last = imports.into_iter().filter_map(|i| i.import.last_day).max();
-        Month::of(last.ok_or("no billing file imported yet: run flightdeck cost import FILE")?)
-    };
-    let by: GroupBy = by.parse().map_err(|e: flightdeck_core::cost::CostError| e.to_string())?;
-    build_report(store, cfg, month, &by).map(Box::new).map_err(|e| e.to_string())
+    flightdeck_core::runner::reads::cost_report(store, cfg, month, by).map(Box::new)
 }
 
 #[cfg(test)]

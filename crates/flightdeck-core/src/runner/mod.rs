@@ -11,6 +11,7 @@ mod launch;
 pub mod live;
 pub mod protocol;
 pub mod query;
+pub mod reads;
 pub mod server;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,8 @@
 //! History read through the runner: on a shared bastion the store belongs to the runner's user, so
 //! operators in its group read run details, step logs, the journal, the audit log (and its
-//! verification, which needs the key only the runner reads), the ledger, incidents, DORA and
-//! notifications with [`Query`] requests. Any client that can connect may read history: the socket's
+//! verification, which needs the key only the runner reads), the ledger, incidents, DORA,
+//! notifications, and what the console's screens show ([`crate::runner::reads`]) with [`Query`]
+//! requests. Any client that can connect may read history: the socket's
 //! group is the read permission. Every answer is bounded (a page of rows, a page of log bytes, a
 //! budget of journal bytes), so a client cannot make the runner buffer unbounded data; clients page.
 
@@ -94,6 +95,55 @@ pub enum Query {
         /// At most this many (clamped to [`ROWS_MAX`]).
         limit: usize,
     },
+    /// One notification and its attempts (`notify list --id`, the console's attempts view).
+    Notification {
+        /// Its id.
+        id: i64,
+    },
+    /// A page of the pushed images (the console's Images screen).
+    Images {
+        /// Index of the first row.
+        offset: usize,
+    },
+    /// A page of the recorded backups (the console's Backups screen).
+    Backups {
+        /// Index of the first row.
+        offset: usize,
+    },
+    /// A month's cost report (the console's Cost screen).
+    Cost {
+        /// `YYYY-MM` (default: the month of the newest imported billing day).
+        month: Option<String>,
+        /// What to group by (`service`, `environment`, `tag:KEY`, ...).
+        by: String,
+    },
+    /// The readiness assessment of the default assessed environment, computed by the runner.
+    Assessment,
+    /// The open incident the console's banner shows.
+    OpenIncident,
+    /// An incident's merged timeline as the console shows it (the open one when `id` is absent).
+    IncidentTimeline {
+        /// Incident id.
+        id: Option<String>,
+    },
+    /// The release plan of the runner's project repository (`release plan`, `release changelog`
+    /// for an operator who cannot open the repository).
+    ReleasePlan {
+        /// `--package`.
+        package: Option<String>,
+        /// `--version`.
+        version: Option<String>,
+        /// `--level` (`major`, `minor`, `patch`; absent: from the commits).
+        level: Option<String>,
+        /// `--pre`.
+        pre: Option<String>,
+        /// `--hotfix`.
+        hotfix: bool,
+        /// `--finalize`.
+        finalize: bool,
+        /// The client's clock (the changelog's date).
+        now: Micros,
+    },
 }
 
 /// What a [`Query`] found.
@@ -159,6 +209,54 @@ pub enum Answer {
         /// The rows.
         rows: Vec<NotificationRecord>,
     },
+    /// One notification (`None`: no such id) and its attempts, oldest first.
+    Notification {
+        /// The row.
+        notification: Option<Box<NotificationRecord>>,
+        /// At most [`ROWS_MAX`] attempts.
+        attempts: Vec<crate::store::notify::AttemptRecord>,
+    },
+    /// A page of pushed images.
+    Images {
+        /// As `Store::artifacts` orders them.
+        rows: Vec<crate::store::ArtifactRecord>,
+        /// Whether this page reaches the end.
+        end: bool,
+    },
+    /// A page of backups.
+    Backups {
+        /// As `Store::backups` orders them.
+        rows: Vec<crate::store::BackupRecord>,
+        /// Whether this page reaches the end.
+        end: bool,
+    },
+    /// A cost report and the tag keys it can be grouped by.
+    Cost {
+        /// The report.
+        report: Box<crate::cost::Report>,
+        /// Known tag keys.
+        tags: Vec<String>,
+    },
+    /// A readiness assessment.
+    Assessment {
+        /// The report.
+        report: Box<crate::assess::Report>,
+    },
+    /// The open incident, if any.
+    OpenIncident {
+        /// It and its events.
+        open: Option<Box<crate::incident::OpenIncident>>,
+    },
+    /// An incident's timeline.
+    IncidentTimeline {
+        /// Heading and entries.
+        timeline: crate::runner::reads::ScreenTimeline,
+    },
+    /// A release plan.
+    ReleasePlan {
+        /// The plan.
+        plan: Box<crate::release::ReleasePlan>,
+    },
 }
 
 impl Answer {
@@ -169,14 +267,14 @@ impl Answer {
 }
 
 /// A failed query: its exit code and message.
-type Failed = Box<Response>;
+pub(super) type Failed = Box<Response>;
 
-fn internal(e: impl std::fmt::Display) -> Failed {
+pub(super) fn internal(e: impl std::fmt::Display) -> Failed {
     Box::new(Response::error(exit::INTERNAL, e.to_string()))
 }
 
 /// A page of `rows` from `offset` and whether it reaches the end.
-fn page<T: Clone>(rows: &[T], offset: usize) -> (Vec<T>, bool) {
+pub(super) fn page<T: Clone>(rows: &[T], offset: usize) -> (Vec<T>, bool) {
     let start = offset.min(rows.len());
     let end = start.saturating_add(ROWS_MAX).min(rows.len());
     (rows[start..end].to_vec(), end == rows.len())
@@ -184,8 +282,9 @@ fn page<T: Clone>(rows: &[T], offset: usize) -> (Vec<T>, bool) {
 
 impl Server {
     /// Answers one history query (as any connected client: the socket's group may read history).
-    pub fn query(&self, q: Query) -> Response {
-        match self.answer(q) {
+    pub async fn query(&self, q: Query) -> Response {
+        let answered = if q == Query::Assessment { self.assessment().await } else { self.answer(q) };
+        match answered {
             Ok(answer) => Response::History { answer },
             Err(failed) => *failed,
         }
@@ -220,6 +319,14 @@ impl Server {
             Query::Notifications { limit } => {
                 Answer::Notifications { rows: s.notifications(limit.min(ROWS_MAX)).map_err(internal)? }
             }
+            q @ (Query::Notification { .. }
+            | Query::Images { .. }
+            | Query::Backups { .. }
+            | Query::Cost { .. }
+            | Query::Assessment
+            | Query::OpenIncident
+            | Query::IncidentTimeline { .. }
+            | Query::ReleasePlan { .. }) => return self.screen_answer(q),
         })
     }
 
