@@ -194,7 +194,11 @@ async fn list(ctx: &Project, a: &NotifyListArgs) -> Result<i32, Error> {
         let err = r.last_error.as_deref().map(|e| format!("  last error: {e}")).unwrap_or_default();
         crate::outln!(
             "#{:<5} {:<17} {:<10} {:<9} {} attempt(s){next}{err}",
-            r.id, r.event, r.channel, r.state, r.attempts
+            r.id,
+            r.event,
+            r.channel,
+            r.state,
+            r.attempts
         );
     }
     Ok(exit::OK)

@@ -24,7 +24,9 @@ impl Console {
         let effect = effect.clone();
         let msg_now = match &effect {
             Effect::ResendNotification { .. } | Effect::SetAssessmentItem { .. } => {
-                return Some(vec![Msg::Notice { text: format!("only the runner's user can change this: {why}") }]);
+                return Some(vec![Msg::Notice {
+                    text: format!("only the runner's user can change this: {why}"),
+                }]);
             }
             Effect::LoadNotifications
             | Effect::LoadNotificationAttempts { .. }
