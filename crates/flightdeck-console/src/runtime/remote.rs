@@ -102,9 +102,16 @@ fn notice(what: &str, got: Result<Answer, String>) -> Msg {
     Msg::Notice { text: format!("{what}: {why}") }
 }
 
+/// How long one query may take (a runner that hangs must not pile up the banner's polls).
+const ASK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// One query's answer, or the runner's error message.
 async fn ask(connect: &Connect, query: Query) -> Result<Answer, String> {
-    match attach::request(connect, &Request::Query { query }).await? {
+    let request = Request::Query { query };
+    match tokio::time::timeout(ASK_TIMEOUT, attach::request(connect, &request))
+        .await
+        .map_err(|_| "the runner did not answer within 10 s".to_string())??
+    {
         Response::History { answer } => Ok(answer),
         Response::Error { message, .. } => Err(message),
         other => Err(format!("{UNEXPECTED}: {other:?}")),

@@ -9,6 +9,7 @@ mod conn;
 mod incident;
 mod launch;
 pub mod live;
+mod pages;
 pub mod protocol;
 pub mod query;
 pub mod reads;

@@ -73,6 +73,7 @@ pub fn cost_report(
 }
 
 /// A release error with the exit code the local command gives it (refusals 8, bad input 2).
+#[allow(clippy::needless_pass_by_value)] // used as map_err(release_failed)
 fn release_failed(e: crate::release::ReleaseError) -> Failed {
     use crate::release::ReleaseError;
     let code = match &e {
