@@ -16,9 +16,8 @@ pub(super) async fn plan(ctx: &Project, v: &ReleaseVersionArgs) -> Result<Releas
         Ok(p) => return Ok(p),
         Err(e) => e,
     };
-    let mut history = match History::open(ctx, "release").await {
-        Ok(h @ History::Runner(_)) => h,
-        _ => return Err(local_error),
+    let Ok(mut history @ History::Runner(_)) = History::open(ctx, "release").await else {
+        return Err(local_error);
     };
     let keep = |s: &Option<String>| s.clone().filter(|x| !x.is_empty());
     let query = Query::ReleasePlan {

@@ -1,6 +1,6 @@
 //! The Incident screen's effects: reading an incident's merged timeline from the store (in the
-//! background; a client-only console asks the runner), and sending a join or a note to the runner, which records the socket peer as who
-//! did it, then reading the timeline again.
+//! background; a client-only console asks the runner), and sending a join or a note to the runner,
+//! which records the socket peer as who did it, then reading the timeline again.
 
 use crate::app::incident::IncidentTimeline;
 use crate::msg::Msg;
