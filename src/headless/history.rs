@@ -1,5 +1,5 @@
-//! Where the read-only commands (`show RUN`, `log`, `audit`, `dora`, `ledger list/export/last-good`)
-//! read history: the store when this user can open it, else the runner's socket (a shared bastion,
+//! Where the read-only commands (`show RUN`, `log`, `audit`, `dora`, `ledger list/export/last-good`,
+//! `notify list`) read history: the store when this user can open it, else the runner's socket (a shared bastion,
 //! where the store belongs to the runner's user and operators are in its group). Both sources give
 //! the same records, so every printer prints the same bytes either way.
 
@@ -10,6 +10,7 @@ use crate::runner::Client;
 use crate::runner::protocol::{Request, Response};
 use crate::runner::query::{Answer, LOG_PAGE_MAX, Query, ROWS_MAX};
 use crate::store::Store;
+use crate::store::notify::{AttemptRecord, NotificationRecord};
 use crate::store::records::{
     AuditRecord, AuditVerdict, DeploymentRecord, IncidentRecord, RunRecord, StepRecord,
 };
@@ -53,6 +54,9 @@ impl History {
             Response::History { answer } => Ok(answer),
             Response::Error { code, message } if code == crate::error::exit::USAGE => {
                 Err(Error::Invalid(message))
+            }
+            Response::Error { code, message } if code == crate::error::exit::PRECONDITION => {
+                Err(Error::Precondition(message))
             }
             Response::Error { message, .. } => Err(Error::Internal(format!("runner: {message}"))),
             other => Err(unexpected(&other)),
@@ -175,6 +179,40 @@ impl History {
                 }
                 other => return Err(unexpected(&other)),
             }
+        }
+    }
+
+    /// The newest `limit` notifications, newest first (at most 1000 through the runner).
+    pub async fn notifications(&mut self, limit: usize) -> Result<Vec<NotificationRecord>, Error> {
+        if let History::Store(s) = self {
+            return Ok(s.notifications(limit)?);
+        }
+        match self.ask(Query::Notifications { limit }).await? {
+            Answer::Notifications { rows } => Ok(rows),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// One notification and its attempts.
+    pub async fn notification(
+        &mut self,
+        id: i64,
+    ) -> Result<(Option<NotificationRecord>, Vec<AttemptRecord>), Error> {
+        if let History::Store(s) = self {
+            let Some(rec) = s.notification(id)? else { return Ok((None, Vec::new())) };
+            return Ok((Some(rec), s.notification_attempts(id)?));
+        }
+        match self.ask(Query::Notification { id }).await? {
+            Answer::Notification { notification, attempts } => Ok((notification.map(|n| *n), attempts)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// The release plan the runner makes of its project's repository.
+    pub async fn release_plan(&mut self, query: Query) -> Result<crate::release::ReleasePlan, Error> {
+        match self.ask(query).await? {
+            Answer::ReleasePlan { plan } => Ok(*plan),
+            other => Err(unexpected(&other)),
         }
     }
 

@@ -18,7 +18,7 @@ pub async fn notify(ctx: &Project, c: NotifyCommand) -> Result<i32, Error> {
     match c {
         NotifyCommand::Check(a) => Ok(check(ctx, a.json)),
         NotifyCommand::Test(a) => test(ctx, &a).await,
-        NotifyCommand::List(a) => list(ctx, &a),
+        NotifyCommand::List(a) => list(ctx, &a).await,
         NotifyCommand::Flush(a) => flush(ctx, &a).await,
         NotifyCommand::Resend(a) => resend(ctx, &a).await,
     }
@@ -161,39 +161,44 @@ fn report_test(rows: &[crate::store::notify::NotificationRecord], json_out: bool
     if failed == 0 { exit::OK } else { exit::STEP_FAILED }
 }
 
-fn list(ctx: &Project, a: &NotifyListArgs) -> Result<i32, Error> {
-    let store = ctx.store()?;
+/// `notify list [--id N] [--json]`: from the store, or through the runner for an operator who
+/// cannot read it.
+async fn list(ctx: &Project, a: &NotifyListArgs) -> Result<i32, Error> {
+    let mut history = crate::headless::history::History::open(ctx, "notify list").await?;
     if let Some(id) = a.id {
-        let Some(rec) = store.notification(id)? else {
+        let (Some(rec), attempts) = history.notification(id).await? else {
             return Err(Error::Invalid(format!("no notification {id}; `flightdeck notify list` shows them")));
         };
-        let attempts = store.notification_attempts(id)?;
         if a.json {
-            println!("{}", json!({ "notification": rec, "attempts": attempts }));
+            crate::outln!("{}", json!({ "notification": rec, "attempts": attempts }));
         } else {
-            println!("#{} {} → {}  {}  {}", rec.id, rec.event, rec.channel, rec.state, rec.subject);
+            crate::outln!("#{} {} → {}  {}  {}", rec.id, rec.event, rec.channel, rec.state, rec.subject);
             for t in &attempts {
                 let what = t.reply.clone().or_else(|| t.error.clone()).unwrap_or_default();
-                println!("  {}  {:>6} ms  {what}", t.at.to_rfc3339(), t.duration_ms);
+                crate::outln!("  {}  {:>6} ms  {what}", t.at.to_rfc3339(), t.duration_ms);
             }
         }
         return Ok(exit::OK);
     }
-    let rows = store.notifications(a.limit)?;
+    let rows = history.notifications(a.limit).await?;
     if a.json {
-        println!("{}", serde_json::to_string(&rows).unwrap_or_default());
+        crate::outln!("{}", serde_json::to_string(&rows).unwrap_or_default());
         return Ok(exit::OK);
     }
     if rows.is_empty() {
-        println!("no notifications yet");
+        crate::outln!("no notifications yet");
     }
     for r in &rows {
         let next =
             if r.state == "pending" { format!("  next {}", r.next_at.to_rfc3339()) } else { String::new() };
         let err = r.last_error.as_deref().map(|e| format!("  last error: {e}")).unwrap_or_default();
-        println!(
+        crate::outln!(
             "#{:<5} {:<17} {:<10} {:<9} {} attempt(s){next}{err}",
-            r.id, r.event, r.channel, r.state, r.attempts
+            r.id,
+            r.event,
+            r.channel,
+            r.state,
+            r.attempts
         );
     }
     Ok(exit::OK)

@@ -13,12 +13,13 @@ use crate::release::plan::{self, PlanOptions};
 use crate::release::{ReleaseError, ReleasePlan, cut};
 
 mod hotfix;
+mod remote;
 
 /// Runs one `release` subcommand.
 pub async fn dispatch(ctx: &Project, command: ReleaseCommand) -> Result<i32, Error> {
     match command {
         ReleaseCommand::Plan(a) => {
-            let p = make_plan(ctx, &a.v)?;
+            let p = remote::plan(ctx, &a.v).await?;
             plan_outputs(&p)?;
             if a.json {
                 print_json(&p);
@@ -27,7 +28,11 @@ pub async fn dispatch(ctx: &Project, command: ReleaseCommand) -> Result<i32, Err
             }
             Ok(exit::OK)
         }
-        ReleaseCommand::Changelog(a) => changelog(ctx, &a.v, a.write, a.json),
+        ReleaseCommand::Changelog(a) => {
+            // Writing the changelog needs the repository; reading it may come from the runner.
+            let p = if a.write { make_plan(ctx, &a.v)? } else { remote::plan(ctx, &a.v).await? };
+            changelog(ctx, p, a.write, a.json)
+        }
         ReleaseCommand::Bump(a) => bump(ctx, &a.v, !a.no_commit, a.dry_run, a.json),
         ReleaseCommand::Tag(a) => tag(ctx, &a.v, a.push, a.dry_run, a.json),
         ReleaseCommand::Hotfix(c) => hotfix::dispatch(ctx, c),
@@ -73,8 +78,7 @@ pub(super) fn make_plan(ctx: &Project, v: &ReleaseVersionArgs) -> Result<Release
     plan::plan(&repo, &ctx.config.release, &options(v)?, crate::time::now()).map_err(err)
 }
 
-fn changelog(ctx: &Project, v: &ReleaseVersionArgs, write: bool, json: bool) -> Result<i32, Error> {
-    let p = make_plan(ctx, v)?;
+fn changelog(ctx: &Project, p: ReleasePlan, write: bool, json: bool) -> Result<i32, Error> {
     if p.next.is_none() {
         return Err(Error::Precondition(format!("nothing to release: {}", p.reason)));
     }

@@ -17,6 +17,10 @@ use flightdeck_core::runner::protocol::{Request, Response, StartOptions};
 impl Console {
     #[allow(clippy::too_many_lines)] // a dispatch table: one arm per effect
     pub(super) async fn effect(&mut self, effect: Effect, app: &mut App) -> Vec<Msg> {
+        // A client-only console reads its screens through the runner.
+        if let Some(msgs) = self.remote_effect(&effect) {
+            return msgs;
+        }
         match effect {
             Effect::Launch { workflow, environment, params, dry_run } => {
                 match self.launch(&workflow, &environment, &params, dry_run).await {

@@ -34,6 +34,7 @@ mod load;
 mod notify;
 mod prepare;
 mod readers;
+mod remote;
 mod scroll;
 
 pub use init::git_head;
@@ -97,8 +98,8 @@ fn open_store(ctx: &Project) -> Result<(Store, Option<String>, Option<tempfile::
         .map_err(|io| Error::io("cannot make a scratch directory for the console", io))?;
     let store = Store::open(scratch.path())?;
     let why = format!(
-        "client-only console: the store belongs to the runner's user ({e}); runs, approvals, live \
-         logs, the audit log and DORA come through {}; the other history screens need the runner's user",
+        "client-only console: the store belongs to the runner's user ({e}); every screen reads \
+         through {}; resending a notification and setting an assessment item need the runner's user",
         socket.display()
     );
     Ok((store, Some(why), Some(scratch)))

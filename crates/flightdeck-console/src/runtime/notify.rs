@@ -7,9 +7,6 @@ use flightdeck_core::notify::deliver::Sender;
 
 impl Console {
     pub(super) async fn notify_effect(&mut self, effect: Effect) -> Vec<Msg> {
-        if let Some(why) = &self.client_only {
-            return vec![Msg::Notice { text: why.clone() }];
-        }
         match effect {
             Effect::LoadNotifications => self.load_notifications(),
             Effect::LoadNotificationAttempts { id } => match self.store.notification_attempts(id) {

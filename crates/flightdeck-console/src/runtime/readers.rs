@@ -104,16 +104,7 @@ pub(super) fn load_cost(
     month: Option<&str>,
     by: &str,
 ) -> Result<Box<flightdeck_core::cost::Report>, String> {
-    use flightdeck_core::cost::{GroupBy, Month, build_report};
-    let month: Month = if let Some(m) = month {
-        m.parse().map_err(|e: flightdeck_core::cost::CostError| e.to_string())?
-    } else {
-        let imports = store.cost_imports().map_err(|e| e.to_string())?;
-        let last = imports.into_iter().filter_map(|i| i.import.last_day).max();
-        Month::of(last.ok_or("no billing file imported yet: run flightdeck cost import FILE")?)
-    };
-    let by: GroupBy = by.parse().map_err(|e: flightdeck_core::cost::CostError| e.to_string())?;
-    build_report(store, cfg, month, &by).map(Box::new).map_err(|e| e.to_string())
+    flightdeck_core::runner::reads::cost_report(store, cfg, month, by).map(Box::new)
 }
 
 #[cfg(test)]

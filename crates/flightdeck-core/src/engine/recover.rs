@@ -87,6 +87,11 @@ impl Runner {
                 )
             })
             .collect();
+        // A refusal before the rollback still makes the run exit 8 (its step's stored message says so).
+        self.refused |= self.records.iter().any(|r| {
+            r.status == StepStatus::Failed
+                && r.message.as_deref().is_some_and(|m| m.starts_with(crate::engine::runner::REFUSED))
+        });
         let failure = self
             .records
             .iter()

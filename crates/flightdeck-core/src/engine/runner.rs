@@ -29,6 +29,10 @@ pub(crate) struct End {
     pub message: Option<String>,
 }
 
+/// How the message of a step that ended [`StepOutcome::Refused`] starts (stored with the step, so a
+/// resumed run still knows it was refused).
+pub(crate) const REFUSED: &str = "precondition refused: ";
+
 /// How one step ended (after its retries).
 pub(crate) enum StepEnd {
     Done,
@@ -301,7 +305,7 @@ impl Runner {
             StepOutcome::Rejected(m) => (StepStatus::Failed, StepEnd::Rejected(m.clone()), Some(m)),
             StepOutcome::Refused(m) => {
                 self.refused = true;
-                let m = format!("precondition refused: {m}");
+                let m = format!("{REFUSED}{m}");
                 (StepStatus::Failed, StepEnd::Failed(m.clone()), Some(m))
             }
             StepOutcome::Cancelled => (StepStatus::Cancelled, StepEnd::Cancelled, Some("cancelled".into())),

@@ -19,7 +19,7 @@ type Reader = BufReader<OwnedReadHalf>;
 
 /// Serves one connection to its end.
 pub async fn handle(server: Arc<Server>, stream: UnixStream) {
-    let _guard = server.client();
+    let mut guard = server.client();
     let peer = match stream.peer_cred() {
         Ok(c) => operator_of(c.uid()),
         Err(e) => return server.log(&format!("cannot read the peer's credentials: {e}")),
@@ -39,7 +39,9 @@ pub async fn handle(server: Arc<Server>, stream: UnixStream) {
                 return;
             }
         };
-        server.touch();
+        if !is_read(&req) {
+            guard.busy();
+        }
         let ok = match req {
             Request::Attach { run, from } => attach(&server, &mut r, &mut w, &run, from).await,
             other => {
@@ -51,6 +53,12 @@ pub async fn handle(server: Arc<Server>, stream: UnixStream) {
             return;
         }
     }
+}
+
+/// A request that only reads (the runs list, a history query): it does not count as activity
+/// for the runner's idle exit.
+fn is_read(req: &Request) -> bool {
+    matches!(req, Request::ListRuns { .. } | Request::Query { .. })
 }
 
 /// The passwd identity of a uid (`uid:N` when it has no name).
@@ -111,7 +119,7 @@ async fn dispatch(server: &Arc<Server>, peer: &Operator, req: Request) -> Respon
                 Err(e) => Response::error(exit::INTERNAL, e.to_string()),
             }
         }
-        Request::Query { query } => server.query(query),
+        Request::Query { query } => server.query(query).await,
         Request::Attach { .. } => Response::error(exit::INTERNAL, "attach is served by the connection"),
     }
 }
@@ -268,8 +276,21 @@ async fn stream_live(
     }
 }
 
+/// `Ended` for a run this runner does not hold: its stored state and the exit code the engine
+/// stored with it (a refused precondition ends `failed` with exit 8, not the 3 `failed` maps to).
 async fn ended_from_store(server: &Server, w: &mut OwnedWriteHalf, id: &str) -> bool {
-    let status =
-        server.store.run(id).ok().flatten().map_or(crate::engine::RunStatus::Interrupted, |r| r.status);
-    write_line(w, &Response::Ended { summary: None, status, exit_code: status.exit_code() }).await.is_ok()
+    let rec = server.store.run(id).ok().flatten();
+    let status = rec.as_ref().map_or(crate::engine::RunStatus::Interrupted, |r| r.status);
+    let exit_code = stored_exit_code(status, rec.as_ref().and_then(|r| r.exit_code));
+    write_line(w, &Response::Ended { summary: None, status, exit_code }).await.is_ok()
+}
+
+/// The exit code of a run in `status` whose end stored `stored`: the stored one unless the run is
+/// going on (a resume clears it; a runner that died left `running` with none).
+pub(crate) fn stored_exit_code(status: crate::engine::RunStatus, stored: Option<i32>) -> i32 {
+    use crate::engine::RunStatus;
+    match stored {
+        Some(code) if !matches!(status, RunStatus::Running | RunStatus::Waiting) => code,
+        _ => status.exit_code(),
+    }
 }

@@ -9,8 +9,10 @@ mod conn;
 mod incident;
 mod launch;
 pub mod live;
+mod pages;
 pub mod protocol;
 pub mod query;
+pub mod reads;
 pub mod server;
 #[cfg(test)]
 mod tests;

@@ -1,11 +1,10 @@
 //! History read through the runner: on a shared bastion the store belongs to the runner's user, so
 //! operators in its group read run details, step logs, the journal, the audit log (and its
-//! verification, which needs the key only the runner reads), the ledger, incidents, DORA and
-//! notifications with [`Query`] requests. Any client that can connect may read history: the socket's
+//! verification, which needs the key only the runner reads), the ledger, incidents, DORA,
+//! notifications, and what the console's screens show ([`crate::runner::reads`]) with [`Query`]
+//! requests. Any client that can connect may read history: the socket's
 //! group is the read permission. Every answer is bounded (a page of rows, a page of log bytes, a
 //! budget of journal bytes), so a client cannot make the runner buffer unbounded data; clients page.
-
-use std::io::{Read, Seek, SeekFrom};
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -94,6 +93,55 @@ pub enum Query {
         /// At most this many (clamped to [`ROWS_MAX`]).
         limit: usize,
     },
+    /// One notification and its attempts (`notify list --id`, the console's attempts view).
+    Notification {
+        /// Its id.
+        id: i64,
+    },
+    /// A page of the pushed images (the console's Images screen).
+    Images {
+        /// Index of the first row.
+        offset: usize,
+    },
+    /// A page of the recorded backups (the console's Backups screen).
+    Backups {
+        /// Index of the first row.
+        offset: usize,
+    },
+    /// A month's cost report (the console's Cost screen).
+    Cost {
+        /// `YYYY-MM` (default: the month of the newest imported billing day).
+        month: Option<String>,
+        /// What to group by (`service`, `environment`, `tag:KEY`, ...).
+        by: String,
+    },
+    /// The readiness assessment of the default assessed environment, computed by the runner.
+    Assessment,
+    /// The open incident the console's banner shows.
+    OpenIncident,
+    /// An incident's merged timeline as the console shows it (the open one when `id` is absent).
+    IncidentTimeline {
+        /// Incident id.
+        id: Option<String>,
+    },
+    /// The release plan of the runner's project repository (`release plan`, `release changelog`
+    /// for an operator who cannot open the repository).
+    ReleasePlan {
+        /// `--package`.
+        package: Option<String>,
+        /// `--version`.
+        version: Option<String>,
+        /// `--level` (`major`, `minor`, `patch`; absent: from the commits).
+        level: Option<String>,
+        /// `--pre`.
+        pre: Option<String>,
+        /// `--hotfix`.
+        hotfix: bool,
+        /// `--finalize`.
+        finalize: bool,
+        /// The client's clock (the changelog's date).
+        now: Micros,
+    },
 }
 
 /// What a [`Query`] found.
@@ -159,6 +207,54 @@ pub enum Answer {
         /// The rows.
         rows: Vec<NotificationRecord>,
     },
+    /// One notification (`None`: no such id) and its attempts, oldest first.
+    Notification {
+        /// The row.
+        notification: Option<Box<NotificationRecord>>,
+        /// At most [`ROWS_MAX`] attempts.
+        attempts: Vec<crate::store::notify::AttemptRecord>,
+    },
+    /// A page of pushed images.
+    Images {
+        /// As `Store::artifacts` orders them.
+        rows: Vec<crate::store::ArtifactRecord>,
+        /// Whether this page reaches the end.
+        end: bool,
+    },
+    /// A page of backups.
+    Backups {
+        /// As `Store::backups` orders them.
+        rows: Vec<crate::store::BackupRecord>,
+        /// Whether this page reaches the end.
+        end: bool,
+    },
+    /// A cost report and the tag keys it can be grouped by.
+    Cost {
+        /// The report.
+        report: Box<crate::cost::Report>,
+        /// Known tag keys.
+        tags: Vec<String>,
+    },
+    /// A readiness assessment.
+    Assessment {
+        /// The report.
+        report: Box<crate::assess::Report>,
+    },
+    /// The open incident, if any.
+    OpenIncident {
+        /// It and its events.
+        open: Option<Box<crate::incident::OpenIncident>>,
+    },
+    /// An incident's timeline.
+    IncidentTimeline {
+        /// Heading and entries.
+        timeline: crate::runner::reads::ScreenTimeline,
+    },
+    /// A release plan.
+    ReleasePlan {
+        /// The plan.
+        plan: Box<crate::release::ReleasePlan>,
+    },
 }
 
 impl Answer {
@@ -169,14 +265,14 @@ impl Answer {
 }
 
 /// A failed query: its exit code and message.
-type Failed = Box<Response>;
+pub(super) type Failed = Box<Response>;
 
-fn internal(e: impl std::fmt::Display) -> Failed {
+pub(super) fn internal(e: impl std::fmt::Display) -> Failed {
     Box::new(Response::error(exit::INTERNAL, e.to_string()))
 }
 
 /// A page of `rows` from `offset` and whether it reaches the end.
-fn page<T: Clone>(rows: &[T], offset: usize) -> (Vec<T>, bool) {
+pub(super) fn page<T: Clone>(rows: &[T], offset: usize) -> (Vec<T>, bool) {
     let start = offset.min(rows.len());
     let end = start.saturating_add(ROWS_MAX).min(rows.len());
     (rows[start..end].to_vec(), end == rows.len())
@@ -184,8 +280,9 @@ fn page<T: Clone>(rows: &[T], offset: usize) -> (Vec<T>, bool) {
 
 impl Server {
     /// Answers one history query (as any connected client: the socket's group may read history).
-    pub fn query(&self, q: Query) -> Response {
-        match self.answer(q) {
+    pub async fn query(&self, q: Query) -> Response {
+        let answered = if q == Query::Assessment { self.assessment().await } else { self.answer(q) };
+        match answered {
             Ok(answer) => Response::History { answer },
             Err(failed) => *failed,
         }
@@ -220,10 +317,18 @@ impl Server {
             Query::Notifications { limit } => {
                 Answer::Notifications { rows: s.notifications(limit.min(ROWS_MAX)).map_err(internal)? }
             }
+            q @ (Query::Notification { .. }
+            | Query::Images { .. }
+            | Query::Backups { .. }
+            | Query::Cost { .. }
+            | Query::Assessment
+            | Query::OpenIncident
+            | Query::IncidentTimeline { .. }
+            | Query::ReleasePlan { .. }) => return self.screen_answer(q),
         })
     }
 
-    fn find_run(&self, run: &str) -> Result<RunRecord, Failed> {
+    pub(super) fn find_run(&self, run: &str) -> Result<RunRecord, Failed> {
         match self.store.run(run) {
             Ok(Some(r)) => Ok(r),
             Ok(None) => {
@@ -231,46 +336,6 @@ impl Server {
             }
             Err(e) => Err(Box::new(Response::error(exit::USAGE, e.to_string()))),
         }
-    }
-
-    fn log_page(&self, run: &str, step: &str, offset: u64, max: usize) -> Result<Answer, Failed> {
-        let run = self.find_run(run)?;
-        let steps = self.store.steps(&run.id).map_err(internal)?;
-        let Some(rec) = steps.iter().find(|r| r.step == step) else {
-            let names: Vec<_> = steps.iter().map(|r| r.step.as_str()).collect();
-            let msg = format!("run {} has no step {step:?}; steps: {}", run.id, names.join(", "));
-            return Err(Box::new(Response::error(exit::USAGE, msg)));
-        };
-        let Some(path) = &rec.log_path else {
-            return Ok(Answer::LogPage { data: String::new(), next: offset, end: true, error: None });
-        };
-        Ok(match read_page(std::path::Path::new(path), offset, max.clamp(1, LOG_PAGE_MAX)) {
-            Ok((bytes, end)) => {
-                let next = offset.saturating_add(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
-                let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
-                Answer::LogPage { data, next, end, error: None }
-            }
-            Err(e) => {
-                Answer::LogPage { data: String::new(), next: offset, end: true, error: Some(e.to_string()) }
-            }
-        })
-    }
-
-    fn journal_page(&self, run: &str, offset: usize) -> Result<Answer, Failed> {
-        let run = self.find_run(run)?;
-        let all = self.store.journal(&run.id).map_err(internal)?;
-        let mut events = Vec::new();
-        let mut bytes = 0usize;
-        for e in all.iter().skip(offset) {
-            let size = serde_json::to_vec(e).map_or(0, |v| v.len());
-            if !events.is_empty() && bytes.saturating_add(size) > JOURNAL_BYTES_MAX {
-                break;
-            }
-            bytes = bytes.saturating_add(size);
-            events.push(e.clone());
-        }
-        let end = offset.saturating_add(events.len()) >= all.len();
-        Ok(Answer::Journal { events, end })
     }
 
     fn dora(
@@ -315,50 +380,4 @@ pub fn check_service(
     }
     let list = if known.is_empty() { "none yet".to_string() } else { known.join(", ") };
     Err(format!("no service {name:?} in [services] or the ledger; the services are: {list}"))
-}
-
-/// Up to `max` bytes of `path` from `offset`, cut after the last newline when the page is full and
-/// holds one; and whether the file ends there.
-fn read_page(path: &std::path::Path, offset: u64, max: usize) -> std::io::Result<(Vec<u8>, bool)> {
-    let mut f = std::fs::File::open(path)?;
-    f.seek(SeekFrom::Start(offset))?;
-    let mut buf = Vec::with_capacity(max);
-    f.take(u64::try_from(max).unwrap_or(u64::MAX)).read_to_end(&mut buf)?;
-    if buf.len() < max {
-        return Ok((buf, true));
-    }
-    if let Some(nl) = buf.iter().rposition(|&b| b == b'\n') {
-        buf.truncate(nl + 1);
-    }
-    Ok((buf, false))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::read_page;
-
-    #[test]
-    fn a_full_page_ends_after_its_last_newline_and_the_last_page_says_so() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.log");
-        std::fs::write(&path, "one\ntwo\nthree\n").unwrap();
-        let (bytes, end) = read_page(&path, 0, 10).unwrap();
-        assert_eq!((bytes.as_slice(), end), (&b"one\ntwo\n"[..], false));
-        let (bytes, end) = read_page(&path, 8, 10).unwrap();
-        assert_eq!((bytes.as_slice(), end), (&b"three\n"[..], true));
-        let (bytes, end) = read_page(&path, 14, 10).unwrap();
-        assert!(bytes.is_empty() && end);
-    }
-
-    #[test]
-    fn a_line_longer_than_a_page_comes_in_full_pages() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.log");
-        std::fs::write(&path, vec![b'x'; 25]).unwrap();
-        let (bytes, end) = read_page(&path, 0, 10).unwrap();
-        assert_eq!((bytes.len(), end), (10, false));
-        let (bytes, end) = read_page(&path, 20, 10).unwrap();
-        assert_eq!((bytes.len(), end), (5, true));
-        assert!(read_page(&dir.path().join("missing.log"), 0, 10).is_err());
-    }
 }

@@ -2,7 +2,8 @@
 //! store, listening on `runner.sock`. It creates the data directory 0700 (0710 with the operators'
 //! group, so they can reach the socket but list and read nothing), the store 0600 and the socket
 //! 0660 with a group (0600 without). It resumes runs a dead runner left running, and exits after an
-//! idle period with no runs and no clients, or when its socket is removed.
+//! idle period with no runs, no connected clients and no request but reads (run lists and history
+//! queries), or when its socket is removed.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions, TryLockError};
@@ -89,11 +90,12 @@ impl Server {
         *self.last_busy.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
     }
 
-    /// A client connected; the returned guard counts it until dropped.
+    /// A client connected; the returned guard counts it until dropped. A connection is activity
+    /// (the idle period starts again when it ends) only once it asks for more than a read
+    /// ([`ClientGuard::busy`]): a console polling the runs list does not keep an idle runner alive.
     pub fn client(self: &Arc<Server>) -> ClientGuard {
         self.clients.fetch_add(1, Ordering::SeqCst);
-        self.touch();
-        ClientGuard(Arc::clone(self))
+        ClientGuard { server: Arc::clone(self), busy: false }
     }
 
     /// A line in the runner's log (its stderr, `runner.log` when started on demand).
@@ -112,12 +114,25 @@ impl Server {
 
 /// Counts a connected client while alive.
 #[derive(Debug)]
-pub struct ClientGuard(Arc<Server>);
+pub struct ClientGuard {
+    server: Arc<Server>,
+    busy: bool,
+}
+
+impl ClientGuard {
+    /// The client asked for something other than a read: activity now and when it leaves.
+    pub fn busy(&mut self) {
+        self.busy = true;
+        self.server.touch();
+    }
+}
 
 impl Drop for ClientGuard {
     fn drop(&mut self) {
-        self.0.clients.fetch_sub(1, Ordering::SeqCst);
-        self.0.touch();
+        self.server.clients.fetch_sub(1, Ordering::SeqCst);
+        if self.busy {
+            self.server.touch();
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Unit tests of the runner: the open-gate rule, the hub's no-gap/no-duplicate subscription, the
-//! wire format, and a real runner on a temp data directory answering a client of another version.
+//! wire format (with the screen queries), the stored exit code of an ended run, and a real runner on
+//! a temp data directory answering a client of another version.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -114,4 +115,26 @@ async fn a_runner_refuses_a_client_of_another_protocol_version_and_a_second_runn
     // With no runs and no clients it exits after its idle period, removing its socket.
     tokio::time::timeout(Duration::from_secs(20), server).await.unwrap().unwrap().unwrap();
     assert!(!sock.exists());
+}
+
+#[test]
+fn a_run_that_ended_reports_the_exit_code_stored_with_it() {
+    use super::conn::stored_exit_code;
+    // A refused precondition ends `failed` with 8 stored; `failed` alone maps to 3.
+    assert_eq!(stored_exit_code(RunStatus::Failed, Some(8)), 8);
+    assert_eq!(stored_exit_code(RunStatus::Failed, None), 3);
+    assert_eq!(stored_exit_code(RunStatus::Interrupted, Some(8)), 8);
+    // A run going on again has no exit code yet, whatever an earlier life stored.
+    assert_eq!(stored_exit_code(RunStatus::Running, Some(8)), 1);
+}
+
+#[test]
+fn the_screen_queries_are_tagged_json() {
+    use super::query::Query;
+    let q = Query::IncidentTimeline { id: Some("inc-1".into()) };
+    let text = serde_json::to_string(&Request::Query { query: q.clone() }).unwrap();
+    assert_eq!(text, r#"{"request":"query","query":{"query":"incident_timeline","id":"inc-1"}}"#);
+    assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), Request::Query { query: q });
+    let cost: Query = serde_json::from_str(r#"{"query":"cost","month":null,"by":"service"}"#).unwrap();
+    assert_eq!(cost, Query::Cost { month: None, by: "service".into() });
 }
