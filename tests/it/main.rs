@@ -6,6 +6,7 @@ mod alerts_console;
 mod assess;
 mod assess_screen;
 mod audit_tamper;
+mod check_service;
 mod common;
 mod console_live;
 mod containers;
