@@ -4,6 +4,7 @@
 
 mod alerts_console;
 mod assess;
+mod assess_dora;
 mod assess_screen;
 mod audit_tamper;
 mod check_service;

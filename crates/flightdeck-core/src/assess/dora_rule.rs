@@ -129,7 +129,7 @@ fn change_fail(i: &Inputs<'_>, d: &Dashboard) -> (Grade, String) {
         Some(p) => (
             grade(p, t, l),
             format!(
-                "change failure rate {p:.1} % ({} of {}; {limits})",
+                "change failure rate {p:.1} % ({} of {}, {limits})",
                 d.current.failed, d.current.deployments
             ),
         ),
