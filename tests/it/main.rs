@@ -53,6 +53,7 @@ mod load_servers;
 mod load_step;
 mod monitoring;
 mod monitoring_e2e;
+mod monitoring_setup;
 mod notify;
 mod notify_smtp;
 mod profile;
