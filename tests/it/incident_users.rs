@@ -7,6 +7,7 @@
 //! table holds exactly the rows of the JSON export.
 
 use std::process::Stdio;
+use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -53,6 +54,38 @@ fn markdown_rows(md: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// Starts the live health monitor (as root, writing the shared store), waits for the sandbox UP,
+/// breaks it and waits for the DOWN; the monitor's transition lines and the process.
+fn break_under_watch(p: &crate::common::Project, url: &str) -> (Receiver<String>, Proc) {
+    let mut health = as_user(p, "root", &["health", "--env", "prod", "--for", "180s"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let transitions = lines(&mut health);
+    let health = Proc(health);
+    let up = wait_for(&transitions, "-> UP", Duration::from_secs(30));
+    assert!(up.is_some(), "the monitor did not see the sandbox UP within 30 s");
+    ok(p, "root", &["sandbox", "break", "--url", url]);
+    let down = wait_for(&transitions, "UP -> DOWN", Duration::from_secs(30));
+    assert!(down.is_some(), "the monitor did not see the broken sandbox DOWN within 30 s");
+    (transitions, health)
+}
+
+/// The JSON export: rows in time order, one real DOWN from the health source, both responders,
+/// the linked run and bob's approval.
+fn check_export(json: &Value, run: &str) {
+    let rows = json["timeline"].as_array().unwrap();
+    let ats: Vec<&str> = rows.iter().map(|r| r["at"].as_str().unwrap()).collect();
+    assert!(ats.windows(2).all(|w| w[0] <= w[1]), "timeline out of order: {ats:?}");
+    let health: Vec<&str> =
+        rows.iter().filter(|r| r["source"] == "health").map(|r| r["text"].as_str().unwrap()).collect();
+    assert_eq!(health.iter().filter(|t| t.ends_with("UP -> DOWN")).count(), 1, "one real DOWN: {health:?}");
+    assert_eq!(json["responders"].as_array().unwrap().len(), 2, "{json:#}");
+    assert_eq!(json["responders"][0]["role"], "commander");
+    assert_eq!(json["linked_runs"][0]["id"], run);
+    assert_eq!(json["approvals"][0]["by"], "fd-bob");
+}
+
 #[test]
 fn a_scripted_incident_exports_one_ordered_timeline_as_markdown_and_json() {
     ensure_users();
@@ -66,18 +99,7 @@ fn a_scripted_incident_exports_one_ordered_timeline_as_markdown_and_json() {
     args.extend(["--id", "inc-s", "--commander"]);
     ok(&p, "fd-alice", &args);
     ok(&p, "fd-bob", &["incident", "join", "inc-s"]);
-    // The health monitor, live, records each transition in the shared store.
-    let mut health = as_user(&p, "root", &["health", "--env", "prod", "--for", "180s"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let transitions = lines(&mut health);
-    let _health = Proc(health);
-    let up = wait_for(&transitions, "-> UP", Duration::from_secs(30));
-    assert!(up.is_some(), "the monitor did not see the sandbox UP within 30 s");
-    ok(&p, "root", &["sandbox", "break", "--url", &sandbox.url]);
-    let down = wait_for(&transitions, "UP -> DOWN", Duration::from_secs(30));
-    assert!(down.is_some(), "the monitor did not see the broken sandbox DOWN within 30 s");
+    let (transitions, _health) = break_under_watch(&p, &sandbox.url);
     let run = ok(&p, "fd-alice", &["run", "rollback", "--env", "prod", "--detach", "--incident", "inc-s"]);
     let run = run.trim().to_string();
     wait_status(&p, &run, "waiting");
@@ -112,16 +134,7 @@ fn a_scripted_incident_exports_one_ordered_timeline_as_markdown_and_json() {
         let pos = pos.unwrap_or_else(|| panic!("{want:?} not after row {from}: {texts:#?}"));
         from += pos + 1;
     }
-    let ats: Vec<&str> = rows.iter().map(|r| r["at"].as_str().unwrap()).collect();
-    assert!(ats.windows(2).all(|w| w[0] <= w[1]), "timeline out of order: {ats:?}");
-    let health: Vec<&&str> = texts.iter().filter(|t| t.starts_with("monitor web")).collect();
-    assert!(health.iter().filter(|t| t.ends_with("-> DOWN")).count() == 1, "one real DOWN: {health:?}");
-    assert!(rows.iter().any(|r| r["source"] == "health"), "{rows:#?}");
-    assert_eq!(json["responders"].as_array().unwrap().len(), 2, "{json:#}");
-    assert_eq!(json["responders"][0]["role"], "commander");
-    assert_eq!(json["linked_runs"][0]["id"], run.as_str());
-    assert_eq!(json["approvals"][0]["by"], "fd-bob");
-
+    check_export(&json, &run);
     let md = ok(&p, "root", &["incident", "timeline", "inc-s", "--markdown"]);
     let from_json: Vec<(String, String, String)> = rows
         .iter()

@@ -82,8 +82,8 @@ fn the_monitoring_setup_workflow_loads_real_servers_and_a_broken_sandbox_alerts(
     }
     let p0 = Project::new("", &[]);
     let sandbox = Sandbox::start(&p0);
-    let dir = tempfile::tempdir().unwrap();
-    let dir = dir.path().join("mon");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("mon");
     std::fs::create_dir_all(&dir).unwrap();
 
     // The receiver first: its URL goes into the seed and the generated Alertmanager config.
@@ -118,9 +118,25 @@ fn the_monitoring_setup_workflow_loads_real_servers_and_a_broken_sandbox_alerts(
     }
     let out = p.run(&args);
     assert_eq!(out.status.code(), Some(0), "the workflow: {}", text(&out));
+    check_loaded(&prom_url, am, &receiver);
+    // The workflow's test alert went through Alertmanager to flightdeck.
+    assert!(
+        wait_for(&rx, "FlightdeckTestAlert", Duration::from_secs(30)).is_some(),
+        "the test alert did not reach the receiver"
+    );
 
-    // Prometheus loaded the generated scrape jobs (services as labels) and rules.
-    let active = targets_up(&prom_url);
+    let started = Instant::now();
+    assert_eq!(p.run(&["sandbox", "break", "--url", &sandbox.url]).status.code(), Some(0));
+    let firing = wait_for(&rx, "firing FlightdeckMonitorDown", Duration::from_secs(90));
+    let firing = firing.expect("no firing alert reached the receiver within 90 s of sandbox break");
+    eprintln!("monitoring-setup: break → firing alert in {:.1} s", started.elapsed().as_secs_f64());
+    assert!(firing.contains("monitor=web") && !firing.contains("monitor=backend"), "{firing}");
+}
+
+/// Prometheus loaded the generated scrape jobs (services as labels) and rules; Alertmanager the
+/// generated config (flightdeck's receiver, with resolved alerts sent).
+fn check_loaded(prom_url: &str, am: u16, receiver: &str) {
+    let active = targets_up(prom_url);
     let mut jobs: Vec<(String, String)> = active
         .iter()
         .map(|a| {
@@ -146,18 +162,6 @@ fn the_monitoring_setup_workflow_loads_real_servers_and_a_broken_sandbox_alerts(
     // Alertmanager loaded the generated config: flightdeck's receiver with send_resolved.
     let status = get_json(&format!("http://127.0.0.1:{am}/api/v2/status"));
     let original = status["config"]["original"].as_str().unwrap();
-    assert!(original.contains("name: flightdeck") && original.contains(&receiver), "{original}");
+    assert!(original.contains("name: flightdeck") && original.contains(receiver), "{original}");
     assert!(original.contains("send_resolved: true"), "{original}");
-    // The workflow's test alert went through Alertmanager to flightdeck.
-    assert!(
-        wait_for(&rx, "FlightdeckTestAlert", Duration::from_secs(30)).is_some(),
-        "the test alert did not reach the receiver"
-    );
-
-    let started = Instant::now();
-    assert_eq!(p.run(&["sandbox", "break", "--url", &sandbox.url]).status.code(), Some(0));
-    let firing = wait_for(&rx, "firing FlightdeckMonitorDown", Duration::from_secs(90));
-    let firing = firing.expect("no firing alert reached the receiver within 90 s of sandbox break");
-    eprintln!("monitoring-setup: break → firing alert in {:.1} s", started.elapsed().as_secs_f64());
-    assert!(firing.contains("monitor=web") && !firing.contains("monitor=backend"), "{firing}");
 }

@@ -111,48 +111,43 @@ fn hours(secs: f64) -> f64 {
 }
 
 fn lead_time(i: &Inputs<'_>, d: &Dashboard) -> (Grade, String) {
-    let a = &i.config.assessment;
-    let (t, l) = (a.lead_time_target_hours, a.lead_time_limit_hours);
-    let limits = format!("pass at most {t} h, fail above {l} h");
+    let cfg = &i.config.assessment;
+    let (target, limit) = (cfg.lead_time_target_hours, cfg.lead_time_limit_hours);
+    let limits = format!("pass at most {target} h, fail above {limit} h");
     match d.current.lead_time.median_secs.map(hours) {
         None => (Grade::Unknown, format!("change lead time n/a: no commit counted ({limits})")),
-        Some(h) => (grade(h, t, l), format!("change lead time {h:.1} h median ({limits})")),
+        Some(h) => (grade(h, target, limit), format!("change lead time {h:.1} h median ({limits})")),
     }
 }
 
 fn change_fail(i: &Inputs<'_>, d: &Dashboard) -> (Grade, String) {
-    let a = &i.config.assessment;
-    let (t, l) = (a.change_fail_target_percent, a.change_fail_limit_percent);
-    let limits = format!("pass at most {t} %, fail above {l} %");
+    let cfg = &i.config.assessment;
+    let (target, limit) = (cfg.change_fail_target_percent, cfg.change_fail_limit_percent);
+    let limits = format!("pass at most {target} %, fail above {limit} %");
+    let (failed, all) = (d.current.failed, d.current.deployments);
     match d.current.change_fail_rate.map(|r| r * 100.0) {
         None => (Grade::Unknown, format!("change failure rate n/a ({limits})")),
-        Some(p) => (
-            grade(p, t, l),
-            format!(
-                "change failure rate {p:.1} % ({} of {}, {limits})",
-                d.current.failed, d.current.deployments
-            ),
+        Some(pct) => (
+            grade(pct, target, limit),
+            format!("change failure rate {pct:.1} % ({failed} of {all}, {limits})"),
         ),
     }
 }
 
 fn restore(i: &Inputs<'_>, d: &Dashboard) -> (Grade, String) {
-    let a = &i.config.assessment;
-    let (t, l) = (a.restore_target_hours, a.restore_limit_hours);
-    let limits = format!("pass at most {t} h, fail above {l} h");
-    let oldest_open = d
-        .unresolved
-        .iter()
-        .map(|u| u.age_hours)
-        .fold(None, |m: Option<f64>, h| Some(m.map_or(h, |m| m.max(h))));
-    let restored = d.current.recovery.median_secs.map(hours);
-    match (restored, oldest_open) {
-        (Some(h), open) => {
-            let g = grade(h.max(open.unwrap_or(0.0)), t, l);
+    let cfg = &i.config.assessment;
+    let (target, limit) = (cfg.restore_target_hours, cfg.restore_limit_hours);
+    let limits = format!("pass at most {target} h, fail above {limit} h");
+    let oldest_open = d.unresolved.iter().map(|u| u.age_hours).reduce(f64::max);
+    match (d.current.recovery.median_secs.map(hours), oldest_open) {
+        (Some(median), open) => {
+            let g = grade(median.max(open.unwrap_or(0.0)), target, limit);
             let open = open.map(|o| format!(", oldest unrestored {o:.1} h")).unwrap_or_default();
-            (g, format!("time to restore {h:.1} h median{open} ({limits})"))
+            (g, format!("time to restore {median:.1} h median{open} ({limits})"))
         }
-        (None, Some(o)) => (grade(o, t, l), format!("time to restore: unrestored for {o:.1} h ({limits})")),
+        (None, Some(open)) => {
+            (grade(open, target, limit), format!("time to restore: unrestored for {open:.1} h ({limits})"))
+        }
         (None, None) if d.current.failed == 0 => {
             (Grade::Pass, format!("time to restore: no failed deployment ({limits})"))
         }

@@ -163,13 +163,12 @@ pub fn watching<'a>(monitors: &'a BTreeMap<String, MonitorConfig>, service: &str
 pub fn watched_services(monitors: &BTreeMap<String, MonitorConfig>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (name, m) in monitors {
-        match &m.service {
-            Some(s) => out.push(s.clone()),
-            None => {
-                out.push(name.clone());
-                if let Some(i) = name.find(['-', '.']) {
-                    out.push(name[..i].to_string());
-                }
+        if let Some(s) = &m.service {
+            out.push(s.clone());
+        } else {
+            out.push(name.clone());
+            if let Some(i) = name.find(['-', '.']) {
+                out.push(name[..i].to_string());
             }
         }
     }
