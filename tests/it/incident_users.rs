@@ -1,28 +1,37 @@
 //! A scripted incident with two real OS users (through `setpriv`, against a root runner): alice
-//! declares a sev1 as commander, bob joins, alice starts a rollback linked with `--incident` whose
-//! gate bob approves, three notes, alice resolves. Every change carries the socket peer's name;
+//! declares a sev1 as commander, bob joins, the demo sandbox really breaks (`flightdeck sandbox
+//! break`) and the health monitor watching it (`flightdeck health`, live) records a real DOWN,
+//! alice starts a rollback linked with `--incident` whose gate bob approves and whose step really
+//! fixes the sandbox (`flightdeck sandbox fix`), the monitor records UP, three notes, alice resolves. Every change carries the socket peer's name;
 //! the exported timeline holds each step in time order, and the Markdown postmortem's timeline
 //! table holds exactly the rows of the JSON export.
 
+use std::process::Stdio;
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
 use serde_json::Value;
 
-use crate::common::text;
-use crate::users::{RootRunner, ensure_users, run_as, shared_project, wait_status};
+use crate::common::{Sandbox, text};
+use crate::monitoring_e2e::{Proc, lines, wait_for};
+use crate::users::{RootRunner, as_user, ensure_users, run_as, shared_project, wait_status};
 
 const CONFIG: &str = "[environments.prod]\nproduction = true\napprovals = 1\nallow_self_approval = false\n";
 
-const ROLLBACK: &str = r#"
-title = "Roll back"
-kind = "rollback"
+/// A config whose monitor `web` probes the sandbox every second (DOWN at the first failure).
+fn config(sandbox: &str) -> String {
+    format!(
+        "{CONFIG}\n[monitors.web]\nurl = \"{sandbox}/health\"\ninterval = \"1s\"\njitter = \"0s\"\nfailure_threshold = 1\n"
+    )
+}
 
-[[steps]]
-id = "approve"
-approve = "Roll back web?"
-
-[[steps]]
-id = "rollout"
-run = "echo rolled back"
-"#;
+/// A rollback whose rollout really fixes the sandbox.
+fn rollback(sandbox: &str) -> String {
+    format!(
+        "title = \"Roll back\"\nkind = \"rollback\"\n\n[[steps]]\nid = \"approve\"\napprove = \"Roll back web?\"\n\n\
+         [[steps]]\nid = \"rollout\"\nrun = '\"$FLIGHTDECK\" sandbox fix --url {sandbox}'\n"
+    )
+}
 
 fn ok(p: &crate::common::Project, user: &str, args: &[&str]) -> String {
     let out = run_as(p, user, args);
@@ -45,10 +54,44 @@ fn markdown_rows(md: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// Starts the live health monitor (as root, writing the shared store), waits for the sandbox UP,
+/// breaks it and waits for the DOWN; the monitor's transition lines and the process.
+fn break_under_watch(p: &crate::common::Project, url: &str) -> (Receiver<String>, Proc) {
+    let mut health = as_user(p, "root", &["health", "--env", "prod", "--for", "180s"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let transitions = lines(&mut health);
+    let health = Proc(health);
+    let up = wait_for(&transitions, "-> UP", Duration::from_secs(30));
+    assert!(up.is_some(), "the monitor did not see the sandbox UP within 30 s");
+    ok(p, "root", &["sandbox", "break", "--url", url]);
+    let down = wait_for(&transitions, "UP -> DOWN", Duration::from_secs(30));
+    assert!(down.is_some(), "the monitor did not see the broken sandbox DOWN within 30 s");
+    (transitions, health)
+}
+
+/// The JSON export: rows in time order, one real DOWN from the health source, both responders,
+/// the linked run and bob's approval.
+fn check_export(json: &Value, run: &str) {
+    let rows = json["timeline"].as_array().unwrap();
+    let ats: Vec<&str> = rows.iter().map(|r| r["at"].as_str().unwrap()).collect();
+    assert!(ats.windows(2).all(|w| w[0] <= w[1]), "timeline out of order: {ats:?}");
+    let health: Vec<&str> =
+        rows.iter().filter(|r| r["source"] == "health").map(|r| r["text"].as_str().unwrap()).collect();
+    assert_eq!(health.iter().filter(|t| t.ends_with("UP -> DOWN")).count(), 1, "one real DOWN: {health:?}");
+    assert_eq!(json["responders"].as_array().unwrap().len(), 2, "{json:#}");
+    assert_eq!(json["responders"][0]["role"], "commander");
+    assert_eq!(json["linked_runs"][0]["id"], run);
+    assert_eq!(json["approvals"][0]["by"], "fd-bob");
+}
+
 #[test]
 fn a_scripted_incident_exports_one_ordered_timeline_as_markdown_and_json() {
     ensure_users();
-    let p = shared_project(CONFIG, &[("rollback.toml", ROLLBACK)]);
+    let p0 = crate::common::Project::new("", &[]);
+    let sandbox = Sandbox::start(&p0);
+    let p = shared_project(&config(&sandbox.url), &[("rollback.toml", &rollback(&sandbox.url))]);
     let _runner = RootRunner::start(&p);
     let open =
         ["incident", "open", "checkout 502", "--service", "web", "--env", "prod", "--severity", "sev1"];
@@ -56,11 +99,14 @@ fn a_scripted_incident_exports_one_ordered_timeline_as_markdown_and_json() {
     args.extend(["--id", "inc-s", "--commander"]);
     ok(&p, "fd-alice", &args);
     ok(&p, "fd-bob", &["incident", "join", "inc-s"]);
+    let (transitions, _health) = break_under_watch(&p, &sandbox.url);
     let run = ok(&p, "fd-alice", &["run", "rollback", "--env", "prod", "--detach", "--incident", "inc-s"]);
     let run = run.trim().to_string();
     wait_status(&p, &run, "waiting");
     ok(&p, "fd-bob", &["approve", &run]);
     wait_status(&p, &run, "succeeded");
+    let recovered = wait_for(&transitions, "DOWN -> UP", Duration::from_secs(30));
+    assert!(recovered.is_some(), "the monitor did not see the fixed sandbox UP within 30 s");
     ok(&p, "fd-alice", &["incident", "note", "inc-s", "error rate back to normal"]);
     ok(&p, "fd-bob", &["incident", "note", "inc-s", "cache was cold after the deploy"]);
     ok(&p, "fd-alice", &["incident", "note", "inc-s", "keeping an eye on it | 10 min"]);
@@ -73,8 +119,10 @@ fn a_scripted_incident_exports_one_ordered_timeline_as_markdown_and_json() {
     let expected = [
         "fd-alice declared the incident: checkout 502",
         "fd-bob joined as responder",
+        "monitor web (prod) UP -> DOWN",
         "fd-alice linked run",
         "fd-bob approve gate approve#1",
+        "monitor web (prod) DOWN -> UP",
         "note by fd-alice: error rate back to normal",
         "note by fd-bob: cache was cold after the deploy",
         "note by fd-alice: keeping an eye on it | 10 min",
@@ -86,13 +134,7 @@ fn a_scripted_incident_exports_one_ordered_timeline_as_markdown_and_json() {
         let pos = pos.unwrap_or_else(|| panic!("{want:?} not after row {from}: {texts:#?}"));
         from += pos + 1;
     }
-    let ats: Vec<&str> = rows.iter().map(|r| r["at"].as_str().unwrap()).collect();
-    assert!(ats.windows(2).all(|w| w[0] <= w[1]), "timeline out of order: {ats:?}");
-    assert_eq!(json["responders"].as_array().unwrap().len(), 2, "{json:#}");
-    assert_eq!(json["responders"][0]["role"], "commander");
-    assert_eq!(json["linked_runs"][0]["id"], run.as_str());
-    assert_eq!(json["approvals"][0]["by"], "fd-bob");
-
+    check_export(&json, &run);
     let md = ok(&p, "root", &["incident", "timeline", "inc-s", "--markdown"]);
     let from_json: Vec<(String, String, String)> = rows
         .iter()

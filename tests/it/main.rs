@@ -4,8 +4,10 @@
 
 mod alerts_console;
 mod assess;
+mod assess_dora;
 mod assess_screen;
 mod audit_tamper;
+mod check_service;
 mod client_reads;
 mod common;
 mod console_live;
@@ -56,6 +58,7 @@ mod load_servers;
 mod load_step;
 mod monitoring;
 mod monitoring_e2e;
+mod monitoring_setup;
 mod notify;
 mod notify_smtp;
 mod notify_templates;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::common::{Project, Sandbox, ensure_tool, text};
 
 /// A child process killed when dropped.
-struct Proc(Child);
+pub struct Proc(pub Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -22,7 +22,7 @@ impl Drop for Proc {
 }
 
 /// The TCP port process `pid` listens on, polled from /proc for up to 20 s.
-fn listening_port(pid: u32) -> u16 {
+pub fn listening_port(pid: u32) -> u16 {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         let inodes: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
@@ -49,12 +49,12 @@ fn listening_port(pid: u32) -> u16 {
     panic!("process {pid} did not listen within 20 s");
 }
 
-fn spawn(cmd: &mut Command) -> Proc {
+pub fn spawn(cmd: &mut Command) -> Proc {
     Proc(cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap())
 }
 
 /// Lines of a child's stdout, read on a thread until it exits.
-fn lines(child: &mut Child) -> Receiver<String> {
+pub fn lines(child: &mut Child) -> Receiver<String> {
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = channel();
     std::thread::spawn(move || {
@@ -66,7 +66,7 @@ fn lines(child: &mut Child) -> Receiver<String> {
 }
 
 /// Waits up to `limit` for a line containing `needle`.
-fn wait_for(rx: &Receiver<String>, needle: &str, limit: Duration) -> Option<String> {
+pub fn wait_for(rx: &Receiver<String>, needle: &str, limit: Duration) -> Option<String> {
     let deadline = Instant::now() + limit;
     while let Some(left) = deadline.checked_duration_since(Instant::now()) {
         match rx.recv_timeout(left) {
@@ -78,7 +78,7 @@ fn wait_for(rx: &Receiver<String>, needle: &str, limit: Duration) -> Option<Stri
     None
 }
 
-fn path_arg(flag: &str, path: &std::path::Path) -> String {
+pub fn path_arg(flag: &str, path: &std::path::Path) -> String {
     format!("{flag}={}", path.display())
 }
 

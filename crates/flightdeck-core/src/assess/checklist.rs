@@ -90,6 +90,24 @@ pub struct AssessmentConfig {
     /// `prometheus_rules`: the Prometheus server (`http://127.0.0.1:9090`).
     #[serde(default)]
     pub prometheus: Option<String>,
+    /// `dora`: the median change lead time passes at or under this many hours...
+    #[serde(default = "week_hours")]
+    pub lead_time_target_hours: f64,
+    /// ...and fails above this many (warn between).
+    #[serde(default = "month_hours")]
+    pub lead_time_limit_hours: f64,
+    /// `dora`: the change failure rate passes at or under this percentage...
+    #[serde(default = "fifteen")]
+    pub change_fail_target_percent: f64,
+    /// ...and fails above this one (warn between).
+    #[serde(default = "thirty_f")]
+    pub change_fail_limit_percent: f64,
+    /// `dora`: the median failed-deployment recovery time passes at or under this many hours...
+    #[serde(default = "day_hours")]
+    pub restore_target_hours: f64,
+    /// ...and fails above this many (warn between); so does a failure unrestored for longer.
+    #[serde(default = "week_hours")]
+    pub restore_limit_hours: f64,
 }
 
 fn seven() -> u32 {
@@ -100,6 +118,21 @@ fn fourteen() -> u32 {
 }
 fn thirty() -> u32 {
     30
+}
+fn day_hours() -> f64 {
+    24.0
+}
+fn week_hours() -> f64 {
+    168.0
+}
+fn month_hours() -> f64 {
+    730.0
+}
+fn fifteen() -> f64 {
+    15.0
+}
+fn thirty_f() -> f64 {
+    30.0
 }
 fn medium() -> String {
     "medium".into()
@@ -119,6 +152,12 @@ impl Default for AssessmentConfig {
             rollback_workflow: rollback(),
             rollback_max_age_days: thirty(),
             prometheus: None,
+            lead_time_target_hours: week_hours(),
+            lead_time_limit_hours: month_hours(),
+            change_fail_target_percent: fifteen(),
+            change_fail_limit_percent: thirty_f(),
+            restore_target_hours: day_hours(),
+            restore_limit_hours: week_hours(),
         }
     }
 }
@@ -168,6 +207,51 @@ fn check_rule(item: &ChecklistItem, text: &str, path: &Path) -> Result<(), Asses
     ))
 }
 
+/// The `dora` rule's thresholds: each a finite number at least 0, each target at most its limit.
+fn check_thresholds(cfg: &AssessmentConfig, text: &str, path: &Path) -> Result<(), AssessError> {
+    let pairs = [
+        (
+            "lead_time_target_hours",
+            cfg.lead_time_target_hours,
+            "lead_time_limit_hours",
+            cfg.lead_time_limit_hours,
+        ),
+        (
+            "change_fail_target_percent",
+            cfg.change_fail_target_percent,
+            "change_fail_limit_percent",
+            cfg.change_fail_limit_percent,
+        ),
+        ("restore_target_hours", cfg.restore_target_hours, "restore_limit_hours", cfg.restore_limit_hours),
+    ];
+    let line = |key: &str| {
+        text.lines()
+            .position(|l| l.trim_start().starts_with(key))
+            .map_or(0, |i| u32::try_from(i + 1).unwrap_or(0))
+    };
+    for (tk, t, lk, l) in pairs {
+        for (k, v) in [(tk, t), (lk, l)] {
+            if !v.is_finite() || v < 0.0 {
+                return Err(diag(
+                    path,
+                    line(k),
+                    format!("[assessment] {k} = {v} is not a number of 0 or more"),
+                    "write e.g. 24",
+                ));
+            }
+        }
+        if t > l {
+            return Err(diag(
+                path,
+                line(tk),
+                format!("[assessment] {tk} = {t} is above {lk} = {l}"),
+                "the target (pass) must be at most the limit (fail above it; warn between)",
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Checklist {
     /// The bundled checklist alone.
     pub fn bundled() -> Result<Checklist, AssessError> {
@@ -185,6 +269,7 @@ impl Checklist {
     /// The bundled checklist merged with `cfg` (read from `text` at `path`, for line numbers).
     pub fn load(cfg: &AssessmentConfig, text: &str, path: &Path) -> Result<Checklist, AssessError> {
         let mut list = Checklist::bundled()?;
+        check_thresholds(cfg, text, path)?;
         list.add(cfg, text, path)?;
         list.disable(&cfg.disable, text, path)?;
         Ok(list)

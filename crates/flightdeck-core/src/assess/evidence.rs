@@ -11,9 +11,8 @@ use crate::secrets::SecretSet;
 use crate::store::Store;
 use crate::time::Micros;
 
-pub use super::evidence_data::{
-    backup, certificates, dora, load_baseline, monitors, prometheus_rules, rollback,
-};
+pub use super::dora_rule::dora;
+pub use super::evidence_data::{backup, certificates, load_baseline, monitors, prometheus_rules, rollback};
 
 /// Every rule name an item's `evidence` may use.
 pub const RULES: &[&str] = &[

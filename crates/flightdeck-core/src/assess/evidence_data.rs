@@ -1,5 +1,5 @@
 //! Evidence rules over stored data and live services: monitors and their states, verified backups,
-//! certificates, DORA bands, the rollback workflow's runs, load baselines and Prometheus's rules.
+//! certificates, the rollback workflow's runs, load baselines and Prometheus's rules.
 
 use std::time::Duration;
 
@@ -118,40 +118,6 @@ pub fn certificates(i: &Inputs<'_>) -> Finding {
     } else {
         Finding::new(Fail, format!("expiring within {n} days: {}", short.join(", ")))
     }
-}
-
-fn rank(level: &str) -> u8 {
-    match level {
-        "elite" => 4,
-        "high" => 3,
-        "medium" => 2,
-        _ => 1,
-    }
-}
-
-/// `dora`: the deployment-frequency cluster of the last 30 days is at least `dora_level`.
-pub fn dora(i: &Inputs<'_>) -> Finding {
-    use crate::dora::{bands, dashboard, window};
-    let tz = match window::time_zone(i.config.dora.time_zone.as_deref()) {
-        Ok(t) => t,
-        Err(e) => return Finding::unknown(e.to_string()),
-    };
-    let Ok(w) = window::Window::last_days(i.now, 30, tz) else {
-        return Finding::unknown("cannot build the 30-day window");
-    };
-    let env = i.config.environments.get(i.environment).filter(|e| e.production).map(|e| e.name.clone());
-    let q = dashboard::DashboardQuery { service: None, environment: env, window: w };
-    let d = match dashboard::compute_dashboard(i.store, i.config, i.project_dir, &q, i.now) {
-        Ok(d) => d,
-        Err(e) => return Finding::unknown(e.to_string()),
-    };
-    let Some(band) = bands::frequency_band(&d.current).filter(|_| d.current.deployments > 0) else {
-        return Finding::unknown("no production deployment in the last 30 days");
-    };
-    let cluster = bands::frequency_cluster(&band);
-    let want = &i.config.assessment.dora_level;
-    let state = if rank(&cluster.label) >= rank(want) { Pass } else { Fail };
-    Finding::new(state, format!("deployment frequency: {} (wanted {want} or better)", cluster.text()))
 }
 
 /// `rollback`: the rollback workflow succeeded in the environment within `rollback_max_age_days`.

@@ -10,6 +10,7 @@
 
 pub mod checklist;
 mod compute;
+mod dora_rule;
 pub mod evidence;
 mod evidence_data;
 mod formula;

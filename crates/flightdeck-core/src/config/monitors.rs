@@ -153,6 +153,30 @@ fn default_max_body() -> u64 {
     1 << 20
 }
 
+/// The monitors of `monitors` that watch `service` (see [`MonitorConfig::watches`]), by name.
+pub fn watching<'a>(monitors: &'a BTreeMap<String, MonitorConfig>, service: &str) -> Vec<&'a str> {
+    monitors.iter().filter(|(n, m)| m.watches(n, service)).map(|(n, _)| n.as_str()).collect()
+}
+
+/// Every service name some monitor watches: its `service` key, else its name and the name's prefix
+/// before the first `-` or `.`; sorted, no duplicates.
+pub fn watched_services(monitors: &BTreeMap<String, MonitorConfig>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (name, m) in monitors {
+        if let Some(s) = &m.service {
+            out.push(s.clone());
+        } else {
+            out.push(name.clone());
+            if let Some(i) = name.find(['-', '.']) {
+                out.push(name[..i].to_string());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 impl MonitorConfig {
     /// Whether monitor `name` watches `service`: its `service` key when set, else its name (`web`,
     /// `web-eu`, `web.health`).

@@ -47,6 +47,7 @@ impl Catalog {
         loader.add_dir(&project_dir.join("workflows"));
         loader.drop_unfit_builtins();
         loader.validate_all();
+        loader.check_config(project_dir);
         loader.finish()
     }
 
@@ -72,10 +73,13 @@ impl Catalog {
             }
         }
         let given = std::mem::take(&mut loader.given);
+        let config = crate::config::Config::load(project_dir).ok();
         for (is_task, name) in given.keys() {
             let map = if *is_task { &loader.catalog.tasks } else { &loader.catalog.workflows };
             if let Some(wf) = map.get(name) {
                 loader.diags.extend(validate(wf, &loader.catalog));
+                let services = config.as_ref().map(|c| crate::steps::check::service_problems(wf, c));
+                loader.diags.extend(services.unwrap_or_default());
             }
         }
         loader.finish()
@@ -201,6 +205,15 @@ impl Loader {
         for name in unfit {
             tracing::info!("built-in workflow {name} left out: it does not fit the project's tasks");
             self.catalog.workflows.remove(&name);
+        }
+    }
+
+    /// Checks every workflow against the project's `flightdeck.toml` (a `check` step's literal
+    /// `service` must have monitors); a config that does not load is reported by its own loader.
+    fn check_config(&mut self, project_dir: &Path) {
+        let Ok(config) = crate::config::Config::load(project_dir) else { return };
+        for wf in self.catalog.workflows.values().chain(self.catalog.tasks.values()) {
+            self.diags.extend(crate::steps::check::service_problems(wf, &config));
         }
     }
 
