@@ -38,12 +38,6 @@ const KNOWN_BACK_EDGES: &[(&str, &str, &str)] = &[
          `steps::load::failure_text`; way out: a health-side check runner that takes a log sink \
          instead of a `StepCx`",
     ),
-    (
-        "config",
-        "assess",
-        "`Config` holds `assess::AssessmentConfig` and checks the checklist at load time; way out: \
-         the section type in `config/`, the checklist check behind a load-time hook",
-    ),
 ];
 
 /// One edge: the importing module, the imported module, and where (`file:line`).
