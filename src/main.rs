@@ -13,6 +13,7 @@ use flightdeck::shutdown::{Reason, Shutdown};
 
 fn main() {
     let mut cli = Cli::parse();
+    flightdeck::assess::install_config_check();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -223,6 +223,19 @@ fn bad_input_exits_2_with_the_file_and_line() {
     assert!(t.contains("flightdeck.toml:17") && t.contains("duplicate checklist item id \"P.1\""), "{t}");
 }
 
+/// `[assessment]` is checked against the checklist when the configuration loads (the hook `assess`
+/// installs in `config` at start-up), so a command that never assesses refuses it too, with its line.
+#[test]
+fn a_bad_assessment_section_is_refused_by_every_command_at_load() {
+    let p = Project::new(&format!("{PROD}\n[assessment]\ndisable = [\"99.9\"]\n"), &[]);
+    for cmd in ["list", "info"] {
+        let out = p.run(&[cmd]);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {}", text(&out));
+        let t = text(&out);
+        assert!(t.contains("flightdeck.toml:") && t.contains("disable names \"99.9\""), "{cmd}: {t}");
+    }
+}
+
 /// A monitor covers a service through its explicit `service` key, whatever its name; without the
 /// key a monitor named otherwise leaves the service uncovered (a fail), and `monitoring generate`
 /// labels the Prometheus job with the service.

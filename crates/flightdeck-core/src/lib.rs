@@ -41,4 +41,5 @@ pub mod shutdown;
 pub mod steps;
 pub mod store;
 pub mod time;
+pub mod verify;
 pub mod workflow;

@@ -31,19 +31,6 @@ const KNOWN_BACK_EDGES: &[(&str, &str, &str)] = &[
         "the workflow parser checks each action against `steps::kind` at load time; same way out: \
          the load-time half of `StepKind` and the kind table handed to the parser",
     ),
-    (
-        "rollout",
-        "steps",
-        "rollout gates run `steps::check::run_check` (an engine-context check) and reuse \
-         `steps::load::failure_text`; way out: a health-side check runner that takes a log sink \
-         instead of a `StepCx`",
-    ),
-    (
-        "config",
-        "assess",
-        "`Config` holds `assess::AssessmentConfig` and checks the checklist at load time; way out: \
-         the section type in `config/`, the checklist check behind a load-time hook",
-    ),
 ];
 
 /// One edge: the importing module, the imported module, and where (`file:line`).

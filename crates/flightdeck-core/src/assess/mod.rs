@@ -19,6 +19,13 @@ mod render;
 use serde::{Deserialize, Serialize};
 
 pub use checklist::{AssessmentConfig, Checklist, ChecklistItem, Section};
+
+/// Installs the checklist check of `[assessment]` that every later `Config::parse` runs (duplicate or
+/// unknown item ids, unknown sections and evidence rules, with their line). The binary calls this
+/// once at start-up; `config` cannot call `assess` itself (that would close a module cycle).
+pub fn install_config_check() {
+    crate::config::assessment::set_load_check(checklist::check_config);
+}
 pub use compute::{assess, default_environment, item_records, set_item};
 pub use formula::{Report, SectionScore, score_items};
 pub use render::{FORMULA, markdown, pct, text};

@@ -26,6 +26,8 @@ mod resolve;
 mod tests;
 #[cfg(test)]
 mod tests_gatus;
+#[cfg(test)]
+mod tests_gatus_functions;
 
 use serde::{Deserialize, Serialize};
 

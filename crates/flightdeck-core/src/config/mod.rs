@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::diag::{Diagnostic, line_col, nearest};
 
+pub mod assessment;
 pub mod balancers;
 mod cost;
 mod dora;
@@ -77,7 +78,7 @@ pub struct Config {
     pub notify: notify::NotifyConfig,
     /// `[assessment]`: disabled and added checklist items, evidence thresholds.
     #[serde(default)]
-    pub assessment: crate::assess::AssessmentConfig,
+    pub assessment: assessment::AssessmentConfig,
     /// `[alerts]`: where an open console receives Alertmanager's webhooks.
     #[serde(default)]
     pub alerts: AlertsConfig,
@@ -164,7 +165,7 @@ impl Default for Config {
             secret_providers: BTreeMap::new(),
             secrets: BTreeMap::new(),
             notify: notify::NotifyConfig::default(),
-            assessment: crate::assess::AssessmentConfig::default(),
+            assessment: assessment::AssessmentConfig::default(),
             alerts: AlertsConfig::default(),
             incidents: incidents::IncidentsConfig::default(),
             cost: CostConfig::default(),
@@ -204,10 +205,7 @@ impl Config {
         }
         secrets::check(&config.secret_providers, &config.secrets, &config.env_names(), text, path)?;
         config.notify.check(text, path)?;
-        crate::assess::Checklist::load(&config.assessment, text, path).map_err(|e| match e {
-            crate::assess::AssessError::Checklist(d) => d,
-            other => Diagnostic::new(path, find_line(text, "[assessment]"), 1, other.to_string()),
-        })?;
+        assessment::check(&config.assessment, text, path)?;
         config.cost.check(text, path)?;
         for (name, b) in &config.balancers {
             b.check(name, text, path)?;

@@ -109,6 +109,24 @@ impl Report {
         self.stats.verdicts.iter().all(|v| v.passed) && self.comparison.as_ref().is_none_or(|c| !c.regressed)
     }
 
+    /// Why the test failed: each failed threshold with its observed value, and a baseline
+    /// regression; `load test failed: ...`.
+    pub fn failure_text(&self) -> String {
+        let mut failed: Vec<String> = self
+            .stats
+            .verdicts
+            .iter()
+            .filter(|v| !v.passed)
+            .map(|v| format!("{} (observed {:.3})", v.expr, v.observed))
+            .collect();
+        if let Some(c) = self.comparison.as_ref().filter(|c| c.regressed) {
+            let worse: Vec<&str> =
+                c.deltas.iter().filter(|d| d.regressed).map(|d| d.metric.as_str()).collect();
+            failed.push(format!("regression against baseline {:?}: {}", c.baseline, worse.join(", ")));
+        }
+        format!("load test failed: {}", failed.join("; "))
+    }
+
     /// oha's JSON, key for key, with the whole report under `flightdeck` (see [`crate::load::oha`]).
     pub fn to_json(&self) -> Value {
         crate::load::oha::to_json(self)

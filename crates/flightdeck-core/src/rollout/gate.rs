@@ -10,7 +10,7 @@ use crate::event::Stream;
 use crate::load::{self, Report, Snapshot};
 use crate::rollout::deploy::Deploy;
 use crate::rollout::ms;
-use crate::steps::check::{CheckSpec, run_check};
+use crate::verify::{CheckSpec, run_check};
 use crate::workflow::template::Template;
 
 /// The placeholder in `check.url` for each new container's port.
@@ -109,5 +109,5 @@ async fn figures(d: &mut Deploy<'_>, label: &str, r: &Report) -> Option<String> 
         s.latency.p99
     );
     d.cx.log(Stream::System, line).await;
-    (!r.passed()).then(|| crate::steps::load::failure_text(r))
+    (!r.passed()).then(|| r.failure_text())
 }

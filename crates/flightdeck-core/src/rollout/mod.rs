@@ -12,8 +12,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::load::LoadSpec;
-use crate::steps::check::CheckSpec;
 use crate::time::parse_duration;
+use crate::verify::CheckSpec;
 use crate::workflow::template::Template;
 
 pub mod deploy;

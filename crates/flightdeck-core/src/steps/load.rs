@@ -114,7 +114,7 @@ async fn execute(spec: &Value, cx: &mut StepCx) -> Result<StepOutcome, StepOutco
         Ended::Cancelled if cx.shared.cancel.is_cancelled() => StepOutcome::Cancelled,
         Ended::Cancelled => StepOutcome::failed("the load test ran past the step's timeout"),
         _ if report.passed() => StepOutcome::Succeeded,
-        _ => StepOutcome::failed(failure_text(&report)),
+        _ => StepOutcome::failed(report.failure_text()),
     })
 }
 
@@ -178,21 +178,6 @@ fn write_outputs(cx: &mut StepCx, r: &Report) {
     for (k, v) in figures {
         cx.step_outputs.insert(k.to_string(), v);
     }
-}
-
-pub(crate) fn failure_text(r: &Report) -> String {
-    let mut failed: Vec<String> = r
-        .stats
-        .verdicts
-        .iter()
-        .filter(|v| !v.passed)
-        .map(|v| format!("{} (observed {:.3})", v.expr, v.observed))
-        .collect();
-    if let Some(c) = r.comparison.as_ref().filter(|c| c.regressed) {
-        let worse: Vec<&str> = c.deltas.iter().filter(|d| d.regressed).map(|d| d.metric.as_str()).collect();
-        failed.push(format!("regression against baseline {:?}: {}", c.baseline, worse.join(", ")));
-    }
-    format!("load test failed: {}", failed.join("; "))
 }
 
 #[cfg(test)]

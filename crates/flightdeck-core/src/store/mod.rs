@@ -12,6 +12,7 @@
 mod artifacts;
 mod assessments;
 mod audit;
+mod audit_check;
 mod backup_state;
 mod backups;
 mod chainkey;
