@@ -12,6 +12,12 @@
 # by several builds (load average ~15): cargo-machete 24 min, cargo-deny 41 min of wall time, once
 # per machine; later runs find them in ~/.cargo/bin and skip in under a second.
 set -euo pipefail
+# Tests that find a tool missing run this script; several at once would build the same venvs over
+# each other (one saw `.venv-infra/bin/pip` half made). One at a time: the others wait, then find
+# everything there.
+mkdir -p "$(dirname "$0")/../target"
+exec 9>"$(dirname "$0")/../target/.install-test-deps.lock"
+flock 9
 need=()
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v script >/dev/null || need+=(bsdutils) # script(1): the pty for the terminal-safe output tests
