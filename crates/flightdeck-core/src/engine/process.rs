@@ -41,6 +41,9 @@ s=$?
 echo $s > "$4"
 exit $s"#;
 
+/// The shell the wrapper runs in.
+const SH: &str = "/bin/sh";
+
 #[derive(Clone, Copy)]
 enum Stop {
     Exited(Option<i32>, Option<ExitStatus>),
@@ -231,7 +234,9 @@ fn build_command(cx: &StepCx, command: &str, m: &Markers) -> std::io::Result<Com
         Some(t) => plan.project_dir.join(cx.render(t).map_err(std::io::Error::other)?),
         None => plan.project_dir.clone(),
     };
-    let mut cmd = Command::new("sh");
+    // The absolute path: no `execve` per `$PATH` entry before the one that has it (POSIX puts `sh`
+    // there on every system flightdeck runs on).
+    let mut cmd = Command::new(SH);
     cmd.arg("-c")
         .arg(WRAPPER)
         .arg("flightdeck-step")

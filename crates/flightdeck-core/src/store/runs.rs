@@ -4,6 +4,7 @@
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
+use super::writer::Durability;
 use super::{NewAudit, RunFilter, RunUpdate, SqliteContext, Store, StoreError};
 use crate::event::{Event, RunStatus};
 use crate::store::records::{RunRecord, StepRecord};
@@ -66,7 +67,8 @@ impl Store {
             _ => None,
         };
         let step = step.cloned();
-        self.write("recording run state", move |tx| {
+        // Durable against any process's death (the runner's included), not a power cut: DESIGN §5.
+        self.write_with(Durability::ProcessCrash, "recording run state", move |tx| {
             if let Some((e, json)) = &journal {
                 tx.execute(
                     "INSERT INTO journal (run, life, seq, at, event) VALUES (?1, ?2, ?3, ?4, ?5)",
