@@ -1,7 +1,7 @@
 //! The load generator against real local servers: HTTPS (rustls, SNI, `--insecure`, `--cacert`,
 //! HTTP/2 through ALPN) with connection reuse; chunked, close-delimited and 200 MB bodies read to
 //! the end in bounded memory; the `#fragment` never sent; and `--json` with oha's key set
-//! (compared with a fixture built from oha's source, see `fixtures/README.md`).
+//! (compared with a file written by oha 1.16.0, see `fixtures/README.md`).
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
