@@ -2,7 +2,7 @@
 //! 127.0.0.1: every monitor watching the service (its `service` key, or its name) is probed each
 //! round, one sick monitor fails the step, a monitor of another service or of another environment
 //! is left alone, and a service no monitor watches is refused when the workflow loads, naming the
-//! nearest service.
+//! nearest service, in a `check` step and in the `check` a `rollout` step runs at every stage.
 
 use serde_json::Value;
 
@@ -80,4 +80,32 @@ fn a_service_no_monitor_watches_is_refused_at_load_naming_the_nearest() {
     assert_eq!(runs.status.code(), Some(0), "{}", text(&runs));
     let runs: Value = serde_json::from_slice(&runs.stdout).unwrap();
     assert_eq!(runs.as_array().map(Vec::len), Some(0), "nothing ran: {runs}");
+}
+
+#[test]
+fn a_rollout_stage_check_of_a_service_no_monitor_watches_is_refused_at_load() {
+    let up = http(Behaviour::Fixed(200, "ok"));
+    let u = up.url("/");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let cfg = format!(
+        "{}\n[balancers.web]\nkind = \"nginx\"\ninclude = \"{d}/upstream.conf\"\nconfig = \"{d}/nginx.conf\"\n\
+         prefix = \"{d}\"\nservers = [{{ name = \"s1\", port = 18081 }}]\n",
+        config([&u, &u, &u, &u])
+    );
+    let wf = |service: &str| {
+        format!(
+            "title = \"r\"\n\n[[steps]]\nid = \"roll\"\nrollout = {{ strategy = \"blue-green\", balancer = \"web\", \
+             image = \"app:1\", check = {{ service = \"{service}\", for = \"1s\" }} }}\n"
+        )
+    };
+    let good = Project::new(&cfg, &[("roll.toml", &wf("api"))]);
+    let out = good.run(&["validate"]);
+    assert_eq!(out.status.code(), Some(0), "a watched service loads: {}", text(&out));
+    let bad = Project::new(&cfg, &[("roll.toml", &wf("apii"))]);
+    let out = bad.run(&["validate"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("roll.toml:"), "{err}");
+    assert!(err.contains("watches service \"apii\"") && err.contains("did you mean \"api\""), "{err}");
 }

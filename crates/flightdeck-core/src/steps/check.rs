@@ -101,12 +101,19 @@ impl StepKind for Check {
     }
 }
 
-/// Load-time problems of a workflow's `check` steps against the project's config: a literal
-/// `service` that no monitor watches (the nearest service named).
+/// Load-time problems of a workflow's `check` steps, and of the `check` a `rollout` step runs at
+/// every stage, against the project's config: a literal `service` that no monitor watches (the
+/// nearest service named).
 pub fn service_problems(wf: &Workflow, config: &Config) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for step in wf.steps.iter().filter(|s| s.action.kind == "check") {
-        let Some(service) = step.action.spec.get("service").and_then(Value::as_str) else { continue };
+    for step in &wf.steps {
+        let spec = &step.action.spec;
+        let service = match step.action.kind.as_str() {
+            "check" => spec.get("service"),
+            "rollout" => spec.get("check").and_then(|c| c.get("service")),
+            _ => None,
+        };
+        let Some(service) = service.and_then(Value::as_str) else { continue };
         if service.contains("{{") || !watching(&config.monitors, service).is_empty() {
             continue;
         }
