@@ -130,8 +130,8 @@ fn assert_pre_rollout(t: &Targets, n: &Nginx, what: &str) {
     }
 }
 
-#[test]
-fn a_rollout_undo_killed_at_any_point_is_finished_by_the_next_runner() {
+/// Two slots behind a real nginx, podman and nginx shimmed, and version 1 deployed.
+fn deployed_v1() -> (Targets, Nginx, PathBuf, Project) {
     let t = Targets::new(2);
     let n = start_nginx(&t);
     let shims = t.dir.path().join("shims");
@@ -141,6 +141,12 @@ fn a_rollout_undo_killed_at_any_point_is_finished_by_the_next_runner() {
     let p = project(&t, &shims);
     let first = fd(&t, &p, &shims, &["run", "deploy", "--env", "local", "--yes", "-p", "version=1"]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    (t, n, shims, p)
+}
+
+#[test]
+fn a_rollout_undo_killed_at_any_point_is_finished_by_the_next_runner() {
+    let (t, n, shims, p) = deployed_v1();
     assert_pre_rollout(&t, &n, "after the first deployment");
     // Killed while starting the old container, after rewriting nginx's include but before its
     // reload, and while removing the new container (which goes on without a runner).
@@ -160,15 +166,7 @@ fn a_rollout_undo_killed_at_any_point_is_finished_by_the_next_runner() {
 
 #[test]
 fn an_undo_that_cannot_be_finished_stops_the_run_with_the_state_and_the_command() {
-    let t = Targets::new(2);
-    let n = start_nginx(&t);
-    let shims = t.dir.path().join("shims");
-    std::fs::create_dir_all(&shims).unwrap();
-    shim(&shims, "podman");
-    shim(&shims, "nginx");
-    let p = project(&t, &shims);
-    let first = fd(&t, &p, &shims, &["run", "deploy", "--env", "local", "--yes", "-p", "version=1"]);
-    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let (t, n, shims, p) = deployed_v1();
     let run = crash_during_undo(&t, &p, &shims, "run -d --name fd-web-s1", false);
     // The old image disappears while no runner is alive: the undo cannot start it again.
     let rmi = t.podman(&["rmi", "-f", "app:1"]);
