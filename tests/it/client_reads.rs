@@ -5,13 +5,14 @@
 //! client-only console shows the runs list, the incident timeline and notifications with real data.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::common::{Project, bin, text};
 use crate::e2e_tmux::Tmux;
+use crate::history_users::{ok, same_output};
 use crate::receiver::{Answer, Receiver};
 use crate::users::{GROUP, RootRunner, data_dir, ensure_users, run_as, sh_as, shared_project, wait_status};
 
@@ -31,24 +32,10 @@ fn config(hook: &str) -> String {
     )
 }
 
-fn ok(out: &Output, what: &str) -> String {
-    assert_eq!(out.status.code(), Some(0), "{what}: {}", text(out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// The same command as root (store and repository, directly) and as fd-bob (through the runner):
 /// same exit code and stdout; returns it.
 fn same(p: &Project, args: &[&str]) -> String {
-    let root = run_as(p, "root", args);
-    let bob = run_as(p, "fd-bob", args);
-    assert_eq!(bob.status.code(), root.status.code(), "{args:?}: root {} / bob {}", text(&root), text(&bob));
-    assert!(
-        root.stdout == bob.stdout,
-        "{args:?}: outputs differ\n-- root --\n{}\n-- fd-bob --\n{}",
-        String::from_utf8_lossy(&root.stdout),
-        String::from_utf8_lossy(&bob.stdout)
-    );
-    String::from_utf8_lossy(&bob.stdout).into_owned()
+    String::from_utf8_lossy(&same_output(p, args).stdout).into_owned()
 }
 
 /// Makes the project a git repository with a release tag and a fix after it, owned by root.

@@ -30,14 +30,14 @@ id = "lines"
 run = "seq 1 100000"
 "#;
 
-fn ok(out: &Output, what: &str) -> String {
+pub(crate) fn ok(out: &Output, what: &str) -> String {
     assert_eq!(out.status.code(), Some(0), "{what}: {}", text(out));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The same command as root (the store, directly) and as fd-bob (through the runner): same exit
-/// code, same stdout; returns it.
-fn same(p: &crate::common::Project, args: &[&str]) -> String {
+/// code, same stdout; returns fd-bob's output.
+pub(crate) fn same_output(p: &crate::common::Project, args: &[&str]) -> Output {
     let root = run_as(p, "root", args);
     let bob = run_as(p, "fd-bob", args);
     assert_eq!(bob.status.code(), root.status.code(), "{args:?}: root {} / bob {}", text(&root), text(&bob));
@@ -47,7 +47,12 @@ fn same(p: &crate::common::Project, args: &[&str]) -> String {
         String::from_utf8_lossy(&root.stdout),
         String::from_utf8_lossy(&bob.stdout)
     );
-    ok(&bob, &format!("{args:?}"))
+    bob
+}
+
+/// [`same_output`] of a command that succeeds; its stdout.
+fn same(p: &crate::common::Project, args: &[&str]) -> String {
+    ok(&same_output(p, args), &format!("{args:?}"))
 }
 
 fn finished_run(p: &crate::common::Project) -> String {
