@@ -208,8 +208,9 @@ impl Loader {
         }
     }
 
-    /// Checks every workflow against the project's `flightdeck.toml` (a `check` step's literal
-    /// `service` must have monitors); a config that does not load is reported by its own loader.
+    /// Checks every workflow against the project's `flightdeck.toml` (a literal `service` in a `check`
+    /// step or a rollout's stage check must have monitors); a config that does not load is reported
+    /// by its own loader.
     fn check_config(&mut self, project_dir: &Path) {
         let Ok(config) = crate::config::Config::load(project_dir) else { return };
         for wf in self.catalog.workflows.values().chain(self.catalog.tasks.values()) {
