@@ -5,8 +5,9 @@
 //! Prometheus's own health endpoint. After the run, Prometheus's HTTP API shows the generated
 //! targets (labelled with their services) up and the rules loaded, Alertmanager's shows the
 //! generated receiver, the workflow's test alert has reached `flightdeck alerts listen`, and
-//! `flightdeck sandbox break` brings `FlightdeckMonitorDown` for `web` (only) to the same receiver.
-//! Every wait is bounded.
+//! `flightdeck sandbox break` brings `FlightdeckMonitorDown` for `web` (only) to the same receiver,
+//! and `flightdeck sandbox fix` brings it there resolved (both stored by the listener). Every wait is
+//! bounded.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -131,6 +132,25 @@ fn the_monitoring_setup_workflow_loads_real_servers_and_a_broken_sandbox_alerts(
     let firing = firing.expect("no firing alert reached the receiver within 90 s of sandbox break");
     eprintln!("monitoring-setup: break → firing alert in {:.1} s", started.elapsed().as_secs_f64());
     assert!(firing.contains("monitor=web") && !firing.contains("monitor=backend"), "{firing}");
+
+    // `sandbox fix`: the same alert, resolved, reaches the receiver; both states are stored.
+    let fixed = Instant::now();
+    assert_eq!(p.run(&["sandbox", "fix", "--url", &sandbox.url]).status.code(), Some(0));
+    let resolved = wait_for(&rx, "resolved FlightdeckMonitorDown", Duration::from_secs(90));
+    let resolved = resolved.expect("the alert was not resolved at the receiver within 90 s of sandbox fix");
+    eprintln!("monitoring-setup: fix → resolved alert in {:.1} s", fixed.elapsed().as_secs_f64());
+    assert!(resolved.contains("monitor=web") && !resolved.contains("monitor=backend"), "{resolved}");
+    let stored = listener.run(&["alerts", "list", "--json"]);
+    assert_eq!(stored.status.code(), Some(0), "{}", text(&stored));
+    let rows: Value = serde_json::from_slice(&stored.stdout).unwrap();
+    let statuses: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["alertname"] == "FlightdeckMonitorDown" && r["monitor"] == "web")
+        .filter_map(|r| r["status"].as_str())
+        .collect();
+    assert!(statuses.contains(&"firing") && statuses.contains(&"resolved"), "{rows:#}");
 }
 
 /// Prometheus loaded the generated scrape jobs (services as labels) and rules; Alertmanager the

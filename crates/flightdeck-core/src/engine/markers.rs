@@ -165,6 +165,19 @@ pub enum Resolution {
     Confirm,
 }
 
+/// `<step>.resume.json` beside the step's log `log`: a step kind writes it (synced) before the first
+/// change of an attempt when running the step again finishes or undoes what an interrupted attempt
+/// began (a `rollout` finishes its abort and fails). While it exists, a resumed run re-runs the step
+/// as if it were idempotent, without asking; the kind removes it when its attempt ends.
+pub fn kind_resume_file(log: &Path) -> PathBuf {
+    log.with_extension("resume.json")
+}
+
+/// True if the forward attempt of the step logging to `log` left a [`kind_resume_file`].
+pub fn kind_resumes(log: Option<&str>) -> bool {
+    log.is_some_and(|l| kind_resume_file(Path::new(l)).exists())
+}
+
 /// The resume decision table.
 pub fn decide(found: Found, idempotent: bool) -> Resolution {
     match found {
@@ -192,6 +205,17 @@ mod tests {
         assert_eq!(decide(Found::Vanished, false), Resolution::Confirm);
         assert_eq!(decide(Found::NoMarkers, true), Resolution::Run);
         assert_eq!(decide(Found::NoMarkers, false), Resolution::Confirm);
+    }
+
+    #[test]
+    fn a_kind_resume_file_sits_beside_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("canary.log");
+        assert_eq!(kind_resume_file(&log), dir.path().join("canary.resume.json"));
+        assert!(!kind_resumes(log.to_str()));
+        std::fs::write(kind_resume_file(&log), "{}").unwrap();
+        assert!(kind_resumes(log.to_str()));
+        assert!(!kind_resumes(None));
     }
 
     #[test]

@@ -25,7 +25,8 @@ impl Runner {
         let found = r.log_path.as_deref().map_or(crate::engine::markers::Found::NoMarkers, |log| {
             Markers::new(Path::new(log), &tag).inspect()
         });
-        decide(found, ps.step.idempotent)
+        let resumes = !rollback && crate::engine::markers::kind_resumes(r.log_path.as_deref());
+        decide(found, ps.step.idempotent || resumes)
     }
 
     /// Finishes an execution an earlier process started: records the status it left, or adopts its

@@ -210,7 +210,9 @@ fn resume_checks(plan: &Plan, previous: &[StepRecord], rolling_back: bool) -> Ve
         .iter()
         .filter(|r| r.status == StepStatus::Running)
         .map(|r| {
-            let idempotent = plan.steps.iter().any(|s| s.id == r.step && s.step.idempotent);
+            // A kind that left its resume file finishes (or undoes) its interrupted attempt when re-run.
+            let idempotent = plan.steps.iter().any(|s| s.id == r.step && s.step.idempotent)
+                || (!rolling_back && crate::engine::markers::kind_resumes(r.log_path.as_deref()));
             // A kind's own rollback that resumes (a `rollout` undo) finishes what it began: no confirmation.
             let resumes = rolling_back
                 && plan.steps.iter().any(|s| s.id == r.step && crate::engine::rollback::resumable(s));

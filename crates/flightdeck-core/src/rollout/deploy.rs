@@ -14,7 +14,7 @@ use crate::event::Stream;
 use crate::platforms::podman::Podman;
 use crate::platforms::{Balancer, Weights};
 use crate::rollout::keep::KEEP_UNTIL;
-use crate::rollout::{RolloutSpec, Strategy, ms, strategy};
+use crate::rollout::{RolloutSpec, Strategy, ms, resume, strategy};
 use crate::store::NewResource;
 use crate::time::{Micros, now};
 
@@ -51,6 +51,10 @@ pub async fn run(spec: RolloutSpec, cx: &mut StepCx) -> StepOutcome {
         cx.step_id(),
         cx.plan_step.step.line
     );
+    let marker = super::resume::marker_path(cx);
+    if let Ok(text) = std::fs::read_to_string(&marker) {
+        return super::resume::finish(spec, cx, &marker, &text).await;
+    }
     let mut d = match Deploy::prepare(spec, cx, true).await {
         Ok(d) => d,
         Err(e) => return StepOutcome::failed(format!("{e}\n  at {where_}; nothing was changed")),
@@ -59,24 +63,33 @@ pub async fn run(spec: RolloutSpec, cx: &mut StepCx) -> StepOutcome {
     if let Err(e) = d.cx.started(&what).await {
         return StepOutcome::failed(e.to_string());
     }
+    if let Err(e) = resume::write(&marker, &resume::body(&d, resume::ROLLING_OUT, None)) {
+        return StepOutcome::failed(format!("{e}\n  at {where_}; nothing was changed"));
+    }
     let result = match d.spec.strategy {
         Strategy::Rolling => strategy::rolling(&mut d).await,
         Strategy::BlueGreen => strategy::blue_green(&mut d).await,
         Strategy::Canary => strategy::canary(&mut d).await,
     };
     d.outputs();
-    match result {
+    let outcome = match result {
         Ok(()) => StepOutcome::Succeeded,
-        Err(_) if d.cx.shared.cancel.is_cancelled() => {
-            d.abort().await;
-            StepOutcome::Cancelled
-        }
         Err(e) => {
-            d.cx.log(Stream::System, format!("rollout failed: {e}")).await;
+            let cancelled = d.cx.shared.cancel.is_cancelled();
+            if !cancelled {
+                d.cx.log(Stream::System, format!("rollout failed: {e}")).await;
+            }
+            // The abort changes the environment again: a runner killed during it leaves the next
+            // one the failure and the state to put back.
+            if let Err(w) = resume::write(&marker, &resume::body(&d, resume::ABORTING, Some(&e))) {
+                d.cx.log(Stream::System, w).await;
+            }
             let undone = d.abort().await;
-            StepOutcome::failed(format!("{e}; {undone}"))
+            if cancelled { StepOutcome::Cancelled } else { StepOutcome::failed(format!("{e}; {undone}")) }
         }
-    }
+    };
+    resume::remove(&marker);
+    outcome
 }
 
 impl<'a> Deploy<'a> {
@@ -351,8 +364,13 @@ impl<'a> Deploy<'a> {
         out.insert("traffic_requests".into(), req.to_string());
         out.insert("traffic_failed".into(), failed.to_string());
         out.insert("traffic_p99_ms".into(), format!("{p99:.3}"));
+        let previous = self.previous();
+        self.cx.step_outputs.insert(super::undo::PREVIOUS.into(), previous.to_string());
+    }
+
+    /// The state before the first change: weights, every slot's image, kept slots until when.
+    pub(crate) fn previous(&self) -> serde_json::Value {
         let kept: BTreeMap<&String, i64> = self.kept.iter().map(|(s, t)| (s, t.0)).collect();
-        let previous = json!({ "weights": self.before, "images": self.images, "kept": kept });
-        out.insert(super::undo::PREVIOUS.into(), previous.to_string());
+        json!({ "weights": self.before, "images": self.images, "kept": kept })
     }
 }

@@ -6,7 +6,8 @@
 //! live; the others are free. A new container gets weight only after it answers `ready` on its port.
 //! A failure at any point aborts: the old weights are put back, the new containers removed, and the
 //! step fails (so `on_fail = "rollback"` rolls the run back). Nothing changes before the image, the
-//! balancer and its servers have been checked. A rollout that succeeded is undone by the run's
+//! balancer and its servers have been checked. A runner killed mid-rollout or mid-abort leaves a
+//! resume file; the resumed run finishes the abort (see [`resume`]). A rollout that succeeded is undone by the run's
 //! rollback (a later step failed): [`undo::run`] puts the previous weights and images back.
 
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,7 @@ use crate::workflow::template::Template;
 pub mod deploy;
 mod gate;
 pub mod keep;
+mod resume;
 mod strategy;
 pub mod undo;
 pub mod weights;

@@ -34,7 +34,7 @@ pub const PREVIOUS: &str = "previous";
 
 /// What a rollout found before its first change.
 #[derive(Debug, Deserialize)]
-struct Previous {
+pub(crate) struct Previous {
     weights: Weights,
     #[serde(default)]
     images: BTreeMap<String, String>,
@@ -122,7 +122,7 @@ async fn conclude(d: &mut Deploy<'_>, previous: &Previous, marker: &Path) -> Ste
 }
 
 /// What the balancer and the slots hold now, against what the rollback restores.
-async fn state(d: &Deploy<'_>, previous: &Previous) -> String {
+pub(crate) async fn state(d: &Deploy<'_>, previous: &Previous) -> String {
     let show = |w: &Weights| w.iter().map(|(s, w)| format!("{s}={w}")).collect::<Vec<_>>().join(" ");
     let now = match d.lb.weights().await {
         Ok(w) => show(&w),
@@ -149,7 +149,7 @@ async fn state(d: &Deploy<'_>, previous: &Previous) -> String {
 
 /// Old images back in the slots that served, the old weights in one request, kept containers back,
 /// new containers removed.
-async fn restore(d: &mut Deploy<'_>, previous: &Previous) -> Result<(), String> {
+pub(crate) async fn restore(d: &mut Deploy<'_>, previous: &Previous) -> Result<(), String> {
     d.before.clone_from(&previous.weights);
     for (slot, weight) in &previous.weights {
         if *weight == 0 {
