@@ -69,6 +69,7 @@ mod receiver;
 mod release;
 mod resume;
 mod rollout;
+mod rollout_abort_crash;
 mod rollout_crash;
 mod rollout_nginx;
 mod rollout_targets;

@@ -133,10 +133,14 @@ fn the_monitoring_setup_workflow_loads_real_servers_and_a_broken_sandbox_alerts(
     eprintln!("monitoring-setup: break → firing alert in {:.1} s", started.elapsed().as_secs_f64());
     assert!(firing.contains("monitor=web") && !firing.contains("monitor=backend"), "{firing}");
 
-    // `sandbox fix`: the same alert, resolved, reaches the receiver; both states are stored.
+    fix_resolves(&p, &listener, &sandbox.url, &rx);
+}
+
+/// `sandbox fix`: the same alert reaches the receiver resolved, and the listener stored both states.
+fn fix_resolves(p: &Project, listener: &Project, sandbox: &str, rx: &std::sync::mpsc::Receiver<String>) {
     let fixed = Instant::now();
-    assert_eq!(p.run(&["sandbox", "fix", "--url", &sandbox.url]).status.code(), Some(0));
-    let resolved = wait_for(&rx, "resolved FlightdeckMonitorDown", Duration::from_secs(90));
+    assert_eq!(p.run(&["sandbox", "fix", "--url", sandbox]).status.code(), Some(0));
+    let resolved = wait_for(rx, "resolved FlightdeckMonitorDown", Duration::from_secs(90));
     let resolved = resolved.expect("the alert was not resolved at the receiver within 90 s of sandbox fix");
     eprintln!("monitoring-setup: fix → resolved alert in {:.1} s", fixed.elapsed().as_secs_f64());
     assert!(resolved.contains("monitor=web") && !resolved.contains("monitor=backend"), "{resolved}");

@@ -15,17 +15,18 @@ use crate::rollout_nginx::{Nginx, get, start_nginx, wait_version};
 use crate::rollout_targets::Targets;
 
 /// A shim for `tool` in `dir`: while `dir/armed` and `dir/pause` exist and the arguments contain the
-/// pause pattern, it records its pid in `dir/paused` and waits (bounded) for `dir/go`; then it runs
-/// the real tool.
-fn shim(dir: &Path, tool: &str) {
+/// pause pattern, it lets `dir/skip` (a count, if present) such calls pass first; the next one
+/// records its pid in `dir/paused` and waits (bounded) for `dir/go`; then it runs the real tool.
+pub(crate) fn shim(dir: &Path, tool: &str) {
     let real = std::process::Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().unwrap();
     let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
     assert!(!real.is_empty(), "{tool} not found");
     let d = dir.display();
     let script = format!(
         "#!/bin/sh\nif [ -f {d}/armed ] && [ -f {d}/pause ] && printf '%s\\n' \"$*\" | grep -qF -e \"$(cat {d}/pause)\"; then\n  \
+         n=$(cat {d}/skip 2>/dev/null || echo 0)\n  if [ \"$n\" -gt 0 ]; then echo $((n-1)) > {d}/skip; else\n  \
          echo $$ > {d}/paused.tmp && mv {d}/paused.tmp {d}/paused\n  i=0\n  \
-         while [ ! -f {d}/go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\nfi\nexec {real} \"$@\"\n"
+         while [ ! -f {d}/go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\n  fi\nfi\nexec {real} \"$@\"\n"
     );
     let path = dir.join(tool);
     std::fs::write(&path, script).unwrap();
@@ -34,7 +35,7 @@ fn shim(dir: &Path, tool: &str) {
 
 /// A project whose balancer `web` is the nginx of `t`: a blue-green rollout, then a smoke step that
 /// fails (arming the shims) when `params.fail` is "yes".
-fn project(t: &Targets, shims: &Path) -> Project {
+fn project(t: &Targets, shims: &Path, extra: &[(&str, &str)]) -> Project {
     let d = t.dir.path().join("nginx");
     let servers: Vec<String> =
         t.slots.iter().map(|(name, p)| format!("{{ name = \"{name}\", port = {p} }}")).collect();
@@ -50,11 +51,13 @@ fn project(t: &Targets, shims: &Path) -> Project {
               image = \"app:{{ params.version }}\", ready = \"/version\", drain = \"200ms\", stop_timeout = \"0s\" }\n\n\
               [[steps]]\nid = \"smoke\"\non_fail = \"rollback\"\nrun = \"test {{ params.fail }} = no || { touch ARMED; exit 1; }\"\n"
         .replace("ARMED", &shims.join("armed").display().to_string());
-    Project::new(&config, &[("deploy.toml", &wf)])
+    let mut files = vec![("deploy.toml", wf.as_str())];
+    files.extend_from_slice(extra);
+    Project::new(&config, &files)
 }
 
 /// `flightdeck ARGS` with the targets' environment and the shims first in `PATH`.
-fn fd(t: &Targets, p: &Project, shims: &Path, args: &[&str]) -> Output {
+pub(crate) fn fd(t: &Targets, p: &Project, shims: &Path, args: &[&str]) -> Output {
     let path = format!("{}:{}", shims.display(), std::env::var("PATH").unwrap_or_default());
     t.flightdeck(p, args).env("PATH", path).output().unwrap()
 }
@@ -67,16 +70,16 @@ fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
     }
 }
 
-fn alive(pid: i32) -> bool {
+pub(crate) fn alive(pid: i32) -> bool {
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
 }
 
-fn sigkill(pid: i32) {
+pub(crate) fn sigkill(pid: i32) {
     let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
     wait_until("a killed process to die", || !alive(pid));
 }
 
-fn read_pid(path: &PathBuf) -> i32 {
+pub(crate) fn read_pid(path: &PathBuf) -> i32 {
     std::fs::read_to_string(path).unwrap().trim().parse().unwrap()
 }
 
@@ -84,16 +87,31 @@ fn read_pid(path: &PathBuf) -> i32 {
 /// SIGKILLs the runner. The paused tool is then killed too (it never ran), or with `finish` let go
 /// (it runs while no runner is alive). Returns the run id.
 fn crash_during_undo(t: &Targets, p: &Project, shims: &Path, pattern: &str, finish: bool) -> String {
-    for f in ["armed", "go", "paused"] {
+    let run = ["run", "deploy", "--env", "local", "--yes", "-p", "version=2", "-p", "fail=yes", "--detach"];
+    crash_at(t, p, shims, &run, (pattern, 0, false), finish)
+}
+
+/// Starts `flightdeck RUN_ARGS` (a detached run), waits until a shimmed tool pauses on the
+/// `(pattern, skip, armed)` pause (the shims are armed from the start when `armed`, else by the
+/// workflow), SIGKILLs the runner, and kills the paused tool or with `finish` lets it go. Returns
+/// the run id.
+pub(crate) fn crash_at(
+    t: &Targets,
+    p: &Project,
+    shims: &Path,
+    run_args: &[&str],
+    (pattern, skip, armed): (&str, u32, bool),
+    finish: bool,
+) -> String {
+    for f in ["armed", "go", "paused", "skip"] {
         let _ = std::fs::remove_file(shims.join(f));
     }
     std::fs::write(shims.join("pause"), pattern).unwrap();
-    let out = fd(
-        t,
-        p,
-        shims,
-        &["run", "deploy", "--env", "local", "--yes", "-p", "version=2", "-p", "fail=yes", "--detach"],
-    );
+    std::fs::write(shims.join("skip"), skip.to_string()).unwrap();
+    if armed {
+        std::fs::write(shims.join("armed"), "").unwrap();
+    }
+    let out = fd(t, p, shims, run_args);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let run = String::from_utf8_lossy(&out.stdout).trim().to_string();
     wait_until(&format!("the undo to pause on {pattern:?}"), || shims.join("paused").exists());
@@ -110,7 +128,7 @@ fn crash_during_undo(t: &Targets, p: &Project, shims: &Path, pattern: &str, fini
 }
 
 /// Every container podman has (running or not), as `NAME IMAGE`.
-fn all_containers(t: &Targets) -> Vec<String> {
+pub(crate) fn all_containers(t: &Targets) -> Vec<String> {
     let out = t.podman(&["ps", "-a", "--format", "{{.Names}} {{.Image}}"]);
     let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
     v.sort();
@@ -118,7 +136,7 @@ fn all_containers(t: &Targets) -> Vec<String> {
 }
 
 /// The state before the rollout of version 2: only s1 with version 1, all of nginx's traffic on it.
-fn assert_pre_rollout(t: &Targets, n: &Nginx, what: &str) {
+pub(crate) fn assert_pre_rollout(t: &Targets, n: &Nginx, what: &str) {
     let include = std::fs::read_to_string(t.dir.path().join("nginx/upstream.conf")).unwrap();
     let (s1, s2) = (t.slots[0].1, t.slots[1].1);
     assert!(include.contains(&format!("server 127.0.0.1:{s1} weight=100;")), "{what}: {include}");
@@ -132,13 +150,18 @@ fn assert_pre_rollout(t: &Targets, n: &Nginx, what: &str) {
 
 /// Two slots behind a real nginx, podman and nginx shimmed, and version 1 deployed.
 fn deployed_v1() -> (Targets, Nginx, PathBuf, Project) {
+    deployed_v1_with(&[])
+}
+
+/// [`deployed_v1`] with the workflow files `extra` in the project too.
+pub(crate) fn deployed_v1_with(extra: &[(&str, &str)]) -> (Targets, Nginx, PathBuf, Project) {
     let t = Targets::new(2);
     let n = start_nginx(&t);
     let shims = t.dir.path().join("shims");
     std::fs::create_dir_all(&shims).unwrap();
     shim(&shims, "podman");
     shim(&shims, "nginx");
-    let p = project(&t, &shims);
+    let p = project(&t, &shims, extra);
     let first = fd(&t, &p, &shims, &["run", "deploy", "--env", "local", "--yes", "-p", "version=1"]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
     (t, n, shims, p)

@@ -1,0 +1,135 @@
+//! A rollout's own abort survives a SIGKILL of the runner (real podman, real nginx or haproxy). The
+//! rollout's stage check fails (it asks the new containers for a page they do not have), so the
+//! rollout aborts: old weights back, new containers removed, kept containers brought back. The test
+//! kills the runner while the abort (or, once, the rollout before it) is paused inside podman or
+//! nginx (the shims of `rollout_crash`), then `flightdeck resume RUN` without `--yes`: the balancer
+//! serves only the old version, the new containers are gone, kept ones run their old image with
+//! their original keep, the run ends rolled back with exit 3 and the ledger row says failed.
+
+use std::path::Path;
+
+use crate::common::{Project, text};
+use crate::rollout_crash::{assert_pre_rollout, crash_at, deployed_v1_with, fd, shim};
+use crate::rollout_targets::Targets;
+
+/// A deploying workflow whose blue-green rollout's check fails once traffic has switched.
+fn aborting(extra: &str) -> String {
+    format!(
+        "title = \"Deploy\"\npersona = \"diana\"\nkind = \"deployment\"\n\n[params.version]\nprompt = \"V\"\n\
+         type = \"string\"\nrequired = true\n\n[deployment]\nservice = \"app\"\nversion = \"{{{{ params.version }}}}\"\n\n\
+         [[steps]]\nid = \"bg\"\non_fail = \"rollback\"\nrollout = {{ strategy = \"blue-green\", balancer = \"web\", \
+         image = \"app:{{{{ params.version }}}}\", ready = \"/version\", drain = \"200ms\", stop_timeout = \"0s\", \
+         check = {{ url = \"http://127.0.0.1:{{port}}/missing\", for = \"1s\" }}{extra} }}\n"
+    )
+}
+
+/// The statuses of the deployment ledger's rows, oldest first.
+fn ledger(t: &Targets, p: &Project, shims: &Path) -> Vec<String> {
+    let out = fd(t, p, shims, &["ledger", "list", "--json"]);
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out)));
+    v.as_array().unwrap().iter().map(|d| d["status"].as_str().unwrap().to_string()).collect()
+}
+
+/// Resumes `run` (no `--yes`): it must end rolled back (exit 3) after finishing the abort, leaving
+/// no resume file; returns its output.
+fn resume_rolls_back(t: &Targets, p: &Project, shims: &Path, run: &str, what: &str) -> String {
+    let resume_file = p.home.path().join("logs").join(run).join("bg.resume.json");
+    assert!(resume_file.exists(), "{what}: the killed runner left its resume file");
+    let out = fd(t, p, shims, &["resume", run, "--json"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{what}: {all}");
+    assert!(all.contains("rolled_back"), "{what}: the run ends rolled back: {all}");
+    assert!(all.contains("rollout aborted by a later runner"), "{what}: {all}");
+    assert!(!resume_file.exists(), "{what}: the resume file is removed once the abort is finished");
+    let log = text(&fd(t, p, shims, &["log", run]));
+    assert!(log.contains("finishing the rollout an earlier runner left"), "{what}: {log}");
+    all
+}
+
+#[test]
+fn a_rollout_abort_killed_at_any_point_is_finished_by_the_next_runner() {
+    let (t, n, shims, p) = deployed_v1_with(&[("abort.toml", &aborting(""))]);
+    assert_pre_rollout(&t, &n, "after the first deployment");
+    let run = ["run", "abort", "--env", "local", "--yes", "-p", "version=2", "--detach"];
+    // (pause pattern, matching calls let through first, let the paused call run, the phase killed in).
+    // The forward switch reloads nginx once and removes fd-web-s2 once (before starting it); the abort
+    // reloads again and removes fd-web-s2 again.
+    let points = [
+        ("-s reload", 1, false, "aborting"),
+        ("rm -f --time 0 fd-web-s2", 1, false, "aborting"),
+        ("rm -f --time 0 fd-web-s2", 1, true, "aborting"),
+        ("-s reload", 0, false, "rolling out"),
+    ];
+    for (i, (pattern, skip, finish, phase)) in points.into_iter().enumerate() {
+        let what = format!("killed at {pattern:?} (skipping {skip}, {phase})");
+        let id = crash_at(&t, &p, &shims, &run, (pattern, skip, true), finish);
+        let marker = p.home.path().join("logs").join(&id).join("bg.resume.json");
+        let body = std::fs::read_to_string(&marker).unwrap_or_default();
+        assert!(body.contains(&format!("\"phase\":\"{phase}\"")), "{what}: {body}");
+        let all = resume_rolls_back(&t, &p, &shims, &id, &what);
+        if phase == "aborting" {
+            assert!(all.contains("/missing"), "{what}: the failure that began the abort is kept: {all}");
+        }
+        assert_pre_rollout(&t, &n, &what);
+        let rows = ledger(&t, &p, &shims);
+        assert_eq!(rows.len(), i + 1, "{what}: one ledger row per run: {rows:?}");
+        assert!(rows.iter().all(|r| r == "failed"), "{what}: never succeeded: {rows:?}");
+    }
+}
+
+/// Live `local` resources with a `keep_until`: (name, `keep_until`).
+fn kept(t: &Targets, p: &Project) -> Vec<(String, i64)> {
+    let listing = t.flightdeck(p, &["env", "resources", "local", "--json"]).output().unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| Some((r["name"].as_str()?.to_string(), r["detail"]["keep_until"].as_i64()?)))
+        .collect()
+}
+
+/// The image a container runs, if it is running.
+fn running_image(t: &Targets, name: &str) -> String {
+    let out = t.podman(&["inspect", "--format", "{{.State.Running}} {{.ImageName}}", name]);
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn kept_containers_an_aborting_rollout_replaced_are_restored_after_a_crash() {
+    let t = Targets::new(4);
+    let shims = t.dir.path().join("shims");
+    std::fs::create_dir_all(&shims).unwrap();
+    shim(&shims, "podman");
+    let keep = ", replicas = 2, keep = \"10m\"";
+    let ok =
+        aborting(keep).replace(", check = { url = \"http://127.0.0.1:{port}/missing\", for = \"1s\" }", "");
+    assert_ne!(ok, aborting(keep));
+    let p = Project::new(&t.config(&[]), &[("deploy.toml", &ok), ("abort.toml", &aborting(keep))]);
+    for v in ["1", "2"] {
+        let out =
+            fd(&t, &p, &shims, &["run", "deploy", "--env", "local", "--yes", "-p", &format!("version={v}")]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    let before = kept(&t, &p);
+    let names: Vec<&str> = before.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["podman:fd-web-s1", "podman:fd-web-s2"], "version 1 is kept");
+    // Version 3 replaces the kept containers, fails its check, and the abort brings s1 back; the
+    // runner dies while podman is about to start version 1 in s2 again (its old container removed).
+    let run = ["run", "abort", "--env", "local", "--yes", "-p", "version=bad", "--detach"];
+    let id = crash_at(&t, &p, &shims, &run, ("run -d --name fd-web-s2", 1, true), false);
+    assert!(running_image(&t, "fd-web-s2").is_empty(), "s2 is empty when the runner dies");
+    resume_rolls_back(&t, &p, &shims, &id, "kept");
+    assert_eq!(t.weights(), [0, 0, 100, 100], "traffic on version 2 only");
+    for _ in 0..10 {
+        assert_eq!(t.get("/version"), "2");
+    }
+    for s in ["fd-web-s1", "fd-web-s2"] {
+        assert_eq!(running_image(&t, s), "true localhost/app:1", "{s} runs version 1 again");
+    }
+    assert_eq!(kept(&t, &p), before, "kept again, until the same instant");
+    let mut all = t.containers();
+    all.sort();
+    assert_eq!(all, ["fd-web-s1", "fd-web-s2", "fd-web-s3", "fd-web-s4"], "no version 3 container left");
+    assert_eq!(ledger(&t, &p, &shims), ["succeeded", "succeeded", "failed"]);
+}
