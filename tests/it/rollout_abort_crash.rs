@@ -69,7 +69,7 @@ fn a_rollout_abort_killed_at_any_point_is_finished_by_the_next_runner() {
         assert!(body.contains(&format!("\"phase\":\"{phase}\"")), "{what}: {body}");
         let all = resume_rolls_back(&t, &p, &shims, &id, &what);
         if phase == "aborting" {
-            assert!(all.contains("/missing"), "{what}: the failure that began the abort is kept: {all}");
+            assert!(all.contains("got 404"), "{what}: the failure that began the abort is kept: {all}");
         }
         assert_pre_rollout(&t, &n, &what);
         let rows = ledger(&t, &p, &shims);
