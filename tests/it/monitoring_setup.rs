@@ -118,7 +118,11 @@ fn the_monitoring_setup_workflow_loads_real_servers_and_a_broken_sandbox_alerts(
         args.extend(["-p", p.as_str()]);
     }
     let out = p.run(&args);
-    assert_eq!(out.status.code(), Some(0), "the workflow: {}", text(&out));
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "the workflow: {all}");
+    // The approval names the files that change: the seed's three differ, rules.yml is new.
+    assert!(all.contains("Changed: ") && all.contains("rules.yml (new)"), "the approval: {all}");
+    assert!(all.contains("prometheus.yml") && all.contains("alertmanager.yml"), "the approval: {all}");
     check_loaded(&prom_url, am, &receiver);
     // The workflow's test alert went through Alertmanager to flightdeck.
     assert!(

@@ -111,6 +111,14 @@ fn kept_containers_an_aborting_rollout_replaced_are_restored_after_a_crash() {
             fd(&t, &p, &shims, &["run", "deploy", "--env", "local", "--yes", "-p", &format!("version={v}")]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     }
+    let logs = p.home.path().join("logs");
+    let left: Vec<_> = std::fs::read_dir(&logs)
+        .unwrap()
+        .flat_map(|run| std::fs::read_dir(run.unwrap().path()).unwrap())
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".resume.json"))
+        .collect();
+    assert!(left.is_empty(), "a rollout that succeeded leaves no resume file: {left:?}");
     let before = kept(&t, &p);
     let names: Vec<&str> = before.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["podman:fd-web-s1", "podman:fd-web-s2"], "version 1 is kept");
