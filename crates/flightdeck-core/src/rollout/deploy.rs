@@ -74,22 +74,25 @@ pub async fn run(spec: RolloutSpec, cx: &mut StepCx) -> StepOutcome {
     d.outputs();
     let outcome = match result {
         Ok(()) => StepOutcome::Succeeded,
-        Err(e) => {
-            let cancelled = d.cx.shared.cancel.is_cancelled();
-            if !cancelled {
-                d.cx.log(Stream::System, format!("rollout failed: {e}")).await;
-            }
-            // The abort changes the environment again: a runner killed during it leaves the next
-            // one the failure and the state to put back.
-            if let Err(w) = resume::write(&marker, &resume::body(&d, resume::ABORTING, Some(&e))) {
-                d.cx.log(Stream::System, w).await;
-            }
-            let undone = d.abort().await;
-            if cancelled { StepOutcome::Cancelled } else { StepOutcome::failed(format!("{e}; {undone}")) }
-        }
+        Err(e) => failed(&mut d, &e, &marker).await,
     };
     resume::remove(&marker);
     outcome
+}
+
+/// A failed (or cancelled) rollout: records the abort in the resume file, then aborts.
+async fn failed(d: &mut Deploy<'_>, e: &str, marker: &std::path::Path) -> StepOutcome {
+    let cancelled = d.cx.shared.cancel.is_cancelled();
+    if !cancelled {
+        d.cx.log(Stream::System, format!("rollout failed: {e}")).await;
+    }
+    // The abort changes the environment again: a runner killed during it leaves the next one the
+    // failure and the state to put back.
+    if let Err(w) = resume::write(marker, &resume::body(d, resume::ABORTING, Some(e))) {
+        d.cx.log(Stream::System, w).await;
+    }
+    let undone = d.abort().await;
+    if cancelled { StepOutcome::Cancelled } else { StepOutcome::failed(format!("{e}; {undone}")) }
 }
 
 impl<'a> Deploy<'a> {

@@ -103,11 +103,17 @@ pub(crate) async fn finish(spec: RolloutSpec, cx: &mut StepCx, path: &Path, text
     let line =
         format!("finishing the rollout an earlier runner left {} ({}): {text}", marker.phase, path.display());
     d.cx.log(Stream::System, line).await;
+    conclude(&mut d, &marker, path).await
+}
+
+/// Puts back the state `marker` recorded and fails with the reason; the error says what the
+/// environment holds when that fails.
+async fn conclude(d: &mut Deploy<'_>, marker: &Marker, path: &Path) -> StepOutcome {
     let why = match (marker.phase.as_str(), &marker.failure) {
         (ABORTING, Some(f)) => format!("{f}; the runner died during the rollout's abort"),
         _ => "the runner died during the rollout, before its end was recorded".to_string(),
     };
-    match undo::restore(&mut d, &marker.previous).await {
+    match undo::restore(d, &marker.previous).await {
         Ok(()) => {
             remove(path);
             let text: Vec<String> = d.weights.iter().map(|(s, w)| format!("{s}={w}")).collect();
@@ -120,7 +126,7 @@ pub(crate) async fn finish(spec: RolloutSpec, cx: &mut StepCx, path: &Path, text
             StepOutcome::failed(format!("{why}; {done}"))
         }
         Err(e) => {
-            let state = undo::state(&d, &marker.previous).await;
+            let state = undo::state(d, &marker.previous).await;
             d.cx.log(Stream::System, format!("finishing the abort failed: {e}; {state}")).await;
             StepOutcome::failed(format!("{why}; finishing its abort failed: {e}; {state}"))
         }
