@@ -4,7 +4,8 @@
 //! kills the runner while the abort (or, once, the rollout before it) is paused inside podman or
 //! nginx (the shims of `rollout_crash`), then `flightdeck resume RUN` without `--yes`: the balancer
 //! serves only the old version, the new containers are gone, kept ones run their old image with
-//! their original keep, the run ends rolled back with exit 3 and the ledger row says failed.
+//! their original keep, a rolling batch's replica runs its old image again, the run ends rolled
+//! back with exit 3 and the ledger row says failed.
 
 use std::path::Path;
 
@@ -140,4 +141,32 @@ fn kept_containers_an_aborting_rollout_replaced_are_restored_after_a_crash() {
     all.sort();
     assert_eq!(all, ["fd-web-s1", "fd-web-s2", "fd-web-s3", "fd-web-s4"], "no version 3 container left");
     assert_eq!(ledger(&t, &p, &shims), ["succeeded", "succeeded", "failed"]);
+}
+
+#[test]
+fn a_rolling_batch_abort_killed_while_restarting_the_old_image_is_finished() {
+    let t = Targets::new(2);
+    let shims = t.dir.path().join("shims");
+    std::fs::create_dir_all(&shims).unwrap();
+    shim(&shims, "podman");
+    let rolling = aborting(", replicas = 2").replace("blue-green", "rolling");
+    let ok = rolling.replace(", check = { url = \"http://127.0.0.1:{port}/missing\", for = \"1s\" }", "");
+    let p = Project::new(&t.config(&[]), &[("deploy.toml", &ok), ("abort.toml", &rolling)]);
+    let out = fd(&t, &p, &shims, &["run", "deploy", "--env", "local", "--yes", "-p", "version=1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(t.weights(), [100, 100]);
+    // Batch 1 replaces s1 with version 2 and its check fails; the abort takes s1 out again and the
+    // runner dies while podman is about to start version 1 there (the forward start was the first).
+    let run = ["run", "abort", "--env", "local", "--yes", "-p", "version=2", "--detach"];
+    let id = crash_at(&t, &p, &shims, &run, ("run -d --name fd-web-s1", 1, true), false);
+    assert_eq!(t.weights(), [0, 100], "s1 is out of service when the runner dies");
+    resume_rolls_back(&t, &p, &shims, &id, "rolling");
+    assert_eq!(t.weights(), [100, 100], "both replicas serve again");
+    for s in ["fd-web-s1", "fd-web-s2"] {
+        assert_eq!(running_image(&t, s), "true localhost/app:1", "{s} runs version 1");
+    }
+    for _ in 0..10 {
+        assert_eq!(t.get("/version"), "1");
+    }
+    assert_eq!(ledger(&t, &p, &shims), ["succeeded", "failed"]);
 }
