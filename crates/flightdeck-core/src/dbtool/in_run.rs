@@ -9,9 +9,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use serde_json::json;
-
-use crate::dbtool::commands::{check, copy};
+use crate::dbtool::commands::copy;
 use crate::dbtool::manifest::{Manifest, manifest_path};
 use crate::dbtool::target::Target;
 use crate::error::Error;
@@ -94,7 +92,11 @@ pub async fn take(at: &InRun<'_>, t: &Target, out: &Path, verify: bool) -> Resul
         run: Some(at.run.to_string()),
         environment: Some(at.environment.to_string()).filter(|e| !e.is_empty()),
     };
-    let id = at.store.begin_backup(&row).await?;
+    let id = {
+        // Not while a prune decides which files go (it keeps the files live rows name).
+        let _no_prune = crate::dbtool::upkeep::exclusive().await;
+        at.store.begin_backup(&row).await?
+    };
     live(id, true);
     let copy = copied(t, out, at.run).await;
     live(id, false);
@@ -129,20 +131,14 @@ async fn copied(t: &Target, out: &Path, run: &str) -> Result<Manifest, Error> {
 
 /// Verifies the backup and records the result; an error when it does not verify.
 async fn verified(at: &InRun<'_>, m: &Manifest) -> Result<(usize, i64), Error> {
-    let result = check(m, None).await;
-    let (ok, detail) = match &result {
-        Ok(tables) => (true, json!({"ok": true, "tables": tables})),
-        Err(e) => (false, json!({"ok": false, "error": e.to_string()})),
-    };
-    at.store.set_backup_verified(&m.path.to_string_lossy(), now(), ok, &detail).await?;
-    let tables = result?;
-    Ok((tables.len(), tables.values().map(|s| s.rows).sum()))
+    let v = crate::dbtool::upkeep::checked(at.store, m, None).await?;
+    Ok((v.tables, v.rows))
 }
 
 /// `out` as given, or `DIR/backup-RUN.backup` when it names a directory (ends with `/` or is one),
 /// relative to `base`.
 pub fn out_path(base: &Path, out: &str, run: &str) -> PathBuf {
-    let p = base.join(out);
+    let p = crate::dbtool::upkeep::clean(&base.join(out));
     if out.ends_with('/') || p.is_dir() { p.join(format!("backup-{run}.backup")) } else { p }
 }
 
@@ -177,8 +173,8 @@ mod tests {
         std::fs::copy(&db, &stale_file).unwrap();
 
         let at = InRun { store: &store, run: "r-next", environment: "staging" };
-        let out = out_path(tmp.path(), "b/", "r-next");
-        assert_eq!(out, tmp.path().join("b/backup-r-next.backup"));
+        let out = out_path(tmp.path(), "b//", "r-next");
+        assert_eq!(out.to_string_lossy(), tmp.path().join("b/backup-r-next.backup").to_string_lossy());
         let taken = take(&at, &target, &out, true).await.unwrap();
         assert_eq!(taken.interrupted.iter().map(|r| r.id).collect::<Vec<_>>(), [stale_id]);
         assert!(!stale_file.exists(), "the unrecorded file is removed");
