@@ -28,7 +28,10 @@ pub async fn run(ctx: &Project, cmd: DbCommand) -> Result<i32, Error> {
                     from.display()
                 )));
             }
-            let params = vec![format!("from={}", from.display()), format!("database={}", database.unwrap_or_default())];
+            let params = vec![
+                format!("from={}", from.display()),
+                format!("database={}", database.unwrap_or_default()),
+            ];
             through_runner(ctx, "verify-backup", env, params, json).await
         }
         DbCommand::Prune { env, database, daily, weekly, monthly, dry_run, json } if !in_run => {

@@ -21,6 +21,7 @@ mod db_backups;
 mod db_pg;
 mod db_runner;
 mod db_sqlite_lock;
+mod db_upkeep;
 mod demo;
 mod demo_files;
 mod dora;

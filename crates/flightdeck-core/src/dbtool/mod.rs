@@ -198,16 +198,12 @@ pub async fn run_command(project: &Project, cmd: DbCommand) -> Result<i32, Error
         DbCommand::Status { database, dir, json, fail_if_pending } => {
             commands::status(&Target::parse(&database)?, dir.as_deref(), json, fail_if_pending).await
         }
-        DbCommand::Backup { .. } => Err(in_a_step(
-            "backup",
-            "backup",
-            "backup = { database = \"app.db\", out = \"backups/\" }",
-        )),
-        DbCommand::Verify { .. } => Err(in_a_step(
-            "verify",
-            "backup-verify",
-            "backup-verify = { from = \"backups/app.backup\" }",
-        )),
+        DbCommand::Backup { .. } => {
+            Err(in_a_step("backup", "backup", "backup = { database = \"app.db\", out = \"backups/\" }"))
+        }
+        DbCommand::Verify { .. } => {
+            Err(in_a_step("verify", "backup-verify", "backup-verify = { from = \"backups/app.backup\" }"))
+        }
         DbCommand::Migrate { database, dir, dry_run, tool, env } => {
             let tool = Tool::from_str(&tool, true)
                 .map_err(|_| Error::Invalid(format!("--tool {tool:?}: use builtin or dbmate")))?;

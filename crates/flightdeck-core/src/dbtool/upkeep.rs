@@ -58,7 +58,11 @@ pub async fn checked(store: &Store, m: &Manifest, server: Option<&Target>) -> Re
 }
 
 /// Reads the manifest of the backup at `from` (absolute) and verifies it ([`checked`]).
-pub async fn verify(store: &Store, from: &Path, server: Option<&Target>) -> Result<(Manifest, Verified), Error> {
+pub async fn verify(
+    store: &Store,
+    from: &Path,
+    server: Option<&Target>,
+) -> Result<(Manifest, Verified), Error> {
     let from = clean(from);
     let mut m = Manifest::read(&from)?;
     m.path = from;
@@ -112,7 +116,12 @@ fn decide<'a>(rows: &'a [BackupRecord], database: Option<&str>, policy: Policy) 
 }
 
 /// Applies the retention (`database`: the text records use, a path or a URL without password).
-pub async fn prune(store: &Store, database: Option<&str>, policy: Policy, dry_run: bool) -> Result<Pruned, Error> {
+pub async fn prune(
+    store: &Store,
+    database: Option<&str>,
+    policy: Policy,
+    dry_run: bool,
+) -> Result<Pruned, Error> {
     let _one = if dry_run { None } else { Some(exclusive().await) };
     let all = store.backups(None)?;
     let decided = decide(&all, database, policy);
@@ -132,7 +141,9 @@ pub async fn prune(store: &Store, database: Option<&str>, policy: Policy, dry_ru
         } else if dry_run {
             out.lines.push(format!("would delete {db} {path}"));
         } else if !store.set_backup_pruned(r.id, now()).await? {
-            out.lines.push(format!("skip   {db} {path} (no longer a complete backup: pruned or replaced meanwhile)"));
+            out.lines.push(format!(
+                "skip   {db} {path} (no longer a complete backup: pruned or replaced meanwhile)"
+            ));
         } else if let Some(other) = named.get(path.as_str()) {
             out.deleted.push(r.id);
             out.lines.push(format!("delete {db} {path} (its record only: the file is backup {other}'s now)"));

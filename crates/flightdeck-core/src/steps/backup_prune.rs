@@ -86,7 +86,9 @@ fn text(cx: &StepCx, spec: &Value, k: &str) -> Result<Option<String>, String> {
 fn count(cx: &StepCx, spec: &Value, k: &str, default: usize) -> Result<usize, String> {
     match text(cx, spec, k)? {
         None => Ok(default),
-        Some(t) => t.trim().parse().map_err(|_| format!("backup-prune: `{k}` is {t:?}: give a count such as 7")),
+        Some(t) => {
+            t.trim().parse().map_err(|_| format!("backup-prune: `{k}` is {t:?}: give a count such as 7"))
+        }
     }
 }
 
@@ -96,8 +98,11 @@ fn options(cx: &StepCx, spec: &Value) -> Result<(Option<String>, Policy, bool), 
         Some(d) => Some(Target::parse(&d).map_err(|e| e.to_string())?.absolute(base).display()),
         None => None,
     };
-    let policy =
-        Policy { daily: count(cx, spec, "daily", 7)?, weekly: count(cx, spec, "weekly", 4)?, monthly: count(cx, spec, "monthly", 6)? };
+    let policy = Policy {
+        daily: count(cx, spec, "daily", 7)?,
+        weekly: count(cx, spec, "weekly", 4)?,
+        monthly: count(cx, spec, "monthly", 6)?,
+    };
     let dry_run = match text(cx, spec, "dry_run")?.as_deref().map(str::trim) {
         None | Some("false" | "no" | "") => false,
         Some("true" | "yes") => true,
@@ -111,7 +116,8 @@ async fn run(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
     let what = database.clone().unwrap_or_else(|| "every database".into());
     cx.started(&format!("prune backups of {what}")).await.map_err(|e| e.to_string())?;
     let shared = std::sync::Arc::clone(&cx.shared);
-    let pruned = prune(&shared.store, database.as_deref(), policy, dry_run).await.map_err(|e| e.to_string())?;
+    let pruned =
+        prune(&shared.store, database.as_deref(), policy, dry_run).await.map_err(|e| e.to_string())?;
     for line in &pruned.lines {
         cx.log(Stream::Stdout, line.clone()).await;
     }
@@ -121,7 +127,8 @@ async fn run(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
         let detail = json!({"database": database, "daily": policy.daily, "weekly": policy.weekly,
             "monthly": policy.monthly, "deleted": pruned.deleted, "kept": pruned.kept});
         if let Err(e) = shared.audit("db.prune", detail).await {
-            cx.log(Stream::System, format!("warning: the audit entry db.prune could not be written: {e}")).await;
+            cx.log(Stream::System, format!("warning: the audit entry db.prune could not be written: {e}"))
+                .await;
         }
     }
     Ok(())

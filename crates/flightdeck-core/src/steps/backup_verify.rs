@@ -73,10 +73,14 @@ fn field(cx: &StepCx, spec: &Value, k: &str) -> Result<Option<String>, Error> {
 
 async fn run(spec: &Value, cx: &mut StepCx) -> Result<(), Error> {
     let base = cx.shared.plan.project_dir.clone();
-    let from = field(cx, spec, "from")?.ok_or_else(|| Error::Invalid("backup-verify: `from` is empty".into()))?;
+    let from =
+        field(cx, spec, "from")?.ok_or_else(|| Error::Invalid("backup-verify: `from` is empty".into()))?;
     let from = base.join(from);
-    let server = field(cx, spec, "database")?.map(|d| Target::parse(&d).map(|t| t.absolute(&base))).transpose()?;
-    cx.started(&format!("verify backup {}", from.display())).await.map_err(|e| Error::Internal(e.to_string()))?;
+    let server =
+        field(cx, spec, "database")?.map(|d| Target::parse(&d).map(|t| t.absolute(&base))).transpose()?;
+    cx.started(&format!("verify backup {}", from.display()))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
     let shared = std::sync::Arc::clone(&cx.shared);
     match verify(&shared.store, &from, server.as_ref()).await {
         Ok((m, v)) => {
