@@ -103,23 +103,24 @@ fn a_prune_while_a_backup_is_taking_leaves_it_and_the_file_it_writes() {
     pg.psql("postgres", "CREATE DATABASE app");
     pg.psql("app", "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 50)");
     let url = pg.url("app");
-    let backup = |out: &str, path: Option<&str>| {
+    // The runner (started by the first client) finds a pg_dump that holds on until `go` exists.
+    let stall = tempfile::tempdir().unwrap();
+    let path = stalling_pg_dump(stall.path());
+    let backup = |out: &str| {
         let mut c = p.cmd(&["db", "backup", "local", "--database", &url, "--out", out]);
-        c.env("PGPASSFILE", &pg.passfile).env_remove("PGPASSWORD");
-        if let Some(path) = path {
-            c.env("PATH", path);
-        }
+        c.env("PGPASSFILE", &pg.passfile).env_remove("PGPASSWORD").env("PATH", &path);
         c
     };
     // 1 (b/a.backup) and 2 (b/b.backup, the newest verified) are done.
+    std::fs::write(stall.path().join("go"), "").unwrap();
     for out in ["b/a.backup", "b/b.backup"] {
-        let o = backup(out, None).output().unwrap();
+        let o = backup(out).output().unwrap();
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     }
+    std::fs::remove_file(stall.path().join("go")).unwrap();
+    std::fs::remove_file(stall.path().join("dumped")).unwrap();
     // 3 writes b/a.backup again and is held `taking` after pg_dump wrote the file.
-    let stall = tempfile::tempdir().unwrap();
-    let path = stalling_pg_dump(stall.path());
-    let mut third = backup("b/a.backup", Some(&path))
+    let mut third = backup("b/a.backup")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

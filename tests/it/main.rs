@@ -7,6 +7,7 @@ mod assess;
 mod assess_dora;
 mod assess_screen;
 mod audit_tamper;
+mod backups_screen;
 mod check_service;
 mod client_reads;
 mod common;

@@ -33,6 +33,15 @@ fn is_live(id: i64) -> bool {
     LIVE.lock().is_ok_and(|set| set.contains(&id))
 }
 
+/// `r` as the runner shows it: a `taking` row this process is not taking is `interrupted` (its
+/// runner died mid-copy; the next backup of that database removes the file and marks it failed).
+pub fn as_seen(mut r: BackupRecord) -> BackupRecord {
+    if r.state == "taking" && !is_live(r.id) {
+        r.state = "interrupted".into();
+    }
+    r
+}
+
 /// Where a backup is taken from: the store and the run.
 pub struct InRun<'a> {
     /// The runner's store.
