@@ -91,7 +91,7 @@ fn taking_interrupted_and_failed_backups_say_what_they_mean() {
         for word in ["taking ", "interrupted", "failed "] {
             assert!(shown.contains(word), "{w}x{h}: no {word:?} row:\n{shown}");
         }
-        assert!(shown.contains("next backup of it marks it failed"), "{shown}");
+        assert!(shown.contains("stopped mid-copy; the next backup fails it"), "{shown}");
         assert!(shown.contains("its file was removed"), "{shown}");
         // The selected (failed) row's error.
         assert!(shown.contains("backup 3: interrupted: run 20261203-020300"), "{shown}");

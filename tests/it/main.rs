@@ -21,6 +21,7 @@ mod cost_screens;
 mod db_backups;
 mod db_pg;
 mod db_runner;
+mod db_sqlite_flow;
 mod db_sqlite_lock;
 mod db_upkeep;
 mod demo;

@@ -61,25 +61,16 @@ fn legend<'a>(rows: &[BackupRecord], selected: usize, theme: &Theme, width: usiz
     let has = |state: &str| rows.iter().any(|r| r.state == state);
     let mut notes = Vec::new();
     if has("taking") {
-        notes.push((
-            Role::Muted,
-            "… taking: being copied now; if its runner stopped, the next backup marks it failed",
-        ));
+        notes.push((Role::Muted, "… taking: being copied; if its runner stopped, the next backup fails it"));
     }
     if has("interrupted") {
-        notes.push((
-            Role::Warn,
-            "! interrupted: its runner stopped mid-copy; the next backup of it marks it failed",
-        ));
+        notes.push((Role::Warn, "! interrupted: its runner stopped mid-copy; the next backup fails it"));
     }
     if has("failed") {
-        notes.push((
-            Role::Fail,
-            "✗ failed: the copy did not complete (or was interrupted); its file was removed",
-        ));
+        notes.push((Role::Fail, "✗ failed: the copy did not complete; its file was removed"));
     }
     if rows.iter().any(|r| r.state == "done" && r.verify_ok == Some(false)) {
-        notes.push((Role::Fail, "✗ on a complete backup: its restore into a scratch copy did not match"));
+        notes.push((Role::Fail, "✗ on a done backup: its restore into a scratch copy did not match"));
     }
     let mut lines: Vec<Line<'a>> = notes
         .into_iter()

@@ -171,3 +171,68 @@ fn remove(path: &str) -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewBackup;
+    use crate::time::Micros;
+
+    /// Ten complete backups a day apart (the oldest verified), their files, and one being taken.
+    async fn seeded(dir: &Path) -> Store {
+        let store = Store::open(&dir.join("data")).unwrap();
+        for n in 0..11_i64 {
+            let path = dir.join(format!("{n}.backup"));
+            std::fs::write(&path, "x").unwrap();
+            let b = NewBackup {
+                database: "/srv/app.db".into(),
+                engine: "sqlite".into(),
+                path: path.display().to_string(),
+                bytes: 1,
+                sha256: "00".into(),
+                schema_version: "none".into(),
+                created_at: Micros(1_700_000_000_000_000 + n * 86_400_000_000),
+                run: None,
+                environment: None,
+            };
+            if n == 10 {
+                store.begin_backup(&b).await.unwrap();
+            } else {
+                store.add_backup(&b).await.unwrap();
+            }
+            if n == 0 {
+                store.set_backup_verified(&b.path, Micros(1), true, &json!({"ok": true})).await.unwrap();
+            }
+        }
+        store
+    }
+
+    #[tokio::test]
+    async fn two_prunes_at_once_delete_each_backup_once_and_never_one_being_taken() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = seeded(tmp.path()).await;
+        let policy = Policy { daily: 1, weekly: 0, monthly: 0 };
+        let (a, b) = tokio::join!(
+            prune(&store, Some("/srv/app.db"), policy, false),
+            prune(&store, Some("/srv/app.db"), policy, false)
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let mut both: Vec<i64> = a.deleted.iter().chain(&b.deleted).copied().collect();
+        both.sort_unstable();
+        // Kept: the newest (id 10, day 9) and the newest verified (id 1); 2..=9 go, once.
+        assert_eq!(both, (2..=9).collect::<Vec<_>>(), "{a:?} {b:?}");
+        assert!(a.deleted.is_empty() || b.deleted.is_empty(), "one after the other: {a:?} {b:?}");
+        let left: Vec<i64> = store.backups(None).unwrap().iter().map(|r| r.id).collect();
+        assert_eq!(left, [11, 10, 1], "the taking row stays");
+        assert!(tmp.path().join("10.backup").exists(), "the file being taken stays");
+        assert!(!tmp.path().join("5.backup").exists() && tmp.path().join("9.backup").exists());
+        let dry = prune(&store, None, Policy { daily: 0, weekly: 0, monthly: 0 }, true).await.unwrap();
+        assert_eq!(dry.lines.last().map(String::as_str), Some("would delete 1 backup(s), keep 1"));
+        assert!(tmp.path().join("9.backup").exists(), "a dry run deletes nothing");
+    }
+
+    #[test]
+    fn clean_drops_doubled_slashes_and_dots() {
+        assert_eq!(clean(Path::new("/a//b/./c.backup")), Path::new("/a/b/c.backup"));
+    }
+}
