@@ -4,7 +4,7 @@
 //! recorded done and verified by the runner; one whose file is then damaged fails `db verify`
 //! (exit 8) and is recorded ✗.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::common::{LOCAL, Project, text};
 use crate::db_runner::backups;
@@ -21,9 +21,8 @@ fn query(db: &Path, sql: &str) -> String {
     rows.map(Result::unwrap).collect::<Vec<_>>().join(",")
 }
 
-#[test]
-fn a_failed_second_of_three_sqlite_migrations_is_restored_and_its_backup_verified() {
-    let p = Project::new(LOCAL, &[]);
+/// `app.db` migrated to `0001_base` in `m/`, with 200 accounts.
+fn base(p: &Project) -> (PathBuf, PathBuf) {
     let db = p.path().join("app.db");
     let m = p.path().join("m");
     std::fs::create_dir_all(&m).unwrap();
@@ -35,15 +34,36 @@ fn a_failed_second_of_three_sqlite_migrations_is_restored_and_its_backup_verifie
     let out = p.run(&["db", "migrate", "--database", "app.db", "--dir", "m"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch("INSERT INTO accounts (balance) SELECT value FROM generate_series(1, 200);")
-        .or_else(|_| {
-            conn.execute_batch(
-                "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 200) \
-                 INSERT INTO accounts (balance) SELECT x FROM n;",
-            )
-        })
-        .unwrap();
-    drop(conn);
+    conn.execute_batch(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 200) \
+         INSERT INTO accounts (balance) SELECT x FROM n;",
+    )
+    .unwrap();
+    (db, m)
+}
+
+/// `db verify` of `file` passes; damaged, it exits 8 and the failure is on record.
+fn verify_then_damage(p: &Project, file: &str) {
+    let out = p.run(&["db", "verify", "local", "--from", file]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let mut bytes = std::fs::read(file).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x5a;
+    std::fs::write(file, &bytes).unwrap();
+    let out = p.run(&["db", "verify", "local", "--from", file]);
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("changed since the backup was taken"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(backups(&p.db())[0].4, Some(false), "the failed verification is on record");
+}
+
+#[test]
+fn a_failed_second_of_three_sqlite_migrations_is_restored_and_its_backup_verified() {
+    let p = Project::new(LOCAL, &[]);
+    let (db, m) = base(&p);
     let state = || {
         (
             query(&db, "SELECT count(*) || ':' || sum(balance) FROM accounts"),
@@ -86,19 +106,5 @@ fn a_failed_second_of_three_sqlite_migrations_is_restored_and_its_backup_verifie
     let rows = backups(&p.db());
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!((rows[0].1.as_str(), rows[0].4), ("done", Some(true)), "{rows:?}");
-    let file = rows[0].2.clone();
-    let out = p.run(&["db", "verify", "local", "--from", &file]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let mut bytes = std::fs::read(&file).unwrap();
-    let mid = bytes.len() / 2;
-    bytes[mid] ^= 0x5a;
-    std::fs::write(&file, &bytes).unwrap();
-    let out = p.run(&["db", "verify", "local", "--from", &file]);
-    assert_eq!(out.status.code(), Some(8), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("changed since the backup was taken"),
-        "{}",
-        text(&out)
-    );
-    assert_eq!(backups(&p.db())[0].4, Some(false), "the failed verification is on record");
+    verify_then_damage(&p, &rows[0].2);
 }
