@@ -200,6 +200,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_runner_shows_a_taking_row_it_is_not_taking_as_interrupted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&tmp.path().join("data")).unwrap();
+        let b = NewBackup {
+            database: "/srv/app.db".into(),
+            engine: "sqlite".into(),
+            path: "/srv/b/x.backup".into(),
+            bytes: 0,
+            sha256: String::new(),
+            schema_version: String::new(),
+            created_at: now(),
+            run: Some("r1".into()),
+            environment: None,
+        };
+        let id = store.begin_backup(&b).await.unwrap();
+        let row = || store.backups(None).unwrap().remove(0);
+        live(id, true);
+        assert_eq!(as_seen(row()).state, "taking", "this process is taking it");
+        live(id, false);
+        assert_eq!(as_seen(row()).state, "interrupted", "nobody is: its runner died");
+        assert_eq!(row().state, "taking", "the store itself is unchanged");
+    }
+
+    #[tokio::test]
     async fn a_failed_copy_leaves_no_file_and_a_failed_row() {
         let tmp = tempfile::tempdir().unwrap();
         let store = Store::open(&tmp.path().join("data")).unwrap();
