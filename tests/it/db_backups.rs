@@ -1,5 +1,6 @@
-//! `flightdeck db prune` and `db backups` over the real store: 60 generated daily backups (files and
-//! rows), retention keeps exactly the set computed by hand, deletes the rest's files and marks them.
+//! `flightdeck db prune` (a run of the runner's `prune-backups` task) and `db backups` over the real
+//! store: 60 generated daily backups (files and rows), retention keeps exactly the set computed by
+//! hand, deletes the rest's files and marks them.
 
 use flightdeck::store::{NewBackup, Store};
 use flightdeck::time::Micros;
@@ -40,13 +41,16 @@ async fn retention_over_sixty_daily_backups_keeps_the_hand_computed_set() {
     let out = p.run(&dry);
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let kept: Vec<&str> = stdout.lines().filter(|l| l.starts_with("keep")).map(date_of).collect();
+    // The run prints the step's lines after `  │ `.
+    let lines: Vec<&str> = stdout.lines().map(|l| l.trim_start_matches("  │ ")).collect();
+    let kept: Vec<&str> = lines.iter().filter(|l| l.starts_with("keep")).map(|l| date_of(l)).collect();
     assert_eq!(kept, want, "{stdout}");
-    assert_eq!(stdout.lines().filter(|l| l.starts_with("would delete /")).count(), 48, "{stdout}");
+    assert_eq!(lines.iter().filter(|l| l.starts_with("would delete /")).count(), 48, "{stdout}");
     assert!(stdout.contains("keep   /srv/app.db") && stdout.contains("(newest verified)"), "{stdout}");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 120, "a dry run deletes nothing");
     let out = p.run(&args);
     assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("deleted 48 backup(s), keep 12"), "{}", text(&out));
     let mut left: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

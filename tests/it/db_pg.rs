@@ -221,9 +221,10 @@ fn a_damaged_backup_fails_verification() {
     bytes[mid..mid + 64].iter_mut().for_each(|b| *b ^= 0x5a);
     std::fs::write(&file, &bytes).unwrap();
     let out = fd(&p, &pg, &["db", "verify", "--from", f]);
+    // The runner verifies (a run of `verify-backup`): its output is the run's, on stdout.
     assert_eq!(out.status.code(), Some(8), "{}", text(&out));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("changed since the backup was taken"),
+        String::from_utf8_lossy(&out.stdout).contains("changed since the backup was taken"),
         "{}",
         text(&out)
     );
@@ -237,7 +238,7 @@ fn a_damaged_backup_fails_verification() {
     std::fs::write(&mpath, m.to_string()).unwrap();
     let out = fd(&p, &pg, &["db", "verify", "--from", f]);
     assert_eq!(out.status.code(), Some(8), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("verification failed"), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("verification failed"), "{}", text(&out));
     let rows = String::from_utf8_lossy(&fd(&p, &pg, &["db", "backups", "--json"]).stdout).into_owned();
     let row: serde_json::Value = serde_json::from_str(rows.lines().next().unwrap()).unwrap();
     assert_eq!(row["verify_ok"], false, "{row}");

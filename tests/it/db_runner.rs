@@ -15,7 +15,7 @@ use crate::common::{Project, text};
 use crate::db_pg::{CONFIG, Pg, fd};
 use crate::users::{RootRunner, data_dir, ensure_users, run_as, sh_as, shared_project};
 
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !cond() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -24,10 +24,10 @@ fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
 }
 
 /// A backup row: id, state, path, bytes, verified, run.
-type Row = (i64, String, String, i64, Option<bool>, Option<String>);
+pub type Row = (i64, String, String, i64, Option<bool>, Option<String>);
 
 /// The backups on record, straight from the store (the test runs as the store's owner).
-fn backups(db: &Path) -> Vec<Row> {
+pub fn backups(db: &Path) -> Vec<Row> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut stmt =
         conn.prepare("SELECT id, state, path, bytes, verify_ok, run FROM backups ORDER BY id").unwrap();
@@ -38,7 +38,7 @@ fn backups(db: &Path) -> Vec<Row> {
 }
 
 /// A `SQLite` database with one table of 3 rows.
-fn sqlite_db(path: &Path) {
+pub fn sqlite_db(path: &Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
         "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('a'), ('b'), ('c');",
@@ -91,7 +91,7 @@ fn a_group_member_who_cannot_write_the_store_backs_up_through_the_runner() {
 }
 
 /// A `pg_dump` first in `PATH` that runs the real one, then says so and waits for a `go` file.
-fn stalling_pg_dump(dir: &Path) -> String {
+pub fn stalling_pg_dump(dir: &Path) -> String {
     let real = Command::new("sh").args(["-c", "command -v pg_dump"]).output().unwrap();
     let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
     assert!(!real.is_empty(), "pg_dump is not installed");

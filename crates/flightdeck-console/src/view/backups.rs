@@ -1,7 +1,9 @@
 //! Diana's Backups screen (`:backups`): the recorded database backups, newest first, with their age,
 //! size, schema version and whether their last verification (a restore into a scratch copy with
 //! row counts and checksums compared) passed: ✓ passed, ✗ failed (or the copy failed), - not
-//! verified, … still being taken by the runner.
+//! verified, … still being taken by the runner. A row that is not a complete backup says so in
+//! its schema column (`taking`, `interrupted`: the runner stopped mid-copy, `failed`), the legend
+//! under the list says what each means, and the selected row's error is shown when it has one.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -27,7 +29,8 @@ pub fn backups(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         notice_panel(frame, area, block, text, theme);
         return;
     }
-    let height = usize::from(area.height.saturating_sub(3));
+    let notes = legend(rows, app.backups.row, theme, usize::from(area.width).saturating_sub(4));
+    let height = usize::from(area.height.saturating_sub(3)).saturating_sub(notes.len());
     let first = app.backups.row.saturating_sub(height.saturating_sub(1));
     let wide = area.width >= 100;
     let rest = usize::from(area.width).saturating_sub(if wide { 62 } else { 36 }).max(10);
@@ -45,7 +48,42 @@ pub fn backups(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .take(height)
             .map(|(i, r)| row(r, *now, i == app.backups.row, wide, rest, theme)),
     );
+    if !notes.is_empty() {
+        let used = lines.len();
+        lines.extend((used..=height).map(|_| Line::from("")));
+        lines.extend(notes);
+    }
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// What the states on screen mean, and why the selected row failed (when it did).
+fn legend<'a>(rows: &[BackupRecord], selected: usize, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let has = |state: &str| rows.iter().any(|r| r.state == state);
+    let mut notes = Vec::new();
+    if has("taking") {
+        notes.push((Role::Muted, "… taking: being copied; if its runner stopped, the next backup fails it"));
+    }
+    if has("interrupted") {
+        notes.push((Role::Warn, "! interrupted: its runner stopped mid-copy; the next backup fails it"));
+    }
+    if has("failed") {
+        notes.push((Role::Fail, "✗ failed: the copy did not complete; its file was removed"));
+    }
+    if rows.iter().any(|r| r.state == "done" && r.verify_ok == Some(false)) {
+        notes.push((Role::Fail, "✗ on a done backup: its restore into a scratch copy did not match"));
+    }
+    let mut lines: Vec<Line<'a>> = notes
+        .into_iter()
+        .map(|(role, text)| Line::from(span(format!(" {}", ellipsize(text, width)), theme, role)))
+        .collect();
+    let why = rows.get(selected).and_then(|r| {
+        let error = r.verify_result.as_ref()?.get("error")?.as_str()?;
+        Some(format!(" backup {}: {}", r.id, flightdeck_core::sanitize::one_line(error)))
+    });
+    if let Some(why) = why {
+        lines.push(Line::from(span(ellipsize(&why, width + 1), theme, Role::Text)));
+    }
+    lines
 }
 
 fn row<'a>(
@@ -57,12 +95,16 @@ fn row<'a>(
     theme: &Theme,
 ) -> Line<'a> {
     let (mark, role) = match r.verify_ok {
-        // A runner is taking it (or died taking it: the next backup marks it failed).
+        // A runner is taking it (or, as the runner tells, died taking it).
         None if r.state == "taking" => ("…", Role::Muted),
+        None if r.state == "interrupted" => ("!", Role::Warn),
         Some(true) => ("✓", Role::Ok),
         Some(false) => ("✗", Role::Fail),
         None => ("-", Role::Muted),
     };
+    // Not a complete backup: its state stands where its schema version would (it has none).
+    let schema = if r.state == "done" { r.backup.schema_version.clone() } else { r.state.clone() };
+    let rest = rest.saturating_sub(schema.chars().count().saturating_sub(7));
     let b = &r.backup;
     let engine = if wide { format!("{:<9}", b.engine) } else { String::new() };
     let run =
@@ -75,11 +117,7 @@ fn row<'a>(
         ),
         span(format!("{mark:<3}"), theme, role),
         Span::styled(
-            format!(
-                " {:<7} {engine}{run}{}",
-                b.schema_version,
-                ellipsize(&format!("{} {file}", b.database), rest)
-            ),
+            format!(" {schema:<7} {engine}{run}{}", ellipsize(&format!("{} {file}", b.database), rest)),
             row_style(theme, selected),
         ),
     ])

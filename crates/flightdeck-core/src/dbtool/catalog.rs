@@ -1,10 +1,7 @@
-//! `db backups` (the recorded backups, newest first) and `db prune` (retention per database:
-//! deletes the files retention does not keep and marks their rows pruned).
+//! `db backups` (the recorded backups, newest first) and `db prune --dry-run` (what retention per
+//! database would delete; the deleting itself is the runner's: [`crate::dbtool::upkeep`]).
 
-use std::collections::BTreeMap;
-
-use crate::dbtool::manifest::manifest_path;
-use crate::dbtool::retention::{Item, Policy, keep};
+use crate::dbtool::retention::Policy;
 use crate::dbtool::target::Target;
 use crate::error::{Error, exit};
 use crate::project::Project;
@@ -12,7 +9,7 @@ use crate::store::BackupRecord;
 use crate::time::{Micros, now};
 
 /// The database text records use for `--database` (a URL without its password).
-fn key(database: Option<&str>) -> Result<Option<String>, Error> {
+pub fn key(database: Option<&str>) -> Result<Option<String>, Error> {
     let cwd = std::env::current_dir().unwrap_or_default();
     database.map(|d| Target::parse(d).map(|t| t.absolute(&cwd).display()).map_err(Error::from)).transpose()
 }
@@ -76,54 +73,13 @@ pub fn list(project: &Project, database: Option<&str>, json: bool) -> Result<i32
     Ok(exit::OK)
 }
 
-/// `db prune`.
-pub async fn prune(
-    project: &Project,
-    database: Option<&str>,
-    policy: Policy,
-    dry_run: bool,
-) -> Result<i32, Error> {
+/// `db prune --dry-run` (a read of the store: what would go). Deleting is the runner's (the
+/// `backup-prune` step kind; `flightdeck db prune` starts it as a run of `prune-backups`).
+pub async fn prune(project: &Project, database: Option<&str>, policy: Policy) -> Result<i32, Error> {
     let store = project.store()?;
-    let mut by_db: BTreeMap<String, Vec<BackupRecord>> = BTreeMap::new();
-    // Only complete backups count for retention (a failed one has no file; one being taken is not
-    // this command's to touch).
-    for r in store.backups(key(database)?.as_deref())?.into_iter().filter(|r| r.state == "done") {
-        by_db.entry(r.backup.database.clone()).or_default().push(r);
+    let pruned = crate::dbtool::upkeep::prune(&store, key(database)?.as_deref(), policy, true).await?;
+    for line in &pruned.lines {
+        crate::outln!("{line}");
     }
-    let (mut gone, mut kept) = (0, 0);
-    for (db, rows) in by_db {
-        let items: Vec<Item> = rows
-            .iter()
-            .map(|r| Item { id: r.id, created_at: r.backup.created_at, verified: r.verify_ok == Some(true) })
-            .collect();
-        let keep = keep(&items, policy);
-        for r in &rows {
-            if let Some((_, why)) = keep.iter().find(|(id, _)| *id == r.id) {
-                kept += 1;
-                crate::outln!("keep   {} {} ({why})", db, r.backup.path);
-                continue;
-            }
-            gone += 1;
-            crate::outln!("{} {} {}", if dry_run { "would delete" } else { "delete" }, db, r.backup.path);
-            if !dry_run {
-                remove(&r.backup.path)?;
-                store.set_backup_pruned(r.id, now()).await?;
-            }
-        }
-    }
-    let verb = if dry_run { "would delete" } else { "deleted" };
-    crate::outln!("{verb} {gone} backup(s), keep {kept}");
     Ok(exit::OK)
-}
-
-fn remove(path: &str) -> Result<(), Error> {
-    let p = std::path::Path::new(path);
-    for f in [p.to_path_buf(), manifest_path(p)] {
-        match std::fs::remove_file(&f) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(format!("cannot delete {}", f.display()), e)),
-        }
-    }
-    Ok(())
 }

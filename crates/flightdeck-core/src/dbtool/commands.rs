@@ -1,8 +1,8 @@
-//! The `db status|migrate|backup|verify|restore` subcommands on either engine: printing, step
-//! outputs, the production phrases, and recording backups in the store.
+//! The `db status|migrate|restore` subcommands on either engine (printing, step outputs, the
+//! production phrases), and the copy and check that the runner's backups and verifications use.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::json;
 
@@ -14,11 +14,6 @@ use crate::dbtool::{DbError, EnvArgs, Tool, backup as sqlite_copy, dbmate, migra
 use crate::error::{Error, exit};
 use crate::outputs::write_outputs;
 use crate::project::Project;
-use crate::store::NewBackup;
-
-fn absolute(p: &Path) -> PathBuf {
-    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
-}
 
 /// The preflight facts of a database: applied migrations, and whether it was reachable.
 struct Facts {
@@ -270,75 +265,6 @@ pub fn summary(m: &Manifest) -> String {
         m.tables.len(),
         m.schema_version
     )
-}
-
-/// `db backup` inside a run's shell step (outside a run it asks the runner for one: see the
-/// binary's `headless::db`).
-pub async fn backup(project: &Project, t: &Target, out: &Path, verify_too: bool) -> Result<i32, Error> {
-    let out = absolute(out);
-    let m = copy(t, &out).await?;
-    crate::outln!("{}", summary(&m));
-    record(project, &m).await;
-    let mut outs = vec![("backup", out.to_string_lossy().into_owned()), ("sha256", m.sha256.clone())];
-    outs.push(("version", m.schema_version.clone()));
-    let outs_ref: Vec<(&str, &str)> = outs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    write_outputs(&outs_ref)?;
-    if verify_too {
-        return verify_manifest(project, &m, None).await;
-    }
-    Ok(exit::OK)
-}
-
-async fn record(project: &Project, m: &Manifest) {
-    let b = NewBackup {
-        database: m.database.clone(),
-        engine: m.engine.clone(),
-        path: m.path.to_string_lossy().into_owned(),
-        bytes: i64::try_from(m.bytes).unwrap_or(i64::MAX),
-        sha256: m.sha256.clone(),
-        schema_version: m.schema_version.clone(),
-        created_at: crate::time::Micros(m.created_at),
-        run: std::env::var("FLIGHTDECK_RUN").ok(),
-        environment: std::env::var("FLIGHTDECK_ENV").ok(),
-    };
-    let result = match project.store() {
-        Ok(store) => store.add_backup(&b).await.map_err(Error::from),
-        Err(e) => Err(e),
-    };
-    if let Err(e) = result {
-        crate::errln!("warning: the backup is good but could not be recorded in the store: {e}");
-    }
-}
-
-/// `db verify`.
-pub async fn verify(project: &Project, from: &Path, server: Option<&Target>) -> Result<i32, Error> {
-    let from = absolute(from);
-    let mut m = Manifest::read(&from)?;
-    m.path = from;
-    verify_manifest(project, &m, server).await
-}
-
-async fn verify_manifest(project: &Project, m: &Manifest, server: Option<&Target>) -> Result<i32, Error> {
-    let result = check(m, server).await;
-    let at = crate::time::now();
-    let (ok, detail) = match &result {
-        Ok(tables) => (true, json!({"ok": true, "tables": tables})),
-        Err(e) => (false, json!({"ok": false, "error": e.to_string()})),
-    };
-    if let Ok(store) = project.store()
-        && let Err(e) = store.set_backup_verified(&m.path.to_string_lossy(), at, ok, &detail).await
-    {
-        crate::errln!("warning: the verification could not be recorded in the store: {e}");
-    }
-    let tables = result?;
-    let rows: i64 = tables.values().map(|s| s.rows).sum();
-    crate::outln!(
-        "verified {}: restored into a scratch copy, {} tables and {rows} rows equal the source's (counts and checksums)",
-        m.path.display(),
-        tables.len()
-    );
-    write_outputs(&[("verified", "yes")])?;
-    Ok(exit::OK)
 }
 
 /// Restores `m` into a scratch copy and compares it with the manifest: the copy's figures.

@@ -9,9 +9,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use serde_json::json;
-
-use crate::dbtool::commands::{check, copy};
+use crate::dbtool::commands::copy;
 use crate::dbtool::manifest::{Manifest, manifest_path};
 use crate::dbtool::target::Target;
 use crate::error::Error;
@@ -33,6 +31,15 @@ fn live(id: i64, on: bool) {
 
 fn is_live(id: i64) -> bool {
     LIVE.lock().is_ok_and(|set| set.contains(&id))
+}
+
+/// `r` as the runner shows it: a `taking` row this process is not taking is `interrupted` (its
+/// runner died mid-copy; the next backup of that database removes the file and marks it failed).
+pub fn as_seen(mut r: BackupRecord) -> BackupRecord {
+    if r.state == "taking" && !is_live(r.id) {
+        r.state = "interrupted".into();
+    }
+    r
 }
 
 /// Where a backup is taken from: the store and the run.
@@ -94,7 +101,11 @@ pub async fn take(at: &InRun<'_>, t: &Target, out: &Path, verify: bool) -> Resul
         run: Some(at.run.to_string()),
         environment: Some(at.environment.to_string()).filter(|e| !e.is_empty()),
     };
-    let id = at.store.begin_backup(&row).await?;
+    let id = {
+        // Not while a prune decides which files go (it keeps the files live rows name).
+        let _no_prune = crate::dbtool::upkeep::exclusive().await;
+        at.store.begin_backup(&row).await?
+    };
     live(id, true);
     let copy = copied(t, out, at.run).await;
     live(id, false);
@@ -129,20 +140,14 @@ async fn copied(t: &Target, out: &Path, run: &str) -> Result<Manifest, Error> {
 
 /// Verifies the backup and records the result; an error when it does not verify.
 async fn verified(at: &InRun<'_>, m: &Manifest) -> Result<(usize, i64), Error> {
-    let result = check(m, None).await;
-    let (ok, detail) = match &result {
-        Ok(tables) => (true, json!({"ok": true, "tables": tables})),
-        Err(e) => (false, json!({"ok": false, "error": e.to_string()})),
-    };
-    at.store.set_backup_verified(&m.path.to_string_lossy(), now(), ok, &detail).await?;
-    let tables = result?;
-    Ok((tables.len(), tables.values().map(|s| s.rows).sum()))
+    let v = crate::dbtool::upkeep::checked(at.store, m, None).await?;
+    Ok((v.tables, v.rows))
 }
 
 /// `out` as given, or `DIR/backup-RUN.backup` when it names a directory (ends with `/` or is one),
 /// relative to `base`.
 pub fn out_path(base: &Path, out: &str, run: &str) -> PathBuf {
-    let p = base.join(out);
+    let p = crate::dbtool::upkeep::clean(&base.join(out));
     if out.ends_with('/') || p.is_dir() { p.join(format!("backup-{run}.backup")) } else { p }
 }
 
@@ -177,8 +182,8 @@ mod tests {
         std::fs::copy(&db, &stale_file).unwrap();
 
         let at = InRun { store: &store, run: "r-next", environment: "staging" };
-        let out = out_path(tmp.path(), "b/", "r-next");
-        assert_eq!(out, tmp.path().join("b/backup-r-next.backup"));
+        let out = out_path(tmp.path(), "b//", "r-next");
+        assert_eq!(out.to_string_lossy(), tmp.path().join("b/backup-r-next.backup").to_string_lossy());
         let taken = take(&at, &target, &out, true).await.unwrap();
         assert_eq!(taken.interrupted.iter().map(|r| r.id).collect::<Vec<_>>(), [stale_id]);
         assert!(!stale_file.exists(), "the unrecorded file is removed");
@@ -192,6 +197,30 @@ mod tests {
         assert_eq!(Manifest::read(&out).unwrap().run.as_deref(), Some("r-next"));
         let again = fail_unfinished(&at, &target.display()).await.unwrap();
         assert!(again.is_empty(), "nothing left taking");
+    }
+
+    #[tokio::test]
+    async fn the_runner_shows_a_taking_row_it_is_not_taking_as_interrupted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&tmp.path().join("data")).unwrap();
+        let b = NewBackup {
+            database: "/srv/app.db".into(),
+            engine: "sqlite".into(),
+            path: "/srv/b/x.backup".into(),
+            bytes: 0,
+            sha256: String::new(),
+            schema_version: String::new(),
+            created_at: now(),
+            run: Some("r1".into()),
+            environment: None,
+        };
+        let id = store.begin_backup(&b).await.unwrap();
+        let row = || store.backups(None).unwrap().remove(0);
+        live(id, true);
+        assert_eq!(as_seen(row()).state, "taking", "this process is taking it");
+        live(id, false);
+        assert_eq!(as_seen(row()).state, "interrupted", "nobody is: its runner died");
+        assert_eq!(row().state, "taking", "the store itself is unchanged");
     }
 
     #[tokio::test]

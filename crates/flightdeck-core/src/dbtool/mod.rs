@@ -11,7 +11,13 @@
 //! - [`migrate`], [`pg`], [`dbmate`]: migration files and runners; [`destructive`]: flagged statements;
 //! - [`backup`], [`pgdump`], [`manifest`], [`stats`]: copies and their evidence; [`in_run`]: a
 //!   backup the runner takes and records inside a run (the `backup` step kind; `db backup ENV`);
-//! - [`retention`]: which backups `prune` keeps; [`commands`], [`catalog`]: the subcommands.
+//! - [`retention`]: which backups `prune` keeps; [`upkeep`]: verify and prune by the runner;
+//!   [`commands`], [`catalog`]: the subcommands.
+//!
+//! `backup`, `verify` and `prune` change what the store records, and the runner is its one writer:
+//! outside a run the binary starts them as runs (see its `headless::db`); inside a run's shell
+//! step (a child of the runner) they are refused with the step kind to use instead (`backup`,
+//! `backup-verify`, `backup-prune`), except `prune --dry-run`, which only reads.
 
 use std::path::PathBuf;
 
@@ -34,6 +40,7 @@ pub mod pgdump;
 pub mod retention;
 pub mod stats;
 pub mod target;
+pub mod upkeep;
 
 #[cfg(test)]
 mod tests;
@@ -84,7 +91,7 @@ pub enum DbCommand {
     /// Back the database up: asks the runner to run the `database-backup` workflow in ENV (it
     /// copies with the `SQLite` online backup or `pg_dump -Fc` at one snapshot, writes the manifest,
     /// records the backup, verifies it by a restore into a scratch copy), follows the run and exits
-    /// with its code. Inside a run's shell step it copies and records directly.
+    /// with its code. Inside a run's shell step it is refused: use a `backup` step there.
     Backup {
         /// The environment of the run (required outside a run).
         env: Option<String>,
@@ -94,7 +101,7 @@ pub enum DbCommand {
         /// Where to write the copy: a file, or a directory ending in `/` (default `backups/`).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Verify the copy at once (see `db verify`; a backup through the runner always is).
+        /// Verify the copy at once (a backup through the runner always is; kept for scripts).
         #[arg(long)]
         verify: bool,
         /// Print the run's events as JSON lines (through the runner).
@@ -103,13 +110,20 @@ pub enum DbCommand {
     },
     /// Restore a backup into a scratch database (temp file for `SQLite`, `CREATE DATABASE` on the
     /// same server for `PostgreSQL`), compare row counts and checksums per table with its manifest.
+    /// The runner does it (a run of the `verify-backup` task, in ENV when given) and records the
+    /// result; inside a run's shell step it is refused: use a `backup-verify` step there.
     Verify {
+        /// The environment of the run (optional).
+        env: Option<String>,
         /// The backup file.
         #[arg(long)]
         from: PathBuf,
         /// The server to restore on (default: the database the backup copies).
         #[arg(long)]
         database: Option<String>,
+        /// Print the run's events as JSON lines.
+        #[arg(long)]
+        json: bool,
     },
     /// Apply the pending migrations of a directory (each file in its own transaction), under a
     /// lock that refuses a second migration of the same database (exit 8).
@@ -151,8 +165,12 @@ pub enum DbCommand {
         json: bool,
     },
     /// Delete the backups retention does not keep (N daily, M weekly, K monthly; never the newest
-    /// verified one), per database.
+    /// verified one), per database. The runner does it (a run of the `prune-backups` task, in ENV
+    /// when given: one prune at a time, never a backup being taken); inside a run's shell step only
+    /// `--dry-run` works (use a `backup-prune` step there).
     Prune {
+        /// The environment of the run (optional).
+        env: Option<String>,
         /// Only this database's.
         #[arg(long)]
         database: Option<String>,
@@ -168,6 +186,9 @@ pub enum DbCommand {
         /// Only list what would go.
         #[arg(long)]
         dry_run: bool,
+        /// Print the run's events as JSON lines.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -177,14 +198,11 @@ pub async fn run_command(project: &Project, cmd: DbCommand) -> Result<i32, Error
         DbCommand::Status { database, dir, json, fail_if_pending } => {
             commands::status(&Target::parse(&database)?, dir.as_deref(), json, fail_if_pending).await
         }
-        DbCommand::Backup { database, out, verify, .. } => {
-            let out = out.ok_or_else(|| Error::Invalid("db backup in a run step: give --out FILE".into()))?;
-            let cwd = std::env::current_dir().unwrap_or_default();
-            commands::backup(project, &Target::parse(&database)?.absolute(&cwd), &out, verify).await
+        DbCommand::Backup { .. } => {
+            Err(in_a_step("backup", "backup", "backup = { database = \"app.db\", out = \"backups/\" }"))
         }
-        DbCommand::Verify { from, database } => {
-            let server = database.as_deref().map(Target::parse).transpose()?;
-            commands::verify(project, &from, server.as_ref()).await
+        DbCommand::Verify { .. } => {
+            Err(in_a_step("verify", "backup-verify", "backup-verify = { from = \"backups/app.backup\" }"))
         }
         DbCommand::Migrate { database, dir, dry_run, tool, env } => {
             let tool = Tool::from_str(&tool, true)
@@ -195,9 +213,24 @@ pub async fn run_command(project: &Project, cmd: DbCommand) -> Result<i32, Error
             commands::restore(project, &Target::parse(&database)?, &from, &env).await
         }
         DbCommand::Backups { database, json } => catalog::list(project, database.as_deref(), json),
-        DbCommand::Prune { database, daily, weekly, monthly, dry_run } => {
-            let policy = retention::Policy { daily, weekly, monthly };
-            catalog::prune(project, database.as_deref(), policy, dry_run).await
+        DbCommand::Prune { database, daily, weekly, monthly, dry_run, .. } => {
+            if !dry_run {
+                return Err(in_a_step(
+                    "prune",
+                    "backup-prune",
+                    "backup-prune = { database = \"app.db\", daily = \"7\" }",
+                ));
+            }
+            catalog::prune(project, database.as_deref(), retention::Policy { daily, weekly, monthly }).await
         }
     }
+}
+
+/// Why `db WHAT` is refused where it runs (inside a run's step, a child of the runner): the
+/// runner records backups, and asking it from its own child would start a second run.
+fn in_a_step(what: &str, kind: &str, example: &str) -> Error {
+    Error::Invalid(format!(
+        "db {what} cannot run inside a run's step ($FLIGHTDECK_RUN is set): the runner records backups and their \
+         checks, not a step's process. Use a `{kind}` step instead, e.g. {example} (see workflows/README.md)"
+    ))
 }

@@ -218,8 +218,18 @@ async fn commands_run_and_report() {
         verify: true,
         json: false,
     };
-    assert_eq!(run_command(&p, backup).await.unwrap(), exit::OK);
-    let recorded = p.store().unwrap().backups(Some(&database)).unwrap();
+    // Here (a run's step, as the binary routes it) a backup is refused: only the runner records.
+    let err = run_command(&p, backup).await.unwrap_err();
+    assert_eq!(err.exit_code(), exit::USAGE);
+    assert!(err.to_string().contains("Use a `backup` step"), "{err}");
+    assert!(!out.exists());
+    let verify = DbCommand::Verify { env: None, from: out.clone(), database: None, json: false };
+    assert!(run_command(&p, verify).await.unwrap_err().to_string().contains("`backup-verify` step"));
+    let store = p.store().unwrap();
+    let at = crate::dbtool::in_run::InRun { store: &store, run: "r1", environment: "" };
+    let target = crate::dbtool::Target::Sqlite(db.clone());
+    crate::dbtool::in_run::take(&at, &target, &out, true).await.unwrap();
+    let recorded = store.backups(Some(&database)).unwrap();
     assert_eq!((recorded.len(), recorded[0].verify_ok), (1, Some(true)), "{recorded:?}");
     assert_eq!(recorded[0].backup.schema_version, "0003");
     let env = EnvArgs { env: None, phrase: None };

@@ -15,6 +15,8 @@ use crate::workflow::template::Template;
 
 pub mod approve;
 pub mod backup;
+pub mod backup_prune;
+pub mod backup_verify;
 pub mod cert;
 pub mod check;
 pub mod dns;
@@ -95,6 +97,8 @@ pub static KINDS: &[&dyn StepKind] = &[
     &rollout::Rollout,
     &teardown::Teardown,
     &backup::Backup,
+    &backup_verify::BackupVerify,
+    &backup_prune::BackupPrune,
 ];
 
 /// The kind registered for an action key.

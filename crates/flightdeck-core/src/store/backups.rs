@@ -105,7 +105,7 @@ impl Store {
         self.write("recording a backup's verification", move |tx| {
             tx.execute(
                 "UPDATE backups SET verified_at = ?2, verify_ok = ?3, verify_result = ?4 \
-                 WHERE path = ?1 AND pruned_at IS NULL",
+                 WHERE path = ?1 AND pruned_at IS NULL AND state = 'done'",
                 params![path, at.0, ok, result],
             )
             .ctx(&format!("recording the verification of {path}"))
@@ -113,12 +113,17 @@ impl Store {
         .await
     }
 
-    /// Marks a backup pruned.
-    pub async fn set_backup_pruned(&self, id: i64, at: Micros) -> Result<(), StoreError> {
+    /// Marks a complete backup pruned; `false` when it is not one to prune (already pruned by
+    /// someone else, still `taking`, or failed), so its file is not this caller's to delete.
+    pub async fn set_backup_pruned(&self, id: i64, at: Micros) -> Result<bool, StoreError> {
         self.write("marking a backup pruned", move |tx| {
-            tx.execute("UPDATE backups SET pruned_at = ?2 WHERE id = ?1", params![id, at.0])
+            let n = tx
+                .execute(
+                    "UPDATE backups SET pruned_at = ?2 WHERE id = ?1 AND pruned_at IS NULL AND state = 'done'",
+                    params![id, at.0],
+                )
                 .ctx(&format!("marking backup {id} pruned"))?;
-            Ok(())
+            Ok(n == 1)
         })
         .await
     }
@@ -193,8 +198,11 @@ mod tests {
         );
         assert_eq!((all[1].verify_ok, all[1].verify_result.as_ref()), (Some(true), Some(&counts)));
         assert_eq!(all[0].verify_ok, None);
-        store.set_backup_pruned(first, Micros(9)).await.unwrap();
+        assert!(store.set_backup_pruned(first, Micros(9)).await.unwrap());
+        assert!(!store.set_backup_pruned(first, Micros(10)).await.unwrap(), "pruned once only");
         assert_eq!(store.backups(None).unwrap().len(), 1);
+        let taking = store.begin_backup(&b).await.unwrap();
+        assert!(!store.set_backup_pruned(taking, Micros(11)).await.unwrap(), "a backup being taken stays");
         assert!(store.backups(Some("other")).unwrap().is_empty());
     }
 }
