@@ -19,6 +19,7 @@ pub mod launch;
 pub mod load;
 pub mod notifications;
 pub mod profile;
+mod run_data;
 mod run_keys;
 pub mod run_view;
 pub mod runs_watch;
