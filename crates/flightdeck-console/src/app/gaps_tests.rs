@@ -15,7 +15,7 @@ fn feed(app: &mut App, msgs: Vec<Msg>) -> Vec<Effect> {
 }
 
 /// The screen as text, one string per row.
-fn screen_text(a: &App) -> Vec<String> {
+pub(super) fn screen_text(a: &App) -> Vec<String> {
     let mut t = Terminal::new(TestBackend::new(a.size.0, a.size.1)).expect("terminal");
     t.draw(|f| crate::view::view(a, &Theme::default_theme(), f)).expect("draw");
     let buf = t.backend().buffer();
@@ -25,7 +25,7 @@ fn screen_text(a: &App) -> Vec<String> {
 }
 
 /// The words of `text` appear on screen in order (wrapped across rows is fine).
-fn shows_all_words(rows: &[String], text: &str) -> bool {
+pub(super) fn shows_all_words(rows: &[String], text: &str) -> bool {
     let joined = rows.join(" ");
     let mut at = 0;
     text.split_whitespace().all(|w| match joined[at..].find(w) {

@@ -172,7 +172,14 @@ pub fn footer(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(Line::from(span(format!(" {n}"), theme, Role::Warn))), area);
         return;
     }
-    let extra: &[(&str, &str)] = match app.screen() {
+    let (extra, help) = dialog_hints(app).unwrap_or_else(|| (screen_hints(app), true));
+    let spans = hint_spans(extra, help, usize::from(area.width), theme);
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The keys of the screen on top (no dialog showing).
+fn screen_hints(app: &App) -> &'static [(&'static str, &'static str)] {
+    match app.screen() {
         Screen::Launch(f) if f.preview => &[("enter", "start the run"), ("any key", "edit"), ("esc", "back")],
         Screen::Launch(_) => {
             &[("tab/↑↓", "field"), ("←→/space", "change"), ("enter", "preview"), ("esc", "back")]
@@ -189,35 +196,59 @@ pub fn footer(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         Screen::Load if app.load.phase == crate::app::load::LoadPhase::Setup => {
             &[("tab/↑↓", "field"), ("←→", "profile"), ("enter", "start the test"), ("esc", "back")]
         }
-        Screen::Run(rs)
-            if app.dialog.as_deref().is_some_and(|d| d.starts_with("gate:"))
-                && app.views.get(&rs.run).and_then(|v| v.gate.as_ref()).is_some_and(|g| {
-                    matches!(g.form, flightdeck_core::engine::event::GateForm::Phrase { .. })
-                }) =>
-        {
-            &[
-                ("type", "the phrase"),
-                ("enter", "submit"),
-                ("ctrl-r", "reject"),
-                ("esc", "hide"),
-                ("?", "help"),
-            ]
-        }
         _ => hints(footer_ctx(app)),
+    }
+}
+
+/// The keys of the dialog on screen, if one is: only they (and `? help`, except while a phrase is
+/// typed, where `?` is text) work while it shows.
+fn dialog_hints(app: &App) -> Option<(&'static [(&'static str, &'static str)], bool)> {
+    let dialog = app.dialog.as_deref()?;
+    let gate = match app.screen() {
+        Screen::Run(rs) => app.views.get(&rs.run).and_then(|v| v.gate.as_ref()).map(|g| (rs, g)),
+        _ => None,
     };
-    frame.render_widget(Paragraph::new(Line::from(hint_spans(extra, usize::from(area.width), theme))), area);
+    let phrase = matches!(gate, Some((rs, g)) if rs.answered.as_deref() != Some(g.gate.as_str())
+        && matches!(g.form, flightdeck_core::engine::event::GateForm::Phrase { .. }));
+    let keys: &'static [(&'static str, &'static str)] = match dialog {
+        "quit" => &[("y", "quit"), ("any other key", "stay")],
+        "relaunch" => &[("y", "start another"), ("any other key", "don't")],
+        "cancel" => &[("y", "cancel the run"), ("any other key", "keep it")],
+        d if d.starts_with("failure:") => hints(KeyScope::FailureMenu),
+        d if d.starts_with("rerun:") => &[
+            ("←→", "choose"),
+            ("enter", "confirm"),
+            ("y", "re-run"),
+            ("ctrl-r", "stop the run"),
+            ("esc", "hide"),
+        ],
+        d if d.starts_with("gate:") => match gate {
+            Some((rs, g)) if rs.answered.as_deref() == Some(g.gate.as_str()) => {
+                &[("↑↓", "scroll"), ("esc", "hide (the run keeps waiting)")]
+            }
+            Some((_, g)) if matches!(g.form, flightdeck_core::engine::event::GateForm::Phrase { .. }) => {
+                &[("type", "the phrase"), ("enter", "submit"), ("ctrl-r", "reject"), ("esc", "hide")]
+            }
+            _ => hints(KeyScope::Gate),
+        },
+        _ => return None,
+    };
+    Some((keys, !(phrase && dialog.starts_with("gate:"))))
 }
 
 /// The key hints that fit in `width`, always ending with `? help` (hints give way from the end).
-fn hint_spans<'a>(hints: &[(&str, &str)], width: usize, theme: &Theme) -> Vec<Span<'a>> {
+/// With `with_help` false (`?` means something else here) `? help` is left out.
+fn hint_spans<'a>(hints: &[(&str, &str)], with_help: bool, width: usize, theme: &Theme) -> Vec<Span<'a>> {
     let help = ("?", "help");
     let mut items: Vec<(&str, &str)> = hints.iter().copied().filter(|h| *h != help).collect();
     let cost = |h: &(&str, &str)| h.0.chars().count() + h.1.chars().count() + 3;
-    let budget = width.saturating_sub(1 + cost(&help));
+    let budget = width.saturating_sub(1 + if with_help { cost(&help) } else { 0 });
     while items.iter().map(cost).sum::<usize>() > budget && !items.is_empty() {
         items.pop();
     }
-    items.push(help);
+    if with_help {
+        items.push(help);
+    }
     let mut spans = vec![Span::raw(" ")];
     for (k, label) in items {
         spans.push(span(k.to_string(), theme, Role::Key));

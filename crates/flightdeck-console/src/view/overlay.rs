@@ -27,14 +27,12 @@ fn dialog(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, theme: &
 
 /// Global overlays: help, quit confirmation.
 pub fn overlays(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
-    if app.help {
-        help(app, theme, frame, body);
-    }
     if app.confirm_quit {
         let lines = confirm_lines(
-            "A run started here is still active.".into(),
+            "A run started here is still active.",
             "It goes on in the runner: `flightdeck attach RUN` or the runs list shows it again.",
             (" quit   ", "any other key", " stay"),
+            usize::from(body.width.min(60)).saturating_sub(2),
             theme,
         );
         dialog(frame, body, "Quit?", lines, theme, 60);
@@ -64,26 +62,32 @@ pub fn overlays(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         ]));
         dialog(frame, body, "Start another run?", lines, theme, 72);
     }
+    // Help asked for over a question shows on top of it; any key closes it, the question stays.
+    if app.help {
+        help(app, theme, frame, body);
+    }
 }
 
-/// A y/n confirmation: the question, what happens, and the keys (`y` label, other key, its label).
+/// A y/n confirmation: the question, what happens (both wrapped to `width`, the box's inside),
+/// and the keys (`y` label, other key, its label).
 fn confirm_lines<'a>(
-    question: String,
-    consequence: &'a str,
+    question: &str,
+    consequence: &str,
     keys: (&'a str, &'a str, &'a str),
+    width: usize,
     theme: &Theme,
 ) -> Vec<Line<'a>> {
     let (yes, other, no) = keys;
-    vec![
-        Line::from(span(question, theme, Role::Warn)),
-        Line::from(span(consequence, theme, Role::Text)),
-        Line::from(vec![
-            span("y", theme, Role::Key),
-            span(yes, theme, Role::Muted),
-            span(other, theme, Role::Key),
-            span(no, theme, Role::Muted),
-        ]),
-    ]
+    let mut lines: Vec<Line<'a>> =
+        wrap_text(question, width).into_iter().map(|l| Line::from(span(l, theme, Role::Warn))).collect();
+    lines.extend(wrap_text(consequence, width).into_iter().map(|l| Line::from(span(l, theme, Role::Text))));
+    lines.push(Line::from(vec![
+        span("y", theme, Role::Key),
+        span(yes, theme, Role::Muted),
+        span(other, theme, Role::Key),
+        span(no, theme, Role::Muted),
+    ]));
+    lines
 }
 
 /// One row of the help box before wrapping.
