@@ -297,6 +297,8 @@ impl App {
 #[cfg(test)]
 mod dialog_tests;
 #[cfg(test)]
+mod fit_tests;
+#[cfg(test)]
 mod footer_tests;
 #[cfg(test)]
 mod gaps_tests;

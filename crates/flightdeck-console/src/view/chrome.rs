@@ -8,10 +8,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::app::run_view::RunView;
 use crate::app::{App, Screen};
 use crate::keymap::{KeyScope, hints};
 use crate::theme::{Role, Theme};
 use crate::view::widgets::{clock, span};
+use flightdeck_core::engine::event::RunStatus;
 
 /// The environment the header shows: the run's or the launch form's, else the default.
 fn environment(app: &App) -> String {
@@ -38,18 +40,6 @@ pub fn env_badge<'a>(app: &App, env: &str, theme: &Theme) -> Span<'a> {
 pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let env = environment(app);
     let sep = || span(" │ ", theme, Role::Border);
-    let mut tail = vec![sep(), span(app.init.operator.clone(), theme, Role::Text)];
-    let waiting = app.waiting_runs();
-    if waiting > 0 {
-        tail.push(sep());
-        tail.push(span(format!("⏸ {waiting} waiting"), theme, Role::Warn));
-    }
-    if let Some(h) = app.health.snapshot.as_deref().filter(|h| !h.monitors.is_empty()) {
-        tail.push(sep());
-        // The summary names its environment: it need not be the one on screen.
-        tail.push(span(format!("{} ", app.health.env), theme, Role::Muted));
-        tail.extend(crate::view::health::summary(h, theme));
-    }
     let mut spans = vec![
         span(" flightdeck", theme, Role::Accent),
         sep(),
@@ -61,6 +51,7 @@ pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let right = format!("{} UTC ", clock(app.now));
     let width = |v: &[Span]| v.iter().map(Span::width).sum::<usize>();
+    let tail = fitting_tail(app, theme, &env, width(&spans) + right.chars().count(), area.width);
     // branch@sha is the first thing to give way on a narrow terminal.
     let room =
         usize::from(area.width).saturating_sub(width(&spans) + width(&tail) + right.chars().count() + 1);
@@ -79,6 +70,47 @@ pub fn header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(" "), gap);
     // The clock ticks every second: in the terminal's own colours it costs no colour escape codes.
     frame.render_widget(Paragraph::new(right), Rect::new(area.x + area.width - clock_w, area.y, clock_w, 1));
+}
+
+/// The header's right part that fits beside `used` columns. What gives way on a narrow terminal,
+/// in order: branch@sha (see `header`), the health summary's environment name when it is the one on
+/// screen, the operator; waiting gates and the health summary always show.
+fn fitting_tail<'a>(app: &App, theme: &Theme, env: &str, used: usize, width: u16) -> Vec<Span<'a>> {
+    let choices = if app.health.env == env {
+        [(true, true), (true, false), (false, false)]
+    } else {
+        [(true, true), (false, true), (false, true)]
+    };
+    let mut tail = Vec::new();
+    for (operator, health_env) in choices {
+        tail = header_tail(app, theme, operator, health_env);
+        if used + tail.iter().map(Span::width).sum::<usize>() < usize::from(width) {
+            break;
+        }
+    }
+    tail
+}
+
+/// The header's right part: operator, waiting gates, the health summary (with its environment).
+fn header_tail<'a>(app: &App, theme: &Theme, operator: bool, health_env: bool) -> Vec<Span<'a>> {
+    let sep = || span(" │ ", theme, Role::Border);
+    let mut tail = Vec::new();
+    if operator {
+        tail.extend([sep(), span(app.init.operator.clone(), theme, Role::Text)]);
+    }
+    let waiting = app.waiting_runs();
+    if waiting > 0 {
+        tail.extend([sep(), span(format!("⏸ {waiting} waiting"), theme, Role::Warn)]);
+    }
+    if let Some(h) = app.health.snapshot.as_deref().filter(|h| !h.monitors.is_empty()) {
+        tail.push(sep());
+        // The summary names its environment: it need not be the one on screen.
+        if health_env {
+            tail.push(span(format!("{} ", app.health.env), theme, Role::Muted));
+        }
+        tail.extend(crate::view::health::summary(h, theme));
+    }
+    tail
 }
 
 /// The incident banner under the header while an incident is open, on every screen:
@@ -195,6 +227,35 @@ fn screen_hints(app: &App) -> &'static [(&'static str, &'static str)] {
         }
         Screen::Load if app.load.phase == crate::app::load::LoadPhase::Setup => {
             &[("tab/↑↓", "field"), ("←→", "profile"), ("enter", "start the test"), ("esc", "back")]
+        }
+        // An ended run has nothing to cancel; an interrupted one can be resumed.
+        Screen::Run(rs)
+            if footer_ctx(app) == KeyScope::Run && !app.views.get(&rs.run).is_some_and(RunView::active) =>
+        {
+            let interrupted = app.views.get(&rs.run).is_some_and(|v| {
+                !v.live && v.finished.as_ref().is_some_and(|f| f.0 == RunStatus::Interrupted)
+            });
+            if interrupted {
+                &[
+                    ("↑↓", "step"),
+                    ("R", "resume"),
+                    ("esc", "back"),
+                    ("/", "search"),
+                    ("z", "full log"),
+                    ("&", "filter"),
+                ]
+            } else {
+                &[
+                    ("↑↓", "step"),
+                    ("esc", "back"),
+                    ("/", "search"),
+                    ("w", "wrap"),
+                    ("z", "full log"),
+                    ("&", "filter"),
+                    ("c", "copy line"),
+                    ("PgUp/Dn", "scroll"),
+                ]
+            }
         }
         _ => hints(footer_ctx(app)),
     }

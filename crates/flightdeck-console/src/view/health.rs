@@ -76,12 +76,16 @@ pub fn health(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(monitor_line(m, i == app.health.row, spark_w, width, theme));
     }
     lines.extend(super::alerts::alert_lines(&app.health.alerts, width, theme));
-    let title = format!(
-        "Health — {} — {} monitor(s), updated {} (enter: detail, e: environment)",
+    let mut title = format!(
+        "Health — {} — {} monitor(s), updated {}",
         app.health.env,
         snap.monitors.len(),
         clock(snap.at)
     );
+    // The keys' reminder gives way first on a narrow terminal (the footer lists them too).
+    if title.chars().count() + 33 <= usize::from(list.width.saturating_sub(4)) {
+        title.push_str(" (enter: detail, e: environment)");
+    }
     frame.render_widget(Paragraph::new(lines).block(panel(&title, theme, !detail)), list);
     if detail && let Some(m) = snap.monitors.get(app.health.row) {
         monitor_detail(m, theme, frame, detail_area);

@@ -1,0 +1,61 @@
+//! At 80 columns what matters gives way last: the header keeps waiting gates and the health
+//! summary (the branch, the summary's environment name and the operator go first), the run
+//! screen's footer keeps `x cancel` and `esc back`, and an ended run's footer offers no cancel.
+
+use crate::app::gaps_tests::screen_text;
+use crate::fixtures::{self, after, app, gate, rolled_back, run_until_gate};
+use crate::msg::Msg;
+use crate::theme::Theme;
+
+#[test]
+fn the_header_keeps_waiting_gates_and_the_whole_health_summary_at_80_columns() {
+    let Msg::HealthSnapshot { snapshot } = fixtures::health_snapshot() else { panic!("not a snapshot") };
+    let summary: String = crate::view::health::summary(&snapshot, &Theme::default_theme())
+        .iter()
+        .map(|s| s.content.to_string())
+        .collect();
+    let mut msgs = vec![fixtures::health_snapshot()];
+    msgs.extend(run_until_gate("staging"));
+    msgs.extend([gate("staging", vec![], 1), after(1000)]);
+    let a = app((80, 24), vec![], msgs);
+    let header = screen_text(&a).remove(0);
+    assert!(header.contains("⏸ 1 waiting"), "{header:?}");
+    assert!(header.contains(summary.trim_end()), "health summary {summary:?} cut: {header:?}");
+    assert!(header.trim_end().ends_with("UTC"), "{header:?}");
+    let wide = screen_text(&app((160, 48), vec![], {
+        let mut m = vec![fixtures::health_snapshot()];
+        m.extend(run_until_gate("staging"));
+        m
+    }))
+    .remove(0);
+    assert!(wide.contains(&a.init.operator) && wide.contains(&a.init.branch), "{wide:?}");
+}
+
+#[test]
+fn the_run_footer_keeps_cancel_and_back_and_an_ended_run_offers_no_cancel() {
+    let live = screen_text(&app((80, 24), vec![], run_until_gate("staging")));
+    let footer = live.last().cloned().unwrap_or_default();
+    assert!(footer.contains("x cancel") && footer.contains("esc back"), "{footer:?}");
+    let ended = screen_text(&app((160, 48), vec![], rolled_back()));
+    let footer = ended.last().cloned().unwrap_or_default();
+    assert!(!footer.contains("cancel"), "an ended run's footer offers cancel: {footer:?}");
+    assert!(footer.contains("esc back"), "{footer:?}");
+}
+
+#[test]
+fn homes_dora_line_shows_every_figure_whole_and_its_hint_never_cut() {
+    for empty in [false, true] {
+        let msg = fixtures::dora_dashboard(empty);
+        let Msg::DoraLoaded { dashboard: Ok(d) } = &msg else { panic!("not a dashboard") };
+        let figures: Vec<String> = d.metrics.iter().map(|c| c.display.clone()).collect();
+        let rows = screen_text(&app((80, 24), vec![], vec![msg]));
+        let line = rows.iter().find(|r| r.contains(" DORA ")).cloned().unwrap_or_default();
+        let mut at = 0;
+        for f in &figures {
+            let found = line[at..].find(f.as_str());
+            assert!(found.is_some(), "figure {f:?} cut from {line:?}");
+            at += found.unwrap_or(0) + f.len();
+        }
+        assert!(line.contains("d: dashboard") || line.contains("d ▸"), "no whole hint on {line:?}");
+    }
+}
