@@ -2,7 +2,7 @@
 //! summary (the branch, the summary's environment name and the operator go first), the run
 //! screen's footer keeps `x cancel` and `esc back`, and an ended run's footer offers no cancel.
 
-use crate::app::gaps_tests::screen_text;
+use crate::app::gaps_tests::{screen_text, shows_all_words};
 use crate::fixtures::{self, after, app, gate, rolled_back, run_until_gate};
 use crate::msg::Msg;
 use crate::theme::Theme;
@@ -58,4 +58,44 @@ fn homes_dora_line_shows_every_figure_whole_and_its_hint_never_cut() {
         }
         assert!(line.contains("d: dashboard") || line.contains("d ▸"), "no whole hint on {line:?}");
     }
+}
+
+#[test]
+fn help_lists_every_command_and_none_it_lists_is_unknown() {
+    for size in [(80, 24), (160, 48)] {
+        let mut a = app(size, vec![], vec![]);
+        let _ = a.update(Msg::Key(crate::msg::Key::ch('?')));
+        let text = screen_text(&a).join(" ");
+        for c in crate::app::COMMANDS {
+            assert!(
+                text.split(|ch: char| !ch.is_alphanumeric()).any(|w| w == *c),
+                "help at {size:?} lacks :{c}"
+            );
+        }
+    }
+    for c in crate::app::COMMANDS {
+        let line = match *c {
+            "run" => "run deploy",
+            "theme" => "theme light",
+            "persona" => "persona diana",
+            "profile" => "profile 20261118-092800-deploy-3f2a",
+            other => other,
+        };
+        let mut a = app((80, 24), vec![], vec![]);
+        let _ = a.command(line);
+        assert!(
+            !a.notice.as_deref().is_some_and(|n| n.starts_with("unknown command")),
+            ":{line}: {:?}",
+            a.notice
+        );
+    }
+}
+
+#[test]
+fn an_empty_screens_notice_wraps_instead_of_being_cut() {
+    let mut a = app((80, 24), vec![], vec![]);
+    let _ = a.command("images");
+    let _ = a.update(Msg::ImagesLoaded { rows: Vec::new() });
+    let said = "no images yet: run the container-build workflow (or flightdeck image build/scan/push)";
+    assert!(shows_all_words(&screen_text(&a), said), "{:#?}", screen_text(&a));
 }

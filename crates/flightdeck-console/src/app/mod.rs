@@ -26,6 +26,7 @@ pub mod runs_watch;
 pub mod screens;
 mod update;
 
+pub use command::COMMANDS;
 use input::TextInput;
 use launch::LaunchForm;
 use load::LoadView;

@@ -93,7 +93,7 @@ fn confirm_lines<'a>(
 /// One row of the help box before wrapping.
 enum HelpRow {
     Title(String),
-    Key(&'static str, &'static str),
+    Key(&'static str, String),
     Text(String),
 }
 
@@ -146,21 +146,25 @@ fn screen_name(screen: &Screen) -> &'static str {
 /// keys and the global ones do not fit one above the other, they stand side by side.
 fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
     let mut mine = vec![HelpRow::Title(format!("Keys on {}", screen_name(app.screen())))];
-    mine.extend(hints(footer_ctx(app)).iter().map(|(k, l)| HelpRow::Key(k, l)));
+    mine.extend(hints(footer_ctx(app)).iter().map(|(k, l)| HelpRow::Key(k, (*l).to_string())));
     if matches!(app.screen(), Screen::Assessment) {
         mine.push(HelpRow::Title("Formula".into()));
         mine.push(HelpRow::Text(flightdeck_core::assess::FORMULA.into()));
     }
     let everywhere = vec![
         HelpRow::Title("Everywhere".into()),
+        // Every command, from the table completion uses: help never lists one that fails.
         HelpRow::Key(
             ":",
-            "command line: home runs audit notifications run WF --env E k=v theme NAME persona NAME break fix quit",
+            format!(
+                "command line (tab completes): {}; e.g. run deploy --env staging version=1.2.0",
+                crate::app::COMMANDS.join(" ")
+            ),
         ),
-        HelpRow::Key("esc", "back"),
-        HelpRow::Key("H L d v", "health · load test · DORA · release"),
-        HelpRow::Key("r a S", "runs · audit · secrets"),
-        HelpRow::Key("q", "quit (asks if a run is active)"),
+        HelpRow::Key("esc", "back".into()),
+        HelpRow::Key("H L d v", "health · load test · DORA · release".into()),
+        HelpRow::Key("r a S", "runs · audit · secrets".into()),
+        HelpRow::Key("q", "quit (asks if a run is active)".into()),
     ];
     let width = body.width.saturating_sub(4).min(110).max(body.width.min(40));
     let inner = usize::from(width.saturating_sub(2));
