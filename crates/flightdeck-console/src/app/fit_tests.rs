@@ -99,3 +99,10 @@ fn an_empty_screens_notice_wraps_instead_of_being_cut() {
     let said = "no images yet: run the container-build workflow (or flightdeck image build/scan/push)";
     assert!(shows_all_words(&screen_text(&a), said), "{:#?}", screen_text(&a));
 }
+
+#[test]
+fn the_audit_log_shows_whole_run_ids_at_80_columns() {
+    let a = app((80, 24), vec![], vec![Msg::Key(crate::msg::Key::ch('a')), fixtures::audit(true)]);
+    let rows = screen_text(&a);
+    assert!(rows.iter().any(|r| r.contains("20261118-092800-deploy-3f2a")), "no whole run id: {rows:#?}");
+}

@@ -307,3 +307,5 @@ mod gaps_tests;
 mod launch_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod untrusted_tests;
