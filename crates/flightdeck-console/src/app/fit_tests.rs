@@ -106,3 +106,16 @@ fn the_audit_log_shows_whole_run_ids_at_80_columns() {
     let rows = screen_text(&a);
     assert!(rows.iter().any(|r| r.contains("20261118-092800-deploy-3f2a")), "no whole run id: {rows:#?}");
 }
+
+#[test]
+fn the_load_footer_offers_what_the_tests_phase_allows() {
+    let running = screen_text(&app((80, 24), vec![], fixtures::load_running()));
+    let footer = running.last().cloned().unwrap_or_default();
+    assert!(footer.contains("x cancel") && !footer.contains("new test"), "{footer:?}");
+    // A key clears the "load test passed" notice; `j` means nothing on a finished test.
+    let mut finished = fixtures::load_finished(false, false);
+    finished.push(Msg::Key(crate::msg::Key::ch('j')));
+    let done = screen_text(&app((80, 24), vec![], finished));
+    let footer = done.last().cloned().unwrap_or_default();
+    assert!(footer.contains("enter new test") && !footer.contains("cancel"), "{footer:?}");
+}

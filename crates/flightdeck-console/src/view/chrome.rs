@@ -228,6 +228,13 @@ fn screen_hints(app: &App) -> &'static [(&'static str, &'static str)] {
         Screen::Load if app.load.phase == crate::app::load::LoadPhase::Setup => {
             &[("tab/↑↓", "field"), ("←→", "profile"), ("enter", "start the test"), ("esc", "back")]
         }
+        // A running test can be cancelled, not replaced; a finished one has nothing to cancel.
+        Screen::Load
+            if app.load.from_run.is_none() && app.load.phase == crate::app::load::LoadPhase::Running =>
+        {
+            &[("x", "cancel the test"), ("esc", "back")]
+        }
+        Screen::Load if app.load.from_run.is_none() => &[("enter", "new test"), ("esc", "back")],
         // An ended run has nothing to cancel; an interrupted one can be resumed.
         Screen::Run(rs)
             if footer_ctx(app) == KeyScope::Run && !app.views.get(&rs.run).is_some_and(RunView::active) =>
