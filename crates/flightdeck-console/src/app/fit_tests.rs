@@ -119,3 +119,14 @@ fn the_load_footer_offers_what_the_tests_phase_allows() {
     let footer = done.last().cloned().unwrap_or_default();
     assert!(footer.contains("enter new test") && !footer.contains("cancel"), "{footer:?}");
 }
+
+#[test]
+fn a_persona_screens_footer_offers_no_tab_it_does_not_honour() {
+    let mut a = app((80, 24), vec![], vec![Msg::Key(crate::msg::Key::ch('2'))]);
+    let before = a.screen().clone();
+    let _ = a.update(Msg::Key(crate::msg::Key::new(crate::msg::KeyCode::Tab)));
+    assert_eq!(*a.screen(), before, "tab changed the persona screen");
+    let footer = screen_text(&a).last().cloned().unwrap_or_default();
+    assert!(!footer.contains("tab"), "{footer:?}");
+    assert!(footer.contains("1 2 3 persona") && footer.contains("esc back"), "{footer:?}");
+}

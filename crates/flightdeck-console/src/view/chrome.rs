@@ -217,6 +217,8 @@ fn screen_hints(app: &App) -> &'static [(&'static str, &'static str)] {
             &[("tab/↑↓", "field"), ("←→/space", "change"), ("enter", "preview"), ("esc", "back")]
         }
         Screen::Release => &[("enter", "launch the release workflow"), ("esc", "back"), ("?", "help")],
+        // A persona's own screen: `tab` does nothing here; `1 2 3` switch persona.
+        Screen::Persona(_) => &[("↑↓", "select"), ("enter", "launch"), ("1 2 3", "persona"), ("esc", "back")],
         // Following a run's load step whose run has ended: there is nothing left to cancel.
         Screen::Load
             if app.load.from_run.as_ref().is_some_and(|(run, _)| {
