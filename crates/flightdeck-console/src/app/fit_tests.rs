@@ -130,3 +130,19 @@ fn a_persona_screens_footer_offers_no_tab_it_does_not_honour() {
     assert!(!footer.contains("tab"), "{footer:?}");
     assert!(footer.contains("1 2 3 persona") && footer.contains("esc back"), "{footer:?}");
 }
+
+#[test]
+fn a_monitors_conditions_show_whole_at_80_columns() {
+    let key = |c: char| Msg::Key(crate::msg::Key::ch(c));
+    let enter = Msg::Key(crate::msg::Key::new(crate::msg::KeyCode::Enter));
+    let Msg::HealthSnapshot { snapshot } = fixtures::health_snapshot() else { panic!("not a snapshot") };
+    for row in 0..snapshot.monitors.len() {
+        let mut msgs = vec![fixtures::health_snapshot(), key('H')];
+        msgs.extend((0..row).map(|_| key('j')));
+        msgs.push(enter.clone());
+        let rows = screen_text(&app((80, 24), vec![], msgs));
+        for c in &snapshot.monitors[row].conditions {
+            assert!(shows_all_words(&rows, &c.condition), "{:?} cut: {rows:#?}", c.condition);
+        }
+    }
+}
