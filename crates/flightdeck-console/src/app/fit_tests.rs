@@ -146,3 +146,14 @@ fn a_monitors_conditions_show_whole_at_80_columns() {
         }
     }
 }
+
+#[test]
+fn dora_card_titles_are_never_cut_at_80_columns() {
+    let msgs = vec![Msg::Key(crate::msg::Key::ch('d')), fixtures::dora_dashboard(false)];
+    let rows = screen_text(&app((80, 24), vec![], msgs));
+    let cards = rows.iter().find(|r| r.contains("Lead time")).cloned().unwrap_or_default();
+    assert!(!cards.contains('…'), "a card title is cut: {cards:?}");
+    for t in ["Deploys", "Fail rate", "Recovery", "Rework"] {
+        assert!(cards.contains(t), "{t:?} missing from {cards:?}");
+    }
+}
