@@ -40,6 +40,11 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
     relaunch.push(Msg::Key(Key::ch(':')));
     relaunch.extend(typed("run deploy version=1.2.1"));
     relaunch.extend(keys(&[KeyCode::Enter, KeyCode::Enter]));
+    // The run screen's own questions: the footer lists only their keys.
+    let mut cancel = run_until_gate("staging");
+    cancel.push(Msg::Key(Key::ch('x')));
+    let mut quit = run_until_gate("staging");
+    quit.push(Msg::Key(Key::ch('q')));
     let mut failed_menu = failing_verify();
     failed_menu.push(fixtures::after(1000));
     // The deploy form, opened by name: more built-in workflows may sort before it on Home.
@@ -84,6 +89,8 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
         ("run_relaunch", vec![], relaunch),
         ("run_phrase_gate", vec![], gate_prod),
         ("run_failed_menu", vec![], failed_menu),
+        ("run_cancel", vec![], cancel),
+        ("run_quit", vec![], quit),
         ("run_finished", vec![], rolled_back()),
         ("runs", history(), runs),
         ("audit", vec![], vec![Msg::Key(Key::ch('a')), fixtures::audit(true)]),

@@ -5,7 +5,7 @@ use crate::app::input::TextInput;
 use crate::app::screens::move_row;
 use crate::app::{App, Screen};
 use crate::keymap::Intent;
-use crate::msg::{Effect, Key, KeyCode};
+use crate::msg::{Effect, Key, KeyCode, Msg};
 use flightdeck_core::assess::{ItemResult, Report, State};
 
 /// The Assessment screen.
@@ -22,6 +22,13 @@ pub struct AssessmentState {
 }
 
 impl AssessmentState {
+    /// The report (or why there is none) arrived.
+    pub fn loaded(&mut self, msg: Msg) {
+        if let Msg::AssessmentLoaded { report } = msg {
+            self.report = Some(report);
+        }
+    }
+
     fn report(&self) -> Option<&Report> {
         self.report.as_ref().and_then(|r| r.as_ref().ok()).map(AsRef::as_ref)
     }

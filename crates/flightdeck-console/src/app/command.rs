@@ -11,8 +11,28 @@ use flightdeck_core::workflow::model::Persona;
 
 /// The commands, for completion and help.
 pub const COMMANDS: &[&str] = &[
-    "audit", "backups", "break", "cost", "dora", "fix", "health", "help", "home", "images", "incident",
-    "load", "persona", "profile", "quit", "release", "run", "runs", "theme",
+    "assess",
+    "audit",
+    "backups",
+    "break",
+    "cost",
+    "dora",
+    "fix",
+    "health",
+    "help",
+    "home",
+    "images",
+    "incident",
+    "load",
+    "notifications",
+    "persona",
+    "profile",
+    "quit",
+    "release",
+    "run",
+    "runs",
+    "secrets",
+    "theme",
 ];
 
 impl App {

@@ -6,7 +6,7 @@
 use super::App;
 use super::screens::move_row;
 use crate::keymap::Intent;
-use crate::msg::Effect;
+use crate::msg::{Effect, Msg};
 
 /// The Cost screen's choices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +75,8 @@ impl CostState {
     }
 
     /// A report (and the tag keys) arrived.
-    pub fn loaded(&mut self, report: Result<Box<flightdeck_core::cost::Report>, String>, tags: Vec<String>) {
+    pub fn loaded(&mut self, msg: Msg) {
+        let Msg::CostLoaded { report, tags } = msg else { return };
         let n = report.as_ref().map_or(0, |r| r.anomalies.len());
         self.view.row = self.view.row.min(n.saturating_sub(1));
         self.view.tags = tags;

@@ -10,7 +10,7 @@ use super::App;
 use super::input::TextInput;
 use super::screens::move_row;
 use crate::keymap::Intent;
-use crate::msg::{Effect, Key, KeyCode};
+use crate::msg::{Effect, Key, KeyCode, Msg};
 use flightdeck_core::incident::IncidentAction;
 use flightdeck_core::incident::timeline::{Entry, Source};
 
@@ -41,6 +41,14 @@ pub struct IncidentScreen {
 }
 
 impl IncidentScreen {
+    /// The timeline (or why there is none) arrived; the selection stays within it.
+    pub fn loaded(&mut self, msg: Msg) {
+        if let Msg::IncidentTimelineLoaded { timeline } = msg {
+            self.timeline = Some(timeline.map(|t| *t));
+            self.row = self.row.min(self.shown().len().saturating_sub(1));
+        }
+    }
+
     /// The entries shown under the current source filter.
     pub fn shown(&self) -> Vec<&Entry> {
         match &self.timeline {

@@ -30,20 +30,12 @@ impl App {
             let quit = key.code == KeyCode::Char('q') || key == Key::ctrl('c');
             return if quit && !self.run_active() { vec![Effect::Quit] } else { Vec::new() };
         }
-        if let Some(q) = self.relaunch.take() {
-            return if key.code == KeyCode::Char('y') { vec![q.launch] } else { Vec::new() };
-        }
-        if self.confirm_quit {
-            self.confirm_quit = false;
-            return if matches!(key.code, KeyCode::Char('y' | 'Y')) {
-                vec![Effect::Quit]
-            } else {
-                Vec::new()
-            };
-        }
         if self.help {
             self.help = false;
             return Vec::new();
+        }
+        if let Some(effects) = self.confirm_key(key) {
+            return effects;
         }
         if self.cmdline.is_some() {
             return self.cmdline_key(key);
@@ -58,6 +50,30 @@ impl App {
         let ctxs = self.contexts();
         let Some(intent) = intent(&ctxs, key) else { return Vec::new() };
         self.intent(intent)
+    }
+
+    /// The y/n questions the console asks (quit, start another run, cancel this run): `y` says
+    /// yes, `?` shows help over the question, any other key says no and does nothing else.
+    fn confirm_key(&mut self, key: Key) -> Option<Vec<Effect>> {
+        let asked = self.relaunch.is_some() || self.confirm_quit || self.dialog.as_deref() == Some("cancel");
+        if !asked {
+            return None;
+        }
+        if key.code == KeyCode::Char('?') && !key.ctrl && !key.alt {
+            self.help = true;
+            return Some(Vec::new());
+        }
+        let yes = key.code == KeyCode::Char('y') && !key.ctrl && !key.alt;
+        if let Some(q) = self.relaunch.take() {
+            return Some(if yes { vec![q.launch] } else { Vec::new() });
+        }
+        if self.confirm_quit {
+            self.confirm_quit = false;
+            return Some(if yes || key.code == KeyCode::Char('Y') { vec![Effect::Quit] } else { Vec::new() });
+        }
+        let Some(Screen::Run(rs)) = self.screens.last_mut() else { return Some(Vec::new()) };
+        rs.confirm_cancel = false;
+        Some(if yes { vec![Effect::Cancel { run: rs.run.clone() }] } else { Vec::new() })
     }
 
     /// Keys typed into the focused text input of the screen, if it has one.

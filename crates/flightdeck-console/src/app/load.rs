@@ -62,6 +62,31 @@ fn text_field(name: &str, label: &str, value: &str, help: &str, required: bool) 
 }
 
 impl LoadView {
+    /// `LoadProgress` (kept while the test runs) and `LoadFinished` (the report, or back to the
+    /// form with the reason); returns the notice for the operator.
+    pub fn loaded(&mut self, msg: crate::msg::Msg) -> Option<String> {
+        match msg {
+            crate::msg::Msg::LoadProgress { snapshot } => {
+                if self.phase == LoadPhase::Running {
+                    self.snapshot = Some(snapshot);
+                }
+                None
+            }
+            crate::msg::Msg::LoadFinished { report: Ok(r) } => {
+                let verdict = if r.passed() { "passed" } else { "FAILED" };
+                self.report = Some(r);
+                self.phase = LoadPhase::Finished;
+                Some(format!("load test {verdict}"))
+            }
+            crate::msg::Msg::LoadFinished { report: Err(e) } => {
+                self.error = Some(e.clone());
+                self.phase = LoadPhase::Setup;
+                Some(e)
+            }
+            _ => None,
+        }
+    }
+
     /// A fresh form aimed at `url` (or [`DEFAULT_URL`]).
     pub fn new(url: Option<&str>) -> LoadView {
         let profile = Field {
@@ -308,40 +333,6 @@ impl App {
                 Vec::new()
             }
             _ => Vec::new(),
-        }
-    }
-
-    /// `LoadProgress` and `LoadFinished`.
-    pub(super) fn load_msg(&mut self, msg: crate::msg::Msg) -> Vec<Effect> {
-        match msg {
-            crate::msg::Msg::LoadProgress { snapshot } => self.load_progress(snapshot),
-            crate::msg::Msg::LoadFinished { report } => self.load_finished(report),
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    /// A snapshot of the running test.
-    fn load_progress(&mut self, snapshot: Box<Snapshot>) {
-        if self.load.phase == LoadPhase::Running {
-            self.load.snapshot = Some(snapshot);
-        }
-    }
-
-    /// The test ended, or could not start (back to the form with the reason).
-    fn load_finished(&mut self, report: Result<Box<Report>, String>) {
-        match report {
-            Ok(r) => {
-                let verdict = if r.passed() { "passed" } else { "FAILED" };
-                self.notice = Some(format!("load test {verdict}"));
-                self.load.report = Some(r);
-                self.load.phase = LoadPhase::Finished;
-            }
-            Err(e) => {
-                self.notice = Some(e.clone());
-                self.load.error = Some(e);
-                self.load.phase = LoadPhase::Setup;
-            }
         }
     }
 }

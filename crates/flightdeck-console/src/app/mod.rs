@@ -19,12 +19,14 @@ pub mod launch;
 pub mod load;
 pub mod notifications;
 pub mod profile;
+mod run_data;
 mod run_keys;
 pub mod run_view;
 pub mod runs_watch;
 pub mod screens;
 mod update;
 
+pub use command::COMMANDS;
 use input::TextInput;
 use launch::LaunchForm;
 use load::LoadView;
@@ -296,8 +298,14 @@ impl App {
 #[cfg(test)]
 mod dialog_tests;
 #[cfg(test)]
+mod fit_tests;
+#[cfg(test)]
+mod footer_tests;
+#[cfg(test)]
 mod gaps_tests;
 #[cfg(test)]
 mod launch_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod untrusted_tests;

@@ -4,9 +4,8 @@
 use crate::app::input::TextInput;
 use crate::app::run_view::RunView;
 use crate::app::runs_watch::changes_runs_list;
-use crate::app::{App, RunScreen, Screen};
+use crate::app::{App, Screen};
 use crate::msg::{Effect, Msg};
-use flightdeck_core::engine::event::RunStatus;
 
 impl App {
     pub(super) fn apply(&mut self, msg: Msg) -> Vec<Effect> {
@@ -44,140 +43,44 @@ impl App {
                 self.runs_watch.1 |= changes_runs_list(&event.kind);
                 if ended { vec![Effect::LoadRuns] } else { Vec::new() }
             }
-            msg @ (Msg::HealthSnapshot { .. }
-            | Msg::DoraLoaded { .. }
-            | Msg::ReleaseLoaded { .. }
-            | Msg::IncidentLoaded { .. }) => {
-                self.update_loaded(msg);
-                Vec::new()
-            }
             other => self.update_data(other),
         }
     }
 
-    /// Data the runtime computed in the background.
-    fn update_loaded(&mut self, msg: Msg) {
-        match msg {
-            Msg::HealthSnapshot { snapshot } => self.health.snapshot = Some(snapshot),
-            Msg::DoraLoaded { dashboard } => {
-                // Services seen in any dashboard join the cycle of `s` (with the configured ones).
-                if let Ok(d) = &dashboard {
-                    for r in &d.deployments {
-                        if !self.init.services.contains(&r.deployment.service) {
-                            self.init.services.push(r.deployment.service.clone());
-                        }
-                    }
-                    self.init.services.sort();
-                }
-                self.dora.dashboard = Some(dashboard);
-            }
-            Msg::ReleaseLoaded { plan } => self.release = Some(plan),
-            Msg::IncidentLoaded { open } => self.incident = open,
-            _ => {}
-        }
-    }
-
-    #[allow(clippy::too_many_lines)] // a dispatch table: one arm per data message
+    /// Data the runtime computed in the background goes to the state that owns it.
     fn update_data(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
-            Msg::RunLaunched { run } => {
-                self.views.entry(run.clone()).or_insert_with(|| RunView::new(&run, true));
-                if matches!(self.screen(), Screen::Launch(_)) {
-                    self.screens.pop();
-                }
-                self.screens.push(Screen::Run(Box::new(RunScreen::new(&run))));
-                vec![Effect::LoadRuns]
-            }
-            Msg::LaunchFailed { message } => {
-                if let Some(Screen::Launch(form)) = self.screen_mut() {
-                    form.preview = false;
-                }
-                self.notice = Some(message);
-                Vec::new()
-            }
-            Msg::RunsLoaded { runs } => {
-                self.recent = runs;
-                Vec::new()
-            }
-            Msg::RunOpened { run, steps: _, events } => {
-                let mut view = RunView::new(&run.id, false);
-                for e in &events {
-                    view.apply(e.at, &e.kind);
-                }
-                if view.finished.is_none() && run.status == RunStatus::Interrupted {
-                    view.finished =
-                        Some((RunStatus::Interrupted, 8, Some("the process died: R resumes it".into())));
-                }
-                self.views.insert(run.id.clone(), view);
-                let mut screen = RunScreen::new(&run.id);
-                screen.follow = false;
-                self.screens.push(Screen::Run(Box::new(screen)));
-                Vec::new()
-            }
-            Msg::AlertsLoaded { alerts } => {
-                self.health.alerts = alerts;
-                Vec::new()
-            }
-            Msg::AssessmentLoaded { report } => {
-                self.assessment.report = Some(report);
-                Vec::new()
-            }
-            Msg::BackupsLoaded { backups, now } => {
-                self.backups.rows = Some((backups, now));
-                Vec::new()
-            }
-            Msg::SecretsLoaded { secrets } => {
-                self.secrets.rows = Some(secrets);
-                Vec::new()
-            }
-            Msg::IncidentTimelineLoaded { timeline } => {
-                self.incident_screen.timeline = Some(timeline.map(|t| *t));
-                let n = self.incident_screen.shown().len();
-                self.incident_screen.row = self.incident_screen.row.min(n.saturating_sub(1));
-                Vec::new()
-            }
-            Msg::ImagesLoaded { rows } => {
-                self.images.rows = Some(rows);
-                Vec::new()
-            }
-            Msg::CostLoaded { report, tags } => {
-                self.cost.loaded(report, tags);
-                Vec::new()
-            }
-            Msg::ProfileLoaded { run, data } => {
-                self.profile.loaded(&run, data);
-                Vec::new()
-            }
-            Msg::AuditLoaded { entries, verdict } => {
-                self.audit.entries = Some((entries, verdict));
-                Vec::new()
-            }
+            m @ (Msg::RunLaunched { .. }
+            | Msg::LaunchFailed { .. }
+            | Msg::RunsLoaded { .. }
+            | Msg::RunOpened { .. }
+            | Msg::LogSearched { .. }) => return self.run_data(m),
+            m @ (Msg::HealthSnapshot { .. } | Msg::AlertsLoaded { .. }) => self.health.loaded(m),
+            m @ Msg::DoraLoaded { .. } => self.dora.loaded(m, &mut self.init.services),
+            m @ Msg::AssessmentLoaded { .. } => self.assessment.loaded(m),
+            m @ Msg::BackupsLoaded { .. } => self.backups.loaded(m),
+            m @ Msg::SecretsLoaded { .. } => self.secrets.loaded(m),
+            m @ Msg::IncidentTimelineLoaded { .. } => self.incident_screen.loaded(m),
+            m @ Msg::ImagesLoaded { .. } => self.images.loaded(m),
+            m @ Msg::CostLoaded { .. } => self.cost.loaded(m),
+            Msg::ProfileLoaded { run, data } => self.profile.loaded(&run, data),
+            m @ Msg::AuditLoaded { .. } => self.audit.loaded(m),
             m @ (Msg::NotificationsLoaded { .. } | Msg::NotificationAttempts { .. }) => {
                 self.notifications.loaded(m);
-                Vec::new()
             }
-            Msg::LogSearched { run, line, total, rank, matches } => {
-                if let Some(Screen::Run(rs)) = self.screens.last_mut() {
-                    rs.match_info = (rank, matches);
+            m @ (Msg::LoadProgress { .. } | Msg::LoadFinished { .. }) => {
+                if let Some(notice) = self.load.loaded(m) {
+                    self.notice = Some(notice);
                 }
-                self.searched(&run, line, total);
-                Vec::new()
             }
-            Msg::Notice { text } => {
-                self.notice = Some(text);
-                Vec::new()
-            }
-            m @ (Msg::LoadProgress { .. } | Msg::LoadFinished { .. }) => self.load_msg(m),
-            Msg::Key(_)
-            | Msg::Resize { .. }
-            | Msg::Tick { .. }
-            | Msg::Clock { .. }
-            | Msg::Engine(_)
-            | Msg::HealthSnapshot { .. }
-            | Msg::DoraLoaded { .. }
-            | Msg::ReleaseLoaded { .. }
-            | Msg::IncidentLoaded { .. } => Vec::new(),
+            // Shared by every screen: the release plan (Release, the header), the open incident
+            // (the header's banner) and the status line.
+            Msg::ReleaseLoaded { plan } => self.release = Some(plan),
+            Msg::IncidentLoaded { open } => self.incident = open,
+            Msg::Notice { text } => self.notice = Some(text),
+            Msg::Key(_) | Msg::Resize { .. } | Msg::Tick { .. } | Msg::Clock { .. } | Msg::Engine(_) => {}
         }
+        Vec::new()
     }
 
     /// A gate opened: the run screen clears the phrase input (the highlight is set when the
@@ -190,25 +93,6 @@ impl App {
                 rs.phrase = TextInput::new("");
                 rs.phrase_mismatch = false;
             }
-        }
-    }
-
-    fn searched(&mut self, run: &str, line: Option<usize>, total: usize) {
-        let steps = self.views.get(run).map_or(0, |v| v.steps.len());
-        let Some(Screen::Run(rs)) = self.screens.last_mut() else { return };
-        if rs.run != run {
-            return;
-        }
-        rs.pending_search = None;
-        match line {
-            Some(l) => {
-                rs.found = Some(l);
-                rs.follow = false;
-                // Show the match a few lines below the top of the log panel.
-                let height = usize::from(crate::view::log_area(self.size, steps, rs.zoom).height);
-                rs.scroll = total.saturating_sub(l + height.saturating_sub(3)).min(total);
-            }
-            None => self.notice = Some(format!("no match for {:?}", rs.query.clone().unwrap_or_default())),
         }
     }
 }

@@ -26,7 +26,8 @@ pub fn audit(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         span(format!(" ✗ chain BROKEN: {}", verdict.problems.join("; ")), theme, Role::Fail)
     };
     frame.render_widget(Paragraph::new(line), status);
-    let width = usize::from(list.width.saturating_sub(60));
+    // What the run and detail column has: the row less its borders, seq, time, actor and action.
+    let width = usize::from(list.width.saturating_sub(52));
     let height = usize::from(list.height.saturating_sub(2));
     let first = app.audit.row.saturating_sub(height.saturating_sub(1));
     let lines: Vec<Line> = entries

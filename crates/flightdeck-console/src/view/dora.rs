@@ -78,15 +78,18 @@ fn info_line(d: &Dashboard, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn short_title(card: &Card) -> String {
-    match card.key.name() {
-        "deployment_frequency" => "Deploy frequency".into(),
-        "change_lead_time" => "Lead time".into(),
-        "change_fail_rate" => "Change fail rate".into(),
-        "recovery_time" => "Recovery time".into(),
-        "rework_rate" => "Rework rate".into(),
-        _ => card.title.clone(),
-    }
+/// The card's title in `room` columns: the short form when the long one does not fit (a title is
+/// never cut: at 80 columns five cards share the width).
+fn short_title(card: &Card, room: usize) -> String {
+    let (long, short) = match card.key.name() {
+        "deployment_frequency" => ("Deploy frequency", "Deploys"),
+        "change_lead_time" => ("Lead time", "Lead time"),
+        "change_fail_rate" => ("Change fail rate", "Fail rate"),
+        "recovery_time" => ("Recovery time", "Recovery"),
+        "rework_rate" => ("Rework rate", "Rework"),
+        _ => return ellipsize(&card.title, room),
+    };
+    if long.chars().count() <= room { long.into() } else { ellipsize(short, room) }
 }
 
 fn draw_card(card: &Card, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -107,7 +110,7 @@ fn draw_card(card: &Card, theme: &Theme, frame: &mut Frame, area: Rect) {
         Line::from(span(sparkline(&card.series, w), theme, Role::Running)),
     ];
     frame.render_widget(
-        Paragraph::new(lines).block(panel(&ellipsize(&short_title(card), w.saturating_sub(2)), theme, false)),
+        Paragraph::new(lines).block(panel(&short_title(card, w.saturating_sub(2)), theme, false)),
         area,
     );
 }

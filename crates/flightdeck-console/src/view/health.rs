@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use crate::app::App;
 use crate::theme::{Role, Theme};
 use crate::view::dora::sparkline;
-use crate::view::widgets::{clock, ellipsize, panel, row_style, span};
+use crate::view::widgets::{clock, ellipsize, panel, row_style, span, wrap_text};
 use flightdeck_core::health::{MonitorState, MonitorView, Snapshot};
 
 /// Glyph and role of a monitor state.
@@ -76,12 +76,16 @@ pub fn health(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(monitor_line(m, i == app.health.row, spark_w, width, theme));
     }
     lines.extend(super::alerts::alert_lines(&app.health.alerts, width, theme));
-    let title = format!(
-        "Health — {} — {} monitor(s), updated {} (enter: detail, e: environment)",
+    let mut title = format!(
+        "Health — {} — {} monitor(s), updated {}",
         app.health.env,
         snap.monitors.len(),
         clock(snap.at)
     );
+    // The keys' reminder gives way first on a narrow terminal (the footer lists them too).
+    if title.chars().count() + 33 <= usize::from(list.width.saturating_sub(4)) {
+        title.push_str(" (enter: detail, e: environment)");
+    }
     frame.render_widget(Paragraph::new(lines).block(panel(&title, theme, !detail)), list);
     if detail && let Some(m) = snap.monitors.get(app.health.row) {
         monitor_detail(m, theme, frame, detail_area);
@@ -130,6 +134,34 @@ fn monitor_line<'a>(
     ])
 }
 
+/// One condition and the value seen: on one line when it fits, else the condition wraps (never
+/// cut: its threshold is the point) and the value follows on its own line.
+fn condition_lines<'a>(
+    c: &flightdeck_core::condition::ConditionResult,
+    w: usize,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let (mark, role) = if c.passed { ("✓", Role::Ok) } else { ("✗", Role::Fail) };
+    let got = format!("  got {}", ellipsize(&c.actual, w.saturating_sub(8).max(8)));
+    if c.condition.chars().count() + got.chars().count() + 2 <= w {
+        return vec![Line::from(vec![
+            span(format!("{mark} "), theme, role),
+            span(c.condition.clone(), theme, Role::Text),
+            span(got, theme, Role::Muted),
+        ])];
+    }
+    let mut out: Vec<Line<'a>> = wrap_text(&c.condition, w.saturating_sub(2))
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let lead = if i == 0 { span(format!("{mark} "), theme, role) } else { span("  ", theme, role) };
+            Line::from(vec![lead, span(part, theme, Role::Text)])
+        })
+        .collect();
+    out.push(Line::from(span(got, theme, Role::Muted)));
+    out
+}
+
 fn monitor_detail(m: &MonitorView, theme: &Theme, frame: &mut Frame, area: Rect) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
@@ -139,12 +171,7 @@ fn monitor_detail(m: &MonitorView, theme: &Theme, frame: &mut Frame, area: Rect)
         span(ellipsize(&m.target, w), theme, Role::Text),
     ])];
     for c in &m.conditions {
-        let (mark, role) = if c.passed { ("✓", Role::Ok) } else { ("✗", Role::Fail) };
-        lines.push(Line::from(vec![
-            span(format!("{mark} "), theme, role),
-            span(ellipsize(&c.condition, w / 2), theme, Role::Text),
-            span(format!("  got {}", ellipsize(&c.actual, w / 3)), theme, Role::Muted),
-        ]));
+        lines.extend(condition_lines(c, w, theme));
     }
     if m.truncated {
         lines.push(Line::from(span("body truncated at max_body", theme, Role::Warn)));

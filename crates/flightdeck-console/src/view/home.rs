@@ -130,6 +130,26 @@ pub fn persona(app: &App, persona: Persona, theme: &Theme, frame: &mut Frame, ar
     );
 }
 
+/// The DORA figures after `title`, each after its label.
+fn dora_spans<'a>(
+    d: &flightdeck_core::dora::Dashboard,
+    title: &'static str,
+    names: [&'static str; 5],
+    theme: &Theme,
+) -> Vec<ratatui::text::Span<'a>> {
+    let mut spans = vec![span(title, theme, Role::Title)];
+    for (card, name) in d.metrics.iter().zip(names) {
+        let role = match card.trend.direction {
+            flightdeck_core::dora::cards::TrendDirection::Worse => Role::Fail,
+            flightdeck_core::dora::cards::TrendDirection::Better => Role::Ok,
+            _ => Role::Text,
+        };
+        spans.push(span(format!(" {name} "), theme, Role::Muted));
+        spans.push(span(card.display.clone(), theme, role));
+    }
+    spans
+}
+
 /// One line of delivery (DORA) figures for Home.
 fn summary_panel(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let line = match &app.dora.dashboard {
@@ -140,18 +160,21 @@ fn summary_panel(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             Role::Warn,
         )),
         Some(Ok(d)) => {
-            let mut spans = vec![span(" DORA 90d ", theme, Role::Title)];
-            let names = ["deploys", "lead", "fail", "recovery", "rework"];
-            for (card, name) in d.metrics.iter().zip(names) {
-                let role = match card.trend.direction {
-                    flightdeck_core::dora::cards::TrendDirection::Worse => Role::Fail,
-                    flightdeck_core::dora::cards::TrendDirection::Better => Role::Ok,
-                    _ => Role::Text,
-                };
-                spans.push(span(format!(" {name} "), theme, Role::Muted));
-                spans.push(span(card.display.clone(), theme, role));
+            let room = usize::from(area.width.saturating_sub(2));
+            // The figures always show whole: on a narrow terminal the labels shorten.
+            let full = dora_spans(d, " DORA 90d ", ["deploys", "lead", "fail", "recovery", "rework"], theme);
+            let mut spans = if full.iter().map(ratatui::text::Span::width).sum::<usize>() <= room {
+                full
+            } else {
+                dora_spans(d, " DORA ", ["deploys", "lead", "fail", "recov", "rework"], theme)
+            };
+            // The hint gives way (whole, never cut) when the figures fill the line.
+            let used: usize = spans.iter().map(ratatui::text::Span::width).sum();
+            if let Some(hint) =
+                ["   d: dashboard", "  d ▸"].into_iter().find(|h| used + h.chars().count() <= room)
+            {
+                spans.push(span(hint, theme, Role::Key));
             }
-            spans.push(span("   d: dashboard", theme, Role::Key));
             Line::from(spans)
         }
     };

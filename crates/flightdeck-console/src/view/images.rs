@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::App;
 use crate::theme::{Role, Theme};
-use crate::view::widgets::{ellipsize, notice_panel, panel, row_style, span};
+use crate::view::widgets::{ellipsize, notice_panel, panel, row_style, safe, span};
 use flightdeck_core::store::ArtifactRecord;
 
 /// Draws the Images screen.
@@ -81,11 +81,11 @@ fn row<'a>(r: &ArtifactRecord, selected: bool, cols: &Cols, theme: &Theme) -> Li
     let (image, tags, digest_w) = (cols.image, cols.tags, cols.digest);
     Line::from(vec![
         Span::styled(
-            format!(
+            safe(format!(
                 " {:<image$} {:<tags$} {digest:<digest_w$} {pushed}",
                 ellipsize(&a.image, image),
                 ellipsize(&a.tags.join(","), tags),
-            ),
+            )),
             row_style(theme, selected),
         ),
         span(scan, theme, role),

@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::App;
 use crate::theme::{Role, Theme};
-use crate::view::widgets::{ellipsize, panel, row_style, short_time, span};
+use crate::view::widgets::{ellipsize, panel, row_style, safe, short_time, span};
 use flightdeck_core::store::notify::{AttemptRecord, NotificationRecord};
 
 /// Draws the Notifications screen.
@@ -79,7 +79,8 @@ fn row<'a>(r: &NotificationRecord, selected: bool, width: usize, theme: &Theme) 
         span(format!("{:<17}", ellipsize(&r.event, 17)), theme, Role::Text),
         span(format!("{:<11}", ellipsize(&r.channel, 10)), theme, Role::Accent),
         span(format!("{:>2}× ", r.attempts), theme, Role::Muted),
-        Span::styled(ellipsize(&what, rest.max(8)), row_style(theme, selected)),
+        // A subject or a remote server's error is untrusted: control characters are made visible.
+        Span::styled(ellipsize(&safe(what.as_str()), rest.max(8)), row_style(theme, selected)),
     ])
 }
 

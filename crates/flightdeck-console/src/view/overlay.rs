@@ -27,14 +27,12 @@ fn dialog(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, theme: &
 
 /// Global overlays: help, quit confirmation.
 pub fn overlays(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
-    if app.help {
-        help(app, theme, frame, body);
-    }
     if app.confirm_quit {
         let lines = confirm_lines(
-            "A run started here is still active.".into(),
+            "A run started here is still active.",
             "It goes on in the runner: `flightdeck attach RUN` or the runs list shows it again.",
             (" quit   ", "any other key", " stay"),
+            usize::from(body.width.min(60)).saturating_sub(2),
             theme,
         );
         dialog(frame, body, "Quit?", lines, theme, 60);
@@ -64,32 +62,38 @@ pub fn overlays(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
         ]));
         dialog(frame, body, "Start another run?", lines, theme, 72);
     }
+    // Help asked for over a question shows on top of it; any key closes it, the question stays.
+    if app.help {
+        help(app, theme, frame, body);
+    }
 }
 
-/// A y/n confirmation: the question, what happens, and the keys (`y` label, other key, its label).
+/// A y/n confirmation: the question, what happens (both wrapped to `width`, the box's inside),
+/// and the keys (`y` label, other key, its label).
 fn confirm_lines<'a>(
-    question: String,
-    consequence: &'a str,
+    question: &str,
+    consequence: &str,
     keys: (&'a str, &'a str, &'a str),
+    width: usize,
     theme: &Theme,
 ) -> Vec<Line<'a>> {
     let (yes, other, no) = keys;
-    vec![
-        Line::from(span(question, theme, Role::Warn)),
-        Line::from(span(consequence, theme, Role::Text)),
-        Line::from(vec![
-            span("y", theme, Role::Key),
-            span(yes, theme, Role::Muted),
-            span(other, theme, Role::Key),
-            span(no, theme, Role::Muted),
-        ]),
-    ]
+    let mut lines: Vec<Line<'a>> =
+        wrap_text(question, width).into_iter().map(|l| Line::from(span(l, theme, Role::Warn))).collect();
+    lines.extend(wrap_text(consequence, width).into_iter().map(|l| Line::from(span(l, theme, Role::Text))));
+    lines.push(Line::from(vec![
+        span("y", theme, Role::Key),
+        span(yes, theme, Role::Muted),
+        span(other, theme, Role::Key),
+        span(no, theme, Role::Muted),
+    ]));
+    lines
 }
 
 /// One row of the help box before wrapping.
 enum HelpRow {
     Title(String),
-    Key(&'static str, &'static str),
+    Key(&'static str, String),
     Text(String),
 }
 
@@ -142,21 +146,25 @@ fn screen_name(screen: &Screen) -> &'static str {
 /// keys and the global ones do not fit one above the other, they stand side by side.
 fn help(app: &App, theme: &Theme, frame: &mut Frame, body: Rect) {
     let mut mine = vec![HelpRow::Title(format!("Keys on {}", screen_name(app.screen())))];
-    mine.extend(hints(footer_ctx(app)).iter().map(|(k, l)| HelpRow::Key(k, l)));
+    mine.extend(hints(footer_ctx(app)).iter().map(|(k, l)| HelpRow::Key(k, (*l).to_string())));
     if matches!(app.screen(), Screen::Assessment) {
         mine.push(HelpRow::Title("Formula".into()));
         mine.push(HelpRow::Text(flightdeck_core::assess::FORMULA.into()));
     }
     let everywhere = vec![
         HelpRow::Title("Everywhere".into()),
+        // Every command, from the table completion uses: help never lists one that fails.
         HelpRow::Key(
             ":",
-            "command line: home runs audit notifications run WF --env E k=v theme NAME persona NAME break fix quit",
+            format!(
+                "command line (tab completes): {}; e.g. run deploy --env staging version=1.2.0",
+                crate::app::COMMANDS.join(" ")
+            ),
         ),
-        HelpRow::Key("esc", "back"),
-        HelpRow::Key("H L d v", "health · load test · DORA · release"),
-        HelpRow::Key("r a S", "runs · audit · secrets"),
-        HelpRow::Key("q", "quit (asks if a run is active)"),
+        HelpRow::Key("esc", "back".into()),
+        HelpRow::Key("H L d v", "health · load test · DORA · release".into()),
+        HelpRow::Key("r a S", "runs · audit · secrets".into()),
+        HelpRow::Key("q", "quit (asks if a run is active)".into()),
     ];
     let width = body.width.saturating_sub(4).min(110).max(body.width.min(40));
     let inner = usize::from(width.saturating_sub(2));

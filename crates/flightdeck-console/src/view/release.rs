@@ -38,7 +38,10 @@ pub fn release(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let lines = summary_lines(plan, theme, usize::from(left.width.saturating_sub(4)));
     let hotfix = if plan.hotfix { " (hotfix)" } else { "" };
-    let title = format!("Release{hotfix} — {} commit(s) since the last tag", plan.commits.len());
+    let mut title = format!("Release{hotfix} — {} commit(s)", plan.commits.len());
+    if title.chars().count() + 20 <= usize::from(left.width.saturating_sub(4)) {
+        title.push_str(" since the last tag");
+    }
     frame.render_widget(Paragraph::new(lines).block(panel(&title, theme, true)), left);
     let preview: Vec<Line> = plan
         .changelog

@@ -85,23 +85,24 @@ fn info_line(app: &App, view: &RunView, theme: &Theme, frame: &mut Frame, area: 
     let elapsed =
         view.started.map(|s| human_duration(app.now.millis_since(s) / 1000 * 1000)).unwrap_or_default();
     // Why a run ended comes before its id, mode and operator (the header and Runs show those).
-    let why = view.finished.as_ref().and_then(|f| f.2.clone());
-    let spans = match why {
-        Some(message) => vec![
-            span(format!(" {glyph} {state}"), theme, role),
-            span(format!("  {} ", view.workflow), theme, Role::Title),
-            span(format!(" {message}"), theme, Role::Warn),
-        ],
-        None => vec![
-            span(format!(" {glyph} {state}"), theme, role),
-            span(format!("  {} ", view.workflow), theme, Role::Title),
-            span(
-                format!(" run {}  mode {}  by {}  {elapsed}", view.id, view.mode, view.operator),
-                theme,
-                Role::Muted,
-            ),
-        ],
-    };
+    let mut spans = vec![
+        span(format!(" {glyph} {state}"), theme, role),
+        span(format!("  {} ", view.workflow), theme, Role::Title),
+    ];
+    // Why a run ended comes before its id, mode and operator (the header and Runs show those).
+    if let Some(message) = view.finished.as_ref().and_then(|f| f.2.clone()) {
+        spans.push(span(format!(" {message}"), theme, Role::Warn));
+    } else {
+        // The run id always shows whole; the mode, then the operator, give way.
+        let room = usize::from(area.width).saturating_sub(spans.iter().map(Span::width).sum());
+        let full = format!(" run {}  mode {}  by {}  {elapsed}", view.id, view.mode, view.operator);
+        let short = format!(" run {}  by {}  {elapsed}", view.id, view.operator);
+        let rest = [full, short]
+            .into_iter()
+            .find(|t| t.chars().count() <= room)
+            .unwrap_or_else(|| format!(" run {}  {elapsed}", view.id));
+        spans.push(span(rest, theme, Role::Muted));
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

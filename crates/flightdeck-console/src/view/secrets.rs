@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::App;
 use crate::theme::{Role, Theme};
-use crate::view::widgets::{ellipsize, notice_panel, panel, row_style, span};
+use crate::view::widgets::{ellipsize, notice_panel, panel, row_style, safe, span};
 use flightdeck_core::secrets::SecretStatus;
 
 /// Draws the Secrets screen.
@@ -55,14 +55,14 @@ fn row<'a>(r: &SecretStatus, selected: bool, wide: bool, rest: usize, theme: &Th
     let kind = if wide { format!("{:<8} ", r.kind) } else { String::new() };
     Line::from(vec![
         Span::styled(
-            format!(
+            safe(format!(
                 " {:<18} {:<10} {kind}{:<10} {:<10} {:<6} ",
                 ellipsize(&r.name, 18),
                 ellipsize(&r.provider, 10),
                 ellipsize(r.version.as_deref().unwrap_or("-"), 10),
                 day(&r.last_rotated),
                 r.rotate_every.as_deref().unwrap_or("-"),
-            ),
+            )),
             row_style(theme, selected),
         ),
         span(due, theme, role),

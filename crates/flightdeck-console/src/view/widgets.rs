@@ -70,7 +70,11 @@ pub fn notice_panel<'a>(
     text: impl Into<std::borrow::Cow<'a, str>>,
     theme: &Theme,
 ) {
-    frame.render_widget(ratatui::widgets::Paragraph::new(span(text, theme, Role::Muted)).block(block), area);
+    // A notice wraps rather than being cut at the panel's edge.
+    let para = ratatui::widgets::Paragraph::new(span(text, theme, Role::Muted))
+        .wrap(ratatui::widgets::Wrap { trim: false })
+        .block(block);
+    frame.render_widget(para, area);
 }
 
 /// `HH:MM:SS` of an instant (UTC).

@@ -3,7 +3,7 @@
 
 use super::move_row;
 use crate::keymap::Intent;
-use crate::msg::Effect;
+use crate::msg::{Effect, Msg};
 
 /// The DORA screen's choices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +34,21 @@ pub struct DoraState {
 }
 
 impl DoraState {
+    /// A dashboard arrived; the services it names join `services`, the cycle of `s` (with the
+    /// configured ones).
+    pub fn loaded(&mut self, msg: Msg, services: &mut Vec<String>) {
+        let Msg::DoraLoaded { dashboard } = msg else { return };
+        if let Ok(d) = &dashboard {
+            for r in &d.deployments {
+                if !services.contains(&r.deployment.service) {
+                    services.push(r.deployment.service.clone());
+                }
+            }
+            services.sort();
+        }
+        self.dashboard = Some(dashboard);
+    }
+
     /// The effect that (re)computes the dashboard for the current choices.
     pub fn effect(&self) -> Effect {
         Effect::LoadDora { service: self.view.service.clone(), environment: None, days: self.view.days }

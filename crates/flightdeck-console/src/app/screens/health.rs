@@ -3,7 +3,7 @@
 
 use super::move_row;
 use crate::keymap::Intent;
-use crate::msg::Effect;
+use crate::msg::{Effect, Msg};
 use flightdeck_core::health::Snapshot;
 use flightdeck_core::store::AlertRecord;
 
@@ -26,6 +26,15 @@ impl HealthState {
     /// Watching `env` at start.
     pub fn new(env: &str) -> HealthState {
         HealthState { env: env.to_string(), ..HealthState::default() }
+    }
+
+    /// A snapshot of the watched environment or the newest alerts arrived.
+    pub fn loaded(&mut self, msg: Msg) {
+        match msg {
+            Msg::HealthSnapshot { snapshot } => self.snapshot = Some(snapshot),
+            Msg::AlertsLoaded { alerts } => self.alerts = alerts,
+            _ => {}
+        }
     }
 
     /// Starts watching `env`'s monitors (the old snapshot goes: it was another environment's).

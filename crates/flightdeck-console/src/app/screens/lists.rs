@@ -4,7 +4,7 @@
 use super::move_row;
 use crate::app::input::TextInput;
 use crate::keymap::Intent;
-use crate::msg::{Effect, Key, KeyCode};
+use crate::msg::{Effect, Key, KeyCode, Msg};
 use flightdeck_core::engine::event::RunStatus;
 use flightdeck_core::store::records::{AuditRecord, AuditVerdict, RunRecord};
 
@@ -89,6 +89,13 @@ pub struct AuditState {
 }
 
 impl AuditState {
+    /// The entries and the chain's verdict arrived.
+    pub fn loaded(&mut self, msg: Msg) {
+        if let Msg::AuditLoaded { entries, verdict } = msg {
+            self.entries = Some((entries, verdict));
+        }
+    }
+
     /// Moves the selection.
     pub fn intent(&mut self, intent: Intent) {
         let n = self.entries.as_ref().map_or(0, |(e, _)| e.len());
@@ -126,7 +133,32 @@ pub type ImagesState = RowsState<Vec<flightdeck_core::store::ArtifactRecord>>;
 /// Backups screen: the rows (newest first) and when they were read.
 pub type BackupsState = RowsState<(Vec<flightdeck_core::store::BackupRecord>, flightdeck_core::time::Micros)>;
 
+impl SecretsState {
+    /// Each secret's status arrived.
+    pub fn loaded(&mut self, msg: Msg) {
+        if let Msg::SecretsLoaded { secrets } = msg {
+            self.rows = Some(secrets);
+        }
+    }
+}
+
+impl ImagesState {
+    /// The pushed images arrived.
+    pub fn loaded(&mut self, msg: Msg) {
+        if let Msg::ImagesLoaded { rows } = msg {
+            self.rows = Some(rows);
+        }
+    }
+}
+
 impl BackupsState {
+    /// The backups arrived, with when they were read.
+    pub fn loaded(&mut self, msg: Msg) {
+        if let Msg::BackupsLoaded { backups, now } = msg {
+            self.rows = Some((backups, now));
+        }
+    }
+
     /// Moves the selection.
     pub fn backups_intent(&mut self, intent: Intent) {
         let n = self.rows.as_ref().map_or(0, |(rows, _)| rows.len());
