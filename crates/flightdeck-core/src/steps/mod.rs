@@ -57,11 +57,6 @@ pub fn kind(key: &str) -> Option<&'static dyn StepKind> {
     KINDS.iter().copied().find(|k| k.key() == key)
 }
 
-/// The action keys of every kind, for "expected one of" messages.
-pub fn action_keys() -> Vec<&'static str> {
-    KINDS.iter().map(|k| k.key()).collect()
-}
-
 /// Reads a string field of a JSON object spec as a template.
 pub fn template_field(spec: &Value, field: &str) -> Option<Template> {
     spec.get(field).and_then(Value::as_str).map(Template::new)

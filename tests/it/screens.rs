@@ -1,7 +1,7 @@
 //! Snapshot tests of every screen in its key states, at 80x24 and 160x48, built from fixture
-//! messages; the same states regenerate `screenshots/` (SVG). The snapshot tests stay in this file
-//! (their snapshots are named `it__screens__*`); the loaded-data fixtures are in `loaded`, the text
-//! tests in `text`.
+//! messages; the same states regenerate `screenshots/` (SVG). The snapshot tests stay in this file,
+//! so their snapshots stay `snapshots/it__screens__*` beside it; the loaded-data fixtures are in
+//! `screens/loaded.rs`, the text tests in `screens/text.rs`.
 
 use flightdeck::tui::app::App;
 use flightdeck::tui::fixtures::{
