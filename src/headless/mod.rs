@@ -91,6 +91,7 @@ async fn runner(ctx: &Project, a: &crate::cli::RunnerArgs) -> Result<i32, Error>
         group: a.group.clone().or_else(|| ctx.config.runner.group.clone()),
         bin: Project::flightdeck_bin(),
         stop: ctx.shutdown.token(),
+        kinds: crate::steps::kinds(),
     };
     ctx.shutdown.handle();
     crate::runner::server::detach_session();

@@ -9,7 +9,6 @@ use crate::error::Error;
 use crate::paths::{Paths, find_project_dir};
 use crate::shutdown::Shutdown;
 use crate::store::Store;
-use crate::workflow::catalog::Catalog;
 
 /// What every command needs: the project, its config, and the paths in use.
 #[derive(Debug, Clone)]
@@ -59,11 +58,6 @@ impl Project {
         if let Err(e) = crate::logging::init(&self.paths.data_dir) {
             self.log_error.get_or_init(|| e.to_string());
         }
-    }
-
-    /// The built-in and project workflows, validated.
-    pub fn catalog(&self) -> Result<Catalog, Error> {
-        Catalog::load(&self.paths.project_dir).map_err(Error::Diagnostics)
     }
 
     /// Opens the store in the data directory.

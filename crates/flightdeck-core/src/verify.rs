@@ -13,8 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::config::Config;
-use crate::config::monitors::{MonitorConfig, watched_services, watching};
-use crate::diag::nearest;
+use crate::config::monitors::{MonitorConfig, unknown_service, watching};
 use crate::engine::event::Stream;
 use crate::engine::{StepCx, StepOutcome};
 use crate::health::condition::Condition;
@@ -166,17 +165,6 @@ fn of_service(config: &Config, service: &str, env: &str) -> Result<Vec<String>, 
         ));
     }
     Ok(names)
-}
-
-/// "no monitor watches service X; did you mean Y?" with the services that have monitors.
-pub(crate) fn unknown_service(config: &Config, service: &str) -> String {
-    let known = watched_services(&config.monitors);
-    let refs: Vec<&str> = known.iter().map(String::as_str).collect();
-    let hint = nearest(service, &refs).map(|n| format!("did you mean {n:?}? ")).unwrap_or_default();
-    format!(
-        "no monitor in flightdeck.toml watches service {service:?}; {hint}(services with monitors: {})",
-        if refs.is_empty() { "none".to_string() } else { refs.join(", ") }
-    )
 }
 
 /// Monitor `name` of the config for the run's environment, with the check's extra conditions.

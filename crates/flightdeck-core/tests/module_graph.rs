@@ -7,31 +7,15 @@
 //! Test code is not part of the layering and is left out: files named `tests.rs`, `tests_*.rs` or
 //! `*_tests.rs`, and inline `#[cfg(test)] mod … { … }` blocks. Comments are ignored.
 //!
-//! [`KNOWN_BACK_EDGES`] lists the edges that still close a cycle, each with why and what breaks it.
-//! The graph minus those edges must be acyclic (so no new cycle can appear), and every listed edge
-//! must still exist (so the list only shrinks: delete a line when its edge is gone).
+//! The graph must be acyclic: there are no known back edges left. The last two, `engine -> steps`
+//! and `workflow -> steps`, went when the step-kind interface was split into a load-time half
+//! (`workflow::kind::ActionKind`, the table handed to the parser) and a run-time half
+//! (`engine::StepKind`, the table handed to the engine in `RunSpec`); `steps` names both layers and
+//! neither names it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-
-/// Edges that still close a cycle (issue 12 leftovers): `(from, to, why and the way out)`.
-const KNOWN_BACK_EDGES: &[(&str, &str, &str)] = &[
-    (
-        "engine",
-        "steps",
-        "the engine looks kinds up in `steps::KINDS` and reads `steps::approve::ApproveSpec` and \
-         `steps::secret::names`; steps execute against `engine::StepCx`. Way out: the kind table \
-         passed to the engine in `RunSpec`, and the step-kind interface split into a load-time half \
-         (workflow) and a run-time half (engine)",
-    ),
-    (
-        "workflow",
-        "steps",
-        "the workflow parser checks each action against `steps::kind` at load time; same way out: \
-         the load-time half of `StepKind` and the kind table handed to the parser",
-    ),
-];
 
 /// One edge: the importing module, the imported module, and where (`file:line`).
 type Edges = BTreeMap<(String, String), Vec<String>>;
@@ -284,7 +268,7 @@ fn report(sccs: &[Vec<String>], edges: &Edges) -> String {
 }
 
 #[test]
-fn top_level_modules_have_no_cycles_besides_the_known_back_edges() {
+fn top_level_modules_have_no_cycles() {
     let root = src_root();
     let mods = top_level_modules(&root);
     assert!(
@@ -297,41 +281,22 @@ fn top_level_modules_have_no_cycles_besides_the_known_back_edges() {
         edges.contains_key(&("steps".to_string(), "workflow".to_string())),
         "the scanner found no `crate::` paths"
     );
-    let gone: Vec<String> = KNOWN_BACK_EDGES
-        .iter()
-        .filter(|(a, b, _)| !edges.contains_key(&((*a).to_string(), (*b).to_string())))
-        .map(|(a, b, _)| format!("{a} -> {b}"))
-        .collect();
-    assert!(gone.is_empty(), "these known back edges are gone; delete them from KNOWN_BACK_EDGES: {gone:?}");
-    let mut rest = edges.clone();
-    for (a, b, _) in KNOWN_BACK_EDGES {
-        rest.remove(&((*a).to_string(), (*b).to_string()));
-    }
-    let sccs = cycles(&mods, &rest);
-    let known: Vec<String> =
-        KNOWN_BACK_EDGES.iter().map(|(a, b, why)| format!("  {a} -> {b}: {why}")).collect();
-    assert!(
-        sccs.is_empty(),
-        "the core's top-level modules have cycles besides the known back edges:{}\nknown back edges (left out):\n{}",
-        report(&sccs, &rest),
-        known.join("\n")
-    );
+    let sccs = cycles(&mods, &edges);
+    assert!(sccs.is_empty(), "the core's top-level modules have cycles:{}", report(&sccs, &edges));
 }
 
 #[test]
-fn the_known_back_edges_are_the_only_cycles_and_each_is_needed() {
+fn the_engine_and_the_workflow_loader_do_not_name_the_step_kinds() {
     let root = src_root();
     let mods = top_level_modules(&root);
     let edges = module_edges(&root, &mods);
-    assert!(!cycles(&mods, &edges).is_empty(), "no cycle left: KNOWN_BACK_EDGES should be empty");
-    for (a, b, _) in KNOWN_BACK_EDGES {
-        let mut with_one = edges.clone();
-        for (x, y, _) in KNOWN_BACK_EDGES.iter().filter(|(x, y, _)| (x, y) != (a, b)) {
-            with_one.remove(&((*x).to_string(), (*y).to_string()));
-        }
+    for from in ["engine", "workflow"] {
+        let key = (from.to_string(), "steps".to_string());
         assert!(
-            !cycles(&mods, &with_one).is_empty(),
-            "{a} -> {b} no longer closes a cycle on its own: delete it from KNOWN_BACK_EDGES"
+            !edges.contains_key(&key),
+            "{from} names `crate::steps` at {:?}: hand it the kind table instead (`RunSpec::kinds`, \
+             `Catalog::*_with`)",
+            edges[&key]
         );
     }
 }

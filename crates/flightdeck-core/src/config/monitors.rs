@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::condition::Condition;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, nearest};
 use crate::time::parse_duration;
 
 /// One monitor as written in the file.
@@ -156,6 +156,17 @@ fn default_max_body() -> u64 {
 /// The monitors of `monitors` that watch `service` (see [`MonitorConfig::watches`]), by name.
 pub fn watching<'a>(monitors: &'a BTreeMap<String, MonitorConfig>, service: &str) -> Vec<&'a str> {
     monitors.iter().filter(|(n, m)| m.watches(n, service)).map(|(n, _)| n.as_str()).collect()
+}
+
+/// "no monitor watches service X; did you mean Y?" with the services that have monitors.
+pub fn unknown_service(config: &crate::config::Config, service: &str) -> String {
+    let known = watched_services(&config.monitors);
+    let refs: Vec<&str> = known.iter().map(String::as_str).collect();
+    let hint = nearest(service, &refs).map(|n| format!("did you mean {n:?}? ")).unwrap_or_default();
+    format!(
+        "no monitor in flightdeck.toml watches service {service:?}; {hint}(services with monitors: {})",
+        if refs.is_empty() { "none".to_string() } else { refs.join(", ") }
+    )
 }
 
 /// Every service name some monitor watches: its `service` key, else its name and the name's prefix

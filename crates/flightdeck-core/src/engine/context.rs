@@ -7,10 +7,10 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::engine::event::{EventKind, Stream};
+use crate::engine::gate::ApproveSpec;
 use crate::engine::logfile::LogFile;
 use crate::engine::shared::Shared;
 use crate::engine::{gate, process};
-use crate::steps::approve::ApproveSpec;
 use crate::store::records::StepRecord;
 use crate::store::{RunUpdate, StoreError};
 use crate::time::now;

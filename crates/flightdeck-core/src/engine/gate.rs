@@ -16,13 +16,15 @@ use crate::engine::Reply;
 use crate::engine::context::{StepCx, StepOutcome};
 use crate::engine::event::{Decision, EventKind, GateForm, GateInfo, RunStatus, StepStatus};
 use crate::identity::Operator;
-use crate::steps::approve::ApproveSpec;
 use crate::store::RunUpdate;
 use crate::store::records::ApprovalRecord;
 use crate::time::{Micros, now};
 use crate::workflow::plan::Mode;
 
+mod spec;
 mod tally;
+
+pub use spec::ApproveSpec;
 
 use tally::{Tally, Verdict};
 

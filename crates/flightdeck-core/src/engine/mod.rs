@@ -22,6 +22,7 @@ mod context;
 mod failure;
 mod finish;
 mod gate;
+mod kind;
 mod logfile;
 pub mod markers;
 mod process;
@@ -37,6 +38,8 @@ mod start;
 pub use crate::event;
 pub use crate::event::{Decision, Event, EventKind, RunStatus, StepStatus};
 pub use context::{StepCx, StepOutcome};
+pub use gate::ApproveSpec;
+pub use kind::{ActionKind, BoxFuture, StepKind, StepKinds};
 pub use start::{ResumeCheck, new_run_id, prepare_resume, prepare_run};
 
 /// A decision as it reaches the engine: stamped by the side that received it with who made it (the
@@ -105,6 +108,8 @@ pub struct RunSpec {
     pub previous: Vec<StepRecord>,
     /// Path of the flightdeck binary, exported to steps as `$FLIGHTDECK`.
     pub flightdeck_bin: PathBuf,
+    /// The step kinds the plan's actions name (`steps::KINDS`).
+    pub kinds: StepKinds,
     /// Recovered by a runner on start, with the stored plan's options: a re-run that needs a
     /// confirmation waits for a `ConfirmRerun` decision (`flightdeck resume RUN --yes`, a terminal).
     pub await_confirmation: bool,

@@ -12,7 +12,7 @@ use crate::engine::event::{EventKind, StepStatus};
 use crate::engine::logfile::{DEFAULT_CAP, LogFile};
 use crate::engine::markers::{Markers, Resolution, decide};
 use crate::engine::process;
-use crate::engine::runner::{Runner, describe};
+use crate::engine::runner::Runner;
 use crate::workflow::plan::PlanStep;
 
 impl Runner {
@@ -47,7 +47,7 @@ impl Runner {
             StepCx::new(Arc::clone(&self.shared), ps.clone(), record, self.outputs.clone(), params, log);
         cx.rollback = rollback;
         cx.deadline = ps.step.timeout_ms.map(|ms| tokio::time::Instant::now() + Duration::from_millis(ms));
-        let what = if rollback { "rollback".to_string() } else { describe(ps) };
+        let what = if rollback { "rollback".to_string() } else { self.shared.kinds.describe(ps) };
         let outcome = match resolution {
             Resolution::Record(code) => {
                 cx.started(&format!("{what} (ended while flightdeck was down)")).await?;

@@ -1,7 +1,7 @@
 //! Rollback: the `rollback` commands of completed steps, newest first, then the end of the run. A
 //! resumed rollback skips the steps already rolled back and finishes (records or adopts) the one that
 //! was mid-flight: nothing is rolled back twice. A kind whose own rollback resumes
-//! ([`StepKind::resumes_rollback`](crate::steps::StepKind::resumes_rollback), e.g. `rollout`) runs it
+//! ([`StepKind::resumes_rollback`](crate::engine::StepKind::resumes_rollback), e.g. `rollout`) runs it
 //! again to finish it; if that fails, the run stops interrupted with the kind's account of the
 //! environment, and `flightdeck resume RUN` tries again.
 
@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::engine::EngineError;
 use crate::engine::context::{StepCx, StepOutcome};
 use crate::engine::event::{EventKind, RunStatus, StepStatus};
+use crate::engine::kind::StepKinds;
 use crate::engine::logfile::{DEFAULT_CAP, LogFile};
 use crate::engine::markers::Resolution;
 use crate::engine::runner::{End, Runner};
@@ -18,15 +19,13 @@ use crate::workflow::plan::PlanStep;
 use crate::workflow::template::Template;
 
 /// True if step `ps` has something to undo: its `rollback` command, or its kind's own rollback.
-fn undoable(ps: &PlanStep) -> bool {
-    ps.step.rollback.is_some()
-        || crate::steps::kind(&ps.step.action.kind).is_some_and(crate::steps::StepKind::rolls_back)
+fn undoable(kinds: StepKinds, ps: &PlanStep) -> bool {
+    ps.step.rollback.is_some() || kinds.of(ps).is_some_and(crate::engine::StepKind::rolls_back)
 }
 
 /// True if step `ps` is undone by its kind, whose rollback may run again after a crash.
-pub(crate) fn resumable(ps: &PlanStep) -> bool {
-    ps.step.rollback.is_none()
-        && crate::steps::kind(&ps.step.action.kind).is_some_and(|k| k.rolls_back() && k.resumes_rollback())
+pub(crate) fn resumable(kinds: StepKinds, ps: &PlanStep) -> bool {
+    ps.step.rollback.is_none() && kinds.of(ps).is_some_and(|k| k.rolls_back() && k.resumes_rollback())
 }
 
 /// How one step's rollback ended.
@@ -40,8 +39,13 @@ enum Undo {
 impl Runner {
     /// Runs the rollbacks of every completed step that has one, newest first.
     pub(crate) async fn rollback(&mut self, failure: &str) -> Result<End, EngineError> {
-        let order: Vec<usize> =
-            self.completed.iter().rev().copied().filter(|&i| undoable(&self.shared.plan.steps[i])).collect();
+        let order: Vec<usize> = self
+            .completed
+            .iter()
+            .rev()
+            .copied()
+            .filter(|&i| undoable(self.shared.kinds, &self.shared.plan.steps[i]))
+            .collect();
         let ids = order.iter().map(|&i| self.shared.plan.steps[i].id.clone()).collect();
         self.shared.emit(EventKind::RollbackStarted { steps: ids }, None, None).await?;
         let mut failed = Vec::new();
@@ -77,7 +81,7 @@ impl Runner {
         if let Some(settled) = self.settled(i, &ps).await? {
             return Ok(settled);
         }
-        if !undoable(&ps) {
+        if !undoable(self.shared.kinds, &ps) {
             return Ok(Undo::Done(true));
         }
         let params = self.params_for(&ps).unwrap_or_default();
@@ -97,7 +101,7 @@ impl Runner {
             cx.started("rollback").await?;
         }
         if interrupted
-            && resumable(&ps)
+            && resumable(self.shared.kinds, &ps)
             && let StepOutcome::Failed(m) = &outcome
         {
             // Left running: the next `resume` finishes this rollback instead of skipping it.
@@ -117,7 +121,7 @@ impl Runner {
             StepStatus::RollbackFailed => Ok(Some(Undo::Done(false))),
             // The kind finds what its interrupted rollback already did and finishes the rest, from
             // the outputs its forward attempt recorded (kept on the record while it rolls back).
-            StepStatus::Running if resumable(ps) => {
+            StepStatus::Running if resumable(self.shared.kinds, ps) => {
                 if !self.outputs.contains_key(&ps.id)
                     && let Ok(o) = serde_json::from_str(&self.records[i].outputs_json)
                 {
@@ -169,7 +173,7 @@ impl Runner {
 
     /// The rollback of the step's kind itself (a `rollout` puts the previous version back).
     async fn rollback_kind(&self, cx: &mut StepCx, ps: &PlanStep) -> Result<StepOutcome, EngineError> {
-        let Some(kind) = crate::steps::kind(&ps.step.action.kind) else { return Ok(StepOutcome::Succeeded) };
+        let Some(kind) = self.shared.kinds.of(ps) else { return Ok(StepOutcome::Succeeded) };
         if self.shared.plan.options.mode == crate::workflow::plan::Mode::DryRun {
             cx.started(&format!("rollback (dry run, not run): undo {}", kind.describe(&ps.step.action.spec)))
                 .await?;

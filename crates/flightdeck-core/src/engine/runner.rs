@@ -260,13 +260,13 @@ impl Runner {
         cx.deadline = ps.step.timeout_ms.map(|ms| tokio::time::Instant::now() + Duration::from_millis(ms));
         let outcome = self.execute(ps, &mut cx).await;
         if !cx.has_started() {
-            cx.started(&describe(ps)).await?;
+            cx.started(&self.shared.kinds.describe(ps)).await?;
         }
         Ok((outcome, cx))
     }
 
     async fn execute(&self, ps: &PlanStep, cx: &mut StepCx) -> StepOutcome {
-        let Some(kind) = crate::steps::kind(&ps.step.action.kind) else {
+        let Some(kind) = self.shared.kinds.of(ps) else {
             return StepOutcome::failed(format!("unknown step kind {:?}", ps.step.action.kind));
         };
         if let Err(e) = cx.load_secrets().await {
@@ -292,13 +292,12 @@ impl Runner {
         record.outputs_json = serde_json::to_string(&cx.step_outputs).unwrap_or_else(|_| "{}".into());
         let dry_skip = self.shared.plan.options.mode == Mode::DryRun
             && cx.plan_step.step.dry_run.is_none()
-            && crate::steps::kind(&cx.plan_step.step.action.kind)
-                .is_some_and(crate::steps::StepKind::mutates);
+            && self.shared.kinds.of(&cx.plan_step).is_some_and(crate::engine::ActionKind::mutates);
         let (status, end, message) = match outcome {
             StepOutcome::Succeeded if dry_skip => (
                 StepStatus::Skipped,
                 StepEnd::Done,
-                Some(format!("dry run: would {}", describe(&cx.plan_step))),
+                Some(format!("dry run: would {}", self.shared.kinds.describe(&cx.plan_step))),
             ),
             StepOutcome::Succeeded => (StepStatus::Succeeded, StepEnd::Done, None),
             StepOutcome::Failed(m) => (StepStatus::Failed, StepEnd::Failed(m.clone()), Some(m)),
@@ -341,7 +340,7 @@ impl Runner {
         let ps = self.shared.plan.steps[i].clone();
         let (_, cx) = (StepOutcome::Succeeded, self.bare_cx(i, &ps)?);
         let mut cx = cx;
-        cx.started(&describe(&ps)).await?;
+        cx.started(&self.shared.kinds.describe(&ps)).await?;
         self.conclude(i, cx, StepOutcome::Failed(message)).await
     }
 
@@ -423,10 +422,4 @@ impl Runner {
 
 fn cancelled() -> End {
     End { status: RunStatus::Cancelled, message: Some("cancelled by the operator".into()) }
-}
-
-/// The plan line of a step.
-pub(crate) fn describe(ps: &PlanStep) -> String {
-    crate::steps::kind(&ps.step.action.kind)
-        .map_or_else(|| ps.step.action.kind.clone(), |k| k.describe(&ps.step.action.spec))
 }

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::engine::context::StepCx;
 use crate::engine::event::{EventKind, RunStatus, Stream};
+use crate::engine::kind::StepKinds;
 use crate::engine::runner::{End, Runner};
 use crate::engine::shared::Shared;
 use crate::workflow::plan::PlanStep;
@@ -17,15 +18,15 @@ use crate::workflow::plan::PlanStep;
 static SECRET_REF: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\{\{[^}]*?\bsecrets\.([A-Za-z0-9_-]+)").ok());
 
-/// The secrets a step's templates name, and those a `secret` step acts on.
-pub(crate) fn referenced(ps: &PlanStep) -> Vec<String> {
+/// The secrets a step's templates name, and those its kind acts on (a `secret` step's).
+pub(crate) fn referenced(kinds: StepKinds, ps: &PlanStep) -> Vec<String> {
     let text = serde_json::to_string(&ps.step).unwrap_or_default();
     let mut names: Vec<String> = SECRET_REF
         .as_ref()
         .map(|re| re.captures_iter(&text).filter_map(|c| c.get(1)).map(|m| m.as_str().to_string()).collect())
         .unwrap_or_default();
-    if ps.step.action.kind == "secret" {
-        names.extend(crate::steps::secret::names(&ps.step.action.spec));
+    if let Some(kind) = kinds.of(ps) {
+        names.extend(kind.secrets_needed(&ps.step.action.spec));
     }
     names.sort();
     names.dedup();
@@ -52,7 +53,8 @@ impl Shared {
 impl Runner {
     /// Checks every referenced secret is readable; the run stops (exit 8, resumable) if one is not.
     pub(crate) async fn precheck_secrets(&mut self) -> Option<End> {
-        let mut names: Vec<String> = self.shared.plan.steps.iter().flat_map(referenced).collect();
+        let mut names: Vec<String> =
+            self.shared.plan.steps.iter().flat_map(|ps| referenced(self.shared.kinds, ps)).collect();
         names.sort();
         names.dedup();
         let mut problems = Vec::new();
@@ -78,7 +80,7 @@ impl Runner {
 impl StepCx {
     /// Reads the secrets this step's templates name into its scope.
     pub async fn load_secrets(&mut self) -> Result<(), String> {
-        for name in referenced(&self.plan_step) {
+        for name in referenced(self.shared.kinds, &self.plan_step) {
             if self.plan_step.step.action.kind == "secret" && !self.mentions(&name) {
                 continue;
             }

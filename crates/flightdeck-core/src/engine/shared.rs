@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::engine::Stamped;
 use crate::engine::event::{Event, EventKind, Stream};
+use crate::engine::kind::StepKinds;
 use crate::identity::Operator;
 use crate::secrets::{Redactor, SecretSet};
 use crate::store::records::StepRecord;
@@ -31,6 +32,8 @@ pub(crate) struct Shared {
     pub store: Store,
     pub operator: Operator,
     pub flightdeck_bin: PathBuf,
+    /// The kinds the plan's steps name.
+    pub kinds: StepKinds,
     /// Re-runs that need a confirmation wait for one even without a terminal (runner recovery).
     pub await_confirmation: bool,
     pub cancel: CancellationToken,
@@ -71,6 +74,7 @@ impl Shared {
             store: spec.store.clone(),
             operator: spec.operator.clone(),
             flightdeck_bin: spec.flightdeck_bin.clone(),
+            kinds: spec.kinds,
             await_confirmation: spec.await_confirmation,
             cancel,
             decisions: tokio::sync::Mutex::new(decisions),

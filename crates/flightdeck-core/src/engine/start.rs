@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::engine::RunSpec;
 use crate::engine::event::{EventKind, RunStatus, StepStatus};
+use crate::engine::kind::StepKinds;
 use crate::engine::markers::{Found, Markers, Resolution, decide};
 use crate::error::Error;
 use crate::identity::{Operator, hostname};
@@ -37,6 +38,7 @@ pub async fn prepare_run(
     store: &Store,
     operator: Operator,
     bin: PathBuf,
+    kinds: StepKinds,
 ) -> Result<RunSpec, Error> {
     let started = now();
     let id = new_run_id(&plan.workflow, started);
@@ -85,6 +87,7 @@ pub async fn prepare_run(
         lock,
         previous: Vec::new(),
         flightdeck_bin: bin,
+        kinds,
         await_confirmation: false,
     })
 }
@@ -114,6 +117,7 @@ pub async fn prepare_resume(
     operator: Operator,
     bin: PathBuf,
     options: Option<RunOptions>,
+    kinds: StepKinds,
 ) -> Result<(RunSpec, Vec<ResumeCheck>), Error> {
     let record =
         store.run(id)?.ok_or_else(|| Error::Invalid(format!("no run {id:?}: see `flightdeck runs`")))?;
@@ -140,7 +144,7 @@ pub async fn prepare_resume(
     let previous = store.steps(&record.id)?;
     let rolling_back =
         store.journal(&record.id)?.iter().any(|e| matches!(e.kind, EventKind::RollbackStarted { .. }));
-    let checks = resume_checks(&plan, &previous, rolling_back);
+    let checks = resume_checks(&plan, &previous, rolling_back, kinds);
     if let Some(c) = checks.iter().find(|c| c.resolution == Resolution::Confirm)
         && !plan.options.yes
         && !plan.options.interactive
@@ -162,6 +166,7 @@ pub async fn prepare_resume(
         lock,
         previous,
         flightdeck_bin: bin,
+        kinds,
         await_confirmation,
     };
     Ok((spec, checks))
@@ -205,7 +210,12 @@ fn restore_environment(plan: &mut Plan) {
 }
 
 /// The resume decision for every step stored as running (its rollback's, when the run was rolling back).
-fn resume_checks(plan: &Plan, previous: &[StepRecord], rolling_back: bool) -> Vec<ResumeCheck> {
+fn resume_checks(
+    plan: &Plan,
+    previous: &[StepRecord],
+    rolling_back: bool,
+    kinds: StepKinds,
+) -> Vec<ResumeCheck> {
     previous
         .iter()
         .filter(|r| r.status == StepStatus::Running)
@@ -215,7 +225,7 @@ fn resume_checks(plan: &Plan, previous: &[StepRecord], rolling_back: bool) -> Ve
                 || (!rolling_back && crate::engine::markers::kind_resumes(r.log_path.as_deref()));
             // A kind's own rollback that resumes (a `rollout` undo) finishes what it began: no confirmation.
             let resumes = rolling_back
-                && plan.steps.iter().any(|s| s.id == r.step && crate::engine::rollback::resumable(s));
+                && plan.steps.iter().any(|s| s.id == r.step && crate::engine::rollback::resumable(kinds, s));
             let found = r.log_path.as_deref().map_or(Found::NoMarkers, |log| {
                 let tag = if rolling_back { "rollback".to_string() } else { r.attempt.to_string() };
                 Markers::new(Path::new(log), &tag).inspect()

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use crate::infra::dns::{Change, Server, check_text, fqdn};
-use crate::steps::StepKind;
+use crate::steps::ActionKind;
 use crate::steps::cert::Cert;
 use crate::steps::dns::Dns;
 use crate::steps::iac::Iac;
 
-fn err(kind: &dyn StepKind, v: &serde_json::Value) -> String {
+fn err(kind: &dyn ActionKind, v: &serde_json::Value) -> String {
     kind.parse(v, &BTreeMap::new()).expect_err("accepted bad input")
 }
 

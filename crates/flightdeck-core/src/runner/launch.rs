@@ -36,7 +36,7 @@ impl Server {
             Ok(c) => c,
             Err(d) => return Response::error(exit::USAGE, d.to_string()),
         };
-        let catalog = match Catalog::load(&self.project_dir) {
+        let catalog = match Catalog::load_with(&self.project_dir, self.kinds.actions()) {
             Ok(c) => c,
             Err(d) => return Response::error(exit::USAGE, crate::diag::render_all(&d)),
         };
@@ -53,7 +53,7 @@ impl Server {
             Ok(p) => p,
             Err(e) => return Response::error(e.exit_code(), e.to_string()),
         };
-        match engine::prepare_run(plan, &self.store, op.clone(), self.bin.clone()).await {
+        match engine::prepare_run(plan, &self.store, op.clone(), self.bin.clone(), self.kinds).await {
             Ok(spec) => {
                 if let Some(inc) = &incident {
                     self.link_incident_run(&op, inc, &spec.run_id).await;
@@ -99,7 +99,8 @@ impl Server {
     ) -> Response {
         let operator = Operator { uid: record.operator_uid, name: record.operator.clone() };
         let prepared =
-            engine::prepare_resume(&self.store, &record.id, operator, self.bin.clone(), options).await;
+            engine::prepare_resume(&self.store, &record.id, operator, self.bin.clone(), options, self.kinds)
+                .await;
         let (spec, checks) = match prepared {
             Ok(p) => p,
             Err(e) => return Response::error(e.exit_code(), e.to_string()),

@@ -36,6 +36,8 @@ pub struct RunnerConfig {
     pub bin: PathBuf,
     /// Stops the runner (SIGTERM, SIGINT: the process's one shutdown path).
     pub stop: tokio_util::sync::CancellationToken,
+    /// The step kinds its workflows may name (`steps::kinds()`).
+    pub kinds: crate::engine::StepKinds,
 }
 
 /// The runner's shared state.
@@ -49,6 +51,8 @@ pub struct Server {
     pub store: Store,
     /// The flightdeck binary.
     pub bin: PathBuf,
+    /// The step kinds its workflows may name.
+    pub kinds: crate::engine::StepKinds,
     runs: Mutex<HashMap<String, Arc<LiveRun>>>,
     recovered: Mutex<HashSet<String>>,
     clients: AtomicUsize,
@@ -151,6 +155,7 @@ pub async fn serve(cfg: RunnerConfig) -> Result<(), RunnerError> {
         data_dir: cfg.data_dir.clone(),
         store,
         bin: cfg.bin.clone(),
+        kinds: cfg.kinds,
         runs: Mutex::new(HashMap::new()),
         recovered: Mutex::new(HashSet::new()),
         clients: AtomicUsize::new(0),

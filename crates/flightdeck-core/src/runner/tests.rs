@@ -83,6 +83,7 @@ async fn a_runner_refuses_a_client_of_another_protocol_version_and_a_second_runn
         group: None,
         bin: PathBuf::from("flightdeck"),
         stop: tokio_util::sync::CancellationToken::new(),
+        kinds: crate::steps::kinds(),
     };
     let server = tokio::spawn(super::serve(cfg.clone()));
     let sock = data.join(super::SOCKET_FILE);

@@ -15,6 +15,7 @@ use clap::Subcommand;
 use crate::error::Error;
 use crate::paths::Paths;
 
+mod app;
 pub mod client;
 pub mod commands;
 pub mod ensure;

@@ -6,60 +6,17 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::engine::ApproveSpec;
 use crate::engine::{StepCx, StepOutcome};
-use crate::steps::{BoxFuture, StepKind};
+use crate::steps::{ActionKind, BoxFuture, StepKind};
 use crate::workflow::template::Template;
 
 /// The `approve` kind.
 pub struct Approve;
 
-/// The normalised spec of an approval step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApproveSpec {
-    /// What is being approved (templated).
-    pub message: Template,
-    /// An exact phrase to type (templated).
-    #[serde(default)]
-    pub phrase: Option<Template>,
-    /// Options to choose from.
-    #[serde(default)]
-    pub choices: Vec<String>,
-    /// Preselected option (choices) or `"yes"`/`"no"` (yes/no).
-    #[serde(default)]
-    pub default: Option<String>,
-    /// The action as data for the dialog: label to template (`service = "{{ params.service }}"`).
-    #[serde(default)]
-    pub facts: BTreeMap<String, Template>,
-}
-
-impl ApproveSpec {
-    fn check(&self) -> Result<(), String> {
-        if self.phrase.is_some() && !self.choices.is_empty() {
-            return Err("an approval takes `phrase` or `choices`, not both".into());
-        }
-        if let Some(d) = &self.default {
-            if !self.choices.is_empty() && !self.choices.contains(d) {
-                return Err(format!(
-                    "default {d:?} is not among the choices {:?}: use one of them",
-                    self.choices
-                ));
-            }
-            if self.choices.is_empty() && d != "yes" && d != "no" {
-                return Err(format!("default {d:?} of a yes/no approval must be \"yes\" or \"no\""));
-            }
-        }
-        if self.choices.iter().any(String::is_empty) {
-            return Err("choices must not be empty strings".into());
-        }
-        Ok(())
-    }
-}
-
-impl StepKind for Approve {
+impl ActionKind for Approve {
     fn key(&self) -> &'static str {
         "approve"
     }
@@ -110,7 +67,9 @@ impl StepKind for Approve {
     fn mutates(&self) -> bool {
         false
     }
+}
 
+impl StepKind for Approve {
     fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async move {
             match serde_json::from_value::<ApproveSpec>(spec.clone()) {

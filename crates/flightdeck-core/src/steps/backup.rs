@@ -14,7 +14,7 @@ use crate::dbtool::Target;
 use crate::dbtool::in_run::{InRun, Taken, out_path, take};
 use crate::engine::event::Stream;
 use crate::engine::{StepCx, StepOutcome};
-use crate::steps::{BoxFuture, StepKind};
+use crate::steps::{ActionKind, BoxFuture, StepKind};
 use crate::workflow::template::Template;
 
 const KEYS: [&str; 3] = ["database", "out", "verify"];
@@ -22,7 +22,7 @@ const KEYS: [&str; 3] = ["database", "out", "verify"];
 /// The `backup` kind.
 pub struct Backup;
 
-impl StepKind for Backup {
+impl ActionKind for Backup {
     fn key(&self) -> &'static str {
         "backup"
     }
@@ -51,7 +51,9 @@ impl StepKind for Backup {
         let s = |k: &str| spec.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
         format!("backup: {} to {}", s("database"), s("out"))
     }
+}
 
+impl StepKind for Backup {
     fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async move {
             match run(spec, cx).await {

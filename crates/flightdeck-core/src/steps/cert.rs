@@ -19,7 +19,7 @@ use crate::engine::{StepCx, StepOutcome};
 use crate::infra::acme::{self, Directory};
 use crate::infra::dns::{Change, Server, fqdn, update};
 use crate::infra::{field, forget, live, project_path, record, required, string_templates};
-use crate::steps::{BoxFuture, StepKind};
+use crate::steps::{ActionKind, BoxFuture, StepKind};
 use crate::time::parse_duration;
 use crate::workflow::template::Template;
 
@@ -28,7 +28,7 @@ pub struct Cert;
 
 const KEYS: [&str; 7] = ["directory", "ca", "names", "http", "dns", "renew_before", "teardown"];
 
-impl StepKind for Cert {
+impl ActionKind for Cert {
     fn key(&self) -> &'static str {
         "cert"
     }
@@ -88,7 +88,9 @@ impl StepKind for Cert {
             .unwrap_or_default();
         format!("cert: {} from {}", names.join(", "), spec["directory"].as_str().unwrap_or_default())
     }
+}
 
+impl StepKind for Cert {
     fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async move {
             let r = if spec.get("teardown").and_then(Value::as_bool) == Some(true) {

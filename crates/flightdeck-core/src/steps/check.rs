@@ -7,31 +7,27 @@
 //! A named monitor is read from the project's `flightdeck.toml` when the step runs and resolved for
 //! the run's environment; `conditions` given beside it are added to the monitor's. A literal
 //! `service` no monitor watches is a load-time error naming the nearest one
-//! ([`service_problems`]). `url` and `conditions` are templates (`[BODY].version == {{ params.version }}`). With
+//! ([`service_problems`](crate::workflow::catalog::service_problems)). `url` and `conditions` are templates (`[BODY].version == {{ params.version }}`). With
 //! `FLIGHTDECK_DEMO_FAST=1` the duration shrinks to at most 500 ms and the interval to 100 ms.
 //!
-//! This file is the step kind (keys, templates, plan text, the load-time service check); resolving
+//! This file is the step kind (keys, templates, plan text); resolving
 //! and probing are in [`crate::verify`], which a rollout stage's gate runs too.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::config::Config;
-use crate::config::monitors::watching;
-use crate::diag::Diagnostic;
 use crate::engine::{StepCx, StepOutcome};
 use crate::health::monitor::Monitor;
-use crate::steps::{BoxFuture, StepKind};
+use crate::steps::{ActionKind, BoxFuture, StepKind};
 use crate::verify;
 pub use crate::verify::CheckSpec;
-use crate::workflow::model::Workflow;
 use crate::workflow::template::Template;
 
 /// The `check` kind.
 pub struct Check;
 
-impl StepKind for Check {
+impl ActionKind for Check {
     fn key(&self) -> &'static str {
         "check"
     }
@@ -79,7 +75,9 @@ impl StepKind for Check {
     fn mutates(&self) -> bool {
         true
     }
+}
 
+impl StepKind for Check {
     fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async move {
             let spec = match serde_json::from_value::<CheckSpec>(spec.clone()) {
@@ -99,29 +97,4 @@ impl StepKind for Check {
             verify::watch(cx, &monitors, total, every).await
         })
     }
-}
-
-/// Load-time problems of a workflow's `check` steps, and of the `check` a `rollout` step runs at
-/// every stage, against the project's config: a literal `service` that no monitor watches (the
-/// nearest service named).
-pub fn service_problems(wf: &Workflow, config: &Config) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for step in &wf.steps {
-        let spec = &step.action.spec;
-        let service = match step.action.kind.as_str() {
-            "check" => spec.get("service"),
-            "rollout" => spec.get("check").and_then(|c| c.get("service")),
-            _ => None,
-        };
-        let Some(service) = service.and_then(Value::as_str) else { continue };
-        if service.contains("{{") || !watching(&config.monitors, service).is_empty() {
-            continue;
-        }
-        let (line, column) = step.action.at.0.unwrap_or((step.line, 0));
-        out.push(
-            Diagnostic::new(&wf.source, line, column, format!("step `{}`: {}", step.id, verify::unknown_service(config, service)))
-                .with_help("name a service a monitor watches (its `service` key, or its name), or add a [monitors.NAME] for it"),
-        );
-    }
-    out
 }

@@ -17,7 +17,7 @@ use crate::engine::event::Stream;
 use crate::engine::{StepCx, StepOutcome};
 use crate::infra::dns::{Change, Server, TYPES, check_text, fqdn, query, update};
 use crate::infra::{field, forget, live, record, required, run_dir, string_templates};
-use crate::steps::{BoxFuture, StepKind};
+use crate::steps::{ActionKind, BoxFuture, StepKind};
 use crate::workflow::template::Template;
 
 /// The `dns` kind.
@@ -26,7 +26,7 @@ pub struct Dns;
 const KEYS: [&str; 10] =
     ["server", "key", "zone", "name", "type", "values", "value", "ttl", "action", "teardown"];
 
-impl StepKind for Dns {
+impl ActionKind for Dns {
     fn key(&self) -> &'static str {
         "dns"
     }
@@ -86,7 +86,9 @@ impl StepKind for Dns {
             .unwrap_or_default();
         format!("dns: {} {} {} {} at {}", s("action"), s("type"), s("name"), vals.join(","), s("server"))
     }
+}
 
+impl StepKind for Dns {
     fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async move {
             let r = if spec.get("teardown").and_then(Value::as_bool) == Some(true) {

@@ -27,7 +27,7 @@ use crate::infra::{
     environment, field, forget, live, project_path, record, required, run_dir, string_templates,
 };
 use crate::steps::approve::ApproveSpec;
-use crate::steps::{BoxFuture, StepKind};
+use crate::steps::{ActionKind, BoxFuture, StepKind};
 use crate::workflow::template::Template;
 
 /// The `iac` kind.
@@ -51,7 +51,7 @@ const KEYS: [&str; 12] = [
     "teardown_playbook",
 ];
 
-impl StepKind for Iac {
+impl ActionKind for Iac {
     fn key(&self) -> &'static str {
         "iac"
     }
@@ -106,7 +106,9 @@ impl StepKind for Iac {
     fn mutates(&self) -> bool {
         true
     }
+}
 
+impl StepKind for Iac {
     fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async move {
             let planning = spec.get("plan").and_then(Value::as_bool) == Some(true);

@@ -15,7 +15,7 @@ use crate::engine::event::Stream;
 use crate::engine::{StepCx, StepOutcome};
 use crate::load::{self, Ended, LoadSpec, Report, Snapshot};
 use crate::steps::approve::ApproveSpec;
-use crate::steps::{BoxFuture, StepKind};
+use crate::steps::{ActionKind, BoxFuture, StepKind};
 use crate::workflow::template::Template;
 
 /// The `load` kind.
@@ -27,7 +27,7 @@ const TEMPLATED: [&str; 5] = ["url", "profile", "duration", "baseline", "save_ba
 /// Progress events are sent at most this often.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 
-impl StepKind for Load {
+impl ActionKind for Load {
     fn key(&self) -> &'static str {
         "load"
     }
@@ -75,7 +75,9 @@ impl StepKind for Load {
         }
         text
     }
+}
 
+impl StepKind for Load {
     fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async move {
             match execute(spec, cx).await {

@@ -13,14 +13,14 @@ use crate::config::Config;
 use crate::engine::{StepCx, StepOutcome};
 use crate::notify::deliver::Sender;
 use crate::notify::{EventName, scan};
-use crate::steps::{BoxFuture, StepKind, template_field};
+use crate::steps::{ActionKind, BoxFuture, StepKind, template_field};
 use crate::time::parse_duration;
 use crate::workflow::template::Template;
 
 /// The `notify` kind.
 pub struct Notify;
 
-impl StepKind for Notify {
+impl ActionKind for Notify {
     fn key(&self) -> &'static str {
         "notify"
     }
@@ -85,7 +85,9 @@ impl StepKind for Notify {
         let to = if ch.is_empty() { "routed channels".to_string() } else { ch.join(", ") };
         format!("notify {to}: {}", spec.get("subject").and_then(Value::as_str).unwrap_or_default())
     }
+}
 
+impl StepKind for Notify {
     fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async move {
             match send(spec, cx).await {

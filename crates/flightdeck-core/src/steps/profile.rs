@@ -16,13 +16,13 @@ use crate::engine::{StepCx, StepOutcome};
 use crate::profile::run::{Done, Place, profile};
 use crate::profile::spec::TEMPLATED;
 use crate::profile::{ProfileSpec, summary};
-use crate::steps::{BoxFuture, StepKind};
+use crate::steps::{ActionKind, BoxFuture, StepKind};
 use crate::workflow::template::Template;
 
 /// The `profile` kind.
 pub struct Profile;
 
-impl StepKind for Profile {
+impl ActionKind for Profile {
     fn key(&self) -> &'static str {
         "profile"
     }
@@ -65,7 +65,9 @@ impl StepKind for Profile {
     fn mutates(&self) -> bool {
         false
     }
+}
 
+impl StepKind for Profile {
     fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async move {
             match execute(spec, cx).await {

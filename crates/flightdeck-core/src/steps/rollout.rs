@@ -11,13 +11,13 @@ use serde_json::Value;
 
 use crate::engine::{StepCx, StepOutcome};
 use crate::rollout::{self, KEYS, RolloutSpec};
-use crate::steps::{BoxFuture, StepKind};
+use crate::steps::{ActionKind, BoxFuture, StepKind};
 use crate::workflow::template::Template;
 
 /// The `rollout` kind.
 pub struct Rollout;
 
-impl StepKind for Rollout {
+impl ActionKind for Rollout {
     fn key(&self) -> &'static str {
         "rollout"
     }
@@ -68,7 +68,9 @@ impl StepKind for Rollout {
         }
         text
     }
+}
 
+impl StepKind for Rollout {
     fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async move {
             match serde_json::from_value::<RolloutSpec>(spec.clone()) {

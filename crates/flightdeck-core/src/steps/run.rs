@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::engine::{StepCx, StepOutcome};
-use crate::steps::{BoxFuture, StepKind, template_field};
+use crate::steps::{ActionKind, BoxFuture, StepKind, template_field};
 use crate::workflow::template::Template;
 
 /// The `run` kind.
 pub struct Run;
 
-impl StepKind for Run {
+impl ActionKind for Run {
     fn key(&self) -> &'static str {
         "run"
     }
@@ -32,7 +32,9 @@ impl StepKind for Run {
     fn describe(&self, spec: &Value) -> String {
         format!("run: {}", spec.get("command").and_then(Value::as_str).unwrap_or_default())
     }
+}
 
+impl StepKind for Run {
     fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async move {
             let Some(command) = template_field(spec, "command") else {

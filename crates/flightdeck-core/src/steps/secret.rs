@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use crate::engine::event::Stream;
 use crate::engine::{StepCx, StepOutcome};
 use crate::secrets::{Problem, SecretError, generate};
-use crate::steps::{BoxFuture, StepKind, template_field};
+use crate::steps::{ActionKind, BoxFuture, StepKind, template_field};
 use crate::workflow::template::Template;
 
 /// The operations, each the key that names it.
@@ -76,7 +76,7 @@ fn parse_table(action: &Value) -> Result<Map<String, Value>, String> {
     Ok(m)
 }
 
-impl StepKind for SecretKind {
+impl ActionKind for SecretKind {
     fn key(&self) -> &'static str {
         "secret"
     }
@@ -140,6 +140,12 @@ impl StepKind for SecretKind {
             Some(v) => format!("secret: {o} {what} version {v}"),
             None => format!("secret: {o} {what}"),
         }
+    }
+}
+
+impl StepKind for SecretKind {
+    fn secrets_needed(&self, spec: &Value) -> Vec<String> {
+        names(spec)
     }
 
     fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {

@@ -16,14 +16,14 @@ use crate::engine::{StepCx, StepOutcome};
 use crate::infra::{forget, live_all};
 use crate::platforms::Balancer;
 use crate::platforms::podman::Podman;
-use crate::steps::{BoxFuture, StepKind};
+use crate::steps::{ActionKind, BoxFuture, StepKind};
 use crate::store::ResourceRecord;
 use crate::workflow::template::Template;
 
 /// The `teardown` kind.
 pub struct Teardown;
 
-impl StepKind for Teardown {
+impl ActionKind for Teardown {
     fn key(&self) -> &'static str {
         "teardown"
     }
@@ -46,7 +46,9 @@ impl StepKind for Teardown {
     fn describe(&self, _spec: &Value) -> String {
         "teardown: remove every recorded resource of the environment, newest first".into()
     }
+}
 
+impl StepKind for Teardown {
     fn execute<'a>(&'a self, _spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async move {
             match run(cx).await {

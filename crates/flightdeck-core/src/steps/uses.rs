@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::engine::{StepCx, StepOutcome};
-use crate::steps::{BoxFuture, StepKind};
+use crate::steps::{ActionKind, BoxFuture, StepKind};
 use crate::workflow::template::Template;
 
 /// The `uses` kind.
 pub struct Uses;
 
-impl StepKind for Uses {
+impl ActionKind for Uses {
     fn key(&self) -> &'static str {
         "uses"
     }
@@ -68,7 +68,9 @@ impl StepKind for Uses {
     fn mutates(&self) -> bool {
         false
     }
+}
 
+impl StepKind for Uses {
     fn execute<'a>(&'a self, _spec: &'a Value, _cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async { StepOutcome::failed("internal: `uses` steps are expanded by the planner") })
     }

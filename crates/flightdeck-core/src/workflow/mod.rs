@@ -8,6 +8,7 @@ pub use crate::diag;
 pub mod expr;
 mod expr_eval;
 mod expr_parse;
+pub mod kind;
 pub mod model;
 pub mod parse;
 pub mod plan;

@@ -186,7 +186,7 @@ impl Retry {
 /// The action of a step: its kind (the action key, e.g. `run`) and that kind's normalised spec.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Action {
-    /// The action key; names a registered [`StepKind`](crate::steps::StepKind).
+    /// The action key; names a registered [`ActionKind`](crate::workflow::kind::ActionKind).
     pub kind: String,
     /// The kind's own data, as its parser normalised it.
     pub spec: serde_json::Value,

@@ -2,18 +2,25 @@
 //! repository's `workflows/*.toml` and `workflows/tasks/*.toml`, see `build.rs`), overridden by a
 //! project's files of the same name, then checked across files. Every file's problems are
 //! collected, so one `flightdeck validate` shows them all.
+//!
+//! The loaders take the step kinds the files may name ([`ActionKinds`]): `Catalog::builtin_with`,
+//! `load_with` and `load_paths_with`. `Catalog::builtin`, `load` and `load_paths`, which hand in the
+//! registered kinds, are defined beside the kind table (`steps`), above this layer.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::workflow::diag::{Diagnostic, nearest};
+use crate::workflow::kind::ActionKinds;
 use crate::workflow::model::{Persona, Workflow};
 use crate::workflow::parse::parse_workflow_partial;
 use crate::workflow::validate::validate;
 
 mod files;
+mod services;
 
 use files::toml_files;
+pub use services::service_problems;
 
 #[cfg(test)]
 mod tests;
@@ -31,18 +38,19 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// The built-in catalogue, checked.
-    pub fn builtin() -> Result<Catalog, Vec<Diagnostic>> {
-        let mut loader = Loader::default();
+    /// The built-in catalogue, checked; its steps may name `kinds`.
+    pub fn builtin_with(kinds: ActionKinds<'_>) -> Result<Catalog, Vec<Diagnostic>> {
+        let mut loader = Loader::new(kinds);
         loader.add_builtins();
         loader.validate_all();
         loader.finish()
     }
 
     /// The built-in catalogue overridden by `PROJECT/workflows/*.toml` and
-    /// `PROJECT/workflows/tasks/*.toml` (a missing directory is fine), checked across files.
-    pub fn load(project_dir: &Path) -> Result<Catalog, Vec<Diagnostic>> {
-        let mut loader = Loader::default();
+    /// `PROJECT/workflows/tasks/*.toml` (a missing directory is fine), checked across files; their
+    /// steps may name `kinds`.
+    pub fn load_with(project_dir: &Path, kinds: ActionKinds<'_>) -> Result<Catalog, Vec<Diagnostic>> {
+        let mut loader = Loader::new(kinds);
         loader.add_builtins();
         loader.add_dir(&project_dir.join("workflows"));
         loader.drop_unfit_builtins();
@@ -54,11 +62,15 @@ impl Catalog {
     /// Checks the files or directories in `paths` (for `flightdeck validate PATH...`) on top of the
     /// project's catalogue, so `uses` resolves. Files under a `tasks` directory are tasks; a
     /// directory contributes its `*.toml` and its `tasks/*.toml`. Only problems of `paths` count.
-    pub fn load_paths(paths: &[PathBuf], project_dir: &Path) -> Result<Catalog, Vec<Diagnostic>> {
-        let mut base = Loader::default();
+    pub fn load_paths_with(
+        paths: &[PathBuf],
+        project_dir: &Path,
+        kinds: ActionKinds<'_>,
+    ) -> Result<Catalog, Vec<Diagnostic>> {
+        let mut base = Loader::new(kinds);
         base.add_builtins();
         base.add_dir(&project_dir.join("workflows"));
-        let mut loader = Loader { catalog: base.catalog, ..Loader::default() };
+        let mut loader = Loader { catalog: base.catalog, ..Loader::new(kinds) };
         loader.track = true;
         for path in paths {
             if path.is_dir() {
@@ -78,7 +90,7 @@ impl Catalog {
             let map = if *is_task { &loader.catalog.tasks } else { &loader.catalog.workflows };
             if let Some(wf) = map.get(name) {
                 loader.diags.extend(validate(wf, &loader.catalog));
-                let services = config.as_ref().map(|c| crate::steps::check::service_problems(wf, c));
+                let services = config.as_ref().map(|c| service_problems(wf, c));
                 loader.diags.extend(services.unwrap_or_default());
             }
         }
@@ -119,8 +131,9 @@ impl Catalog {
 }
 
 /// Builds a catalogue file by file, collecting diagnostics.
-#[derive(Default)]
-struct Loader {
+struct Loader<'k> {
+    /// The step kinds the files may name.
+    kinds: ActionKinds<'k>,
     catalog: Catalog,
     diags: Vec<Diagnostic>,
     /// Record the files added, to validate only those and to catch two files of one name.
@@ -128,7 +141,11 @@ struct Loader {
     given: BTreeMap<(bool, String), PathBuf>,
 }
 
-impl Loader {
+impl<'k> Loader<'k> {
+    fn new(kinds: ActionKinds<'k>) -> Self {
+        Loader { kinds, catalog: Catalog::default(), diags: Vec::new(), track: false, given: BTreeMap::new() }
+    }
+
     fn add_builtins(&mut self) {
         for (path, is_task, text) in BUILTIN {
             self.add_text(text, &Path::new("<builtin>").join(path), *is_task);
@@ -174,7 +191,7 @@ impl Loader {
     /// Parses one file. A file with problems still joins the catalogue (as far as it could be read)
     /// so that its `uses` steps are checked too; its diagnostics make [`Loader::finish`] fail.
     fn add_text(&mut self, text: &str, path: &Path, is_task: bool) {
-        let (wf, diags) = parse_workflow_partial(text, path, is_task);
+        let (wf, diags) = parse_workflow_partial(text, path, is_task, self.kinds);
         self.diags.extend(diags);
         let Some(wf) = wf else { return };
         if self.track {
@@ -214,7 +231,7 @@ impl Loader {
     fn check_config(&mut self, project_dir: &Path) {
         let Ok(config) = crate::config::Config::load(project_dir) else { return };
         for wf in self.catalog.workflows.values().chain(self.catalog.tasks.values()) {
-            self.diags.extend(crate::steps::check::service_problems(wf, &config));
+            self.diags.extend(service_problems(wf, &config));
         }
     }
 

@@ -71,7 +71,7 @@ fn project_files_load_resolve_uses_and_override_builtins() {
     assert_eq!(catalog.workflows["deploy"].source, dir.path().join("workflows/deploy.toml"));
     assert!(!catalog.workflows.contains_key("notes"));
 
-    let mut loader = Loader::default();
+    let mut loader = Loader::new(crate::steps::actions());
     loader.add_text(
         &workflow("rita", "id = \"a\"\nrun = \"old\""),
         Path::new("<builtin>/deploy.toml"),

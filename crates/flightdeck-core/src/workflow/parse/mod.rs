@@ -12,6 +12,7 @@ use toml::de::DeTable;
 
 use crate::config::toml_diag;
 use crate::workflow::diag::Diagnostic;
+use crate::workflow::kind::ActionKinds;
 use crate::workflow::model::{DeploymentSpec, Persona, Workflow, WorkflowKind};
 use crate::workflow::template::Template;
 
@@ -32,9 +33,15 @@ const KINDS: [&str; 7] = ["deployment", "rollback", "hotfix", "release", "incide
 const DEPLOYMENT_KEYS: [&str; 6] = ["service", "sha", "version", "kind", "remediates", "digest"];
 
 /// Parses the text of `file` (used in messages; its stem is the workflow's name). `is_task` for
-/// files under `workflows/tasks/`. On failure, returns every problem found, in file order.
-pub fn parse_workflow(text: &str, file: &Path, is_task: bool) -> Result<Workflow, Vec<Diagnostic>> {
-    match parse_workflow_partial(text, file, is_task) {
+/// files under `workflows/tasks/`; `kinds` are the step kinds its action keys may name. On failure,
+/// returns every problem found, in file order.
+pub fn parse_workflow(
+    text: &str,
+    file: &Path,
+    is_task: bool,
+    kinds: ActionKinds<'_>,
+) -> Result<Workflow, Vec<Diagnostic>> {
+    match parse_workflow_partial(text, file, is_task, kinds) {
         (Some(wf), diags) if diags.is_empty() => Ok(wf),
         (_, diags) => Err(diags),
     }
@@ -43,7 +50,12 @@ pub fn parse_workflow(text: &str, file: &Path, is_task: bool) -> Result<Workflow
 /// Like [`parse_workflow`], but also returns what could be read of a file with problems (every
 /// step whose own keys were fine), so checks across files (`uses` naming a task) still run and
 /// `validate` reports every error of the file at once. `None` only for a TOML syntax error.
-pub fn parse_workflow_partial(text: &str, file: &Path, is_task: bool) -> (Option<Workflow>, Vec<Diagnostic>) {
+pub fn parse_workflow_partial(
+    text: &str,
+    file: &Path,
+    is_task: bool,
+    kinds: ActionKinds<'_>,
+) -> (Option<Workflow>, Vec<Diagnostic>) {
     let (doc, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
         return (None, errors.iter().map(|e| syntax_diag(e, text, file)).collect());
@@ -54,7 +66,7 @@ pub fn parse_workflow_partial(text: &str, file: &Path, is_task: bool) -> (Option
     let name = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let head = header(&mut cx, table, &name, is_task);
     let params = table.get("params").map(|p| param::parse_params(&mut cx, p)).unwrap_or_default();
-    let mut parsed = step::parse_steps(&mut cx, table.get("steps"));
+    let mut parsed = step::parse_steps(&mut cx, kinds, table.get("steps"));
     let mut sites: Vec<Site> = parsed.iter_mut().flat_map(|p| std::mem::take(&mut p.sites)).collect();
     let deployment = table.get("deployment").and_then(|d| deployment(&mut cx, d, &mut sites));
     duplicate_ids(&mut cx, &parsed);

@@ -9,7 +9,7 @@ use toml::de::DeTable;
 
 use super::refs::{Site, Source};
 use super::value::{Item, ParseState, key_span, to_json, unknown_key_help};
-use crate::steps::{self, StepKind};
+use crate::workflow::kind::{ActionKind, ActionKinds};
 use crate::workflow::model::{Action, OnFail, Retry, SourcePos, Step};
 use crate::workflow::template::Template;
 
@@ -38,7 +38,11 @@ pub(super) struct Parsed {
 }
 
 /// Parses the `steps` array (absent or empty is an error: a workflow does something).
-pub(super) fn parse_steps(cx: &mut ParseState<'_>, item: Option<&Item<'_>>) -> Vec<Parsed> {
+pub(super) fn parse_steps(
+    cx: &mut ParseState<'_>,
+    kinds: ActionKinds<'_>,
+    item: Option<&Item<'_>>,
+) -> Vec<Parsed> {
     let help = "add at least one step:\n\n    [[steps]]\n    id = \"hello\"\n    run = \"echo hello\"";
     let Some(item) = item else {
         cx.error_file("the workflow has no steps", help);
@@ -56,17 +60,22 @@ pub(super) fn parse_steps(cx: &mut ParseState<'_>, item: Option<&Item<'_>>) -> V
     if list.is_empty() {
         cx.error(&item.span(), "the workflow has no steps", Some(help.to_string()));
     }
-    list.iter().enumerate().filter_map(|(i, s)| parse_step(cx, i, s)).collect()
+    list.iter().enumerate().filter_map(|(i, s)| parse_step(cx, kinds, i, s)).collect()
 }
 
-fn parse_step(cx: &mut ParseState<'_>, index: usize, item: &Item<'_>) -> Option<Parsed> {
+fn parse_step(
+    cx: &mut ParseState<'_>,
+    kinds: ActionKinds<'_>,
+    index: usize,
+    item: &Item<'_>,
+) -> Option<Parsed> {
     let Some(table) = item.get_ref().as_table() else {
         let found = item.get_ref().type_str();
         cx.error(&item.span(), format!("a step must be a table, found {found}"), None);
         return None;
     };
     let line = cx.line(item.span().start);
-    check_step_keys(cx, table);
+    check_step_keys(cx, kinds, table);
     let (id, id_span) = step_id(cx, table, item.span().start);
     let mut step = Step {
         id,
@@ -86,23 +95,23 @@ fn parse_step(cx: &mut ParseState<'_>, index: usize, item: &Item<'_>) -> Option<
     let mut sites = Vec::new();
     text_keys(cx, table, &mut step, &mut sites, index);
     control::control_keys(cx, table, &mut step, &mut sites, index);
-    if let Some(kind) = find_action(cx, table, item.span().start, &step.id) {
+    if let Some(kind) = find_action(cx, kinds, table, item.span().start, &step.id) {
         action(cx, table, kind, &mut step, &mut sites, index);
     }
     Some(Parsed { step, id_span, sites })
 }
 
 /// Every key a step of any kind may have.
-fn all_step_keys() -> Vec<&'static str> {
+fn all_step_keys(kinds: ActionKinds<'_>) -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = COMMON_KEYS.to_vec();
-    keys.extend(steps::action_keys());
-    keys.extend(steps::KINDS.iter().flat_map(|k| k.extra_keys().iter().copied()));
+    keys.extend(kinds.action_keys());
+    keys.extend(kinds.extra_keys());
     keys
 }
 
-fn check_step_keys(cx: &mut ParseState<'_>, table: &DeTable<'_>) {
-    let allowed = all_step_keys();
-    let action = table.iter().find_map(|(k, _)| steps::kind(k.get_ref()));
+fn check_step_keys(cx: &mut ParseState<'_>, kinds: ActionKinds<'_>, table: &DeTable<'_>) {
+    let allowed = all_step_keys(kinds);
+    let action = table.iter().find_map(|(k, _)| kinds.find(k.get_ref()));
     for (key, _) in table {
         let k = key.get_ref().as_ref();
         if !allowed.contains(&k) {
@@ -110,7 +119,7 @@ fn check_step_keys(cx: &mut ParseState<'_>, table: &DeTable<'_>) {
             cx.error(&key.span(), format!("unknown step key `{k}`"), Some(help));
             continue;
         }
-        let owner = steps::KINDS.iter().find(|kind| kind.extra_keys().contains(&k));
+        let owner = kinds.owner_of_extra(k);
         if let (Some(owner), Some(action)) = (owner, action)
             && owner.key() != action.key()
         {
@@ -139,18 +148,19 @@ fn step_id(cx: &mut ParseState<'_>, table: &DeTable<'_>, at: usize) -> (String, 
 }
 
 /// The one action key of the step, or a diagnostic at the step's header when there are none or two.
-fn find_action(
+fn find_action<'k>(
     cx: &mut ParseState<'_>,
+    kinds: ActionKinds<'k>,
     table: &DeTable<'_>,
     at: usize,
     id: &str,
-) -> Option<&'static dyn StepKind> {
-    let mut found: Vec<(&'static dyn StepKind, usize)> = table
+) -> Option<&'k dyn ActionKind> {
+    let mut found: Vec<(&'k dyn ActionKind, usize)> = table
         .iter()
-        .filter_map(|(k, _)| steps::kind(k.get_ref()).map(|kind| (kind, k.span().start)))
+        .filter_map(|(k, _)| kinds.find(k.get_ref()).map(|kind| (kind, k.span().start)))
         .collect();
     found.sort_by_key(|(_, start)| *start);
-    let keys = steps::action_keys().join(", ");
+    let keys = kinds.action_keys().join(", ");
     let name = if id.is_empty() { String::new() } else { format!(" `{id}`") };
     match found.as_slice() {
         [(kind, _)] => Some(*kind),
@@ -171,7 +181,7 @@ fn find_action(
 fn action(
     cx: &mut ParseState<'_>,
     table: &DeTable<'_>,
-    kind: &'static dyn StepKind,
+    kind: &dyn ActionKind,
     step: &mut Step,
     sites: &mut Vec<Site>,
     index: usize,

@@ -60,7 +60,7 @@ dry_run = "echo {{ secrets.token }}"
 "#;
 
 fn parse(text: &str) -> Result<crate::workflow::model::Workflow, Vec<Diagnostic>> {
-    parse_workflow(text, Path::new("workflows/deploy.toml"), false)
+    parse_workflow(text, Path::new("workflows/deploy.toml"), false, crate::steps::actions())
 }
 
 fn errors(text: &str) -> Vec<Diagnostic> {
@@ -207,7 +207,12 @@ run = "x"
 
 #[test]
 fn tasks_default_to_kind_task_and_syntax_errors_have_lines() {
-    let wf = parse_workflow("title = \"t\"\n[[steps]]\nid = \"a\"\nrun = \"x\"\n", Path::new("x.toml"), true);
+    let wf = parse_workflow(
+        "title = \"t\"\n[[steps]]\nid = \"a\"\nrun = \"x\"\n",
+        Path::new("x.toml"),
+        true,
+        crate::steps::actions(),
+    );
     assert_eq!(wf.unwrap().kind, WorkflowKind::Task);
     let d = errors("title = \"t\"\n[[steps]\nid = 1\n");
     assert_eq!(d[0].line, 2);
