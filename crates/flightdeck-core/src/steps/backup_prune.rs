@@ -16,7 +16,7 @@ use crate::dbtool::retention::Policy;
 use crate::dbtool::upkeep::prune;
 use crate::engine::event::Stream;
 use crate::engine::{StepCx, StepOutcome};
-use crate::steps::{BoxFuture, StepKind};
+use crate::steps::{ActionKind, BoxFuture, StepKind};
 use crate::workflow::template::Template;
 
 const KEYS: [&str; 5] = ["database", "daily", "weekly", "monthly", "dry_run"];
@@ -24,7 +24,7 @@ const KEYS: [&str; 5] = ["database", "daily", "weekly", "monthly", "dry_run"];
 /// The `backup-prune` kind.
 pub struct BackupPrune;
 
-impl StepKind for BackupPrune {
+impl ActionKind for BackupPrune {
     fn key(&self) -> &'static str {
         "backup-prune"
     }
@@ -60,7 +60,9 @@ impl StepKind for BackupPrune {
         let db = spec.get("database").and_then(Value::as_str).filter(|d| !d.is_empty());
         format!("prune backups of {}", db.unwrap_or("every database"))
     }
+}
 
+impl StepKind for BackupPrune {
     fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async move {
             match run(spec, cx).await {

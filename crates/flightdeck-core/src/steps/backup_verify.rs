@@ -15,7 +15,7 @@ use crate::dbtool::upkeep::{verified_line, verify};
 use crate::engine::event::Stream;
 use crate::engine::{StepCx, StepOutcome};
 use crate::error::Error;
-use crate::steps::{BoxFuture, StepKind};
+use crate::steps::{ActionKind, BoxFuture, StepKind};
 use crate::workflow::template::Template;
 
 const KEYS: [&str; 2] = ["from", "database"];
@@ -23,7 +23,7 @@ const KEYS: [&str; 2] = ["from", "database"];
 /// The `backup-verify` kind.
 pub struct BackupVerify;
 
-impl StepKind for BackupVerify {
+impl ActionKind for BackupVerify {
     fn key(&self) -> &'static str {
         "backup-verify"
     }
@@ -46,7 +46,9 @@ impl StepKind for BackupVerify {
     fn describe(&self, spec: &Value) -> String {
         format!("verify backup {}", spec.get("from").and_then(Value::as_str).unwrap_or_default())
     }
+}
 
+impl StepKind for BackupVerify {
     fn execute<'a>(&'a self, spec: &'a Value, cx: &'a mut StepCx) -> BoxFuture<'a, StepOutcome> {
         Box::pin(async move {
             match run(spec, cx).await {
