@@ -81,6 +81,7 @@ mod secrets_canary;
 mod secrets_infra;
 mod secrets_prompt;
 mod secrets_receivers;
+mod secrets_run_prompt;
 mod store_cli;
 mod terminal;
 mod users;

@@ -25,6 +25,7 @@ pub mod profile;
 pub mod rollout;
 pub mod run;
 pub mod secret;
+mod secret_prompt;
 pub mod teardown;
 pub mod uses;
 

@@ -1,0 +1,174 @@
+//! The hidden prompt inside `secrets-provision` (`create = "prompt"`), against a real openbao dev
+//! server, with the real binary on real terminals (tmux): the run waits at the prompt, a value
+//! shorter than 8 characters is refused and asked again, the value typed with echo off is written
+//! to openbao and read back, and no encoding of it is found in any place flightdeck wrote: every
+//! file under the data directory (store, WAL, step logs, the runner's log), every screen of the
+//! terminal (the run's stdout and stderr), `flightdeck log` (steps and events) and `audit`. With real
+//! second users: another user's answer is refused with a clear message and audited without the
+//! value; the run's owner answers from `attach`. Without a terminal the step fails naming
+//! `secrets create`.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::common::{Project, text};
+use crate::secrets_canary::{canary, encodings, memfind};
+use crate::secrets_infra::{Server, bao, openbao};
+
+fn config(server: &Server) -> String {
+    format!(
+        "[environments.local]\n[secret_providers.bao]\nkind = \"openbao\"\naddress = \"{}\"\ntoken = \"root-token\"\n\n\
+         [secrets.api_token]\nprovider = \"bao\"\npath = \"payments/api\"\nkey = \"token\"\ncreate = \"prompt\"\n",
+        server.url()
+    )
+}
+
+/// A private tmux server; every screen captured is kept for the canary search.
+pub(crate) struct Tmux {
+    socket: String,
+    pub screens: Vec<String>,
+}
+
+impl Tmux {
+    pub(crate) fn new(tag: &str) -> Tmux {
+        crate::common::ensure_tool("tmux");
+        Tmux { socket: format!("fd-{tag}-{}", std::process::id()), screens: Vec::new() }
+    }
+
+    pub(crate) fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().unwrap()
+    }
+
+    /// A new window (or the session) named `name` running `line` in a shell.
+    pub(crate) fn start(&self, name: &str, line: &str) {
+        let has = self.cmd(&["has-session", "-t", "fd"]).status.success();
+        let out = if has {
+            self.cmd(&["new-window", "-t", "fd", "-n", name, line])
+        } else {
+            self.cmd(&["new-session", "-d", "-s", "fd", "-n", name, "-x", "160", "-y", "40", line])
+        };
+        assert!(out.status.success(), "tmux: {}", text(&out));
+    }
+
+    /// Types `keys` literally, then Enter.
+    pub(crate) fn type_line(&self, name: &str, keys: &str) {
+        self.cmd(&["send-keys", "-t", &format!("fd:{name}"), "-l", keys]);
+        self.cmd(&["send-keys", "-t", &format!("fd:{name}"), "Enter"]);
+    }
+
+    /// Polls the window's screen (with scrollback) until it contains `want` (30 s at most).
+    pub(crate) fn wait_for(&mut self, name: &str, want: &str) -> String {
+        let end = Instant::now() + Duration::from_secs(30);
+        loop {
+            let out = self.cmd(&["capture-pane", "-p", "-S", "-", "-t", &format!("fd:{name}")]);
+            let s = String::from_utf8_lossy(&out.stdout).into_owned();
+            self.screens.push(s.clone());
+            if s.contains(want) {
+                return s;
+            }
+            assert!(Instant::now() < end, "waited for {want:?}; screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() { files_under(&p, out) } else { out.push(p) }
+    }
+}
+
+/// Every place searched, by name: the screens, every file under `data`, and `extra` outputs.
+fn places(screens: &[String], data: &Path, extra: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+    let mut places: Vec<(String, Vec<u8>)> =
+        screens.iter().enumerate().map(|(i, s)| (format!("screen {i}"), s.clone().into_bytes())).collect();
+    let mut files = Vec::new();
+    files_under(data, &mut files);
+    assert!(files.iter().any(|f| f.ends_with("flightdeck.db")), "no store under {}", data.display());
+    places.extend(files.iter().map(|f| (f.display().to_string(), std::fs::read(f).unwrap_or_default())));
+    places.extend(extra);
+    places
+}
+
+/// The encodings of each value found in any place (empty: 0 matches).
+fn found(places: &[(String, Vec<u8>)], values: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for v in values {
+        for n in encodings(v) {
+            for (place, bytes) in places {
+                if memfind(bytes, n.as_bytes()) {
+                    out.push(format!("{place}: {n}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn newest_run(p: &Project) -> String {
+    let out = p.run(&["runs", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    v[0]["id"].as_str().unwrap_or_default().to_string()
+}
+
+#[test]
+fn a_value_typed_at_the_runs_hidden_prompt_reaches_openbao_and_nothing_else() {
+    let server = openbao();
+    let value = canary().replace('"', "q");
+    let p = Project::new(&config(&server), &[]);
+    let mut t = Tmux::new("runprompt");
+    let line = format!(
+        "cd {} && FLIGHTDECK_HOME={} FLIGHTDECK_RUNNER_IDLE=2 {} run secrets-provision --env local -p secrets=api_token; echo exit=$?; sleep 60",
+        p.path().display(),
+        p.home.path().display(),
+        crate::common::bin().display()
+    );
+    t.start("run", &line);
+    t.wait_for("run", "Value of secret api_token for local (not shown");
+    t.type_line("run", "short7x");
+    t.wait_for("run", "not taken: the value was shorter than 8 characters");
+    t.type_line("run", &value);
+    let last = t.wait_for("run", "exit=");
+    assert!(last.contains("exit=0"), "{last}");
+    assert!(last.contains("secret api_token: created (version 1)"), "{last}");
+    assert_eq!(bao(&server, &["kv", "get", "-field=token", "secret/payments/api"]).trim(), value);
+
+    let run = newest_run(&p);
+    let mut extra = Vec::new();
+    for args in [vec!["log", run.as_str()], vec!["log", run.as_str(), "--events"], vec!["audit"]] {
+        let out = p.run(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+        extra.push((format!("flightdeck {}", args.join(" ")), [out.stdout, out.stderr].concat()));
+    }
+    let audit = String::from_utf8_lossy(&extra[2].1).into_owned();
+    assert!(audit.contains("secret.create") && audit.contains("secret.prompt.refused"), "{audit}");
+    let all = places(&t.screens, p.home.path(), extra);
+    let hits = found(&all, &[&value, "short7x"]);
+    assert!(hits.is_empty(), "the typed value was found in: {hits:#?}");
+    assert!(all.len() > 5, "searched too few places: {}", all.len());
+}
+
+#[test]
+fn without_a_terminal_the_prompt_fails_naming_secrets_create() {
+    let server = openbao();
+    let p = Project::new(&config(&server), &[]);
+    let out = p.run(&["run", "secrets-provision", "--env", "local", "-p", "secrets=api_token"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(text(&out).contains("flightdeck secrets create api_token --env local"), "{}", text(&out));
+    let get = Command::new(crate::secrets_infra::venv_bin("bao"))
+        .args(["kv", "get", "-field=token", "secret/payments/api"])
+        .env("BAO_ADDR", server.url())
+        .env("BAO_TOKEN", "root-token")
+        .env("HOME", server.dir.path())
+        .output()
+        .unwrap();
+    assert!(!get.status.success(), "a value was written: {}", text(&get));
+}
