@@ -102,7 +102,9 @@ fn places(screens: &[String], data: &Path, extra: Vec<(String, Vec<u8>)>) -> Vec
 fn found(places: &[(String, Vec<u8>)], values: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     for v in values {
-        for n in encodings(v) {
+        // `encodings` takes fragments of 24-character values; a shorter one is searched as typed.
+        let needles = if v.len() >= 24 { encodings(v) } else { vec![(*v).to_string()] };
+        for n in needles {
             for (place, bytes) in places {
                 if memfind(bytes, n.as_bytes()) {
                     out.push(format!("{place}: {n}"));
