@@ -174,3 +174,59 @@ fn without_a_terminal_the_prompt_fails_naming_secrets_create() {
         .unwrap();
     assert!(!get.status.success(), "a value was written: {}", text(&get));
 }
+
+/// `flightdeck attach RUN` as `user` against the shared data directory, as a shell line for tmux.
+fn attach_line(p: &Project, user: &str, run: &str) -> String {
+    format!(
+        "cd {} && setpriv --reuid {user} --regid {user} --init-groups {} --data-dir {} attach {run}; echo exit=$?; sleep 60",
+        p.path().display(),
+        crate::common::bin().display(),
+        crate::users::data_dir(p).display()
+    )
+}
+
+#[test]
+fn only_the_runs_owner_may_answer_the_prompt() {
+    use crate::users::{RootRunner, data_dir, ensure_users, run_as, shared_project, wait_status};
+    ensure_users();
+    let server = openbao();
+    let p = shared_project(&config(&server), &[]);
+    let _runner = RootRunner::start(&p);
+    let args = ["run", "secrets-provision", "--env", "local", "-p", "secrets=api_token", "--detach"];
+    let out = run_as(&p, "fd-alice", &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let run = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    wait_status(&p, &run, "waiting");
+    let (bobs, alices) = (canary().replace('"', "q"), canary().replace('"', "q"));
+    let mut t = Tmux::new("owner");
+    t.start("bob", &attach_line(&p, "fd-bob", &run));
+    t.wait_for("bob", "Value of secret api_token for local (not shown");
+    t.type_line("bob", &bobs);
+    t.wait_for("bob", "not taken: only fd-alice");
+    wait_status(&p, &run, "waiting");
+    t.start("alice", &attach_line(&p, "fd-alice", &run));
+    t.wait_for("alice", "Value of secret api_token for local (not shown");
+    t.type_line("alice", &alices);
+    let last = t.wait_for("alice", "exit=");
+    assert!(last.contains("exit=0"), "{last}");
+    wait_status(&p, &run, "succeeded");
+    assert_eq!(bao(&server, &["kv", "get", "-field=token", "secret/payments/api"]).trim(), alices);
+    let audit = run_as(&p, "root", &["audit", "--json"]);
+    let audit_text = String::from_utf8_lossy(&audit.stdout).into_owned();
+    let refused: Vec<serde_json::Value> = serde_json::from_str::<serde_json::Value>(&audit_text)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_else(|| audit_text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect())
+        .into_iter()
+        .filter(|e| e["action"] == "secret.prompt.refused")
+        .collect();
+    assert!(
+        refused.iter().any(|e| e["actor"] == "fd-bob" && e.to_string().contains("only fd-alice")),
+        "no audited refusal for fd-bob: {audit_text}"
+    );
+    let all = places(&t.screens, &data_dir(&p), vec![("audit --json".into(), audit.stdout)]);
+    // Bob's and Alice's values were typed on their own terminals with echo off: no screen shows
+    // them, and nothing flightdeck wrote holds either.
+    let hits = found(&all, &[&bobs, &alices]);
+    assert!(hits.is_empty(), "a typed value was found in: {hits:#?}");
+}
