@@ -52,7 +52,10 @@ impl Prompter {
             EventKind::StepProgress { data, .. } => {
                 if let Some((id, q)) = secret_question(data) {
                     self.ask(id, q);
-                } else if data.get(PROMPT_CLOSED).is_some_and(|c| self.asking.as_ref().is_some_and(|(k, _)| c == k.as_str())) {
+                } else if data
+                    .get(PROMPT_CLOSED)
+                    .is_some_and(|c| self.asking.as_ref().is_some_and(|(k, _)| c == k.as_str()))
+                {
                     self.settle();
                 }
             }

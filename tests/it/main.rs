@@ -76,6 +76,7 @@ mod rollout_undo;
 mod runner_detach;
 mod runner_users;
 mod screens;
+mod secret_dialog;
 mod secrets;
 mod secrets_canary;
 mod secrets_infra;

@@ -165,7 +165,12 @@ async fn decide(server: &Server, peer: &Operator, run: &str, decision: Decision)
         Ok(d) => d,
         Err(why) => {
             server
-                .audit(peer, "gate.refused", Some(&id), json!({ "decision": decision.for_record(), "reason": why }))
+                .audit(
+                    peer,
+                    "gate.refused",
+                    Some(&id),
+                    json!({ "decision": decision.for_record(), "reason": why }),
+                )
                 .await;
             return Response::Decided { reply: Reply::refused(why) };
         }

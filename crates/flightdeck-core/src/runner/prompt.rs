@@ -28,7 +28,9 @@ pub fn change(data: &Value) -> Option<Option<String>> {
 pub fn with_open_prompt(d: Decision, live: &LiveRun) -> Result<Decision, (Decision, String)> {
     let Decision::SecretValue { prompt, value } = d else { return Ok(d) };
     match live.open_prompt() {
-        Some(open) if prompt.is_empty() || prompt == open => Ok(Decision::SecretValue { prompt: open, value }),
+        Some(open) if prompt.is_empty() || prompt == open => {
+            Ok(Decision::SecretValue { prompt: open, value })
+        }
         Some(open) => {
             let why = format!("not taken: prompt {prompt} is not open (the open prompt is {open})");
             Err((Decision::SecretValue { prompt, value }, why))

@@ -285,7 +285,11 @@ async fn ensure(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
             Err(SecretError::Provider { problem, .. })
                 if matches!(*problem, Problem::PathMissing { .. } | Problem::KeyMissing { .. }) =>
             {
-                let by_prompt = cx.shared.secret_set.config(&name).is_ok_and(|c| c.created_by_prompt());
+                let by_prompt = cx
+                    .shared
+                    .secret_set
+                    .config(&name)
+                    .is_ok_and(crate::config::secrets::SecretConfig::created_by_prompt);
                 let value = if by_prompt {
                     let typed = super::secret_prompt::ask(cx, &name, &env).await?;
                     zeroize::Zeroizing::new(typed.expose().to_string())

@@ -34,13 +34,16 @@ pub(crate) async fn ask(cx: &mut StepCx, name: &str, env: &str) -> Result<Secret
     let operator = cx.shared.operator.clone();
     cx.log(
         Stream::System,
-        format!("secret {name}: missing; waiting for its value at a hidden prompt (only {} may answer)", operator.name),
+        format!(
+            "secret {name}: missing; waiting for its value at a hidden prompt (only {} may answer)",
+            operator.name
+        ),
     )
     .await;
     set_waiting(cx, true).await?;
     let mut again: Option<String> = None;
     let result = loop {
-        cx.progress(opened(&id, name, env, &operator.name, again.take())).await;
+        cx.progress(opened(&id, name, env, &operator.name, again.take().as_deref())).await;
         match next_value(cx, &id, name, env).await {
             Ok(Some(v)) => break Ok(v),
             Ok(None) => again = Some(format!("the value was shorter than {MIN_LEN} characters")),
@@ -53,7 +56,7 @@ pub(crate) async fn ask(cx: &mut StepCx, name: &str, env: &str) -> Result<Secret
 }
 
 /// The data of the event that opens (or re-opens) the prompt: no value, ever.
-fn opened(id: &str, name: &str, env: &str, operator: &str, again: Option<String>) -> Value {
+fn opened(id: &str, name: &str, env: &str, operator: &str, again: Option<&str>) -> Value {
     json!({ OPEN: {
         "id": id, "secret": name, "environment": env, "operator": operator,
         "min_length": MIN_LEN, "again": again,
@@ -62,8 +65,11 @@ fn opened(id: &str, name: &str, env: &str, operator: &str, again: Option<String>
 
 /// Marks the step and the run waiting (or running again), committed before the prompt shows.
 async fn set_waiting(cx: &mut StepCx, waiting: bool) -> Result<(), String> {
-    let (step, run) =
-        if waiting { (StepStatus::Waiting, RunStatus::Waiting) } else { (StepStatus::Running, RunStatus::Running) };
+    let (step, run) = if waiting {
+        (StepStatus::Waiting, RunStatus::Waiting)
+    } else {
+        (StepStatus::Running, RunStatus::Running)
+    };
     cx.record.status = step;
     let update = RunUpdate { status: run, finished_at: None, exit_code: None, message: None };
     cx.shared.store.record(None, Some(update), Some(&cx.record)).await.map_err(|e| format!("store: {e}"))
@@ -97,7 +103,8 @@ async fn next_value(cx: &mut StepCx, id: &str, name: &str, env: &str) -> Result<
                 continue;
             }
         };
-        let detail = |reason: &str| json!({ "prompt": id, "secret": name, "environment": env, "reason": reason });
+        let detail =
+            |reason: &str| json!({ "prompt": id, "secret": name, "environment": env, "reason": reason });
         if by.uid != shared.operator.uid {
             let why = format!(
                 "only {} (uid {}), who started run {}, may give the value of secret `{name}`",
