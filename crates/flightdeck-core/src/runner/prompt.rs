@@ -41,3 +41,78 @@ pub fn with_open_prompt(d: Decision, live: &LiveRun) -> Result<Decision, (Decisi
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use tokio_util::sync::CancellationToken;
+
+    use super::{change, with_open_prompt};
+    use crate::engine::event::{Decision, SecretText};
+    use crate::runner::live::LiveRun;
+
+    fn value(prompt: &str) -> Decision {
+        Decision::SecretValue { prompt: prompt.into(), value: SecretText::new("s3cr3t-value-42".into()) }
+    }
+
+    #[test]
+    fn progress_opens_and_closes_the_prompt() {
+        let open = json!({ "secret_prompt": { "id": "ensure#1/api_token", "secret": "api_token" } });
+        assert_eq!(change(&open), Some(Some("ensure#1/api_token".into())));
+        assert_eq!(change(&json!({ "secret_prompt_closed": "ensure#1/api_token" })), Some(None));
+        assert_eq!(change(&json!({ "stage": "canary 10%" })), None);
+    }
+
+    #[test]
+    fn a_value_counts_only_for_the_open_prompt() {
+        let (tx, _rx) = tokio::sync::mpsc::channel(1);
+        let live = LiveRun::new("r1".into(), 1, tx, CancellationToken::new(), Vec::new());
+        let (d, why) = with_open_prompt(value(""), &live).unwrap_err();
+        assert!(why.contains("not waiting for a secret value"), "{why}");
+        assert_eq!(d.for_record(), value("").for_record());
+        // Not a secret value: untouched.
+        let approve = Decision::Approve { gate: String::new(), comment: None };
+        assert_eq!(with_open_prompt(approve.clone(), &live).ok(), Some(approve));
+        let data = json!({ "secret_prompt": { "id": "ensure#1/api_token" } });
+        let kind = crate::engine::EventKind::StepProgress { step: "ensure".into(), data };
+        live.publish(crate::engine::Event {
+            run: "r1".into(),
+            life: 1,
+            seq: 1,
+            at: crate::time::Micros(0),
+            kind,
+        });
+        assert_eq!(with_open_prompt(value(""), &live).ok(), Some(value("ensure#1/api_token")));
+        let (_, why) = with_open_prompt(value("ensure#2/api_token"), &live).unwrap_err();
+        assert!(why.contains("the open prompt is ensure#1/api_token"), "{why}");
+        let kind = crate::engine::EventKind::StepFinished {
+            step: "ensure".into(),
+            attempt: 1,
+            status: crate::engine::StepStatus::Succeeded,
+            exit_code: None,
+            duration_ms: 0,
+            outputs: std::collections::BTreeMap::new(),
+            message: None,
+        };
+        live.publish(crate::engine::Event {
+            run: "r1".into(),
+            life: 1,
+            seq: 2,
+            at: crate::time::Micros(0),
+            kind,
+        });
+        assert!(live.open_prompt().is_none());
+    }
+
+    #[test]
+    fn the_value_never_shows_in_debug_or_a_record() {
+        let d = value("ensure#1/api_token");
+        assert!(!format!("{d:?}").contains("s3cr3t"), "{d:?}");
+        let recorded = serde_json::to_string(&d.for_record()).unwrap();
+        assert!(!recorded.contains("s3cr3t") && recorded.contains("[withheld]"), "{recorded}");
+        // On the wire it is the value itself (the runner needs it), and it comes back intact.
+        let wire = serde_json::to_string(&d).unwrap();
+        let back: Decision = serde_json::from_str(&wire).unwrap();
+        assert_eq!(back, d);
+    }
+}
