@@ -230,3 +230,45 @@ fn only_the_runs_owner_may_answer_the_prompt() {
     let hits = found(&all, &[&bobs, &alices]);
     assert!(hits.is_empty(), "a typed value was found in: {hits:#?}");
 }
+
+/// True if openbao holds a value at the test's path.
+fn stored(server: &Server) -> bool {
+    Command::new(crate::secrets_infra::venv_bin("bao"))
+        .args(["kv", "get", "-field=token", "secret/payments/api"])
+        .env("BAO_ADDR", server.url())
+        .env("BAO_TOKEN", "root-token")
+        .env("HOME", server.dir.path())
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+#[test]
+fn a_runner_killed_at_the_prompt_wrote_nothing_and_resume_asks_again() {
+    use crate::users::{RootRunner, data_dir, ensure_users, run_as, shared_project, wait_status};
+    ensure_users();
+    let server = openbao();
+    let p = shared_project(&config(&server), &[]);
+    let runner = RootRunner::start(&p);
+    let args = ["run", "secrets-provision", "--env", "local", "-p", "secrets=api_token", "--detach"];
+    let out = run_as(&p, "fd-alice", &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let run = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    wait_status(&p, &run, "waiting");
+    runner.crash();
+    assert!(!stored(&server), "a value was written before anyone typed one");
+    let _runner = RootRunner::start(&p);
+    let value = canary().replace('"', "q");
+    let mut t = Tmux::new("resume");
+    let line = attach_line(&p, "fd-alice", &run).replace(" attach ", " resume ");
+    t.start("alice", &line);
+    let shown = t.wait_for("alice", "(not shown");
+    assert!(shown.contains("Value of secret api_token for local"), "{shown}");
+    t.type_line("alice", &value);
+    let last = t.wait_for("alice", "exit=");
+    assert!(last.contains("exit=0"), "{last}");
+    assert_eq!(bao(&server, &["kv", "get", "-field=token", "secret/payments/api"]).trim(), value);
+    let hits = found(&places(&t.screens, &data_dir(&p), Vec::new()), &[&value]);
+    assert!(hits.is_empty(), "the typed value was found in: {hits:#?}");
+}
