@@ -153,6 +153,9 @@ fn a_value_typed_at_the_runs_hidden_prompt_reaches_openbao_and_nothing_else() {
     let audit = String::from_utf8_lossy(&extra[2].1).into_owned();
     assert!(audit.contains("secret.create") && audit.contains("secret.prompt.refused"), "{audit}");
     let all = places(&t.screens, p.home.path(), extra);
+    for f in ["runner.log", "flightdeck.db-wal"] {
+        assert!(all.iter().any(|(place, _)| place.ends_with(f)), "{f} was not searched");
+    }
     let hits = found(&all, &[&value, "short7x"]);
     assert!(hits.is_empty(), "the typed value was found in: {hits:#?}");
     assert!(all.len() > 5, "searched too few places: {}", all.len());

@@ -32,7 +32,11 @@ pub async fn handle(server: Arc<Server>, stream: UnixStream) {
     }
     loop {
         let req: Request = match read_line(&mut r, &mut buf).await {
-            Ok(Some(req)) => req,
+            // The line may have carried a value typed at a secret prompt: wipe it.
+            Ok(Some(req)) => {
+                zeroize::Zeroize::zeroize(&mut buf);
+                req
+            }
             Ok(None) => return,
             Err(e) => {
                 let _ = write_line(&mut w, &Response::error(exit::USAGE, e.to_string())).await;
