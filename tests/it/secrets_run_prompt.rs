@@ -275,3 +275,46 @@ fn a_runner_killed_at_the_prompt_wrote_nothing_and_resume_asks_again() {
     let hits = found(&places(&t.screens, &data_dir(&p), Vec::new()), &[&value]);
     assert!(hits.is_empty(), "the typed value was found in: {hits:#?}");
 }
+
+/// The console on a real terminal: the run it launches opens the masked dialog, the value typed
+/// there reaches openbao through the runner, and no screen or file holds it.
+#[test]
+fn the_console_dialog_sends_the_typed_value_to_the_run() {
+    let server = openbao();
+    let value = canary().replace('"', "q");
+    let p = Project::new(&format!("project = \"prompt\"\n{}", config(&server)), &[]);
+    let mut t = Tmux::new("console");
+    let line = format!(
+        "cd {} && FLIGHTDECK_HOME={} FLIGHTDECK_RUNNER_IDLE=2 TERM=xterm-256color {}; sleep 30",
+        p.path().display(),
+        p.home.path().display(),
+        crate::common::bin().display()
+    );
+    t.start("ui", &line);
+    t.wait_for("ui", "Diana");
+    for k in [":", "run secrets-provision --env local secrets=api_token"] {
+        t.cmd(&["send-keys", "-t", "fd:ui", "-l", k]);
+    }
+    t.cmd(&["send-keys", "-t", "fd:ui", "Enter"]);
+    t.wait_for("ui", "enter starts the run");
+    t.cmd(&["send-keys", "-t", "fd:ui", "Enter"]);
+    t.wait_for("ui", "Secret needed");
+    // The dialog ignores keys for its grace period (600 ms).
+    std::thread::sleep(Duration::from_millis(900));
+    t.type_line("ui", &value);
+    let end = Instant::now() + Duration::from_secs(30);
+    while !stored(&server) {
+        assert!(Instant::now() < end, "the value never reached openbao");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let done = t.wait_for("ui", "succeeded");
+    assert!(!done.contains("Secret needed"), "{done}");
+    assert_eq!(bao(&server, &["kv", "get", "-field=token", "secret/payments/api"]).trim(), value);
+    let bullets = "•".repeat(value.chars().count().min(40));
+    assert!(
+        t.screens.iter().all(|s| !s.contains(&bullets))
+            || t.screens.iter().any(|s| s.contains("Secret needed"))
+    );
+    let hits = found(&places(&t.screens, p.home.path(), Vec::new()), &[&value]);
+    assert!(hits.is_empty(), "the typed value was found in: {hits:#?}");
+}
