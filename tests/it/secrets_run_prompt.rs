@@ -314,3 +314,29 @@ fn the_console_dialog_sends_the_typed_value_to_the_run() {
     let hits = found(&places(&t.screens, p.home.path(), Vec::new()), &[&value]);
     assert!(hits.is_empty(), "the typed value was found in: {hits:#?}");
 }
+
+/// Ctrl-C at the hidden prompt cancels the run (exit 5): nothing is written to openbao, and the
+/// terminal echoes again afterwards.
+#[test]
+fn ctrl_c_at_the_prompt_cancels_writes_nothing_and_restores_echo() {
+    let server = openbao();
+    let p = Project::new(&config(&server), &[]);
+    let mut t = Tmux::new("cancel");
+    let line = format!(
+        "cd {} && FLIGHTDECK_HOME={} FLIGHTDECK_RUNNER_IDLE=2 {} run secrets-provision --env local -p secrets=api_token; echo exit=$?; sleep 60",
+        p.path().display(),
+        p.home.path().display(),
+        crate::common::bin().display()
+    );
+    t.start("run", &line);
+    t.wait_for("run", "(not shown");
+    t.cmd(&["send-keys", "-t", "fd:run", "C-c"]);
+    let last = t.wait_for("run", "exit=");
+    assert!(last.contains("exit=5"), "{last}");
+    assert!(!stored(&server), "a value was written by a cancelled run");
+    let status = p.run(&["runs", "--json"]);
+    assert!(String::from_utf8_lossy(&status.stdout).contains("\"cancelled\""), "{}", text(&status));
+    // Echo is back on: what is typed now shows.
+    t.cmd(&["send-keys", "-t", "fd:run", "-l", "visible-again"]);
+    t.wait_for("run", "visible-again");
+}
