@@ -1,4 +1,6 @@
-//! Answering the engine's questions on a terminal: gates, the failure menu, re-run confirmation.
+//! Answering the engine's questions on a terminal: gates, the failure menu, re-run confirmation,
+//! and the hidden prompt for a secret's value (`create = "prompt"`: echo off while it is typed;
+//! the value goes only to the runner, see `secret_question`).
 //!
 //! One thread reads stdin lines for the whole process; each question is a task that takes lines
 //! from it, and is dropped if the question is settled elsewhere (another terminal approved).
@@ -47,6 +49,16 @@ impl Prompter {
             EventKind::RerunNeeded { step, still_running } => {
                 self.ask(format!("rerun:{step}"), rerun_question(step.clone(), *still_running));
             }
+            EventKind::StepProgress { data, .. } => {
+                if let Some((id, q)) = secret_question(data) {
+                    self.ask(id, q);
+                } else if data
+                    .get(PROMPT_CLOSED)
+                    .is_some_and(|c| self.asking.as_ref().is_some_and(|(k, _)| c == k.as_str()))
+                {
+                    self.settle();
+                }
+            }
             EventKind::StepFinished { step, .. } | EventKind::StepStarted { step, .. }
                 if self.asking.as_ref().is_some_and(|(k, _)| k.starts_with(&format!("{step}#"))) =>
             {
@@ -70,9 +82,24 @@ impl Prompter {
         let cancel = self.cancel.clone();
         let handle = tokio::spawn(async move {
             loop {
+                // Echo off from before the prompt shows until the line is in (a hidden question).
+                let quiet = if question.hidden {
+                    match crate::headless::secret_create::NoEcho::new() {
+                        Ok(q) => Some(q),
+                        Err(e) => {
+                            crate::errln!("flightdeck: {e}");
+                            return;
+                        }
+                    }
+                } else {
+                    None
+                };
                 crate::err!("{}", question.prompt);
                 let Some(line) = lines.lock().await.recv().await else { return };
-                match (question.parse)(line.trim()) {
+                drop(quiet);
+                let line = zeroize::Zeroizing::new(line);
+                let text = if question.hidden { line.as_str() } else { line.trim() };
+                match (question.parse)(text) {
                     Answer::Decision(d) => {
                         let _ = tx.send(d).await;
                         return;
@@ -98,12 +125,44 @@ enum Answer {
 struct Question {
     prompt: String,
     parse: Box<dyn Fn(&str) -> Answer + Send>,
+    /// Typed with echo off (a secret's value).
+    hidden: bool,
+}
+
+/// The `StepProgress` key that opens a secret prompt, and the one that closes it.
+const PROMPT_OPEN: &str = flightdeck_core::runner::prompt::OPEN;
+const PROMPT_CLOSED: &str = flightdeck_core::runner::prompt::CLOSED;
+
+/// The hidden question of a secret prompt event (its id and the question), if `data` opens one.
+/// The typed value becomes a [`Decision::SecretValue`] sent to the runner and nowhere else.
+fn secret_question(data: &serde_json::Value) -> Option<(String, Question)> {
+    let p = data.get(PROMPT_OPEN)?;
+    let field = |k: &str| p.get(k).and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+    let (id, secret, env) = (field("id"), field("secret"), field("environment"));
+    let min = p.get("min_length").and_then(serde_json::Value::as_u64).unwrap_or(8);
+    if let Some(again) = p.get("again").and_then(serde_json::Value::as_str) {
+        crate::errln!("{}", flightdeck_core::sanitize::one_line(&format!("not taken: {again}")));
+    }
+    let prompt = flightdeck_core::sanitize::one_line(&format!(
+        "Value of secret {secret} for {env} (not shown, at least {min} characters): "
+    ))
+    .into_owned();
+    let key = id.clone();
+    let parse = Box::new(move |a: &str| {
+        if a.is_empty() {
+            return Answer::Again("the value is empty: type it, or ctrl-c cancels the run".into());
+        }
+        let value = crate::engine::event::SecretText::new(a.to_string());
+        Answer::Decision(Decision::SecretValue { prompt: key.clone(), value })
+    });
+    Some((id, Question { prompt, parse, hidden: true }))
 }
 
 fn gate_question(info: GateInfo) -> Question {
     let gate = info.gate.clone();
     match info.form {
         GateForm::YesNo { default_yes } => Question {
+            hidden: false,
             prompt: format!("Approve \"{}\"? {} ", info.message, if default_yes { "[Y/n]" } else { "[y/N]" }),
             parse: Box::new(move |a| match a.to_ascii_lowercase().as_str() {
                 "y" | "yes" => Answer::Decision(Decision::Approve { gate: gate.clone(), comment: None }),
@@ -115,6 +174,7 @@ fn gate_question(info: GateInfo) -> Question {
             }),
         },
         GateForm::Phrase { phrase } => Question {
+            hidden: false,
             prompt: format!("Type \"{phrase}\" to approve (empty rejects): "),
             parse: Box::new(move |a| {
                 if a.is_empty() {
@@ -132,6 +192,7 @@ fn choice_question(gate: String, choices: Vec<String>, default: Option<String>) 
     let menu: Vec<String> = choices.iter().enumerate().map(|(i, c)| format!("{}) {c}", i + 1)).collect();
     let dflt = default.clone().map(|d| format!(" [{d}]")).unwrap_or_default();
     Question {
+        hidden: false,
         prompt: format!("Choose {}{dflt}: ", menu.join("  ")),
         parse: Box::new(move |a| {
             let pick = if a.is_empty() {
@@ -157,6 +218,7 @@ fn failure_question(step: String, attempt: u32, error: &str, default: FailureAct
         FailureAction::Abort => "abort",
     };
     Question {
+        hidden: false,
         prompt: format!(
             "{step} failed ({error}). [r]etry, [s]kip, roll[b]ack, [a]bort? [{}] ",
             name(default)
@@ -182,6 +244,7 @@ fn rerun_question(step: String, still_running: bool) -> Question {
         format!("{step} may have half-run when the process died. Run it again? [y/N] ")
     };
     Question {
+        hidden: false,
         prompt,
         parse: Box::new(move |a| match a.to_ascii_lowercase().as_str() {
             "y" | "yes" => Answer::Decision(Decision::ConfirmRerun { step: step.clone() }),

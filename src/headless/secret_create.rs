@@ -13,13 +13,13 @@ use crate::error::{Error, exit};
 use crate::headless::Project;
 use crate::secrets::{Problem, Redactor, SecretError, SecretSet};
 
-/// Terminal echo off until dropped.
-struct NoEcho {
+/// Terminal echo off until dropped (also used by the hidden prompt of a running workflow).
+pub(crate) struct NoEcho {
     saved: nix::sys::termios::Termios,
 }
 
 impl NoEcho {
-    fn new() -> Result<NoEcho, Error> {
+    pub(crate) fn new() -> Result<NoEcho, Error> {
         use nix::sys::termios::{LocalFlags, SetArg, tcgetattr, tcsetattr};
         let no_tty = |_| no_terminal();
         let saved = tcgetattr(std::io::stdin()).map_err(no_tty)?;

@@ -15,9 +15,11 @@ use flightdeck_core::workflow::catalog::Catalog;
 mod data;
 mod gates;
 mod load;
+mod secret_prompt;
 pub use data::{audit, dora_dashboard, health_snapshot, notification_attempts, notifications, release_plan};
 pub use gates::{after, answered, long_prod_gate, prod_gate_with_refusal, system_line};
 pub use load::{load_finished, load_running, load_snapshot, load_started, load_step_running};
+pub use secret_prompt::secret_prompt;
 
 /// 2026-11-18 09:30:00 UTC, the fixtures' "now".
 pub const NOW: Micros = Micros(1_794_994_200_000_000);

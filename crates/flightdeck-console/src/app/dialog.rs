@@ -74,7 +74,7 @@ impl App {
     /// Milliseconds left of the grace period of the dialog on screen (engine-opened dialogs only).
     pub fn grace_left_ms(&self) -> Option<i64> {
         let id = self.dialog.as_deref()?;
-        if !(id.starts_with("gate:") || id.starts_with("failure:") || id.starts_with("rerun:")) {
+        if !["gate:", "failure:", "rerun:", "secret:"].iter().any(|p| id.starts_with(p)) {
             return None;
         }
         let left = GRACE_MS - (self.now.0 - self.dialog_since.0) / 1000;
@@ -156,6 +156,8 @@ pub fn run_dialog_id(view: &RunView) -> Option<String> {
         Some(format!("failure:{}#{}", f.step, f.attempt))
     } else if let Some((step, _)) = &view.rerun {
         Some(format!("rerun:{step}"))
+    } else if let Some(p) = &view.secret_prompt {
+        Some(p.dialog_id())
     } else {
         view.gate.as_ref().map(|g| format!("gate:{}", g.gate))
     }

@@ -90,6 +90,10 @@ impl App {
                 let effects: Vec<Effect> = form.key(key).into_iter().collect();
                 Some(effects.into_iter().flat_map(|e| self.launch_or_ask(e)).collect())
             }
+            Screen::Run(rs) if self.dialog.as_deref().is_some_and(|d| d.starts_with("secret:")) => {
+                let view = self.views.get(&rs.run)?;
+                crate::app::secret_prompt::secret_key(rs, view, key)
+            }
             Screen::Run(rs) => {
                 let view = self.views.get(&rs.run)?;
                 let dialog_shown = self.dialog.as_deref().is_some_and(|d| d.starts_with("gate:"));
@@ -116,7 +120,7 @@ impl App {
             Screen::Run(rs) => match self.dialog.as_deref() {
                 Some("cancel") => vec![KeyScope::Gate],
                 Some(d) if d.starts_with("failure:") => vec![KeyScope::FailureMenu, KeyScope::Run],
-                Some(d) if d.starts_with("gate:") || d.starts_with("rerun:") => {
+                Some(d) if d.starts_with("gate:") || d.starts_with("rerun:") || d.starts_with("secret:") => {
                     vec![KeyScope::Gate, KeyScope::Run]
                 }
                 _ if rs.hidden.is_some() => vec![KeyScope::HiddenDialog, KeyScope::Run],

@@ -94,6 +94,8 @@ pub struct RunView {
     pub progress: BTreeMap<String, String>,
     /// A `load` step's latest figures (its `StepProgress`, at most two a second), by step.
     pub load: BTreeMap<String, Box<flightdeck_core::load::Snapshot>>,
+    /// The secret prompt open now (a value typed into a masked dialog), see `app::secret_prompt`.
+    pub secret_prompt: Option<crate::app::secret_prompt::SecretPrompt>,
 }
 
 impl RunView {
@@ -118,6 +120,7 @@ impl RunView {
             rolling_back: false,
             progress: BTreeMap::new(),
             load: BTreeMap::new(),
+            secret_prompt: None,
         }
     }
 
@@ -180,6 +183,9 @@ impl RunView {
                 if self.failure.as_ref().is_some_and(|f| &f.step == step) {
                     self.failure = None;
                 }
+                if self.secret_prompt.as_ref().is_some_and(|p| &p.step == step) {
+                    self.secret_prompt = None;
+                }
             }
             other => self.apply_rest(at, other),
         }
@@ -219,7 +225,15 @@ impl RunView {
                 self.rerun = Some((step.clone(), *still_running));
             }
             EventKind::StepProgress { step, data } => {
-                if let Some(snapshot) = load_snapshot(data) {
+                if crate::app::secret_prompt::apply(&mut self.secret_prompt, step, data) {
+                    if let Some(s) = self.step_mut(step) {
+                        s.status = if data.get(flightdeck_core::runner::prompt::OPEN).is_some() {
+                            StepStatus::Waiting
+                        } else {
+                            StepStatus::Running
+                        };
+                    }
+                } else if let Some(snapshot) = load_snapshot(data) {
                     self.load.insert(step.clone(), snapshot);
                 } else if let Some(text) = stage_text(data) {
                     self.progress.insert(step.clone(), text);
@@ -234,6 +248,7 @@ impl RunView {
                 self.gate = None;
                 self.failure = None;
                 self.rerun = None;
+                self.secret_prompt = None;
             }
             _ => {}
         }

@@ -19,10 +19,10 @@ use flightdeck_core::time::human_duration;
 const MAX_WIDTH: u16 = 78;
 
 /// A dialog in two parts: text that scrolls, and a fixed bottom (tally, options, keys).
-struct Dialog<'a> {
-    title: String,
-    body: Vec<Line<'a>>,
-    bottom: Vec<Line<'a>>,
+pub(super) struct Dialog<'a> {
+    pub(super) title: String,
+    pub(super) body: Vec<Line<'a>>,
+    pub(super) bottom: Vec<Line<'a>>,
 }
 
 /// Draws the dialog of the run on screen, if one shows.
@@ -35,6 +35,8 @@ pub fn run_dialogs(app: &App, view: &RunView, rs: &RunScreen, theme: &Theme, fra
         failure_dialog(app, menu, theme, inner)
     } else if let Some((step, alive)) = view.rerun.as_ref().filter(|_| id.starts_with("rerun:")) {
         rerun_dialog(app, rs, step, *alive, theme, inner)
+    } else if let Some(p) = view.secret_prompt.as_ref().filter(|_| id.starts_with("secret:")) {
+        crate::view::secret_dialog::secret_dialog(app, rs, p, theme, inner)
     } else if let Some(gate) = view.gate.as_ref().filter(|_| id.starts_with("gate:")) {
         gate_dialog(app, view, rs, gate, theme, inner)
     } else {
@@ -78,7 +80,13 @@ fn draw(d: Dialog, scroll: usize, theme: &Theme, frame: &mut Frame, area: Rect) 
     frame.render_widget(Paragraph::new(d.bottom), bottom);
 }
 
-fn wrapped<'a>(text: &str, width: usize, theme: &Theme, role: Role, indent: &str) -> Vec<Line<'a>> {
+pub(super) fn wrapped<'a>(
+    text: &str,
+    width: usize,
+    theme: &Theme,
+    role: Role,
+    indent: &str,
+) -> Vec<Line<'a>> {
     let w = width.saturating_sub(indent.chars().count());
     wrap_text(text, w).into_iter().map(|l| Line::from(span(format!("{indent}{l}"), theme, role))).collect()
 }
@@ -98,7 +106,7 @@ fn options_line<'a>(options: &[String], selected: usize, theme: &Theme) -> Line<
 }
 
 /// The key line, or the grace period while keys are ignored.
-fn keys_line<'a>(app: &App, keys: &str, theme: &Theme) -> Line<'a> {
+pub(super) fn keys_line<'a>(app: &App, keys: &str, theme: &Theme) -> Line<'a> {
     match app.grace_left_ms() {
         Some(ms) => {
             Line::from(span(format!("⏳ just opened: keys are ignored for {ms} ms"), theme, Role::Warn))

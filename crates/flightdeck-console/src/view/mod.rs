@@ -30,6 +30,7 @@ mod profile;
 mod release;
 mod run;
 mod runs;
+mod secret_dialog;
 mod secrets;
 pub mod widgets;
 

@@ -78,6 +78,7 @@ fn info_line(app: &App, view: &RunView, theme: &Theme, frame: &mut Frame, area: 
             (g, r, format!("{} (exit {code})", st.as_str()))
         }
         None if view.gate.is_some() => ("⏸", Role::Warn, "waiting for approval".to_string()),
+        None if view.secret_prompt.is_some() => ("⏸", Role::Warn, "waiting for a secret value".to_string()),
         None if view.rolling_back => ("↺", Role::Warn, "rolling back".to_string()),
         None if view.live => ("▶", Role::Running, "running".to_string()),
         None => ("·", Role::Muted, "stored".to_string()),

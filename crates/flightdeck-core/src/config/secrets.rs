@@ -73,6 +73,9 @@ pub struct AppRole {
     pub mount: Option<String>,
 }
 
+/// The values of `create` in `[secrets.NAME]`.
+const CREATE: [&str; 2] = ["generate", "prompt"];
+
 /// `[secrets.NAME]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,6 +94,11 @@ pub struct SecretConfig {
     /// Length of generated values (default 32).
     #[serde(default)]
     pub length: Option<usize>,
+    /// How `secret = { ensure = [...] }` creates it when missing: `"generate"` (default, a random
+    /// value of `length` characters) or `"prompt"` (typed by the run's operator at a hidden prompt:
+    /// a third party's API token).
+    #[serde(default)]
+    pub create: Option<String>,
     /// Per-environment overrides.
     #[serde(default)]
     pub environments: BTreeMap<String, SecretOverride>,
@@ -131,6 +139,11 @@ impl SecretConfig {
             path: o.path.or_else(|| self.path.clone()),
             key: o.key.or_else(|| self.key.clone()),
         }
+    }
+
+    /// True if a missing value is typed at a hidden prompt (`create = "prompt"`).
+    pub fn created_by_prompt(&self) -> bool {
+        self.create.as_deref() == Some("prompt")
     }
 
     /// `rotate_every` in seconds.
@@ -198,6 +211,15 @@ pub fn check(
                 )
                 .with_help(hint));
             }
+        }
+        if let Some(c) = s.create.as_deref().filter(|c| !CREATE.contains(c)) {
+            return Err(Diagnostic::new(
+                path,
+                find_line_in_table(text, &table, "create"),
+                1,
+                format!("secret {name:?}: create {c:?} is not a way to create it"),
+            )
+            .with_help("write create = \"generate\" (a random value) or create = \"prompt\" (typed at a hidden prompt)"));
         }
         if s.rotate_every.is_some() && s.rotate_every_secs().is_none() {
             return Err(Diagnostic::new(

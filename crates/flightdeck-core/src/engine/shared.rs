@@ -163,7 +163,7 @@ impl Shared {
         decision: &crate::engine::event::Decision,
         reason: &str,
     ) {
-        let detail = json!({ "decision": decision, "counted": false, "reason": reason });
+        let detail = json!({ "decision": decision.for_record(), "counted": false, "reason": reason });
         if let Err(e) = self.audit_as(who, "decision.refused", detail).await {
             tracing::warn!("auditing a refused answer: {e}");
         }

@@ -131,4 +131,63 @@ pub enum Decision {
         /// The step.
         step: String,
     },
+    /// The value typed at a secret prompt (`create = "prompt"`): it travels only over the runner
+    /// socket to the engine, which writes it to the provider; it is never journaled, audited,
+    /// logged or sent in an event (see [`Decision::for_record`]).
+    SecretValue {
+        /// The prompt answered (`STEP#ATTEMPT/SECRET`); empty for the one open now.
+        prompt: String,
+        /// The value (its `Debug` is `[hidden]`; wiped when dropped).
+        value: SecretText,
+    },
+}
+
+
+impl Decision {
+    /// The decision as it may be recorded (audit, logs): a secret value is replaced by `[withheld]`.
+    #[must_use]
+    pub fn for_record(&self) -> Decision {
+        match self {
+            Decision::SecretValue { prompt, .. } => Decision::SecretValue {
+                prompt: prompt.clone(),
+                value: SecretText::new("[withheld]".to_string()),
+            },
+            other => other.clone(),
+        }
+    }
+}
+
+/// Text typed at a secret prompt: serialized as a plain string (it must cross the runner socket),
+/// wiped from memory when dropped, and shown by `Debug` as `[hidden]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretText(zeroize::Zeroizing<String>);
+
+impl SecretText {
+    /// Wraps `text`.
+    pub fn new(text: String) -> SecretText {
+        SecretText(zeroize::Zeroizing::new(text))
+    }
+
+    /// The text.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[hidden]")
+    }
+}
+
+impl Serialize for SecretText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(SecretText::new)
+    }
 }

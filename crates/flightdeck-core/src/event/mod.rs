@@ -13,7 +13,7 @@ use crate::time::Micros;
 mod decision;
 mod status;
 
-pub use decision::{Approval, Decision, FailureAction, GateForm, GateInfo};
+pub use decision::{Approval, Decision, FailureAction, GateForm, GateInfo, SecretText};
 pub use status::{RunStatus, StepStatus, Stream};
 
 /// An event with its envelope: run id, process life, sequence number and time.

@@ -32,7 +32,11 @@ pub async fn handle(server: Arc<Server>, stream: UnixStream) {
     }
     loop {
         let req: Request = match read_line(&mut r, &mut buf).await {
-            Ok(Some(req)) => req,
+            // The line may have carried a value typed at a secret prompt: wipe it.
+            Ok(Some(req)) => {
+                zeroize::Zeroize::zeroize(&mut buf);
+                req
+            }
             Ok(None) => return,
             Err(e) => {
                 let _ = write_line(&mut w, &Response::error(exit::USAGE, e.to_string())).await;
@@ -148,16 +152,29 @@ async fn decide(server: &Server, peer: &Operator, run: &str, decision: Decision)
                 peer,
                 "decision.refused",
                 Some(&id),
-                json!({ "decision": decision, "reason": reply.message }),
+                json!({ "decision": decision.for_record(), "reason": reply.message }),
             )
             .await;
         return Response::Decided { reply };
+    };
+    let decision = match crate::runner::prompt::with_open_prompt(decision, &live) {
+        Ok(d) => d,
+        Err((d, why)) => {
+            let detail = json!({ "decision": d.for_record(), "reason": why });
+            server.audit(peer, "secret.prompt.refused", Some(&id), detail).await;
+            return Response::Decided { reply: Reply::refused(why) };
+        }
     };
     let decision = match with_open_gate(decision.clone(), live.open_gate().as_deref()) {
         Ok(d) => d,
         Err(why) => {
             server
-                .audit(peer, "gate.refused", Some(&id), json!({ "decision": decision, "reason": why }))
+                .audit(
+                    peer,
+                    "gate.refused",
+                    Some(&id),
+                    json!({ "decision": decision.for_record(), "reason": why }),
+                )
                 .await;
             return Response::Decided { reply: Reply::refused(why) };
         }

@@ -38,6 +38,8 @@ struct Hub {
     events: Vec<Event>,
     subscribers: Vec<mpsc::Sender<Response>>,
     open_gate: Option<String>,
+    /// The secret prompt open now (`STEP#ATTEMPT/SECRET`), see `runner::prompt`.
+    open_prompt: Option<String>,
     rerun_needed: Vec<String>,
     ended: Option<Summary>,
 }
@@ -103,6 +105,7 @@ impl LiveRun {
             steps: Vec::new(),
         }));
         hub.open_gate = None;
+        hub.open_prompt = None;
     }
 
     /// The backlog after `from` and, unless the run ended, a stream of what follows.
@@ -121,6 +124,11 @@ impl LiveRun {
     /// The gate open now (`STEP#ATTEMPT`), if any.
     pub fn open_gate(&self) -> Option<String> {
         self.hub().open_gate.clone()
+    }
+
+    /// The secret prompt open now (`STEP#ATTEMPT/SECRET`), if any.
+    pub fn open_prompt(&self) -> Option<String> {
+        self.hub().open_prompt.clone()
     }
 
     /// Steps that wait for a confirmation to run again.
@@ -148,7 +156,15 @@ fn track(hub: &mut Hub, kind: &EventKind) {
         EventKind::RerunNeeded { step, .. } if !hub.rerun_needed.contains(step) => {
             hub.rerun_needed.push(step.clone());
         }
+        EventKind::StepProgress { data, .. } => {
+            if let Some(open) = crate::runner::prompt::change(data) {
+                hub.open_prompt = open;
+            }
+        }
         EventKind::StepStarted { step, .. } | EventKind::StepFinished { step, .. } => {
+            if hub.open_prompt.as_deref().is_some_and(|p| p.split('#').next() == Some(step.as_str())) {
+                hub.open_prompt = None;
+            }
             if hub.open_gate.as_deref().is_some_and(|g| g.split('#').next() == Some(step.as_str())) {
                 hub.open_gate = None;
             }
@@ -156,6 +172,7 @@ fn track(hub: &mut Hub, kind: &EventKind) {
         }
         EventKind::RunFinished { .. } => {
             hub.open_gate = None;
+            hub.open_prompt = None;
             hub.rerun_needed.clear();
         }
         _ => {}

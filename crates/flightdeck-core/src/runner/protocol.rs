@@ -210,8 +210,9 @@ where
     W: AsyncWriteExt + Unpin,
     T: Serialize,
 {
-    let mut line = serde_json::to_vec(msg).map_err(std::io::Error::other)?;
+    let mut line = zeroize::Zeroizing::new(serde_json::to_vec(msg).map_err(std::io::Error::other)?);
     line.push(b'\n');
+    // Wiped when dropped: a line may carry a value typed at a secret prompt.
     w.write_all(&line).await?;
     w.flush().await
 }

@@ -31,6 +31,7 @@ pub mod registry;
 pub mod rollout;
 pub mod run;
 pub mod secret;
+mod secret_prompt;
 pub mod teardown;
 pub mod uses;
 

@@ -5,7 +5,9 @@
 //!   `version` and `previous` (undo with `restore` or `flightdeck secrets restore`).
 //! - `{ disable = "db_password", version = "{{ steps.rotate.outputs.previous }}" }`.
 //! - `{ restore = "db_password", version = "..." }`: makes that version current again.
-//! - `{ ensure = ["db_password"], length = 32 }`: creates the missing ones with generated values.
+//! - `{ ensure = ["db_password"], length = 32 }`: creates the missing ones with generated values,
+//!   or, for a secret with `create = "prompt"`, from a value its operator types at a hidden prompt
+//!   (`steps::secret_prompt`).
 //! - `{ env_file = "deploy/app.env", vars = { PGPASSWORD = "db_password" } }`: writes a service's
 //!   env file with mode 0600.
 
@@ -163,6 +165,7 @@ impl StepKind for SecretKind {
             };
             match result {
                 Ok(()) => StepOutcome::Succeeded,
+                Err(_) if cx.shared.cancel.is_cancelled() => StepOutcome::Cancelled,
                 Err(e) => StepOutcome::failed(cx.shared.redact(e)),
             }
         })
@@ -288,15 +291,27 @@ async fn ensure(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
             Err(SecretError::Provider { problem, .. })
                 if matches!(*problem, Problem::PathMissing { .. } | Problem::KeyMissing { .. }) =>
             {
-                let value = generate::generate(length(spec, cx, &name))
-                    .map_err(|e| format!("cannot generate a value: {e}"))?;
+                let by_prompt = cx
+                    .shared
+                    .secret_set
+                    .config(&name)
+                    .is_ok_and(crate::config::secrets::SecretConfig::created_by_prompt);
+                let value = if by_prompt {
+                    let typed = super::secret_prompt::ask(cx, &name, &env).await?;
+                    zeroize::Zeroizing::new(typed.expose().to_string())
+                } else {
+                    generate::generate(length(spec, cx, &name))
+                        .map_err(|e| format!("cannot generate a value: {e}"))?
+                };
                 cx.shared.redactor.add(&value);
                 let (provider, version) =
                     cx.shared.secret_set.write(&name, Some(&env), &value).await.map_err(|e| e.to_string())?;
+                drop(value);
+                let source = if by_prompt { "prompt" } else { "generated" };
                 cx.shared
                     .audit(
                         "secret.create",
-                        json!({ "secret": name, "provider": provider, "version": version }),
+                        json!({ "secret": name, "provider": provider, "version": version, "source": source }),
                     )
                     .await
                     .map_err(|e| format!("store: {e}"))?;

@@ -50,6 +50,12 @@ pub struct RunScreen {
     pub filter: Option<String>,
     /// The filter input while typing (the filter follows each key).
     pub filter_input: Option<TextInput>,
+    /// The masked input of a secret prompt (shown as `•`, never as text).
+    pub secret: TextInput,
+    /// The secret dialog this console already sent a value for.
+    pub secret_answered: Option<String>,
+    /// Enter was pressed on a value shorter than the prompt takes.
+    pub secret_short: bool,
 }
 
 impl RunScreen {
@@ -80,6 +86,9 @@ impl RunScreen {
             match_info: (0, 0),
             filter: None,
             filter_input: None,
+            secret: TextInput::new(""),
+            secret_answered: None,
+            secret_short: false,
         }
     }
 }

@@ -120,7 +120,7 @@ pub(crate) fn gate_of(d: &Decision) -> Option<&str> {
         | Decision::Reject { gate, .. }
         | Decision::Phrase { gate, .. }
         | Decision::Choose { gate, .. } => Some(gate),
-        Decision::OnFailure { .. } | Decision::ConfirmRerun { .. } => None,
+        Decision::OnFailure { .. } | Decision::ConfirmRerun { .. } | Decision::SecretValue { .. } => None,
     }
 }
 
@@ -131,7 +131,9 @@ pub(crate) fn record_for(d: &Decision, info: &GateInfo, run: &str, op: &Operator
         Decision::Reject { comment, .. } => ("reject", None, comment.clone()),
         Decision::Phrase { text, .. } => ("phrase", Some(text.clone()), None),
         Decision::Choose { option, .. } => ("choose", Some(option.clone()), None),
-        Decision::OnFailure { .. } | Decision::ConfirmRerun { .. } => return None,
+        Decision::OnFailure { .. } | Decision::ConfirmRerun { .. } | Decision::SecretValue { .. } => {
+            return None;
+        }
     };
     Some(ApprovalRecord {
         id: 0,
