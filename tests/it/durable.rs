@@ -7,6 +7,8 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use flightdeck::engine::markers::Markers;
+
 use crate::common::{Project, events, text};
 
 /// Config with an environment that has its own keys.
@@ -91,6 +93,16 @@ fn restart_runner(p: &Project, dead: i32, run: &str, life: Option<i64>) {
     }
 }
 
+/// The marker files of execution `tag` of `step` in `run`.
+fn markers(p: &Project, run: &str, step: &str, tag: &str) -> Markers {
+    Markers::new(&p.home.path().join(format!("logs/{run}/{step}.log")), tag)
+}
+
+/// True once the wrapper of execution `tag` of `step` recorded the command's exit status.
+fn ended(p: &Project, run: &str, step: &str, tag: &str) -> bool {
+    markers(p, run, step, tag).exit_status().is_some()
+}
+
 fn status_of(p: &Project, run: &str) -> String {
     let conn = rusqlite::Connection::open(p.db()).unwrap();
     conn.query_row("SELECT status FROM runs WHERE id = ?1", [run], |r| r.get(0)).unwrap()
@@ -153,9 +165,7 @@ run = "echo after-{{{{ steps.deploy.outputs.sha }}}} >> trace"
     let p = Project::new(CONFIG, &[("ended.toml", &wf)]);
     let run = start(&p, "ended", None);
     runner_killed_by_step(&p);
-    wait_until("the step's status file", || {
-        p.home.path().join(format!("logs/{run}/deploy.1.status")).exists()
-    });
+    wait_until("the step's recorded status", || ended(&p, &run, "deploy", "1"));
     assert_eq!(status_of(&p, &run), "running", "the runner died, its run was left running");
     let out = p.run(&["resume", &run, "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -176,9 +186,8 @@ run = '''if [ ! -e crashed ]; then touch crashed; {KILL_ENGINE}; kill -9 0; fi; 
 }
 
 fn wait_wrapper_dead(p: &Project, run: &str) {
-    let begun = p.home.path().join(format!("logs/{run}/charge.1.begun"));
     wait_until("the step's wrapper to die", || {
-        let pid: i32 = std::fs::read_to_string(&begun).unwrap_or_default().trim().parse().unwrap_or(0);
+        let pid = markers(p, run, "charge", "1").begun_pid().unwrap_or(0);
         pid > 0 && !alive(pid)
     });
 }
@@ -244,9 +253,7 @@ on_fail = "rollback"
     let p = Project::new(CONFIG, &[("rb.toml", &wf)]);
     let run = start(&p, "rb", None);
     runner_killed_by_step(&p);
-    wait_until("the rollback's status file", || {
-        p.home.path().join(format!("logs/{run}/two.rollback.status")).exists()
-    });
+    wait_until("the rollback's recorded status", || ended(&p, &run, "two", "rollback"));
     let out = p.run(&["resume", &run, "--json"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert_eq!(p.read("trace"), "one\ntwo\nthree\nundo-two\nundo-one\n");
@@ -274,7 +281,7 @@ run = "{line}"
     let p = Project::new(CONFIG, &[("env.toml", &wf)]);
     let run = start(&p, "env", Some("staging"));
     let dead = runner_killed_by_step(&p);
-    wait_until("the crash step's end", || p.home.path().join(format!("logs/{run}/crash.1.status")).exists());
+    wait_until("the crash step's end", || ended(&p, &run, "crash", "1"));
     // The new runner recovers the run on its own, before any `resume`.
     restart_runner(&p, dead, &run, Some(2));
     wait_until("the recovered run to end", || status_of(&p, &run) != "running");
@@ -353,8 +360,7 @@ run = '''sh -c 'trap "" TERM; sleep 60' & echo started >> trace; sleep 60; echo 
     let run = start(&p, "adoptkill", None);
     wait_until("the step to start", || p.read("trace").contains("started"));
     kill_runner(&p);
-    let begun = p.home.path().join(format!("logs/{run}/long.1.begun"));
-    let pgid: i32 = std::fs::read_to_string(begun).unwrap().trim().parse().unwrap();
+    let pgid: i32 = markers(&p, &run, "long", "1").begun_pid().expect("the wrapper recorded its pid");
     let mut resume = p.cmd(&["resume", &run, "--json"]).stdout(Stdio::piped()).spawn().unwrap();
     let lines = std::io::BufRead::lines(std::io::BufReader::new(resume.stdout.take().unwrap()));
     let mut adopted = false;
@@ -412,7 +418,7 @@ run = "echo bad >> trace; exit 3"
     let p = Project::new(CONFIG, &[("fails.toml", &wf)]);
     let run = start(&p, "fails", None);
     let dead = runner_killed_by_step(&p);
-    wait_until("the crash step's end", || p.home.path().join(format!("logs/{run}/crash.1.status")).exists());
+    wait_until("the crash step's end", || ended(&p, &run, "crash", "1"));
     restart_runner(&p, dead, &run, Some(2));
     wait_until("the recovered run to fail", || status_of(&p, &run) == "failed");
     assert_eq!(p.read("trace"), "bad\n");

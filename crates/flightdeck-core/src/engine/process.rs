@@ -2,7 +2,7 @@
 //! small `sh` wrapper is spawned in its own process group (see [`crate::engine::markers`]) with the
 //! command's output appended to a raw file that the engine copies, redacted, into the step's log;
 //! its pid, group and /proc start time are committed right after the spawn. The
-//! engine learns the end from the wrapper's status file, so a step that finishes while no engine
+//! engine learns the end from the wrapper's state file, so a step that finishes while no engine
 //! watches is still known finished. A resumed run adopts a live group instead of starting a second
 //! copy, and copies its output on from where the last engine stopped. On timeout or cancellation
 //! the whole group gets SIGTERM, then SIGKILL after [`GRACE`].
@@ -28,17 +28,18 @@ pub const GRACE: Duration = Duration::from_secs(5);
 /// How often a running step's log file and status file are polled.
 const POLL: Duration = Duration::from_millis(40);
 
-/// The wrapper: `$1` command, `$2` log, `$3` begun marker, `$4` status file. `begun` needs no rename:
-/// a wrapper that died before finishing it never ran the command (an empty marker reads as absent).
-/// The command runs in a subshell of the wrapper (a fork, no second `sh` to load), with no
-/// positional parameters, as `sh -c` would run it; inside it `$PPID` is the runner, `$$` the wrapper.
-/// The status is one `echo` (one write, no extra process): a reader counts it only with its newline,
-/// so a wrapper killed half way leaves no status rather than half of one.
-const WRAPPER: &str = r#"echo $$ > "$3" || exit 125
+/// The wrapper: `$1` command, `$2` raw output, `$3` state file (see [`crate::engine::markers`]).
+/// The pid needs no rename: a wrapper that died before finishing its line never ran the command (a
+/// line without its newline reads as absent). The command runs in a subshell of the wrapper (a fork,
+/// no second `sh` to load), with no positional parameters, as `sh -c` would run it; inside it
+/// `$PPID` is the runner, `$$` the wrapper. The status is one `echo` (one write, no extra process):
+/// a reader counts it only with its newline, so a wrapper killed half way leaves no status rather
+/// than half of one.
+const WRAPPER: &str = r#"echo $$ >> "$3" || exit 125
 (eval "set --
 $1") </dev/null >>"$2" 2>&1
 s=$?
-echo $s > "$4"
+echo $s >> "$3"
 exit $s"#;
 
 /// The shell the wrapper runs in.
@@ -62,17 +63,13 @@ pub(crate) fn markers(cx: &StepCx) -> Markers {
 pub(crate) async fn run_shell(cx: &mut StepCx, command: &str) -> StepOutcome {
     let m = markers(cx);
     m.clear();
-    for p in [&m.intent, &m.outputs] {
-        if let Err(e) = std::fs::write(p, b"") {
-            return StepOutcome::failed(format!("cannot create {}: {e}", p.display()));
-        }
+    if let Err(e) = m.write_intent() {
+        return StepOutcome::failed(format!("cannot create {}: {e}", m.state.display()));
     }
     // The start is committed before anything is spawned.
     if let Err(e) = cx.started(command).await {
         return StepOutcome::failed(format!("store: {e}"));
     }
-    // Nothing copied yet: a resumed run cuts the log back to here before copying.
-    m.save_copied(0, cx.log.size());
     let mut child = match build_command(cx, command, &m).and_then(|mut c| c.spawn()) {
         Ok(c) => c,
         Err(e) => return StepOutcome::failed(format!("cannot start `sh -c`: {e}")),
@@ -175,9 +172,14 @@ async fn pump_last(cx: &mut StepCx, m: &Markers, tail: &mut Tail) {
 
 /// Copies output lines, secrets redacted, into the step's log, records how far the copy got, then
 /// sends them to listeners (a crash between the two loses lines on the wire, never repeats them).
-async fn forward(cx: &mut StepCx, m: &Markers, tail: &Tail, lines: Vec<String>) {
+async fn forward(cx: &mut StepCx, m: &Markers, tail: &mut Tail, lines: Vec<String>) {
     if lines.is_empty() {
         return;
+    }
+    // Before this engine's first copy: where the raw output and the log stood (a resumed run cuts
+    // the log back to here), so a crash in the middle of the copy repeats no line.
+    if let Some(raw) = tail.unrecorded.take() {
+        m.save_copied(raw, cx.log.size());
     }
     let lines: Vec<String> = lines.into_iter().map(|l| cx.shared.redact(l)).collect();
     for line in &lines {
@@ -242,8 +244,7 @@ fn build_command(cx: &StepCx, command: &str, m: &Markers) -> std::io::Result<Com
         .arg("flightdeck-step")
         .arg(command)
         .arg(&m.raw)
-        .arg(&m.begun)
-        .arg(&m.status)
+        .arg(&m.state)
         .current_dir(dir)
         .env("FLIGHTDECK", &cx.shared.flightdeck_bin)
         .env("FLIGHTDECK_OUTPUT", &m.outputs)
@@ -354,10 +355,20 @@ pub fn read_outputs(path: &Path) -> BTreeMap<String, String> {
 
 /// The start time of a process in clock ticks since boot (`/proc/PID/stat` field 22).
 pub fn proc_start_time(pid: i32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let stat = read_proc(&format!("/proc/{pid}/stat"))?;
     // The command name (field 2) may contain spaces; fields after it follow the last ')'.
     let after = stat.rsplit_once(')')?.1;
     after.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// A small /proc file in one `read` (`read_to_string` grows its buffer from 32 bytes: six reads
+/// for a `stat`), or `None` if it cannot be read.
+fn read_proc(path: &str) -> Option<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut buf = Vec::with_capacity(4096);
+    file.read_to_end(&mut buf).ok()?;
+    String::from_utf8(buf).ok()
 }
 
 /// True if `pid` is a live (not zombie) process.
