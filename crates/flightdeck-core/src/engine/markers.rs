@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::process::{cmdline_has, group_alive, process_live};
+use crate::engine::procfs::{cmdline_has, group_alive, process_live};
 
 /// A live process whose command line has the argument `arg` (scans /proc).
 fn find_by_arg(arg: &str) -> Option<i32> {
