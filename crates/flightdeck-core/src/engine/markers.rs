@@ -54,10 +54,14 @@ impl Markers {
         Markers { state: at("state"), outputs: at("outputs"), raw: at("raw"), copied: at("copied") }
     }
 
-    /// Removes the files of an earlier command with the same tag (none exist for the first command
-    /// of a fresh attempt: then each is one failed `unlink`, no inode is touched).
+    /// Removes the files of an earlier command with the same tag, the state file last: every other
+    /// file of a tag is created after its state file, so without one there is nothing to remove
+    /// (the usual case, a fresh attempt, costs one `stat`).
     pub fn clear(&self) {
-        for p in [&self.state, &self.outputs, &self.raw, &self.copied] {
+        if !self.state.exists() {
+            return;
+        }
+        for p in [&self.outputs, &self.raw, &self.copied, &self.state] {
             let _ = std::fs::remove_file(p);
         }
     }
