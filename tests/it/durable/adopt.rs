@@ -5,8 +5,8 @@
 use std::process::Stdio;
 
 use super::{
-    CONFIG, KILL_ENGINE, kill_runner, newest_run, restart_runner, runner_killed_by_step, start, status_of,
-    wait_until,
+    CONFIG, KILL_ENGINE, ended, kill_runner, markers, newest_run, restart_runner, runner_killed_by_step,
+    start, status_of, wait_until,
 };
 use crate::common::{Project, events, text};
 
@@ -63,9 +63,7 @@ run = "echo after-{{{{ steps.deploy.outputs.sha }}}} >> trace"
     let p = Project::new(CONFIG, &[("ended.toml", &wf)]);
     let run = start(&p, "ended", None);
     runner_killed_by_step(&p);
-    wait_until("the step's status file", || {
-        p.home.path().join(format!("logs/{run}/deploy.1.status")).exists()
-    });
+    wait_until("the step's recorded status", || ended(&p, &run, "deploy", "1"));
     assert_eq!(status_of(&p, &run), "running", "the runner died, its run was left running");
     let out = p.run(&["resume", &run, "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -93,9 +91,7 @@ on_fail = "rollback"
     let p = Project::new(CONFIG, &[("rb.toml", &wf)]);
     let run = start(&p, "rb", None);
     runner_killed_by_step(&p);
-    wait_until("the rollback's status file", || {
-        p.home.path().join(format!("logs/{run}/two.rollback.status")).exists()
-    });
+    wait_until("the rollback's recorded status", || ended(&p, &run, "two", "rollback"));
     let out = p.run(&["resume", &run, "--json"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert_eq!(p.read("trace"), "one\ntwo\nthree\nundo-two\nundo-one\n");
@@ -123,7 +119,7 @@ run = "{line}"
     let p = Project::new(CONFIG, &[("env.toml", &wf)]);
     let run = start(&p, "env", Some("staging"));
     let dead = runner_killed_by_step(&p);
-    wait_until("the crash step's end", || p.home.path().join(format!("logs/{run}/crash.1.status")).exists());
+    wait_until("the crash step's end", || ended(&p, &run, "crash", "1"));
     // The new runner recovers the run on its own, before any `resume`.
     restart_runner(&p, dead, &run, Some(2));
     wait_until("the recovered run to end", || status_of(&p, &run) != "running");
@@ -153,8 +149,7 @@ run = '''sh -c 'trap "" TERM; sleep 60' & echo started >> trace; sleep 60; echo 
     let run = start(&p, "adoptkill", None);
     wait_until("the step to start", || p.read("trace").contains("started"));
     kill_runner(&p);
-    let begun = p.home.path().join(format!("logs/{run}/long.1.begun"));
-    let pgid: i32 = std::fs::read_to_string(begun).unwrap().trim().parse().unwrap();
+    let pgid: i32 = markers(&p, &run, "long", "1").begun_pid().expect("the wrapper recorded its pid");
     let mut resume = p.cmd(&["resume", &run, "--json"]).stdout(Stdio::piped()).spawn().unwrap();
     let lines = std::io::BufRead::lines(std::io::BufReader::new(resume.stdout.take().unwrap()));
     let mut adopted = false;

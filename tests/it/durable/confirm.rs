@@ -2,8 +2,8 @@
 //! runs again, also when a runner recovers the run on its own; a refusal costs no life.
 
 use super::{
-    CONFIG, KILL_ENGINE, alive, newest_run, restart_runner, runner_killed_by_step, start, start_with,
-    status_of, wait_until,
+    CONFIG, KILL_ENGINE, alive, ended, markers, newest_run, restart_runner, runner_killed_by_step, start,
+    start_with, status_of, wait_until,
 };
 use crate::common::{Project, text};
 
@@ -21,9 +21,8 @@ run = '''if [ ! -e crashed ]; then touch crashed; {KILL_ENGINE}; kill -9 0; fi; 
 }
 
 fn wait_wrapper_dead(p: &Project, run: &str) {
-    let begun = p.home.path().join(format!("logs/{run}/charge.1.begun"));
     wait_until("the step's wrapper to die", || {
-        let pid: i32 = std::fs::read_to_string(&begun).unwrap_or_default().trim().parse().unwrap_or(0);
+        let pid = markers(p, run, "charge", "1").begun_pid().unwrap_or(0);
         pid > 0 && !alive(pid)
     });
 }
@@ -102,7 +101,7 @@ run = "echo bad >> trace; exit 3"
     let p = Project::new(CONFIG, &[("fails.toml", &wf)]);
     let run = start(&p, "fails", None);
     let dead = runner_killed_by_step(&p);
-    wait_until("the crash step's end", || p.home.path().join(format!("logs/{run}/crash.1.status")).exists());
+    wait_until("the crash step's end", || ended(&p, &run, "crash", "1"));
     restart_runner(&p, dead, &run, Some(2));
     wait_until("the recovered run to fail", || status_of(&p, &run) == "failed");
     assert_eq!(p.read("trace"), "bad\n");

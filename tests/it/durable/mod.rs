@@ -6,6 +6,8 @@
 
 use std::time::{Duration, Instant};
 
+use flightdeck::engine::markers::Markers;
+
 use crate::common::{Project, text};
 
 mod adopt;
@@ -92,6 +94,16 @@ fn restart_runner(p: &Project, dead: i32, run: &str, life: Option<i64>) {
             runner_log(p).contains(&format!("cannot recover run {run}"))
         }),
     }
+}
+
+/// The marker files of execution `tag` of `step` in `run`.
+fn markers(p: &Project, run: &str, step: &str, tag: &str) -> Markers {
+    Markers::new(&p.home.path().join(format!("logs/{run}/{step}.log")), tag)
+}
+
+/// True once the wrapper of execution `tag` of `step` recorded the command's exit status.
+fn ended(p: &Project, run: &str, step: &str, tag: &str) -> bool {
+    markers(p, run, step, tag).exit_status().is_some()
 }
 
 fn status_of(p: &Project, run: &str) -> String {

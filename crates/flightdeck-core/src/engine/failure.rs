@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::engine::event::{Decision, EventKind, FailureAction, RunStatus};
-use crate::engine::process::{group_alive, proc_start_time};
+use crate::engine::procfs::{group_alive, proc_start_time};
 use crate::engine::runner::{End, Runner};
 use crate::engine::{EngineError, Reply};
 use crate::identity::Operator;

@@ -6,7 +6,7 @@
 //! remembered and reported once in the step's log stream instead of failing the step.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Default cap of one step's log before it rotates (64 MiB).
@@ -24,12 +24,18 @@ pub struct LogFile {
 }
 
 impl LogFile {
-    /// Opens (appends to) `path`, creating its directory.
+    /// Opens (appends to) `path`, creating its directory if it is missing.
     pub fn open(path: &Path, cap: u64) -> std::io::Result<LogFile> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let open = || OpenOptions::new().create(true).append(true).open(path);
+        let file = match open() {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                open()?
+            }
+            other => other?,
+        };
         let size = file.metadata()?.len();
         Ok(LogFile { path: path.to_path_buf(), file: Some(file), size, cap: cap.max(1024), error: None })
     }
@@ -103,14 +109,19 @@ const MAX_LINE: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct Tail {
     path: PathBuf,
+    /// Opened at the first poll that finds the file, then kept (the writer only appends to it).
+    file: Option<File>,
     offset: u64,
     partial: Vec<u8>,
+    /// The offset this follower started from, until its owner records that it copied something
+    /// (taken by the owner; see `engine::process`).
+    pub unrecorded: Option<u64>,
 }
 
 impl Tail {
     /// Follows `path` from byte `offset`.
     pub fn new(path: &Path, offset: u64) -> Tail {
-        Tail { path: path.to_path_buf(), offset, partial: Vec::new() }
+        Tail { path: path.to_path_buf(), file: None, offset, partial: Vec::new(), unrecorded: Some(offset) }
     }
 
     /// Follows `path` from its current end (0 if it does not exist yet).
@@ -120,20 +131,22 @@ impl Tail {
     }
 
     /// The complete lines appended since the last call (a missing file has none). A file that
-    /// shrank (rotated or truncated) is followed from its start.
+    /// shrank (truncated) is followed from its start. Nothing new costs one `fstat`.
     pub fn poll(&mut self) -> Vec<String> {
+        use std::os::unix::fs::FileExt;
         let mut lines = Vec::new();
-        let Ok(mut file) = File::open(&self.path) else { return lines };
+        if self.file.is_none() {
+            self.file = File::open(&self.path).ok();
+        }
+        let Some(file) = self.file.take() else { return lines };
         let len = file.metadata().map_or(0, |m| m.len());
         if len < self.offset {
             self.offset = 0;
         }
-        if file.seek(SeekFrom::Start(self.offset)).is_err() {
-            return lines;
-        }
-        let mut buf = vec![0u8; TAIL_CHUNK];
-        loop {
-            let n = match file.read(&mut buf) {
+        let new = usize::try_from(len - self.offset).unwrap_or(TAIL_CHUNK);
+        let mut buf = vec![0u8; new.min(TAIL_CHUNK)];
+        while !buf.is_empty() {
+            let n = match file.read_at(&mut buf, self.offset) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
@@ -143,6 +156,7 @@ impl Tail {
                 break;
             }
         }
+        self.file = Some(file);
         lines
     }
 

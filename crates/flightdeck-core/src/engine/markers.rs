@@ -1,24 +1,27 @@
 //! The files beside a step's log that let a step outlive the process that started it, and the
 //! resume decision table built on them.
 //!
-//! For one execution (an attempt `N`, or the step's rollback) the engine writes `<step>.N.intent`
-//! before it commits the start, then spawns a small `sh` wrapper in its own process group that writes
-//! `<step>.N.begun` (its pid, which is the group id), runs the command with stdout and stderr appended
-//! to the step's log, and writes the exit status to `<step>.N.status` with one `echo` (a status
-//! counts only with its newline, so a half-done write reads as no status).
+//! For one execution (an attempt `N`, or the step's rollback) the engine creates `<step>.N.state`,
+//! empty, before it commits the start (the intent), then spawns a small `sh` wrapper in its own
+//! process group that appends its pid (which is the group id) to that file as its first line (it
+//! began), runs the command with stdout and stderr appended to `<step>.N.raw`, and appends the exit
+//! status as the second line with one `echo`. A line counts only with its newline, so a half-done
+//! write reads as not written. One file instead of three: creating a file is the dearest thing the
+//! engine does per step (on ext4 without a journal each new inode skips every one freed recently).
 //! Outputs go to `<step>.N.outputs`. A resumed run reads these files to decide, without guessing,
 //! whether the step finished, is still running, never began, or is unknown.
 //!
 //! `<step>.N.copied` says how far the command's raw output has been copied into the step's log:
-//! the raw offset and the log's length right after that copy, in one fixed-width write. A resumed
-//! run cuts the log back to that length (dropping a copy the crash interrupted) and copies on from
-//! that raw offset, so every line reaches the log, and the listeners, exactly once.
+//! the raw offset and the log's length right after that copy, in one fixed-width write. It is
+//! written before the first line is copied (a command with no output has none). A resumed run cuts
+//! the log back to that length (dropping a copy the crash interrupted) and copies on from that raw
+//! offset, so every line reaches the log, and the listeners, exactly once.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::process::{cmdline_has, group_alive, process_live};
+use crate::engine::procfs::{cmdline_has, group_alive, process_live};
 
 /// A live process whose command line has the argument `arg` (scans /proc).
 fn find_by_arg(arg: &str) -> Option<i32> {
@@ -32,12 +35,9 @@ fn find_by_arg(arg: &str) -> Option<i32> {
 /// The marker files of one execution of a step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Markers {
-    /// Written by the engine before it commits the start.
-    pub intent: PathBuf,
-    /// Written by the wrapper before the command runs: the wrapper's pid (= process group).
-    pub begun: PathBuf,
-    /// Written by the wrapper in one write when the command ended: its exit status.
-    pub status: PathBuf,
+    /// Created empty by the engine before it commits the start; the wrapper appends its pid (= its
+    /// process group) before the command runs, then the command's exit status when it ended.
+    pub state: PathBuf,
     /// `$FLIGHTDECK_OUTPUT`.
     pub outputs: PathBuf,
     /// The command's raw output, appended by the wrapper. The engine copies it, secrets redacted,
@@ -51,34 +51,39 @@ impl Markers {
     /// The markers of execution `tag` (an attempt number, or `rollback`) of the step logging to `log`.
     pub fn new(log: &Path, tag: &str) -> Markers {
         let at = |ext: &str| log.with_extension(format!("{tag}.{ext}"));
-        Markers {
-            intent: at("intent"),
-            begun: at("begun"),
-            status: at("status"),
-            outputs: at("outputs"),
-            raw: at("raw"),
-            copied: at("copied"),
+        Markers { state: at("state"), outputs: at("outputs"), raw: at("raw"), copied: at("copied") }
+    }
+
+    /// Removes the files of an earlier command with the same tag, the state file last: every other
+    /// file of a tag is created after its state file, so without one there is nothing to remove
+    /// (the usual case, a fresh attempt, costs one `stat`).
+    pub fn clear(&self) {
+        if !self.state.exists() {
+            return;
+        }
+        for p in [&self.outputs, &self.raw, &self.copied, &self.state] {
+            let _ = std::fs::remove_file(p);
         }
     }
 
-    /// Removes the files of an earlier execution with the same tag (none exist for a fresh attempt).
-    pub fn clear(&self) {
-        for p in [
-            &self.intent,
-            &self.begun,
-            &self.status,
-            &self.status.with_extension("status.tmp"),
-            &self.raw,
-            &self.copied,
-        ] {
-            let _ = std::fs::remove_file(p);
-        }
+    /// Creates the empty state file: the engine means to start the command.
+    pub fn write_intent(&self) -> std::io::Result<()> {
+        std::fs::File::create(&self.state).map(drop)
+    }
+
+    /// The complete lines of the state file: the wrapper's pid, then the exit status.
+    fn lines(&self) -> (Option<i32>, Option<i32>) {
+        let Ok(text) = std::fs::read_to_string(&self.state) else { return (None, None) };
+        let mut lines =
+            text.split_inclusive('\n').map(|l| l.strip_suffix('\n').and_then(|l| l.trim().parse().ok()));
+        let pid = lines.next().flatten();
+        (pid, pid.and(lines.next().flatten()))
     }
 
     /// The exit status the wrapper recorded, if it did. The wrapper writes it with one `echo`: a
     /// status without its newline is a write the wrapper did not finish and does not count.
     pub fn exit_status(&self) -> Option<i32> {
-        std::fs::read_to_string(&self.status).ok()?.strip_suffix('\n')?.trim().parse().ok()
+        self.lines().1
     }
 
     /// Records that `raw` has been copied into the log up to byte `raw_offset`, the log then being
@@ -105,33 +110,34 @@ impl Markers {
 
     /// The wrapper's pid (its process group) as it recorded it.
     pub fn begun_pid(&self) -> Option<i32> {
-        std::fs::read_to_string(&self.begun).ok()?.trim().parse().ok()
+        self.lines().0
     }
 
     /// What the files and /proc say about this execution.
     pub fn inspect(&self) -> Found {
-        if let Some(code) = self.exit_status() {
+        let (pid, status) = self.lines();
+        if let Some(code) = status {
             return Found::Finished(code);
         }
-        if let Some(pgid) = self.begun_pid() {
+        if let Some(pgid) = pid {
             return if self.group_is_ours(pgid) { Found::Alive(pgid) } else { Found::Vanished };
         }
-        if !self.intent.exists() {
+        if !self.state.exists() {
             return Found::NoMarkers;
         }
-        // Spawned but killed before it wrote `begun`: find the wrapper by the status path it carries.
-        match find_by_arg(&self.status.display().to_string()) {
+        // Spawned but killed before it wrote its pid: find the wrapper by the state path it carries.
+        match find_by_arg(&self.state.display().to_string()) {
             Some(pid) => Found::Alive(pid),
             None => Found::NeverBegan,
         }
     }
 
-    /// True while the process group `pgid` recorded in `begun` is still this execution's: its leader
-    /// is live and its command line names our status file, or the leader is gone but members remain
-    /// (a group id cannot be reused while the group has members).
+    /// True while the process group `pgid` recorded in the state file is still this execution's: its
+    /// leader is live and its command line names our state file, or the leader is gone but members
+    /// remain (a group id cannot be reused while the group has members).
     pub fn group_is_ours(&self, pgid: i32) -> bool {
         if process_live(pgid) {
-            return cmdline_has(pgid, &self.status.display().to_string());
+            return cmdline_has(pgid, &self.state.display().to_string());
         }
         group_alive(pgid)
     }
@@ -222,51 +228,54 @@ mod tests {
     fn inspect_reads_the_files() {
         let dir = tempfile::tempdir().unwrap();
         let m = Markers::new(&dir.path().join("deploy.log"), "2");
-        assert_eq!(m.status, dir.path().join("deploy.2.status"));
+        assert_eq!(m.state, dir.path().join("deploy.2.state"));
         assert_eq!(m.inspect(), Found::NoMarkers);
-        std::fs::write(&m.intent, "").unwrap();
+        m.write_intent().unwrap();
         assert_eq!(m.inspect(), Found::NeverBegan);
-        // A pid that is not ours (pid 1 does not name our status file) with no status: vanished.
-        std::fs::write(&m.begun, "1\n").unwrap();
+        // A pid that is not ours (pid 1 does not name our state file) with no status: vanished.
+        std::fs::write(&m.state, "1\n").unwrap();
         assert_eq!(m.inspect(), Found::Vanished);
-        std::fs::write(&m.status, "7\n").unwrap();
+        std::fs::write(&m.state, "1\n7\n").unwrap();
         assert_eq!(m.inspect(), Found::Finished(7));
         m.clear();
         assert_eq!(m.inspect(), Found::NoMarkers);
     }
 
     #[test]
-    fn a_status_without_its_newline_is_not_finished_and_copied_round_trips() {
+    fn a_line_without_its_newline_does_not_count_and_copied_round_trips() {
         let dir = tempfile::tempdir().unwrap();
         let m = Markers::new(&dir.path().join("s.log"), "1");
-        std::fs::write(&m.status, "12").unwrap();
-        assert_eq!(m.exit_status(), None);
-        std::fs::write(&m.status, "127\n").unwrap();
-        assert_eq!(m.exit_status(), Some(127));
+        std::fs::write(&m.state, "42").unwrap();
+        assert_eq!((m.begun_pid(), m.exit_status()), (None, None));
+        std::fs::write(&m.state, "42\n12").unwrap();
+        assert_eq!((m.begun_pid(), m.exit_status()), (Some(42), None));
+        std::fs::write(&m.state, "42\n127\n").unwrap();
+        assert_eq!((m.begun_pid(), m.exit_status()), (Some(42), Some(127)));
         assert_eq!(m.copied(), None);
         m.save_copied(123_456_789_012, 7);
         m.save_copied(5, 40);
         assert_eq!(m.copied(), Some((5, 40)));
         m.clear();
         assert_eq!(m.copied(), None);
+        assert!(!m.state.exists());
     }
 
     #[test]
     fn a_live_wrapper_is_found_alive() {
         let dir = tempfile::tempdir().unwrap();
         let m = Markers::new(&dir.path().join("s.log"), "1");
-        let status = m.status.display().to_string();
+        let state = m.state.display().to_string();
         let mut child = std::process::Command::new("sh")
-            .args(["-c", "sleep 5; true", "flightdeck-step", &status])
+            .args(["-c", "sleep 5; true", "flightdeck-step", &state])
             .spawn()
             .unwrap();
         let pid = i32::try_from(child.id()).unwrap();
         // Until the child has exec'd `sh`, its command line is still ours.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while !cmdline_has(pid, &status) && std::time::Instant::now() < deadline {
+        while !cmdline_has(pid, &state) && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
-        std::fs::write(&m.begun, format!("{pid}\n")).unwrap();
+        std::fs::write(&m.state, format!("{pid}\n")).unwrap();
         let found = m.inspect();
         child.kill().unwrap();
         child.wait().unwrap();

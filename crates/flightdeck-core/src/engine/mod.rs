@@ -18,6 +18,7 @@ use crate::store::records::StepRecord;
 use crate::store::{RunLock, Store, StoreError};
 use crate::workflow::plan::Plan;
 
+mod attempt;
 mod context;
 mod failure;
 mod finish;
@@ -26,6 +27,7 @@ mod kind;
 mod logfile;
 pub mod markers;
 mod process;
+mod procfs;
 mod recover;
 mod rollback;
 mod runner;

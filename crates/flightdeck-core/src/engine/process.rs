@@ -2,43 +2,40 @@
 //! small `sh` wrapper is spawned in its own process group (see [`crate::engine::markers`]) with the
 //! command's output appended to a raw file that the engine copies, redacted, into the step's log;
 //! its pid, group and /proc start time are committed right after the spawn. The
-//! engine learns the end from the wrapper's status file, so a step that finishes while no engine
+//! engine learns the end from the wrapper's state file, so a step that finishes while no engine
 //! watches is still known finished. A resumed run adopts a live group instead of starting a second
 //! copy, and copies its output on from where the last engine stopped. On timeout or cancellation
-//! the whole group gets SIGTERM, then SIGKILL after [`GRACE`].
+//! the whole group gets SIGTERM, then SIGKILL after [`crate::engine::procfs::GRACE`].
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
 use tokio::process::{Child, Command};
 
 use crate::engine::context::{StepCx, StepOutcome};
 use crate::engine::event::Stream;
 use crate::engine::logfile::Tail;
 use crate::engine::markers::Markers;
+use crate::engine::procfs::{proc_start_time, stop_group};
 use crate::workflow::template::value_text;
 
-/// How long a process group has between SIGTERM and SIGKILL.
-pub const GRACE: Duration = Duration::from_secs(5);
-
-/// How often a running step's log file and status file are polled.
+/// How often a running step's raw output and state file are polled.
 const POLL: Duration = Duration::from_millis(40);
 
-/// The wrapper: `$1` command, `$2` log, `$3` begun marker, `$4` status file. `begun` needs no rename:
-/// a wrapper that died before finishing it never ran the command (an empty marker reads as absent).
-/// The command runs in a subshell of the wrapper (a fork, no second `sh` to load), with no
-/// positional parameters, as `sh -c` would run it; inside it `$PPID` is the runner, `$$` the wrapper.
-/// The status is one `echo` (one write, no extra process): a reader counts it only with its newline,
-/// so a wrapper killed half way leaves no status rather than half of one.
-const WRAPPER: &str = r#"echo $$ > "$3" || exit 125
+/// The wrapper: `$1` command, `$2` raw output, `$3` state file (see [`crate::engine::markers`]).
+/// The pid needs no rename: a wrapper that died before finishing its line never ran the command (a
+/// line without its newline reads as absent). The command runs in a subshell of the wrapper (a fork,
+/// no second `sh` to load), with no positional parameters, as `sh -c` would run it; inside it
+/// `$PPID` is the runner, `$$` the wrapper. The status is one `echo` (one write, no extra process):
+/// a reader counts it only with its newline, so a wrapper killed half way leaves no status rather
+/// than half of one.
+const WRAPPER: &str = r#"echo $$ >> "$3" || exit 125
 (eval "set --
 $1") </dev/null >>"$2" 2>&1
 s=$?
-echo $s > "$4"
+echo $s >> "$3"
 exit $s"#;
 
 /// The shell the wrapper runs in.
@@ -62,17 +59,13 @@ pub(crate) fn markers(cx: &StepCx) -> Markers {
 pub(crate) async fn run_shell(cx: &mut StepCx, command: &str) -> StepOutcome {
     let m = markers(cx);
     m.clear();
-    for p in [&m.intent, &m.outputs] {
-        if let Err(e) = std::fs::write(p, b"") {
-            return StepOutcome::failed(format!("cannot create {}: {e}", p.display()));
-        }
+    if let Err(e) = m.write_intent() {
+        return StepOutcome::failed(format!("cannot create {}: {e}", m.state.display()));
     }
     // The start is committed before anything is spawned.
     if let Err(e) = cx.started(command).await {
         return StepOutcome::failed(format!("store: {e}"));
     }
-    // Nothing copied yet: a resumed run cuts the log back to here before copying.
-    m.save_copied(0, cx.log.size());
     let mut child = match build_command(cx, command, &m).and_then(|mut c| c.spawn()) {
         Ok(c) => c,
         Err(e) => return StepOutcome::failed(format!("cannot start `sh -c`: {e}")),
@@ -175,9 +168,14 @@ async fn pump_last(cx: &mut StepCx, m: &Markers, tail: &mut Tail) {
 
 /// Copies output lines, secrets redacted, into the step's log, records how far the copy got, then
 /// sends them to listeners (a crash between the two loses lines on the wire, never repeats them).
-async fn forward(cx: &mut StepCx, m: &Markers, tail: &Tail, lines: Vec<String>) {
+async fn forward(cx: &mut StepCx, m: &Markers, tail: &mut Tail, lines: Vec<String>) {
     if lines.is_empty() {
         return;
+    }
+    // Before this engine's first copy: where the raw output and the log stood (a resumed run cuts
+    // the log back to here), so a crash in the middle of the copy repeats no line.
+    if let Some(raw) = tail.unrecorded.take() {
+        m.save_copied(raw, cx.log.size());
     }
     let lines: Vec<String> = lines.into_iter().map(|l| cx.shared.redact(l)).collect();
     for line in &lines {
@@ -242,8 +240,7 @@ fn build_command(cx: &StepCx, command: &str, m: &Markers) -> std::io::Result<Com
         .arg("flightdeck-step")
         .arg(command)
         .arg(&m.raw)
-        .arg(&m.begun)
-        .arg(&m.status)
+        .arg(&m.state)
         .current_dir(dir)
         .env("FLIGHTDECK", &cx.shared.flightdeck_bin)
         .env("FLIGHTDECK_OUTPUT", &m.outputs)
@@ -273,36 +270,6 @@ fn param_vars(params: &BTreeMap<String, serde_json::Value>) -> Vec<(String, Stri
             (format!("FLIGHTDECK_PARAM_{}", k.to_ascii_uppercase().replace('-', "_")), value_text(v))
         })
         .collect()
-}
-
-/// SIGTERM to the whole process group, SIGKILL to the group after [`GRACE`] if any member is left
-/// (a grandchild that traps SIGTERM dies too). Reaps `child` if given. Bounded in time.
-pub(crate) async fn stop_group(pgid: i32, mut child: Option<&mut Child>) {
-    let group = Pid::from_raw(pgid);
-    let _ = killpg(group, Signal::SIGTERM);
-    if !wait_group_gone(pgid, child.as_deref_mut(), GRACE).await {
-        let _ = killpg(group, Signal::SIGKILL);
-        wait_group_gone(pgid, child.as_deref_mut(), Duration::from_secs(2)).await;
-    }
-    if let Some(c) = child {
-        let _ = tokio::time::timeout(Duration::from_secs(1), c.wait()).await;
-    }
-}
-
-async fn wait_group_gone(pgid: i32, mut child: Option<&mut Child>, within: Duration) -> bool {
-    let until = tokio::time::Instant::now() + within;
-    loop {
-        if let Some(c) = child.as_deref_mut() {
-            let _ = c.try_wait();
-        }
-        if !group_alive(pgid) {
-            return true;
-        }
-        if tokio::time::Instant::now() >= until {
-            return false;
-        }
-        tokio::time::sleep(POLL).await;
-    }
 }
 
 fn outcome(cx: &mut StepCx, stop: Stop) -> StepOutcome {
@@ -352,45 +319,6 @@ pub fn read_outputs(path: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The start time of a process in clock ticks since boot (`/proc/PID/stat` field 22).
-pub fn proc_start_time(pid: i32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may contain spaces; fields after it follow the last ')'.
-    let after = stat.rsplit_once(')')?.1;
-    after.split_whitespace().nth(19)?.parse().ok()
-}
-
-/// True if `pid` is a live (not zombie) process.
-pub fn process_live(pid: i32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
-    let state = stat.rsplit_once(')').and_then(|(_, after)| after.split_whitespace().next());
-    !matches!(state, None | Some("Z" | "X"))
-}
-
-/// True if the command line of `pid` has an argument equal to `arg`.
-pub fn cmdline_has(pid: i32, arg: &str) -> bool {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .is_ok_and(|c| c.split(|&b| b == 0).any(|a| a == arg.as_bytes()))
-}
-
-/// True if the process group `pgid` still has a live (not zombie) member. Scans /proc, because a
-/// zombie still answers `kill(0)` and nothing reaps orphans where PID 1 is not an init.
-pub fn group_alive(pgid: i32) -> bool {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return killpg(Pid::from_raw(pgid), None).is_ok();
-    };
-    dir.filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
-        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
-        .any(|stat| {
-            let Some((_, after)) = stat.rsplit_once(')') else { return false };
-            let mut fields = after.split_whitespace();
-            let state = fields.next().unwrap_or("Z");
-            let pgrp = fields.nth(1).and_then(|f| f.parse::<i32>().ok());
-            state != "Z" && state != "X" && pgrp == Some(pgid)
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,12 +333,5 @@ mod tests {
         assert_eq!(o.get("url").map(String::as_str), Some("http://x/?a=b"));
         assert!(!o.contains_key("bad key"));
         assert_eq!(o.len(), 3);
-    }
-
-    #[test]
-    fn start_time_of_self_is_readable() {
-        let me = i32::try_from(std::process::id()).unwrap();
-        assert!(proc_start_time(me).is_some());
-        assert!(group_alive(nix::unistd::getpgrp().as_raw()));
     }
 }

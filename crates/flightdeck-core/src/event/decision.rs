@@ -142,7 +142,6 @@ pub enum Decision {
     },
 }
 
-
 impl Decision {
     /// The decision as it may be recorded (audit, logs): a secret value is replaced by `[withheld]`.
     #[must_use]

@@ -16,6 +16,15 @@ const RUN_COLS: &str = "id, workflow, title, environment, production, mode, stat
 const STEP_COLS: &str = "run, step, idx, status, attempt, started_at, finished_at, exit_code, pid, pgid, \
      proc_start, outputs_json, message, log_path";
 
+/// Inserts or updates a step (a run writes it several times per step: a cached statement, parsed
+/// once per connection).
+const UPSERT_STEP: &str = "INSERT INTO steps (run, step, idx, status, attempt, started_at, finished_at, \
+     exit_code, pid, pgid, proc_start, outputs_json, message, log_path) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+     ON CONFLICT (run, step) DO UPDATE SET idx = ?3, status = ?4, attempt = ?5, started_at = ?6, \
+     finished_at = ?7, exit_code = ?8, pid = ?9, pgid = ?10, proc_start = ?11, outputs_json = ?12, \
+     message = ?13, log_path = ?14";
+
 /// Most matches an ambiguity error lists.
 const MAX_MATCHES: usize = 10;
 
@@ -70,11 +79,12 @@ impl Store {
         // Durable against any process's death (the runner's included), not a power cut: DESIGN §5.
         self.write_with(Durability::ProcessCrash, "recording run state", move |tx| {
             if let Some((e, json)) = &journal {
-                tx.execute(
+                let what = || format!("journaling event {}/{}/{} of run {}", e.life, e.seq, e.at.0, e.run);
+                tx.prepare_cached(
                     "INSERT INTO journal (run, life, seq, at, event) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![e.run, e.life, e.seq.cast_signed(), e.at.0, json],
                 )
-                .ctx(&format!("journaling event {}/{}/{} of run {}", e.life, e.seq, e.at.0, e.run))?;
+                .and_then(|mut st| st.execute(params![e.run, e.life, e.seq.cast_signed(), e.at.0, json]))
+                .ctx(&what())?;
             }
             if let Some((run, u)) = &update {
                 update_run(tx, run, u)?;
@@ -294,10 +304,12 @@ fn insert_run(tx: &Transaction<'_>, run: &RunRecord) -> Result<(), StoreError> {
 
 fn update_run(tx: &Transaction<'_>, run: &str, u: &RunUpdate) -> Result<(), StoreError> {
     let changed = tx
-        .execute(
+        .prepare_cached(
             "UPDATE runs SET status = ?2, finished_at = ?3, exit_code = ?4, message = ?5 WHERE id = ?1",
-            params![run, u.status.as_str(), u.finished_at.map(|m| m.0), u.exit_code, u.message],
         )
+        .and_then(|mut st| {
+            st.execute(params![run, u.status.as_str(), u.finished_at.map(|m| m.0), u.exit_code, u.message])
+        })
         .ctx(&format!("updating run {run}"))?;
     if changed == 0 {
         return Err(StoreError::NotFound { run: run.to_string() });
@@ -306,20 +318,26 @@ fn update_run(tx: &Transaction<'_>, run: &str, u: &RunUpdate) -> Result<(), Stor
 }
 
 fn upsert_step(tx: &Transaction<'_>, s: &StepRecord) -> Result<(), StoreError> {
-    tx.execute(
-        &format!(
-            "INSERT INTO steps ({STEP_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
-             ON CONFLICT (run, step) DO UPDATE SET idx = ?3, status = ?4, attempt = ?5, started_at = ?6, \
-             finished_at = ?7, exit_code = ?8, pid = ?9, pgid = ?10, proc_start = ?11, outputs_json = ?12, \
-             message = ?13, log_path = ?14"
-        ),
-        params![
-            s.run, s.step, s.idx, s.status.as_str(), s.attempt, s.started_at.map(|m| m.0),
-            s.finished_at.map(|m| m.0), s.exit_code, s.pid, s.pgid, s.proc_start.map(u64::cast_signed),
-            s.outputs_json, s.message, s.log_path,
-        ],
-    )
-    .ctx(&format!("storing step {} of run {}", s.step, s.run))?;
+    tx.prepare_cached(UPSERT_STEP)
+        .and_then(|mut st| {
+            st.execute(params![
+                s.run,
+                s.step,
+                s.idx,
+                s.status.as_str(),
+                s.attempt,
+                s.started_at.map(|m| m.0),
+                s.finished_at.map(|m| m.0),
+                s.exit_code,
+                s.pid,
+                s.pgid,
+                s.proc_start.map(u64::cast_signed),
+                s.outputs_json,
+                s.message,
+                s.log_path,
+            ])
+        })
+        .ctx(&format!("storing step {} of run {}", s.step, s.run))?;
     Ok(())
 }
 
