@@ -10,6 +10,7 @@ mod incident;
 mod launch;
 pub mod live;
 mod pages;
+pub mod profiles;
 pub mod protocol;
 pub mod query;
 pub mod reads;

@@ -142,6 +142,19 @@ pub enum Query {
         /// The client's clock (the changelog's date).
         now: Micros,
     },
+    /// The newest alerts received from Alertmanager (`alerts list`, the Health screen).
+    Alerts {
+        /// At most this many (clamped to [`ROWS_MAX`]).
+        limit: usize,
+    },
+    /// The profiles a run took and the baselines they were compared with (`profile show`, the
+    /// flame view).
+    Profiles {
+        /// Run id or unique prefix.
+        run: String,
+    },
+    /// The saved profile baselines (`profile baselines`, `profile show --baseline`).
+    ProfileBaselines,
 }
 
 /// What a [`Query`] found.
@@ -255,6 +268,29 @@ pub enum Answer {
         /// The plan.
         plan: Box<crate::release::ReleasePlan>,
     },
+    /// Received alerts, newest first.
+    Alerts {
+        /// The rows.
+        rows: Vec<crate::store::AlertRecord>,
+    },
+    /// A run's profiles, oldest first, and the baselines they were compared with.
+    Profiles {
+        /// The run's full id.
+        run: String,
+        /// Its profiles (within [`JOURNAL_BYTES_MAX`] serialized bytes; at least one).
+        profiles: Vec<crate::profile::saved::Saved>,
+        /// The named baselines its profiles were compared with.
+        baselines: Vec<crate::profile::saved::SavedBaseline>,
+        /// Some profiles or baselines were left out to keep the answer bounded.
+        truncated: bool,
+    },
+    /// Saved profile baselines, by name.
+    ProfileBaselines {
+        /// The baselines.
+        rows: Vec<crate::profile::saved::SavedBaseline>,
+        /// Some were left out to keep the answer bounded.
+        truncated: bool,
+    },
 }
 
 impl Answer {
@@ -325,6 +361,9 @@ impl Server {
             | Query::OpenIncident
             | Query::IncidentTimeline { .. }
             | Query::ReleasePlan { .. }) => return self.screen_answer(q),
+            q @ (Query::Alerts { .. } | Query::Profiles { .. } | Query::ProfileBaselines) => {
+                return self.profile_answer(q);
+            }
         })
     }
 
