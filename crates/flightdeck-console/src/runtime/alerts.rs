@@ -6,48 +6,38 @@
 use crate::msg::Msg;
 use crate::runtime::Console;
 use flightdeck_core::monitoring::receiver;
-use flightdeck_core::store::{AlertRecord, Store};
+use flightdeck_core::store::AlertRecord;
 
 /// How many received alerts the Health screen shows.
 const SHOWN: usize = 8;
 
-/// Where the Health screen's received alerts are read.
-pub(super) enum AlertsSource {
-    /// The store, read directly.
-    Store(Store),
-    /// The runner (client-only mode), asked at most every few seconds.
-    Runner(flightdeck_core::runner::Connect, std::sync::Mutex<Option<tokio::time::Instant>>),
-}
-
-/// The least time between two reads of the alerts through the runner.
+/// How often a client-only console reads the received alerts through the runner.
 const RUNNER_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 
-impl AlertsSource {
-    /// The newest alerts, or `None` when they cannot be read (or the runner was asked just now).
-    pub(super) async fn read(&self) -> Option<Vec<AlertRecord>> {
-        match self {
-            AlertsSource::Store(store) => store.alerts(SHOWN).ok(),
-            AlertsSource::Runner(connect, last) => {
-                {
-                    let mut last = last.lock().ok()?;
-                    if last.is_some_and(|at| at.elapsed() < RUNNER_EVERY) {
-                        return None;
-                    }
-                    *last = Some(tokio::time::Instant::now());
-                }
-                super::remote::alerts(connect, SHOWN).await
-            }
-        }
-    }
-}
-
 impl Console {
-    /// Where this console reads received alerts.
-    pub(super) fn alerts_source(&self) -> AlertsSource {
-        match &self.store {
-            Some(store) => AlertsSource::Store(store.clone()),
-            None => AlertsSource::Runner(self.ctx.connect("console"), std::sync::Mutex::new(None)),
-        }
+    /// Client-only mode: reads the received alerts through the runner every [`RUNNER_EVERY`]
+    /// while the console is open, and sends them when they changed (an unchanged list costs no
+    /// frame).
+    pub(super) fn alerts_from_runner(&self) {
+        let (connect, tx, stop) = (self.ctx.connect("console"), self.tx.clone(), self.ctx.shutdown.token());
+        tokio::spawn(async move {
+            let mut last: Option<Vec<AlertRecord>> = None;
+            let mut every = tokio::time::interval(RUNNER_EVERY);
+            loop {
+                tokio::select! {
+                    _ = every.tick() => {}
+                    () = stop.cancelled() => break,
+                }
+                let Some(alerts) = super::remote::alerts(&connect, SHOWN).await else { continue };
+                if last.as_ref() == Some(&alerts) {
+                    continue;
+                }
+                last = Some(alerts.clone());
+                if tx.send(Msg::AlertsLoaded { alerts }).await.is_err() {
+                    break;
+                }
+            }
+        });
     }
 
     /// Starts the receiver when `[alerts] listen` is set; says where it listens, or why not.

@@ -141,6 +141,7 @@ pub async fn run(ctx: &Project, opts: ConsoleOptions) -> Result<i32, Error> {
         // Runs, the audit log and DORA come from the runner; say once what is not stored.
         console.runs_from_runner();
         console.dora_from_runner(None, None, days);
+        console.alerts_from_runner();
         let _ = console.tx.try_send(Msg::Notice { text: why });
     } else if let Some(store) = store {
         tokio::spawn(async move {
@@ -291,7 +292,7 @@ impl Console {
         };
         let cancel = self.health_cancel.clone();
         let tx = self.tx.clone();
-        let alerts = self.alerts_source();
+        let store = self.store.clone();
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
             let (mut snaps, mut events, _done) = flightdeck_core::health::spawn(plan, cancel);
@@ -305,8 +306,9 @@ impl Console {
                         if tx.send(Msg::HealthSnapshot { snapshot }).await.is_err() {
                             break;
                         }
-                        // Alerts `flightdeck alerts listen` stored, shown under the monitors.
-                        if let Some(alerts) = alerts.read().await {
+                        // Alerts `flightdeck alerts listen` stored, shown under the monitors (a
+                        // client-only console reads them through the runner: `alerts_from_runner`).
+                        if let Some(Ok(alerts)) = store.as_ref().map(|s| s.alerts(8)) {
                             let _ = tx.send(Msg::AlertsLoaded { alerts }).await;
                         }
                     }
