@@ -8,6 +8,7 @@ mod assess_dora;
 mod assess_screen;
 mod audit_tamper;
 mod check_service;
+mod client_only;
 mod client_reads;
 mod common;
 mod console_live;

@@ -74,7 +74,7 @@ impl Project {
             Some(owner) => Error::Precondition(format!(
                 "this command reads or writes the store directly, and {} belongs to the runner's user \
                  ({owner}), which alone can open it: run it as that user (for example `sudo -u {owner} \
-                 flightdeck ...`); commands that read through the runner work as you ({e})",
+                 flightdeck ...`); commands that read through the runner work as you",
                 self.paths.data_dir.join(crate::store::DB_FILE).display()
             )),
             None => Error::from(e),
