@@ -28,7 +28,7 @@ pub async fn cost(ctx: &Project, c: CostCommand) -> Result<i32, Error> {
         CostCommand::Import(a) => import(ctx, &a).await,
         CostCommand::Report(a) => report(ctx, &a).await,
         CostCommand::Anomalies(a) => anomalies(ctx, &a).await,
-        CostCommand::Imports(a) => imports(ctx, a.json),
+        CostCommand::Imports(a) => imports(ctx, a.json).await,
     }
 }
 
@@ -127,8 +127,8 @@ async fn anomalies(ctx: &Project, a: &CostAnomaliesArgs) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-fn imports(ctx: &Project, as_json: bool) -> Result<i32, Error> {
-    let list = ctx.store()?.cost_imports()?;
+async fn imports(ctx: &Project, as_json: bool) -> Result<i32, Error> {
+    let list = crate::headless::history::History::open(ctx, "cost imports").await?.cost_imports().await?;
     if as_json {
         crate::outln!("{}", json(&list)?);
         return Ok(exit::OK);

@@ -1,5 +1,6 @@
 //! Where the read-only commands (`show RUN`, `log`, `audit`, `dora`, `ledger list/export/last-good`,
-//! `notify list`, `incident list`, `image list`, `alerts list`, `profile show/baselines`) read
+//! `notify list`, `incident list`, `image list`, `alerts list`, `profile show/baselines`, `cost
+//! imports`, `env resources`) read
 //! history: the store when this user can open it, else the runner's socket (a shared bastion,
 //! where the store belongs to the runner's user and operators are in its group). Both sources give
 //! the same records, so every printer prints the same bytes either way. Commands that need the
@@ -277,17 +278,61 @@ impl History {
         if let History::Store(s) = self {
             return Ok(s.artifacts()?);
         }
+        self.pages(
+            |offset| Query::Images { offset },
+            |a| match a {
+                Answer::Images { rows, end } => Ok((rows, end)),
+                other => Err(other),
+            },
+        )
+        .await
+    }
+
+    /// The imported billing files, oldest first.
+    pub async fn cost_imports(&mut self) -> Result<Vec<crate::store::CostImportRecord>, Error> {
+        if let History::Store(s) = self {
+            return Ok(s.cost_imports()?);
+        }
+        self.pages(
+            |offset| Query::CostImports { offset },
+            |a| match a {
+                Answer::CostImports { rows, end } => Ok((rows, end)),
+                other => Err(other),
+            },
+        )
+        .await
+    }
+
+    /// What flightdeck created in `env` (removed ones too with `all`), oldest first.
+    pub async fn resources(
+        &mut self,
+        env: &str,
+        all: bool,
+    ) -> Result<Vec<crate::store::ResourceRecord>, Error> {
+        if let History::Store(s) = self {
+            return Ok(s.resources(env, all)?);
+        }
+        let query = |offset| Query::Resources { environment: env.to_string(), all, offset };
+        self.pages(query, |a| match a {
+            Answer::Resources { rows, end } => Ok((rows, end)),
+            other => Err(other),
+        })
+        .await
+    }
+
+    /// Every page of a paged query through the runner.
+    async fn pages<T>(
+        &mut self,
+        query: impl Fn(usize) -> Query,
+        rows: impl Fn(Answer) -> Result<(Vec<T>, bool), Answer>,
+    ) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
         loop {
-            match self.ask(Query::Images { offset: out.len() }).await? {
-                Answer::Images { rows, end } => {
-                    let stop = end || rows.is_empty();
-                    out.extend(rows);
-                    if stop {
-                        return Ok(out);
-                    }
-                }
-                other => return Err(unexpected(&other)),
+            let (page, end) = rows(self.ask(query(out.len())).await?).map_err(|other| unexpected(&other))?;
+            let stop = end || page.is_empty();
+            out.extend(page);
+            if stop {
+                return Ok(out);
             }
         }
     }

@@ -146,6 +146,8 @@ const THROUGH_RUNNER: &[&[&str]] = &[
     &["profile", "baselines"],
     &["cost", "report"],
     &["cost", "anomalies"],
+    &["cost", "imports"],
+    &["env", "resources", "prod"],
 ];
 
 /// The subcommand names under `Commands:` of `flightdeck ARGS --help`.

@@ -1,6 +1,6 @@
-//! Alerts and CPU profiles answered by the runner for a client that cannot read the store
-//! (`alerts list`, `profile show`, `profile baselines`, the console's Health alerts and flame
-//! view in client-only mode). [`run_profiles`] is also what a console that reads the store uses,
+//! Alerts, CPU profiles, billing imports and an environment's resources answered by the runner
+//! for a client that cannot read the store (`alerts list`, `profile show`, `profile baselines`,
+//! `cost imports`, `env resources`, the console's Health alerts and flame view in client-only mode). [`run_profiles`] is also what a console that reads the store uses,
 //! so both show the same profiles. Folded stacks can be large: an answer carries at most
 //! [`PROFILE_BYTES_MAX`] serialized bytes (always the first profile) and says when it left some out.
 
@@ -8,7 +8,7 @@ use crate::error::exit;
 use crate::profile::ProfileError;
 use crate::profile::saved::{self, Saved, SavedBaseline};
 use crate::runner::protocol::Response;
-use crate::runner::query::{Answer, Failed, Query, ROWS_MAX, internal};
+use crate::runner::query::{Answer, Failed, Query, ROWS_MAX, internal, page};
 use crate::runner::server::Server;
 use crate::store::Store;
 
@@ -55,7 +55,8 @@ fn profile_failed(e: ProfileError) -> Failed {
 }
 
 impl Server {
-    /// Answers `Query::Alerts`, `Query::Profiles` and `Query::ProfileBaselines`.
+    /// Answers `Query::Alerts`, `Query::Profiles`, `Query::ProfileBaselines`, `Query::CostImports`
+    /// and `Query::Resources`.
     pub(super) fn profile_answer(&self, q: Query) -> Result<Answer, Failed> {
         let s = &self.store;
         let mut budget = PROFILE_BYTES_MAX;
@@ -73,6 +74,14 @@ impl Server {
             Query::ProfileBaselines => {
                 let (rows, truncated) = fit(saved::baselines(s).map_err(profile_failed)?, &mut budget, 1);
                 Answer::ProfileBaselines { rows, truncated }
+            }
+            Query::CostImports { offset } => {
+                let (rows, end) = page(&s.cost_imports().map_err(internal)?, offset);
+                Answer::CostImports { rows, end }
+            }
+            Query::Resources { environment, all, offset } => {
+                let (rows, end) = page(&s.resources(&environment, all).map_err(internal)?, offset);
+                Answer::Resources { rows, end }
             }
             other => return Err(internal(format!("not a profile query: {other:?}"))),
         })

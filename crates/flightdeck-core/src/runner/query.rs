@@ -155,6 +155,20 @@ pub enum Query {
     },
     /// The saved profile baselines (`profile baselines`, `profile show --baseline`).
     ProfileBaselines,
+    /// A page of the imported billing files (`cost imports`), oldest first.
+    CostImports {
+        /// Index of the first row.
+        offset: usize,
+    },
+    /// A page of what flightdeck created in an environment (`env resources`), oldest first.
+    Resources {
+        /// The environment.
+        environment: String,
+        /// Removed ones too (`--all`).
+        all: bool,
+        /// Index of the first row.
+        offset: usize,
+    },
 }
 
 /// What a [`Query`] found.
@@ -284,6 +298,20 @@ pub enum Answer {
         /// Some profiles or baselines were left out to keep the answer bounded.
         truncated: bool,
     },
+    /// A page of imported billing files.
+    CostImports {
+        /// Oldest first.
+        rows: Vec<crate::store::CostImportRecord>,
+        /// Whether this page reaches the end.
+        end: bool,
+    },
+    /// A page of an environment's resources.
+    Resources {
+        /// Oldest first.
+        rows: Vec<crate::store::ResourceRecord>,
+        /// Whether this page reaches the end.
+        end: bool,
+    },
     /// Saved profile baselines, by name.
     ProfileBaselines {
         /// The baselines.
@@ -361,9 +389,11 @@ impl Server {
             | Query::OpenIncident
             | Query::IncidentTimeline { .. }
             | Query::ReleasePlan { .. }) => return self.screen_answer(q),
-            q @ (Query::Alerts { .. } | Query::Profiles { .. } | Query::ProfileBaselines) => {
-                return self.profile_answer(q);
-            }
+            q @ (Query::Alerts { .. }
+            | Query::Profiles { .. }
+            | Query::ProfileBaselines
+            | Query::CostImports { .. }
+            | Query::Resources { .. }) => return self.profile_answer(q),
         })
     }
 
