@@ -6,6 +6,7 @@
 
 pub mod client;
 mod conn;
+mod dora;
 mod incident;
 mod launch;
 pub mod live;
