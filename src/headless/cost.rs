@@ -26,9 +26,9 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
 pub async fn cost(ctx: &Project, c: CostCommand) -> Result<i32, Error> {
     match c {
         CostCommand::Import(a) => import(ctx, &a).await,
-        CostCommand::Report(a) => report(ctx, &a),
-        CostCommand::Anomalies(a) => anomalies(ctx, &a),
-        CostCommand::Imports(a) => imports(ctx, a.json),
+        CostCommand::Report(a) => report(ctx, &a).await,
+        CostCommand::Anomalies(a) => anomalies(ctx, &a).await,
+        CostCommand::Imports(a) => imports(ctx, a.json).await,
     }
 }
 
@@ -91,11 +91,20 @@ fn month(ctx: &Project, flag: Option<&str>) -> Result<Month, Error> {
     })
 }
 
-fn report(ctx: &Project, a: &CostReportArgs) -> Result<i32, Error> {
-    let month = month(ctx, a.month.as_deref())?;
-    let by: GroupBy = a.by.parse().map_err(err)?;
-    let store = ctx.store()?;
-    let r = build_report(&store, &ctx.config.cost, month, &by).map_err(err)?;
+/// A month's report grouped `by`: from the store, or through the runner for an operator who cannot
+/// read it (the runner builds it with the same function from the same project).
+async fn built(ctx: &Project, month_flag: Option<&str>, by: &str) -> Result<Report, Error> {
+    let mut history = crate::headless::history::History::open(ctx, "cost report").await?;
+    if let Some(store) = history.store() {
+        let month = month(ctx, month_flag)?;
+        let by: GroupBy = by.parse().map_err(err)?;
+        return build_report(store, &ctx.config.cost, month, &by).map_err(err);
+    }
+    history.cost(month_flag, by).await
+}
+
+async fn report(ctx: &Project, a: &CostReportArgs) -> Result<i32, Error> {
+    let r = built(ctx, a.month.as_deref(), &a.by).await?;
     if a.json {
         crate::outln!("{}", json(&r)?);
     } else if a.csv {
@@ -106,10 +115,8 @@ fn report(ctx: &Project, a: &CostReportArgs) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-fn anomalies(ctx: &Project, a: &CostAnomaliesArgs) -> Result<i32, Error> {
-    let month = month(ctx, a.month.as_deref())?;
-    let store = ctx.store()?;
-    let r = build_report(&store, &ctx.config.cost, month, &GroupBy::Service).map_err(err)?;
+async fn anomalies(ctx: &Project, a: &CostAnomaliesArgs) -> Result<i32, Error> {
+    let r = built(ctx, a.month.as_deref(), "service").await?;
     if a.count {
         crate::outln!("{}", r.anomalies.len());
     } else if a.json {
@@ -120,8 +127,8 @@ fn anomalies(ctx: &Project, a: &CostAnomaliesArgs) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-fn imports(ctx: &Project, as_json: bool) -> Result<i32, Error> {
-    let list = ctx.store()?.cost_imports()?;
+async fn imports(ctx: &Project, as_json: bool) -> Result<i32, Error> {
+    let list = crate::headless::history::History::open(ctx, "cost imports").await?.cost_imports().await?;
     if as_json {
         crate::outln!("{}", json(&list)?);
         return Ok(exit::OK);

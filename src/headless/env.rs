@@ -18,8 +18,8 @@ use crate::store::ResourceRecord;
 pub async fn env(ctx: &Project, c: &EnvCommand) -> Result<i32, Error> {
     match c {
         EnvCommand::Resources(a) => {
-            let store = ctx.store()?;
-            let rows = store.resources(&a.env, a.all)?;
+            let mut history = crate::headless::history::History::open(ctx, "env resources").await?;
+            let rows = history.resources(&a.env, a.all).await?;
             let now = crate::time::now();
             if a.json {
                 let rows: Vec<Value> = rows.iter().map(|r| with_state(r, now)).collect::<Result<_, _>>()?;

@@ -92,7 +92,19 @@ async fn live(
     limit: Option<Duration>,
     json: bool,
 ) -> Result<i32, Error> {
-    let mut plan = ProbeSchedule::new(monitors, Some(ctx.store()?));
+    // A client-only operator watches too: the transitions are printed, not stored (only the
+    // runner's user writes its store).
+    let store = match (ctx.store(), ctx.runner_owns_store()) {
+        (Ok(store), _) => Some(store),
+        (Err(_), Some(owner)) => {
+            crate::errln!(
+                "transitions are printed, not stored: only the runner's user ({owner}) writes the store"
+            );
+            None
+        }
+        (Err(e), None) => return Err(e),
+    };
+    let mut plan = ProbeSchedule::new(monitors, store);
     plan.disabled = disabled;
     let cancel = CancellationToken::new();
     let (snap_tx, snap_rx) = watch::channel(Snapshot::default());

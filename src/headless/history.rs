@@ -1,11 +1,15 @@
 //! Where the read-only commands (`show RUN`, `log`, `audit`, `dora`, `ledger list/export/last-good`,
-//! `notify list`) read history: the store when this user can open it, else the runner's socket (a shared bastion,
+//! `notify list`, `incident list`, `image list`, `alerts list`, `profile show/baselines`, `cost
+//! imports`, `env resources`) read
+//! history: the store when this user can open it, else the runner's socket (a shared bastion,
 //! where the store belongs to the runner's user and operators are in its group). Both sources give
-//! the same records, so every printer prints the same bytes either way.
+//! the same records, so every printer prints the same bytes either way. Commands that need the
+//! store itself refuse a client-only operator with exit 8 (`Project::store` says why).
 
 use crate::engine::Event;
 use crate::error::Error;
 use crate::headless::Project;
+use crate::profile::saved::{Saved, SavedBaseline};
 use crate::runner::Client;
 use crate::runner::protocol::{Request, Response};
 use crate::runner::query::{Answer, LOG_PAGE_MAX, Query, ROWS_MAX};
@@ -216,6 +220,131 @@ impl History {
         }
     }
 
+    /// The newest `limit` alerts received from Alertmanager (at most 1000 through the runner).
+    pub async fn alerts(&mut self, limit: usize) -> Result<Vec<crate::store::AlertRecord>, Error> {
+        if let History::Store(s) = self {
+            return Ok(s.alerts(limit)?);
+        }
+        match self.ask(Query::Alerts { limit }).await? {
+            Answer::Alerts { rows } => Ok(rows),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// The profiles run `run` (id or prefix) took, oldest first; a run without one is refused.
+    pub async fn run_profiles(&mut self, run: &str) -> Result<Vec<Saved>, Error> {
+        let (id, found) = if let History::Store(s) = self {
+            let rec = s
+                .run(run)?
+                .ok_or_else(|| Error::Invalid(format!("no run {run:?}: see `flightdeck runs`")))?;
+            (rec.id.clone(), crate::profile::saved::of_run(s, &rec.id).map_err(profile_error)?)
+        } else {
+            match self.ask(Query::Profiles { run: run.to_string() }).await? {
+                Answer::Profiles { run, profiles, truncated, .. } => {
+                    if truncated {
+                        crate::errln!(
+                            "(some profiles of run {run} are too large to send through the runner)"
+                        );
+                    }
+                    (run, profiles)
+                }
+                other => return Err(unexpected(&other)),
+            }
+        };
+        if found.is_empty() {
+            return Err(Error::Invalid(format!("run {id} took no profile")));
+        }
+        Ok(found)
+    }
+
+    /// Every saved profile baseline, by name.
+    pub async fn profile_baselines(&mut self) -> Result<Vec<SavedBaseline>, Error> {
+        if let History::Store(s) = self {
+            return crate::profile::saved::baselines(s).map_err(profile_error);
+        }
+        match self.ask(Query::ProfileBaselines).await? {
+            Answer::ProfileBaselines { rows, truncated } => {
+                if truncated {
+                    crate::errln!("(some baselines are too large to send through the runner: left out)");
+                }
+                Ok(rows)
+            }
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// The pushed images.
+    pub async fn images(&mut self) -> Result<Vec<crate::store::ArtifactRecord>, Error> {
+        if let History::Store(s) = self {
+            return Ok(s.artifacts()?);
+        }
+        self.pages(
+            |offset| Query::Images { offset },
+            |a| match a {
+                Answer::Images { rows, end } => Ok((rows, end)),
+                other => Err(other),
+            },
+        )
+        .await
+    }
+
+    /// The imported billing files, oldest first.
+    pub async fn cost_imports(&mut self) -> Result<Vec<crate::store::CostImportRecord>, Error> {
+        if let History::Store(s) = self {
+            return Ok(s.cost_imports()?);
+        }
+        self.pages(
+            |offset| Query::CostImports { offset },
+            |a| match a {
+                Answer::CostImports { rows, end } => Ok((rows, end)),
+                other => Err(other),
+            },
+        )
+        .await
+    }
+
+    /// What flightdeck created in `env` (removed ones too with `all`), oldest first.
+    pub async fn resources(
+        &mut self,
+        env: &str,
+        all: bool,
+    ) -> Result<Vec<crate::store::ResourceRecord>, Error> {
+        if let History::Store(s) = self {
+            return Ok(s.resources(env, all)?);
+        }
+        let query = |offset| Query::Resources { environment: env.to_string(), all, offset };
+        self.pages(query, |a| match a {
+            Answer::Resources { rows, end } => Ok((rows, end)),
+            other => Err(other),
+        })
+        .await
+    }
+
+    /// Every page of a paged query through the runner.
+    async fn pages<T>(
+        &mut self,
+        query: impl Fn(usize) -> Query,
+        rows: impl Fn(Answer) -> Result<(Vec<T>, bool), Answer>,
+    ) -> Result<Vec<T>, Error> {
+        let mut out = Vec::new();
+        loop {
+            let (page, end) = rows(self.ask(query(out.len())).await?).map_err(|other| unexpected(&other))?;
+            let stop = end || page.is_empty();
+            out.extend(page);
+            if stop {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// A month's cost report through the runner (the store path builds it in `cost.rs`).
+    pub async fn cost(&mut self, month: Option<&str>, by: &str) -> Result<crate::cost::Report, Error> {
+        match self.ask(Query::Cost { month: month.map(str::to_string), by: by.to_string() }).await? {
+            Answer::Cost { report, .. } => Ok(*report),
+            other => Err(unexpected(&other)),
+        }
+    }
+
     /// The DORA report through the runner (the store path computes it in `dora.rs`).
     pub async fn dora(&mut self, query: Query) -> Result<crate::dora::Dashboard, Error> {
         match self.ask(query).await? {
@@ -235,6 +364,12 @@ pub struct LogPage {
     pub end: bool,
     /// Why the log cannot be read.
     pub error: Option<String>,
+}
+
+/// A profile error as the command's error: bad input exits 2.
+#[allow(clippy::needless_pass_by_value)] // used as map_err(profile_error)
+fn profile_error(e: crate::profile::ProfileError) -> Error {
+    if e.is_bad_input() { Error::Invalid(e.to_string()) } else { Error::Internal(e.to_string()) }
 }
 
 fn unexpected(what: &impl std::fmt::Debug) -> Error {

@@ -37,7 +37,8 @@ pub async fn image(ctx: &Project, c: ImageCommand) -> Result<i32, Error> {
         }
         ImageCommand::Digest { reference, insecure } => digest_cmd(&reference, insecure).await,
         ImageCommand::List { json } => {
-            crate::out!("{}", list(&ctx.store()?.artifacts()?, json));
+            let mut history = crate::headless::history::History::open(ctx, "image list").await?;
+            crate::out!("{}", list(&history.images().await?, json));
             Ok(exit::OK)
         }
     }

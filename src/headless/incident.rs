@@ -28,7 +28,7 @@ pub async fn incident(ctx: &Project, c: IncidentCommand) -> Result<i32, Error> {
             let mitigated = a.mitigated.as_ref().map(|m| instant(ctx, Some(m), Micros(0))).transpose()?;
             (a.id, a.at, IncidentAction::Resolve { mitigated })
         }
-        IncidentCommand::List(j) => return crate::headless::ledger::list_incidents(ctx, j.json),
+        IncidentCommand::List(j) => return crate::headless::ledger::list_incidents(ctx, j.json).await,
         IncidentCommand::Show(a) => return show(ctx, &a).await,
         IncidentCommand::Timeline(a) => return export(ctx, &a).await,
     };

@@ -361,8 +361,8 @@ fn split_csv(line: &str) -> Vec<String> {
 }
 
 /// `flightdeck incident list`.
-pub fn list_incidents(ctx: &Project, json: bool) -> Result<i32, Error> {
-    let all = ctx.store()?.incidents()?;
+pub async fn list_incidents(ctx: &Project, json: bool) -> Result<i32, Error> {
+    let all = crate::headless::history::History::open(ctx, "incident list").await?.incidents().await?;
     if json {
         crate::outln!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
         return Ok(exit::OK);

@@ -93,7 +93,8 @@ pub async fn alerts(ctx: &Project, c: &AlertsCommand) -> Result<i32, Error> {
     match c {
         AlertsCommand::Listen(a) => listen(ctx, a).await,
         AlertsCommand::List(a) => {
-            let rows = ctx.store()?.alerts(a.limit)?;
+            let rows =
+                crate::headless::history::History::open(ctx, "alerts list").await?.alerts(a.limit).await?;
             if a.json {
                 crate::outln!("{}", serde_json::json!(rows));
             }

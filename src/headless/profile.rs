@@ -8,6 +8,7 @@ use serde_json::json;
 use crate::cli::{ProfileCommand, ProfileRecordArgs, ProfileShowArgs};
 use crate::error::{Error, exit};
 use crate::headless::Project;
+use crate::headless::history::History;
 use crate::load::LoadSpec;
 use crate::profile::run::{Place, profile as record_profile};
 use crate::profile::saved::{self, Saved};
@@ -17,8 +18,8 @@ use crate::sanitize::one_line;
 /// `flightdeck profile ...`.
 pub async fn profile(ctx: &Project, c: ProfileCommand) -> Result<i32, Error> {
     match c {
-        ProfileCommand::Show(a) => show(ctx, &a),
-        ProfileCommand::Baselines(j) => baselines(ctx, j.json),
+        ProfileCommand::Show(a) => show(ctx, &a).await,
+        ProfileCommand::Baselines(j) => baselines(ctx, j.json).await,
         ProfileCommand::SaveBaseline(a) => {
             let store = ctx.store()?;
             let run = store.run(&a.run)?.ok_or_else(|| Error::Invalid(format!("no run {:?}", a.run)))?;
@@ -37,20 +38,14 @@ fn err(e: ProfileError) -> Error {
     if e.is_bad_input() { Error::Invalid(e.to_string()) } else { Error::Internal(e.to_string()) }
 }
 
-fn show(ctx: &Project, a: &ProfileShowArgs) -> Result<i32, Error> {
-    let store = ctx.store()?;
+async fn show(ctx: &Project, a: &ProfileShowArgs) -> Result<i32, Error> {
+    let mut history = History::open(ctx, "profile show").await?;
     let profiles: Vec<Saved> = if let Some(name) = &a.baseline {
-        vec![saved::baseline(&store, name).map_err(err)?.profile]
+        let all = history.profile_baselines().await?;
+        let found = all.into_iter().find(|b| &b.name == name);
+        vec![found.ok_or_else(|| err(crate::profile::ProfileError::MissingBaseline(name.clone())))?.profile]
     } else {
-        let wanted = a.run.as_deref().unwrap_or_default();
-        let run = store
-            .run(wanted)?
-            .ok_or_else(|| Error::Invalid(format!("no run {wanted:?}: see `flightdeck runs`")))?;
-        let found = saved::of_run(&store, &run.id).map_err(err)?;
-        if found.is_empty() {
-            return Err(Error::Invalid(format!("run {} took no profile", run.id)));
-        }
-        found
+        history.run_profiles(a.run.as_deref().unwrap_or_default()).await?
     };
     if a.json {
         let list: Vec<_> = profiles
@@ -71,9 +66,8 @@ fn show(ctx: &Project, a: &ProfileShowArgs) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-fn baselines(ctx: &Project, as_json: bool) -> Result<i32, Error> {
-    let store = ctx.store()?;
-    let list = saved::baselines(&store).map_err(err)?;
+async fn baselines(ctx: &Project, as_json: bool) -> Result<i32, Error> {
+    let list = History::open(ctx, "profile baselines").await?.profile_baselines().await?;
     if as_json {
         let rows: Vec<_> = list
             .iter()

@@ -9,6 +9,7 @@ mod assess_screen;
 mod audit_tamper;
 mod backups_screen;
 mod check_service;
+mod client_only;
 mod client_reads;
 mod common;
 mod console_live;

@@ -60,9 +60,37 @@ impl Project {
         }
     }
 
-    /// Opens the store in the data directory.
+    /// Opens the store in the data directory. A user who may not open it while a runner serves
+    /// the directory (a shared bastion: the store belongs to the runner's user, operators reach it
+    /// through the socket) gets a refusal (exit 8) saying so, not `SQLite`'s "unable to open".
     pub fn store(&self) -> Result<Store, Error> {
-        Ok(Store::open(&self.paths.data_dir)?)
+        Store::open(&self.paths.data_dir).map_err(|e| match self.runner_owns_store() {
+            Some(owner) => Error::Precondition(format!(
+                "this command reads or writes the store directly, and {} belongs to the runner's user \
+                 ({owner}), which alone can open it: run it as that user (for example `sudo -u {owner} \
+                 flightdeck ...`); commands that read through the runner work as you",
+                self.paths.data_dir.join(crate::store::DB_FILE).display()
+            )),
+            None => Error::from(e),
+        })
+    }
+
+    /// The store's owner (name, else uid) when a runner's socket is in the data directory and this
+    /// process may not read the store file: client-only mode.
+    pub fn runner_owns_store(&self) -> Option<String> {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = &self.paths.data_dir;
+        if !dir.join(crate::runner::SOCKET_FILE).exists() {
+            return None;
+        }
+        let db = dir.join(crate::store::DB_FILE);
+        match std::fs::File::open(&db) {
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {}
+            _ => return None,
+        }
+        let uid = std::fs::metadata(&db).or_else(|_| std::fs::metadata(dir)).ok()?.uid();
+        let name = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)).ok().flatten();
+        Some(name.map_or_else(|| format!("uid {uid}"), |u| u.name))
     }
 
     /// How to reach (or start) this data directory's runner.

@@ -8,6 +8,10 @@ use flightdeck_core::assess::{self, evidence::Inputs};
 
 impl Console {
     pub(super) async fn assessment_effect(&mut self, effect: Effect) -> Msg {
+        let store = match self.local_store() {
+            Ok(s) => s,
+            Err(text) => return Msg::Notice { text },
+        };
         let config = &self.ctx.config;
         let env = assess::default_environment(config);
         let list = match assess::checklist::for_config(config) {
@@ -16,13 +20,13 @@ impl Console {
         };
         let now = flightdeck_core::time::now();
         if let Effect::SetAssessmentItem { item, state, note } = effect
-            && let Err(e) = assess::set_item(&self.store, &list, &env, &item, &state, note, now).await
+            && let Err(e) = assess::set_item(&store, &list, &env, &item, &state, note, now).await
         {
             return Msg::Notice { text: format!("cannot set {item}: {e}") };
         }
         let inputs = Inputs {
             config,
-            store: &self.store,
+            store: &store,
             project_dir: &self.ctx.paths.project_dir,
             environment: &env,
             now,

@@ -37,36 +37,30 @@ impl Console {
             e @ (Effect::LoadNotifications
             | Effect::LoadNotificationAttempts { .. }
             | Effect::ResendNotification { .. }) => self.notify_effect(e).await,
-            Effect::LoadIncident => match flightdeck_core::incident::open_incident(&self.store) {
-                Ok(open) => vec![Msg::IncidentLoaded { open: open.map(Box::new) }],
+            Effect::LoadIncident => match self.store.as_ref().map(flightdeck_core::incident::open_incident) {
+                Some(Ok(open)) => vec![Msg::IncidentLoaded { open: open.map(Box::new) }],
                 // Polled every second: a store this console cannot read (a shared bastion's runner
                 // owns it) shows no banner rather than a notice a second.
-                Err(_) => Vec::new(),
+                _ => Vec::new(),
             },
             Effect::LoadSecrets => vec![load_secrets(&self.ctx.config, &self.ctx.paths.project_dir).await],
             Effect::LoadIncidentTimeline { id } => self.load_incident_timeline(id),
             Effect::Incident { incident, action } => self.incident_change(incident, action).await,
-            Effect::LoadImages => match self.store.artifacts() {
-                Ok(rows) => vec![Msg::ImagesLoaded { rows }],
-                Err(e) => vec![Msg::Notice { text: format!("cannot read the pushed images: {e}") }],
-            },
+            e @ (Effect::LoadImages | Effect::LoadBackups | Effect::LoadProfile { .. }) => {
+                match self.local_store() {
+                    Ok(store) => self.store_read(e, store),
+                    Err(text) => vec![Msg::Notice { text }],
+                }
+            }
             e @ (Effect::LoadAssessment | Effect::SetAssessmentItem { .. }) => {
                 vec![self.assessment_effect(e).await]
-            }
-            Effect::LoadBackups => match self.store.backups(None) {
-                Ok(backups) => vec![Msg::BackupsLoaded { backups, now: flightdeck_core::time::now() }],
-                Err(e) => vec![Msg::Notice { text: format!("cannot read the backups: {e}") }],
-            },
-            Effect::LoadProfile { run } => {
-                let store = self.store.clone();
-                self.in_background(move || load_profile(&store, &run))
             }
             Effect::WatchRuns => {
                 let active = app.recent.iter().any(|r| {
                     use flightdeck_core::engine::event::RunStatus;
                     matches!(r.status, RunStatus::Running | RunStatus::Waiting)
                 });
-                let last_look = (active && self.client_only.is_none()).then(|| self.store.clone());
+                let last_look = if active { self.store.clone() } else { None };
                 attach::watch_runs(self.ctx.connect("console"), self.tx.clone(), last_look);
                 Vec::new()
             }
@@ -105,6 +99,22 @@ impl Console {
         }
     }
 
+    /// The screens' reads of the store itself (a client-only console reads them through the runner).
+    fn store_read(&self, effect: Effect, store: flightdeck_core::store::Store) -> Vec<Msg> {
+        match effect {
+            Effect::LoadImages => match store.artifacts() {
+                Ok(rows) => vec![Msg::ImagesLoaded { rows }],
+                Err(e) => vec![Msg::Notice { text: format!("cannot read the pushed images: {e}") }],
+            },
+            Effect::LoadBackups => match store.backups(None) {
+                Ok(backups) => vec![Msg::BackupsLoaded { backups, now: flightdeck_core::time::now() }],
+                Err(e) => vec![Msg::Notice { text: format!("cannot read the backups: {e}") }],
+            },
+            Effect::LoadProfile { run } => self.in_background(move || load_profile(&store, &run)),
+            _ => Vec::new(),
+        }
+    }
+
     /// Sends a decision through the runner; a refused one shows as a notice.
     fn decide(&self, run: &str, decision: flightdeck_core::engine::Decision) -> Vec<Msg> {
         let connect = self.ctx.connect("console");
@@ -135,22 +145,28 @@ impl Console {
     /// back as a message: keys and drawing never wait for it.
     fn read_in_background(&mut self, effect: Effect, app: &mut App) -> Vec<Msg> {
         match effect {
-            Effect::LoadRuns if self.client_only.is_some() => self.runs_from_runner(),
-            Effect::LoadAudit if self.client_only.is_some() => self.audit_from_runner(),
+            Effect::LoadRuns if self.client_only.is_some() => return self.runs_from_runner(),
+            Effect::LoadAudit if self.client_only.is_some() => return self.audit_from_runner(),
             Effect::LoadDora { service, environment, days } if self.client_only.is_some() => {
-                self.dora_from_runner(service, environment, days)
+                return self.dora_from_runner(service, environment, days);
             }
+            Effect::OpenRun { run } => return self.open_run(&run, app),
+            Effect::LoadRelease => return self.load_release(),
+            _ => {}
+        }
+        let store = match self.local_store() {
+            Ok(s) => s,
+            Err(text) => return vec![Msg::Notice { text }],
+        };
+        match effect {
             Effect::LoadRuns => {
-                let store = self.store.clone();
                 // As the runner lists them (no plans), so an unchanged list draws nothing.
                 self.in_background(move || match attach::stored_runs(&store) {
                     Ok(runs) => Msg::RunsLoaded { runs },
                     Err(e) => Msg::Notice { text: format!("cannot read runs: {e}") },
                 })
             }
-            Effect::OpenRun { run } => self.open_run(&run, app),
             Effect::LoadAudit => {
-                let store = self.store.clone();
                 self.in_background(move || match (store.audit_log(1000), store.verify_audit()) {
                     (Ok(entries), Ok(verdict)) => Msg::AuditLoaded { entries, verdict },
                     (Err(e), _) | (_, Err(e)) => {
@@ -158,26 +174,15 @@ impl Console {
                     }
                 })
             }
-            Effect::LoadRelease => {
-                let cfg = self.ctx.config.release.clone();
-                let dir = self.ctx.paths.project_dir.clone();
-                self.in_background(move || {
-                    let plan = flightdeck_core::release::plan::view(&dir, &cfg, flightdeck_core::time::now())
-                        .map(Box::new)
-                        .map_err(|e| release_error(&dir, &e.to_string()));
-                    Msg::ReleaseLoaded { plan }
-                })
-            }
             Effect::LoadCost { month, by } => {
-                let (store, cfg) = (self.store.clone(), self.ctx.config.cost.clone());
+                let cfg = self.ctx.config.cost.clone();
                 self.in_background(move || Msg::CostLoaded {
                     report: load_cost(&store, &cfg, month.as_deref(), &by),
                     tags: store.cost_tag_keys().unwrap_or_default(),
                 })
             }
             Effect::LoadDora { service, environment, days } => {
-                let (store, config, dir) =
-                    (self.store.clone(), self.ctx.config.clone(), self.ctx.paths.project_dir.clone());
+                let (config, dir) = (self.ctx.config.clone(), self.ctx.paths.project_dir.clone());
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let _ = tx.send(load_dora(store, config, dir, service, environment, days).await).await;
@@ -186,6 +191,18 @@ impl Console {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// The release plan of the project's repository, in the background.
+    fn load_release(&self) -> Vec<Msg> {
+        let cfg = self.ctx.config.release.clone();
+        let dir = self.ctx.paths.project_dir.clone();
+        self.in_background(move || {
+            let plan = flightdeck_core::release::plan::view(&dir, &cfg, flightdeck_core::time::now())
+                .map(Box::new)
+                .map_err(|e| release_error(&dir, &e.to_string()));
+            Msg::ReleaseLoaded { plan }
+        })
     }
 
     /// Asks the runner to start a run; the runner builds the plan from its own project.
@@ -233,11 +250,14 @@ impl Console {
         }
         // A run the runner executes now: attach, the same live view as the console that started it.
         // A client-only console attaches to every run: the runner replays a finished one's journal.
-        if self.client_only.is_some() || self.store.is_live(run) {
-            self.follow(run);
-            return vec![Msg::RunLaunched { run: run.to_string() }];
-        }
-        let (store, run) = (self.store.clone(), run.to_string());
+        let store = match &self.store {
+            Some(store) if !store.is_live(run) => store.clone(),
+            _ => {
+                self.follow(run);
+                return vec![Msg::RunLaunched { run: run.to_string() }];
+            }
+        };
+        let run = run.to_string();
         self.in_background(move || {
             let loaded = store.run(&run).and_then(|r| Ok((r, store.steps(&run)?, store.journal(&run)?)));
             match loaded {

@@ -12,10 +12,10 @@ use flightdeck_core::store::Store;
 impl Console {
     /// Reads the timeline of `id` (or of the open incident) off the event loop.
     pub(super) fn load_incident_timeline(&self, id: Option<String>) -> Vec<Msg> {
-        if self.client_only.is_some() {
+        let Ok(store) = self.local_store() else {
             return self.remote_effect(&crate::msg::Effect::LoadIncidentTimeline { id }).unwrap_or_default();
-        }
-        let (store, tx) = (self.store.clone(), self.tx.clone());
+        };
+        let tx = self.tx.clone();
         tokio::spawn(async move {
             let read = tokio::task::spawn_blocking(move || read_timeline(&store, id.as_deref())).await;
             let timeline = read.unwrap_or_else(|e| Err(e.to_string())).map(Box::new);

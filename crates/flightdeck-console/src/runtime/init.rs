@@ -15,7 +15,9 @@ use flightdeck_core::store::RunFilter;
 pub fn init(console: &Console, theme: String) -> Init {
     let ctx = &console.ctx;
     let environments = ctx.config.environments.values().map(|e| (e.name.clone(), e.production)).collect();
-    let mut runs = console.store.runs(&RunFilter { limit: 50, ..RunFilter::default() }).unwrap_or_default();
+    let filter = RunFilter { limit: 50, ..RunFilter::default() };
+    // A client-only console has no store: its runs come from the runner after the first frame.
+    let mut runs = console.store.as_ref().and_then(|s| s.runs(&filter).ok()).unwrap_or_default();
     // As the runner lists them (no plans): the first watch of the runs then redraws nothing.
     for r in &mut runs {
         r.plan_json.clear();

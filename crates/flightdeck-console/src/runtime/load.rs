@@ -39,7 +39,7 @@ impl Console {
         tokio::spawn(forward(view, self.tx.clone()));
         let (store, tx, token) = (self.store.clone(), self.tx.clone(), cancel.clone());
         let task = tokio::spawn(async move {
-            let report = run(plan, progress, token, &store, &spec).await;
+            let report = run(plan, progress, token, store.as_ref(), &spec).await;
             let _ = tx.send(Msg::LoadFinished { report }).await;
         });
         self.load = Some((cancel, task));
@@ -74,16 +74,20 @@ impl Console {
     }
 }
 
-/// Runs the test and settles its report (saved in the store, compared with the baseline).
+/// Runs the test and settles its report (saved in the store, compared with the baseline; neither
+/// without a store).
 async fn run(
     plan: LoadPlan,
     progress: watch::Sender<Snapshot>,
     cancel: CancellationToken,
-    store: &Store,
+    store: Option<&Store>,
     spec: &LoadSpec,
 ) -> Result<Box<load::Report>, String> {
     let mut report = load::run(plan, progress, cancel).await.map_err(|e| e.to_string())?;
-    load::spec::settle(store, spec, &mut report, None).map_err(|e| e.to_string())?;
+    // A client-only console cannot write the runner's store: its report is shown, not saved.
+    if let Some(store) = store {
+        load::spec::settle(store, spec, &mut report, None).map_err(|e| e.to_string())?;
+    }
     Ok(Box::new(report))
 }
 
@@ -146,7 +150,7 @@ mod tests {
         let (tx, mut rx) = mpsc::channel(64);
         let forwarder = tokio::spawn(forward(view, tx));
         let report =
-            run(spec.plan().unwrap(), progress, CancellationToken::new(), &store, &spec).await.unwrap();
+            run(spec.plan().unwrap(), progress, CancellationToken::new(), Some(&store), &spec).await.unwrap();
         forwarder.await.unwrap();
         let mut snapshots = 0;
         while let Ok(m) = rx.try_recv() {

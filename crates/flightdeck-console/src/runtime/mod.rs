@@ -63,7 +63,8 @@ struct Live {
 pub struct Console {
     ctx: Project,
     catalog: Catalog,
-    store: Store,
+    /// The store; `None` in client-only mode, where every screen reads through the runner.
+    store: Option<Store>,
     theme: Theme,
     depth: ColorDepth,
     live: HashMap<String, Live>,
@@ -75,34 +76,30 @@ pub struct Console {
     /// The log pane's scroll-region state.
     scroll: scroll::LogScroll,
     /// Set when this console cannot read the store (a shared bastion: the store belongs to the
-    /// runner's user and operators reach it only through the socket): why. Runs then come from the
-    /// runner, and `store` is an empty scratch store that nothing reads history from.
+    /// runner's user and operators reach it only through the socket): why. Runs, history and every
+    /// screen's data then come from the runner; this console opens no store at all, its monitors'
+    /// transitions are shown but not stored, and its load tests are not saved.
     client_only: Option<String>,
-    /// The scratch store's directory in client-only mode, removed when the console ends.
-    _scratch: Option<tempfile::TempDir>,
 }
 
-/// The store, or in client-only mode an empty scratch store with the reason and its directory.
-fn open_store(ctx: &Project) -> Result<(Store, Option<String>, Option<tempfile::TempDir>), Error> {
+/// The store, or in client-only mode none and the reason.
+fn open_store(ctx: &Project) -> Result<(Option<Store>, Option<String>), Error> {
     let e = match ctx.store() {
-        Ok(store) => return Ok((store, None, None)),
+        Ok(store) => return Ok((Some(store), None)),
         Err(e) => e,
     };
     let socket = ctx.paths.data_dir.join(flightdeck_core::runner::SOCKET_FILE);
     if !socket.exists() {
         return Err(e);
     }
-    let scratch = tempfile::Builder::new()
-        .prefix("flightdeck-console-")
-        .tempdir()
-        .map_err(|io| Error::io("cannot make a scratch directory for the console", io))?;
-    let store = Store::open(scratch.path())?;
+    let owner = ctx.runner_owns_store().unwrap_or_else(|| "the runner's user".into());
     let why = format!(
-        "client-only console: the store belongs to the runner's user ({e}); every screen reads \
-         through {}; resending a notification and setting an assessment item need the runner's user",
+        "client-only console: the store belongs to {owner}; every screen reads through {}; \
+         resending a notification and setting an assessment item need {owner}, and this console's \
+         monitor transitions and load tests are not stored",
         socket.display()
     );
-    Ok((store, Some(why), Some(scratch)))
+    Ok((None, Some(why)))
 }
 
 /// Opens the console; returns the exit code.
@@ -114,7 +111,7 @@ pub async fn run(ctx: &Project, opts: ConsoleOptions) -> Result<i32, Error> {
     }
     ctx.shutdown.handle();
     let catalog = ctx.catalog()?;
-    let (store, client_only, scratch) = open_store(ctx)?;
+    let (store, client_only) = open_store(ctx)?;
     let (theme, depth) = init::theme(ctx, &opts)?;
     let (tx, rx) = mpsc::channel(4096);
     let mut console = Console {
@@ -130,7 +127,6 @@ pub async fn run(ctx: &Project, opts: ConsoleOptions) -> Result<i32, Error> {
         load: None,
         scroll: scroll::LogScroll::default(),
         client_only,
-        _scratch: scratch,
     };
     let mut terminal = ratatui::try_init().map_err(|e| Error::io("cannot set up the terminal", e))?;
     let size = terminal.size().map_or((80, 24), |s| (s.width, s.height));
@@ -142,11 +138,12 @@ pub async fn run(ctx: &Project, opts: ConsoleOptions) -> Result<i32, Error> {
     // Draw at once, fill in later: the metrics and the monitors start after the first frame.
     let settle = Duration::from_millis(150);
     if let Some(why) = console.client_only.clone() {
-        // Runs, the audit log and DORA come from the runner; say once what else stays empty.
+        // Runs, the audit log and DORA come from the runner; say once what is not stored.
         console.runs_from_runner();
         console.dora_from_runner(None, None, days);
+        console.alerts_from_runner();
         let _ = console.tx.try_send(Msg::Notice { text: why });
-    } else {
+    } else if let Some(store) = store {
         tokio::spawn(async move {
             tokio::time::sleep(settle).await;
             let _ = tx.send(readers::load_dora(store, config, dir, None, None, days).await).await;
@@ -284,7 +281,9 @@ impl Console {
     /// Runs the default environment's monitors in the background for the whole session; their
     /// snapshots arrive as `Msg::HealthSnapshot`.
     fn start_health(&mut self, env: &str, delay: Duration) {
-        let plan = match flightdeck_core::health::plan_for(&self.ctx.config, env, Some(self.store.clone())) {
+        // A client-only console's transitions are shown, not stored: only the runner's user writes
+        // the runner's store (`flightdeck health` as that user, or its own console, stores them).
+        let plan = match flightdeck_core::health::plan_for(&self.ctx.config, env, self.store.clone()) {
             Ok(p) => p,
             Err(e) => {
                 let _ = self.tx.try_send(Msg::Notice { text: format!("health: {e}") });
@@ -307,8 +306,9 @@ impl Console {
                         if tx.send(Msg::HealthSnapshot { snapshot }).await.is_err() {
                             break;
                         }
-                        // Alerts `flightdeck alerts listen` stored, shown under the monitors.
-                        if let Ok(alerts) = store.alerts(8) {
+                        // Alerts `flightdeck alerts listen` stored, shown under the monitors (a
+                        // client-only console reads them through the runner: `alerts_from_runner`).
+                        if let Some(Ok(alerts)) = store.as_ref().map(|s| s.alerts(8)) {
                             let _ = tx.send(Msg::AlertsLoaded { alerts }).await;
                         }
                     }
@@ -317,6 +317,17 @@ impl Console {
                 }
             }
         });
+    }
+
+    /// The store, or (client-only mode, where every read goes through the runner first and this is
+    /// only a fallback) a notice saying there is none.
+    fn local_store(&self) -> Result<Store, String> {
+        self.store.clone().ok_or_else(|| self.client_only.clone().unwrap_or_else(|| "no store".into()))
+    }
+
+    /// The directory of a run's step logs (`DATA_DIR/logs/RUN`, as the store names it).
+    fn log_dir(&self, run: &str) -> std::path::PathBuf {
+        self.ctx.paths.data_dir.join("logs").join(run)
     }
 
     /// Detaches from the runs this console follows (they go on in the runner) and stops its own

@@ -15,7 +15,7 @@ impl Console {
     pub(super) fn prepare(&mut self, app: &mut App) {
         app.log_window = None;
         let Some((run, step)) = current_step(app) else { return };
-        let path = self.store.log_dir(&run).join(format!("{step}.log"));
+        let path = self.log_dir(&run).join(format!("{step}.log"));
         let index = self.indexes.entry((run.clone(), step.clone())).or_insert_with(|| LogIndex::new(&path));
         if index.refresh().is_err() {
             return;

@@ -63,30 +63,33 @@ pub(super) async fn load_dora(
 /// The profiles run `run` (id or unique prefix) took, oldest first, after the named baselines they
 /// were compared with (still stored, and not one of the run's own), for the flame view.
 pub(super) fn load_profile(store: &flightdeck_core::store::Store, run: &str) -> Msg {
+    use flightdeck_core::runner::profiles::run_profiles;
+    let all = match store.run(run) {
+        Ok(Some(record)) => run_profiles(store, &record.id)
+            .map_err(|e| e.to_string())
+            .map(|(own, bases)| profile_data(own, bases)),
+        Ok(None) => Err(format!("no run {run:?}")),
+        Err(e) => Err(e.to_string()),
+    };
+    Msg::ProfileLoaded { run: run.to_string(), data: all }
+}
+
+/// The flame view's profiles: the baselines first, then the run's own (the same from the store
+/// and through the runner).
+pub(super) fn profile_data(
+    own: Vec<flightdeck_core::profile::saved::Saved>,
+    bases: Vec<flightdeck_core::profile::saved::SavedBaseline>,
+) -> Vec<crate::app::profile::ProfileData> {
     use crate::app::profile::ProfileData;
-    use flightdeck_core::profile::saved;
-    let data = |p: saved::Saved, baseline: Option<String>| ProfileData {
+    let data = |p: flightdeck_core::profile::saved::Saved, baseline: Option<String>| ProfileData {
         id: p.id,
         step: p.step,
         folded: p.folded,
         report: p.report,
         baseline,
     };
-    let all = match store.run(run) {
-        Ok(Some(record)) => saved::of_run(store, &record.id).map_err(|e| e.to_string()).map(|own| {
-            let mut names: Vec<String> =
-                own.iter().filter_map(|p| p.report.comparison.as_ref().map(|c| c.baseline.clone())).collect();
-            names.sort_unstable();
-            names.dedup();
-            let bases = names.into_iter().filter_map(|n| saved::baseline(store, &n).ok());
-            let bases = bases.filter(|b| !own.iter().any(|p| p.id == b.profile.id)).collect::<Vec<_>>();
-            let bases = bases.into_iter().map(|b| data(b.profile, Some(b.name)));
-            bases.chain(own.into_iter().map(|p| data(p, None))).collect()
-        }),
-        Ok(None) => Err(format!("no run {run:?}")),
-        Err(e) => Err(e.to_string()),
-    };
-    Msg::ProfileLoaded { run: run.to_string(), data: all }
+    let bases = bases.into_iter().map(|b| data(b.profile, Some(b.name)));
+    bases.chain(own.into_iter().map(|p| data(p, None))).collect()
 }
 
 /// The Secrets screen's rows for the default environment (never values).

@@ -1,8 +1,9 @@
 //! The screens of a client-only console (a shared bastion: the store belongs to the runner's user)
 //! read through the runner's history queries: notifications and their attempts, images, backups,
-//! cost, the readiness assessment, the incident banner and an incident's timeline. Each read runs
-//! in the background and reports as the same message the store path sends. Writes from these
-//! screens (resend, an assessment item's state) stay with the runner's user: the console says so.
+//! cost, the readiness assessment, the incident banner and an incident's timeline, the Health
+//! screen's received alerts and a run's profiles (the flame view). Each read runs in the
+//! background and reports as the same message the store path sends. Writes from these screens
+//! (resend, an assessment item's state) stay with the runner's user: the console says so.
 
 use flightdeck_core::runner::Connect;
 use flightdeck_core::runner::protocol::{Request, Response};
@@ -35,7 +36,8 @@ impl Console {
             | Effect::LoadCost { .. }
             | Effect::LoadAssessment
             | Effect::LoadIncident
-            | Effect::LoadIncidentTimeline { .. } => Vec::new(),
+            | Effect::LoadIncidentTimeline { .. }
+            | Effect::LoadProfile { .. } => Vec::new(),
             _ => return None,
         };
         tokio::spawn(async move {
@@ -91,6 +93,16 @@ async fn read(connect: &Connect, effect: Effect) -> Option<Msg> {
             };
             Msg::IncidentTimelineLoaded { timeline }
         }
+        Effect::LoadProfile { run } => {
+            let data = match ask(connect, Query::Profiles { run: run.clone() }).await {
+                Ok(Answer::Profiles { profiles, baselines, .. }) => {
+                    Ok(super::readers::profile_data(profiles, baselines))
+                }
+                Ok(_) => Err(UNEXPECTED.to_string()),
+                Err(e) => Err(e),
+            };
+            Msg::ProfileLoaded { run, data }
+        }
         _ => return None,
     })
 }
@@ -115,6 +127,17 @@ async fn ask(connect: &Connect, query: Query) -> Result<Answer, String> {
         Response::History { answer } => Ok(answer),
         Response::Error { message, .. } => Err(message),
         other => Err(format!("{UNEXPECTED}: {other:?}")),
+    }
+}
+
+/// The newest `limit` received alerts (`None`: the runner did not answer with them).
+pub(super) async fn alerts(
+    connect: &Connect,
+    limit: usize,
+) -> Option<Vec<flightdeck_core::store::AlertRecord>> {
+    match ask(connect, Query::Alerts { limit }).await {
+        Ok(Answer::Alerts { rows }) => Some(rows),
+        _ => None,
     }
 }
 

@@ -7,7 +7,7 @@ use crate::store::Store;
 use crate::store::profiles::ProfileRow;
 
 /// A stored profile, decoded.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Saved {
     pub id: i64,
     pub at: i64,
@@ -18,7 +18,7 @@ pub struct Saved {
 }
 
 /// A baseline's name and when it was saved, with the profile it names.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SavedBaseline {
     pub name: String,
     pub saved_at: i64,

@@ -6,11 +6,13 @@
 
 pub mod client;
 mod conn;
+mod dora;
 mod incident;
 mod launch;
 pub mod live;
 mod pages;
 pub mod prompt;
+pub mod profiles;
 pub mod protocol;
 pub mod query;
 pub mod reads;

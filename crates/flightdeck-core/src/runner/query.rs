@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::dora::Dashboard;
 use crate::engine::Event;
 use crate::error::exit;
+pub use crate::runner::dora::check_service;
 use crate::runner::protocol::Response;
 use crate::runner::server::Server;
 use crate::store::notify::NotificationRecord;
@@ -142,6 +143,33 @@ pub enum Query {
         /// The client's clock (the changelog's date).
         now: Micros,
     },
+    /// The newest alerts received from Alertmanager (`alerts list`, the Health screen).
+    Alerts {
+        /// At most this many (clamped to [`ROWS_MAX`]).
+        limit: usize,
+    },
+    /// The profiles a run took and the baselines they were compared with (`profile show`, the
+    /// flame view).
+    Profiles {
+        /// Run id or unique prefix.
+        run: String,
+    },
+    /// The saved profile baselines (`profile baselines`, `profile show --baseline`).
+    ProfileBaselines,
+    /// A page of the imported billing files (`cost imports`), oldest first.
+    CostImports {
+        /// Index of the first row.
+        offset: usize,
+    },
+    /// A page of what flightdeck created in an environment (`env resources`), oldest first.
+    Resources {
+        /// The environment.
+        environment: String,
+        /// Removed ones too (`--all`).
+        all: bool,
+        /// Index of the first row.
+        offset: usize,
+    },
 }
 
 /// What a [`Query`] found.
@@ -255,6 +283,43 @@ pub enum Answer {
         /// The plan.
         plan: Box<crate::release::ReleasePlan>,
     },
+    /// Received alerts, newest first.
+    Alerts {
+        /// The rows.
+        rows: Vec<crate::store::AlertRecord>,
+    },
+    /// A run's profiles, oldest first, and the baselines they were compared with.
+    Profiles {
+        /// The run's full id.
+        run: String,
+        /// Its profiles (within [`JOURNAL_BYTES_MAX`] serialized bytes; at least one).
+        profiles: Vec<crate::profile::saved::Saved>,
+        /// The named baselines its profiles were compared with.
+        baselines: Vec<crate::profile::saved::SavedBaseline>,
+        /// Some profiles or baselines were left out to keep the answer bounded.
+        truncated: bool,
+    },
+    /// A page of imported billing files.
+    CostImports {
+        /// Oldest first.
+        rows: Vec<crate::store::CostImportRecord>,
+        /// Whether this page reaches the end.
+        end: bool,
+    },
+    /// A page of an environment's resources.
+    Resources {
+        /// Oldest first.
+        rows: Vec<crate::store::ResourceRecord>,
+        /// Whether this page reaches the end.
+        end: bool,
+    },
+    /// Saved profile baselines, by name.
+    ProfileBaselines {
+        /// The baselines.
+        rows: Vec<crate::profile::saved::SavedBaseline>,
+        /// Some were left out to keep the answer bounded.
+        truncated: bool,
+    },
 }
 
 impl Answer {
@@ -325,6 +390,11 @@ impl Server {
             | Query::OpenIncident
             | Query::IncidentTimeline { .. }
             | Query::ReleasePlan { .. }) => return self.screen_answer(q),
+            q @ (Query::Alerts { .. }
+            | Query::Profiles { .. }
+            | Query::ProfileBaselines
+            | Query::CostImports { .. }
+            | Query::Resources { .. }) => return self.profile_answer(q),
         })
     }
 
@@ -337,47 +407,4 @@ impl Server {
             Err(e) => Err(Box::new(Response::error(exit::USAGE, e.to_string()))),
         }
     }
-
-    fn dora(
-        &self,
-        service: Option<String>,
-        environment: Option<String>,
-        (since, until): (Micros, Micros),
-        tz: Option<&str>,
-        now: Micros,
-    ) -> Result<Dashboard, Failed> {
-        let invalid = |e: crate::dora::DoraError| Box::new(Response::error(exit::USAGE, e.to_string()));
-        let config = crate::config::Config::load(&self.project_dir)
-            .map_err(|d| Box::new(Response::error(exit::USAGE, d.to_string())))?;
-        let tz = crate::dora::window::time_zone(tz).map_err(invalid)?;
-        let window = crate::dora::window::Window::new(since, until, tz).map_err(invalid)?;
-        if let Some(name) = &service {
-            let deps = self.store.deployments().map_err(internal)?;
-            check_service(&config, &deps, name).map_err(|m| Box::new(Response::error(exit::USAGE, m)))?;
-        }
-        let query = crate::dora::DashboardQuery { service, environment, window };
-        crate::dora::compute_dashboard(&self.store, &config, &self.project_dir, &query, now).map_err(|e| {
-            match e {
-                crate::dora::DoraError::Store(s) => internal(s),
-                other => invalid(other),
-            }
-        })
-    }
-}
-
-/// Refuses a `--service` that neither `[services]` nor the ledger knows, listing those that are.
-pub fn check_service(
-    config: &crate::config::Config,
-    deployments: &[DeploymentRecord],
-    name: &str,
-) -> Result<(), String> {
-    let mut known: Vec<String> = config.services.keys().cloned().collect();
-    known.extend(deployments.iter().map(|d| d.service.clone()));
-    known.sort();
-    known.dedup();
-    if known.iter().any(|k| k == name) {
-        return Ok(());
-    }
-    let list = if known.is_empty() { "none yet".to_string() } else { known.join(", ") };
-    Err(format!("no service {name:?} in [services] or the ledger; the services are: {list}"))
 }
