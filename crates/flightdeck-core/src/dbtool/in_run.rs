@@ -5,42 +5,15 @@
 //! earlier runner died mid-copy: its file is removed and the row marked failed before the next
 //! backup of that database starts, and the caller is told so it can say it.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use crate::dbtool::commands::copy;
 use crate::dbtool::manifest::{Manifest, manifest_path};
 use crate::dbtool::target::Target;
 use crate::error::Error;
+use crate::store::backup_state::{is_live, live};
 use crate::store::{BackupRecord, NewBackup, Store};
 use crate::time::{Micros, now};
-
-/// The backup rows this process is taking now.
-static LIVE: Mutex<BTreeSet<i64>> = Mutex::new(BTreeSet::new());
-
-fn live(id: i64, on: bool) {
-    if let Ok(mut set) = LIVE.lock() {
-        if on {
-            set.insert(id);
-        } else {
-            set.remove(&id);
-        }
-    }
-}
-
-fn is_live(id: i64) -> bool {
-    LIVE.lock().is_ok_and(|set| set.contains(&id))
-}
-
-/// `r` as the runner shows it: a `taking` row this process is not taking is `interrupted` (its
-/// runner died mid-copy; the next backup of that database removes the file and marks it failed).
-pub fn as_seen(mut r: BackupRecord) -> BackupRecord {
-    if r.state == "taking" && !is_live(r.id) {
-        r.state = "interrupted".into();
-    }
-    r
-}
 
 /// Where a backup is taken from: the store and the run.
 pub struct InRun<'a> {
@@ -154,6 +127,7 @@ pub fn out_path(base: &Path, out: &str, run: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::backup_state::as_seen;
 
     #[tokio::test]
     async fn a_backup_left_taking_by_a_dead_runner_is_removed_and_marked_failed_by_the_next() {

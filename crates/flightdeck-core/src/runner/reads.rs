@@ -105,7 +105,7 @@ impl Server {
             }
             Query::Backups { offset } => {
                 let (rows, end) = page(&s.backups(None).map_err(internal)?, offset);
-                let rows = rows.into_iter().map(crate::dbtool::in_run::as_seen).collect();
+                let rows = rows.into_iter().map(crate::store::backup_state::as_seen).collect();
                 Answer::Backups { rows, end }
             }
             Query::Cost { month, by } => {

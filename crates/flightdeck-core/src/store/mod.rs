@@ -13,7 +13,7 @@ mod artifacts;
 mod assessments;
 mod audit;
 mod audit_check;
-mod backup_state;
+pub mod backup_state;
 mod backups;
 mod chainkey;
 mod cost;
