@@ -79,6 +79,32 @@ impl Store {
     }
 }
 
+/// The backup rows this process is taking now.
+static LIVE: Mutex<BTreeSet<i64>> = Mutex::new(BTreeSet::new());
+
+pub(crate) fn live(id: i64, on: bool) {
+    if let Ok(mut set) = LIVE.lock() {
+        if on {
+            set.insert(id);
+        } else {
+            set.remove(&id);
+        }
+    }
+}
+
+pub(crate) fn is_live(id: i64) -> bool {
+    LIVE.lock().is_ok_and(|set| set.contains(&id))
+}
+
+/// `r` as the runner shows it: a `taking` row this process is not taking is `interrupted` (its
+/// runner died mid-copy; the next backup of that database removes the file and marks it failed).
+pub fn as_seen(mut r: BackupRecord) -> BackupRecord {
+    if r.state == "taking" && !is_live(r.id) {
+        r.state = "interrupted".into();
+    }
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,30 +140,4 @@ mod tests {
         assert_eq!((rows[0].backup.bytes, rows[0].backup.sha256.as_str()), (7, "ab"));
         assert!(store.unfinished_backups("/db/app.db").unwrap().is_empty());
     }
-}
-
-/// The backup rows this process is taking now.
-static LIVE: Mutex<BTreeSet<i64>> = Mutex::new(BTreeSet::new());
-
-pub(crate) fn live(id: i64, on: bool) {
-    if let Ok(mut set) = LIVE.lock() {
-        if on {
-            set.insert(id);
-        } else {
-            set.remove(&id);
-        }
-    }
-}
-
-pub(crate) fn is_live(id: i64) -> bool {
-    LIVE.lock().is_ok_and(|set| set.contains(&id))
-}
-
-/// `r` as the runner shows it: a `taking` row this process is not taking is `interrupted` (its
-/// runner died mid-copy; the next backup of that database removes the file and marks it failed).
-pub fn as_seen(mut r: BackupRecord) -> BackupRecord {
-    if r.state == "taking" && !is_live(r.id) {
-        r.state = "interrupted".into();
-    }
-    r
 }
