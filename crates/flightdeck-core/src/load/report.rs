@@ -66,6 +66,9 @@ pub struct Snapshot {
     pub verdicts: Vec<Verdict>,
     /// True in the last snapshot.
     pub finished: bool,
+    /// Requests still waiting for their answer when the test ended (not in `requests`).
+    #[serde(default)]
+    pub unanswered: u64,
     /// oha's extra figures (percentiles p10 to p99.99, histograms, first byte, connect, DNS);
     /// filled in the final snapshot only.
     #[serde(default)]
@@ -106,7 +109,15 @@ pub struct Report {
 impl Report {
     /// True when every threshold passed and no baseline regression was flagged.
     pub fn passed(&self) -> bool {
-        self.stats.verdicts.iter().all(|v| v.passed) && self.comparison.as_ref().is_none_or(|c| !c.regressed)
+        self.stats.verdicts.iter().all(|v| v.passed)
+            && self.comparison.as_ref().is_none_or(|c| !c.regressed)
+            && !self.nothing_answered()
+    }
+
+    /// True when no request finished while some were sent: the server answered nothing (a
+    /// silent or dripping server), so the test measured nothing and cannot pass.
+    pub fn nothing_answered(&self) -> bool {
+        self.stats.requests == 0 && self.stats.unanswered > 0
     }
 
     /// Why the test failed: each failed threshold with its observed value, and a baseline
@@ -119,12 +130,27 @@ impl Report {
             .filter(|v| !v.passed)
             .map(|v| format!("{} (observed {:.3})", v.expr, v.observed))
             .collect();
+        if self.nothing_answered() {
+            failed.push(self.unanswered_text());
+        }
         if let Some(c) = self.comparison.as_ref().filter(|c| c.regressed) {
             let worse: Vec<&str> =
                 c.deltas.iter().filter(|d| d.regressed).map(|d| d.metric.as_str()).collect();
             failed.push(format!("regression against baseline {:?}: {}", c.baseline, worse.join(", ")));
         }
         format!("load test failed: {}", failed.join("; "))
+    }
+
+    /// What became of the requests still waiting when the test ended.
+    pub fn unanswered_text(&self) -> String {
+        let n = self.stats.unanswered;
+        if self.stats.requests == 0 {
+            format!(
+                "no request was answered: the server sent no complete response during the test ({n} request(s) still waiting when it ended)"
+            )
+        } else {
+            format!("{n} request(s) still waiting for an answer when the test ended (not counted)")
+        }
     }
 
     /// oha's JSON, key for key, with the whole report under `flightdeck` (see [`crate::load::oha`]).

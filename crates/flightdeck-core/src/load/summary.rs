@@ -45,6 +45,9 @@ pub fn text(r: &Report) -> String {
             );
         }
     }
+    if s.unanswered > 0 {
+        let _ = writeln!(o, "\nUnanswered: {}.", r.unanswered_text());
+    }
     verdict_lines(r, &mut o);
     o
 }
