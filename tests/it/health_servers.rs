@@ -184,6 +184,14 @@ fn serve_hostile(conn: &mut TcpStream, b: &Behaviour) {
             let _ = conn.flush();
             std::thread::sleep(Duration::from_secs(10));
         }
+        Behaviour::Drip | Behaviour::MidClose | Behaviour::Garbled => serve_broken(conn, b),
+        _ => {}
+    }
+}
+
+/// The broken answers: dripped, cut short, garbled.
+fn serve_broken(conn: &mut TcpStream, b: &Behaviour) {
+    match b {
         Behaviour::Drip => {
             for b in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".iter().take(30) {
                 if conn.write_all(&[*b]).is_err() {
