@@ -3,7 +3,8 @@
 //! `BREAKING-CHANGE:` footer, a revert, an upper-case type), tags that are not release tags (a tag
 //! of a tree, as Linux's `v2.6.11-tree`; `nightly`), a release-plz-style Cargo workspace whose
 //! packages are tagged `NAME-vX.Y.Z` and count only the commits in their own directory, and the
-//! refusals outside a repository and in one without commits. The expected versions follow
+//! refusals outside a repository and in one without commits; a JavaScript monorepo tagged
+//! `@scope/name@X.Y.Z` (Lerna, Changesets). The expected versions follow
 //! git-cliff's `--bumped-version` and release-plz's rules (README, Releases).
 
 use super::gitenv::Git;
@@ -167,4 +168,35 @@ fn escape_sequences_in_commit_messages_are_escaped_in_plan_and_changelog() {
         assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}'), "{stdout:?}");
         assert!(stdout.contains("evil \\u001b[2J"), "{stdout}");
     }
+}
+
+/// A Lerna/Changesets monorepo: scoped packages tagged `NAME@X.Y.Z`, each counting the commits in
+/// its own workspace directory.
+#[test]
+fn a_js_monorepo_with_scoped_name_at_version_tags() {
+    let git = Git::new();
+    let p = repo(&git);
+    let root = r#"{"private": true, "workspaces": ["packages/*"]}"#;
+    std::fs::write(p.path().join("package.json"), root).unwrap();
+    for (dir, name) in [("core", "@acme/core"), ("ui", "@acme/ui")] {
+        let d = p.path().join("packages").join(dir);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("package.json"), format!("{{\"name\": \"{name}\", \"version\": \"1.0.0\"}}\n"))
+            .unwrap();
+    }
+    commit(&git, &p, "README.md", "chore: initial");
+    git.run(p.path(), &["tag", "@acme/core@1.0.0"]);
+    git.run(p.path(), &["tag", "@acme/ui@2.0.0"]);
+    commit(&git, &p, "packages/core/index.js", "feat(core): streams");
+    commit(&git, &p, "packages/ui/index.js", "fix(ui): focus ring\n\nCloses #4");
+
+    let out = git.flightdeck(&p, &["release", "plan"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("several packages (@acme/core, @acme/ui)"), "{}", text(&out));
+    let core = plan(&git, &p, &["--package", "@acme/core"]);
+    assert_eq!(core["current"]["tag"], "@acme/core@1.0.0", "{core}");
+    assert_eq!(core["next_tag"], "@acme/core@1.1.0", "{core}");
+    assert_eq!(core["commits"].as_array().unwrap().len(), 1, "{core}");
+    let ui = plan(&git, &p, &["--package", "@acme/ui"]);
+    assert_eq!(ui["next_tag"], "@acme/ui@2.0.1", "{ui}");
 }

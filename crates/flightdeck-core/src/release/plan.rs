@@ -173,12 +173,14 @@ fn head_commit(repo: &Repository) -> Result<git2::Oid, ReleaseError> {
 }
 
 /// The paths whose commits count: `[release] paths`, else (as release-plz does) the directory of
-/// the Cargo workspace member that `package` names, else everything (empty).
+/// the Cargo (or JavaScript) workspace member that `package` names, else everything (empty).
 fn package_paths(repo: &Repository, cfg: &ReleaseConfig, package: Option<&str>) -> Vec<String> {
     if !cfg.paths.is_empty() {
         return cfg.paths.clone();
     }
-    let member = package.zip(repo.workdir()).and_then(|(p, dir)| super::writes::member_dir(dir, p));
+    let member = package.zip(repo.workdir()).and_then(|(p, dir)| {
+        super::writes::member_dir(dir, p).or_else(|| super::jsmembers::member_dir(dir, p))
+    });
     member.into_iter().collect()
 }
 
