@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use crate::common::{Project, text};
-use crate::health_servers::{Behaviour, http};
+use crate::health_servers::{Behaviour, closed_port, http, https, leaf};
 
 fn result<'a>(doc: &'a Value, name: &str) -> &'a Value {
     doc["results"].as_array().and_then(|r| r.iter().find(|x| x["monitor"] == name)).unwrap_or(&Value::Null)
@@ -83,4 +83,51 @@ fn load_counts_a_cut_body_as_an_error_and_a_garbled_503_as_a_503() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("[503] 3 responses"), "{}", text(&out));
     assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+}
+
+/// Every request failing (a self-signed or expired certificate, a refused port) is no pass:
+/// the test measured no server. It exits 7 naming the error classes; with `-k` the self-signed
+/// server is load-tested normally. A server that accepts and never starts the TLS handshake
+/// is a timeout for the health check, with its own words.
+#[test]
+fn load_where_every_request_fails_exits_7_and_a_stalled_handshake_times_out_health() {
+    let p = Project::new("[environments.local]\n", &[]);
+    let (cert, key) = leaf(None, None);
+    let self_signed = https(cert, key);
+    let expired = {
+        let (cert, key) = leaf(None, Some((2020, 1, 1)));
+        https(cert, key)
+    };
+    let closed = closed_port();
+    for (url, class) in [
+        (format!("https://localhost:{}/", self_signed.port), "tls"),
+        (format!("https://localhost:{}/", expired.port), "tls"),
+        (format!("http://127.0.0.1:{}/", closed.port()), "refused"),
+    ] {
+        let out = p.run(&["load", &url, "-n", "3", "-c", "1", "--json"]);
+        let j: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+        assert_eq!(out.status.code(), Some(7), "{url}: {}", text(&out));
+        assert_eq!(j["errorDistribution"][class], 3, "{j}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("no request was answered: all 3 failed (3 {class})")), "{stderr}");
+    }
+    let url = format!("https://localhost:{}/", self_signed.port);
+    let out = p.run(&["load", &url, "-n", "3", "-c", "1", "-k", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "-k trusts a self-signed server: {}", text(&out));
+
+    let silent = http(Behaviour::Silent);
+    let p = Project::new(
+        &format!(
+            "[environments.local]\n[monitors.https]\nurl = \"https://localhost:{0}/\"\ntimeout = \"1s\"\n\
+             [monitors.tls]\ntls = \"localhost:{0}\"\ntimeout = \"1s\"\n",
+            silent.port
+        ),
+        &[],
+    );
+    let out = p.run(&["health", "--once", "--json"]);
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for name in ["https", "tls"] {
+        assert_eq!(result(&doc, name)["reason"], "timeout", "{doc}");
+    }
 }

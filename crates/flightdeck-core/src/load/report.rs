@@ -114,10 +114,11 @@ impl Report {
             && !self.nothing_answered()
     }
 
-    /// True when no request finished while some were sent: the server answered nothing (a
-    /// silent or dripping server), so the test measured nothing and cannot pass.
+    /// True when requests were sent and not one response came back (every request failed: a
+    /// refused port, a bad certificate, a silent or dripping server): the test measured no
+    /// server at all and cannot pass.
     pub fn nothing_answered(&self) -> bool {
-        self.stats.requests == 0 && self.stats.unanswered > 0
+        self.stats.responses == 0 && (self.stats.requests > 0 || self.stats.unanswered > 0)
     }
 
     /// Why the test failed: each failed threshold with its observed value, and a baseline
@@ -144,7 +145,23 @@ impl Report {
     /// What became of the requests still waiting when the test ended.
     pub fn unanswered_text(&self) -> String {
         let n = self.stats.unanswered;
-        if self.stats.requests == 0 {
+        if self.stats.requests > 0 && self.stats.responses == 0 {
+            let classes: Vec<String> = self
+                .stats
+                .error_classes
+                .iter()
+                .map(|(c, k)| {
+                    format!(
+                        "{k} {}",
+                        serde_json::to_value(c)
+                            .ok()
+                            .and_then(|v| v.as_str().map(String::from))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            format!("no request was answered: all {} failed ({})", self.stats.requests, classes.join(", "))
+        } else if self.stats.requests == 0 {
             format!(
                 "no request was answered: the server sent no complete response during the test ({n} request(s) still waiting when it ended)"
             )
