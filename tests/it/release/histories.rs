@@ -200,3 +200,19 @@ fn a_js_monorepo_with_scoped_name_at_version_tags() {
     let ui = plan(&git, &p, &["--package", "@acme/ui"]);
     assert_eq!(ui["next_tag"], "@acme/ui@2.0.1", "{ui}");
 }
+
+/// A project that moved from `1.9.0` tags to `v2.0.0` continues from v2.0.0, though more of its
+/// tags have no `v`.
+#[test]
+fn a_project_that_changed_its_tag_style_continues_from_the_highest_version() {
+    let git = Git::new();
+    let p = repo(&git);
+    for t in ["1.0.0", "1.1.0", "1.9.0", "v2.0.0"] {
+        commit(&git, &p, "a.txt", &format!("fix: before {t}"));
+        git.run(p.path(), &["tag", t]);
+    }
+    commit(&git, &p, "a.txt", "feat: after");
+    let j = plan(&git, &p, &[]);
+    assert_eq!(j["current"]["tag"], "v2.0.0", "{j}");
+    assert_eq!(j["next_tag"], "v2.1.0", "{j}");
+}

@@ -1,9 +1,8 @@
 //! Which tag pattern a repository uses: the configured `tag_pattern`, else the one of `v{version}`,
 //! `{version}`, `{package}-v{version}` and `{package}@{version}` (or `NAME-v{version}` / `NAME@{version}`
-//! when the tags name one package)
-//! that most existing tags fit. When version tags exist but none fits, the release stops with the
-//! highest of them and the pattern that would match it, rather than starting again at the
-//! initial version.
+//! when the tags name one package) that the highest version tag fits (then: that most tags fit).
+//! When version tags exist but none fits, the release stops with the highest of them and the
+//! pattern that would match it, rather than starting again at the initial version.
 
 use git2::Repository;
 use semver::Version;
@@ -41,11 +40,14 @@ pub fn detect(names: &[String], package: Option<&str>) -> Result<TagPattern, Rel
         candidates.insert(0, TagPattern::new("{package}@{version}", Some(p))?);
         candidates.insert(0, TagPattern::new("{package}-v{version}", Some(p))?);
     }
-    let count = |p: &TagPattern| names.iter().filter(|n| p.parse(n).is_some()).count();
-    let best = candidates.iter().map(|p| (count(p), p)).max_by_key(|(n, _)| *n);
-    if let Some((n, p)) = best
-        && n > 0
-    {
+    // The pattern of the highest version wins (a project that moved from `1.9.0` to `v2.0.0`
+    // continues from v2.0.0), then the one most tags fit.
+    let fit = |p: &TagPattern| {
+        let versions: Vec<Version> = names.iter().filter_map(|n| p.parse(n)).collect();
+        (versions.iter().max().cloned(), versions.len())
+    };
+    let best = candidates.iter().map(|p| (fit(p), p)).max_by(|(a, _), (b, _)| a.cmp(b));
+    if let Some(((Some(_), _), p)) = best {
         return Ok(p.clone());
     }
     let packages = package_names(names);
@@ -139,6 +141,8 @@ mod tests {
         assert_eq!(d(&["api-v1.0.0", "web-v0.1.0"], Some("web")), "web-v1.2.3");
         assert_eq!(d(&["api-v1.0.0"], Some("cli")), "cli-v1.2.3", "a new package of a monorepo");
         assert_eq!(d(&["deploy-prod", "stable"], None), "v1.2.3", "no version tags at all");
+        let moved = ["1.0.0", "1.1.0", "1.8.0", "1.9.0", "v2.0.0", "v2.1.0"];
+        assert_eq!(d(&moved, None), "v1.2.3", "the highest version's pattern, not the most tags'");
     }
 
     #[test]
