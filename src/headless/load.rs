@@ -56,6 +56,9 @@ pub async fn load(ctx: &Project, a: LoadArgs) -> Result<i32, Error> {
     } else {
         crate::out!("{}", load::summary::text(&report));
     }
+    if report.nothing_answered() {
+        crate::errln!("flightdeck: load: {}", report.failure_text());
+    }
     Ok(match report.ended {
         Ended::Cancelled => exit::CANCELLED,
         _ if !report.passed() => exit::THRESHOLD,

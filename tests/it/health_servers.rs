@@ -35,6 +35,13 @@ pub enum Behaviour {
     HugeHeaders,
     /// Headers at once (Content-Length 100), then no body for 10 s.
     HeadersThenStall,
+    /// The whole response one byte a second (the client gives up long before it ends).
+    Drip,
+    /// Content-Length 100, ten bytes of body, then the connection closes.
+    MidClose,
+    /// 503 with a reason phrase of non-ASCII bytes and a body of escape sequences, control
+    /// characters and invalid UTF-8.
+    Garbled,
 }
 
 /// A server that stops when dropped.
@@ -176,6 +183,32 @@ fn serve_hostile(conn: &mut TcpStream, b: &Behaviour) {
             let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
             let _ = conn.flush();
             std::thread::sleep(Duration::from_secs(10));
+        }
+        Behaviour::Drip | Behaviour::MidClose | Behaviour::Garbled => serve_broken(conn, b),
+        _ => {}
+    }
+}
+
+/// The broken answers: dripped, cut short, garbled.
+fn serve_broken(conn: &mut TcpStream, b: &Behaviour) {
+    match b {
+        Behaviour::Drip => {
+            for b in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".iter().take(30) {
+                if conn.write_all(&[*b]).is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+        Behaviour::MidClose => {
+            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+            let _ = conn.shutdown(std::net::Shutdown::Both);
+        }
+        Behaviour::Garbled => {
+            let body = b"\x1b[2J\x1b]0;pwned\x07\xff\xfe\xc3\x28 DOWN \x9b31m";
+            let mut head = b"HTTP/1.1 503 \xff\xfe Bad\r\n".to_vec();
+            head.extend(format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()).bytes());
+            let _ = conn.write_all(&head).and_then(|()| conn.write_all(body));
         }
         _ => {}
     }

@@ -42,6 +42,7 @@ mod health_engine;
 mod health_hostile;
 mod health_servers;
 mod history_users;
+mod hostile_servers;
 mod incident_export;
 mod incident_export_rotated;
 mod incident_live;

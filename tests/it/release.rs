@@ -6,6 +6,7 @@ use crate::common::{LOCAL, text};
 mod edges;
 mod files;
 mod gitenv;
+mod histories;
 mod hotfix;
 
 use gitenv::{CARGO, Git, released_project};

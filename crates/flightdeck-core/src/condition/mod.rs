@@ -28,6 +28,8 @@ mod tests;
 mod tests_gatus;
 #[cfg(test)]
 mod tests_gatus_functions;
+#[cfg(test)]
+mod tests_gatus_placeholders;
 
 use serde::{Deserialize, Serialize};
 

@@ -157,7 +157,7 @@ fn probe_spec(
     let ca_file = cfg.ca_file.as_ref().map(|p| base.join(p));
     let probe = match cfg.target_key()? {
         "url" => ProbeSpec::Http(HttpSpec {
-            url: fill(cfg.url.as_deref().unwrap_or_default())?,
+            url: http_url(fill(cfg.url.as_deref().unwrap_or_default())?)?,
             method: cfg.method.clone().unwrap_or_else(|| "GET".into()).to_ascii_uppercase(),
             headers: cfg
                 .headers
@@ -183,6 +183,21 @@ fn probe_spec(
         },
     };
     Ok(probe)
+}
+
+/// `url` when its scheme is `http` or `https`; Gatus's other endpoint types (`icmp://`, `ssh://`,
+/// `starttls://`, `ws://`, `grpc://`) are refused with what to use instead.
+fn http_url(url: String) -> Result<String, String> {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("http" | "https") => Ok(url),
+        Some(other) => Err(format!(
+            "url {url:?}: the {other}:// scheme is not supported (Gatus's ICMP, SSH, STARTTLS, \
+             WebSocket and gRPC endpoints are not); use an http:// or https:// url, or \
+             tcp = \"host:port\", tls = \"host:port\" or dns = \"name\""
+        )),
+        None => Err(format!("url {url:?} has no scheme: write http://{url} or https://{url}")),
+    }
 }
 
 /// The conditions a monitor without any gets.
@@ -351,6 +366,14 @@ environments = ["production"]
         let c =
             Config::parse(&CONFIG.replace("interval = \"5s\"", "intervall = \"5s\""), Path::new("f.toml"));
         assert_eq!(monitor_set(&c.unwrap(), "production").unwrap().monitors.len(), 1, "db still runs");
+    }
+
+    #[test]
+    fn only_http_and_https_urls_are_probed() {
+        assert_eq!(http_url("HTTPS://h/x".into()).unwrap(), "HTTPS://h/x");
+        let e = http_url("icmp://10.0.0.1".into()).unwrap_err();
+        assert!(e.contains("icmp:// scheme is not supported") && e.contains("tcp = "), "{e}");
+        assert!(http_url("127.0.0.1:80/health".into()).unwrap_err().contains("has no scheme"));
     }
 
     #[test]

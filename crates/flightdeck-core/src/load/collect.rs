@@ -132,6 +132,7 @@ impl Collector {
             bytes_out: o.bytes_out,
             verdicts,
             finished,
+            unanswered: o.unanswered,
             oha: if finished {
                 Figures::of(&o.latency, &o.first_byte, &o.connect)
             } else {

@@ -158,7 +158,7 @@ pub fn to_json(r: &Report) -> Value {
     let success = if s.requests == 0 { 0.0 } else { s.responses as f64 / s.requests as f64 };
     let ms = |k: &str| f.latency.get(k).copied().unwrap_or(0.0) * 1000.0;
     let triple = |t: &Triple| json!({ "average": t.average, "fastest": t.fastest, "slowest": t.slowest });
-    let errors: serde_json::Map<String, Value> = s
+    let mut errors: serde_json::Map<String, Value> = s
         .error_classes
         .iter()
         .map(|(k, v)| {
@@ -168,6 +168,10 @@ pub fn to_json(r: &Report) -> Value {
             )
         })
         .collect();
+    if s.unanswered > 0 {
+        // oha's name for the requests in flight when the duration ran out.
+        errors.insert("aborted due to deadline".into(), json!(s.unanswered));
+    }
     json!({
         "summary": {
             "successRate": success,

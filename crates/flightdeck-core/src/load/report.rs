@@ -66,6 +66,9 @@ pub struct Snapshot {
     pub verdicts: Vec<Verdict>,
     /// True in the last snapshot.
     pub finished: bool,
+    /// Requests still waiting for their answer when the test ended (not in `requests`).
+    #[serde(default)]
+    pub unanswered: u64,
     /// oha's extra figures (percentiles p10 to p99.99, histograms, first byte, connect, DNS);
     /// filled in the final snapshot only.
     #[serde(default)]
@@ -106,7 +109,16 @@ pub struct Report {
 impl Report {
     /// True when every threshold passed and no baseline regression was flagged.
     pub fn passed(&self) -> bool {
-        self.stats.verdicts.iter().all(|v| v.passed) && self.comparison.as_ref().is_none_or(|c| !c.regressed)
+        self.stats.verdicts.iter().all(|v| v.passed)
+            && self.comparison.as_ref().is_none_or(|c| !c.regressed)
+            && !self.nothing_answered()
+    }
+
+    /// True when requests were sent and not one response came back (every request failed: a
+    /// refused port, a bad certificate, a silent or dripping server): the test measured no
+    /// server at all and cannot pass.
+    pub fn nothing_answered(&self) -> bool {
+        self.stats.responses == 0 && (self.stats.requests > 0 || self.stats.unanswered > 0)
     }
 
     /// Why the test failed: each failed threshold with its observed value, and a baseline
@@ -119,12 +131,43 @@ impl Report {
             .filter(|v| !v.passed)
             .map(|v| format!("{} (observed {:.3})", v.expr, v.observed))
             .collect();
+        if self.nothing_answered() {
+            failed.push(self.unanswered_text());
+        }
         if let Some(c) = self.comparison.as_ref().filter(|c| c.regressed) {
             let worse: Vec<&str> =
                 c.deltas.iter().filter(|d| d.regressed).map(|d| d.metric.as_str()).collect();
             failed.push(format!("regression against baseline {:?}: {}", c.baseline, worse.join(", ")));
         }
         format!("load test failed: {}", failed.join("; "))
+    }
+
+    /// What became of the requests still waiting when the test ended.
+    pub fn unanswered_text(&self) -> String {
+        let n = self.stats.unanswered;
+        if self.stats.requests > 0 && self.stats.responses == 0 {
+            let classes: Vec<String> = self
+                .stats
+                .error_classes
+                .iter()
+                .map(|(c, k)| {
+                    format!(
+                        "{k} {}",
+                        serde_json::to_value(c)
+                            .ok()
+                            .and_then(|v| v.as_str().map(String::from))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            format!("no request was answered: all {} failed ({})", self.stats.requests, classes.join(", "))
+        } else if self.stats.requests == 0 {
+            format!(
+                "no request was answered: the server sent no complete response during the test ({n} request(s) still waiting when it ended)"
+            )
+        } else {
+            format!("{n} request(s) still waiting for an answer when the test ended (not counted)")
+        }
     }
 
     /// oha's JSON, key for key, with the whole report under `flightdeck` (see [`crate::load::oha`]).

@@ -35,6 +35,9 @@ pub struct Tally {
     pub bytes_in: u64,
     /// Request bytes written.
     pub bytes_out: u64,
+    /// Requests still waiting for their answer when the test ended (oha's "aborted due to
+    /// deadline"): neither responses nor errors.
+    pub unanswered: u64,
 }
 
 impl Default for Tally {
@@ -47,6 +50,7 @@ impl Default for Tally {
             errors: [0; ErrorClass::COUNT],
             bytes_in: 0,
             bytes_out: 0,
+            unanswered: 0,
         }
     }
 }
@@ -92,6 +96,7 @@ impl Tally {
         }
         self.bytes_in += other.bytes_in;
         self.bytes_out += other.bytes_out;
+        self.unanswered += other.unanswered;
     }
 
     /// Moves everything into a new tally and leaves `self` empty (the histogram keeps its memory).
@@ -104,6 +109,7 @@ impl Tally {
         self.errors = [0; ErrorClass::COUNT];
         self.bytes_in = 0;
         self.bytes_out = 0;
+        self.unanswered = 0;
     }
 
     /// Responses received (any status).

@@ -45,6 +45,10 @@ pub fn text(r: &Report) -> String {
             );
         }
     }
+    if s.unanswered > 0 || r.nothing_answered() {
+        let label = if r.nothing_answered() { "No response" } else { "Unanswered" };
+        let _ = writeln!(o, "\n{label}: {}.", r.unanswered_text());
+    }
     verdict_lines(r, &mut o);
     o
 }

@@ -202,7 +202,10 @@ async fn connection(shared: Arc<Shared>, stop: CancellationToken, w: usize, inde
         };
         let out = tokio::select! {
             biased;
-            () = stop.cancelled() => break,
+            () = stop.cancelled() => {
+                shared.tallies[w].lock().unwrap_or_else(PoisonError::into_inner).unanswered += 1;
+                break;
+            }
             r = tokio::time::timeout(shared.timeout, exchange(&shared, w, &mut conn)) => r,
         };
         record(&shared, w, intended, &out, &mut conn);

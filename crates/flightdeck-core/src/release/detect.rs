@@ -1,8 +1,8 @@
 //! Which tag pattern a repository uses: the configured `tag_pattern`, else the one of `v{version}`,
-//! `{version}` and `{package}-v{version}` (or `NAME-v{version}` when the tags name one package)
-//! that most existing tags fit. When version tags exist but none fits, the release stops with the
-//! highest of them and the pattern that would match it, rather than starting again at the
-//! initial version.
+//! `{version}`, `{package}-v{version}` and `{package}@{version}` (or `NAME-v{version}` / `NAME@{version}`
+//! when the tags name one package) that the highest version tag fits (then: that most tags fit).
+//! When version tags exist but none fits, the release stops with the highest of them and the
+//! pattern that would match it, rather than starting again at the initial version.
 
 use git2::Repository;
 use semver::Version;
@@ -37,26 +37,31 @@ pub fn pattern(
 pub fn detect(names: &[String], package: Option<&str>) -> Result<TagPattern, ReleaseError> {
     let mut candidates = vec![TagPattern::new("v{version}", None)?, TagPattern::new("{version}", None)?];
     if let Some(p) = package {
+        candidates.insert(0, TagPattern::new("{package}@{version}", Some(p))?);
         candidates.insert(0, TagPattern::new("{package}-v{version}", Some(p))?);
     }
-    let count = |p: &TagPattern| names.iter().filter(|n| p.parse(n).is_some()).count();
-    let best = candidates.iter().map(|p| (count(p), p)).max_by_key(|(n, _)| *n);
-    if let Some((n, p)) = best
-        && n > 0
-    {
+    // The pattern of the highest version wins (a project that moved from `1.9.0` to `v2.0.0`
+    // continues from v2.0.0), then the one most tags fit.
+    let fit = |p: &TagPattern| {
+        let versions: Vec<Version> = names.iter().filter_map(|n| p.parse(n)).collect();
+        (versions.iter().max().cloned(), versions.len())
+    };
+    let best = candidates.iter().map(|p| (fit(p), p)).max_by(|(a, _), (b, _)| a.cmp(b));
+    if let Some(((Some(_), _), p)) = best {
         return Ok(p.clone());
     }
     let packages = package_names(names);
+    let style = package_style(names);
     match (package, packages.as_slice()) {
         // Other packages' tags: this package's first release.
-        (Some(p), [_, ..]) => TagPattern::new("{package}-v{version}", Some(p)),
-        (None, [only]) => TagPattern::new(&format!("{only}-v{{version}}"), None),
+        (Some(p), [_, ..]) => TagPattern::new(style, Some(p)),
+        (None, [only]) => TagPattern::new(&style.replace("{package}", only), None),
         (None, [_, _, ..]) => Err(ReleaseError::Invalid(format!(
             "the tags are of several packages ({}): pass --package NAME or set [release] package",
             packages.join(", ")
         ))),
         _ => match highest(names) {
-            Some(h) => Err(no_match("any of v{version}, {version}, NAME-v{version}", &h)),
+            Some(h) => Err(no_match("any of v{version}, {version}, NAME-v{version}, NAME@{version}", &h)),
             None => TagPattern::new("v{version}", None),
         },
     }
@@ -74,15 +79,26 @@ fn tag_names(repo: &Repository) -> Result<Vec<String>, ReleaseError> {
     Ok(names.iter().filter_map(|n| n.ok().flatten().map(str::to_string)).collect())
 }
 
-/// The names `NAME` of `NAME-vX.Y.Z` tags, sorted and deduplicated.
+/// `NAME` and the pattern when `tag` is `NAME-vX.Y.Z` (release-plz, cargo-release) or
+/// `NAME@X.Y.Z` (Lerna, Changesets: `@scope/pkg@1.2.3`).
+fn package_tag(tag: &str) -> Option<(&str, &'static str)> {
+    [("-v", "{package}-v{version}"), ("@", "{package}@{version}")].into_iter().find_map(|(sep, pattern)| {
+        let (name, v) = tag.rsplit_once(sep)?;
+        (!name.is_empty() && Version::parse(v).is_ok()).then_some((name, pattern))
+    })
+}
+
+/// The pattern most package tags follow: `{package}-v{version}` unless `NAME@X.Y.Z` tags are more.
+fn package_style(names: &[String]) -> &'static str {
+    let at = names.iter().filter_map(|n| package_tag(n)).filter(|(_, p)| p.contains('@')).count();
+    let dash = names.iter().filter_map(|n| package_tag(n)).count() - at;
+    if at > dash { "{package}@{version}" } else { "{package}-v{version}" }
+}
+
+/// The names `NAME` of `NAME-vX.Y.Z` and `NAME@X.Y.Z` tags, sorted and deduplicated.
 fn package_names(names: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = names
-        .iter()
-        .filter_map(|n| {
-            let (name, v) = n.rsplit_once("-v")?;
-            (!name.is_empty() && Version::parse(v).is_ok()).then(|| name.to_string())
-        })
-        .collect();
+    let mut out: Vec<String> =
+        names.iter().filter_map(|n| package_tag(n).map(|(name, _)| name.to_string())).collect();
     out.sort();
     out.dedup();
     out
@@ -125,6 +141,8 @@ mod tests {
         assert_eq!(d(&["api-v1.0.0", "web-v0.1.0"], Some("web")), "web-v1.2.3");
         assert_eq!(d(&["api-v1.0.0"], Some("cli")), "cli-v1.2.3", "a new package of a monorepo");
         assert_eq!(d(&["deploy-prod", "stable"], None), "v1.2.3", "no version tags at all");
+        let moved = ["1.0.0", "1.1.0", "1.8.0", "1.9.0", "v2.0.0", "v2.1.0"];
+        assert_eq!(d(&moved, None), "v1.2.3", "the highest version's pattern, not the most tags'");
     }
 
     #[test]
@@ -136,5 +154,19 @@ mod tests {
         assert!(m.contains("tag_pattern = \"release-{version}\""), "{m}");
         let e = detect(&names(&["api-v1.0.0", "web-v1.0.0"]), None).unwrap_err();
         assert!(e.to_string().contains("several packages (api, web)"), "{e}");
+    }
+
+    /// Lerna and Changesets tag `NAME@X.Y.Z`, scoped names included.
+    #[test]
+    fn js_monorepo_tags_name_at_version_are_detected() {
+        let v = semver::Version::new(1, 2, 3);
+        let d = |n: &[&str], p| detect(&names(n), p).unwrap().format(&v);
+        let tags = ["@acme/core@1.0.0", "@acme/ui@2.0.0", "@acme/ui@2.1.0-rc.1"];
+        assert_eq!(d(&tags, Some("@acme/core")), "@acme/core@1.2.3");
+        assert_eq!(d(&tags, Some("@acme/cli")), "@acme/cli@1.2.3", "a new package, the same style");
+        assert_eq!(d(&["web@0.1.0", "web@0.2.0"], None), "web@1.2.3");
+        let e = detect(&names(&tags), None).unwrap_err();
+        assert!(e.to_string().contains("several packages (@acme/core, @acme/ui)"), "{e}");
+        assert_eq!(d(&["api-v1.0.0", "web@1.0.0", "cli-v1.0.0"], Some("new")), "new-v1.2.3");
     }
 }

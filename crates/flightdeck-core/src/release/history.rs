@@ -18,7 +18,7 @@ pub struct TaggedVersion {
     pub sha: String,
 }
 
-/// Every tag fitting `pattern`, highest version first.
+/// Every tag fitting `pattern` that points at a commit, highest version first.
 pub fn release_tags(repo: &Repository, pattern: &TagPattern) -> Result<Vec<TaggedVersion>, ReleaseError> {
     let names = repo.tag_names(None).map_err(ReleaseError::git("listing tags"))?;
     let mut out = Vec::new();
@@ -27,7 +27,8 @@ pub fn release_tags(repo: &Repository, pattern: &TagPattern) -> Result<Vec<Tagge
         let obj = repo
             .revparse_single(&format!("refs/tags/{name}"))
             .map_err(ReleaseError::git(format!("reading tag {name}")))?;
-        let commit = obj.peel_to_commit().map_err(ReleaseError::git(format!("peeling tag {name}")))?;
+        // A tag of a tree or a blob (Linux's `v2.6.11-tree`) marks no release: skip it.
+        let Ok(commit) = obj.peel_to_commit() else { continue };
         out.push(TaggedVersion { tag: name.to_string(), version, sha: commit.id().to_string() });
     }
     out.sort_by(|a, b| b.version.cmp(&a.version).then_with(|| a.tag.cmp(&b.tag)));

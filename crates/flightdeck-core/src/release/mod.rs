@@ -15,6 +15,7 @@ pub mod files;
 pub mod gitcmd;
 pub mod history;
 pub mod hotfix;
+pub mod jsmembers;
 pub mod jsonspan;
 pub mod memberdeps;
 pub mod pattern;

@@ -79,8 +79,13 @@ pub fn view(dir: &Path, cfg: &ReleaseConfig, now: Micros) -> Result<ReleaseView,
 
 /// Opens the repository containing `dir`.
 pub fn open(dir: &Path) -> Result<Repository, ReleaseError> {
-    Repository::discover(dir)
-        .map_err(ReleaseError::git(format!("opening the git repository at {}", dir.display())))
+    Repository::discover(dir).map_err(|e| match e.code() {
+        git2::ErrorCode::NotFound => ReleaseError::Refused(format!(
+            "{} is not in a git repository: releases are computed from git history (run `git init` and commit first)",
+            dir.display()
+        )),
+        _ => ReleaseError::Git { context: format!("opening the git repository at {}", dir.display()), source: e },
+    })
 }
 
 /// The tag pattern of `cfg` for `package` (default: the configured package), checked against or
@@ -102,9 +107,10 @@ pub fn plan(
 ) -> Result<ReleasePlan, ReleaseError> {
     let package = opts.package.clone().or_else(|| cfg.package.clone());
     let pat = pattern(repo, cfg, package.as_deref())?;
-    let head = history::resolve(repo, "HEAD")?;
+    let head = head_commit(repo)?;
     let current = history::latest_reachable(repo, &pat, head)?;
-    let commits = range(repo, cfg, head, current.as_ref())?;
+    let paths = package_paths(repo, cfg, package.as_deref());
+    let commits = range(repo, &paths, head, current.as_ref())?;
     let b = bump::next_version(current.as_ref().map(|c| &c.version), &commits, &request(cfg, opts)?)?;
     // Finalising a pre-release: the changelog covers everything since the last stable release.
     let base = match (&b.next, &current) {
@@ -113,7 +119,7 @@ pub fn plan(
         }
         _ => current.clone(),
     };
-    let logged = if base == current { commits.clone() } else { range(repo, cfg, head, base.as_ref())? };
+    let logged = if base == current { commits.clone() } else { range(repo, &paths, head, base.as_ref())? };
     let links = history::remote_url(repo, &cfg.remote).as_deref().and_then(Links::from_remote);
     let groups = changelog::group(&logged);
     let date = now.to_timestamp().map(|t| t.strftime("%Y-%m-%d").to_string()).unwrap_or_default();
@@ -153,16 +159,41 @@ pub fn plan(
     })
 }
 
-/// The commits after `since` up to `head` that concern the package (`[release] paths`).
+/// The commit HEAD points at; a repository without commits is refused with what to do.
+fn head_commit(repo: &Repository) -> Result<git2::Oid, ReleaseError> {
+    if repo
+        .head()
+        .is_err_and(|e| e.code() == git2::ErrorCode::UnbornBranch || e.code() == git2::ErrorCode::NotFound)
+    {
+        return Err(ReleaseError::Refused(
+            "the repository has no commits yet: there is nothing to release (commit first)".into(),
+        ));
+    }
+    history::resolve(repo, "HEAD")
+}
+
+/// The paths whose commits count: `[release] paths`, else (as release-plz does) the directory of
+/// the Cargo (or JavaScript) workspace member that `package` names, else everything (empty).
+fn package_paths(repo: &Repository, cfg: &ReleaseConfig, package: Option<&str>) -> Vec<String> {
+    if !cfg.paths.is_empty() {
+        return cfg.paths.clone();
+    }
+    let member = package.zip(repo.workdir()).and_then(|(p, dir)| {
+        super::writes::member_dir(dir, p).or_else(|| super::jsmembers::member_dir(dir, p))
+    });
+    member.into_iter().collect()
+}
+
+/// The commits after `since` up to `head` that concern the package (`paths`; all when empty).
 fn range(
     repo: &Repository,
-    cfg: &ReleaseConfig,
+    paths: &[String],
     head: git2::Oid,
     since: Option<&TaggedVersion>,
 ) -> Result<Vec<ReleaseCommit>, ReleaseError> {
     let since =
         since.map(|t| git2::Oid::from_str(&t.sha)).transpose().map_err(ReleaseError::git("parsing a sha"))?;
-    history::touching(repo, history::commits_since(repo, head, since)?, &cfg.paths)
+    history::touching(repo, history::commits_since(repo, head, since)?, paths)
 }
 
 fn request(cfg: &ReleaseConfig, opts: &PlanOptions) -> Result<BumpRequest, ReleaseError> {

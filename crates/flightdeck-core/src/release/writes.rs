@@ -195,6 +195,21 @@ fn inheriting_members(root: &Path, doc: &DocumentMut) -> Result<Vec<String>, Rel
     Ok(names)
 }
 
+/// The directory, relative to `workdir`, of the member of the Cargo workspace at
+/// `workdir/Cargo.toml` whose package is `package` (never the root itself): where a monorepo
+/// package's commits are, as release-plz counts them.
+pub fn member_dir(workdir: &Path, package: &str) -> Option<String> {
+    let root = workdir.join("Cargo.toml");
+    let doc = std::fs::read_to_string(&root).ok()?.parse::<DocumentMut>().ok()?;
+    let dirs = member_dirs(&root, &doc).ok()?;
+    dirs.into_iter().skip(1).find_map(|d| {
+        let member = std::fs::read_to_string(d.join("Cargo.toml")).ok()?.parse::<DocumentMut>().ok()?;
+        let name = member.get("package").and_then(|p| p.get("name")).and_then(Item::as_str)?;
+        let rel = d.strip_prefix(workdir).ok()?.to_str()?.to_string();
+        (name == package && !rel.is_empty()).then_some(rel)
+    })
+}
+
 /// The directories of the workspace at `root`: its own, then its members' (`dir/*` globs expanded),
 /// less the excluded ones.
 fn member_dirs(root: &Path, doc: &DocumentMut) -> Result<Vec<PathBuf>, ReleaseError> {

@@ -26,6 +26,15 @@ pub fn classify(e: &reqwest::Error) -> ProbeError {
         if is_tls(s) {
             reason = Reason::Tls;
         }
+        if reason != Reason::Tls && is_cut_short(s) {
+            return ProbeError::new(
+                Reason::Protocol,
+                format!(
+                    "HTTP protocol error: the server closed the connection mid-response ({})",
+                    chain_text(e)
+                ),
+            );
+        }
         src = s.source();
     }
     let text = chain_text(e);
@@ -47,6 +56,12 @@ fn is_tls(s: &(dyn StdError + 'static)) -> bool {
         || s.downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
             .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+}
+
+/// True for an end of file before the response was complete (a body shorter than its
+/// `Content-Length`, a chunked body without its last chunk).
+fn is_cut_short(s: &(dyn StdError + 'static)) -> bool {
+    s.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::UnexpectedEof)
 }
 
 /// What a hyper error says about the answer, when it is a protocol error.
