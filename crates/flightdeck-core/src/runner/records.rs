@@ -12,6 +12,9 @@ use crate::runner::query::{Answer, Failed, Query, ROWS_MAX, internal};
 use crate::runner::server::Server;
 use crate::store::NewAudit;
 
+/// The largest serialized postmortem one answer carries (a protocol line, less room for the rest).
+const POSTMORTEM_MAX: usize = crate::runner::protocol::MAX_LINE - 64 * 1024;
+
 /// `e` as a failed query with the exit code the local command gives it.
 #[allow(clippy::needless_pass_by_value)] // used as map_err(failed)
 fn failed(e: Error) -> Failed {
@@ -36,6 +39,20 @@ impl Server {
         )
         .await
         .map_err(failed)?;
+        // One answer is one protocol line: a postmortem too big for it is refused, saying who can
+        // print it, rather than cut or sent as a line the client would reject.
+        let size = serde_json::to_vec(&built.postmortem).map_or(usize::MAX, |v| v.len());
+        if size > POSTMORTEM_MAX {
+            let owner = Operator::current().name;
+            return Err(Box::new(Response::error(
+                exit::PRECONDITION,
+                format!(
+                    "the postmortem of incident {id} is {size} bytes, more than one runner answer carries \
+                     ({POSTMORTEM_MAX}): run the command as the runner's user ({owner}), e.g. \
+                     `sudo -u {owner} flightdeck incident timeline {id} -o FILE`"
+                ),
+            )));
+        }
         Ok(Answer::Postmortem { postmortem: Box::new(built.postmortem), warnings: built.warnings })
     }
 
