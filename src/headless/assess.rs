@@ -1,22 +1,24 @@
 //! `flightdeck assess [--env E] [--json|--markdown] [-o FILE]`, `assess set ID STATE -m NOTE` and
 //! `assess history`: the readiness assessment from the command line. Each `assess` is stored, so
-//! `history` shows the trend.
+//! `history` shows the trend; an operator who cannot open the store assesses through the runner,
+//! which records it (audited as `assess.run` by that operator), and reads the history through it.
 
 use serde_json::json;
 
 use crate::assess::evidence::Inputs;
-use crate::assess::{self, AssessError, Checklist};
+use crate::assess::{self, AssessError, Checklist, Report};
 use crate::cli::{AssessArgs, AssessCommand, AssessHistoryArgs, AssessSetArgs};
 use crate::error::{Error, exit};
 use crate::headless::Project;
-use crate::store::AssessmentRecord;
-use crate::time::{Micros, now};
+use crate::runner::protocol::{Request, Response};
+use crate::runner::query::Answer;
+use crate::time::now;
 
 /// Dispatches `assess` and its subcommands.
 pub async fn assess(ctx: &Project, a: AssessArgs) -> Result<i32, Error> {
     match a.command {
         Some(AssessCommand::Set(s)) => set(ctx, &s).await,
-        Some(AssessCommand::History(h)) => history(ctx, &h),
+        Some(AssessCommand::History(h)) => history(ctx, &h).await,
         None => report(ctx, &a).await,
     }
 }
@@ -42,28 +44,43 @@ pub fn environment(ctx: &Project, named: Option<&str>) -> Result<String, Error> 
         .map_or_else(|| c.default_env().to_string(), |e| e.name.clone()))
 }
 
-async fn report(ctx: &Project, a: &AssessArgs) -> Result<i32, Error> {
-    let env = environment(ctx, a.env.as_deref())?;
+/// Assesses `env` and records the result: in the store, or through the runner (which records it
+/// as its own write, audited as this operator) for one who cannot open the store.
+async fn assess_and_record(ctx: &Project, env: &str) -> Result<Report, Error> {
+    let store = match ctx.store() {
+        Ok(store) => store,
+        Err(e) if !ctx.paths.data_dir.join(crate::runner::SOCKET_FILE).exists() => return Err(e),
+        Err(_) => return through_runner(ctx, env).await,
+    };
     let list = assess::checklist::for_config(&ctx.config).map_err(err)?;
-    let store = ctx.store()?;
     let inputs = Inputs {
         config: &ctx.config,
         store: &store,
         project_dir: &ctx.paths.project_dir,
-        environment: &env,
+        environment: env,
         now: now(),
     };
     let r = assess::assess(&list, &inputs).await.map_err(err)?;
     let json_text = serde_json::to_string_pretty(&r).map_err(|e| Error::Internal(e.to_string()))?;
-    let rec = AssessmentRecord {
-        id: 0,
-        at: Micros(r.at),
-        environment: env.clone(),
-        overall: r.overall,
-        coverage: r.coverage,
-        ready: r.ready,
-    };
-    store.save_assessment(&rec, json_text.clone(), assess::item_records(&r)).await?;
+    assess::record(&store, env, &r, json_text).await?;
+    Ok(r)
+}
+
+async fn through_runner(ctx: &Project, env: &str) -> Result<Report, Error> {
+    let mut client = crate::headless::run::connect(ctx, "assess").await?;
+    let request = Request::Assess { environment: Some(env.to_string()) };
+    match client.call(&request).await.map_err(crate::headless::run::client_error)? {
+        Response::History { answer: Answer::Assessment { report } } => Ok(*report),
+        Response::Error { code, message } if code == exit::USAGE => Err(Error::Invalid(message)),
+        Response::Error { message, .. } => Err(Error::Internal(format!("runner: {message}"))),
+        other => Err(Error::Internal(format!("unexpected answer from the runner: {other:?}"))),
+    }
+}
+
+async fn report(ctx: &Project, a: &AssessArgs) -> Result<i32, Error> {
+    let env = environment(ctx, a.env.as_deref())?;
+    let r = assess_and_record(ctx, &env).await?;
+    let json_text = serde_json::to_string_pretty(&r).map_err(|e| Error::Internal(e.to_string()))?;
     let body = if a.json {
         json_text + "\n"
     } else if a.markdown {
@@ -99,9 +116,9 @@ async fn set(ctx: &Project, s: &AssessSetArgs) -> Result<i32, Error> {
     Ok(exit::OK)
 }
 
-fn history(ctx: &Project, h: &AssessHistoryArgs) -> Result<i32, Error> {
-    let store = ctx.store()?;
-    let rows = store.assessments(h.env.as_deref(), h.limit)?;
+async fn history(ctx: &Project, h: &AssessHistoryArgs) -> Result<i32, Error> {
+    let mut source = crate::headless::history::History::open(ctx, "assess history").await?;
+    let rows = source.assessments(h.env.as_deref(), h.limit).await?;
     if h.json {
         crate::outln!("{}", json!(rows));
         return Ok(exit::OK);

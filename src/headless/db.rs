@@ -45,6 +45,12 @@ pub async fn run(ctx: &Project, cmd: DbCommand) -> Result<i32, Error> {
             ];
             through_runner(ctx, "prune-backups", env, params, json).await
         }
+        DbCommand::Backups { database, json } => {
+            let key = crate::dbtool::catalog::key(database.as_deref())?;
+            let mut source = crate::headless::history::History::open(ctx, "db backups").await?;
+            crate::dbtool::catalog::print(&source.backups(key.as_deref()).await?, json);
+            Ok(crate::error::exit::OK)
+        }
         cmd => crate::dbtool::run_command(ctx, cmd).await,
     }
 }

@@ -50,7 +50,7 @@ impl History {
         }
     }
 
-    async fn ask(&mut self, query: Query) -> Result<Answer, Error> {
+    pub(super) async fn ask(&mut self, query: Query) -> Result<Answer, Error> {
         let History::Runner(c) = self else {
             return Err(Error::Internal("a runner query on a store source".into()));
         };
@@ -321,7 +321,7 @@ impl History {
     }
 
     /// Every page of a paged query through the runner.
-    async fn pages<T>(
+    pub(super) async fn pages<T>(
         &mut self,
         query: impl Fn(usize) -> Query,
         rows: impl Fn(Answer) -> Result<(Vec<T>, bool), Answer>,
@@ -372,7 +372,7 @@ fn profile_error(e: crate::profile::ProfileError) -> Error {
     if e.is_bad_input() { Error::Invalid(e.to_string()) } else { Error::Internal(e.to_string()) }
 }
 
-fn unexpected(what: &impl std::fmt::Debug) -> Error {
+pub(super) fn unexpected(what: &impl std::fmt::Debug) -> Error {
     let text = format!("{what:?}");
     let short: String = text.chars().take(200).collect();
     Error::Internal(format!("unexpected answer from the runner: {short}"))

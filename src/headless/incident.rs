@@ -1,19 +1,19 @@
 //! `flightdeck incident ...`: changes (open, join, leave, note, severity, mitigated, resolve) are
-//! runner requests, so who did it is the socket peer; reads (list, show, timeline) use the store.
+//! runner requests, so who did it is the socket peer; reads (list, show, timeline) use the store,
+//! or the runner for an operator who cannot open it.
 
 use std::fmt::Write as _;
 
 use crate::cli::{IncidentCommand, IncidentOpenArgs, IncidentShowArgs, IncidentTimelineArgs};
 use crate::error::{Error, exit};
 use crate::headless::Project;
+use crate::headless::history::History;
 use crate::headless::ledger::{environment, instant};
 use crate::headless::run::{client_error, connect};
-use crate::incident::export::{Postmortem, markdown, postmortem, redacted};
-use crate::incident::{IncidentAction, IncidentError, mttr, timeline};
+use crate::incident::export::{Postmortem, markdown};
+use crate::incident::{IncidentAction, timeline};
 use crate::runner::protocol::{Request, Response};
-use crate::store::Store;
-use crate::store::records::IncidentRecord;
-use crate::time::{Micros, now};
+use crate::time::Micros;
 
 /// `flightdeck incident ...`.
 pub async fn incident(ctx: &Project, c: IncidentCommand) -> Result<i32, Error> {
@@ -72,65 +72,18 @@ async fn send(ctx: &Project, id: String, at: Option<Micros>, action: IncidentAct
     }
 }
 
-/// The stored incident `id`, or exit 2 listing the open ones.
-fn find(store: &Store, id: &str) -> Result<IncidentRecord, Error> {
-    let all = store.incidents()?;
-    if let Some(i) = all.iter().find(|i| i.id == id) {
-        return Ok(i.clone());
+/// Incident `id`'s redacted postmortem from the store or, for a client-only operator, the runner;
+/// each secret that could not be looked for is named on stderr.
+async fn redacted_postmortem(ctx: &Project, id: &str, what: &str) -> Result<Postmortem, Error> {
+    let built = History::open(ctx, what).await?.postmortem(ctx, id).await?;
+    for w in &built.warnings {
+        crate::errln!("flightdeck: warning: {}", crate::sanitize::one_line(w));
     }
-    let open = all.into_iter().filter(|i| i.resolved_at.is_none()).map(|i| i.id).collect();
-    Err(Error::Invalid(IncidentError::Unknown { id: id.to_string(), open }.to_string()))
-}
-
-/// The postmortem of incident `id` as of `now`, with the current value of every configured secret
-/// (read from its provider for the incident's environment) and up to `[incidents]
-/// redact_versions` (default 5) of its previous versions redacted. A secret that cannot be read
-/// cannot be looked for: that is said on stderr, by name.
-pub async fn build_redacted(
-    ctx: &Project,
-    store: &Store,
-    id: &str,
-    now: Micros,
-) -> Result<Postmortem, Error> {
-    let p = build(ctx, store, id, now)?;
-    let set = crate::secrets::SecretSet::new(&ctx.config, &ctx.paths.project_dir);
-    let redactor = crate::secrets::Redactor::new();
-    let env = find(store, id)?.environment;
-    let keep = ctx.config.incidents.redact_versions();
-    for name in set.names() {
-        match set.read(&name, Some(&env)).await {
-            Ok((_, secret)) => redactor.add(&secret.value),
-            Err(e) => crate::errln!(
-                "flightdeck: warning: secret {name} could not be read, so its value is not looked for in this export: {}",
-                crate::sanitize::one_line(&e.to_string())
-            ),
-        }
-        // Rotated values may still sit in old step output: redact the previous versions too.
-        match set.previous_values(&name, Some(&env), keep).await {
-            Ok(old) => old.iter().for_each(|v| redactor.add(v)),
-            Err(e) => crate::errln!(
-                "flightdeck: warning: previous versions of secret {name} could not be read, so they are not looked for in this export: {}",
-                crate::sanitize::one_line(&e.to_string())
-            ),
-        }
-    }
-    redacted(&p, &redactor).map_err(|e| Error::Internal(format!("redacting the postmortem: {e}")))
-}
-
-/// The postmortem of incident `id` as of `now`.
-pub fn build(ctx: &Project, store: &Store, id: &str, now: Micros) -> Result<Postmortem, Error> {
-    let inc = find(store, id)?;
-    let parts = timeline::gather(store, &inc, now)?;
-    let entries = timeline::merge(&parts);
-    let targets =
-        mttr::targets(&ctx.config.incidents, &inc.severity).map_err(|e| Error::Invalid(e.to_string()))?;
-    let phases = mttr::breakdown(&inc, &parts.events, targets);
-    Ok(postmortem(&inc, &parts, &entries, phases))
+    Ok(built.postmortem)
 }
 
 async fn show(ctx: &Project, a: &IncidentShowArgs) -> Result<i32, Error> {
-    let store = ctx.store()?;
-    let p = build_redacted(ctx, &store, &a.id, now()).await?;
+    let p = redacted_postmortem(ctx, &a.id, "incident show").await?;
     if a.json {
         crate::outln!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
         return Ok(exit::OK);
@@ -149,8 +102,7 @@ async fn show(ctx: &Project, a: &IncidentShowArgs) -> Result<i32, Error> {
 }
 
 async fn export(ctx: &Project, a: &IncidentTimelineArgs) -> Result<i32, Error> {
-    let store = ctx.store()?;
-    let p = build_redacted(ctx, &store, &a.id, now()).await?;
+    let p = redacted_postmortem(ctx, &a.id, "incident timeline").await?;
     let text = if a.json {
         serde_json::to_string_pretty(&p).map_err(|e| Error::Internal(e.to_string()))? + "\n"
     } else if a.markdown {

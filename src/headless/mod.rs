@@ -15,6 +15,7 @@ mod dora;
 mod env;
 mod health;
 mod history;
+mod history_records;
 mod images;
 mod incident;
 mod last_good;

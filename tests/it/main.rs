@@ -10,6 +10,7 @@ mod audit_tamper;
 mod backups_screen;
 mod check_service;
 mod client_only;
+mod client_postmortem;
 mod client_reads;
 mod common;
 mod console_live;

@@ -88,6 +88,25 @@ pub fn item_records(report: &Report) -> Vec<ItemStateRecord> {
         .collect()
 }
 
+/// Records report `r` of `environment` (its scores, `report_json` and its items' states) for
+/// `assess history`; the new row's id.
+pub async fn record(
+    store: &Store,
+    environment: &str,
+    r: &Report,
+    report_json: String,
+) -> Result<i64, crate::store::StoreError> {
+    let rec = crate::store::AssessmentRecord {
+        id: 0,
+        at: Micros(r.at),
+        environment: environment.to_string(),
+        overall: r.overall,
+        coverage: r.coverage,
+        ready: r.ready,
+    };
+    store.save_assessment(&rec, report_json, item_records(r)).await
+}
+
 /// Records the operator's `state` and `note` for item `id` in `environment`, and audits it
 /// (`assess.set`, with the item, the state and the note).
 pub async fn set_item(

@@ -26,7 +26,7 @@ pub use checklist::{AssessmentConfig, Checklist, ChecklistItem, Section};
 pub fn install_config_check() {
     crate::config::assessment::set_load_check(checklist::check_config);
 }
-pub use compute::{assess, default_environment, item_records, set_item};
+pub use compute::{assess, default_environment, item_records, record, set_item};
 pub use formula::{Report, SectionScore, score_items};
 pub use render::{FORMULA, markdown, pct, text};
 

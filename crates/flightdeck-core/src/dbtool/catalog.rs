@@ -49,8 +49,14 @@ pub fn mark(r: &BackupRecord) -> &'static str {
 /// `db backups`.
 pub fn list(project: &Project, database: Option<&str>, json: bool) -> Result<i32, Error> {
     let rows = project.store()?.backups(key(database)?.as_deref())?;
+    print(&rows, json);
+    Ok(exit::OK)
+}
+
+/// Prints the backups `db backups` lists (also for rows the runner sent a client-only operator).
+pub fn print(rows: &[BackupRecord], json: bool) {
     let at = now();
-    for r in &rows {
+    for r in rows {
         if json {
             crate::outln!("{}", serde_json::to_string(r).unwrap_or_default());
         } else {
@@ -70,7 +76,6 @@ pub fn list(project: &Project, database: Option<&str>, json: bool) -> Result<i32
     if rows.is_empty() && !json {
         crate::outln!("no backups recorded");
     }
-    Ok(exit::OK)
 }
 
 /// `db prune --dry-run` (a read of the store: what would go). Deleting is the runner's (the

@@ -1,7 +1,7 @@
 //! Incident mode: the append-only event stream of an incident (declared, joined, notes, severity,
 //! mitigated, resolved, linked runs), the pure rules that turn a request into events ([`plan`]),
-//! the MTTR breakdown against per-severity targets ([`mttr`]), the merged timeline ([`timeline`])
-//! and the postmortem export ([`export`]).
+//! the MTTR breakdown against per-severity targets ([`mttr`]), the merged timeline ([`timeline`]),
+//! the postmortem export ([`export`]) and the redacted postmortem the commands print ([`report`]).
 //!
 //! Writes are runner requests: the runner stamps each event with the socket peer's identity and
 //! appends it with its audit entry in one transaction. Reads go to the store directly.
@@ -9,6 +9,7 @@
 pub mod export;
 pub mod mttr;
 pub mod plan;
+pub mod report;
 pub mod timeline;
 
 #[cfg(test)]

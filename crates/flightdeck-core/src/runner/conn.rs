@@ -124,6 +124,7 @@ async fn dispatch(server: &Arc<Server>, peer: &Operator, req: Request) -> Respon
             }
         }
         Request::Query { query } => server.query(query).await,
+        Request::Assess { environment } => server.assess_for(peer, environment).await,
         Request::Attach { .. } => Response::error(exit::INTERNAL, "attach is served by the connection"),
     }
 }

@@ -16,6 +16,7 @@ pub mod prompt;
 pub mod protocol;
 pub mod query;
 pub mod reads;
+mod records;
 pub mod server;
 #[cfg(test)]
 mod tests;

@@ -125,6 +125,13 @@ pub enum Request {
         /// What to read.
         query: crate::runner::query::Query,
     },
+    /// `flightdeck assess` for a client that cannot write the store: the runner computes the
+    /// readiness of an environment, records it and audits it (`assess.run`) as the socket peer;
+    /// answered by [`Response::History`] with the report.
+    Assess {
+        /// The environment (the first production one, else the default, when absent).
+        environment: Option<String>,
+    },
 }
 
 /// A runner's answer.

@@ -170,6 +170,18 @@ pub enum Query {
         /// Index of the first row.
         offset: usize,
     },
+    /// An incident's redacted postmortem (`incident show`, `incident timeline`).
+    Postmortem {
+        /// Incident id.
+        id: String,
+    },
+    /// The stored assessments, newest first (`assess history`).
+    Assessments {
+        /// One environment (all when absent).
+        environment: Option<String>,
+        /// At most this many (clamped to [`ROWS_MAX`]).
+        limit: usize,
+    },
 }
 
 /// What a [`Query`] found.
@@ -320,6 +332,18 @@ pub enum Answer {
         /// Some were left out to keep the answer bounded.
         truncated: bool,
     },
+    /// An incident's postmortem, redacted with the runner's secrets.
+    Postmortem {
+        /// The postmortem.
+        postmortem: Box<crate::incident::export::Postmortem>,
+        /// The secrets that could not be looked for (one warning each).
+        warnings: Vec<String>,
+    },
+    /// Stored assessments, newest first.
+    Assessments {
+        /// The rows.
+        rows: Vec<crate::store::AssessmentRecord>,
+    },
 }
 
 impl Answer {
@@ -346,7 +370,11 @@ pub(super) fn page<T: Clone>(rows: &[T], offset: usize) -> (Vec<T>, bool) {
 impl Server {
     /// Answers one history query (as any connected client: the socket's group may read history).
     pub async fn query(&self, q: Query) -> Response {
-        let answered = if q == Query::Assessment { self.assessment().await } else { self.answer(q) };
+        let answered = match q {
+            Query::Assessment => self.assessment().await,
+            Query::Postmortem { id } => self.postmortem(&id).await,
+            q => self.answer(q),
+        };
         match answered {
             Ok(answer) => Response::History { answer },
             Err(failed) => *failed,
@@ -395,6 +423,7 @@ impl Server {
             | Query::ProfileBaselines
             | Query::CostImports { .. }
             | Query::Resources { .. }) => return self.profile_answer(q),
+            q @ (Query::Postmortem { .. } | Query::Assessments { .. }) => return self.record_answer(q),
         })
     }
 

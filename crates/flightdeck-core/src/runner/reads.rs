@@ -135,21 +135,33 @@ impl Server {
     /// The readiness assessment of the default assessed environment (nothing stored).
     pub(super) async fn assessment(&self) -> Result<Answer, Failed> {
         let config = self.config()?;
-        let list = crate::assess::checklist::for_config(&config).map_err(|e| usage(e.to_string()))?;
         let environment = crate::assess::default_environment(&config);
-        let inputs = crate::assess::evidence::Inputs {
-            config: &config,
-            store: &self.store,
-            project_dir: &self.project_dir,
-            environment: &environment,
-            now: crate::time::now(),
-        };
-        let report = crate::assess::assess(&list, &inputs).await.map_err(|e| usage(e.to_string()))?;
+        let report = self.assess_now(&config, &environment).await?;
         Ok(Answer::Assessment { report: Box::new(report) })
     }
 
+    /// The readiness assessment of `environment` as of now.
+    pub(super) async fn assess_now(
+        &self,
+        config: &crate::config::Config,
+        environment: &str,
+    ) -> Result<crate::assess::Report, Failed> {
+        let list = crate::assess::checklist::for_config(config).map_err(|e| usage(e.to_string()))?;
+        let inputs = crate::assess::evidence::Inputs {
+            config,
+            store: &self.store,
+            project_dir: &self.project_dir,
+            environment,
+            now: crate::time::now(),
+        };
+        crate::assess::assess(&list, &inputs).await.map_err(|e| match e {
+            crate::assess::AssessError::Store(s) => internal(s),
+            other => usage(other.to_string()),
+        })
+    }
+
     /// The project's configuration as it is now.
-    fn config(&self) -> Result<crate::config::Config, Failed> {
+    pub(super) fn config(&self) -> Result<crate::config::Config, Failed> {
         crate::config::Config::load(&self.project_dir).map_err(|d| usage(d.to_string()))
     }
 }

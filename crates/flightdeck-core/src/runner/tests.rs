@@ -1,6 +1,7 @@
 //! Unit tests of the runner: the open-gate rule, the hub's no-gap/no-duplicate subscription, the
-//! wire format (with the screen queries), the stored exit code of an ended run, and a real runner on
-//! a temp data directory answering a client of another version.
+//! wire format (with the screen queries and the client-only record reads), the stored exit code
+//! of an ended run, and a real runner on a temp data directory answering a client of another
+//! version.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -138,4 +139,17 @@ fn the_screen_queries_are_tagged_json() {
     assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), Request::Query { query: q });
     let cost: Query = serde_json::from_str(r#"{"query":"cost","month":null,"by":"service"}"#).unwrap();
     assert_eq!(cost, Query::Cost { month: None, by: "service".into() });
+}
+
+#[test]
+fn the_client_only_record_reads_and_assess_are_tagged_json() {
+    use super::query::Query;
+    let q: Query = serde_json::from_str(r#"{"query":"postmortem","id":"inc-co"}"#).unwrap();
+    assert_eq!(q, Query::Postmortem { id: "inc-co".into() });
+    let q: Query = serde_json::from_str(r#"{"query":"assessments","environment":null,"limit":20}"#).unwrap();
+    assert_eq!(q, Query::Assessments { environment: None, limit: 20 });
+    let req = Request::Assess { environment: Some("prod".into()) };
+    let text = serde_json::to_string(&req).unwrap();
+    assert_eq!(text, r#"{"request":"assess","environment":"prod"}"#);
+    assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), req);
 }
