@@ -163,3 +163,26 @@ fn a_reattaching_client_gets_every_event_exactly_once() {
     assert_eq!(whole, expected, "a gap or a duplicate in the sequence numbers");
     assert!(whole.len() > 400, "log lines are missing: {} events", whole.len());
 }
+
+/// A short step can end before `flightdeck run` attaches: a client attaching just after the run
+/// ended still gets its log lines (they are not journaled; the runner keeps an ended run's events
+/// for a while). Without that, `run` printed the step's start and failure but not its output.
+#[test]
+fn a_client_attaching_just_after_the_run_ended_gets_its_log_lines() {
+    const QUICK: &str =
+        "title = \"quick\"\n[[steps]]\nid = \"quick\"\nrun = \"echo said-before-failing >&2; exit 1\"\n";
+    let p = Project::new(LOCAL, &[("quick.toml", QUICK)]);
+    let out = p.run(&["run", "quick", "--detach"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let run = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    wait_status(&p, &run, "failed");
+    let out = p.run(&["attach", &run]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(text(&out).contains("said-before-failing"), "the step's output is missing: {}", text(&out));
+    let out = p.run(&["attach", &run, "--json"]);
+    let logs = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains(r#""line":"said-before-failing""#))
+        .count();
+    assert_eq!(logs, 1, "the line arrives once: {}", text(&out));
+}

@@ -240,7 +240,7 @@ async fn attach(
         Ok(id) => id,
         Err(resp) => return write_line(w, &*resp).await.is_ok(),
     };
-    let live = server.live(&id);
+    let live = server.live_or_ended(&id);
     let sub = live.as_ref().map(|l| l.subscribe(from));
     let held_from = live.as_ref().map_or(u32::MAX, |l| l.life);
     let journal = match server.store.journal(&id) {

@@ -21,6 +21,9 @@ use crate::runner::live::LiveRun;
 use crate::runner::{LOCK_FILE, LOG_FILE, RunnerError, SOCKET_FILE};
 use crate::store::Store;
 
+/// How long an ended run's events stay for clients that attach late.
+pub const ENDED_KEPT: Duration = Duration::from_secs(60);
+
 /// How the runner is set up.
 #[derive(Debug, Clone)]
 pub struct RunnerConfig {
@@ -54,6 +57,9 @@ pub struct Server {
     /// The step kinds its workflows may name.
     pub kinds: crate::engine::StepKinds,
     runs: Mutex<HashMap<String, Arc<LiveRun>>>,
+    /// Runs that ended lately, with when: a client that attaches just after the end (a short step
+    /// can end before `flightdeck run` attaches) still gets the log lines, which are not journaled.
+    ended: Mutex<Vec<(Instant, Arc<LiveRun>)>>,
     recovered: Mutex<HashSet<String>>,
     clients: AtomicUsize,
     last_busy: Mutex<Instant>,
@@ -70,9 +76,28 @@ impl Server {
         self.touch();
     }
 
+    /// Forgets a live run that ended; its events stay for attaching clients for [`ENDED_KEPT`].
     pub(crate) fn remove_live(&self, run: &str) {
-        self.runs.lock().unwrap_or_else(PoisonError::into_inner).remove(run);
+        let gone = self.runs.lock().unwrap_or_else(PoisonError::into_inner).remove(run);
+        let mut ended = self.ended.lock().unwrap_or_else(PoisonError::into_inner);
+        ended.retain(|(at, _)| at.elapsed() < ENDED_KEPT);
+        if let Some(live) = gone {
+            ended.push((Instant::now(), live));
+        }
+        drop(ended);
         self.touch();
+    }
+
+    /// The live run with this exact id, or one that ended within [`ENDED_KEPT`] (for `attach`).
+    pub fn live_or_ended(&self, run: &str) -> Option<Arc<LiveRun>> {
+        self.live(run).or_else(|| {
+            let ended = self.ended.lock().unwrap_or_else(PoisonError::into_inner);
+            ended
+                .iter()
+                .rev()
+                .find(|(at, l)| l.id == run && at.elapsed() < ENDED_KEPT)
+                .map(|(_, l)| Arc::clone(l))
+        })
     }
 
     /// Notes a run this runner recovered on start (a later `resume` follows it even once it ended).
@@ -157,6 +182,7 @@ pub async fn serve(cfg: RunnerConfig) -> Result<(), RunnerError> {
         bin: cfg.bin.clone(),
         kinds: cfg.kinds,
         runs: Mutex::new(HashMap::new()),
+        ended: Mutex::new(Vec::new()),
         recovered: Mutex::new(HashSet::new()),
         clients: AtomicUsize::new(0),
         last_busy: Mutex::new(Instant::now()),
