@@ -292,6 +292,10 @@ fn dialog_hints(app: &App) -> Option<(&'static [(&'static str, &'static str)], b
             ("ctrl-r", "stop the run"),
             ("esc", "hide"),
         ],
+        // Every key but enter and esc is typed into the value, `?` too.
+        d if d.starts_with("secret:") => {
+            &[("type", "the value (not shown)"), ("enter", "send"), ("esc", "hide")]
+        }
         d if d.starts_with("gate:") => match gate {
             Some((rs, g)) if rs.answered.as_deref() == Some(g.gate.as_str()) => {
                 &[("↑↓", "scroll"), ("esc", "hide (the run keeps waiting)")]
@@ -303,7 +307,7 @@ fn dialog_hints(app: &App) -> Option<(&'static [(&'static str, &'static str)], b
         },
         _ => return None,
     };
-    Some((keys, !(phrase && dialog.starts_with("gate:"))))
+    Some((keys, !((phrase && dialog.starts_with("gate:")) || dialog.starts_with("secret:"))))
 }
 
 /// The key hints that fit in `width`, always ending with `? help` (hints give way from the end).
