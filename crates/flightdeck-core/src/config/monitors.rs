@@ -240,6 +240,9 @@ impl MonitorConfig {
             });
         }
         let kind = self.target_key().map_err(|m| err("url", format!("[{table}]: {m}")))?;
+        if let Some(m) = self.url.as_deref().and_then(literal_url_problem) {
+            return Err(err("url", format!("[{table}]: {m}")).with_help(URL_HELP));
+        }
         for (key, value) in [("interval", Some(&self.interval)), ("timeout", Some(&self.timeout))]
             .into_iter()
             .chain([("jitter", self.jitter.as_ref())])
@@ -272,6 +275,30 @@ impl MonitorConfig {
         }
         Ok(())
     }
+}
+
+/// What to write instead of a url a monitor cannot probe.
+pub const URL_HELP: &str =
+    "use an http:// or https:// url, or tcp = \"host:port\", tls = \"host:port\" or dns = \"name\"";
+
+/// Why `url` cannot be probed: only `http://` and `https://` are; Gatus's other endpoint types
+/// (`icmp://`, `ssh://`, `starttls://`, `ws://`, `grpc://`) are not, and a url needs a scheme.
+pub fn url_problem(url: &str) -> Option<String> {
+    match url.split_once("://").map(|(s, _)| s.to_ascii_lowercase()).as_deref() {
+        Some("http" | "https") => None,
+        Some(other) => Some(format!(
+            "url {url:?}: the {other}:// scheme is not supported (Gatus's ICMP, SSH, STARTTLS, \
+             WebSocket and gRPC endpoints are not)"
+        )),
+        None => Some(format!("url {url:?} has no scheme: write http://{url} or https://{url}")),
+    }
+}
+
+/// [`url_problem`] for a url as written, when its scheme is known before templates are filled
+/// (`{{ environment.url }}/health` is checked per environment when it is resolved).
+fn literal_url_problem(url: &str) -> Option<String> {
+    let literal = url.split("{{").next().unwrap_or_default();
+    if literal.contains("://") || literal.len() == url.len() { url_problem(url) } else { None }
 }
 
 /// The 1-based line holding `needle` inside a quoted string, if any.
