@@ -73,9 +73,9 @@ pub fn selected_step(view: &RunView, rs: &RunScreen) -> usize {
     if rs.follow { view.current_step() } else { rs.selected.min(view.steps.len().saturating_sub(1)) }
 }
 
-/// Most rows an ended run's reason takes below the status line; a longer one ends in `…` (the
-/// whole text is in the run's events, `flightdeck logs RUN`).
-const MOST_REASON_ROWS: usize = 3;
+/// Most rows an ended run's reason takes below the status line (over 450 characters at 80
+/// columns); a longer one ends in `…` (`flightdeck runs --json` has it whole).
+const MOST_REASON_ROWS: usize = 6;
 
 /// The status line's state: glyph, colour and words.
 fn state_of(view: &RunView) -> (&'static str, Role, String) {
