@@ -112,7 +112,7 @@ fn reason_rows(view: &RunView, width: u16) -> Vec<String> {
         .iter()
         .map(|(text, _)| Span::raw(crate::view::widgets::safe(text.as_str())).width())
         .sum();
-    if used + 1 + message.chars().count() <= usize::from(width) {
+    if used + 1 + Span::raw(message.as_ref()).width() <= usize::from(width) {
         return Vec::new();
     }
     let wrap = usize::from(width).saturating_sub(1).max(1);
