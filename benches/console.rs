@@ -48,8 +48,8 @@ fn measure(lines: usize, frames: u32) {
     index.refresh().expect("index");
     let index_ms = t.elapsed().as_secs_f64() * 1000.0;
     let mut term = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
-    let steps = a.views.values().next().map_or(0, |v| v.steps.len());
-    let height = usize::from(flightdeck::tui::view::log_area((200, 60), steps, false).height);
+    let height =
+        usize::from(flightdeck::tui::view::log_area((200, 60), a.views.values().next(), false).height);
     let run = a.views.keys().next().cloned().unwrap_or_default();
     let t = Instant::now();
     for frame in 0..frames {

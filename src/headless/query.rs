@@ -319,6 +319,10 @@ pub fn validate(ctx: &Project, a: &ValidateArgs) -> Result<i32, Error> {
     // A monitor disabled by a bad value in flightdeck.toml is a validation error too.
     let mut monitors: Vec<_> =
         if a.paths.is_empty() { ctx.config.monitor_problems.values().cloned().collect() } else { Vec::new() };
+    // And a templated monitor url that gets a scheme health cannot probe in some environment.
+    if a.paths.is_empty() {
+        monitors.extend(crate::config::monitors::env_url_problems(&ctx.config));
+    }
     // So is a notification template naming a variable its event never has.
     if a.paths.is_empty()
         && let Some(dir) = &ctx.config.notify.templates

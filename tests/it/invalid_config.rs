@@ -48,3 +48,45 @@ fn health_names_the_line_of_a_monitor_value_of_the_wrong_type() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("flightdeck.toml:4") && err.contains("`interval`"), "{err}");
 }
+
+/// Through the binary: a url health cannot probe (`icmp://`, Gatus's other endpoint types) fails
+/// `validate` with exit 2, naming the file, the url's line, the monitor and what to write instead;
+/// a templated url whose scheme comes from the environment is left to `health` to judge.
+#[test]
+fn validate_refuses_a_monitor_url_whose_scheme_health_cannot_probe() {
+    let p = crate::common::Project::new(
+        "[environments.local]\nurl = \"http://127.0.0.1:1\"\n[monitors.api]\nurl = \"{{ environment.url }}/health\"\n\
+         [monitors.gateway]\ninterval = \"30s\"\nurl = \"ssh://10.0.0.1:22\"\n",
+        &[],
+    );
+    let out = p.run(&["validate"]);
+    assert_eq!(out.status.code(), Some(2), "{}", crate::common::text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("flightdeck.toml:7") && err.contains("[monitors.gateway]"), "{err}");
+    assert!(err.contains("ssh:// scheme is not supported") && err.contains("tcp = \"host:port\""), "{err}");
+    assert!(!err.contains("monitors.api"), "the templated url is fine: {err}");
+}
+
+/// A templated url whose environment gives it a scheme health cannot probe fails `validate` too,
+/// naming that environment; `health` in another environment still probes the monitor.
+#[test]
+fn validate_refuses_a_templated_monitor_url_an_environment_gives_a_bad_scheme() {
+    let p = crate::common::Project::new(
+        "[environments.local]\nurl = \"http://127.0.0.1:1\"\n[environments.edge]\nurl = \"grpc://10.0.0.1:50051\"\n\
+         [monitors.gateway]\nurl = \"{{ environment.url }}/health\"\ntimeout = \"1s\"\n",
+        &[],
+    );
+    let out = p.run(&["validate"]);
+    assert_eq!(out.status.code(), Some(2), "{}", crate::common::text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("flightdeck.toml:6") && err.contains("[monitors.gateway] in environment edge"),
+        "{err}"
+    );
+    assert!(err.contains("grpc:// scheme is not supported") && err.contains("tcp = \"host:port\""), "{err}");
+    let health = crate::common::text(&p.run(&["health", "--once", "--env", "local", "--json"]));
+    assert!(
+        health.contains("\"disabled\": []") && health.contains("\"monitor\": \"gateway\""),
+        "local still probes it: {health}"
+    );
+}

@@ -170,3 +170,34 @@ fn a_rolling_batch_abort_killed_while_restarting_the_old_image_is_finished() {
     }
     assert_eq!(ledger(&t, &p, &shims), ["succeeded", "failed"]);
 }
+
+/// The balancer of a crashed abort may name as serving only a slot whose container is gone (a
+/// runner that died after rewriting nginx's upstream file but before the reload leaves such a file;
+/// here haproxy is set that way by hand): the next runner gives the slot still running the old
+/// image its weight back before taking the other out, so no weights it writes serve from nothing.
+#[test]
+fn a_resumed_abort_never_writes_weights_that_serve_only_from_stopped_slots() {
+    let t = Targets::new(2);
+    let shims = t.dir.path().join("shims");
+    std::fs::create_dir_all(&shims).unwrap();
+    shim(&shims, "podman");
+    let rolling = aborting(", replicas = 2").replace("blue-green", "rolling");
+    let ok = rolling.replace(", check = { url = \"http://127.0.0.1:{port}/missing\", for = \"1s\" }", "");
+    let p = Project::new(&t.config(&[]), &[("deploy.toml", &ok), ("abort.toml", &rolling)]);
+    let out = fd(&t, &p, &shims, &["run", "deploy", "--env", "local", "--yes", "-p", "version=1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let run = ["run", "abort", "--env", "local", "--yes", "-p", "version=2", "--detach"];
+    let id = crash_at(&t, &p, &shims, &run, ("run -d --name fd-web-s1", 1, true), false);
+    assert!(t.podman(&["container", "exists", "fd-web-s1"]).status.code() == Some(1), "s1 has no container");
+    t.admin("set server web/s1 weight 100");
+    t.admin("set server web/s2 weight 0");
+    assert_eq!(t.weights(), [100, 0], "only the slot without a container is named as serving");
+    resume_rolls_back(&t, &p, &shims, &id, "serving only from a stopped slot");
+    let log = text(&fd(&t, &p, &shims, &["log", &id]));
+    assert!(!log.contains("weights: s1=0 s2=0"), "every slot was taken out: {log}");
+    assert!(log.contains("weights: s1=100 s2=100"), "s2 serves again before s1 is taken out: {log}");
+    assert_eq!(t.weights(), [100, 100], "both replicas serve again");
+    for s in ["fd-web-s1", "fd-web-s2"] {
+        assert_eq!(running_image(&t, s), "true localhost/app:1", "{s} runs version 1");
+    }
+}

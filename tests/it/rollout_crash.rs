@@ -199,6 +199,7 @@ fn an_undo_that_cannot_be_finished_stops_the_run_with_the_state_and_the_command(
     assert_eq!(out.status.code(), Some(8), "{all}");
     assert!(all.contains("interrupted"), "{all}");
     assert!(all.contains("the environment may be half restored"), "{all}");
+    assert!(all.contains("app:1 of slot s1 is no longer on this host, so nothing was changed"), "{all}");
     assert!(all.contains("fd-web-s2 localhost/app:2 (should be none)"), "what each slot holds: {all}");
     assert!(all.contains(&format!("flightdeck resume {run}")), "the command to finish it: {all}");
     assert_eq!(get(n.port, "/version"), "2", "traffic stays where it was: nothing was half switched");

@@ -23,6 +23,11 @@ fn render(app: &App, theme: &Theme) -> Terminal<TestBackend> {
     t
 }
 
+/// An ended run's reason longer than 80 columns (its last words must show).
+pub(crate) const LONG_REASON: &str = "rolled back after: step verify failed: check 1/5 failed: HTTP 500 from \
+    http://127.0.0.1:8080/health: DOWN: version 2.0.0-bad is a bad build; the previous release 1.1.0 \
+    serves again (end of reason)";
+
 /// Every fixture state: name and the messages that lead there.
 #[allow(clippy::too_many_lines)] // one fixture state per line
 fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Vec<Msg>)> {
@@ -99,6 +104,8 @@ fn states() -> Vec<(&'static str, Vec<flightdeck::store::records::RunRecord>, Ve
         ("run_cancel", vec![], cancel),
         ("run_quit", vec![], quit),
         ("run_finished", vec![], rolled_back()),
+        // A reason longer than the status line wraps onto rows of its own, never cut.
+        ("run_finished_long_reason", vec![], fixtures::rolled_back_because(LONG_REASON)),
         ("runs", history(), runs),
         ("audit", vec![], vec![Msg::Key(Key::ch('a')), fixtures::audit(true)]),
         ("audit_broken", vec![], vec![Msg::Key(Key::ch('a')), fixtures::audit(false)]),

@@ -296,8 +296,13 @@ pub fn failing_verify() -> Vec<Msg> {
 }
 
 /// The failing run after the operator chose rollback: rolled back.
-#[allow(clippy::too_many_lines)] // fixture data
 pub fn rolled_back() -> Vec<Msg> {
+    rolled_back_because("rolled back after: exited with code 6")
+}
+
+/// [`rolled_back`], the run ending with `reason`.
+#[allow(clippy::too_many_lines)] // fixture data
+pub fn rolled_back_because(reason: &str) -> Vec<Msg> {
     let mut m = failing_verify();
     m.push(ev(29, 18, EventKind::RollbackStarted { steps: vec!["rollout".into(), "migrate.backup".into()] }));
     m.push(ev(
@@ -338,11 +343,7 @@ pub fn rolled_back() -> Vec<Msg> {
     m.push(ev(
         33,
         20,
-        EventKind::RunFinished {
-            status: RunStatus::RolledBack,
-            exit_code: 3,
-            message: Some("rolled back after: exited with code 6".into()),
-        },
+        EventKind::RunFinished { status: RunStatus::RolledBack, exit_code: 3, message: Some(reason.into()) },
     ));
     m
 }

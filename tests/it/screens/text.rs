@@ -46,3 +46,30 @@ fn the_live_filter_shows_only_matching_lines() {
     );
     assert!(screen.contains("&version"), "the footer shows the filter as typed:\n{screen}");
 }
+
+/// An ended run's reason longer than the status line shows whole on rows of its own, and the log
+/// area the runtime reads and scrolls (`view::log_area`) is exactly where the log is drawn: the
+/// panel's title just above it, the log's first line on its first row. A short reason stays on
+/// the status line and leaves the layout as it was.
+#[test]
+fn a_long_reason_wraps_whole_and_the_log_area_follows_it() {
+    let rows = |a: &flightdeck::tui::app::App| -> Vec<String> {
+        let t = render(a, &Theme::default_theme());
+        (0..a.size.1)
+            .map(|y| (0..a.size.0).map(|x| t.backend().buffer()[(x, y)].symbol().to_string()).collect())
+            .collect()
+    };
+    for (reason, below) in [(super::LONG_REASON, 3), ("rolled back after: exited with code 6", 0)] {
+        let a = app((80, 24), vec![], fixtures::rolled_back_because(reason));
+        let shown = rows(&a);
+        let run = a.views.keys().next().expect("the run's view");
+        let area = flightdeck::tui::view::log_area(a.size, a.views.get(run), false);
+        let y = usize::from(area.y);
+        assert!(shown[y - 1].starts_with(" Verify health — "), "{reason}: {shown:#?}");
+        assert!(shown[y].starts_with("error: check 1/5 failed"), "{reason}: {shown:#?}");
+        let words: Vec<&str> = shown[1..=1 + below].iter().flat_map(|r| r.split_whitespace()).collect();
+        let expected: Vec<&str> = reason.split_whitespace().collect();
+        assert!(words.ends_with(&expected), "{reason}: the whole reason, got {words:?}");
+        assert_eq!(shown[2 + below].chars().next(), Some('╭'), "the steps panel follows: {shown:#?}");
+    }
+}

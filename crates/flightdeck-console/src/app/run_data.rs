@@ -58,7 +58,7 @@ impl App {
     }
 
     fn searched(&mut self, run: &str, line: Option<usize>, total: usize) {
-        let steps = self.views.get(run).map_or(0, |v| v.steps.len());
+        let view = self.views.get(run);
         let Some(Screen::Run(rs)) = self.screens.last_mut() else { return };
         if rs.run != run {
             return;
@@ -69,7 +69,7 @@ impl App {
                 rs.found = Some(l);
                 rs.follow = false;
                 // Show the match a few lines below the top of the log panel.
-                let height = usize::from(crate::view::log_area(self.size, steps, rs.zoom).height);
+                let height = usize::from(crate::view::log_area(self.size, view, rs.zoom).height);
                 rs.scroll = total.saturating_sub(l + height.saturating_sub(3)).min(total);
             }
             None => self.notice = Some(format!("no match for {:?}", rs.query.clone().unwrap_or_default())),

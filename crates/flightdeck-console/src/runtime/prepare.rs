@@ -30,8 +30,7 @@ impl Console {
         }
         let Some(Screen::Run(rs)) = app.screens.last() else { return };
         if let Some(filter) = rs.filter.clone() {
-            let steps = app.views.get(&rs.run).map_or(0, |v| v.steps.len());
-            let height = usize::from(log_area(app.size, steps, rs.zoom).height);
+            let height = usize::from(log_area(app.size, app.views.get(&rs.run), rs.zoom).height);
             app.log_window = filtered_window(index, &filter, rs.follow, rs.scroll, height)
                 .map(|(first, lines, total)| LogWindow { run, step, first, lines, total });
             return;
@@ -40,8 +39,7 @@ impl Console {
         if total == 0 {
             return;
         }
-        let steps = app.views.get(&rs.run).map_or(0, |v| v.steps.len());
-        let height = usize::from(log_area(app.size, steps, rs.zoom).height);
+        let height = usize::from(log_area(app.size, app.views.get(&rs.run), rs.zoom).height);
         let end = if rs.follow { total } else { total.saturating_sub(rs.scroll) };
         let first = end.saturating_sub(height);
         if let Ok(lines) = index.read(first, end - first) {

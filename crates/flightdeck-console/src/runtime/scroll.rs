@@ -104,8 +104,7 @@ fn shown(app: &App) -> Option<Shown> {
         return None;
     }
     let w = app.log_window.as_ref()?;
-    let steps = app.views.get(&rs.run).map_or(0, |v| v.steps.len());
-    let inner = crate::view::log_area(app.size, steps, rs.zoom);
+    let inner = crate::view::log_area(app.size, app.views.get(&rs.run), rs.zoom);
     // The region covers whole rows: the panel's borders scroll with the text (they are the same
     // on every row).
     let area = Rect::new(0, inner.y, app.size.0, inner.height);

@@ -80,11 +80,12 @@ pub fn view(app: &App, theme: &Theme, frame: &mut Frame) {
     overlay::overlays(app, theme, frame, body);
 }
 
-/// The log area of the run screen for a terminal of `size`, a run of `steps` steps, zoomed or not
-/// (shared with the runtime, which reads that many lines from the log file before drawing, and
-/// scrolls exactly these rows with a terminal scroll region).
-pub fn log_area(size: (u16, u16), steps: usize, zoom: bool) -> Rect {
-    run::log_area(Rect::new(0, 1, size.0, size.1.saturating_sub(2)), steps, zoom)
+/// The log area of the run screen for a terminal of `size`, a run (`None` while it loads: its
+/// steps and an ended run's long reason take rows), zoomed or not (shared with the runtime, which
+/// reads that many lines from the log file before drawing, and scrolls exactly these rows with a
+/// terminal scroll region).
+pub fn log_area(size: (u16, u16), view: Option<&crate::app::run_view::RunView>, zoom: bool) -> Rect {
+    run::log_area(Rect::new(0, 1, size.0, size.1.saturating_sub(2)), view, zoom)
 }
 
 fn too_small(theme: &Theme, frame: &mut Frame, area: Rect) {

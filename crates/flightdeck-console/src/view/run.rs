@@ -28,17 +28,19 @@ fn steps_height(steps: usize, height: u16, zoom: bool) -> u16 {
     u16::try_from(steps.clamp(1, cap) + 2).unwrap_or(5)
 }
 
-fn split(body: Rect, steps: usize, zoom: bool) -> (Rect, Rect, Rect) {
-    let [info, main] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(body);
+fn split(body: Rect, steps: usize, info: u16, zoom: bool) -> (Rect, Rect, Rect) {
+    let [info, main] = Layout::vertical([Constraint::Length(info), Constraint::Min(3)]).areas(body);
     let h = steps_height(steps, body.height, zoom);
     let [steps, log] = Layout::vertical([Constraint::Length(h), Constraint::Min(3)]).areas(main);
     (info, steps, log)
 }
 
-/// The inside of the log panel for a body area, a run of `steps` steps, zoomed or not (the panel
-/// has only a top border).
-pub fn log_area(body: Rect, steps: usize, zoom: bool) -> Rect {
-    let (_, _, log) = split(body, steps, zoom);
+/// The inside of the log panel for a body area and a run (`None` while it loads), zoomed or not
+/// (the panel has only a top border).
+pub fn log_area(body: Rect, view: Option<&RunView>, zoom: bool) -> Rect {
+    let steps = view.map_or(0, |v| v.steps.len());
+    let info = view.map_or(1, |v| info_height(v, body.width));
+    let (_, _, log) = split(body, steps, info, zoom);
     Rect::new(log.x, log.y + 1, log.width, log.height.saturating_sub(1))
 }
 
@@ -48,7 +50,7 @@ pub fn run(app: &App, rs: &RunScreen, theme: &Theme, frame: &mut Frame, area: Re
         frame.render_widget(Paragraph::new(span("loading…", theme, Role::Muted)), area);
         return;
     };
-    let (info, steps, log) = split(area, view.steps.len(), rs.zoom);
+    let (info, steps, log) = split(area, view.steps.len(), info_height(view, area.width), rs.zoom);
     info_line(app, view, theme, frame, info);
     let selected = selected_step(view, rs);
     if steps.height > 0 {
@@ -71,8 +73,13 @@ pub fn selected_step(view: &RunView, rs: &RunScreen) -> usize {
     if rs.follow { view.current_step() } else { rs.selected.min(view.steps.len().saturating_sub(1)) }
 }
 
-fn info_line(app: &App, view: &RunView, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let (glyph, role, state) = match &view.finished {
+/// Most rows an ended run's reason takes below the status line (over 450 characters at 80
+/// columns); a longer one ends in `…` (`flightdeck runs --json` has it whole).
+const MOST_REASON_ROWS: usize = 6;
+
+/// The status line's state: glyph, colour and words.
+fn state_of(view: &RunView) -> (&'static str, Role, String) {
+    match &view.finished {
         Some((st, code, _)) => {
             let (g, r) = run_mark(*st);
             (g, r, format!("{} (exit {code})", st.as_str()))
@@ -82,16 +89,61 @@ fn info_line(app: &App, view: &RunView, theme: &Theme, frame: &mut Frame, area: 
         None if view.rolling_back => ("↺", Role::Warn, "rolling back".to_string()),
         None if view.live => ("▶", Role::Running, "running".to_string()),
         None => ("·", Role::Muted, "stored".to_string()),
-    };
-    let elapsed =
-        view.started.map(|s| human_duration(app.now.millis_since(s) / 1000 * 1000)).unwrap_or_default();
-    // Why a run ended comes before its id, mode and operator (the header and Runs show those).
-    let mut spans = vec![
-        span(format!(" {glyph} {state}"), theme, role),
-        span(format!("  {} ", view.workflow), theme, Role::Title),
-    ];
-    // Why a run ended comes before its id, mode and operator (the header and Runs show those).
-    if let Some(message) = view.finished.as_ref().and_then(|f| f.2.clone()) {
+    }
+}
+
+/// The status line's leading words: state and workflow.
+fn head_parts(view: &RunView) -> [(String, Role); 2] {
+    let (glyph, role, state) = state_of(view);
+    [(format!(" {glyph} {state}"), role), (format!("  {} ", view.workflow), Role::Title)]
+}
+
+/// [`head_parts`] as spans.
+fn head(view: &RunView, theme: &Theme) -> Vec<Span<'static>> {
+    head_parts(view).into_iter().map(|(text, role)| span(text, theme, role)).collect()
+}
+
+/// The rows of an ended run's reason when it does not fit on the status line of `width` columns
+/// (none when it fits or there is none): word-wrapped, indented one column.
+fn reason_rows(view: &RunView, width: u16) -> Vec<String> {
+    let Some(message) = view.finished.as_ref().and_then(|f| f.2.as_deref()) else { return Vec::new() };
+    let message = crate::view::widgets::safe(message);
+    let used: usize = head_parts(view)
+        .iter()
+        .map(|(text, _)| Span::raw(crate::view::widgets::safe(text.as_str())).width())
+        .sum();
+    if used + 1 + Span::raw(message.as_ref()).width() <= usize::from(width) {
+        return Vec::new();
+    }
+    let wrap = usize::from(width).saturating_sub(1).max(1);
+    let mut rows = crate::view::widgets::wrap_text(&message.replace('\n', " "), wrap);
+    if rows.len() > MOST_REASON_ROWS {
+        rows.truncate(MOST_REASON_ROWS);
+        if let Some(last) = rows.last_mut() {
+            *last = ellipsize(&format!("{last} …"), wrap);
+        }
+    }
+    rows
+}
+
+/// Rows of the status line: one, plus the rows of a reason too long for it.
+fn info_height(view: &RunView, width: u16) -> u16 {
+    u16::try_from(1 + reason_rows(view, width).len()).unwrap_or(1)
+}
+
+fn info_line(app: &App, view: &RunView, theme: &Theme, frame: &mut Frame, area: Rect) {
+    // An ended run's time since its start would keep ticking: the Runs list has its duration.
+    let elapsed = view
+        .started
+        .filter(|_| view.finished.is_none())
+        .map(|s| human_duration(app.now.millis_since(s) / 1000 * 1000))
+        .unwrap_or_default();
+    let mut spans = head(view, theme);
+    let below = reason_rows(view, area.width);
+    // Why a run ended comes before its id, mode and operator (the header and Runs show those);
+    // one too long for this line gets rows of its own below it.
+    let message = view.finished.as_ref().and_then(|f| f.2.clone());
+    if let Some(message) = message.filter(|_| below.is_empty()) {
         spans.push(span(format!(" {message}"), theme, Role::Warn));
     } else {
         // The run id always shows whole; the mode, then the operator, give way.
@@ -104,7 +156,9 @@ fn info_line(app: &App, view: &RunView, theme: &Theme, frame: &mut Frame, area: 
             .unwrap_or_else(|| format!(" run {}  {elapsed}", view.id));
         spans.push(span(rest, theme, Role::Muted));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let mut lines = vec![Line::from(spans)];
+    lines.extend(below.into_iter().map(|r| Line::from(span(format!(" {r}"), theme, Role::Warn))));
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn step_lines<'a>(app: &App, view: &RunView, selected: usize, theme: &Theme, width: usize) -> Vec<Line<'a>> {

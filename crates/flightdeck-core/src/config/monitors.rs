@@ -240,6 +240,9 @@ impl MonitorConfig {
             });
         }
         let kind = self.target_key().map_err(|m| err("url", format!("[{table}]: {m}")))?;
+        if let Some(m) = self.url.as_deref().and_then(literal_url_problem) {
+            return Err(err("url", format!("[{table}]: {m}")).with_help(URL_HELP));
+        }
         for (key, value) in [("interval", Some(&self.interval)), ("timeout", Some(&self.timeout))]
             .into_iter()
             .chain([("jitter", self.jitter.as_ref())])
@@ -272,6 +275,89 @@ impl MonitorConfig {
         }
         Ok(())
     }
+}
+
+/// What to write instead of a url a monitor cannot probe.
+pub const URL_HELP: &str =
+    "use an http:// or https:// url, or tcp = \"host:port\", tls = \"host:port\" or dns = \"name\"";
+
+/// Why `url` cannot be probed: only `http://` and `https://` are; Gatus's other endpoint types
+/// (`icmp://`, `ssh://`, `starttls://`, `ws://`, `grpc://`) are not, and a url needs a scheme.
+pub fn url_problem(url: &str) -> Option<String> {
+    match url.split_once("://").map(|(s, _)| s.to_ascii_lowercase()).as_deref() {
+        Some("http" | "https") => None,
+        Some(other) => Some(format!(
+            "url {url:?}: the {other}:// scheme is not supported (Gatus's ICMP, SSH, STARTTLS, \
+             WebSocket and gRPC endpoints are not)"
+        )),
+        None => Some(format!("url {url:?} has no scheme: write http://{url} or https://{url}")),
+    }
+}
+
+/// For `validate`: the monitors (not already disabled) whose templated url gets a scheme health
+/// cannot probe in some environment. Only that environment's probe is disabled when `health` runs,
+/// so this is not a load-time problem of the monitor.
+pub fn env_url_problems(config: &crate::config::Config) -> Vec<Diagnostic> {
+    let Some(path) = config.path.as_deref() else { return Vec::new() };
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    config
+        .monitors
+        .iter()
+        .filter(|(name, _)| !config.monitor_problems.contains_key(*name))
+        .filter_map(|(name, m)| m.check_env_urls(name, &config.environments, &text, path).err())
+        .collect()
+}
+
+impl MonitorConfig {
+    /// A templated url's scheme problem in the first environment the monitor applies to whose
+    /// values give it one (`url = "{{ environment.url }}/health"` with `url = "icmp://..."`).
+    pub fn check_env_urls(
+        &self,
+        name: &str,
+        environments: &BTreeMap<String, crate::config::Environment>,
+        text: &str,
+        path: &Path,
+    ) -> Result<(), Diagnostic> {
+        let Some(url) = self.url.as_deref().filter(|u| u.contains("{{")) else { return Ok(()) };
+        for (env_name, env) in environments {
+            if !(self.environments.is_empty() || self.environments.contains(env_name)) {
+                continue;
+            }
+            let Some(filled) = fill_env_values(url, &env.template_vars()) else { continue };
+            if let Some(m) = url_problem(&filled) {
+                let line = crate::config::find_line_in_table(text, &format!("monitors.{name}"), "url");
+                let shown = format!("[monitors.{name}] in environment {env_name}: {m}");
+                return Err(Diagnostic::new(path, line, 1, shown).with_help(URL_HELP));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `text` with its `{{ environment.KEY }}` filled from `vars`, or `None` when one cannot be (the
+/// monitor's resolution reports that).
+fn fill_env_values(text: &str, vars: &BTreeMap<String, serde_json::Value>) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let close = after.find("}}")?;
+        match vars.get(after[..close].trim().strip_prefix("environment.")?)? {
+            serde_json::Value::String(s) => out.push_str(s),
+            v => out.push_str(&v.to_string()),
+        }
+        rest = &after[close + 2..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// [`url_problem`] for a url as written, when its scheme is known before templates are filled
+/// (`{{ environment.url }}/health` is checked per environment when it is resolved).
+fn literal_url_problem(url: &str) -> Option<String> {
+    let literal = url.split("{{").next().unwrap_or_default();
+    if literal.contains("://") || literal.len() == url.len() { url_problem(url) } else { None }
 }
 
 /// The 1-based line holding `needle` inside a quoted string, if any.

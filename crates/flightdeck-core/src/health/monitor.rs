@@ -188,15 +188,10 @@ fn probe_spec(
 /// `url` when its scheme is `http` or `https`; Gatus's other endpoint types (`icmp://`, `ssh://`,
 /// `starttls://`, `ws://`, `grpc://`) are refused with what to use instead.
 fn http_url(url: String) -> Result<String, String> {
-    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-    match scheme.as_deref() {
-        Some("http" | "https") => Ok(url),
-        Some(other) => Err(format!(
-            "url {url:?}: the {other}:// scheme is not supported (Gatus's ICMP, SSH, STARTTLS, \
-             WebSocket and gRPC endpoints are not); use an http:// or https:// url, or \
-             tcp = \"host:port\", tls = \"host:port\" or dns = \"name\""
-        )),
-        None => Err(format!("url {url:?} has no scheme: write http://{url} or https://{url}")),
+    match crate::config::monitors::url_problem(&url) {
+        None => Ok(url),
+        Some(m) if m.contains("no scheme") => Err(m),
+        Some(m) => Err(format!("{m}; {}", crate::config::monitors::URL_HELP)),
     }
 }
 

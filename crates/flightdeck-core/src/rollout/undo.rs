@@ -6,6 +6,9 @@
 //! time, so a rolling rollout's replicas are never all down), then all the old weights are set in one
 //! request (blue-green and canary switch back at once), then kept containers the rollout replaced are
 //! brought back (see `rollout::keep`) and containers the old state did not have are removed.
+//! Containers come back before the balancer names them: an old image no longer on the host stops
+//! the undo before any change, a slot is taken out of service only while another running slot
+//! serves, and no weights are written that serve only from slots whose container is not running.
 //!
 //! Crash safety: before its first change the undo writes `<step>.rollback-undo.json` beside the
 //! step's log (synced), naming the run, the balancer and the state it restores. Each part is skipped
@@ -148,35 +151,114 @@ pub(crate) async fn state(d: &Deploy<'_>, previous: &Previous) -> String {
 }
 
 /// Old images back in the slots that served, the old weights in one request, kept containers back,
-/// new containers removed.
+/// new containers removed. Containers come back before the balancer names them, and no balancer
+/// file is written that serves only from slots whose container is not running (see [`safe_set`]):
+/// a runner that died after rewriting nginx's upstream file but before the reload, with an old image
+/// gone since, leaves the balancer as it was instead of taking every server down.
 pub(crate) async fn restore(d: &mut Deploy<'_>, previous: &Previous) -> Result<(), String> {
     d.before.clone_from(&previous.weights);
-    for (slot, weight) in &previous.weights {
-        if *weight == 0 {
-            continue;
-        }
-        let Some(old) = previous.images.get(slot) else { continue };
-        if d.podman.running_image(&d.container(slot)).await.as_deref() == Some(old.as_str()) {
-            continue;
-        }
-        let serving = d.weights.get(slot).copied().unwrap_or(0) > 0;
-        if serving {
-            d.set(vec![(slot.clone(), 0)]).await?;
-            d.drain().await;
-        }
-        start_image(d, slot, old).await?;
-        if serving {
-            d.set(vec![(slot.clone(), *weight)]).await?;
-        }
+    let slots = to_restart(d, previous).await;
+    check_images(d, &slots).await?;
+    // When a slot to restart serves now (a runner died after rewriting the balancer), slots already
+    // running their old image get their old weight back first, so the slots taken out below are
+    // never the last ones serving; otherwise the old weights still switch back in one request.
+    let restarts_serving = slots.iter().any(|(s, _)| d.weights.get(s).copied().unwrap_or(0) > 0);
+    let ready: Vec<(String, u32)> = previous
+        .weights
+        .iter()
+        .filter(|(s, w)| **w > 0 && !slots.iter().any(|(r, _)| r == *s))
+        .filter(|(s, w)| restarts_serving && d.weights.get(*s) != Some(*w))
+        .map(|(s, w)| (s.clone(), *w))
+        .collect();
+    if !ready.is_empty() {
+        safe_set(d, ready).await?;
+    }
+    for (slot, old) in &slots {
+        restart_old(d, slot, old, previous.weights.get(slot).copied().unwrap_or(0)).await?;
     }
     d.cx.log(Stream::System, "switching traffic back to the previous version".into()).await;
-    d.set(previous.weights.iter().map(|(s, w)| (s.clone(), *w)).collect()).await?;
+    safe_set(d, previous.weights.iter().map(|(s, w)| (s.clone(), *w)).collect()).await?;
     for (slot, weight) in &previous.weights {
         if *weight > 0 {
             d.mark_kept(slot, None).await?;
         }
     }
     d.drain().await;
+    remove_new(d, previous).await
+}
+
+/// The slots that served before whose container does not run its old image now, with that image.
+async fn to_restart(d: &Deploy<'_>, previous: &Previous) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (slot, weight) in &previous.weights {
+        let Some(old) = previous.images.get(slot).filter(|_| *weight > 0) else { continue };
+        if d.podman.running_image(&d.container(slot)).await.as_deref() != Some(old.as_str()) {
+            out.push((slot.clone(), old.clone()));
+        }
+    }
+    out
+}
+
+/// Refuses, before any change, to restore an old image that is no longer on this host.
+async fn check_images(d: &Deploy<'_>, slots: &[(String, String)]) -> Result<(), String> {
+    for (slot, old) in slots {
+        if !d.podman.image_exists(old).await.map_err(|e| e.to_string())? {
+            return Err(format!(
+                "the previous image {old} of slot {slot} is no longer on this host, so nothing was changed \
+                 (the balancer still serves what it served); `podman pull {old}` (or build it) and resume"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Puts `old` back in `slot`, taking the slot out of service meanwhile when another running slot
+/// still serves (the only server is replaced in place: the balancer is not rewritten to serve
+/// nothing), then gives it `weight`.
+async fn restart_old(d: &mut Deploy<'_>, slot: &str, old: &str, weight: u32) -> Result<(), String> {
+    let serving = d.weights.get(slot).copied().unwrap_or(0) > 0;
+    let taken_out = serving && serves_running(d, &[(slot.to_string(), 0)]).await;
+    if taken_out {
+        d.set(vec![(slot.to_string(), 0)]).await?;
+        d.drain().await;
+    } else if serving {
+        let note = format!("{slot} is the only running slot serving: its old image replaces it in place");
+        d.cx.log(Stream::System, note).await;
+    }
+    start_image(d, slot, old).await?;
+    if serving {
+        safe_set(d, vec![(slot.to_string(), weight)]).await?;
+    }
+    Ok(())
+}
+
+/// Whether the weights after `changes` give traffic to at least one slot whose container runs.
+async fn serves_running(d: &Deploy<'_>, changes: &[(String, u32)]) -> bool {
+    let mut after = d.weights.clone();
+    after.extend(changes.iter().cloned());
+    for (slot, w) in &after {
+        if *w > 0 && d.podman.running_image(&d.container(slot)).await.is_some() {
+            return true;
+        }
+    }
+    false
+}
+
+/// [`Deploy::set`], refused when the balancer would then serve only from slots not running.
+async fn safe_set(d: &mut Deploy<'_>, changes: Vec<(String, u32)>) -> Result<(), String> {
+    if !serves_running(d, &changes).await {
+        let text: Vec<String> = changes.iter().map(|(s, w)| format!("{s}={w}")).collect();
+        return Err(format!(
+            "not setting weights {} on balancer {}: no slot it would serve from has a running container",
+            text.join(" "),
+            d.name
+        ));
+    }
+    d.set(changes).await
+}
+
+/// Kept containers the rollout replaced come back; containers the old state did not have go.
+async fn remove_new(d: &mut Deploy<'_>, previous: &Previous) -> Result<(), String> {
     for (slot, weight) in &previous.weights {
         if *weight > 0 {
             continue;
