@@ -189,18 +189,26 @@ fn attach_line(p: &Project, user: &str, run: &str) -> String {
     )
 }
 
-#[test]
-fn only_the_runs_owner_may_answer_the_prompt() {
-    use crate::users::{RootRunner, data_dir, ensure_users, run_as, shared_project, wait_status};
+/// A shared project on a fresh openbao, a root runner, and fd-alice's detached `secrets-provision`
+/// run waiting at the prompt for `api_token`.
+fn alices_run_waits_at_the_prompt() -> (Server, Project, crate::users::RootRunner, String) {
+    use crate::users::{RootRunner, ensure_users, run_as, shared_project, wait_status};
     ensure_users();
     let server = openbao();
     let p = shared_project(&config(&server), &[]);
-    let _runner = RootRunner::start(&p);
+    let runner = RootRunner::start(&p);
     let args = ["run", "secrets-provision", "--env", "local", "-p", "secrets=api_token", "--detach"];
     let out = run_as(&p, "fd-alice", &args);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let run = String::from_utf8_lossy(&out.stdout).trim().to_string();
     wait_status(&p, &run, "waiting");
+    (server, p, runner, run)
+}
+
+#[test]
+fn only_the_runs_owner_may_answer_the_prompt() {
+    use crate::users::{data_dir, run_as, wait_status};
+    let (server, p, _runner, run) = alices_run_waits_at_the_prompt();
     let (bobs, alices) = (canary().replace('"', "q"), canary().replace('"', "q"));
     let mut t = Tmux::new("owner");
     t.start("bob", &attach_line(&p, "fd-bob", &run));
@@ -250,16 +258,8 @@ fn stored(server: &Server) -> bool {
 
 #[test]
 fn a_runner_killed_at_the_prompt_wrote_nothing_and_resume_asks_again() {
-    use crate::users::{RootRunner, data_dir, ensure_users, run_as, shared_project, wait_status};
-    ensure_users();
-    let server = openbao();
-    let p = shared_project(&config(&server), &[]);
-    let runner = RootRunner::start(&p);
-    let args = ["run", "secrets-provision", "--env", "local", "-p", "secrets=api_token", "--detach"];
-    let out = run_as(&p, "fd-alice", &args);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let run = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    wait_status(&p, &run, "waiting");
+    use crate::users::{RootRunner, data_dir};
+    let (server, p, runner, run) = alices_run_waits_at_the_prompt();
     runner.crash();
     assert!(!stored(&server), "a value was written before anyone typed one");
     let _runner = RootRunner::start(&p);
