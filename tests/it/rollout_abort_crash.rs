@@ -12,6 +12,7 @@ use std::path::Path;
 use crate::common::{Project, text};
 use crate::rollout_crash::{assert_pre_rollout, crash_at, deployed_v1_with, fd, shim};
 use crate::rollout_targets::Targets;
+use crate::rollout_undo::{kept, running_image};
 
 /// A deploying workflow whose blue-green rollout's check fails once traffic has switched.
 fn aborting(extra: &str) -> String {
@@ -77,23 +78,6 @@ fn a_rollout_abort_killed_at_any_point_is_finished_by_the_next_runner() {
         assert_eq!(rows.len(), i + 1, "{what}: one ledger row per run: {rows:?}");
         assert!(rows.iter().all(|r| r == "failed"), "{what}: never succeeded: {rows:?}");
     }
-}
-
-/// Live `local` resources with a `keep_until`: (name, `keep_until`).
-fn kept(t: &Targets, p: &Project) -> Vec<(String, i64)> {
-    let listing = t.flightdeck(p, &["env", "resources", "local", "--json"]).output().unwrap();
-    let rows: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
-    rows.as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|r| Some((r["name"].as_str()?.to_string(), r["detail"]["keep_until"].as_i64()?)))
-        .collect()
-}
-
-/// The image a container runs, if it is running.
-fn running_image(t: &Targets, name: &str) -> String {
-    let out = t.podman(&["inspect", "--format", "{{.State.Running}} {{.ImageName}}", name]);
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 #[test]

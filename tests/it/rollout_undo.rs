@@ -163,7 +163,7 @@ fn environment_teardown_takes_servers_out_before_removing_their_containers() {
 }
 
 /// Live `local` resources with a `keep_until`: (name, `keep_until`).
-fn kept(t: &Targets, p: &Project) -> Vec<(String, i64)> {
+pub(crate) fn kept(t: &Targets, p: &Project) -> Vec<(String, i64)> {
     let listing = t.flightdeck(p, &["env", "resources", "local", "--json"]).output().unwrap();
     let rows: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
     rows.as_array()
@@ -174,7 +174,7 @@ fn kept(t: &Targets, p: &Project) -> Vec<(String, i64)> {
 }
 
 /// The image a container runs, if it is running.
-fn running_image(t: &Targets, name: &str) -> String {
+pub(crate) fn running_image(t: &Targets, name: &str) -> String {
     let out = t.podman(&["inspect", "--format", "{{.State.Running}} {{.ImageName}}", name]);
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
