@@ -22,7 +22,8 @@ pub fn home(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let cols = Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(top);
     for (i, persona) in Persona::MENU.iter().enumerate() {
         let focused = app.home.col == i;
-        let width = usize::from(cols[i].width.saturating_sub(4));
+        // Inside the panel's borders.
+        let width = usize::from(cols[i].width.saturating_sub(2));
         let lines = workflow_lines(app, *persona, theme, focused.then_some(app.home.row), width);
         let title = format!("{} {}", i + 1, persona.heading());
         let block = panel(&title, theme, focused);
@@ -47,10 +48,10 @@ fn workflow_lines<'a>(
         let sel = selected == Some(i);
         let marker = if sel { "▸ " } else { "  " };
         let last = app.last_run_of(&w.name).map(|r| run_mark(r.status));
-        let mut spans = vec![Span::styled(
-            format!("{marker}{}", ellipsize(&w.name, width.saturating_sub(4))),
-            row_style(theme, sel),
-        )];
+        // The marker, the name, and room for the last run's mark only when there is one.
+        let room = width.saturating_sub(2 + if last.is_some() { 2 } else { 0 });
+        let mut spans =
+            vec![Span::styled(format!("{marker}{}", ellipsize(&w.name, room)), row_style(theme, sel))];
         if let Some((glyph, role)) = last {
             spans.push(span(format!(" {glyph}"), theme, role));
         }
