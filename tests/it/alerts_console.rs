@@ -16,6 +16,11 @@ fn post(addr: &str, status: &str) -> String {
     let body = format!(
         r#"{{"version":"4","status":"{status}","alerts":[{{"status":"{status}","labels":{{"alertname":"FdWebDown","monitor":"web"}},"annotations":{{"summary":"web answers 502"}},"startsAt":"2026-12-04T03:00:00Z"}}]}}"#
     );
+    post_body(addr, &body)
+}
+
+/// Posts `body` as JSON to `addr`'s `/alerts`; the HTTP status line.
+pub(crate) fn post_body(addr: &str, body: &str) -> String {
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
     let req = format!(

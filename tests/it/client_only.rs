@@ -6,10 +6,9 @@
 //! (tmux) shows real data the runner's store holds on the Assess, Backups, Images, Cost and Health
 //! (alerts) screens and in the flame view, while it opens no scratch store.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
 use crate::common::text;
 use crate::e2e_tmux::Tmux;
@@ -206,16 +205,7 @@ fn sqlite_db(path: &Path) {
 /// Posts an Alertmanager webhook for `FdCheckoutDown` to a receiver; the HTTP status line.
 fn post_alert(addr: &str) -> String {
     let body = r#"{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"FdCheckoutDown","monitor":"checkout"},"annotations":{"summary":"checkout answers 503"},"startsAt":"2026-12-04T03:00:00Z"}]}"#;
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let req = format!(
-        "POST /alerts HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).unwrap();
-    let mut answer = String::new();
-    let _ = s.read_to_string(&mut answer);
-    answer.lines().next().unwrap_or_default().to_string()
+    crate::alerts_console::post_body(addr, body)
 }
 
 /// Root's `alerts listen` receives one real webhook and stores it; stopped by pid.

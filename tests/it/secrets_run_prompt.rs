@@ -122,18 +122,24 @@ fn newest_run(p: &Project) -> String {
     v[0]["id"].as_str().unwrap_or_default().to_string()
 }
 
+/// The shell line that runs `secrets-provision` for `api_token` in `p` on a terminal, then prints
+/// its exit code.
+fn run_line(p: &Project) -> String {
+    format!(
+        "cd {} && FLIGHTDECK_HOME={} FLIGHTDECK_RUNNER_IDLE=2 {} run secrets-provision --env local -p secrets=api_token; echo exit=$?; sleep 60",
+        p.path().display(),
+        p.home.path().display(),
+        crate::common::bin().display()
+    )
+}
+
 #[test]
 fn a_value_typed_at_the_runs_hidden_prompt_reaches_openbao_and_nothing_else() {
     let server = openbao();
     let value = canary().replace('"', "q");
     let p = Project::new(&config(&server), &[]);
     let mut t = Tmux::new("runprompt");
-    let line = format!(
-        "cd {} && FLIGHTDECK_HOME={} FLIGHTDECK_RUNNER_IDLE=2 {} run secrets-provision --env local -p secrets=api_token; echo exit=$?; sleep 60",
-        p.path().display(),
-        p.home.path().display(),
-        crate::common::bin().display()
-    );
+    let line = run_line(&p);
     t.start("run", &line);
     t.wait_for("run", "Value of secret api_token for local (not shown");
     t.type_line("run", "short7x");
@@ -322,12 +328,7 @@ fn ctrl_c_at_the_prompt_cancels_writes_nothing_and_restores_echo() {
     let server = openbao();
     let p = Project::new(&config(&server), &[]);
     let mut t = Tmux::new("cancel");
-    let line = format!(
-        "cd {} && FLIGHTDECK_HOME={} FLIGHTDECK_RUNNER_IDLE=2 {} run secrets-provision --env local -p secrets=api_token; echo exit=$?; sleep 60",
-        p.path().display(),
-        p.home.path().display(),
-        crate::common::bin().display()
-    );
+    let line = run_line(&p);
     t.start("run", &line);
     t.wait_for("run", "(not shown");
     t.cmd(&["send-keys", "-t", "fd:run", "C-c"]);
