@@ -25,7 +25,15 @@
 #   second copies started               a step started while another copy of it was running
 #   non-idempotent re-run unconfirmed   a non-idempotent step started again in a life without --yes
 #
+# With CRASH_WORKFLOW=rollback the workflow is 20 steps, each with a `rollback =` command that appends
+# `R <step> <pid>` when it starts and `U <step> <pid>` when it ends; the last step fails
+# (`on_fail = "rollback"`), so every run ends rolled back (exit 3) and most kills land in the
+# rollback. A rollback is counted like a step (its id is `r<step>`; idempotent like its step), and
+#   forward steps run during rollback    a step started after the rollback began
+# must be 0 too.
+#
 # Environment:
+#   CRASH_WORKFLOW   `steps` (default: the 50-step workflow above) or `rollback`
 #   FLIGHTDECK_BIN   the binary (default: target/release/flightdeck if built, else target/debug)
 #   CRASH_KILL       which process to SIGKILL: `runner` (default: the runner, whose pid is read with
 #                    CRASH_RUNNER_PID_CMD, and the client with it) or `client` (only the
@@ -61,22 +69,36 @@ mkdir -p "$project/workflows" "$FLIGHTDECK_HOME"
 printf '[environments.local]\nallow_root_approval = true\n' > "$project/flightdeck.toml"
 trace=$work/trace
 
+CRASH_WORKFLOW=${CRASH_WORKFLOW:-steps}
 nonidem=""
+steps=50 expect_rc=0
+[[ $CRASH_WORKFLOW == rollback ]] && { steps=20; expect_rc=3; }
 {
     echo 'title = "crash"'
-    for i in $(seq -w 1 50); do
+    for i in $(seq -w 1 "$steps"); do
         ms=$(( (10#$i * 37) % 41 ))
         idem=true
         if (( 10#$i % 2 == 1 )); then idem=false; nonidem="$nonidem s$i"; fi
         printf '[[steps]]\nid = "s%s"\nidempotent = %s\n' "$i" "$idem"
-        printf "run = '''echo \"S s%s \$\$\" >> %s; sleep 0.%03d; echo \"E s%s \$\$\" >> %s'''\n" \
-            "$i" "$trace" "$ms" "$i" "$trace"
+        fail=""
+        if [[ $CRASH_WORKFLOW == rollback ]]; then
+            if (( 10#$i == steps )); then
+                printf 'on_fail = "rollback"\n'
+                fail="; exit 1"
+            else
+                [[ $idem == false ]] && nonidem="$nonidem rs$i"
+                printf "rollback = '''echo \"R s%s \$\$\" >> %s; sleep 0.%03d; echo \"U s%s \$\$\" >> %s'''\n" \
+                    "$i" "$trace" "$ms" "$i" "$trace"
+            fi
+        fi
+        printf "run = '''echo \"S s%s \$\$\" >> %s; sleep 0.%03d; echo \"E s%s \$\$\" >> %s%s'''\n" \
+            "$i" "$trace" "$ms" "$i" "$trace" "$fail"
     done
 } > "$project/workflows/crash.toml"
 
 fd() { (cd "$project" && "$FLIGHTDECK_BIN" "$@" </dev/null); }
 
-kills=0 cuts=0 confirms=0 runs=0 lost=0 again=0 second=0 unconfirmed=0 failed_runs=0
+kills=0 cuts=0 confirms=0 runs=0 lost=0 again=0 second=0 unconfirmed=0 forward=0 failed_runs=0
 start_s=$(date +%s)
 
 # True if pid $1 is a live process (a dead runner nobody reaped is a zombie, and still answers kill).
@@ -116,9 +138,10 @@ in_flight_nonidem() {
     hot=""
     while (( tries < 200 )) && kill -0 "$1" 2>/dev/null; do
         last=$(tail -n 1 "$trace" 2>/dev/null || true)
-        if [[ $last == "S "* ]]; then
-            local id=${last#S }
+        if [[ $last == "S "* || $last == "R "* ]]; then
+            local id=${last#? }
             id=${id%% *}
+            [[ $last == "R "* ]] && id=r$id
             if [[ "$nonidem " == *" $id "* ]]; then
                 # Frozen at once, so it cannot end before the cut; resumed if the cut is called off.
                 hot=${last##* }
@@ -207,8 +230,12 @@ attempt() {
 
 # Counts the four failures in one finished run's trace.
 analyse() {
-    awk -v nonidem="$nonidem" '
+    awk -v nonidem="$nonidem" -v steps="$steps" -v rb="$CRASH_WORKFLOW" '
         BEGIN { n = split(nonidem, a, " "); for (i = 1; i <= n; i++) ni[a[i]] = 1; yes = "no" }
+        # A rollback is counted as a step of its own, `r<step>`; a forward step after one began is wrong.
+        $1 == "R" { $1 = "S"; $2 = "r" $2; rolling = 1 }
+        $1 == "U" { $1 = "E"; $2 = "r" $2 }
+        $1 == "S" && substr($2, 1, 1) == "s" && rolling { forward++ }
         # A --yes confirms the re-run of what a cut left; a step of that life may start after the
         # script has already appended the next L line, so the confirmation stays with the step.
         $1 == "L" { yes = $3; if (yes == "yes") for (s in cut) if (cut[s]) confirmed[s] = 1 }
@@ -222,8 +249,9 @@ analyse() {
                     started[s]++; running[s]++; last = s }
         $1 == "E" { ended[$2] = 1; if (running[$2] > 0) running[$2]--; cut[$2] = 0; confirmed[$2] = 0 }
         END { lost = 0
-              for (i = 1; i <= 50; i++) { s = sprintf("s%02d", i); if (!ended[s]) lost++ }
-              printf "%d %d %d %d\n", lost, again + 0, second + 0, unconf + 0 }' "$trace"
+              for (i = 1; i <= steps; i++) { s = sprintf("s%02d", i); if (!ended[s]) lost++
+                                             if (rb == "rollback" && i < steps && !ended["r" s]) lost++ }
+              printf "%d %d %d %d %d\n", lost, again + 0, second + 0, unconf + 0, forward + 0 }' "$trace"
 }
 
 newest() { fd runs --json | { grep -o '"id": *"[^"]*"' | head -1 | sed 's/.*"\([^"]*\)"$/\1/' || true; }; }
@@ -247,7 +275,7 @@ while (( kills < N )); do
     fi
     prev_run=$run
     life=1
-    while [[ $rc != 0 ]]; do
+    while [[ $rc != "$expect_rc" ]]; do
         if [[ $rc != killed && $rc != 8 ]] || (( life > 10 * N + 100 )); then
             echo "crash-runner: run $run ended with exit $rc: $out" >&2
             failed_runs=$((failed_runs + 1))
@@ -271,8 +299,8 @@ while (( kills < N )); do
     done
     # Wait (bounded) for adopted stragglers of a killed life to write their end lines.
     sleep 0.1
-    read -r l a s u < <(analyse)
-    if [[ -n ${CRASH_SAVE:-} ]] && (( l + a + s + u > 0 )); then
+    read -r l a s u f < <(analyse)
+    if [[ -n ${CRASH_SAVE:-} ]] && (( l + a + s + u + f > 0 )); then
         mkdir -p "$CRASH_SAVE"
         cp "$trace" "$CRASH_SAVE/$run.trace"
         cp "$FLIGHTDECK_HOME/runner.log" "$CRASH_SAVE/$run.runner.log" 2>/dev/null || true
@@ -280,16 +308,18 @@ while (( kills < N )); do
         fd log "$run" --events > "$CRASH_SAVE/$run.events" 2>&1 || true
     fi
     lost=$((lost + l)); again=$((again + a)); second=$((second + s)); unconfirmed=$((unconfirmed + u))
+    forward=$((forward + f))
     runs=$((runs + 1))
-    echo "run $runs: $kills kills ($cuts cuts), $confirms confirmations; lost $lost, again $again, second $second, unconfirmed $unconfirmed ($(( $(date +%s) - start_s ))s)" >&2
+    echo "run $runs: $kills kills ($cuts cuts), $confirms confirmations; lost $lost, again $again, second $second, unconfirmed $unconfirmed, forward $forward ($(( $(date +%s) - start_s ))s)" >&2
 done
 
 elapsed=$(( $(date +%s) - start_s ))
-echo "crash-runner: $kills SIGKILLs of the $CRASH_KILL ($cuts of them power cuts that also killed the steps) over $runs runs of a 50-step workflow in ${elapsed}s"
+echo "crash-runner: $kills SIGKILLs of the $CRASH_KILL ($cuts of them power cuts that also killed the steps) over $runs runs of a $steps-step workflow ($CRASH_WORKFLOW) in ${elapsed}s"
 echo "confirmations asked (--yes given): $confirms"
 echo "runs that did not finish: $failed_runs"
 echo "steps lost: $lost"
 echo "finished steps run again: $again"
 echo "second copies started: $second"
 echo "non-idempotent steps re-run without confirmation: $unconfirmed"
-(( lost + again + second + unconfirmed + failed_runs == 0 ))
+[[ $CRASH_WORKFLOW == rollback ]] && echo "forward steps run during rollback: $forward"
+(( lost + again + second + unconfirmed + forward + failed_runs == 0 ))

@@ -185,3 +185,30 @@ fn a_resumed_abort_never_writes_weights_that_serve_only_from_stopped_slots() {
         assert_eq!(running_image(&t, s), "true localhost/app:1", "{s} runs version 1");
     }
 }
+
+/// A resumed abort whose restore fails (the old image vanished while no runner was alive) must not
+/// end `rolled_back`: the run stops interrupted (exit 8) with the environment's state and the
+/// command that finishes it, keeps the resume file and writes no ledger row; once the image is back
+/// that command finishes the abort and the run ends rolled back.
+#[test]
+fn a_resumed_abort_whose_restore_fails_stops_interrupted_until_it_can_be_finished() {
+    let (t, n, shims, p) = deployed_v1_with(&[("abort.toml", &aborting(""))]);
+    let rows = ledger(&t, &p, &shims);
+    let run = ["run", "abort", "--env", "local", "--yes", "-p", "version=2", "--detach"];
+    let id = crash_at(&t, &p, &shims, &run, ("rm -f --time 0 fd-web-s2", 1, true), false);
+    let rmi = t.podman(&["rmi", "-f", "app:1"]);
+    assert!(rmi.status.success(), "{}", String::from_utf8_lossy(&rmi.stderr));
+    let out = fd(&t, &p, &shims, &["resume", &id, "--json"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(8), "the restore did not happen: {all}");
+    assert!(all.contains("\"interrupted\""), "{all}");
+    assert!(!all.contains("rolled_back"), "the run must not claim a rollback: {all}");
+    assert!(all.contains("finishing its abort failed"), "{all}");
+    assert!(all.contains(&format!("flightdeck resume {id}")), "the command to finish it: {all}");
+    let resume_file = p.home.path().join("logs").join(&id).join("bg.resume.json");
+    assert!(resume_file.exists(), "the resume file stays for the next try");
+    assert_eq!(ledger(&t, &p, &shims), rows, "no ledger row for an unfinished run");
+    t.build("1", "1", false);
+    resume_rolls_back(&t, &p, &shims, &id, "after the image is back");
+    assert_pre_rollout(&t, &n, "after the second resume");
+}

@@ -49,6 +49,9 @@ impl Runner {
             let StepOutcome::Failed(msg) = outcome else {
                 return self.conclude(i, cx, outcome).await;
             };
+            if crate::engine::markers::kind_resumes(cx.record.log_path.as_deref()) {
+                return Ok(self.left_unfinished(i, cx, &msg).await);
+            }
             if retries_used >= retry.count || self.shared.cancel.is_cancelled() {
                 return self.conclude(i, cx, StepOutcome::Failed(msg)).await;
             }
@@ -172,6 +175,21 @@ impl Runner {
         self.records[i] = record;
         self.shared.emit(kind, None, Some(&self.records[i])).await?;
         Ok(end)
+    }
+
+    /// The kind failed and kept its resume file: it could not finish what an earlier life left (a
+    /// rollout's restore after a crash). The step stays running and the run stops interrupted, so
+    /// the operator knows the environment was not put back and `flightdeck resume RUN` tries again.
+    async fn left_unfinished(&mut self, i: usize, cx: StepCx, msg: &str) -> StepEnd {
+        let step = cx.record.step.clone();
+        let message = format!(
+            "step {step} could not finish what the previous process left, so it was not undone: {msg}\n  \
+             fix the cause, then finish it with `flightdeck resume {}`",
+            self.shared.run_id
+        );
+        self.shared.emit_log(&step, crate::engine::event::Stream::System, message.clone()).await;
+        self.records[i] = cx.record;
+        StepEnd::Interrupted(message)
     }
 
     async fn fail_without_start(&mut self, i: usize, message: String) -> Result<StepEnd, EngineError> {

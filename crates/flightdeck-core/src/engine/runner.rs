@@ -36,6 +36,8 @@ pub(crate) enum StepEnd {
     Failed(String),
     Rejected(String),
     Cancelled,
+    /// The step could not be finished now and stays running: the run stops interrupted.
+    Interrupted(String),
 }
 
 /// One run's executor state.
@@ -153,6 +155,9 @@ impl Runner {
                 }
                 StepEnd::Rejected(m) => return Ok(End { status: RunStatus::Rejected, message: Some(m) }),
                 StepEnd::Cancelled => return Ok(cancelled()),
+                StepEnd::Interrupted(m) => {
+                    return Ok(End { status: RunStatus::Interrupted, message: Some(m) });
+                }
                 StepEnd::Failed(m) => m,
             };
             match self.on_failure(i, &failure).await? {
