@@ -12,6 +12,7 @@ use crate::common::{Project, text};
 
 mod adopt;
 mod confirm;
+mod gate_crash;
 mod plans;
 
 /// Config with an environment that has its own keys.

@@ -21,6 +21,7 @@ use crate::store::records::ApprovalRecord;
 use crate::time::{Micros, now};
 use crate::workflow::plan::Mode;
 
+mod reopen;
 mod spec;
 mod tally;
 
@@ -36,6 +37,7 @@ pub(crate) async fn run_gate(cx: &mut StepCx, spec: &ApproveSpec) -> StepOutcome
     if let Err(e) = cx.started(&format!("gate: {}", info.message)).await {
         return StepOutcome::failed(format!("store: {e}"));
     }
+    reopen::announce(cx, &info.gate).await;
     let mut tally = Tally::new(&info, &cx.shared.plan.environment, cx.shared.operator.uid);
     if let Some(outcome) = bypass(cx, &info, &tally).await {
         return outcome;

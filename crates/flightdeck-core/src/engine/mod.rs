@@ -136,7 +136,7 @@ pub struct Summary {
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// The store failed; the run is left interrupted and can be resumed.
-    #[error("store: {0}")]
+    #[error("{0}")]
     Store(#[from] StoreError),
     /// Setting up a log file failed.
     #[error("cannot write step log {path}: {source}")]

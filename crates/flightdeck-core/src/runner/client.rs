@@ -199,10 +199,13 @@ async fn start_and_connect(c: &Connect, sock: &Path) -> Result<UnixStream, Clien
                 return Ok(s);
             }
             let log = c.data_dir.join(crate::runner::LOG_FILE);
+            // A full disk leaves the log empty: name the disk instead.
+            let disk = crate::store::space::full_disk_hint(&c.data_dir).map(|h| format!("; {h}"));
             return Err(unreachable(format!(
-                "the runner started on demand exited ({status}){}; see {}",
+                "the runner started on demand exited ({status}){}; see {}{}",
                 last_error_line(&log).map(|l| format!(": {l}")).unwrap_or_default(),
-                log.display()
+                log.display(),
+                disk.unwrap_or_default()
             )));
         }
         if tokio::time::Instant::now() >= deadline {

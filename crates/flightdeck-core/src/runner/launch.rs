@@ -159,7 +159,7 @@ impl Server {
                 }
                 Ok(Err(e)) => {
                     server.log(&format!("run {}: the engine stopped: {e}", live.id));
-                    (None, engine::RunStatus::Interrupted)
+                    (Some(server.stopped(&live.id, &e.to_string())), engine::RunStatus::Interrupted)
                 }
                 Err(e) => {
                     server.log(&format!("run {}: the engine task failed: {e}", live.id));
@@ -170,6 +170,24 @@ impl Server {
             server.remove_live(&live.id);
         });
         Response::Started { run: run_id, life: run_life }
+    }
+
+    /// The summary of run `id` whose engine stopped with `error` (its store could not record a
+    /// change, typically a full disk): interrupted, exit 8, with the cause and what to do.
+    fn stopped(&self, id: &str, error: &str) -> engine::Summary {
+        let disk = crate::store::space::full_disk_hint(&self.data_dir)
+            .map(|h| format!("\n  {h}"))
+            .unwrap_or_default();
+        engine::Summary {
+            run: id.to_string(),
+            status: engine::RunStatus::Interrupted,
+            exit_code: exit::PRECONDITION,
+            message: Some(format!(
+                "the run stopped: {error}{disk}\n  what it did so far is kept; once the cause is fixed, \
+                 `flightdeck resume {id}` continues it"
+            )),
+            steps: Vec::new(),
+        }
     }
 
     /// Appends an audit entry as `who` (a failure is logged: the request itself already happened).

@@ -173,6 +173,10 @@ pub async fn serve(cfg: RunnerConfig) -> Result<(), RunnerError> {
     let _lock = take_lock(&cfg.data_dir)?;
     let store = Store::open(&cfg.data_dir).map_err(RunnerError::Store)?;
     tighten_store(&cfg.data_dir)?;
+    // A head file a full disk kept from being written after its commit is written now.
+    if let Err(e) = store.catch_up_head() {
+        tracing::warn!("bringing the audit head file up to date: {e}");
+    }
     let sock = cfg.data_dir.join(SOCKET_FILE);
     let listener = bind(&sock, gid)?;
     let server = Arc::new(Server {

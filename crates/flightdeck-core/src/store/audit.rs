@@ -35,6 +35,34 @@ impl Store {
         Ok(rec)
     }
 
+    /// Brings the head file up to the log when a commit's head could not be written (a full disk
+    /// between the commit and the head file): only when the head file names an entry of the log and
+    /// that lag is the verification's one problem, so every entry past it carries a valid MAC under
+    /// the key. Returns the count written, if any. Called by the runner (the key's owner) at start.
+    pub fn catch_up_head(&self) -> Result<Option<i64>, StoreError> {
+        let Ok(Some(file)) = chainkey::read_head(self.data_dir()) else { return Ok(None) };
+        let (count, head, at_file) = {
+            let conn = self.reader();
+            let tx = conn.unchecked_transaction().ctx("reading the audit head")?;
+            let at_file: Option<String> = tx
+                .query_row("SELECT hash FROM audit WHERE seq = ?1", [file.count], |r| r.get(0))
+                .optional()
+                .ctx("reading the audit head")?;
+            (meta(&tx, "audit_count")?, meta(&tx, "audit_head")?, at_file)
+        };
+        let (Some(count), Some(head)) = (count.and_then(|c| c.parse::<i64>().ok()), head) else {
+            return Ok(None);
+        };
+        if count <= file.count || at_file.as_deref() != Some(file.head.as_str()) {
+            return Ok(None);
+        }
+        if self.verify_audit()?.problems.len() != 1 {
+            return Ok(None);
+        }
+        self.publish_head(count, &head)?;
+        Ok(Some(count))
+    }
+
     /// Writes the chain head file after a commit.
     pub(super) fn publish_head(&self, count: i64, head: &str) -> Result<(), StoreError> {
         chainkey::write_head(self.data_dir(), &Head { count, head: head.to_string() })

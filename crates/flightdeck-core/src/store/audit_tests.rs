@@ -75,3 +75,37 @@ fn plan_hash_ignores_key_order() {
     assert_eq!(a, b);
     assert_ne!(a, plan_hash(r#"{"a":1,"b":{"c":2,"d":4}}"#).unwrap());
 }
+
+/// Sets the head file as a full disk after a commit leaves it: one entry behind the log.
+fn head_one_behind(dir: &std::path::Path, store: &Store) {
+    let log = store.audit_log(0).unwrap();
+    let prev = &log[1];
+    let text = serde_json::to_string(&Head { count: prev.seq, head: prev.hash.clone() }).unwrap();
+    std::fs::write(dir.join(chainkey::HEAD_FILE), text).unwrap();
+}
+
+#[tokio::test]
+async fn a_head_file_a_full_disk_left_behind_is_caught_up_by_the_key_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_entries(dir.path()).await;
+    let store = Store::open(dir.path()).unwrap();
+    head_one_behind(dir.path(), &store);
+    assert!(!store.verify_audit().unwrap().ok(), "the lag shows before the catch-up");
+    assert_eq!(store.catch_up_head().unwrap(), Some(3));
+    let v = store.verify_audit().unwrap();
+    assert!(v.ok(), "{:?}", v.problems);
+    assert_eq!(store.catch_up_head().unwrap(), None, "nothing to do once caught up");
+}
+
+#[tokio::test]
+async fn a_tail_with_a_bad_mac_is_never_blessed_by_the_catch_up() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_entries(dir.path()).await;
+    let store = Store::open(dir.path()).unwrap();
+    head_one_behind(dir.path(), &store);
+    let conn = rusqlite::Connection::open(dir.path().join(super::super::DB_FILE)).unwrap();
+    conn.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
+    conn.execute("UPDATE audit SET detail = '{\"n\":99}' WHERE seq = 3", []).unwrap();
+    assert_eq!(store.catch_up_head().unwrap(), None);
+    assert!(!store.verify_audit().unwrap().ok());
+}

@@ -138,8 +138,15 @@ pub fn write_head(dir: &Path, head: &Head) -> Result<(), StoreError> {
     let text = serde_json::to_string(head)
         .map_err(|source| StoreError::Json { what: "encoding the chain head".into(), source })?;
     let tmp: PathBuf = dir.join(format!("{HEAD_FILE}.{}.tmp", std::process::id()));
-    write_private(&tmp, text.as_bytes())?;
-    std::fs::rename(&tmp, dir.join(HEAD_FILE)).map_err(|e| io("replace", &dir.join(HEAD_FILE), e))
+    let written = write_private(&tmp, text.as_bytes()).and_then(|()| {
+        std::fs::rename(&tmp, dir.join(HEAD_FILE)).map_err(|e| io("replace", &dir.join(HEAD_FILE), e))
+    });
+    // A full disk leaves a partial temporary file: remove it (the old head stays, and the next
+    // entry's commit writes the head again).
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ pub mod records;
 mod resources;
 mod runs;
 mod schema;
+pub mod space;
 mod writer;
 
 #[cfg(test)]
@@ -69,9 +70,7 @@ pub const DIR_MODE: u32 = 0o2775;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// `SQLite` refused an operation.
-    #[error(
-        "store: {what} failed: {source} (if the database is locked, another flightdeck may be busy; retry)"
-    )]
+    #[error("store: {what} failed: {source} ({})", space::sqlite_hint(.source))]
     Sqlite {
         /// What was being done.
         what: String,
