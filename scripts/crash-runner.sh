@@ -33,7 +33,10 @@
 # must be 0 too.
 #
 # Environment:
-#   CRASH_WORKFLOW   `steps` (default: the 50-step workflow above) or `rollback`
+#   CRASH_WORKFLOW   `steps` (default: the 50-step workflow above), `rollback`, or `outputs` (each
+#                    step sets output `v` and echoes the previous step's `{{ steps.ID.outputs.v }}`
+#                    into the trace; a wrong or empty value is counted and printed as "outputs
+#                    seen wrong")
 #   FLIGHTDECK_BIN   the binary (default: target/release/flightdeck if built, else target/debug)
 #   CRASH_KILL       which process to SIGKILL: `runner` (default: the runner, whose pid is read with
 #                    CRASH_RUNNER_PID_CMD, and the client with it) or `client` (only the
@@ -91,8 +94,18 @@ steps=50 expect_rc=0
                     "$i" "$trace" "$ms" "$i" "$trace"
             fi
         fi
-        printf "run = '''echo \"S s%s \$\$\" >> %s; sleep 0.%03d; echo \"E s%s \$\$\" >> %s%s'''\n" \
-            "$i" "$trace" "$ms" "$i" "$trace" "$fail"
+        if [[ $CRASH_WORKFLOW == outputs ]]; then
+            # Each step records the output of the one before it (as its template rendered it) and
+            # sets its own; an `O` line whose value is not that step's is a lost or wrong output.
+            prev=$(printf '%02d' $((10#$i - 1)))
+            use=""
+            (( 10#$i > 1 )) && use="echo \"O s$i {{ steps.s$prev.outputs.v }}\" >> $trace; "
+            printf "run = '''echo \"S s%s \$\$\" >> %s; %ssleep 0.%03d; echo v=s%s >> \"\$FLIGHTDECK_OUTPUT\"; echo \"E s%s \$\$\" >> %s'''\n" \
+                "$i" "$trace" "$use" "$ms" "$i" "$i" "$trace"
+        else
+            printf "run = '''echo \"S s%s \$\$\" >> %s; sleep 0.%03d; echo \"E s%s \$\$\" >> %s%s'''\n" \
+                "$i" "$trace" "$ms" "$i" "$trace" "$fail"
+        fi
     done
 } > "$project/workflows/crash.toml"
 
@@ -236,6 +249,8 @@ analyse() {
         $1 == "R" { $1 = "S"; $2 = "r" $2; rolling = 1 }
         $1 == "U" { $1 = "E"; $2 = "r" $2 }
         $1 == "S" && substr($2, 1, 1) == "s" && rolling { forward++ }
+        # Outputs mode: the value step sNN saw of step sNN-1 (counted with the forward anomalies).
+        $1 == "O" { want = sprintf("s%02d", substr($2, 2) - 1); if ($3 != want) forward++; next }
         # A --yes confirms the re-run of what a cut left; a step of that life may start after the
         # script has already appended the next L line, so the confirmation stays with the step.
         $1 == "L" { yes = $3; if (yes == "yes") for (s in cut) if (cut[s]) confirmed[s] = 1 }
@@ -322,4 +337,5 @@ echo "finished steps run again: $again"
 echo "second copies started: $second"
 echo "non-idempotent steps re-run without confirmation: $unconfirmed"
 [[ $CRASH_WORKFLOW == rollback ]] && echo "forward steps run during rollback: $forward"
+[[ $CRASH_WORKFLOW == outputs ]] && echo "outputs seen wrong: $forward"
 (( lost + again + second + unconfirmed + forward + failed_runs == 0 ))

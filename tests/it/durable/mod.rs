@@ -11,6 +11,7 @@ use flightdeck::engine::markers::Markers;
 use crate::common::{Project, text};
 
 mod adopt;
+mod cancel_crash;
 mod confirm;
 mod gate_crash;
 mod plans;

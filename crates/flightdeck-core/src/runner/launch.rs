@@ -190,6 +190,17 @@ impl Server {
         }
     }
 
+    /// Finishes a cancel the dead runner had begun: the recovered run is cancelled again (its
+    /// adopted step's group gets SIGTERM, then SIGKILL), audited anew so a further crash still
+    /// finds it pending.
+    async fn carry_cancel(&self, run: &str, me: &Operator) {
+        let Some(live) = self.live(run) else { return };
+        let detail = json!({ "requested_by": me.name, "carried_over": true });
+        self.audit(me, "run.cancel", Some(run), detail).await;
+        live.cancel.cancel();
+        self.log(&format!("run {run}: finishing the cancel the previous runner had begun"));
+    }
+
     /// Appends an audit entry as `who` (a failure is logged: the request itself already happened).
     pub async fn audit(&self, who: &Operator, action: &str, run: Option<&str>, detail: serde_json::Value) {
         let entry = NewAudit {
@@ -223,10 +234,14 @@ impl Server {
                     continue;
                 }
             };
+            let cancel = self.store.cancel_pending(&run).unwrap_or(false);
             match self.resume_stored(me.clone(), &record, None).await {
                 Response::Started { life, .. } => {
                     self.mark_recovered(&run);
                     self.log(&format!("recovered run {run} (life {life})"));
+                    if cancel {
+                        self.carry_cancel(&run, &me).await;
+                    }
                 }
                 Response::Error { message, .. } => self.log(&format!("cannot recover run {run}: {message}")),
                 other => self.log(&format!("cannot recover run {run}: {other:?}")),

@@ -63,6 +63,16 @@ impl Store {
         Ok(Some(count))
     }
 
+    /// True if someone asked to cancel `run` (`run.cancel`) after its current life was started or
+    /// last resumed (`run.start`, `run.resume_requested`): a runner killed during the cancel's grace
+    /// period left it unfinished, and the next runner finishes it.
+    pub fn cancel_pending(&self, run: &str) -> Result<bool, StoreError> {
+        let sql = "SELECT EXISTS(SELECT 1 FROM audit WHERE run = ?1 AND action = 'run.cancel' AND seq > \
+                   COALESCE((SELECT MAX(seq) FROM audit WHERE run = ?1 \
+                   AND action IN ('run.start', 'run.resume_requested')), 0))";
+        self.reader().query_row(sql, [run], |r| r.get(0)).ctx("looking for a pending cancel")
+    }
+
     /// Writes the chain head file after a commit.
     pub(super) fn publish_head(&self, count: i64, head: &str) -> Result<(), StoreError> {
         chainkey::write_head(self.data_dir(), &Head { count, head: head.to_string() })
