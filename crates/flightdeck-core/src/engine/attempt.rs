@@ -151,7 +151,13 @@ impl Runner {
             StepOutcome::Cancelled => (StepStatus::Cancelled, StepEnd::Cancelled, Some("cancelled".into())),
         };
         if let Some(e) = &cx.log.error {
-            self.shared.emit_log(&record.step, crate::engine::event::Stream::System, e.clone()).await;
+            // A full disk is named, with what to do (the step's output after the error is lost).
+            let log_dir = self.shared.store.log_dir(&self.shared.run_id);
+            let line = match crate::store::space::full_disk_hint(&log_dir) {
+                Some(hint) => format!("{e}; {hint}"),
+                None => e.clone(),
+            };
+            self.shared.emit_log(&record.step, crate::engine::event::Stream::System, line).await;
         }
         record.status = status;
         record.message.clone_from(&message);
