@@ -31,7 +31,7 @@ impl Store {
     pub async fn audit(&self, entry: NewAudit) -> Result<AuditRecord, StoreError> {
         let key = chainkey::load_or_create_key(self.data_dir())?;
         let rec = self.write("appending to the audit log", move |tx| append(tx, &key, entry)).await?;
-        self.publish_head(rec.seq, &rec.hash)?;
+        self.head_after_commit(rec.seq, &rec.hash);
         Ok(rec)
     }
 
@@ -73,8 +73,18 @@ impl Store {
         self.reader().query_row(sql, [run], |r| r.get(0)).ctx("looking for a pending cancel")
     }
 
-    /// Writes the chain head file after a commit.
-    pub(super) fn publish_head(&self, count: i64, head: &str) -> Result<(), StoreError> {
+    /// Writes the chain head file after a commit. The entry is committed either way: a head file
+    /// that cannot be written (a full disk) is logged and left behind, and caught up by the next
+    /// entry or by the runner ([`Store::catch_up_head`]), so the caller does not take a committed
+    /// entry for a failed one.
+    pub(super) fn head_after_commit(&self, count: i64, head: &str) {
+        if let Err(e) = self.publish_head(count, head) {
+            tracing::warn!("audit entry {count} is committed, but its head file was not written: {e}");
+        }
+    }
+
+    /// Writes the chain head file.
+    fn publish_head(&self, count: i64, head: &str) -> Result<(), StoreError> {
         chainkey::write_head(self.data_dir(), &Head { count, head: head.to_string() })
     }
 

@@ -109,3 +109,20 @@ async fn a_tail_with_a_bad_mac_is_never_blessed_by_the_catch_up() {
     assert_eq!(store.catch_up_head().unwrap(), None);
     assert!(!store.verify_audit().unwrap().ok());
 }
+
+#[tokio::test]
+async fn an_entry_whose_head_file_cannot_be_written_is_still_committed_and_caught_up_later() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_entries(dir.path()).await;
+    let store = Store::open(dir.path()).unwrap();
+    // The head's temporary file cannot be created (as on a full disk).
+    let tmp = dir.path().join(format!("{}.{}.tmp", chainkey::HEAD_FILE, std::process::id()));
+    std::fs::create_dir(&tmp).unwrap();
+    let rec = store.audit(entry(4)).await.expect("the committed entry is not reported as failed");
+    assert_eq!(rec.seq, 4);
+    assert_eq!(chainkey::read_head(dir.path()).unwrap().unwrap().count, 3, "the head file lags");
+    std::fs::remove_dir(&tmp).unwrap();
+    assert_eq!(store.catch_up_head().unwrap(), Some(4));
+    let v = store.verify_audit().unwrap();
+    assert!(v.ok(), "{:?}", v.problems);
+}

@@ -77,7 +77,7 @@ impl Store {
                 Ok((event, rec))
             })
             .await?;
-        self.publish_head(rec.seq, &rec.hash)?;
+        self.head_after_commit(rec.seq, &rec.hash);
         Ok(event)
     }
 

@@ -59,7 +59,8 @@ impl Store {
                 super::audit::append(tx, &key, start)
             })
             .await?;
-        self.publish_head(rec.seq, &rec.hash)
+        self.head_after_commit(rec.seq, &rec.hash);
+        Ok(())
     }
 
     /// In one transaction: journals `event` (unless its kind is not journaled), applies `run_update`
