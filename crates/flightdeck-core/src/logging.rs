@@ -11,6 +11,7 @@
 use std::fmt::{self, Write as _};
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -57,7 +58,13 @@ impl FileLog {
             // Losing the old log is acceptable; keeping flightdeck running is not negotiable.
             let _ = std::fs::rename(path, path.with_extension("log.1"));
         }
-        let file = OpenOptions::new().create(true).append(true).open(path).map_err(err)?;
+        // Never through a link: in a data directory someone else could write, it could point anywhere.
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+            .open(path)
+            .map_err(err)?;
         Ok(FileLog { file: Mutex::new(file), max })
     }
 }

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -259,6 +259,9 @@ fn prepare_dir(dir: &Path, gid: Option<nix::unistd::Gid>) -> Result<(), RunnerEr
         source: e,
     };
     std::fs::create_dir_all(dir).map_err(|e| io("create", e))?;
+    // Before any chmod or open that would follow a link someone else planted.
+    crate::runner::trust::check_runner_dir(dir, nix::unistd::geteuid().as_raw())
+        .map_err(RunnerError::Unsafe)?;
     let mode = if gid.is_some() { 0o710 } else { 0o700 };
     if let Some(g) = gid {
         nix::unistd::chown(dir, None, Some(g)).map_err(|e| io("change the group of", e.into()))?;
@@ -274,6 +277,7 @@ fn take_lock(dir: &Path) -> Result<File, RunnerError> {
         .write(true)
         .create(true)
         .truncate(false)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
         .open(&path)
         .map_err(|e| RunnerError::Io { what: "open".into(), path: path.clone(), source: e })?;
     match file.try_lock() {
@@ -335,5 +339,10 @@ pub fn detach_session() {
 
 /// Opens the log file an on-demand runner writes to (append), if the data directory allows.
 pub fn open_log(dir: &Path) -> Option<File> {
-    OpenOptions::new().create(true).append(true).open(dir.join(LOG_FILE)).ok()
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .open(dir.join(LOG_FILE))
+        .ok()
 }

@@ -223,6 +223,7 @@ impl Store {
     /// Opens (creating if needed) the store in `data_dir`: the directory with `logs/` and `runs/`
     /// (mode 2775), then `flightdeck.db`, migrated to [`SCHEMA_VERSION`].
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        crate::paths::refuse_planted_links(data_dir).map_err(StoreError::Invalid)?;
         for dir in [data_dir.to_path_buf(), data_dir.join("logs"), data_dir.join("runs")] {
             ensure_dir(&dir)?;
         }
