@@ -38,6 +38,7 @@ mod e2e_tmux;
 mod edges;
 mod engine_runs;
 mod forge_dirs;
+mod forge_flood;
 mod gates;
 mod health;
 mod health_engine;

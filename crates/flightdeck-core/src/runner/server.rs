@@ -21,6 +21,9 @@ use crate::runner::live::LiveRun;
 use crate::runner::{LOCK_FILE, LOG_FILE, RunnerError, SOCKET_FILE};
 use crate::store::Store;
 
+/// The most connections one uid may hold open at once (each buffers at most one request line).
+pub const MAX_PER_UID: usize = 64;
+
 /// How long an ended run's events stay for clients that attach late.
 pub const ENDED_KEPT: Duration = Duration::from_secs(60);
 
@@ -62,6 +65,7 @@ pub struct Server {
     ended: Mutex<Vec<(Instant, Arc<LiveRun>)>>,
     recovered: Mutex<HashSet<String>>,
     clients: AtomicUsize,
+    per_uid: Mutex<HashMap<u32, usize>>,
     last_busy: Mutex<Instant>,
 }
 
@@ -141,6 +145,38 @@ impl Server {
     }
 }
 
+impl Server {
+    /// One of `uid`'s [`MAX_PER_UID`] connection slots, held until dropped; `None` when all are taken.
+    pub fn slot(self: &Arc<Server>, uid: u32) -> Option<UidSlot> {
+        let mut map = self.per_uid.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = map.entry(uid).or_insert(0);
+        if *n >= MAX_PER_UID {
+            return None;
+        }
+        *n += 1;
+        Some(UidSlot { server: Arc::clone(self), uid })
+    }
+}
+
+/// A connection slot of one uid.
+#[derive(Debug)]
+pub struct UidSlot {
+    server: Arc<Server>,
+    uid: u32,
+}
+
+impl Drop for UidSlot {
+    fn drop(&mut self) {
+        let mut map = self.server.per_uid.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = map.get_mut(&self.uid) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(&self.uid);
+            }
+        }
+    }
+}
+
 /// Counts a connected client while alive.
 #[derive(Debug)]
 pub struct ClientGuard {
@@ -185,6 +221,7 @@ pub async fn serve(cfg: RunnerConfig) -> Result<(), RunnerError> {
         ended: Mutex::new(Vec::new()),
         recovered: Mutex::new(HashSet::new()),
         clients: AtomicUsize::new(0),
+        per_uid: Mutex::new(HashMap::new()),
         last_busy: Mutex::new(Instant::now()),
     });
     server.log(&format!(
@@ -220,7 +257,11 @@ async fn accept_loop(
                     let s = Arc::clone(server);
                     tokio::spawn(async move { crate::runner::conn::handle(s, stream).await });
                 }
-                Err(e) => server.log(&format!("accept: {e}")),
+                Err(e) => {
+                    // Out of descriptors, say: log once per pause instead of spinning on it.
+                    server.log(&format!("accept: {e}"));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
             },
             _ = tick.tick() => {
                 if !sock.exists() {
