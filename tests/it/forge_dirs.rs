@@ -176,3 +176,27 @@ fn alice(p: &Project, dir: &Path, args: &[&str]) -> Output {
         .output()
         .unwrap()
 }
+
+#[test]
+fn a_store_made_by_a_direct_command_is_private_to_its_user() {
+    ensure_users();
+    let p = crate::users::shared_project("", &[]);
+    // The laptop layout: alice's first command opens the store itself (no runner involved).
+    let home = p.home.path().join("alice-home");
+    let out = sh_as("root", &format!("mkdir -m 0755 {0} && chown fd-alice {0}", home.display()));
+    assert!(out.status.success(), "{}", text(&out));
+    let dir = home.join("data");
+    let out = sh_as(
+        "fd-alice",
+        &format!("cd {} && {} --data-dir {} ledger list", p.path().display(), bin().display(), dir.display()),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&dir).unwrap().permissions());
+    assert_eq!(mode & 0o7777, 0o700, "the data directory is {:o}", mode & 0o7777);
+    for f in ["flightdeck.db", "flightdeck.db-wal", "flightdeck.log"] {
+        let read = sh_as("fd-bob", &format!("cat {} > /dev/null", dir.join(f).display()));
+        assert!(!read.status.success(), "fd-bob read alice's {f}");
+    }
+    let list = sh_as("fd-bob", &format!("ls {}/logs", dir.display()));
+    assert!(!list.status.success(), "fd-bob listed alice's logs");
+}
