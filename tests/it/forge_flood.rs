@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use crate::common::text;
 use crate::users::{RootRunner, data_dir, ensure_users, run_as, shared_project};
 
-const PYTHON: &str = "/usr/bin/python3";
+pub(crate) const PYTHON: &str = "/usr/bin/python3";
 
 /// Opens `conns` connections as the calling user; each sends a hello and then `frame` bytes with no
 /// newline; prints `ready` and holds them until stdin closes. Errors (a closed connection) are fine.
@@ -35,7 +35,7 @@ print("ready", len(held), flush=True)
 sys.stdin.read()
 "#;
 
-fn ensure_python() {
+pub(crate) fn ensure_python() {
     if !std::path::Path::new(PYTHON).exists() {
         let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-test-deps.sh");
         let _ = Command::new("bash").arg(&script).output();
