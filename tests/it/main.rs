@@ -41,6 +41,7 @@ mod forge_approve;
 mod forge_audit;
 mod forge_dirs;
 mod forge_flood;
+mod forge_resume;
 mod gates;
 mod health;
 mod health_engine;
