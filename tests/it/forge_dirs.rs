@@ -4,6 +4,7 @@
 //! none of the links; another user's client refuses the squatter's runner before sending it
 //! anything. Real users (`fd-bob` attacks, `fd-alice` is the victim), the real binary.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -36,7 +37,7 @@ fn as_root(p: &Project, dir: &Path, args: &[&str]) -> Output {
 fn squat(dir: &Path, links: &[(&str, &Path)]) {
     let mut script = format!("mkdir -m 0777 {}", dir.display());
     for (name, target) in links {
-        script.push_str(&format!(" && ln -s {} {}", target.display(), dir.join(name).display()));
+        let _ = write!(script, " && ln -s {} {}", target.display(), dir.join(name).display());
     }
     let out = sh_as("fd-bob", &script);
     assert!(out.status.success(), "fd-bob could not prepare the squat: {}", text(&out));
@@ -144,7 +145,7 @@ fn a_client_refuses_the_runner_of_a_user_who_squatted_its_data_directory() {
     let tmp = sticky_tmp();
     let dir = tmp.path().join("team");
     squat(&dir, &[]);
-    let _bob = bob_runner(&p, &dir);
+    let squatter = bob_runner(&p, &dir);
     for args in [&["runs"][..], &["approve", "some-run"][..]] {
         let out = alice(&p, &dir, args);
         assert_eq!(out.status.code(), Some(8), "{args:?}: {}", text(&out));
@@ -153,7 +154,7 @@ fn a_client_refuses_the_runner_of_a_user_who_squatted_its_data_directory() {
     }
     // The same runner in a directory nobody else could have created (its parent is root's, 0755)
     // is the shared bastion set-up: alice trusts it.
-    drop(_bob);
+    drop(squatter);
     let safe = p.home.path().join("bob-service");
     let out = sh_as("root", &format!("mkdir -m 0755 {0} && chown fd-bob {0}", safe.display()));
     assert!(out.status.success(), "{}", text(&out));
