@@ -42,6 +42,7 @@ mod forge_audit;
 mod forge_dirs;
 mod forge_flood;
 mod forge_resume;
+mod forge_service;
 mod gates;
 mod health;
 mod health_engine;
