@@ -106,16 +106,16 @@ fn a_planted_link_in_the_users_own_directory_is_refused_by_the_runner_and_the_st
 }
 
 /// Bob's own runner on the directory he squatted, its socket open to the operators' group.
-struct BobRunner(std::process::Child);
+struct UserRunner(std::process::Child);
 
-impl Drop for BobRunner {
+impl Drop for UserRunner {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
 }
 
-fn bob_runner(p: &Project, dir: &Path) -> BobRunner {
+fn bob_runner(p: &Project, dir: &Path) -> UserRunner {
     let child = Command::new("setpriv")
         .args(["--reuid", "fd-bob", "--regid", "fd-bob", "--init-groups"])
         .arg(bin())
@@ -135,7 +135,7 @@ fn bob_runner(p: &Project, dir: &Path) -> BobRunner {
         assert!(Instant::now() < deadline, "bob's runner did not listen on {}", sock.display());
         std::thread::sleep(Duration::from_millis(20));
     }
-    BobRunner(child)
+    UserRunner(child)
 }
 
 #[test]
@@ -200,4 +200,48 @@ fn a_store_made_by_a_direct_command_is_private_to_its_user() {
     }
     let list = sh_as("fd-bob", &format!("ls {}/logs", dir.display()));
     assert!(!list.status.success(), "fd-bob listed alice's logs");
+}
+
+/// Alice's runner, the owner of `dir`, with its socket open to the operators' group.
+fn alice_runner(p: &Project, dir: &Path) -> UserRunner {
+    let child = Command::new("setpriv")
+        .args(["--reuid", "fd-alice", "--regid", "fd-alice", "--init-groups"])
+        .arg(bin())
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["runner", "--idle-exit", "0", "--group", GROUP])
+        .current_dir(p.path())
+        .env_remove("FLIGHTDECK_HOME")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::os::unix::net::UnixStream::connect(dir.join("runner.sock")).is_err() {
+        assert!(Instant::now() < deadline, "alice's runner did not listen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    UserRunner(child)
+}
+
+#[test]
+fn a_parent_writable_by_its_owners_private_group_is_fine_and_by_a_shared_group_is_not() {
+    ensure_users();
+    let p = crate::users::shared_project("", &[]);
+    // A umask of 002 makes alice's directories 0775, group fd-alice (hers alone).
+    let home = p.home.path().join("alice-home");
+    let out = sh_as("root", &format!("mkdir -m 0775 {0} && chown fd-alice:fd-alice {0}", home.display()));
+    assert!(out.status.success(), "{}", text(&out));
+    let dir = home.join("data");
+    let runner = alice_runner(&p, &dir);
+    let out = as_root(&p, &dir, &["runs"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // The same parent writable by the whole operators' group: any of them could have put it there.
+    let out = sh_as("root", &format!("chgrp {GROUP} {}", home.display()));
+    assert!(out.status.success(), "{}", text(&out));
+    let out = as_root(&p, &dir, &["runs"]);
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing the runner"), "{}", text(&out));
+    drop(runner);
 }

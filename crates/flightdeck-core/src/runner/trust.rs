@@ -50,6 +50,27 @@ pub fn check_runner_dir(dir: &Path, me: u32) -> Result<(), String> {
     crate::paths::refuse_planted_links(dir)
 }
 
+/// Whether someone other than its owner may create entries in a directory: it is writable by
+/// everyone, or by a group that is more than its owner's own private group (a umask of 002 makes
+/// `~/.local` 0775 on systems that give each user a group of their own).
+fn others_may_write(md: &std::fs::Metadata) -> bool {
+    if md.mode() & 0o002 != 0 {
+        return true;
+    }
+    if md.mode() & 0o020 == 0 {
+        return false;
+    }
+    let owner = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(md.uid())).ok().flatten();
+    let group = nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(md.gid())).ok().flatten();
+    let private = owner.is_some_and(|u| u.gid.as_raw() == md.gid())
+        && group.is_some_and(|g| g.mem.iter().all(|m| owner_named(m, md.uid())));
+    !private
+}
+
+fn owner_named(name: &str, uid: u32) -> bool {
+    nix::unistd::User::from_name(name).ok().flatten().is_some_and(|u| u.uid.as_raw() == uid)
+}
+
 /// Whether a client of uid `me` may trust a runner of uid `runner` serving `dir`.
 pub fn check_runner_peer(dir: &Path, runner: u32, me: u32) -> Result<(), String> {
     if runner == me || runner == 0 {
@@ -67,7 +88,7 @@ pub fn check_runner_peer(dir: &Path, runner: u32, me: u32) -> Result<(), String>
     if md.uid() != runner {
         return refuse(format!("the data directory belongs to {}", who(md.uid())));
     }
-    if md.mode() & 0o022 != 0 {
+    if others_may_write(&md) {
         return refuse(format!(
             "others may write its data directory {} ({:o})",
             real.display(),
@@ -80,7 +101,7 @@ pub fn check_runner_peer(dir: &Path, runner: u32, me: u32) -> Result<(), String>
         if ![0, me, runner].contains(&pm.uid()) {
             return refuse(format!("{} belongs to {}", parent.display(), who(pm.uid())));
         }
-        if pm.mode() & 0o022 != 0 {
+        if others_may_write(&pm) {
             let entry = meta(&child)?.uid();
             if pm.mode() & 0o1000 == 0 || (entry != 0 && entry != me) {
                 return refuse(format!(
@@ -127,6 +148,10 @@ mod tests {
         let other = me + 4242;
         let err = check_runner_peer(&dir, other, me).unwrap_err();
         assert!(err.contains("refusing the runner"), "{err}");
+        for (mode, open) in [(0o755, false), (0o700, false), (0o777, true), (0o1777, true)] {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode)).unwrap();
+            assert_eq!(others_may_write(&std::fs::metadata(&dir).unwrap()), open, "{mode:o}");
+        }
         // Nor is one in a directory others may write.
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
         assert!(check_runner_peer(&dir, other, me).is_err());
