@@ -102,6 +102,7 @@ async fn runner(ctx: &Project, a: &crate::cli::RunnerArgs) -> Result<i32, Error>
             Err(Error::Precondition(format!("a runner already serves {}", dir.display())))
         }
         Err(crate::runner::RunnerError::Store(e)) => Err(Error::Store(e)),
+        Err(crate::runner::RunnerError::Unsafe(m)) => Err(Error::Precondition(m)),
         Err(e) => Err(Error::Internal(e.to_string())),
     }
 }

@@ -11,6 +11,7 @@
 use std::fmt::{self, Write as _};
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -50,14 +51,22 @@ impl FileLog {
     /// Opens (creating, rotating if large) the log file at `path`.
     pub fn open(path: &Path, max: Level) -> Result<FileLog, LogError> {
         let err = |source| LogError::Open { path: path.display().to_string(), source };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(err)?;
+        if let Some(dir) = path.parent().filter(|d| !d.is_dir()) {
+            // The data directory, when the log is the first to need it: private, as the store makes it.
+            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(err)?;
         }
         if std::fs::metadata(path).is_ok_and(|m| m.len() > ROTATE_BYTES) {
             // Losing the old log is acceptable; keeping flightdeck running is not negotiable.
             let _ = std::fs::rename(path, path.with_extension("log.1"));
         }
-        let file = OpenOptions::new().create(true).append(true).open(path).map_err(err)?;
+        // Never through a link: in a data directory someone else could write, it could point anywhere.
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+            .mode(0o600)
+            .open(path)
+            .map_err(err)?;
         Ok(FileLog { file: Mutex::new(file), max })
     }
 }

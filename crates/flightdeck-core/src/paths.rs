@@ -75,3 +75,36 @@ pub fn find_project_dir(start: &Path) -> PathBuf {
         .unwrap_or(start)
         .to_path_buf()
 }
+
+/// Files flightdeck keeps in a data directory: none may be a symbolic link.
+const DATA_ENTRIES: [&str; 13] = [
+    "flightdeck.db",
+    "flightdeck.db-wal",
+    "flightdeck.db-shm",
+    "flightdeck.db-journal",
+    "runner.lock",
+    "runner.log",
+    "runner.sock",
+    "audit.key",
+    "audit.head",
+    "audit.head.lock",
+    crate::logging::FILE_NAME,
+    "logs",
+    "runs",
+];
+
+/// Refuses a data directory with a symbolic link where flightdeck keeps one of its files: opening
+/// it would follow a link someone planted (to `/etc/shadow`, say) with this user's rights.
+pub fn refuse_planted_links(dir: &Path) -> Result<(), String> {
+    for name in DATA_ENTRIES {
+        let path = dir.join(name);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            let target = std::fs::read_link(&path).map_or_else(|_| "?".into(), |t| t.display().to_string());
+            return Err(format!(
+                "{} is a symbolic link (to {target}): flightdeck keeps its own file there and will not follow a link someone planted; remove it",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}

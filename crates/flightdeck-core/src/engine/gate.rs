@@ -45,8 +45,10 @@ pub(crate) async fn run_gate(cx: &mut StepCx, spec: &ApproveSpec) -> StepOutcome
     let opts = cx.shared.plan.options.clone();
     if opts.yes || cx.shared.plan.environment.auto_approve {
         let decision = implicit_answer(&info);
-        let operator = cx.shared.operator.clone();
-        if let (Some(done), _) = answer(cx, &info, &mut tally, &decision, &operator).await {
+        // `--yes` is the approval of whoever passed it (a colleague's `resume --yes` never approves
+        // in the operator's name); the environment's auto-approve is the operator's.
+        let by = if opts.yes { cx.shared.yes_by.clone() } else { cx.shared.operator.clone() };
+        if let (Some(done), _) = answer(cx, &info, &mut tally, &decision, &by).await {
             return done;
         }
     }

@@ -115,6 +115,9 @@ pub struct RunSpec {
     /// Recovered by a runner on start, with the stored plan's options: a re-run that needs a
     /// confirmation waits for a `ConfirmRerun` decision (`flightdeck resume RUN --yes`, a terminal).
     pub await_confirmation: bool,
+    /// Who passed `--yes` to this life when that was not the run's operator (a colleague's
+    /// `resume --yes`): the one approval `--yes` supplies is theirs. `None`: the operator's.
+    pub yes_by: Option<Operator>,
 }
 
 /// How a run ended.

@@ -36,6 +36,8 @@ pub(crate) struct Shared {
     pub kinds: StepKinds,
     /// Re-runs that need a confirmation wait for one even without a terminal (runner recovery).
     pub await_confirmation: bool,
+    /// Whose approval `--yes` supplies at a gate (the operator, or the colleague who resumed with it).
+    pub yes_by: Operator,
     pub cancel: CancellationToken,
     pub decisions: tokio::sync::Mutex<mpsc::Receiver<Stamped>>,
     /// `run.*` template variables.
@@ -76,6 +78,7 @@ impl Shared {
             flightdeck_bin: spec.flightdeck_bin.clone(),
             kinds: spec.kinds,
             await_confirmation: spec.await_confirmation,
+            yes_by: spec.yes_by.clone().unwrap_or_else(|| spec.operator.clone()),
             cancel,
             decisions: tokio::sync::Mutex::new(decisions),
             run_vars,

@@ -89,6 +89,7 @@ pub async fn prepare_run(
         flightdeck_bin: bin,
         kinds,
         await_confirmation: false,
+        yes_by: None,
     })
 }
 
@@ -168,6 +169,7 @@ pub async fn prepare_resume(
         flightdeck_bin: bin,
         kinds,
         await_confirmation,
+        yes_by: None,
     };
     Ok((spec, checks))
 }

@@ -44,6 +44,9 @@ pub enum ClientError {
     /// The runner said something unexpected.
     #[error("unexpected answer from the runner: {0}")]
     Protocol(String),
+    /// The process listening on the socket is not a runner this user can trust (exit 8).
+    #[error("{0}")]
+    Untrusted(String),
 }
 
 /// Where and how to connect.
@@ -93,6 +96,7 @@ impl Client {
         let stream = UnixStream::connect(&sock)
             .await
             .map_err(|e| ClientError::Unreachable { path: sock, reason: e.to_string() })?;
+        trusted(&stream, &c.data_dir)?;
         Client::handshake(stream, &c.client).await
     }
 
@@ -113,6 +117,7 @@ impl Client {
             }
             Err(e) => return Err(ClientError::Unreachable { path: sock, reason: e.to_string() }),
         };
+        trusted(&stream, &c.data_dir)?;
         Client::handshake(stream, &c.client).await
     }
 
@@ -155,6 +160,14 @@ impl Client {
     }
 }
 
+/// Refuses a runner this user cannot trust ([`crate::runner::trust::check_runner_peer`]) before
+/// anything is sent to it: a request, or a value typed at a secret prompt.
+fn trusted(stream: &UnixStream, data_dir: &Path) -> Result<(), ClientError> {
+    let cred = stream.peer_cred().map_err(ClientError::Io)?;
+    let me = nix::unistd::geteuid().as_raw();
+    crate::runner::trust::check_runner_peer(data_dir, cred.uid(), me).map_err(ClientError::Untrusted)
+}
+
 /// Whether a handshake error means the runner went away before it answered.
 fn runner_died(e: &std::io::Error) -> bool {
     matches!(
@@ -173,6 +186,14 @@ async fn start_and_connect(c: &Connect, sock: &Path) -> Result<UnixStream, Clien
         std::fs::create_dir_all(&c.data_dir)
             .and_then(|()| std::fs::set_permissions(&c.data_dir, std::fs::Permissions::from_mode(0o700)))
             .map_err(|e| unreachable(format!("no runner, and the data directory cannot be created: {e}")))?;
+    }
+    // A runner started here would serve a directory someone else controls (it refuses to).
+    let me = nix::unistd::geteuid().as_raw();
+    if let Err(why) = crate::runner::trust::check_runner_dir(&c.data_dir, me) {
+        return Err(ClientError::Untrusted(format!(
+            "no runner listens on {}, and this user cannot start one there: {why}",
+            sock.display()
+        )));
     }
     let log = open_log(&c.data_dir).map_or_else(Stdio::null, Stdio::from);
     let mut child = Command::new(&c.bin)

@@ -12,8 +12,13 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use crate::engine::{Decision, Reply, Stamped};
 use crate::error::exit;
 use crate::identity::Operator;
-use crate::runner::protocol::{Cursor, Hello, PROTOCOL, Request, Response, read_line, write_line};
-use crate::runner::server::Server;
+use crate::runner::protocol::{
+    Cursor, Hello, MAX_REQUEST, PROTOCOL, Request, Response, read_line_max, write_line,
+};
+use crate::runner::server::{MAX_PER_UID, Server};
+
+/// How long a client has to say hello before the runner hangs up.
+const HELLO_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 type Reader = BufReader<OwnedReadHalf>;
 
@@ -25,13 +30,23 @@ pub async fn handle(server: Arc<Server>, stream: UnixStream) {
         Err(e) => return server.log(&format!("cannot read the peer's credentials: {e}")),
     };
     let (r, mut w) = stream.into_split();
+    // One user's connections are bounded (each buffers at most one request line), so one
+    // operator flooding the socket cannot exhaust the runner's memory or descriptors.
+    let Some(_slot) = server.slot(peer.uid) else {
+        let msg = format!(
+            "refused: {} already has {MAX_PER_UID} connections open to this runner; close some and try again",
+            peer.name
+        );
+        let _ = write_line(&mut w, &Response::error(exit::PRECONDITION, msg)).await;
+        return;
+    };
     let mut r = BufReader::new(r);
     let mut buf = String::new();
     if !handshake(&server, &mut r, &mut w, &mut buf).await {
         return;
     }
     loop {
-        let req: Request = match read_line(&mut r, &mut buf).await {
+        let req: Request = match read_line_max(&mut r, &mut buf, MAX_REQUEST).await {
             // The line may have carried a value typed at a secret prompt: wipe it.
             Ok(Some(req)) => {
                 zeroize::Zeroize::zeroize(&mut buf);
@@ -75,7 +90,8 @@ pub fn operator_of(uid: u32) -> Operator {
 }
 
 async fn handshake(server: &Server, r: &mut Reader, w: &mut OwnedWriteHalf, buf: &mut String) -> bool {
-    let hello: Hello = match read_line(r, buf).await {
+    let read = tokio::time::timeout(HELLO_WAIT, read_line_max(r, buf, MAX_REQUEST)).await;
+    let hello: Hello = match read.unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into())) {
         Ok(Some(h)) => h,
         Ok(None) => return false,
         Err(e) => {
@@ -286,7 +302,7 @@ async fn stream_live(
                 None => return false,
             },
             // Anything from the client while attached, or its leaving, ends the stream.
-            line = read_line::<_, serde_json::Value>(r, &mut buf) => {
+            line = read_line_max::<_, serde_json::Value>(r, &mut buf, MAX_REQUEST) => {
                 let _ = line;
                 return false;
             }

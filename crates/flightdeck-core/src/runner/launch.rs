@@ -98,13 +98,18 @@ impl Server {
         options: Option<RunOptions>,
     ) -> Response {
         let operator = Operator { uid: record.operator_uid, name: record.operator.clone() };
+        let asked = options.is_some();
         let prepared =
             engine::prepare_resume(&self.store, &record.id, operator, self.bin.clone(), options, self.kinds)
                 .await;
-        let (spec, checks) = match prepared {
+        let (mut spec, checks) = match prepared {
             Ok(p) => p,
             Err(e) => return Response::error(e.exit_code(), e.to_string()),
         };
+        // A `--yes` given with this resume is the resumer's approval, not the operator's.
+        if asked && by.uid != spec.operator.uid {
+            spec.yes_by = Some(by.clone());
+        }
         let detail = json!({ "life": spec.life, "operator": spec.operator.name });
         self.audit(&by, "run.resume_requested", Some(&spec.run_id), detail).await;
         // Only a step whose fate is unknown waits: a live one is adopted, an ended one recorded.

@@ -20,6 +20,7 @@ mod records;
 pub mod server;
 #[cfg(test)]
 mod tests;
+pub mod trust;
 
 use std::path::PathBuf;
 
@@ -64,4 +65,7 @@ pub enum RunnerError {
     /// A setting is wrong.
     #[error("runner: {0}")]
     Setup(String),
+    /// The data directory is not safe to serve (another user owns it, or planted a link in it).
+    #[error("runner: {0}")]
+    Unsafe(String),
 }

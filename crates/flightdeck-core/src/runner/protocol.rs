@@ -20,6 +20,10 @@ pub const PROTOCOL: u32 = 1;
 /// The longest line either side accepts (a run's start request or one event).
 pub const MAX_LINE: usize = 4 * 1024 * 1024;
 
+/// The longest line the runner accepts from a client (a start request, an answer, a value typed at
+/// a secret prompt): a client cannot make the runner buffer more than this per connection.
+pub const MAX_REQUEST: usize = 512 * 1024;
+
 /// The first message of a client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hello {
@@ -224,20 +228,29 @@ where
     w.flush().await
 }
 
-/// Reads one JSON line; `Ok(None)` at the end of the stream.
+/// Reads one JSON line of at most [`MAX_LINE`] bytes; `Ok(None)` at the end of the stream.
 pub async fn read_line<R, T>(r: &mut R, buf: &mut String) -> std::io::Result<Option<T>>
+where
+    R: AsyncBufReadExt + Unpin,
+    T: for<'de> Deserialize<'de>,
+{
+    read_line_max(r, buf, MAX_LINE).await
+}
+
+/// Reads one JSON line of at most `max` bytes; `Ok(None)` at the end of the stream.
+pub async fn read_line_max<R, T>(r: &mut R, buf: &mut String, max: usize) -> std::io::Result<Option<T>>
 where
     R: AsyncBufReadExt + Unpin,
     T: for<'de> Deserialize<'de>,
 {
     buf.clear();
     // Bounded: a peer cannot make the other side buffer more than one maximal line.
-    let limit = u64::try_from(MAX_LINE).unwrap_or(u64::MAX).saturating_add(1);
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
     let n = tokio::io::AsyncReadExt::take(&mut *r, limit).read_line(buf).await?;
     if n == 0 {
         return Ok(None);
     }
-    if buf.len() > MAX_LINE {
+    if buf.len() > max {
         return Err(std::io::Error::other(format!("a message of {} bytes is too long", buf.len())));
     }
     serde_json::from_str(buf.trim_end())

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,6 +20,9 @@ use tokio::time::Instant;
 use crate::runner::live::LiveRun;
 use crate::runner::{LOCK_FILE, LOG_FILE, RunnerError, SOCKET_FILE};
 use crate::store::Store;
+
+/// The most connections one uid may hold open at once (each buffers at most one request line).
+pub const MAX_PER_UID: usize = 64;
 
 /// How long an ended run's events stay for clients that attach late.
 pub const ENDED_KEPT: Duration = Duration::from_secs(60);
@@ -62,6 +65,7 @@ pub struct Server {
     ended: Mutex<Vec<(Instant, Arc<LiveRun>)>>,
     recovered: Mutex<HashSet<String>>,
     clients: AtomicUsize,
+    per_uid: Mutex<HashMap<u32, usize>>,
     last_busy: Mutex<Instant>,
 }
 
@@ -141,6 +145,38 @@ impl Server {
     }
 }
 
+impl Server {
+    /// One of `uid`'s [`MAX_PER_UID`] connection slots, held until dropped; `None` when all are taken.
+    pub fn slot(self: &Arc<Server>, uid: u32) -> Option<UidSlot> {
+        let mut map = self.per_uid.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = map.entry(uid).or_insert(0);
+        if *n >= MAX_PER_UID {
+            return None;
+        }
+        *n += 1;
+        Some(UidSlot { server: Arc::clone(self), uid })
+    }
+}
+
+/// A connection slot of one uid.
+#[derive(Debug)]
+pub struct UidSlot {
+    server: Arc<Server>,
+    uid: u32,
+}
+
+impl Drop for UidSlot {
+    fn drop(&mut self) {
+        let mut map = self.server.per_uid.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = map.get_mut(&self.uid) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(&self.uid);
+            }
+        }
+    }
+}
+
 /// Counts a connected client while alive.
 #[derive(Debug)]
 pub struct ClientGuard {
@@ -189,6 +225,7 @@ pub async fn serve(cfg: RunnerConfig) -> Result<(), RunnerError> {
         ended: Mutex::new(Vec::new()),
         recovered: Mutex::new(HashSet::new()),
         clients: AtomicUsize::new(0),
+        per_uid: Mutex::new(HashMap::new()),
         last_busy: Mutex::new(Instant::now()),
     });
     server.log(&format!(
@@ -224,7 +261,11 @@ async fn accept_loop(
                     let s = Arc::clone(server);
                     tokio::spawn(async move { crate::runner::conn::handle(s, stream).await });
                 }
-                Err(e) => server.log(&format!("accept: {e}")),
+                Err(e) => {
+                    // Out of descriptors, say: log once per pause instead of spinning on it.
+                    server.log(&format!("accept: {e}"));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
             },
             _ = tick.tick() => {
                 if !sock.exists() {
@@ -263,6 +304,9 @@ fn prepare_dir(dir: &Path, gid: Option<nix::unistd::Gid>) -> Result<(), RunnerEr
         source: e,
     };
     std::fs::create_dir_all(dir).map_err(|e| io("create", e))?;
+    // Before any chmod or open that would follow a link someone else planted.
+    crate::runner::trust::check_runner_dir(dir, nix::unistd::geteuid().as_raw())
+        .map_err(RunnerError::Unsafe)?;
     let mode = if gid.is_some() { 0o710 } else { 0o700 };
     if let Some(g) = gid {
         nix::unistd::chown(dir, None, Some(g)).map_err(|e| io("change the group of", e.into()))?;
@@ -278,6 +322,7 @@ fn take_lock(dir: &Path) -> Result<File, RunnerError> {
         .write(true)
         .create(true)
         .truncate(false)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
         .open(&path)
         .map_err(|e| RunnerError::Io { what: "open".into(), path: path.clone(), source: e })?;
     match file.try_lock() {
@@ -339,5 +384,10 @@ pub fn detach_session() {
 
 /// Opens the log file an on-demand runner writes to (append), if the data directory allows.
 pub fn open_log(dir: &Path) -> Option<File> {
-    OpenOptions::new().create(true).append(true).open(dir.join(LOG_FILE)).ok()
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .open(dir.join(LOG_FILE))
+        .ok()
 }

@@ -62,9 +62,13 @@ pub use schema::SCHEMA_VERSION;
 /// File name of the `SQLite` store inside the data directory.
 pub const DB_FILE: &str = "flightdeck.db";
 
-/// Mode of directories the store creates: group-writable with the setgid bit, so the operators of one
-/// group share the data directory.
-pub const DIR_MODE: u32 = 0o2775;
+/// Mode of directories the store creates: private to the user whose store it is. Operators of a
+/// shared bastion reach it through the runner's socket, never the files (another user who could
+/// write the directory could replace the store, its audit head, or plant links in it).
+pub const DIR_MODE: u32 = 0o700;
+
+/// Mode of the store's files when it creates them.
+const FILE_MODE: u32 = 0o600;
 
 /// Store errors. Each message says what was being done and, where it helps, what to do next.
 #[derive(Debug, thiserror::Error)]
@@ -222,11 +226,16 @@ impl Store {
     /// Opens (creating if needed) the store in `data_dir`: the directory with `logs/` and `runs/`
     /// (mode 2775), then `flightdeck.db`, migrated to [`SCHEMA_VERSION`].
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        crate::paths::refuse_planted_links(data_dir).map_err(StoreError::Invalid)?;
         for dir in [data_dir.to_path_buf(), data_dir.join("logs"), data_dir.join("runs")] {
             ensure_dir(&dir)?;
         }
         let db_path = data_dir.join(DB_FILE);
+        let fresh = !db_path.exists();
         let mut write_conn = schema::connect(&db_path)?;
+        if fresh {
+            private_files(&db_path)?;
+        }
         schema::migrate(&mut write_conn)?;
         // Best effort: a store whose old chain cannot be re-chained is reported by `audit verify`.
         let _ = audit::upgrade_chain(&mut write_conn, data_dir);
@@ -262,7 +271,25 @@ impl Store {
     }
 }
 
-/// Creates `dir` with mode 2775 if it does not exist; an existing directory is left as it is.
+/// Makes a store just created (and its WAL files, which `SQLite` created with the umask's mode)
+/// readable and writable by its user only.
+fn private_files(db_path: &Path) -> Result<(), StoreError> {
+    let mut wal = db_path.as_os_str().to_owned();
+    wal.push("-wal");
+    let mut shm = db_path.as_os_str().to_owned();
+    shm.push("-shm");
+    for path in [db_path.to_path_buf(), PathBuf::from(wal), PathBuf::from(shm)] {
+        match std::fs::set_permissions(&path, std::fs::Permissions::from_mode(FILE_MODE)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(StoreError::Io { what: "set mode of".into(), path, source: e });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Creates `dir` with mode 0700 if it does not exist; an existing directory is left as it is.
 fn ensure_dir(dir: &Path) -> Result<(), StoreError> {
     if dir.is_dir() {
         return Ok(());

@@ -227,15 +227,19 @@ async fn deployments_upsert_and_order_by_finish_and_runs_link() {
 }
 
 #[test]
-fn data_dir_is_group_writable_with_setgid() {
+fn data_dir_and_store_are_private_to_their_user() {
     let tmp = TempDir::new().unwrap();
     let data = tmp.path().join("shared").join("flightdeck");
     let store = Store::open(&data).unwrap();
     for dir in [data.clone(), data.join("logs"), data.join("runs")] {
         let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o7777;
-        assert_eq!(mode, 0o2775, "{} has mode {mode:o}", dir.display());
+        assert_eq!(mode, 0o700, "{} has mode {mode:o}", dir.display());
     }
     assert!(store.db_path().is_file());
+    for f in ["flightdeck.db", "flightdeck.db-wal", "flightdeck.db-shm"] {
+        let mode = std::fs::metadata(data.join(f)).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o600, "{f} has mode {mode:o}");
+    }
     assert_eq!(store.log_dir("r1"), data.join("logs/r1"));
     assert_eq!(store.lock_path("r1"), data.join("runs/r1.lock"));
 }

@@ -26,6 +26,8 @@ pub(crate) struct Tally {
     required: u32,
     form: GateForm,
     starter: u32,
+    /// The uid the engine runs as (the runner's): every step runs as it too.
+    runner: u32,
     allow_self: bool,
     allow_root: bool,
     env: String,
@@ -40,6 +42,7 @@ impl Tally {
             required: info.required.max(1),
             form: info.form.clone(),
             starter,
+            runner: nix::unistd::geteuid().as_raw(),
             allow_self: env.allow_self_approval,
             allow_root: env.allow_root_approval,
             env: env.name.clone(),
@@ -56,6 +59,15 @@ impl Tally {
     fn eligible(&self, uid: u32) -> Result<(), String> {
         if uid == self.starter && !self.allow_self {
             return Err(format!("the run's own operator may not approve in {}", self.env));
+        }
+        // A step (a build script, a deploy tool) runs as the runner's account and could answer the
+        // gate of its own run: that account is not a person, unless it is the run's own operator
+        // (a laptop's runner runs as its one user), and root has its own rule.
+        if uid == self.runner && uid != self.starter && uid != 0 {
+            return Err(format!(
+                "the runner's own account (uid {uid}) does not count as an approver in {}: every run's steps run as it",
+                self.env
+            ));
         }
         if uid == 0 && !self.allow_root {
             return Err(format!("root does not count as an approver in {} (allow_root_approval)", self.env));
@@ -218,6 +230,19 @@ mod tests {
         let root_ok = Environment { allow_root_approval: true, ..Environment::default() };
         let mut t = Tally::new(&info(GateForm::YesNo { default_yes: false }, 1), &root_ok, 5);
         assert_eq!(t.consider(&row(1, 0, "approve", None)), Verdict::Counted);
+    }
+
+    #[test]
+    fn the_runners_own_account_counts_only_as_the_runs_operator() {
+        let env = Environment { approvals: 2, allow_self_approval: true, ..Environment::default() };
+        let mut t = Tally::new(&info(GateForm::YesNo { default_yes: false }, 2), &env, 1000);
+        t.runner = 999;
+        let Verdict::NotCounted(why) = t.consider(&row(1, 999, "approve", None)) else { panic!() };
+        assert!(why.contains("runner's own account"), "{why}");
+        // A laptop's runner runs as its one user, who is the operator: self-approval rules apply.
+        let mut own = Tally::new(&info(GateForm::YesNo { default_yes: false }, 2), &env, 999);
+        own.runner = 999;
+        assert_eq!(own.consider(&row(1, 999, "approve", None)), Verdict::Counted);
     }
 
     #[test]
