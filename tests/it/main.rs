@@ -43,6 +43,7 @@ mod health_engine;
 mod health_hostile;
 mod health_servers;
 mod history_users;
+mod hostile_notify;
 mod hostile_servers;
 mod incident_export;
 mod incident_export_rotated;
