@@ -13,7 +13,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::Deserialize;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -27,8 +27,12 @@ use crate::time::now;
 
 const MAX_BODY: usize = 1 << 20;
 const CONNECTION_LIMIT: Duration = Duration::from_secs(30);
-/// Connections served at once; more wait in the listen backlog.
-pub const MAX_CONNECTIONS: usize = 32;
+/// A request's head must arrive within this, its body within [`BODY_LIMIT`]: a client that
+/// drips bytes holds a connection slot only that long.
+const HEAD_LIMIT: Duration = Duration::from_secs(5);
+const BODY_LIMIT: Duration = Duration::from_secs(10);
+/// Connections served at once (each buffers at most 1 MiB); more wait in the listen backlog.
+pub const MAX_CONNECTIONS: usize = 128;
 /// Alerts accepted in one POST (Alertmanager's `max_alerts` in the webhook config bounds it).
 pub const MAX_ALERTS: usize = 1000;
 /// Characters kept of each stored text (alert name, monitor, summary, times, fingerprint).
@@ -115,8 +119,11 @@ async fn handle(
     if req.method() != Method::POST || req.uri().path() != "/alerts" {
         return reply(StatusCode::NOT_FOUND, "POST /alerts\n");
     }
-    let Ok(body) = Limited::new(req.into_body(), MAX_BODY).collect().await else {
-        return reply(StatusCode::PAYLOAD_TOO_LARGE, "body too large or cut\n");
+    let body = match tokio::time::timeout(BODY_LIMIT, Limited::new(req.into_body(), MAX_BODY).collect()).await
+    {
+        Err(_) => return reply(StatusCode::REQUEST_TIMEOUT, "body not received within 10 s\n"),
+        Ok(Err(_)) => return reply(StatusCode::PAYLOAD_TOO_LARGE, "body over 1 MiB or cut\n"),
+        Ok(Ok(b)) => b,
     };
     let hook: Webhook = match serde_json::from_slice(&body.to_bytes()) {
         Ok(h) => h,
@@ -172,6 +179,8 @@ pub async fn serve(
                         async move { Ok::<_, Infallible>(handle(req, store, tx).await) }
                     });
                     let conn = hyper::server::conn::http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(HEAD_LIMIT)
                         .keep_alive(false)
                         .serve_connection(TokioIo::new(stream), service);
                     let _ = tokio::time::timeout(CONNECTION_LIMIT, conn).await;
