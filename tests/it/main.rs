@@ -45,6 +45,7 @@ mod health_servers;
 mod history_users;
 mod hostile_alerts;
 mod hostile_notify;
+mod hostile_prometheus;
 mod hostile_secrets;
 mod hostile_servers;
 mod incident_export;

@@ -42,3 +42,41 @@ pub fn location(resp: &reqwest::Response) -> String {
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .unwrap_or_default()
 }
+
+/// `GET url` with `client`, its body read up to `max` bytes and parsed as JSON; an error names
+/// the URL and says what was wrong (unreachable, timed out, a 3xx, too big, not JSON).
+///
+/// # Errors
+/// The reason, one line, terminal-safe.
+pub async fn get_json(client: &reqwest::Client, url: &str, max: usize) -> Result<serde_json::Value, String> {
+    let fail = |why: String| format!("{url}: {}", crate::sanitize::one_line(&why));
+    let resp = client.get(url).send().await.map_err(|e| fail(error_text(&e)))?;
+    let status = resp.status();
+    if status.is_redirection() {
+        return Err(fail(format!("HTTP {status} to {:?}: redirects are not followed; use the final address", location(&resp))));
+    }
+    let (body, cut) = read_capped(resp, max).await.map_err(|e| fail(error_text(&e)))?;
+    if cut {
+        return Err(fail(format!("HTTP {status} with an answer over {} MiB; refused (is this the right server?)", max >> 20)));
+    }
+    if !status.is_success() {
+        let words = String::from_utf8_lossy(&body[..body.len().min(300)]).trim().to_string();
+        return Err(fail(format!("HTTP {status} {words}")));
+    }
+    serde_json::from_slice(&body).map_err(|e| fail(format!("HTTP {status} but not JSON ({e})")))
+}
+
+/// A reqwest error with its causes, a timeout said plainly.
+fn error_text(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "no complete answer before the timeout; check that the server is up and not overloaded".into();
+    }
+    let mut s = e.to_string();
+    let mut cur = std::error::Error::source(e);
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
