@@ -34,7 +34,9 @@ fn hostile_targets(mut s: TcpStream) {
 
 fn redirect(mut s: TcpStream) {
     read_head(&mut s);
-    let _ = s.write_all(b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/api/v1/rules\r\nContent-Length: 0\r\n\r\n");
+    let _ = s.write_all(
+        b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/api/v1/rules\r\nContent-Length: 0\r\n\r\n",
+    );
 }
 
 #[test]
@@ -53,7 +55,10 @@ fn monitoring_verify_cuts_an_endless_answer_and_shows_hostile_labels_escaped() {
 }
 
 fn prometheus_item(url: &str) -> Value {
-    let p = Project::new(&format!("[environments.prod]\nproduction = true\n\n[assessment]\nprometheus = \"{url}\"\n"), &[]);
+    let p = Project::new(
+        &format!("[environments.prod]\nproduction = true\n\n[assessment]\nprometheus = \"{url}\"\n"),
+        &[],
+    );
     let out = p.run(&["assess", "--env", "prod", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_terminal_safe("assess --json", &out.stdout);

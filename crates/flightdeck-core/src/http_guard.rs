@@ -53,11 +53,17 @@ pub async fn get_json(client: &reqwest::Client, url: &str, max: usize) -> Result
     let resp = client.get(url).send().await.map_err(|e| fail(error_text(&e)))?;
     let status = resp.status();
     if status.is_redirection() {
-        return Err(fail(format!("HTTP {status} to {:?}: redirects are not followed; use the final address", location(&resp))));
+        return Err(fail(format!(
+            "HTTP {status} to {:?}: redirects are not followed; use the final address",
+            location(&resp)
+        )));
     }
     let (body, cut) = read_capped(resp, max).await.map_err(|e| fail(error_text(&e)))?;
     if cut {
-        return Err(fail(format!("HTTP {status} with an answer over {} MiB; refused (is this the right server?)", max >> 20)));
+        return Err(fail(format!(
+            "HTTP {status} with an answer over {} MiB; refused (is this the right server?)",
+            max >> 20
+        )));
     }
     if !status.is_success() {
         let words = String::from_utf8_lossy(&body[..body.len().min(300)]).trim().to_string();
@@ -69,7 +75,8 @@ pub async fn get_json(client: &reqwest::Client, url: &str, max: usize) -> Result
 /// A reqwest error with its causes, a timeout said plainly.
 fn error_text(e: &reqwest::Error) -> String {
     if e.is_timeout() {
-        return "no complete answer before the timeout; check that the server is up and not overloaded".into();
+        return "no complete answer before the timeout; check that the server is up and not overloaded"
+            .into();
     }
     let mut s = e.to_string();
     let mut cur = std::error::Error::source(e);

@@ -1,0 +1,82 @@
+//! Hostile billing data: tag values that are spreadsheet formulas (`=HYPERLINK(...)`, `+cmd`,
+//! `@SUM`, `-2+3`) or carry escape sequences. The CSV export neutralises every formula cell (a
+//! leading `'`), and no output reaches the terminal raw.
+
+use crate::common::{LOCAL, Project, text};
+use crate::hostile_notify::assert_terminal_safe;
+
+const SERVICES: [&str; 6] = [
+    "=HYPERLINK(\"http://evil.example/\",\"open\")",
+    "+1+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "\tlead-tab",
+    "web\x1b]52;c;cHduZWQ=\x07\u{202e}",
+];
+
+fn cur(path: &std::path::Path) {
+    let mut s = String::from(
+        "identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageStartDate,lineItem/LineItemType,\
+         lineItem/ProductCode,lineItem/CurrencyCode,lineItem/UnblendedCost,resourceTags/user:service,\
+         resourceTags/user:environment,resourceTags/user:team\n",
+    );
+    for (n, svc) in SERVICES.iter().enumerate() {
+        let cell = format!("\"{}\"", svc.replace('"', "\"\""));
+        s.push_str(&format!(
+            "id{n},{},2026-10-01T00:00:00Z,2026-10-0{}T00:00:00Z,Usage,AmazonEC2,USD,1.25,{cell},prod,{cell}\n",
+            crate::cost_gen::PAYER,
+            n + 1
+        ));
+    }
+    std::fs::write(path, s).unwrap();
+}
+
+/// The cells of one CSV line (RFC 4180 quoting).
+fn cells(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted, mut chars) =
+        (Vec::new(), String::new(), false, line.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+#[test]
+fn formula_cells_in_the_cost_csv_export_are_neutralised_and_nothing_raw_is_printed() {
+    let p = Project::new(LOCAL, &[]);
+    let path = p.path().join("cur.csv");
+    cur(&path);
+    let out = p.run(&["cost", "import", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    for by in ["service", "tag:team"] {
+        let out = p.run(&["cost", "report", "--month", "2026-10", "--by", by, "--csv"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert_terminal_safe("cost report --csv", &out.stdout);
+        let csv = String::from_utf8_lossy(&out.stdout);
+        let mut seen = 0;
+        for line in csv.lines().skip(1) {
+            let c = cells(line);
+            assert!(
+                !c[2].starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "formula cell {:?} in {line:?}",
+                c[2]
+            );
+            seen += usize::from(c[2].starts_with('\''));
+        }
+        assert_eq!(seen, 5, "the five formula-like groups are kept, prefixed with ': {csv}");
+        assert!(csv.contains("'=HYPERLINK("), "{csv}");
+        let out = p.run(&["cost", "report", "--month", "2026-10", "--by", by, "--json"]);
+        assert_terminal_safe("cost report --json", &out.stdout);
+        let out = p.run(&["cost", "report", "--month", "2026-10", "--by", by]);
+        assert_terminal_safe("cost report", &out.stdout);
+    }
+}
