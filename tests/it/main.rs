@@ -45,6 +45,7 @@ mod health_servers;
 mod history_users;
 mod hostile_alerts;
 mod hostile_cost;
+mod hostile_incident;
 mod hostile_notify;
 mod hostile_prometheus;
 mod hostile_secrets;
