@@ -43,6 +43,7 @@ mod health_engine;
 mod health_hostile;
 mod health_servers;
 mod history_users;
+mod hostile_acme;
 mod hostile_alerts;
 mod hostile_cost;
 mod hostile_incident;
