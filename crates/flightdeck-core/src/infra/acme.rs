@@ -57,13 +57,17 @@ pub async fn account(dir: &Directory, file: &Path) -> Result<Account, String> {
     if let Ok(text) = std::fs::read_to_string(file)
         && let Ok(creds) = serde_json::from_str::<AccountCredentials>(&text)
     {
-        let load = async { builder()?.from_credentials(creds).await.map_err(|e| acme_err("account", dir, &e)) };
+        let load =
+            async { builder()?.from_credentials(creds).await.map_err(|e| acme_err("account", dir, &e)) };
         return within("account", dir, load).await;
     }
     let new = NewAccount { contact: &[], terms_of_service_agreed: true, only_return_existing: false };
     let create = async {
         builder()?.create(&new, dir.url.clone(), None).await.map_err(|e| {
-            format!("ACME directory {} unreachable or refused the account: {e} (check the URL and `ca`)", dir.url)
+            format!(
+                "ACME directory {} unreachable or refused the account: {e} (check the URL and `ca`)",
+                dir.url
+            )
         })
     };
     let (acct, creds) = within("account", dir, create).await?;
@@ -111,7 +115,8 @@ pub fn kind(http: bool) -> ChallengeType {
 /// Places a new order for `names`.
 pub async fn new_order(acct: &Account, dir: &Directory, names: &[String]) -> Result<Order, String> {
     let ids: Vec<Identifier> = names.iter().map(|n| Identifier::Dns(n.clone())).collect();
-    let order = async { acct.new_order(&NewOrder::new(&ids)).await.map_err(|e| acme_err("new order", dir, &e)) };
+    let order =
+        async { acct.new_order(&NewOrder::new(&ids)).await.map_err(|e| acme_err("new order", dir, &e)) };
     within("new order", dir, order).await
 }
 
@@ -172,8 +177,9 @@ pub async fn finish(
         let problem = order.state().error.as_ref().map(|p| format!(": {p}")).unwrap_or_default();
         return Err(format!("ACME order for {} ended {status:?}{problem}", names.join(", ")));
     }
-    let key = within("finalize", dir, async { order.finalize().await.map_err(|e| acme_err("finalize", dir, &e)) })
-        .await?;
+    let key =
+        within("finalize", dir, async { order.finalize().await.map_err(|e| acme_err("finalize", dir, &e)) })
+            .await?;
     let chain = order.poll_certificate(&policy).await.map_err(|e| acme_err("certificate", dir, &e))?;
     Ok((key, chain))
 }
@@ -216,7 +222,8 @@ pub async fn revoke(acct: &Account, dir: &Directory, chain_pem: &str) -> Result<
         .map_err(|e| format!("reading the certificate: {e}"))?;
     let der = rustls_pki_types::CertificateDer::from(pem.contents);
     let req = instant_acme::RevocationRequest { certificate: &der, reason: None };
-    within("revocation", dir, async { acct.revoke(&req).await.map_err(|e| acme_err("revocation", dir, &e)) }).await
+    within("revocation", dir, async { acct.revoke(&req).await.map_err(|e| acme_err("revocation", dir, &e)) })
+        .await
 }
 
 /// Days until the first certificate of a PEM chain expires (negative once expired), and its end.

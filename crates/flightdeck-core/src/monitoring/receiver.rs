@@ -32,7 +32,7 @@ const CONNECTION_LIMIT: Duration = Duration::from_secs(30);
 const HEAD_LIMIT: Duration = Duration::from_secs(5);
 const BODY_LIMIT: Duration = Duration::from_secs(10);
 /// Connections served at once (each buffers at most 1 MiB); more wait in the listen backlog.
-pub const MAX_CONNECTIONS: usize = 128;
+pub const MAX_CONNECTIONS: usize = 32;
 /// Alerts accepted in one POST (Alertmanager's `max_alerts` in the webhook config bounds it).
 pub const MAX_ALERTS: usize = 1000;
 /// Characters kept of each stored text (alert name, monitor, summary, times, fingerprint).
