@@ -150,7 +150,7 @@ fn report_test(rows: &[crate::store::notify::NotificationRecord], json_out: bool
             match r.state.as_str() {
                 "delivered" => crate::outln!("✓ {}: delivered ({} attempt(s))", r.channel, r.attempts),
                 "failed" => {
-                    crate::outln!("✗ {}: failed: {}", r.channel, r.last_error.clone().unwrap_or_default())
+                    crate::outln!("✗ {}: failed: {}", r.channel, r.last_error.clone().unwrap_or_default());
                 }
                 _ => crate::outln!(
                     "… {}: not delivered yet: {} (retrying in the background: flightdeck notify flush)",

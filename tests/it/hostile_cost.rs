@@ -2,6 +2,8 @@
 //! `@SUM`, `-2+3`) or carry escape sequences. The CSV export neutralises every formula cell (a
 //! leading `'`), and no output reaches the terminal raw.
 
+use std::fmt::Write as _;
+
 use crate::common::{LOCAL, Project, text};
 use crate::hostile_notify::assert_terminal_safe;
 
@@ -22,11 +24,12 @@ fn cur(path: &std::path::Path) {
     );
     for (n, svc) in SERVICES.iter().enumerate() {
         let cell = format!("\"{}\"", svc.replace('"', "\"\""));
-        s.push_str(&format!(
-            "id{n},{},2026-10-01T00:00:00Z,2026-10-0{}T00:00:00Z,Usage,AmazonEC2,USD,1.25,{cell},prod,{cell}\n",
+        let _ = writeln!(
+            s,
+            "id{n},{},2026-10-01T00:00:00Z,2026-10-0{}T00:00:00Z,Usage,AmazonEC2,USD,1.25,{cell},prod,{cell}",
             crate::cost_gen::PAYER,
             n + 1
-        ));
+        );
     }
     std::fs::write(path, s).unwrap();
 }
@@ -79,4 +82,40 @@ fn formula_cells_in_the_cost_csv_export_are_neutralised_and_nothing_raw_is_print
         let out = p.run(&["cost", "report", "--month", "2026-10", "--by", by]);
         assert_terminal_safe("cost report", &out.stdout);
     }
+}
+
+/// A gzip "bomb" of one endless CSV line (256 MiB inflated from well under 1 MiB) and an NDJSON
+/// file whose first object never ends: both are refused at the 1 MiB line cap, exit 2, naming the
+/// file, and the store is left as it was.
+#[test]
+fn an_endless_line_in_a_billing_file_is_refused_at_the_line_cap() {
+    use std::io::Write as _;
+    let p = Project::new(LOCAL, &[]);
+    let bomb = p.path().join("bomb.csv.gz");
+    let mut gz =
+        flate2::write::GzEncoder::new(std::fs::File::create(&bomb).unwrap(), flate2::Compression::best());
+    gz.write_all(b"identity/LineItemId,lineItem/UnblendedCost\n").unwrap();
+    let chunk = vec![b'9'; 1 << 20];
+    for _ in 0..256 {
+        gz.write_all(&chunk).unwrap();
+    }
+    gz.finish().unwrap();
+    let endless = p.path().join("endless.json");
+    let mut f = std::fs::File::create(&endless).unwrap();
+    f.write_all(b"{\"cost\": \"").unwrap();
+    for _ in 0..4 {
+        f.write_all(&chunk).unwrap();
+    }
+    drop(f);
+    for path in [&bomb, &endless] {
+        let out = p.run(&["cost", "import", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&path.display().to_string()) && err.contains("a line longer than 1 MiB"),
+            "{err}"
+        );
+    }
+    let imports = p.run(&["cost", "imports", "--json"]);
+    assert_eq!(String::from_utf8_lossy(&imports.stdout).trim(), "[]", "{}", text(&imports));
 }

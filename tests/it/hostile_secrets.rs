@@ -1,4 +1,4 @@
-//! Hostile OpenBao servers: a redirect to another server (which must not receive the token), an
+//! Hostile `OpenBao` servers: a redirect to another server (which must not receive the token), an
 //! endless JSON answer, and errors that echo the token and the value being written. Each fails
 //! with a message naming the secret and the provider, and no secret is ever printed.
 

@@ -1,4 +1,4 @@
-//! Guards for HTTP clients that talk to servers flightdeck does not control (OpenBao, Prometheus,
+//! Guards for HTTP clients that talk to servers flightdeck does not control (`OpenBao`, Prometheus,
 //! Alertmanager, notification receivers): a response body is read up to a cap and never whole
 //! into memory, and a redirect is followed only to the same origin (scheme, host and port), so a
 //! token sent in a header never travels to another host.

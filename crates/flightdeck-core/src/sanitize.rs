@@ -97,14 +97,19 @@ fn classify(c: char, next: Option<char>, keep_newline: bool) -> Shown {
         '\t' => Shown::Keep,
         '\n' if keep_newline => Shown::Keep,
         '\r' if next == Some('\n') && keep_newline => Shown::Drop,
-        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => Shown::Escape,
-        '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
-            Shown::Escape
-        }
-        // Zero-width space, word joiner and BOM make two different names look alike; the line
-        // and paragraph separators break a line on some terminals. (ZWJ/ZWNJ stay: scripts and
-        // emoji need them.)
-        '\u{200b}' | '\u{2028}' | '\u{2029}' | '\u{2060}' | '\u{feff}' => Shown::Escape,
+        // C0 and C1 controls; bidi controls reorder what the eye reads; zero-width space, word
+        // joiner and BOM make two different names look alike; the line and paragraph separators
+        // break a line on some terminals. (ZWJ/ZWNJ stay: scripts and emoji need them.)
+        '\u{0}'..='\u{1f}'
+        | '\u{7f}'..='\u{9f}'
+        | '\u{061c}'
+        | '\u{200b}'
+        | '\u{200e}'
+        | '\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{feff}' => Shown::Escape,
         _ => Shown::Keep,
     }
 }

@@ -257,7 +257,7 @@ impl Provider for OpenBaoProvider {
 pub const MAX_ANSWER: usize = 4 << 20;
 
 /// `text` with every string sent in `body` and the `token` replaced by `[redacted]`: a server
-/// that echoes the request (a written value, an AppRole secret id) in its error cannot make
+/// that echoes the request (a written value, an `AppRole` secret id) in its error cannot make
 /// flightdeck print it.
 pub fn scrub(text: &str, body: Option<&Value>, token: Option<&str>) -> String {
     fn leaves<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
