@@ -94,7 +94,7 @@ fn an_endless_line_in_a_billing_file_is_refused_at_the_line_cap() {
     let bomb = p.path().join("bomb.csv.gz");
     let mut gz =
         flate2::write::GzEncoder::new(std::fs::File::create(&bomb).unwrap(), flate2::Compression::best());
-    gz.write_all(b"identity/LineItemId,lineItem/UnblendedCost\n").unwrap();
+    gz.write_all(b"identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageStartDate,lineItem/LineItemType,lineItem/ProductCode,lineItem/CurrencyCode,lineItem/UnblendedCost\n").unwrap();
     let chunk = vec![b'9'; 1 << 20];
     for _ in 0..256 {
         gz.write_all(&chunk).unwrap();
