@@ -189,3 +189,22 @@ fn a_webhook_redirecting_to_itself_fails_once_saying_redirects_are_not_followed(
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(shown.contains("HTTP 302") && shown.contains("redirects are not followed"), "{}", text(&out));
 }
+
+#[test]
+fn a_webhook_with_an_untrusted_certificate_fails_at_once_saying_so() {
+    let (cert, key) = crate::health_servers::leaf(None, None);
+    let srv = crate::health_servers::https(cert, key);
+    let url = format!("https://127.0.0.1:{}/hook", srv.port);
+    let p = Project::new(
+        &format!(
+            "[environments.local]\n[notify.channels.ops]\nkind = \"webhook\"\nurl = \"{url}\"\ntimeout = \"2s\"\n"
+        ),
+        &[],
+    );
+    let out = p.run(&["notify", "test", "ops", "--timeout", "5s"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("✗ ops: failed: 127.0.0.1's TLS certificate is not trusted"), "{}", text(&out));
+    let rows: Value = serde_json::from_slice(&p.run(&["notify", "list", "--json"]).stdout).unwrap();
+    assert_eq!(rows[0]["attempts"], 1, "not retried: {rows}");
+}

@@ -44,7 +44,7 @@ pub async fn post_json(
         Ok(resp) => classify(&resp),
         Err(e) if e.is_timeout() => AttemptResult::Retry {
             error: format!(
-                "{} did not answer within {} (check that the URL is right and the receiver is up; \
+                "{} timed out: no answer within {} (check that the URL is right and the receiver is up; \
                  `timeout` in the channel's settings raises the limit)",
                 host_of(url),
                 crate::time::human_duration(i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX))
@@ -53,6 +53,15 @@ pub async fn post_json(
             retry_after: None,
         },
         Err(e) if e.is_builder() => AttemptResult::Fatal { error: format!("bad URL: {e}"), status: None },
+        Err(e) if root_cause(&e).contains("certificate") => AttemptResult::Fatal {
+            error: format!(
+                "{}'s TLS certificate is not trusted ({}): fix the receiver's certificate (flightdeck \
+                 never skips verification); retrying would not help",
+                host_of(url),
+                root_cause(&e)
+            ),
+            status: None,
+        },
         Err(e) => AttemptResult::Retry {
             error: format!("cannot reach {}: {}", host_of(url), root_cause(&e)),
             status: None,
