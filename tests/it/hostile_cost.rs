@@ -119,3 +119,25 @@ fn an_endless_line_in_a_billing_file_is_refused_at_the_line_cap() {
     let imports = p.run(&["cost", "imports", "--json"]);
     assert_eq!(String::from_utf8_lossy(&imports.stdout).trim(), "[]", "{}", text(&imports));
 }
+
+/// A cost cell of half a megabyte (with an escape sequence): the error names the file and line and
+/// quotes only the start of the value, terminal-safe.
+#[test]
+fn a_huge_bad_cell_is_quoted_short_in_the_error() {
+    let p = Project::new(LOCAL, &[]);
+    let path = p.path().join("bad.csv");
+    let cell = format!("\x1b]0;t\x07{}", "7x".repeat(250_000));
+    let header = "identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageStartDate,\
+                  lineItem/LineItemType,lineItem/ProductCode,lineItem/CurrencyCode,lineItem/UnblendedCost";
+    let row = format!(
+        "id0,{},2026-10-01T00:00:00Z,2026-10-01T00:00:00Z,Usage,AmazonEC2,USD,{cell}",
+        crate::cost_gen::PAYER
+    );
+    std::fs::write(&path, format!("{header}\n{row}\n")).unwrap();
+    let out = p.run(&["cost", "import", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_terminal_safe("cost import stderr", &out.stderr);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:2:", path.display())) && err.contains("500006 bytes"), "{err}");
+    assert!(err.len() < 2000, "the error quotes the whole cell: {} bytes", err.len());
+}
