@@ -217,8 +217,12 @@ pub fn anomaly_lines(r: &Report) -> String {
     s
 }
 
+/// One CSV cell. A text that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return; billing tags are anyone's text) gets a leading `'`, so it
+/// shows as text (OWASP's CSV-injection rule); amounts never pass through here.
 fn csv_cell(v: &str) -> String {
-    if v.contains([',', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v.to_string() }
+    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{v}") } else { v.to_string() };
+    if v.contains([',', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
 }
 
 /// The breakdown as CSV (exact amounts), totals last with group `TOTAL`.

@@ -116,7 +116,11 @@ async fn export(ctx: &Project, a: &IncidentTimelineArgs) -> Result<i32, Error> {
     };
     match &a.output {
         Some(path) => {
-            std::fs::write(path, &text)
+            // The file is read with `cat` and `less` too: serde escapes C0 controls in JSON but
+            // not DEL, C1 or bidi controls, so the whole text is made terminal-safe (JSON stays
+            // valid JSON with the same meaning).
+            let text = crate::sanitize::for_terminal(&text);
+            std::fs::write(path, text.as_bytes())
                 .map_err(|source| Error::Io { context: format!("writing {}", path.display()), source })?;
             crate::outln!("wrote {}", path.display());
         }

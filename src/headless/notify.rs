@@ -54,10 +54,10 @@ fn check(ctx: &Project, json_out: bool) -> i32 {
     if json_out {
         let channels: BTreeMap<&str, &str> =
             n.channels.iter().map(|(k, c)| (k.as_str(), kind_name(c.kind))).collect();
-        println!("{}", json!({ "channels": channels, "routes": n.routes, "problems": problems }));
+        crate::outln!("{}", json!({ "channels": channels, "routes": n.routes, "problems": problems }));
     } else {
         for (name, ch) in &n.channels {
-            println!("channel {name}: {}", kind_name(ch.kind));
+            crate::outln!("channel {name}: {}", kind_name(ch.kind));
         }
         for r in &n.routes {
             let envs = if r.environments.is_empty() {
@@ -67,13 +67,13 @@ fn check(ctx: &Project, json_out: bool) -> i32 {
             };
             let names: Vec<&str> = r.events.iter().map(|e| e.as_str()).collect();
             let events = if names.is_empty() { "every event".into() } else { names.join(", ") };
-            println!("route {events} in {envs} → {}", r.channels.join(", "));
+            crate::outln!("route {events} in {envs} → {}", r.channels.join(", "));
         }
         if n.channels.is_empty() {
-            println!("no channels: add [notify.channels.NAME] to flightdeck.toml");
+            crate::outln!("no channels: add [notify.channels.NAME] to flightdeck.toml");
         }
         for p in &problems {
-            eprintln!("flightdeck: {p}");
+            crate::errln!("flightdeck: {p}");
         }
     }
     if problems.is_empty() { exit::OK } else { exit::USAGE }
@@ -144,13 +144,15 @@ async fn test(ctx: &Project, a: &NotifyTestArgs) -> Result<i32, Error> {
 fn report_test(rows: &[crate::store::notify::NotificationRecord], json_out: bool) -> i32 {
     let failed = rows.iter().filter(|r| r.state != "delivered").count();
     if json_out {
-        println!("{}", serde_json::to_string(rows).unwrap_or_default());
+        crate::outln!("{}", serde_json::to_string(rows).unwrap_or_default());
     } else {
         for r in rows {
             match r.state.as_str() {
-                "delivered" => println!("✓ {}: delivered ({} attempt(s))", r.channel, r.attempts),
-                "failed" => println!("✗ {}: failed: {}", r.channel, r.last_error.clone().unwrap_or_default()),
-                _ => println!(
+                "delivered" => crate::outln!("✓ {}: delivered ({} attempt(s))", r.channel, r.attempts),
+                "failed" => {
+                    crate::outln!("✗ {}: failed: {}", r.channel, r.last_error.clone().unwrap_or_default());
+                }
+                _ => crate::outln!(
                     "… {}: not delivered yet: {} (retrying in the background: flightdeck notify flush)",
                     r.channel,
                     r.last_error.clone().unwrap_or_default()
@@ -209,7 +211,7 @@ async fn flush(ctx: &Project, a: &NotifyFlushArgs) -> Result<i32, Error> {
     let left = sender(ctx)?.flush(limit).await?;
     let rows = ctx.store()?.notifications(100_000)?;
     let failed = rows.iter().filter(|r| r.state == "failed").count();
-    println!("{left} pending, {failed} failed (of {} in the outbox)", rows.len());
+    crate::outln!("{left} pending, {failed} failed (of {} in the outbox)", rows.len());
     Ok(exit::OK)
 }
 

@@ -22,7 +22,8 @@ pub fn clean(s: &str) -> Cow<'_, str> {
                 out.push(char::from_u32(0x2400 + u32::from(c)).unwrap_or('�'));
             }
             c if is_control(c) => {
-                // C1 controls (U+0080..U+009F, e.g. CSI U+009B) have no picture: show their code.
+                // C1 controls (U+0080..U+009F, e.g. CSI U+009B), bidi controls and invisible
+                // separators have no picture: show their code.
                 let _ = write!(out, "<{:02x}>", u32::from(c));
             }
             c => out.push(c),
@@ -33,7 +34,9 @@ pub fn clean(s: &str) -> Cow<'_, str> {
 
 fn is_control(c: char) -> bool {
     let n = u32::from(c);
-    n < 0x20 || (0x7f..=0x9f).contains(&n)
+    n < 0x20
+        || (0x7f..=0x9f).contains(&n)
+        || !flightdeck_core::sanitize::is_terminal_safe(c.encode_utf8(&mut [0; 4]))
 }
 
 #[cfg(test)]
@@ -48,6 +51,7 @@ mod tests {
         assert_eq!(clean("a\tb"), "a    b");
         assert_eq!(clean("csi\u{9b}31m"), "csi<9b>31m");
         assert_eq!(clean("nul\0del\x7f"), "nul␀del␡");
+        assert_eq!(clean("abc\u{202e}fed\u{200b}"), "abc<202e>fed<200b>");
         assert!(clean("\x1b\x07\x08\x0b\x0c\x0e\x1f\u{85}").chars().all(|c| !c.is_control()));
     }
 }

@@ -17,6 +17,7 @@ pub mod engine;
 pub mod error;
 pub mod event;
 pub mod health;
+pub mod http_guard;
 pub mod identity;
 pub mod incident;
 pub mod infra;

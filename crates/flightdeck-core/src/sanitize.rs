@@ -14,6 +14,7 @@
 //! | C0 controls (U+0000–U+001F) except tab and newline, DEL  | `\u001b`, `\r`, `\u0007`, `\u007f` … |
 //! | C1 controls (U+0080–U+009F, e.g. the 8-bit CSI U+009B)   | `\u009b`                       |
 //! | bidi controls (U+061C, U+200E/F, U+202A–E, U+2066–9)     | `\u202e`                       |
+//! | invisible separators (U+200B, U+2028/9, U+2060, U+FEFF)  | `\u200b`                       |
 //! | `\r` directly before `\n` (CRLF)                          | dropped (ends like an LF line) |
 //! | tab, and newline in [`for_terminal`]                     | kept                           |
 //! | newline in [`one_line`]                                  | `\n`                           |
@@ -96,10 +97,19 @@ fn classify(c: char, next: Option<char>, keep_newline: bool) -> Shown {
         '\t' => Shown::Keep,
         '\n' if keep_newline => Shown::Keep,
         '\r' if next == Some('\n') && keep_newline => Shown::Drop,
-        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => Shown::Escape,
-        '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
-            Shown::Escape
-        }
+        // C0 and C1 controls; bidi controls reorder what the eye reads; zero-width space, word
+        // joiner and BOM make two different names look alike; the line and paragraph separators
+        // break a line on some terminals. (ZWJ/ZWNJ stay: scripts and emoji need them.)
+        '\u{0}'..='\u{1f}'
+        | '\u{7f}'..='\u{9f}'
+        | '\u{061c}'
+        | '\u{200b}'
+        | '\u{200e}'
+        | '\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{feff}' => Shown::Escape,
         _ => Shown::Keep,
     }
 }
@@ -182,6 +192,13 @@ mod tests {
     fn bidi_overrides_are_shown() {
         assert_eq!(for_terminal("abc\u{202e}fed"), "abc\\u202efed");
         assert_eq!(for_terminal("\u{2066}x\u{2069}"), "\\u2066x\\u2069");
+    }
+
+    #[test]
+    fn zero_width_and_line_separators_are_shown_but_joiners_kept() {
+        assert_eq!(one_line("Disk\u{200b}Full"), "Disk\\u200bFull");
+        assert_eq!(for_terminal("\u{feff}a\u{2028}b\u{2060}"), "\\ufeffa\\u2028b\\u2060");
+        assert!(is_terminal_safe("👩\u{200d}💻 ک\u{200c}ه"));
     }
 
     #[test]

@@ -174,16 +174,17 @@ pub async fn prometheus_rules(i: &Inputs<'_>) -> Finding {
         return Finding::unknown("[assessment] prometheus is not set");
     };
     let url = format!("{}/api/v1/rules", base.trim_end_matches('/'));
-    let client = match reqwest::Client::builder().timeout(Duration::from_secs(5)).build() {
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
         Ok(c) => c,
         Err(e) => return Finding::unknown(e.to_string()),
     };
-    let body: serde_json::Value = match client.get(&url).send().await {
-        Ok(r) => match r.json().await {
-            Ok(v) => v,
-            Err(e) => return Finding::unknown(format!("{url}: {e}")),
-        },
-        Err(e) => return Finding::unknown(format!("{url}: {e}")),
+    let body = match crate::http_guard::get_json(&client, &url, 32 << 20).await {
+        Ok(v) => v,
+        Err(why) => return Finding::unknown(why),
     };
     let rules: Vec<&serde_json::Value> = body["data"]["groups"]
         .as_array()

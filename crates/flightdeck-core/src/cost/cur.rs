@@ -116,11 +116,16 @@ fn line_item(record: &csv::StringRecord, cols: &Columns) -> Result<LineItem, Str
     let field = |i: usize| record.get(i).unwrap_or("");
     let cost = field(cols.cost);
     let amount = parse_amount(cost).ok_or_else(|| {
-        format!("cost {cost:?} is not a decimal amount (line item type {:?})", field(cols.kind))
+        format!(
+            "cost {} is not a decimal amount (line item type {})",
+            super::quoted(cost),
+            super::quoted(field(cols.kind))
+        )
     })?;
     let start = field(cols.day);
-    let day = parse_day(start)
-        .ok_or_else(|| format!("usage start date {start:?} is not a date like 2026-10-01T00:00:00Z"))?;
+    let day = parse_day(start).ok_or_else(|| {
+        format!("usage start date {} is not a date like 2026-10-01T00:00:00Z", super::quoted(start))
+    })?;
     let currency = cols.currency.map(field).filter(|c| !c.trim().is_empty()).unwrap_or("USD");
     let mut tags: Vec<(String, String)> = cols
         .tag_cols
@@ -141,7 +146,7 @@ fn json_tags(text: &str) -> Result<Vec<(String, String)>, String> {
         return Ok(Vec::new());
     }
     let map: std::collections::BTreeMap<String, serde_json::Value> = serde_json::from_str(text)
-        .map_err(|e| format!("resource_tags is not a JSON object of tags ({e}): {text:?}"))?;
+        .map_err(|e| format!("resource_tags is not a JSON object of tags ({e}): {}", super::quoted(text)))?;
     Ok(map
         .into_iter()
         .filter_map(|(k, v)| match v {

@@ -89,7 +89,10 @@ fn line_item(text: &str) -> Result<LineItem, String> {
         amount += raw_amount(c.amount, "credits[].amount")?;
     }
     let day = parse_day(&row.usage_start_time).ok_or_else(|| {
-        format!("usage_start_time {:?} is not a timestamp like 2026-10-01T00:00:00Z", row.usage_start_time)
+        format!(
+            "usage_start_time {} is not a timestamp like 2026-10-01T00:00:00Z",
+            super::quoted(&row.usage_start_time)
+        )
     })?;
     if row.currency.trim().is_empty() {
         return Err("currency is empty".into());

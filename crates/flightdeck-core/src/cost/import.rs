@@ -62,14 +62,56 @@ fn sha256_file(path: &Path) -> Result<String, CostError> {
     Ok(hex::encode(hasher.finalize()))
 }
 
+/// The longest line a billing file may have (a CUR row with hundreds of tag columns is far
+/// shorter): a file that is one endless line (or a gzip bomb without newlines) is refused here
+/// instead of being read whole into memory.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// A reader that fails once a line runs past [`MAX_LINE`] bytes.
+struct LineCap<R> {
+    inner: R,
+    run: usize,
+}
+
+impl<R: Read> Read for LineCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let got = &buf[..n];
+        // Lines wholly inside `got` are at most `n` long; only the one running across reads grows.
+        let longest = if let (Some(first), Some(last)) =
+            (got.iter().position(|&b| b == b'\n'), got.iter().rposition(|&b| b == b'\n'))
+        {
+            let inner = if n > MAX_LINE { longest_line(&got[first..=last]) } else { 0 };
+            let longest = (self.run + first).max(inner);
+            self.run = n - last - 1;
+            longest
+        } else {
+            self.run += n;
+            self.run
+        };
+        if longest > MAX_LINE || self.run > MAX_LINE {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("a line longer than {} MiB; this is not a billing export", MAX_LINE >> 20),
+            ));
+        }
+        Ok(n)
+    }
+}
+
+fn longest_line(bytes: &[u8]) -> usize {
+    bytes.split(|&b| b == b'\n').map(<[u8]>::len).max().unwrap_or(0)
+}
+
 /// Opens the file, decompressing gzip; returns the reader and whether it was gzip.
 fn open(path: &Path) -> Result<(Box<dyn BufRead>, bool), CostError> {
     let mut raw = BufReader::with_capacity(1 << 16, File::open(path).map_err(io_err(path))?);
     let gzip = raw.fill_buf().map_err(io_err(path))?.starts_with(&[0x1f, 0x8b]);
     if gzip {
-        Ok((Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(raw))), true))
+        let cap = LineCap { inner: MultiGzDecoder::new(raw), run: 0 };
+        Ok((Box::new(BufReader::with_capacity(1 << 16, cap)), true))
     } else {
-        Ok((Box::new(raw), false))
+        Ok((Box::new(BufReader::with_capacity(1 << 16, LineCap { inner: raw, run: 0 })), false))
     }
 }
 

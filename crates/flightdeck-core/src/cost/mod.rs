@@ -99,3 +99,12 @@ pub enum CostError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }
+
+/// A value from a billing file quoted for an error message: at most 80 characters (a hostile or
+/// broken file's cell can be a megabyte long).
+pub(crate) fn quoted(value: &str) -> String {
+    match value.char_indices().nth(80) {
+        Some((i, _)) => format!("{:?}… ({} bytes)", &value[..i], value.len()),
+        None => format!("{value:?}"),
+    }
+}

@@ -27,6 +27,25 @@ fn acme_err(what: &str, dir: &Directory, e: &instant_acme::Error) -> String {
     format!("ACME {what} at {}: {e}", dir.url)
 }
 
+/// How long one exchange with the ACME server may take: instant-acme's client has no timeout of
+/// its own, so a directory that accepts and never answers would hold the step forever.
+pub const CALL_LIMIT: Duration = Duration::from_secs(20);
+
+/// `fut` (one exchange, `what`) within [`CALL_LIMIT`]; after it, an error naming the server.
+async fn within<T>(
+    what: &str,
+    dir: &Directory,
+    fut: impl std::future::Future<Output = Result<T, String>>,
+) -> Result<T, String> {
+    tokio::time::timeout(CALL_LIMIT, fut).await.unwrap_or_else(|_| {
+        Err(format!(
+            "ACME {what}: {} did not answer within {} s (check the directory URL and that the server is up)",
+            dir.url,
+            CALL_LIMIT.as_secs()
+        ))
+    })
+}
+
 /// Loads the account stored at `file`, or creates one and stores it (mode 0600).
 pub async fn account(dir: &Directory, file: &Path) -> Result<Account, String> {
     let builder = || match &dir.ca {
@@ -38,12 +57,20 @@ pub async fn account(dir: &Directory, file: &Path) -> Result<Account, String> {
     if let Ok(text) = std::fs::read_to_string(file)
         && let Ok(creds) = serde_json::from_str::<AccountCredentials>(&text)
     {
-        return builder()?.from_credentials(creds).await.map_err(|e| acme_err("account", dir, &e));
+        let load =
+            async { builder()?.from_credentials(creds).await.map_err(|e| acme_err("account", dir, &e)) };
+        return within("account", dir, load).await;
     }
     let new = NewAccount { contact: &[], terms_of_service_agreed: true, only_return_existing: false };
-    let (acct, creds) = builder()?.create(&new, dir.url.clone(), None).await.map_err(|e| {
-        format!("ACME directory {} unreachable or refused the account: {e} (check the URL and `ca`)", dir.url)
-    })?;
+    let create = async {
+        builder()?.create(&new, dir.url.clone(), None).await.map_err(|e| {
+            format!(
+                "ACME directory {} unreachable or refused the account: {e} (check the URL and `ca`)",
+                dir.url
+            )
+        })
+    };
+    let (acct, creds) = within("account", dir, create).await?;
     let text = serde_json::to_string(&creds).map_err(|e| e.to_string())?;
     write_private(file, text.as_bytes())?;
     Ok(acct)
@@ -88,11 +115,17 @@ pub fn kind(http: bool) -> ChallengeType {
 /// Places a new order for `names`.
 pub async fn new_order(acct: &Account, dir: &Directory, names: &[String]) -> Result<Order, String> {
     let ids: Vec<Identifier> = names.iter().map(|n| Identifier::Dns(n.clone())).collect();
-    acct.new_order(&NewOrder::new(&ids)).await.map_err(|e| acme_err("new order", dir, &e))
+    let order =
+        async { acct.new_order(&NewOrder::new(&ids)).await.map_err(|e| acme_err("new order", dir, &e)) };
+    within("new order", dir, order).await
 }
 
 /// What the pending authorizations ask for.
 pub async fn challenges(order: &mut Order, dir: &Directory, http: bool) -> Result<Challenges, String> {
+    within("authorization", dir, challenges_of(order, dir, http)).await
+}
+
+async fn challenges_of(order: &mut Order, dir: &Directory, http: bool) -> Result<Challenges, String> {
     let mut out = Challenges::default();
     let mut auths = order.authorizations();
     while let Some(a) = auths.next().await {
@@ -115,6 +148,10 @@ pub async fn challenges(order: &mut Order, dir: &Directory, http: bool) -> Resul
 
 /// Tells the server every pending challenge is ready to be validated.
 pub async fn ready(order: &mut Order, dir: &Directory, http: bool) -> Result<(), String> {
+    within("challenge", dir, ready_all(order, dir, http)).await
+}
+
+async fn ready_all(order: &mut Order, dir: &Directory, http: bool) -> Result<(), String> {
     let mut auths = order.authorizations();
     while let Some(a) = auths.next().await {
         let mut a = a.map_err(|e| acme_err("authorization", dir, &e))?;
@@ -140,7 +177,9 @@ pub async fn finish(
         let problem = order.state().error.as_ref().map(|p| format!(": {p}")).unwrap_or_default();
         return Err(format!("ACME order for {} ended {status:?}{problem}", names.join(", ")));
     }
-    let key = order.finalize().await.map_err(|e| acme_err("finalize", dir, &e))?;
+    let key =
+        within("finalize", dir, async { order.finalize().await.map_err(|e| acme_err("finalize", dir, &e)) })
+            .await?;
     let chain = order.poll_certificate(&policy).await.map_err(|e| acme_err("certificate", dir, &e))?;
     Ok((key, chain))
 }
@@ -183,7 +222,8 @@ pub async fn revoke(acct: &Account, dir: &Directory, chain_pem: &str) -> Result<
         .map_err(|e| format!("reading the certificate: {e}"))?;
     let der = rustls_pki_types::CertificateDer::from(pem.contents);
     let req = instant_acme::RevocationRequest { certificate: &der, reason: None };
-    acct.revoke(&req).await.map_err(|e| acme_err("revocation", dir, &e))
+    within("revocation", dir, async { acct.revoke(&req).await.map_err(|e| acme_err("revocation", dir, &e)) })
+        .await
 }
 
 /// Days until the first certificate of a PEM chain expires (negative once expired), and its end.

@@ -10,6 +10,7 @@ use super::MonitoringError;
 fn client() -> Result<reqwest::Client, MonitoringError> {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| MonitoringError::Invalid(e.to_string()))
 }
@@ -22,16 +23,22 @@ pub async fn reload(bases: &[String]) -> Result<(), MonitoringError> {
         let r = c.post(&url).send().await.map_err(|e| MonitoringError::Invalid(format!("{url}: {e}")))?;
         if !r.status().is_success() {
             let status = r.status();
-            let body = r.text().await.unwrap_or_default();
-            return Err(MonitoringError::Invalid(format!("{url}: {status} {}", body.trim())));
+            let (body, _) = crate::http_guard::read_capped(r, 300).await.unwrap_or_default();
+            let body = String::from_utf8_lossy(&body);
+            return Err(MonitoringError::Invalid(format!(
+                "{url}: {status} {}",
+                crate::sanitize::one_line(body.trim())
+            )));
         }
     }
     Ok(())
 }
 
+/// The largest answer read from Prometheus (targets or rules of a large installation fit).
+const MAX_ANSWER: usize = 32 << 20;
+
 async fn get(c: &reqwest::Client, url: &str) -> Result<Value, String> {
-    let r = c.get(url).send().await.map_err(|e| format!("{url}: {e}"))?;
-    r.json().await.map_err(|e| format!("{url}: {e}"))
+    crate::http_guard::get_json(c, url, MAX_ANSWER).await
 }
 
 /// One look: `Ok(summary)` when every active target is up and rules are loaded, else why not.

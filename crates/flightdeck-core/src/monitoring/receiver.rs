@@ -1,6 +1,9 @@
 //! flightdeck's Alertmanager webhook receiver (`flightdeck alerts listen ADDR`): `POST /alerts`
 //! with Alertmanager's webhook JSON; each alert, firing or resolved, is stored (`alerts` table) and
-//! sent on a channel for the caller to print. Bodies are capped at 1 MiB; connections at 30 s.
+//! sent on a channel for the caller to print. Bodies are capped at 1 MiB; connections at 30 s and
+//! at [`MAX_CONNECTIONS`] at once (memory stays bounded under a flood); a POST carries at most
+//! [`MAX_ALERTS`] alerts; each stored text is cut at [`MAX_FIELD`] characters; the status must
+//! be `firing` or `resolved`; only the newest [`KEEP_ALERTS`] alerts are kept.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -10,10 +13,12 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::Deserialize;
+use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+
+use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -22,6 +27,18 @@ use crate::time::now;
 
 const MAX_BODY: usize = 1 << 20;
 const CONNECTION_LIMIT: Duration = Duration::from_secs(30);
+/// A request's head must arrive within this, its body within [`BODY_LIMIT`]: a client that
+/// drips bytes holds a connection slot only that long.
+const HEAD_LIMIT: Duration = Duration::from_secs(5);
+const BODY_LIMIT: Duration = Duration::from_secs(10);
+/// Connections served at once (each buffers at most 1 MiB); more wait in the listen backlog.
+pub const MAX_CONNECTIONS: usize = 32;
+/// Alerts accepted in one POST (Alertmanager's `max_alerts` in the webhook config bounds it).
+pub const MAX_ALERTS: usize = 1000;
+/// Characters kept of each stored text (alert name, monitor, summary, times, fingerprint).
+pub const MAX_FIELD: usize = 1024;
+/// Alerts kept in the store; older ones are dropped as new ones arrive.
+pub const KEEP_ALERTS: i64 = 10_000;
 
 #[derive(Debug, Deserialize)]
 struct Webhook {
@@ -44,18 +61,48 @@ struct Alert {
     fingerprint: String,
 }
 
-fn record(a: Alert) -> AlertRecord {
-    AlertRecord {
+/// `text` cut to [`MAX_FIELD`] characters (a cut one ends in `…`).
+fn cut(text: &str) -> String {
+    match text.char_indices().nth(MAX_FIELD) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
+fn record(a: &Alert) -> Result<AlertRecord, String> {
+    if a.status != "firing" && a.status != "resolved" {
+        return Err(format!(
+            "alert status {:?} is neither \"firing\" nor \"resolved\"",
+            crate::sanitize::one_line(&cut(&a.status))
+        ));
+    }
+    Ok(AlertRecord {
         id: 0,
         received_at: now(),
-        fingerprint: a.fingerprint,
-        alertname: a.labels.get("alertname").cloned().unwrap_or_default(),
-        monitor: a.labels.get("monitor").cloned(),
-        status: a.status,
-        summary: a.annotations.get("summary").cloned(),
-        starts_at: a.starts_at,
-        ends_at: a.ends_at,
+        fingerprint: cut(&a.fingerprint),
+        alertname: cut(a.labels.get("alertname").map_or("", String::as_str)),
+        monitor: a.labels.get("monitor").map(|m| cut(m)),
+        status: a.status.clone(),
+        summary: a.annotations.get("summary").map(|m| cut(m)),
+        starts_at: cut(&a.starts_at),
+        ends_at: cut(&a.ends_at),
+    })
+}
+
+/// The records of a webhook's alerts, or the reason the POST is refused.
+fn records(hook: &Webhook) -> Result<Vec<AlertRecord>, (StatusCode, String)> {
+    if hook.alerts.len() > MAX_ALERTS {
+        let why = format!(
+            "{} alerts in one POST; at most {MAX_ALERTS} are accepted (set max_alerts in Alertmanager's webhook_config)\n",
+            hook.alerts.len()
+        );
+        return Err((StatusCode::PAYLOAD_TOO_LARGE, why));
     }
+    hook.alerts
+        .iter()
+        .map(record)
+        .collect::<Result<_, _>>()
+        .map_err(|e| (StatusCode::BAD_REQUEST, format!("{e}\n")))
 }
 
 fn reply(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
@@ -72,18 +119,24 @@ async fn handle(
     if req.method() != Method::POST || req.uri().path() != "/alerts" {
         return reply(StatusCode::NOT_FOUND, "POST /alerts\n");
     }
-    let Ok(body) = Limited::new(req.into_body(), MAX_BODY).collect().await else {
-        return reply(StatusCode::PAYLOAD_TOO_LARGE, "body too large or cut\n");
+    let body = match tokio::time::timeout(BODY_LIMIT, Limited::new(req.into_body(), MAX_BODY).collect()).await
+    {
+        Err(_) => return reply(StatusCode::REQUEST_TIMEOUT, "body not received within 10 s\n"),
+        Ok(Err(_)) => return reply(StatusCode::PAYLOAD_TOO_LARGE, "body over 1 MiB or cut\n"),
+        Ok(Ok(b)) => b,
     };
     let hook: Webhook = match serde_json::from_slice(&body.to_bytes()) {
         Ok(h) => h,
         Err(e) => return reply(StatusCode::BAD_REQUEST, &format!("not an Alertmanager webhook: {e}\n")),
     };
-    for a in hook.alerts {
-        let rec = record(a);
-        if let Err(e) = store.add_alert(&rec).await {
-            return reply(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e}\n"));
-        }
+    let recs = match records(&hook) {
+        Ok(r) => r,
+        Err((status, why)) => return reply(status, &why),
+    };
+    if let Err(e) = store.add_alerts(recs.clone(), KEEP_ALERTS).await {
+        return reply(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e}\n"));
+    }
+    for rec in recs {
         let _ = tx.send(rec).await;
     }
     reply(StatusCode::OK, "ok\n")
@@ -104,7 +157,13 @@ pub async fn serve(
     stop: CancellationToken,
 ) {
     let mut conns = JoinSet::new();
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
+        let permit = tokio::select! {
+            () = stop.cancelled() => break,
+            p = Arc::clone(&slots).acquire_owned() => p,
+        };
+        let Ok(permit) = permit else { break };
         tokio::select! {
             () = stop.cancelled() => break,
             accepted = listener.accept() => {
@@ -114,11 +173,14 @@ pub async fn serve(
                 };
                 let (store, tx) = (store.clone(), tx.clone());
                 conns.spawn(async move {
+                    let _permit = permit;
                     let service = service_fn(move |req| {
                         let (store, tx) = (store.clone(), tx.clone());
                         async move { Ok::<_, Infallible>(handle(req, store, tx).await) }
                     });
                     let conn = hyper::server::conn::http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(HEAD_LIMIT)
                         .keep_alive(false)
                         .serve_connection(TokioIo::new(stream), service);
                     let _ = tokio::time::timeout(CONNECTION_LIMIT, conn).await;

@@ -230,21 +230,36 @@ fn judge(
     };
     match result {
         AttemptResult::Delivered(reply) => {
-            (AttemptOutcome::Delivered, rec(status_of(reply), Some(reply.clone()), None))
+            (AttemptOutcome::Delivered, rec(status_of(reply), Some(shown(reply)), None))
         }
         AttemptResult::Fatal { error, status } => {
-            (AttemptOutcome::Failed, rec(*status, None, Some(error.clone())))
+            (AttemptOutcome::Failed, rec(*status, None, Some(shown(error))))
         }
         AttemptResult::Retry { error, status, retry_after } => {
             if attempts_done >= row.max_attempts {
-                let e = format!("{error} (gave up after {attempts_done} attempts)");
+                let e = format!("{} (gave up after {attempts_done} attempts)", shown(error));
                 return (AttemptOutcome::Failed, rec(*status, None, Some(e)));
             }
-            let ms = retry_after
-                .map_or_else(|| backoff_ms(attempts_done, jitter_seed()), |s| (s * 1000).min(MAX_DELAY_MS));
+            let ms = retry_after.map_or_else(
+                || backoff_ms(attempts_done, jitter_seed()),
+                |s| s.saturating_mul(1000).min(MAX_DELAY_MS),
+            );
             let next = Micros(now().0 + i64::try_from(ms * 1000).unwrap_or(i64::MAX));
-            (AttemptOutcome::RetryAt(next), rec(*status, None, Some(error.clone())))
+            (AttemptOutcome::RetryAt(next), rec(*status, None, Some(shown(error))))
         }
+    }
+}
+
+/// Longest server reply or error kept for an attempt (a hostile server's text is cut here).
+const MAX_REPLY_CHARS: usize = 1000;
+
+/// A server's reply or an error as stored: one line, control and bidi characters made visible
+/// (it is shown on consoles and in `notify list`), at most [`MAX_REPLY_CHARS`] characters.
+fn shown(text: &str) -> String {
+    let line = crate::sanitize::one_line(text);
+    match line.char_indices().nth(MAX_REPLY_CHARS) {
+        Some((i, _)) => format!("{}… (cut)", &line[..i]),
+        None => line.into_owned(),
     }
 }
 

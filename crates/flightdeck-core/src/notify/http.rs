@@ -44,13 +44,24 @@ pub async fn post_json(
         Ok(resp) => classify(&resp),
         Err(e) if e.is_timeout() => AttemptResult::Retry {
             error: format!(
-                "timed out after {}",
+                "{} timed out: no answer within {} (check that the URL is right and the receiver is up; \
+                 `timeout` in the channel's settings raises the limit)",
+                host_of(url),
                 crate::time::human_duration(i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX))
             ),
             status: None,
             retry_after: None,
         },
         Err(e) if e.is_builder() => AttemptResult::Fatal { error: format!("bad URL: {e}"), status: None },
+        Err(e) if root_cause(&e).contains("certificate") => AttemptResult::Fatal {
+            error: format!(
+                "{}'s TLS certificate is not trusted ({}): fix the receiver's certificate (flightdeck \
+                 never skips verification); retrying would not help",
+                host_of(url),
+                root_cause(&e)
+            ),
+            status: None,
+        },
         Err(e) => AttemptResult::Retry {
             error: format!("cannot reach {}: {}", host_of(url), root_cause(&e)),
             status: None,
@@ -65,6 +76,14 @@ fn classify(resp: &reqwest::Response) -> AttemptResult {
     let line = format!("HTTP {code} {}", status.canonical_reason().unwrap_or(""));
     if status.is_success() {
         return AttemptResult::Delivered(line.trim_end().to_string());
+    }
+    if status.is_redirection() {
+        let to = crate::sanitize::one_line(&crate::http_guard::location(resp)).into_owned();
+        let error = format!(
+            "{} redirected to {to:?}: redirects are not followed (set the channel's url to the final address)",
+            line.trim_end()
+        );
+        return AttemptResult::Fatal { error, status: Some(code) };
     }
     let retry_after = resp
         .headers()

@@ -21,14 +21,27 @@ pub async fn send(ch: &ChannelConfig, d: &Delivery<'_>, timeout: Duration) -> At
         Ok(t) => t,
         Err(e) => return AttemptResult::Fatal { error: e, status: None },
     };
+    let server = ch.server.as_deref().unwrap_or_default();
     match tokio::time::timeout(timeout, transport.send(mail)).await {
-        Err(_) => AttemptResult::Retry { error: "SMTP timed out".into(), status: None, retry_after: None },
+        Err(_) => AttemptResult::Retry {
+            error: format!(
+                "SMTP server {server} did not finish the exchange within {} (check `server` and `tls`, and \
+                 that the server answers; `timeout` in the channel's settings raises the limit)",
+                crate::time::human_duration(i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX))
+            ),
+            status: None,
+            retry_after: None,
+        },
         Ok(Ok(resp)) => {
             let text: Vec<&str> = resp.message().collect();
             AttemptResult::Delivered(format!("{} {}", resp.code(), text.join(" ")))
         }
-        Ok(Err(e)) if e.is_permanent() => AttemptResult::Fatal { error: format!("SMTP: {e}"), status: None },
-        Ok(Err(e)) => AttemptResult::Retry { error: format!("SMTP: {e}"), status: None, retry_after: None },
+        Ok(Err(e)) if e.is_permanent() => {
+            AttemptResult::Fatal { error: format!("SMTP {server}: {e}"), status: None }
+        }
+        Ok(Err(e)) => {
+            AttemptResult::Retry { error: format!("SMTP {server}: {e}"), status: None, retry_after: None }
+        }
     }
 }
 

@@ -27,6 +27,7 @@ impl AwsProvider {
     pub fn new(endpoint: &str, region: &str, creds: Credentials) -> Result<AwsProvider, Problem> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Problem::Other(format!("cannot build an HTTP client: {e}")))?;
         Ok(AwsProvider {
@@ -76,12 +77,22 @@ impl AwsProvider {
             .await
             .map_err(|e| Problem::Unreachable { address: self.endpoint.clone(), detail: error_chain(&e) })?;
         let status = resp.status();
-        let body = resp.text().await.unwrap_or_default();
-        let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        let (bytes, cut) = crate::http_guard::read_capped(resp, super::openbao::MAX_ANSWER)
+            .await
+            .map_err(|e| Problem::Unreachable { address: self.endpoint.clone(), detail: error_chain(&e) })?;
+        if cut {
+            return Err(Problem::Other(format!(
+                "{}: HTTP {status} with an answer over {} MiB; this is not a Secrets Manager answer (check `endpoint`)",
+                self.endpoint,
+                super::openbao::MAX_ANSWER >> 20
+            )));
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         if status.is_success() {
             return Ok(Some(v));
         }
-        self.error(status, &v, &body)
+        self.error(status, &v, &text).map_err(|p| scrubbed(p, body))
     }
 
     fn error(&self, status: reqwest::StatusCode, v: &Value, body: &str) -> Result<Option<Value>, Problem> {
@@ -176,6 +187,16 @@ impl AwsProvider {
 }
 
 /// The text of `<TAG>...</TAG>` in an XML error body (the IAM-style errors), or "".
+/// `p` with every string sent in `body` (a written value) replaced by `[redacted]`.
+fn scrubbed(p: Problem, body: &Value) -> Problem {
+    let s = |t: &str| super::openbao::scrub(t, Some(body), None);
+    match p {
+        Problem::Unauthorized { address, detail } => Problem::Unauthorized { address, detail: s(&detail) },
+        Problem::Other(t) => Problem::Other(s(&t)),
+        other => other,
+    }
+}
+
 fn xml_field<'a>(body: &'a str, tag: &str) -> &'a str {
     let open = format!("<{tag}>");
     body.split_once(open.as_str())

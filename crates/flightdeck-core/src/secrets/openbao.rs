@@ -43,6 +43,7 @@ impl OpenBaoProvider {
     pub fn new(address: &str, mount: &str, auth: Auth) -> Result<OpenBaoProvider, Problem> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
+            .redirect(crate::http_guard::same_origin_redirects(3))
             .build()
             .map_err(|e| Problem::Other(format!("cannot build an HTTP client: {e}")))?;
         Ok(OpenBaoProvider {
@@ -92,14 +93,30 @@ impl OpenBaoProvider {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| Problem::Unreachable { address: self.address.clone(), detail: error_chain(&e) })?;
+        let unreachable = |e: reqwest::Error| Problem::Unreachable {
+            address: self.address.clone(),
+            detail: scrub(&error_chain(&e), body, token),
+        };
+        let resp = req.send().await.map_err(unreachable)?;
         let status = resp.status();
-        let text = resp.text().await.unwrap_or_default();
-        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        let errors = v.get("errors").map(Value::to_string).unwrap_or_default();
+        if status.is_redirection() {
+            return Err(Problem::Other(format!(
+                "{url}: HTTP {status} to {:?}: a redirect to another server is not followed (the token would go \
+                 with it); set the provider's address to the server that answers",
+                crate::sanitize::one_line(&crate::http_guard::location(&resp))
+            )));
+        }
+        let (bytes, cut) = crate::http_guard::read_capped(resp, MAX_ANSWER).await.map_err(unreachable)?;
+        if cut {
+            return Err(Problem::Other(format!(
+                "{url}: HTTP {status} with an answer over {} MiB; this is not an OpenBao/Vault KV answer \
+                 (check the provider's address)",
+                MAX_ANSWER >> 20
+            )));
+        }
+        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let errors = scrub(&v.get("errors").map(Value::to_string).unwrap_or_default(), body, token);
+        let errors = cut_text(&errors);
         match status.as_u16() {
             200..=299 => Ok(v),
             404 => Ok(Value::Null),
@@ -233,6 +250,44 @@ impl Provider for OpenBaoProvider {
                 .await
                 .map(|_| ())
         })
+    }
+}
+
+/// The largest answer read from a server: a KV secret with its metadata is far smaller.
+pub const MAX_ANSWER: usize = 4 << 20;
+
+/// `text` with every string sent in `body` and the `token` replaced by `[redacted]`: a server
+/// that echoes the request (a written value, an `AppRole` secret id) in its error cannot make
+/// flightdeck print it.
+pub fn scrub(text: &str, body: Option<&Value>, token: Option<&str>) -> String {
+    fn leaves<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::String(s) => out.push(s),
+            Value::Array(a) => a.iter().for_each(|x| leaves(x, out)),
+            Value::Object(m) => m.values().for_each(|x| leaves(x, out)),
+            _ => {}
+        }
+    }
+    let mut secrets = Vec::new();
+    if let Some(b) = body {
+        leaves(b, &mut secrets);
+    }
+    secrets.extend(token);
+    let mut out = text.to_string();
+    for s in secrets.into_iter().filter(|s| s.len() >= 4) {
+        out = out.replace(s, "[redacted]");
+        // The same value as it appears inside a JSON string (quotes, backslashes escaped).
+        let quoted = Value::String(s.to_string()).to_string();
+        out = out.replace(&quoted[1..quoted.len() - 1], "[redacted]");
+    }
+    out
+}
+
+/// A server's words cut to 500 characters.
+fn cut_text(text: &str) -> String {
+    match text.char_indices().nth(500) {
+        Some((i, _)) => format!("{}… (cut)", &text[..i]),
+        None => text.to_string(),
     }
 }
 

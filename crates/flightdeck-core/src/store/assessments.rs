@@ -288,6 +288,25 @@ impl Store {
         .await
     }
 
+    /// Stores `alerts` in one transaction and drops all but the newest `keep` alerts, so a flood
+    /// of webhooks cannot grow the store without bound.
+    pub async fn add_alerts(&self, alerts: Vec<AlertRecord>, keep: i64) -> Result<(), StoreError> {
+        self.write("recording alerts", move |tx| {
+            for a in &alerts {
+                tx.execute(
+                    "INSERT INTO alerts (received_at, fingerprint, alertname, monitor, status, summary, starts_at, ends_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![a.received_at.0, a.fingerprint, a.alertname, a.monitor, a.status, a.summary, a.starts_at, a.ends_at],
+                )
+                .ctx("recording an alert")?;
+            }
+            tx.execute("DELETE FROM alerts WHERE id <= (SELECT MAX(id) FROM alerts) - ?1", params![keep])
+                .ctx("dropping the oldest alerts")?;
+            Ok(())
+        })
+        .await
+    }
+
     /// The newest `limit` received alerts, newest first.
     pub fn alerts(&self, limit: usize) -> Result<Vec<AlertRecord>, StoreError> {
         let what = "reading alerts";
