@@ -4,7 +4,7 @@
 //! rules before 1.0 (a breaking change bumps the minor, a feature the patch; 0.0.x always the
 //! patch), any other commit a patch, and git-cliff's two switches `features_always_bump_minor` and
 //! `breaking_always_bump_major`. Around it: flightdeck's own release commits (`chore(release): TAG`)
-//! are ignored; a pre-release continues by default whatever the commits (`next_version`'s rule:
+//! and merge commits with a non-conventional message (`Merge pull request #12 ...`) are ignored; a pre-release continues by default whatever the commits (`next_version`'s rule:
 //! `1.0.0-rc.1` + a breaking change → `1.0.0-rc.2`), moves to a later identifier with `--pre`
 //! (never back: `beta` after `rc` is refused) and is finalised only on request (`--final` or an
 //! explicit version, with or without new commits); an explicit version or a level overrides; with
@@ -89,7 +89,7 @@ pub fn next_version(
     commits: &[ReleaseCommit],
     req: &BumpRequest,
 ) -> Result<Bump, ReleaseError> {
-    let commits: Vec<&ReleaseCommit> = commits.iter().filter(|c| !c.is_release_commit()).collect();
+    let commits: Vec<&ReleaseCommit> = commits.iter().filter(|c| !c.is_noise()).collect();
     if let Some(v) = &req.version {
         if let Some(cur) = current.filter(|c| v <= *c) {
             return Err(ReleaseError::Invalid(format!(
