@@ -105,15 +105,11 @@ fn a_shallow_clone_gives_a_note_not_a_lead_time_missing_its_oldest_commits() {
 }
 
 /// Writes a commit object by hand (`git hash-object --literally`: git itself refuses dates before
-/// 1970) with `parents`, author `author` and time `secs`; returns its SHA.
-fn raw_commit(dir: &Path, parents: &[&str], author: &str, secs: i64, message: &str) -> String {
+/// 1970) on `parent`, author `author` and time `secs`; returns its SHA.
+fn raw_commit(dir: &Path, parent: &str, author: &str, secs: i64, message: &str) -> String {
     let tree = git(dir, &["write-tree"], "2026-03-04T00:00:00Z");
-    let mut body = format!("tree {tree}\n");
-    for parent in parents {
-        body.push_str(&format!("parent {parent}\n"));
-    }
-    body.push_str(&format!("author {author} <a@example.com> {secs} +0000\n"));
-    body.push_str(&format!("committer {author} <a@example.com> {secs} +0000\n\n{message}\n"));
+    let who = format!("{author} <a@example.com> {secs} +0000");
+    let body = format!("tree {tree}\nparent {parent}\nauthor {who}\ncommitter {who}\n\n{message}\n");
     let file = dir.join(".raw-commit");
     std::fs::write(&file, body).unwrap();
     let args = ["hash-object", "-t", "commit", "-w", "--literally", file.to_str().unwrap()];
@@ -143,8 +139,8 @@ fn octopus_merges_odd_dates_and_escapes_give_figures_not_crashes() {
     let evil = ["-c", "user.name=Eve\x1b]0;pwned\x07", "commit", "-q", "-m", "fix: \x1b[2Jcleared\x1b[31m"];
     git(dir, &evil, "@4070908800 +0000");
     let head = git(dir, &["rev-parse", "HEAD"], "2026-03-04T00:00:00Z");
-    let old = raw_commit(dir, &[&head], "Old \x1b[5mTimer", -315_619_200, "fix: from 1960");
-    let edge = raw_commit(dir, &[&old], "Edge", -99_999_999_999_999, "fix: before time");
+    let old = raw_commit(dir, &head, "Old \x1b[5mTimer", -315_619_200, "fix: from 1960");
+    let edge = raw_commit(dir, &old, "Edge", -99_999_999_999_999, "fix: before time");
     git(dir, &["update-ref", "refs/heads/main", &edge], "2026-03-04T00:00:00Z");
     git(dir, &["reset", "-q", "--hard"], "2026-03-04T00:00:00Z");
 

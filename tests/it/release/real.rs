@@ -194,3 +194,59 @@ fn a_hotfix_from_a_tag_whose_patch_exists_is_refused_at_the_start() {
     let out = git.flightdeck(&p, &["release", "hotfix", "start", "--dry-run"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("hotfix/1.1.1 from v1.1.0"), "{}", text(&out));
 }
+
+/// conventional-changelog's shape: a pnpm monorepo (its workspaces are in pnpm-workspace.yaml,
+/// not package.json) tagged `NAME-vX.Y.Z`. A package's plan counts only the commits in its own
+/// directory, as git-cliff's `--include-path` does: a feature of another package bumps nothing.
+#[test]
+fn a_pnpm_monorepo_package_counts_only_its_own_commits() {
+    let git = Git::new();
+    let p = repo(&git);
+    std::fs::write(p.path().join("package.json"), r#"{"private":true}"#).unwrap();
+    let yaml = "packages:\n  - 'packages/*'\ncatalog:\n  semver: ^7.5.2\n";
+    std::fs::write(p.path().join("pnpm-workspace.yaml"), yaml).unwrap();
+    for name in ["angular", "writer"] {
+        let dir = p.path().join("packages").join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let json = format!(r#"{{"name":"conventional-changelog-{name}","version":"1.0.0"}}"#);
+        std::fs::write(dir.join("package.json"), json).unwrap();
+    }
+    commit(&git, &p, "README.md", "chore: monorepo");
+    git.run(p.path(), &["tag", "conventional-changelog-angular-v1.0.0"]);
+    git.run(p.path(), &["tag", "conventional-changelog-writer-v1.0.0"]);
+    commit(&git, &p, "packages/writer/index.js", "feat(writer): a new option");
+    commit(&git, &p, "packages/angular/index.js", "fix(angular): a parser fix");
+    let out =
+        git.flightdeck(&p, &["release", "plan", "--json", "--package", "conventional-changelog-angular"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["next_tag"], "conventional-changelog-angular-v1.0.1", "{j}");
+    assert_eq!(j["commits"].as_array().unwrap().len(), 1, "{j}");
+    let out =
+        git.flightdeck(&p, &["release", "plan", "--json", "--package", "conventional-changelog-writer"]);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["next_tag"], "conventional-changelog-writer-v1.1.0", "{j}");
+}
+
+/// Tags without a patch number (`v1.1`) and names that are no version (`latest`): git-cliff
+/// stops with a semver error; we refuse (exit 8) naming the highest and how to continue,
+/// instead of proposing a first release v0.1.0.
+#[test]
+fn short_version_tags_are_refused_instead_of_a_first_release() {
+    let git = Git::new();
+    let p = repo(&git);
+    commit(&git, &p, "a", "feat: a");
+    git.run(p.path(), &["tag", "v1.9"]);
+    commit(&git, &p, "a", "fix: b");
+    git.run(p.path(), &["tag", "v1.10"]);
+    git.run(p.path(), &["tag", "latest"]);
+    commit(&git, &p, "a", "feat: c");
+    let out = git.flightdeck(&p, &["release", "plan"]);
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("without a full X.Y.Z version, the highest v1.10"), "{err}");
+    git.run(p.path(), &["tag", "-a", "v1.10.0", "v1.10^{}", "-m", "v1.10.0"]);
+    let out = git.flightdeck(&p, &["release", "plan", "--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["next_tag"], "v1.11.0", "continues from v1.10.0: {j}");
+}
