@@ -1,7 +1,7 @@
 //! DORA over histories the way real repositories have them (temp repositories, no network): a
 //! shallow clone (`git clone --depth`, CI's default checkout) that cuts a deployment's range off,
 //! an octopus merge, commits dated in the future, before 1970 and at the edge of what a commit
-//! object can say, and escape sequences in messages and author names.
+//! object can say, a Latin-1 message, and escape sequences in messages and author names.
 
 use std::path::Path;
 use std::process::Command;
@@ -138,6 +138,10 @@ fn octopus_merges_odd_dates_and_escapes_give_figures_not_crashes() {
     git(dir, &["add", "evil"], "@4070908800 +0000");
     let evil = ["-c", "user.name=Eve\x1b]0;pwned\x07", "commit", "-q", "-m", "fix: \x1b[2Jcleared\x1b[31m"];
     git(dir, &evil, "@4070908800 +0000");
+    std::fs::write(dir.join(".msg"), b"fix: caf\xe9 cr\xe8me\n").unwrap();
+    let latin1 = ["-c", "i18n.commitEncoding=ISO-8859-1", "commit", "-q", "--allow-empty", "-F", ".msg"];
+    git(dir, &latin1, "2026-03-03T12:00:00Z");
+    std::fs::remove_file(dir.join(".msg")).unwrap();
     let head = git(dir, &["rev-parse", "HEAD"], "2026-03-04T00:00:00Z");
     let old = raw_commit(dir, &head, "Old \x1b[5mTimer", -315_619_200, "fix: from 1960");
     let edge = raw_commit(dir, &old, "Edge", -99_999_999_999_999, "fix: before time");
@@ -148,11 +152,12 @@ fn octopus_merges_odd_dates_and_escapes_give_figures_not_crashes() {
     add(&p, &edge, "2026-03-05T00:00:00Z", &[]);
     let d = dora(&p);
     let lead = &d["current"]["lead_time"];
-    // b1, b2, b3, the octopus merge, 1960 and the edge count; 2099 is dropped.
-    assert_eq!(lead["commits"], 6, "{d}");
+    // b1, b2, b3, the octopus merge, the Latin-1 fix, 1960 and the edge count; 2099 is dropped.
+    assert_eq!(lead["commits"], 7, "{d}");
     assert_eq!(lead["dropped"], 1, "{d}");
     let shipped = d["deployments"][0]["commits"].as_array().unwrap();
-    assert_eq!(shipped.len(), 7, "{d}");
+    assert_eq!(shipped.len(), 8, "{d}");
+    assert!(shipped.iter().any(|c| c["summary"] == "fix: café crème"), "Latin-1 read as such: {d}");
     assert!(shipped.iter().all(|c| c["lead_time_secs"].as_i64().is_some()), "{d}");
     let out = p.run(&["dora", "--service", "web", "--since", "2026-03-01", "--until", "2026-03-10"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
