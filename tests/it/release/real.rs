@@ -90,6 +90,7 @@ fn a_range_of_nothing_but_a_merge_commit_releases_nothing() {
     assert_eq!(j["current"]["tag"], "v1.1.0", "{j}");
     assert_eq!(j["next"], serde_json::Value::Null, "only a merge commit since v1.1.0: {j}");
     assert_eq!(j["changelog"], "", "{j}");
+    assert!(j["reason"].as_str().unwrap().contains("but merge commits"), "{j}");
     // A merge commit with a conventional message still counts.
     commit(&git, &p, "c", "fix: after");
     assert_eq!(plan(&git, &p)["next_tag"], "v1.1.1");

@@ -89,6 +89,7 @@ pub fn next_version(
     commits: &[ReleaseCommit],
     req: &BumpRequest,
 ) -> Result<Bump, ReleaseError> {
+    let merges_only = commits.iter().any(|c| c.merge);
     let commits: Vec<&ReleaseCommit> = commits.iter().filter(|c| !c.is_noise()).collect();
     if let Some(v) = &req.version {
         if let Some(cur) = current.filter(|c| v <= *c) {
@@ -125,7 +126,12 @@ pub fn next_version(
         return Ok(Bump {
             next: None,
             level: None,
-            reason: "no commits since the last release".into(),
+            reason: if merges_only {
+                "no commits since the last release but merge commits (the merged commits were released)"
+                    .into()
+            } else {
+                "no commits since the last release".into()
+            },
             drivers: Vec::new(),
         });
     }
