@@ -251,3 +251,23 @@ fn short_version_tags_are_refused_instead_of_a_first_release() {
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["next_tag"], "v1.11.0", "continues from v1.10.0: {j}");
 }
+
+/// A release tagged on a branch that was never merged back (v1.1.0 on release/1.1): from main,
+/// the last release is v1.0.0 and the next version is v1.1.0 again, as git-cliff computes too;
+/// the plan says that tag exists and what to do, rather than leaving it to `release tag`.
+#[test]
+fn a_next_tag_taken_on_an_unmerged_branch_is_called_out() {
+    let git = Git::new();
+    let p = repo(&git);
+    commit(&git, &p, "a", "feat: first");
+    git.run(p.path(), &["tag", "-a", "v1.0.0", "-m", "v1.0.0"]);
+    git.run(p.path(), &["checkout", "-q", "-b", "release/1.1"]);
+    commit(&git, &p, "b", "feat: on the release branch");
+    git.run(p.path(), &["tag", "-a", "v1.1.0", "-m", "v1.1.0"]);
+    git.run(p.path(), &["checkout", "-q", "main"]);
+    commit(&git, &p, "c", "feat: on main");
+    let j = plan(&git, &p);
+    assert_eq!(j["current"]["tag"], "v1.0.0", "{j}");
+    assert_eq!(j["next_tag"], "v1.1.0", "{j}");
+    assert!(j["reason"].as_str().unwrap().contains("v1.1.0 is tagged already"), "{j}");
+}
