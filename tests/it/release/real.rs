@@ -97,8 +97,9 @@ fn a_range_of_nothing_but_a_merge_commit_releases_nothing() {
 }
 
 /// Commit text is untrusted: escape sequences in the subject, scope and author name, a
-/// multi-line breaking-change note and a Latin-1 message. The changelog file keeps the text but
-/// never a raw control character; each entry stays on one line; `café` is read as Latin-1.
+/// multi-line breaking-change note, a Latin-1 message and an empty one. The changelog file keeps
+/// the text but never a raw control character; each entry stays on one line; `café` is read as
+/// Latin-1; the empty message is still an entry.
 #[test]
 fn hostile_commit_text_never_writes_control_characters_to_the_changelog() {
     let git = Git::new();
@@ -118,6 +119,7 @@ fn hostile_commit_text_never_writes_control_characters_to_the_changelog() {
     let msg = latin1.to_str().unwrap();
     git.run(p.path(), &["-c", "i18n.commitEncoding=ISO-8859-1", "commit", "-q", "--allow-empty", "-F", msg]);
 
+    git.run(p.path(), &["commit", "-q", "--allow-empty", "--allow-empty-message", "-m", ""]);
     let out = git.flightdeck(&p, &["release", "changelog", "--write"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let file = std::fs::read(p.path().join("CHANGELOG.md")).unwrap();
@@ -130,6 +132,7 @@ fn hostile_commit_text_never_writes_control_characters_to_the_changelog() {
     assert!(log.contains("- **x\\u001b[2J:** evil \\u001b]0;pwned\\u0007 title ("), "{log}");
     assert!(log.contains("- multi — line one line two line three ("), "one line: {log}");
     assert!(log.contains("- café au lait ("), "{log}");
+    assert!(log.contains("- (no message) ("), "an empty message still reads as an entry: {log}");
     for args in [&["release", "plan"][..], &["release", "changelog"], &["release", "plan", "--json"]] {
         let out = git.flightdeck(&p, args);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));

@@ -134,6 +134,7 @@ fn entry(c: &ReleaseCommit, links: Option<&Links>) -> String {
         (Some(note), Group::Breaking) if !note.is_empty() => {
             format!("{} — {}", clean(&c.description), clean(note))
         }
+        _ if c.description.trim().is_empty() => "(no message)".to_string(),
         _ => clean(&c.description),
     };
     let link = match links {
