@@ -163,3 +163,25 @@ fn octopus_merges_odd_dates_and_escapes_give_figures_not_crashes() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(!out.stdout.contains(&0x1b) && !out.stderr.contains(&0x1b), "{}", text(&out));
 }
+
+/// Linux tags a tree (`v2.6.11-tree`) beside its release tags: bootstrapping a ledger from `v*`
+/// skips the tags of a tree or a blob, which deployed nothing, instead of failing the import.
+#[test]
+fn ledger_from_tags_skips_tags_of_trees_and_blobs() {
+    let p = Project::new(CONFIG, &[]);
+    let dir = p.path();
+    git(dir, &["init", "-q", "-b", "main"], "2026-03-01T00:00:00Z");
+    commit(dir, "a", "2026-03-01T00:00:00Z");
+    git(dir, &["tag", "v1.0.0"], "2026-03-01T00:00:00Z");
+    git(dir, &["tag", "v1.0.0-tree", "HEAD^{tree}"], "2026-03-01T00:00:00Z");
+    let blob = git(dir, &["rev-parse", "HEAD:a"], "2026-03-01T00:00:00Z");
+    git(dir, &["tag", "-a", "v1.0.0-blob", "-m", "a blob", &blob], "2026-03-01T00:00:00Z");
+    commit(dir, "b", "2026-03-03T00:00:00Z");
+    git(dir, &["tag", "-a", "v1.1.0", "-m", "v1.1.0"], "2026-03-04T00:00:00Z");
+    let out = p.run(&["ledger", "import", "--from-tags", "v*", "--service", "web"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 2 deployments"), "{}", text(&out));
+    let d = dora(&p);
+    assert_eq!(d["current"]["deployments"], 2, "{d}");
+    assert_eq!(d["current"]["lead_time"]["median_secs"], 86400.0, "b, written a day before v1.1.0: {d}");
+}
