@@ -274,3 +274,21 @@ fn a_next_tag_taken_on_an_unmerged_branch_is_called_out() {
     assert_eq!(j["next_tag"], "v1.1.0", "{j}");
     assert!(j["reason"].as_str().unwrap().contains("v1.1.0 is tagged already"), "{j}");
 }
+
+/// runc's pre-releases: `v1.0.0-rc9` then `v1.0.0-rc10` (no dot before the number). Semver
+/// compares `rc10` and `rc9` as text; we take rc10 as the later one, as git-cliff does (it goes by
+/// history), and continue it the way git-cliff's `--bumped-version` does: `v1.0.0-rc10.1`.
+#[test]
+fn undotted_release_candidates_continue_from_the_latest() {
+    let git = Git::new();
+    let p = repo(&git);
+    commit(&git, &p, "a", "feat: a");
+    git.run(p.path(), &["tag", "v1.0.0-rc9"]);
+    commit(&git, &p, "a", "fix: b");
+    git.run(p.path(), &["tag", "v1.0.0-rc10"]);
+    commit(&git, &p, "a", "fix: c");
+    let j = plan(&git, &p);
+    assert_eq!(j["current"]["tag"], "v1.0.0-rc10", "{j}");
+    assert_eq!(j["next_tag"], "v1.0.0-rc10.1", "{j}");
+    assert_eq!(j["commits"].as_array().unwrap().len(), 1, "{j}");
+}

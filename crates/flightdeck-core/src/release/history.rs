@@ -34,8 +34,31 @@ pub fn release_tags(repo: &Repository, pattern: &TagPattern) -> Result<Vec<Tagge
         let Ok(commit) = obj.peel_to_commit() else { continue };
         out.push(TaggedVersion { tag: name.to_string(), version, sha: commit.id().to_string() });
     }
-    out.sort_by(|a, b| b.version.cmp(&a.version).then_with(|| a.tag.cmp(&b.tag)));
+    out.sort_by(|a, b| natural_cmp(&b.version, &a.version).then_with(|| a.tag.cmp(&b.tag)));
     Ok(out)
+}
+
+/// Semantic version order, except that a pre-release identifier ending in a number compares that
+/// number as a number: `1.0.0-rc10` comes after `1.0.0-rc9` (runc tagged `v1.0.0-rc9` then
+/// `v1.0.0-rc10`; semver's rule compares `rc10` and `rc9` as text).
+pub fn natural_cmp(a: &Version, b: &Version) -> std::cmp::Ordering {
+    let split = |id: &str| {
+        let digits = id.len() - id.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let (text, num) = id.split_at(id.len() - digits);
+        (text.to_string(), num.parse::<u64>().ok())
+    };
+    let pre = |v: &Version| -> Vec<(String, Option<u64>)> {
+        v.pre.as_str().split('.').filter(|s| !s.is_empty()).map(split).collect()
+    };
+    (a.major, a.minor, a.patch)
+        .cmp(&(b.major, b.minor, b.patch))
+        .then_with(|| match (a.pre.is_empty(), b.pre.is_empty()) {
+            (true, true) => std::cmp::Ordering::Equal,
+            (true, false) => std::cmp::Ordering::Greater,
+            (false, true) => std::cmp::Ordering::Less,
+            (false, false) => pre(a).cmp(&pre(b)),
+        })
+        .then_with(|| a.cmp(b))
 }
 
 /// The highest-versioned release tag whose commit is `head` or an ancestor of it.
