@@ -90,7 +90,7 @@ fn a_range_of_nothing_but_a_merge_commit_releases_nothing() {
     assert_eq!(j["current"]["tag"], "v1.1.0", "{j}");
     assert_eq!(j["next"], serde_json::Value::Null, "only a merge commit since v1.1.0: {j}");
     assert_eq!(j["changelog"], "", "{j}");
-    assert!(j["reason"].as_str().unwrap().contains("but merge commits"), "{j}");
+    assert!(j["reason"].as_str().unwrap().contains("but 1 merge commit(s)"), "{j}");
     // A merge commit with a conventional message still counts.
     commit(&git, &p, "c", "fix: after");
     assert_eq!(plan(&git, &p)["next_tag"], "v1.1.1");
@@ -291,4 +291,29 @@ fn undotted_release_candidates_continue_from_the_latest() {
     assert_eq!(j["current"]["tag"], "v1.0.0-rc10", "{j}");
     assert_eq!(j["next_tag"], "v1.0.0-rc10.1", "{j}");
     assert_eq!(j["commits"].as_array().unwrap().len(), 1, "{j}");
+}
+
+/// semantic-release's history between v24.2.3 and v24.2.4: 63 of its 78 commits are Renovate's
+/// `chore(deps): ...`. git-cliff's default configuration skips those (and `chore(pr)`,
+/// `chore(pull)`): no entry, no bump; a `fix(deps)` is a fix. Ours agrees entry for entry.
+#[test]
+fn dependency_update_chores_are_left_out_like_git_cliff() {
+    let git = Git::new();
+    let p = repo(&git);
+    commit(&git, &p, "a", "feat: first");
+    git.run(p.path(), &["tag", "-a", "v1.0.0", "-m", "v1.0.0"]);
+    commit(&git, &p, "package.json", "chore(deps): update dependency semver to v7.7.1 (#3600)");
+    commit(&git, &p, "package.json", "chore(deps-dev): bump ava from 6.1 to 6.2");
+    let j = plan(&git, &p);
+    assert_eq!(j["next"], serde_json::Value::Null, "{j}");
+    assert!(j["reason"].as_str().unwrap().contains("2 dependency update(s)"), "{j}");
+    commit(&git, &p, "README.md", "docs: update the guidelines link (#3670)");
+    commit(&git, &p, "package.json", "fix(deps): update dependency marked to v15 (#3610)");
+    let j = plan(&git, &p);
+    assert_eq!(j["next_tag"], "v1.0.1", "{j}");
+    let log = j["changelog"].as_str().unwrap();
+    assert!(!log.contains("semver to v7.7.1") && !log.contains("bump ava"), "{log}");
+    assert_eq!(entries(log, "Documentation").len(), 1, "{log}");
+    assert!(entries(log, "Fixed")[0].starts_with("- **deps:** update dependency marked to v15"), "{log}");
+    assert!(entries(log, "Maintenance").is_empty(), "{log}");
 }

@@ -140,11 +140,19 @@ impl ReleaseCommit {
     }
 
     /// True for a commit that neither drives a bump nor appears in a changelog: flightdeck's own
-    /// release commit, and a merge commit whose message is not conventional (`Merge pull request
-    /// #12 from ...`, `Merge branch 'x'`): the merged commits carry the changes, and git-cliff's
-    /// default configuration (`filter_unconventional`) leaves such merges out too.
+    /// release commit, a merge commit whose message is not conventional (`Merge pull request
+    /// #12 from ...`, `Merge branch 'x'`: the merged commits carry the changes), and the chores
+    /// git-cliff's default configuration skips (`chore(deps...)`, `chore(pr)`, `chore(pull)`:
+    /// Renovate and Dependabot updates). git-cliff leaves all of these out too.
     pub fn is_noise(&self) -> bool {
-        self.is_release_commit() || (self.merge && self.kind.is_none())
+        self.is_release_commit() || (self.merge && self.kind.is_none()) || self.is_skipped_chore()
+    }
+
+    /// `chore(deps)`, `chore(deps-dev)`, `chore(pr)`, `chore(pull)`.
+    pub fn is_skipped_chore(&self) -> bool {
+        self.kind.as_deref() == Some("chore")
+            && !self.breaking
+            && self.scope.as_deref().is_some_and(|s| s.starts_with("deps") || s == "pr" || s == "pull")
     }
 
     /// True for the commit a flightdeck release makes itself (`chore(release): TAG`, one line whose
