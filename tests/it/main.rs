@@ -29,6 +29,7 @@ mod db_upkeep;
 mod demo;
 mod demo_files;
 mod dora;
+mod dora_histories;
 mod dora_inputs;
 mod durable;
 mod durable_log;

@@ -8,6 +8,7 @@ mod files;
 mod gitenv;
 mod histories;
 mod hotfix;
+mod real;
 
 use gitenv::{CARGO, Git, released_project};
 

@@ -253,7 +253,7 @@ fn row(f: Fact) -> DeploymentRow {
         .commits
         .into_iter()
         .map(|c| {
-            let span = (finished.0 - c.author_time.0) / 1_000_000;
+            let span = finished.0.saturating_sub(c.author_time.0) / 1_000_000;
             let lead = (!f.baseline).then_some(span);
             CommitRow {
                 counted: !f.baseline && finished.0 > c.author_time.0,

@@ -55,7 +55,7 @@ impl Fact {
     pub fn lead_times(&self) -> impl Iterator<Item = i64> + '_ {
         let n = if self.baseline { 0 } else { self.commits.len() };
         // A commit dated after its deployment (a skewed clock) counts as zero, never negative.
-        self.commits[..n].iter().map(|c| (self.dep.finished_at.0 - c.author_time.0).max(0))
+        self.commits[..n].iter().map(|c| self.dep.finished_at.0.saturating_sub(c.author_time.0).max(0))
     }
 }
 

@@ -5,10 +5,12 @@
 //!
 //! It also finds revert commits ("This reverts commit X") and whether a deployment ships a proper
 //! ancestor of its predecessor's SHA (a rollback; the same SHA again is a redeploy, not a rollback).
+//! In a shallow clone, a deployment whose walk reaches the cut is left without lead times (and a
+//! note says why) rather than credited with every older commit.
 //! With `paths`, only commits touching them count (a merge counts when it differs from every parent
 //! there, git's TREESAME rule), but all commits still stop the walk.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use git2::{Commit as GitCommit, DiffOptions, Oid, Repository};
@@ -32,20 +34,23 @@ pub fn walk(repo: &Repository, shas: &[Option<&str>], paths: &[String]) -> (Hist
     let mut assigned: HashMap<Oid, u32> = HashMap::new();
     let mut history = History { shipped: Vec::with_capacity(shas.len()), rollback: vec![false; shas.len()] };
     let mut notes = Vec::new();
+    let shallow = shallow_boundary(repo);
+    let mut missing = Vec::new();
     let mut prev: Option<Oid> = None;
     for (i, sha) in shas.iter().enumerate() {
         let oid = sha.and_then(|s| resolve(repo, s));
         if oid.is_none() {
-            notes.push(format!(
-                "deployment #{} has SHA {:?}, not found in the repository",
-                i + 1,
-                sha.unwrap_or("")
-            ));
+            missing.push((i, sha.unwrap_or("")));
         }
-        let (shipped, new) = match oid {
-            Some(o) => ship(repo, o, u32::try_from(i).unwrap_or(u32::MAX), &mut assigned, paths),
-            None => (Vec::new(), 0),
+        let walk = Walk { repo, idx: u32::try_from(i).unwrap_or(u32::MAX), paths, shallow: &shallow };
+        let (mut shipped, new, cut) = match oid {
+            Some(o) => walk.ship(o, &mut assigned),
+            None => (Vec::new(), 0, false),
         };
+        if cut && i > 0 {
+            notes.push(shallow_note(i, sha.unwrap_or("")));
+            shipped.clear();
+        }
         if let (Some(p), Some(o)) = (prev, oid)
             && new == 0
             && p != o
@@ -56,7 +61,51 @@ pub fn walk(repo: &Repository, shas: &[Option<&str>], paths: &[String]) -> (Hist
         // Only the next deployment judges a rollback; without a SHA, neither side can be judged.
         prev = oid;
     }
+    notes.splice(0..0, missing_notes(&missing, !shallow.is_empty()));
     (history, notes)
+}
+
+/// One note per deployment whose SHA is not in the repository, at most three, then a count.
+fn missing_notes(missing: &[(usize, &str)], shallow: bool) -> Vec<String> {
+    let mut notes: Vec<String> = missing
+        .iter()
+        .take(3)
+        .map(|(i, sha)| format!("deployment #{} has SHA {sha:?}, not found in the repository", i + 1))
+        .collect();
+    if missing.len() > 3 {
+        notes.push(format!("{} more deployments have SHAs not found in the repository", missing.len() - 3));
+    }
+    if shallow && !missing.is_empty() {
+        notes.push(
+            "the repository is a shallow clone (git clone --depth): run `git fetch --unshallow` so \
+             every deployed commit is in it"
+                .into(),
+        );
+    }
+    notes
+}
+
+fn shallow_note(i: usize, sha: &str) -> String {
+    format!(
+        "deployment #{} ({}) reaches the end of a shallow clone (git clone --depth): the commits it \
+         first shipped are unknown, so it adds no lead times; run `git fetch --unshallow` for them",
+        i + 1,
+        short(sha)
+    )
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+/// The commits where a shallow clone's history is cut (`$GIT_DIR/shallow`; empty for a full
+/// clone): their parents are missing, so a walk reaching one cannot tell which commits are new.
+fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
+    if !repo.is_shallow() {
+        return HashSet::new();
+    }
+    let text = std::fs::read_to_string(repo.path().join("shallow")).unwrap_or_default();
+    text.lines().filter_map(|l| Oid::from_str(l.trim()).ok()).collect()
 }
 
 fn resolve(repo: &Repository, rev: &str) -> Option<Oid> {
@@ -71,35 +120,41 @@ fn resolve(repo: &Repository, rev: &str) -> Option<Oid> {
     repo.revparse_single(rev).ok()?.peel_to_commit().ok().map(|c| c.id())
 }
 
-/// Assigns the unassigned ancestors of `tip` (itself included) to `idx`; returns the kept commits
-/// and how many were newly assigned.
-fn ship(
-    repo: &Repository,
-    tip: Oid,
+/// One deployment's part of the walk.
+struct Walk<'a> {
+    repo: &'a Repository,
     idx: u32,
-    assigned: &mut HashMap<Oid, u32>,
-    paths: &[String],
-) -> (Vec<Commit>, usize) {
-    let mut stack = vec![tip];
-    let mut kept = Vec::new();
-    let mut new = 0;
-    while let Some(oid) = stack.pop() {
-        if assigned.contains_key(&oid) {
-            continue;
+    paths: &'a [String],
+    shallow: &'a HashSet<Oid>,
+}
+
+impl Walk<'_> {
+    /// Assigns the unassigned ancestors of `tip` (itself included) to this deployment; returns
+    /// the kept commits, how many were newly assigned, and whether the walk reached the end of a
+    /// shallow clone.
+    fn ship(&self, tip: Oid, assigned: &mut HashMap<Oid, u32>) -> (Vec<Commit>, usize, bool) {
+        let mut stack = vec![tip];
+        let mut kept = Vec::new();
+        let (mut new, mut cut) = (0, false);
+        while let Some(oid) = stack.pop() {
+            if assigned.contains_key(&oid) {
+                continue;
+            }
+            assigned.insert(oid, self.idx);
+            new += 1;
+            cut |= self.shallow.contains(&oid);
+            let Ok(commit) = self.repo.find_commit(oid) else { continue };
+            stack.extend(commit.parent_ids().filter(|p| !assigned.contains_key(p)));
+            if self.paths.is_empty() || touches(self.repo, &commit, self.paths) {
+                kept.push(describe(&commit));
+            }
         }
-        assigned.insert(oid, idx);
-        new += 1;
-        let Ok(commit) = repo.find_commit(oid) else { continue };
-        stack.extend(commit.parent_ids().filter(|p| !assigned.contains_key(p)));
-        if paths.is_empty() || touches(repo, &commit, paths) {
-            kept.push(describe(&commit));
-        }
+        (kept, new, cut)
     }
-    (kept, new)
 }
 
 fn describe(c: &GitCommit<'_>) -> Commit {
-    let message = String::from_utf8_lossy(c.message_bytes());
+    let message = decode(c.message_bytes(), c.message_encoding().ok().flatten());
     Commit {
         sha: c.id().to_string(),
         author_time: Micros(c.author().when().seconds().saturating_mul(1_000_000)),
@@ -137,4 +192,21 @@ fn touches(repo: &Repository, c: &GitCommit<'_>, paths: &[String]) -> bool {
         return differs(None);
     }
     c.parents().all(|p| p.tree().is_ok_and(|t| differs(Some(&t))))
+}
+
+/// A commit message as text: UTF-8, or Latin-1 when the commit declares it (`encoding
+/// ISO-8859-1`); other invalid bytes become U+FFFD. (The release module reads messages the same
+/// way; the two stay separate so neither top-level module depends on the other.)
+fn decode(bytes: &[u8], encoding: Option<&str>) -> String {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return s.to_string();
+    }
+    let latin1 = encoding
+        .map(str::to_ascii_lowercase)
+        .is_some_and(|e| matches!(e.as_str(), "iso-8859-1" | "iso8859-1" | "latin1" | "latin-1" | "l1"));
+    if latin1 {
+        bytes.iter().map(|&b| char::from(b)).collect()
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
 }

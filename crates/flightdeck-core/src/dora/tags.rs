@@ -1,6 +1,6 @@
 //! Bootstrapping a ledger from an existing repository's release tags: each tag matching a pattern is
 //! a successful production deployment of its commit at its tag time (the tagger's time for an
-//! annotated tag, else the commit's committer time).
+//! annotated tag, else the commit's committer time). Tags of a tree or a blob are skipped.
 
 use git2::{ObjectType, Repository};
 
@@ -21,7 +21,8 @@ pub fn deployments_from_tags(
         let obj = repo
             .revparse_single(&format!("refs/tags/{name}"))
             .map_err(DoraError::git(format!("reading tag {name}")))?;
-        let commit = obj.peel_to_commit().map_err(DoraError::git(format!("tag {name} names no commit")))?;
+        // A tag of a tree or a blob (Linux's `v2.6.11-tree`) deployed nothing: skip it.
+        let Ok(commit) = obj.peel_to_commit() else { continue };
         let (secs, actor) = match obj.as_tag().filter(|_| obj.kind() == Some(ObjectType::Tag)) {
             Some(tag) => match tag.tagger() {
                 Some(sig) => (sig.when().seconds(), sig.name().ok().map(str::to_string)),

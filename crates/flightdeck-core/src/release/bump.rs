@@ -4,7 +4,8 @@
 //! rules before 1.0 (a breaking change bumps the minor, a feature the patch; 0.0.x always the
 //! patch), any other commit a patch, and git-cliff's two switches `features_always_bump_minor` and
 //! `breaking_always_bump_major`. Around it: flightdeck's own release commits (`chore(release): TAG`)
-//! are ignored; a pre-release continues by default whatever the commits (`next_version`'s rule:
+//! merge commits with a non-conventional message (`Merge pull request #12 ...`) and the chores
+//! git-cliff's default configuration skips (`chore(deps)`, `chore(pr)`, `chore(pull)`) are ignored; a pre-release continues by default whatever the commits (`next_version`'s rule:
 //! `1.0.0-rc.1` + a breaking change → `1.0.0-rc.2`), moves to a later identifier with `--pre`
 //! (never back: `beta` after `rc` is refused) and is finalised only on request (`--final` or an
 //! explicit version, with or without new commits); an explicit version or a level overrides; with
@@ -89,7 +90,8 @@ pub fn next_version(
     commits: &[ReleaseCommit],
     req: &BumpRequest,
 ) -> Result<Bump, ReleaseError> {
-    let commits: Vec<&ReleaseCommit> = commits.iter().filter(|c| !c.is_release_commit()).collect();
+    let all = commits;
+    let commits: Vec<&ReleaseCommit> = all.iter().filter(|c| !c.is_noise()).collect();
     if let Some(v) = &req.version {
         if let Some(cur) = current.filter(|c| v <= *c) {
             return Err(ReleaseError::Invalid(format!(
@@ -122,17 +124,25 @@ pub fn next_version(
         return Ok(moved);
     }
     if commits.is_empty() {
-        return Ok(Bump {
-            next: None,
-            level: None,
-            reason: "no commits since the last release".into(),
-            drivers: Vec::new(),
-        });
+        return Ok(Bump { next: None, level: None, reason: nothing_reason(all), drivers: Vec::new() });
     }
     if current.pre.is_empty() {
         Ok(auto_stable(current, &commits, req))
     } else {
         Ok(pre_continue(current, &commits, req))
+    }
+}
+
+/// Why nothing is released when every commit since the last release was left out.
+fn nothing_reason(all: &[ReleaseCommit]) -> String {
+    let merges = all.iter().filter(|c| c.merge && c.is_noise()).count();
+    let chores = all.iter().filter(|c| c.is_skipped_chore()).count();
+    match (merges, chores) {
+        (0, 0) => "no commits since the last release".into(),
+        _ => format!(
+            "no commits since the last release but {merges} merge commit(s) (the merged commits were \
+             released) and {chores} dependency update(s) (chore(deps), which release nothing, as in git-cliff)"
+        ),
     }
 }
 

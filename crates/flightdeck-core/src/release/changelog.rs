@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use super::{Group, ReleaseCommit};
+use crate::sanitize::one_line;
 
 /// The header of a new changelog file.
 pub const HEADER: &str = "# Changelog\n\nAll notable changes to this project are documented in this file.\n\n\
@@ -20,14 +21,15 @@ pub struct ChangelogGroup {
     pub group: Group,
     /// Its heading (`Added`).
     pub title: String,
-    /// Its commits, newest first.
+    /// Its commits, oldest first (git-cliff's and release-plz's default `sort_commits = "oldest"`).
     pub commits: Vec<ReleaseCommit>,
 }
 
-/// Groups commits in changelog order, dropping release commits.
+/// Groups commits (given newest first, as a history walk yields them) in changelog order, each
+/// group oldest first, dropping release commits and non-conventional merge commits.
 pub fn group(commits: &[ReleaseCommit]) -> Vec<ChangelogGroup> {
     let mut groups: Vec<ChangelogGroup> = Vec::new();
-    let mut sorted: Vec<&ReleaseCommit> = commits.iter().filter(|c| !c.is_release_commit()).collect();
+    let mut sorted: Vec<&ReleaseCommit> = commits.iter().rev().filter(|c| !c.is_noise()).collect();
     sorted.sort_by_key(|c| c.group);
     for c in sorted {
         match groups.last_mut() {
@@ -122,11 +124,18 @@ pub fn render_section(s: &Section, groups: &[ChangelogGroup], links: Option<&Lin
     out
 }
 
+/// One list item. Commit text is untrusted: it is kept, on one line (a multi-line breaking-change
+/// note is joined with spaces so the list stays a list), with every control character written
+/// as a visible escape (`\u001b`), so neither the file nor a terminal showing it obeys them.
 fn entry(c: &ReleaseCommit, links: Option<&Links>) -> String {
-    let scope = c.scope.as_ref().map(|s| format!("**{s}:** ")).unwrap_or_default();
+    let clean = |t: &str| one_line(&t.split_whitespace().collect::<Vec<_>>().join(" ")).into_owned();
+    let scope = c.scope.as_ref().map(|s| format!("**{}:** ", clean(s))).unwrap_or_default();
     let text = match (&c.breaking_note, c.group) {
-        (Some(note), Group::Breaking) if !note.is_empty() => format!("{} — {note}", c.description),
-        _ => c.description.clone(),
+        (Some(note), Group::Breaking) if !note.is_empty() => {
+            format!("{} — {}", clean(&c.description), clean(note))
+        }
+        _ if c.description.trim().is_empty() => "(no message)".to_string(),
+        _ => clean(&c.description),
     };
     let link = match links {
         Some(l) => format!("[{}]({})", c.short, l.commit(&c.sha)),

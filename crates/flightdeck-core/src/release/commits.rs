@@ -99,6 +99,9 @@ pub struct ReleaseCommit {
     pub breaking_note: Option<String>,
     /// The changelog group.
     pub group: Group,
+    /// A merge commit (two or more parents).
+    #[serde(default)]
+    pub merge: bool,
 }
 
 impl ReleaseCommit {
@@ -118,6 +121,7 @@ impl ReleaseCommit {
             breaking: false,
             breaking_note: None,
             group: Group::Other,
+            merge: false,
         };
         if let Ok(cc) = git_conventional::Commit::parse(message.trim()) {
             c.kind = Some(cc.type_().as_str().to_ascii_lowercase());
@@ -128,7 +132,27 @@ impl ReleaseCommit {
                 cc.footers().iter().find(|f| f.breaking()).map(|f| f.value().trim().to_string());
         }
         c.group = Group::of(c.kind.as_deref(), c.scope.as_deref(), c.breaking);
+        if let Some(reverted) = git_revert_subject(&c.summary).filter(|_| c.kind.is_none()) {
+            c.group = Group::Reverted;
+            c.description = reverted.to_string();
+        }
         c
+    }
+
+    /// True for a commit that neither drives a bump nor appears in a changelog: flightdeck's own
+    /// release commit, a merge commit whose message is not conventional (`Merge pull request
+    /// #12 from ...`, `Merge branch 'x'`: the merged commits carry the changes), and the chores
+    /// git-cliff's default configuration skips (`chore(deps...)`, `chore(pr)`, `chore(pull)`:
+    /// Renovate and Dependabot updates). git-cliff leaves all of these out too.
+    pub fn is_noise(&self) -> bool {
+        self.is_release_commit() || (self.merge && self.kind.is_none()) || self.is_skipped_chore()
+    }
+
+    /// `chore(deps)`, `chore(deps-dev)`, `chore(pr)`, `chore(pull)`.
+    pub fn is_skipped_chore(&self) -> bool {
+        self.kind.as_deref() == Some("chore")
+            && !self.breaking
+            && self.scope.as_deref().is_some_and(|s| s.starts_with("deps") || s == "pr" || s == "pull")
     }
 
     /// True for the commit a flightdeck release makes itself (`chore(release): TAG`, one line whose
@@ -145,6 +169,30 @@ impl ReleaseCommit {
     /// True for a conventional `feat`.
     pub fn is_feature(&self) -> bool {
         self.kind.as_deref() == Some("feat")
+    }
+}
+
+/// What a `git revert` commit reverts: `feat: x` of `Revert "feat: x"`.
+fn git_revert_subject(summary: &str) -> Option<&str> {
+    let inner = summary.strip_prefix("Revert \"")?.strip_suffix('"')?;
+    (!inner.trim().is_empty()).then_some(inner)
+}
+
+/// A commit message (or an author name) as text: UTF-8, or the commit's declared `encoding`
+/// when it is Latin-1 (`git -c i18n.commitEncoding=ISO-8859-1`); any other invalid byte becomes
+/// U+FFFD. Control characters are kept here; whoever shows or writes the text sanitizes it.
+pub fn decode(bytes: &[u8], encoding: Option<&str>) -> String {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return s.to_string();
+    }
+    let latin1 = encoding.is_some_and(|e| {
+        let e = e.to_ascii_lowercase();
+        matches!(e.as_str(), "iso-8859-1" | "iso8859-1" | "latin1" | "latin-1" | "l1")
+    });
+    if latin1 {
+        bytes.iter().map(|&b| char::from(b)).collect()
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
     }
 }
 

@@ -62,9 +62,33 @@ pub fn detect(names: &[String], package: Option<&str>) -> Result<TagPattern, Rel
         ))),
         _ => match highest(names) {
             Some(h) => Err(no_match("any of v{version}, {version}, NAME-v{version}, NAME@{version}", &h)),
-            None => TagPattern::new("v{version}", None),
+            None => match short_versions(names) {
+                Some(e) => Err(e),
+                None => TagPattern::new("v{version}", None),
+            },
         },
     }
+}
+
+/// Tags like `v1.1` or `2` (no full `X.Y.Z`): the project has released, but no tag says which
+/// semantic version it is at; rather than propose a first release, say how to continue.
+fn short_versions(names: &[String]) -> Option<ReleaseError> {
+    let parse = |n: &str| -> Option<Vec<u64>> {
+        let digits = n.strip_prefix(['v', 'V']).unwrap_or(n);
+        let parts: Vec<u64> = digits.split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+        (parts.len() <= 2).then_some(parts)
+    };
+    let mut short: Vec<(Vec<u64>, &String)> = names.iter().filter_map(|n| parse(n).map(|v| (v, n))).collect();
+    short.sort();
+    let (parts, tag) = short.last()?;
+    let full = format!("{}.{}.0", parts[0], parts.get(1).copied().unwrap_or(0));
+    let prefix = if tag.starts_with(['v', 'V']) { &tag[..1] } else { "" };
+    Some(ReleaseError::Refused(format!(
+        "the repository has {} release tag(s) without a full X.Y.Z version, the highest {tag}: \
+         flightdeck continues from a semantic version; tag that release as one (`git tag -a \
+         {prefix}{full} {tag}^{{}} -m {prefix}{full}`) or pass --version",
+        short.len()
+    )))
 }
 
 fn no_match(what: &str, (tag, pattern, count): &(String, String, usize)) -> ReleaseError {
@@ -154,6 +178,18 @@ mod tests {
         assert!(m.contains("tag_pattern = \"release-{version}\""), "{m}");
         let e = detect(&names(&["api-v1.0.0", "web-v1.0.0"]), None).unwrap_err();
         assert!(e.to_string().contains("several packages (api, web)"), "{e}");
+    }
+
+    /// `v1.1` tags (no patch number): git-cliff stops with a semver error; we refuse too,
+    /// naming the highest and how to continue, instead of proposing a first release v0.1.0.
+    #[test]
+    fn tags_without_a_full_version_are_refused_not_restarted() {
+        let e = detect(&names(&["v1.1", "v1.10", "v1.9", "latest"]), None).unwrap_err();
+        assert!(matches!(e, ReleaseError::Refused(_)), "{e}");
+        let m = e.to_string();
+        assert!(m.contains("3 release tag(s) without a full X.Y.Z version, the highest v1.10"), "{m}");
+        assert!(m.contains("git tag -a v1.10.0 v1.10^{} -m v1.10.0"), "{m}");
+        assert!(detect(&names(&["latest", "nightly"]), None).is_ok(), "no version at all: a first release");
     }
 
     /// Lerna and Changesets tag `NAME@X.Y.Z`, scoped names included.

@@ -1,10 +1,13 @@
 //! Reading history with git2: the release tags that fit a pattern, the last one reachable from a
 //! revision, and the commits since it.
 
+use std::collections::HashSet;
+
 use git2::{Oid, Repository, Sort};
 use semver::Version;
 use serde::{Deserialize, Serialize};
 
+use super::commits::decode;
 use super::{ReleaseCommit, ReleaseError, TagPattern};
 
 /// A release tag and the version it carries.
@@ -31,8 +34,31 @@ pub fn release_tags(repo: &Repository, pattern: &TagPattern) -> Result<Vec<Tagge
         let Ok(commit) = obj.peel_to_commit() else { continue };
         out.push(TaggedVersion { tag: name.to_string(), version, sha: commit.id().to_string() });
     }
-    out.sort_by(|a, b| b.version.cmp(&a.version).then_with(|| a.tag.cmp(&b.tag)));
+    out.sort_by(|a, b| natural_cmp(&b.version, &a.version).then_with(|| a.tag.cmp(&b.tag)));
     Ok(out)
+}
+
+/// Semantic version order, except that a pre-release identifier ending in a number compares that
+/// number as a number: `1.0.0-rc10` comes after `1.0.0-rc9` (runc tagged `v1.0.0-rc9` then
+/// `v1.0.0-rc10`; semver's rule compares `rc10` and `rc9` as text).
+pub fn natural_cmp(a: &Version, b: &Version) -> std::cmp::Ordering {
+    let split = |id: &str| {
+        let digits = id.len() - id.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let (text, num) = id.split_at(id.len() - digits);
+        (text.to_string(), num.parse::<u64>().ok())
+    };
+    let pre = |v: &Version| -> Vec<(String, Option<u64>)> {
+        v.pre.as_str().split('.').filter(|s| !s.is_empty()).map(split).collect()
+    };
+    (a.major, a.minor, a.patch)
+        .cmp(&(b.major, b.minor, b.patch))
+        .then_with(|| match (a.pre.is_empty(), b.pre.is_empty()) {
+            (true, true) => std::cmp::Ordering::Equal,
+            (true, false) => std::cmp::Ordering::Greater,
+            (false, true) => std::cmp::Ordering::Less,
+            (false, false) => pre(a).cmp(&pre(b)),
+        })
+        .then_with(|| a.cmp(b))
 }
 
 /// The highest-versioned release tag whose commit is `head` or an ancestor of it.
@@ -74,16 +100,46 @@ pub fn commits_since(
     if let Some(s) = since {
         walk.hide(s).map_err(ReleaseError::git("hiding the last release"))?;
     }
+    let shallow = shallow_boundary(repo);
     let mut out = Vec::new();
     for oid in walk {
         let oid = oid.map_err(ReleaseError::git("walking history"))?;
         let c = repo.find_commit(oid).map_err(ReleaseError::git(format!("reading commit {oid}")))?;
-        let message = String::from_utf8_lossy(c.message_bytes()).into_owned();
+        if shallow.contains(&oid) {
+            return Err(shallow_refusal(since.is_some()));
+        }
+        let encoding = c.message_encoding().ok().flatten();
+        let message = decode(c.message_bytes(), encoding);
         let author = c.author();
-        let name = String::from_utf8_lossy(author.name_bytes()).into_owned();
-        out.push(ReleaseCommit::parse(&oid.to_string(), &message, &name, author.when().seconds()));
+        let name = decode(author.name_bytes(), encoding);
+        let mut rc = ReleaseCommit::parse(&oid.to_string(), &message, &name, author.when().seconds());
+        rc.merge = c.parent_count() > 1;
+        out.push(rc);
     }
     Ok(out)
+}
+
+/// The commits where a shallow clone's history is cut (`$GIT_DIR/shallow`; empty for a full
+/// clone): their parents are missing, so a walk that reaches one does not know the whole range.
+pub fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
+    if !repo.is_shallow() {
+        return HashSet::new();
+    }
+    let text = std::fs::read_to_string(repo.path().join("shallow")).unwrap_or_default();
+    text.lines().filter_map(|l| Oid::from_str(l.trim()).ok()).collect()
+}
+
+fn shallow_refusal(had_tag: bool) -> ReleaseError {
+    let what = if had_tag {
+        "the commits since the last release tag reach the end of this shallow clone"
+    } else {
+        "this shallow clone ends before any release tag"
+    };
+    ReleaseError::Refused(format!(
+        "{what} (git clone --depth): the next version and the changelog would be computed from part \
+         of the history. Fetch the whole history first: `git fetch --unshallow --tags` (in CI, \
+         actions/checkout with fetch-depth: 0)"
+    ))
 }
 
 /// Keeps the commits that change something under one of `paths` (all when `paths` is empty):

@@ -27,19 +27,38 @@ pub struct HotfixStart {
 }
 
 /// Plans the hotfix branch from `from` (a tag name; default: the highest stable release tag).
+/// Refuses when the patch it would release is tagged already (`--from v4.13.0` while v4.13.1
+/// exists), naming the newest release of that line to start from instead.
 pub fn prepare(repo: &Repository, pat: &TagPattern, from: Option<&str>) -> Result<HotfixStart, ReleaseError> {
     let tags = history::release_tags(repo, pat)?;
     let base = match from {
-        Some(name) => tags.into_iter().find(|t| t.tag == name).ok_or_else(|| {
+        Some(name) => tags.iter().find(|t| t.tag == name).cloned().ok_or_else(|| {
             ReleaseError::Invalid(format!(
                 "{name:?} is not a release tag fitting the tag pattern: name the production tag"
             ))
         })?,
-        None => tags.into_iter().find(|t| t.version.pre.is_empty()).ok_or_else(|| {
+        None => tags.iter().find(|t| t.version.pre.is_empty()).cloned().ok_or_else(|| {
             ReleaseError::Refused("no release tag to hotfix: there is no production release yet".into())
         })?,
     };
-    let version = bump_level(&base.version, Level::Patch).to_string();
+    let next = bump_level(&base.version, Level::Patch);
+    let newest_of_line = tags
+        .iter()
+        .filter(|t| {
+            t.version.pre.is_empty() && (t.version.major, t.version.minor) == (next.major, next.minor)
+        })
+        .find(|t| t.version >= next);
+    if let Some(newest) = newest_of_line {
+        return Err(ReleaseError::Refused(format!(
+            "{} is tagged already: the {}.{} line has moved on to {}; hotfix from it (--from {})",
+            pat.format(&next),
+            next.major,
+            next.minor,
+            newest.tag,
+            newest.tag
+        )));
+    }
+    let version = next.to_string();
     let branch = format!("hotfix/{version}");
     if repo.find_branch(&branch, git2::BranchType::Local).is_ok() {
         return Err(ReleaseError::Refused(format!(

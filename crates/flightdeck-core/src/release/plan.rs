@@ -139,7 +139,8 @@ pub fn plan(
     };
     let drivers = commits.iter().filter(|c| b.drivers.contains(&c.sha)).cloned().collect();
     let branch = history::current_branch(repo);
-    let (next, level, reason, head, hotfix) = (b.next, b.level, b.reason, head.to_string(), opts.hotfix);
+    let reason = format!("{}{}", b.reason, taken(repo, next_tag.as_deref()));
+    let (next, level, head, hotfix) = (b.next, b.level, head.to_string(), opts.hotfix);
     Ok(ReleasePlan {
         package,
         branch,
@@ -157,6 +158,18 @@ pub fn plan(
         links,
         date,
     })
+}
+
+/// A warning when the next tag exists already, on a commit HEAD does not reach (a release
+/// branch not merged back): `release tag` would refuse it.
+fn taken(repo: &Repository, next_tag: Option<&str>) -> String {
+    match next_tag {
+        Some(t) if repo.find_reference(&format!("refs/tags/{t}")).is_ok() => format!(
+            "; but {t} is tagged already on a commit this branch does not contain: merge that \
+             release in, or pass --version"
+        ),
+        _ => String::new(),
+    }
 }
 
 /// The commit HEAD points at; a repository without commits is refused with what to do.
