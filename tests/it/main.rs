@@ -36,6 +36,7 @@ mod e2e_detach;
 mod e2e_pair;
 mod e2e_tmux;
 mod edges;
+mod engine_files;
 mod engine_runs;
 mod gates;
 mod health;

@@ -108,6 +108,7 @@ pub(crate) async fn recorded(cx: &mut StepCx, code: i32) -> StepOutcome {
     let mut tail = resume_tail(cx, &m);
     cx.log(Stream::System, format!("the step had ended with status {code} while flightdeck was down")).await;
     drain(cx, &m, &mut tail).await;
+    settle_raw(cx, &m, &tail, false);
     finish(cx, &m, Stop::Exited(Some(code), None))
 }
 
@@ -118,11 +119,13 @@ async fn supervise(
     m: &Markers,
     tail: &mut Tail,
 ) -> StepOutcome {
+    let fresh = child.is_some();
     let stop = watch(cx, pgid, child.as_mut(), m, tail).await;
     if matches!(stop, Stop::TimedOut | Stop::Cancelled) {
         stop_group(pgid, child.as_mut()).await;
     }
     drain(cx, m, tail).await;
+    settle_raw(cx, m, tail, fresh);
     finish(cx, m, stop)
 }
 
@@ -143,9 +146,30 @@ fn finish(cx: &mut StepCx, m: &Markers, stop: Stop) -> StepOutcome {
     // The step wrote straight to these files: no secret value may stay in them (issue 15).
     cx.shared.scrub_file(&m.outputs);
     cx.shared.scrub_file(cx.log.path());
-    let _ = std::fs::remove_file(&m.raw);
-    let _ = std::fs::remove_file(&m.copied);
     outcome(cx, stop)
+}
+
+/// Once the command's output is copied, its raw file goes, and with it the record of the copy
+/// (which this engine wrote only if it copied something, unless an earlier engine started the
+/// execution). A raw file that stayed empty becomes the step's log instead, when the step has
+/// none yet and the run read no secret: a rename, not an unlink, because freeing an inode is what
+/// makes every file created after it dear on ext4 without a journal (its allocator skips each
+/// inode freed in the last minutes). A process the step left behind that writes later then
+/// writes into the step's log rather than into a removed file.
+fn settle_raw(cx: &StepCx, m: &Markers, tail: &Tail, fresh: bool) {
+    let unread = tail.consumed() == 0 && tail.unrecorded.is_some();
+    let kept = fresh
+        && unread
+        && cx.log.size() == 0
+        && cx.shared.redactor.is_empty()
+        && std::fs::symlink_metadata(cx.log.path()).is_err()
+        && std::fs::rename(&m.raw, cx.log.path()).is_ok();
+    if !kept {
+        let _ = std::fs::remove_file(&m.raw);
+    }
+    if !fresh || !unread {
+        let _ = std::fs::remove_file(&m.copied);
+    }
 }
 
 /// Polls of the raw output after the command ended (each copies up to a few thousand lines).
