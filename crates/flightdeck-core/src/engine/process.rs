@@ -1,9 +1,11 @@
 //! Running a step's shell command so that it outlives the engine: the start is committed, then a
 //! small `sh` wrapper is spawned in its own process group (see [`crate::engine::markers`]) with the
-//! command's output appended to a raw file that the engine copies, redacted, into the step's log;
-//! its pid, group and /proc start time are committed right after the spawn. The
-//! engine learns the end from the wrapper's state file, so a step that finishes while no engine
-//! watches is still known finished. A resumed run adopts a live group instead of starting a second
+//! command's output appended to a raw file that the engine copies, redacted, into the step's log.
+//! The wrapper writes its pid (its group) into its state file; the engine also commits the pid,
+//! group and /proc start time, one poll after the spawn, for a step still running then (one that
+//! ended sooner has them committed with its end: a commit less per short step). The engine learns
+//! the end from the wrapper's state file, so a step that finishes while no engine watches is still
+//! known finished. A resumed run adopts a live group instead of starting a second
 //! copy, and copies its output on from where the last engine stopped. On timeout or cancellation
 //! the whole group gets SIGTERM, then SIGKILL after [`crate::engine::procfs::GRACE`].
 
@@ -41,12 +43,13 @@ exit $s"#;
 /// The shell the wrapper runs in.
 const SH: &str = "/bin/sh";
 
-#[derive(Clone, Copy)]
 enum Stop {
     Exited(Option<i32>, Option<ExitStatus>),
     Vanished,
     TimedOut,
     Cancelled,
+    /// The step's pid could not be committed (the store's error): its group was stopped.
+    Unrecorded(String),
 }
 
 /// The marker files of the execution `cx` is running.
@@ -66,23 +69,24 @@ pub(crate) async fn run_shell(cx: &mut StepCx, command: &str) -> StepOutcome {
     if let Err(e) = cx.started(command).await {
         return StepOutcome::failed(format!("store: {e}"));
     }
-    let mut child = match build_command(cx, command, &m).and_then(|mut c| c.spawn()) {
+    let child = match build_command(cx, command, &m).and_then(|mut c| c.spawn()) {
         Ok(c) => c,
         Err(e) => return StepOutcome::failed(format!("cannot start `sh -c`: {e}")),
     };
     let pid = child.id().and_then(|p| i32::try_from(p).ok());
+    let Some(group) = pid else { return StepOutcome::failed("the step's process has no pid") };
+    // Committed with the end, or one poll from now if the step still runs (see the module docs).
     cx.record.pid = pid;
     cx.record.pgid = pid;
-    cx.record.proc_start = pid.and_then(proc_start_time);
-    if let Err(e) = cx.shared.store.record(None, None, Some(&cx.record)).await {
-        if let Some(pg) = pid {
-            stop_group(pg, Some(&mut child)).await;
-        }
-        return StepOutcome::failed(format!("store: {e}"));
-    }
-    let Some(group) = pid else { return StepOutcome::failed("the step's process has no pid") };
     let mut tail = Tail::new(&m.raw, 0);
     supervise(cx, group, Some(child), &m, &mut tail).await
+}
+
+/// Commits the pid, group and /proc start time of the step's wrapper (`group` leads its group).
+async fn record_group(cx: &mut StepCx, group: i32) -> Result<(), String> {
+    cx.record.proc_start = proc_start_time(group);
+    let record = cx.shared.redact_record(&cx.record);
+    cx.shared.store.record(None, None, Some(&record)).await.map_err(|e| format!("store: {e}"))
 }
 
 /// Waits for the live process group of an execution an earlier engine started (never a second copy).
@@ -121,7 +125,7 @@ async fn supervise(
 ) -> StepOutcome {
     let fresh = child.is_some();
     let stop = watch(cx, pgid, child.as_mut(), m, tail).await;
-    if matches!(stop, Stop::TimedOut | Stop::Cancelled) {
+    if matches!(stop, Stop::TimedOut | Stop::Cancelled | Stop::Unrecorded(_)) {
         stop_group(pgid, child.as_mut()).await;
     }
     drain(cx, m, tail).await;
@@ -221,12 +225,21 @@ async fn watch(
     let cancel = cx.shared.cancel.clone();
     let deadline = cx.deadline;
     let mut tick = tokio::time::interval(POLL);
+    // A spawned step's pid is committed at the second tick (the first is at once), if it runs then.
+    let mut ticks = 0u32;
     loop {
         tokio::select! {
             status = wait_child(child.as_deref_mut()) => {
                 return Stop::Exited(m.exit_status(), status.ok());
             }
             _ = tick.tick() => {
+                ticks = ticks.saturating_add(1);
+                if ticks == 2
+                    && child.is_some()
+                    && let Err(e) = record_group(cx, pgid).await
+                {
+                    return Stop::Unrecorded(e);
+                }
                 pump(cx, m, tail).await;
                 if child.is_none() {
                     if let Some(code) = m.exit_status() {
@@ -315,6 +328,7 @@ fn outcome(cx: &mut StepCx, stop: Stop) -> StepOutcome {
             exit_outcome(cx, status.code(), status.signal())
         }
         Stop::Exited(None, None) => StepOutcome::failed("ended without an exit status"),
+        Stop::Unrecorded(e) => StepOutcome::failed(e),
     }
 }
 
