@@ -10,7 +10,9 @@ use crate::common::{LOCAL, Project, events, text};
 /// The id of the run whose `--json` events are in `out`.
 fn run_id(out: &std::process::Output) -> String {
     let evs = events(out);
-    evs.iter().find_map(|e| e["run"].as_str().map(str::to_string)).unwrap_or_else(|| panic!("no run id: {}", text(out)))
+    evs.iter()
+        .find_map(|e| e["run"].as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("no run id: {}", text(out)))
 }
 
 fn log_file(p: &Project, run: &str, step: &str) -> std::path::PathBuf {
@@ -86,7 +88,8 @@ fn a_quiet_steps_leftover_process_never_writes_a_secret_into_the_log() {
         "{LOCAL}\n[secret_providers.file]\nkind = \"dotenv\"\nfile = \"{}\"\n\n[secrets.token]\nprovider = \"file\"\n",
         file.display()
     );
-    let wf = "title = \"bg\"\n[[steps]]\nid = \"spawn\"\nrun = \"(sleep 0.5; echo late {{ secrets.token }}) &\"\n";
+    let wf =
+        "title = \"bg\"\n[[steps]]\nid = \"spawn\"\nrun = \"(sleep 0.5; echo late {{ secrets.token }}) &\"\n";
     let p = Project::new(&config, &[("bg.toml", wf)]);
     let out = p.run(&["run", "bg", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));

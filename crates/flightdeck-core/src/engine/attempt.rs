@@ -174,7 +174,8 @@ impl Runner {
         self.shared.emit(kind, None, Some(&self.records[i])).await?;
         // The end is committed: the attempt's state file can serve the next execution.
         if let Some(log) = &self.records[i].log_path {
-            crate::engine::markers::Markers::new(Path::new(log), &self.records[i].attempt.to_string()).recycle();
+            crate::engine::markers::Markers::new(Path::new(log), &self.records[i].attempt.to_string())
+                .recycle();
         }
         Ok(end)
     }

@@ -88,7 +88,7 @@ impl Markers {
     /// After the execution's end is committed (nothing reads its state file then), empties the file
     /// and renames it to the run's spare. Emptied first: a spare is empty under any crash.
     /// A wrapper that could still write to it is dead by then: it exited, or its status was read,
-    /// or its group was SIGKILLed. Best effort: without a spare the next intent creates a file.
+    /// or its group was killed (`SIGKILL`). Best effort: without a spare the next intent creates a file.
     pub fn recycle(&self) {
         let Some(spare) = self.spare() else { return };
         let emptied = std::fs::OpenOptions::new().write(true).truncate(true).open(&self.state).is_ok();
