@@ -69,11 +69,11 @@ fn what_a_quiet_steps_leftover_process_prints_later_is_kept_in_its_log() {
         std::fs::read_to_string(&log)
     );
     let dir = p.home.path().join(format!("logs/{run}"));
-    let leftovers: Vec<String> = std::fs::read_dir(&dir)
+    let leftovers: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".raw") || n.ends_with(".copied"))
+        .map(|e| e.path())
+        .filter(|f| f.extension().is_some_and(|x| x == "raw" || x == "copied"))
         .collect();
     assert!(leftovers.is_empty(), "working files left: {leftovers:?}");
 }
