@@ -248,7 +248,12 @@ fn print_lines(bytes: &[u8], raw: bool) {
 fn print_log_file(path: &std::path::Path, raw: bool) -> std::io::Result<()> {
     use std::io::BufRead as _;
     const BATCH: usize = 64 * 1024;
-    let mut reader = std::io::BufReader::new(std::fs::File::open(path)?);
+    // A step that printed nothing has no log (see `engine::logfile`): nothing to print.
+    let file = match std::fs::File::open(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        other => other?,
+    };
+    let mut reader = std::io::BufReader::new(file);
     let mut line = Vec::new();
     let mut batch: Vec<u8> = Vec::with_capacity(BATCH + 1024);
     while !crate::output::stdout_closed() {

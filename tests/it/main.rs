@@ -37,6 +37,7 @@ mod e2e_detach;
 mod e2e_pair;
 mod e2e_tmux;
 mod edges;
+mod engine_files;
 mod engine_runs;
 mod forge_approve;
 mod forge_audit;

@@ -3,6 +3,7 @@
 //! (committed with its `StepFinished` event); a skipped step and one that failed before it started.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -180,6 +181,11 @@ impl Runner {
         };
         self.records[i] = record;
         self.shared.emit(kind, None, Some(&self.records[i])).await?;
+        // The end is committed: the attempt's state file can serve the next execution.
+        if let Some(log) = &self.records[i].log_path {
+            crate::engine::markers::Markers::new(Path::new(log), &self.records[i].attempt.to_string())
+                .recycle();
+        }
         Ok(end)
     }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::engine::event::{Decision, EventKind, FailureAction, RunStatus};
+use crate::engine::markers::Markers;
 use crate::engine::procfs::{group_alive, proc_start_time};
 use crate::engine::runner::{End, Runner};
 use crate::engine::{EngineError, Reply};
@@ -101,9 +102,17 @@ impl Runner {
 
     fn still_running(&self, i: usize) -> bool {
         let r = &self.records[i];
-        let (Some(group), Some(leader)) = (r.pgid, r.pid) else { return false };
+        let (Some(group), Some(leader)) = (r.pgid, r.pid) else { return self.marker_group(i).is_some() };
         let same_process = r.proc_start.is_none() || proc_start_time(leader) == r.proc_start;
         group_alive(group) && same_process
+    }
+
+    /// The live process group the wrapper of step `i`'s interrupted attempt wrote to its state file:
+    /// a step that died within its first poll has no group in the store (see `engine::process`).
+    fn marker_group(&self, i: usize) -> Option<i32> {
+        let r = &self.records[i];
+        let m = Markers::new(std::path::Path::new(r.log_path.as_deref()?), &r.attempt.to_string());
+        m.begun_pid().filter(|&group| m.group_is_ours(group))
     }
 
     async fn wait_rerun_confirmation(&self, step: &str) -> bool {
@@ -134,7 +143,7 @@ impl Runner {
 
     /// Stops what is left of a dead run's step: SIGTERM to its group, SIGKILL after the grace period.
     async fn kill_leftover(&self, i: usize) {
-        let Some(pgid) = self.records[i].pgid else { return };
+        let Some(pgid) = self.records[i].pgid.or_else(|| self.marker_group(i)) else { return };
         let pg = nix::unistd::Pid::from_raw(pgid);
         let _ = nix::sys::signal::killpg(pg, nix::sys::signal::Signal::SIGTERM);
         for _ in 0..50 {

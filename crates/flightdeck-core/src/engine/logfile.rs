@@ -2,6 +2,10 @@
 //! [`Tail`], which follows what a step's process appends to it (the process writes the file itself,
 //! so its output never depends on the engine draining a pipe).
 //!
+//! The file is created by the first line written to it: a step that prints nothing leaves no log
+//! (creating a file is the dearest thing the engine does per step), and every reader treats a
+//! missing log as an empty one.
+//!
 //! Writes are best effort: a full disk must not stop a deploy half way, so a failed write is
 //! remembered and reported once in the step's log stream instead of failing the step.
 
@@ -12,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// Default cap of one step's log before it rotates (64 MiB).
 pub const DEFAULT_CAP: u64 = 64 * 1024 * 1024;
 
-/// An open step log.
+/// A step log, opened (created) at its first write.
 #[derive(Debug)]
 pub struct LogFile {
     path: PathBuf,
@@ -24,20 +28,20 @@ pub struct LogFile {
 }
 
 impl LogFile {
-    /// Opens (appends to) `path`, creating its directory if it is missing.
+    /// The log at `path` (appended to; created by the first line written), its directory created
+    /// now if it is missing: the step's marker files go beside it.
     pub fn open(path: &Path, cap: u64) -> std::io::Result<LogFile> {
-        let open = || OpenOptions::new().create(true).append(true).open(path);
-        let file = match open() {
+        let size = match std::fs::metadata(path) {
+            Ok(m) => m.len(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir)?;
                 }
-                open()?
+                0
             }
-            other => other?,
+            Err(e) => return Err(e),
         };
-        let size = file.metadata()?.len();
-        Ok(LogFile { path: path.to_path_buf(), file: Some(file), size, cap: cap.max(1024), error: None })
+        Ok(LogFile { path: path.to_path_buf(), file: None, size, cap: cap.max(1024), error: None })
     }
 
     /// The file's path.
@@ -45,9 +49,29 @@ impl LogFile {
         &self.path
     }
 
-    /// The file's length as this handle wrote it.
+    /// The file's length as this handle wrote it (0 while it does not exist).
     pub fn size(&self) -> u64 {
         self.size
+    }
+
+    /// The open file, opened (created) now if it is not yet; `None` after an error (remembered).
+    fn handle(&mut self) -> Option<&mut File> {
+        if self.file.is_none() {
+            match OpenOptions::new().create(true).append(true).open(&self.path) {
+                Ok(f) => self.file = Some(f),
+                Err(e) => {
+                    self.note(format!("cannot open {}: {e}", self.path.display()));
+                    return None;
+                }
+            }
+        }
+        self.file.as_mut()
+    }
+
+    fn note(&mut self, error: String) {
+        if self.error.is_none() {
+            self.error = Some(error);
+        }
     }
 
     /// Cuts the file back to `len` bytes if it is longer (a copy a crash interrupted). A file
@@ -56,14 +80,10 @@ impl LogFile {
         if self.size <= len {
             return;
         }
-        let Some(file) = self.file.as_mut() else { return };
+        let Some(file) = self.handle() else { return };
         match file.set_len(len) {
             Ok(()) => self.size = len,
-            Err(e) => {
-                if self.error.is_none() {
-                    self.error = Some(format!("cannot truncate {}: {e}", self.path.display()));
-                }
-            }
+            Err(e) => self.note(format!("cannot truncate {}: {e}", self.path.display())),
         }
     }
 
@@ -73,29 +93,21 @@ impl LogFile {
         if self.size + len > self.cap {
             self.rotate();
         }
-        let Some(file) = self.file.as_mut() else { return };
+        let Some(file) = self.handle() else { return };
         let result = file.write_all(line.as_bytes()).and_then(|()| file.write_all(b"\n"));
         match result {
             Ok(()) => self.size += len,
-            Err(e) => {
-                if self.error.is_none() {
-                    self.error = Some(format!("cannot write {}: {e}", self.path.display()));
-                }
-            }
+            Err(e) => self.note(format!("cannot write {}: {e}", self.path.display())),
         }
     }
 
+    /// Moves the full log to `.log.1`; the next line starts a new one.
     fn rotate(&mut self) {
         let old = self.path.with_extension("log.1");
         self.file = None;
-        let reopened = std::fs::rename(&self.path, &old)
-            .and_then(|()| OpenOptions::new().create(true).append(true).truncate(false).open(&self.path));
-        match reopened {
-            Ok(f) => {
-                self.file = Some(f);
-                self.size = 0;
-            }
-            Err(e) => self.error = Some(format!("cannot rotate {}: {e}", self.path.display())),
+        match std::fs::rename(&self.path, &old) {
+            Ok(()) => self.size = 0,
+            Err(e) => self.note(format!("cannot rotate {}: {e}", self.path.display())),
         }
     }
 }
@@ -231,6 +243,24 @@ mod tests {
         assert_eq!(lines.len(), 2);
         assert!(lines.iter().all(|l| l.len() == MAX_LINE));
         assert_eq!(tail.finish().map(|l| l.len()), Some(10));
+    }
+
+    #[test]
+    fn a_log_nothing_is_written_to_is_never_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run/quiet.log");
+        let mut log = LogFile::open(&path, 1024).unwrap();
+        assert!(dir.path().join("run").is_dir(), "the directory is made for the marker files");
+        log.truncate_to(0);
+        assert!(!path.exists(), "opening a log created it");
+        assert_eq!(log.size(), 0);
+        log.write_line("first");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "first\n");
+        let mut again = LogFile::open(&path, 1024).unwrap();
+        assert_eq!(again.size(), 6);
+        again.write_line("second");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "first\nsecond\n");
+        assert!(again.error.is_none() && log.error.is_none());
     }
 
     #[test]

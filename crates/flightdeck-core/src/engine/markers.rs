@@ -11,6 +11,10 @@
 //! Outputs go to `<step>.N.outputs`. A resumed run reads these files to decide, without guessing,
 //! whether the step finished, is still running, never began, or is unknown.
 //!
+//! Once an execution's end is committed its state file is read no more: it is emptied, then renamed
+//! to the run's [`SPARE_STATE`], which the next execution's intent takes by renaming it again, so a
+//! run allocates no inode for its state files after the first (see [`Markers::recycle`]).
+//!
 //! `<step>.N.copied` says how far the command's raw output has been copied into the step's log:
 //! the raw offset and the log's length right after that copy, in one fixed-width write. It is
 //! written before the first line is copied (a command with no output has none). A resumed run cuts
@@ -31,6 +35,10 @@ fn find_by_arg(arg: &str) -> Option<i32> {
         .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
         .find(|&pid| cmdline_has(pid, arg) && process_live(pid))
 }
+
+/// The emptied state file of a finished execution, in a run's log directory, waiting to become the
+/// next execution's (a step id is never empty, so no step's files have this name).
+pub const SPARE_STATE: &str = ".spare.state";
 
 /// The marker files of one execution of a step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,9 +74,31 @@ impl Markers {
         }
     }
 
-    /// Creates the empty state file: the engine means to start the command.
+    /// Creates the empty state file: the engine means to start the command. The run's spare (an
+    /// emptied state file, see [`Markers::recycle`]) takes the name when there is one.
     pub fn write_intent(&self) -> std::io::Result<()> {
+        if let Some(spare) = self.spare()
+            && std::fs::rename(spare, &self.state).is_ok()
+        {
+            return Ok(());
+        }
         std::fs::File::create(&self.state).map(drop)
+    }
+
+    /// After the execution's end is committed (nothing reads its state file then), empties the file
+    /// and renames it to the run's spare. Emptied first: a spare is empty under any crash.
+    /// A wrapper that could still write to it is dead by then: it exited, or its status was read,
+    /// or its group was killed (`SIGKILL`). Best effort: without a spare the next intent creates a file.
+    pub fn recycle(&self) {
+        let Some(spare) = self.spare() else { return };
+        let emptied = std::fs::OpenOptions::new().write(true).truncate(true).open(&self.state).is_ok();
+        if emptied {
+            let _ = std::fs::rename(&self.state, spare);
+        }
+    }
+
+    fn spare(&self) -> Option<PathBuf> {
+        self.state.parent().map(|dir| dir.join(SPARE_STATE))
     }
 
     /// The complete lines of the state file: the wrapper's pid, then the exit status.
@@ -258,6 +288,31 @@ mod tests {
         m.clear();
         assert_eq!(m.copied(), None);
         assert!(!m.state.exists());
+    }
+
+    #[test]
+    fn a_recycled_state_file_is_empty_and_becomes_the_next_intent() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let first = Markers::new(&dir.path().join("a.log"), "1");
+        first.write_intent().unwrap();
+        std::fs::write(&first.state, "42\n0\n").unwrap();
+        let inode = std::fs::metadata(&first.state).unwrap().ino();
+        first.recycle();
+        assert!(!first.state.exists());
+        let spare = dir.path().join(SPARE_STATE);
+        assert_eq!(std::fs::read(&spare).unwrap(), b"", "a spare keeps an old status");
+        let next = Markers::new(&dir.path().join("b.log"), "1");
+        next.write_intent().unwrap();
+        assert!(!spare.exists());
+        assert_eq!(std::fs::metadata(&next.state).unwrap().ino(), inode, "the spare was not reused");
+        assert_eq!(next.inspect(), Found::NeverBegan);
+        // Without a spare, an intent creates its file; recycling a missing file does nothing.
+        let third = Markers::new(&dir.path().join("c.log"), "2");
+        third.write_intent().unwrap();
+        assert_eq!(third.inspect(), Found::NeverBegan);
+        Markers::new(&dir.path().join("d.log"), "1").recycle();
+        assert!(!spare.exists());
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Running a step's shell command so that it outlives the engine: the start is committed, then a
 //! small `sh` wrapper is spawned in its own process group (see [`crate::engine::markers`]) with the
-//! command's output appended to a raw file that the engine copies, redacted, into the step's log;
-//! its pid, group and /proc start time are committed right after the spawn. The
-//! engine learns the end from the wrapper's state file, so a step that finishes while no engine
-//! watches is still known finished. A resumed run adopts a live group instead of starting a second
+//! command's output appended to a raw file that the engine copies, redacted, into the step's log.
+//! The wrapper writes its pid (its group) into its state file; the engine also commits the pid,
+//! group and /proc start time, one poll after the spawn, for a step still running then (one that
+//! ended sooner has them committed with its end: a commit less per short step). The engine learns
+//! the end from the wrapper's state file, so a step that finishes while no engine watches is still
+//! known finished. A resumed run adopts a live group instead of starting a second
 //! copy, and copies its output on from where the last engine stopped. On timeout or cancellation
 //! the whole group gets SIGTERM, then SIGKILL after [`crate::engine::procfs::GRACE`].
 
@@ -41,12 +43,13 @@ exit $s"#;
 /// The shell the wrapper runs in.
 const SH: &str = "/bin/sh";
 
-#[derive(Clone, Copy)]
 enum Stop {
     Exited(Option<i32>, Option<ExitStatus>),
     Vanished,
     TimedOut,
     Cancelled,
+    /// The step's pid could not be committed (the store's error): its group was stopped.
+    Unrecorded(String),
 }
 
 /// The marker files of the execution `cx` is running.
@@ -66,23 +69,24 @@ pub(crate) async fn run_shell(cx: &mut StepCx, command: &str) -> StepOutcome {
     if let Err(e) = cx.started(command).await {
         return StepOutcome::failed(format!("store: {e}"));
     }
-    let mut child = match build_command(cx, command, &m).and_then(|mut c| c.spawn()) {
+    let child = match build_command(cx, command, &m).and_then(|mut c| c.spawn()) {
         Ok(c) => c,
         Err(e) => return StepOutcome::failed(format!("cannot start `sh -c`: {e}")),
     };
     let pid = child.id().and_then(|p| i32::try_from(p).ok());
+    let Some(group) = pid else { return StepOutcome::failed("the step's process has no pid") };
+    // Committed with the end, or one poll from now if the step still runs (see the module docs).
     cx.record.pid = pid;
     cx.record.pgid = pid;
-    cx.record.proc_start = pid.and_then(proc_start_time);
-    if let Err(e) = cx.shared.store.record(None, None, Some(&cx.record)).await {
-        if let Some(pg) = pid {
-            stop_group(pg, Some(&mut child)).await;
-        }
-        return StepOutcome::failed(format!("store: {e}"));
-    }
-    let Some(group) = pid else { return StepOutcome::failed("the step's process has no pid") };
     let mut tail = Tail::new(&m.raw, 0);
     supervise(cx, group, Some(child), &m, &mut tail).await
+}
+
+/// Commits the pid, group and /proc start time of the step's wrapper (`group` leads its group).
+async fn record_group(cx: &mut StepCx, group: i32) -> Result<(), String> {
+    cx.record.proc_start = proc_start_time(group);
+    let record = cx.shared.redact_record(&cx.record);
+    cx.shared.store.record(None, None, Some(&record)).await.map_err(|e| format!("store: {e}"))
 }
 
 /// Waits for the live process group of an execution an earlier engine started (never a second copy).
@@ -108,6 +112,7 @@ pub(crate) async fn recorded(cx: &mut StepCx, code: i32) -> StepOutcome {
     let mut tail = resume_tail(cx, &m);
     cx.log(Stream::System, format!("the step had ended with status {code} while flightdeck was down")).await;
     drain(cx, &m, &mut tail).await;
+    settle_raw(cx, &m, &tail, false);
     finish(cx, &m, Stop::Exited(Some(code), None))
 }
 
@@ -118,11 +123,13 @@ async fn supervise(
     m: &Markers,
     tail: &mut Tail,
 ) -> StepOutcome {
+    let fresh = child.is_some();
     let stop = watch(cx, pgid, child.as_mut(), m, tail).await;
-    if matches!(stop, Stop::TimedOut | Stop::Cancelled) {
+    if matches!(stop, Stop::TimedOut | Stop::Cancelled | Stop::Unrecorded(_)) {
         stop_group(pgid, child.as_mut()).await;
     }
     drain(cx, m, tail).await;
+    settle_raw(cx, m, tail, fresh);
     finish(cx, m, stop)
 }
 
@@ -143,9 +150,30 @@ fn finish(cx: &mut StepCx, m: &Markers, stop: Stop) -> StepOutcome {
     // The step wrote straight to these files: no secret value may stay in them (issue 15).
     cx.shared.scrub_file(&m.outputs);
     cx.shared.scrub_file(cx.log.path());
-    let _ = std::fs::remove_file(&m.raw);
-    let _ = std::fs::remove_file(&m.copied);
     outcome(cx, stop)
+}
+
+/// Once the command's output is copied, its raw file goes, and with it the record of the copy
+/// (which this engine wrote only if it copied something, unless an earlier engine started the
+/// execution). A raw file that stayed empty becomes the step's log instead, when the step has
+/// none yet and the run read no secret: a rename, not an unlink, because freeing an inode is what
+/// makes every file created after it dear on ext4 without a journal (its allocator skips each
+/// inode freed in the last minutes). A process the step left behind that writes later then
+/// writes into the step's log rather than into a removed file.
+fn settle_raw(cx: &StepCx, m: &Markers, tail: &Tail, fresh: bool) {
+    let unread = tail.consumed() == 0 && tail.unrecorded.is_some();
+    let kept = fresh
+        && unread
+        && cx.log.size() == 0
+        && cx.shared.redactor.is_empty()
+        && std::fs::symlink_metadata(cx.log.path()).is_err()
+        && std::fs::rename(&m.raw, cx.log.path()).is_ok();
+    if !kept {
+        let _ = std::fs::remove_file(&m.raw);
+    }
+    if !fresh || !unread {
+        let _ = std::fs::remove_file(&m.copied);
+    }
 }
 
 /// Polls of the raw output after the command ended (each copies up to a few thousand lines).
@@ -197,12 +225,21 @@ async fn watch(
     let cancel = cx.shared.cancel.clone();
     let deadline = cx.deadline;
     let mut tick = tokio::time::interval(POLL);
+    // A spawned step's pid is committed at the second tick (the first is at once), if it runs then.
+    let mut ticks = 0u32;
     loop {
         tokio::select! {
             status = wait_child(child.as_deref_mut()) => {
                 return Stop::Exited(m.exit_status(), status.ok());
             }
             _ = tick.tick() => {
+                ticks = ticks.saturating_add(1);
+                if ticks == 2
+                    && child.is_some()
+                    && let Err(e) = record_group(cx, pgid).await
+                {
+                    return Stop::Unrecorded(e);
+                }
                 pump(cx, m, tail).await;
                 if child.is_none() {
                     if let Some(code) = m.exit_status() {
@@ -291,6 +328,7 @@ fn outcome(cx: &mut StepCx, stop: Stop) -> StepOutcome {
             exit_outcome(cx, status.code(), status.signal())
         }
         Stop::Exited(None, None) => StepOutcome::failed("ended without an exit status"),
+        Stop::Unrecorded(e) => StepOutcome::failed(e),
     }
 }
 

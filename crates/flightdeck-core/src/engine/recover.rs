@@ -54,6 +54,10 @@ impl Runner {
                 process::recorded(&mut cx, code).await
             }
             Resolution::Adopt(pgid) => {
+                // The group comes from the wrapper's state file: the earlier life may have died
+                // before it committed it (see `engine::process`).
+                cx.record.pid = Some(pgid);
+                cx.record.pgid = Some(pgid);
                 cx.started(&format!("{what} (adopted: still running in process group {pgid})")).await?;
                 process::adopt(&mut cx, pgid).await
             }
