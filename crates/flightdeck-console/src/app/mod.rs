@@ -24,6 +24,7 @@ mod run_keys;
 pub mod run_view;
 pub mod runs_watch;
 pub mod screens;
+pub mod secret_input;
 pub mod secret_prompt;
 mod update;
 

@@ -9,10 +9,9 @@
 use serde_json::Value;
 
 use crate::app::RunScreen;
-use crate::app::input::TextInput;
 use crate::app::run_view::RunView;
 use crate::msg::{Effect, Key, KeyCode};
-use flightdeck_core::engine::event::{Decision, SecretText};
+use flightdeck_core::engine::event::Decision;
 use flightdeck_core::runner::prompt::{CLOSED, OPEN};
 
 /// An open secret prompt.
@@ -79,6 +78,8 @@ pub fn apply(open: &mut Option<SecretPrompt>, step: &str, data: &Value) -> bool 
 pub fn secret_key(rs: &mut RunScreen, view: &RunView, key: Key) -> Option<Vec<Effect>> {
     let prompt = view.secret_prompt.as_ref()?;
     if key.code == KeyCode::Esc {
+        // Hiding the dialog drops what was typed: the value must not linger in the state.
+        rs.secret.wipe();
         return None;
     }
     if rs.secret_answered.as_deref() == Some(prompt.dialog_id().as_str()) {
@@ -86,14 +87,12 @@ pub fn secret_key(rs: &mut RunScreen, view: &RunView, key: Key) -> Option<Vec<Ef
     }
     rs.secret_short = false;
     if key.code == KeyCode::Enter {
-        let typed = rs.secret.value();
-        if typed.chars().count() < prompt.min_length {
+        if rs.secret.chars() < prompt.min_length {
             rs.secret_short = true;
             return Some(Vec::new());
         }
-        rs.secret = TextInput::new("");
         rs.secret_answered = Some(prompt.dialog_id());
-        let decision = Decision::SecretValue { prompt: prompt.id.clone(), value: SecretText::new(typed) };
+        let decision = Decision::SecretValue { prompt: prompt.id.clone(), value: rs.secret.take() };
         return Some(vec![Effect::Decide { run: rs.run.clone(), decision }]);
     }
     rs.secret.key(key);

@@ -50,7 +50,7 @@ pub(super) fn secret_dialog<'a>(
         bottom.push(keys_line(app, "esc hide · the run keeps waiting", theme));
         return Dialog { title: format!("Secret needed — {}", p.environment), body, bottom };
     }
-    let n = rs.secret.value().chars().count();
+    let n = rs.secret.chars();
     let shown =
         if n > MAX_BULLETS { format!("{} ({n})", "•".repeat(MAX_BULLETS)) } else { "•".repeat(n) };
     bottom.push(Line::from(vec![
