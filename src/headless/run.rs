@@ -128,8 +128,8 @@ async fn follow(
                     }
                     cursor = Some(Cursor::of(&event));
                     full_id.clone_from(&event.run);
-                    if let Some(step) = fill.before(&event) {
-                        replay_log(ctx, &mut printer, &event, &step).await;
+                    if let Some(want) = fill.before(&event) {
+                        replay_log(ctx, &mut printer, &event, &want).await;
                     }
                     printer.event(&event);
                     if let Some(p) = prompter.as_mut() {
@@ -176,18 +176,23 @@ fn ended(
 
 /// Prints the log of `step` read from its file through the runner, before `at` (its end) in a
 /// stream replayed from the journal, which holds no output lines.
-async fn replay_log(ctx: &Project, printer: &mut Printer, at: &crate::engine::Event, step: &str) {
+async fn replay_log(
+    ctx: &Project,
+    printer: &mut Printer,
+    at: &crate::engine::Event,
+    want: &crate::runner::replay::Want,
+) {
     let read = match connect(ctx, "attach").await {
-        Ok(mut client) => crate::runner::replay::read_log(&mut client, &at.run, step).await,
+        Ok(mut client) => crate::runner::replay::read_log(&mut client, &at.run, &want.step).await,
         Err(e) => Err(e.to_string()),
     };
     match read {
         Ok(bytes) => {
-            for line in crate::runner::replay::lines(at, step, &bytes) {
+            for line in crate::runner::replay::lines(at, want, &bytes) {
                 printer.event(&line);
             }
         }
-        Err(e) => tracing::warn!(error = %e, run = %at.run, step, "cannot read a step log"),
+        Err(e) => tracing::warn!(error = %e, run = %at.run, step = %want.step, "cannot read a step log"),
     }
 }
 

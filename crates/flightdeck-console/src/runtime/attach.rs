@@ -8,7 +8,7 @@ use tokio::task::JoinHandle;
 use crate::msg::Msg;
 use flightdeck_core::engine::Event;
 use flightdeck_core::runner::protocol::{Cursor, Request, Response};
-use flightdeck_core::runner::replay::{self, LogFill};
+use flightdeck_core::runner::replay::{self, LogFill, Want};
 use flightdeck_core::runner::{Client, Connect};
 use flightdeck_core::store::Store;
 use flightdeck_core::store::records::StepRecord;
@@ -51,8 +51,8 @@ pub(super) fn follow(connect: Connect, run: String, tx: mpsc::Sender<Msg>) -> Jo
                             continue;
                         }
                         cursor = Some(Cursor::of(&event));
-                        if let Some(step) = fill.before(&event)
-                            && replay_log(&connect, &event, &step, &tx).await.is_err()
+                        if let Some(want) = fill.before(&event)
+                            && replay_log(&connect, &event, &want, &tx).await.is_err()
                         {
                             return;
                         }
@@ -77,19 +77,19 @@ pub(super) fn follow(connect: Connect, run: String, tx: mpsc::Sender<Msg>) -> Jo
 
 /// Sends the log of `step` read through the runner, as lines before `at` (its end in a stream
 /// replayed from the journal, which holds no output lines). Err when the console is gone.
-async fn replay_log(connect: &Connect, at: &Event, step: &str, tx: &mpsc::Sender<Msg>) -> Result<(), ()> {
+async fn replay_log(connect: &Connect, at: &Event, want: &Want, tx: &mpsc::Sender<Msg>) -> Result<(), ()> {
     let read = match Client::connect(connect).await {
-        Ok(mut client) => replay::read_log(&mut client, &at.run, step).await,
+        Ok(mut client) => replay::read_log(&mut client, &at.run, &want.step).await,
         Err(e) => Err(e.to_string()),
     };
     match read {
         Ok(bytes) => {
-            for line in replay::lines(at, step, &bytes) {
+            for line in replay::lines(at, want, &bytes) {
                 tx.send(Msg::Engine(line)).await.map_err(|_| ())?;
             }
         }
         Err(e) => {
-            let text = format!("cannot read the log of step {step}: {e}");
+            let text = format!("cannot read the log of step {}: {e}", want.step);
             tx.send(Msg::Notice { text }).await.map_err(|_| ())?;
         }
     }
@@ -102,10 +102,10 @@ pub(super) fn with_logs(events: Vec<Event>, steps: &[StepRecord]) -> Vec<Event> 
     let mut fill = LogFill::new();
     let mut out = Vec::with_capacity(events.len());
     for e in events {
-        if let Some(step) = fill.before(&e)
-            && let Some(path) = steps.iter().find(|r| r.step == step).and_then(|r| r.log_path.as_ref())
+        if let Some(want) = fill.before(&e)
+            && let Some(path) = steps.iter().find(|r| r.step == want.step).and_then(|r| r.log_path.as_ref())
         {
-            out.extend(replay::lines(&e, &step, &replay::read_log_file(std::path::Path::new(path))));
+            out.extend(replay::lines(&e, &want, &replay::read_log_file(std::path::Path::new(path))));
         }
         out.push(e);
     }

@@ -7,7 +7,7 @@
 //! the bytes read into `StepLog` events (sanitised) shown before the step's end, and [`read_log`]
 //! reads a step log through the runner page by page, as `flightdeck log` does.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::engine::{Event, EventKind, StepStatus};
 use crate::event::Stream;
@@ -19,13 +19,25 @@ use crate::runner::query::{Answer, LOG_PAGE_MAX, Query};
 /// left to `flightdeck log`).
 pub const REPLAY_BYTES_MAX: u64 = 16 * 1024 * 1024;
 
+/// A step log to show now: the whole of it, or (a step adopted by a restarted runner, whose
+/// earlier lines no client holds) the lines before the last one equal to `until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Want {
+    /// The step.
+    pub step: String,
+    /// Show only the lines before the last line with this text.
+    pub until: Option<String>,
+}
+
 /// Which steps of a stream showed output, and which had their log read already.
 #[derive(Debug, Default)]
 pub struct LogFill {
     seen: HashSet<String>,
     filled: HashSet<String>,
+    /// The life of each step's first start seen, and how many gaps the stream had then.
+    started: HashMap<String, (u32, usize)>,
     last: Option<(u32, u64)>,
-    gap: bool,
+    gaps: usize,
 }
 
 impl LogFill {
@@ -34,19 +46,31 @@ impl LogFill {
         LogFill::default()
     }
 
-    /// Notes `e`; returns the step whose log should be shown before `e`: one that ends (or ends an
-    /// attempt) without a single output line in this stream, once per step.
-    pub fn before(&mut self, e: &Event) -> Option<String> {
+    /// Notes `e`; returns the step log to show before `e`: that of a step that ends (or ends an
+    /// attempt) without a single output line in a stream with gaps, or, at the first line of a
+    /// step started in an earlier life with a gap since, the lines the earlier lives wrote.
+    pub fn before(&mut self, e: &Event) -> Option<Want> {
+        // A new life counts as a gap: the end of the last one (its last lines) may not be here.
         let follows = match self.last {
-            Some((life, seq)) if life == e.life => e.seq <= seq + 1,
-            _ => e.seq <= 1,
+            Some((life, seq)) => life == e.life && e.seq <= seq + 1,
+            None => e.seq <= 1,
         };
-        self.gap |= !follows;
+        self.gaps += usize::from(!follows);
         self.last = Some((e.life, e.seq));
         match &e.kind {
-            EventKind::StepLog { step, stream, .. } if *stream != Stream::System => {
-                self.seen.insert(step.clone());
+            EventKind::StepStarted { step, .. } => {
+                self.started.entry(step.clone()).or_insert((e.life, self.gaps));
                 None
+            }
+            EventKind::StepLog { step, stream, line } => {
+                let earlier =
+                    self.started.get(step).is_some_and(|&(life, gaps)| life < e.life && gaps < self.gaps);
+                let want = (earlier && !self.seen.contains(step) && self.filled.insert(step.clone()))
+                    .then(|| Want { step: step.clone(), until: Some(line.clone()) });
+                if *stream != Stream::System {
+                    self.seen.insert(step.clone());
+                }
+                want
             }
             EventKind::StepFinished { step, status, .. } if *status != StepStatus::Skipped => {
                 self.wants(step)
@@ -56,34 +80,36 @@ impl LogFill {
         }
     }
 
-    fn wants(&mut self, step: &str) -> Option<String> {
-        if !self.gap || self.seen.contains(step) || self.filled.contains(step) {
+    fn wants(&mut self, step: &str) -> Option<Want> {
+        if self.gaps == 0 || self.seen.contains(step) || !self.filled.insert(step.to_string()) {
             return None;
         }
-        self.filled.insert(step.to_string());
-        Some(step.to_string())
+        Some(Want { step: step.to_string(), until: None })
     }
 }
 
-/// `bytes` of `step`'s log as `StepLog` events stamped like `at` (the event they precede), each
-/// line made safe for a terminal.
-pub fn lines(at: &Event, step: &str, bytes: &[u8]) -> Vec<Event> {
+/// `bytes` of a step log as `StepLog` events stamped like `at` (the event they precede), each
+/// line made safe for a terminal; with `want.until`, only the lines before the last line equal
+/// to it (none when no line is).
+pub fn lines(at: &Event, want: &Want, bytes: &[u8]) -> Vec<Event> {
     let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     if bytes.is_empty() {
         return Vec::new();
     }
-    bytes
-        .split(|&b| b == b'\n')
-        .map(|l| Event {
+    let mut all: Vec<String> =
+        bytes.split(|&b| b == b'\n').map(|l| crate::sanitize::bytes_for_terminal(l).into_owned()).collect();
+    if let Some(until) = &want.until {
+        let until = crate::sanitize::for_terminal(until);
+        let cut = all.iter().rposition(|l| *l == until).unwrap_or(0);
+        all.truncate(cut);
+    }
+    all.into_iter()
+        .map(|line| Event {
             run: at.run.clone(),
             life: at.life,
             seq: at.seq,
             at: at.at,
-            kind: EventKind::StepLog {
-                step: step.to_string(),
-                stream: Stream::Stdout,
-                line: crate::sanitize::bytes_for_terminal(l).into_owned(),
-            },
+            kind: EventKind::StepLog { step: want.step.clone(), stream: Stream::Stdout, line },
         })
         .collect()
 }
@@ -124,7 +150,7 @@ pub fn read_log_file(path: &std::path::Path) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::{LogFill, lines};
+    use super::{LogFill, Want, lines};
     use crate::engine::{Event, EventKind, StepStatus};
     use crate::event::Stream;
 
@@ -144,27 +170,58 @@ mod tests {
         }
     }
 
+    fn whole(step: &str) -> Want {
+        Want { step: step.into(), until: None }
+    }
+
+    fn out(step: &str, line: &str) -> EventKind {
+        EventKind::StepLog { step: step.into(), stream: Stream::Stdout, line: line.into() }
+    }
+
     #[test]
     fn a_step_that_ended_without_output_in_a_stream_with_gaps_wants_its_log_once() {
         let mut fill = LogFill::new();
-        let line = EventKind::StepLog { step: "a".into(), stream: Stream::Stdout, line: "hi".into() };
-        assert_eq!(fill.before(&ev(1, line)), None);
+        assert_eq!(fill.before(&ev(1, out("a", "hi"))), None);
         assert_eq!(fill.before(&ev(2, finished("a", StepStatus::Succeeded))), None);
         // A live stream (no gap): a quiet step is not read.
         assert_eq!(fill.before(&ev(3, finished("q", StepStatus::Succeeded))), None);
         // The journal skips the lines of b (seq 4..6): its end asks for its log, once.
-        assert_eq!(fill.before(&ev(7, finished("b", StepStatus::Succeeded))), Some("b".into()));
+        assert_eq!(fill.before(&ev(7, finished("b", StepStatus::Succeeded))), Some(whole("b")));
         assert_eq!(fill.before(&ev(8, finished("b", StepStatus::Succeeded))), None);
         assert_eq!(fill.before(&ev(9, finished("c", StepStatus::Skipped))), None);
         let system = EventKind::StepLog { step: "d".into(), stream: Stream::System, line: "x".into() };
         assert_eq!(fill.before(&ev(10, system)), None);
-        assert_eq!(fill.before(&ev(11, finished("d", StepStatus::Failed))), Some("d".into()));
+        assert_eq!(fill.before(&ev(11, finished("d", StepStatus::Failed))), Some(whole("d")));
+    }
+
+    #[test]
+    fn a_step_adopted_in_a_later_life_wants_the_lines_of_the_earlier_ones_at_its_first_line() {
+        let started = |life, seq| Event {
+            life,
+            ..ev(seq, EventKind::StepStarted { step: "s".into(), attempt: 1, detail: String::new() })
+        };
+        // A client that saw the step's first lines live: nothing to fill after the restart.
+        let mut live = LogFill::new();
+        assert_eq!(live.before(&started(1, 1)), None);
+        assert_eq!(live.before(&ev(2, out("s", "one"))), None);
+        let adopt = |seq| Event { life: 2, ..ev(seq, out("s", "after")) };
+        assert_eq!(live.before(&adopt(3)), None);
+        // A client that joined after the restart: the journal has a gap where the lines were.
+        let mut late = LogFill::new();
+        assert_eq!(late.before(&started(1, 1)), None);
+        assert_eq!(
+            late.before(&Event { life: 1, ..ev(9, finished("x", StepStatus::Succeeded)) }),
+            Some(whole("x"))
+        );
+        let want = late.before(&adopt(3));
+        assert_eq!(want, Some(Want { step: "s".into(), until: Some("after".into()) }));
+        assert_eq!(late.before(&adopt(4)), None);
     }
 
     #[test]
     fn log_bytes_become_sanitised_lines_stamped_like_the_event_they_precede() {
         let at = ev(9, finished("b", StepStatus::Succeeded));
-        let got = lines(&at, "b", b"one\n\x1b[2Jtwo\n");
+        let got = lines(&at, &Want { step: "b".into(), until: None }, b"one\n\x1b[2Jtwo\n");
         let texts: Vec<_> = got
             .iter()
             .map(|e| match &e.kind {
@@ -176,6 +233,10 @@ mod tests {
         assert_eq!(texts[0], "b:one");
         assert!(texts[1].ends_with("two") && !texts[1].contains('\x1b'), "{texts:?}");
         assert!(got.iter().all(|e| e.seq == 9 && e.life == 1));
-        assert!(lines(&at, "b", b"").is_empty());
+        assert!(lines(&at, &Want { step: "b".into(), until: None }, b"").is_empty());
+        // Cut before the last copy of the line the stream shows next; none when it is not there.
+        let until = |u: &str| Want { step: "b".into(), until: Some(u.into()) };
+        assert_eq!(lines(&at, &until("x"), b"a\nx\nb\nx\nc\n").len(), 3);
+        assert!(lines(&at, &until("zz"), b"a\nb\n").is_empty());
     }
 }
