@@ -17,6 +17,11 @@ id = "hello"
 run = "echo hello-from-step; printf '\\033]0;pwned\\007evil-title\\n'; echo second-line"
 
 [[steps]]
+id = "flaky"
+retries = 1
+run = "if [ -e tried ]; then echo second-try; else touch tried; echo first-try; exit 1; fi"
+
+[[steps]]
 id = "bye"
 run = "echo bye-line"
 "#;
@@ -91,6 +96,12 @@ fn attach_shows_an_ended_runs_log_after_its_runner_is_gone() {
         "{shown}"
     );
     assert!(shown.contains("evil-title") && !shown.contains('\u{1b}'), "unsanitised: {shown:?}");
+    // A retried step: each attempt's lines with that attempt.
+    for line in ["first-try", "second-try"] {
+        assert_eq!(count(&shown, line), 1, "{line:?} once in:\n{shown}");
+    }
+    assert!(at("│ first-try") < at("↻ flaky") && at("↻ flaky") < at("│ second-try"), "{shown}");
+    assert!(!shown.contains("── attempt"), "the log's attempt header shown as a line: {shown}");
     assert!(shown.contains(&format!("■ run {run} succeeded (exit 0)")), "{shown}");
 }
 
@@ -111,6 +122,13 @@ fn the_console_opens_an_ended_run_with_its_log_after_the_runner_is_gone() {
     let shown = tmux.wait_for("hello-from-step");
     assert_eq!(count(&shown, "second-line"), 1, "{shown}");
     assert!(shown.contains("evil-title"), "{shown}");
+    // The retried step: each attempt's lines once, under the console's own attempt header.
+    tmux.keys(&["Down"]);
+    let shown = tmux.wait_for("second-try");
+    for line in ["first-try", "second-try", "── attempt 2 ──"] {
+        assert_eq!(count(&shown, line), 1, "{line:?} once in:\n{shown}");
+    }
+    assert!(shown.find("first-try") < shown.find("── attempt 2 ──"), "{shown}");
     tmux.keys(&["Down"]);
     let shown = tmux.wait_for("bye-line");
     assert_eq!(count(&shown, "bye-line"), 1, "{shown}");
@@ -131,7 +149,7 @@ fn after_a_runner_kill_every_client_shows_each_line_once() {
     before.keys(&["r"]);
     before.wait_for(&run);
     before.keys(&["Enter"]);
-    &before.wait_for("line-5");
+    before.wait_for("line-5");
 
     let old = kill_runner(&p);
     // The next client starts a runner, which adopts the running step.

@@ -19,23 +19,26 @@ use crate::runner::query::{Answer, LOG_PAGE_MAX, Query};
 /// left to `flightdeck log`).
 pub const REPLAY_BYTES_MAX: u64 = 16 * 1024 * 1024;
 
-/// A step log to show now: the whole of it, or (a step adopted by a restarted runner, whose
-/// earlier lines no client holds) the lines before the last one equal to `until`.
+/// A step log to show now: the lines one attempt wrote (a step log holds every attempt, each
+/// after a `── attempt N ──` line), or for a step adopted by a restarted runner, whose earlier
+/// lines no client holds, the attempt's lines before the last one equal to `until`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Want {
     /// The step.
     pub step: String,
+    /// The attempt.
+    pub attempt: u32,
     /// Show only the lines before the last line with this text.
     pub until: Option<String>,
 }
 
-/// Which steps of a stream showed output, and which had their log read already.
+/// Which step attempts of a stream showed output, and which had their log read already.
 #[derive(Debug, Default)]
 pub struct LogFill {
-    seen: HashSet<String>,
-    filled: HashSet<String>,
-    /// The life of each step's first start seen, and how many gaps the stream had then.
-    started: HashMap<String, (u32, usize)>,
+    seen: HashSet<(String, u32)>,
+    filled: HashSet<(String, u32)>,
+    /// Each step's attempt now, the life of its start seen and how many gaps the stream had then.
+    started: HashMap<String, (u32, u32, usize)>,
     last: Option<(u32, u64)>,
     gaps: usize,
 }
@@ -46,9 +49,9 @@ impl LogFill {
         LogFill::default()
     }
 
-    /// Notes `e`; returns the step log to show before `e`: that of a step that ends (or ends an
-    /// attempt) without a single output line in a stream with gaps, or, at the first line of a
-    /// step started in an earlier life with a gap since, the lines the earlier lives wrote.
+    /// Notes `e`; returns the step log to show before `e`: that of an attempt that ends without a
+    /// single output line in a stream with gaps, or, at the first line of an attempt started in
+    /// an earlier life with a gap since, the lines the earlier lives wrote.
     pub fn before(&mut self, e: &Event) -> Option<Want> {
         // A new life counts as a gap: the end of the last one (its last lines) may not be here.
         let follows = match self.last {
@@ -58,46 +61,65 @@ impl LogFill {
         self.gaps += usize::from(!follows);
         self.last = Some((e.life, e.seq));
         match &e.kind {
-            EventKind::StepStarted { step, .. } => {
-                self.started.entry(step.clone()).or_insert((e.life, self.gaps));
+            EventKind::StepStarted { step, attempt, .. } => {
+                let known = self.started.get(step).filter(|s| s.0 == *attempt).copied();
+                self.started.insert(step.clone(), known.unwrap_or((*attempt, e.life, self.gaps)));
                 None
             }
             EventKind::StepLog { step, stream, line } => {
-                let earlier =
-                    self.started.get(step).is_some_and(|&(life, gaps)| life < e.life && gaps < self.gaps);
-                let want = (earlier && !self.seen.contains(step) && self.filled.insert(step.clone()))
-                    .then(|| Want { step: step.clone(), until: Some(line.clone()) });
+                let &(attempt, life, gaps) = self.started.get(step)?;
+                let key = (step.clone(), attempt);
+                let earlier = life < e.life && gaps < self.gaps && !self.seen.contains(&key);
+                let want = (earlier && self.filled.insert(key.clone())).then(|| Want {
+                    step: step.clone(),
+                    attempt,
+                    until: Some(line.clone()),
+                });
                 if *stream != Stream::System {
-                    self.seen.insert(step.clone());
+                    self.seen.insert(key);
                 }
                 want
             }
-            EventKind::StepFinished { step, status, .. } if *status != StepStatus::Skipped => {
-                self.wants(step)
+            EventKind::StepFinished { step, status, attempt, .. } if *status != StepStatus::Skipped => {
+                self.wants(step, *attempt)
             }
-            EventKind::StepRetrying { step, .. } => self.wants(step),
+            EventKind::StepRetrying { step, attempt, .. } => self.wants(step, *attempt),
             _ => None,
         }
     }
 
-    fn wants(&mut self, step: &str) -> Option<Want> {
-        if self.gaps == 0 || self.seen.contains(step) || !self.filled.insert(step.to_string()) {
+    fn wants(&mut self, step: &str, attempt: u32) -> Option<Want> {
+        let key = (step.to_string(), attempt);
+        if self.gaps == 0 || self.seen.contains(&key) || !self.filled.insert(key) {
             return None;
         }
-        Some(Want { step: step.to_string(), until: None })
+        Some(Want { step: step.to_string(), attempt, until: None })
     }
 }
 
-/// `bytes` of a step log as `StepLog` events stamped like `at` (the event they precede), each
-/// line made safe for a terminal; with `want.until`, only the lines before the last line equal
-/// to it (none when no line is).
+/// The attempt a `── attempt N ──` line of a step log starts.
+fn attempt_header(line: &str) -> Option<u32> {
+    line.strip_prefix("── attempt ")?.strip_suffix(" ──")?.parse().ok()
+}
+
+/// The lines of `bytes` (a step log) that `want` asks for, as `StepLog` events stamped like `at`
+/// (the event they precede), each made safe for a terminal: one attempt's, and with
+/// `want.until` only those before the last line equal to it (none when no line is).
 pub fn lines(at: &Event, want: &Want, bytes: &[u8]) -> Vec<Event> {
     let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     if bytes.is_empty() {
         return Vec::new();
     }
-    let mut all: Vec<String> =
-        bytes.split(|&b| b == b'\n').map(|l| crate::sanitize::bytes_for_terminal(l).into_owned()).collect();
+    let mut attempt = 1;
+    let mut all: Vec<String> = Vec::new();
+    for raw in bytes.split(|&b| b == b'\n') {
+        let line = crate::sanitize::bytes_for_terminal(raw).into_owned();
+        if let Some(n) = attempt_header(&line) {
+            attempt = n;
+        } else if attempt == want.attempt {
+            all.push(line);
+        }
+    }
     if let Some(until) = &want.until {
         let until = crate::sanitize::for_terminal(until);
         let cut = all.iter().rposition(|l| *l == until).unwrap_or(0);
@@ -171,7 +193,7 @@ mod tests {
     }
 
     fn whole(step: &str) -> Want {
-        Want { step: step.into(), until: None }
+        Want { step: step.into(), attempt: 1, until: None }
     }
 
     fn out(step: &str, line: &str) -> EventKind {
@@ -214,14 +236,14 @@ mod tests {
             Some(whole("x"))
         );
         let want = late.before(&adopt(3));
-        assert_eq!(want, Some(Want { step: "s".into(), until: Some("after".into()) }));
+        assert_eq!(want, Some(Want { step: "s".into(), attempt: 1, until: Some("after".into()) }));
         assert_eq!(late.before(&adopt(4)), None);
     }
 
     #[test]
     fn log_bytes_become_sanitised_lines_stamped_like_the_event_they_precede() {
         let at = ev(9, finished("b", StepStatus::Succeeded));
-        let got = lines(&at, &Want { step: "b".into(), until: None }, b"one\n\x1b[2Jtwo\n");
+        let got = lines(&at, &whole("b"), b"one\n\x1b[2Jtwo\n");
         let texts: Vec<_> = got
             .iter()
             .map(|e| match &e.kind {
@@ -233,10 +255,26 @@ mod tests {
         assert_eq!(texts[0], "b:one");
         assert!(texts[1].ends_with("two") && !texts[1].contains('\x1b'), "{texts:?}");
         assert!(got.iter().all(|e| e.seq == 9 && e.life == 1));
-        assert!(lines(&at, &Want { step: "b".into(), until: None }, b"").is_empty());
+        assert!(lines(&at, &whole("b"), b"").is_empty());
         // Cut before the last copy of the line the stream shows next; none when it is not there.
-        let until = |u: &str| Want { step: "b".into(), until: Some(u.into()) };
+        let until = |u: &str| Want { step: "b".into(), attempt: 1, until: Some(u.into()) };
         assert_eq!(lines(&at, &until("x"), b"a\nx\nb\nx\nc\n").len(), 3);
         assert!(lines(&at, &until("zz"), b"a\nb\n").is_empty());
+        // One attempt's lines, without the headers between attempts.
+        let log = "one\n── attempt 2 ──\ntwo\ntwo-b\n── attempt 3 ──\nthree\n".as_bytes();
+        let attempt = |n| Want { step: "b".into(), attempt: n, until: None };
+        let texts = |n| -> Vec<String> {
+            lines(&at, &attempt(n), log)
+                .into_iter()
+                .map(|e| match e.kind {
+                    EventKind::StepLog { line, .. } => line,
+                    _ => String::new(),
+                })
+                .collect()
+        };
+        assert_eq!(texts(1), ["one"]);
+        assert_eq!(texts(2), ["two", "two-b"]);
+        assert_eq!(texts(3), ["three"]);
+        assert!(texts(4).is_empty());
     }
 }
