@@ -93,3 +93,44 @@ fn the_state_never_shows_a_value_being_typed() {
     assert!(dump.contains(&format!("SecretInput({} chars)", TYPED.len())), "{dump}");
     assert!(!dump.contains("tok-3f9"), "a state dump shows the value being typed");
 }
+
+/// The prompt as a colleague sees it: the run's operator is `rita`, this console's user `diana`.
+fn someone_elses(msgs: Vec<Msg>) -> Vec<Msg> {
+    msgs.into_iter()
+        .map(|m| match m {
+            Msg::Engine(mut e) => {
+                if let flightdeck::engine::event::EventKind::StepProgress { data, .. } = &mut e.kind
+                    && let Some(p) = data.get_mut("secret_prompt")
+                {
+                    p["operator"] = "rita".into();
+                }
+                Msg::Engine(e)
+            }
+            other => other,
+        })
+        .collect()
+}
+
+#[test]
+fn a_colleagues_console_shows_the_prompt_without_an_input() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut a = app((w, h), vec![], someone_elses(fixtures::secret_prompt(TYPED, false)));
+        // Nothing typed is taken, and enter sends nothing: only rita may answer.
+        let sent = effects(&mut a, [typed("another-value"), keys(&[KeyCode::Enter])].concat());
+        assert!(sent.iter().all(|e| !matches!(e, Effect::Decide { .. })), "{sent:?}");
+        let t = screen(&a);
+        let shown = text_of(&t);
+        assert!(shown.contains("waiting for rita to give it"), "{shown}");
+        assert!(!shown.contains('•'), "an input on a console that cannot answer: {shown}");
+        assert!(!format!("{a:?}").contains("another-value"), "the typed text is kept");
+        insta::assert_snapshot!(format!("run_secret_prompt_colleague_{w}x{h}"), t.backend());
+        let svg_path = dir.join(format!("run_secret_prompt_colleague_{w}x{h}.svg"));
+        std::fs::write(&svg_path, flightdeck::tui::svg::buffer_to_svg(t.backend().buffer())).unwrap();
+        crate::screens::to_png(&svg_path);
+    }
+    // esc hides it; the run keeps waiting.
+    let mut a = app((80, 24), vec![], someone_elses(fixtures::secret_prompt("", false)));
+    let _ = effects(&mut a, keys(&[KeyCode::Esc]));
+    assert_eq!(a.dialog, None);
+}
