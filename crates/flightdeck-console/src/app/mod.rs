@@ -308,6 +308,8 @@ mod gaps_tests;
 #[cfg(test)]
 mod launch_tests;
 #[cfg(test)]
+mod lives_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod untrusted_tests;
