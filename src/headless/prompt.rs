@@ -135,22 +135,10 @@ const PROMPT_CLOSED: &str = flightdeck_core::runner::prompt::CLOSED;
 
 /// The hidden question of a secret prompt event (its id and the question), if `data` opens one.
 /// The typed value becomes a [`Decision::SecretValue`] sent to the runner and nowhere else.
-/// On a colleague's terminal (only the run's operator may answer) nothing is asked: a secret
-/// must not be typed where it is refused; a line says whom the run waits for.
 fn secret_question(data: &serde_json::Value) -> Option<(String, Question)> {
     let p = data.get(PROMPT_OPEN)?;
     let field = |k: &str| p.get(k).and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
     let (id, secret, env) = (field("id"), field("secret"), field("environment"));
-    let operator = field("operator");
-    if !operator.is_empty() && operator != crate::identity::Operator::current().name {
-        crate::errln!(
-            "{}",
-            flightdeck_core::sanitize::one_line(&format!(
-                "the run waits for {operator} to give the value of secret {secret} for {env}; only they may"
-            ))
-        );
-        return None;
-    }
     let min = p.get("min_length").and_then(serde_json::Value::as_u64).unwrap_or(8);
     if let Some(again) = p.get("again").and_then(serde_json::Value::as_str) {
         crate::errln!("{}", flightdeck_core::sanitize::one_line(&format!("not taken: {again}")));
@@ -263,24 +251,5 @@ fn rerun_question(step: String, still_running: bool) -> Question {
             "n" | "no" | "" => Answer::Cancel,
             _ => Answer::Again("answer y or n".into()),
         }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::secret_question;
-
-    fn opened(operator: &str) -> serde_json::Value {
-        serde_json::json!({ super::PROMPT_OPEN: {
-            "id": "ensure#1/api_token", "secret": "api_token", "environment": "staging",
-            "operator": operator, "min_length": 8,
-        } })
-    }
-
-    #[test]
-    fn only_the_runs_operator_is_asked_for_a_secret() {
-        let me = crate::identity::Operator::current().name;
-        assert!(secret_question(&opened(&me)).is_some_and(|(id, q)| id == "ensure#1/api_token" && q.hidden));
-        assert!(secret_question(&opened(&format!("{me}-colleague"))).is_none());
     }
 }

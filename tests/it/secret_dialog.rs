@@ -112,25 +112,21 @@ fn someone_elses(msgs: Vec<Msg>) -> Vec<Msg> {
 }
 
 #[test]
-fn a_colleagues_console_shows_the_prompt_without_an_input() {
+fn a_colleagues_console_warns_that_only_the_operator_may_answer() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
     for (w, h) in [(80, 24), (160, 48)] {
-        let mut a = app((w, h), vec![], someone_elses(fixtures::secret_prompt(TYPED, false)));
-        // Nothing typed is taken, and enter sends nothing: only rita may answer.
-        let sent = effects(&mut a, [typed("another-value"), keys(&[KeyCode::Enter])].concat());
-        assert!(sent.iter().all(|e| !matches!(e, Effect::Decide { .. })), "{sent:?}");
+        let a = app((w, h), vec![], someone_elses(fixtures::secret_prompt(TYPED, false)));
         let t = screen(&a);
         let shown = text_of(&t);
-        assert!(shown.contains("waiting for rita to give it"), "{shown}");
-        assert!(!shown.contains('•'), "an input on a console that cannot answer: {shown}");
-        assert!(!format!("{a:?}").contains("another-value"), "the typed text is kept");
+        assert!(shown.contains("you are not rita: the run refuses a value sent from"), "{shown}");
+        // Still masked: a value typed anyway goes to the runner, which refuses and audits it.
+        assert!(shown.contains(&"•".repeat(TYPED.len())) && !shown.contains("tok-3f9"), "{shown}");
         insta::assert_snapshot!(format!("run_secret_prompt_colleague_{w}x{h}"), t.backend());
         let svg_path = dir.join(format!("run_secret_prompt_colleague_{w}x{h}.svg"));
         std::fs::write(&svg_path, flightdeck::tui::svg::buffer_to_svg(t.backend().buffer())).unwrap();
         crate::screens::to_png(&svg_path);
     }
-    // esc hides it; the run keeps waiting.
-    let mut a = app((80, 24), vec![], someone_elses(fixtures::secret_prompt("", false)));
-    let _ = effects(&mut a, keys(&[KeyCode::Esc]));
-    assert_eq!(a.dialog, None);
+    // The operator's own console has no such warning.
+    let own = text_of(&screen(&app((80, 24), vec![], fixtures::secret_prompt(TYPED, false))));
+    assert!(!own.contains("you are not"), "{own}");
 }

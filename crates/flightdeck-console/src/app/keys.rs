@@ -92,7 +92,7 @@ impl App {
             }
             Screen::Run(rs) if self.dialog.as_deref().is_some_and(|d| d.starts_with("secret:")) => {
                 let view = self.views.get(&rs.run)?;
-                crate::app::secret_prompt::secret_key(rs, view, key, &self.init.operator)
+                crate::app::secret_prompt::secret_key(rs, view, key)
             }
             Screen::Run(rs) => {
                 let view = self.views.get(&rs.run)?;

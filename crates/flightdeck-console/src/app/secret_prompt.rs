@@ -81,17 +81,17 @@ impl SecretPrompt {
 }
 
 /// Keys while the secret dialog is on screen: typing goes to the masked input, `enter` sends a
-/// value long enough, `esc` is left to hide the dialog; every other key stops here. On a
-/// colleague's console (`me` is not the run's operator) nothing can be typed: a secret must not
-/// be typed where it is refused.
-pub fn secret_key(rs: &mut RunScreen, view: &RunView, key: Key, me: &str) -> Option<Vec<Effect>> {
+/// value long enough, `esc` is left to hide the dialog; every other key stops here. (On a
+/// colleague's console the dialog warns that the runner refuses a value from anyone but the
+/// run's operator; the refusal is audited.)
+pub fn secret_key(rs: &mut RunScreen, view: &RunView, key: Key) -> Option<Vec<Effect>> {
     let prompt = view.secret_prompt.as_ref()?;
     if key.code == KeyCode::Esc {
         // Hiding the dialog drops what was typed: the value must not linger in the state.
         rs.secret.wipe();
         return None;
     }
-    if rs.secret_answered.as_deref() == Some(prompt.dialog_id().as_str()) || !prompt.answerable_by(me) {
+    if rs.secret_answered.as_deref() == Some(prompt.dialog_id().as_str()) {
         return Some(Vec::new());
     }
     rs.secret_short = false;

@@ -270,13 +270,6 @@ fn screen_hints(app: &App) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-/// True unless the run on screen waits at a secret prompt only someone else may answer.
-fn secret_mine(app: &App) -> bool {
-    let Screen::Run(rs) = app.screen() else { return true };
-    let prompt = app.views.get(&rs.run).and_then(|v| v.secret_prompt.as_ref());
-    prompt.is_none_or(|p| p.answerable_by(&app.init.operator))
-}
-
 /// The keys of the dialog on screen, if one is: only they (and `? help`, except while a phrase is
 /// typed, where `?` is text) work while it shows.
 fn dialog_hints(app: &App) -> Option<(&'static [(&'static str, &'static str)], bool)> {
@@ -299,8 +292,6 @@ fn dialog_hints(app: &App) -> Option<(&'static [(&'static str, &'static str)], b
             ("ctrl-r", "stop the run"),
             ("esc", "hide"),
         ],
-        // A colleague's console cannot answer: nothing to type.
-        d if d.starts_with("secret:") && !secret_mine(app) => &[("esc", "hide (the run keeps waiting)")],
         // Every key but enter and esc is typed into the value, `?` too.
         d if d.starts_with("secret:") => {
             &[("type", "the value (not shown)"), ("enter", "send"), ("esc", "hide")]
