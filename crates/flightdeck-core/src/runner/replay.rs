@@ -88,9 +88,12 @@ impl LogFill {
         }
     }
 
+    /// An attempt's log is read only if the stream skipped events since it started (a quiet step
+    /// of a live stream, even after a resume, costs no read).
     fn wants(&mut self, step: &str, attempt: u32) -> Option<Want> {
         let key = (step.to_string(), attempt);
-        if self.gaps == 0 || self.seen.contains(&key) || !self.filled.insert(key) {
+        let gap_since = self.gaps > 0 && self.started.get(step).is_none_or(|s| s.2 < self.gaps);
+        if !gap_since || self.seen.contains(&key) || !self.filled.insert(key) {
             return None;
         }
         Some(Want { step: step.to_string(), attempt, until: None })
@@ -238,6 +241,11 @@ mod tests {
         let want = late.before(&adopt(3));
         assert_eq!(want, Some(Want { step: "s".into(), attempt: 1, until: Some("after".into()) }));
         assert_eq!(late.before(&adopt(4)), None);
+        // A step that starts after the gap (a later life's own step) and ends quietly: no read.
+        let next = |seq, kind| Event { life: 2, ..ev(seq, kind) };
+        let begun = EventKind::StepStarted { step: "n".into(), attempt: 1, detail: String::new() };
+        assert_eq!(late.before(&next(5, begun)), None);
+        assert_eq!(late.before(&next(6, finished("n", StepStatus::Succeeded))), None);
     }
 
     #[test]
