@@ -110,6 +110,8 @@ async fn follow(
     watch_signals(ctx.clone(), run.to_string(), cancel.clone(), detached.clone(), ctrl_c_cancels);
     let mut printer = Printer::new(json);
     let mut cursor: Option<Cursor> = None;
+    let mut fill = crate::runner::replay::LogFill::new();
+    let mut full_id = run.to_string();
     let mut failures = 0;
     loop {
         let mut client = connect(ctx, "attach").await?;
@@ -125,15 +127,17 @@ async fn follow(
                         continue;
                     }
                     cursor = Some(Cursor::of(&event));
+                    full_id.clone_from(&event.run);
+                    if let Some(want) = fill.before(&event) {
+                        replay_log(ctx, &mut printer, &event, &want).await;
+                    }
                     printer.event(&event);
                     if let Some(p) = prompter.as_mut() {
                         p.event(&event);
                     }
                 }
-                Ok(Some(Response::Ended { summary, exit_code, .. })) => {
-                    if let Some(s) = summary {
-                        printer.summary(&s);
-                    }
+                Ok(Some(Response::Ended { summary, status, exit_code })) => {
+                    printer.summary(&ended(summary, &full_id, status, exit_code));
                     return Ok(exit_code);
                 }
                 Ok(Some(Response::Error { code, message })) => {
@@ -150,6 +154,45 @@ async fn follow(
             )));
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The run's summary, or for a run the runner no longer holds (it ends with its stored state
+/// only) one made of that state.
+fn ended(
+    summary: Option<crate::engine::Summary>,
+    run: &str,
+    status: crate::engine::RunStatus,
+    exit_code: i32,
+) -> crate::engine::Summary {
+    summary.unwrap_or_else(|| crate::engine::Summary {
+        run: run.to_string(),
+        status,
+        exit_code,
+        message: None,
+        steps: Vec::new(),
+    })
+}
+
+/// Prints the log of `step` read from its file through the runner, before `at` (its end) in a
+/// stream replayed from the journal, which holds no output lines.
+async fn replay_log(
+    ctx: &Project,
+    printer: &mut Printer,
+    at: &crate::engine::Event,
+    want: &crate::runner::replay::Want,
+) {
+    let read = match connect(ctx, "attach").await {
+        Ok(mut client) => crate::runner::replay::read_log(&mut client, &at.run, &want.step).await,
+        Err(e) => Err(e.to_string()),
+    };
+    match read {
+        Ok(bytes) => {
+            for line in crate::runner::replay::lines(at, want, &bytes) {
+                printer.event(&line);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, run = %at.run, step = %want.step, "cannot read a step log"),
     }
 }
 

@@ -84,6 +84,7 @@ mod monitoring_setup;
 mod notify;
 mod notify_smtp;
 mod notify_templates;
+mod pair_replay;
 mod param_defaults;
 mod profile;
 mod profile_screens;

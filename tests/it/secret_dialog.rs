@@ -1,6 +1,7 @@
 //! The console's secret prompt dialog (`create = "prompt"`), from fixture messages: masked input
 //! (one `•` per character, never the text), the grace period, a value refused as too short, `esc`
-//! hiding it with no key answering from behind, and the decision sent only on `enter`. Snapshots
+//! hiding it (and wiping what was typed) with no key answering from behind, and the decision sent
+//! only on `enter`; the value is never in a state dump. Snapshots
 //! at 80x24 and 160x48 (also written to `screenshots/`).
 
 use flightdeck::engine::event::Decision;
@@ -64,10 +65,12 @@ fn only_enter_on_the_shown_dialog_sends_the_value() {
     // Hidden with esc: keys go to the run screen, none answers the prompt from behind.
     let behind = effects(&mut a, [keys(&[KeyCode::Esc]), typed("y"), keys(&[KeyCode::Enter])].concat());
     assert!(behind.iter().all(|e| !matches!(e, Effect::Decide { .. })), "{behind:?}");
-    // Shown again by that enter (with a new grace period), then completed and sent: the value,
-    // to the prompt open now.
+    // Hiding wiped what was typed: it lingers nowhere in the console's state.
+    assert!(!format!("{a:?}").contains("\"short\""), "the typed value stays in the state after esc");
+    // Shown again by that enter (with a new grace period, an empty input), then typed and sent:
+    // the value, to the prompt open now.
     let sent =
-        effects(&mut a, [vec![fixtures::after(2000)], typed("-more"), keys(&[KeyCode::Enter])].concat());
+        effects(&mut a, [vec![fixtures::after(2000)], typed("short-more"), keys(&[KeyCode::Enter])].concat());
     let values: Vec<(String, String)> = sent
         .iter()
         .filter_map(|e| match e {
@@ -79,4 +82,51 @@ fn only_enter_on_the_shown_dialog_sends_the_value() {
         .collect();
     assert_eq!(values, vec![("ensure#1/api_token".to_string(), "short-more".to_string())]);
     assert!(!format!("{sent:?}").contains("short-more"), "Debug shows the value: {sent:?}");
+    // Sent: the input is empty and the state holds the value nowhere.
+    assert!(!format!("{a:?}").contains("short-more"), "the sent value stays in the state");
+}
+
+#[test]
+fn the_state_never_shows_a_value_being_typed() {
+    let a = app((80, 24), vec![], fixtures::secret_prompt(TYPED, false));
+    let dump = format!("{a:?}");
+    assert!(dump.contains(&format!("SecretInput({} chars)", TYPED.len())), "{dump}");
+    assert!(!dump.contains("tok-3f9"), "a state dump shows the value being typed");
+}
+
+/// The prompt as a colleague sees it: the run's operator is `rita`, this console's user `diana`.
+fn someone_elses(msgs: Vec<Msg>) -> Vec<Msg> {
+    msgs.into_iter()
+        .map(|m| match m {
+            Msg::Engine(mut e) => {
+                if let flightdeck::engine::event::EventKind::StepProgress { data, .. } = &mut e.kind
+                    && let Some(p) = data.get_mut("secret_prompt")
+                {
+                    p["operator"] = "rita".into();
+                }
+                Msg::Engine(e)
+            }
+            other => other,
+        })
+        .collect()
+}
+
+#[test]
+fn a_colleagues_console_warns_that_only_the_operator_may_answer() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    for (w, h) in [(80, 24), (160, 48)] {
+        let a = app((w, h), vec![], someone_elses(fixtures::secret_prompt(TYPED, false)));
+        let t = screen(&a);
+        let shown = text_of(&t);
+        assert!(shown.contains("you are not rita: the run refuses a value sent from"), "{shown}");
+        // Still masked: a value typed anyway goes to the runner, which refuses and audits it.
+        assert!(shown.contains(&"•".repeat(TYPED.len())) && !shown.contains("tok-3f9"), "{shown}");
+        insta::assert_snapshot!(format!("run_secret_prompt_colleague_{w}x{h}"), t.backend());
+        let svg_path = dir.join(format!("run_secret_prompt_colleague_{w}x{h}.svg"));
+        std::fs::write(&svg_path, flightdeck::tui::svg::buffer_to_svg(t.backend().buffer())).unwrap();
+        crate::screens::to_png(&svg_path);
+    }
+    // The operator's own console has no such warning.
+    let own = text_of(&screen(&app((80, 24), vec![], fixtures::secret_prompt(TYPED, false))));
+    assert!(!own.contains("you are not"), "{own}");
 }

@@ -55,6 +55,14 @@ impl App {
 
     /// Notes a newly shown dialog: when it appeared (for the grace period) and its first highlight.
     pub(super) fn track_dialog(&mut self) {
+        // A hidden dialog that closed (answered on another console, the run ended) leaves nothing
+        // hidden: the footer must not offer to show it again.
+        if let Some(Screen::Run(rs)) = self.screens.last_mut()
+            && rs.hidden.is_some()
+            && rs.hidden != self.views.get(&rs.run).and_then(run_dialog_id)
+        {
+            rs.hidden = None;
+        }
         let id = self.shown_dialog();
         if id == self.dialog {
             return;

@@ -130,3 +130,25 @@ fn starting_a_workflow_with_a_run_waiting_asks_first() {
     let effects = a.update(key('y'));
     assert!(matches!(effects.as_slice(), [Effect::Launch { .. }]), "{effects:?}");
 }
+
+#[test]
+fn a_hidden_gate_answered_elsewhere_leaves_nothing_to_show_again() {
+    let mut a = staging_gate();
+    let _ = feed(&mut a, vec![after(700), Msg::Key(Key::new(KeyCode::Esc))]);
+    let hidden = |a: &App| matches!(a.screen(), Screen::Run(rs) if rs.hidden.is_some());
+    assert!(hidden(&a), "esc did not hide the gate");
+    // A colleague's console approves: the gate passes and the step ends, nothing is open.
+    let done = flightdeck_core::engine::event::EventKind::StepFinished {
+        step: "promote".into(),
+        attempt: 1,
+        status: flightdeck_core::engine::event::StepStatus::Succeeded,
+        exit_code: None,
+        duration_ms: 5,
+        outputs: std::collections::BTreeMap::new(),
+        message: None,
+    };
+    let _ = feed(&mut a, vec![fixtures::ev(40, 60, done)]);
+    assert!(!hidden(&a), "the run screen still holds a dialog that closed");
+    let footer = crate::app::gaps_tests::screen_text(&a).last().cloned().unwrap_or_default();
+    assert!(!footer.contains("show the dialog"), "{footer:?}");
+}

@@ -87,3 +87,17 @@ fn help_over_the_quit_question_keeps_the_question() {
     assert!(a.confirm_quit, "closing help answered the quit question");
     assert_eq!(a.update(key('y')), vec![Effect::Quit]);
 }
+
+#[test]
+fn home_keeps_command_help_and_quit_visible_at_80_columns() {
+    for size in [(80, 24), (90, 30), (120, 40)] {
+        let a = app(size, vec![], vec![]);
+        assert!(matches!(a.screen(), Screen::Home));
+        let f = footer(&a);
+        for essential in [": command", "? help", "q quit"] {
+            assert!(f.contains(essential), "{size:?}: the footer lacks {essential:?}: {f:?}");
+        }
+        // What gives way is a screen's own keys, from the end; the first ones stay.
+        assert!(f.contains("↑↓ select"), "{size:?}: {f:?}");
+    }
+}

@@ -24,6 +24,7 @@ mod run_keys;
 pub mod run_view;
 pub mod runs_watch;
 pub mod screens;
+pub mod secret_input;
 pub mod secret_prompt;
 mod update;
 
@@ -306,6 +307,8 @@ mod footer_tests;
 mod gaps_tests;
 #[cfg(test)]
 mod launch_tests;
+#[cfg(test)]
+mod lives_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

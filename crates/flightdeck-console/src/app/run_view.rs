@@ -142,18 +142,24 @@ impl RunView {
                 self.mode.clone_from(mode);
                 self.operator.clone_from(operator);
                 self.started.get_or_insert(at);
+                // A later life (a resume, a restarted runner) keeps what the view knows of the
+                // steps it did not change: a finished step keeps its timing and message.
+                let old = std::mem::take(&mut self.steps);
                 self.steps = steps
                     .iter()
-                    .map(|s| StepView {
-                        id: s.id.clone(),
-                        label: s.label.clone(),
-                        kind: s.kind.clone(),
-                        status: s.status,
-                        attempt: 0,
-                        started: None,
-                        finished: None,
-                        message: None,
-                        detail: String::new(),
+                    .map(|s| match old.iter().find(|o| o.id == s.id && o.status == s.status) {
+                        Some(o) => o.clone(),
+                        None => StepView {
+                            id: s.id.clone(),
+                            label: s.label.clone(),
+                            kind: s.kind.clone(),
+                            status: s.status,
+                            attempt: old.iter().find(|o| o.id == s.id).map_or(0, |o| o.attempt),
+                            started: None,
+                            finished: None,
+                            message: None,
+                            detail: String::new(),
+                        },
                     })
                     .collect();
             }

@@ -9,10 +9,9 @@
 use serde_json::Value;
 
 use crate::app::RunScreen;
-use crate::app::input::TextInput;
 use crate::app::run_view::RunView;
 use crate::msg::{Effect, Key, KeyCode};
-use flightdeck_core::engine::event::{Decision, SecretText};
+use flightdeck_core::engine::event::Decision;
 use flightdeck_core::runner::prompt::{CLOSED, OPEN};
 
 /// An open secret prompt.
@@ -74,11 +73,22 @@ pub fn apply(open: &mut Option<SecretPrompt>, step: &str, data: &Value) -> bool 
     false
 }
 
+impl SecretPrompt {
+    /// True when `me` may answer: only the run's operator may (the runner refuses anyone else).
+    pub fn answerable_by(&self, me: &str) -> bool {
+        self.operator.is_empty() || self.operator == me
+    }
+}
+
 /// Keys while the secret dialog is on screen: typing goes to the masked input, `enter` sends a
-/// value long enough, `esc` is left to hide the dialog; every other key stops here.
+/// value long enough, `esc` is left to hide the dialog; every other key stops here. (On a
+/// colleague's console the dialog warns that the runner refuses a value from anyone but the
+/// run's operator; the refusal is audited.)
 pub fn secret_key(rs: &mut RunScreen, view: &RunView, key: Key) -> Option<Vec<Effect>> {
     let prompt = view.secret_prompt.as_ref()?;
     if key.code == KeyCode::Esc {
+        // Hiding the dialog drops what was typed: the value must not linger in the state.
+        rs.secret.wipe();
         return None;
     }
     if rs.secret_answered.as_deref() == Some(prompt.dialog_id().as_str()) {
@@ -86,14 +96,12 @@ pub fn secret_key(rs: &mut RunScreen, view: &RunView, key: Key) -> Option<Vec<Ef
     }
     rs.secret_short = false;
     if key.code == KeyCode::Enter {
-        let typed = rs.secret.value();
-        if typed.chars().count() < prompt.min_length {
+        if rs.secret.chars() < prompt.min_length {
             rs.secret_short = true;
             return Some(Vec::new());
         }
-        rs.secret = TextInput::new("");
         rs.secret_answered = Some(prompt.dialog_id());
-        let decision = Decision::SecretValue { prompt: prompt.id.clone(), value: SecretText::new(typed) };
+        let decision = Decision::SecretValue { prompt: prompt.id.clone(), value: rs.secret.take() };
         return Some(vec![Effect::Decide { run: rs.run.clone(), decision }]);
     }
     rs.secret.key(key);

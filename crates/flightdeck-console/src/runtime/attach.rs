@@ -6,9 +6,12 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::msg::Msg;
+use flightdeck_core::engine::Event;
 use flightdeck_core::runner::protocol::{Cursor, Request, Response};
+use flightdeck_core::runner::replay::{self, LogFill, Want};
 use flightdeck_core::runner::{Client, Connect};
 use flightdeck_core::store::Store;
+use flightdeck_core::store::records::StepRecord;
 
 /// How many times a follower reconnects after its stream broke.
 const RECONNECTS: u32 = 20;
@@ -32,6 +35,7 @@ pub(super) fn started(resp: Result<Response, String>) -> Result<String, String> 
 pub(super) fn follow(connect: Connect, run: String, tx: mpsc::Sender<Msg>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut cursor: Option<Cursor> = None;
+        let mut fill = LogFill::new();
         for _ in 0..=RECONNECTS {
             let Ok(mut client) = Client::connect(&connect).await else {
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -47,6 +51,11 @@ pub(super) fn follow(connect: Connect, run: String, tx: mpsc::Sender<Msg>) -> Jo
                             continue;
                         }
                         cursor = Some(Cursor::of(&event));
+                        if let Some(want) = fill.before(&event)
+                            && replay_log(&connect, &event, &want, &tx).await.is_err()
+                        {
+                            return;
+                        }
                         if tx.send(Msg::Engine(event)).await.is_err() {
                             return;
                         }
@@ -64,6 +73,43 @@ pub(super) fn follow(connect: Connect, run: String, tx: mpsc::Sender<Msg>) -> Jo
         let text = format!("lost the runner while following run {run}; open it again from the runs list");
         let _ = tx.send(Msg::Notice { text }).await;
     })
+}
+
+/// Sends the log of `step` read through the runner, as lines before `at` (its end in a stream
+/// replayed from the journal, which holds no output lines). Err when the console is gone.
+async fn replay_log(connect: &Connect, at: &Event, want: &Want, tx: &mpsc::Sender<Msg>) -> Result<(), ()> {
+    let read = match Client::connect(connect).await {
+        Ok(mut client) => replay::read_log(&mut client, &at.run, &want.step).await,
+        Err(e) => Err(e.to_string()),
+    };
+    match read {
+        Ok(bytes) => {
+            for line in replay::lines(at, want, &bytes) {
+                tx.send(Msg::Engine(line)).await.map_err(|_| ())?;
+            }
+        }
+        Err(e) => {
+            let text = format!("cannot read the log of step {}: {e}", want.step);
+            tx.send(Msg::Notice { text }).await.map_err(|_| ())?;
+        }
+    }
+    Ok(())
+}
+
+/// The journal of a stored run with its steps' output lines read from their log files (missing
+/// files read as empty), each step's lines before its end, as an attached client shows them.
+pub(super) fn with_logs(events: Vec<Event>, steps: &[StepRecord]) -> Vec<Event> {
+    let mut fill = LogFill::new();
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        if let Some(want) = fill.before(&e)
+            && let Some(path) = steps.iter().find(|r| r.step == want.step).and_then(|r| r.log_path.as_ref())
+        {
+            out.extend(replay::lines(&e, &want, &replay::read_log_file(std::path::Path::new(path))));
+        }
+        out.push(e);
+    }
+    out
 }
 
 /// Asks a runner that is already running for the runs (none is started just to look); they

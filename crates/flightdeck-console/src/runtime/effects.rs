@@ -261,7 +261,10 @@ impl Console {
         self.in_background(move || {
             let loaded = store.run(&run).and_then(|r| Ok((r, store.steps(&run)?, store.journal(&run)?)));
             match loaded {
-                Ok((Some(record), steps, events)) => Msg::RunOpened { run: record, steps, events },
+                Ok((Some(record), steps, events)) => {
+                    let events = attach::with_logs(events, &steps);
+                    Msg::RunOpened { run: record, steps, events }
+                }
                 Ok((None, _, _)) => Msg::Notice { text: format!("no run {run}") },
                 Err(e) => Msg::Notice { text: format!("cannot read run {run}: {e}") },
             }

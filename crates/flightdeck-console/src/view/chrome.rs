@@ -317,8 +317,13 @@ fn hint_spans<'a>(hints: &[(&str, &str)], with_help: bool, width: usize, theme: 
     let mut items: Vec<(&str, &str)> = hints.iter().copied().filter(|h| *h != help).collect();
     let cost = |h: &(&str, &str)| h.0.chars().count() + h.1.chars().count() + 3;
     let budget = width.saturating_sub(1 + if with_help { cost(&help) } else { 0 });
+    // The keys that work everywhere (`:` command, `q` quit) give way last, so 80 columns show them.
+    let pinned = |h: &(&str, &str)| matches!(h.0, ":" | "q");
     while items.iter().map(cost).sum::<usize>() > budget && !items.is_empty() {
-        items.pop();
+        match items.iter().rposition(|h| !pinned(h)) {
+            Some(i) => items.remove(i),
+            None => items.pop().unwrap_or(help),
+        };
     }
     if with_help {
         items.push(help);

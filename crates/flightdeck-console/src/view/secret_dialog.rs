@@ -45,12 +45,17 @@ pub(super) fn secret_dialog<'a>(
     if let Some(why) = &p.again {
         bottom.extend(wrapped(&format!("✗ not taken: {why}; type it again"), width, theme, Role::Fail, ""));
     }
+    if !p.answerable_by(&app.init.operator) {
+        // A colleague's console: say so before anything is typed (the runner refuses and audits it).
+        let text = format!("you are not {}: the run refuses a value sent from this console", p.operator);
+        bottom.extend(wrapped(&text, width, theme, Role::Warn, ""));
+    }
     if rs.secret_answered.as_deref() == Some(p.dialog_id().as_str()) {
         bottom.push(Line::from(span("value sent; waiting for the run to take it", theme, Role::Muted)));
         bottom.push(keys_line(app, "esc hide · the run keeps waiting", theme));
         return Dialog { title: format!("Secret needed — {}", p.environment), body, bottom };
     }
-    let n = rs.secret.value().chars().count();
+    let n = rs.secret.chars();
     let shown =
         if n > MAX_BULLETS { format!("{} ({n})", "•".repeat(MAX_BULLETS)) } else { "•".repeat(n) };
     bottom.push(Line::from(vec![

@@ -17,6 +17,7 @@ pub mod protocol;
 pub mod query;
 pub mod reads;
 mod records;
+pub mod replay;
 pub mod server;
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,7 @@
 
 use crate::app::input::TextInput;
 use crate::app::run_view::RunView;
+use crate::app::secret_input::SecretInput;
 use crate::msg::{Effect, Key, KeyCode};
 use flightdeck_core::engine::event::{Decision, GateForm};
 
@@ -50,8 +51,8 @@ pub struct RunScreen {
     pub filter: Option<String>,
     /// The filter input while typing (the filter follows each key).
     pub filter_input: Option<TextInput>,
-    /// The masked input of a secret prompt (shown as `•`, never as text).
-    pub secret: TextInput,
+    /// The masked input of a secret prompt (shown as `•`, never as text; wiped when sent or hidden).
+    pub secret: SecretInput,
     /// The secret dialog this console already sent a value for.
     pub secret_answered: Option<String>,
     /// Enter was pressed on a value shorter than the prompt takes.
@@ -86,7 +87,7 @@ impl RunScreen {
             match_info: (0, 0),
             filter: None,
             filter_input: None,
-            secret: TextInput::new(""),
+            secret: SecretInput::new(),
             secret_answered: None,
             secret_short: false,
         }
