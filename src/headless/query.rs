@@ -34,11 +34,12 @@ pub fn list(ctx: &Project, json: bool) -> Result<i32, Error> {
             .collect();
         return print_json(&out);
     }
+    let width = catalog.workflows.keys().map(|n| n.chars().count() + 1).max().unwrap_or(0).max(22);
     for persona in Persona::MENU.into_iter().chain([Persona::None]) {
         let Some(list) = by.get(&persona).filter(|l| !l.is_empty()) else { continue };
         crate::outln!("{}", persona.heading());
         for w in list {
-            crate::outln!("  {:<22} {}", w.name, w.title);
+            crate::outln!("  {:<width$} {}", w.name, w.title);
         }
     }
     crate::outln!("tasks: {}", catalog.tasks.keys().cloned().collect::<Vec<_>>().join(", "));

@@ -71,6 +71,7 @@ mod notify_templates;
 mod param_defaults;
 mod profile;
 mod profile_screens;
+mod readme_user;
 mod receiver;
 mod release;
 mod resume;

@@ -1,0 +1,33 @@
+//! A new user following README.md and workflows/README.md: what they type in a project of their
+//! own, and the messages they meet when something is missing.
+
+use crate::common::{Project, text};
+
+const URL_STEP: &str = "title = \"Ping\"\n\n[[steps]]\nid = \"ping\"\nrun = \"echo {{ environment.url }}\"\n";
+
+/// `flightdeck list` keeps a long workflow name apart from its title.
+#[test]
+fn list_keeps_a_long_name_apart_from_its_title() {
+    let p = Project::new("[environments.staging]\n", &[("infrastructure-provision-eu.toml", URL_STEP)]);
+    let out = p.run(&["list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().find(|l| l.contains("infrastructure-provision-eu")).unwrap();
+    assert!(line.contains("infrastructure-provision-eu  Ping"), "{line:?}");
+    let deploy = stdout.lines().find(|l| l.trim_start().starts_with("deploy ")).unwrap();
+    assert_eq!(deploy.find("Deploy a service"), line.find("Ping"), "titles line up:\n{stdout}");
+}
+
+/// A workflow naming `{{ environment.url }}` in an environment without `url` says where to add it.
+#[test]
+fn a_missing_environment_key_names_the_table_to_add_it_to() {
+    let p = Project::new("[environments.staging]\nallow_root_approval = true\n", &[("ping.toml", URL_STEP)]);
+    let out = p.run(&["run", "ping", "--yes"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let all = text(&out);
+    assert!(
+        all.contains("environment staging has no key `url`")
+            && all.contains("add `url = ...` under [environments.staging] in flightdeck.toml"),
+        "{all}"
+    );
+}
