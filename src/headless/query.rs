@@ -111,6 +111,7 @@ pub async fn runs(ctx: &Project, a: &RunsArgs) -> Result<i32, Error> {
         None => None,
     };
     let runs = runs_from_runner(ctx).await?;
+    let any = !runs.is_empty();
     let mut runs: Vec<_> = runs
         .into_iter()
         .filter(|r| a.workflow.as_ref().is_none_or(|w| *w == r.workflow))
@@ -123,7 +124,9 @@ pub async fn runs(ctx: &Project, a: &RunsArgs) -> Result<i32, Error> {
     if a.json {
         return print_json(&runs);
     }
-    if runs.is_empty() {
+    if runs.is_empty() && any {
+        crate::outln!("no run matches {}: `flightdeck runs` lists them all", runs_filter(a, status));
+    } else if runs.is_empty() {
         crate::outln!("no runs yet: start one with `flightdeck run WORKFLOW`");
     }
     for r in runs {
@@ -140,6 +143,21 @@ pub async fn runs(ctx: &Project, a: &RunsArgs) -> Result<i32, Error> {
         );
     }
     Ok(exit::OK)
+}
+
+/// The filters given to `runs`, as typed (`--workflow deploy --env staging`).
+fn runs_filter(a: &RunsArgs, status: Option<RunStatus>) -> String {
+    let mut parts = Vec::new();
+    if let Some(w) = &a.workflow {
+        parts.push(format!("--workflow {}", crate::sanitize::one_line(w)));
+    }
+    if let Some(e) = &a.env {
+        parts.push(format!("--env {}", crate::sanitize::one_line(e)));
+    }
+    if let Some(s) = status {
+        parts.push(format!("--status {}", s.as_str()));
+    }
+    parts.join(" ")
 }
 
 /// Every run, newest first, as the runner reports them (operators on a shared bastion cannot read

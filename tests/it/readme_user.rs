@@ -5,6 +5,8 @@ use crate::common::{Project, text};
 
 const URL_STEP: &str = "title = \"Ping\"\n\n[[steps]]\nid = \"ping\"\nrun = \"echo {{ environment.url }}\"\n";
 
+const HELLO: &str = "title = \"Hello\"\n\n[[steps]]\nid = \"hi\"\nrun = \"echo hi\"\n";
+
 /// `flightdeck list` keeps a long workflow name apart from its title.
 #[test]
 fn list_keeps_a_long_name_apart_from_its_title() {
@@ -30,4 +32,17 @@ fn a_missing_environment_key_names_the_table_to_add_it_to() {
             && all.contains("add `url = ...` under [environments.staging] in flightdeck.toml"),
         "{all}"
     );
+}
+
+/// `runs` with a filter nothing matches says so, rather than "no runs yet".
+#[test]
+fn runs_with_a_filter_that_matches_nothing_says_so() {
+    let p = Project::new(crate::common::LOCAL, &[("hello.toml", HELLO)]);
+    let out = p.run(&["run", "hello", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = p.run(&["runs", "--workflow", "deploy", "--status", "failed"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("no run matches --workflow deploy --status failed"), "{}", text(&out));
+    assert!(!stdout.contains("no runs yet"), "{}", text(&out));
 }
