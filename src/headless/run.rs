@@ -224,6 +224,9 @@ pub async fn connect(ctx: &Project, what: &str) -> Result<Client, Error> {
 /// A client error as a command error.
 #[allow(clippy::needless_pass_by_value)] // used as map_err(client_error)
 pub fn client_error(e: ClientError) -> Error {
+    if matches!(e, ClientError::NotAllowed { .. }) {
+        return Error::Precondition(e.to_string());
+    }
     Error::Io { context: "runner".into(), source: std::io::Error::other(e.to_string()) }
 }
 

@@ -46,3 +46,34 @@ fn runs_with_a_filter_that_matches_nothing_says_so() {
     assert!(stdout.contains("no run matches --workflow deploy --status failed"), "{}", text(&out));
     assert!(!stdout.contains("no runs yet"), "{}", text(&out));
 }
+
+/// A user outside the runner's group (README "Shared bastion") is told who may connect and what
+/// to do, with exit 8, by the client commands and the history ones alike.
+#[test]
+fn a_user_outside_the_runners_group_is_told_who_may_connect() {
+    use crate::users::{RootRunner, data_dir, ensure_users, shared_project};
+    ensure_users();
+    let p = shared_project(crate::common::LOCAL, &[("hello.toml", HELLO)]);
+    let _runner = RootRunner::start(&p);
+    for args in [&["runs"][..], &["run", "hello", "--yes"], &["approve", "x"], &["audit"], &["log", "x"]] {
+        let out = std::process::Command::new("setpriv")
+            .args(["--reuid", "nobody", "--regid", "nogroup", "--clear-groups"])
+            .arg(crate::common::bin())
+            .arg("--data-dir")
+            .arg(data_dir(&p))
+            .args(args)
+            .current_dir(p.path())
+            .env_remove("FLIGHTDECK_HOME")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(8), "{args:?}: {}", text(&out));
+        assert!(
+            err.contains("you may not connect to the runner")
+                && err.contains("ask to be added to that group"),
+            "{args:?}: {}",
+            text(&out)
+        );
+    }
+}

@@ -35,6 +35,15 @@ pub enum ClientError {
         /// Why.
         reason: String,
     },
+    /// The socket (or the data directory holding it) does not let this user in.
+    #[error(
+        "you may not connect to the runner at {}: permission denied; only the runner's user and the members of its group (`flightdeck runner --group GROUP`, `[runner] group`) may; ask to be added to that group, or use a data directory of your own (FLIGHTDECK_HOME or --data-dir)",
+        path.display()
+    )]
+    NotAllowed {
+        /// The socket.
+        path: PathBuf,
+    },
     /// The runner refused the handshake.
     #[error("the runner refused this client: {0}")]
     Refused(String),
@@ -90,9 +99,7 @@ impl Client {
     /// the console's runs list, which must not keep a runner alive or start one just to look.
     pub async fn connect_existing(c: &Connect) -> Result<Client, ClientError> {
         let sock = c.data_dir.join(SOCKET_FILE);
-        let stream = UnixStream::connect(&sock)
-            .await
-            .map_err(|e| ClientError::Unreachable { path: sock, reason: e.to_string() })?;
+        let stream = UnixStream::connect(&sock).await.map_err(|e| unreachable(sock, &e))?;
         Client::handshake(stream, &c.client).await
     }
 
@@ -111,7 +118,7 @@ impl Client {
             {
                 start_and_connect(c, &sock).await?
             }
-            Err(e) => return Err(ClientError::Unreachable { path: sock, reason: e.to_string() }),
+            Err(e) => return Err(unreachable(sock, &e)),
         };
         Client::handshake(stream, &c.client).await
     }
@@ -152,6 +159,15 @@ impl Client {
     pub async fn call(&mut self, req: &Request) -> Result<Response, ClientError> {
         self.send(req).await?;
         self.next().await?.ok_or_else(|| ClientError::Protocol("the runner closed the connection".into()))
+    }
+}
+
+/// The error for a socket that did not connect: a permission problem says who may connect.
+fn unreachable(path: PathBuf, e: &std::io::Error) -> ClientError {
+    if e.kind() == std::io::ErrorKind::PermissionDenied {
+        ClientError::NotAllowed { path }
+    } else {
+        ClientError::Unreachable { path, reason: e.to_string() }
     }
 }
 
