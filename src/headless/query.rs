@@ -63,11 +63,11 @@ pub async fn show(ctx: &Project, a: &ShowArgs) -> Result<i32, Error> {
 /// A workflow as text: header, parameters, steps (tasks expanded).
 pub fn describe_workflow(wf: &Workflow, catalog: &Catalog) -> String {
     let mut out = format!(
-        "{} — {}\n  persona {}  kind {:?}  source {}\n",
+        "{} — {}\n  persona {}  kind {}  source {}\n",
         wf.name,
         wf.title,
         wf.persona.key(),
-        wf.kind,
+        serde_json::to_value(wf.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
         wf.source.display()
     );
     if !wf.summary.is_empty() {

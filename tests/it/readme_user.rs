@@ -20,6 +20,15 @@ fn list_keeps_a_long_name_apart_from_its_title() {
     assert_eq!(deploy.find("Deploy a service"), line.find("Ping"), "titles line up:\n{stdout}");
 }
 
+/// `flightdeck show` names the kind as workflows/README.md spells it (`kind = "deployment"`).
+#[test]
+fn show_names_the_kind_as_the_file_writes_it() {
+    let p = Project::new(crate::common::LOCAL, &[]);
+    let out = p.run(&["show", "deploy"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("kind deployment "), "{}", text(&out));
+}
+
 /// A workflow naming `{{ environment.url }}` in an environment without `url` says where to add it.
 #[test]
 fn a_missing_environment_key_names_the_table_to_add_it_to() {
