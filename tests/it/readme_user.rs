@@ -86,3 +86,17 @@ fn a_user_outside_the_runners_group_is_told_who_may_connect() {
         );
     }
 }
+
+/// README "Modes": a dry run passes gates without asking, also a gate whose message names the
+/// output of a step the dry run skipped.
+#[test]
+fn a_dry_run_passes_a_gate_that_names_a_skipped_steps_output() {
+    const GATED: &str = "title = \"Gated\"\n\n[[steps]]\nid = \"count\"\nrun = \"echo n=3 >> $FLIGHTDECK_OUTPUT\"\n\n[[steps]]\nid = \"ok\"\napprove = { message = \"Remove {{ steps.count.outputs.n }} things?\", facts = { n = \"{{ steps.count.outputs.n }}\" } }\n";
+    let p = Project::new(crate::common::LOCAL, &[("gated.toml", GATED)]);
+    let out = p.run(&["run", "gated", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("dry run: gate not asked"), "{}", text(&out));
+    let out = p.run(&["run", "environment-teardown", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
