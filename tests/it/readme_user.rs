@@ -100,3 +100,13 @@ fn a_dry_run_passes_a_gate_that_names_a_skipped_steps_output() {
     let out = p.run(&["run", "environment-teardown", "--dry-run"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+/// `notify test CHANNEL` in a project with no channels says how to define one (not "defined: ").
+#[test]
+fn notify_test_of_a_channel_with_none_defined_says_how_to_add_one() {
+    let p = Project::new(crate::common::LOCAL, &[]);
+    let out = p.run(&["notify", "test", "ops"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("none is defined: add [notify.channels.NAME] to flightdeck.toml"), "{}", text(&out));
+}
