@@ -110,3 +110,13 @@ fn notify_test_of_a_channel_with_none_defined_says_how_to_add_one() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("none is defined: add [notify.channels.NAME] to flightdeck.toml"), "{}", text(&out));
 }
+
+/// `cost report` before any import says so, without a "days 1-0" span.
+#[test]
+fn cost_report_before_any_import_says_what_to_do() {
+    let p = Project::new(crate::common::LOCAL, &[]);
+    let out = p.run(&["cost", "report", "--month", "2026-10"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout, "no cost imported for 2026-10; run `flightdeck cost import FILE`\n", "{}", text(&out));
+}

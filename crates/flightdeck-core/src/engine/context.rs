@@ -177,7 +177,7 @@ impl StepCx {
 fn brief(source: &str) -> String {
     let first = source.lines().next().unwrap_or("");
     let cut: String = first.chars().take(60).collect();
-    if cut.len() < source.trim_end().len() { format!("{:?}…", cut) } else { format!("{cut:?}") }
+    if cut.len() < source.trim_end().len() { format!("{cut:?}…") } else { format!("{cut:?}") }
 }
 
 #[cfg(test)]
