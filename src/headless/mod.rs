@@ -102,6 +102,8 @@ async fn runner(ctx: &Project, a: &crate::cli::RunnerArgs) -> Result<i32, Error>
             Err(Error::Precondition(format!("a runner already serves {}", dir.display())))
         }
         Err(crate::runner::RunnerError::Store(e)) => Err(Error::Store(e)),
+        // A bad `--group` (or its variable or `[runner] group`) is invalid input.
+        Err(e @ crate::runner::RunnerError::Setup(_)) => Err(Error::Invalid(e.to_string())),
         Err(e) => Err(Error::Internal(e.to_string())),
     }
 }

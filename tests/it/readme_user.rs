@@ -120,3 +120,13 @@ fn cost_report_before_any_import_says_what_to_do() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout, "no cost imported for 2026-10; run `flightdeck cost import FILE`\n", "{}", text(&out));
 }
+
+/// `flightdeck runner --group` naming no group is invalid input (exit 2) saying what to do.
+#[test]
+fn a_runner_group_that_does_not_exist_is_invalid_input() {
+    let p = Project::new(crate::common::LOCAL, &[]);
+    let out = p.run(&["runner", "--group", "fd-no-such-group", "--idle-exit", "1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("group \"fd-no-such-group\" does not exist: create it"), "{}", text(&out));
+}
