@@ -129,11 +129,15 @@ pub async fn runs(ctx: &Project, a: &RunsArgs) -> Result<i32, Error> {
     } else if runs.is_empty() {
         crate::outln!("no runs yet: start one with `flightdeck run WORKFLOW`");
     }
+    // Columns as wide as their longest value (a long workflow name keeps the table aligned).
+    let iw = runs.iter().map(|r| r.id.chars().count()).max().unwrap_or(0).max(40);
+    let ww = runs.iter().map(|r| r.workflow.chars().count()).max().unwrap_or(0).max(12);
+    let ew = runs.iter().map(|r| r.environment.chars().count()).max().unwrap_or(0).max(11);
     for r in runs {
         let took =
             r.finished_at.map_or_else(|| "…".to_string(), |f| human_duration(f.millis_since(r.started_at)));
         crate::outln!(
-            "{:<40} {:<12} {:<11} {:<12} {:<10} {} {took}",
+            "{:<iw$} {:<ww$} {:<ew$} {:<12} {:<10} {} {took}",
             r.id,
             r.workflow,
             r.environment,

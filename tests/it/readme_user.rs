@@ -130,3 +130,21 @@ fn a_runner_group_that_does_not_exist_is_invalid_input() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("group \"fd-no-such-group\" does not exist: create it"), "{}", text(&out));
 }
+
+/// `flightdeck runs` keeps its columns aligned when a workflow's name is longer than 12.
+#[test]
+fn runs_keeps_columns_aligned_with_a_long_workflow_name() {
+    let p = Project::new(
+        crate::common::LOCAL,
+        &[("hello.toml", HELLO), ("a-rather-long-workflow-name.toml", HELLO)],
+    );
+    for w in ["hello", "a-rather-long-workflow-name"] {
+        let out = p.run(&["run", w, "--yes"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    let out = p.run(&["runs"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let cols: Vec<Option<usize>> = stdout.lines().map(|l| l.find(" local ")).collect();
+    assert_eq!(cols.len(), 2, "{stdout}");
+    assert_eq!(cols[0], cols[1], "the environment column lines up:\n{stdout}");
+}
