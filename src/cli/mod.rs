@@ -62,7 +62,7 @@ pub struct Cli {
 pub enum Command {
     /// List workflows by persona.
     List(JsonFlag),
-    /// Show a workflow's plan: parameters and steps.
+    /// Show a workflow's plan (parameters and steps), or a run and its steps.
     Show(ShowArgs),
     /// Run a workflow headless.
     Run(RunArgs),

@@ -7,7 +7,7 @@ use clap::Args;
 /// `show`.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Workflow name.
+    /// Workflow name, or a run id (or a unique prefix) to show that run and its steps.
     pub workflow: String,
     /// Environment to plan for.
     #[arg(long = "env", short = 'e')]
@@ -82,7 +82,7 @@ pub struct RunsArgs {
     /// Only this environment.
     #[arg(long = "env", short = 'e')]
     pub env: Option<String>,
-    /// Only this status (running, succeeded, failed, `rolled_back`, rejected, cancelled, interrupted).
+    /// Only this status (running, waiting, succeeded, failed, `rolled_back`, rejected, cancelled, interrupted).
     #[arg(long)]
     pub status: Option<String>,
     /// At most this many.

@@ -171,6 +171,10 @@ fn text_line(s: &mut String, l: &GroupLine, name: &str) {
 /// The report as text.
 pub fn text(r: &Report) -> String {
     let mut s = String::new();
+    if r.days == 0 {
+        let _ = writeln!(s, "no cost imported for {}; run `flightdeck cost import FILE`", r.month);
+        return s;
+    }
     let span =
         if r.complete { "complete".to_string() } else { format!("days 1-{} of {}", r.days, r.days_in_month) };
     let _ = writeln!(
@@ -178,10 +182,6 @@ pub fn text(r: &Report) -> String {
         "Cost {} by {} ({span}), compared with {} days 1-{}",
         r.month, r.by, r.previous_month, r.previous_days
     );
-    if r.days == 0 {
-        let _ = writeln!(s, "no cost imported for {}; run `flightdeck cost import FILE`", r.month);
-        return s;
-    }
     let _ = writeln!(
         s,
         "{:<28} {:<4} {:>14} {:>14} {:>13} {:>9}",

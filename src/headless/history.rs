@@ -35,7 +35,9 @@ impl History {
             Ok(s) => return Ok(History::Store(s)),
             Err(e) => e,
         };
-        if !ctx.paths.data_dir.join(crate::runner::SOCKET_FILE).exists() {
+        // A data directory this user may not even search (0700, another owner) is a runner's too:
+        // connecting then says who may connect, rather than the store's own error.
+        if matches!(ctx.paths.data_dir.join(crate::runner::SOCKET_FILE).try_exists(), Ok(false)) {
             return Err(e);
         }
         let client = crate::headless::run::connect(ctx, what).await?;

@@ -103,6 +103,8 @@ async fn runner(ctx: &Project, a: &crate::cli::RunnerArgs) -> Result<i32, Error>
         }
         Err(crate::runner::RunnerError::Store(e)) => Err(Error::Store(e)),
         Err(crate::runner::RunnerError::Unsafe(m)) => Err(Error::Precondition(m)),
+        // A bad `--group` (or its variable or `[runner] group`) is invalid input.
+        Err(e @ crate::runner::RunnerError::Setup(_)) => Err(Error::Invalid(e.to_string())),
         Err(e) => Err(Error::Internal(e.to_string())),
     }
 }

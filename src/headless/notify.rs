@@ -95,10 +95,12 @@ async fn test(ctx: &Project, a: &NotifyTestArgs) -> Result<i32, Error> {
         Some(c) if n.channels.contains_key(c) => vec![c.clone()],
         Some(c) => {
             let known: Vec<&str> = n.channels.keys().map(String::as_str).collect();
-            return Err(Error::Invalid(format!(
-                "no channel {c:?} in [notify.channels] (defined: {})",
-                known.join(", ")
-            )));
+            let defined = if known.is_empty() {
+                "none is defined: add [notify.channels.NAME] to flightdeck.toml".to_string()
+            } else {
+                format!("defined: {}", known.join(", "))
+            };
+            return Err(Error::Invalid(format!("no channel {c:?} in [notify.channels] ({defined})")));
         }
         None => n.channels.keys().cloned().collect(),
     };

@@ -34,11 +34,12 @@ pub fn list(ctx: &Project, json: bool) -> Result<i32, Error> {
             .collect();
         return print_json(&out);
     }
+    let width = catalog.workflows.keys().map(|n| n.chars().count() + 1).max().unwrap_or(0).max(22);
     for persona in Persona::MENU.into_iter().chain([Persona::None]) {
         let Some(list) = by.get(&persona).filter(|l| !l.is_empty()) else { continue };
         crate::outln!("{}", persona.heading());
         for w in list {
-            crate::outln!("  {:<22} {}", w.name, w.title);
+            crate::outln!("  {:<width$} {}", w.name, w.title);
         }
     }
     crate::outln!("tasks: {}", catalog.tasks.keys().cloned().collect::<Vec<_>>().join(", "));
@@ -62,11 +63,11 @@ pub async fn show(ctx: &Project, a: &ShowArgs) -> Result<i32, Error> {
 /// A workflow as text: header, parameters, steps (tasks expanded).
 pub fn describe_workflow(wf: &Workflow, catalog: &Catalog) -> String {
     let mut out = format!(
-        "{} — {}\n  persona {}  kind {:?}  source {}\n",
+        "{} — {}\n  persona {}  kind {}  source {}\n",
         wf.name,
         wf.title,
         wf.persona.key(),
-        wf.kind,
+        serde_json::to_value(wf.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
         wf.source.display()
     );
     if !wf.summary.is_empty() {
@@ -110,6 +111,7 @@ pub async fn runs(ctx: &Project, a: &RunsArgs) -> Result<i32, Error> {
         None => None,
     };
     let runs = runs_from_runner(ctx).await?;
+    let any = !runs.is_empty();
     let mut runs: Vec<_> = runs
         .into_iter()
         .filter(|r| a.workflow.as_ref().is_none_or(|w| *w == r.workflow))
@@ -122,14 +124,20 @@ pub async fn runs(ctx: &Project, a: &RunsArgs) -> Result<i32, Error> {
     if a.json {
         return print_json(&runs);
     }
-    if runs.is_empty() {
+    if runs.is_empty() && any {
+        crate::outln!("no run matches {}: `flightdeck runs` lists them all", runs_filter(a, status));
+    } else if runs.is_empty() {
         crate::outln!("no runs yet: start one with `flightdeck run WORKFLOW`");
     }
+    // Columns as wide as their longest value (a long workflow name keeps the table aligned).
+    let iw = runs.iter().map(|r| r.id.chars().count()).max().unwrap_or(0).max(40);
+    let ww = runs.iter().map(|r| r.workflow.chars().count()).max().unwrap_or(0).max(12);
+    let ew = runs.iter().map(|r| r.environment.chars().count()).max().unwrap_or(0).max(11);
     for r in runs {
         let took =
             r.finished_at.map_or_else(|| "…".to_string(), |f| human_duration(f.millis_since(r.started_at)));
         crate::outln!(
-            "{:<40} {:<12} {:<11} {:<12} {:<10} {} {took}",
+            "{:<iw$} {:<ww$} {:<ew$} {:<12} {:<10} {} {took}",
             r.id,
             r.workflow,
             r.environment,
@@ -139,6 +147,21 @@ pub async fn runs(ctx: &Project, a: &RunsArgs) -> Result<i32, Error> {
         );
     }
     Ok(exit::OK)
+}
+
+/// The filters given to `runs`, as typed (`--workflow deploy --env staging`).
+fn runs_filter(a: &RunsArgs, status: Option<RunStatus>) -> String {
+    let mut parts = Vec::new();
+    if let Some(w) = &a.workflow {
+        parts.push(format!("--workflow {}", crate::sanitize::one_line(w)));
+    }
+    if let Some(e) = &a.env {
+        parts.push(format!("--env {}", crate::sanitize::one_line(e)));
+    }
+    if let Some(s) = status {
+        parts.push(format!("--status {}", s.as_str()));
+    }
+    parts.join(" ")
 }
 
 /// Every run, newest first, as the runner reports them (operators on a shared bastion cannot read

@@ -270,6 +270,9 @@ pub fn client_error(e: ClientError) -> Error {
     if let ClientError::Untrusted(why) = e {
         return Error::Precondition(why);
     }
+    if matches!(e, ClientError::NotAllowed { .. }) {
+        return Error::Precondition(e.to_string());
+    }
     Error::Io { context: "runner".into(), source: std::io::Error::other(e.to_string()) }
 }
 

@@ -88,6 +88,7 @@ mod pair_replay;
 mod param_defaults;
 mod profile;
 mod profile_screens;
+mod readme_user;
 mod receiver;
 mod release;
 mod resume;

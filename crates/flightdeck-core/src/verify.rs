@@ -178,6 +178,11 @@ fn named(
     let plan = &cx.shared.plan;
     let found = config.monitors.get(name).ok_or_else(|| {
         let known: Vec<&str> = config.monitors.keys().map(String::as_str).collect();
+        if known.is_empty() {
+            return format!(
+                "check: no monitor {name:?} in flightdeck.toml (none is defined: add [monitors.{name}])"
+            );
+        }
         format!("check: no monitor {name:?} in flightdeck.toml (defined: {})", known.join(", "))
     })?;
     if let Some(d) = config.monitor_problems.get(name) {

@@ -196,7 +196,11 @@ impl App {
     /// `:run WORKFLOW [--env NAME] [key=value...]` opens the launch form filled in, at the preview.
     fn command_run(&mut self, workflow: &str, rest: &[&str]) -> Vec<Effect> {
         let Some(wf) = self.init.workflows.iter().find(|w| w.name == workflow).cloned() else {
-            self.notice = Some(format!("no workflow {workflow:?}: see the lists on Home"));
+            let names: Vec<&str> = self.init.workflows.iter().map(|w| w.name.as_str()).collect();
+            let hint = flightdeck_core::diag::nearest(workflow, &names)
+                .map(|n| format!(" (did you mean {n:?}?)"))
+                .unwrap_or_default();
+            self.notice = Some(format!("no workflow {workflow:?}{hint}: see the lists on Home"));
             return Vec::new();
         };
         let mut env = self.init.default_env.clone();

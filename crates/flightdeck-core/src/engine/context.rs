@@ -118,12 +118,12 @@ impl StepCx {
 
     /// Renders a template as plain text.
     pub fn render(&self, t: &Template) -> Result<String, String> {
-        t.render(&self.scope(), false).map_err(|e| format!("template {:?}: {e}", t.source()))
+        t.render(&self.scope(), false).map_err(|e| format!("template {}: {e}", brief(t.source())))
     }
 
     /// Renders a template for a shell command line (values become quoted words).
     pub fn render_shell(&self, t: &Template) -> Result<String, String> {
-        t.render(&self.scope(), true).map_err(|e| format!("template {:?}: {e}", t.source()))
+        t.render(&self.scope(), true).map_err(|e| format!("template {}: {e}", brief(t.source())))
     }
 
     /// Runs a shell command as this attempt's process (see `engine::process`).
@@ -169,5 +169,26 @@ impl StepCx {
     /// True once [`started`](Self::started) has run.
     pub fn has_started(&self) -> bool {
         self.started
+    }
+}
+
+/// A template's source for an error message: quoted, its first line only and at most 60
+/// characters (a multi-line `run` would otherwise bury the reason).
+fn brief(source: &str) -> String {
+    let first = source.lines().next().unwrap_or("");
+    let cut: String = first.chars().take(60).collect();
+    if cut.len() < source.trim_end().len() { format!("{cut:?}…") } else { format!("{cut:?}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::brief;
+
+    #[test]
+    fn an_error_quotes_a_long_template_by_its_first_line() {
+        assert_eq!(brief("echo {{ environment.url }}"), "\"echo {{ environment.url }}\"");
+        assert_eq!(brief("set -e\nsandbox ensure --url {{ environment.url }}\n"), "\"set -e\"…");
+        let long = format!("echo {}", "x".repeat(100));
+        assert_eq!(brief(&long), format!("{:?}…", &long[..60]));
     }
 }

@@ -68,8 +68,15 @@ pub(crate) async fn run_gate(cx: &mut StepCx, spec: &ApproveSpec) -> StepOutcome
 
 fn build_info(cx: &StepCx, spec: &ApproveSpec) -> Result<GateInfo, String> {
     let env = &cx.shared.plan.environment;
+    // A dry run skips the steps whose outputs a gate's text names, and passes the gate unasked:
+    // text that cannot be rendered there is shown as written instead of failing the run.
+    let dry = cx.shared.plan.options.mode == Mode::DryRun;
+    let render = |t: &crate::workflow::template::Template| match cx.render(t) {
+        Err(_) if dry => Ok(t.source().to_string()),
+        other => other,
+    };
     let form = if let Some(p) = &spec.phrase {
-        GateForm::Phrase { phrase: cx.render(p)? }
+        GateForm::Phrase { phrase: render(p)? }
     } else if !spec.choices.is_empty() {
         GateForm::Choice { choices: spec.choices.clone(), default: spec.default.clone() }
     } else if let Some(p) = &env.confirm_phrase {
@@ -90,7 +97,7 @@ fn build_info(cx: &StepCx, spec: &ApproveSpec) -> Result<GateInfo, String> {
     Ok(GateInfo {
         gate: format!("{}#{}", cx.step_id(), cx.attempt()),
         step: cx.step_id().to_string(),
-        message: cx.render(&spec.message)?,
+        message: render(&spec.message)?,
         form,
         facts,
         required: env.approvals,

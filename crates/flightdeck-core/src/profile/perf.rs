@@ -248,7 +248,12 @@ fn check_status(
     if lower.contains("no such process") {
         return Err(ProfileError::NoTarget(format!("the target exited before perf attached: {tail}")));
     }
-    Err(ProfileError::Perf { what, status: status.to_string(), stderr: tail })
+    let stderr = if tail.is_empty() {
+        "perf printed nothing: it may not attach to this target (PID 1 and kernel threads fail this way); `perf record -p PID -- sleep 1` by hand shows what perf does".to_string()
+    } else {
+        tail
+    };
+    Err(ProfileError::Perf { what, status: status.to_string(), stderr })
 }
 
 /// The first executable `name` in `PATH`.
@@ -273,5 +278,15 @@ mod tests {
         assert!(Target::pid("abc").unwrap_err().to_string().contains("bad `pid` \"abc\""));
         let err = Target::process("no-such-proc-xyz").unwrap_err().to_string();
         assert!(err.contains("no running process is named \"no-such-proc-xyz\""), "{err}");
+    }
+
+    #[test]
+    fn a_silent_perf_failure_still_says_what_to_try() {
+        use std::os::unix::process::ExitStatusExt;
+        let failed = std::process::ExitStatus::from_raw(255 << 8);
+        let err = check_status("record", failed, "\n").unwrap_err().to_string();
+        assert!(err.contains("perf printed nothing") && err.contains("perf record -p PID"), "{err}");
+        let err = check_status("record", failed, "bad event\n").unwrap_err().to_string();
+        assert!(err.ends_with("bad event"), "{err}");
     }
 }

@@ -166,7 +166,8 @@ fn toml_version_item(doc: &toml_edit::DocumentMut, kind: FileKind) -> Option<&to
     toml_paths(kind).iter().find_map(|[a, b]| {
         let t = doc.get(a)?;
         let t = if b.is_empty() { t } else { t.get(b)? };
-        t.get("version")
+        // `version.workspace = true` is not the version: the workspace's table holds it.
+        t.get("version").filter(|v| v.as_str().is_some())
     })
 }
 
@@ -174,7 +175,7 @@ fn toml_version_table(doc: &mut toml_edit::DocumentMut, kind: FileKind) -> Optio
     let [a, b] = toml_paths(kind).into_iter().find(|[a, b]| {
         let t = doc.get(a);
         let t = if b.is_empty() { t } else { t.and_then(|t| t.get(b)) };
-        t.and_then(|t| t.get("version")).is_some()
+        t.and_then(|t| t.get("version")).is_some_and(|v| v.as_str().is_some())
     })?;
     let t = doc.get_mut(a)?.as_table_mut()?;
     if b.is_empty() { Some(t) } else { t.get_mut(b)?.as_table_mut() }

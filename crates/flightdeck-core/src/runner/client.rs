@@ -35,6 +35,15 @@ pub enum ClientError {
         /// Why.
         reason: String,
     },
+    /// The socket (or the data directory holding it) does not let this user in.
+    #[error(
+        "you may not connect to the runner at {}: permission denied; only the runner's user and the members of its group (`flightdeck runner --group GROUP`, `[runner] group`) may; ask to be added to that group, or use a data directory of your own (FLIGHTDECK_HOME or --data-dir)",
+        path.display()
+    )]
+    NotAllowed {
+        /// The socket.
+        path: PathBuf,
+    },
     /// The runner refused the handshake.
     #[error("the runner refused this client: {0}")]
     Refused(String),
@@ -93,9 +102,7 @@ impl Client {
     /// the console's runs list, which must not keep a runner alive or start one just to look.
     pub async fn connect_existing(c: &Connect) -> Result<Client, ClientError> {
         let sock = c.data_dir.join(SOCKET_FILE);
-        let stream = UnixStream::connect(&sock)
-            .await
-            .map_err(|e| ClientError::Unreachable { path: sock, reason: e.to_string() })?;
+        let stream = UnixStream::connect(&sock).await.map_err(|e| unreachable(sock, &e))?;
         trusted(&stream, &c.data_dir)?;
         Client::handshake(stream, &c.client).await
     }
@@ -115,7 +122,7 @@ impl Client {
             {
                 start_and_connect(c, &sock).await?
             }
-            Err(e) => return Err(ClientError::Unreachable { path: sock, reason: e.to_string() }),
+            Err(e) => return Err(unreachable(sock, &e)),
         };
         trusted(&stream, &c.data_dir)?;
         Client::handshake(stream, &c.client).await
@@ -166,6 +173,15 @@ fn trusted(stream: &UnixStream, data_dir: &Path) -> Result<(), ClientError> {
     let cred = stream.peer_cred().map_err(ClientError::Io)?;
     let me = nix::unistd::geteuid().as_raw();
     crate::runner::trust::check_runner_peer(data_dir, cred.uid(), me).map_err(ClientError::Untrusted)
+}
+
+/// The error for a socket that did not connect: a permission problem says who may connect.
+fn unreachable(path: PathBuf, e: &std::io::Error) -> ClientError {
+    if e.kind() == std::io::ErrorKind::PermissionDenied {
+        ClientError::NotAllowed { path }
+    } else {
+        ClientError::Unreachable { path, reason: e.to_string() }
+    }
 }
 
 /// Whether a handshake error means the runner went away before it answered.

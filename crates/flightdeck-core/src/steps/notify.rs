@@ -116,10 +116,12 @@ async fn send(spec: &Value, cx: &mut StepCx) -> Result<(), String> {
     }
     let known: Vec<&str> = config.notify.channels.keys().map(String::as_str).collect();
     if let Some(bad) = channels.iter().find(|c| !config.notify.channels.contains_key(c.as_str())) {
-        return Err(format!(
-            "notify: no channel {bad:?} in [notify.channels] (defined: {})",
-            known.join(", ")
-        ));
+        let defined = if known.is_empty() {
+            "none is defined: add [notify.channels.NAME] to flightdeck.toml".to_string()
+        } else {
+            format!("defined: {}", known.join(", "))
+        };
+        return Err(format!("notify: no channel {bad:?} in [notify.channels] ({defined})"));
     }
     if channels.is_empty() {
         cx.started("notify: no route matches; nothing to send").await.map_err(|e| e.to_string())?;

@@ -224,7 +224,18 @@ impl Scope<'_> {
     /// The value at `path`, or an error that says why it has none.
     pub fn require(&self, path: &VarPath) -> Result<Value, TemplateError> {
         self.get(path)
-            .ok_or_else(|| TemplateError::Missing { path: path.to_string(), hint: missing_hint(path) })
+            .ok_or_else(|| TemplateError::Missing { path: path.to_string(), hint: self.missing_hint(path) })
+    }
+
+    fn missing_hint(&self, path: &VarPath) -> String {
+        if let ["environment", key] = path.segments.iter().map(String::as_str).collect::<Vec<_>>().as_slice()
+        {
+            let name = self.environment.get("name").map_or_else(|| "NAME".to_string(), value_text);
+            return format!(
+                ": environment {name} has no key `{key}`; add `{key} = ...` under [environments.{name}] in flightdeck.toml"
+            );
+        }
+        missing_hint(path)
     }
 }
 
@@ -313,5 +324,11 @@ mod tests {
         };
         let err = Template::new("{{ steps.nope.outputs.x }}").render(&scope, true).unwrap_err();
         assert!(err.to_string().contains("steps.nope.outputs.x"));
+        let err = Template::new("{{ environment.url }}").render(&scope, true).unwrap_err().to_string();
+        assert!(
+            err.contains("environment staging has no key `url`")
+                && err.contains("under [environments.staging] in flightdeck.toml"),
+            "{err}"
+        );
     }
 }

@@ -55,3 +55,12 @@ fn cargo_lock_entry_follows() {
     );
     assert_eq!(set_lock_version(lock, "api", "1.2.3", "1.3.0").unwrap(), None);
 }
+
+/// A root Cargo.toml that is both a package (`version.workspace = true`) and the workspace (this
+/// repository's own layout): the version is the workspace's.
+#[test]
+fn a_root_package_inheriting_the_workspace_version_bumps_the_workspace() {
+    let text = "[package]\nname = \"app\"\nversion.workspace = true\n\n[workspace]\nmembers = [\"crates/a\"]\n\n[workspace.package]\nversion = \"0.1.0\"\n";
+    assert_eq!(read_version(text, FileKind::Cargo).unwrap(), "0.1.0");
+    assert_eq!(set_version(text, FileKind::Cargo, "0.2.0").unwrap(), text.replace("0.1.0", "0.2.0"));
+}
