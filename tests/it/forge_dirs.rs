@@ -7,10 +7,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use crate::common::{Project, bin, text};
-use crate::users::{GROUP, ensure_users, sh_as};
+use crate::users::{GROUP, UserRunner, ensure_users, sh_as};
 
 /// A directory like `/tmp`: anyone may create entries, only their owner may remove them.
 fn sticky_tmp() -> tempfile::TempDir {
@@ -105,39 +104,6 @@ fn a_planted_link_in_the_users_own_directory_is_refused_by_the_runner_and_the_st
     assert_eq!(std::fs::read_to_string(&precious).unwrap(), "precious\n");
 }
 
-/// Bob's own runner on the directory he squatted, its socket open to the operators' group.
-struct UserRunner(std::process::Child);
-
-impl Drop for UserRunner {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn bob_runner(p: &Project, dir: &Path) -> UserRunner {
-    let child = Command::new("setpriv")
-        .args(["--reuid", "fd-bob", "--regid", "fd-bob", "--init-groups"])
-        .arg(bin())
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["runner", "--idle-exit", "0", "--group", GROUP])
-        .current_dir(p.path())
-        .env_remove("FLIGHTDECK_HOME")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let sock = dir.join("runner.sock");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::os::unix::net::UnixStream::connect(&sock).is_err() {
-        assert!(Instant::now() < deadline, "bob's runner did not listen on {}", sock.display());
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    UserRunner(child)
-}
-
 #[test]
 fn a_client_refuses_the_runner_of_a_user_who_squatted_its_data_directory() {
     ensure_users();
@@ -145,7 +111,7 @@ fn a_client_refuses_the_runner_of_a_user_who_squatted_its_data_directory() {
     let tmp = sticky_tmp();
     let dir = tmp.path().join("team");
     squat(&dir, &[]);
-    let squatter = bob_runner(&p, &dir);
+    let squatter = UserRunner::on(&p, &dir, "fd-bob");
     for args in [&["runs"][..], &["approve", "some-run"][..]] {
         let out = alice(&p, &dir, args);
         assert_eq!(out.status.code(), Some(8), "{args:?}: {}", text(&out));
@@ -158,7 +124,7 @@ fn a_client_refuses_the_runner_of_a_user_who_squatted_its_data_directory() {
     let safe = p.home.path().join("bob-service");
     let out = sh_as("root", &format!("mkdir -m 0755 {0} && chown fd-bob {0}", safe.display()));
     assert!(out.status.success(), "{}", text(&out));
-    let _bob = bob_runner(&p, &safe);
+    let _bob = UserRunner::on(&p, &safe, "fd-bob");
     let out = alice(&p, &safe, &["runs"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
@@ -202,29 +168,6 @@ fn a_store_made_by_a_direct_command_is_private_to_its_user() {
     assert!(!list.status.success(), "fd-bob listed alice's logs");
 }
 
-/// Alice's runner, the owner of `dir`, with its socket open to the operators' group.
-fn alice_runner(p: &Project, dir: &Path) -> UserRunner {
-    let child = Command::new("setpriv")
-        .args(["--reuid", "fd-alice", "--regid", "fd-alice", "--init-groups"])
-        .arg(bin())
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["runner", "--idle-exit", "0", "--group", GROUP])
-        .current_dir(p.path())
-        .env_remove("FLIGHTDECK_HOME")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::os::unix::net::UnixStream::connect(dir.join("runner.sock")).is_err() {
-        assert!(Instant::now() < deadline, "alice's runner did not listen");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    UserRunner(child)
-}
-
 #[test]
 fn a_parent_writable_by_its_owners_private_group_is_fine_and_by_a_shared_group_is_not() {
     ensure_users();
@@ -234,7 +177,7 @@ fn a_parent_writable_by_its_owners_private_group_is_fine_and_by_a_shared_group_i
     let out = sh_as("root", &format!("mkdir -m 0775 {0} && chown fd-alice:fd-alice {0}", home.display()));
     assert!(out.status.success(), "{}", text(&out));
     let dir = home.join("data");
-    let runner = alice_runner(&p, &dir);
+    let runner = UserRunner::on(&p, &dir, "fd-alice");
     let out = as_root(&p, &dir, &["runs"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // The same parent writable by the whole operators' group: any of them could have put it there.

@@ -4,12 +4,12 @@
 //! it is the run's operator. Real users: `fd-carol` plays the service account that runs the runner
 //! (and so every step), `fd-alice` starts the run, `fd-bob` is the one human approver.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::common::{Project, bin, text};
+use crate::common::{Project, text};
 use crate::runner_users::CONFIG;
-use crate::users::{GROUP, data_dir, ensure_users, run_as, shared_project};
+use crate::users::{UserRunner, data_dir, ensure_users, run_as, shared_project};
 
 const SNEAKY: &str = r#"
 title = "sneaky"
@@ -26,40 +26,13 @@ id = "ship"
 run = "echo shipped >> trace"
 "#;
 
-struct ServiceRunner(Child);
-
-impl Drop for ServiceRunner {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The runner as `fd-carol`, the owner of the data directory (the service account of the set-up).
-fn service_runner(p: &Project) -> ServiceRunner {
+fn service_runner(p: &Project) -> UserRunner {
     let dir = data_dir(p);
     std::fs::create_dir_all(&dir).unwrap();
     let out = Command::new("chown").arg("fd-carol:fd-carol").arg(&dir).arg(p.path()).output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
-    let child = Command::new("setpriv")
-        .args(["--reuid", "fd-carol", "--regid", "fd-carol", "--init-groups"])
-        .arg(bin())
-        .arg("--data-dir")
-        .arg(&dir)
-        .args(["runner", "--idle-exit", "0", "--group", GROUP])
-        .current_dir(p.path())
-        .env_remove("FLIGHTDECK_HOME")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::os::unix::net::UnixStream::connect(dir.join("runner.sock")).is_err() {
-        assert!(Instant::now() < deadline, "the service runner did not listen");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    ServiceRunner(child)
+    UserRunner::on(p, &dir, "fd-carol")
 }
 
 fn wait_for(p: &Project, file: &str, what: &str) -> String {

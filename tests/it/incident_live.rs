@@ -4,50 +4,20 @@
 //! note with `flightdeck incident note`. The runner records bob as its author from the socket
 //! peer, and alice's screen shows it attributed to him without a key pressed.
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
 use crate::common::{Project, bin, text};
 use crate::e2e_tmux::Tmux;
-use crate::users::{GROUP, data_dir, ensure_users, run_as, shared_project};
+use crate::users::{UserRunner, data_dir, ensure_users, run_as, shared_project};
 
-/// A runner started as `user` (not root) on the project's data directory; killed on drop.
-struct UserRunner(Child);
-
-impl UserRunner {
-    fn start(p: &Project, user: &str) -> UserRunner {
-        let dir = data_dir(p);
-        std::fs::create_dir_all(&dir).unwrap();
-        let out = Command::new("chown").arg(format!("{user}:{user}")).arg(&dir).output().unwrap();
-        assert!(out.status.success(), "chown {}: {}", dir.display(), text(&out));
-        let child = Command::new("setpriv")
-            .args(["--reuid", user, "--regid", user, "--init-groups"])
-            .arg(bin())
-            .arg("--data-dir")
-            .arg(&dir)
-            .args(["runner", "--idle-exit", "0", "--group", GROUP])
-            .current_dir(p.path())
-            .env_remove("FLIGHTDECK_HOME")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let sock = dir.join("runner.sock");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::os::unix::net::UnixStream::connect(&sock).is_err() {
-            assert!(Instant::now() < deadline, "{user}'s runner did not listen on {}", sock.display());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        UserRunner(child)
-    }
-}
-
-impl Drop for UserRunner {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// A runner started as `user` (not root) on the project's data directory, which it owns.
+fn user_runner(p: &Project, user: &str) -> UserRunner {
+    let dir = data_dir(p);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new("chown").arg(format!("{user}:{user}")).arg(&dir).output().unwrap();
+    assert!(out.status.success(), "chown {}: {}", dir.display(), text(&out));
+    UserRunner::on(p, &dir, user)
 }
 
 /// `user`'s console in its own tmux server, on the `:incident` screen.
@@ -72,7 +42,7 @@ fn a_colleagues_note_shows_on_an_open_incident_screen_attributed_to_them() {
     crate::common::ensure_tool("tmux");
     ensure_users();
     let p = shared_project("[environments.prod]\nproduction = true\n", &[]);
-    let _runner = UserRunner::start(&p, "fd-alice");
+    let _runner = user_runner(&p, "fd-alice");
     let open = [
         "incident",
         "open",

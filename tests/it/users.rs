@@ -123,6 +123,43 @@ impl Drop for RootRunner {
     }
 }
 
+/// A runner started as `user` (not root) on `dir`, its socket open to the operators' group;
+/// killed on drop.
+pub struct UserRunner(Child);
+
+impl UserRunner {
+    /// Starts it in the project and waits until its socket accepts connections.
+    pub fn on(p: &Project, dir: &Path, user: &str) -> UserRunner {
+        let child = Command::new("setpriv")
+            .args(["--reuid", user, "--regid", user, "--init-groups"])
+            .arg(bin())
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["runner", "--idle-exit", "0", "--group", GROUP])
+            .current_dir(p.path())
+            .env_remove("FLIGHTDECK_HOME")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let sock = dir.join("runner.sock");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::os::unix::net::UnixStream::connect(&sock).is_err() {
+            assert!(Instant::now() < deadline, "{user}'s runner did not listen on {}", sock.display());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        UserRunner(child)
+    }
+}
+
+impl Drop for UserRunner {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `flightdeck ARGS` as `user`, in the project, against the shared data directory.
 pub fn as_user(p: &Project, user: &str, args: &[&str]) -> Command {
     let mut c = Command::new("setpriv");
