@@ -12,7 +12,8 @@ use crate::e2e_tmux::Tmux;
 use crate::runner_users::CONFIG;
 use crate::users::{RootRunner, data_dir, ensure_users, run_as, shared_project, wait_status};
 
-const GATED: &str = r#"
+/// A one-gate workflow: `promote` asks, then `ship` appends to `trace`.
+pub const GATED: &str = r#"
 title = "gated"
 [[steps]]
 id = "promote"

@@ -8,20 +8,10 @@
 use std::process::{Command, Stdio};
 
 use crate::common::text;
+use crate::e2e_pair::GATED;
 use crate::forge_flood::{PYTHON, ensure_python};
 use crate::runner_users::CONFIG;
 use crate::users::{RootRunner, data_dir, ensure_users, run_as, shared_project, uid, wait_status};
-
-const GATED: &str = r#"
-title = "gated"
-[[steps]]
-id = "promote"
-approve = "Ship it"
-
-[[steps]]
-id = "ship"
-run = "echo shipped >> trace"
-"#;
 
 /// Connects once per request line on argv (all connected and sent before any answer is read, so
 /// two answers race), after the hello in argv[2]; prints each connection's first answer.
