@@ -182,6 +182,11 @@ async fn decide(server: &Server, peer: &Operator, run: &str, decision: Decision)
             return Response::Decided { reply: Reply::refused(why) };
         }
     };
+    if let Err(why) = failure_open(&decision, live.open_failure().as_deref()) {
+        let detail = json!({ "decision": decision.for_record(), "reason": why });
+        server.audit(peer, "decision.refused", Some(&id), detail).await;
+        return Response::Decided { reply: Reply::refused(why) };
+    }
     let decision = match with_open_gate(decision.clone(), live.open_gate().as_deref()) {
         Ok(d) => d,
         Err(why) => {
@@ -205,6 +210,20 @@ async fn decide(server: &Server, peer: &Operator, run: &str, decision: Decision)
         Reply::refused(format!("run {id}: the gate or question closed before the answer reached it"))
     });
     Response::Decided { reply }
+}
+
+/// Refuses a failure-menu answer for a menu that is not open now (sent before the step failed, or
+/// after the menu closed): like an approval, it counts only for the question open when it arrives.
+pub(crate) fn failure_open(d: &Decision, open: Option<&str>) -> Result<(), String> {
+    let Decision::OnFailure { step, attempt, .. } = d else { return Ok(()) };
+    let asked = format!("{step}#{attempt}");
+    match open {
+        Some(o) if o == asked => Ok(()),
+        Some(o) => Err(format!("not taken: {asked} is not the failure being asked about (that is {o})")),
+        None => Err(format!(
+            "not taken: the run is not asking what to do after a failure now; an answer counts only for a failure menu that is open when it arrives ({asked})"
+        )),
+    }
 }
 
 /// Fills in the open gate for a gate answer that names none; refuses one for a gate not open now

@@ -40,6 +40,8 @@ struct Hub {
     open_gate: Option<String>,
     /// The secret prompt open now (`STEP#ATTEMPT/SECRET`), see `runner::prompt`.
     open_prompt: Option<String>,
+    /// The failure menu open now (`STEP#ATTEMPT`).
+    open_failure: Option<String>,
     rerun_needed: Vec<String>,
     ended: Option<Summary>,
 }
@@ -106,6 +108,7 @@ impl LiveRun {
         }));
         hub.open_gate = None;
         hub.open_prompt = None;
+        hub.open_failure = None;
     }
 
     /// The backlog after `from` and, unless the run ended, a stream of what follows.
@@ -131,6 +134,11 @@ impl LiveRun {
         self.hub().open_prompt.clone()
     }
 
+    /// The failure menu open now (`STEP#ATTEMPT`), if any.
+    pub fn open_failure(&self) -> Option<String> {
+        self.hub().open_failure.clone()
+    }
+
     /// Steps that wait for a confirmation to run again.
     pub fn rerun_needed(&self) -> Vec<String> {
         self.hub().rerun_needed.clone()
@@ -153,6 +161,8 @@ impl LiveRun {
 fn track(hub: &mut Hub, kind: &EventKind) {
     match kind {
         EventKind::GateWaiting { info } => hub.open_gate = Some(info.gate.clone()),
+        EventKind::FailureMenu { step, attempt, .. } => hub.open_failure = Some(format!("{step}#{attempt}")),
+        EventKind::StepRetrying { .. } | EventKind::RollbackStarted { .. } => hub.open_failure = None,
         EventKind::RerunNeeded { step, .. } if !hub.rerun_needed.contains(step) => {
             hub.rerun_needed.push(step.clone());
         }
@@ -162,6 +172,9 @@ fn track(hub: &mut Hub, kind: &EventKind) {
             }
         }
         EventKind::StepStarted { step, .. } | EventKind::StepFinished { step, .. } => {
+            if matches!(kind, EventKind::StepStarted { .. }) {
+                hub.open_failure = None;
+            }
             if hub.open_prompt.as_deref().is_some_and(|p| p.split('#').next() == Some(step.as_str())) {
                 hub.open_prompt = None;
             }
@@ -173,6 +186,7 @@ fn track(hub: &mut Hub, kind: &EventKind) {
         EventKind::RunFinished { .. } => {
             hub.open_gate = None;
             hub.open_prompt = None;
+            hub.open_failure = None;
             hub.rerun_needed.clear();
         }
         _ => {}

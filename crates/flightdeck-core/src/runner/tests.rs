@@ -11,7 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::conn::with_open_gate;
+use super::conn::{failure_open, with_open_gate};
 use super::live::LiveRun;
 use super::protocol::{Cursor, Request, Response};
 use crate::engine::{Decision, Event, EventKind, RunStatus};
@@ -33,6 +33,37 @@ fn an_answer_counts_only_for_the_gate_open_now() {
     assert!(early.contains("not waiting at a gate"), "{early}");
     let rerun = Decision::ConfirmRerun { step: "s".into() };
     assert_eq!(with_open_gate(rerun.clone(), None), Ok(rerun));
+}
+
+#[test]
+fn a_failure_menu_answer_counts_only_while_that_menu_is_open() {
+    let (tx, _rx) = mpsc::channel(1);
+    let live = LiveRun::new("r".into(), 1, tx, CancellationToken::new(), Vec::new());
+    let retry = |attempt| Decision::OnFailure {
+        step: "verify".into(),
+        attempt,
+        action: crate::event::FailureAction::Retry,
+    };
+    let event = |seq, kind| Event { run: "r".into(), life: 1, seq, at: crate::time::Micros(0), kind };
+    let early = failure_open(&retry(1), live.open_failure().as_deref()).unwrap_err();
+    assert!(early.contains("not asking what to do after a failure"), "{early}");
+    let menu = EventKind::FailureMenu {
+        step: "verify".into(),
+        attempt: 1,
+        error: "exit 1".into(),
+        default: crate::event::FailureAction::Abort,
+    };
+    live.publish(event(1, menu));
+    assert_eq!(failure_open(&retry(1), live.open_failure().as_deref()), Ok(()));
+    let other = failure_open(&retry(2), live.open_failure().as_deref()).unwrap_err();
+    assert!(other.contains("verify#2 is not the failure being asked about"), "{other}");
+    live.publish(event(
+        2,
+        EventKind::StepStarted { step: "verify".into(), attempt: 2, detail: "check".into() },
+    ));
+    assert!(failure_open(&retry(1), live.open_failure().as_deref()).is_err());
+    let approve = Decision::Approve { gate: String::new(), comment: None };
+    assert_eq!(failure_open(&approve, None), Ok(()));
 }
 
 #[tokio::test]
