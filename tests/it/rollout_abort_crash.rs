@@ -127,8 +127,9 @@ fn kept_containers_an_aborting_rollout_replaced_are_restored_after_a_crash() {
     assert_eq!(ledger(&t, &p, &shims), ["succeeded", "succeeded", "failed"]);
 }
 
-#[test]
-fn a_rolling_batch_abort_killed_while_restarting_the_old_image_is_finished() {
+/// Two replicas deployed at version 1 by a rolling `deploy`, with a rolling `abort` workflow whose
+/// check fails; podman goes through the crash shim.
+fn rolling_deployed_v1() -> (Targets, std::path::PathBuf, Project) {
     let t = Targets::new(2);
     let shims = t.dir.path().join("shims");
     std::fs::create_dir_all(&shims).unwrap();
@@ -138,6 +139,12 @@ fn a_rolling_batch_abort_killed_while_restarting_the_old_image_is_finished() {
     let p = Project::new(&t.config(&[]), &[("deploy.toml", &ok), ("abort.toml", &rolling)]);
     let out = fd(&t, &p, &shims, &["run", "deploy", "--env", "local", "--yes", "-p", "version=1"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    (t, shims, p)
+}
+
+#[test]
+fn a_rolling_batch_abort_killed_while_restarting_the_old_image_is_finished() {
+    let (t, shims, p) = rolling_deployed_v1();
     assert_eq!(t.weights(), [100, 100]);
     // Batch 1 replaces s1 with version 2 and its check fails; the abort takes s1 out again and the
     // runner dies while podman is about to start version 1 there (the forward start was the first).
@@ -161,15 +168,7 @@ fn a_rolling_batch_abort_killed_while_restarting_the_old_image_is_finished() {
 /// image its weight back before taking the other out, so no weights it writes serve from nothing.
 #[test]
 fn a_resumed_abort_never_writes_weights_that_serve_only_from_stopped_slots() {
-    let t = Targets::new(2);
-    let shims = t.dir.path().join("shims");
-    std::fs::create_dir_all(&shims).unwrap();
-    shim(&shims, "podman");
-    let rolling = aborting(", replicas = 2").replace("blue-green", "rolling");
-    let ok = rolling.replace(", check = { url = \"http://127.0.0.1:{port}/missing\", for = \"1s\" }", "");
-    let p = Project::new(&t.config(&[]), &[("deploy.toml", &ok), ("abort.toml", &rolling)]);
-    let out = fd(&t, &p, &shims, &["run", "deploy", "--env", "local", "--yes", "-p", "version=1"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (t, shims, p) = rolling_deployed_v1();
     let run = ["run", "abort", "--env", "local", "--yes", "-p", "version=2", "--detach"];
     let id = crash_at(&t, &p, &shims, &run, ("run -d --name fd-web-s1", 1, true), false);
     assert!(t.podman(&["container", "exists", "fd-web-s1"]).status.code() == Some(1), "s1 has no container");
