@@ -8,8 +8,11 @@
 ///
 /// # Errors
 /// The transport error that cut the body (a timeout of the client included).
-pub async fn read_capped(mut resp: reqwest::Response, max: usize) -> Result<(Vec<u8>, bool), reqwest::Error> {
-    let mut body = Vec::new();
+pub async fn read_capped(
+    resp: &mut reqwest::Response,
+    max: usize,
+) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let mut body = Vec::with_capacity(max.min(64 * 1024));
     while let Some(chunk) = resp.chunk().await? {
         let room = max - body.len();
         if chunk.len() > room {
@@ -50,7 +53,7 @@ pub fn location(resp: &reqwest::Response) -> String {
 /// The reason, one line, terminal-safe.
 pub async fn get_json(client: &reqwest::Client, url: &str, max: usize) -> Result<serde_json::Value, String> {
     let fail = |why: String| format!("{url}: {}", crate::sanitize::one_line(&why));
-    let resp = client.get(url).send().await.map_err(|e| fail(error_text(&e)))?;
+    let mut resp = client.get(url).send().await.map_err(|e| fail(error_text(&e)))?;
     let status = resp.status();
     if status.is_redirection() {
         return Err(fail(format!(
@@ -58,7 +61,7 @@ pub async fn get_json(client: &reqwest::Client, url: &str, max: usize) -> Result
             location(&resp)
         )));
     }
-    let (body, cut) = read_capped(resp, max).await.map_err(|e| fail(error_text(&e)))?;
+    let (body, cut) = read_capped(&mut resp, max).await.map_err(|e| fail(error_text(&e)))?;
     if cut {
         return Err(fail(format!(
             "HTTP {status} with an answer over {} MiB; refused (is this the right server?)",

@@ -20,10 +20,10 @@ pub async fn reload(bases: &[String]) -> Result<(), MonitoringError> {
     let c = client()?;
     for base in bases {
         let url = format!("{}/-/reload", base.trim_end_matches('/'));
-        let r = c.post(&url).send().await.map_err(|e| MonitoringError::Invalid(format!("{url}: {e}")))?;
+        let mut r = c.post(&url).send().await.map_err(|e| MonitoringError::Invalid(format!("{url}: {e}")))?;
         if !r.status().is_success() {
             let status = r.status();
-            let (body, _) = crate::http_guard::read_capped(r, 300).await.unwrap_or_default();
+            let (body, _) = crate::http_guard::read_capped(&mut r, 300).await.unwrap_or_default();
             let body = String::from_utf8_lossy(&body);
             return Err(MonitoringError::Invalid(format!(
                 "{url}: {status} {}",

@@ -72,12 +72,12 @@ impl AwsProvider {
         for (k, v) in headers.iter().filter(|(k, _)| k != "host") {
             rb = rb.header(k, v);
         }
-        let resp = rb
+        let mut resp = rb
             .send()
             .await
             .map_err(|e| Problem::Unreachable { address: self.endpoint.clone(), detail: error_chain(&e) })?;
         let status = resp.status();
-        let (bytes, cut) = crate::http_guard::read_capped(resp, super::openbao::MAX_ANSWER)
+        let (bytes, cut) = crate::http_guard::read_capped(&mut resp, super::openbao::MAX_ANSWER)
             .await
             .map_err(|e| Problem::Unreachable { address: self.endpoint.clone(), detail: error_chain(&e) })?;
         if cut {

@@ -97,7 +97,7 @@ impl OpenBaoProvider {
             address: self.address.clone(),
             detail: scrub(&error_chain(&e), body, token),
         };
-        let resp = req.send().await.map_err(unreachable)?;
+        let mut resp = req.send().await.map_err(unreachable)?;
         let status = resp.status();
         if status.is_redirection() {
             return Err(Problem::Other(format!(
@@ -106,7 +106,8 @@ impl OpenBaoProvider {
                 crate::sanitize::one_line(&crate::http_guard::location(&resp))
             )));
         }
-        let (bytes, cut) = crate::http_guard::read_capped(resp, MAX_ANSWER).await.map_err(unreachable)?;
+        let (bytes, cut) =
+            crate::http_guard::read_capped(&mut resp, MAX_ANSWER).await.map_err(unreachable)?;
         if cut {
             return Err(Problem::Other(format!(
                 "{url}: HTTP {status} with an answer over {} MiB; this is not an OpenBao/Vault KV answer \

@@ -145,21 +145,12 @@ fn timeout(what: &str, started: Instant) -> ProbeError {
 /// Reads at most `max` decoded bytes; true if more was on offer (the rest is never read).
 async fn read_capped(resp: &mut reqwest::Response, max: u64) -> Result<(Vec<u8>, bool), ProbeError> {
     let cap = usize::try_from(max).unwrap_or(usize::MAX);
-    let mut body = Vec::with_capacity(cap.min(64 * 1024));
-    while let Some(chunk) = resp.chunk().await.map_err(|e| {
+    crate::http_guard::read_capped(resp, cap).await.map_err(|e| {
         let mut err = classify(&e);
         if !matches!(err.reason, Reason::Timeout | Reason::Protocol) {
             err.reason = Reason::Body;
             err.message = format!("cannot read the body: {}", err.message);
         }
         err
-    })? {
-        let room = cap - body.len();
-        if chunk.len() > room {
-            body.extend_from_slice(&chunk[..room]);
-            return Ok((body, true));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok((body, false))
+    })
 }
